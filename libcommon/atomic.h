@@ -1,0 +1,22 @@
+/*
+ * atomic: a file that appears whole or not at all.  It is written under a
+ * hidden temporary name in the same directory, then fsynced and renamed
+ * into place (and the directory fsynced).  atomic_abort removes the
+ * temporary; temporaries of a process killed mid-way are named
+ * ".<name>.stage-tmp.XXXXXX" so that nobody mistakes them for output.
+ */
+#ifndef STAGE_ATOMIC_H
+#define STAGE_ATOMIC_H
+
+struct atomic_file {
+	char *path;		/* final name */
+	char *tmp;		/* temporary name while open */
+	int fd;
+};
+
+/* -1 with errno set on failure. */
+int atomic_open(struct atomic_file *f, const char *path);
+int atomic_commit(struct atomic_file *f);
+void atomic_abort(struct atomic_file *f);
+
+#endif

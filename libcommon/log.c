@@ -1,0 +1,153 @@
+/*
+ * log: one place for diagnostics and exit statuses.  The program name and
+ * verbosity are set once by main (log_init, log_set_level) and only read
+ * afterwards; they are this module's only state.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *prog_name = "stage";
+static enum log_level level = LOG_NORMAL;
+
+void
+log_init(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	prog_name = slash ? slash + 1 : prog;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+log_set_level(enum log_level l)
+{
+	level = l;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return level;
+}
+
+const char *
+log_prog(void)
+{
+	return prog_name;
+}
+
+static void
+vlog(const char *fmt, va_list ap, const char *suffix)
+{
+	char msg[4096];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (suffix)
+		fprintf(stderr, "%s: %s: %s\n", prog_name, msg, suffix);
+	else
+		fprintf(stderr, "%s: %s\n", prog_name, msg);
+}
+
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < LOG_VERBOSE)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, NULL);
+	va_end(ap);
+	exit(status);
+}
+
+void
+die_errno(int status, const char *fmt, ...)
+{
+	va_list ap;
+	const char *e = strerror(errno);
+
+	va_start(ap, fmt);
+	vlog(fmt, ap, e);
+	va_end(ap);
+	exit(status);
+}
+
+static void *
+oom(void *p)
+{
+	if (!p)
+		die(EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *
+xmalloc(size_t n)
+{
+	return oom(malloc(n ? n : 1));
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	return oom(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	return oom(realloc(p, n ? n : 1));
+}
+
+char *
+xstrdup(const char *s)
+{
+	return oom(strdup(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

@@ -1,0 +1,283 @@
+/*
+ * manifest: reading, rebuilding and writing manifest lines.  A line is
+ * parsed once into a json_doc; rebuilding copies raw member text, so
+ * unknown fields pass through byte for byte.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "manifest.h"
+
+void
+manifest_in_open(struct manifest_in *in, int nfiles, char **files)
+{
+	memset(in, 0, sizeof *in);
+	in->files = files;
+	in->nfiles = nfiles;
+	in->fd = -1;
+}
+
+/* Opens the next input; 0 when there is none left. */
+static int
+open_next(struct manifest_in *in)
+{
+	if (in->nfiles == 0) {
+		if (in->idx++ > 0)
+			return 0;
+		in->fd = 0;
+		in->name = "stdin";
+	} else {
+		if (in->idx >= in->nfiles)
+			return 0;
+		in->name = in->files[in->idx++];
+		if (strcmp(in->name, "-") == 0) {
+			in->fd = 0;
+			in->name = "stdin";
+		} else if ((in->fd = open(in->name, O_RDONLY)) < 0) {
+			die_errno(EXIT_INCOMPLETE, "%s", in->name);
+		}
+	}
+	lines_open(&in->lr, in->fd);
+	return 1;
+}
+
+static void
+close_cur(struct manifest_in *in)
+{
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+	lines_free(&in->lr);
+}
+
+static int
+bad(const struct mline *m, const char *why)
+{
+	log_err("%s:%zu: %s", m->src, m->lineno, why);
+	return -1;
+}
+
+static int
+check_line(struct mline *m)
+{
+	const struct json_tok *v, *end;
+	char msg[160];
+
+	if (json_parse(&m->doc, m->text, m->len)) {
+		snprintf(msg, sizeof msg, "not a manifest line: %s at byte %zu",
+		    m->doc.err, m->doc.err_off + 1);
+		return bad(m, msg);
+	}
+	if (m->doc.tok[0].type != JSON_OBJECT)
+		return bad(m, "not a manifest line: not a JSON object");
+	v = mline_get(m, "v");
+	if (v) {
+		int64_t ver;
+		if (json_int64(v, &ver) || ver != MANIFEST_VERSION)
+			return bad(m, "unsupported manifest version (\"v\")");
+	}
+	end = mline_get(m, "end");
+	m->end = end && end->type == JSON_TRUE;
+	if (m->end && mline_need(m, "load_id", JSON_STRING))
+		return -1;
+	return 0;
+}
+
+int
+manifest_in_next(struct manifest_in *in, struct mline *m)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	for (;;) {
+		if (in->fd < 0 && !open_next(in))
+			return 0;
+		r = lines_next(&in->lr, &line, &len);
+		if (r < 0) {
+			log_err("%s: read error: %s", in->name, strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			close_cur(in);
+			continue;
+		}
+		m->text = line;
+		m->len = len;
+		m->src = in->name;
+		m->lineno = in->lr.lineno;
+		if (len == 0)
+			continue;	/* a blank line carries nothing */
+		return check_line(m) ? -1 : 1;
+	}
+}
+
+void
+manifest_in_close(struct manifest_in *in)
+{
+	if (in->fd >= 0)
+		close_cur(in);
+}
+
+void
+mline_free(struct mline *m)
+{
+	json_doc_free(&m->doc);
+}
+
+const struct json_tok *
+mline_get(const struct mline *m, const char *key)
+{
+	int i = json_obj_get(&m->doc, 0, key);
+
+	return i < 0 ? NULL : &m->doc.tok[i];
+}
+
+int
+mline_str(const struct mline *m, const char *key, struct buf *out)
+{
+	const struct json_tok *t = mline_get(m, key);
+
+	if (!t || t->type != JSON_STRING)
+		return -1;
+	json_str_decode(t, out);
+	return 0;
+}
+
+int
+mline_i64(const struct mline *m, const char *key, int64_t *v)
+{
+	const struct json_tok *t = mline_get(m, key);
+
+	return t ? json_int64(t, v) : -1;
+}
+
+static const char *const type_names[] = {
+	"null", "boolean", "boolean", "number", "string", "array", "object"
+};
+
+int
+mline_need(const struct mline *m, const char *key, enum json_type type)
+{
+	const struct json_tok *t = mline_get(m, key);
+	int ok = t && (t->type == type ||
+	    (type == JSON_TRUE && t->type == JSON_FALSE));
+
+	if (ok)
+		return 0;
+	log_err("%s:%zu: field '%s' %s a %s", m->src, m->lineno, key,
+	    t ? "is not" : "missing, expected", type_names[type]);
+	return -1;
+}
+
+static int
+in_set(const struct json_tok *key, const struct mfield *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_str_eq(key, set[i].key))
+			return 1;
+	return 0;
+}
+
+void
+mline_rebuild(struct buf *out, const struct mline *m,
+    const struct mfield *set, size_t nset)
+{
+	const struct json_doc *d = &m->doc;
+	uint32_t i, end = d->tok[0].end;
+	int first = 1;
+
+	buf_addc(out, '{');
+	for (i = 1; i < end; i = d->tok[i + 1].end) {
+		if (in_set(&d->tok[i], set, nset))
+			continue;
+		if (!first)
+			buf_addc(out, ',');
+		first = 0;
+		json_put_raw(out, &d->tok[i]);
+		buf_addc(out, ':');
+		json_put_raw(out, &d->tok[i + 1]);
+	}
+	for (size_t k = 0; k < nset; k++) {
+		if (!first)
+			buf_addc(out, ',');
+		first = 0;
+		json_put_str(out, set[k].key, strlen(set[k].key));
+		buf_addc(out, ':');
+		buf_add(out, set[k].json, set[k].len);
+	}
+	buf_addc(out, '}');
+}
+
+static void
+write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE)
+			exit(EXIT_FAIL);
+		if (w < 0)
+			die_errno(EXIT_FAIL, "writing the manifest to stdout");
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+manifest_emit(const struct buf *line)
+{
+	struct buf b = BUF_INIT;
+
+	/* One write(2) for line and newline: a pipe reader never sees a
+	 * line without its end unless the writer dies mid-way. */
+	buf_grow(&b, line->len + 1);
+	buf_add(&b, line->p, line->len);
+	buf_addc(&b, '\n');
+	write_all(b.p, b.len);
+	buf_free(&b);
+}
+
+struct mload *
+mloads_get(struct mloads *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].id, id) == 0)
+			return &l->v[i];
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+	l->v[l->n].id = xstrdup(id);
+	return &l->v[l->n++];
+}
+
+int
+mloads_complete(const struct mloads *l)
+{
+	if (l->n == 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].ended)
+			return 0;
+	return 1;
+}
+
+void
+mloads_free(struct mloads *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		buf_free(&l->v[i].endline);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

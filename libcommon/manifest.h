@@ -1,0 +1,90 @@
+/*
+ * manifest: the NDJSON lines the four programs pass along (DESIGN.md).
+ *
+ * Reading: manifest_in walks the file arguments (or stdin), parses each
+ * line and says where it came from, so errors can name input and line.
+ * Writing: mline_rebuild copies every member of a line through except the
+ * ones a step sets, then appends those; manifest_emit writes one whole line
+ * to stdout and flushes it.  Completeness: mloads tracks, per load_id, the
+ * file lines seen and whether its end line arrived.
+ */
+#ifndef STAGE_MANIFEST_H
+#define STAGE_MANIFEST_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+#include "lines.h"
+
+#define MANIFEST_VERSION 1
+
+struct mline {
+	struct json_doc doc;	/* token 0 is the line's object */
+	char *text;		/* the line, without '\n' (owned by the reader) */
+	size_t len;
+	const char *src;	/* input name: a file argument or "stdin" */
+	size_t lineno;
+	int end;		/* 1 for an end line */
+};
+
+struct manifest_in {
+	char **files;
+	int nfiles, idx;
+	int fd;
+	const char *name;
+	struct lines lr;
+};
+
+void manifest_in_open(struct manifest_in *in, int nfiles, char **files);
+/* 1: *m holds the next line; 0: end of all input; -1: malformed line or
+ * read error, already reported as "src:line: why" (exit 3 is the rule). */
+int manifest_in_next(struct manifest_in *in, struct mline *m);
+void manifest_in_close(struct manifest_in *in);
+void mline_free(struct mline *m);
+
+/* Member access on a parsed line; NULL or -1 when absent or mistyped. */
+const struct json_tok *mline_get(const struct mline *m, const char *key);
+int mline_str(const struct mline *m, const char *key, struct buf *out);
+int mline_i64(const struct mline *m, const char *key, int64_t *v);
+/* Checks that key is present with the given type; else reports
+ * "src:line: field 'key' missing or not a <type>" and returns -1. */
+int mline_need(const struct mline *m, const char *key, enum json_type t);
+
+/* A member a step sets: key and its value as JSON text. */
+struct mfield {
+	const char *key;
+	const char *json;
+	size_t len;
+};
+
+/* out = the line's members minus those named in set, then set's. */
+void mline_rebuild(struct buf *out, const struct mline *m,
+    const struct mfield *set, size_t nset);
+
+/* Writes line (no '\n' needed) and a newline to stdout.  A closed pipe ends
+ * the program quietly with status 1; any other write error is reported. */
+void manifest_emit(const struct buf *line);
+
+/* Per-load bookkeeping for the completeness rule. */
+struct mload {
+	char *id;
+	size_t files;		/* file lines seen */
+	size_t done;		/* files this step finished */
+	int64_t rows;		/* rows of file lines seen */
+	int ended;		/* its end line was read */
+	int emitted;		/* this step wrote its end line */
+	struct buf endline;	/* the end line as read, for rebuilding */
+};
+
+struct mloads {
+	struct mload *v;
+	size_t n, cap;
+};
+
+struct mload *mloads_get(struct mloads *l, const char *id);
+/* 1 if every load seen has its end line (and at least one was seen). */
+int mloads_complete(const struct mloads *l);
+void mloads_free(struct mloads *l);
+
+#endif
