@@ -10,3 +10,21 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "unit: sha256 vectors, streaming and files" {
+	run "$STAGE_UNITS/sha256_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: gzip and zstd round trips, truncation, corruption, tools" {
+	run "$STAGE_UNITS/compress_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: atomic files appear whole or not at all" {
+	run "$STAGE_UNITS/atomic_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
