@@ -502,6 +502,28 @@ json_put_str(struct buf *b, const char *s, size_t n)
 }
 
 void
+json_put_str_lossy(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	struct buf tmp = BUF_INIT;
+
+	buf_grow(&tmp, n);
+	while (p < e) {
+		const unsigned char *q = p;
+		size_t k = 0;
+		while (q < e && (*q < 0x80 || (k = utf8_seq(q, e)) != 0))
+			q += *q < 0x80 ? 1 : k;
+		buf_add(&tmp, p, (size_t)(q - p));
+		if (q == e)
+			break;
+		buf_add(&tmp, "\xef\xbf\xbd", 3);	/* U+FFFD */
+		p = q + 1;
+	}
+	json_put_str(b, tmp.p ? tmp.p : "", tmp.len);
+	buf_free(&tmp);
+}
+
+void
 json_put_tok_str(struct buf *b, const struct json_tok *t)
 {
 	/* A parsed string's raw bytes are already valid JSON string text. */
