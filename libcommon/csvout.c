@@ -4,6 +4,7 @@
  * source line), then writes through a plain pointer: no per-field checks
  * of capacity on the hot path.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "csvout.h"
@@ -13,12 +14,32 @@ static const unsigned char special[256] = {
 	[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
 };
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+has_byte(uint64_t v, unsigned char c)
+{
+	v ^= c * ONES;
+	return (v - ONES) & ~v & HIGHS;
+}
+
 static int
 needs_quotes(const unsigned char *s, size_t n)
 {
+	size_t i = 0;
+
 	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
 		return 1;
-	for (size_t i = 0; i < n; i++)
+	/* Eight bytes a step while none can be special. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, s + i, 8);
+		if (has_byte(v, ',') | has_byte(v, '"') | has_byte(v, '\n') |
+		    has_byte(v, '\r'))
+			break;
+	}
+	for (; i < n; i++)
 		if (special[s[i]])
 			return 1;
 	return 0;

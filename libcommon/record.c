@@ -63,7 +63,7 @@ static int
 walk(struct record *r, struct schema *s, const struct json_doc *d,
     uint32_t obj, uint32_t node, const char *skip, uint64_t *pkseen)
 {
-	uint32_t end = d->tok[obj].end;
+	uint32_t end = d->tok[obj].end, prev = 0;
 
 	for (uint32_t i = obj + 1; i < end; i = d->tok[i + 1].end) {
 		const struct json_tok *k = &d->tok[i], *v = &d->tok[i + 1];
@@ -71,8 +71,6 @@ walk(struct record *r, struct schema *s, const struct json_doc *d,
 		size_t kn = k->len;
 		uint32_t child;
 
-		if (v->type == JSON_NULL)
-			continue;
 		if (k->flags & JSON_F_ESCAPED) {
 			buf_reset(&r->key);
 			json_str_decode(k, &r->key);
@@ -81,7 +79,10 @@ walk(struct record *r, struct schema *s, const struct json_doc *d,
 		}
 		if (skip && strlen(skip) == kn && memcmp(skip, kp, kn) == 0)
 			continue;
-		child = schema_child(s, node, kp, kn);
+		child = schema_child_after(s, node, prev, kp, kn);
+		prev = child;	/* nulls too: it keeps the hints in step */
+		if (v->type == JSON_NULL)
+			continue;
 		if (v->type == JSON_OBJECT) {
 			if (walk(r, s, d, i + 1, child, NULL, pkseen) < 0)
 				return -1;

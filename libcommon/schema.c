@@ -124,6 +124,45 @@ schema_child(struct schema *s, uint32_t parent, const char *key, size_t n)
 	return id;
 }
 
+/* memcmp(a, b, n) == 0 for the short keys of records, without a call. */
+static inline int
+same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+uint32_t
+schema_child_after(struct schema *s, uint32_t parent, uint32_t prev,
+    const char *key, size_t n)
+{
+	uint32_t *hint = prev ? &s->nodes[prev].next_hint :
+	    &s->nodes[parent].first_hint;
+	uint32_t id = *hint;
+
+	if (id) {
+		const struct schema_node *nd = &s->nodes[id];
+		if (nd->keylen == n && nd->parent == parent &&
+		    same(s->keys.p + nd->keyoff, key, n))
+			return id;
+	}
+	id = schema_child(s, parent, key, n);
+	/* schema_child may have moved the nodes: find the hint again. */
+	hint = prev ? &s->nodes[prev].next_hint : &s->nodes[parent].first_hint;
+	*hint = id;
+	return id;
+}
+
 /* Slot of name in the name table: holding it, or the empty slot for it. */
 static size_t
 name_slot(const struct schema *s, const char *name, size_t n)
@@ -179,11 +218,13 @@ void
 schema_leaf(struct schema *s, uint32_t node)
 {
 	struct schema_node *nd = &s->nodes[node];
-	const char *base = nd->prefix;
-	size_t n = strlen(base);
+	const char *base;
+	size_t n;
 
 	if (nd->name)
 		return;
+	base = nd->prefix;
+	n = strlen(base);
 	buf_reset(&s->tmp);
 	buf_add(&s->tmp, base, n);
 	for (int k = 2; s->nameslots[name_slot(s, s->tmp.p, s->tmp.len)];

@@ -48,6 +48,8 @@ struct schema_node {
 	int col;		/* column index, or -1 */
 	enum coltype pin;	/* CT_NONE unless pinned */
 	int pk;			/* 1 + index in hints->pk, or 0 */
+	uint32_t first_hint;	/* child met first last time, 0 if none */
+	uint32_t next_hint;	/* sibling met after this one last time */
 };
 
 struct schema {
@@ -69,6 +71,11 @@ void schema_free(struct schema *s);
 /* The node of key (decoded bytes) under parent, created if new. */
 uint32_t schema_child(struct schema *s, uint32_t parent, const char *key,
     size_t n);
+/* Like schema_child for the member after sibling prev (0 for the first
+ * member): records mostly repeat their key order, so the node that
+ * followed prev last time is tried before the hash table. */
+uint32_t schema_child_after(struct schema *s, uint32_t parent,
+    uint32_t prev, const char *key, size_t n);
 /* Gives node a column name (and its hints) if it has none yet. */
 void schema_leaf(struct schema *s, uint32_t node);
 /* The column of a named node, created if new. */

@@ -22,6 +22,7 @@
 
 struct table {
 	char *name;
+	size_t namelen;
 	struct schema sch;
 	struct record rec;
 	struct loadfile *lf;	/* current file, or NULL */
@@ -63,13 +64,14 @@ find_table(struct writer *w, const char *name, size_t n)
 	for (size_t k = 0; k < w->ntables; k++) {
 		size_t i = (w->last + k) % w->ntables;
 		t = w->tables[i];
-		if (strlen(t->name) == n && memcmp(t->name, name, n) == 0) {
+		if (t->namelen == n && memcmp(t->name, name, n) == 0) {
 			w->last = i;
 			return t;
 		}
 	}
 	t = xcalloc(1, sizeof *t);
 	t->name = xstrndup(name, n);
+	t->namelen = n;
 	schema_init(&t->sch, &w->o.hints);
 	record_init(&t->rec);
 	w->tables = xrealloc(w->tables, (w->ntables + 1) * sizeof *w->tables);
