@@ -10,3 +10,16 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "unit: toml reader accepts dlt's subset and names bad lines" {
+	run "$STAGE_UNITS/toml_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: config precedence home < project < environment" {
+	run "$STAGE_UNITS/config_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/.dlt/config.toml:3: expected a value after '='"* ]]
+}
