@@ -6,6 +6,16 @@
  * callback; a decoder takes compressed bytes and hands plain bytes to a
  * sink.  A sink returns 0, or -1 to stop (the error is then the sink's).
  * COMP_NONE passes bytes through, so callers need no special case.
+ *
+ * Default levels (level 0), chosen for throughput: gzip 1, zstd 3.  gzip
+ * accepts levels 1-9, zstd its own range (negative fast levels to 22).
+ * zstd frames carry a content checksum, as the zstd tool writes them.
+ * Output reaches the sink in chunks of 256 KiB (the last may be shorter).
+ * Decoders accept concatenated gzip members / zstd frames, as gzip -d and
+ * zstd -d do; empty input counts as truncated.  zdec_error reads
+ * "corrupt gzip data: <zlib's reason>", "corrupt zstd data: <reason>",
+ * "truncated gzip stream", "truncated zstd stream" or "output failed"
+ * (the sink returned -1).
  */
 #ifndef STAGE_COMPRESS_H
 #define STAGE_COMPRESS_H
@@ -23,7 +33,8 @@ const char *compression_name(enum compression c);
 const char *compression_ext(enum compression c);
 
 struct zenc;
-/* level 0 picks the documented default of each codec. */
+/* level 0 picks the documented default of each codec; NULL with errno
+ * EINVAL for a level the codec does not have. */
 struct zenc *zenc_new(enum compression c, int level, zsink sink, void *ctx);
 int zenc_write(struct zenc *z, const void *p, size_t n);
 /* Flushes and ends the stream, then frees z; -1 on error. */

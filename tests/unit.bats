@@ -13,6 +13,8 @@ setup() {
 
 @test "unit: toml reader accepts dlt's subset and names bad lines" {
 	run "$STAGE_UNITS/toml_test"
+@test "unit: sha256 vectors, streaming and files" {
+	run "$STAGE_UNITS/sha256_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
@@ -22,4 +24,14 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/.dlt/config.toml:3: expected a value after '='"* ]]
+@test "unit: gzip and zstd round trips, truncation, corruption, tools" {
+	run "$STAGE_UNITS/compress_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: atomic files appear whole or not at all" {
+	run "$STAGE_UNITS/atomic_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
