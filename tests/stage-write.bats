@@ -178,6 +178,15 @@ teardown() { sw_teardown; }
 	[ "$(mline m | jq -c '[.columns[].name]')" = '["a","b"]' ]
 }
 
+@test "records with nothing in them are skipped while a table has no column" {
+	input '{}' '{"a":null}' '{"b":1}' '{"c":null}'
+	run sw -t t in.ndjson
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 records without any non-null value skipped"* ]]
+	[ "$(echo "$output" | grep '"end"' | jq .rows)" = 2 ]
+	[ "$(cat "$D"/t.L1.0001.csv)" = "$(printf 'b\n1\n')" ]
+}
+
 # ---- CSV read back by independent readers --------------------------------
 
 @test "CSV keeps NULL and empty string apart (read back by DuckDB)" {
