@@ -10,6 +10,7 @@ mkdir -p "$out"
 in=$BENCH_DATA
 
 bench stage-write "csv" "$sw -q -t bench -d $out --load-id B $in"
+bench_cpu stage-write "csv" "$sw -q -t bench -d $out --load-id B $in"
 bench stage-write "csv, gzip" "$sw -q -t bench -z gzip -d $out --load-id B $in"
 bench stage-write "csv, zstd" "$sw -q -t bench -z zstd -d $out --load-id B $in"
 bench stage-write "jsonl" "$sw -q -t bench -f jsonl -d $out --load-id B $in"
@@ -27,7 +28,9 @@ if [ -x "$py" ] && "$py" -c 'import duckdb' 2>/dev/null; then
 	for th in 1 default; do
 		set_th=
 		[ "$th" = default ] || set_th="SET threads=$th;"
-		bench duckdb "csv, threads=$th" "$py -c \"import duckdb; duckdb.sql(\\\"$set_th COPY (FROM read_json('$in')) TO '$BENCH_TMP/duck.csv' (FORMAT csv)\\\")\""
+		cmd="$py -c \"import duckdb; duckdb.sql(\\\"$set_th COPY (FROM read_json('$in')) TO '$BENCH_TMP/duck.csv' (FORMAT csv)\\\")\""
+		bench duckdb "csv, threads=$th" "$cmd"
+		[ "$th" = default ] || bench_cpu duckdb "csv, threads=$th" "$cmd"
 	done
 	rm -f "$BENCH_TMP/duck.csv"
 else

@@ -111,12 +111,27 @@ zone_part(const char *s, size_t n)
 	return n == 6 && s[3] == ':' && num2(s, 4, 0, 59);
 }
 
+/* YYYY-MM-DD with a real day of that month (destinations refuse
+ * 2023-02-29), year 0001 to 9999. */
 static int
 date_part(const char *s, size_t n)
 {
-	return n >= 10 && dig(s, 0) && dig(s, 1) && dig(s, 2) && dig(s, 3) &&
-	    s[4] == '-' && num2(s, 5, 1, 12) && s[7] == '-' &&
-	    num2(s, 8, 1, 31);
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, m, d, max;
+
+	if (n < 10 || !dig(s, 0) || !dig(s, 1) || !dig(s, 2) || !dig(s, 3) ||
+	    s[4] != '-' || !num2(s, 5, 1, 12) || s[7] != '-' ||
+	    !num2(s, 8, 1, 31))
+		return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	max = mdays[m - 1];
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		max = 29;
+	return y > 0 && d <= max;
 }
 
 enum coltype

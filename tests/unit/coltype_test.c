@@ -61,6 +61,12 @@ main(void)
 	infer("\"2024-01-02 03:04:05.123456+02:00\"", CT_TIMESTAMP);
 	infer("\"2024-01-02T03:04\"", CT_TIMESTAMP);
 	infer("\"2024-13-02\"", CT_TEXT);
+	infer("\"2023-02-29\"", CT_TEXT);
+	infer("\"2024-02-29\"", CT_DATE);
+	infer("\"1900-02-29\"", CT_TEXT);
+	infer("\"2000-02-29T00:00:00Z\"", CT_TIMESTAMP);
+	infer("\"2024-04-31\"", CT_TEXT);
+	infer("\"0000-01-01\"", CT_TEXT);
 	infer("\"2024-01-02T25:00:00\"", CT_TEXT);
 	infer("\"2024-01-02X\"", CT_TEXT);
 	infer("\"12:30:00\"", CT_TEXT);
