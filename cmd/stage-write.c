@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "coltype.h"
+#include "hints.h"
 #include "ident.h"
-#include "json.h"
 #include "lines.h"
 #include "loadfile.h"
 #include "log.h"
+#include "rejects.h"
 #include "version.h"
 #include "writer.h"
 
@@ -73,10 +73,8 @@ struct opts {
 	char *table;
 	const char *dataset, *dir, *load_id;	/* as given */
 	char *own_dataset, *own_dir, *own_load_id;	/* as used */
-	const char *rejects;
-	int rejects_fd;
-	size_t nrejected;
-	struct buf rbuf;
+	const char *rejects_path;
+	struct rejects rejects;
 };
 
 static _Noreturn void
@@ -105,98 +103,6 @@ normalized(const char *s, int path)
 	else
 		ident_normalize(&b, s, strlen(s));
 	return b.p;
-}
-
-/* "a,b" -> normalized names appended to *list. */
-static void
-add_names(char ***list, size_t *n, const char *arg)
-{
-	const char *s = arg;
-
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char *part = xstrndup(s, len);
-		if (len == 0)
-			die(EXIT_USAGE, "empty column name in '%s'", arg);
-		*list = xrealloc(*list, (*n + 1) * sizeof **list);
-		(*list)[(*n)++] = normalized(part, 1);
-		free(part);
-		if (!comma)
-			break;
-		s = comma + 1;
-	}
-}
-
-static void
-add_pin(struct schema_hints *h, const char *name, size_t n,
-    const char *type, const char *what)
-{
-	enum coltype t;
-	char *raw = xstrndup(name, n);
-
-	if (n == 0)
-		die(EXIT_USAGE, "%s: empty column name", what);
-	if (coltype_parse(type, &t) < 0)
-		die(EXIT_USAGE, "%s: unknown type '%s' (text bigint double "
-		    "bool timestamp date time decimal json binary)", what,
-		    type);
-	h->pin_names = xrealloc(h->pin_names, (h->npins + 1) *
-	    sizeof *h->pin_names);
-	h->pin_types = xrealloc(h->pin_types, (h->npins + 1) *
-	    sizeof *h->pin_types);
-	h->pin_names[h->npins] = normalized(raw, 1);
-	h->pin_types[h->npins++] = t;
-	free(raw);
-}
-
-static void
-pin_column(struct schema_hints *h, const char *arg)
-{
-	const char *colon = strrchr(arg, ':');
-
-	if (!colon)
-		die(EXIT_USAGE, "--column %s: expected name:type", arg);
-	add_pin(h, arg, (size_t)(colon - arg), colon + 1, "--column");
-}
-
-/* --schema FILE: a JSON object {"column": "type", ...}. */
-static void
-read_schema(struct schema_hints *h, const char *path)
-{
-	struct buf text = BUF_INIT, name = BUF_INIT, type = BUF_INIT;
-	struct json_doc d = { 0 };
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		die_errno(EXIT_USAGE, "%s", path);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_add(&text, chunk, (size_t)n);
-	if (n < 0)
-		die_errno(EXIT_USAGE, "%s", path);
-	close(fd);
-	if (json_parse(&d, text.p ? text.p : "", text.len) < 0)
-		die(EXIT_USAGE, "%s: invalid JSON at byte %zu: %s", path,
-		    d.err_off + 1, d.err);
-	if (d.tok[0].type != JSON_OBJECT)
-		die(EXIT_USAGE, "%s: expected an object {\"column\": \"type\"}",
-		    path);
-	for (uint32_t i = 1; i < d.tok[0].end; i = d.tok[i + 1].end) {
-		buf_reset(&name);
-		json_str_decode(&d.tok[i], &name);
-		if (d.tok[i + 1].type != JSON_STRING)
-			die(EXIT_USAGE, "%s: field '%s': type must be a string",
-			    path, name.p);
-		buf_reset(&type);
-		json_str_decode(&d.tok[i + 1], &type);
-		add_pin(h, name.p ? name.p : "", name.len, type.p, path);
-	}
-	json_doc_free(&d);
-	buf_free(&text);
-	buf_free(&name);
-	buf_free(&type);
 }
 
 static uint64_t
@@ -309,6 +215,7 @@ parse_args(struct opts *o, int argc, char **argv)
 {
 	struct writer_opts *w = &o->w;
 	const char *env;
+	char err[1024];
 	int c;
 
 	w->format = WF_CSV;
@@ -343,16 +250,27 @@ parse_args(struct opts *o, int argc, char **argv)
 				    "append, replace or merge", optarg);
 			w->disposition = optarg;
 			break;
-		case OPT_PK: add_names(&w->hints.pk, &w->hints.npk, optarg); break;
-		case OPT_MK: add_names(&w->hints.mk, &w->hints.nmk, optarg); break;
+		case OPT_PK:
+		case OPT_MK:
+			if (hints_add_keys(&w->hints, c == OPT_PK, optarg, err,
+			    sizeof err) < 0)
+				die(EXIT_USAGE, "%s", err);
+			break;
 		case OPT_LOAD_ID: o->load_id = optarg; break;
 		case OPT_MAX_SIZE: w->max_bytes = parse_size(optarg,
 		    "--max-file-size"); break;
 		case OPT_MAX_ROWS: w->max_rows = parse_size(optarg,
 		    "--max-rows"); break;
-		case OPT_SCHEMA: read_schema(&w->hints, optarg); break;
-		case OPT_COLUMN: pin_column(&w->hints, optarg); break;
-		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_SCHEMA:
+			if (hints_read_schema(&w->hints, optarg, err,
+			    sizeof err) < 0)
+				die(EXIT_USAGE, "%s", err);
+			break;
+		case OPT_COLUMN:
+			if (hints_pin(&w->hints, optarg, err, sizeof err) < 0)
+				die(EXIT_USAGE, "%s", err);
+			break;
+		case OPT_REJECTS: o->rejects_path = optarg; break;
 		case 'v': log_set_level(LOG_VERBOSE); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': help();
@@ -394,42 +312,6 @@ parse_args(struct opts *o, int argc, char **argv)
 		w->lookahead_bytes = (size_t)w->max_bytes;
 }
 
-static void
-write_rejects(struct opts *o)
-{
-	const char *p = o->rbuf.p;
-	size_t n = o->rbuf.len;
-
-	while (n > 0) {
-		ssize_t k = write(o->rejects_fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			die_errno(EXIT_FAIL, "%s", o->rejects);
-		p += k;
-		n -= (size_t)k;
-	}
-	buf_reset(&o->rbuf);
-}
-
-static void
-reject(struct opts *o, const char *src, size_t lineno, const char *why,
-    const char *line, size_t len)
-{
-	struct buf *b = &o->rbuf;
-
-	o->nrejected++;
-	buf_adds(b, "{\"source\":");
-	json_put_str_lossy(b, src, strlen(src));
-	buf_printf(b, ",\"line\":%zu,\"error\":", lineno);
-	json_put_str_lossy(b, why, strlen(why));
-	buf_adds(b, ",\"record\":");
-	json_put_str_lossy(b, line, len);
-	buf_adds(b, "}\n");
-	if (b->len >= (1 << 16))
-		write_rejects(o);
-}
-
 static int
 blank(const char *s, size_t n)
 {
@@ -454,8 +336,8 @@ feed(struct opts *o, struct writer *w, int fd, const char *src)
 			continue;
 		if (writer_record(w, line, len, err, sizeof err) == 0)
 			continue;
-		if (o->rejects) {
-			reject(o, src, lr.lineno, err, line, len);
+		if (o->rejects_path) {
+			rejects_add(&o->rejects, src, lr.lineno, err, line, len);
 			continue;
 		}
 		log_err("%s:%zu: %s", src, lr.lineno, err);
@@ -478,9 +360,8 @@ run(struct opts *o, int nfiles, char **files)
 	o->w.dataset = o->dataset;
 	o->w.load_id = o->load_id;
 	o->w.table = o->table;
-	if (o->rejects && (o->rejects_fd = open(o->rejects,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
-		die_errno(EXIT_FAIL, "%s", o->rejects);
+	if (o->rejects_path && rejects_open(&o->rejects, o->rejects_path) < 0)
+		die_errno(EXIT_FAIL, "%s", o->rejects_path);
 	w = writer_new(&o->w);
 	for (int i = 0; i < (nfiles ? nfiles : 1) && ret == EXIT_DONE; i++) {
 		const char *src = nfiles ? files[i] : "-";
@@ -500,38 +381,24 @@ run(struct opts *o, int nfiles, char **files)
 	if (ret == EXIT_DONE)
 		writer_finish(w);
 	writer_free(w);		/* removes what was not committed */
-	if (o->rejects) {
-		write_rejects(o);
-		close(o->rejects_fd);
-		if (o->nrejected)
-			log_warn("%zu record%s rejected (see %s)", o->nrejected,
-			    o->nrejected == 1 ? "" : "s", o->rejects);
+	if (o->rejects_path) {
+		rejects_close(&o->rejects);
+		if (o->rejects.count)
+			log_warn("%zu record%s rejected (see %s)",
+			    o->rejects.count, o->rejects.count == 1 ? "" : "s",
+			    o->rejects_path);
 	}
 	return ret;
 }
 
 static void
-free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 free_opts(struct opts *o)
 {
-	struct schema_hints *h = &o->w.hints;
-
-	free_list(h->pin_names, h->npins);
-	free(h->pin_types);
-	free_list(h->pk, h->npk);
-	free_list(h->mk, h->nmk);
+	hints_free(&o->w.hints);
 	free(o->table);
 	free(o->own_dataset);
 	free(o->own_dir);
 	free(o->own_load_id);
-	buf_free(&o->rbuf);
 }
 
 int
