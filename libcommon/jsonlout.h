@@ -15,7 +15,9 @@
 #include "record.h"
 #include "schema.h"
 
+/* One row of columns 0..ncols-1 from r; linelen is the length of the
+ * record's source text, which bounds the row's size. */
 void jsonlout_row(struct buf *out, const struct schema *s, size_t ncols,
-    const struct record *r);
+    const struct record *r, size_t linelen);
 
 #endif

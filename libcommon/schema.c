@@ -284,6 +284,7 @@ schema_column(struct schema *s, uint32_t node)
 	memset(c, 0, sizeof *c);
 	c->name = nd->name;
 	c->namelen = strlen(nd->name);
+	s->namebytes += c->namelen;
 	c->type = nd->pin;
 	c->pinned = nd->pin != CT_NONE;
 	c->pk = nd->pk != 0;

@@ -58,6 +58,7 @@ struct schema {
 	size_t nnodes, nodecap;
 	struct schema_col *cols;
 	size_t ncols, colcap;
+	size_t namebytes;	/* sum of the column names' lengths */
 	uint32_t *slots;	/* node hash: node index + 1, 0 empty */
 	size_t nslots;
 	uint32_t *nameslots;	/* names taken: node index + 1 */

@@ -249,7 +249,7 @@ write_row(struct writer *w, struct table *t, size_t linelen)
 		csvout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen,
 		    &w->scratch);
 	else
-		jsonlout_row(&t->out, &t->sch, t->ncols, &t->rec);
+		jsonlout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen);
 	t->rows++;
 	if (t->out.len >= OUT_FLUSH)
 		flush_out(t);
