@@ -220,6 +220,19 @@ PY
 	[ "$out" = '[2, 3, 3.5, 1, "2024-01-03 00:00:00", "z"]' ]
 }
 
+@test "CSV and JSONL of the bench data agree with DuckDB reading the NDJSON" {
+	need_py
+	python3 "$STAGE_TOP/bench/gen-ndjson" 3000 >in.ndjson
+	sw -t b -z gzip in.ndjson >/dev/null
+	sw -t b -f jsonl -z zstd in.ndjson >/dev/null
+	q='select count(*), sum(id), round(sum(score),2), count(note), sum(length(note)), sum(length(CITY)), count(tags), round(sum(LAT),2), sum(case when active then 1 else 0 end), max("at")::varchar from '
+	flat=$(echo "$q" | sed 's/CITY/address__city/; s/LAT/address__geo__lat/')
+	nested=$(echo "$q" | sed 's/CITY/address.city/; s/LAT/address.geo.lat/')
+	want=$(duck "$nested read_json('$T/in.ndjson')")
+	[ "$(duck "$flat read_csv('$D/b.L1.0001.csv.gz', header=true, allow_quoted_nulls=false)")" = "$want" ]
+	[ "$(duck "$flat read_json('$D/b.L1.0001.jsonl.zst')")" = "$want" ]
+}
+
 # ---- formats and compression ---------------------------------------------
 
 @test "gzip output decompresses to the plain CSV and matches its sha256" {
