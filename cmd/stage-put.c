@@ -492,6 +492,8 @@ main(int argc, char **argv)
 	http_init();
 	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
 		log_err("%s", err.p);
+		buf_free(&err);
+		config_free(cfg);
 		return status;
 	}
 	progress_init(&pu.prog, pmode);
