@@ -344,3 +344,33 @@ obj() {
 		grep -q -- "-l $o" "$STAGE_TOP/completions/fish/stage-put.fish"
 	done
 }
+
+@test "S3 credentials and endpoint come from dlt's .dlt/secrets.toml" {
+	mkfile cred 4000
+	{ line cred 14; endline 1; } >in.ndjson
+	mkdir -p proj/.dlt
+	cat >proj/.dlt/secrets.toml <<-TOML
+	[destination.filesystem]
+	bucket_url = "s3://$S3_BUCKET/fromdlt"
+
+	[destination.filesystem.credentials]
+	aws_access_key_id = "$AWS_ACCESS_KEY_ID"
+	aws_secret_access_key = "$AWS_SECRET_ACCESS_KEY"
+	endpoint_url = "$S3_ENDPOINT"
+	region_name = "us-east-1"
+	TOML
+	(
+		cd proj
+		env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+			-u AWS_ENDPOINT_URL HOME="$T" stage-put ../in.ndjson >../out
+	)
+	grep -q "\"url\":\"s3://$S3_BUCKET/fromdlt/ds/users/1732459200.1.14.csv.gz\"" out
+	obj fromdlt/ds/users/1732459200.1.14.csv.gz | cmp - cred
+}
+
+@test "the man page is lint-clean" {
+	command -v mandoc >/dev/null || skip "no mandoc"
+	run mandoc -T lint -W warning "$STAGE_TOP/man/stage-put.1"
+	echo "$output"
+	[ -z "$output" ]
+}
