@@ -114,8 +114,8 @@ if command -v rclone >/dev/null; then
 		RCLONE_CONFIG_BENCH_ENDPOINT=$ep RCLONE_CONFIG_BENCH_ENV_AUTH=true \
 		RCLONE_CONFIG="$d/rclone.conf"
 	: >"$d/rclone.conf"
-	row rclone "s3 1x1GiB" $big "rclone copyto $d/one.bin bench:$b/rclone\$run/one.bin"
-	row rclone "s3 200x5MiB" $small "rclone copy $d/many bench:$b/rclone\$run/"
+	row rclone "s3 1x1GiB" $big "env -u AWS_CA_BUNDLE rclone copyto $d/one.bin bench:$b/rclone\$run/one.bin"
+	row rclone "s3 200x5MiB" $small "env -u AWS_CA_BUNDLE rclone copy $d/many bench:$b/rclone\$run/"
 fi
 
 mkdir -p "$d/local"

@@ -96,6 +96,7 @@ struct s3be {
 	int jobs, inflight;
 	uint64_t part_size, threshold;
 	int checked;
+	int no_list;		/* no s3:ListBucket: HEAD says 403 for absent */
 	struct buf bad;		/* set when the bucket check failed */
 	struct s3file *head, **tail;
 	int nfiles;
@@ -293,7 +294,9 @@ check_bucket(struct storage *st)
 	s3_req_query(&r, "prefix", st->prefix);
 	if (s3_perform(&be->s3, c, &r)) {
 		/* Without s3:ListBucket a writer can still put objects. */
-		if (!(r.code.p && strcmp(r.code.p, "AccessDenied") == 0)) {
+		if (r.code.p && strcmp(r.code.p, "AccessDenied") == 0) {
+			be->no_list = 1;
+		} else {
 			buf_printf(&be->bad, "bucket %s: ", be->s3.cfg.bucket);
 			s3_strerror(&r, &be->bad);
 		}
@@ -433,7 +436,9 @@ on_head(struct s3file *f, struct s3_req *r)
 		}
 		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
 		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404) {
+	} else if (r->h.status != 404 &&
+	    !(r->h.status == 403 && f->be->no_list)) {
+		/* Without s3:ListBucket, S3 answers 403 for a missing key. */
 		fail(f, "HEAD", r);
 		buf_free(&meta);
 		finish(f, STORAGE_FAILED);

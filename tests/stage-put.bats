@@ -374,3 +374,15 @@ obj() {
 	echo "$output"
 	[ -z "$output" ]
 }
+
+@test "two files under one object name are refused (exit 3), the first is stored" {
+	mkfile a1 100
+	mkfile a2 200
+	{ line a1 1; line a2 2; endline 2; } >in.ndjson
+	run stage-put -b "$T/dup" --layout '{table_name}/{load_id}.{ext}' in.ndjson
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"in.ndjson:2: object name users/1732459200.1.csv.gz is already used"* ]]
+	cmp a1 dup/users/1732459200.1.csv.gz
+	! grep -q '"end"' <<<"$output"
+}
