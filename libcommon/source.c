@@ -1,0 +1,273 @@
+/*
+ * source: staged object -> decompressor -> (JSONL to CSV) -> sink.  Push
+ * style all the way, so the same chain serves a local read loop and a
+ * storage back end's streaming GET.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "source.h"
+
+#define CHUNK (256 * 1024)
+
+struct jconv {
+	const struct dfile *f;
+	zsink sink;
+	void *ctx;
+	struct buf line;	/* partial JSONL line */
+	struct buf out;		/* CSV waiting for the sink */
+	struct json_doc doc;
+	size_t lineno;
+	int failed;		/* 1: reported here; 2: the sink's */
+};
+
+static void
+csv_quoted(struct buf *b, const char *p, size_t n)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			buf_addc(b, '"');
+		buf_addc(b, p[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+csv_header(struct buf *b, const struct dtable *t)
+{
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (i)
+			buf_addc(b, ',');
+		csv_quoted(b, t->cols[i].name, strlen(t->cols[i].name));
+	}
+	buf_addc(b, '\n');
+}
+
+int
+source_jsonl_row(const struct dtable *t, const char *line, size_t len,
+    struct json_doc *doc, struct buf *out, char *err, size_t errlen)
+{
+	struct buf s = BUF_INIT;
+
+	if (json_parse(doc, line, len) < 0) {
+		snprintf(err, errlen, "%s at byte %zu", doc->err,
+		    doc->err_off + 1);
+		return -1;
+	}
+	if (doc->tok[0].type != JSON_OBJECT) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		int k = json_obj_get(doc, 0, t->cols[i].name);
+		const struct json_tok *v = k < 0 ? NULL : &doc->tok[k];
+
+		if (i)
+			buf_addc(out, ',');
+		if (!v || v->type == JSON_NULL)
+			continue;
+		if (t->cols[i].type == ST_JSON || v->type == JSON_OBJECT ||
+		    v->type == JSON_ARRAY) {
+			buf_reset(&s);
+			json_put_raw(&s, v);
+			csv_quoted(out, s.p, s.len);
+		} else if (v->type == JSON_STRING) {
+			if (v->flags & JSON_F_ESCAPED) {
+				buf_reset(&s);
+				json_str_decode(v, &s);
+				csv_quoted(out, s.p ? s.p : "", s.len);
+			} else {
+				csv_quoted(out, v->p, v->len);
+			}
+		} else {
+			buf_add(out, v->p, v->len);
+		}
+	}
+	buf_addc(out, '\n');
+	buf_free(&s);
+	return 0;
+}
+
+static int
+jflush(struct jconv *j)
+{
+	if (j->out.len == 0)
+		return 0;
+	if (j->sink(j->ctx, j->out.p, j->out.len) < 0) {
+		j->failed = 2;
+		return -1;
+	}
+	buf_reset(&j->out);
+	return 0;
+}
+
+static int
+jline(struct jconv *j, const char *p, size_t n)
+{
+	char err[160];
+
+	j->lineno++;
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return 0;
+	if (source_jsonl_row(&j->f->t, p, n, &j->doc, &j->out, err,
+	    sizeof err) < 0) {
+		log_err("%s: line %zu: %s", j->f->object, j->lineno, err);
+		j->failed = 1;
+		return -1;
+	}
+	return j->out.len >= CHUNK ? jflush(j) : 0;
+}
+
+static int
+jfeed(void *ctx, const void *vp, size_t n)
+{
+	struct jconv *j = ctx;
+	const char *p = vp, *nl;
+
+	while (n > 0 && (nl = memchr(p, '\n', n))) {
+		size_t k = (size_t)(nl - p);
+		int r;
+		if (j->line.len) {
+			buf_add(&j->line, p, k);
+			r = jline(j, j->line.p, j->line.len);
+			buf_reset(&j->line);
+		} else {
+			r = jline(j, p, k);
+		}
+		if (r < 0)
+			return -1;
+		p += k + 1;
+		n -= k + 1;
+	}
+	buf_add(&j->line, p, n);
+	return 0;
+}
+
+static int
+jfinish(struct jconv *j)
+{
+	if (j->line.len && jline(j, j->line.p, j->line.len) < 0)
+		return -1;
+	return jflush(j);
+}
+
+/* The local path of a staged object, or NULL (then *scheme says what). */
+static const char *
+local_path(const struct dfile *f)
+{
+	if (!f->url)
+		return f->file;
+	if (strncmp(f->url, "file://", 7) == 0)
+		return f->url + 7;
+	if (!strstr(f->url, "://"))
+		return f->url;
+	return NULL;
+}
+
+/* Notes a failure of the caller's sink, which reports its own error. */
+struct guard {
+	zsink sink;
+	void *ctx;
+	int failed;
+};
+
+static int
+guarded(void *ctx, const void *p, size_t n)
+{
+	struct guard *g = ctx;
+
+	if (g->sink(g->ctx, p, n) < 0) {
+		g->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_local(const struct dfile *f, const char *path, struct zdec *z,
+    int *reported)
+{
+	char *chunk = xmalloc(CHUNK);
+	int fd, r = -1;
+	ssize_t n;
+
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		log_err("%s: %s", f->object, strerror(errno));
+		*reported = 1;
+		goto out;
+	}
+	while ((n = read(fd, chunk, CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("%s: read: %s", f->object, strerror(errno));
+			*reported = 1;
+			goto out;
+		}
+		if (zdec_feed(z, chunk, (size_t)n) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(chunk);
+	return r;
+}
+
+int
+source_stream(const struct dfile *f, zsink sink, void *ctx)
+{
+	struct jconv j;
+	struct guard g = { sink, ctx, 0 };
+	struct zdec *z;
+	const char *path = local_path(f);
+	int r = -1;
+
+	if (f->format == FMT_PARQUET) {
+		log_err("%s: parquet files cannot be streamed as CSV; this "
+		    "destination loads csv and jsonl", f->object);
+		return -1;
+	}
+	memset(&j, 0, sizeof j);
+	j.f = f;
+	j.sink = guarded;
+	j.ctx = &g;
+	if (f->format == FMT_JSONL) {
+		csv_header(&j.out, &f->t);
+		z = zdec_new(f->comp, jfeed, &j);
+	} else {
+		z = zdec_new(f->comp, guarded, &g);
+	}
+	if (!path) {
+		log_err("%s: no storage back end for this URL", f->object);
+		goto out;
+	}
+	if (read_local(f, path, z, &j.failed) < 0)
+		goto zerr;
+	if (zdec_finish(z) < 0)
+		goto zerr;
+	if (f->format == FMT_JSONL && jfinish(&j) < 0)
+		goto out;
+	r = 0;
+	goto out;
+zerr:
+	/* a failure of ours or the sink's is reported already */
+	if (j.failed == 0 && !g.failed)
+		log_err("%s: %s", f->object, zdec_error(z));
+out:
+	zdec_free(z);
+	buf_free(&j.line);
+	buf_free(&j.out);
+	json_doc_free(&j.doc);
+	return r;
+}
