@@ -64,11 +64,12 @@ help(void)
 
 /* Emits ld's end line once all its files are in; caller holds mu. */
 static void
-maybe_end(struct mload *ld)
+maybe_end(struct mload *ld, int dry)
 {
 	if (ld->ended && !ld->emitted && ld->done == ld->files &&
 	    ld->failed == 0) {
-		manifest_emit(&ld->endline);
+		if (!dry)
+			manifest_emit(&ld->endline);
 		ld->emitted = 1;
 	}
 }
@@ -96,7 +97,8 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 		    res->skipped ? ",\"skipped\":true" : "");
 		set.json = val.p;
 		set.len = val.len;
-		if (json_parse(&m.doc, j->text, j->len) == 0) {
+		if (!cp->conf->dry_run &&
+		    json_parse(&m.doc, j->text, j->len) == 0) {
 			mline_rebuild(&out, &m, &set, 1);
 			manifest_emit(&out);
 		}
@@ -106,7 +108,7 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 		ld->failed++;
 		cp->failed = 1;
 	}
-	maybe_end(ld);
+	maybe_end(ld, cp->conf->dry_run);
 	pthread_mutex_unlock(&cp->mu);
 	mline_free(&m);
 	buf_free(&out);
@@ -216,7 +218,7 @@ end_line(struct copier *cp, const struct mline *m)
 		ld->ended = 1;
 		buf_reset(&ld->endline);
 		buf_add(&ld->endline, m->text, m->len);
-		maybe_end(ld);
+		maybe_end(ld, cp->conf->dry_run);
 	}
 	pthread_mutex_unlock(&cp->mu);
 	buf_free(&id);

@@ -481,10 +481,10 @@ dload_add(struct dload *l, const struct dfile *f)
 {
 	size_t i;
 
-	if (!l->load_id) {
+	if (!l->load_id)
 		l->load_id = xstrdup(f->load_id);
+	if (!l->dataset)
 		l->dataset = xstrdup(f->t.dataset);
-	}
 	for (i = 0; i < l->nt; i++)
 		if (strcmp(l->t[i].name, f->t.name) == 0 &&
 		    strcmp(l->t[i].dataset, f->t.dataset) == 0)

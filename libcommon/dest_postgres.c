@@ -458,25 +458,33 @@ copy_error(struct pgdest *d, const struct dfile *f, const PGresult *r)
 	buf_free(&b);
 }
 
+static void
+recorded_query(struct buf *q, const struct dfile *f)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(q, "SELECT rows FROM ");
+	sql_qname(q, s.p, "_stage_files");
+	buf_adds(q, " WHERE load_id = ");
+	sql_str(q, f->load_id);
+	buf_adds(q, " AND table_name = ");
+	sql_str(q, f->t.name);
+	buf_adds(q, " AND file_id = ");
+	sql_str(q, f->file_id);
+	buf_free(&s);
+}
+
 static int
 recorded_rows(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 {
-	struct buf q = BUF_INIT, s = BUF_INIT;
+	struct buf q = BUF_INIT;
 	PGresult *r;
 	int none;
 
-	sql_staging_schema(&s, f->t.dataset);
-	buf_adds(&q, "SELECT rows FROM ");
-	sql_qname(&q, s.p, "_stage_files");
-	buf_adds(&q, " WHERE load_id = ");
-	sql_str(&q, f->load_id);
-	buf_adds(&q, " AND table_name = ");
-	sql_str(&q, f->t.name);
-	buf_adds(&q, " AND file_id = ");
-	sql_str(&q, f->file_id);
+	recorded_query(&q, f);
 	r = pg_query(d, f->object, q.p, &none);
 	buf_free(&q);
-	buf_free(&s);
 	if (!r || PQntuples(r) != 1) {
 		if (r)
 			log_err("%s: recorded as copied by a concurrent run, "
@@ -488,6 +496,31 @@ recorded_rows(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 	res->skipped = 1;
 	PQclear(r);
 	return 0;
+}
+
+/* Dry run: 1 if the file is recorded as copied (said as a comment).
+ * Errors mean "not recorded" here: the tables may not exist yet. */
+static int
+dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct buf q = BUF_INIT;
+	PGresult *r;
+	int found;
+
+	recorded_query(&q, f);
+	r = PQexec(d->c, q.p);
+	found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (found) {
+		res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		res->skipped = 1;
+		buf_reset(&q);
+		buf_printf(&q, "-- skip: %s (copied before, %lld rows)",
+		    f->object, (long long)res->rows);
+		manifest_emit(&q);
+	}
+	PQclear(r);
+	buf_free(&q);
+	return found;
 }
 
 /* BEGIN, the settings the staging defaults read, the bookkeeping row.
@@ -590,6 +623,8 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
+	if (d->dry && d->c && dry_recorded(d, f, res))
+		return 0;
 	if ((own = copy_begin(d, f)) < 0)
 		goto fail;
 	if (own == 0) {

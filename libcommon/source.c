@@ -271,3 +271,19 @@ out:
 	json_doc_free(&j.doc);
 	return r;
 }
+
+int
+source_delete(const struct dfile *f)
+{
+	const char *path = local_path(f);
+
+	if (!path) {
+		log_err("%s: no storage back end for this URL", f->object);
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		log_err("%s: cannot remove: %s", f->object, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

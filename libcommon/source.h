@@ -21,6 +21,10 @@
  * returns -1 without a message here). */
 int source_stream(const struct dfile *f, zsink sink, void *ctx);
 
+/* Removes the staged object (url, else the local file); an object that
+ * is already gone counts as removed.  -1 after reporting. */
+int source_delete(const struct dfile *f);
+
 /* JSONL -> CSV, one line at a time (exposed for the unit test). */
 int source_jsonl_row(const struct dtable *t, const char *line, size_t len,
     struct json_doc *doc, struct buf *out, char *err, size_t errlen);
