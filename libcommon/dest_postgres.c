@@ -117,6 +117,16 @@ dry_print(const char *sql)
 	buf_free(&b);
 }
 
+static void
+dry_comment(const char *object, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "-- %s: %s", object, what);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
 /* Runs a statement that changes something (printed in a dry run).
  * Returns 0 with *tuples set (affected rows), or -1 after reporting. */
 static int
@@ -779,6 +789,29 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 	return in_txn(d, l->load_id, merge_ddl, &m, l->dataset);
 }
 
+/* Dry run: the plan may precede the tables it would create. */
+static int
+table_exists(struct pgdest *d, const char *schema, const char *name)
+{
+	struct buf q = BUF_INIT, n = BUF_INIT;
+	PGresult *r;
+	int yes;
+
+	if (!d->c)
+		return 0;
+	sql_qname(&n, schema, name);
+	buf_adds(&q, "SELECT to_regclass(");
+	sql_str(&q, n.p);
+	buf_adds(&q, ") IS NOT NULL");
+	r = PQexec(d->c, q.p);
+	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&n);
+	return yes;
+}
+
 /* 1 if the load is recorded (merged[] filled from _stage_loads). */
 static int
 already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
@@ -787,6 +820,8 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	PGresult *r;
 	int none, found;
 
+	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads"))
+		return 0;
 	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
 	sql_qname(&q, l->dataset, "_dlt_loads");
 	buf_adds(&q, " AS l LEFT JOIN ");
@@ -916,12 +951,15 @@ out:
 
 /* Deletes this load's staging rows (never another load's). */
 static int
-clear_staging(struct pgdest *d, const struct dload *l)
+clear_staging(struct pgdest *d, const struct dload *l, int if_exists)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
+	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (if_exists && !table_exists(d, s.p, l->t[i].name))
+			continue;
 		buf_reset(&b);
 		buf_adds(&b, "DELETE FROM ");
 		sql_staging_name(&b, l->t[i].dataset, l->t[i].name);
@@ -930,6 +968,7 @@ clear_staging(struct pgdest *d, const struct dload *l)
 		r = pg_do(d, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
+	buf_free(&s);
 	return r;
 }
 
@@ -956,10 +995,12 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
-		if (clear_staging(d, l) < 0)
+		if (d->dry)
+			dry_comment(l->load_id, "merged before: nothing to do");
+		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
-	    || record_load(d, l, merged) < 0 || clear_staging(d, l) < 0) {
+	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
 	r = pg_do(d, l->load_id, "COMMIT", NULL);

@@ -24,6 +24,7 @@ postgres)
 	}
 	dest_reset() {
 		psql -X -q -At -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+SET client_min_messages = warning;
 DO $$ DECLARE s text; BEGIN
 FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\_%'
 	AND nspname NOT IN ('information_schema', 'public') LOOP
