@@ -26,7 +26,7 @@ const char *config_get(const struct config *c, const char *key);
 /* 1 if key names a table (e.g. destination.postgres.credentials given as
  * fields rather than as one URL), counting env variables below it. */
 int config_is_table(const struct config *c, const char *key);
-/* Where the value came from, for messages: "env DESTINATION__…",
+/* Where the value came from, for messages: "the environment",
  * ".dlt/secrets.toml:12", or NULL. */
 const char *config_origin(const struct config *c, const char *key);
 

@@ -5,26 +5,33 @@ setup() {
 	[ -n "${STAGE_UNITS:-}" ] || skip "no unit-test directory"
 }
 
-@test "unit: json reader and writer" {
-	run "$STAGE_UNITS/json_test"
+unit() {
+	run "$STAGE_UNITS/$1"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "unit: json reader and writer" {
+	unit json_test
+}
+
+@test "unit: toml reader accepts dlt's subset and names bad lines" {
+	unit toml_test
+}
+
+@test "unit: config precedence home < project < environment" {
+	unit config_test
+	[[ "$output" == *"/.dlt/config.toml:3: expected a value after '='"* ]]
 }
 
 @test "unit: sha256 vectors, streaming and files" {
-	run "$STAGE_UNITS/sha256_test"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	unit sha256_test
 }
 
 @test "unit: gzip and zstd round trips, truncation, corruption, tools" {
-	run "$STAGE_UNITS/compress_test"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	unit compress_test
 }
 
 @test "unit: atomic files appear whole or not at all" {
-	run "$STAGE_UNITS/atomic_test"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	unit atomic_test
 }
