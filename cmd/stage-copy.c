@@ -14,6 +14,7 @@
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
+#include "progress.h"
 #include "version.h"
 
 struct job {
@@ -35,10 +36,12 @@ struct copier {
 	struct job **q;		/* ring of pending jobs */
 	size_t qcap, qhead, qlen;
 	int closing;
+	struct progress prog;	/* under mu */
 };
 
 static const char usage_text[] =
-    "usage: stage-copy [-nqv] [-D destination] [-j jobs] [manifest ...]\n";
+    "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
+    "                  [manifest ...]\n";
 
 static void
 usage(void)
@@ -55,6 +58,7 @@ help(void)
 	    "  -D, --destination D  postgresql://… URL or a destination name\n"
 	    "  -j, --jobs N         load N files at once (default 1)\n"
 	    "  -n, --dry-run        print the SQL instead of running it\n"
+	    "      --progress       progress line on stderr even if not a tty\n"
 	    "  -q, --quiet          errors only\n"
 	    "  -v, --verbose        say more\n"
 	    "  -h, --help           this help\n"
@@ -103,6 +107,8 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 			manifest_emit(&out);
 		}
 		ld->done++;
+		progress_add(&cp->prog, 1, (uint64_t)res->rows,
+		    (uint64_t)j->f.bytes);
 	} else {
 		ld->done++;
 		ld->failed++;
@@ -253,6 +259,7 @@ file_line(struct copier *cp, const struct mline *m)
 	}
 	j->f.seq = (int64_t)ld->files++;
 	ld->rows += j->f.rows;
+	progress_expect(&cp->prog, 1, (uint64_t)j->f.bytes);
 	pthread_mutex_unlock(&cp->mu);
 	if (prepare(cp, &j->f) < 0) {
 		finish_job(cp, j, -1, NULL);
@@ -290,7 +297,8 @@ copy_all(struct copier *cp, int argc, char **argv)
 }
 
 static int
-run(const struct dest_conf *conf, int jobs, int argc, char **argv)
+run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
+    char **argv)
 {
 	struct copier cp;
 	pthread_t *tid = NULL;
@@ -298,6 +306,7 @@ run(const struct dest_conf *conf, int jobs, int argc, char **argv)
 
 	memset(&cp, 0, sizeof cp);
 	cp.conf = conf;
+	progress_init(&cp.prog, conf->dry_run ? PROGRESS_OFF : pm);
 	cp.jobs = conf->dry_run ? 1 : jobs;
 	if (conf->ops->max_jobs && cp.jobs > conf->ops->max_jobs)
 		cp.jobs = conf->ops->max_jobs;
@@ -323,6 +332,7 @@ run(const struct dest_conf *conf, int jobs, int argc, char **argv)
 			pthread_join(tid[i], NULL);
 	}
 	cp.main->ops->close(cp.main);
+	progress_done(&cp.prog);
 	if (status == 0 && cp.failed)
 		status = EXIT_FAIL;
 	if (status == 0 && !mloads_complete(&cp.loads)) {
@@ -349,6 +359,7 @@ main(int argc, char **argv)
 		{ "destination", required_argument, NULL, 'D' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -357,6 +368,7 @@ main(int argc, char **argv)
 	};
 	const char *dest = NULL;
 	struct dest_conf conf;
+	enum progress_mode pm = PROGRESS_AUTO;
 	int c, jobs = 1, dry = 0, status;
 	char *end;
 
@@ -374,6 +386,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			dry = 1;
+			break;
+		case 'P':
+			pm = PROGRESS_ON;
 			break;
 		case 'q':
 			log_set_level(LOG_QUIET);
@@ -393,7 +408,7 @@ main(int argc, char **argv)
 	}
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
-	status = run(&conf, jobs, argc - optind, argv + optind);
+	status = run(&conf, jobs, pm, argc - optind, argv + optind);
 	dest_conf_free(&conf);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
+#include "progress.h"
 #include "source.h"
 #include "version.h"
 
@@ -36,10 +37,13 @@ struct merger {
 	size_t n;
 	struct merge_opts mo;
 	int delete_staged, drop_staging;
+	enum progress_mode pm;
+	struct progress prog;
 };
 
 static const char usage_text[] =
-    "usage: stage-merge [-nqv] [-D destination] [--strategy delete-insert|upsert]\n"
+    "usage: stage-merge [-nqv] [--progress] [-D destination]\n"
+    "                   [--strategy delete-insert|upsert]\n"
     "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
     "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
 
@@ -63,6 +67,7 @@ help(void)
 	    "      --delete-staged    remove the load's staged files after commit\n"
 	    "      --drop-staging     drop staging tables no load's rows remain in\n"
 	    "  -n, --dry-run          print the SQL instead of running it\n"
+	    "      --progress         progress line on stderr even if not a tty\n"
 	    "  -q, --quiet            errors only\n"
 	    "  -v, --verbose          say more\n"
 	    "  -h, --help             this help\n"
@@ -263,6 +268,9 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 		    "merged before, nothing to do" : "merged");
 		if (!dry)
 			emit_load(ld, merged);
+		for (size_t i = 0; i < ld->l.nt; i++)
+			progress_add(&mg->prog, 0, (uint64_t)merged[i], 0);
+		progress_add(&mg->prog, ld->nlines, 0, 0);
 		if (mg->delete_staged && !dry && delete_staged(ld) < 0)
 			r = -1;
 	} else {
@@ -280,6 +288,9 @@ run(struct merger *mg, const struct dest_conf *conf)
 
 	if (!d)
 		return EXIT_FAIL;
+	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
+	for (size_t i = 0; i < mg->n; i++)
+		progress_expect(&mg->prog, mg->v[i].nlines, 0);
 	/* in input order; a failed load stops the rest, so that loads of
 	 * one dataset never commit out of order */
 	for (size_t i = 0; i < mg->n && status == 0; i++)
@@ -298,6 +309,7 @@ run(struct merger *mg, const struct dest_conf *conf)
 		}
 	}
 	d->ops->close(d);
+	progress_done(&mg->prog);
 	return status;
 }
 
@@ -336,7 +348,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP,
-	    O_VERSION };
+	    O_VERSION, O_PROGRESS };
 	static const struct option opts[] = {
 		{ "destination", required_argument, NULL, 'D' },
 		{ "strategy", required_argument, NULL, O_STRATEGY },
@@ -345,6 +357,7 @@ main(int argc, char **argv)
 		{ "delete-staged", no_argument, NULL, O_DELSTAGED },
 		{ "drop-staging", no_argument, NULL, O_DROP },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -386,6 +399,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			dry = 1;
+			break;
+		case O_PROGRESS:
+			mg.pm = PROGRESS_ON;
 			break;
 		case 'q':
 			log_set_level(LOG_QUIET);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "dest.h"
 #include "log.h"
 
@@ -68,43 +69,136 @@ mask_url(const char *url, int *had)
 	return b.p;
 }
 
+/* Appends key='value' (libpq's conninfo quoting). */
+static void
+conninfo_add(struct buf *b, const char *key, const char *v)
+{
+	if (b->len)
+		buf_addc(b, ' ');
+	buf_printf(b, "%s='", key);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '\'')
+			buf_addc(b, '\\');
+		buf_addc(b, *v);
+	}
+	buf_addc(b, '\'');
+}
+
+/* destination.<name>.credentials given as a table of dlt's fields. */
+static void
+credentials_table(const struct config *cf, const char *key, struct dest_conf *c)
+{
+	static const char *const fields[][2] = {
+		{ "host", "host" }, { "port", "port" },
+		{ "database", "dbname" }, { "username", "user" },
+		{ "password", "password" },
+	};
+	struct buf b = BUF_INIT, m = BUF_INIT, k = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		const char *v;
+		buf_reset(&k);
+		buf_printf(&k, "%s.%s", key, fields[i][0]);
+		if (!(v = config_get(cf, k.p)))
+			continue;
+		conninfo_add(&b, fields[i][1], v);
+		conninfo_add(&m, fields[i][1],
+		    strcmp(fields[i][0], "password") ? v : "***");
+	}
+	c->conninfo = b.p ? b.p : xstrdup("");
+	c->masked = m.p ? m.p : xstrdup("");
+	buf_free(&k);
+}
+
+/* A URL given on the command line (or in the config as credentials). */
+static void
+from_url(struct dest_conf *c, const char *url, int argv)
+{
+	int had_pw;
+
+	c->conninfo = xstrdup(url);
+	c->masked = mask_url(url, &had_pw);
+	if (had_pw && argv)
+		log_warn("warning: a password on the command line is visible "
+		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
+		    ".dlt/secrets.toml");
+}
+
+/* A destination name: its back end from destination.<name>.
+ * destination_type, the scheme of its credentials URL or the name
+ * itself; its credentials from destination.<name>.credentials, else the
+ * back end's own environment (PG* for postgres). */
+static int
+from_name(const struct config *cf, const char *name, struct dest_conf *c)
+{
+	struct buf k = BUF_INIT;
+	const char *type, *url;
+	int r = -1;
+
+	buf_printf(&k, "destination.%s.destination_type", name);
+	type = config_get(cf, k.p);
+	buf_reset(&k);
+	buf_printf(&k, "destination.%s.credentials", name);
+	url = config_is_table(cf, k.p) ? NULL : config_get(cf, k.p);
+	if (!type && url && strstr(url, "://"))
+		type = url;
+	if (!type)
+		type = name;
+	c->ops = find_backend(type, strstr(type, "://") ?
+	    (size_t)(strstr(type, "://") - type) : strlen(type));
+	if (!c->ops) {
+		log_err("%s: unknown destination (no back end of that name, "
+		    "and no destination.%s.destination_type configured)",
+		    name, name);
+		goto out;
+	}
+	if (config_is_table(cf, k.p))
+		credentials_table(cf, k.p, c);
+	else if (url)
+		from_url(c, url, 0);
+	else {
+		c->conninfo = xstrdup("");
+		c->masked = xstrdup(name);
+	}
+	log_verbose("destination %s: %s, %s", name, c->ops->name, c->masked);
+	r = 0;
+out:
+	buf_free(&k);
+	return r;
+}
+
 int
 dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 {
 	const char *name = arg ? arg : getenv("STAGE_DESTINATION");
+	struct config *cf;
 	const char *colon;
-	int had_pw = 0;
+	int r;
 
 	memset(c, 0, sizeof *c);
 	c->dry_run = dry_run;
 	if (!name || !*name)
 		name = default_dest;
 	colon = strstr(name, "://");
-	c->ops = find_backend(name, colon ? (size_t)(colon - name) :
-	    strlen(name));
-	if (!c->ops) {
-		if (name == default_dest)
-			log_err("no destination: give -D (e.g. -D "
-			    "postgresql://host/db); the embedded default "
-			    "(sqlite) is not built in yet");
-		else
-			log_err("%s: unknown destination", name);
-		return -1;
-	}
 	if (colon) {
-		c->conninfo = xstrdup(name);
-		c->masked = mask_url(name, &had_pw);
-		if (had_pw)
-			log_warn("warning: a password on the command line is "
-			    "visible to other users (ps): use PGPASSWORD, "
-			    "~/.pgpass or .dlt/secrets.toml");
-	} else {
-		/* A name: the back end's own environment (PG* for
-		 * postgres) supplies the rest. */
-		c->conninfo = xstrdup("");
-		c->masked = xstrdup(name);
+		c->ops = find_backend(name, (size_t)(colon - name));
+		if (!c->ops) {
+			log_err("%.*s: unknown destination type", (int)(colon -
+			    name), name);
+			return -1;
+		}
+		from_url(c, name, arg != NULL);
+		return 0;
 	}
-	return 0;
+	if (!(cf = config_load()))
+		return -1;
+	r = from_name(cf, name, c);
+	config_free(cf);
+	if (r < 0 && name == default_dest)
+		log_err("no destination: give -D (e.g. -D "
+		    "postgresql://host/db); the embedded default (sqlite) is "
+		    "not built in yet");
+	return r;
 }
 
 void

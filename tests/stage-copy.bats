@@ -201,3 +201,37 @@ three|n/a|-' ]
 	[[ " ${COMPREPLY[*]} " == *" --destination "* ]]
 	[[ " ${COMPREPLY[*]} " == *" --dry-run "* ]]
 }
+
+@test "stage-copy -D NAME takes credentials fields from .dlt/secrets.toml" {
+	[ "$STAGE_TEST_DEST" = postgres ] || skip "postgres credentials"
+	mkdir -p "$W/proj/.dlt"
+	cat >"$W/proj/.dlt/secrets.toml" <<TOML
+[destination.warehouse]
+destination_type = "postgres"
+
+[destination.warehouse.credentials]
+host = "127.0.0.1"
+port = $PGPORT
+database = "postgres"
+username = "postgres"
+password = "not-shown"
+TOML
+	{ fline L1 users append "$W/u1.csv" 3 "$cols"; eline L1 1 3; } >"$W/m"
+	run env -u PGPORT -u PGHOST DLT_PROJECT_DIR="$W/proj" stage-copy -v -D warehouse "$W/m"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *not-shown* ]]
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
+}
+
+@test "stage-copy -D postgres takes a credentials URL from DESTINATION__POSTGRES__CREDENTIALS" {
+	[ "$STAGE_TEST_DEST" = postgres ] || skip "postgres credentials"
+	{ fline L1 users append "$W/u1.csv" 3 "$cols"; eline L1 1 3; } >"$W/m"
+	run env -u PGPORT -u PGHOST DESTINATION__POSTGRES__CREDENTIALS="postgresql://postgres:hush@127.0.0.1:$PGPORT/postgres" \
+		stage-copy -v -D postgres "$W/m"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *hush* ]]
+	[[ "$output" != *"password on the command line"* ]]
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
+}
