@@ -160,6 +160,85 @@ jfinish(struct jconv *j)
 	return jflush(j);
 }
 
+/* Row tagging: a CSV scanner that finds row starts (a newline outside
+ * quotes) and writes the tags before each row. */
+struct tagger {
+	zsink sink;
+	void *ctx;
+	struct buf prefix;	/* "<load_id>," quoted, then "<seq>," */
+	struct buf out;
+	int64_t row;		/* rows started; 0 = the header is next */
+	int at_start, in_quote;
+};
+
+static void
+tagger_init(struct tagger *t, const struct dfile *f, zsink sink, void *ctx)
+{
+	memset(t, 0, sizeof *t);
+	t->sink = sink;
+	t->ctx = ctx;
+	t->at_start = 1;
+	/* quoted only when it must be: every byte counts on every row */
+	if (f->load_id[strcspn(f->load_id, ",\"\r\n")] || !*f->load_id)
+		csv_quoted(&t->prefix, f->load_id, strlen(f->load_id));
+	else
+		buf_adds(&t->prefix, f->load_id);
+	buf_printf(&t->prefix, ",%lld,", (long long)f->seq);
+}
+
+static int
+tflush(struct tagger *t)
+{
+	if (t->out.len && t->sink(t->ctx, t->out.p, t->out.len) < 0)
+		return -1;
+	buf_reset(&t->out);
+	return 0;
+}
+
+static int
+tfeed(void *ctx, const void *vp, size_t n)
+{
+	struct tagger *t = ctx;
+	const char *p = vp, *end = p + n;
+
+	while (p < end) {
+		const char *q = p;
+		if (t->at_start) {
+			if (t->row++ == 0) {
+				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
+			} else {
+				buf_add(&t->out, t->prefix.p, t->prefix.len);
+				buf_add_i64(&t->out, t->row - 1);
+				buf_addc(&t->out, ',');
+			}
+			t->at_start = 0;
+		}
+		/* to the end of this row, or of the input */
+		for (; q < end; q++) {
+			if (*q == '"')
+				t->in_quote = !t->in_quote;
+			else if (*q == '\n' && !t->in_quote)
+				break;
+		}
+		if (q < end) {
+			q++;
+			t->at_start = 1;
+		}
+		buf_add(&t->out, p, (size_t)(q - p));
+		p = q;
+		if (t->out.len >= CHUNK && tflush(t) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+tagger_free(struct tagger *t)
+{
+	buf_free(&t->prefix);
+	buf_free(&t->out);
+}
+
 /* The local path of a staged object, or NULL (then *scheme says what). */
 static const char *
 local_path(const struct dfile *f)
@@ -225,9 +304,10 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, zsink sink, void *ctx)
+source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 {
 	struct jconv j;
+	struct tagger tg;
 	struct guard g = { sink, ctx, 0 };
 	struct zdec *z;
 	const char *path = local_path(f);
@@ -239,6 +319,11 @@ source_stream(const struct dfile *f, zsink sink, void *ctx)
 		return -1;
 	}
 	memset(&j, 0, sizeof j);
+	tagger_init(&tg, f, sink, ctx);
+	if (flags & SOURCE_TAGS) {
+		g.sink = tfeed;
+		g.ctx = &tg;
+	}
 	j.f = f;
 	j.sink = guarded;
 	j.ctx = &g;
@@ -258,6 +343,10 @@ source_stream(const struct dfile *f, zsink sink, void *ctx)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
 		goto out;
+	if ((flags & SOURCE_TAGS) && tflush(&tg) < 0) {
+		g.failed = 1;
+		goto out;
+	}
 	r = 0;
 	goto out;
 zerr:
@@ -266,6 +355,7 @@ zerr:
 		log_err("%s: %s", f->object, zdec_error(z));
 out:
 	zdec_free(z);
+	tagger_free(&tg);
 	buf_free(&j.line);
 	buf_free(&j.out);
 	json_doc_free(&j.doc);

@@ -160,7 +160,7 @@ three|n/a|-' ]
 	run stage-copy --dry-run -D "$DEST" "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'COPY "ds_staging"."users" ("id", "name", "age") FROM STDIN'* ]]
+	[[ "$output" == *'COPY "ds_staging"."users" ("_dlt_load_id", "_stage_file", "_stage_row", "id", "name", "age") FROM STDIN'* ]]
 	[[ "$output" != *'"copied"'* ]]
 	run dest_sql 'SELECT count(*) FROM ds_staging.users'
 	[ "$status" -ne 0 ]
