@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "json.h"
 #include "log.h"
 #include "source.h"
+#include "storage.h"
 
 #define CHUNK (256 * 1024)
 
@@ -271,6 +273,82 @@ guarded(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+static const char *
+setting(void *ctx, const char *key)
+{
+	return ctx ? config_get(ctx, key) : NULL;
+}
+
+/* Opens the storage holding a remote object's URL ("s3://bucket/key"):
+ * the bucket is the storage, the rest the key.  Endpoint, region and
+ * credentials come from the environment and the dlt configuration, as
+ * for stage-put.  -1 after reporting. */
+static int
+remote_open(const struct dfile *f, struct storage *st, struct config **cf,
+    const char **key)
+{
+	const char *rest = strstr(f->url, "://") + 3;
+	const char *slash = strchr(rest, '/');
+	struct storage_opts o;
+	struct buf root = BUF_INIT, err = BUF_INIT;
+	int r;
+
+	if (!slash || !slash[1]) {
+		log_err("%s: no object key in the URL", f->object);
+		return -1;
+	}
+	if (!(*cf = config_load()))
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.path_style = -1;
+	o.jobs = 1;
+	o.retries = 4;
+	o.setting = setting;
+	o.setting_ctx = *cf;
+	buf_add(&root, f->url, (size_t)(slash - f->url));
+	r = storage_open(st, root.p, &o, &err, NULL);
+	if (r < 0) {
+		log_err("%s: %s", f->object, err.p ? err.p : "cannot open");
+		config_free(*cf);
+		*cf = NULL;
+	}
+	*key = slash + 1;
+	buf_free(&root);
+	buf_free(&err);
+	return r;
+}
+
+static int
+zfeed(void *ctx, const void *p, size_t n)
+{
+	return zdec_feed(ctx, p, n);
+}
+
+/* Streams a remote object through z (a storage back end's GET). */
+static int
+read_remote(const struct dfile *f, struct zdec *z, int *reported)
+{
+	struct storage st;
+	struct config *cf = NULL;
+	struct buf err = BUF_INIT;
+	const char *key;
+	int r;
+
+	if (remote_open(f, &st, &cf, &key) < 0) {
+		*reported = 1;
+		return -1;
+	}
+	r = storage_get(&st, key, zfeed, z, &err);
+	if (r < 0 && err.len) {
+		log_err("%s: %s", f->object, err.p);
+		*reported = 1;
+	}
+	storage_close(&st);
+	config_free(cf);
+	buf_free(&err);
+	return r;
+}
+
 static int
 read_local(const struct dfile *f, const char *path, struct zdec *z,
     int *reported)
@@ -333,11 +411,8 @@ source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 	} else {
 		z = zdec_new(f->comp, guarded, &g);
 	}
-	if (!path) {
-		log_err("%s: no storage back end for this URL", f->object);
-		goto out;
-	}
-	if (read_local(f, path, z, &j.failed) < 0)
+	if (path ? read_local(f, path, z, &j.failed) < 0 :
+	    read_remote(f, z, &j.failed) < 0)
 		goto zerr;
 	if (zdec_finish(z) < 0)
 		goto zerr;
@@ -368,8 +443,21 @@ source_delete(const struct dfile *f)
 	const char *path = local_path(f);
 
 	if (!path) {
-		log_err("%s: no storage back end for this URL", f->object);
-		return -1;
+		struct storage st;
+		struct config *cf = NULL;
+		struct buf err = BUF_INIT;
+		const char *key;
+		int r;
+
+		if (remote_open(f, &st, &cf, &key) < 0)
+			return -1;
+		if ((r = storage_del(&st, key, &err)) < 0)
+			log_err("%s: cannot remove: %s", f->object,
+			    err.p ? err.p : "failed");
+		storage_close(&st);
+		config_free(cf);
+		buf_free(&err);
+		return r;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
 		log_err("%s: cannot remove: %s", f->object, strerror(errno));
