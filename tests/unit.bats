@@ -69,3 +69,9 @@ unit() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "unit: SQL text, merge statements, JSONL rows and row tags" {
+	run "$STAGE_UNITS/sql_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
