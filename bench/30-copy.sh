@@ -44,20 +44,24 @@ gen 0 "$ROWS" >"$W/all.csv"
 bytes=$(wc -c <"$W/all.csv")
 echo "30-copy: $ROWS rows, $(mb "$bytes" 1) MB of CSV, PostgreSQL $(sql 'SHOW server_version'), fsync $(sql 'SHOW fsync')"
 
-# psql \copy of the same file into a table of the same types
+# psql \copy of the same file into a table of the same types, and
+# stage-copy of it, alternately, REPEAT times each: the best of each counts
+# (the machine is shared; the best run is the least disturbed one)
+REPEAT=${REPEAT:-3}
 sql 'CREATE TABLE plain (id bigint, name text, score double precision, ts timestamptz, flag boolean, note text)'
-t0=$(now)
-psql -X -q -c "\\copy plain FROM '$W/all.csv' WITH (FORMAT csv, HEADER true)"
-t1=$(now)
-tp=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-echo "30-copy: psql \\copy, 1 file:        $(printf %.2f "$tp") s, $(rate "$ROWS" "$tp") rows/s, $(mb "$bytes" "$tp") MB/s"
-
-# stage-copy, one file
-{ fline B1 one append "$W/all.csv" "$ROWS" "$cols"; eline B1 1 "$ROWS"; } >"$W/m1"
-t0=$(now)
-"$bin/stage-copy" -q -D "$DEST" "$W/m1" >/dev/null
-t1=$(now)
-ts=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+tp=999999 ts=999999
+for r in $(seq "$REPEAT"); do
+	t0=$(now)
+	psql -X -q -c "\\copy plain FROM '$W/all.csv' WITH (FORMAT csv, HEADER true)"
+	t1=$(now)
+	tp=$(awk -v a="$t0" -v b="$t1" -v m="$tp" 'BEGIN { t = b - a; print t < m ? t : m }')
+	{ fline "B1.$r" one append "$W/all.csv" "$ROWS" "$cols"; eline "B1.$r" 1 "$ROWS"; } >"$W/m1"
+	t0=$(now)
+	"$bin/stage-copy" -q -D "$DEST" "$W/m1" >/dev/null
+	t1=$(now)
+	ts=$(awk -v a="$t0" -v b="$t1" -v m="$ts" 'BEGIN { t = b - a; print t < m ? t : m }')
+done
+echo "30-copy: psql \\copy, 1 file:        $(printf %.2f "$tp") s, $(rate "$ROWS" "$tp") rows/s, $(mb "$bytes" "$tp") MB/s (best of $REPEAT)"
 echo "30-copy: stage-copy, 1 file:        $(printf %.2f "$ts") s, $(rate "$ROWS" "$ts") rows/s, $(mb "$bytes" "$ts") MB/s, $(awk -v a="$tp" -v b="$ts" 'BEGIN { printf "%.2f", a / b }')x psql"
 
 # stage-copy -j, the same rows in PARTS files
@@ -67,10 +71,14 @@ for p in $(seq 0 $((PARTS - 1))); do
 	fline B2 multi append "$W/part$p.csv" "$per" "$cols"
 done >"$W/m2"
 eline B2 "$PARTS" $((per * PARTS)) >>"$W/m2"
-t0=$(now)
-"$bin/stage-copy" -q -j "$JOBS" -D "$DEST" "$W/m2" >/dev/null
-t1=$(now)
-tj=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+tj=999999
+for r in $(seq "$REPEAT"); do
+	sed "s/\"B2\"/\"B2.$r\"/" "$W/m2" >"$W/m2.$r"
+	t0=$(now)
+	"$bin/stage-copy" -q -j "$JOBS" -D "$DEST" "$W/m2.$r" >/dev/null
+	t1=$(now)
+	tj=$(awk -v a="$t0" -v b="$t1" -v m="$tj" 'BEGIN { t = b - a; print t < m ? t : m }')
+done
 echo "30-copy: stage-copy -j $JOBS, $PARTS files:  $(printf %.2f "$tj") s, $(rate $((per * PARTS)) "$tj") rows/s, $(mb "$bytes" "$tj") MB/s, $(awk -v a="$tp" -v b="$tj" 'BEGIN { printf "%.2f", a / b }')x psql (1 file)"
 
 # stage-merge: CHANGED rows (half updates, half new keys) into BASE rows
@@ -114,6 +122,6 @@ t1=$(now)
 td=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 [ "$(sql 'SELECT count(*) FROM m.t')" = "$(sql 'SELECT count(*) FROM m.hand')" ] ||
 	echo "30-copy: WARNING: the two merges disagree on the row count" >&2
-echo "30-copy: stage-merge, $CHANGED changed rows into $BASE: $(printf %.2f "$tm") s (with per-key dedup)"
+echo "30-copy: stage-merge, $CHANGED changed rows into $BASE: $(printf %.2f "$tm") s (per-key dedup, staging cleanup, work_mem 64MB in its transaction)"
 echo "30-copy: hand-written DELETE USING + INSERT, same rows:  $(printf %.2f "$th") s (no dedup), $(awk -v a="$th" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')x stage-merge's speed"
 echo "30-copy: hand-written, with the same dedup:              $(printf %.2f "$td") s, $(awk -v a="$td" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')x"

@@ -659,6 +659,29 @@ out:
 	return r;
 }
 
+/* Dry run: the plan may precede the tables it would create. */
+static int
+table_exists(struct pgdest *d, const char *schema, const char *name)
+{
+	struct buf q = BUF_INIT, n = BUF_INIT;
+	PGresult *r;
+	int yes;
+
+	if (!d->c)
+		return 0;
+	sql_qname(&n, schema, name);
+	buf_adds(&q, "SELECT to_regclass(");
+	sql_str(&q, n.p);
+	buf_adds(&q, ") IS NOT NULL");
+	r = PQexec(d->c, q.p);
+	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&n);
+	return yes;
+}
+
 /* --- stage-merge --- */
 
 struct mctx {
@@ -771,6 +794,29 @@ out:
 	return r;
 }
 
+/* Fresh COPYs leave the staging tables without statistics (autovacuum
+ * comes later), and the merge's joins then get plans several times
+ * slower: sample them first. */
+static int
+analyze_staging(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (!d->dry && !table_exists(d, s.p, l->t[i].name))
+			continue;	/* merged and dropped before */
+		buf_reset(&b);
+		buf_adds(&b, "ANALYZE ");
+		sql_qname(&b, s.p, l->t[i].name);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -780,30 +826,9 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	return in_txn(d, l->load_id, merge_ddl, &m, l->dataset);
-}
-
-/* Dry run: the plan may precede the tables it would create. */
-static int
-table_exists(struct pgdest *d, const char *schema, const char *name)
-{
-	struct buf q = BUF_INIT, n = BUF_INIT;
-	PGresult *r;
-	int yes;
-
-	if (!d->c)
-		return 0;
-	sql_qname(&n, schema, name);
-	buf_adds(&q, "SELECT to_regclass(");
-	sql_str(&q, n.p);
-	buf_adds(&q, ") IS NOT NULL");
-	r = PQexec(d->c, q.p);
-	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
-	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&n);
-	return yes;
+	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+		return -1;
+	return analyze_staging(d, l);
 }
 
 /* 1 if the load is recorded (merged[] filled from _stage_loads). */
@@ -982,7 +1007,12 @@ pg_merge_load(struct dest *base, const struct dload *l,
 	if (pg_do(d, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
-	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	/* hash joins and the dedup sort spill to disk at the default 4MB;
+	 * never lowers a larger setting */
+	if (pg_do(d, l->load_id, "SELECT set_config('work_mem', '65536kB', "
+	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
+	    "setting::bigint < 65536", NULL) < 0 ||
+	    pg_do(d, l->load_id, b.p, NULL) < 0 ||
 	    (done = already_merged(d, l, merged)) < 0)
 		goto fail;
 	if (done) {
