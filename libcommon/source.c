@@ -167,25 +167,20 @@ jfinish(struct jconv *j)
 struct tagger {
 	zsink sink;
 	void *ctx;
-	struct buf prefix;	/* "<load_id>," quoted, then "<seq>," */
+	struct buf prefix;	/* "<tag>," */
 	struct buf out;
 	int64_t row;		/* rows started; 0 = the header is next */
 	int at_start, in_quote;
 };
 
 static void
-tagger_init(struct tagger *t, const struct dfile *f, zsink sink, void *ctx)
+tagger_init(struct tagger *t, int64_t tag, zsink sink, void *ctx)
 {
 	memset(t, 0, sizeof *t);
 	t->sink = sink;
 	t->ctx = ctx;
 	t->at_start = 1;
-	/* quoted only when it must be: every byte counts on every row */
-	if (f->load_id[strcspn(f->load_id, ",\"\r\n")] || !*f->load_id)
-		csv_quoted(&t->prefix, f->load_id, strlen(f->load_id));
-	else
-		buf_adds(&t->prefix, f->load_id);
-	buf_printf(&t->prefix, ",%lld,", (long long)f->seq);
+	buf_printf(&t->prefix, "%lld,", (long long)tag);
 }
 
 static int
@@ -382,7 +377,7 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
+source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 {
 	struct jconv j;
 	struct tagger tg;
@@ -397,8 +392,8 @@ source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 		return -1;
 	}
 	memset(&j, 0, sizeof j);
-	tagger_init(&tg, f, sink, ctx);
-	if (flags & SOURCE_TAGS) {
+	tagger_init(&tg, tag, sink, ctx);
+	if (tag >= 0) {
 		g.sink = tfeed;
 		g.ctx = &tg;
 	}
@@ -418,7 +413,7 @@ source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
 		goto out;
-	if ((flags & SOURCE_TAGS) && tflush(&tg) < 0) {
+	if (tag >= 0 && tflush(&tg) < 0) {
 		g.failed = 1;
 		goto out;
 	}
