@@ -192,6 +192,29 @@ tflush(struct tagger *t)
 	return 0;
 }
 
+/* Returns the end of the row that starts at p (after its newline), or
+ * end; memchr does the scanning, a row's quotes only flip the state. */
+static const char *
+row_end(struct tagger *t, const char *p, const char *end)
+{
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *lim = nl ? nl : end, *x = p;
+
+		while ((x = memchr(x, '"', (size_t)(lim - x)))) {
+			t->in_quote = !t->in_quote;
+			x++;
+		}
+		if (!nl)
+			return end;
+		if (!t->in_quote) {
+			t->at_start = 1;
+			return nl + 1;
+		}
+		p = nl + 1;
+	}
+}
+
 static int
 tfeed(void *ctx, const void *vp, size_t n)
 {
@@ -199,28 +222,18 @@ tfeed(void *ctx, const void *vp, size_t n)
 	const char *p = vp, *end = p + n;
 
 	while (p < end) {
-		const char *q = p;
+		const char *q;
 		if (t->at_start) {
 			if (t->row++ == 0) {
 				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
 			} else {
 				buf_add(&t->out, t->prefix.p, t->prefix.len);
-				buf_add_i64(&t->out, t->row - 1);
+				buf_add_u64(&t->out, (uint64_t)(t->row - 1));
 				buf_addc(&t->out, ',');
 			}
 			t->at_start = 0;
 		}
-		/* to the end of this row, or of the input */
-		for (; q < end; q++) {
-			if (*q == '"')
-				t->in_quote = !t->in_quote;
-			else if (*q == '\n' && !t->in_quote)
-				break;
-		}
-		if (q < end) {
-			q++;
-			t->at_start = 1;
-		}
+		q = row_end(t, p, end);
 		buf_add(&t->out, p, (size_t)(q - p));
 		p = q;
 		if (t->out.len >= CHUNK && tflush(t) < 0)

@@ -170,6 +170,48 @@ test_tags(void)
 	buf_free(&out);
 }
 
+/* Rows spread over many read chunks: every row tagged exactly once. */
+static void
+test_tags_chunks(void)
+{
+	char path[] = "/tmp/sql_test.XXXXXX";
+	struct dfile f;
+	struct buf out = BUF_INIT, in = BUF_INIT;
+	int fd = mkstemp(path), good = 1;
+	size_t rows = 40000, nl = 0;
+
+	buf_adds(&in, "id,day,gone\n");
+	for (size_t i = 1; i <= rows; i++)
+		buf_printf(&in, "%zu,\"a\n\"\"b,%zu\",x\n", i, i);
+	memset(&f, 0, sizeof f);
+	f.t = table(DISP_APPEND, 0, 0);
+	f.load_id = "L";
+	f.file = path;
+	f.object = path;
+	ok(fd >= 0 && write(fd, in.p, in.len) == (ssize_t)in.len,
+	    "temp file of %zu bytes", in.len);
+	close(fd);
+	ok(source_stream(&f, 5, collect, &out) == 0, "stream");
+	/* each data row: "5,<n>,<n>,..." starts after an unquoted newline */
+	for (size_t i = 0, row = 0; i < out.len && good; i++) {
+		if (i > 0 && out.p[i - 1] != '\n')
+			continue;
+		if (i == 0)
+			continue;
+		char want[64];
+		int k = snprintf(want, sizeof want, "5,%zu,%zu,", row + 1,
+		    row + 1);
+		if (strncmp(out.p + i, want, (size_t)k) == 0)
+			row++, nl++;
+		else if (out.p[i] != '"')	/* inside the quoted field */
+			good = 0;
+	}
+	ok(good && nl == rows, "%zu of %zu rows tagged in order", nl, rows);
+	unlink(path);
+	buf_free(&in);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -178,5 +220,6 @@ main(void)
 	test_merge_sql();
 	test_jsonl();
 	test_tags();
+	test_tags_chunks();
 	return tap_done();
 }
