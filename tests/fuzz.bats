@@ -30,3 +30,15 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Done "*" runs in "* ]]
 }
+
+@test "fuzz: records flatten to CSV rows that read back exactly (5 s)" {
+	[ -n "${FUZZ_OK:-}" ] || skip "no clang libFuzzer"
+	[ "$FUZZ_OK" = 1 ] || { cat "$FUZZ_TMP/build.log"; false; }
+	mkdir "$FUZZ_TMP/record"
+	cp "$STAGE_TOP"/tests/fuzz/corpus/record/* "$FUZZ_TMP/record/"
+	run "$STAGE_TOP/build/fuzz/record_fuzz" -max_total_time=5 -max_len=8192 \
+	    -timeout=10 "$FUZZ_TMP/record"
+	echo "$output" | tail -5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Done "*" runs in "* ]]
+}
