@@ -83,7 +83,7 @@ walk(struct record *r, struct schema *s, const struct json_doc *d,
 		prev = child;	/* nulls too: it keeps the hints in step */
 		if (v->type == JSON_NULL)
 			continue;
-		if (v->type == JSON_OBJECT) {
+		if (v->type == JSON_OBJECT && !schema_keeps_whole(s, child)) {
 			if (walk(r, s, d, i + 1, child, NULL, pkseen) < 0)
 				return -1;
 			continue;

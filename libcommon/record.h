@@ -2,7 +2,7 @@
  * record: one NDJSON record turned into a row of cells, one per column of
  * its table's schema.  Nested objects are flattened (parent__child), null
  * values and empty objects leave their cell unset, arrays become json
- * cells.  A cell points at its token in the parsed document: nothing is
+ * cells, and so do objects whose path is pinned to json or text.  A cell points at its token in the parsed document: nothing is
  * copied.
  *
  * record_flatten works in two passes so that a rejected record changes

@@ -90,6 +90,7 @@ new_node(struct schema *s, uint32_t parent, uint32_t h, const char *key,
 	nd->keyoff = s->keys.len;
 	nd->keylen = n;
 	nd->col = -1;
+	nd->whole = -1;
 	buf_add(&s->keys, key, n);
 	/* The prefix: parent's, "__", this key normalized. */
 	buf_reset(&s->tmp);
@@ -255,6 +256,23 @@ schema_leaf(struct schema *s, uint32_t node)
 	nd->name = xstrndup(s->tmp.p, s->tmp.len);
 	add_name(s, node);
 	attach_hints(s, nd);
+}
+
+int
+schema_keeps_whole(struct schema *s, uint32_t node)
+{
+	struct schema_node *nd = &s->nodes[node];
+	const struct schema_hints *h = s->hints;
+
+	if (nd->whole < 0) {
+		nd->whole = 0;
+		for (size_t i = 0; h && i < h->npins; i++)
+			if ((h->pin_types[i] == CT_JSON ||
+			    h->pin_types[i] == CT_TEXT) &&
+			    strcmp(h->pin_names[i], nd->prefix) == 0)
+				nd->whole = 1;
+	}
+	return nd->whole;
 }
 
 static int

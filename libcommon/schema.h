@@ -48,6 +48,7 @@ struct schema_node {
 	int col;		/* column index, or -1 */
 	enum coltype pin;	/* CT_NONE unless pinned */
 	int pk;			/* 1 + index in hints->pk, or 0 */
+	int8_t whole;		/* objects here stay whole: 1 yes, 0 no, -1 ? */
 	uint32_t first_hint;	/* child met first last time, 0 if none */
 	uint32_t next_hint;	/* sibling met after this one last time */
 };
@@ -77,6 +78,9 @@ uint32_t schema_child(struct schema *s, uint32_t parent, const char *key,
  * followed prev last time is tried before the hash table. */
 uint32_t schema_child_after(struct schema *s, uint32_t parent,
     uint32_t prev, const char *key, size_t n);
+/* 1 if an object at node is kept whole as one json value rather than
+ * flattened: its path is pinned to json or text. */
+int schema_keeps_whole(struct schema *s, uint32_t node);
 /* Gives node a column name (and its hints) if it has none yet. */
 void schema_leaf(struct schema *s, uint32_t node);
 /* The column of a named node, created if new. */

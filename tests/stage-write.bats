@@ -355,6 +355,14 @@ PY
 	[ "$(cat "$D"/t.L1.0001.jsonl)" = '{"age":42,"zip":"01234","id":"7"}' ]
 }
 
+@test "an object whose path is pinned to json stays whole" {
+	input '{"id":1,"meta":{"a":1,"b":{"c":[2]}},"other":{"x":1}}' '{"id":2,"meta":{}}'
+	sw -t t --column meta:json in.ndjson >m
+	[ "$(mline m | jq -c '[.columns[]|[.name,.type]]')" = '[["id","bigint"],["meta","json"],["other__x","bigint"]]' ]
+	[ "$(csv_rows "$D"/t.L1.0001.csv | sed -n 2p | jq -r '.[1]' | jq -c .)" = '{"a":1,"b":{"c":[2]}}' ]
+	[ "$(csv_rows "$D"/t.L1.0001.csv | sed -n 3p | jq -r '.[1]')" = '{}' ]
+}
+
 @test "--schema FILE pins types of nested columns by flattened name" {
 	echo '{"address__zipCode":"text","n":"double","when":"timestamp"}' >schema.json
 	input '{"address":{"zipCode":1234},"n":1,"when":"2024-01-01"}'
