@@ -3,14 +3,24 @@
  * handler has no other way to find the temporaries it must remove.  The
  * list changes with the catchable termination signals blocked, so the
  * handler never sees it half updated.
+ *
+ * A compressed file is compressed, hashed and written by a worker thread,
+ * so that compression overlaps with producing the rows: loadfile_write
+ * hands its bytes over through one slot (a copy; the caller writes in
+ * large blocks) and waits only while the worker still holds the previous
+ * block.  The worker blocks the termination signals; the handler runs in
+ * the main thread.  Uncompressed files are written directly.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "atomic.h"
+#include "buf.h"
 #include "loadfile.h"
 #include "log.h"
 #include "sha256.h"
@@ -21,6 +31,15 @@ struct loadfile {
 	struct sha256 h;
 	uint64_t bytes, plain;
 	int err;		/* errno of the first failed write */
+	/* The worker of a compressed file. */
+	int threaded;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct buf slot;	/* bytes handed over, not yet taken */
+	int full;		/* slot holds a block */
+	int closing;		/* no more blocks: finish or give up */
+	int failed;		/* the worker hit an error */
 };
 
 #define MAX_OPEN 4096
@@ -35,7 +54,7 @@ block(sigset_t *old)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, old);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 /* Replaces old_f by f in the list; call with the signals blocked. */
@@ -83,6 +102,96 @@ to_disk(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/* The worker: takes each block from the slot and compresses it (the
+ * encoder's sink hashes and writes); at closing, ends the stream. */
+static void *
+worker(void *arg)
+{
+	struct loadfile *f = arg;
+	struct buf mine = BUF_INIT, tmp;
+	sigset_t old;
+	int failed = 0;
+
+	block(&old);
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (!f->full && !f->closing)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (!f->full)
+			break;
+		tmp = mine;		/* take the block, leave a buffer */
+		mine = f->slot;
+		f->slot = tmp;
+		f->full = 0;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (!failed && zenc_write(f->z, mine.p, mine.len) < 0)
+			failed = 1;
+		buf_reset(&mine);
+		pthread_mutex_lock(&f->mu);
+		if (failed) {
+			f->failed = 1;
+			pthread_cond_broadcast(&f->cv);
+		}
+	}
+	pthread_mutex_unlock(&f->mu);
+	buf_free(&mine);
+	return (void *)(intptr_t)failed;
+}
+
+static int
+start_worker(struct loadfile *f)
+{
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	if (pthread_create(&f->th, NULL, worker, f) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->cv);
+		return -1;
+	}
+	f->threaded = 1;
+	return 0;
+}
+
+/* Lets the worker finish what it holds and waits for it; -1 if any
+ * block failed. */
+static int
+stop_worker(struct loadfile *f)
+{
+	void *r;
+
+	if (!f->threaded)
+		return 0;
+	pthread_mutex_lock(&f->mu);
+	f->closing = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->th, &r);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	buf_free(&f->slot);
+	f->threaded = 0;
+	return r || f->failed ? -1 : 0;
+}
+
+/* Hands a block to the worker, waiting while the slot is taken. */
+static int
+hand_over(struct loadfile *f, const void *p, size_t n)
+{
+	int failed;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->full && !f->failed)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (!(failed = f->failed)) {
+		buf_add(&f->slot, p, n);
+		f->full = 1;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return failed ? -1 : 0;
+}
+
 struct loadfile *
 loadfile_open(const char *path, enum compression c)
 {
@@ -96,7 +205,7 @@ loadfile_open(const char *path, enum compression c)
 		errno = EMFILE;
 		r = -1;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		free(f);
 		return NULL;
@@ -107,6 +216,9 @@ loadfile_open(const char *path, enum compression c)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* Without a thread, compress in line: slower, still correct. */
+	if (f->z && !getenv("STAGE_NO_THREADS"))
+		start_worker(f);
 	return f;
 }
 
@@ -116,7 +228,10 @@ loadfile_write(struct loadfile *f, const void *p, size_t n)
 	int r;
 
 	f->plain += n;
-	r = f->z ? zenc_write(f->z, p, n) : to_disk(f, p, n);
+	if (f->threaded)
+		r = hand_over(f, p, n);
+	else
+		r = f->z ? zenc_write(f->z, p, n) : to_disk(f, p, n);
 	if (r < 0)
 		errno = f->err ? f->err : EIO;
 	return r;
@@ -134,6 +249,10 @@ loadfile_commit(struct loadfile *f, char hex[65], uint64_t *bytes)
 	int r = 0, saved;
 	sigset_t old;
 
+	if (stop_worker(f) < 0) {
+		errno = f->err ? f->err : EIO;
+		goto fail;
+	}
 	if (f->z) {
 		r = zenc_finish(f->z);
 		f->z = NULL;
@@ -149,7 +268,7 @@ loadfile_commit(struct loadfile *f, char hex[65], uint64_t *bytes)
 	r = atomic_commit(&f->af);
 	saved = errno;
 	swap_entry(NULL, f);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(f);
 	errno = saved;
 	return r;
@@ -168,12 +287,13 @@ loadfile_abort(struct loadfile *f)
 
 	if (!f)
 		return;
+	stop_worker(f);
 	zenc_free(f->z);
 	if (f->h.ctx)
 		sha256_final_hex(&f->h, hex);	/* frees the context */
 	block(&old);
 	atomic_abort(&f->af);
 	swap_entry(NULL, f);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(f);
 }

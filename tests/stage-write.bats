@@ -235,6 +235,16 @@ PY
 
 # ---- formats and compression ---------------------------------------------
 
+@test "compressing in a thread or in line gives the same bytes" {
+	python3 "$STAGE_TOP/bench/gen-ndjson" 20000 >in.ndjson
+	for z in gzip zstd; do
+		a=$(sw -t a -z $z --max-file-size 1M in.ndjson | mline | jq -r .sha256)
+		b=$(STAGE_NO_THREADS=1 sw -t b -z $z --max-file-size 1M in.ndjson | mline | jq -r .sha256)
+		[ "$(echo "$a" | wc -l)" -ge 2 ]
+		[ "$a" = "$b" ]
+	done
+}
+
 @test "gzip output decompresses to the plain CSV and matches its sha256" {
 	input '{"a":1,"b":"x"}' '{"a":2,"b":"y"}'
 	sw -t plain in.ndjson >/dev/null
@@ -465,9 +475,9 @@ PY
 	[ ! -s m ]
 }
 
-@test "SIGINT removes the temporaries too" {
+@test "SIGINT removes the temporaries too (gzip, compressing thread)" {
 	mkfifo fifo
-	stage-write -d "$D" --load-id L1 -t t fifo >m 2>err &
+	stage-write -d "$D" --load-id L1 -t t -z gzip fifo >m 2>err &
 	pid=$!
 	exec 5>fifo
 	echo '{"i":1}' >&5
