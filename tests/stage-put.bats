@@ -209,7 +209,7 @@ obj() {
 }
 
 @test "kill -9 in the middle of a multipart upload, then a re-run: one object, no dangling upload" {
-	mkfile killed 60000000
+	mkfile killed 100000000
 	{ line killed 11; endline 1; } >in.ndjson
 	stage-put -v -j 1 --part-size 5M --multipart-threshold 5M \
 		-b "s3://$S3_BUCKET/raw" in.ndjson >out1 2>err1 &
@@ -218,7 +218,7 @@ obj() {
 		grep -q 'multipart upload' err1 && break
 		sleep 0.05
 	done
-	sleep 0.3
+	sleep 0.1
 	kill -9 "$pid"
 	wait "$pid" || true
 	run -0 s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" \
