@@ -23,24 +23,30 @@ fail(struct parser *ps, const char *msg)
 	return -1;
 }
 
-static void
+static inline void
 skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->e && (*ps->p == ' ' || *ps->p == '\t' ||
-	    *ps->p == '\n' || *ps->p == '\r'))
+	/* Machine-written NDJSON has no white space: one test decides. */
+	while (ps->p < ps->e && *ps->p <= ' ' && (*ps->p == ' ' ||
+	    *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
 		ps->p++;
 }
 
-static int
+static void
+grow_tape(struct json_doc *d)
+{
+	d->cap = d->cap ? d->cap * 2 : 256;
+	d->tok = xrealloc(d->tok, d->cap * sizeof *d->tok);
+}
+
+static inline int
 new_tok(struct parser *ps, enum json_type type, const unsigned char *p)
 {
 	struct json_doc *d = ps->d;
 	struct json_tok *t;
 
-	if (d->ntok == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 256;
-		d->tok = xrealloc(d->tok, d->cap * sizeof *d->tok);
-	}
+	if (d->ntok == d->cap)
+		grow_tape(d);
 	t = &d->tok[d->ntok];
 	t->p = (const char *)p;
 	t->len = 0;
@@ -154,6 +160,58 @@ parse_escape(struct parser *ps)
 	return 0;
 }
 
+/* SWAR (eight bytes per step, in portable C): nonzero if any byte of v
+ * may be '"', '\\', a control character or non-ASCII.  It may flag a byte
+ * after the first real one, never miss one; the byte loop decides. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t
+has_zero(uint64_t v)
+{
+	return (v - ONES) & ~v & HIGHS;
+}
+
+static inline uint64_t
+str_special(uint64_t v)
+{
+	return (v & HIGHS) | ((v - 0x20 * ONES) & ~v & HIGHS) |
+	    has_zero(v ^ ('"' * ONES)) | has_zero(v ^ ('\\' * ONES));
+}
+
+/* Position of the first byte flagged in a str_special mask: exact, since
+ * false flags only follow a true one.  Needs a count-trailing-zeros
+ * builtin and a little-endian load; elsewhere the byte loop finds it. */
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FIRST_FLAGGED(m) ((unsigned)__builtin_ctzll(m) >> 3)
+#endif
+
+/* 1 for the bytes that end a plain run in a string. */
+#define STR_STOP(c) ((unsigned)(c) - 0x20u >= 0x60u || (c) == '"' || \
+    (c) == '\\')
+
+/* The end of the run of plain bytes (printable ASCII but '"' and '\\')
+ * starting at p. */
+static inline const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *e)
+{
+	while (e - p >= 8) {
+		uint64_t v, m;
+		memcpy(&v, p, 8);
+		if ((m = str_special(v)) != 0) {
+#ifdef FIRST_FLAGGED
+			return p + FIRST_FLAGGED(m);
+#else
+			break;
+#endif
+		}
+		p += 8;
+	}
+	while (p < e && !STR_STOP(*p))
+		p++;
+	return p;
+}
+
 static int
 parse_string(struct parser *ps)
 {
@@ -163,10 +221,7 @@ parse_string(struct parser *ps)
 
 	ps->p++;
 	for (;;) {
-		const unsigned char *p = ps->p;
-		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p < 0x80)
-			p++;
+		const unsigned char *p = plain_run(ps->p, e);
 		ps->p = p;
 		if (p >= e)
 			return fail(ps, "unterminated string");
@@ -499,6 +554,28 @@ json_put_str(struct buf *b, const char *s, size_t n)
 		p = q + 1;
 	}
 	buf_addc(b, '"');
+}
+
+void
+json_put_str_lossy(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	struct buf tmp = BUF_INIT;
+
+	buf_grow(&tmp, n);
+	while (p < e) {
+		const unsigned char *q = p;
+		size_t k = 0;
+		while (q < e && (*q < 0x80 || (k = utf8_seq(q, e)) != 0))
+			q += *q < 0x80 ? 1 : k;
+		buf_add(&tmp, p, (size_t)(q - p));
+		if (q == e)
+			break;
+		buf_add(&tmp, "\xef\xbf\xbd", 3);	/* U+FFFD */
+		p = q + 1;
+	}
+	json_put_str(b, tmp.p ? tmp.p : "", tmp.len);
+	buf_free(&tmp);
 }
 
 void

@@ -71,6 +71,7 @@ struct mload {
 	char *id;
 	size_t files;		/* file lines seen */
 	size_t done;		/* files this step finished */
+	size_t failed;		/* files this step failed */
 	int64_t rows;		/* rows of file lines seen */
 	int ended;		/* its end line was read */
 	int emitted;		/* this step wrote its end line */

@@ -51,3 +51,27 @@ unit() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"400 requests, 0 mismatches"* ]]
 }
+
+@test "unit: identifier normalization (dlt snake_case)" {
+	run "$STAGE_UNITS/ident_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: column types: inference, widening, pinned checks" {
+	run "$STAGE_UNITS/coltype_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: CSV dialect and flattening records into rows" {
+	run "$STAGE_UNITS/csvout_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: SQL text, merge statements, JSONL rows and row tags" {
+	run "$STAGE_UNITS/sql_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -1,0 +1,414 @@
+/*
+ * stage-copy: loads each staged file of a manifest into the staging
+ * dataset of the destination, one transaction per file (DESIGN.md), and
+ * writes the lines through with "copied" added.  With -j N, N connections
+ * load files side by side; lines come out as files commit, a load's end
+ * line after all of its files.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dest.h"
+#include "log.h"
+#include "manifest.h"
+#include "progress.h"
+#include "version.h"
+
+struct job {
+	char *text;		/* the input line */
+	size_t len;
+	struct dfile f;
+};
+
+struct copier {
+	const struct dest_conf *conf;
+	struct dest *main;	/* DDL, and all the work when jobs == 1 */
+	int jobs;
+	struct mloads loads;
+	struct dtable *prepared;	/* staging shapes already ensured */
+	size_t nprepared;
+	int failed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job **q;		/* ring of pending jobs */
+	size_t qcap, qhead, qlen;
+	int closing;
+	struct progress prog;	/* under mu */
+};
+
+static const char usage_text[] =
+    "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
+    "                  [manifest ...]\n";
+
+static void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs("Load staged files into <dataset>_staging tables.\n"
+	    "  -D, --destination D  postgresql://… URL or a destination name\n"
+	    "  -j, --jobs N         load N files at once (default 1)\n"
+	    "  -n, --dry-run        print the SQL instead of running it\n"
+	    "      --progress       progress line on stderr even if not a tty\n"
+	    "  -q, --quiet          errors only\n"
+	    "  -v, --verbose        say more\n"
+	    "  -h, --help           this help\n"
+	    "      --version        print the version\n", stdout);
+	exit(EXIT_DONE);
+}
+
+/* Emits ld's end line once all its files are in; caller holds mu. */
+static void
+maybe_end(struct mload *ld, int dry)
+{
+	if (ld->ended && !ld->emitted && ld->done == ld->files &&
+	    ld->failed == 0) {
+		if (!dry)
+			manifest_emit(&ld->endline);
+		ld->emitted = 1;
+	}
+}
+
+static void
+finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
+{
+	struct mline m = { 0 };
+	struct buf out = BUF_INIT, val = BUF_INIT;
+	struct mload *ld;
+
+	pthread_mutex_lock(&cp->mu);
+	ld = mloads_get(&cp->loads, j->f.load_id);
+	if (r == 0) {
+		struct mfield set = { "copied", NULL, 0 };
+		buf_adds(&val, "{\"table\":");
+		{
+			struct buf q = BUF_INIT;
+			buf_printf(&q, "%s_staging.%s", j->f.t.dataset,
+			    j->f.t.name);
+			json_put_str(&val, q.p, q.len);
+			buf_free(&q);
+		}
+		buf_printf(&val, ",\"rows\":%lld%s}", (long long)res->rows,
+		    res->skipped ? ",\"skipped\":true" : "");
+		set.json = val.p;
+		set.len = val.len;
+		if (!cp->conf->dry_run &&
+		    json_parse(&m.doc, j->text, j->len) == 0) {
+			mline_rebuild(&out, &m, &set, 1);
+			manifest_emit(&out);
+		}
+		ld->done++;
+		progress_add(&cp->prog, 1, (uint64_t)res->rows,
+		    (uint64_t)j->f.bytes);
+	} else {
+		ld->done++;
+		ld->failed++;
+		cp->failed = 1;
+	}
+	maybe_end(ld, cp->conf->dry_run);
+	pthread_mutex_unlock(&cp->mu);
+	mline_free(&m);
+	buf_free(&out);
+	buf_free(&val);
+}
+
+static void
+run_job(struct copier *cp, struct dest *d, struct job *j)
+{
+	struct dcopied res = { 0, 0 };
+	int r = d ? d->ops->copy_file(d, &j->f, &res) : -1;
+
+	if (r == 0)
+		log_verbose("%s: %s %lld rows", j->f.object,
+		    res.skipped ? "already copied," : "copied",
+		    (long long)res.rows);
+	finish_job(cp, j, r, &res);
+	dfile_free(&j->f);
+	free(j->text);
+	free(j);
+}
+
+static void *
+worker(void *arg)
+{
+	struct copier *cp = arg;
+	struct dest *d = cp->conf->ops->open(cp->conf);
+
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&cp->mu);
+		while (cp->qlen == 0 && !cp->closing)
+			pthread_cond_wait(&cp->cv, &cp->mu);
+		if (cp->qlen == 0) {
+			pthread_mutex_unlock(&cp->mu);
+			break;
+		}
+		j = cp->q[cp->qhead];
+		cp->qhead = (cp->qhead + 1) % cp->qcap;
+		cp->qlen--;
+		pthread_cond_broadcast(&cp->cv);
+		pthread_mutex_unlock(&cp->mu);
+		run_job(cp, d, j);
+	}
+	if (d)
+		d->ops->close(d);
+	return NULL;
+}
+
+static void
+enqueue(struct copier *cp, struct job *j)
+{
+	pthread_mutex_lock(&cp->mu);
+	while (cp->qlen == cp->qcap)
+		pthread_cond_wait(&cp->cv, &cp->mu);
+	cp->q[(cp->qhead + cp->qlen) % cp->qcap] = j;
+	cp->qlen++;
+	pthread_cond_broadcast(&cp->cv);
+	pthread_mutex_unlock(&cp->mu);
+}
+
+/* Makes sure the staging table can take f: DDL only when f brings a
+ * table, a column or a wider type not ensured before in this run. */
+static int
+prepare(struct copier *cp, const struct dfile *f)
+{
+	struct dtable *t = NULL;
+
+	for (size_t i = 0; i < cp->nprepared; i++)
+		if (strcmp(cp->prepared[i].name, f->t.name) == 0 &&
+		    strcmp(cp->prepared[i].dataset, f->t.dataset) == 0)
+			t = &cp->prepared[i];
+	if (t && !dtable_merge_cols(t, &f->t))
+		return 0;
+	if (!t) {
+		cp->prepared = xrealloc(cp->prepared,
+		    (cp->nprepared + 1) * sizeof *cp->prepared);
+		t = &cp->prepared[cp->nprepared++];
+		dtable_copy(t, &f->t);
+	}
+	return cp->main->ops->stage_prepare(cp->main, t);
+}
+
+/* Reads an end line into its load; -1 if it contradicts the files seen. */
+static int
+end_line(struct copier *cp, const struct mline *m)
+{
+	struct buf id = BUF_INIT;
+	struct mload *ld;
+	int64_t files = -1, rows = -1;
+	int r = 0;
+
+	mline_str(m, "load_id", &id);
+	pthread_mutex_lock(&cp->mu);
+	ld = mloads_get(&cp->loads, id.p ? id.p : "");
+	mline_i64(m, "files", &files);
+	mline_i64(m, "rows", &rows);
+	if ((files >= 0 && (size_t)files != ld->files) ||
+	    (rows >= 0 && rows != ld->rows)) {
+		log_err("%s:%zu: end line of load %s promises %lld files and "
+		    "%lld rows, the manifest has %zu and %lld", m->src,
+		    m->lineno, ld->id, (long long)files, (long long)rows,
+		    ld->files, (long long)ld->rows);
+		r = -1;
+	} else {
+		ld->ended = 1;
+		buf_reset(&ld->endline);
+		buf_add(&ld->endline, m->text, m->len);
+		maybe_end(ld, cp->conf->dry_run);
+	}
+	pthread_mutex_unlock(&cp->mu);
+	buf_free(&id);
+	return r;
+}
+
+/* Returns the exit status the input deserves (0 while all is well). */
+static int
+file_line(struct copier *cp, const struct mline *m)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	struct mload *ld;
+	int r = dfile_parse(m, &j->f);
+
+	if (r < 0) {
+		dfile_free(&j->f);
+		free(j);
+		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
+	}
+	j->text = xstrndup(m->text, m->len);
+	j->len = m->len;
+	pthread_mutex_lock(&cp->mu);
+	ld = mloads_get(&cp->loads, j->f.load_id);
+	if (ld->ended) {
+		pthread_mutex_unlock(&cp->mu);
+		log_err("%s:%zu: file line after the end line of load %s",
+		    m->src, m->lineno, j->f.load_id);
+		dfile_free(&j->f);
+		free(j->text);
+		free(j);
+		return EXIT_INCOMPLETE;
+	}
+	j->f.seq = (int64_t)ld->files++;
+	ld->rows += j->f.rows;
+	progress_expect(&cp->prog, 1, (uint64_t)j->f.bytes);
+	pthread_mutex_unlock(&cp->mu);
+	if (prepare(cp, &j->f) < 0) {
+		finish_job(cp, j, -1, NULL);
+		dfile_free(&j->f);
+		free(j->text);
+		free(j);
+		return 0;
+	}
+	if (cp->jobs > 1)
+		enqueue(cp, j);
+	else
+		run_job(cp, cp->main, j);
+	return 0;
+}
+
+static int
+copy_all(struct copier *cp, int argc, char **argv)
+{
+	struct manifest_in in;
+	struct mline m = { 0 };
+	int r, status = 0;
+
+	manifest_in_open(&in, argc, argv);
+	while (status == 0 && (r = manifest_in_next(&in, &m)) != 0) {
+		if (r < 0)
+			status = EXIT_INCOMPLETE;
+		else if (m.end)
+			status = end_line(cp, &m) ? EXIT_INCOMPLETE : 0;
+		else
+			status = file_line(cp, &m);
+	}
+	manifest_in_close(&in);
+	mline_free(&m);
+	return status;
+}
+
+static int
+run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
+    char **argv)
+{
+	struct copier cp;
+	pthread_t *tid = NULL;
+	int status;
+
+	memset(&cp, 0, sizeof cp);
+	cp.conf = conf;
+	progress_init(&cp.prog, conf->dry_run ? PROGRESS_OFF : pm);
+	cp.jobs = conf->dry_run ? 1 : jobs;
+	if (conf->ops->max_jobs && cp.jobs > conf->ops->max_jobs)
+		cp.jobs = conf->ops->max_jobs;
+	pthread_mutex_init(&cp.mu, NULL);
+	pthread_cond_init(&cp.cv, NULL);
+	if (!(cp.main = conf->ops->open(conf)))
+		return EXIT_FAIL;
+	if (cp.jobs > 1) {
+		cp.qcap = (size_t)cp.jobs;
+		cp.q = xcalloc(cp.qcap, sizeof *cp.q);
+		tid = xcalloc((size_t)cp.jobs, sizeof *tid);
+		for (int i = 0; i < cp.jobs; i++)
+			if (pthread_create(&tid[i], NULL, worker, &cp))
+				die(EXIT_FAIL, "cannot start a thread");
+	}
+	status = copy_all(&cp, argc, argv);
+	if (cp.jobs > 1) {
+		pthread_mutex_lock(&cp.mu);
+		cp.closing = 1;
+		pthread_cond_broadcast(&cp.cv);
+		pthread_mutex_unlock(&cp.mu);
+		for (int i = 0; i < cp.jobs; i++)
+			pthread_join(tid[i], NULL);
+	}
+	cp.main->ops->close(cp.main);
+	progress_done(&cp.prog);
+	if (status == 0 && cp.failed)
+		status = EXIT_FAIL;
+	if (status == 0 && !mloads_complete(&cp.loads)) {
+		if (cp.loads.n)
+			log_err("input ends without the end line of a load: "
+			    "copied what there was, no end line written");
+		else
+			log_err("no manifest lines in the input");
+		status = EXIT_INCOMPLETE;
+	}
+	for (size_t i = 0; i < cp.nprepared; i++)
+		dtable_free(&cp.prepared[i]);
+	free(cp.prepared);
+	mloads_free(&cp.loads);
+	free(cp.q);
+	free(tid);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "destination", required_argument, NULL, 'D' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dest = NULL;
+	struct dest_conf conf;
+	enum progress_mode pm = PROGRESS_AUTO;
+	int c, jobs = 1, dry = 0, status;
+	char *end;
+
+	log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "D:j:nqvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			dest = optarg;
+			break;
+		case 'j':
+			jobs = (int)strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > 256)
+				die(EXIT_USAGE, "-j: not a number of jobs "
+				    "from 1 to 256: %s", optarg);
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'P':
+			pm = PROGRESS_ON;
+			break;
+		case 'q':
+			log_set_level(LOG_QUIET);
+			break;
+		case 'v':
+			log_set_level(LOG_VERBOSE);
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("stage-copy %s\n", STAGE_VERSION);
+			return EXIT_DONE;
+		default:
+			usage();
+		}
+	}
+	if (dest_resolve(dest, dry, &conf) < 0)
+		return EXIT_USAGE;
+	status = run(&conf, jobs, pm, argc - optind, argv + optind);
+	dest_conf_free(&conf);
+	return status;
+}

@@ -1,0 +1,430 @@
+/*
+ * stage-merge: merges each complete load of a manifest from the staging
+ * dataset into the final dataset, one transaction per load (DESIGN.md),
+ * and writes the lines through with "merged" added.  The whole input is
+ * read and checked before anything is touched: an incomplete manifest
+ * changes nothing (exit 3), an unknown disposition or a merge table
+ * without a key neither (exit 2).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dest.h"
+#include "log.h"
+#include "manifest.h"
+#include "progress.h"
+#include "source.h"
+#include "version.h"
+
+struct lline {
+	char *text;
+	size_t len;
+	struct dfile f;
+};
+
+struct load {
+	struct dload l;
+	struct lline *lines;
+	size_t nlines;
+	struct buf endline;
+	int ended;
+};
+
+struct merger {
+	struct load *v;
+	size_t n;
+	struct merge_opts mo;
+	int delete_staged, drop_staging;
+	enum progress_mode pm;
+	struct progress prog;
+};
+
+static const char usage_text[] =
+    "usage: stage-merge [-nqv] [--progress] [-D destination]\n"
+    "                   [--strategy delete-insert|upsert]\n"
+    "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
+    "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
+
+static void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs("Merge staged loads into their datasets, one transaction per load.\n"
+	    "  -D, --destination D    postgresql://… URL or a destination name\n"
+	    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
+	    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
+	    "                         (desc) C per primary key\n"
+	    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
+	    "      --delete-staged    remove the load's staged files after commit\n"
+	    "      --drop-staging     drop staging tables no load's rows remain in\n"
+	    "  -n, --dry-run          print the SQL instead of running it\n"
+	    "      --progress         progress line on stderr even if not a tty\n"
+	    "  -q, --quiet            errors only\n"
+	    "  -v, --verbose          say more\n"
+	    "  -h, --help             this help\n"
+	    "      --version          print the version\n", stdout);
+	exit(EXIT_DONE);
+}
+
+static struct load *
+load_of(struct merger *mg, const char *id)
+{
+	for (size_t i = 0; i < mg->n; i++)
+		if (strcmp(mg->v[i].l.load_id, id) == 0)
+			return &mg->v[i];
+	mg->v = xrealloc(mg->v, (mg->n + 1) * sizeof *mg->v);
+	memset(&mg->v[mg->n], 0, sizeof mg->v[mg->n]);
+	mg->v[mg->n].l.load_id = xstrdup(id);
+	return &mg->v[mg->n++];
+}
+
+static int
+end_line(struct merger *mg, const struct mline *m)
+{
+	struct buf id = BUF_INIT;
+	struct load *ld;
+	int64_t files = -1, rows = -1, sum = 0;
+
+	mline_str(m, "load_id", &id);
+	ld = load_of(mg, id.p ? id.p : "");
+	buf_free(&id);
+	for (size_t i = 0; i < ld->l.nt; i++)
+		sum += ld->l.rows[i];
+	mline_i64(m, "files", &files);
+	mline_i64(m, "rows", &rows);
+	if ((files >= 0 && (size_t)files != ld->nlines) ||
+	    (rows >= 0 && rows != sum)) {
+		log_err("%s:%zu: end line of load %s promises %lld files and "
+		    "%lld rows, the manifest has %zu and %lld", m->src,
+		    m->lineno, ld->l.load_id, (long long)files,
+		    (long long)rows, ld->nlines, (long long)sum);
+		return EXIT_INCOMPLETE;
+	}
+	ld->ended = 1;
+	buf_reset(&ld->endline);
+	buf_add(&ld->endline, m->text, m->len);
+	return 0;
+}
+
+static int
+check_opts(const struct merge_opts *o, const struct dtable *t,
+    const struct mline *m)
+{
+	if (o->dedup_sort && t->disp == DISP_MERGE && t->npk &&
+	    dtable_col(t, o->dedup_sort) < 0)
+		log_verbose("%s:%zu: %s has no column %s: deduplicated in "
+		    "input order", m->src, m->lineno, t->name, o->dedup_sort);
+	return 0;
+}
+
+static int
+file_line(struct merger *mg, const struct mline *m)
+{
+	struct dfile f;
+	struct load *ld;
+	int r = dfile_parse(m, &f);
+
+	if (r < 0) {
+		dfile_free(&f);
+		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
+	}
+	ld = load_of(mg, f.load_id);
+	if (ld->ended) {
+		log_err("%s:%zu: file line after the end line of load %s",
+		    m->src, m->lineno, f.load_id);
+		dfile_free(&f);
+		return EXIT_INCOMPLETE;
+	}
+	if (ld->l.dataset && strcmp(ld->l.dataset, f.t.dataset) != 0) {
+		log_err("%s:%zu: load %s spans datasets %s and %s: one "
+		    "dataset per load", m->src, m->lineno, f.load_id,
+		    ld->l.dataset, f.t.dataset);
+		dfile_free(&f);
+		return EXIT_INCOMPLETE;
+	}
+	check_opts(&mg->mo, &f.t, m);
+	dload_add(&ld->l, &f);
+	for (size_t i = 0; i < ld->l.nt; i++)
+		if (strcmp(ld->l.t[i].name, f.t.name) == 0 &&
+		    ld->l.t[i].disp != f.t.disp) {
+			log_err("%s:%zu: %s: disposition %s, earlier files "
+			    "of this load said %s", m->src, m->lineno,
+			    f.t.name, disposition_name(f.t.disp),
+			    disposition_name(ld->l.t[i].disp));
+			dfile_free(&f);
+			return EXIT_USAGE;
+		}
+	f.seq = (int64_t)ld->nlines;
+	ld->lines = xrealloc(ld->lines, (ld->nlines + 1) * sizeof *ld->lines);
+	ld->lines[ld->nlines].text = xstrndup(m->text, m->len);
+	ld->lines[ld->nlines].len = m->len;
+	ld->lines[ld->nlines].f = f;
+	ld->nlines++;
+	return 0;
+}
+
+static int
+read_all(struct merger *mg, int argc, char **argv)
+{
+	struct manifest_in in;
+	struct mline m = { 0 };
+	int r, status = 0;
+
+	manifest_in_open(&in, argc, argv);
+	while (status == 0 && (r = manifest_in_next(&in, &m)) != 0) {
+		if (r < 0)
+			status = EXIT_INCOMPLETE;
+		else if (m.end)
+			status = end_line(mg, &m);
+		else
+			status = file_line(mg, &m);
+	}
+	manifest_in_close(&in);
+	mline_free(&m);
+	if (status)
+		return status;
+	if (mg->n == 0) {
+		log_err("no manifest lines in the input: nothing merged");
+		return EXIT_INCOMPLETE;
+	}
+	for (size_t i = 0; i < mg->n; i++)
+		if (!mg->v[i].ended) {
+			log_err("load %s has no end line: the manifest is "
+			    "incomplete, nothing merged", mg->v[i].l.load_id);
+			return EXIT_INCOMPLETE;
+		}
+	return 0;
+}
+
+static void
+emit_load(const struct load *ld, const int64_t *merged)
+{
+	for (size_t i = 0; i < ld->nlines; i++) {
+		const struct lline *ln = &ld->lines[i];
+		struct mline m = { 0 };
+		struct buf out = BUF_INIT, val = BUF_INIT, q = BUF_INIT;
+		struct mfield set = { "merged", NULL, 0 };
+		size_t k;
+
+		for (k = 0; k < ld->l.nt; k++)
+			if (strcmp(ld->l.t[k].name, ln->f.t.name) == 0)
+				break;
+		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
+		buf_adds(&val, "{\"table\":");
+		json_put_str(&val, q.p, q.len);
+		buf_printf(&val, ",\"rows\":%lld}", (long long)merged[k]);
+		set.json = val.p;
+		set.len = val.len;
+		if (json_parse(&m.doc, ln->text, ln->len) == 0) {
+			mline_rebuild(&out, &m, &set, 1);
+			manifest_emit(&out);
+		}
+		mline_free(&m);
+		buf_free(&out);
+		buf_free(&val);
+		buf_free(&q);
+	}
+	manifest_emit(&ld->endline);
+}
+
+static int
+delete_staged(const struct load *ld)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < ld->nlines; i++)
+		if (source_delete(&ld->lines[i].f) < 0)
+			r = -1;
+	return r;
+}
+
+static int
+merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
+{
+	int64_t *merged;
+	int already = 0, r;
+
+	if (ld->nlines == 0) {		/* a load without files */
+		if (!dry)
+			manifest_emit(&ld->endline);
+		return 0;
+	}
+	merged = xcalloc(ld->l.nt + 1, sizeof *merged);
+
+	r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
+	if (r == 0)
+		r = d->ops->merge_load(d, &ld->l, &mg->mo, merged, &already);
+	if (r == 0) {
+		log_verbose("load %s: %s", ld->l.load_id, already ?
+		    "merged before, nothing to do" : "merged");
+		if (!dry)
+			emit_load(ld, merged);
+		for (size_t i = 0; i < ld->l.nt; i++)
+			progress_add(&mg->prog, 0, (uint64_t)merged[i], 0);
+		progress_add(&mg->prog, ld->nlines, 0, 0);
+		if (mg->delete_staged && !dry && delete_staged(ld) < 0)
+			r = -1;
+	} else {
+		log_err("load %s: not merged (rolled back)", ld->l.load_id);
+	}
+	free(merged);
+	return r;
+}
+
+static int
+run(struct merger *mg, const struct dest_conf *conf)
+{
+	struct dest *d = conf->ops->open(conf);
+	int status = 0;
+
+	if (!d)
+		return EXIT_FAIL;
+	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
+	for (size_t i = 0; i < mg->n; i++)
+		progress_expect(&mg->prog, mg->v[i].nlines, 0);
+	/* in input order; a failed load stops the rest, so that loads of
+	 * one dataset never commit out of order */
+	for (size_t i = 0; i < mg->n && status == 0; i++)
+		if (merge_one(mg, d, &mg->v[i], conf->dry_run) < 0)
+			status = EXIT_FAIL;
+	if (status == 0 && mg->drop_staging) {
+		for (size_t i = 0; i < mg->n; i++) {
+			size_t k;
+			for (k = 0; k < i; k++)
+				if (strcmp(mg->v[k].l.dataset,
+				    mg->v[i].l.dataset) == 0)
+					break;
+			if (k == i && d->ops->drop_staging(d,
+			    mg->v[i].l.dataset) < 0)
+				status = EXIT_FAIL;
+		}
+	}
+	d->ops->close(d);
+	progress_done(&mg->prog);
+	return status;
+}
+
+static void
+merger_free(struct merger *mg)
+{
+	for (size_t i = 0; i < mg->n; i++) {
+		struct load *ld = &mg->v[i];
+		for (size_t k = 0; k < ld->nlines; k++) {
+			free(ld->lines[k].text);
+			dfile_free(&ld->lines[k].f);
+		}
+		free(ld->lines);
+		buf_free(&ld->endline);
+		dload_free(&ld->l);
+	}
+	free(mg->v);
+}
+
+static void
+dedup_opt(struct merge_opts *o, char *arg)
+{
+	char *colon = strrchr(arg, ':');
+
+	if (colon && (strcmp(colon, ":desc") == 0 ||
+	    strcmp(colon, ":asc") == 0)) {
+		o->dedup_desc = strcmp(colon, ":desc") == 0;
+		*colon = '\0';
+	}
+	if (!*arg)
+		die(EXIT_USAGE, "--dedup-sort: no column");
+	o->dedup_sort = arg;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP,
+	    O_VERSION, O_PROGRESS };
+	static const struct option opts[] = {
+		{ "destination", required_argument, NULL, 'D' },
+		{ "strategy", required_argument, NULL, O_STRATEGY },
+		{ "dedup-sort", required_argument, NULL, O_DEDUP },
+		{ "hard-delete", required_argument, NULL, O_HARD },
+		{ "delete-staged", no_argument, NULL, O_DELSTAGED },
+		{ "drop-staging", no_argument, NULL, O_DROP },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct merger mg;
+	struct dest_conf conf;
+	const char *dest = NULL;
+	int c, dry = 0, status;
+
+	log_init(argv[0]);
+	memset(&mg, 0, sizeof mg);
+	while ((c = getopt_long(argc, argv, "D:nqvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			dest = optarg;
+			break;
+		case O_STRATEGY:
+			if (strcmp(optarg, "upsert") == 0)
+				mg.mo.strategy = MERGE_UPSERT;
+			else if (strcmp(optarg, "delete-insert") == 0)
+				mg.mo.strategy = MERGE_DELETE_INSERT;
+			else
+				die(EXIT_USAGE, "--strategy: delete-insert or "
+				    "upsert, not %s", optarg);
+			break;
+		case O_DEDUP:
+			dedup_opt(&mg.mo, optarg);
+			break;
+		case O_HARD:
+			mg.mo.hard_delete = optarg;
+			break;
+		case O_DELSTAGED:
+			mg.delete_staged = 1;
+			break;
+		case O_DROP:
+			mg.drop_staging = 1;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case O_PROGRESS:
+			mg.pm = PROGRESS_ON;
+			break;
+		case 'q':
+			log_set_level(LOG_QUIET);
+			break;
+		case 'v':
+			log_set_level(LOG_VERBOSE);
+			break;
+		case 'h':
+			help();
+			break;
+		case O_VERSION:
+			printf("stage-merge %s\n", STAGE_VERSION);
+			return EXIT_DONE;
+		default:
+			usage();
+		}
+	}
+	if (dest_resolve(dest, dry, &conf) < 0)
+		return EXIT_USAGE;
+	status = read_all(&mg, argc - optind, argv + optind);
+	if (status == 0)
+		status = run(&mg, &conf);
+	merger_free(&mg);
+	dest_conf_free(&conf);
+	return status;
+}

@@ -1,0 +1,8 @@
+complete -c stage-copy -s D -l destination -r -d 'destination URL or name' -a 'postgres postgresql:// sqlite'
+complete -c stage-copy -s j -l jobs -r -d 'files loaded at once'
+complete -c stage-copy -s n -l dry-run -d 'print the SQL instead of running it'
+complete -c stage-copy -s q -l quiet -d 'errors only'
+complete -c stage-copy -s v -l verbose -d 'say more'
+complete -c stage-copy -s h -l help -d 'short help'
+complete -c stage-copy -l version -d 'print the version'
+complete -c stage-copy -l progress -d 'progress line on stderr even if not a terminal'

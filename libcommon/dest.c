@@ -1,0 +1,614 @@
+/*
+ * dest: the table of destinations, -D resolution and the parsing of
+ * manifest file lines into the descriptions back ends work from.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dest.h"
+#include "log.h"
+
+/* One row per back end; the embedded default (sqlite) comes first once
+ * it exists. */
+static const struct dest_ops *const backends[] = {
+	&dest_postgres,
+};
+#define NBACKENDS (sizeof backends / sizeof backends[0])
+
+static const char *const default_dest = "sqlite";
+
+static const struct dest_ops *
+find_backend(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *s = backends[i]->schemes; *s; s++)
+			if (strlen(*s) == n && strncmp(*s, name, n) == 0)
+				return backends[i];
+	return NULL;
+}
+
+/* "postgresql://u:secret@h/db" -> "postgresql://u:***@h/db"; *had is set
+ * when there was a password. */
+static char *
+mask_url(const char *url, int *had)
+{
+	const char *p = strstr(url, "://"), *at, *colon, *slash;
+	struct buf b = BUF_INIT;
+
+	*had = 0;
+	if (!p)
+		return xstrdup(url);
+	p += 3;
+	slash = strchr(p, '/');
+	at = strchr(p, '@');
+	if (at && slash && at > slash)
+		at = NULL;
+	colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	if (colon) {
+		*had = 1;
+		buf_add(&b, url, (size_t)(colon + 1 - url));
+		buf_adds(&b, "***");
+		buf_adds(&b, at);
+	} else {
+		buf_adds(&b, url);
+	}
+	/* a password=... parameter in the query string */
+	char *q = strstr(b.p, "password=");
+	if (q) {
+		char *e = q + 9 + strcspn(q + 9, "&");
+		struct buf m = BUF_INIT;
+		*had = 1;
+		buf_add(&m, b.p, (size_t)(q + 9 - b.p));
+		buf_adds(&m, "***");
+		buf_adds(&m, e);
+		buf_free(&b);
+		return m.p;
+	}
+	return b.p;
+}
+
+/* Appends key='value' (libpq's conninfo quoting). */
+static void
+conninfo_add(struct buf *b, const char *key, const char *v)
+{
+	if (b->len)
+		buf_addc(b, ' ');
+	buf_printf(b, "%s='", key);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '\'')
+			buf_addc(b, '\\');
+		buf_addc(b, *v);
+	}
+	buf_addc(b, '\'');
+}
+
+/* destination.<name>.credentials given as a table of dlt's fields. */
+static void
+credentials_table(const struct config *cf, const char *key, struct dest_conf *c)
+{
+	static const char *const fields[][2] = {
+		{ "host", "host" }, { "port", "port" },
+		{ "database", "dbname" }, { "username", "user" },
+		{ "password", "password" },
+	};
+	struct buf b = BUF_INIT, m = BUF_INIT, k = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		const char *v;
+		buf_reset(&k);
+		buf_printf(&k, "%s.%s", key, fields[i][0]);
+		if (!(v = config_get(cf, k.p)))
+			continue;
+		conninfo_add(&b, fields[i][1], v);
+		conninfo_add(&m, fields[i][1],
+		    strcmp(fields[i][0], "password") ? v : "***");
+	}
+	c->conninfo = b.p ? b.p : xstrdup("");
+	c->masked = m.p ? m.p : xstrdup("");
+	buf_free(&k);
+}
+
+/* A URL given on the command line (or in the config as credentials). */
+static void
+from_url(struct dest_conf *c, const char *url, int argv)
+{
+	int had_pw;
+
+	c->conninfo = xstrdup(url);
+	c->masked = mask_url(url, &had_pw);
+	if (had_pw && argv)
+		log_warn("warning: a password on the command line is visible "
+		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
+		    ".dlt/secrets.toml");
+}
+
+/* A destination name: its back end from destination.<name>.
+ * destination_type, the scheme of its credentials URL or the name
+ * itself; its credentials from destination.<name>.credentials, else the
+ * back end's own environment (PG* for postgres). */
+static int
+from_name(const struct config *cf, const char *name, struct dest_conf *c)
+{
+	struct buf k = BUF_INIT;
+	const char *type, *url;
+	int r = -1;
+
+	buf_printf(&k, "destination.%s.destination_type", name);
+	type = config_get(cf, k.p);
+	buf_reset(&k);
+	buf_printf(&k, "destination.%s.credentials", name);
+	url = config_is_table(cf, k.p) ? NULL : config_get(cf, k.p);
+	if (!type && url && strstr(url, "://"))
+		type = url;
+	if (!type)
+		type = name;
+	c->ops = find_backend(type, strstr(type, "://") ?
+	    (size_t)(strstr(type, "://") - type) : strlen(type));
+	if (!c->ops) {
+		log_err("%s: unknown destination (no back end of that name, "
+		    "and no destination.%s.destination_type configured)",
+		    name, name);
+		goto out;
+	}
+	if (config_is_table(cf, k.p))
+		credentials_table(cf, k.p, c);
+	else if (url)
+		from_url(c, url, 0);
+	else {
+		c->conninfo = xstrdup("");
+		c->masked = xstrdup(name);
+	}
+	log_verbose("destination %s: %s, %s", name, c->ops->name, c->masked);
+	r = 0;
+out:
+	buf_free(&k);
+	return r;
+}
+
+int
+dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
+{
+	const char *name = arg ? arg : getenv("STAGE_DESTINATION");
+	struct config *cf;
+	const char *colon;
+	int r;
+
+	memset(c, 0, sizeof *c);
+	c->dry_run = dry_run;
+	if (!name || !*name)
+		name = default_dest;
+	colon = strstr(name, "://");
+	if (colon) {
+		c->ops = find_backend(name, (size_t)(colon - name));
+		if (!c->ops) {
+			log_err("%.*s: unknown destination type", (int)(colon -
+			    name), name);
+			return -1;
+		}
+		from_url(c, name, arg != NULL);
+		return 0;
+	}
+	if (!(cf = config_load()))
+		return -1;
+	r = from_name(cf, name, c);
+	config_free(cf);
+	if (r < 0 && name == default_dest)
+		log_err("no destination: give -D (e.g. -D "
+		    "postgresql://host/db); the embedded default (sqlite) is "
+		    "not built in yet");
+	return r;
+}
+
+void
+dest_conf_free(struct dest_conf *c)
+{
+	free(c->conninfo);
+	free(c->masked);
+	c->conninfo = c->masked = NULL;
+}
+
+static const char *const stype_names[ST_NTYPES] = {
+	"text", "bigint", "double", "bool", "timestamp", "date", "time",
+	"decimal", "json", "binary"
+};
+
+int
+stype_parse(const char *s, enum stype *t)
+{
+	for (int i = 0; i < ST_NTYPES; i++)
+		if (strcmp(s, stype_names[i]) == 0) {
+			*t = (enum stype)i;
+			return 0;
+		}
+	/* dlt's other spellings */
+	if (strcmp(s, "complex") == 0) {
+		*t = ST_JSON;
+		return 0;
+	}
+	if (strcmp(s, "wei") == 0) {
+		*t = ST_DECIMAL;
+		return 0;
+	}
+	return -1;
+}
+
+const char *
+stype_name(enum stype t)
+{
+	return (unsigned)t < ST_NTYPES ? stype_names[t] : "?";
+}
+
+static const char *const disp_names[] = { "append", "replace", "merge" };
+
+int
+disposition_parse(const char *s, enum disposition *d)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, disp_names[i]) == 0) {
+			*d = (enum disposition)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+disposition_name(enum disposition d)
+{
+	return (unsigned)d < 3 ? disp_names[d] : "?";
+}
+
+enum stype
+stype_widen(enum stype a, enum stype b)
+{
+	if (a == b)
+		return a;
+	if ((a == ST_BIGINT && b == ST_DOUBLE) ||
+	    (a == ST_DOUBLE && b == ST_BIGINT))
+		return ST_DOUBLE;
+	if ((a == ST_BIGINT && b == ST_DECIMAL) ||
+	    (a == ST_DECIMAL && b == ST_BIGINT))
+		return ST_DECIMAL;
+	if ((a == ST_DATE && b == ST_TIMESTAMP) ||
+	    (a == ST_TIMESTAMP && b == ST_DATE))
+		return ST_TIMESTAMP;
+	return ST_TEXT;
+}
+
+static int
+bad(const struct mline *m, const char *key, const char *why)
+{
+	log_err("%s:%zu: field '%s' %s", m->src, m->lineno, key, why);
+	return -1;
+}
+
+static char *
+get_str(const struct mline *m, const char *key, int need)
+{
+	struct buf b = BUF_INIT;
+
+	if (mline_str(m, key, &b) < 0) {
+		buf_free(&b);
+		if (need)
+			bad(m, key, mline_get(m, key) ? "is not a string" :
+			    "missing, expected a string");
+		return NULL;
+	}
+	if (!b.p)
+		buf_adds(&b, "");
+	return b.p;
+}
+
+static int
+get_names(const struct mline *m, const char *key, char ***v, size_t *n)
+{
+	const struct json_tok *a = mline_get(m, key);
+	const struct json_doc *d = &m->doc;
+
+	*v = NULL;
+	*n = 0;
+	if (!a || a->type == JSON_NULL)
+		return 0;
+	if (a->type != JSON_ARRAY)
+		return bad(m, key, "is not an array of names");
+	uint32_t i0 = (uint32_t)(a - d->tok);
+	for (uint32_t i = i0 + 1; i < a->end; i = d->tok[i].end) {
+		struct buf b = BUF_INIT;
+		if (d->tok[i].type != JSON_STRING)
+			return bad(m, key, "is not an array of names");
+		json_str_decode(&d->tok[i], &b);
+		if (!b.p)
+			buf_adds(&b, "");
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = b.p;
+	}
+	return 0;
+}
+
+static int
+get_columns(const struct mline *m, struct dtable *t)
+{
+	const struct json_tok *a = mline_get(m, "columns");
+	const struct json_doc *d = &m->doc;
+	char msg[160];
+
+	if (!a || a->type != JSON_ARRAY)
+		return bad(m, "columns", "missing or not an array");
+	uint32_t i0 = (uint32_t)(a - d->tok);
+	for (uint32_t i = i0 + 1; i < a->end; i = d->tok[i].end) {
+		struct dcol c = { NULL, ST_TEXT, 1 };
+		struct buf b = BUF_INIT;
+		int k;
+
+		if (d->tok[i].type != JSON_OBJECT)
+			return bad(m, "columns", "holds a non-object");
+		k = json_obj_get(d, (int)i, "name");
+		if (k < 0 || d->tok[k].type != JSON_STRING)
+			return bad(m, "columns", "holds a column without a name");
+		json_str_decode(&d->tok[k], &b);
+		if (!b.p || !*b.p) {
+			buf_free(&b);
+			return bad(m, "columns", "holds an empty name");
+		}
+		c.name = b.p;
+		b = (struct buf)BUF_INIT;
+		k = json_obj_get(d, (int)i, "type");
+		if (k >= 0 && d->tok[k].type == JSON_STRING) {
+			json_str_decode(&d->tok[k], &b);
+			if (stype_parse(b.p ? b.p : "", &c.type) < 0) {
+				snprintf(msg, sizeof msg, "column %s: unknown "
+				    "type '%s'", c.name, b.p ? b.p : "");
+				buf_free(&b);
+				free(c.name);
+				return bad(m, "columns", msg);
+			}
+			buf_free(&b);
+		}
+		k = json_obj_get(d, (int)i, "nullable");
+		if (k >= 0 && d->tok[k].type == JSON_FALSE)
+			c.nullable = 0;
+		if (dtable_col(t, c.name) >= 0) {
+			snprintf(msg, sizeof msg, "names column %s twice",
+			    c.name);
+			free(c.name);
+			return bad(m, "columns", msg);
+		}
+		t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
+		t->cols[t->ncols++] = c;
+	}
+	if (t->ncols == 0)
+		return bad(m, "columns", "is empty");
+	return 0;
+}
+
+static int
+check_keys(const struct mline *m, const struct dtable *t, char **k, size_t n,
+    const char *field)
+{
+	char msg[200];
+
+	for (size_t i = 0; i < n; i++)
+		if (dtable_col(t, k[i]) < 0) {
+			snprintf(msg, sizeof msg, "names %s, which is not a "
+			    "column", k[i]);
+			return bad(m, field, msg);
+		}
+	return 0;
+}
+
+static int
+parse_table(const struct mline *m, struct dtable *t)
+{
+	char *disp;
+
+	if (!(t->dataset = get_str(m, "dataset", 1)) ||
+	    !(t->name = get_str(m, "table", 1)))
+		return -1;
+	if (!*t->dataset || !*t->name)
+		return bad(m, *t->name ? "dataset" : "table", "is empty");
+	disp = get_str(m, "disposition", 0);
+	if (disp && disposition_parse(disp, &t->disp) < 0) {
+		log_err("%s:%zu: %s: unknown disposition '%s' (append, "
+		    "replace or merge)", m->src, m->lineno, t->name, disp);
+		free(disp);
+		return -2;
+	}
+	free(disp);
+	if (get_names(m, "primary_key", &t->pk, &t->npk) ||
+	    get_names(m, "merge_key", &t->mk, &t->nmk) ||
+	    get_columns(m, t) ||
+	    check_keys(m, t, t->pk, t->npk, "primary_key") ||
+	    check_keys(m, t, t->mk, t->nmk, "merge_key"))
+		return -1;
+	if (t->disp == DISP_MERGE && t->npk == 0 && t->nmk == 0) {
+		log_err("%s:%zu: %s: merge needs a primary_key or a "
+		    "merge_key", m->src, m->lineno, t->name);
+		return -2;
+	}
+	return 0;
+}
+
+int
+dfile_parse(const struct mline *m, struct dfile *f)
+{
+	char *s;
+	int r;
+
+	memset(f, 0, sizeof *f);
+	if ((r = parse_table(m, &f->t)) != 0)
+		return r;
+	if (!(f->load_id = get_str(m, "load_id", 1)))
+		return -1;
+	f->sha256 = get_str(m, "sha256", 0);
+	f->file = get_str(m, "file", 0);
+	f->url = get_str(m, "url", 0);
+	f->file_id = get_str(m, "file_id", 0);
+	if (!f->file_id && mline_get(m, "file_id") &&
+	    mline_get(m, "file_id")->type == JSON_NUMBER) {
+		/* stage-write numbers its files within the load */
+		const struct json_tok *t = mline_get(m, "file_id");
+		f->file_id = xstrndup(t->p, t->len);
+	}
+	if (!f->file_id && f->sha256)
+		f->file_id = xstrdup(f->sha256);
+	if (!f->file_id)
+		return bad(m, "file_id", "missing (and no sha256 either)");
+	if (!f->file && !f->url)
+		return bad(m, "file", "missing (and no url either)");
+	f->object = f->url ? f->url : f->file;
+	s = get_str(m, "format", 0);
+	if (!s || strcmp(s, "csv") == 0)
+		f->format = FMT_CSV;
+	else if (strcmp(s, "jsonl") == 0)
+		f->format = FMT_JSONL;
+	else if (strcmp(s, "parquet") == 0)
+		f->format = FMT_PARQUET;
+	else {
+		free(s);
+		return bad(m, "format", "is not csv, jsonl or parquet");
+	}
+	free(s);
+	s = get_str(m, "compression", 0);
+	if (s && compression_parse(s, &f->comp) < 0) {
+		free(s);
+		return bad(m, "compression", "is not none, gzip or zstd");
+	}
+	free(s);
+	if (mline_i64(m, "rows", &f->rows) < 0 || f->rows < 0)
+		return bad(m, "rows", "missing or not a count");
+	if (mline_get(m, "bytes") && mline_i64(m, "bytes", &f->bytes) < 0)
+		return bad(m, "bytes", "is not a count");
+	return 0;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+dtable_free(struct dtable *t)
+{
+	free(t->dataset);
+	free(t->name);
+	free_names(t->pk, t->npk);
+	free_names(t->mk, t->nmk);
+	for (size_t i = 0; i < t->ncols; i++)
+		free(t->cols[i].name);
+	free(t->cols);
+	memset(t, 0, sizeof *t);
+}
+
+void
+dfile_free(struct dfile *f)
+{
+	dtable_free(&f->t);
+	free(f->load_id);
+	free(f->file_id);
+	free(f->sha256);
+	free(f->file);
+	free(f->url);
+	memset(f, 0, sizeof *f);
+}
+
+static char **
+dup_names(char **v, size_t n)
+{
+	char **r = n ? xmalloc(n * sizeof *r) : NULL;
+
+	for (size_t i = 0; i < n; i++)
+		r[i] = xstrdup(v[i]);
+	return r;
+}
+
+void
+dtable_copy(struct dtable *dst, const struct dtable *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->dataset = xstrdup(src->dataset);
+	dst->name = xstrdup(src->name);
+	dst->disp = src->disp;
+	dst->pk = dup_names(src->pk, dst->npk = src->npk);
+	dst->mk = dup_names(src->mk, dst->nmk = src->nmk);
+	dst->ncols = src->ncols;
+	dst->cols = xmalloc((src->ncols ? src->ncols : 1) * sizeof *dst->cols);
+	for (size_t i = 0; i < src->ncols; i++) {
+		dst->cols[i] = src->cols[i];
+		dst->cols[i].name = xstrdup(src->cols[i].name);
+	}
+}
+
+int
+dtable_col(const struct dtable *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+dtable_merge_cols(struct dtable *dst, const struct dtable *src)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < src->ncols; i++) {
+		const struct dcol *c = &src->cols[i];
+		int k = dtable_col(dst, c->name);
+		if (k < 0) {
+			dst->cols = xrealloc(dst->cols,
+			    (dst->ncols + 1) * sizeof *dst->cols);
+			dst->cols[dst->ncols] = *c;
+			dst->cols[dst->ncols++].name = xstrdup(c->name);
+			changed = 1;
+		} else if (dst->cols[k].type != c->type) {
+			enum stype w = stype_widen(dst->cols[k].type, c->type);
+			if (w != dst->cols[k].type) {
+				dst->cols[k].type = w;
+				changed = 1;
+			}
+		}
+	}
+	return changed;
+}
+
+void
+dload_add(struct dload *l, const struct dfile *f)
+{
+	size_t i;
+
+	if (!l->load_id)
+		l->load_id = xstrdup(f->load_id);
+	if (!l->dataset)
+		l->dataset = xstrdup(f->t.dataset);
+	for (i = 0; i < l->nt; i++)
+		if (strcmp(l->t[i].name, f->t.name) == 0 &&
+		    strcmp(l->t[i].dataset, f->t.dataset) == 0)
+			break;
+	if (i == l->nt) {
+		l->t = xrealloc(l->t, (l->nt + 1) * sizeof *l->t);
+		l->rows = xrealloc(l->rows, (l->nt + 1) * sizeof *l->rows);
+		dtable_copy(&l->t[i], &f->t);
+		l->rows[i] = 0;
+		l->nt++;
+	} else {
+		dtable_merge_cols(&l->t[i], &f->t);
+	}
+	l->rows[i] += f->rows;
+}
+
+void
+dload_free(struct dload *l)
+{
+	for (size_t i = 0; i < l->nt; i++)
+		dtable_free(&l->t[i]);
+	free(l->t);
+	free(l->rows);
+	free(l->load_id);
+	free(l->dataset);
+	memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,186 @@
+/*
+ * dest: the destination interface of stage-copy and stage-merge.
+ *
+ * A destination (postgres, sqlite, redshift, snowflake, bigquery) is a
+ * struct dest_ops of function pointers, found by -D's URL scheme or name in
+ * the table of dest.c; adding one means one new dest_NAME.c and one row.
+ * The programs parse manifest lines into the plain descriptions below
+ * (dfile, dtable, dload) and hand them to the back end, which owns all of
+ * its SQL and transactions.  Generic SQL text (quoting, column lists, the
+ * merge statements) is in sql.h so that SQL back ends share it; streaming
+ * a staged object into the back end (storage, decompression, JSONL to CSV)
+ * is in source.h.
+ *
+ * The contract every back end keeps (DESIGN.md, "Exactly once" and "Atomic
+ * on every destination"):
+ * - stage_prepare and merge_prepare run DDL only, idempotently, outside
+ *   any data transaction (some warehouses commit on DDL).
+ * - copy_file loads one file and records it in the staging dataset's
+ *   bookkeeping in ONE transaction; a file already recorded is not loaded
+ *   again and *res gets the recorded counts with res->skipped = 1.
+ * - merge_load does one load in ONE transaction: serialize on the dataset,
+ *   no-op if the load is recorded, check staging counts, apply every
+ *   table's disposition (replace empties with DELETE, never TRUNCATE),
+ *   record the load, delete this load's staging rows; all scoped by
+ *   load_id.
+ * - In dry-run mode nothing is changed: every statement that would change
+ *   something is written to stdout instead (secrets masked); read-only
+ *   catalog queries may still run when a connection can be made.
+ * Return values: 0 done, -1 this item failed (already reported as
+ * "object: what: why"), DEST_FATAL when nothing more can work (the
+ * connection is gone, configuration is wrong).
+ */
+#ifndef STAGE_DEST_H
+#define STAGE_DEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compress.h"
+#include "manifest.h"
+
+#define DEST_FATAL (-2)
+
+/* dlt's data types (the manifest's "type"). */
+enum stype {
+	ST_TEXT, ST_BIGINT, ST_DOUBLE, ST_BOOL, ST_TIMESTAMP, ST_DATE,
+	ST_TIME, ST_DECIMAL, ST_JSON, ST_BINARY, ST_NTYPES
+};
+
+enum disposition { DISP_APPEND, DISP_REPLACE, DISP_MERGE };
+enum fformat { FMT_CSV, FMT_JSONL, FMT_PARQUET };
+
+struct dcol {
+	char *name;
+	enum stype type;
+	int nullable;
+};
+
+/* One table as a manifest describes it (a file's, or a load's union). */
+struct dtable {
+	char *dataset;
+	char *name;
+	enum disposition disp;
+	char **pk;		/* primary_key */
+	size_t npk;
+	char **mk;		/* merge_key */
+	size_t nmk;
+	struct dcol *cols;
+	size_t ncols;
+};
+
+/* One file line. */
+struct dfile {
+	struct dtable t;
+	char *load_id;
+	char *file_id;		/* "file_id", else the sha256 */
+	char *sha256;
+	char *file;		/* local path, or NULL */
+	char *url;		/* staged copy, or NULL */
+	const char *object;	/* for messages: url, else file */
+	enum fformat format;
+	enum compression comp;
+	int64_t rows, bytes;
+	int64_t seq;		/* position among its load's files, from 0:
+				 * input order for merge dedup */
+};
+
+/* One load for stage-merge: its tables with every file's columns merged
+ * (types widened) and the rows the manifest promises per table. */
+struct dload {
+	char *load_id;
+	char *dataset;
+	struct dtable *t;
+	int64_t *rows;		/* per table */
+	size_t nt;
+};
+
+/* Result of one copied file. */
+struct dcopied {
+	int64_t rows;
+	int skipped;		/* already recorded by an earlier run */
+};
+
+enum merge_strategy { MERGE_DELETE_INSERT, MERGE_UPSERT };
+
+struct merge_opts {
+	enum merge_strategy strategy;
+	const char *dedup_sort;		/* column, or NULL: input order */
+	int dedup_desc;			/* keep the highest dedup_sort */
+	const char *hard_delete;	/* column, or NULL */
+};
+
+/* How to reach the destination, resolved by dest_resolve. */
+struct dest_conf {
+	const struct dest_ops *ops;
+	char *conninfo;		/* back end's connection string, may hold a
+				 * secret: never print it, use masked */
+	char *masked;		/* the same with secrets replaced by *** */
+	int dry_run;
+};
+
+struct dest {
+	const struct dest_ops *ops;
+	const struct dest_conf *conf;
+};
+
+struct dest_ops {
+	const char *name;		/* "postgres" */
+	const char *const *schemes;	/* URL schemes and names, NULL-ended */
+	int max_jobs;			/* connections that may load at once;
+					 * 0: no limit */
+	/* Connects (dry run: tries to; may return a handle without a
+	 * connection).  NULL after reporting why. */
+	struct dest *(*open)(const struct dest_conf *c);
+	void (*close)(struct dest *d);
+
+	/* stage-copy */
+	int (*stage_prepare)(struct dest *d, const struct dtable *t);
+	int (*copy_file)(struct dest *d, const struct dfile *f,
+	    struct dcopied *res);
+
+	/* stage-merge; merged[i] gets the rows merged into table i;
+	 * *already = 1 when the load was recorded before (merged[] then holds
+	 * the recorded counts). */
+	int (*merge_prepare)(struct dest *d, const struct dload *l,
+	    const struct merge_opts *o);
+	int (*merge_load)(struct dest *d, const struct dload *l,
+	    const struct merge_opts *o, int64_t *merged, int *already);
+	/* Drops staging tables of dataset that hold no rows any more. */
+	int (*drop_staging)(struct dest *d, const char *dataset);
+};
+
+/* The back ends (one row each in dest.c's table). */
+extern const struct dest_ops dest_postgres;
+
+/* Resolves -D (NULL: configured or embedded default) into c.  Returns 0,
+ * or -1 after reporting a configuration error (exit 2). */
+int dest_resolve(const char *arg, int dry_run, struct dest_conf *c);
+void dest_conf_free(struct dest_conf *c);
+
+/* Names and parsing of the manifest's enums; -1 for an unknown name. */
+int stype_parse(const char *s, enum stype *t);
+const char *stype_name(enum stype t);
+int disposition_parse(const char *s, enum disposition *d);
+const char *disposition_name(enum disposition d);
+/* The type that holds values of both a and b (bigint+double -> double,
+ * bigint+decimal -> decimal, date+timestamp -> timestamp, else text). */
+enum stype stype_widen(enum stype a, enum stype b);
+
+/* Parses a file line.  -1 after reporting "src:line: why": the manifest
+ * is malformed (exit 3); -2 for a value the destinations cannot act on
+ * (unknown disposition, merge without a key: exit 2). */
+int dfile_parse(const struct mline *m, struct dfile *f);
+void dfile_free(struct dfile *f);
+void dtable_free(struct dtable *t);
+void dtable_copy(struct dtable *dst, const struct dtable *src);
+/* Adds src's columns to dst, widening types; returns 1 if dst changed. */
+int dtable_merge_cols(struct dtable *dst, const struct dtable *src);
+/* Index of column name in t, or -1. */
+int dtable_col(const struct dtable *t, const char *name);
+
+/* Adds a file to its load (tables in order of first appearance). */
+void dload_add(struct dload *l, const struct dfile *f);
+void dload_free(struct dload *l);
+
+#endif

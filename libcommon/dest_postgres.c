@@ -1,0 +1,1124 @@
+/*
+ * dest_postgres: PostgreSQL through libpq.
+ *
+ * Staging: schema <dataset>_staging, one table per manifest table with the
+ * manifest's columns plus _stage_file and _stage_row (sql.h), which
+ * source.c writes in front of every CSV row as it streams: no per-row
+ * work for the server.  _stage_files records each copied file; its primary key is what
+ * makes a COPY happen once: the bookkeeping row is inserted first in the
+ * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
+ * same file waits for the first and then finds it done.
+ *
+ * Merge: <dataset>, dlt's _dlt_loads plus _stage_loads (rows per table of
+ * each load, for the no-op re-run's output), one transaction per load
+ * under pg_advisory_xact_lock(hashtext('stage:' || dataset)).
+ *
+ * Types: text text, bigint bigint, double double precision, bool boolean,
+ * timestamp timestamptz, date date, time time, decimal numeric, json
+ * jsonb, binary bytea.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "dest.h"
+#include "log.h"
+#include "sha256.h"
+#include "source.h"
+#include "sql.h"
+
+struct pgdest {
+	struct dest base;
+	PGconn *c;		/* NULL in a dry run that could not connect */
+	int dry;
+};
+
+static const char *const pg_types[ST_NTYPES] = {
+	"text", "bigint", "double precision", "boolean",
+	"timestamp with time zone", "date", "time without time zone",
+	"numeric", "jsonb", "bytea"
+};
+
+static const char *
+pg_type_name(enum stype t)
+{
+	return pg_types[t];
+}
+
+/* Unique in the dataset, deterministic and cheap (md5 of random() per
+ * row costs a second per million rows). */
+static void
+pg_new_id(struct buf *b, const char *lit)
+{
+	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
+	    "s.\"_stage_row\"", lit);
+}
+
+static const struct sql_dialect pg_dialect = {
+	pg_type_name,
+	pg_new_id,
+	"now()"
+};
+
+/* format_type() text -> our type; -1 for types we leave alone. */
+static int
+pg_type_parse(const char *s)
+{
+	static const struct { const char *prefix; enum stype t; } map[] = {
+		{ "text", ST_TEXT }, { "character varying", ST_TEXT },
+		{ "character", ST_TEXT },
+		{ "bigint", ST_BIGINT }, { "integer", ST_BIGINT },
+		{ "smallint", ST_BIGINT },
+		{ "double precision", ST_DOUBLE }, { "real", ST_DOUBLE },
+		{ "boolean", ST_BOOL },
+		{ "timestamp", ST_TIMESTAMP }, { "date", ST_DATE },
+		{ "time", ST_TIME }, { "numeric", ST_DECIMAL },
+		{ "jsonb", ST_JSON }, { "json", ST_JSON },
+		{ "bytea", ST_BINARY },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strncmp(s, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return (int)map[i].t;
+	return -1;
+}
+
+static void
+quiet_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_verbose("postgres: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* "why (CONTEXT)" of a failed result or of the connection. */
+static void
+pg_why(struct buf *b, PGconn *c, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
+	    NULL;
+
+	if (!m)
+		m = PQerrorMessage(c);
+	buf_add(b, m, strcspn(m, "\n"));
+}
+
+static void
+report(struct pgdest *d, const char *object, const char *what,
+    const PGresult *r)
+{
+	struct buf b = BUF_INIT;
+
+	pg_why(&b, d->c, r);
+	log_err("%s: %s: %s", object, what, b.p ? b.p : "failed");
+	buf_free(&b);
+}
+
+static void
+dry_print(const char *sql)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, sql);
+	buf_addc(&b, ';');
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+static void
+dry_comment(const char *object, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "-- %s: %s", object, what);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+/* Runs a statement that changes something (printed in a dry run).
+ * Returns 0 with *tuples set (affected rows), or -1 after reporting. */
+static int
+pg_do(struct pgdest *d, const char *object, const char *sql, int64_t *tuples)
+{
+	PGresult *r;
+	int ok;
+
+	if (tuples)
+		*tuples = 0;
+	if (d->dry) {
+		dry_print(sql);
+		return 0;
+	}
+	log_verbose("%s: %s", object, sql);
+	r = PQexec(d->c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok) {
+		report(d, object, "SQL failed", r);
+		log_verbose("%s: the statement was: %s", object, sql);
+	} else if (tuples) {
+		*tuples = strtoll(PQcmdTuples(r), NULL, 10);
+	}
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Runs a read-only query, also in a dry run when connected.  NULL after
+ * reporting, or (dry run without a connection) with *none = 1. */
+static PGresult *
+pg_query(struct pgdest *d, const char *object, const char *sql, int *none)
+{
+	PGresult *r;
+
+	*none = 0;
+	if (!d->c) {
+		*none = 1;
+		return NULL;
+	}
+	log_verbose("%s: %s", object, sql);
+	r = PQexec(d->c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		report(d, object, "query failed", r);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+rollback(struct pgdest *d)
+{
+	if (d->dry) {
+		dry_print("ROLLBACK");
+		return;
+	}
+	PQclear(PQexec(d->c, "ROLLBACK"));
+}
+
+static struct dest *
+pg_open(const struct dest_conf *conf)
+{
+	struct pgdest *d = xcalloc(1, sizeof *d);
+
+	d->base.ops = &dest_postgres;
+	d->base.conf = conf;
+	d->dry = conf->dry_run;
+	d->c = PQconnectdb(conf->conninfo);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		struct buf b = BUF_INIT;
+		pg_why(&b, d->c, NULL);
+		PQfinish(d->c);
+		d->c = NULL;
+		if (d->dry) {
+			log_warn("%s: cannot connect (%s): planning as if the "
+			    "database were empty", conf->masked, b.p);
+			buf_free(&b);
+			return &d->base;
+		}
+		log_err("%s: cannot connect: %s", conf->masked, b.p);
+		buf_free(&b);
+		free(d);
+		return NULL;
+	}
+	PQsetNoticeProcessor(d->c, quiet_notice, NULL);
+	PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
+	if (d->dry)
+		PQclear(PQexec(d->c, "SET default_transaction_read_only = on"));
+	return &d->base;
+}
+
+static void
+pg_close(struct dest *base)
+{
+	struct pgdest *d = (struct pgdest *)base;
+
+	if (!d)
+		return;
+	if (d->c)
+		PQfinish(d->c);
+	free(d);
+}
+
+/* A lost connection is retried once per item, so that a server restart
+ * fails the files in flight but not the rest of the run. */
+static int
+pg_alive(struct pgdest *d)
+{
+	if (!d->c || PQstatus(d->c) == CONNECTION_OK)
+		return 0;
+	PQreset(d->c);
+	if (PQstatus(d->c) == CONNECTION_OK) {
+		PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
+		return 0;
+	}
+	log_err("%s: connection lost: %s", d->base.conf->masked,
+	    PQerrorMessage(d->c));
+	return -1;
+}
+
+static void
+lock_stmt(struct buf *b, const char *what, const char *schema)
+{
+	struct buf k = BUF_INIT;
+
+	buf_printf(&k, "stage:%s:%s", what, schema);
+	buf_adds(b, "SELECT pg_advisory_xact_lock(hashtext(");
+	sql_str(b, k.p);
+	buf_adds(b, "))");
+	buf_free(&k);
+}
+
+/* Columns of schema.name with their types; *n = 0 if the table does not
+ * exist.  -1 after reporting. */
+static int
+columns_of(struct pgdest *d, const char *schema, const char *name,
+    struct dtable *out, int *exists)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT;
+	PGresult *r;
+	int none;
+
+	memset(out, 0, sizeof *out);
+	*exists = 0;
+	sql_qname(&qn, schema, name);
+	buf_adds(&q, "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
+	    " FROM pg_attribute a WHERE a.attrelid = to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped "
+	    "ORDER BY a.attnum");
+	r = pg_query(d, name, q.p, &none);
+	buf_free(&q);
+	buf_free(&qn);
+	if (!r)
+		return none ? 0 : -1;
+	*exists = PQntuples(r) > 0;
+	out->cols = xcalloc((size_t)PQntuples(r) + 1, sizeof *out->cols);
+	for (int i = 0; i < PQntuples(r); i++) {
+		int t = pg_type_parse(PQgetvalue(r, i, 1));
+		out->cols[out->ncols].name = xstrdup(PQgetvalue(r, i, 0));
+		/* a type we do not know is never altered: ST_NTYPES */
+		out->cols[out->ncols++].type = t < 0 ? ST_NTYPES : (enum stype)t;
+	}
+	PQclear(r);
+	return 0;
+}
+
+static void
+col_def(struct buf *b, const struct dcol *c)
+{
+	sql_ident(b, c->name);
+	buf_addc(b, ' ');
+	buf_adds(b, pg_types[c->type]);
+}
+
+/* CREATE TABLE or ALTERs so that schema.name has t's columns with types
+ * at least as wide; extra is appended to a CREATE's column list. */
+static int
+evolve(struct pgdest *d, const char *schema, const struct dtable *t,
+    const char *extra, const char *object)
+{
+	struct dtable have;
+	struct buf b = BUF_INIT;
+	int exists, r = -1;
+
+	if (columns_of(d, schema, t->name, &have, &exists) < 0)
+		return -1;
+	if (!exists) {
+		buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+		sql_qname(&b, schema, t->name);
+		buf_adds(&b, " (");
+		for (size_t i = 0; i < t->ncols; i++) {
+			col_def(&b, &t->cols[i]);
+			buf_adds(&b, ", ");
+		}
+		buf_adds(&b, extra);
+		buf_addc(&b, ')');
+		r = pg_do(d, object, b.p, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		const struct dcol *c = &t->cols[i];
+		int k = dtable_col(&have, c->name);
+		enum stype w;
+
+		buf_reset(&b);
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, t->name);
+		if (k < 0) {
+			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
+			col_def(&b, c);
+		} else {
+			if (have.cols[k].type == ST_NTYPES ||
+			    (w = stype_widen(have.cols[k].type, c->type)) ==
+			    have.cols[k].type)
+				continue;
+			buf_adds(&b, " ALTER COLUMN ");
+			sql_ident(&b, c->name);
+			buf_printf(&b, " TYPE %s USING ", pg_types[w]);
+			sql_ident(&b, c->name);
+			buf_printf(&b, "::%s", pg_types[w]);
+		}
+		if (pg_do(d, object, b.p, NULL) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	dtable_free(&have);
+	buf_free(&b);
+	return r;
+}
+
+static int
+in_txn(struct pgdest *d, const char *object, int (*fn)(struct pgdest *,
+    const void *, const char *), const void *arg, const char *lockname)
+{
+	struct buf b = BUF_INIT;
+	int r = -1;
+
+	if (pg_do(d, object, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "ddl", lockname);
+	if (pg_do(d, object, b.p, NULL) < 0 || fn(d, arg, object) < 0) {
+		rollback(d);
+		goto out;
+	}
+	r = pg_do(d, object, "COMMIT", NULL);
+out:
+	buf_free(&b);
+	return r;
+}
+
+static const char staging_extra[] =
+    "\"_stage_file\" bigint NOT NULL, \"_stage_row\" bigint NOT NULL";
+
+static int
+stage_ddl(struct pgdest *d, const void *arg, const char *object)
+{
+	const struct dtable *t = arg;
+	struct buf s = BUF_INIT, b = BUF_INIT;
+	int r = -1;
+
+	sql_staging_schema(&s, t->dataset);
+	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
+	sql_ident(&b, s.p);
+	if (pg_do(d, object, b.p, NULL) < 0)
+		goto out;
+	buf_reset(&b);
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, s.p, "_stage_files");
+	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
+	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
+	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
+	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
+	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
+	if (pg_do(d, object, b.p, NULL) < 0)
+		goto out;
+	r = evolve(d, s.p, t, staging_extra, object);
+out:
+	buf_free(&s);
+	buf_free(&b);
+	return r;
+}
+
+static int
+pg_stage_prepare(struct dest *base, const struct dtable *t)
+{
+	struct pgdest *d = (struct pgdest *)base;
+	struct buf s = BUF_INIT;
+	int r;
+
+	if (pg_alive(d) < 0)
+		return DEST_FATAL;
+	sql_staging_schema(&s, t->dataset);
+	r = in_txn(d, t->name, stage_ddl, t, s.p);
+	buf_free(&s);
+	return r;
+}
+
+/* The COPY's data path: libpq copies into its buffer and sends. */
+static int
+copy_sink(void *ctx, const void *p, size_t n)
+{
+	struct pgdest *d = ctx;
+
+	while (n > 0) {
+		int k = n > (1 << 30) ? (1 << 30) : (int)n;
+		if (PQputCopyData(d->c, p, k) != 1)
+			return -1;
+		p = (const char *)p + k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* "line 3, column age: ..." from COPY's CONTEXT, line numbers made to
+ * count the file's own lines (JSONL files have no header row). */
+static void
+copy_error(struct pgdest *d, const struct dfile *f, const PGresult *r)
+{
+	const char *ctx = r ? PQresultErrorField(r, PG_DIAG_CONTEXT) : NULL;
+	const char *at = ctx ? strstr(ctx, ", line ") : NULL;
+	struct buf b = BUF_INIT;
+
+	pg_why(&b, d->c, r);
+	if (at) {
+		long line = strtol(at + 7, NULL, 10);
+		const char *rest = at + 7 + strspn(at + 7, "0123456789");
+		if (f->format == FMT_JSONL)
+			line--;
+		log_err("%s: line %ld%.*s: %s", f->object, line,
+		    (int)strcspn(rest, "\n"), rest, b.p);
+	} else {
+		log_err("%s: COPY failed: %s", f->object, b.p);
+	}
+	buf_free(&b);
+}
+
+static void
+recorded_query(struct buf *q, const struct dfile *f)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(q, "SELECT rows FROM ");
+	sql_qname(q, s.p, "_stage_files");
+	buf_adds(q, " WHERE load_id = ");
+	sql_str(q, f->load_id);
+	buf_adds(q, " AND table_name = ");
+	sql_str(q, f->t.name);
+	buf_adds(q, " AND file_id = ");
+	sql_str(q, f->file_id);
+	buf_free(&s);
+}
+
+static int
+recorded_rows(struct pgdest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct buf q = BUF_INIT;
+	PGresult *r;
+	int none;
+
+	recorded_query(&q, f);
+	r = pg_query(d, f->object, q.p, &none);
+	buf_free(&q);
+	if (!r || PQntuples(r) != 1) {
+		if (r)
+			log_err("%s: recorded as copied by a concurrent run, "
+			    "but its record is gone", f->object);
+		PQclear(r);
+		return -1;
+	}
+	res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	res->skipped = 1;
+	PQclear(r);
+	return 0;
+}
+
+/* Dry run: 1 if the file is recorded as copied (said as a comment).
+ * Errors mean "not recorded" here: the tables may not exist yet. */
+static int
+dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct buf q = BUF_INIT;
+	PGresult *r;
+	int found;
+
+	recorded_query(&q, f);
+	r = PQexec(d->c, q.p);
+	found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	if (found) {
+		res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		res->skipped = 1;
+		buf_reset(&q);
+		buf_printf(&q, "-- skip: %s (copied before, %lld rows)",
+		    f->object, (long long)res->rows);
+		manifest_emit(&q);
+	}
+	PQclear(r);
+	buf_free(&q);
+	return found;
+}
+
+/* BEGIN and the bookkeeping row.  Returns 1 if this run owns the file
+ * (*file_no set: the tag of its rows), 0 if it is recorded already. */
+static int
+copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	PGresult *res = NULL;
+	int r = -1;
+
+	*file_no = 0;
+	sql_staging_schema(&s, f->t.dataset);
+	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
+		goto out;
+	buf_adds(&b, "INSERT INTO ");
+	sql_qname(&b, s.p, "_stage_files");
+	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, rows) "
+	    "VALUES (");
+	sql_str(&b, f->load_id);
+	buf_adds(&b, ", ");
+	sql_str(&b, f->t.name);
+	buf_adds(&b, ", ");
+	sql_str(&b, f->file_id);
+	buf_printf(&b, ", %lld, ", (long long)f->seq);
+	if (f->sha256)
+		sql_str(&b, f->sha256);
+	else
+		buf_adds(&b, "NULL");
+	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
+	    (long long)f->rows);
+	if (d->dry) {
+		dry_print(b.p);
+		r = 1;
+		goto out;
+	}
+	log_verbose("%s: %s", f->object, b.p);
+	res = PQexec(d->c, b.p);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report(d, f->object, "SQL failed", res);
+		goto out;
+	}
+	r = PQntuples(res) == 1;
+	if (r)
+		*file_no = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+out:
+	PQclear(res);
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+static void
+copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
+{
+	buf_adds(b, "COPY ");
+	sql_staging_name(b, f->t.dataset, f->t.name);
+	buf_adds(b, " (\"_stage_file\", \"_stage_row\", ");
+	sql_collist(b, &f->t, "");
+	/* HEADER MATCH (PostgreSQL 15) checks the header against the
+	 * column list: a file whose columns are not the manifest's fails. */
+	buf_printf(b, ") FROM STDIN WITH (FORMAT csv, HEADER %s)",
+	    d->c && PQserverVersion(d->c) >= 150000 ? "MATCH" : "true");
+}
+
+static int
+copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
+    int64_t file_no)
+{
+	PGresult *r;
+	int64_t n;
+	int ok, sent;
+
+	r = PQexec(d->c, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		report(d, f->object, "COPY failed", r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	sent = source_stream(f, file_no, copy_sink, d) == 0;
+	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
+		report(d, f->object, "COPY failed", NULL);
+		return -1;
+	}
+	r = PQgetResult(d->c);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok && sent)
+		copy_error(d, f, r);
+	n = ok ? strtoll(PQcmdTuples(r), NULL, 10) : -1;
+	PQclear(r);
+	while ((r = PQgetResult(d->c)))
+		PQclear(r);
+	if (ok && n != f->rows) {
+		log_err("%s: COPY loaded %lld rows, the manifest says %lld: "
+		    "rolled back", f->object, (long long)n, (long long)f->rows);
+		ok = 0;
+	}
+	return ok && sent ? 0 : -1;
+}
+
+static int
+pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
+{
+	struct pgdest *d = (struct pgdest *)base;
+	struct buf b = BUF_INIT;
+	int64_t file_no;
+	int r = -1, own;
+
+	memset(res, 0, sizeof *res);
+	if (pg_alive(d) < 0)
+		return -1;
+	if (d->dry && d->c && dry_recorded(d, f, res))
+		return 0;
+	if ((own = copy_begin(d, f, &file_no)) < 0)
+		goto fail;
+	if (own == 0) {
+		rollback(d);
+		r = recorded_rows(d, f, res);
+		goto out;
+	}
+	copy_stmt(&b, d, f);
+	if (d->dry) {
+		dry_print(b.p);
+		buf_reset(&b);
+		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
+		    "file_no returned above and its row number)", f->object,
+		    (long long)f->rows);
+		manifest_emit(&b);
+	} else if (copy_data(d, f, b.p, file_no) < 0) {
+		goto fail;
+	}
+	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
+		goto out;
+	res->rows = f->rows;
+	r = 0;
+	goto out;
+fail:
+	if (d->c && PQstatus(d->c) == CONNECTION_OK)
+		rollback(d);
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* Dry run: the plan may precede the tables it would create. */
+static int
+table_exists(struct pgdest *d, const char *schema, const char *name)
+{
+	struct buf q = BUF_INIT, n = BUF_INIT;
+	PGresult *r;
+	int yes;
+
+	if (!d->c)
+		return 0;
+	sql_qname(&n, schema, name);
+	buf_adds(&q, "SELECT to_regclass(");
+	sql_str(&q, n.p);
+	buf_adds(&q, ") IS NOT NULL");
+	r = PQexec(d->c, q.p);
+	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&n);
+	return yes;
+}
+
+/* --- stage-merge --- */
+
+struct mctx {
+	const struct dload *l;
+	const struct merge_opts *o;
+};
+
+static void
+unique_index(struct buf *b, const struct dtable *t)
+{
+	struct buf key = BUF_INIT;
+	char hex[65];
+
+	for (size_t i = 0; i < t->npk; i++) {
+		buf_adds(&key, t->pk[i]);
+		buf_addc(&key, '\0');
+	}
+	buf_adds(&key, t->name);
+	sha256_hex(key.p, key.len, hex);
+	hex[16] = '\0';
+	buf_printf(b, "CREATE UNIQUE INDEX IF NOT EXISTS \"_stage_pk_%s\" ON ",
+	    hex);
+	sql_qname(b, t->dataset, t->name);
+	buf_adds(b, " (");
+	for (size_t i = 0; i < t->npk; i++) {
+		if (i)
+			buf_adds(b, ", ");
+		sql_ident(b, t->pk[i]);
+	}
+	buf_addc(b, ')');
+	buf_free(&key);
+}
+
+/* The final table's wanted types: the manifest's, widened to what the
+ * staging table holds now (another load may have widened it). */
+static int
+final_shape(struct pgdest *d, const struct dtable *t, struct dtable *want)
+{
+	struct dtable st;
+	struct buf s = BUF_INIT;
+	int exists;
+
+	dtable_copy(want, t);
+	sql_staging_schema(&s, t->dataset);
+	if (columns_of(d, s.p, t->name, &st, &exists) < 0) {
+		buf_free(&s);
+		return -1;
+	}
+	for (size_t i = 0; i < want->ncols; i++) {
+		int k = dtable_col(&st, want->cols[i].name);
+		if (k >= 0 && st.cols[k].type != ST_NTYPES)
+			want->cols[i].type = stype_widen(want->cols[i].type,
+			    st.cols[k].type);
+	}
+	dtable_free(&st);
+	buf_free(&s);
+	return 0;
+}
+
+static int
+merge_ddl(struct pgdest *d, const void *arg, const char *object)
+{
+	const struct mctx *m = arg;
+	const char *ds = m->l->dataset;
+	struct buf b = BUF_INIT;
+	int r = -1;
+
+	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
+	sql_ident(&b, ds);
+	if (pg_do(d, object, b.p, NULL) < 0)
+		goto out;
+	buf_reset(&b);
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_dlt_loads");
+	buf_adds(&b, " (load_id character varying NOT NULL, schema_name "
+	    "character varying, status bigint NOT NULL, inserted_at timestamp "
+	    "with time zone NOT NULL, schema_version_hash character varying)");
+	if (pg_do(d, object, b.p, NULL) < 0)
+		goto out;
+	buf_reset(&b);
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_stage_loads");
+	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
+	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name))");
+	if (pg_do(d, object, b.p, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < m->l->nt; i++) {
+		const struct dtable *t = &m->l->t[i];
+		struct dtable want;
+		if (final_shape(d, t, &want) < 0)
+			goto out;
+		r = evolve(d, t->dataset, &want, "\"_dlt_load_id\" "
+		    "character varying NOT NULL, \"_dlt_id\" character varying "
+		    "NOT NULL", t->name);
+		dtable_free(&want);
+		if (r < 0)
+			goto out;
+		r = -1;
+		if (t->disp == DISP_MERGE && t->npk &&
+		    m->o->strategy == MERGE_UPSERT) {
+			buf_reset(&b);
+			unique_index(&b, t);
+			if (pg_do(d, t->name, b.p, NULL) < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* Fresh COPYs leave the staging tables without statistics (autovacuum
+ * comes later), and the merge's joins then get plans several times
+ * slower: sample them first. */
+static int
+analyze_staging(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (!d->dry && !table_exists(d, s.p, l->t[i].name))
+			continue;	/* merged and dropped before */
+		buf_reset(&b);
+		buf_adds(&b, "ANALYZE ");
+		sql_qname(&b, s.p, l->t[i].name);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+static int
+pg_merge_prepare(struct dest *base, const struct dload *l,
+    const struct merge_opts *o)
+{
+	struct pgdest *d = (struct pgdest *)base;
+	struct mctx m = { l, o };
+
+	if (pg_alive(d) < 0)
+		return DEST_FATAL;
+	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+		return -1;
+	return analyze_staging(d, l);
+}
+
+/* 1 if the load is recorded (merged[] filled from _stage_loads). */
+static int
+already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
+{
+	struct buf q = BUF_INIT;
+	PGresult *r;
+	int none, found;
+
+	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads"))
+		return 0;
+	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
+	sql_qname(&q, l->dataset, "_dlt_loads");
+	buf_adds(&q, " AS l LEFT JOIN ");
+	sql_qname(&q, l->dataset, "_stage_loads");
+	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
+	sql_str(&q, l->load_id);
+	buf_adds(&q, " AND l.status = 0");
+	r = pg_query(d, l->load_id, q.p, &none);
+	buf_free(&q);
+	if (!r)
+		return none ? 0 : -1;
+	found = PQntuples(r) > 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		for (size_t k = 0; k < l->nt; k++)
+			if (strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
+				merged[k] = strtoll(PQgetvalue(r, i, 1), NULL,
+				    10);
+	PQclear(r);
+	return found;
+}
+
+static int
+check_counts(struct pgdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		PGresult *res;
+		int none;
+		long long n;
+
+		buf_reset(&q);
+		buf_adds(&q, "SELECT count(*) FROM ");
+		sql_load_rows(&q, &l->t[i], l->load_id);
+		res = pg_query(d, l->t[i].name, q.p, &none);
+		if (!res) {
+			r = none ? 0 : -1;
+			continue;
+		}
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (n != l->rows[i]) {
+			log_err("%s: staging holds %lld rows of load %s, the "
+			    "manifest says %lld: run stage-copy on this "
+			    "manifest first", l->t[i].name, n, l->load_id,
+			    (long long)l->rows[i]);
+			r = -1;
+		}
+		PQclear(res);
+	}
+	buf_free(&q);
+	return r;
+}
+
+static void
+version_hash(const struct dload *l, char hex[65])
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < l->nt; i++) {
+		buf_printf(&b, "%s\n", l->t[i].name);
+		for (size_t k = 0; k < l->t[i].ncols; k++)
+			buf_printf(&b, "%s %s\n", l->t[i].cols[k].name,
+			    stype_name(l->t[i].cols[k].type));
+	}
+	sha256_hex(b.p ? b.p : "", b.len, hex);
+	buf_free(&b);
+}
+
+static int
+apply_tables(struct pgdest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged)
+{
+	for (size_t i = 0; i < l->nt; i++) {
+		struct sqlv v = { 0 };
+		int r = 0;
+
+		sql_merge_table(&v, &pg_dialect, &l->t[i], l->load_id, o);
+		for (size_t k = 0; k < v.n && r == 0; k++)
+			r = pg_do(d, l->t[i].name, v.v[k], &merged[i]);
+		if (d->dry)
+			merged[i] = l->rows[i];
+		sqlv_free(&v);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
+{
+	struct buf b = BUF_INIT;
+	char hex[65];
+	int r = -1;
+
+	version_hash(l, hex);
+	buf_adds(&b, "INSERT INTO ");
+	sql_qname(&b, l->dataset, "_dlt_loads");
+	buf_adds(&b, " (load_id, schema_name, status, inserted_at, "
+	    "schema_version_hash) VALUES (");
+	sql_str(&b, l->load_id);
+	buf_adds(&b, ", ");
+	sql_str(&b, l->dataset);
+	buf_printf(&b, ", 0, now(), '%s')", hex);
+	if (pg_do(d, l->load_id, b.p, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < l->nt; i++) {
+		buf_reset(&b);
+		buf_adds(&b, "INSERT INTO ");
+		sql_qname(&b, l->dataset, "_stage_loads");
+		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
+		sql_str(&b, l->load_id);
+		buf_adds(&b, ", ");
+		sql_str(&b, l->t[i].name);
+		buf_printf(&b, ", %lld)", (long long)merged[i]);
+		if (pg_do(d, l->load_id, b.p, NULL) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* Deletes this load's staging rows (never another load's). */
+static int
+clear_staging(struct pgdest *d, const struct dload *l, int if_exists)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (if_exists && !table_exists(d, s.p, l->t[i].name))
+			continue;
+		buf_reset(&b);
+		sql_clear_staging(&b, &l->t[i], l->load_id);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+static int
+pg_merge_load(struct dest *base, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *already)
+{
+	struct pgdest *d = (struct pgdest *)base;
+	struct buf b = BUF_INIT;
+	int r = -1, done;
+
+	*already = 0;
+	for (size_t i = 0; i < l->nt; i++)
+		merged[i] = 0;
+	if (pg_alive(d) < 0)
+		return DEST_FATAL;
+	if (pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "merge", l->dataset);
+	/* hash joins and the dedup sort spill to disk at the default 4MB;
+	 * never lowers a larger setting */
+	if (pg_do(d, l->load_id, "SELECT set_config('work_mem', '65536kB', "
+	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
+	    "setting::bigint < 65536", NULL) < 0 ||
+	    pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	    (done = already_merged(d, l, merged)) < 0)
+		goto fail;
+	if (done) {
+		*already = 1;
+		/* a stage-copy re-run after the merge may have staged the
+		 * rows again: they are not needed */
+		if (d->dry)
+			dry_comment(l->load_id, "merged before: nothing to do");
+		if (clear_staging(d, l, 1) < 0)
+			goto fail;
+	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
+	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
+		goto fail;
+	}
+	r = pg_do(d, l->load_id, "COMMIT", NULL);
+	goto out;
+fail:
+	if (d->dry || PQstatus(d->c) == CONNECTION_OK)
+		rollback(d);
+out:
+	buf_free(&b);
+	return r;
+}
+
+static int
+pg_drop_staging(struct dest *base, const char *dataset)
+{
+	struct pgdest *d = (struct pgdest *)base;
+	struct buf q = BUF_INIT, s = BUF_INIT, b = BUF_INIT;
+	PGresult *r = NULL;
+	int none, rc = -1;
+
+	sql_staging_schema(&s, dataset);
+	buf_adds(&q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
+	sql_str(&q, s.p);
+	buf_adds(&q, " AND tablename <> '_stage_files'");
+	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "ddl", s.p);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+	r = pg_query(d, dataset, q.p, &none);
+	if (!r && !none)
+		goto fail;
+	for (int i = 0; r && i < PQntuples(r); i++) {
+		PGresult *e;
+		int empty;
+
+		/* only if empty: a load not merged yet keeps its table */
+		buf_reset(&b);
+		buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
+		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
+		buf_addc(&b, ')');
+		if (!(e = pg_query(d, dataset, b.p, &none)))
+			goto fail;
+		empty = strcmp(PQgetvalue(e, 0, 0), "t") == 0;
+		PQclear(e);
+		if (!empty)
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, "DROP TABLE ");
+		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
+		if (pg_do(d, dataset, b.p, NULL) < 0)
+			goto fail;
+	}
+	rc = pg_do(d, dataset, "COMMIT", NULL);
+	goto out;
+fail:
+	rollback(d);
+out:
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&s);
+	buf_free(&b);
+	return rc;
+}
+
+static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
+
+const struct dest_ops dest_postgres = {
+	"postgres",
+	pg_schemes,
+	0,
+	pg_open,
+	pg_close,
+	pg_stage_prepare,
+	pg_copy_file,
+	pg_merge_prepare,
+	pg_merge_load,
+	pg_drop_staging,
+};

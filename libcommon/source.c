@@ -1,0 +1,475 @@
+/*
+ * source: staged object -> decompressor -> (JSONL to CSV) -> sink.  Push
+ * style all the way, so the same chain serves a local read loop and a
+ * storage back end's streaming GET.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "source.h"
+#include "storage.h"
+
+#define CHUNK (256 * 1024)
+
+struct jconv {
+	const struct dfile *f;
+	zsink sink;
+	void *ctx;
+	struct buf line;	/* partial JSONL line */
+	struct buf out;		/* CSV waiting for the sink */
+	struct json_doc doc;
+	size_t lineno;
+	int failed;		/* 1: reported here; 2: the sink's */
+};
+
+static void
+csv_quoted(struct buf *b, const char *p, size_t n)
+{
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			buf_addc(b, '"');
+		buf_addc(b, p[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+csv_header(struct buf *b, const struct dtable *t)
+{
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (i)
+			buf_addc(b, ',');
+		csv_quoted(b, t->cols[i].name, strlen(t->cols[i].name));
+	}
+	buf_addc(b, '\n');
+}
+
+int
+source_jsonl_row(const struct dtable *t, const char *line, size_t len,
+    struct json_doc *doc, struct buf *out, char *err, size_t errlen)
+{
+	struct buf s = BUF_INIT;
+
+	if (json_parse(doc, line, len) < 0) {
+		snprintf(err, errlen, "%s at byte %zu", doc->err,
+		    doc->err_off + 1);
+		return -1;
+	}
+	if (doc->tok[0].type != JSON_OBJECT) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
+	for (size_t i = 0; i < t->ncols; i++) {
+		int k = json_obj_get(doc, 0, t->cols[i].name);
+		const struct json_tok *v = k < 0 ? NULL : &doc->tok[k];
+
+		if (i)
+			buf_addc(out, ',');
+		if (!v || v->type == JSON_NULL)
+			continue;
+		if (t->cols[i].type == ST_JSON || v->type == JSON_OBJECT ||
+		    v->type == JSON_ARRAY) {
+			buf_reset(&s);
+			json_put_raw(&s, v);
+			csv_quoted(out, s.p, s.len);
+		} else if (v->type == JSON_STRING) {
+			if (v->flags & JSON_F_ESCAPED) {
+				buf_reset(&s);
+				json_str_decode(v, &s);
+				csv_quoted(out, s.p ? s.p : "", s.len);
+			} else {
+				csv_quoted(out, v->p, v->len);
+			}
+		} else {
+			buf_add(out, v->p, v->len);
+		}
+	}
+	buf_addc(out, '\n');
+	buf_free(&s);
+	return 0;
+}
+
+static int
+jflush(struct jconv *j)
+{
+	if (j->out.len == 0)
+		return 0;
+	if (j->sink(j->ctx, j->out.p, j->out.len) < 0) {
+		j->failed = 2;
+		return -1;
+	}
+	buf_reset(&j->out);
+	return 0;
+}
+
+static int
+jline(struct jconv *j, const char *p, size_t n)
+{
+	char err[160];
+
+	j->lineno++;
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return 0;
+	if (source_jsonl_row(&j->f->t, p, n, &j->doc, &j->out, err,
+	    sizeof err) < 0) {
+		log_err("%s: line %zu: %s", j->f->object, j->lineno, err);
+		j->failed = 1;
+		return -1;
+	}
+	return j->out.len >= CHUNK ? jflush(j) : 0;
+}
+
+static int
+jfeed(void *ctx, const void *vp, size_t n)
+{
+	struct jconv *j = ctx;
+	const char *p = vp, *nl;
+
+	while (n > 0 && (nl = memchr(p, '\n', n))) {
+		size_t k = (size_t)(nl - p);
+		int r;
+		if (j->line.len) {
+			buf_add(&j->line, p, k);
+			r = jline(j, j->line.p, j->line.len);
+			buf_reset(&j->line);
+		} else {
+			r = jline(j, p, k);
+		}
+		if (r < 0)
+			return -1;
+		p += k + 1;
+		n -= k + 1;
+	}
+	buf_add(&j->line, p, n);
+	return 0;
+}
+
+static int
+jfinish(struct jconv *j)
+{
+	if (j->line.len && jline(j, j->line.p, j->line.len) < 0)
+		return -1;
+	return jflush(j);
+}
+
+/* Row tagging: a CSV scanner that finds row starts (a newline outside
+ * quotes) and writes the tags before each row. */
+struct tagger {
+	zsink sink;
+	void *ctx;
+	struct buf prefix;	/* "<tag>," */
+	struct buf out;
+	int64_t row;		/* rows started; 0 = the header is next */
+	int at_start, in_quote;
+};
+
+static void
+tagger_init(struct tagger *t, int64_t tag, zsink sink, void *ctx)
+{
+	memset(t, 0, sizeof *t);
+	t->sink = sink;
+	t->ctx = ctx;
+	t->at_start = 1;
+	buf_printf(&t->prefix, "%lld,", (long long)tag);
+}
+
+static int
+tflush(struct tagger *t)
+{
+	if (t->out.len && t->sink(t->ctx, t->out.p, t->out.len) < 0)
+		return -1;
+	buf_reset(&t->out);
+	return 0;
+}
+
+/* Returns the end of the row that starts at p (after its newline), or
+ * end; memchr does the scanning, a row's quotes only flip the state. */
+static const char *
+row_end(struct tagger *t, const char *p, const char *end)
+{
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *lim = nl ? nl : end, *x = p;
+
+		while ((x = memchr(x, '"', (size_t)(lim - x)))) {
+			t->in_quote = !t->in_quote;
+			x++;
+		}
+		if (!nl)
+			return end;
+		if (!t->in_quote) {
+			t->at_start = 1;
+			return nl + 1;
+		}
+		p = nl + 1;
+	}
+}
+
+static int
+tfeed(void *ctx, const void *vp, size_t n)
+{
+	struct tagger *t = ctx;
+	const char *p = vp, *end = p + n;
+
+	while (p < end) {
+		const char *q;
+		if (t->at_start) {
+			if (t->row++ == 0) {
+				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
+			} else {
+				buf_add(&t->out, t->prefix.p, t->prefix.len);
+				buf_add_u64(&t->out, (uint64_t)(t->row - 1));
+				buf_addc(&t->out, ',');
+			}
+			t->at_start = 0;
+		}
+		q = row_end(t, p, end);
+		buf_add(&t->out, p, (size_t)(q - p));
+		p = q;
+		if (t->out.len >= CHUNK && tflush(t) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+tagger_free(struct tagger *t)
+{
+	buf_free(&t->prefix);
+	buf_free(&t->out);
+}
+
+/* The local path of a staged object, or NULL (then *scheme says what). */
+static const char *
+local_path(const struct dfile *f)
+{
+	if (!f->url)
+		return f->file;
+	if (strncmp(f->url, "file://", 7) == 0)
+		return f->url + 7;
+	if (!strstr(f->url, "://"))
+		return f->url;
+	return NULL;
+}
+
+/* Notes a failure of the caller's sink, which reports its own error. */
+struct guard {
+	zsink sink;
+	void *ctx;
+	int failed;
+};
+
+static int
+guarded(void *ctx, const void *p, size_t n)
+{
+	struct guard *g = ctx;
+
+	if (g->sink(g->ctx, p, n) < 0) {
+		g->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+setting(void *ctx, const char *key)
+{
+	return ctx ? config_get(ctx, key) : NULL;
+}
+
+/* Opens the storage holding a remote object's URL ("s3://bucket/key"):
+ * the bucket is the storage, the rest the key.  Endpoint, region and
+ * credentials come from the environment and the dlt configuration, as
+ * for stage-put.  -1 after reporting. */
+static int
+remote_open(const struct dfile *f, struct storage *st, struct config **cf,
+    const char **key)
+{
+	const char *rest = strstr(f->url, "://") + 3;
+	const char *slash = strchr(rest, '/');
+	struct storage_opts o;
+	struct buf root = BUF_INIT, err = BUF_INIT;
+	int r;
+
+	if (!slash || !slash[1]) {
+		log_err("%s: no object key in the URL", f->object);
+		return -1;
+	}
+	if (!(*cf = config_load()))
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.path_style = -1;
+	o.jobs = 1;
+	o.retries = 4;
+	o.setting = setting;
+	o.setting_ctx = *cf;
+	buf_add(&root, f->url, (size_t)(slash - f->url));
+	r = storage_open(st, root.p, &o, &err, NULL);
+	if (r < 0) {
+		log_err("%s: %s", f->object, err.p ? err.p : "cannot open");
+		config_free(*cf);
+		*cf = NULL;
+	}
+	*key = slash + 1;
+	buf_free(&root);
+	buf_free(&err);
+	return r;
+}
+
+static int
+zfeed(void *ctx, const void *p, size_t n)
+{
+	return zdec_feed(ctx, p, n);
+}
+
+/* Streams a remote object through z (a storage back end's GET). */
+static int
+read_remote(const struct dfile *f, struct zdec *z, int *reported)
+{
+	struct storage st;
+	struct config *cf = NULL;
+	struct buf err = BUF_INIT;
+	const char *key;
+	int r;
+
+	if (remote_open(f, &st, &cf, &key) < 0) {
+		*reported = 1;
+		return -1;
+	}
+	r = storage_get(&st, key, zfeed, z, &err);
+	if (r < 0 && err.len) {
+		log_err("%s: %s", f->object, err.p);
+		*reported = 1;
+	}
+	storage_close(&st);
+	config_free(cf);
+	buf_free(&err);
+	return r;
+}
+
+static int
+read_local(const struct dfile *f, const char *path, struct zdec *z,
+    int *reported)
+{
+	char *chunk = xmalloc(CHUNK);
+	int fd, r = -1;
+	ssize_t n;
+
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		log_err("%s: %s", f->object, strerror(errno));
+		*reported = 1;
+		goto out;
+	}
+	while ((n = read(fd, chunk, CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_err("%s: read: %s", f->object, strerror(errno));
+			*reported = 1;
+			goto out;
+		}
+		if (zdec_feed(z, chunk, (size_t)n) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(chunk);
+	return r;
+}
+
+int
+source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
+{
+	struct jconv j;
+	struct tagger tg;
+	struct guard g = { sink, ctx, 0 };
+	struct zdec *z;
+	const char *path = local_path(f);
+	int r = -1;
+
+	if (f->format == FMT_PARQUET) {
+		log_err("%s: parquet files cannot be streamed as CSV; this "
+		    "destination loads csv and jsonl", f->object);
+		return -1;
+	}
+	memset(&j, 0, sizeof j);
+	tagger_init(&tg, tag, sink, ctx);
+	if (tag >= 0) {
+		g.sink = tfeed;
+		g.ctx = &tg;
+	}
+	j.f = f;
+	j.sink = guarded;
+	j.ctx = &g;
+	if (f->format == FMT_JSONL) {
+		csv_header(&j.out, &f->t);
+		z = zdec_new(f->comp, jfeed, &j);
+	} else {
+		z = zdec_new(f->comp, guarded, &g);
+	}
+	if (path ? read_local(f, path, z, &j.failed) < 0 :
+	    read_remote(f, z, &j.failed) < 0)
+		goto zerr;
+	if (zdec_finish(z) < 0)
+		goto zerr;
+	if (f->format == FMT_JSONL && jfinish(&j) < 0)
+		goto out;
+	if (tag >= 0 && tflush(&tg) < 0) {
+		g.failed = 1;
+		goto out;
+	}
+	r = 0;
+	goto out;
+zerr:
+	/* a failure of ours or the sink's is reported already */
+	if (j.failed == 0 && !g.failed)
+		log_err("%s: %s", f->object, zdec_error(z));
+out:
+	zdec_free(z);
+	tagger_free(&tg);
+	buf_free(&j.line);
+	buf_free(&j.out);
+	json_doc_free(&j.doc);
+	return r;
+}
+
+int
+source_delete(const struct dfile *f)
+{
+	const char *path = local_path(f);
+
+	if (!path) {
+		struct storage st;
+		struct config *cf = NULL;
+		struct buf err = BUF_INIT;
+		const char *key;
+		int r;
+
+		if (remote_open(f, &st, &cf, &key) < 0)
+			return -1;
+		if ((r = storage_del(&st, key, &err)) < 0)
+			log_err("%s: cannot remove: %s", f->object,
+			    err.p ? err.p : "failed");
+		storage_close(&st);
+		config_free(cf);
+		buf_free(&err);
+		return r;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		log_err("%s: cannot remove: %s", f->object, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * source: a staged object as a stream of plain CSV bytes.
+ *
+ * source_stream reads the file's staged copy (its url: file://, s3://
+ * through storage.h; else its local "file" path), decompresses it (gzip,
+ * zstd) and, for JSONL, converts each object to a CSV row in the
+ * manifest's column order with a header row first, so that every
+ * destination that takes CSV (PostgreSQL COPY, Redshift, a CSV parser for
+ * SQLite) gets one format.  The CSV is RFC 4180: NULL is an empty
+ * unquoted field, an empty string is "".  Memory is bounded by the read
+ * buffer and the longest JSONL line.
+ */
+#ifndef STAGE_SOURCE_H
+#define STAGE_SOURCE_H
+
+#include "compress.h"
+#include "dest.h"
+
+/* With tag >= 0 every CSV row is led by the staging bookkeeping: the
+ * header by "_stage_file,_stage_row," and data row n (from 1) by
+ * "<tag>,<n>,".  Computing them here costs the client a byte scan;
+ * column defaults would cost the server a function call per row. */
+#define SOURCE_TAG_COLUMNS "_stage_file,_stage_row"
+
+/* Calls sink with consecutive pieces of CSV.  Returns 0, or -1 after
+ * reporting "object: why" (a sink failure is reported by the sink and
+ * returns -1 without a message here). */
+int source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx);
+
+/* Removes the staged object (url, else the local file); an object that
+ * is already gone counts as removed.  -1 after reporting. */
+int source_delete(const struct dfile *f);
+
+/* JSONL -> CSV, one line at a time (exposed for the unit test). */
+int source_jsonl_row(const struct dtable *t, const char *line, size_t len,
+    struct json_doc *doc, struct buf *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * sql: SQL text that every SQL destination shares.  Every identifier is
+ * quoted ("a""b"), every value a quoted literal ('it''s'), so a table
+ * named `x"; drop table y; --` is exactly that name.  What differs per
+ * destination (type names, the _dlt_id expression, the clock) comes from
+ * a struct sql_dialect.
+ *
+ * The statements for one table of a load (sql_merge_table) are dlt's:
+ * - append: insert this load's staging rows;
+ * - replace: DELETE every row (never TRUNCATE: it commits on some
+ *   warehouses), then insert;
+ * - merge, delete-insert: delete final rows whose primary key (or merge
+ *   key: the clauses are OR-ed) occurs among this load's staging rows,
+ *   then insert the staging rows deduplicated per primary key (the last
+ *   in input order, or the first by --dedup-sort), minus those flagged by
+ *   the hard-delete column (true for bool, non-null otherwise);
+ * - merge, upsert: delete keys whose winning row is flagged deleted, then
+ *   INSERT ... ON CONFLICT (primary key) DO UPDATE the others.
+ * Staging tables carry _stage_file (the file's number, file_no, in the
+ * staging dataset's _stage_files: load_id, table_name, file_id, seq = the
+ * file's position in its load, sha256, rows, copied_at) and _stage_row
+ * (the row's number in its file, from 1); a load's staging rows are found
+ * by joining _stage_files on file_no, and input order is (f.seq,
+ * s._stage_row).  Two small integers per row: the load id itself would
+ * cost every row its bytes.  Final tables carry _dlt_load_id and _dlt_id.
+ */
+#ifndef STAGE_SQL_H
+#define STAGE_SQL_H
+
+#include "buf.h"
+#include "dest.h"
+
+struct sql_dialect {
+	const char *(*type_name)(enum stype t);
+	/* Appends an expression for a row's _dlt_id, unique in the
+	 * dataset; it may use the staging row s (s."_stage_file",
+	 * s."_stage_row") and the load id (lit, an SQL literal). */
+	void (*new_id)(struct buf *b, const char *lit);
+	const char *now;	/* expression: the current time */
+};
+
+/* A list of statements, each owned. */
+struct sqlv {
+	char **v;
+	size_t n, cap;
+};
+
+void sqlv_add(struct sqlv *s, const struct buf *stmt);
+void sqlv_free(struct sqlv *s);
+
+void sql_ident(struct buf *b, const char *name);
+/* "schema"."name" */
+void sql_qname(struct buf *b, const char *schema, const char *name);
+/* "dataset_staging"."name" */
+void sql_staging_name(struct buf *b, const char *dataset, const char *name);
+/* "<dataset>_staging" as a plain (unquoted) string */
+void sql_staging_schema(struct buf *b, const char *dataset);
+void sql_str(struct buf *b, const char *s);
+/* "a", "b", ... with prefix before each ("s." or ""). */
+void sql_collist(struct buf *b, const struct dtable *t, const char *prefix);
+
+/* "<staging> AS s JOIN <_stage_files> AS f ON ... WHERE <load_id's rows
+ * of t>": for FROM clauses over one load's staging rows. */
+void sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id);
+/* DELETE of load_id's staging rows of t (never another load's). */
+void sql_clear_staging(struct buf *b, const struct dtable *t,
+    const char *load_id);
+
+/* Statements that merge one table of load_id into <dataset>.<table>.  The
+ * last statement is the one whose affected-row count is the table's
+ * "merged" rows. */
+void sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, const struct merge_opts *o);
+
+#endif
