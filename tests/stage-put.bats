@@ -386,3 +386,27 @@ obj() {
 	cmp a1 dup/users/1732459200.1.csv.gz
 	! grep -q '"end"' <<<"$output"
 }
+
+@test "S3 credentials come from the shared credentials file and AWS_PROFILE" {
+	mkfile prof 3000
+	{ line prof 15; endline 1; } >in.ndjson
+	cat >creds <<-INI
+	[default]
+	aws_access_key_id = wrong
+	aws_secret_access_key = wrong-secret
+
+	[stage]
+	aws_access_key_id = $AWS_ACCESS_KEY_ID
+	aws_secret_access_key = $AWS_SECRET_ACCESS_KEY
+	INI
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_SHARED_CREDENTIALS_FILE="$T/creds" AWS_PROFILE=stage \
+		stage-put -b "s3://$S3_BUCKET/prof" in.ndjson >out
+	grep -q '"end":true' out
+	obj prof/ds/users/1732459200.1.15.csv.gz | cmp - prof
+	run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_SHARED_CREDENTIALS_FILE="$T/creds" \
+		stage-put -b "s3://$S3_BUCKET/prof2" in.ndjson
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"403 InvalidAccessKeyId"* ]]
+}
