@@ -35,3 +35,7 @@ unit() {
 @test "unit: atomic files appear whole or not at all" {
 	unit atomic_test
 }
+
+@test "unit: csv reader is strict RFC 4180, NULL apart from \"\", any split" {
+	unit csvin_test
+}
