@@ -10,9 +10,9 @@
 #include "dest.h"
 #include "log.h"
 
-/* One row per back end; the embedded default (sqlite) comes first once
- * it exists. */
+/* One row per back end; the embedded default (sqlite) comes first. */
 static const struct dest_ops *const backends[] = {
+	&dest_sqlite,
 	&dest_postgres,
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
@@ -194,10 +194,6 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		return -1;
 	r = from_name(cf, name, c);
 	config_free(cf);
-	if (r < 0 && name == default_dest)
-		log_err("no destination: give -D (e.g. -D "
-		    "postgresql://host/db); the embedded default (sqlite) is "
-		    "not built in yet");
 	return r;
 }
 
