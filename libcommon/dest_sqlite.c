@@ -239,8 +239,11 @@ set_journal(struct sqdest *d, const char *schema, const char *object)
 	buf_adds(&b, ".journal_mode = DELETE");
 	if (!(st = sq_prep(d, object, b.p)))
 		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "delete") != 0) {
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		report(d, object, "cannot set the journal mode");
+		goto out;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "delete") != 0) {
 		log_err("%s: cannot leave WAL mode (another connection has the "
 		    "database open?): a commit across files is atomic only "
 		    "with a rollback journal", object);
