@@ -440,6 +440,12 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->file = get_str(m, "file", 0);
 	f->url = get_str(m, "url", 0);
 	f->file_id = get_str(m, "file_id", 0);
+	if (!f->file_id && mline_get(m, "file_id") &&
+	    mline_get(m, "file_id")->type == JSON_NUMBER) {
+		/* stage-write numbers its files within the load */
+		const struct json_tok *t = mline_get(m, "file_id");
+		f->file_id = xstrndup(t->p, t->len);
+	}
 	if (!f->file_id && f->sha256)
 		f->file_id = xstrdup(f->sha256);
 	if (!f->file_id)

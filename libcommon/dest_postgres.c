@@ -2,10 +2,9 @@
  * dest_postgres: PostgreSQL through libpq.
  *
  * Staging: schema <dataset>_staging, one table per manifest table with the
- * manifest's columns plus _dlt_load_id, _stage_file and _stage_row, whose
- * defaults come from transaction-local settings (stage.load_id,
- * stage.file) and an identity, so COPY fills them without touching the
- * data.  _stage_files records each copied file; its primary key is what
+ * manifest's columns plus _dlt_load_id, _stage_file and _stage_row, which
+ * source.c writes in front of every CSV row as it streams (SOURCE_TAGS):
+ * no per-row work for the server.  _stage_files records each copied file; its primary key is what
  * makes a COPY happen once: the bookkeeping row is inserted first in the
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
@@ -50,7 +49,10 @@ pg_type_name(enum stype t)
 
 static const struct sql_dialect pg_dialect = {
 	pg_type_name,
-	"substr(md5(random()::text || clock_timestamp()::text), 1, 14)",
+	/* unique in the dataset, deterministic, and cheap (md5 per row
+	 * costs a second per million rows) */
+	"s.\"_dlt_load_id\" || '.' || s.\"_stage_file\" || '.' || "
+	    "s.\"_stage_row\"",
 	"now()"
 };
 
@@ -381,10 +383,8 @@ out:
 }
 
 static const char staging_extra[] =
-    "\"_dlt_load_id\" text NOT NULL DEFAULT current_setting('stage.load_id'),"
-    " \"_stage_file\" bigint NOT NULL DEFAULT "
-    "current_setting('stage.file')::bigint,"
-    " \"_stage_row\" bigint GENERATED ALWAYS AS IDENTITY";
+    "\"_dlt_load_id\" text NOT NULL, \"_stage_file\" bigint NOT NULL, "
+    "\"_stage_row\" bigint NOT NULL";
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -533,7 +533,7 @@ dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 	return found;
 }
 
-/* BEGIN, the settings the staging defaults read, the bookkeeping row.
+/* BEGIN and the bookkeeping row.
  * Returns 1 if this run owns the file, 0 if it is recorded already. */
 static int
 copy_begin(struct pgdest *d, const struct dfile *f)
@@ -545,13 +545,6 @@ copy_begin(struct pgdest *d, const struct dfile *f)
 	sql_staging_schema(&s, f->t.dataset);
 	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
 		goto out;
-	buf_adds(&b, "SELECT set_config('stage.load_id', ");
-	sql_str(&b, f->load_id);
-	buf_printf(&b, ", true), set_config('stage.file', '%lld', true)",
-	    (long long)f->seq);
-	if (pg_do(d, f->object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, s.p, "_stage_files");
 	buf_adds(&b, " (load_id, table_name, file_id, sha256, rows) VALUES (");
@@ -580,7 +573,7 @@ copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
 {
 	buf_adds(b, "COPY ");
 	sql_staging_name(b, f->t.dataset, f->t.name);
-	buf_adds(b, " (");
+	buf_adds(b, " (\"_dlt_load_id\", \"_stage_file\", \"_stage_row\", ");
 	sql_collist(b, &f->t, "");
 	/* HEADER MATCH (PostgreSQL 15) checks the header against the
 	 * column list: a file whose columns are not the manifest's fails. */
@@ -602,7 +595,7 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql)
 		return -1;
 	}
 	PQclear(r);
-	sent = source_stream(f, copy_sink, d) == 0;
+	sent = source_stream(f, SOURCE_TAGS, copy_sink, d) == 0;
 	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
 		report(d, f->object, "COPY failed", NULL);
 		return -1;
@@ -646,8 +639,9 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	if (d->dry) {
 		dry_print(b.p);
 		buf_reset(&b);
-		buf_printf(&b, "-- data: %s (%lld rows)", f->object,
-		    (long long)f->rows);
+		buf_printf(&b, "-- data: %s (%lld rows, each row led by its "
+		    "load id, file number %lld and row number)", f->object,
+		    (long long)f->rows, (long long)f->seq);
 		manifest_emit(&b);
 	} else if (copy_data(d, f, b.p) < 0) {
 		goto fail;

@@ -82,7 +82,9 @@ sq_type_name(enum stype t)
 
 static const struct sql_dialect sq_dialect = {
 	sq_type_name,
-	"lower(hex(randomblob(7)))",
+	/* as PostgreSQL's: unique in the dataset and deterministic */
+	"s.\"_dlt_load_id\" || '.' || s.\"_stage_file\" || '.' || "
+	    "s.\"_stage_row\"",
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
 
@@ -1127,7 +1129,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t *rows)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(L.ins, (int)f->t.ncols + 2, f->seq);
 	c = csvin_new(load_row, &L);
-	if (source_stream(f, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
+	if (source_stream(f, 0, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
 		if (csvin_error(c))
 			log_err("%s: %s", f->object, csvin_error(c));
 		goto out;

@@ -154,6 +154,39 @@ parse_escape(struct parser *ps)
 	return 0;
 }
 
+/* SWAR (eight bytes per step, in portable C): nonzero if any byte of v
+ * may be '"', '\\', a control character or non-ASCII.  It may flag a byte
+ * after the first real one, never miss one; the byte loop decides. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t
+has_zero(uint64_t v)
+{
+	return (v - ONES) & ~v & HIGHS;
+}
+
+static inline uint64_t
+str_special(uint64_t v)
+{
+	return (v & HIGHS) | ((v - 0x20 * ONES) & ~v & HIGHS) |
+	    has_zero(v ^ ('"' * ONES)) | has_zero(v ^ ('\\' * ONES));
+}
+
+/* Index of the first byte flagged in a str_special mask: exact, since
+ * false flags only follow a true one.  Without a known byte order and a
+ * count-trailing-zeros builtin, 0: the byte loop then does the work. */
+static inline unsigned
+first_flagged(uint64_t m)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (unsigned)__builtin_ctzll(m) >> 3;
+#else
+	(void)m;
+	return 0;
+#endif
+}
+
 static int
 parse_string(struct parser *ps)
 {
@@ -164,6 +197,15 @@ parse_string(struct parser *ps)
 	ps->p++;
 	for (;;) {
 		const unsigned char *p = ps->p;
+		while (e - p >= 8) {
+			uint64_t v, m;
+			memcpy(&v, p, 8);
+			if ((m = str_special(v)) != 0) {
+				p += first_flagged(m);
+				break;
+			}
+			p += 8;
+		}
 		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\' &&
 		    *p < 0x80)
 			p++;
@@ -499,6 +541,28 @@ json_put_str(struct buf *b, const char *s, size_t n)
 		p = q + 1;
 	}
 	buf_addc(b, '"');
+}
+
+void
+json_put_str_lossy(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	struct buf tmp = BUF_INIT;
+
+	buf_grow(&tmp, n);
+	while (p < e) {
+		const unsigned char *q = p;
+		size_t k = 0;
+		while (q < e && (*q < 0x80 || (k = utf8_seq(q, e)) != 0))
+			q += *q < 0x80 ? 1 : k;
+		buf_add(&tmp, p, (size_t)(q - p));
+		if (q == e)
+			break;
+		buf_add(&tmp, "\xef\xbf\xbd", 3);	/* U+FFFD */
+		p = q + 1;
+	}
+	json_put_str(b, tmp.p ? tmp.p : "", tmp.len);
+	buf_free(&tmp);
 }
 
 void

@@ -67,6 +67,9 @@ int json_int64(const struct json_tok *t, int64_t *v);
 
 /* Writer: appends s[0..n) as a quoted JSON string (s must be UTF-8). */
 void json_put_str(struct buf *b, const char *s, size_t n);
+/* Like json_put_str for bytes that may not be UTF-8: each byte of an
+ * invalid sequence becomes U+FFFD (for echoing bad input back). */
+void json_put_str_lossy(struct buf *b, const char *s, size_t n);
 /* Appends a string token as a JSON string, copying raw bytes when it can. */
 void json_put_tok_str(struct buf *b, const struct json_tok *t);
 /* Appends the source text of any token (a subtree copied through). */

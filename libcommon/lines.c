@@ -89,3 +89,10 @@ lines_free(struct lines *r)
 	free(r->buf);
 	r->buf = NULL;
 }
+
+int
+lines_ready(const struct lines *r)
+{
+	return r->eof || (r->buf && r->end > r->start &&
+	    memchr(r->buf + r->start, '\n', r->end - r->start) != NULL);
+}

@@ -20,6 +20,9 @@ struct lines {
 void lines_open(struct lines *r, int fd);
 /* 1 with *line and *len set, 0 at end of input, -1 on a read error. */
 int lines_next(struct lines *r, char **line, size_t *len);
+/* 1 if lines_next would return without reading: a whole line is
+ * buffered, or end of input was seen (for callers that poll the fd). */
+int lines_ready(const struct lines *r);
 void lines_free(struct lines *r);
 
 #endif

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "json.h"
 #include "log.h"
 #include "source.h"
+#include "storage.h"
 
 #define CHUNK (256 * 1024)
 
@@ -160,6 +162,85 @@ jfinish(struct jconv *j)
 	return jflush(j);
 }
 
+/* Row tagging: a CSV scanner that finds row starts (a newline outside
+ * quotes) and writes the tags before each row. */
+struct tagger {
+	zsink sink;
+	void *ctx;
+	struct buf prefix;	/* "<load_id>," quoted, then "<seq>," */
+	struct buf out;
+	int64_t row;		/* rows started; 0 = the header is next */
+	int at_start, in_quote;
+};
+
+static void
+tagger_init(struct tagger *t, const struct dfile *f, zsink sink, void *ctx)
+{
+	memset(t, 0, sizeof *t);
+	t->sink = sink;
+	t->ctx = ctx;
+	t->at_start = 1;
+	/* quoted only when it must be: every byte counts on every row */
+	if (f->load_id[strcspn(f->load_id, ",\"\r\n")] || !*f->load_id)
+		csv_quoted(&t->prefix, f->load_id, strlen(f->load_id));
+	else
+		buf_adds(&t->prefix, f->load_id);
+	buf_printf(&t->prefix, ",%lld,", (long long)f->seq);
+}
+
+static int
+tflush(struct tagger *t)
+{
+	if (t->out.len && t->sink(t->ctx, t->out.p, t->out.len) < 0)
+		return -1;
+	buf_reset(&t->out);
+	return 0;
+}
+
+static int
+tfeed(void *ctx, const void *vp, size_t n)
+{
+	struct tagger *t = ctx;
+	const char *p = vp, *end = p + n;
+
+	while (p < end) {
+		const char *q = p;
+		if (t->at_start) {
+			if (t->row++ == 0) {
+				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
+			} else {
+				buf_add(&t->out, t->prefix.p, t->prefix.len);
+				buf_add_i64(&t->out, t->row - 1);
+				buf_addc(&t->out, ',');
+			}
+			t->at_start = 0;
+		}
+		/* to the end of this row, or of the input */
+		for (; q < end; q++) {
+			if (*q == '"')
+				t->in_quote = !t->in_quote;
+			else if (*q == '\n' && !t->in_quote)
+				break;
+		}
+		if (q < end) {
+			q++;
+			t->at_start = 1;
+		}
+		buf_add(&t->out, p, (size_t)(q - p));
+		p = q;
+		if (t->out.len >= CHUNK && tflush(t) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+tagger_free(struct tagger *t)
+{
+	buf_free(&t->prefix);
+	buf_free(&t->out);
+}
+
 /* The local path of a staged object, or NULL (then *scheme says what). */
 static const char *
 local_path(const struct dfile *f)
@@ -190,6 +271,82 @@ guarded(void *ctx, const void *p, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+static const char *
+setting(void *ctx, const char *key)
+{
+	return ctx ? config_get(ctx, key) : NULL;
+}
+
+/* Opens the storage holding a remote object's URL ("s3://bucket/key"):
+ * the bucket is the storage, the rest the key.  Endpoint, region and
+ * credentials come from the environment and the dlt configuration, as
+ * for stage-put.  -1 after reporting. */
+static int
+remote_open(const struct dfile *f, struct storage *st, struct config **cf,
+    const char **key)
+{
+	const char *rest = strstr(f->url, "://") + 3;
+	const char *slash = strchr(rest, '/');
+	struct storage_opts o;
+	struct buf root = BUF_INIT, err = BUF_INIT;
+	int r;
+
+	if (!slash || !slash[1]) {
+		log_err("%s: no object key in the URL", f->object);
+		return -1;
+	}
+	if (!(*cf = config_load()))
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.path_style = -1;
+	o.jobs = 1;
+	o.retries = 4;
+	o.setting = setting;
+	o.setting_ctx = *cf;
+	buf_add(&root, f->url, (size_t)(slash - f->url));
+	r = storage_open(st, root.p, &o, &err, NULL);
+	if (r < 0) {
+		log_err("%s: %s", f->object, err.p ? err.p : "cannot open");
+		config_free(*cf);
+		*cf = NULL;
+	}
+	*key = slash + 1;
+	buf_free(&root);
+	buf_free(&err);
+	return r;
+}
+
+static int
+zfeed(void *ctx, const void *p, size_t n)
+{
+	return zdec_feed(ctx, p, n);
+}
+
+/* Streams a remote object through z (a storage back end's GET). */
+static int
+read_remote(const struct dfile *f, struct zdec *z, int *reported)
+{
+	struct storage st;
+	struct config *cf = NULL;
+	struct buf err = BUF_INIT;
+	const char *key;
+	int r;
+
+	if (remote_open(f, &st, &cf, &key) < 0) {
+		*reported = 1;
+		return -1;
+	}
+	r = storage_get(&st, key, zfeed, z, &err);
+	if (r < 0 && err.len) {
+		log_err("%s: %s", f->object, err.p);
+		*reported = 1;
+	}
+	storage_close(&st);
+	config_free(cf);
+	buf_free(&err);
+	return r;
 }
 
 static int
@@ -225,9 +382,10 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, zsink sink, void *ctx)
+source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 {
 	struct jconv j;
+	struct tagger tg;
 	struct guard g = { sink, ctx, 0 };
 	struct zdec *z;
 	const char *path = local_path(f);
@@ -239,6 +397,11 @@ source_stream(const struct dfile *f, zsink sink, void *ctx)
 		return -1;
 	}
 	memset(&j, 0, sizeof j);
+	tagger_init(&tg, f, sink, ctx);
+	if (flags & SOURCE_TAGS) {
+		g.sink = tfeed;
+		g.ctx = &tg;
+	}
 	j.f = f;
 	j.sink = guarded;
 	j.ctx = &g;
@@ -248,16 +411,17 @@ source_stream(const struct dfile *f, zsink sink, void *ctx)
 	} else {
 		z = zdec_new(f->comp, guarded, &g);
 	}
-	if (!path) {
-		log_err("%s: no storage back end for this URL", f->object);
-		goto out;
-	}
-	if (read_local(f, path, z, &j.failed) < 0)
+	if (path ? read_local(f, path, z, &j.failed) < 0 :
+	    read_remote(f, z, &j.failed) < 0)
 		goto zerr;
 	if (zdec_finish(z) < 0)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
 		goto out;
+	if ((flags & SOURCE_TAGS) && tflush(&tg) < 0) {
+		g.failed = 1;
+		goto out;
+	}
 	r = 0;
 	goto out;
 zerr:
@@ -266,6 +430,7 @@ zerr:
 		log_err("%s: %s", f->object, zdec_error(z));
 out:
 	zdec_free(z);
+	tagger_free(&tg);
 	buf_free(&j.line);
 	buf_free(&j.out);
 	json_doc_free(&j.doc);
@@ -278,8 +443,21 @@ source_delete(const struct dfile *f)
 	const char *path = local_path(f);
 
 	if (!path) {
-		log_err("%s: no storage back end for this URL", f->object);
-		return -1;
+		struct storage st;
+		struct config *cf = NULL;
+		struct buf err = BUF_INIT;
+		const char *key;
+		int r;
+
+		if (remote_open(f, &st, &cf, &key) < 0)
+			return -1;
+		if ((r = storage_del(&st, key, &err)) < 0)
+			log_err("%s: cannot remove: %s", f->object,
+			    err.p ? err.p : "failed");
+		storage_close(&st);
+		config_free(cf);
+		buf_free(&err);
+		return r;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
 		log_err("%s: cannot remove: %s", f->object, strerror(errno));

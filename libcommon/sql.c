@@ -140,7 +140,7 @@ dedup_from(struct buf *b, const struct dtable *t, const char *load_id,
 	buf_adds(b, "(SELECT *, ROW_NUMBER() OVER (PARTITION BY ");
 	key_list(b, t->pk, t->npk, "");
 	buf_adds(b, " ORDER BY ");
-	if (o->dedup_sort) {
+	if (o->dedup_sort && dtable_col(t, o->dedup_sort) >= 0) {
 		sql_ident(b, o->dedup_sort);
 		buf_adds(b, o->dedup_desc ? " DESC, " : " ASC, ");
 	}

@@ -28,7 +28,8 @@
 
 struct sql_dialect {
 	const char *(*type_name)(enum stype t);
-	const char *new_id;	/* expression: a fresh _dlt_id */
+	const char *new_id;	/* expression: a fresh _dlt_id, may use the
+				 * staging row s (s."_stage_row", ...) */
 	const char *now;	/* expression: the current time */
 };
 

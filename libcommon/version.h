@@ -1,4 +1,4 @@
-/* version: the one place the release number lives. */
+/* version: the one place the toolkit's version is defined. */
 #ifndef STAGE_VERSION_H
 #define STAGE_VERSION_H
 

@@ -167,7 +167,7 @@ three|n/a|-' ]
 	[ "$status" -eq 0 ]
 	case $STAGE_TEST_DEST in
 	sqlite) [[ "$output" == *'INSERT INTO "ds_staging"."users" ("id", "name", "age", "_dlt_load_id", "_stage_file", "_stage_row") VALUES (?'* ]] ;;
-	*) [[ "$output" == *'COPY "ds_staging"."users" ("id", "name", "age") FROM STDIN'* ]] ;;
+	*) [[ "$output" == *'COPY "ds_staging"."users" ("_dlt_load_id", "_stage_file", "_stage_row", "id", "name", "age") FROM STDIN'* ]] ;;
 	esac
 	[[ "$output" != *'"copied"'* ]]
 	run dest_sql 'SELECT count(*) FROM ds_staging.users'

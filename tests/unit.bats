@@ -36,6 +36,46 @@ unit() {
 	unit atomic_test
 }
 
+@test "unit: sigv4 reproduces AWS's published S3 signature examples" {
+	run "$STAGE_UNITS/sigv4_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: sigv4 matches botocore on 400 randomized S3 requests" {
+	py="$STAGE_TOP/.venv/bin/python"
+	[ -x "$py" ] || skip "no test venv (make deps)"
+	run "$py" "$STAGE_TOP/tests/helpers/sigv4_crosscheck.py" \
+		"$STAGE_UNITS/sigv4_sign" 400 7
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"400 requests, 0 mismatches"* ]]
+}
+
+@test "unit: identifier normalization (dlt snake_case)" {
+	run "$STAGE_UNITS/ident_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: column types: inference, widening, pinned checks" {
+	run "$STAGE_UNITS/coltype_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: CSV dialect and flattening records into rows" {
+	run "$STAGE_UNITS/csvout_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: SQL text, merge statements, JSONL rows and row tags" {
+	run "$STAGE_UNITS/sql_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "unit: csv reader is strict RFC 4180, NULL apart from \"\", any split" {
 	unit csvin_test
 }

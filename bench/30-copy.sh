@@ -1,0 +1,119 @@
+#!/bin/bash
+# 30-copy: stage-copy against psql \copy, and stage-merge against the
+# hand-written merge SQL, on one throwaway PostgreSQL with the same
+# settings for both sides (fsync on: the server's defaults).
+#
+#   bench/30-copy.sh            (from the top directory, after make)
+#   ROWS=1000000 BASE=5000000 CHANGED=1000000 JOBS=2 bench/30-copy.sh
+#
+# Prints one line per measurement.  Targets (issue 4): stage-copy >= 0.95x
+# psql \copy on one file, > 1x with -j on a multi-file load.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${STAGE_BIN:-$top/bin}
+ROWS=${ROWS:-1000000}
+BASE=${BASE:-5000000}
+CHANGED=${CHANGED:-1000000}
+JOBS=${JOBS:-2}
+PARTS=${PARTS:-4}
+
+load() { . "$1"; }
+. "$top/tests/helpers/pg.bash"
+. "$top/tests/helpers/manifest.bash"
+
+W=$(mktemp -d /tmp/stage-bench.XXXXXX)
+chmod 755 "$W"
+PG_FSYNC=on pg_start
+trap 'pg_stop; rm -rf "$W"' EXIT
+DEST="postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+mb() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.1f", b / t / 1e6 }'; }
+
+cols='[["id","bigint"],["name","text"],["score","double"],["ts","timestamp"],["flag","bool"],["note","text"]]'
+gen() {	# gen FIRST COUNT: id,name,score,ts,flag,note rows with a header
+	awk -v a="$1" -v n="$2" 'BEGIN { print "id,name,score,ts,flag,note";
+		for (i = a; i < a + n; i++)
+			printf "%d,user %d,%.3f,2026-11-%02dT%02d:%02d:%02dZ,%s,\"note, \"\"%d\"\"\"\n",
+				i, i, i / 7, i % 28 + 1, i % 24, i % 60, i % 60,
+				i % 2 ? "true" : "false", i % 1000 }'
+}
+
+gen 0 "$ROWS" >"$W/all.csv"
+bytes=$(wc -c <"$W/all.csv")
+echo "30-copy: $ROWS rows, $(mb "$bytes" 1) MB of CSV, PostgreSQL $(sql 'SHOW server_version'), fsync $(sql 'SHOW fsync')"
+
+# psql \copy of the same file into a table of the same types
+sql 'CREATE TABLE plain (id bigint, name text, score double precision, ts timestamptz, flag boolean, note text)'
+t0=$(now)
+psql -X -q -c "\\copy plain FROM '$W/all.csv' WITH (FORMAT csv, HEADER true)"
+t1=$(now)
+tp=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+echo "30-copy: psql \\copy, 1 file:        $(printf %.2f "$tp") s, $(rate "$ROWS" "$tp") rows/s, $(mb "$bytes" "$tp") MB/s"
+
+# stage-copy, one file
+{ fline B1 one append "$W/all.csv" "$ROWS" "$cols"; eline B1 1 "$ROWS"; } >"$W/m1"
+t0=$(now)
+"$bin/stage-copy" -q -D "$DEST" "$W/m1" >/dev/null
+t1=$(now)
+ts=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+echo "30-copy: stage-copy, 1 file:        $(printf %.2f "$ts") s, $(rate "$ROWS" "$ts") rows/s, $(mb "$bytes" "$ts") MB/s, $(awk -v a="$tp" -v b="$ts" 'BEGIN { printf "%.2f", a / b }')x psql"
+
+# stage-copy -j, the same rows in PARTS files
+per=$((ROWS / PARTS))
+for p in $(seq 0 $((PARTS - 1))); do
+	gen $((p * per)) "$per" >"$W/part$p.csv"
+	fline B2 multi append "$W/part$p.csv" "$per" "$cols"
+done >"$W/m2"
+eline B2 "$PARTS" $((per * PARTS)) >>"$W/m2"
+t0=$(now)
+"$bin/stage-copy" -q -j "$JOBS" -D "$DEST" "$W/m2" >/dev/null
+t1=$(now)
+tj=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+echo "30-copy: stage-copy -j $JOBS, $PARTS files:  $(printf %.2f "$tj") s, $(rate $((per * PARTS)) "$tj") rows/s, $(mb "$bytes" "$tj") MB/s, $(awk -v a="$tp" -v b="$tj" 'BEGIN { printf "%.2f", a / b }')x psql (1 file)"
+
+# stage-merge: CHANGED rows (half updates, half new keys) into BASE rows
+sql "CREATE SCHEMA m; CREATE TABLE m.t (id bigint, name text, score double precision, ts timestamptz, flag boolean, note text, _dlt_load_id varchar NOT NULL, _dlt_id varchar NOT NULL)"
+sql "INSERT INTO m.t SELECT i, 'user ' || i, i / 7.0, '2026-01-01'::timestamptz + i * interval '1 s', i % 2 = 1, 'base', 'B0', md5(i::text) FROM generate_series(0, $BASE - 1) i"
+sql "CREATE TABLE m.hand AS SELECT * FROM m.t"
+sql "VACUUM ANALYZE m.t"
+sql "VACUUM ANALYZE m.hand"
+gen $((BASE - CHANGED / 2)) "$CHANGED" >"$W/changes.csv"
+dataset=m fline B3 t merge "$W/changes.csv" "$CHANGED" "$cols" '.primary_key=["id"]' >"$W/m3"
+eline B3 1 "$CHANGED" >>"$W/m3"
+"$bin/stage-copy" -q -D "$DEST" "$W/m3" >"$W/c3"
+# the hand-written merge reads the same staged rows, copied aside first
+sql "CREATE TABLE m.hand_stage AS SELECT * FROM m_staging.t"
+sql "ANALYZE m.hand_stage"
+t0=$(now)
+"$bin/stage-merge" -q -D "$DEST" "$W/c3" >/dev/null
+t1=$(now)
+tm=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+t0=$(now)
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+BEGIN;
+DELETE FROM m.hand h USING m.hand_stage s WHERE h.id = s.id;
+INSERT INTO m.hand SELECT id, name, score, ts, flag, note, _dlt_load_id, md5(random()::text) FROM m.hand_stage;
+COMMIT;
+SQL
+t1=$(now)
+th=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+# the same with dlt's dedup (last row per key wins), as stage-merge does
+sql "TRUNCATE m.hand; INSERT INTO m.hand SELECT * FROM m.t WHERE _dlt_load_id = 'B0'"
+t0=$(now)
+psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+BEGIN;
+DELETE FROM m.hand h USING m.hand_stage s WHERE h.id = s.id;
+INSERT INTO m.hand SELECT id, name, score, ts, flag, note, _dlt_load_id, md5(random()::text)
+	FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY _stage_file DESC, _stage_row DESC) AS rn FROM m.hand_stage) s
+	WHERE rn = 1;
+COMMIT;
+SQL
+t1=$(now)
+td=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+[ "$(sql 'SELECT count(*) FROM m.t')" = "$(sql 'SELECT count(*) FROM m.hand')" ] ||
+	echo "30-copy: WARNING: the two merges disagree on the row count" >&2
+echo "30-copy: stage-merge, $CHANGED changed rows into $BASE: $(printf %.2f "$tm") s (with per-key dedup)"
+echo "30-copy: hand-written DELETE USING + INSERT, same rows:  $(printf %.2f "$th") s (no dedup), $(awk -v a="$th" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')x stage-merge's speed"
+echo "30-copy: hand-written, with the same dedup:              $(printf %.2f "$td") s, $(awk -v a="$td" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')x"

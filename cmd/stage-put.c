@@ -1,0 +1,510 @@
+/*
+ * stage-put: upload the files a manifest lists to the staging storage
+ * (a local directory or s3://), in parallel and verified, and pass each
+ * line on with its "url"; a load's end line follows once all its files
+ * are stored.  See stage-put(1) and DESIGN.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "manifest.h"
+#include "progress.h"
+#include "storage.h"
+#include "version.h"
+
+#define DEFAULT_BUCKET "./stage-bucket"
+#define DEFAULT_LAYOUT "{dataset}/{table_name}/{load_id}.{file_id}.{ext}"
+
+struct job {
+	struct storage_put p;
+	struct put *put;
+	char *text;		/* the input line */
+	size_t len;
+	char *src;
+	size_t lineno;
+	char *load_id;
+	struct buf file, key, url;
+	char sha[65];
+};
+
+struct put {			/* what main owns */
+	struct storage st;
+	struct mloads loads;
+	struct progress prog;
+	const char *layout;
+	int dry_run;
+	int failed;
+	size_t pending;
+};
+
+static const char usage_text[] =
+    "usage: stage-put [-qv] [-b url] [-j jobs] [--layout template]\n"
+    "                 [--endpoint url] [--region name] [--path-style |\n"
+    "                 --virtual-hosted] [--part-size size]\n"
+    "                 [--multipart-threshold size] [--retries n]\n"
+    "                 [--dry-run] [--progress] [manifest ...]\n";
+
+static _Noreturn void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+static const struct option longopts[] = {
+	{ "bucket-url", required_argument, NULL, 'b' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "layout", required_argument, NULL, 'L' },
+	{ "endpoint", required_argument, NULL, 'E' },
+	{ "region", required_argument, NULL, 'R' },
+	{ "path-style", no_argument, NULL, 'P' },
+	{ "virtual-hosted", no_argument, NULL, 'H' },
+	{ "part-size", required_argument, NULL, 'S' },
+	{ "multipart-threshold", required_argument, NULL, 'T' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "progress", no_argument, NULL, 'p' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* "16M", "16MiB", "1G", "5242880". */
+static uint64_t
+parse_size(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case '\0': break;
+	default: die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
+	}
+	if (strcmp(end, "iB") && strcmp(end, "B") && *end)
+		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
+	return v;
+}
+
+static int
+parse_int(const char *opt, const char *s, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		die(EXIT_USAGE, "--%s: expected a number from %d to %d: %s",
+		    opt, lo, hi, s);
+	return (int)v;
+}
+
+/* Configuration by dlt key: .dlt files and dlt-style env (config.h). */
+static const char *
+setting(void *ctx, const char *key)
+{
+	return ctx ? config_get(ctx, key) : NULL;
+}
+
+static const char *const placeholders[] = {
+	"dataset", "table_name", "table", "load_id", "file_id", "ext",
+	"file_name",
+};
+
+static int
+check_layout(const char *t)
+{
+	for (const char *p = t; (p = strchr(p, '{')); p++) {
+		const char *e = strchr(p, '}');
+		size_t i, n = e ? (size_t)(e - p - 1) : 0;
+		for (i = 0; e && i < sizeof placeholders / sizeof *placeholders;
+		    i++)
+			if (strlen(placeholders[i]) == n &&
+			    strncmp(p + 1, placeholders[i], n) == 0)
+				break;
+		if (!e || i == sizeof placeholders / sizeof *placeholders) {
+			log_err("--layout: unknown placeholder in %s (known: "
+			    "{dataset} {table_name} {load_id} {file_id} {ext} "
+			    "{file_name})", t);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+bad_line(const struct mline *m, const char *field, const char *why)
+{
+	log_err("%s:%zu: field '%s' %s", m->src, m->lineno, field, why);
+	return -1;
+}
+
+/* The value of a placeholder for line m, appended to out. */
+static int
+placeholder(const struct mline *m, const char *name, size_t n,
+    const char *file, struct buf *out)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	struct buf v = BUF_INIT;
+	const struct json_tok *t;
+	int rc = 0;
+
+#define IS(s) (strlen(s) == n && strncmp(name, s, n) == 0)
+	if (IS("dataset") || IS("load_id")) {
+		char f[16];
+		snprintf(f, sizeof f, "%.*s", (int)n, name);
+		if (mline_str(m, f, &v) || !v.len)
+			rc = bad_line(m, f, "missing or not a string");
+	} else if (IS("table_name") || IS("table")) {
+		if (mline_str(m, "table", &v) || !v.len)
+			rc = bad_line(m, "table", "missing or not a string");
+	} else if (IS("file_id")) {
+		t = mline_get(m, "file_id");
+		if (t && t->type == JSON_NUMBER && (t->flags & JSON_F_INT))
+			json_put_raw(&v, t);
+		else if (t && t->type == JSON_STRING)
+			json_str_decode(t, &v);
+		else if (!t)
+			buf_add(&v, mline_get(m, "sha256")->p, 16);
+		else
+			rc = bad_line(m, "file_id", "is not a string or integer");
+	} else if (IS("file_name")) {
+		buf_adds(&v, base);
+	} else if (IS("ext")) {
+		struct buf c = BUF_INIT;
+		if (mline_str(m, "format", &v) == 0 && v.len) {
+			if (mline_str(m, "compression", &c) == 0 &&
+			    strcmp(c.p, "gzip") == 0)
+				buf_adds(&v, ".gz");
+			else if (c.len && strcmp(c.p, "zstd") == 0)
+				buf_adds(&v, ".zst");
+		} else {
+			const char *dot = strchr(base, '.');
+			buf_reset(&v);
+			buf_adds(&v, dot ? dot + 1 : "bin");
+		}
+		buf_free(&c);
+	}
+#undef IS
+	/* A value must not climb out of its place in the key. */
+	if (rc == 0 && (!v.len || strchr(v.p, '/') || strcmp(v.p, ".") == 0 ||
+	    strcmp(v.p, "..") == 0)) {
+		log_err("%s:%zu: {%.*s} would be '%s', not usable in an object "
+		    "name", m->src, m->lineno, (int)n, name, v.p ? v.p : "");
+		rc = -1;
+	}
+	if (rc == 0)
+		buf_add(out, v.p, v.len);
+	buf_free(&v);
+	return rc;
+}
+
+static int
+expand_layout(const char *t, const struct mline *m, const char *file,
+    struct buf *out)
+{
+	for (const char *p = t; *p; p++) {
+		if (*p != '{') {
+			buf_addc(out, *p);
+			continue;
+		}
+		const char *e = strchr(p, '}');
+		if (placeholder(m, p + 1, (size_t)(e - p - 1), file, out))
+			return -1;
+		p = e;
+	}
+	return 0;
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->text);
+	free(j->src);
+	free(j->load_id);
+	buf_free(&j->file);
+	buf_free(&j->key);
+	buf_free(&j->url);
+	buf_free(&j->p.err);
+	free(j);
+}
+
+static void
+emit_end(struct put *pu, struct mload *l)
+{
+	if (pu->dry_run || l->emitted || !l->ended || l->done != l->files)
+		return;
+	l->emitted = 1;
+	manifest_emit(&l->endline);
+}
+
+static void
+on_done(struct storage_put *p)
+{
+	struct job *j = p->ctx;
+	struct put *pu = j->put;
+	struct mline m = { 0 };
+	struct buf out = BUF_INIT, url = BUF_INIT;
+	struct mload *l;
+
+	pu->pending--;
+	if (p->result == STORAGE_FAILED) {
+		log_err("%s: %s", j->file.p, p->err.p);
+		pu->failed = 1;
+		goto out;
+	}
+	progress_add(&pu->prog, 1, 0, p->bytes > 0 ? (uint64_t)p->bytes : 0);
+	m.text = j->text;
+	m.len = j->len;
+	if (json_parse(&m.doc, m.text, m.len))
+		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
+	json_put_str(&url, j->url.p, j->url.len);
+	struct mfield f = { "url", url.p, url.len };
+	mline_rebuild(&out, &m, &f, 1);
+	manifest_emit(&out);
+	l = mloads_get(&pu->loads, j->load_id);
+	l->done++;
+	emit_end(pu, l);
+out:
+	mline_free(&m);
+	buf_free(&out);
+	buf_free(&url);
+	job_free(j);
+}
+
+/* An end line: remembered, written once its load's files are stored. */
+static int
+end_line(struct put *pu, const struct mline *m)
+{
+	struct buf id = BUF_INIT;
+	struct mload *l;
+	int64_t files;
+
+	mline_str(m, "load_id", &id);
+	l = mloads_get(&pu->loads, id.p);
+	buf_free(&id);
+	if (mline_i64(m, "files", &files) == 0 && (uint64_t)files != l->files) {
+		log_err("%s:%zu: end line of load %s says %lld files, the "
+		    "manifest has %zu", m->src, m->lineno, l->id,
+		    (long long)files, l->files);
+		return -1;
+	}
+	l->ended = 1;
+	buf_reset(&l->endline);
+	buf_add(&l->endline, m->text, m->len);
+	emit_end(pu, l);
+	return 0;
+}
+
+static int
+file_line(struct put *pu, const struct mline *m)
+{
+	struct job *j;
+	struct buf sha = BUF_INIT;
+	int64_t bytes = -1;
+	const struct json_tok *t;
+
+	if (mline_need(m, "file", JSON_STRING) ||
+	    mline_need(m, "sha256", JSON_STRING) ||
+	    mline_need(m, "load_id", JSON_STRING))
+		return -1;
+	mline_str(m, "sha256", &sha);
+	if (sha.len != 64 || strspn(sha.p, "0123456789abcdef") != 64) {
+		buf_free(&sha);
+		return bad_line(m, "sha256", "is not 64 lower-case hex digits");
+	}
+	if ((t = mline_get(m, "bytes")) && json_int64(t, &bytes))
+		return bad_line(m, "bytes", "is not an integer");
+	j = xcalloc(1, sizeof *j);
+	j->put = pu;
+	mline_str(m, "file", &j->file);
+	{
+		struct buf id = BUF_INIT;
+		mline_str(m, "load_id", &id);
+		j->load_id = id.p;
+	}
+	buf_adds(&j->key, "");
+	storage_key(&pu->st, "", &j->key);
+	if (!j->file.len || expand_layout(pu->layout, m, j->file.p, &j->key)) {
+		if (!j->file.len)
+			bad_line(m, "file", "is empty");
+		buf_free(&sha);
+		job_free(j);
+		return -1;
+	}
+	j->text = xstrndup(m->text, m->len);
+	j->len = m->len;
+	j->src = xstrdup(m->src);
+	j->lineno = m->lineno;
+	storage_url(&pu->st, j->key.p, &j->url);
+	memcpy(j->sha, sha.p, 65);
+	j->p.sha256 = j->sha;
+	buf_free(&sha);
+	j->p.path = j->file.p;
+	j->p.key = j->key.p;
+	j->p.bytes = bytes;
+	j->p.done = on_done;
+	j->p.ctx = j;
+	mloads_get(&pu->loads, j->load_id)->files++;
+	progress_expect(&pu->prog, 1, bytes > 0 ? (uint64_t)bytes : 0);
+	if (pu->dry_run) {
+		struct buf plan = BUF_INIT;
+		if (storage_describe(&pu->st, &j->p, &plan)) {
+			log_err("%s: %s", j->file.p, j->p.err.p);
+			pu->failed = 1;
+		}
+		fwrite(plan.p, 1, plan.len, stdout);
+		fflush(stdout);
+		buf_free(&plan);
+		job_free(j);
+		return 0;
+	}
+	pu->pending++;
+	storage_put(&pu->st, &j->p);
+	return 0;
+}
+
+/* 1 if the next manifest line can be read without waiting. */
+static int
+input_ready(struct manifest_in *in)
+{
+	struct pollfd pfd = { in->fd, POLLIN, 0 };
+
+	if (in->fd < 0 || lines_ready(&in->lr))
+		return 1;
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* Reads the input, starting puts as lines come and running them while
+ * waiting for more; 0, or -1 on a malformed line (already reported). */
+static int
+run(struct put *pu, int nfiles, char **files, size_t max_pending)
+{
+	struct manifest_in in;
+	struct mline m = { 0 };
+	int done = 0, bad = 0, r;
+
+	manifest_in_open(&in, nfiles, files);
+	while (!done || pu->pending) {
+		while (!done && pu->pending < max_pending &&
+		    (pu->pending == 0 || input_ready(&in))) {
+			r = manifest_in_next(&in, &m);
+			if (r <= 0) {
+				bad = r < 0;
+				done = 1;
+			} else if (m.end ? end_line(pu, &m) :
+			    file_line(pu, &m)) {
+				bad = done = 1;
+			}
+		}
+		if (pu->pending)
+			storage_run(&pu->st, 1000,
+			    !done && pu->pending < max_pending ? in.fd : -1);
+	}
+	mline_free(&m);
+	manifest_in_close(&in);
+	return bad ? -1 : 0;
+}
+
+static const char *
+default_bucket(const struct config *cfg)
+{
+	const char *v = cfg ? config_get(cfg, "destination.filesystem.bucket_url")
+	    : NULL;
+
+	if (v && *v)
+		return v;
+	v = getenv("STAGE_BUCKET_URL");
+	return v && *v ? v : DEFAULT_BUCKET;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct put pu = { 0 };
+	struct storage_opts o = { 0 };
+	struct config *cfg;
+	struct buf err = BUF_INIT;
+	const char *bucket = NULL;
+	enum progress_mode pmode = PROGRESS_AUTO;
+	int c, status, rc;
+
+	log_init(argv[0]);
+	o.path_style = -1;
+	o.jobs = 8;
+	o.retries = 5;
+	o.part_size = 16ULL << 20;
+	o.threshold = 64ULL << 20;
+	pu.layout = DEFAULT_LAYOUT;
+	while ((c = getopt_long(argc, argv, "b:j:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': bucket = optarg; break;
+		case 'j': o.jobs = parse_int("jobs", optarg, 1, 256); break;
+		case 'L': pu.layout = optarg; break;
+		case 'E': o.endpoint = optarg; break;
+		case 'R': o.region = optarg; break;
+		case 'P': o.path_style = 1; break;
+		case 'H': o.path_style = 0; break;
+		case 'S': o.part_size = parse_size("part-size", optarg); break;
+		case 'T':
+			o.threshold = parse_size("multipart-threshold", optarg);
+			break;
+		case 'r': o.retries = parse_int("retries", optarg, 0, 100); break;
+		case 'n': pu.dry_run = 1; break;
+		case 'p': pmode = PROGRESS_ON; break;
+		case 'v':
+			log_set_level(log_get_level() >= LOG_VERBOSE ?
+			    LOG_DEBUG : LOG_VERBOSE);
+			break;
+		case 'q': log_set_level(LOG_QUIET); break;
+		case 'h': fputs(usage_text, stdout); return EXIT_DONE;
+		case 'V': printf("stage-put %s\n", STAGE_VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
+		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
+	if (check_layout(pu.layout))
+		return EXIT_USAGE;
+	if (!(cfg = config_load()))
+		return EXIT_USAGE;
+	o.setting = setting;
+	o.setting_ctx = cfg;
+	if (!bucket)
+		bucket = default_bucket(cfg);
+	http_init();
+	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
+		log_err("%s", err.p);
+		return status;
+	}
+	progress_init(&pu.prog, pmode);
+	rc = run(&pu, argc - optind, argv + optind, (size_t)o.jobs * 4);
+	progress_done(&pu.prog);
+	storage_close(&pu.st);
+	status = rc ? EXIT_INCOMPLETE : pu.failed ? EXIT_FAIL :
+	    !mloads_complete(&pu.loads) ? EXIT_INCOMPLETE : EXIT_DONE;
+	if (status == EXIT_INCOMPLETE && rc == 0)
+		log_warn("input ended without an end line for every load: "
+		    "files stored, no end line written");
+	mloads_free(&pu.loads);
+	config_free(cfg);
+	buf_free(&err);
+	return status;
+}

@@ -1,0 +1,525 @@
+/*
+ * stage-write: NDJSON records in, loader files (CSV or JSONL, optionally
+ * gzip or zstd) out, one manifest line per file on stdout, then the end
+ * line.  This file parses options and drives the input; the work is in
+ * libcommon/writer.c and the modules it uses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coltype.h"
+#include "ident.h"
+#include "json.h"
+#include "lines.h"
+#include "loadfile.h"
+#include "log.h"
+#include "version.h"
+#include "writer.h"
+
+#define DEFAULT_DIR "./stage-files"
+#define DEFAULT_MAX_BYTES (256ULL << 20)
+#define LOOKAHEAD_ROWS 10000
+#define LOOKAHEAD_BYTES (16u << 20)
+
+static const char synopsis[] =
+    "usage: stage-write (-t table | --table-field name) [-f csv|jsonl]\n"
+    "           [-z none|gzip|zstd] [-d dir] [--dataset name]\n"
+    "           [--disposition append|replace|merge] [--primary-key cols]\n"
+    "           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
+    "           [--max-rows n] [--schema file] [--column name:type ...]\n"
+    "           [--rejects file] [-qv] [file ...]\n";
+
+enum {
+	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
+	OPT_LOAD_ID, OPT_MAX_SIZE, OPT_MAX_ROWS, OPT_SCHEMA, OPT_COLUMN,
+	OPT_REJECTS, OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "table", required_argument, NULL, 't' },
+	{ "table-field", required_argument, NULL, OPT_TABLE_FIELD },
+	{ "format", required_argument, NULL, 'f' },
+	{ "compression", required_argument, NULL, 'z' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "dataset", required_argument, NULL, OPT_DATASET },
+	{ "disposition", required_argument, NULL, OPT_DISPOSITION },
+	{ "primary-key", required_argument, NULL, OPT_PK },
+	{ "merge-key", required_argument, NULL, OPT_MK },
+	{ "load-id", required_argument, NULL, OPT_LOAD_ID },
+	{ "max-file-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "max-rows", required_argument, NULL, OPT_MAX_ROWS },
+	{ "schema", required_argument, NULL, OPT_SCHEMA },
+	{ "column", required_argument, NULL, OPT_COLUMN },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* What main owns: options as given, and the state built from them. */
+struct opts {
+	struct writer_opts w;
+	char *table;
+	const char *dataset, *dir, *load_id;
+	const char *rejects;
+	int rejects_fd;
+	size_t nrejected;
+	struct buf rbuf;
+};
+
+static _Noreturn void
+usage(void)
+{
+	fputs(synopsis, stderr);
+	exit(EXIT_USAGE);
+}
+
+static _Noreturn void
+help(void)
+{
+	fputs(synopsis, stdout);
+	fputs("\nWrites NDJSON records into loader files and a manifest of "
+	    "them on stdout.\nSee stage-write(1).\n", stdout);
+	exit(EXIT_DONE);
+}
+
+static char *
+normalized(const char *s, int path)
+{
+	struct buf b = BUF_INIT;
+
+	if (path)
+		ident_normalize_path(&b, s, strlen(s));
+	else
+		ident_normalize(&b, s, strlen(s));
+	return b.p;
+}
+
+/* "a,b" -> normalized names appended to *list. */
+static void
+add_names(char ***list, size_t *n, const char *arg)
+{
+	const char *s = arg;
+
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char *part = xstrndup(s, len);
+		if (len == 0)
+			die(EXIT_USAGE, "empty column name in '%s'", arg);
+		*list = xrealloc(*list, (*n + 1) * sizeof **list);
+		(*list)[(*n)++] = normalized(part, 1);
+		free(part);
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+}
+
+static void
+add_pin(struct schema_hints *h, const char *name, size_t n,
+    const char *type, const char *what)
+{
+	enum coltype t;
+	char *raw = xstrndup(name, n);
+
+	if (n == 0)
+		die(EXIT_USAGE, "%s: empty column name", what);
+	if (coltype_parse(type, &t) < 0)
+		die(EXIT_USAGE, "%s: unknown type '%s' (text bigint double "
+		    "bool timestamp date time decimal json binary)", what,
+		    type);
+	h->pin_names = xrealloc(h->pin_names, (h->npins + 1) *
+	    sizeof *h->pin_names);
+	h->pin_types = xrealloc(h->pin_types, (h->npins + 1) *
+	    sizeof *h->pin_types);
+	h->pin_names[h->npins] = normalized(raw, 1);
+	h->pin_types[h->npins++] = t;
+	free(raw);
+}
+
+static void
+pin_column(struct schema_hints *h, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+
+	if (!colon)
+		die(EXIT_USAGE, "--column %s: expected name:type", arg);
+	add_pin(h, arg, (size_t)(colon - arg), colon + 1, "--column");
+}
+
+/* --schema FILE: a JSON object {"column": "type", ...}. */
+static void
+read_schema(struct schema_hints *h, const char *path)
+{
+	struct buf text = BUF_INIT, name = BUF_INIT, type = BUF_INIT;
+	struct json_doc d = { 0 };
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		die_errno(EXIT_USAGE, "%s", path);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(&text, chunk, (size_t)n);
+	if (n < 0)
+		die_errno(EXIT_USAGE, "%s", path);
+	close(fd);
+	if (json_parse(&d, text.p ? text.p : "", text.len) < 0)
+		die(EXIT_USAGE, "%s: invalid JSON at byte %zu: %s", path,
+		    d.err_off + 1, d.err);
+	if (d.tok[0].type != JSON_OBJECT)
+		die(EXIT_USAGE, "%s: expected an object {\"column\": \"type\"}",
+		    path);
+	for (uint32_t i = 1; i < d.tok[0].end; i = d.tok[i + 1].end) {
+		buf_reset(&name);
+		json_str_decode(&d.tok[i], &name);
+		if (d.tok[i + 1].type != JSON_STRING)
+			die(EXIT_USAGE, "%s: field '%s': type must be a string",
+			    path, name.p);
+		buf_reset(&type);
+		json_str_decode(&d.tok[i + 1], &type);
+		add_pin(h, name.p ? name.p : "", name.len, type.p, path);
+	}
+	json_doc_free(&d);
+	buf_free(&text);
+	buf_free(&name);
+	buf_free(&type);
+}
+
+static uint64_t
+parse_size(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		die(EXIT_USAGE, "%s: invalid number '%s'", opt, s);
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: die(EXIT_USAGE, "%s: invalid size '%s'", opt, s);
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		die(EXIT_USAGE, "%s: invalid size '%s'", opt, s);
+	return (uint64_t)v << shift;
+}
+
+static char *
+default_load_id(void)
+{
+	struct timespec ts;
+	char id[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(id, sizeof id, "%lld.%06ld", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000);
+	return xstrdup(id);
+}
+
+static void
+check_load_id(const char *id)
+{
+	if (!*id || *id == '.')
+		die(EXIT_USAGE, "--load-id: must not be empty or start with '.'");
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-'))
+			die(EXIT_USAGE, "--load-id: '%s': only letters, digits, "
+			    "'.', '_' and '-' are allowed", id);
+}
+
+/* mkdir -p, then the path made absolute (the manifest's "file"). */
+static char *
+make_dir(const char *dir)
+{
+	char *p = xstrdup(dir), *cwd;
+	struct buf abs = BUF_INIT;
+
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0777) < 0 && errno != EEXIST)
+				die_errno(EXIT_FAIL, "%s", p);
+			*s = '/';
+		}
+	if (mkdir(p, 0777) < 0 && errno != EEXIST)
+		die_errno(EXIT_FAIL, "%s", p);
+	if (*p != '/') {
+		if (!(cwd = getcwd(NULL, 0)))
+			die_errno(EXIT_FAIL, "getcwd");
+		buf_adds(&abs, cwd);
+		free(cwd);
+		if (!(p[0] == '.' && p[1] == '\0'))
+			buf_printf(&abs, "/%s", p[0] == '.' && p[1] == '/' ?
+			    p + 2 : p);
+	} else {
+		buf_adds(&abs, p);
+	}
+	while (abs.len > 1 && abs.p[abs.len - 1] == '/')
+		abs.p[--abs.len] = '\0';
+	free(p);
+	return abs.p;
+}
+
+static void
+on_signal(int sig)
+{
+	loadfile_remove_temps();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(loadfile_remove_temps);
+}
+
+static void
+parse_args(struct opts *o, int argc, char **argv)
+{
+	struct writer_opts *w = &o->w;
+	const char *env;
+	int c;
+
+	w->format = WF_CSV;
+	w->comp = COMP_NONE;
+	w->disposition = "append";
+	w->max_bytes = DEFAULT_MAX_BYTES;
+	while ((c = getopt_long(argc, argv, "t:f:z:d:vqh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 't': o->table = normalized(optarg, 0); break;
+		case OPT_TABLE_FIELD: w->table_field = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				w->format = WF_CSV;
+			else if (strcmp(optarg, "jsonl") == 0)
+				w->format = WF_JSONL;
+			else
+				die(EXIT_USAGE, "-f: unknown format '%s' "
+				    "(csv, jsonl)", optarg);
+			break;
+		case 'z':
+			if (compression_parse(optarg, &w->comp) < 0)
+				die(EXIT_USAGE, "-z: unknown compression '%s' "
+				    "(none, gzip, zstd)", optarg);
+			break;
+		case 'd': o->dir = optarg; break;
+		case OPT_DATASET: o->dataset = optarg; break;
+		case OPT_DISPOSITION:
+			if (strcmp(optarg, "append") && strcmp(optarg,
+			    "replace") && strcmp(optarg, "merge"))
+				die(EXIT_USAGE, "--disposition: '%s' is not "
+				    "append, replace or merge", optarg);
+			w->disposition = optarg;
+			break;
+		case OPT_PK: add_names(&w->hints.pk, &w->hints.npk, optarg); break;
+		case OPT_MK: add_names(&w->hints.mk, &w->hints.nmk, optarg); break;
+		case OPT_LOAD_ID: o->load_id = optarg; break;
+		case OPT_MAX_SIZE: w->max_bytes = parse_size(optarg,
+		    "--max-file-size"); break;
+		case OPT_MAX_ROWS: w->max_rows = parse_size(optarg,
+		    "--max-rows"); break;
+		case OPT_SCHEMA: read_schema(&w->hints, optarg); break;
+		case OPT_COLUMN: pin_column(&w->hints, optarg); break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case 'v': log_set_level(LOG_VERBOSE); break;
+		case 'q': log_set_level(LOG_QUIET); break;
+		case 'h': help();
+		case OPT_VERSION:
+			printf("stage-write %s\n", STAGE_VERSION);
+			exit(EXIT_DONE);
+		default: usage();
+		}
+	}
+	if (!o->table == !w->table_field) {
+		log_err("give either -t TABLE or --table-field NAME");
+		usage();
+	}
+	if (strcmp(w->disposition, "merge") == 0 && !w->hints.npk &&
+	    !w->hints.nmk) {
+		log_err("--disposition merge needs --primary-key or --merge-key");
+		usage();
+	}
+	if (w->hints.npk > 64)
+		die(EXIT_USAGE, "--primary-key: at most 64 columns");
+	if (!o->dataset)
+		o->dataset = (env = getenv("STAGE_DATASET")) && *env ? env :
+		    "stage";
+	o->dataset = normalized(o->dataset, 0);
+	if (!o->dir)
+		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :
+		    DEFAULT_DIR;
+	if (o->load_id)
+		check_load_id(o->load_id);
+	else
+		o->load_id = default_load_id();
+	w->lookahead_rows = LOOKAHEAD_ROWS;
+	if ((env = getenv("STAGE_WRITE_LOOKAHEAD")) && atoi(env) > 0)
+		w->lookahead_rows = (size_t)atoi(env);
+	if (w->max_rows && w->max_rows < w->lookahead_rows)
+		w->lookahead_rows = (size_t)w->max_rows;
+	w->lookahead_bytes = LOOKAHEAD_BYTES;
+	if (w->max_bytes && w->max_bytes < w->lookahead_bytes)
+		w->lookahead_bytes = (size_t)w->max_bytes;
+}
+
+static void
+write_rejects(struct opts *o)
+{
+	const char *p = o->rbuf.p;
+	size_t n = o->rbuf.len;
+
+	while (n > 0) {
+		ssize_t k = write(o->rejects_fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die_errno(EXIT_FAIL, "%s", o->rejects);
+		p += k;
+		n -= (size_t)k;
+	}
+	buf_reset(&o->rbuf);
+}
+
+static void
+reject(struct opts *o, const char *src, size_t lineno, const char *why,
+    const char *line, size_t len)
+{
+	struct buf *b = &o->rbuf;
+
+	o->nrejected++;
+	buf_adds(b, "{\"source\":");
+	json_put_str_lossy(b, src, strlen(src));
+	buf_printf(b, ",\"line\":%zu,\"error\":", lineno);
+	json_put_str_lossy(b, why, strlen(why));
+	buf_adds(b, ",\"record\":");
+	json_put_str_lossy(b, line, len);
+	buf_adds(b, "}\n");
+	if (b->len >= (1 << 16))
+		write_rejects(o);
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Feeds one input to the writer; -1 after reporting a bad record. */
+static int
+feed(struct opts *o, struct writer *w, int fd, const char *src)
+{
+	struct lines lr;
+	char *line, err[1024];
+	size_t len;
+	int r, ret = 0;
+
+	lines_open(&lr, fd);
+	while ((r = lines_next(&lr, &line, &len)) > 0) {
+		if (blank(line, len))
+			continue;
+		if (writer_record(w, line, len, err, sizeof err) == 0)
+			continue;
+		if (o->rejects) {
+			reject(o, src, lr.lineno, err, line, len);
+			continue;
+		}
+		log_err("%s:%zu: %s", src, lr.lineno, err);
+		ret = -1;
+		break;
+	}
+	if (r < 0)
+		die_errno(EXIT_FAIL, "%s: read", src);
+	lines_free(&lr);
+	return ret;
+}
+
+static int
+run(struct opts *o, int nfiles, char **files)
+{
+	struct writer *w;
+	int ret = EXIT_DONE;
+
+	o->w.dir = o->dir = make_dir(o->dir);
+	o->w.dataset = o->dataset;
+	o->w.load_id = o->load_id;
+	o->w.table = o->table;
+	if (o->rejects && (o->rejects_fd = open(o->rejects,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+		die_errno(EXIT_FAIL, "%s", o->rejects);
+	w = writer_new(&o->w);
+	for (int i = 0; i < (nfiles ? nfiles : 1) && ret == EXIT_DONE; i++) {
+		const char *src = nfiles ? files[i] : "-";
+		int fd = 0;
+		if (strcmp(src, "-") == 0)
+			src = "stdin";
+		else if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+			log_err("%s: %s", src, strerror(errno));
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (feed(o, w, fd, src) < 0)
+			ret = EXIT_FAIL;
+		if (fd > 0)
+			close(fd);
+	}
+	if (ret == EXIT_DONE)
+		writer_finish(w);
+	writer_free(w);		/* removes what was not committed */
+	if (o->rejects) {
+		write_rejects(o);
+		close(o->rejects_fd);
+		if (o->nrejected)
+			log_warn("%zu record%s rejected (see %s)", o->nrejected,
+			    o->nrejected == 1 ? "" : "s", o->rejects);
+	}
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int ret;
+
+	memset(&o, 0, sizeof o);
+	log_init(argv[0]);
+	parse_args(&o, argc, argv);
+	catch_signals();
+	ret = run(&o, argc - optind, argv + optind);
+	buf_free(&o.rbuf);
+	return ret;
+}

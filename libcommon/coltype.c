@@ -1,0 +1,276 @@
+/*
+ * coltype: inference and widening work on the raw token (no decoding), so
+ * they cost a few comparisons per value on the hot path.
+ */
+#include <string.h>
+
+#include "coltype.h"
+
+static const char *const names[] = {
+	[CT_NONE] = "null", [CT_TEXT] = "text", [CT_BIGINT] = "bigint",
+	[CT_DOUBLE] = "double", [CT_BOOL] = "bool",
+	[CT_TIMESTAMP] = "timestamp", [CT_DATE] = "date", [CT_TIME] = "time",
+	[CT_DECIMAL] = "decimal", [CT_JSON] = "json", [CT_BINARY] = "binary",
+};
+
+const char *
+coltype_name(enum coltype t)
+{
+	return names[t];
+}
+
+int
+coltype_parse(const char *name, enum coltype *t)
+{
+	for (int i = CT_TEXT; i <= CT_BINARY; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*t = (enum coltype)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+numeric(enum coltype t)
+{
+	return t == CT_BIGINT || t == CT_DECIMAL || t == CT_DOUBLE;
+}
+
+enum coltype
+coltype_widen(enum coltype a, enum coltype b)
+{
+	if (a == b || b == CT_NONE)
+		return a;
+	if (a == CT_NONE)
+		return b;
+	if (numeric(a) && numeric(b))
+		return a == CT_DOUBLE || b == CT_DOUBLE ? CT_DOUBLE : CT_DECIMAL;
+	if ((a == CT_DATE && b == CT_TIMESTAMP) ||
+	    (a == CT_TIMESTAMP && b == CT_DATE))
+		return CT_TIMESTAMP;
+	return CT_TEXT;
+}
+
+static int
+dig(const char *s, size_t i)
+{
+	return s[i] >= '0' && s[i] <= '9';
+}
+
+static int
+num2(const char *s, size_t i, int lo, int hi)
+{
+	int v;
+
+	if (!dig(s, i) || !dig(s, i + 1))
+		return 0;
+	v = (s[i] - '0') * 10 + (s[i + 1] - '0');
+	return v >= lo && v <= hi;
+}
+
+/* HH:MM[:SS[.frac]] at s[0..n); returns the bytes used, or 0. */
+static size_t
+clock_part(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 5 || !num2(s, 0, 0, 23) || s[2] != ':' || !num2(s, 3, 0, 59))
+		return 0;
+	i = 5;
+	if (i < n && s[i] == ':') {
+		if (n - i < 3 || !num2(s, i + 1, 0, 60))
+			return 0;
+		i += 3;
+		if (i < n && (s[i] == '.' || s[i] == ',')) {
+			size_t j = ++i;
+			while (i < n && dig(s, i))
+				i++;
+			if (i == j)
+				return 0;
+		}
+	}
+	return i;
+}
+
+/* Z, +HH, +HHMM, +HH:MM, or nothing, filling s[0..n) exactly. */
+static int
+zone_part(const char *s, size_t n)
+{
+	if (n == 0)
+		return 1;
+	if (n == 1)
+		return s[0] == 'Z' || s[0] == 'z';
+	if (s[0] != '+' && s[0] != '-')
+		return 0;
+	if (!num2(s, 1, 0, 23))
+		return 0;
+	if (n == 3)
+		return 1;
+	if (n == 5)
+		return num2(s, 3, 0, 59);
+	return n == 6 && s[3] == ':' && num2(s, 4, 0, 59);
+}
+
+static int
+date_part(const char *s, size_t n)
+{
+	return n >= 10 && dig(s, 0) && dig(s, 1) && dig(s, 2) && dig(s, 3) &&
+	    s[4] == '-' && num2(s, 5, 1, 12) && s[7] == '-' &&
+	    num2(s, 8, 1, 31);
+}
+
+enum coltype
+isotime_kind(const char *s, size_t n)
+{
+	size_t k;
+
+	if (n >= 5 && dig(s, 0) && dig(s, 1) && s[2] == ':') {
+		k = clock_part(s, n);
+		return k && zone_part(s + k, n - k) ? CT_TIME : CT_NONE;
+	}
+	if (!date_part(s, n))
+		return CT_NONE;
+	if (n == 10)
+		return CT_DATE;
+	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return CT_NONE;
+	k = clock_part(s + 11, n - 11);
+	if (!k || !zone_part(s + 11 + k, n - 11 - k))
+		return CT_NONE;
+	return CT_TIMESTAMP;
+}
+
+enum coltype
+coltype_infer(const struct json_tok *t)
+{
+	int64_t v;
+
+	switch (t->type) {
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return CT_BOOL;
+	case JSON_NUMBER:
+		if (!(t->flags & JSON_F_INT))
+			return CT_DOUBLE;
+		if (t->len <= 18 || json_int64(t, &v) == 0)
+			return CT_BIGINT;
+		return CT_DECIMAL;
+	case JSON_STRING:
+		/* Dates are short, unescaped and start with a digit. */
+		if (t->len >= 10 && t->len <= 40 && !(t->flags & JSON_F_ESCAPED) &&
+		    t->p[0] >= '0' && t->p[0] <= '9' && t->p[4] == '-') {
+			enum coltype k = isotime_kind(t->p, t->len);
+			if (k == CT_DATE || k == CT_TIMESTAMP)
+				return k;
+		}
+		return CT_TEXT;
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		return CT_JSON;
+	default:
+		return CT_NONE;
+	}
+}
+
+/* 1 if s[0..n) is a JSON number; *isint says whether it is an integer. */
+static int
+number_text(const char *s, size_t n, int *isint)
+{
+	size_t i = 0, j;
+
+	*isint = 1;
+	if (i < n && s[i] == '-')
+		i++;
+	j = i;
+	while (i < n && dig(s, i))
+		i++;
+	if (i == j || (s[j] == '0' && i - j > 1))
+		return 0;
+	if (i < n && s[i] == '.') {
+		*isint = 0;
+		j = ++i;
+		while (i < n && dig(s, i))
+			i++;
+		if (i == j)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		*isint = 0;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		j = i;
+		while (i < n && dig(s, i))
+			i++;
+		if (i == j)
+			return 0;
+	}
+	return i == n;
+}
+
+/* A string token as the number it spells, for pinned numeric columns. */
+static int
+string_number(const struct json_tok *t, struct json_tok *num)
+{
+	int isint;
+
+	if (t->flags & JSON_F_ESCAPED || !number_text(t->p, t->len, &isint))
+		return 0;
+	*num = *t;
+	num->type = JSON_NUMBER;
+	num->flags = isint ? JSON_F_INT : 0;
+	return 1;
+}
+
+int
+coltype_accepts(enum coltype ct, const struct json_tok *t)
+{
+	struct json_tok num;
+	int64_t v;
+
+	if (t->type == JSON_NULL)
+		return 1;
+	if (t->type == JSON_STRING && (ct == CT_BIGINT || ct == CT_DOUBLE ||
+	    ct == CT_DECIMAL)) {
+		if (!string_number(t, &num))
+			return 0;
+		t = &num;
+	}
+	switch (ct) {
+	case CT_TEXT:
+	case CT_JSON:
+	case CT_NONE:
+		return 1;
+	case CT_BINARY:
+		return t->type == JSON_STRING;
+	case CT_BIGINT:
+		return t->type == JSON_NUMBER && json_int64(t, &v) == 0;
+	case CT_DOUBLE:
+	case CT_DECIMAL:
+		return t->type == JSON_NUMBER;
+	case CT_BOOL:
+		if (t->type == JSON_STRING)
+			return (t->len == 4 && memcmp(t->p, "true", 4) == 0) ||
+			    (t->len == 5 && memcmp(t->p, "false", 5) == 0);
+		return t->type == JSON_TRUE || t->type == JSON_FALSE;
+	case CT_TIMESTAMP:
+	case CT_DATE:
+	case CT_TIME: {
+		enum coltype k;
+		if (t->type != JSON_STRING || t->flags & JSON_F_ESCAPED)
+			return 0;
+		k = isotime_kind(t->p, t->len);
+		if (ct == CT_TIMESTAMP)
+			return k == CT_TIMESTAMP || k == CT_DATE;
+		return k == ct;
+	}
+	}
+	return 0;
+}
+
+int
+coltype_is_scalar(enum coltype ct)
+{
+	return ct == CT_BIGINT || ct == CT_DOUBLE || ct == CT_DECIMAL ||
+	    ct == CT_BOOL;
+}

@@ -1,0 +1,40 @@
+/*
+ * coltype: the column types of the manifest (dlt's data types), how a JSON
+ * value's type is inferred, how two types widen into one, and whether a
+ * value fits a type a user pinned.
+ *
+ * Inference: true/false -> bool; an integer that fits 64 bits -> bigint,
+ * a larger one -> decimal (exact); any other number -> double; a string
+ * holding an ISO 8601 date -> date, date and time -> timestamp; other
+ * strings -> text; arrays -> json.  Widening: bigint+decimal -> decimal,
+ * bigint or decimal + double -> double, date+timestamp -> timestamp, any
+ * other mix -> text.
+ */
+#ifndef STAGE_COLTYPE_H
+#define STAGE_COLTYPE_H
+
+#include <stddef.h>
+
+#include "json.h"
+
+enum coltype {
+	CT_NONE,		/* only nulls seen so far */
+	CT_TEXT, CT_BIGINT, CT_DOUBLE, CT_BOOL, CT_TIMESTAMP, CT_DATE,
+	CT_TIME, CT_DECIMAL, CT_JSON, CT_BINARY
+};
+
+const char *coltype_name(enum coltype t);
+/* -1 for an unknown name. */
+int coltype_parse(const char *name, enum coltype *t);
+enum coltype coltype_widen(enum coltype a, enum coltype b);
+/* Type of a non-null value that is not an object. */
+enum coltype coltype_infer(const struct json_tok *t);
+/* 1 if value t can be written into a column pinned to type ct. */
+int coltype_accepts(enum coltype ct, const struct json_tok *t);
+/* 1 if ct's values are JSON numbers or booleans in JSONL output. */
+int coltype_is_scalar(enum coltype ct);
+
+/* ISO 8601 shapes: 0 none, else the type the string has. */
+enum coltype isotime_kind(const char *s, size_t n);
+
+#endif

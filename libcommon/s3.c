@@ -1,0 +1,641 @@
+/*
+ * s3: request building, signing, retries and error parsing for S3.
+ *
+ * Configuration (s3_cfg_load), highest precedence first:
+ *   credentials: dlt's destination.filesystem.credentials.aws_access_key_id
+ *     / aws_secret_access_key / aws_session_token (through the setting
+ *     lookup: .dlt TOML or DESTINATION__FILESYSTEM__CREDENTIALS__* env),
+ *     then AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN,
+ *     then the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or
+ *     ~/.aws/credentials), profile AWS_PROFILE or "default";
+ *   region: flag, ...credentials.region_name, AWS_REGION,
+ *     AWS_DEFAULT_REGION, us-east-1;
+ *   endpoint: flag, ...credentials.endpoint_url, AWS_ENDPOINT_URL_S3,
+ *     AWS_ENDPOINT_URL, else AWS (https://s3.REGION.amazonaws.com);
+ *   addressing: flag, else path-style when an endpoint is given (or the
+ *     bucket name has a dot), virtual-hosted otherwise.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "s3.h"
+#include "xml.h"
+
+#define BACKOFF_CAP_MS 20000
+
+void
+s3_req_init(struct s3_req *r, const char *method, const char *key)
+{
+	memset(r, 0, sizeof *r);
+	r->method = method;
+	r->key = key;
+	r->body_fd = -1;
+	http_req_init(&r->h);
+}
+
+void
+s3_req_free(struct s3_req *r)
+{
+	http_req_free(&r->h);
+	buf_free(&r->code);
+	buf_free(&r->msg);
+}
+
+void
+s3_req_query(struct s3_req *r, const char *name, const char *value)
+{
+	if (r->nquery == S3_MAXQ)
+		die(EXIT_FAIL, "s3: too many query parameters");
+	r->query[r->nquery++] = (struct sigv4_param){ name, value };
+}
+
+void
+s3_req_header(struct s3_req *r, const char *name, const char *value)
+{
+	if (r->nhdrs == S3_MAXH)
+		die(EXIT_FAIL, "s3: too many headers");
+	r->hdrs[r->nhdrs++] = (struct sigv4_hdr){ name, value };
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+s3_init(struct s3 *s)
+{
+	s->http = http_new();
+	s->delayed = NULL;
+	s->ndelayed = 0;
+	s->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
+	    (uint64_t)now_ms();
+	if (!s->rng)
+		s->rng = 1;
+}
+
+void
+s3_free(struct s3 *s)
+{
+	struct s3_cfg *c = &s->cfg;
+
+	http_free(s->http);
+	s->http = NULL;
+	free(c->scheme);
+	free(c->host);
+	free(c->bucket);
+	free(c->region);
+	free(c->access_key);
+	if (c->secret_key)
+		memset(c->secret_key, 0, strlen(c->secret_key));
+	free(c->secret_key);
+	if (c->token)
+		memset(c->token, 0, strlen(c->token));
+	free(c->token);
+	memset(c, 0, sizeof *c);
+}
+
+/* Host (for the URL and the Host header) and canonical URI of a key. */
+static void
+locate(const struct s3_cfg *c, const char *key, struct buf *host,
+    struct buf *path)
+{
+	buf_reset(host);
+	buf_reset(path);
+	if (c->path_style) {
+		buf_adds(host, c->host);
+		buf_addc(path, '/');
+		sigv4_uri_encode(path, c->bucket, strlen(c->bucket), 0);
+		if (key) {
+			buf_addc(path, '/');
+			sigv4_uri_encode(path, key, strlen(key), 1);
+		}
+	} else {
+		buf_printf(host, "%s.%s", c->bucket, c->host);
+		buf_addc(path, '/');
+		if (key)
+			sigv4_uri_encode(path, key, strlen(key), 1);
+	}
+}
+
+void
+s3_url(const struct s3_cfg *c, const char *key, struct buf *out)
+{
+	struct buf host = BUF_INIT, path = BUF_INIT;
+
+	locate(c, key, &host, &path);
+	buf_printf(out, "%s://%s%s", c->scheme, host.p, path.p);
+	buf_free(&host);
+	buf_free(&path);
+}
+
+static void
+add_hdr(struct s3_req *r, struct sigv4_hdr *sh, size_t *n, const char *name,
+    const char *value)
+{
+	struct buf line = BUF_INIT;
+
+	buf_printf(&line, "%s: %s", name, value);
+	http_req_header(&r->h, line.p);
+	buf_free(&line);
+	sh[(*n)++] = (struct sigv4_hdr){ name, value };
+}
+
+/* Builds r->h: URL, headers and the signature for the time now. */
+static void
+build(const struct s3 *s, struct s3_req *r, long long now)
+{
+	const struct s3_cfg *c = &s->cfg;
+	struct buf host = BUF_INIT, path = BUF_INIT, query = BUF_INIT;
+	struct buf url = BUF_INIT, auth = BUF_INIT;
+	struct sigv4_hdr sh[S3_MAXH + 4];
+	size_t n = 0;
+	char date[17];
+
+	http_req_clear_hdrs(&r->h);
+	free(r->h.url);
+	locate(c, r->key, &host, &path);
+	buf_adds(&query, "");
+	sigv4_query(&query, r->query, r->nquery);
+	buf_printf(&url, "%s://%s%s%s%s", c->scheme, host.p, path.p,
+	    query.len ? "?" : "", query.p);
+	r->h.url = url.p;
+	r->h.method = r->method;
+	r->h.body = r->body;
+	r->h.body_fd = r->body_fd;
+	r->h.body_off = r->body_off;
+	r->h.body_len = r->body_len;
+	r->h.sink = r->sink;
+	r->h.sink_ctx = r->sink_ctx;
+	if (!r->payload_hash[0])
+		memcpy(r->payload_hash, S3_EMPTY_SHA256, 65);
+
+	sigv4_date(now, date);
+	add_hdr(r, sh, &n, "Host", host.p);
+	add_hdr(r, sh, &n, "x-amz-date", date);
+	add_hdr(r, sh, &n, "x-amz-content-sha256", r->payload_hash);
+	if (c->token)
+		add_hdr(r, sh, &n, "x-amz-security-token", c->token);
+	for (size_t i = 0; i < r->nhdrs; i++)
+		add_hdr(r, sh, &n, r->hdrs[i].name, r->hdrs[i].value);
+
+	struct sigv4_key k = { c->access_key, c->secret_key, c->region, "s3" };
+	struct sigv4_req sr = { r->method, path.p, query.p, sh, n,
+		r->payload_hash, date };
+	buf_adds(&auth, "Authorization: ");
+	sigv4_sign(&sr, &k, &auth, NULL);
+	http_req_header(&r->h, auth.p);
+	/* Unsigned, and only to stop curl adding its own: no 100-continue
+	 * round trip, no form content type on POST. */
+	http_req_header(&r->h, "Expect:");
+	if (strcmp(r->method, "POST") == 0)
+		http_req_header(&r->h, "Content-Type:");
+	buf_free(&host);
+	buf_free(&path);
+	buf_free(&query);
+	buf_free(&auth);
+}
+
+static int
+has_error_body(const struct s3_req *r)
+{
+	const struct buf *b = &r->h.resp;
+
+	return b->len && b->p && strstr(b->p, "<Error>") != NULL;
+}
+
+int
+s3_ok(const struct s3_req *r)
+{
+	return r->h.curl_rc == 0 && r->h.status >= 200 && r->h.status < 300 &&
+	    !has_error_body(r);
+}
+
+/* Reads Code and Message from an error answer. */
+static void
+parse_error(struct s3_req *r)
+{
+	const struct buf *b = &r->h.resp;
+
+	buf_reset(&r->code);
+	buf_reset(&r->msg);
+	if (r->h.curl_rc) {
+		buf_adds(&r->msg, http_strerror(&r->h));
+		return;
+	}
+	if (b->len) {
+		xml_text(b->p, b->len, "Code", &r->code);
+		xml_text(b->p, b->len, "Message", &r->msg);
+	}
+}
+
+static int
+code_is(const struct s3_req *r, const char *c)
+{
+	return r->code.p && strcmp(r->code.p, c) == 0;
+}
+
+static int
+retryable(const struct s3_req *r)
+{
+	if (r->h.sink_failed)
+		return 0;
+	if (r->h.curl_rc)
+		return http_transient(&r->h);
+	if (r->h.status >= 500 && r->h.status != 501)
+		return 1;
+	return code_is(r, "SlowDown") || code_is(r, "RequestTimeout") ||
+	    code_is(r, "InternalError") || code_is(r, "ServiceUnavailable");
+}
+
+static void
+describe_error(const struct s3_req *r, struct buf *out)
+{
+	if (r->h.curl_rc) {
+		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
+		return;
+	}
+	buf_printf(out, "%ld", r->h.status);
+	if (r->code.len)
+		buf_printf(out, " %s", r->code.p);
+	if (r->msg.len)
+		buf_printf(out, ": %s", r->msg.p);
+	if (!r->code.len && !r->msg.len && r->h.status == 404)
+		buf_adds(out, " Not Found");
+	else if (!r->code.len && !r->msg.len && r->h.status == 403)
+		buf_adds(out, " Forbidden");
+}
+
+void
+s3_strerror(const struct s3_req *r, struct buf *out)
+{
+	describe_error(r, out);
+	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
+	    "tries");
+}
+
+static int
+backoff(struct s3 *s, int tries)
+{
+	long long d = s->cfg.backoff_ms > 0 ? s->cfg.backoff_ms : 200;
+
+	for (int i = 1; i < tries && d < BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > BACKOFF_CAP_MS)
+		d = BACKOFF_CAP_MS;
+	/* xorshift64: jitter needs spread, not strength. */
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	return (int)(d / 2 + (long long)(s->rng % (uint64_t)(d / 2 + 1)));
+}
+
+/* After a try: 1 if it is to be tried again (after *delay ms). */
+static int
+again(struct s3 *s, struct s3_req *r, int *delay)
+{
+	struct buf why = BUF_INIT;
+
+	if (s3_ok(r))
+		return 0;
+	parse_error(r);
+	if (!retryable(r) || r->tries > s->cfg.retries)
+		return 0;
+	*delay = backoff(s, r->tries);
+	describe_error(r, &why);
+	log_verbose("%s: %s %s: %s; try %d of %d in %d ms",
+	    r->key ? r->key : s->cfg.bucket, r->method,
+	    r->key ? "object" : "bucket", why.p, r->tries + 1,
+	    s->cfg.retries + 1, *delay);
+	buf_free(&why);
+	return 1;
+}
+
+static void on_http_done(struct http_req *h);
+
+static void
+launch(struct s3 *s, struct s3_req *r)
+{
+	r->tries++;
+	build(s, r, (long long)time(NULL));
+	r->h.done = on_http_done;
+	r->h.ctx = r;
+	http_start(s->http, &r->h);
+}
+
+static void
+on_http_done(struct http_req *h)
+{
+	struct s3_req *r = h->ctx;
+	struct s3 *s = r->s3;
+	int delay;
+
+	if (again(s, r, &delay)) {
+		r->due_ms = now_ms() + delay;
+		r->next = s->delayed;
+		s->delayed = r;
+		s->ndelayed++;
+		return;
+	}
+	r->done(r);
+}
+
+void
+s3_start(struct s3 *s, struct s3_req *r)
+{
+	r->s3 = s;
+	r->tries = 0;
+	launch(s, r);
+}
+
+int
+s3_run(struct s3 *s, int timeout_ms, int wait_fd)
+{
+	long long now = now_ms(), first = -1;
+	struct s3_req **pp = &s->delayed;
+
+	while (*pp) {
+		struct s3_req *r = *pp;
+		if (r->due_ms <= now) {
+			*pp = r->next;
+			s->ndelayed--;
+			launch(s, r);
+			continue;
+		}
+		if (first < 0 || r->due_ms < first)
+			first = r->due_ms;
+		pp = &r->next;
+	}
+	if (first >= 0 && first - now < timeout_ms)
+		timeout_ms = (int)(first - now);
+	return http_run(s->http, timeout_ms, wait_fd) + s->ndelayed;
+}
+
+struct resume {
+	http_sink sink;
+	void *ctx;
+	uint64_t got;
+};
+
+static int
+resume_sink(void *ctx, const void *p, size_t n)
+{
+	struct resume *rs = ctx;
+
+	if (rs->sink(rs->ctx, p, n))
+		return -1;
+	rs->got += n;
+	return 0;
+}
+
+int
+s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
+{
+	struct resume rs = { r->sink, r->sink_ctx, 0 };
+	char range[48];
+	size_t nh = r->nhdrs;
+	int delay;
+
+	if (r->sink) {
+		r->sink = resume_sink;
+		r->sink_ctx = &rs;
+	}
+	for (r->tries = 1;; r->tries++) {
+		r->nhdrs = nh;
+		if (rs.got) {
+			snprintf(range, sizeof range, "bytes=%llu-",
+			    (unsigned long long)rs.got);
+			s3_req_header(r, "Range", range);
+		}
+		build(s, r, (long long)time(NULL));
+		http_conn_perform(c, &r->h);
+		if (!again(s, r, &delay))
+			break;
+		struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	r->nhdrs = nh;
+	if (rs.sink) {
+		r->sink = rs.sink;
+		r->sink_ctx = rs.ctx;
+	}
+	return s3_ok(r) ? 0 : -1;
+}
+
+void
+s3_describe(const struct s3 *s, struct s3_req *r, struct buf *out)
+{
+	struct s3 masked = *s;
+	struct buf dump = BUF_INIT;
+	char *sig, *eol;
+
+	/* Signed with the token masked, then the signature masked too:
+	 * nothing printed can authenticate anything. */
+	if (s->cfg.token)
+		masked.cfg.token = "****";
+	build(&masked, r, (long long)time(NULL));
+	http_req_dump(&r->h, &dump);
+	while ((sig = strstr(dump.p, "Signature=")) &&
+	    sig[10] != '*') {
+		eol = strchr(sig, '\n');
+		buf_add(out, dump.p, (size_t)(sig + 10 - dump.p));
+		buf_adds(out, "****");
+		memmove(dump.p, eol, strlen(eol) + 1);
+		dump.len = strlen(dump.p);
+	}
+	buf_add(out, dump.p, dump.len);
+	buf_free(&dump);
+}
+
+static char *
+dupnz(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static const char *
+setting(const char *(*get)(void *, const char *), void *ctx, const char *k)
+{
+	char key[160];
+	const char *v;
+
+	if (!get)
+		return NULL;
+	snprintf(key, sizeof key, "destination.filesystem.credentials.%s", k);
+	v = get(ctx, key);
+	return v && *v ? v : NULL;
+}
+
+/* Reads key from [profile] of an AWS INI file into *out (if unset). */
+static void
+ini_lookup(const char *path, const char *profile, const char *key,
+    char **out)
+{
+	FILE *f;
+	char line[4096];
+	int in = 0;
+
+	if (*out || !(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line, *e, *eq;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+		    e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*p == '[') {
+			size_t pl = strlen(profile);
+			in = strncmp(p + 1, profile, pl) == 0 &&
+			    p[pl + 1] == ']';
+			continue;
+		}
+		if (!in || *p == '#' || *p == ';' || !(eq = strchr(p, '=')))
+			continue;
+		e = eq;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((size_t)(e - p) != strlen(key) ||
+		    strncmp(p, key, strlen(key)) != 0)
+			continue;
+		eq++;
+		while (*eq == ' ' || *eq == '\t')
+			eq++;
+		*out = dupnz(eq);
+		break;
+	}
+	memset(line, 0, sizeof line);
+	fclose(f);
+}
+
+static void
+load_credentials(struct s3_cfg *c,
+    const char *(*get)(void *, const char *), void *ctx)
+{
+	const char *ak = setting(get, ctx, "aws_access_key_id");
+	const char *sk = setting(get, ctx, "aws_secret_access_key");
+	struct buf path = BUF_INIT;
+	const char *profile, *home;
+
+	if (ak && sk) {
+		c->access_key = xstrdup(ak);
+		c->secret_key = xstrdup(sk);
+		c->token = dupnz(setting(get, ctx, "aws_session_token"));
+		return;
+	}
+	if (getenv("AWS_ACCESS_KEY_ID") && getenv("AWS_SECRET_ACCESS_KEY")) {
+		c->access_key = dupnz(getenv("AWS_ACCESS_KEY_ID"));
+		c->secret_key = dupnz(getenv("AWS_SECRET_ACCESS_KEY"));
+		c->token = dupnz(getenv("AWS_SESSION_TOKEN"));
+		return;
+	}
+	profile = getenv("AWS_PROFILE");
+	if (!profile || !*profile)
+		profile = "default";
+	if (getenv("AWS_SHARED_CREDENTIALS_FILE"))
+		buf_adds(&path, getenv("AWS_SHARED_CREDENTIALS_FILE"));
+	else if ((home = getenv("HOME")))
+		buf_printf(&path, "%s/.aws/credentials", home);
+	if (path.len) {
+		ini_lookup(path.p, profile, "aws_access_key_id",
+		    &c->access_key);
+		ini_lookup(path.p, profile, "aws_secret_access_key",
+		    &c->secret_key);
+		ini_lookup(path.p, profile, "aws_session_token", &c->token);
+	}
+	buf_free(&path);
+}
+
+static const char *
+first_env(const char *a, const char *b)
+{
+	const char *v = getenv(a);
+
+	if (v && *v)
+		return v;
+	v = b ? getenv(b) : NULL;
+	return v && *v ? v : NULL;
+}
+
+/* Splits "http[s]://host[:port][/]" into c->scheme and c->host. */
+static int
+parse_endpoint(struct s3_cfg *c, const char *ep, struct buf *err)
+{
+	const char *h;
+	size_t n;
+
+	if (strncmp(ep, "https://", 8) == 0) {
+		c->scheme = xstrdup("https");
+		h = ep + 8;
+	} else if (strncmp(ep, "http://", 7) == 0) {
+		c->scheme = xstrdup("http");
+		h = ep + 7;
+	} else {
+		buf_printf(err, "endpoint %s: not an http:// or https:// URL",
+		    ep);
+		return -1;
+	}
+	n = strcspn(h, "/?#");
+	if (n == 0 || (h[n] == '/' && h[n + 1] != '\0')) {
+		buf_printf(err, "endpoint %s: expected scheme://host[:port]",
+		    ep);
+		return -1;
+	}
+	c->host = xstrndup(h, n);
+	return 0;
+}
+
+int
+s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
+    const char *region, int path_style,
+    const char *(*get)(void *ctx, const char *key), void *ctx,
+    struct buf *err)
+{
+	const char *ep = endpoint;
+
+	c->bucket = xstrdup(bucket);
+	if (!region)
+		region = setting(get, ctx, "region_name");
+	if (!region)
+		region = first_env("AWS_REGION", "AWS_DEFAULT_REGION");
+	c->region = xstrdup(region ? region : "us-east-1");
+	if (!ep)
+		ep = setting(get, ctx, "endpoint_url");
+	if (!ep)
+		ep = first_env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+	if (ep) {
+		if (parse_endpoint(c, ep, err))
+			return -1;
+	} else {
+		c->scheme = xstrdup("https");
+		buf_reset(err);
+		buf_printf(err, "s3.%s.amazonaws.com", c->region);
+		c->host = xstrdup(err->p);
+		buf_reset(err);
+	}
+	if (path_style >= 0)
+		c->path_style = path_style;
+	else
+		c->path_style = ep != NULL || strchr(bucket, '.') != NULL;
+	load_credentials(c, get, ctx);
+	if (!c->access_key || !c->secret_key) {
+		buf_adds(err, "no S3 credentials: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/credentials, "
+		    "or destination.filesystem.credentials in .dlt/secrets.toml");
+		return -1;
+	}
+	if (c->backoff_ms <= 0)
+		c->backoff_ms = 200;
+	return 0;
+}

@@ -1,0 +1,176 @@
+/*
+ * storage: the scheme table and the prefix handling every back end
+ * shares.  Keys passed to back ends already carry the prefix.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sha256.h"
+#include "storage.h"
+
+static const struct storage_ops *const backends[] = {
+	&storage_file_ops,
+	&storage_s3_ops,
+};
+
+/* "file:///x" -> "/x"; a plain path is made absolute. */
+static int
+file_rest(const char *url, struct buf *out, struct buf *err)
+{
+	char cwd[PATH_MAX];
+
+	if (strncmp(url, "file://", 7) == 0) {
+		url += 7;
+		if (*url != '/') {
+			buf_printf(err, "%s: a file URL needs an absolute path "
+			    "(file:///dir)", url - 7);
+			return -1;
+		}
+	}
+	if (*url != '/') {
+		if (!getcwd(cwd, sizeof cwd)) {
+			buf_printf(err, "getcwd: %s", strerror(errno));
+			return -1;
+		}
+		buf_printf(out, "%s/", cwd);
+	}
+	buf_adds(out, url);
+	while (out->len > 1 && out->p[out->len - 1] == '/')
+		out->p[--out->len] = '\0';
+	return 0;
+}
+
+int
+storage_open(struct storage *st, const char *url,
+    const struct storage_opts *o, struct buf *err, int *status)
+{
+	const char *colon = strstr(url, "://");
+	struct buf rest = BUF_INIT;
+	const struct storage_ops *ops = NULL;
+	size_t slen;
+	int r;
+
+	memset(st, 0, sizeof *st);
+	st->opts = *o;
+	if (status)
+		*status = 2;
+	if (!colon || strncmp(url, "file://", 7) == 0) {
+		ops = &storage_file_ops;
+		if (file_rest(url, &rest, err))
+			return -1;
+	} else {
+		slen = (size_t)(colon - url);
+		for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+			if (strlen(backends[i]->scheme) == slen &&
+			    strncmp(backends[i]->scheme, url, slen) == 0)
+				ops = backends[i];
+		if (!ops) {
+			buf_printf(err, "%s: unknown storage scheme '%.*s' "
+			    "(known: file, s3)", url, (int)slen, url);
+			return -1;
+		}
+		buf_adds(&rest, colon + 3);
+	}
+	st->ops = ops;
+	if (status)
+		*status = 1;
+	r = ops->open(st, rest.p, o, err);
+	buf_free(&rest);
+	if (r) {
+		if (status)
+			*status = 2;	/* a configuration problem */
+		return -1;
+	}
+	if (!st->prefix)
+		st->prefix = xstrdup("");
+	return 0;
+}
+
+void
+storage_close(struct storage *st)
+{
+	if (st->ops)
+		st->ops->close(st);
+	free(st->url);
+	free(st->prefix);
+	memset(st, 0, sizeof *st);
+}
+
+void
+storage_key(const struct storage *st, const char *key, struct buf *out)
+{
+	buf_adds(out, st->prefix);
+	buf_adds(out, key);
+}
+
+void
+storage_url(const struct storage *st, const char *key, struct buf *out)
+{
+	buf_adds(out, st->url);
+	buf_addc(out, '/');
+	buf_adds(out, key);
+}
+
+void
+storage_put(struct storage *st, struct storage_put *p)
+{
+	buf_reset(&p->err);
+	p->result = STORAGE_FAILED;
+	st->ops->put(st, p);
+}
+
+int
+storage_run(struct storage *st, int timeout_ms, int wait_fd)
+{
+	return st->ops->run(st, timeout_ms, wait_fd);
+}
+
+int
+storage_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
+    struct buf *err)
+{
+	return st->ops->get(st, key, sink, ctx, err);
+}
+
+int
+storage_del(struct storage *st, const char *key, struct buf *err)
+{
+	return st->ops->del(st, key, err);
+}
+
+int
+storage_describe(struct storage *st, const struct storage_put *p,
+    struct buf *out)
+{
+	return st->ops->describe(st, p, out);
+}
+
+int
+storage_hash_fd(int fd, char hex[65], uint64_t *bytes)
+{
+	enum { CHUNK = 1 << 20 };
+	char *b = xmalloc(CHUNK);
+	struct sha256 h;
+	uint64_t off = 0;
+	ssize_t n;
+
+	sha256_init(&h);
+	for (;;) {
+		n = pread(fd, b, CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sha256_update(&h, b, (size_t)n);
+		off += (uint64_t)n;
+	}
+	sha256_final_hex(&h, hex);
+	free(b);
+	if (bytes)
+		*bytes = off;
+	return n < 0 ? -1 : 0;
+}

@@ -1,0 +1,836 @@
+/*
+ * storage_s3: S3 and S3-compatible stores as staging storage.
+ *
+ * A put is a small state machine driven by s3.c's asynchronous requests
+ * on one libcurl multi handle, with at most opts.jobs requests in flight
+ * over all files (parts of one file and different files alike):
+ *
+ *   HEAD key: x-amz-meta-sha256 equal to the manifest's -> skipped.
+ *   below the threshold: hash the file (it must match the manifest), then
+ *     one PutObject streamed from the file, signed with that hash;
+ *   from the threshold on: ListMultipartUploads for the key and abort
+ *     every upload of exactly this key (left by a killed run), then
+ *     CreateMultipartUpload, UploadPart for each part (read once into
+ *     memory, hashed once for x-amz-content-sha256, Content-MD5 and the
+ *     whole file's SHA-256, which is compared with the manifest's before
+ *     the last part goes out), CompleteMultipartUpload.  Any failure
+ *     aborts the upload.
+ *
+ * The object's x-amz-meta-sha256 is the manifest's SHA-256 of the whole
+ * file; it is what the next run compares.  Before the first put a
+ * ListObjectsV2 of one key checks bucket and credentials once, so that a
+ * missing bucket or a wrong secret is one clear S3 error (Code and
+ * Message), not one per file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "s3.h"
+#include "sha256.h"
+#include "storage.h"
+#include "xml.h"
+
+enum fst { F_NEW, F_LIST, F_ABORT_OLD, F_CREATE, F_PARTS, F_COMPLETE, F_PUT,
+	F_ABORT, F_DONE };
+enum opkind { OP_HEAD, OP_LIST, OP_ABORT_OLD, OP_CREATE, OP_PART,
+	OP_COMPLETE, OP_PUT, OP_ABORT };
+
+struct s3file {
+	struct s3be *be;
+	struct storage_put *p;
+	enum fst st;
+	int busy;		/* a request other than a part in flight */
+	int fd;
+	uint64_t size, psize;
+	uint32_t nparts, next, parts_done, parts_out;
+	char **etags;
+	char *upload_id;
+	struct sha256 fh;
+	struct buf stale;	/* upload ids to abort, NUL-separated */
+	size_t stale_off;
+	int failed;
+	struct s3file *link;
+};
+
+struct s3op {
+	struct s3_req r;
+	struct s3file *f;
+	enum opkind kind;
+	uint32_t part;
+	char *data;		/* part bytes (a pool buffer) */
+	char num[16];
+	char md5[32];
+	char *id;		/* upload id copy for the query */
+	struct buf body;
+};
+
+struct s3be {
+	struct s3 s3;
+	int jobs, inflight;
+	uint64_t part_size, threshold;
+	int checked;
+	struct buf bad;		/* set when the bucket check failed */
+	struct s3file *head, **tail;
+	int nfiles;
+	char **pool;
+	size_t npool;
+};
+
+/* Part sizes: S3 allows 5 MiB..5 GiB and at most 10,000 parts. */
+#define MIN_PART (5ULL << 20)
+#define MAX_PART (5ULL << 30)
+#define MAX_PARTS 10000
+
+static int
+s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
+    struct buf *err)
+{
+	struct s3be *be;
+	const char *slash = strchr(rest, '/');
+	struct buf b = BUF_INIT, url = BUF_INIT;
+
+	buf_add(&b, rest, slash ? (size_t)(slash - rest) : strlen(rest));
+	if (!b.len) {
+		buf_printf(err, "s3://%s: no bucket name", rest);
+		buf_free(&b);
+		return -1;
+	}
+	be = xcalloc(1, sizeof *be);
+	be->jobs = o->jobs > 0 ? o->jobs : 8;
+	be->part_size = o->part_size;
+	be->threshold = o->threshold;
+	be->s3.cfg.retries = o->retries;
+	if (s3_cfg_load(&be->s3.cfg, b.p, o->endpoint, o->region,
+	    o->path_style, o->setting, o->setting_ctx, err)) {
+		s3_free(&be->s3);
+		free(be);
+		buf_free(&b);
+		return -1;
+	}
+	s3_init(&be->s3);
+	be->tail = &be->head;
+	buf_printf(&url, "s3://%s", b.p);
+	st->url = url.p;
+	if (slash && slash[1]) {
+		struct buf pre = BUF_INIT;
+		buf_adds(&pre, slash + 1);
+		if (pre.p[pre.len - 1] != '/')
+			buf_addc(&pre, '/');
+		st->prefix = pre.p;
+	}
+	st->be = be;
+	buf_free(&b);
+	return 0;
+}
+
+static void
+s3be_close(struct storage *st)
+{
+	struct s3be *be = st->be;
+
+	if (!be)
+		return;
+	for (size_t i = 0; i < be->npool; i++)
+		free(be->pool[i]);
+	free(be->pool);
+	buf_free(&be->bad);
+	s3_free(&be->s3);
+	free(be);
+	st->be = NULL;
+}
+
+static char *
+pool_get(struct s3be *be, uint64_t size)
+{
+	/* Buffers are all be->part_size or larger (enlarged parts); a
+	 * pooled one that is too small is dropped. */
+	while (be->npool) {
+		char *b = be->pool[--be->npool];
+		if (size <= be->part_size)
+			return b;
+		free(b);
+	}
+	return xmalloc(size > be->part_size ? size : be->part_size);
+}
+
+static void
+pool_put(struct s3be *be, char *b, uint64_t size)
+{
+	if (!b)
+		return;
+	if (size > be->part_size || be->npool >= (size_t)be->jobs) {
+		free(b);
+		return;
+	}
+	be->pool = xrealloc(be->pool, (be->npool + 1) * sizeof *be->pool);
+	be->pool[be->npool++] = b;
+}
+
+/* Checks bucket and credentials once; an answer that says every put
+ * will fail is kept in be->bad. */
+static void
+check_bucket(struct storage *st)
+{
+	struct s3be *be = st->be;
+	struct http_conn *c = http_conn_new();
+	struct s3_req r;
+
+	be->checked = 1;
+	s3_req_init(&r, "GET", NULL);
+	s3_req_query(&r, "list-type", "2");
+	s3_req_query(&r, "max-keys", "1");
+	s3_req_query(&r, "prefix", st->prefix);
+	if (s3_perform(&be->s3, c, &r)) {
+		/* Without s3:ListBucket a writer can still put objects. */
+		if (!(r.code.p && strcmp(r.code.p, "AccessDenied") == 0)) {
+			buf_printf(&be->bad, "bucket %s: ", be->s3.cfg.bucket);
+			s3_strerror(&r, &be->bad);
+		}
+	}
+	s3_req_free(&r);
+	http_conn_free(c);
+}
+
+static void on_op_done(struct s3_req *r);
+
+static struct s3op *
+op_new(struct s3file *f, enum opkind kind, const char *method)
+{
+	struct s3op *op = xcalloc(1, sizeof *op);
+
+	s3_req_init(&op->r, method, f->p->key);
+	op->r.done = on_op_done;
+	op->r.ctx = op;
+	op->f = f;
+	op->kind = kind;
+	return op;
+}
+
+static void
+op_free(struct s3op *op)
+{
+	s3_req_free(&op->r);
+	buf_free(&op->body);
+	free(op->id);
+	free(op);
+}
+
+static void
+op_send(struct s3op *op)
+{
+	op->f->be->inflight++;
+	s3_start(&op->f->be->s3, &op->r);
+}
+
+static void
+fail(struct s3file *f, const char *what, const struct s3_req *r)
+{
+	if (f->failed)
+		return;
+	f->failed = 1;
+	buf_printf(&f->p->err, "s3 %s failed: ", what);
+	if (r)
+		s3_strerror(r, &f->p->err);
+}
+
+/* Ends a file: unlinks it and reports. */
+static void
+finish(struct s3file *f, enum storage_result res)
+{
+	struct s3be *be = f->be;
+	struct s3file **pp;
+
+	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
+		;
+	*pp = f->link;
+	if (be->tail == &f->link)
+		be->tail = pp;
+	be->nfiles--;
+	if (f->fd >= 0)
+		close(f->fd);
+	for (uint32_t i = 0; f->etags && i < f->nparts; i++)
+		free(f->etags[i]);
+	free(f->etags);
+	free(f->upload_id);
+	if (f->fh.ctx) {
+		char hex[65];
+		sha256_final_hex(&f->fh, hex);
+	}
+	buf_free(&f->stale);
+	f->p->result = f->failed ? STORAGE_FAILED : res;
+	f->p->done(f->p);
+	free(f);
+}
+
+static void
+plan_parts(struct s3file *f)
+{
+	struct s3be *be = f->be;
+	uint64_t ps = be->part_size;
+
+	/* Enlarge parts (to whole MiB) until the file fits 10,000. */
+	if ((f->size + ps - 1) / ps > MAX_PARTS)
+		ps = ((f->size / MAX_PARTS) / (1 << 20) + 1) << 20;
+	if (ps < MIN_PART)
+		ps = MIN_PART;
+	if (ps > MAX_PART)
+		ps = MAX_PART;
+	f->psize = ps;
+	f->nparts = (uint32_t)((f->size + ps - 1) / ps);
+	if (f->nparts == 0)
+		f->nparts = 1;
+}
+
+/* Opens the file and checks its size against the manifest's. */
+static int
+open_source(struct s3file *f)
+{
+	struct stat sb;
+
+	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(f->fd, &sb)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	f->size = (uint64_t)sb.st_size;
+	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
+		    "the manifest says %lld (changed since it was written?); "
+		    "not uploaded", (unsigned long long)f->size,
+		    (long long)f->p->bytes);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_head(struct s3file *f, struct s3_req *r)
+{
+	struct buf meta = BUF_INIT;
+
+	if (s3_ok(r)) {
+		http_header(&r->h, "x-amz-meta-sha256", &meta);
+		if (meta.len && strcmp(meta.p, f->p->sha256) == 0) {
+			log_verbose("%s: already stored with sha256 %s, "
+			    "skipped", f->p->key, meta.p);
+			buf_free(&meta);
+			finish(f, STORAGE_SKIPPED);
+			return;
+		}
+		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
+		    meta.len ? meta.p : "(none)");
+	} else if (r->h.status != 404) {
+		fail(f, "HEAD", r);
+		buf_free(&meta);
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	buf_free(&meta);
+	if (open_source(f)) {
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	f->st = f->size >= f->be->threshold && f->size > 0 ? F_LIST : F_PUT;
+}
+
+static void
+on_list(struct s3file *f, struct s3_req *r)
+{
+	const char *p = r->h.resp.p, *in;
+	size_t n = r->h.resp.len, len, off;
+	struct buf key = BUF_INIT, id = BUF_INIT;
+
+	if (!s3_ok(r)) {
+		struct buf why = BUF_INIT;
+		s3_strerror(r, &why);
+		log_warn("%s: cannot list multipart uploads, stale ones are "
+		    "not cleaned up: %s", f->p->key, why.p);
+		buf_free(&why);
+		f->st = F_CREATE;
+		return;
+	}
+	while (p && (off = xml_find(p, n, "Upload", &in, &len))) {
+		if (xml_text(in, len, "Key", &key) == 0 &&
+		    strcmp(key.p, f->p->key) == 0 &&
+		    xml_text(in, len, "UploadId", &id) == 0)
+			buf_add(&f->stale, id.p, id.len + 1);
+		p += off;
+		n -= off;
+	}
+	buf_free(&key);
+	buf_free(&id);
+	f->st = f->stale.len ? F_ABORT_OLD : F_CREATE;
+}
+
+static void
+on_create(struct s3file *f, struct s3_req *r)
+{
+	struct buf id = BUF_INIT;
+
+	if (!s3_ok(r) || xml_text(r->h.resp.p, r->h.resp.len, "UploadId",
+	    &id) || !id.len) {
+		fail(f, "CreateMultipartUpload", r);
+		buf_free(&id);
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	f->upload_id = id.p;
+	log_verbose("%s: multipart upload %s: %u parts of %llu bytes",
+	    f->p->key, f->upload_id, f->nparts,
+	    (unsigned long long)f->psize);
+	f->etags = xcalloc(f->nparts, sizeof *f->etags);
+	sha256_init(&f->fh);
+	f->st = F_PARTS;
+}
+
+static void
+on_part(struct s3op *op)
+{
+	struct s3file *f = op->f;
+	struct buf etag = BUF_INIT;
+	char msg[48];
+
+	f->parts_out--;
+	pool_put(f->be, op->data, op->r.body_len);
+	op->data = NULL;
+	if (!s3_ok(&op->r) || http_header(&op->r.h, "ETag", &etag)) {
+		snprintf(msg, sizeof msg, "UploadPart %u", op->part);
+		fail(f, msg, &op->r);
+		buf_free(&etag);
+		return;
+	}
+	f->etags[op->part - 1] = etag.p;
+	f->parts_done++;
+}
+
+static void
+on_op_done(struct s3_req *r)
+{
+	struct s3op *op = r->ctx;
+	struct s3file *f = op->f;
+
+	f->be->inflight--;
+	if (op->kind != OP_PART)
+		f->busy = 0;
+	switch (op->kind) {
+	case OP_HEAD:
+		on_head(f, r);
+		break;
+	case OP_LIST:
+		on_list(f, r);
+		break;
+	case OP_ABORT_OLD:
+		if (s3_ok(r) || r->h.status == 404)
+			log_verbose("%s: aborted stale multipart upload %s",
+			    f->p->key, op->id);
+		else
+			log_warn("%s: cannot abort stale multipart upload "
+			    "%s", f->p->key, op->id);
+		f->stale_off += strlen(f->stale.p + f->stale_off) + 1;
+		if (f->stale_off >= f->stale.len)
+			f->st = F_CREATE;
+		break;
+	case OP_CREATE:
+		on_create(f, r);
+		break;
+	case OP_PART:
+		on_part(op);
+		break;
+	case OP_COMPLETE:
+		if (s3_ok(r)) {
+			free(f->upload_id);
+			f->upload_id = NULL;
+			finish(f, STORAGE_DONE);
+		} else {
+			fail(f, "CompleteMultipartUpload", r);
+			f->st = F_ABORT;
+		}
+		break;
+	case OP_PUT:
+		if (!s3_ok(r))
+			fail(f, "PUT", r);
+		finish(f, STORAGE_DONE);
+		break;
+	case OP_ABORT:
+		if (!s3_ok(r) && r->h.status != 404) {
+			buf_adds(&f->p->err, "; aborting the multipart upload "
+			    "failed too: ");
+			s3_strerror(r, &f->p->err);
+		}
+		finish(f, STORAGE_FAILED);
+		break;
+	}
+	op_free(op);
+}
+
+static void
+md5_base64(const void *p, size_t n, char out[32])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+
+	if (!EVP_Digest(p, n, d, &dl, EVP_md5(), NULL))
+		die(EXIT_FAIL, "OpenSSL MD5 failed");
+	EVP_EncodeBlock((unsigned char *)out, d, (int)dl);
+}
+
+static int
+read_at(int fd, char *b, uint64_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, b, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (uint64_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Reads and hashes the next part; NULL when the file failed. */
+static struct s3op *
+prepare_part(struct s3file *f)
+{
+	uint64_t off = (uint64_t)f->next * f->psize;
+	uint64_t len = f->size - off < f->psize ? f->size - off : f->psize;
+	struct s3op *op = op_new(f, OP_PART, "PUT");
+	char hex[65];
+
+	op->part = ++f->next;
+	op->data = pool_get(f->be, len);
+	op->r.body_len = len;
+	if (read_at(f->fd, op->data, len, off)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "reading part %u: %s", op->part,
+		    errno ? strerror(errno) : "the file shrank");
+		goto bad;
+	}
+	sha256_hex(op->data, len, op->r.payload_hash);
+	md5_base64(op->data, len, op->md5);
+	sha256_update(&f->fh, op->data, len);
+	if (op->part == f->nparts) {
+		sha256_final_hex(&f->fh, hex);
+		if (strcmp(hex, f->p->sha256) != 0) {
+			f->failed = 1;
+			buf_printf(&f->p->err, "sha256 mismatch: the file "
+			    "hashes to %s, the manifest says %s (changed since "
+			    "it was written?); not uploaded", hex,
+			    f->p->sha256);
+			goto bad;
+		}
+	}
+	snprintf(op->num, sizeof op->num, "%u", op->part);
+	op->id = xstrdup(f->upload_id);
+	op->r.body = op->data;
+	s3_req_query(&op->r, "partNumber", op->num);
+	s3_req_query(&op->r, "uploadId", op->id);
+	s3_req_header(&op->r, "Content-MD5", op->md5);
+	return op;
+bad:
+	pool_put(f->be, op->data, len);
+	op->data = NULL;
+	op_free(op);
+	return NULL;
+}
+
+static struct s3op *
+prepare_put(struct s3file *f)
+{
+	struct s3op *op;
+	char hex[65];
+
+	if (storage_hash_fd(f->fd, hex, NULL)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "reading: %s", strerror(errno));
+		return NULL;
+	}
+	if (strcmp(hex, f->p->sha256) != 0) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "sha256 mismatch: the file hashes to "
+		    "%s, the manifest says %s (changed since it was written?); "
+		    "not uploaded", hex, f->p->sha256);
+		return NULL;
+	}
+	op = op_new(f, OP_PUT, "PUT");
+	op->r.body_fd = f->fd;
+	op->r.body_len = f->size;
+	memcpy(op->r.payload_hash, hex, 65);
+	s3_req_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+	return op;
+}
+
+static void
+complete_body(struct s3file *f, struct s3op *op)
+{
+	buf_adds(&op->body, "<CompleteMultipartUpload>");
+	for (uint32_t i = 0; i < f->nparts; i++) {
+		buf_printf(&op->body, "<Part><PartNumber>%u</PartNumber><ETag>",
+		    i + 1);
+		xml_escape(&op->body, f->etags[i] ? f->etags[i] : "",
+		    f->etags[i] ? strlen(f->etags[i]) : 0);
+		buf_adds(&op->body, "</ETag></Part>");
+	}
+	buf_adds(&op->body, "</CompleteMultipartUpload>");
+	op->r.body = op->body.p;
+	op->r.body_len = op->body.len;
+	sha256_hex(op->body.p, op->body.len, op->r.payload_hash);
+}
+
+/* The request a file needs next in state st (not a part). */
+static struct s3op *
+next_op(struct s3file *f)
+{
+	struct s3op *op = NULL;
+
+	switch (f->st) {
+	case F_NEW:
+		op = op_new(f, OP_HEAD, "HEAD");
+		break;
+	case F_LIST:
+		op = op_new(f, OP_LIST, "GET");
+		op->r.key = NULL;
+		s3_req_query(&op->r, "uploads", "");
+		s3_req_query(&op->r, "prefix", f->p->key);
+		break;
+	case F_ABORT_OLD:
+		op = op_new(f, OP_ABORT_OLD, "DELETE");
+		op->id = xstrdup(f->stale.p + f->stale_off);
+		s3_req_query(&op->r, "uploadId", op->id);
+		break;
+	case F_CREATE:
+		plan_parts(f);
+		op = op_new(f, OP_CREATE, "POST");
+		s3_req_query(&op->r, "uploads", "");
+		s3_req_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+		break;
+	case F_COMPLETE:
+		op = op_new(f, OP_COMPLETE, "POST");
+		op->id = xstrdup(f->upload_id);
+		s3_req_query(&op->r, "uploadId", op->id);
+		complete_body(f, op);
+		break;
+	case F_PUT:
+		op = prepare_put(f);
+		if (!op)
+			finish(f, STORAGE_FAILED);
+		break;
+	case F_ABORT:
+		op = op_new(f, OP_ABORT, "DELETE");
+		op->id = xstrdup(f->upload_id);
+		s3_req_query(&op->r, "uploadId", op->id);
+		break;
+	case F_PARTS:
+	case F_DONE:
+		break;
+	}
+	return op;
+}
+
+/* Sends parts while there is room; moves on when all are out. */
+static void
+pump_parts(struct s3file *f)
+{
+	struct s3be *be = f->be;
+
+	while (!f->failed && f->next < f->nparts && be->inflight < be->jobs) {
+		struct s3op *op = prepare_part(f);
+		if (!op)
+			break;
+		f->parts_out++;
+		op_send(op);
+	}
+	if (f->failed) {
+		if (f->parts_out == 0)
+			f->st = F_ABORT;
+	} else if (f->parts_done == f->nparts) {
+		f->st = F_COMPLETE;
+	}
+}
+
+/* Starts whatever requests fit, file by file in order. */
+static void
+pump(struct s3be *be)
+{
+	struct s3file *f = be->head, *nx;
+
+	for (; f && be->inflight < be->jobs; f = nx) {
+		nx = f->link;
+		if (f->busy)
+			continue;
+		if (f->st == F_PARTS) {
+			pump_parts(f);
+			if (f->st == F_PARTS)
+				continue;
+		}
+		struct s3op *op = next_op(f);
+		if (!op)
+			continue;	/* finished, or waiting for parts */
+		f->busy = 1;
+		op_send(op);
+	}
+}
+
+static void
+s3be_put(struct storage *st, struct storage_put *p)
+{
+	struct s3be *be = st->be;
+	struct s3file *f;
+
+	if (!be->checked)
+		check_bucket(st);
+	if (be->bad.len) {
+		buf_add(&p->err, be->bad.p, be->bad.len);
+		p->result = STORAGE_FAILED;
+		p->done(p);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->be = be;
+	f->p = p;
+	f->fd = -1;
+	*be->tail = f;
+	be->tail = &f->link;
+	be->nfiles++;
+}
+
+static int
+s3be_run(struct storage *st, int timeout_ms, int wait_fd)
+{
+	struct s3be *be = st->be;
+
+	pump(be);
+	if (be->nfiles || wait_fd >= 0)
+		s3_run(&be->s3, timeout_ms, wait_fd);
+	pump(be);
+	return be->nfiles;
+}
+
+static int
+s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
+    struct buf *err)
+{
+	struct s3be *be = st->be;
+	struct http_conn *c = http_conn_new();
+	struct s3_req r;
+	int rc;
+
+	s3_req_init(&r, "GET", key);
+	r.sink = sink;
+	r.sink_ctx = ctx;
+	rc = s3_perform(&be->s3, c, &r);
+	if (rc && !r.h.sink_failed) {
+		buf_printf(err, "s3 GET failed: ");
+		s3_strerror(&r, err);
+	}
+	s3_req_free(&r);
+	http_conn_free(c);
+	return rc;
+}
+
+static int
+s3be_del(struct storage *st, const char *key, struct buf *err)
+{
+	struct s3be *be = st->be;
+	struct http_conn *c = http_conn_new();
+	struct s3_req r;
+	int rc;
+
+	s3_req_init(&r, "DELETE", key);
+	rc = s3_perform(&be->s3, c, &r);
+	if (rc && r.h.status == 404)
+		rc = 0;
+	if (rc) {
+		buf_printf(err, "s3 DELETE failed: ");
+		s3_strerror(&r, err);
+	}
+	s3_req_free(&r);
+	http_conn_free(c);
+	return rc;
+}
+
+static void
+describe_op(struct s3be *be, struct s3op *op, struct buf *out)
+{
+	s3_describe(&be->s3, &op->r, out);
+	buf_addc(out, '\n');
+	op_free(op);
+}
+
+/* Dry run: the requests for a file absent from the bucket, in order;
+ * the upload id and ETags the server would hand out are placeholders. */
+static int
+s3be_describe(struct storage *st, const struct storage_put *p,
+    struct buf *out)
+{
+	struct s3be *be = st->be;
+	struct s3file f = { 0 };
+	struct storage_put cp = *p;
+	struct s3op *op;
+	int rc = 0;
+
+	memset(&cp.err, 0, sizeof cp.err);
+	f.be = be;
+	f.p = &cp;
+	f.fd = -1;
+	describe_op(be, next_op(&f), out);
+	if (open_source(&f))
+		goto bad;
+	if (f.size < be->threshold || f.size == 0) {
+		f.st = F_PUT;
+		if (!(op = next_op(&f)))
+			goto bad;
+		describe_op(be, op, out);
+		goto out;
+	}
+	for (f.st = F_LIST; f.st != F_PARTS; f.st++)
+		if (f.st != F_ABORT_OLD)
+			describe_op(be, next_op(&f), out);
+	f.upload_id = xstrdup("UPLOAD_ID");
+	f.etags = xcalloc(f.nparts, sizeof *f.etags);
+	sha256_init(&f.fh);
+	while (f.next < f.nparts) {
+		if (!(op = prepare_part(&f)))
+			goto bad;
+		pool_put(be, op->data, op->r.body_len);
+		op->data = NULL;
+		op->r.body = "";
+		f.etags[op->part - 1] = xstrdup("ETAG_OF_PART");
+		describe_op(be, op, out);
+	}
+	f.st = F_COMPLETE;
+	describe_op(be, next_op(&f), out);
+	goto out;
+bad:
+	rc = -1;
+	buf_add(&((struct storage_put *)p)->err, cp.err.p, cp.err.len);
+out:
+	buf_free(&cp.err);
+	if (f.fd >= 0)
+		close(f.fd);
+	for (uint32_t i = 0; f.etags && i < f.nparts; i++)
+		free(f.etags[i]);
+	free(f.etags);
+	free(f.upload_id);
+	if (f.fh.ctx) {
+		char hex[65];
+		sha256_final_hex(&f.fh, hex);
+	}
+	return rc;
+}
+
+const struct storage_ops storage_s3_ops = {
+	"s3", s3be_open, s3be_close, s3be_put, s3be_run, s3be_get, s3be_del,
+	s3be_describe,
+};

@@ -1,0 +1,396 @@
+/*
+ * writer: tables are few, so they are found by a linear search that
+ * starts at the table of the previous record.  Look-ahead rows are kept
+ * as raw text and parsed again when the header is fixed; that costs a
+ * second parse of the first rows of a file only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvout.h"
+#include "ident.h"
+#include "json.h"
+#include "jsonlout.h"
+#include "loadfile.h"
+#include "manifest.h"
+#include "record.h"
+#include "writer.h"
+
+#define OUT_FLUSH (1 << 20)
+
+struct table {
+	char *name;
+	size_t namelen;
+	struct schema sch;
+	struct record rec;
+	struct loadfile *lf;	/* current file, or NULL */
+	int fixed;		/* header written, columns fixed */
+	size_t ncols;		/* columns of the current file */
+	unsigned file_id;
+	char *path;
+	uint64_t rows;
+	struct buf out;		/* plain bytes not yet handed to lf */
+	struct buf la;		/* look-ahead lines, each ending in '\n' */
+	size_t *la_off;
+	size_t la_n, la_cap;
+};
+
+struct writer {
+	struct writer_opts o;
+	struct table **tables;
+	size_t ntables, last;
+	struct json_doc doc, rdoc;
+	unsigned file_ids;
+	uint64_t files, rows;
+	struct buf scratch, tmp;
+};
+
+struct writer *
+writer_new(const struct writer_opts *o)
+{
+	struct writer *w = xcalloc(1, sizeof *w);
+
+	w->o = *o;
+	return w;
+}
+
+static struct table *
+find_table(struct writer *w, const char *name, size_t n)
+{
+	struct table *t;
+
+	for (size_t k = 0; k < w->ntables; k++) {
+		size_t i = (w->last + k) % w->ntables;
+		t = w->tables[i];
+		if (t->namelen == n && memcmp(t->name, name, n) == 0) {
+			w->last = i;
+			return t;
+		}
+	}
+	t = xcalloc(1, sizeof *t);
+	t->name = xstrndup(name, n);
+	t->namelen = n;
+	schema_init(&t->sch, &w->o.hints);
+	record_init(&t->rec);
+	w->tables = xrealloc(w->tables, (w->ntables + 1) * sizeof *w->tables);
+	w->last = w->ntables;
+	w->tables[w->ntables++] = t;
+	return t;
+}
+
+static struct table *
+pick_table(struct writer *w, char *err, size_t errlen)
+{
+	const char *f = w->o.table_field;
+	int i;
+
+	if (!f)
+		return find_table(w, w->o.table, strlen(w->o.table));
+	i = json_obj_get(&w->doc, 0, f);
+	if (i < 0) {
+		snprintf(err, errlen, "field '%s': missing (the table field)", f);
+		return NULL;
+	}
+	if (w->doc.tok[i].type != JSON_STRING || w->doc.tok[i].len == 0) {
+		snprintf(err, errlen, "field '%s': table name is not a "
+		    "non-empty string", f);
+		return NULL;
+	}
+	buf_reset(&w->scratch);
+	json_str_decode(&w->doc.tok[i], &w->scratch);
+	buf_reset(&w->tmp);
+	ident_normalize(&w->tmp, w->scratch.p, w->scratch.len);
+	return find_table(w, w->tmp.p, w->tmp.len);
+}
+
+static const char *
+ext(const struct writer *w)
+{
+	return w->o.format == WF_CSV ? "csv" : "jsonl";
+}
+
+static void
+table_open(struct writer *w, struct table *t)
+{
+	struct buf p = BUF_INIT;
+
+	t->file_id = ++w->file_ids;
+	buf_printf(&p, "%s/%s.%s.%04u.%s%s", w->o.dir, t->name, w->o.load_id,
+	    t->file_id, ext(w), compression_ext(w->o.comp));
+	t->path = p.p;
+	if (!(t->lf = loadfile_open(t->path, w->o.comp)))
+		die_errno(EXIT_FAIL, "%s", t->path);
+	t->fixed = 0;
+	t->ncols = 0;
+	t->rows = 0;
+	buf_reset(&t->out);
+	buf_reset(&t->la);
+	t->la_n = 0;
+}
+
+static void
+la_push(struct table *t, const char *line, size_t len)
+{
+	if (t->la_n == t->la_cap) {
+		t->la_cap = t->la_cap ? t->la_cap * 2 : 1024;
+		t->la_off = xrealloc(t->la_off, t->la_cap * sizeof *t->la_off);
+	}
+	t->la_off[t->la_n++] = t->la.len;
+	buf_add(&t->la, line, len);
+	buf_addc(&t->la, '\n');
+}
+
+static int
+la_full(const struct writer *w, const struct table *t)
+{
+	return t->la_n >= w->o.lookahead_rows ||
+	    t->la.len >= w->o.lookahead_bytes;
+}
+
+static void
+flush_out(struct table *t)
+{
+	if (t->out.len && loadfile_write(t->lf, t->out.p, t->out.len) < 0)
+		die_errno(EXIT_FAIL, "%s: write", t->path);
+	buf_reset(&t->out);
+}
+
+static void
+put_names(struct buf *b, char **names, size_t n)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_put_str(b, names[i], strlen(names[i]));
+	}
+	buf_addc(b, ']');
+}
+
+static void
+put_columns(struct buf *b, const struct table *t)
+{
+	buf_addc(b, '[');
+	for (size_t c = 0; c < t->ncols; c++) {
+		const struct schema_col *col = &t->sch.cols[c];
+		if (c)
+			buf_addc(b, ',');
+		buf_adds(b, "{\"name\":");
+		json_put_str(b, col->name, col->namelen);
+		buf_printf(b, ",\"type\":\"%s\",\"nullable\":%s",
+		    coltype_name(col->type), col->pk ? "false" : "true");
+		if (col->pk)
+			buf_adds(b, ",\"primary_key\":true");
+		if (col->mk)
+			buf_adds(b, ",\"merge_key\":true");
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+static void
+emit_file_line(struct writer *w, const struct table *t, const char *hex,
+    uint64_t bytes)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "{\"v\":%d,\"load_id\":", MANIFEST_VERSION);
+	json_put_str(&b, w->o.load_id, strlen(w->o.load_id));
+	buf_adds(&b, ",\"dataset\":");
+	json_put_str(&b, w->o.dataset, strlen(w->o.dataset));
+	buf_adds(&b, ",\"table\":");
+	json_put_str(&b, t->name, strlen(t->name));
+	buf_printf(&b, ",\"disposition\":\"%s\",\"primary_key\":",
+	    w->o.disposition);
+	put_names(&b, w->o.hints.pk, w->o.hints.npk);
+	buf_adds(&b, ",\"merge_key\":");
+	put_names(&b, w->o.hints.mk, w->o.hints.nmk);
+	buf_adds(&b, ",\"columns\":");
+	put_columns(&b, t);
+	buf_adds(&b, ",\"file\":");
+	json_put_str(&b, t->path, strlen(t->path));
+	buf_printf(&b, ",\"format\":\"%s\",\"compression\":\"%s\","
+	    "\"rows\":%llu,\"bytes\":%llu,\"sha256\":\"%s\",\"file_id\":%u}",
+	    ext(w), compression_name(w->o.comp), (unsigned long long)t->rows,
+	    (unsigned long long)bytes, hex, t->file_id);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+static void
+table_close(struct writer *w, struct table *t)
+{
+	char hex[65];
+	uint64_t bytes;
+
+	flush_out(t);
+	if (loadfile_commit(t->lf, hex, &bytes) < 0) {
+		t->lf = NULL;
+		die_errno(EXIT_FAIL, "%s", t->path);
+	}
+	t->lf = NULL;
+	emit_file_line(w, t, hex, bytes);
+	log_verbose("%s: %llu rows, %llu bytes", t->path,
+	    (unsigned long long)t->rows, (unsigned long long)bytes);
+	w->files++;
+	w->rows += t->rows;
+	free(t->path);
+	t->path = NULL;
+}
+
+/* Writes the row held in t->rec; the file may rotate after it. */
+static void
+write_row(struct writer *w, struct table *t, size_t linelen)
+{
+	if (w->o.format == WF_CSV)
+		csvout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen,
+		    &w->scratch);
+	else
+		jsonlout_row(&t->out, &t->sch, t->ncols, &t->rec);
+	t->rows++;
+	if (t->out.len >= OUT_FLUSH)
+		flush_out(t);
+	if ((w->o.max_rows && t->rows >= w->o.max_rows) ||
+	    (w->o.max_bytes && loadfile_plain_bytes(t->lf) + t->out.len >=
+	    w->o.max_bytes))
+		table_close(w, t);
+}
+
+/* Ends the look-ahead: fixes the columns, writes the header and the
+ * buffered rows.  Rows left when the file rotates mid-way become the
+ * look-ahead of the next file. */
+static void
+table_fix(struct writer *w, struct table *t)
+{
+	struct buf la = t->la;
+	size_t *off = t->la_off, n = t->la_n, cap = t->la_cap;
+
+	t->la = (struct buf)BUF_INIT;
+	t->la_off = NULL;
+	t->la_n = t->la_cap = 0;
+	t->fixed = 1;
+	t->ncols = t->sch.ncols;
+	if (w->o.format == WF_CSV)
+		csvout_header(&t->out, &t->sch, t->ncols);
+	for (size_t i = 0; i < n; i++) {
+		const char *line = la.p + off[i];
+		size_t len = (i + 1 < n ? off[i + 1] : la.len) - off[i] - 1;
+		if (!t->lf)
+			table_open(w, t);
+		if (!t->fixed) {
+			la_push(t, line, len);
+			continue;
+		}
+		if (json_parse(&w->rdoc, line, len) < 0 ||
+		    record_flatten(&t->rec, &t->sch, &w->rdoc,
+		    w->o.table_field) < 0)
+			die(EXIT_FAIL, "internal error: a buffered record "
+			    "failed the second time");
+		write_row(w, t, len);
+	}
+	if (t->la_n == 0) {	/* keep the arena for the next file */
+		buf_free(&t->la);
+		free(t->la_off);
+		t->la = la;
+		t->la_off = off;
+		t->la_cap = cap;
+	} else {
+		buf_free(&la);
+		free(off);
+	}
+	if (t->lf && !t->fixed && la_full(w, t))
+		table_fix(w, t);
+}
+
+int
+writer_record(struct writer *w, const char *line, size_t len, char *err,
+    size_t errlen)
+{
+	struct table *t;
+
+	if (json_parse(&w->doc, line, len) < 0) {
+		snprintf(err, errlen, "invalid JSON at byte %zu: %s",
+		    w->doc.err_off + 1, w->doc.err);
+		return -1;
+	}
+	if (w->doc.tok[0].type != JSON_OBJECT) {
+		snprintf(err, errlen, "record is not a JSON object");
+		return -1;
+	}
+	if (!(t = pick_table(w, err, errlen)))
+		return -1;
+	if (record_flatten(&t->rec, &t->sch, &w->doc, w->o.table_field) < 0) {
+		snprintf(err, errlen, "%s", t->rec.err);
+		return -1;
+	}
+	if (t->lf && t->fixed && t->rec.maxcol >= (int)t->ncols)
+		table_close(w, t);	/* a new column: next file */
+	if (!t->lf)
+		table_open(w, t);
+	if (!t->fixed) {
+		la_push(t, line, len);
+		if (la_full(w, t))
+			table_fix(w, t);
+		return 0;
+	}
+	write_row(w, t, len);
+	return 0;
+}
+
+void
+writer_finish(struct writer *w)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < w->ntables; i++) {
+		struct table *t = w->tables[i];
+		while (t->lf) {
+			if (!t->fixed)
+				table_fix(w, t);
+			else
+				table_close(w, t);
+		}
+	}
+	buf_printf(&b, "{\"v\":%d,\"end\":true,\"load_id\":", MANIFEST_VERSION);
+	json_put_str(&b, w->o.load_id, strlen(w->o.load_id));
+	buf_printf(&b, ",\"files\":%llu,\"rows\":%llu}",
+	    (unsigned long long)w->files, (unsigned long long)w->rows);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+writer_abort(struct writer *w)
+{
+	for (size_t i = 0; i < w->ntables; i++) {
+		loadfile_abort(w->tables[i]->lf);
+		w->tables[i]->lf = NULL;
+	}
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	writer_abort(w);
+	for (size_t i = 0; i < w->ntables; i++) {
+		struct table *t = w->tables[i];
+		free(t->name);
+		free(t->path);
+		schema_free(&t->sch);
+		record_free(&t->rec);
+		buf_free(&t->out);
+		buf_free(&t->la);
+		free(t->la_off);
+		free(t);
+	}
+	free(w->tables);
+	json_doc_free(&w->doc);
+	json_doc_free(&w->rdoc);
+	buf_free(&w->scratch);
+	buf_free(&w->tmp);
+	free(w);
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# The whole pipeline into a destination: stage-write | stage-put |
+# stage-copy | stage-merge, two loads, the second updating and deleting
+# rows through merge.  Runs against STAGE_TEST_DEST (helpers/dest.bash).
+
+setup_file() {
+	load helpers/dest.bash
+	dest_start
+}
+
+teardown_file() {
+	load helpers/dest.bash
+	dest_stop
+}
+
+setup() {
+	load helpers/dest.bash
+	dest_reset
+	W=$BATS_TEST_TMPDIR
+	cd "$W"
+}
+
+pipeline() {	# pipeline LOAD_ID FORMAT COMPRESSION < records
+	stage-write -q -t users --dataset shop --disposition merge \
+		--primary-key id --load-id "$1" -f "$2" -z "$3" -d "$W/out" |
+	stage-put -q -b "$W/bucket" |
+	stage-copy -q -D "$DEST" |
+	stage-merge -q -D "$DEST" --hard-delete deleted
+}
+
+@test "write, put, copy and merge: two loads, updates and deletes land row for row" {
+	run pipeline 1000.1 csv gzip <<'JSON'
+{"id":1,"name":"ann","address":{"city":"Oslo"},"deleted":false}
+{"id":2,"name":"bob","address":{"city":"Rome"}}
+{"id":3,"name":"cy","address":{"city":"Lima"}}
+JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(tail -1 <<<"$output" | jq -r .end)" = true ]
+	run pipeline 1000.2 jsonl zstd <<'JSON'
+{"id":2,"name":"bob","address":{"city":"Paris"},"score":1.5}
+{"id":3,"deleted":true}
+{"id":4,"name":"dee","address":{"city":"Kyiv"},"score":2}
+{"id":2,"name":"bob","address":{"city":"Bern"},"score":2.5}
+JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(dest_sql "SELECT id, name, address__city, coalesce(score::text, '-'), _dlt_load_id FROM shop.users ORDER BY id")" = '1|ann|Oslo|-|1000.1
+2|bob|Bern|2.5|1000.2
+4|dee|Kyiv|2|1000.2' ]
+	[ "$(dest_sql 'SELECT load_id, status FROM shop._dlt_loads ORDER BY load_id')" = '1000.1|0
+1000.2|0' ]
+}

@@ -1,0 +1,176 @@
+/* Unit tests of the destination-neutral parts: sql.c's quoting and merge
+ * statements, dest.c's type widening, source.c's JSONL conversion and row
+ * tags. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dest.h"
+#include "source.h"
+#include "sql.h"
+#include "tap.h"
+
+static const char *
+tn(enum stype t)
+{
+	return stype_name(t);
+}
+
+static const struct sql_dialect dia = { tn, "ID(s)", "NOW()" };
+
+static void
+test_quoting(void)
+{
+	struct buf b = BUF_INIT;
+
+	sql_ident(&b, "x\"; drop table y; --");
+	ok(strcmp(b.p, "\"x\"\"; drop table y; --\"") == 0, "ident: %s", b.p);
+	buf_reset(&b);
+	sql_str(&b, "it's");
+	ok(strcmp(b.p, "'it''s'") == 0, "literal: %s", b.p);
+	buf_reset(&b);
+	sql_staging_name(&b, "d\"s", "t");
+	ok(strcmp(b.p, "\"d\"\"s_staging\".\"t\"") == 0, "staging name: %s",
+	    b.p);
+	buf_free(&b);
+}
+
+static void
+test_widen(void)
+{
+	ok(stype_widen(ST_BIGINT, ST_DOUBLE) == ST_DOUBLE, "bigint+double");
+	ok(stype_widen(ST_DECIMAL, ST_BIGINT) == ST_DECIMAL, "decimal+bigint");
+	ok(stype_widen(ST_DATE, ST_TIMESTAMP) == ST_TIMESTAMP, "date+ts");
+	ok(stype_widen(ST_BOOL, ST_BIGINT) == ST_TEXT, "bool+bigint: text");
+	ok(stype_widen(ST_JSON, ST_JSON) == ST_JSON, "same stays");
+}
+
+static struct dtable
+table(enum disposition d, int pk, int mk)
+{
+	static char *pkv[] = { "id" }, *mkv[] = { "day" };
+	static struct dcol cols[] = {
+		{ "id", ST_BIGINT, 1 }, { "day", ST_DATE, 1 },
+		{ "gone", ST_BOOL, 1 },
+	};
+	struct dtable t = { "ds", "t", d, pk ? pkv : NULL, (size_t)pk,
+		mk ? mkv : NULL, (size_t)mk, cols, 3 };
+	return t;
+}
+
+static void
+test_merge_sql(void)
+{
+	struct merge_opts o = { MERGE_DELETE_INSERT, NULL, 0, "gone" };
+	struct dtable t = table(DISP_MERGE, 1, 1);
+	struct sqlv v = { 0 };
+
+	sql_merge_table(&v, &dia, &t, "L1", &o);
+	ok(v.n == 2, "delete-insert: 2 statements");
+	ok(v.n == 2 && strstr(v.v[0], "DELETE FROM \"ds\".\"t\" WHERE EXISTS") &&
+	    strstr(v.v[0], "(s.\"id\" = \"ds\".\"t\".\"id\") OR "
+	    "(s.\"day\" = \"ds\".\"t\".\"day\")"),
+	    "delete by primary OR merge key: %s", v.n ? v.v[0] : "");
+	ok(v.n == 2 && strstr(v.v[1], "ROW_NUMBER() OVER (PARTITION BY \"id\" "
+	    "ORDER BY \"_stage_file\" DESC, \"_stage_row\" DESC)") &&
+	    strstr(v.v[1], "\"_stage_rn\" = 1 AND NOT COALESCE(s.\"gone\", "
+	    "false)") && strstr(v.v[1], "ID(s)"),
+	    "insert: last row per key, hard deletes left out: %s",
+	    v.n > 1 ? v.v[1] : "");
+	sqlv_free(&v);
+
+	o.dedup_sort = "day";
+	o.dedup_desc = 1;
+	sql_merge_table(&v, &dia, &t, "L1", &o);
+	ok(v.n == 2 && strstr(v.v[1], "ORDER BY \"day\" DESC, \"_stage_file\""),
+	    "dedup sort desc, input order breaks ties");
+	sqlv_free(&v);
+
+	o.dedup_sort = "nosuch";
+	sql_merge_table(&v, &dia, &t, "L1", &o);
+	ok(v.n == 2 && !strstr(v.v[1], "nosuch"),
+	    "dedup sort column absent from the table: input order");
+	sqlv_free(&v);
+
+	o.strategy = MERGE_UPSERT;
+	o.dedup_sort = NULL;
+	sql_merge_table(&v, &dia, &t, "L1", &o);
+	ok(v.n == 2 && strstr(v.v[1], "ON CONFLICT (\"id\") DO UPDATE SET") &&
+	    strstr(v.v[0], "DELETE"), "upsert: delete flagged, then upsert");
+	sqlv_free(&v);
+
+	t = table(DISP_REPLACE, 0, 0);
+	sql_merge_table(&v, &dia, &t, "it's", &o);
+	ok(v.n == 2 && strcmp(v.v[0], "DELETE FROM \"ds\".\"t\"") == 0 &&
+	    strstr(v.v[1], "= 'it''s'"), "replace: DELETE (no TRUNCATE), "
+	    "then insert, load id quoted");
+	sqlv_free(&v);
+}
+
+static void
+test_jsonl(void)
+{
+	struct dtable t = table(DISP_APPEND, 0, 0);
+	struct json_doc d = { 0 };
+	struct buf out = BUF_INIT;
+	char err[100];
+	const char *l1 = "{\"id\":1,\"day\":\"a\\\"b\",\"gone\":true}";
+	const char *l2 = "{\"id\":null,\"day\":\"\"}";
+
+	ok(source_jsonl_row(&t, l1, strlen(l1), &d, &out, err, sizeof err) == 0
+	    && strcmp(out.p, "1,\"a\"\"b\",true\n") == 0, "jsonl row: %s",
+	    out.p);
+	buf_reset(&out);
+	ok(source_jsonl_row(&t, l2, strlen(l2), &d, &out, err, sizeof err) == 0
+	    && strcmp(out.p, ",\"\",\n") == 0,
+	    "null and missing: empty, empty string: \"\": %s", out.p);
+	ok(source_jsonl_row(&t, "[1]", 3, &d, &out, err, sizeof err) < 0,
+	    "a non-object is refused: %s", err);
+	buf_free(&out);
+	json_doc_free(&d);
+}
+
+static int
+collect(void *ctx, const void *p, size_t n)
+{
+	buf_add(ctx, p, n);
+	return 0;
+}
+
+static void
+test_tags(void)
+{
+	char path[] = "/tmp/sql_test.XXXXXX";
+	const char csv[] = "id,day,gone\n1,\"two\nlines\",\n2,x,true\n";
+	struct dfile f;
+	struct buf out = BUF_INIT;
+	int fd = mkstemp(path);
+
+	memset(&f, 0, sizeof f);
+	f.t = table(DISP_APPEND, 0, 0);
+	f.load_id = "L,1";
+	f.file = path;
+	f.object = path;
+	f.seq = 3;
+	ok(fd >= 0 && write(fd, csv, sizeof csv - 1) == sizeof csv - 1,
+	    "temp file");
+	close(fd);
+	ok(source_stream(&f, SOURCE_TAGS, collect, &out) == 0, "stream");
+	ok(out.p && strcmp(out.p, "_dlt_load_id,_stage_file,_stage_row,"
+	    "id,day,gone\n\"L,1\",3,1,1,\"two\nlines\",\n\"L,1\",3,2,2,x,true\n")
+	    == 0, "tags lead every row, quoted newlines kept: %s", out.p);
+	unlink(path);
+	buf_free(&out);
+}
+
+int
+main(void)
+{
+	test_quoting();
+	test_widen();
+	test_merge_sql();
+	test_jsonl();
+	test_tags();
+	return tap_done();
+}
