@@ -283,3 +283,12 @@ load_state() {
 	echo "# $kills kills landed, $merged merges had committed" >&3
 	[ "$kills" -ge 4 ]
 }
+
+@test "sqlite: bash completion of -D offers sqlite and sqlite://" {
+	for p in stage-copy stage-merge; do
+		source "$STAGE_TOP/completions/bash/$p"
+		COMP_WORDS=($p -D sq); COMP_CWORD=2
+		"_${p//-/_}"
+		[ "${COMPREPLY[*]}" = 'sqlite sqlite://' ]
+	done
+}
