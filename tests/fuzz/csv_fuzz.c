@@ -1,7 +1,10 @@
 /* libFuzzer harness for the CSV reader: any input, split at any point,
  * must give the same records as when fed whole, or the same error; every
  * field must be NUL-terminated inside the input's length; no crash, no
- * leak.  The first byte chooses the split. */
+ * leak.  The first byte chooses the split.  Build and run:
+ *   clang -fsanitize=fuzzer,address,undefined -Ilibcommon \
+ *       tests/fuzz/csv_fuzz.c libcommon/csvin.c libcommon/buf.c \
+ *       libcommon/log.c -o csv_fuzz && ./csv_fuzz tests/fuzz/corpus/csv */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
