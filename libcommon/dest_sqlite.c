@@ -828,10 +828,10 @@ parse_bool(const char *p, int *v)
 		return -1;
 	low[i] = '\0';
 	for (i = 0; i < 6; i++) {
-		if (strcmp(low, t[i]) == 0)
-			return *v = 1, 0;
-		if (strcmp(low, f[i]) == 0)
-			return *v = 0, 0;
+		if (strcmp(low, t[i]) == 0 || strcmp(low, f[i]) == 0) {
+			*v = strcmp(low, t[i]) == 0;
+			return 0;
+		}
 	}
 	return -1;
 }
@@ -1262,7 +1262,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	if (sq_do(d, f->object, b.p, NULL) < 0 || load_file(d, f, &rows) < 0)
 		goto fail;
 	if (rows != f->rows) {
-		log_err("%s: COPY loaded %lld rows, the manifest says %lld: "
+		log_err("%s: loaded %lld rows, the manifest says %lld: "
 		    "rolled back", f->object, (long long)rows,
 		    (long long)f->rows);
 		goto fail;
@@ -1293,6 +1293,9 @@ attach_load(struct sqdest *d, const char *dataset, int *absent)
 	struct buf s = BUF_INIT;
 	int a, b;
 
+	/* both files must be attached together */
+	if (d->natt + 2 > MAX_ATTACHED)
+		detach_all(d);
 	a = attach(d, dataset);
 	b = a < 0 ? -1 : attach_staging(d, dataset, &s);
 	buf_free(&s);

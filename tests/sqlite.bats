@@ -76,6 +76,24 @@ ds_staging|ds_staging.db' ]
 	[ "$(sqlite3 "$D/ds_staging.db" 'SELECT i, d, b, ts, dt, tm, n, j, hex(bin), s FROM ty')" = '-7|2.5|1|2024-01-02T03:04:05.5+01:00|2024-02-29|23:59:59|12345678901234567890.50|{"a":1}|00FF|007' ]
 }
 
+@test "sqlite: a widened column rebuilds the table: declared type, values as PostgreSQL casts them, upsert index kept" {
+	pk='.primary_key=["id"]'
+	printf 'id,v,b\n1,5,true\n2,7,false\n' >"$W/a.csv"
+	printf 'id,v,b\n3,2.5,x\n' >"$W/b.csv"
+	{ fline L1 t merge "$W/a.csv" 2 '[["id","bigint"],["v","bigint"],["b","bool"]]' "$pk"; eline L1 1 2; } >"$W/m1"
+	{ fline L2 t merge "$W/b.csv" 1 '[["id","bigint"],["v","double"],["b","text"]]' "$pk"; eline L2 1 1; } >"$W/m2"
+	copy_merge "$W/m1" --strategy upsert >/dev/null
+	run copy_merge "$W/m2" --strategy upsert
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$D/ds.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('t')")" = 'id INTEGER, v REAL, b TEXT, _dlt_load_id TEXT, _dlt_id TEXT' ]
+	[ "$(dest_sql 'SELECT id, CAST(v AS TEXT), b FROM ds.t ORDER BY id')" = '1|5.0|true
+2|7.0|false
+3|2.5|x' ]
+	[ "$(sqlite3 "$D/ds.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND name LIKE '_stage_pk_%'")" = 1 ]
+	[ "$(sqlite3 "$D/ds.db" "SELECT count(*) FROM sqlite_master WHERE name LIKE '_stage_rebuild%'")" = 0 ]
+}
+
 @test "sqlite: a value that does not fit its type fails the file, naming line and column" {
 	check_bad() {	# TYPE VALUE WHAT
 		printf 'k,x\n1,ok\n' >"$W/good.csv"
