@@ -66,6 +66,8 @@ struct sqdest {
 	char *dir;		/* its directory, "/"-terminated or "" */
 	char *att[MAX_ATTACHED];	/* attached schema names */
 	size_t natt;
+	char **shown;		/* dry run: schemas whose ATTACH is printed */
+	size_t nshown;
 	int busy_ms;
 };
 
@@ -291,6 +293,43 @@ catalog_add(struct sqdest *d, const char *schema, const char *file)
 	return r;
 }
 
+/* Dry run: the ATTACH and the journal settings, once per schema. */
+static void
+dry_attach(struct sqdest *d, const char *schema, const char *file)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < d->nshown; i++)
+		if (strcmp(d->shown[i], schema) == 0)
+			return;
+	d->shown = xrealloc(d->shown, (d->nshown + 1) * sizeof *d->shown);
+	d->shown[d->nshown++] = xstrdup(schema);
+	buf_adds(&b, "ATTACH DATABASE ");
+	sql_str(&b, file);
+	buf_adds(&b, " AS ");
+	sql_ident(&b, schema);
+	dry_print(b.p);
+	buf_reset(&b);
+	buf_adds(&b, "PRAGMA ");
+	sql_ident(&b, schema);
+	buf_adds(&b, ".journal_mode = DELETE");
+	dry_print(b.p);
+	buf_reset(&b);
+	buf_adds(&b, "PRAGMA ");
+	sql_ident(&b, schema);
+	buf_adds(&b, ".synchronous = FULL");
+	dry_print(b.p);
+	buf_reset(&b);
+	buf_adds(&b, "INSERT OR IGNORE INTO main._stage_schemas (name, file) "
+	    "VALUES (");
+	sql_str(&b, schema);
+	buf_adds(&b, ", ");
+	sql_str(&b, strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+	buf_addc(&b, ')');
+	dry_print(b.p);
+	buf_free(&b);
+}
+
 /* ATTACHes schema's file under its name.  Returns 0; 1 in a dry run when
  * the file does not exist (plan as if empty); -1 after reporting. */
 static int
@@ -309,6 +348,8 @@ attach(struct sqdest *d, const char *schema)
 		    file);
 		goto out;
 	}
+	if (d->dry)
+		dry_attach(d, schema, file);
 	if (d->dry && (!d->db || access(file, F_OK) != 0)) {
 		r = 1;
 		goto out;
@@ -377,6 +418,9 @@ conf_path(const char *ci)
 	return b.p ? b.p : xstrdup("stage.db");
 }
 
+static const char catalog_ddl[] = "CREATE TABLE IF NOT EXISTS "
+    "main._stage_schemas (name TEXT PRIMARY KEY, file TEXT NOT NULL)";
+
 static int
 busy_timeout(void)
 {
@@ -402,6 +446,11 @@ open_db(struct sqdest *d)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int rc;
 
+	if (d->dry) {
+		dry_print("PRAGMA main.journal_mode = DELETE");
+		dry_print("PRAGMA main.synchronous = FULL");
+		dry_print(catalog_ddl);
+	}
 	if (d->dry && access(d->path, F_OK) != 0) {
 		log_verbose("%s: no database yet: planning as if it were "
 		    "empty", d->path);
@@ -430,8 +479,7 @@ open_db(struct sqdest *d)
 		return -1;
 	}
 	if (set_journal(d, "main", d->path) < 0 ||
-	    sq_do(d, d->path, "CREATE TABLE IF NOT EXISTS main._stage_schemas "
-	    "(name TEXT PRIMARY KEY, file TEXT NOT NULL)", NULL) < 0)
+	    sq_do(d, d->path, catalog_ddl, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -471,6 +519,9 @@ sq_close(struct dest *base)
 		return;
 	for (size_t i = 0; i < d->natt; i++)
 		free(d->att[i]);
+	for (size_t i = 0; i < d->nshown; i++)
+		free(d->shown[i]);
+	free(d->shown);
 	if (d->db)
 		sqlite3_close(d->db);
 	free(d->path);
