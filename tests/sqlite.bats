@@ -310,3 +310,20 @@ load_state() {
 		[ "${COMPREPLY[*]}" = 'sqlite sqlite://' ]
 	done
 }
+
+@test "sqlite: four loads into one dataset side by side all land, one after the other" {
+	for l in 1 2 3 4; do
+		awk -v l=$l 'BEGIN { print "id,name,age"; for (i = 0; i < 30000; i++) printf "%d,n%d,%d\n", l * 100000 + i, i, l }' >"$W/p$l.csv"
+		{ fline "P$l" users append "$W/p$l.csv" 30000 "$cols"; eline "P$l" 1 30000; } >"$W/p$l"
+	done
+	pids=
+	for l in 1 2 3 4; do
+		{ stage-copy -q -D "$DEST" "$W/p$l" | stage-merge -q -D "$DEST" >"$W/out$l"; } &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p"; done
+	for l in 1 2 3 4; do [ "$(tail -1 "$W/out$l" | jq -r .end)" = true ]; done
+	[ "$(dest_sql 'SELECT count(*), count(DISTINCT id) FROM ds.users')" = '120000|120000' ]
+	[ "$(dest_sql 'SELECT count(*) FROM ds._dlt_loads')" = 4 ]
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 0 ]
+}
