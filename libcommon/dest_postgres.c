@@ -2,9 +2,9 @@
  * dest_postgres: PostgreSQL through libpq.
  *
  * Staging: schema <dataset>_staging, one table per manifest table with the
- * manifest's columns plus _dlt_load_id, _stage_file and _stage_row, which
- * source.c writes in front of every CSV row as it streams (SOURCE_TAGS):
- * no per-row work for the server.  _stage_files records each copied file; its primary key is what
+ * manifest's columns plus _stage_file and _stage_row (sql.h), which
+ * source.c writes in front of every CSV row as it streams: no per-row
+ * work for the server.  _stage_files records each copied file; its primary key is what
  * makes a COPY happen once: the bookkeeping row is inserted first in the
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
@@ -47,12 +47,18 @@ pg_type_name(enum stype t)
 	return pg_types[t];
 }
 
+/* Unique in the dataset, deterministic and cheap (md5 of random() per
+ * row costs a second per million rows). */
+static void
+pg_new_id(struct buf *b, const char *lit)
+{
+	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
+	    "s.\"_stage_row\"", lit);
+}
+
 static const struct sql_dialect pg_dialect = {
 	pg_type_name,
-	/* unique in the dataset, deterministic, and cheap (md5 per row
-	 * costs a second per million rows) */
-	"s.\"_dlt_load_id\" || '.' || s.\"_stage_file\" || '.' || "
-	    "s.\"_stage_row\"",
+	pg_new_id,
 	"now()"
 };
 
@@ -383,8 +389,7 @@ out:
 }
 
 static const char staging_extra[] =
-    "\"_dlt_load_id\" text NOT NULL, \"_stage_file\" bigint NOT NULL, "
-    "\"_stage_row\" bigint NOT NULL";
+    "\"_stage_file\" bigint NOT NULL, \"_stage_row\" bigint NOT NULL";
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -402,9 +407,10 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
 	sql_qname(&b, s.p, "_stage_files");
 	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
-	    "file_id text NOT NULL, sha256 text, rows bigint NOT NULL, "
-	    "copied_at timestamp with time zone NOT NULL DEFAULT now(), "
-	    "PRIMARY KEY (load_id, table_name, file_id))");
+	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
+	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
+	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
+	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
 	r = evolve(d, s.p, t, staging_extra, object);
@@ -533,36 +539,51 @@ dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 	return found;
 }
 
-/* BEGIN and the bookkeeping row.
- * Returns 1 if this run owns the file, 0 if it is recorded already. */
+/* BEGIN and the bookkeeping row.  Returns 1 if this run owns the file
+ * (*file_no set: the tag of its rows), 0 if it is recorded already. */
 static int
-copy_begin(struct pgdest *d, const struct dfile *f)
+copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int64_t n;
+	PGresult *res = NULL;
 	int r = -1;
 
+	*file_no = 0;
 	sql_staging_schema(&s, f->t.dataset);
 	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
 		goto out;
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, s.p, "_stage_files");
-	buf_adds(&b, " (load_id, table_name, file_id, sha256, rows) VALUES (");
+	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, rows) "
+	    "VALUES (");
 	sql_str(&b, f->load_id);
 	buf_adds(&b, ", ");
 	sql_str(&b, f->t.name);
 	buf_adds(&b, ", ");
 	sql_str(&b, f->file_id);
-	buf_adds(&b, ", ");
+	buf_printf(&b, ", %lld, ", (long long)f->seq);
 	if (f->sha256)
 		sql_str(&b, f->sha256);
 	else
 		buf_adds(&b, "NULL");
-	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING", (long long)f->rows);
-	if (pg_do(d, f->object, b.p, &n) < 0)
+	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
+	    (long long)f->rows);
+	if (d->dry) {
+		dry_print(b.p);
+		r = 1;
 		goto out;
-	r = d->dry || n == 1;
+	}
+	log_verbose("%s: %s", f->object, b.p);
+	res = PQexec(d->c, b.p);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report(d, f->object, "SQL failed", res);
+		goto out;
+	}
+	r = PQntuples(res) == 1;
+	if (r)
+		*file_no = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 out:
+	PQclear(res);
 	buf_free(&b);
 	buf_free(&s);
 	return r;
@@ -573,7 +594,7 @@ copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
 {
 	buf_adds(b, "COPY ");
 	sql_staging_name(b, f->t.dataset, f->t.name);
-	buf_adds(b, " (\"_dlt_load_id\", \"_stage_file\", \"_stage_row\", ");
+	buf_adds(b, " (\"_stage_file\", \"_stage_row\", ");
 	sql_collist(b, &f->t, "");
 	/* HEADER MATCH (PostgreSQL 15) checks the header against the
 	 * column list: a file whose columns are not the manifest's fails. */
@@ -582,7 +603,8 @@ copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
 }
 
 static int
-copy_data(struct pgdest *d, const struct dfile *f, const char *sql)
+copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
+    int64_t file_no)
 {
 	PGresult *r;
 	int64_t n;
@@ -595,7 +617,7 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql)
 		return -1;
 	}
 	PQclear(r);
-	sent = source_stream(f, SOURCE_TAGS, copy_sink, d) == 0;
+	sent = source_stream(f, file_no, copy_sink, d) == 0;
 	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
 		report(d, f->object, "COPY failed", NULL);
 		return -1;
@@ -621,6 +643,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
 	struct pgdest *d = (struct pgdest *)base;
 	struct buf b = BUF_INIT;
+	int64_t file_no;
 	int r = -1, own;
 
 	memset(res, 0, sizeof *res);
@@ -628,7 +651,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		return -1;
 	if (d->dry && d->c && dry_recorded(d, f, res))
 		return 0;
-	if ((own = copy_begin(d, f)) < 0)
+	if ((own = copy_begin(d, f, &file_no)) < 0)
 		goto fail;
 	if (own == 0) {
 		rollback(d);
@@ -639,11 +662,11 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	if (d->dry) {
 		dry_print(b.p);
 		buf_reset(&b);
-		buf_printf(&b, "-- data: %s (%lld rows, each row led by its "
-		    "load id, file number %lld and row number)", f->object,
-		    (long long)f->rows, (long long)f->seq);
+		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
+		    "file_no returned above and its row number)", f->object,
+		    (long long)f->rows);
 		manifest_emit(&b);
-	} else if (copy_data(d, f, b.p) < 0) {
+	} else if (copy_data(d, f, b.p, file_no) < 0) {
 		goto fail;
 	}
 	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
@@ -657,6 +680,29 @@ fail:
 out:
 	buf_free(&b);
 	return r;
+}
+
+/* Dry run: the plan may precede the tables it would create. */
+static int
+table_exists(struct pgdest *d, const char *schema, const char *name)
+{
+	struct buf q = BUF_INIT, n = BUF_INIT;
+	PGresult *r;
+	int yes;
+
+	if (!d->c)
+		return 0;
+	sql_qname(&n, schema, name);
+	buf_adds(&q, "SELECT to_regclass(");
+	sql_str(&q, n.p);
+	buf_adds(&q, ") IS NOT NULL");
+	r = PQexec(d->c, q.p);
+	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&n);
+	return yes;
 }
 
 /* --- stage-merge --- */
@@ -771,6 +817,29 @@ out:
 	return r;
 }
 
+/* Fresh COPYs leave the staging tables without statistics (autovacuum
+ * comes later), and the merge's joins then get plans several times
+ * slower: sample them first. */
+static int
+analyze_staging(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (!d->dry && !table_exists(d, s.p, l->t[i].name))
+			continue;	/* merged and dropped before */
+		buf_reset(&b);
+		buf_adds(&b, "ANALYZE ");
+		sql_qname(&b, s.p, l->t[i].name);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -780,30 +849,9 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	return in_txn(d, l->load_id, merge_ddl, &m, l->dataset);
-}
-
-/* Dry run: the plan may precede the tables it would create. */
-static int
-table_exists(struct pgdest *d, const char *schema, const char *name)
-{
-	struct buf q = BUF_INIT, n = BUF_INIT;
-	PGresult *r;
-	int yes;
-
-	if (!d->c)
-		return 0;
-	sql_qname(&n, schema, name);
-	buf_adds(&q, "SELECT to_regclass(");
-	sql_str(&q, n.p);
-	buf_adds(&q, ") IS NOT NULL");
-	r = PQexec(d->c, q.p);
-	yes = PQresultStatus(r) == PGRES_TUPLES_OK &&
-	    strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&n);
-	return yes;
+	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+		return -1;
+	return analyze_staging(d, l);
 }
 
 /* 1 if the load is recorded (merged[] filled from _stage_loads). */
@@ -850,9 +898,7 @@ check_counts(struct pgdest *d, const struct dload *l)
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_staging_name(&q, l->t[i].dataset, l->t[i].name);
-		buf_adds(&q, " WHERE \"_dlt_load_id\" = ");
-		sql_str(&q, l->load_id);
+		sql_load_rows(&q, &l->t[i], l->load_id);
 		res = pg_query(d, l->t[i].name, q.p, &none);
 		if (!res) {
 			r = none ? 0 : -1;
@@ -955,10 +1001,7 @@ clear_staging(struct pgdest *d, const struct dload *l, int if_exists)
 		if (if_exists && !table_exists(d, s.p, l->t[i].name))
 			continue;
 		buf_reset(&b);
-		buf_adds(&b, "DELETE FROM ");
-		sql_staging_name(&b, l->t[i].dataset, l->t[i].name);
-		buf_adds(&b, " WHERE \"_dlt_load_id\" = ");
-		sql_str(&b, l->load_id);
+		sql_clear_staging(&b, &l->t[i], l->load_id);
 		r = pg_do(d, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
@@ -982,7 +1025,12 @@ pg_merge_load(struct dest *base, const struct dload *l,
 	if (pg_do(d, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
-	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	/* hash joins and the dedup sort spill to disk at the default 4MB;
+	 * never lowers a larger setting */
+	if (pg_do(d, l->load_id, "SELECT set_config('work_mem', '65536kB', "
+	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
+	    "setting::bigint < 65536", NULL) < 0 ||
+	    pg_do(d, l->load_id, b.p, NULL) < 0 ||
 	    (done = already_merged(d, l, merged)) < 0)
 		goto fail;
 	if (done) {

@@ -82,11 +82,17 @@ sq_type_name(enum stype t)
 	return sq_types[t];
 }
 
+/* As PostgreSQL's: unique in the dataset and deterministic. */
+static void
+sq_new_id(struct buf *b, const char *lit)
+{
+	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
+	    "s.\"_stage_row\"", lit);
+}
+
 static const struct sql_dialect sq_dialect = {
 	sq_type_name,
-	/* as PostgreSQL's: unique in the dataset and deterministic */
-	"s.\"_dlt_load_id\" || '.' || s.\"_stage_file\" || '.' || "
-	    "s.\"_stage_row\"",
+	sq_new_id,
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
 
@@ -775,9 +781,9 @@ in_txn(struct sqdest *d, const char *object,
 
 /* --- stage-copy --- */
 
+/* _stage_file is the file's file_no in _stage_files (sql.h). */
 static const char staging_extra[] =
-    "\"_dlt_load_id\" TEXT NOT NULL, \"_stage_file\" INTEGER NOT NULL, "
-    "\"_stage_row\" INTEGER NOT NULL";
+    "\"_stage_file\" INTEGER NOT NULL, \"_stage_row\" INTEGER NOT NULL";
 
 static int
 stage_ddl(struct sqdest *d, const void *arg, const char *object)
@@ -789,10 +795,13 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	sql_staging_schema(&s, t->dataset);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
 	sql_qname(&b, s.p, "_stage_files");
-	buf_adds(&b, " (load_id TEXT NOT NULL, table_name TEXT NOT NULL, "
-	    "file_id TEXT NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, "
-	    "copied_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:"
-	    "%fZ', 'now')), PRIMARY KEY (load_id, table_name, file_id))");
+	/* file_no: the rowid, AUTOINCREMENT so that a number is never
+	 * reused for another file */
+	buf_adds(&b, " (file_no INTEGER PRIMARY KEY AUTOINCREMENT, load_id TEXT "
+	    "NOT NULL, table_name TEXT NOT NULL, file_id TEXT NOT NULL, seq "
+	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
+	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
+	    "UNIQUE (load_id, table_name, file_id))");
 	if (sq_do(d, object, b.p, NULL) == 0)
 		r = evolve(d, s.p, t, staging_extra, object);
 	buf_free(&s);
@@ -1132,7 +1141,7 @@ load_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 			L->failed = 1;
 			return -1;
 		}
-	sqlite3_bind_int64(L->ins, (int)nc + 3, ++L->rows);
+	sqlite3_bind_int64(L->ins, (int)nc + 2, ++L->rows);
 	if (sqlite3_step(L->ins) != SQLITE_DONE) {
 		struct buf w = BUF_INIT;
 		buf_printf(&w, "line %zu: insert failed", line - L->line_off);
@@ -1153,16 +1162,16 @@ insert_stmt(struct buf *b, const struct dfile *f)
 	sql_staging_name(b, f->t.dataset, f->t.name);
 	buf_adds(b, " (");
 	sql_collist(b, &f->t, "");
-	buf_adds(b, ", \"_dlt_load_id\", \"_stage_file\", \"_stage_row\") "
-	    "VALUES (");
-	for (size_t i = 0; i < f->t.ncols + 3; i++)
+	buf_adds(b, ", \"_stage_file\", \"_stage_row\") VALUES (");
+	for (size_t i = 0; i < f->t.ncols + 2; i++)
 		buf_adds(b, i ? ", ?" : "?");
 	buf_addc(b, ')');
 }
 
 /* Streams the file's rows into the staging table.  -1 after reporting. */
 static int
-load_file(struct sqdest *d, const struct dfile *f, int64_t *rows)
+load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
+    int64_t *rows)
 {
 	struct loader L;
 	struct csvin *c = NULL;
@@ -1176,9 +1185,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t *rows)
 	insert_stmt(&b, f);
 	if (!(L.ins = sq_prep(d, f->object, b.p)))
 		goto out;
-	sqlite3_bind_text(L.ins, (int)f->t.ncols + 1, f->load_id, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(L.ins, (int)f->t.ncols + 2, f->seq);
+	sqlite3_bind_int64(L.ins, (int)f->t.ncols + 1, file_no);
 	c = csvin_new(load_row, &L);
 	if (source_stream(f, 0, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
 		if (csvin_error(c))
@@ -1237,13 +1244,14 @@ bookkeeping(struct buf *b, const struct dfile *f, const char *schema)
 {
 	buf_adds(b, "INSERT INTO ");
 	sql_qname(b, schema, "_stage_files");
-	buf_adds(b, " (load_id, table_name, file_id, sha256, rows) VALUES (");
+	buf_adds(b, " (load_id, table_name, file_id, seq, sha256, rows) "
+	    "VALUES (");
 	sql_str(b, f->load_id);
 	buf_adds(b, ", ");
 	sql_str(b, f->t.name);
 	buf_adds(b, ", ");
 	sql_str(b, f->file_id);
-	buf_adds(b, ", ");
+	buf_printf(b, ", %lld, ", (long long)f->seq);
 	if (f->sha256)
 		sql_str(b, f->sha256);
 	else
@@ -1310,7 +1318,8 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		goto out;
 	}
 	bookkeeping(&b, f, s.p);
-	if (sq_do(d, f->object, b.p, NULL) < 0 || load_file(d, f, &rows) < 0)
+	if (sq_do(d, f->object, b.p, NULL) < 0 ||
+	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)
 		goto fail;
 	if (rows != f->rows) {
 		log_err("%s: loaded %lld rows, the manifest says %lld: "
@@ -1538,13 +1547,11 @@ check_counts(struct sqdest *d, const struct dload *l)
 			continue;
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_staging_name(&q, l->t[i].dataset, l->t[i].name);
-		buf_adds(&q, " WHERE \"_dlt_load_id\" = ?1");
+		sql_load_rows(&q, &l->t[i], l->load_id);
 		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
 			r = -1;
 			break;
 		}
-		sqlite3_bind_text(st, 1, l->load_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			report(d, l->t[i].name, "query failed");
 			r = -1;
@@ -1645,10 +1652,7 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 		if (if_exists && !table_exists(d, s.p, l->t[i].name))
 			continue;
 		buf_reset(&b);
-		buf_adds(&b, "DELETE FROM ");
-		sql_staging_name(&b, l->t[i].dataset, l->t[i].name);
-		buf_adds(&b, " WHERE \"_dlt_load_id\" = ");
-		sql_str(&b, l->load_id);
+		sql_clear_staging(&b, &l->t[i], l->load_id);
 		r = sq_do(d, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);

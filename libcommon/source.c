@@ -167,25 +167,20 @@ jfinish(struct jconv *j)
 struct tagger {
 	zsink sink;
 	void *ctx;
-	struct buf prefix;	/* "<load_id>," quoted, then "<seq>," */
+	struct buf prefix;	/* "<tag>," */
 	struct buf out;
 	int64_t row;		/* rows started; 0 = the header is next */
 	int at_start, in_quote;
 };
 
 static void
-tagger_init(struct tagger *t, const struct dfile *f, zsink sink, void *ctx)
+tagger_init(struct tagger *t, int64_t tag, zsink sink, void *ctx)
 {
 	memset(t, 0, sizeof *t);
 	t->sink = sink;
 	t->ctx = ctx;
 	t->at_start = 1;
-	/* quoted only when it must be: every byte counts on every row */
-	if (f->load_id[strcspn(f->load_id, ",\"\r\n")] || !*f->load_id)
-		csv_quoted(&t->prefix, f->load_id, strlen(f->load_id));
-	else
-		buf_adds(&t->prefix, f->load_id);
-	buf_printf(&t->prefix, ",%lld,", (long long)f->seq);
+	buf_printf(&t->prefix, "%lld,", (long long)tag);
 }
 
 static int
@@ -197,6 +192,29 @@ tflush(struct tagger *t)
 	return 0;
 }
 
+/* Returns the end of the row that starts at p (after its newline), or
+ * end; memchr does the scanning, a row's quotes only flip the state. */
+static const char *
+row_end(struct tagger *t, const char *p, const char *end)
+{
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *lim = nl ? nl : end, *x = p;
+
+		while ((x = memchr(x, '"', (size_t)(lim - x)))) {
+			t->in_quote = !t->in_quote;
+			x++;
+		}
+		if (!nl)
+			return end;
+		if (!t->in_quote) {
+			t->at_start = 1;
+			return nl + 1;
+		}
+		p = nl + 1;
+	}
+}
+
 static int
 tfeed(void *ctx, const void *vp, size_t n)
 {
@@ -204,28 +222,18 @@ tfeed(void *ctx, const void *vp, size_t n)
 	const char *p = vp, *end = p + n;
 
 	while (p < end) {
-		const char *q = p;
+		const char *q;
 		if (t->at_start) {
 			if (t->row++ == 0) {
 				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
 			} else {
 				buf_add(&t->out, t->prefix.p, t->prefix.len);
-				buf_add_i64(&t->out, t->row - 1);
+				buf_add_u64(&t->out, (uint64_t)(t->row - 1));
 				buf_addc(&t->out, ',');
 			}
 			t->at_start = 0;
 		}
-		/* to the end of this row, or of the input */
-		for (; q < end; q++) {
-			if (*q == '"')
-				t->in_quote = !t->in_quote;
-			else if (*q == '\n' && !t->in_quote)
-				break;
-		}
-		if (q < end) {
-			q++;
-			t->at_start = 1;
-		}
+		q = row_end(t, p, end);
 		buf_add(&t->out, p, (size_t)(q - p));
 		p = q;
 		if (t->out.len >= CHUNK && tflush(t) < 0)
@@ -382,7 +390,7 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
+source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 {
 	struct jconv j;
 	struct tagger tg;
@@ -397,8 +405,8 @@ source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 		return -1;
 	}
 	memset(&j, 0, sizeof j);
-	tagger_init(&tg, f, sink, ctx);
-	if (flags & SOURCE_TAGS) {
+	tagger_init(&tg, tag, sink, ctx);
+	if (tag >= 0) {
 		g.sink = tfeed;
 		g.ctx = &tg;
 	}
@@ -418,7 +426,7 @@ source_stream(const struct dfile *f, int flags, zsink sink, void *ctx)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
 		goto out;
-	if ((flags & SOURCE_TAGS) && tflush(&tg) < 0) {
+	if (tag >= 0 && tflush(&tg) < 0) {
 		g.failed = 1;
 		goto out;
 	}

@@ -131,45 +131,66 @@ deleted_cond(struct buf *b, const struct dtable *t, const char *col)
 	}
 }
 
+/* "<staging> AS s JOIN <_stage_files> AS f ... WHERE <this load>": the
+ * load's staging rows, with f.seq (file order in the load) at hand. */
+void
+sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id)
+{
+	struct buf sch = BUF_INIT;
+
+	sql_staging_schema(&sch, t->dataset);
+	sql_qname(b, sch.p, t->name);
+	buf_adds(b, " AS s JOIN ");
+	sql_qname(b, sch.p, "_stage_files");
+	buf_adds(b, " AS f ON f.file_no = s.\"_stage_file\" WHERE f.load_id = ");
+	sql_str(b, load_id);
+	buf_adds(b, " AND f.table_name = ");
+	sql_str(b, t->name);
+	buf_free(&sch);
+}
+
 /* FROM clause over this load's staging rows, numbered per primary key by
  * preference (1 = the row that wins), aliased s. */
 static void
 dedup_from(struct buf *b, const struct dtable *t, const char *load_id,
     const struct merge_opts *o)
 {
-	buf_adds(b, "(SELECT *, ROW_NUMBER() OVER (PARTITION BY ");
-	key_list(b, t->pk, t->npk, "");
+	buf_adds(b, "(SELECT s.*, ROW_NUMBER() OVER (PARTITION BY ");
+	key_list(b, t->pk, t->npk, "s.");
 	buf_adds(b, " ORDER BY ");
 	if (o->dedup_sort && dtable_col(t, o->dedup_sort) >= 0) {
+		buf_adds(b, "s.");
 		sql_ident(b, o->dedup_sort);
 		buf_adds(b, o->dedup_desc ? " DESC, " : " ASC, ");
 	}
-	buf_adds(b, "\"_stage_file\" DESC, \"_stage_row\" DESC) AS "
-	    "\"_stage_rn\" FROM ");
-	sql_staging_name(b, t->dataset, t->name);
-	buf_adds(b, " WHERE \"_dlt_load_id\" = ");
-	sql_str(b, load_id);
+	buf_adds(b, "f.seq DESC, s.\"_stage_row\" DESC) AS \"_stage_rn\" FROM ");
+	sql_load_rows(b, t, load_id);
 	buf_adds(b, ") AS s");
 }
 
 static void
 plain_from(struct buf *b, const struct dtable *t, const char *load_id)
 {
-	sql_staging_name(b, t->dataset, t->name);
-	buf_adds(b, " AS s WHERE s.\"_dlt_load_id\" = ");
-	sql_str(b, load_id);
+	sql_load_rows(b, t, load_id);
 }
 
 static void
-insert_head(struct buf *b, const struct sql_dialect *d, const struct dtable *t)
+insert_head(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id)
 {
+	struct buf lit = BUF_INIT;
+
+	sql_str(&lit, load_id);
 	buf_adds(b, "INSERT INTO ");
 	sql_qname(b, t->dataset, t->name);
 	buf_adds(b, " (");
 	sql_collist(b, t, "");
 	buf_adds(b, ", \"_dlt_load_id\", \"_dlt_id\") SELECT ");
 	sql_collist(b, t, "s.");
-	buf_printf(b, ", s.\"_dlt_load_id\", %s FROM ", d->new_id);
+	buf_printf(b, ", %s, ", lit.p);
+	d->new_id(b, lit.p);
+	buf_adds(b, " FROM ");
+	buf_free(&lit);
 }
 
 /* INSERT of the rows that survive dedup and hard delete. */
@@ -177,7 +198,7 @@ static void
 merge_insert(struct buf *b, const struct sql_dialect *d,
     const struct dtable *t, const char *load_id, const struct merge_opts *o)
 {
-	insert_head(b, d, t);
+	insert_head(b, d, t, load_id);
 	if (t->npk) {
 		dedup_from(b, t, load_id, o);
 		buf_adds(b, " WHERE s.\"_stage_rn\" = 1");
@@ -264,7 +285,7 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 		buf_reset(&b);
 		/* FALLTHROUGH */
 	case DISP_APPEND:
-		insert_head(&b, d, t);
+		insert_head(&b, d, t, load_id);
 		plain_from(&b, t, load_id);
 		sqlv_add(out, &b);
 		break;
@@ -279,4 +300,22 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 		break;
 	}
 	buf_free(&b);
+}
+
+void
+sql_clear_staging(struct buf *b, const struct dtable *t, const char *load_id)
+{
+	struct buf sch = BUF_INIT;
+
+	sql_staging_schema(&sch, t->dataset);
+	buf_adds(b, "DELETE FROM ");
+	sql_qname(b, sch.p, t->name);
+	buf_adds(b, " WHERE \"_stage_file\" IN (SELECT file_no FROM ");
+	sql_qname(b, sch.p, "_stage_files");
+	buf_adds(b, " WHERE load_id = ");
+	sql_str(b, load_id);
+	buf_adds(b, " AND table_name = ");
+	sql_str(b, t->name);
+	buf_addc(b, ')');
+	buf_free(&sch);
 }

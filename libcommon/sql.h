@@ -16,9 +16,13 @@
  *   the hard-delete column (true for bool, non-null otherwise);
  * - merge, upsert: delete keys whose winning row is flagged deleted, then
  *   INSERT ... ON CONFLICT (primary key) DO UPDATE the others.
- * Staging tables carry _dlt_load_id, _stage_file (file position in its
- * load) and _stage_row (row order within the file); final tables carry
- * _dlt_load_id and _dlt_id.
+ * Staging tables carry _stage_file (the file's number, file_no, in the
+ * staging dataset's _stage_files: load_id, table_name, file_id, seq = the
+ * file's position in its load, sha256, rows, copied_at) and _stage_row
+ * (the row's number in its file, from 1); a load's staging rows are found
+ * by joining _stage_files on file_no, and input order is (f.seq,
+ * s._stage_row).  Two small integers per row: the load id itself would
+ * cost every row its bytes.  Final tables carry _dlt_load_id and _dlt_id.
  */
 #ifndef STAGE_SQL_H
 #define STAGE_SQL_H
@@ -28,8 +32,10 @@
 
 struct sql_dialect {
 	const char *(*type_name)(enum stype t);
-	const char *new_id;	/* expression: a fresh _dlt_id, may use the
-				 * staging row s (s."_stage_row", ...) */
+	/* Appends an expression for a row's _dlt_id, unique in the
+	 * dataset; it may use the staging row s (s."_stage_file",
+	 * s."_stage_row") and the load id (lit, an SQL literal). */
+	void (*new_id)(struct buf *b, const char *lit);
 	const char *now;	/* expression: the current time */
 };
 
@@ -52,6 +58,13 @@ void sql_staging_schema(struct buf *b, const char *dataset);
 void sql_str(struct buf *b, const char *s);
 /* "a", "b", ... with prefix before each ("s." or ""). */
 void sql_collist(struct buf *b, const struct dtable *t, const char *prefix);
+
+/* "<staging> AS s JOIN <_stage_files> AS f ON ... WHERE <load_id's rows
+ * of t>": for FROM clauses over one load's staging rows. */
+void sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id);
+/* DELETE of load_id's staging rows of t (never another load's). */
+void sql_clear_staging(struct buf *b, const struct dtable *t,
+    const char *load_id);
 
 /* Statements that merge one table of load_id into <dataset>.<table>.  The
  * last statement is the one whose affected-row count is the table's

@@ -178,6 +178,15 @@ teardown() { sw_teardown; }
 	[ "$(mline m | jq -c '[.columns[].name]')" = '["a","b"]' ]
 }
 
+@test "records with nothing in them are skipped while a table has no column" {
+	input '{}' '{"a":null}' '{"b":1}' '{"c":null}'
+	run sw -t t in.ndjson
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 records without any non-null value skipped"* ]]
+	[ "$(echo "$output" | grep '"end"' | jq .rows)" = 2 ]
+	[ "$(cat "$D"/t.L1.0001.csv)" = "$(printf 'b\n1\n')" ]
+}
+
 # ---- CSV read back by independent readers --------------------------------
 
 @test "CSV keeps NULL and empty string apart (read back by DuckDB)" {
@@ -472,4 +481,57 @@ for i in range(400000):
 	/usr/bin/time -f %M -o rss stage-write -d "$D" --load-id L1 -t t -z gzip in.ndjson >m
 	[ "$(tail -1 m | jq .rows)" = 400000 ]
 	[ "$(cat rss)" -lt 65536 ]
+}
+
+# ---- docs and completions ----------------------------------------------------
+
+@test "the man pages are lint-clean" {
+	command -v mandoc >/dev/null || skip "no mandoc"
+	run mandoc -T lint -W warning "$STAGE_TOP/man/stage-write.1" "$STAGE_TOP/man/stage-manifest.5"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "every long option is in the man page and in all three completions" {
+	opts=$(stage-write -h | grep -o -- '--[a-z-]*' | sort -u)
+	[ -n "$opts" ]
+	for o in $opts --format --compression --dir --table --verbose --quiet --help --version; do
+		grep -q -- "Fl Fl ${o#--}" "$STAGE_TOP/man/stage-write.1" ||
+		grep -q -- "Fl ., Fl Fl ${o#--}" "$STAGE_TOP/man/stage-write.1"
+		grep -q -- "$o" "$STAGE_TOP/completions/bash/stage-write"
+		grep -q -- "$o" "$STAGE_TOP/completions/zsh/_stage-write"
+		grep -q -- "-l ${o#--}" "$STAGE_TOP/completions/fish/stage-write.fish"
+	done
+}
+
+@test "bash completion completes options and their values" {
+	run bash -c '
+		source "$1"
+		COMP_WORDS=(stage-write --disp); COMP_CWORD=1; _stage_write
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(stage-write --disposition m); COMP_CWORD=2; _stage_write
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(stage-write -z ""); COMP_CWORD=2; _stage_write
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(stage-write --column age:big); COMP_CWORD=2; _stage_write
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(stage-write -f j); COMP_CWORD=2; _stage_write
+		echo "${COMPREPLY[*]}"
+	' bash "$STAGE_TOP/completions/bash/stage-write"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "--disposition" ]
+	[ "${lines[1]}" = "merge" ]
+	[ "${lines[2]}" = "none gzip zstd" ]
+	[ "${lines[3]}" = "age:bigint" ]
+	[ "${lines[4]}" = "jsonl" ]
+}
+
+@test "the man page's checking example verifies the files" {
+	input '{"a":1}'
+	sw -t t -z zstd in.ndjson >m.ndjson
+	cd "$T"
+	run sh -c "jq -r 'select(.file) | \"\\(.sha256)  \\(.file)\"' m.ndjson | sha256sum -c"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": OK" ]]
 }

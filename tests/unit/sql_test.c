@@ -17,7 +17,13 @@ tn(enum stype t)
 	return stype_name(t);
 }
 
-static const struct sql_dialect dia = { tn, "ID(s)", "NOW()" };
+static void
+new_id(struct buf *b, const char *lit)
+{
+	buf_printf(b, "ID(%s)", lit);
+}
+
+static const struct sql_dialect dia = { tn, new_id, "NOW()" };
 
 static void
 test_quoting(void)
@@ -72,10 +78,10 @@ test_merge_sql(void)
 	    strstr(v.v[0], "(s.\"id\" = \"ds\".\"t\".\"id\") OR "
 	    "(s.\"day\" = \"ds\".\"t\".\"day\")"),
 	    "delete by primary OR merge key: %s", v.n ? v.v[0] : "");
-	ok(v.n == 2 && strstr(v.v[1], "ROW_NUMBER() OVER (PARTITION BY \"id\" "
-	    "ORDER BY \"_stage_file\" DESC, \"_stage_row\" DESC)") &&
+	ok(v.n == 2 && strstr(v.v[1], "ROW_NUMBER() OVER (PARTITION BY s.\"id\" "
+	    "ORDER BY f.seq DESC, s.\"_stage_row\" DESC)") &&
 	    strstr(v.v[1], "\"_stage_rn\" = 1 AND NOT COALESCE(s.\"gone\", "
-	    "false)") && strstr(v.v[1], "ID(s)"),
+	    "false)") && strstr(v.v[1], "ID('L1')"),
 	    "insert: last row per key, hard deletes left out: %s",
 	    v.n > 1 ? v.v[1] : "");
 	sqlv_free(&v);
@@ -83,7 +89,7 @@ test_merge_sql(void)
 	o.dedup_sort = "day";
 	o.dedup_desc = 1;
 	sql_merge_table(&v, &dia, &t, "L1", &o);
-	ok(v.n == 2 && strstr(v.v[1], "ORDER BY \"day\" DESC, \"_stage_file\""),
+	ok(v.n == 2 && strstr(v.v[1], "ORDER BY s.\"day\" DESC, f.seq DESC"),
 	    "dedup sort desc, input order breaks ties");
 	sqlv_free(&v);
 
@@ -156,11 +162,53 @@ test_tags(void)
 	ok(fd >= 0 && write(fd, csv, sizeof csv - 1) == sizeof csv - 1,
 	    "temp file");
 	close(fd);
-	ok(source_stream(&f, SOURCE_TAGS, collect, &out) == 0, "stream");
-	ok(out.p && strcmp(out.p, "_dlt_load_id,_stage_file,_stage_row,"
-	    "id,day,gone\n\"L,1\",3,1,1,\"two\nlines\",\n\"L,1\",3,2,2,x,true\n")
+	ok(source_stream(&f, 17, collect, &out) == 0, "stream");
+	ok(out.p && strcmp(out.p, "_stage_file,_stage_row,"
+	    "id,day,gone\n17,1,1,\"two\nlines\",\n17,2,2,x,true\n")
 	    == 0, "tags lead every row, quoted newlines kept: %s", out.p);
 	unlink(path);
+	buf_free(&out);
+}
+
+/* Rows spread over many read chunks: every row tagged exactly once. */
+static void
+test_tags_chunks(void)
+{
+	char path[] = "/tmp/sql_test.XXXXXX";
+	struct dfile f;
+	struct buf out = BUF_INIT, in = BUF_INIT;
+	int fd = mkstemp(path), good = 1;
+	size_t rows = 40000, nl = 0;
+
+	buf_adds(&in, "id,day,gone\n");
+	for (size_t i = 1; i <= rows; i++)
+		buf_printf(&in, "%zu,\"a\n\"\"b,%zu\",x\n", i, i);
+	memset(&f, 0, sizeof f);
+	f.t = table(DISP_APPEND, 0, 0);
+	f.load_id = "L";
+	f.file = path;
+	f.object = path;
+	ok(fd >= 0 && write(fd, in.p, in.len) == (ssize_t)in.len,
+	    "temp file of %zu bytes", in.len);
+	close(fd);
+	ok(source_stream(&f, 5, collect, &out) == 0, "stream");
+	/* each data row: "5,<n>,<n>,..." starts after an unquoted newline */
+	for (size_t i = 0, row = 0; i < out.len && good; i++) {
+		if (i > 0 && out.p[i - 1] != '\n')
+			continue;
+		if (i == 0)
+			continue;
+		char want[64];
+		int k = snprintf(want, sizeof want, "5,%zu,%zu,", row + 1,
+		    row + 1);
+		if (strncmp(out.p + i, want, (size_t)k) == 0)
+			row++, nl++;
+		else if (out.p[i] != '"')	/* inside the quoted field */
+			good = 0;
+	}
+	ok(good && nl == rows, "%zu of %zu rows tagged in order", nl, rows);
+	unlink(path);
+	buf_free(&in);
 	buf_free(&out);
 }
 
@@ -172,5 +220,6 @@ main(void)
 	test_merge_sql();
 	test_jsonl();
 	test_tags();
+	test_tags_chunks();
 	return tap_done();
 }
