@@ -25,7 +25,10 @@
  *
  * Loading: the staged object comes from source.h as CSV, is parsed by
  * csvin.h and inserted with one prepared statement per file, in one
- * transaction with its bookkeeping row in <dataset>_staging._stage_files.
+ * transaction with its bookkeeping row in <dataset>_staging._stage_files
+ * (whose rowid is the file_no that tags the rows: sql.h).  The tags are
+ * bound as two integers, not taken from source.h's CSV tags: parsing
+ * them back would cost more than binding them.
  * SQLite stores any value in any column, so every value is checked
  * against its column's type here, as PostgreSQL's COPY would: a value
  * that does not fit rolls the file back and names the line and column.
