@@ -506,6 +506,14 @@ sq_open(const struct dest_conf *conf)
 	d->dry = conf->dry_run;
 	d->busy_ms = busy_timeout();
 	d->path = conf_path(conf->conninfo);
+	if (!*d->path || strcmp(d->path, ":memory:") == 0) {
+		/* an in-memory catalog has no super-journal: commits across
+		 * the dataset files would not be atomic */
+		log_err("%s: give the SQLite database a file path (e.g. "
+		    "sqlite:///var/lib/stage/stage.db)", conf->masked);
+		sq_close(&d->base);
+		return NULL;
+	}
 	slash = strrchr(d->path, '/');
 	d->dir = slash ? strndup(d->path, (size_t)(slash + 1 - d->path)) :
 	    xstrdup("");
