@@ -45,7 +45,7 @@ JSON
 JSON
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(dest_sql "SELECT id, name, address__city, coalesce(score::text, '-'), _dlt_load_id FROM shop.users ORDER BY id")" = '1|ann|Oslo|-|1000.1
+	[ "$(dest_sql "SELECT id, name, address__city, coalesce(CAST(score AS TEXT), '-'), _dlt_load_id FROM shop.users ORDER BY id")" = '1|ann|Oslo|-|1000.1
 2|bob|Bern|2.5|1000.2
 4|dee|Kyiv|2|1000.2' ]
 	[ "$(dest_sql 'SELECT load_id, status FROM shop._dlt_loads ORDER BY load_id')" = '1000.1|0

@@ -25,7 +25,7 @@ setup() {
 	{ fline L1 users append "$W/u1.csv" 3 "$cols"; eline L1 1 3; } >"$W/m"
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(s.age::text, '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file ORDER BY s.id"
+	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(CAST(s.age AS TEXT), '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file ORDER BY s.id"
 	[ "$output" = '1|alice|30|L1
 2||<null>|L1
 3|bob "the" builder|41|L1' ]
@@ -74,7 +74,7 @@ JSON
 	run stage-copy -D "$DEST" "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run dest_sql "SELECT id, coalesce(msg, '<null>'), coalesce(n::text, '<null>'), coalesce(ok::text, '<null>'), coalesce(doc::text, '<null>') FROM ds_staging.ev ORDER BY id"
+	run dest_sql "SELECT id, coalesce(msg, '<null>'), coalesce(CAST(n AS TEXT), '<null>'), coalesce(CAST(ok AS TEXT), '<null>'), coalesce(CAST(doc AS TEXT), '<null>') FROM ds_staging.ev ORDER BY id"
 	[ "$output" = '1|say "hi", then
 leave|1.5|true|{"a": [1, 2]}
 2||<null>|false|"text"
