@@ -35,10 +35,60 @@ struct job {
 	char sha[65];
 };
 
+/* Object names used in this run, to refuse two files under one name. */
+struct keyset {
+	char **v;
+	size_t n, cap;
+};
+
+static size_t
+key_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* 0 if key was new (and is now in the set), -1 if it was there. */
+static int
+keyset_add(struct keyset *k, const char *key)
+{
+	size_t i;
+
+	if (2 * (k->n + 1) > k->cap) {
+		struct keyset g = { xcalloc(k->cap ? 2 * k->cap : 64,
+		    sizeof(char *)), 0, k->cap ? 2 * k->cap : 64 };
+		for (i = 0; i < k->cap; i++) {
+			if (k->v[i])
+				keyset_add(&g, k->v[i]);
+			free(k->v[i]);
+		}
+		free(k->v);
+		*k = g;
+	}
+	for (i = key_hash(key) % k->cap; k->v[i]; i = (i + 1) % k->cap)
+		if (strcmp(k->v[i], key) == 0)
+			return -1;
+	k->v[i] = xstrdup(key);
+	k->n++;
+	return 0;
+}
+
+static void
+keyset_free(struct keyset *k)
+{
+	for (size_t i = 0; i < k->cap; i++)
+		free(k->v[i]);
+	free(k->v);
+}
+
 struct put {			/* what main owns */
 	struct storage st;
 	struct mloads loads;
 	struct progress prog;
+	struct keyset keys;
 	const char *layout;
 	int dry_run;
 	int failed;
@@ -349,6 +399,14 @@ file_line(struct put *pu, const struct mline *m)
 		job_free(j);
 		return -1;
 	}
+	if (keyset_add(&pu->keys, j->key.p)) {
+		log_err("%s:%zu: object name %s is already used by another "
+		    "line of this input (--layout needs {file_id}?)", m->src,
+		    m->lineno, j->key.p);
+		buf_free(&sha);
+		job_free(j);
+		return -1;
+	}
 	j->text = xstrndup(m->text, m->len);
 	j->len = m->len;
 	j->src = xstrdup(m->src);
@@ -370,8 +428,9 @@ file_line(struct put *pu, const struct mline *m)
 			log_err("%s: %s", j->file.p, j->p.err.p);
 			pu->failed = 1;
 		}
-		fwrite(plan.p, 1, plan.len, stdout);
-		fflush(stdout);
+		if (fwrite(plan.p, 1, plan.len, stdout) != plan.len ||
+		    fflush(stdout))
+			die_errno(EXIT_FAIL, "writing the plan to stdout");
 		buf_free(&plan);
 		job_free(j);
 		return 0;
@@ -492,6 +551,8 @@ main(int argc, char **argv)
 	http_init();
 	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
 		log_err("%s", err.p);
+		buf_free(&err);
+		config_free(cfg);
 		return status;
 	}
 	progress_init(&pu.prog, pmode);
@@ -504,6 +565,7 @@ main(int argc, char **argv)
 		log_warn("input ended without an end line for every load: "
 		    "files stored, no end line written");
 	mloads_free(&pu.loads);
+	keyset_free(&pu.keys);
 	config_free(cfg);
 	buf_free(&err);
 	return status;

@@ -71,7 +71,8 @@ static const struct option longopts[] = {
 struct opts {
 	struct writer_opts w;
 	char *table;
-	const char *dataset, *dir, *load_id;
+	const char *dataset, *dir, *load_id;	/* as given */
+	char *own_dataset, *own_dir, *own_load_id;	/* as used */
 	const char *rejects;
 	int rejects_fd;
 	size_t nrejected;
@@ -317,7 +318,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:f:z:d:vqh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 't': o->table = normalized(optarg, 0); break;
+		case 't': free(o->table); o->table = normalized(optarg, 0); break;
 		case OPT_TABLE_FIELD: w->table_field = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -375,14 +376,14 @@ parse_args(struct opts *o, int argc, char **argv)
 	if (!o->dataset)
 		o->dataset = (env = getenv("STAGE_DATASET")) && *env ? env :
 		    "stage";
-	o->dataset = normalized(o->dataset, 0);
+	o->dataset = o->own_dataset = normalized(o->dataset, 0);
 	if (!o->dir)
 		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :
 		    DEFAULT_DIR;
 	if (o->load_id)
 		check_load_id(o->load_id);
-	else
-		o->load_id = default_load_id();
+	o->load_id = o->own_load_id = o->load_id ? xstrdup(o->load_id) :
+	    default_load_id();
 	w->lookahead_rows = LOOKAHEAD_ROWS;
 	if ((env = getenv("STAGE_WRITE_LOOKAHEAD")) && atoi(env) > 0)
 		w->lookahead_rows = (size_t)atoi(env);
@@ -473,7 +474,7 @@ run(struct opts *o, int nfiles, char **files)
 	struct writer *w;
 	int ret = EXIT_DONE;
 
-	o->w.dir = o->dir = make_dir(o->dir);
+	o->w.dir = o->dir = o->own_dir = make_dir(o->dir);
 	o->w.dataset = o->dataset;
 	o->w.load_id = o->load_id;
 	o->w.table = o->table;
@@ -509,6 +510,30 @@ run(struct opts *o, int nfiles, char **files)
 	return ret;
 }
 
+static void
+free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+free_opts(struct opts *o)
+{
+	struct schema_hints *h = &o->w.hints;
+
+	free_list(h->pin_names, h->npins);
+	free(h->pin_types);
+	free_list(h->pk, h->npk);
+	free_list(h->mk, h->nmk);
+	free(o->table);
+	free(o->own_dataset);
+	free(o->own_dir);
+	free(o->own_load_id);
+	buf_free(&o->rbuf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -520,6 +545,6 @@ main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	catch_signals();
 	ret = run(&o, argc - optind, argv + optind);
-	buf_free(&o.rbuf);
+	free_opts(&o);
 	return ret;
 }

@@ -9,11 +9,6 @@
 
 #include "csvout.h"
 
-/* Bytes that force quoting anywhere in a field. */
-static const unsigned char special[256] = {
-	[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
-};
-
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -24,23 +19,36 @@ has_byte(uint64_t v, unsigned char c)
 	return (v - ONES) & ~v & HIGHS;
 }
 
+static inline uint64_t
+special_in(uint64_t v)
+{
+	return has_byte(v, ',') | has_byte(v, '"') | has_byte(v, '\n') |
+	    has_byte(v, '\r');
+}
+
+/* has_byte flags false bytes only beside a true one, so a nonzero mask
+ * always means a special byte is there. */
 static int
 needs_quotes(const unsigned char *s, size_t n)
 {
+	uint64_t v;
 	size_t i = 0;
 
 	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
 		return 1;
-	/* Eight bytes a step while none can be special. */
 	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
 		memcpy(&v, s + i, 8);
-		if (has_byte(v, ',') | has_byte(v, '"') | has_byte(v, '\n') |
-		    has_byte(v, '\r'))
-			break;
+		if (special_in(v))
+			return 1;
+	}
+	if (i == n)
+		return 0;
+	if (n >= 8) {		/* the tail, as the last eight bytes */
+		memcpy(&v, s + n - 8, 8);
+		return special_in(v) != 0;
 	}
 	for (; i < n; i++)
-		if (special[s[i]])
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
 			return 1;
 	return 0;
 }

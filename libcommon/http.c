@@ -314,6 +314,12 @@ http_run(struct http *h, int timeout_ms, int wait_fd)
 	return h->running;
 }
 
+void
+http_wakeup(struct http *h)
+{
+	curl_multi_wakeup(h->multi);
+}
+
 struct http_conn *
 http_conn_new(void)
 {

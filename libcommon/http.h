@@ -75,6 +75,8 @@ void http_start(struct http *h, struct http_req *r);
  * wait_fd (if >= 0) is readable; calls done callbacks.  Returns the
  * number of requests still running. */
 int http_run(struct http *h, int timeout_ms, int wait_fd);
+/* Ends a wait in http_run early; callable from any thread. */
+void http_wakeup(struct http *h);
 
 struct http_conn *http_conn_new(void);
 void http_conn_free(struct http_conn *c);

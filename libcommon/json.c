@@ -23,24 +23,30 @@ fail(struct parser *ps, const char *msg)
 	return -1;
 }
 
-static void
+static inline void
 skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->e && (*ps->p == ' ' || *ps->p == '\t' ||
-	    *ps->p == '\n' || *ps->p == '\r'))
+	/* Machine-written NDJSON has no white space: one test decides. */
+	while (ps->p < ps->e && *ps->p <= ' ' && (*ps->p == ' ' ||
+	    *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
 		ps->p++;
 }
 
-static int
+static void
+grow_tape(struct json_doc *d)
+{
+	d->cap = d->cap ? d->cap * 2 : 256;
+	d->tok = xrealloc(d->tok, d->cap * sizeof *d->tok);
+}
+
+static inline int
 new_tok(struct parser *ps, enum json_type type, const unsigned char *p)
 {
 	struct json_doc *d = ps->d;
 	struct json_tok *t;
 
-	if (d->ntok == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 256;
-		d->tok = xrealloc(d->tok, d->cap * sizeof *d->tok);
-	}
+	if (d->ntok == d->cap)
+		grow_tape(d);
 	t = &d->tok[d->ntok];
 	t->p = (const char *)p;
 	t->len = 0;
@@ -172,19 +178,38 @@ str_special(uint64_t v)
 	    has_zero(v ^ ('"' * ONES)) | has_zero(v ^ ('\\' * ONES));
 }
 
-/* Index of the first byte flagged in a str_special mask: exact, since
- * false flags only follow a true one.  Without a known byte order and a
- * count-trailing-zeros builtin, 0: the byte loop then does the work. */
-static inline unsigned
-first_flagged(uint64_t m)
-{
+/* Position of the first byte flagged in a str_special mask: exact, since
+ * false flags only follow a true one.  Needs a count-trailing-zeros
+ * builtin and a little-endian load; elsewhere the byte loop finds it. */
 #if (defined(__GNUC__) || defined(__clang__)) && \
     defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (unsigned)__builtin_ctzll(m) >> 3;
-#else
-	(void)m;
-	return 0;
+#define FIRST_FLAGGED(m) ((unsigned)__builtin_ctzll(m) >> 3)
 #endif
+
+/* 1 for the bytes that end a plain run in a string. */
+#define STR_STOP(c) ((unsigned)(c) - 0x20u >= 0x60u || (c) == '"' || \
+    (c) == '\\')
+
+/* The end of the run of plain bytes (printable ASCII but '"' and '\\')
+ * starting at p. */
+static inline const unsigned char *
+plain_run(const unsigned char *p, const unsigned char *e)
+{
+	while (e - p >= 8) {
+		uint64_t v, m;
+		memcpy(&v, p, 8);
+		if ((m = str_special(v)) != 0) {
+#ifdef FIRST_FLAGGED
+			return p + FIRST_FLAGGED(m);
+#else
+			break;
+#endif
+		}
+		p += 8;
+	}
+	while (p < e && !STR_STOP(*p))
+		p++;
+	return p;
 }
 
 static int
@@ -196,19 +221,7 @@ parse_string(struct parser *ps)
 
 	ps->p++;
 	for (;;) {
-		const unsigned char *p = ps->p;
-		while (e - p >= 8) {
-			uint64_t v, m;
-			memcpy(&v, p, 8);
-			if ((m = str_special(v)) != 0) {
-				p += first_flagged(m);
-				break;
-			}
-			p += 8;
-		}
-		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p < 0x80)
-			p++;
+		const unsigned char *p = plain_run(ps->p, e);
 		ps->p = p;
 		if (p >= e)
 			return fail(ps, "unterminated string");

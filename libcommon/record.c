@@ -88,7 +88,8 @@ walk(struct record *r, struct schema *s, const struct json_doc *d,
 				return -1;
 			continue;
 		}
-		schema_leaf(s, child);
+		if (!s->nodes[child].name)
+			schema_leaf(s, child);
 		const struct schema_node *nd = &s->nodes[child];
 		if (nd->pin && !coltype_accepts(nd->pin, v)) {
 			type_error(r, nd->name, v, nd->pin);
@@ -142,7 +143,9 @@ apply(struct record *r, struct schema *s, const struct json_doc *d)
 {
 	r->maxcol = -1;
 	for (size_t i = 0; i < r->nitems; i++) {
-		int c = schema_column(s, r->items[i].node);
+		int c = s->nodes[r->items[i].node].col;
+		if (c < 0)
+			c = schema_column(s, r->items[i].node);
 		const struct json_tok *t = &d->tok[r->items[i].tok];
 		struct schema_col *col = &s->cols[c];
 

@@ -16,6 +16,12 @@
  *     the last part goes out), CompleteMultipartUpload.  Any failure
  *     aborts the upload.
  *
+ * Reading and hashing (SHA-256 of each part and of the whole file, MD5 of
+ * each part; SHA-256 of a small file) happen on one helper thread, in
+ * order, so the thread driving libcurl never stalls on them and the two
+ * cores of a small machine both work; it hands prepared requests back
+ * and wakes the transfer loop (http_wakeup).
+ *
  * The object's x-amz-meta-sha256 is the manifest's SHA-256 of the whole
  * file; it is what the next run compares.  Before the first put a
  * ListObjectsV2 of one key checks bucket and credentials once, so that a
@@ -30,6 +36,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "log.h"
 #include "s3.h"
@@ -69,6 +76,19 @@ struct s3op {
 	char md5[32];
 	char *id;		/* upload id copy for the query */
 	struct buf body;
+	struct buf perr;	/* preparation failed: why */
+	struct s3op *qnext;	/* in the helper thread's queues */
+};
+
+/* The reading and hashing thread and its two queues. */
+struct prep {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct s3op *todo, **todo_tail;
+	struct s3op *done, **done_tail;
+	int stop, started;
+	struct http *http;
 };
 
 struct s3be {
@@ -76,17 +96,96 @@ struct s3be {
 	int jobs, inflight;
 	uint64_t part_size, threshold;
 	int checked;
+	int no_list;		/* no s3:ListBucket: HEAD says 403 for absent */
 	struct buf bad;		/* set when the bucket check failed */
 	struct s3file *head, **tail;
 	int nfiles;
 	char **pool;
 	size_t npool;
+	struct prep prep;
 };
 
 /* Part sizes: S3 allows 5 MiB..5 GiB and at most 10,000 parts. */
 #define MIN_PART (5ULL << 20)
 #define MAX_PART (5ULL << 30)
 #define MAX_PARTS 10000
+
+static void hash_op(struct s3op *op);
+
+static void *
+prep_main(void *arg)
+{
+	struct prep *pr = arg;
+	struct s3op *op;
+
+	for (;;) {
+		pthread_mutex_lock(&pr->mu);
+		while (!pr->todo && !pr->stop)
+			pthread_cond_wait(&pr->cv, &pr->mu);
+		if (!pr->todo) {
+			pthread_mutex_unlock(&pr->mu);
+			return NULL;
+		}
+		op = pr->todo;
+		if (!(pr->todo = op->qnext))
+			pr->todo_tail = &pr->todo;
+		pthread_mutex_unlock(&pr->mu);
+		hash_op(op);
+		pthread_mutex_lock(&pr->mu);
+		op->qnext = NULL;
+		*pr->done_tail = op;
+		pr->done_tail = &op->qnext;
+		pthread_mutex_unlock(&pr->mu);
+		http_wakeup(pr->http);
+	}
+}
+
+static void
+prep_push(struct prep *pr, struct s3op *op)
+{
+	if (!pr->started) {
+		pr->todo_tail = &pr->todo;
+		pr->done_tail = &pr->done;
+		if (pthread_create(&pr->th, NULL, prep_main, pr))
+			die(EXIT_FAIL, "cannot start a thread");
+		pr->started = 1;
+	}
+	pthread_mutex_lock(&pr->mu);
+	op->qnext = NULL;
+	*pr->todo_tail = op;
+	pr->todo_tail = &op->qnext;
+	pthread_cond_signal(&pr->cv);
+	pthread_mutex_unlock(&pr->mu);
+}
+
+/* Takes every prepared request off the done queue. */
+static struct s3op *
+prep_take(struct prep *pr)
+{
+	struct s3op *l;
+
+	if (!pr->started)
+		return NULL;
+	pthread_mutex_lock(&pr->mu);
+	l = pr->done;
+	pr->done = NULL;
+	pr->done_tail = &pr->done;
+	pthread_mutex_unlock(&pr->mu);
+	return l;
+}
+
+static void
+prep_stop(struct prep *pr)
+{
+	if (!pr->started)
+		return;
+	pthread_mutex_lock(&pr->mu);
+	pr->stop = 1;
+	pthread_cond_signal(&pr->cv);
+	pthread_mutex_unlock(&pr->mu);
+	pthread_join(pr->th, NULL);
+	pr->started = 0;
+}
 
 static int
 s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
@@ -116,6 +215,9 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	}
 	s3_init(&be->s3);
 	be->tail = &be->head;
+	pthread_mutex_init(&be->prep.mu, NULL);
+	pthread_cond_init(&be->prep.cv, NULL);
+	be->prep.http = be->s3.http;
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
 	if (slash && slash[1]) {
@@ -137,6 +239,9 @@ s3be_close(struct storage *st)
 
 	if (!be)
 		return;
+	prep_stop(&be->prep);
+	pthread_mutex_destroy(&be->prep.mu);
+	pthread_cond_destroy(&be->prep.cv);
 	for (size_t i = 0; i < be->npool; i++)
 		free(be->pool[i]);
 	free(be->pool);
@@ -189,7 +294,9 @@ check_bucket(struct storage *st)
 	s3_req_query(&r, "prefix", st->prefix);
 	if (s3_perform(&be->s3, c, &r)) {
 		/* Without s3:ListBucket a writer can still put objects. */
-		if (!(r.code.p && strcmp(r.code.p, "AccessDenied") == 0)) {
+		if (r.code.p && strcmp(r.code.p, "AccessDenied") == 0) {
+			be->no_list = 1;
+		} else {
 			buf_printf(&be->bad, "bucket %s: ", be->s3.cfg.bucket);
 			s3_strerror(&r, &be->bad);
 		}
@@ -218,6 +325,7 @@ op_free(struct s3op *op)
 {
 	s3_req_free(&op->r);
 	buf_free(&op->body);
+	buf_free(&op->perr);
 	free(op->id);
 	free(op);
 }
@@ -328,7 +436,9 @@ on_head(struct s3file *f, struct s3_req *r)
 		}
 		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
 		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404) {
+	} else if (r->h.status != 404 &&
+	    !(r->h.status == 403 && f->be->no_list)) {
+		/* Without s3:ListBucket, S3 answers 403 for a missing key. */
 		fail(f, "HEAD", r);
 		buf_free(&meta);
 		finish(f, STORAGE_FAILED);
@@ -499,76 +609,131 @@ read_at(int fd, char *b, uint64_t n, uint64_t off)
 	return 0;
 }
 
-/* Reads and hashes the next part; NULL when the file failed. */
+/* The request for the next part, its bytes still to be read. */
 static struct s3op *
-prepare_part(struct s3file *f)
+part_op(struct s3file *f)
 {
 	uint64_t off = (uint64_t)f->next * f->psize;
 	uint64_t len = f->size - off < f->psize ? f->size - off : f->psize;
 	struct s3op *op = op_new(f, OP_PART, "PUT");
-	char hex[65];
 
 	op->part = ++f->next;
 	op->data = pool_get(f->be, len);
 	op->r.body_len = len;
-	if (read_at(f->fd, op->data, len, off)) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "reading part %u: %s", op->part,
+	op->r.body_off = off;
+	snprintf(op->num, sizeof op->num, "%u", op->part);
+	op->id = xstrdup(f->upload_id);
+	s3_req_query(&op->r, "partNumber", op->num);
+	s3_req_query(&op->r, "uploadId", op->id);
+	s3_req_header(&op->r, "Content-MD5", op->md5);
+	return op;
+}
+
+/* Reads a part and hashes it: x-amz-content-sha256, Content-MD5 and the
+ * whole file's SHA-256 (parts of a file come here in order), checked
+ * against the manifest's at the last part.  Sets op->perr on failure. */
+static void
+hash_part(struct s3op *op)
+{
+	struct s3file *f = op->f;
+	uint64_t len = op->r.body_len;
+	char hex[65];
+
+	errno = 0;
+	if (read_at(f->fd, op->data, len, op->r.body_off)) {
+		buf_printf(&op->perr, "reading part %u: %s", op->part,
 		    errno ? strerror(errno) : "the file shrank");
-		goto bad;
+		return;
 	}
+	op->r.body_off = 0;
+	op->r.body = op->data;
 	sha256_hex(op->data, len, op->r.payload_hash);
 	md5_base64(op->data, len, op->md5);
 	sha256_update(&f->fh, op->data, len);
 	if (op->part == f->nparts) {
 		sha256_final_hex(&f->fh, hex);
-		if (strcmp(hex, f->p->sha256) != 0) {
-			f->failed = 1;
-			buf_printf(&f->p->err, "sha256 mismatch: the file "
+		if (strcmp(hex, f->p->sha256) != 0)
+			buf_printf(&op->perr, "sha256 mismatch: the file "
 			    "hashes to %s, the manifest says %s (changed since "
 			    "it was written?); not uploaded", hex,
 			    f->p->sha256);
-			goto bad;
-		}
 	}
-	snprintf(op->num, sizeof op->num, "%u", op->part);
-	op->id = xstrdup(f->upload_id);
-	op->r.body = op->data;
-	s3_req_query(&op->r, "partNumber", op->num);
-	s3_req_query(&op->r, "uploadId", op->id);
-	s3_req_header(&op->r, "Content-MD5", op->md5);
-	return op;
-bad:
-	pool_put(f->be, op->data, len);
-	op->data = NULL;
-	op_free(op);
-	return NULL;
 }
 
+/* A single PUT streamed from the file, signed with the file's hash,
+ * which must be the manifest's. */
 static struct s3op *
-prepare_put(struct s3file *f)
+put_op(struct s3file *f)
 {
-	struct s3op *op;
-	char hex[65];
+	struct s3op *op = op_new(f, OP_PUT, "PUT");
 
-	if (storage_hash_fd(f->fd, hex, NULL)) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "reading: %s", strerror(errno));
-		return NULL;
-	}
-	if (strcmp(hex, f->p->sha256) != 0) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "sha256 mismatch: the file hashes to "
-		    "%s, the manifest says %s (changed since it was written?); "
-		    "not uploaded", hex, f->p->sha256);
-		return NULL;
-	}
-	op = op_new(f, OP_PUT, "PUT");
 	op->r.body_fd = f->fd;
 	op->r.body_len = f->size;
-	memcpy(op->r.payload_hash, hex, 65);
 	s3_req_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
 	return op;
+}
+
+static void
+hash_put(struct s3op *op)
+{
+	struct s3file *f = op->f;
+
+	if (storage_hash_fd(f->fd, op->r.payload_hash, NULL)) {
+		buf_printf(&op->perr, "reading: %s", strerror(errno));
+		return;
+	}
+	if (strcmp(op->r.payload_hash, f->p->sha256) != 0)
+		buf_printf(&op->perr, "sha256 mismatch: the file hashes to "
+		    "%s, the manifest says %s (changed since it was written?); "
+		    "not uploaded", op->r.payload_hash, f->p->sha256);
+}
+
+static void
+hash_op(struct s3op *op)
+{
+	if (op->kind == OP_PART)
+		hash_part(op);
+	else
+		hash_put(op);
+}
+
+/* Hands a request to the helper thread; it holds a transfer slot from
+ * now on, so that memory stays bounded by jobs parts. */
+static void
+op_prepare(struct s3op *op)
+{
+	op->f->be->inflight++;
+	prep_push(&op->f->be->prep, op);
+}
+
+/* Sends what the helper thread prepared, or fails its file. */
+static void
+collect(struct s3be *be)
+{
+	struct s3op *op = prep_take(&be->prep), *nx;
+
+	for (; op; op = nx) {
+		struct s3file *f = op->f;
+		nx = op->qnext;
+		if (!op->perr.len) {
+			s3_start(&be->s3, &op->r);
+			continue;
+		}
+		be->inflight--;
+		if (!f->failed) {
+			f->failed = 1;
+			buf_add(&f->p->err, op->perr.p, op->perr.len);
+		}
+		if (op->kind == OP_PART) {
+			f->parts_out--;
+			pool_put(be, op->data, op->r.body_len);
+			op->data = NULL;
+		} else {
+			f->busy = 0;
+			finish(f, STORAGE_FAILED);
+		}
+		op_free(op);
+	}
 }
 
 static void
@@ -622,9 +787,7 @@ next_op(struct s3file *f)
 		complete_body(f, op);
 		break;
 	case F_PUT:
-		op = prepare_put(f);
-		if (!op)
-			finish(f, STORAGE_FAILED);
+		op = put_op(f);
 		break;
 	case F_ABORT:
 		op = op_new(f, OP_ABORT, "DELETE");
@@ -645,11 +808,8 @@ pump_parts(struct s3file *f)
 	struct s3be *be = f->be;
 
 	while (!f->failed && f->next < f->nparts && be->inflight < be->jobs) {
-		struct s3op *op = prepare_part(f);
-		if (!op)
-			break;
 		f->parts_out++;
-		op_send(op);
+		op_prepare(part_op(f));
 	}
 	if (f->failed) {
 		if (f->parts_out == 0)
@@ -678,7 +838,10 @@ pump(struct s3be *be)
 		if (!op)
 			continue;	/* finished, or waiting for parts */
 		f->busy = 1;
-		op_send(op);
+		if (op->kind == OP_PUT)
+			op_prepare(op);
+		else
+			op_send(op);
 	}
 }
 
@@ -710,9 +873,11 @@ s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 {
 	struct s3be *be = st->be;
 
+	collect(be);
 	pump(be);
 	if (be->nfiles || wait_fd >= 0)
 		s3_run(&be->s3, timeout_ms, wait_fd);
+	collect(be);
 	pump(be);
 	return be->nfiles;
 }
@@ -788,9 +953,13 @@ s3be_describe(struct storage *st, const struct storage_put *p,
 	if (open_source(&f))
 		goto bad;
 	if (f.size < be->threshold || f.size == 0) {
-		f.st = F_PUT;
-		if (!(op = next_op(&f)))
+		op = put_op(&f);
+		hash_put(op);
+		if (op->perr.len) {
+			buf_add(&cp.err, op->perr.p, op->perr.len);
+			op_free(op);
 			goto bad;
+		}
 		describe_op(be, op, out);
 		goto out;
 	}
@@ -801,8 +970,15 @@ s3be_describe(struct storage *st, const struct storage_put *p,
 	f.etags = xcalloc(f.nparts, sizeof *f.etags);
 	sha256_init(&f.fh);
 	while (f.next < f.nparts) {
-		if (!(op = prepare_part(&f)))
+		op = part_op(&f);
+		hash_part(op);
+		if (op->perr.len) {
+			buf_add(&cp.err, op->perr.p, op->perr.len);
+			pool_put(be, op->data, op->r.body_len);
+			op->data = NULL;
+			op_free(op);
 			goto bad;
+		}
 		pool_put(be, op->data, op->r.body_len);
 		op->data = NULL;
 		op->r.body = "";

@@ -44,6 +44,7 @@ struct writer {
 	struct json_doc doc, rdoc;
 	unsigned file_ids;
 	uint64_t files, rows;
+	uint64_t skipped;	/* empty records of tables without columns */
 	struct buf scratch, tmp;
 };
 
@@ -325,6 +326,12 @@ writer_record(struct writer *w, const char *line, size_t len, char *err,
 		snprintf(err, errlen, "%s", t->rec.err);
 		return -1;
 	}
+	if (t->sch.ncols == 0) {
+		/* Nothing to write and no column to write it in: a file
+		 * without columns is no use to any loader. */
+		w->skipped++;
+		return 0;
+	}
 	if (t->lf && t->fixed && t->rec.maxcol >= (int)t->ncols)
 		table_close(w, t);	/* a new column: next file */
 	if (!t->lf)
@@ -353,6 +360,10 @@ writer_finish(struct writer *w)
 				table_close(w, t);
 		}
 	}
+	if (w->skipped)
+		log_warn("%llu record%s without any non-null value skipped "
+		    "(no column to put them in)", (unsigned long long)w->skipped,
+		    w->skipped == 1 ? "" : "s");
 	buf_printf(&b, "{\"v\":%d,\"end\":true,\"load_id\":", MANIFEST_VERSION);
 	json_put_str(&b, w->o.load_id, strlen(w->o.load_id));
 	buf_printf(&b, ",\"files\":%llu,\"rows\":%llu}",

@@ -60,7 +60,15 @@ s3_start() {
 
 s3_stop() {
 	[ -n "${S3_DIR:-}" ] && [ -f "$S3_DIR/pid" ] || return 0
-	kill "$(cat "$S3_DIR/pid")" 2>/dev/null
-	wait "$(cat "$S3_DIR/pid")" 2>/dev/null || true
-	rm -rf "$S3_DIR"
+	local pid i
+	pid=$(cat "$S3_DIR/pid")
+	kill "$pid" 2>/dev/null
+	# Not our child when setup_file and teardown_file are different
+	# shells: poll until it is gone, then remove its files.
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -rf "$S3_DIR" || true
 }

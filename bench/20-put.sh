@@ -1,0 +1,125 @@
+#!/bin/sh
+# bench/20-put.sh: uploading loader files.  stage-put against the local
+# JuiceFS S3 gateway (tests/helpers/s3.bash starts it) for 1 x 1 GiB and
+# 200 x 5 MiB, beside the aws CLI (`aws s3 cp`, --recursive for the
+# directory) and, when installed, s3cmd and rclone on the same server and
+# data; then `cp` vs stage-put into a local directory.  Rows: tool, case,
+# MB/s (of file bytes), "-".  Best of BENCH_RUNS (default 1) runs; each
+# run uploads under a fresh prefix, so nothing is skipped as already
+# stored.  Standalone: `bench/20-put.sh` with bin/ built.
+set -eu
+top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+runs=${BENCH_RUNS:-1}
+own_tmp=
+if [ -z "${BENCH_TMP:-}" ]; then
+	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stage-bench.XXXXXX")
+	own_tmp=$BENCH_TMP
+fi
+sp="$top/bin/stage-put"
+d="$BENCH_TMP/put"
+mkdir -p "$d/many"
+
+# The S3 peer, as in the tests (bash helper, run from this sh script).
+STAGE_TOP=$top BATS_FILE_TMPDIR=$d bash -c '
+	skip() { echo "bench/20-put.sh: $*" >&2; exit 1; }
+	. "$STAGE_TOP/tests/helpers/s3.bash"
+	s3_start >/dev/null
+	env | grep -E "^(S3_|AWS_)" >"$BATS_FILE_TMPDIR/s3.env"
+' || { echo "bench/20-put.sh: no S3 gateway, skipped" >&2; exit 0; }
+set -a
+. "$d/s3.env"
+set +a
+cleanup() {
+	kill "$(cat "$S3_DIR/pid")" 2>/dev/null || true
+	sleep 0.5
+	rm -rf "$d" $own_tmp
+}
+trap cleanup EXIT INT TERM
+
+now_ns() { date +%s%N; }
+
+# row TOOL CASE BYTES CMD: best wall time of CMD over $runs runs; CMD may
+# use $run (the run number) for a fresh prefix.
+row() {
+	tool=$1 case=$2 bytes=$3
+	shift 3
+	best= run=0
+	while [ "$run" -lt "$runs" ]; do
+		export run
+		t0=$(now_ns)
+		if ! sh -c "$*" >/dev/null 2>"$d/err"; then
+			printf '%-16s %-34s %10s %12s\n' "$tool" "$case" failed -
+			sed 's/^/  /' "$d/err" | head -3 >&2
+			return 0
+		fi
+		t1=$(now_ns)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+		run=$((run + 1))
+	done
+	awk -v ns="$best" -v b="$bytes" -v t="$tool" -v c="$case" 'BEGIN {
+		printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
+	}'
+	# Keep the server's disk use bounded.
+	aws --endpoint-url "$S3_ENDPOINT" s3 rm --recursive --quiet \
+		"s3://$S3_BUCKET/" >/dev/null 2>&1 || true
+}
+
+# manifest FILE...: manifest lines (and the end line) for the files.
+manifest() {
+	i=0
+	for f in "$@"; do
+		i=$((i + 1))
+		printf '{"v":1,"load_id":"1","dataset":"b","table":"t","file":"%s","sha256":"%s","bytes":%s,"format":"csv","compression":"none","file_id":%s}\n' \
+			"$f" "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" "$i"
+	done
+	printf '{"end":true,"load_id":"1","files":%s}\n' "$i"
+}
+
+head -c $((1 << 30)) /dev/urandom >"$d/one.bin"
+i=0
+while [ "$i" -lt 200 ]; do
+	i=$((i + 1))
+	head -c $((5 << 20)) /dev/urandom >"$d/many/f$i.bin"
+done
+manifest "$d/one.bin" >"$d/one.ndjson"
+manifest "$d/many"/*.bin >"$d/many.ndjson"
+big=$((1 << 30)) small=$((200 * (5 << 20)))
+cat "$d/one.bin" "$d/many"/*.bin >/dev/null	# warm the page cache
+
+ep=$S3_ENDPOINT b=$S3_BUCKET
+row stage-put "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson"
+row stage-put "s3 200x5MiB" $small "$sp -q -b s3://$b/sp\$run $d/many.ndjson"
+row aws-cli "s3 1x1GiB" $big \
+	"aws --endpoint-url $ep s3 cp --quiet $d/one.bin s3://$b/aws\$run/one.bin"
+row aws-cli "s3 200x5MiB" $small \
+	"aws --endpoint-url $ep s3 cp --quiet --recursive $d/many s3://$b/aws\$run/"
+if command -v s3cmd >/dev/null; then
+	host=${ep#http://}
+	cat >"$d/s3cfg" <<-CFG
+	[default]
+	access_key = $AWS_ACCESS_KEY_ID
+	secret_key = $AWS_SECRET_ACCESS_KEY
+	host_base = $host
+	host_bucket = $host
+	use_https = False
+	signature_v2 = False
+	CFG
+	s3c="s3cmd -q -c $d/s3cfg"
+	row s3cmd "s3 1x1GiB" $big "$s3c put $d/one.bin s3://$b/s3cmd\$run/one.bin"
+	row s3cmd "s3 200x5MiB" $small "$s3c put --recursive $d/many/ s3://$b/s3cmd\$run/"
+fi
+if command -v rclone >/dev/null; then
+	export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
+		RCLONE_CONFIG_BENCH_ENDPOINT=$ep RCLONE_CONFIG_BENCH_ENV_AUTH=true \
+		RCLONE_CONFIG="$d/rclone.conf"
+	: >"$d/rclone.conf"
+	row rclone "s3 1x1GiB" $big "env -u AWS_CA_BUNDLE rclone copyto $d/one.bin bench:$b/rclone\$run/one.bin"
+	row rclone "s3 200x5MiB" $small "env -u AWS_CA_BUNDLE rclone copy $d/many bench:$b/rclone\$run/"
+fi
+
+mkdir -p "$d/local"
+row cp "dir 1x1GiB" $big "mkdir -p $d/local/cp\$run && cp $d/one.bin $d/local/cp\$run/ && rm -rf $d/local/cp\$run"
+row stage-put "dir 1x1GiB" $big "$sp -q -b $d/local/sp\$run $d/one.ndjson && rm -rf $d/local/sp\$run"
+row cp "dir 200x5MiB" $small "mkdir -p $d/local/cp\$run && cp $d/many/*.bin $d/local/cp\$run/ && rm -rf $d/local/cp\$run"
+row stage-put "dir 200x5MiB" $small "$sp -q -b $d/local/sp\$run $d/many.ndjson && rm -rf $d/local/sp\$run"
