@@ -968,7 +968,8 @@ record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
 	sql_str(&b, l->load_id);
 	buf_adds(&b, ", ");
 	sql_str(&b, l->dataset);
-	buf_printf(&b, ", 0, now(), '%s')", hex);
+	/* after the lock: the order of inserted_at is the commit order */
+	buf_printf(&b, ", 0, clock_timestamp(), '%s')", hex);
 	if (pg_do(d, l->load_id, b.p, NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < l->nt; i++) {
