@@ -55,7 +55,8 @@ help(void)
 {
 	fputs(usage_text, stdout);
 	fputs("Load staged files into <dataset>_staging tables.\n"
-	    "  -D, --destination D  postgresql://… URL or a destination name\n"
+	    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
+	    "                       (default: sqlite, ./stage.db)\n"
 	    "  -j, --jobs N         load N files at once (default 1)\n"
 	    "  -n, --dry-run        print the SQL instead of running it\n"
 	    "      --progress       progress line on stderr even if not a tty\n"

@@ -59,7 +59,8 @@ help(void)
 {
 	fputs(usage_text, stdout);
 	fputs("Merge staged loads into their datasets, one transaction per load.\n"
-	    "  -D, --destination D    postgresql://… URL or a destination name\n"
+	    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
+	    "                         (default: sqlite, ./stage.db)\n"
 	    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
 	    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
 	    "                         (desc) C per primary key\n"

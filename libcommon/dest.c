@@ -10,9 +10,9 @@
 #include "dest.h"
 #include "log.h"
 
-/* One row per back end; the embedded default (sqlite) comes first once
- * it exists. */
+/* One row per back end; the embedded default (sqlite) comes first. */
 static const struct dest_ops *const backends[] = {
+	&dest_sqlite,
 	&dest_postgres,
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
@@ -147,9 +147,14 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 	c->ops = find_backend(type, strstr(type, "://") ?
 	    (size_t)(strstr(type, "://") - type) : strlen(type));
 	if (!c->ops) {
-		log_err("%s: unknown destination (no back end of that name, "
-		    "and no destination.%s.destination_type configured)",
-		    name, name);
+		if (name == default_dest)
+			log_err("no destination: give -D (e.g. -D "
+			    "postgresql://host/db); the embedded default "
+			    "(sqlite) is missing from this build");
+		else
+			log_err("%s: unknown destination (no back end of that "
+			    "name, and no destination.%s.destination_type "
+			    "configured)", name, name);
 		goto out;
 	}
 	if (config_is_table(cf, k.p))
@@ -194,10 +199,6 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		return -1;
 	r = from_name(cf, name, c);
 	config_free(cf);
-	if (r < 0 && name == default_dest)
-		log_err("no destination: give -D (e.g. -D "
-		    "postgresql://host/db); the embedded default (sqlite) is "
-		    "not built in yet");
 	return r;
 }
 

@@ -1,4 +1,4 @@
-complete -c stage-copy -s D -l destination -r -d 'destination URL or name' -a 'postgres postgresql:// sqlite'
+complete -c stage-copy -s D -l destination -r -d 'destination URL or name' -a 'postgres postgresql:// sqlite sqlite://'
 complete -c stage-copy -s j -l jobs -r -d 'files loaded at once'
 complete -c stage-copy -s n -l dry-run -d 'print the SQL instead of running it'
 complete -c stage-copy -s q -l quiet -d 'errors only'

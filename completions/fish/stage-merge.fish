@@ -1,4 +1,4 @@
-complete -c stage-merge -s D -l destination -r -d 'destination URL or name' -a 'postgres postgresql:// sqlite'
+complete -c stage-merge -s D -l destination -r -d 'destination URL or name' -a 'postgres postgresql:// sqlite sqlite://'
 complete -c stage-merge -l strategy -x -d 'merge strategy' -a 'delete-insert upsert'
 complete -c stage-merge -l dedup-sort -x -d 'column[:asc|desc] deciding which row per key is kept'
 complete -c stage-merge -l hard-delete -x -d 'column flagging deleted rows'

@@ -6,8 +6,13 @@
 #   dest_restart              crash and restart it (where that means
 #                             something; else a no-op)
 #   DEST                      the value of -D for the programs
-# Tests read booleans and floats through casts to text so that every
-# destination prints the same.
+# Tests read floats through CAST(x AS TEXT) and booleans through CASE WHEN
+# so that every destination prints the same; where a destination prints
+# differently (json text, whole doubles) the test says so per destination.
+# A scenario file linked as NAME.sqlite.bats runs against sqlite.
+case ${BATS_TEST_FILENAME:-} in
+*.sqlite.bats) STAGE_TEST_DEST=sqlite ;;
+esac
 STAGE_TEST_DEST=${STAGE_TEST_DEST:-postgres}
 
 case $STAGE_TEST_DEST in
