@@ -1187,7 +1187,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
 		goto out;
 	sqlite3_bind_int64(L.ins, (int)f->t.ncols + 1, file_no);
 	c = csvin_new(load_row, &L);
-	if (source_stream(f, 0, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
+	if (source_stream(f, -1, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
 		if (csvin_error(c))
 			log_err("%s: %s", f->object, csvin_error(c));
 		goto out;
