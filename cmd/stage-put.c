@@ -96,7 +96,7 @@ struct put {			/* what main owns */
 };
 
 static const char usage_text[] =
-    "usage: stage-put [-qv] [-b url] [-j jobs] [--layout template]\n"
+    "usage: stage-put [-nqv] [-b url] [-j jobs] [--layout template]\n"
     "                 [--endpoint url] [--region name] [--path-style |\n"
     "                 --virtual-hosted] [--part-size size]\n"
     "                 [--multipart-threshold size] [--retries n]\n"
@@ -512,7 +512,7 @@ main(int argc, char **argv)
 	o.part_size = 16ULL << 20;
 	o.threshold = 64ULL << 20;
 	pu.layout = DEFAULT_LAYOUT;
-	while ((c = getopt_long(argc, argv, "b:j:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:j:nqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': bucket = optarg; break;
 		case 'j': o.jobs = parse_int("jobs", optarg, 1, 256); break;
