@@ -310,13 +310,14 @@ catch_signals(void)
 }
 
 /* dlt's dataset_name (DATASET_NAME, or dataset_name = "..." at the top
- * of .dlt/config.toml), else "stage". */
+ * of .dlt/config.toml), else "stage_dataset" (dlt's <pipeline>_dataset;
+ * not "stage", whose SQLite file would be the default catalog stage.db). */
 static const char *
 default_dataset(const struct config *cfg)
 {
 	const char *v = config_get(cfg, "dataset_name");
 
-	return v && *v ? v : "stage";
+	return v && *v ? v : "stage_dataset";
 }
 
 static void
