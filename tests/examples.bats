@@ -149,3 +149,17 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	[ "$(sqlite3 "$W/r/shop_staging.db" 'SELECT count(*) FROM users')" = 0 ]
 	[ "$(sqlite3 "$W/r/shop.db" 'SELECT count(*) FROM users WHERE id = 3')" = 0 ]
 }
+
+@test "the bare pipeline, nothing configured and no options, lands in ./stage_dataset.db" {
+	unset STAGE_DESTINATION STAGE_BUCKET_URL STAGE_SQLITE_PATH STAGE_DATASET
+	stage-write -t users --disposition merge --primary-key id \
+		<"$E/data/users.ndjson" | stage-put | stage-copy | stage-merge >m.ndjson
+	stage-write -t users --disposition merge --primary-key id \
+		<"$E/data/users-update.ndjson" | stage-put | stage-copy |
+		stage-merge --hard-delete deleted >>m.ndjson
+	[ "$(sqlite3 stage_dataset.db "SELECT id, name, email, address__city FROM users ORDER BY id")" = "$USERS" ]
+	[ "$(sqlite3 stage.db 'SELECT name FROM _stage_schemas ORDER BY name')" = "stage_dataset
+stage_dataset_staging" ]
+	[ -d stage-bucket/stage_dataset/users ]
+	[ "$(ls stage-files | wc -l)" -eq 2 ]
+}
