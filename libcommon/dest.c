@@ -147,9 +147,14 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 	c->ops = find_backend(type, strstr(type, "://") ?
 	    (size_t)(strstr(type, "://") - type) : strlen(type));
 	if (!c->ops) {
-		log_err("%s: unknown destination (no back end of that name, "
-		    "and no destination.%s.destination_type configured)",
-		    name, name);
+		if (name == default_dest)
+			log_err("no destination: give -D (e.g. -D "
+			    "postgresql://host/db); the embedded default "
+			    "(sqlite) is not built in yet");
+		else
+			log_err("%s: unknown destination (no back end of that "
+			    "name, and no destination.%s.destination_type "
+			    "configured)", name, name);
 		goto out;
 	}
 	if (config_is_table(cf, k.p))

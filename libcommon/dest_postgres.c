@@ -968,7 +968,8 @@ record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
 	sql_str(&b, l->load_id);
 	buf_adds(&b, ", ");
 	sql_str(&b, l->dataset);
-	buf_printf(&b, ", 0, now(), '%s')", hex);
+	/* after the lock: the order of inserted_at is the commit order */
+	buf_printf(&b, ", 0, clock_timestamp(), '%s')", hex);
 	if (pg_do(d, l->load_id, b.p, NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < l->nt; i++) {
@@ -989,19 +990,72 @@ out:
 	return r;
 }
 
-/* Deletes this load's staging rows (never another load's). */
+/* 1 if t's staging table holds no rows but load_id's.  Takes the lock
+ * TRUNCATE needs first, so no COPY can add rows after the look; a COPY in
+ * flight is waited for (it needs no lock this transaction holds). */
+static int
+alone_in_staging(struct pgdest *d, const struct dtable *t, const char *load_id)
+{
+	struct buf b = BUF_INIT, files = BUF_INIT, sch = BUF_INIT;
+	PGresult *r = NULL;
+	int none, alone = -1;
+
+	sql_staging_schema(&sch, t->dataset);
+	buf_adds(&b, "LOCK TABLE ");
+	sql_qname(&b, sch.p, t->name);
+	buf_adds(&b, " IN ACCESS EXCLUSIVE MODE");
+	if (pg_do(d, t->name, b.p, NULL) < 0)
+		goto out;
+	sql_qname(&files, sch.p, "_stage_files");
+	buf_reset(&b);
+	buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
+	sql_qname(&b, sch.p, t->name);
+	buf_printf(&b, " WHERE \"_stage_file\" NOT IN (SELECT file_no FROM %s "
+	    "WHERE load_id = ", files.p);
+	sql_str(&b, load_id);
+	buf_adds(&b, " AND table_name = ");
+	sql_str(&b, t->name);
+	buf_adds(&b, "))");
+	if (!(r = pg_query(d, t->name, b.p, &none))) {
+		alone = none ? 0 : -1;
+		goto out;
+	}
+	alone = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+out:
+	PQclear(r);
+	buf_free(&b);
+	buf_free(&files);
+	buf_free(&sch);
+	return alone;
+}
+
+/* Deletes this load's staging rows (never another load's): TRUNCATE
+ * when they are all the table holds (PostgreSQL's TRUNCATE is
+ * transactional; it saves writing every row's deletion), else DELETE. */
 static int
 clear_staging(struct pgdest *d, const struct dload *l, int if_exists)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0;
+	int r = 0, alone;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
 		if (if_exists && !table_exists(d, s.p, l->t[i].name))
 			continue;
 		buf_reset(&b);
-		sql_clear_staging(&b, &l->t[i], l->load_id);
+		if ((alone = alone_in_staging(d, &l->t[i], l->load_id)) < 0) {
+			r = -1;
+			break;
+		}
+		if (alone) {
+			buf_adds(&b, "TRUNCATE ");
+			sql_qname(&b, s.p, l->t[i].name);
+		} else {
+			if (d->dry)
+				dry_comment(l->t[i].name, "TRUNCATE instead "
+				    "when no other load's rows remain");
+			sql_clear_staging(&b, &l->t[i], l->load_id);
+		}
 		r = pg_do(d, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);

@@ -25,7 +25,10 @@
  *
  * Loading: the staged object comes from source.h as CSV, is parsed by
  * csvin.h and inserted with one prepared statement per file, in one
- * transaction with its bookkeeping row in <dataset>_staging._stage_files.
+ * transaction with its bookkeeping row in <dataset>_staging._stage_files
+ * (whose rowid is the file_no that tags the rows: sql.h).  The tags are
+ * bound as two integers, not taken from source.h's CSV tags: parsing
+ * them back would cost more than binding them.
  * SQLite stores any value in any column, so every value is checked
  * against its column's type here, as PostgreSQL's COPY would: a value
  * that does not fit rolls the file back and names the line and column.
@@ -503,6 +506,14 @@ sq_open(const struct dest_conf *conf)
 	d->dry = conf->dry_run;
 	d->busy_ms = busy_timeout();
 	d->path = conf_path(conf->conninfo);
+	if (!*d->path || strcmp(d->path, ":memory:") == 0) {
+		/* an in-memory catalog has no super-journal: commits across
+		 * the dataset files would not be atomic */
+		log_err("%s: give the SQLite database a file path (e.g. "
+		    "sqlite:///var/lib/stage/stage.db)", conf->masked);
+		sq_close(&d->base);
+		return NULL;
+	}
 	slash = strrchr(d->path, '/');
 	d->dir = slash ? strndup(d->path, (size_t)(slash + 1 - d->path)) :
 	    xstrdup("");

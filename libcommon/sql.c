@@ -260,6 +260,11 @@ upsert(struct sqlv *out, const struct sql_dialect *d, const struct dtable *t,
 	key_list(&b, t->pk, t->npk, "");
 	buf_adds(&b, ") DO UPDATE SET ");
 	for (size_t i = 0; i < t->ncols; i++) {
+		int key = 0;
+		for (size_t k = 0; k < t->npk; k++)
+			key |= strcmp(t->pk[k], t->cols[i].name) == 0;
+		if (key)
+			continue;	/* equal by definition */
 		sql_ident(&b, t->cols[i].name);
 		buf_adds(&b, " = EXCLUDED.");
 		sql_ident(&b, t->cols[i].name);

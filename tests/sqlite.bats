@@ -143,6 +143,12 @@ ds_staging|ds_staging.db' ]
 	[ "$status" -eq 0 ]
 	[ "$(sqlite3 "$W/wd/ds_staging.db" 'SELECT count(*) FROM users')" = 3 ]
 	[ -f "$W/wd/rel.db" ]
+	# no file, no super-journal: refused
+	for bad in sqlite:// sqlite://:memory:; do
+		run stage-copy -D "$bad" "$W/m1"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"give the SQLite database a file path"* ]]
+	done
 }
 
 @test "sqlite: -D sqlite takes the path from destination.sqlite.credentials or its environment variable" {
