@@ -506,6 +506,7 @@ main(int argc, char **argv)
 	int c, status, rc;
 
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	o.path_style = -1;
 	o.jobs = 8;
 	o.retries = 5;

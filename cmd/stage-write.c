@@ -565,6 +565,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	parse_args(&o, argc, argv);
 	catch_signals();
 	progress_init(&o.prog, o.pm);

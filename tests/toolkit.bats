@@ -15,10 +15,14 @@ setup() {
 	mkdir -p "$HOME" "$DLT_PROJECT_DIR"
 }
 
-# The long options a program's --help names, one a line.
+# The long options a program's --help names, and those of its getopt_long
+# table in cmd/PROG.c, one a line.
 help_options() {
-	{ "$1" --help | grep -oE -- '--[a-z][a-z0-9-]*'; printf '%s\n' --help --version; } |
-		sort -u
+	{
+		"$1" --help | grep -oE -- '--[a-z][a-z0-9-]*'
+		sed -nE 's/^[[:space:]]*\{ "([a-z][a-z0-9-]*)", (no|required|optional)_argument.*/--\1/p' \
+			"$STAGE_TOP/cmd/$1.c"
+	} | sort -u
 }
 
 # The man page as a reader sees it (overstrike removed).
@@ -48,6 +52,8 @@ complete_bash() {
 		[ "$status" -eq 2 ]
 		[ -z "$output" ]
 		grep -q "^usage: $p" <<<"$stderr"
+		# the message names the program, not the path it was run by
+		grep -q "^$p: .*no-such-option" <<<"$stderr"
 	done
 }
 
