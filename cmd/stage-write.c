@@ -310,13 +310,17 @@ catch_signals(void)
 }
 
 /* dlt's dataset_name (DATASET_NAME, or dataset_name = "..." at the top
- * of .dlt/config.toml), else "stage_dataset" (dlt's <pipeline>_dataset;
- * not "stage", whose SQLite file would be the default catalog stage.db). */
+ * of .dlt/config.toml); else $STAGE_DATASET, the toolkit's own default
+ * (STAGE_* variables fill in where the configuration says nothing); else
+ * "stage_dataset", after dlt's <pipeline>_dataset (not "stage", whose
+ * SQLite file would be the default catalog stage.db). */
 static const char *
 default_dataset(const struct config *cfg)
 {
 	const char *v = config_get(cfg, "dataset_name");
 
+	if (!v || !*v)
+		v = getenv("STAGE_DATASET");
 	return v && *v ? v : "stage_dataset";
 }
 
@@ -394,8 +398,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	if (!(cfg = config_load()))	/* said "file:line: why" */
 		exit(EXIT_USAGE);
 	if (!o->dataset)
-		o->dataset = (env = getenv("STAGE_DATASET")) && *env ? env :
-		    default_dataset(cfg);
+		o->dataset = default_dataset(cfg);
 	o->dataset = o->own_dataset = normalized(o->dataset, 0);
 	config_free(cfg);
 	if (!o->dir)

@@ -63,6 +63,12 @@ put_dir() {
 	export DESTINATION__FILESYSTEM__BUCKET_URL=$W/b-env
 	[ "$(put_dir)" = "$W/b-env" ]
 	[ "$(put_dir -b "$W/b-flag")" = "$W/b-flag" ]
+	# STAGE_BUCKET_URL, the toolkit's own default, only fills a gap
+	mkdir -p "$W/b-stage"
+	[ "$(STAGE_BUCKET_URL=$W/b-stage put_dir)" = "$W/b-env" ]
+	unset DESTINATION__FILESYSTEM__BUCKET_URL
+	rm "$HOME"/.dlt/*.toml "$DLT_PROJECT_DIR"/.dlt/*.toml
+	[ "$(STAGE_BUCKET_URL=$W/b-stage put_dir)" = "$W/b-stage" ]
 	# and the file is really there
 	[ "$(find "$W/b-flag" -name '*.csv' | wc -l)" -eq 1 ]
 }
@@ -179,8 +185,13 @@ pg_rows() { psql -X -At -d "$1" -c 'SELECT count(*) FROM cfg.users' 2>/dev/null 
 	! grep -q -- "$SECRET" <<<"$stderr$output"
 }
 
-@test "stage-write: dlt's dataset_name from the config; env, then --dataset win" {
+ds() { stage-write -q -t t -d "$W/f" "$@" records.ndjson | jq -r 'select(.file) | .dataset'; }
+
+@test "stage-write: dataset_name from the config < DATASET_NAME < --dataset; STAGE_DATASET only where the config says nothing" {
+	[ "$(ds)" = stage_dataset ]
+	[ "$(STAGE_DATASET=from_stage ds)" = from_stage ]
 	toml "$DLT_PROJECT_DIR/.dlt/config.toml" 'dataset_name = "from_file"'
+	[ "$(STAGE_DATASET=from_stage ds)" = from_file ]
 	[ "$(stage-write -q -t t -d "$W/f" records.ndjson | jq -r 'select(.file) | .dataset')" = from_file ]
 	[ "$(DATASET_NAME=from_env stage-write -q -t t -d "$W/f" records.ndjson | jq -r 'select(.file) | .dataset')" = from_env ]
 	[ "$(DATASET_NAME=from_env stage-write -q -t t -d "$W/f" --dataset from_flag records.ndjson | jq -r 'select(.file) | .dataset')" = from_flag ]
