@@ -175,6 +175,17 @@ pipeline() {
 	[ "$(sqlite3 "$W/demo.db" 'SELECT count(*) FROM users')" = 4 ]
 }
 
+@test "the progress line appears by itself when stderr is a terminal, and -q silences it" {
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	data=$STAGE_TOP/examples/data/users.ndjson
+	script -q -e -c "stage-write -t users -d '$W/f' '$data' >'$W/m1'" /dev/null >tty.out
+	grep -q 'stage-write: 1 files, 4 rows' tty.out
+	[ "$(jq -r 'select(.end) | .rows' "$W/m1")" = 4 ]
+	script -q -e -c "stage-write -q -t users -d '$W/f' '$data' >'$W/m2'" /dev/null >tty.out
+	! grep -q 'rows' tty.out
+	[ "$(jq -r 'select(.end) | .rows' "$W/m2")" = 4 ]
+}
+
 @test "-q prints nothing on success, not even a forced progress line" {
 	pipeline -q --progress
 	for s in write put copy merge; do
