@@ -150,7 +150,7 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 		if (name == default_dest)
 			log_err("no destination: give -D (e.g. -D "
 			    "postgresql://host/db); the embedded default "
-			    "(sqlite) is not built in yet");
+			    "(sqlite) is missing from this build");
 		else
 			log_err("%s: unknown destination (no back end of that "
 			    "name, and no destination.%s.destination_type "

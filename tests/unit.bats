@@ -76,6 +76,10 @@ unit() {
 	[ "$status" -eq 0 ]
 }
 
+@test "unit: xml finds elements and decodes entities" {
+	unit xml_test
+}
+
 @test "unit: csv reader is strict RFC 4180, NULL apart from \"\", any split" {
 	unit csvin_test
 }
