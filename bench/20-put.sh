@@ -3,13 +3,14 @@
 # JuiceFS S3 gateway (tests/helpers/s3.bash starts it) for 1 x 1 GiB and
 # 200 x 5 MiB, beside the aws CLI (`aws s3 cp`, --recursive for the
 # directory) and, when installed, s3cmd and rclone on the same server and
-# data; then `cp` vs stage-put into a local directory.  Rows: tool, case,
-# MB/s (of file bytes), "-".  Best of BENCH_RUNS (default 1) runs; each
+# data; then `cp` (and `cp` + `sync FILE`, as stage-put fsyncs what it
+# stores) vs stage-put into a local directory.  Rows: tool, case,
+# MB/s (of file bytes), "-".  Best of PUT_BENCH_RUNS (default 1) runs; each
 # run uploads under a fresh prefix, so nothing is skipped as already
 # stored.  Standalone: `bench/20-put.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-runs=${BENCH_RUNS:-1}
+runs=${PUT_BENCH_RUNS:-1}	# uploads are long: one run unless asked
 own_tmp=
 if [ -z "${BENCH_TMP:-}" ]; then
 	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stage-bench.XXXXXX")
@@ -120,6 +121,7 @@ fi
 
 mkdir -p "$d/local"
 row cp "dir 1x1GiB" $big "mkdir -p $d/local/cp\$run && cp $d/one.bin $d/local/cp\$run/ && rm -rf $d/local/cp\$run"
+row cp+sync "dir 1x1GiB" $big "mkdir -p $d/local/cp\$run && cp $d/one.bin $d/local/cp\$run/ && sync $d/local/cp\$run/one.bin && rm -rf $d/local/cp\$run"
 row stage-put "dir 1x1GiB" $big "$sp -q -b $d/local/sp\$run $d/one.ndjson && rm -rf $d/local/sp\$run"
 row cp "dir 200x5MiB" $small "mkdir -p $d/local/cp\$run && cp $d/many/*.bin $d/local/cp\$run/ && rm -rf $d/local/cp\$run"
 row stage-put "dir 200x5MiB" $small "$sp -q -b $d/local/sp\$run $d/many.ndjson && rm -rf $d/local/sp\$run"

@@ -562,8 +562,8 @@ main(int argc, char **argv)
 	status = rc ? EXIT_INCOMPLETE : pu.failed ? EXIT_FAIL :
 	    !mloads_complete(&pu.loads) ? EXIT_INCOMPLETE : EXIT_DONE;
 	if (status == EXIT_INCOMPLETE && rc == 0)
-		log_warn("input ended without an end line for every load: "
-		    "files stored, no end line written");
+		log_warn("input ended without an end line for every load%s",
+		    pu.dry_run ? "" : ": files stored, no end line written");
 	mloads_free(&pu.loads);
 	keyset_free(&pu.keys);
 	config_free(cfg);

@@ -168,6 +168,51 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Masks what authenticates a request: the signature in Authorization and
+ * a session token, wherever they appear in header text. */
+static void
+mask_secrets(char *s)
+{
+	static const char *const marks[] = { "Signature=",
+		"x-amz-security-token: ", "X-Amz-Security-Token: " };
+	char *p;
+
+	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+		for (p = s; (p = strstr(p, marks[i])); ) {
+			p += strlen(marks[i]);
+			while (*p && *p != '\r' && *p != '\n' && *p != ',')
+				*p++ = '*';
+		}
+}
+
+/* -vv: curl's trace of headers and connection events on stderr, with
+ * secrets masked; bodies are not shown. */
+static int
+on_debug(CURL *e, curl_infotype type, char *data, size_t n, void *ctx)
+{
+	const char *tag;
+	struct buf b = BUF_INIT;
+
+	(void)e;
+	(void)ctx;
+	switch (type) {
+	case CURLINFO_TEXT: tag = "* "; break;
+	case CURLINFO_HEADER_OUT: tag = "> "; break;
+	case CURLINFO_HEADER_IN: tag = "< "; break;
+	default: return 0;
+	}
+	buf_add(&b, data, n);
+	mask_secrets(b.p);
+	for (char *line = b.p, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		fprintf(stderr, "%s%s\n", tag, line);
+	}
+	buf_free(&b);
+	return 0;
+}
+
 static void
 setup(CURL *e, struct http_req *r)
 {
@@ -208,8 +253,10 @@ setup(CURL *e, struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_READDATA, r);
 	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
 	curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
-	if (log_get_level() >= LOG_DEBUG)
+	if (log_get_level() >= LOG_DEBUG) {
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	}
 }
 
 static void

@@ -715,12 +715,14 @@ collect(struct s3be *be)
 	for (; op; op = nx) {
 		struct s3file *f = op->f;
 		nx = op->qnext;
-		if (!op->perr.len) {
+		if (!op->perr.len && !(op->kind == OP_PART && f->failed)) {
 			s3_start(&be->s3, &op->r);
 			continue;
 		}
+		/* Failed here, or a part of a file that already failed:
+		 * nothing is sent. */
 		be->inflight--;
-		if (!f->failed) {
+		if (!f->failed && op->perr.len) {
 			f->failed = 1;
 			buf_add(&f->p->err, op->perr.p, op->perr.len);
 		}

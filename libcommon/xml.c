@@ -38,7 +38,7 @@ xml_find(const char *p, size_t n, const char *tag, const char **inner,
 		if (!(open = find(s, end, pat)))
 			return 0;
 		s = open + tl + 1;
-		if (s < end && (*s == '>' || *s == ' '))
+		if (s < end && (*s == '>' || *s == ' ' || *s == '/'))
 			break;
 	}
 	if (!(s = memchr(s, '>', (size_t)(end - s))))

@@ -75,3 +75,7 @@ unit() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "unit: xml finds elements and decodes entities" {
+	unit xml_test
+}

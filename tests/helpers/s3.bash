@@ -51,11 +51,20 @@ s3_start() {
 	unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3
 	export AWS_SHARED_CREDENTIALS_FILE="$S3_DIR/no-credentials"
 	export AWS_CONFIG_FILE="$S3_DIR/no-config"
-	for i in $(seq 100); do
-		curl -s -o /dev/null "$S3_ENDPOINT/minio/health/live" && break
+	# Up to 60 s: a loaded machine starts it slowly.
+	for i in $(seq 600); do
+		curl -sf -o /dev/null "$S3_ENDPOINT/minio/health/live" && break
 		sleep 0.1
 	done
-	s3 s3 mb "s3://$S3_BUCKET" >/dev/null
+	for i in 1 2 3 4 5; do
+		s3 s3 mb "s3://$S3_BUCKET" >"$S3_DIR/mb.log" 2>&1 && return 0
+		grep -q BucketAlreadyOwnedByYou "$S3_DIR/mb.log" && return 0
+		sleep 1
+	done
+	echo "s3_start: cannot create the bucket:" >&2
+	cat "$S3_DIR/mb.log" "$S3_DIR/stdout.log" >&2
+	tail -20 "$S3_DIR/gateway.log" >&2
+	return 1
 }
 
 s3_stop() {
