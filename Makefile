@@ -71,6 +71,31 @@ check-asan: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run-suite build-asan/bin build-asan/unit
 
+# Static, portable builds (musl; see static/README.md): the dependencies are
+# rebuilt from Debian's source packages into build/static/TARGET/prefix
+# once, then the programs go to dist/TARGET/bin.
+STATIC_TARGET ?= x86_64-linux-musl
+STATIC_TARGETS ?= $(STATIC_TARGET)
+
+static:
+	for t in $(STATIC_TARGETS); do static/build $$t || exit 1; done
+
+static-aarch64:
+	$(MAKE) static STATIC_TARGETS=aarch64-linux-musl
+
+check-static: deps static
+	tests/run-suite dist/$(STATIC_TARGET)/bin build/static/$(STATIC_TARGET)/unit
+
+# The aarch64 build's whole suite under qemu-user (no binfmt needed).
+check-static-aarch64: deps static-aarch64
+	static/qemu-wrap aarch64-linux-musl >/dev/null
+	STAGE_STATIC_TARGET=aarch64-linux-musl tests/run-suite \
+		build/static/aarch64-linux-musl/qemu/bin \
+		build/static/aarch64-linux-musl/qemu/unit
+
+dist: static
+	for t in $(STATIC_TARGETS); do static/dist $$t || exit 1; done
+
 # The demo needs only the build packages (no test tools, no venv).
 demo-deps:
 	@tests/helpers/install-deps --build
@@ -103,7 +128,17 @@ install: all
 	for f in completions/fish/*; do [ -f "$$f" ] && cp $$f \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done; true
 
+# clean keeps the built static dependencies (build/static/TARGET/prefix,
+# minutes to make again); distclean removes them too.
 clean:
-	rm -rf build build-asan bin
+	rm -rf build-asan bin dist
+	for d in build/*; do [ "$$d" = build/static ] || rm -rf "$$d"; done
+	rm -rf build/static/*/obj build/static/*/unit build/static/*/work \
+		build/static/*/dist build/static/*/qemu build/static/*/smoke
 
-.PHONY: all units deps demo-deps check check-asan demo bench fuzz lint-man install clean
+distclean: clean
+	rm -rf build
+
+.PHONY: all units deps demo-deps check check-asan demo bench fuzz lint-man \
+	install clean distclean static static-aarch64 check-static \
+	check-static-aarch64 dist

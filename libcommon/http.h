@@ -42,7 +42,7 @@ struct http_req {
 	long status;			/* HTTP status, 0 if none arrived */
 	int curl_rc;			/* CURLcode, 0 when a response arrived */
 	int sink_failed;		/* the sink returned -1 */
-	char err[256];			/* curl's error text */
+	char err[512];			/* curl's (or cabundle's) error text */
 	struct buf resp;		/* body kept (see above) */
 	struct buf rhdrs;		/* response header lines */
 	uint64_t received;		/* body bytes handed to the sink */

@@ -83,3 +83,7 @@ unit() {
 @test "unit: csv reader is strict RFC 4180, NULL apart from \"\", any split" {
 	unit csvin_test
 }
+
+@test "unit: CA bundle search and SSL_CERT_FILE/SSL_CERT_DIR overrides" {
+	unit cabundle_test
+}
