@@ -193,11 +193,13 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 			return -1;
 		}
 		from_url(c, name, arg != NULL);
+		c->label = xstrdup(c->masked);
 		return 0;
 	}
 	if (!(cf = config_load()))
 		return -1;
 	r = from_name(cf, name, c);
+	c->label = xstrdup(name);
 	config_free(cf);
 	return r;
 }
@@ -207,7 +209,8 @@ dest_conf_free(struct dest_conf *c)
 {
 	free(c->conninfo);
 	free(c->masked);
-	c->conninfo = c->masked = NULL;
+	free(c->label);
+	c->conninfo = c->masked = c->label = NULL;
 }
 
 static const char *const stype_names[ST_NTYPES] = {

@@ -126,6 +126,9 @@ struct dest_conf {
 	char *conninfo;		/* back end's connection string, may hold a
 				 * secret: never print it, use masked */
 	char *masked;		/* the same with secrets replaced by *** */
+	char *label;		/* what -D said (a name, or the URL masked):
+				 * stage-copy records it in the manifest so
+				 * that stage-merge finds the same place */
 	int dry_run;
 };
 
