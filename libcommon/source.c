@@ -366,7 +366,7 @@ read_local(const struct dfile *f, const char *path, struct zdec *z,
 	ssize_t n;
 
 	if ((fd = open(path, O_RDONLY)) < 0) {
-		log_err("%s: %s", f->object, strerror(errno));
+		log_err("%s: cannot open: %s", f->object, strerror(errno));
 		*reported = 1;
 		goto out;
 	}
