@@ -18,3 +18,13 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ $output == "stage-copy: file://$W/bucket/ds/t/"*".csv: cannot open: No such file or directory" ]]
 }
+
+@test "a number beyond any double (1e999) lands as decimal, not as a double the destination refuses" {
+	printf '{"id":1,"a":1e999}\n{"id":2,"a":-2.5e400}\n' |
+		stage-write -q -t n --dataset ds -d out >w.ndjson
+	[ "$(jq -r 'select(.columns) | .columns[1].type' w.ndjson)" = decimal ]
+	stage-put -q -b "$W/bucket" <w.ndjson |
+		stage-copy -q -D "sqlite://$W/x.db" | stage-merge -q -D "sqlite://$W/x.db"
+	[ "$(sqlite3 "$W/ds.db" 'SELECT id, a FROM n ORDER BY id')" = "1|1e999
+2|-2.5e400" ]
+}
