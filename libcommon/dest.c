@@ -447,6 +447,10 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->sha256 = get_str(m, "sha256", 0);
 	f->file = get_str(m, "file", 0);
 	f->url = get_str(m, "url", 0);
+	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
+	f->s3_region = get_str(m, "s3_region", 0);
+	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
+	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
 	f->file_id = get_str(m, "file_id", 0);
 	if (!f->file_id && mline_get(m, "file_id") &&
 	    mline_get(m, "file_id")->type == JSON_NUMBER) {
@@ -516,6 +520,8 @@ dfile_free(struct dfile *f)
 	free(f->sha256);
 	free(f->file);
 	free(f->url);
+	free(f->s3_endpoint);
+	free(f->s3_region);
 	memset(f, 0, sizeof *f);
 }
 

@@ -87,6 +87,9 @@ struct dfile {
 	char *sha256;
 	char *file;		/* local path, or NULL */
 	char *url;		/* staged copy, or NULL */
+	char *s3_endpoint;	/* stage-put's --endpoint, or NULL */
+	char *s3_region;	/* stage-put's --region, or NULL */
+	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
 	const char *object;	/* for messages: url, else file */
 	enum fformat format;
 	enum compression comp;

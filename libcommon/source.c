@@ -308,7 +308,10 @@ remote_open(const struct dfile *f, struct storage *st, struct config **cf,
 	if (!(*cf = config_load()))
 		return -1;
 	memset(&o, 0, sizeof o);
-	o.path_style = -1;
+	/* What stage-put was told by flags wins: the object is there. */
+	o.endpoint = f->s3_endpoint;
+	o.region = f->s3_region;
+	o.path_style = f->s3_path_style;
 	o.jobs = 1;
 	o.retries = 4;
 	o.setting = setting;

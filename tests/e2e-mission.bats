@@ -127,3 +127,18 @@ producer() {	# producer N: 5 users, load 2 renames them, adds 6, repeats 3
 	[ "$(sql 'SELECT count(*), max(name) FROM stage_dataset.users' 2>/dev/null ||
 		sql 'SELECT count(*), max(name) FROM stage.users')" = "6|user 5 load 2" ]
 }
+
+@test "stage-put --endpoint/--region/--path-style: stage-copy and --delete-staged read the objects with the same settings" {
+	export AWS_ACCESS_KEY_ID=stagetestkey AWS_SECRET_ACCESS_KEY=stagetest-secret-1
+	rm .dlt/secrets.toml
+	producer 1 | stage-write -t users --dataset ep |
+		stage-put -b s3://lake/ep --endpoint "$S3_ENDPOINT" --region us-east-1 --path-style >put.ndjson
+	[ "$(jq -r 'select(.url) | .s3_endpoint' put.ndjson)" = "$S3_ENDPOINT" ]
+	run bash -c 'stage-copy -D "postgresql://postgres@127.0.0.1:$0/postgres" <put.ndjson |
+		stage-merge --delete-staged >/dev/null' "$PGP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sql 'SELECT count(*) FROM ep.users')" = 5 ]
+	run aws --endpoint-url "$S3_ENDPOINT" s3 ls --recursive s3://lake/ep/
+	[ -z "$output" ]
+}
