@@ -405,8 +405,8 @@ main(int argc, char **argv)
 	int c, dry = 0, status;
 
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	memset(&mg, 0, sizeof mg);
-	memset(&conf, 0, sizeof conf);
 	while ((c = getopt_long(argc, argv, "D:nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
@@ -456,28 +456,24 @@ main(int argc, char **argv)
 		}
 	}
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the
-	 * files (the manifest), else the default. */
-	if (!dest && !(getenv("STAGE_DESTINATION") &&
-	    *getenv("STAGE_DESTINATION"))) {
-		status = read_all(&mg, argc - optind, argv + optind);
-		if (status == 0 && mg.copied_to &&
-		    strstr(mg.copied_to, "***")) {
+	 * files (the manifest), else the default.  Resolved before reading
+	 * all the same, so that a broken configuration is exit 2 first. */
+	if (dest_resolve(dest, dry, &conf) < 0)
+		return EXIT_USAGE;
+	status = read_all(&mg, argc - optind, argv + optind);
+	if (status == 0 && !dest && !(getenv("STAGE_DESTINATION") &&
+	    *getenv("STAGE_DESTINATION")) && mg.copied_to) {
+		dest_conf_free(&conf);
+		if (strstr(mg.copied_to, "***")) {
 			log_err("%s: the manifest does not keep the password: "
 			    "give -D, or name the destination in "
 			    ".dlt/secrets.toml", mg.copied_to);
 			status = EXIT_USAGE;
-		}
-		if (status == 0 && dest_resolve(mg.copied_to, dry, &conf) < 0)
+		} else if (dest_resolve(mg.copied_to, dry, &conf) < 0)
 			status = EXIT_USAGE;
-		else if (status == 0)
-			status = run(&mg, &conf);
-	} else {
-		if (dest_resolve(dest, dry, &conf) < 0)
-			return EXIT_USAGE;
-		status = read_all(&mg, argc - optind, argv + optind);
-		if (status == 0)
-			status = run(&mg, &conf);
 	}
+	if (status == 0)
+		status = run(&mg, &conf);
 	dest_conf_free(&conf);
 	free(mg.copied_to);
 	merger_free(&mg);

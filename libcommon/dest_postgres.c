@@ -990,13 +990,14 @@ out:
 	return r;
 }
 
-/* 1 if t's staging table holds no rows but load_id's.  Takes the lock
- * TRUNCATE needs first, so no COPY can add rows after the look; a COPY in
- * flight is waited for (it needs no lock this transaction holds). */
+/* 1 if t's staging table holds no rows but this load's, which number
+ * rows (checked before).  Takes the lock TRUNCATE needs first, so no
+ * COPY can add rows after the count; a COPY in flight is waited for (it
+ * needs no lock this transaction holds). */
 static int
-alone_in_staging(struct pgdest *d, const struct dtable *t, const char *load_id)
+alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
 {
-	struct buf b = BUF_INIT, files = BUF_INIT, sch = BUF_INIT;
+	struct buf b = BUF_INIT, sch = BUF_INIT;
 	PGresult *r = NULL;
 	int none, alone = -1;
 
@@ -1006,52 +1007,46 @@ alone_in_staging(struct pgdest *d, const struct dtable *t, const char *load_id)
 	buf_adds(&b, " IN ACCESS EXCLUSIVE MODE");
 	if (pg_do(d, t->name, b.p, NULL) < 0)
 		goto out;
-	sql_qname(&files, sch.p, "_stage_files");
 	buf_reset(&b);
-	buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
+	buf_adds(&b, "SELECT count(*) FROM ");
 	sql_qname(&b, sch.p, t->name);
-	buf_printf(&b, " WHERE \"_stage_file\" NOT IN (SELECT file_no FROM %s "
-	    "WHERE load_id = ", files.p);
-	sql_str(&b, load_id);
-	buf_adds(&b, " AND table_name = ");
-	sql_str(&b, t->name);
-	buf_adds(&b, "))");
 	if (!(r = pg_query(d, t->name, b.p, &none))) {
 		alone = none ? 0 : -1;
 		goto out;
 	}
-	alone = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	alone = strtoll(PQgetvalue(r, 0, 0), NULL, 10) == rows;
 out:
 	PQclear(r);
 	buf_free(&b);
-	buf_free(&files);
 	buf_free(&sch);
 	return alone;
 }
 
-/* Deletes this load's staging rows (never another load's): TRUNCATE
- * when they are all the table holds (PostgreSQL's TRUNCATE is
- * transactional; it saves writing every row's deletion), else DELETE. */
+/* Deletes this load's staging rows (never another load's).  Right after
+ * the merge (counts checked) it TRUNCATEs a table that holds nothing
+ * else (PostgreSQL's TRUNCATE is transactional, and spares writing every
+ * row's deletion); a load merged before just gets its rows deleted. */
 static int
-clear_staging(struct pgdest *d, const struct dload *l, int if_exists)
+clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0, alone;
+	int r = 0, alone = 0;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (if_exists && !table_exists(d, s.p, l->t[i].name))
+		if (merged_before && !table_exists(d, s.p, l->t[i].name))
 			continue;
-		buf_reset(&b);
-		if ((alone = alone_in_staging(d, &l->t[i], l->load_id)) < 0) {
+		if (!merged_before &&
+		    (alone = alone_in_staging(d, &l->t[i], l->rows[i])) < 0) {
 			r = -1;
 			break;
 		}
+		buf_reset(&b);
 		if (alone) {
 			buf_adds(&b, "TRUNCATE ");
 			sql_qname(&b, s.p, l->t[i].name);
 		} else {
-			if (d->dry)
+			if (d->dry && !merged_before)
 				dry_comment(l->t[i].name, "TRUNCATE instead "
 				    "when no other load's rows remain");
 			sql_clear_staging(&b, &l->t[i], l->load_id);
