@@ -28,3 +28,17 @@ setup() {
 	[ "$(sqlite3 "$W/ds.db" 'SELECT id, a FROM n ORDER BY id')" = "1|1e999
 2|-2.5e400" ]
 }
+
+@test "an end line whose files or rows is not a count is a malformed manifest in every step, exit 3" {
+	local p
+	for p in "stage-put -b $W/bucket" "stage-copy -D sqlite://$W/x.db" "stage-merge -D sqlite://$W/x.db"; do
+		for f in '"files":"a"' '"rows":-1' '"files":1.5'; do
+			echo "{\"v\":1,\"end\":true,\"load_id\":\"x\",$f}" >m.ndjson
+			run $p m.ndjson
+			echo "$p $f: $output"
+			[ "$status" -eq 3 ]
+			[[ $output == "${p%% *}: m.ndjson:1: field '"*"' is not a count" ]]
+		done
+	done
+	[ ! -e "$W/ds.db" ]
+}
