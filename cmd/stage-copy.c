@@ -98,8 +98,11 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 			json_put_str(&val, q.p, q.len);
 			buf_free(&q);
 		}
-		buf_printf(&val, ",\"rows\":%lld%s}", (long long)res->rows,
-		    res->skipped ? ",\"skipped\":true" : "");
+		buf_printf(&val, ",\"rows\":%lld%s,\"destination\":",
+		    (long long)res->rows, res->skipped ? ",\"skipped\":true" :
+		    "");
+		json_put_str(&val, cp->conf->label, strlen(cp->conf->label));
+		buf_adds(&val, "}");
 		set.json = val.p;
 		set.len = val.len;
 		if (!cp->conf->dry_run &&

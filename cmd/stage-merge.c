@@ -37,6 +37,7 @@ struct merger {
 	size_t n;
 	struct merge_opts mo;
 	int delete_staged, drop_staging;
+	char *copied_to;	/* the lines' copied.destination, if any */
 	enum progress_mode pm;
 	struct progress prog;
 };
@@ -127,6 +128,35 @@ check_opts(const struct merge_opts *o, const struct dtable *t,
 	return 0;
 }
 
+/* Where stage-copy loaded the line's file (copied.destination): with no
+ * -D, stage-merge goes there, so that "stage-copy -D pg | stage-merge"
+ * merges where it copied.  Lines that disagree need a -D. */
+static int
+copied_dest(struct merger *mg, const struct mline *m)
+{
+	struct buf d = BUF_INIT;
+	int c = json_obj_get(&m->doc, 0, "copied"), t;
+
+	if (c < 0 || m->doc.tok[c].type != JSON_OBJECT ||
+	    (t = json_obj_get(&m->doc, c, "destination")) < 0 ||
+	    m->doc.tok[t].type != JSON_STRING)
+		return 0;
+	json_str_decode(&m->doc.tok[t], &d);
+	buf_adds(&d, "");
+	if (!mg->copied_to) {
+		mg->copied_to = d.p;
+		return 0;
+	}
+	if (strcmp(mg->copied_to, d.p) != 0) {
+		log_err("%s:%zu: copied to %s, earlier lines to %s: give -D",
+		    m->src, m->lineno, d.p, mg->copied_to);
+		buf_free(&d);
+		return -1;
+	}
+	buf_free(&d);
+	return 0;
+}
+
 static int
 file_line(struct merger *mg, const struct mline *m)
 {
@@ -151,6 +181,10 @@ file_line(struct merger *mg, const struct mline *m)
 		    ld->l.dataset, f.t.dataset);
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
+	}
+	if (copied_dest(mg, m) < 0) {
+		dfile_free(&f);
+		return EXIT_USAGE;
 	}
 	check_opts(&mg->mo, &f.t, m);
 	dload_add(&ld->l, &f);
@@ -421,12 +455,27 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
+	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the
+	 * files (the manifest), else the default.  Resolved before reading
+	 * all the same, so that a broken configuration is exit 2 first. */
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = read_all(&mg, argc - optind, argv + optind);
+	if (status == 0 && !dest && !(getenv("STAGE_DESTINATION") &&
+	    *getenv("STAGE_DESTINATION")) && mg.copied_to) {
+		dest_conf_free(&conf);
+		if (strstr(mg.copied_to, "***")) {
+			log_err("%s: the manifest does not keep the password: "
+			    "give -D, or name the destination in "
+			    ".dlt/secrets.toml", mg.copied_to);
+			status = EXIT_USAGE;
+		} else if (dest_resolve(mg.copied_to, dry, &conf) < 0)
+			status = EXIT_USAGE;
+	}
 	if (status == 0)
 		status = run(&mg, &conf);
-	merger_free(&mg);
 	dest_conf_free(&conf);
+	free(mg.copied_to);
+	merger_free(&mg);
 	return status;
 }

@@ -109,6 +109,34 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+static void
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs("Upload the manifest's files to the staging storage.\n"
+	    "  -b, --bucket-url URL    a directory, file:// or s3://bucket/prefix\n"
+	    "                          (default: config, else ./stage-bucket)\n"
+	    "  -j, --jobs N            requests in flight at once (default 8)\n"
+	    "      --layout T          object names (default\n"
+	    "                          {dataset}/{table_name}/{load_id}.{file_id}.{ext})\n"
+	    "      --endpoint URL      S3 endpoint (default: config, "
+	    "AWS_ENDPOINT_URL)\n"
+	    "      --region NAME       S3 region (default: config, AWS_REGION)\n"
+	    "      --path-style        address buckets as host/bucket/key\n"
+	    "      --virtual-hosted    address buckets as bucket.host/key\n"
+	    "      --part-size S       multipart part size (default 16M)\n"
+	    "      --multipart-threshold S  multipart from S on (default 64M)\n"
+	    "      --retries N         retries of a failed request (default 5)\n"
+	    "  -n, --dry-run           print the requests instead of sending "
+	    "them\n"
+	    "      --progress          progress line on stderr even if not a "
+	    "tty\n"
+	    "  -q, --quiet             errors only\n"
+	    "  -v, --verbose           say more\n"
+	    "  -h, --help              this help\n"
+	    "      --version           print the version\n", stdout);
+}
+
 static const struct option longopts[] = {
 	{ "bucket-url", required_argument, NULL, 'b' },
 	{ "jobs", required_argument, NULL, 'j' },
@@ -305,13 +333,41 @@ emit_end(struct put *pu, struct mload *l)
 	manifest_emit(&l->endline);
 }
 
+/* The S3 settings given as flags go into the line (s3_endpoint,
+ * s3_region, s3_path_style), so that stage-copy and stage-merge
+ * --delete-staged, which have no such flags, reach the same place.
+ * Returns how many fields it set in f. */
+static size_t
+s3_flags(const struct put *pu, const struct job *j, struct mfield *f,
+    struct buf *ep, struct buf *rg)
+{
+	const struct storage_opts *o = &pu->st.opts;
+	size_t n = 0;
+
+	if (strncmp(j->url.p, "s3://", 5) != 0)
+		return 0;
+	if (o->endpoint) {
+		json_put_str(ep, o->endpoint, strlen(o->endpoint));
+		f[n++] = (struct mfield){ "s3_endpoint", ep->p, ep->len };
+	}
+	if (o->region) {
+		json_put_str(rg, o->region, strlen(o->region));
+		f[n++] = (struct mfield){ "s3_region", rg->p, rg->len };
+	}
+	if (o->path_style >= 0)
+		f[n++] = o->path_style ?
+		    (struct mfield){ "s3_path_style", "true", 4 } :
+		    (struct mfield){ "s3_path_style", "false", 5 };
+	return n;
+}
+
 static void
 on_done(struct storage_put *p)
 {
 	struct job *j = p->ctx;
 	struct put *pu = j->put;
 	struct mline m = { 0 };
-	struct buf out = BUF_INIT, url = BUF_INIT;
+	struct buf out = BUF_INIT, url = BUF_INIT, ep = BUF_INIT, rg = BUF_INIT;
 	struct mload *l;
 
 	pu->pending--;
@@ -326,8 +382,9 @@ on_done(struct storage_put *p)
 	if (json_parse(&m.doc, m.text, m.len))
 		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
 	json_put_str(&url, j->url.p, j->url.len);
-	struct mfield f = { "url", url.p, url.len };
-	mline_rebuild(&out, &m, &f, 1);
+	struct mfield f[4] = { { "url", url.p, url.len } };
+	size_t nf = 1 + s3_flags(pu, j, f + 1, &ep, &rg);
+	mline_rebuild(&out, &m, f, nf);
 	manifest_emit(&out);
 	l = mloads_get(&pu->loads, j->load_id);
 	l->done++;
@@ -336,6 +393,8 @@ out:
 	mline_free(&m);
 	buf_free(&out);
 	buf_free(&url);
+	buf_free(&ep);
+	buf_free(&rg);
 	job_free(j);
 }
 
@@ -534,7 +593,7 @@ main(int argc, char **argv)
 			    LOG_DEBUG : LOG_VERBOSE);
 			break;
 		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': fputs(usage_text, stdout); return EXIT_DONE;
+		case 'h': help(); return EXIT_DONE;
 		case 'V': printf("stage-put %s\n", STAGE_VERSION); return 0;
 		default: usage();
 		}

@@ -93,8 +93,32 @@ static _Noreturn void
 help(void)
 {
 	fputs(synopsis, stdout);
-	fputs("\nWrites NDJSON records into loader files and a manifest of "
-	    "them on stdout.\nSee stage-write(1).\n", stdout);
+	fputs("Write NDJSON records into loader files, a manifest of them on "
+	    "stdout.\n"
+	    "  -t, --table T          the records' table\n"
+	    "      --table-field F    each record's table is its field F\n"
+	    "  -f, --format F         csv (default) or jsonl\n"
+	    "  -z, --compression C    none (default), gzip or zstd\n"
+	    "  -d, --dir D            where the files go (default "
+	    "./stage-files)\n"
+	    "      --dataset NAME     target dataset (default stage_dataset)\n"
+	    "      --disposition D    append (default), replace or merge\n"
+	    "      --primary-key C,.. primary key columns\n"
+	    "      --merge-key C,..   merge key columns\n"
+	    "      --load-id ID       the load's id (default: now, dlt's "
+	    "format)\n"
+	    "      --max-file-size S  rotate files at S bytes (default 256M)\n"
+	    "      --max-rows N       rotate files after N rows\n"
+	    "      --schema FILE      pin types: {\"column\": \"type\", ...}\n"
+	    "      --column N:TYPE    pin one column's type (repeatable)\n"
+	    "      --rejects FILE     write bad records there and go on\n"
+	    "      --progress         progress line on stderr even if not a "
+	    "tty\n"
+	    "  -q, --quiet            errors only\n"
+	    "  -v, --verbose          say more\n"
+	    "  -h, --help             this help\n"
+	    "      --version          print the version\n"
+	    "See stage-write(1).\n", stdout);
 	exit(EXIT_DONE);
 }
 

@@ -2,6 +2,9 @@
  * coltype: inference and widening work on the raw token (no decoding), so
  * they cost a few comparisons per value on the hot path.
  */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "coltype.h"
@@ -155,6 +158,32 @@ isotime_kind(const char *s, size_t n)
 	return CT_TIMESTAMP;
 }
 
+/* 1 if the number overflows a double (1e999): as double precision the
+ * destinations would refuse it, as decimal (numeric) they take it. */
+static int
+beyond_double(const struct json_tok *t)
+{
+	const char *e = memchr(t->p, 'e', t->len);
+	char small[64], *s;
+	int r;
+
+	if (!e)
+		e = memchr(t->p, 'E', t->len);
+	/* The hot path: no exponent of 3 digits or more, few digits. */
+	if (t->len < 300 && (!e || t->p + t->len - e < 4 ||
+	    (t->p + t->len - e == 4 && (e[1] == '+' || e[1] == '-'))))
+		return 0;
+	if (!(s = t->len < sizeof small ? small : malloc((size_t)t->len + 1)))
+		return 0;
+	memcpy(s, t->p, t->len);
+	s[t->len] = '\0';
+	errno = 0;
+	r = isinf(strtod(s, NULL)) && errno == ERANGE;
+	if (s != small)
+		free(s);
+	return r;
+}
+
 enum coltype
 coltype_infer(const struct json_tok *t)
 {
@@ -166,7 +195,7 @@ coltype_infer(const struct json_tok *t)
 		return CT_BOOL;
 	case JSON_NUMBER:
 		if (!(t->flags & JSON_F_INT))
-			return CT_DOUBLE;
+			return beyond_double(t) ? CT_DECIMAL : CT_DOUBLE;
 		if (t->len <= 18 || json_int64(t, &v) == 0)
 			return CT_BIGINT;
 		return CT_DECIMAL;

@@ -192,15 +192,17 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 	if (colon) {
 		c->ops = find_backend(name, (size_t)(colon - name));
 		r = c->ops ? 0 : -1;
-		if (c->ops)
+		if (c->ops) {
 			from_url(c, name, arg != NULL);
-		else
+			c->label = xstrdup(c->masked);
+		} else
 			log_err("%.*s: unknown destination type", (int)(colon -
 			    name), name);
 		config_free(cf);
 		return r;
 	}
 	r = from_name(cf, name, c);
+	c->label = xstrdup(name);
 	config_free(cf);
 	return r;
 }
@@ -210,7 +212,8 @@ dest_conf_free(struct dest_conf *c)
 {
 	free(c->conninfo);
 	free(c->masked);
-	c->conninfo = c->masked = NULL;
+	free(c->label);
+	c->conninfo = c->masked = c->label = NULL;
 }
 
 static const char *const stype_names[ST_NTYPES] = {
@@ -447,6 +450,10 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->sha256 = get_str(m, "sha256", 0);
 	f->file = get_str(m, "file", 0);
 	f->url = get_str(m, "url", 0);
+	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
+	f->s3_region = get_str(m, "s3_region", 0);
+	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
+	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
 	f->file_id = get_str(m, "file_id", 0);
 	if (!f->file_id && mline_get(m, "file_id") &&
 	    mline_get(m, "file_id")->type == JSON_NUMBER) {
@@ -516,6 +523,8 @@ dfile_free(struct dfile *f)
 	free(f->sha256);
 	free(f->file);
 	free(f->url);
+	free(f->s3_endpoint);
+	free(f->s3_region);
 	memset(f, 0, sizeof *f);
 }
 

@@ -87,6 +87,9 @@ struct dfile {
 	char *sha256;
 	char *file;		/* local path, or NULL */
 	char *url;		/* staged copy, or NULL */
+	char *s3_endpoint;	/* stage-put's --endpoint, or NULL */
+	char *s3_region;	/* stage-put's --region, or NULL */
+	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
 	const char *object;	/* for messages: url, else file */
 	enum fformat format;
 	enum compression comp;
@@ -126,6 +129,9 @@ struct dest_conf {
 	char *conninfo;		/* back end's connection string, may hold a
 				 * secret: never print it, use masked */
 	char *masked;		/* the same with secrets replaced by *** */
+	char *label;		/* what -D said (a name, or the URL masked):
+				 * stage-copy records it in the manifest so
+				 * that stage-merge finds the same place */
 	int dry_run;
 };
 

@@ -62,6 +62,20 @@ bad(const struct mline *m, const char *why)
 	return -1;
 }
 
+/* -1 after reporting if key is there but not a count (an integer >= 0). */
+static int
+bad_count(const struct mline *m, const char *key)
+{
+	const struct json_tok *t = mline_get(m, key);
+	int64_t v;
+	char msg[64];
+
+	if (!t || (json_int64(t, &v) == 0 && v >= 0))
+		return 0;
+	snprintf(msg, sizeof msg, "field '%s' is not a count", key);
+	return bad(m, msg);
+}
+
 static int
 check_line(struct mline *m)
 {
@@ -84,6 +98,10 @@ check_line(struct mline *m)
 	end = mline_get(m, "end");
 	m->end = end && end->type == JSON_TRUE;
 	if (m->end && mline_need(m, "load_id", JSON_STRING))
+		return -1;
+	/* The totals are what catch a lost file line: a wrong one is a
+	 * malformed manifest, not a missing check. */
+	if (m->end && (bad_count(m, "files") || bad_count(m, "rows")))
 		return -1;
 	return 0;
 }

@@ -308,7 +308,10 @@ remote_open(const struct dfile *f, struct storage *st, struct config **cf,
 	if (!(*cf = config_load()))
 		return -1;
 	memset(&o, 0, sizeof o);
-	o.path_style = -1;
+	/* What stage-put was told by flags wins: the object is there. */
+	o.endpoint = f->s3_endpoint;
+	o.region = f->s3_region;
+	o.path_style = f->s3_path_style;
 	o.jobs = 1;
 	o.retries = 4;
 	o.setting = setting;
@@ -366,7 +369,7 @@ read_local(const struct dfile *f, const char *path, struct zdec *z,
 	ssize_t n;
 
 	if ((fd = open(path, O_RDONLY)) < 0) {
-		log_err("%s: %s", f->object, strerror(errno));
+		log_err("%s: cannot open: %s", f->object, strerror(errno));
 		*reported = 1;
 		goto out;
 	}

@@ -53,6 +53,9 @@ main(void)
 	infer("123456789012345678901234567890", CT_DECIMAL);
 	infer("1.5", CT_DOUBLE);
 	infer("1e3", CT_DOUBLE);
+	infer("1e999", CT_DECIMAL);	/* no double holds it */
+	infer("-1.5e400", CT_DECIMAL);
+	infer("1e-999", CT_DOUBLE);	/* underflows to 0: a double is fine */
 	infer("true", CT_BOOL);
 	infer("false", CT_BOOL);
 	infer("\"x\"", CT_TEXT);
