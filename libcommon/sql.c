@@ -120,7 +120,7 @@ deleted_cond(struct buf *b, const struct dtable *t, const char *col)
 {
 	int k = dtable_col(t, col);
 
-	if (k >= 0 && t->cols[k].type == ST_BOOL) {
+	if (k >= 0 && t->cols[k].type == CT_BOOL) {
 		buf_adds(b, "COALESCE(s.");
 		sql_ident(b, col);
 		buf_adds(b, ", false)");

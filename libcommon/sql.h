@@ -31,7 +31,7 @@
 #include "dest.h"
 
 struct sql_dialect {
-	const char *(*type_name)(enum stype t);
+	const char *(*type_name)(enum coltype t);
 	/* Appends an expression for a row's _dlt_id, unique in the
 	 * dataset; it may use the staging row s (s."_stage_file",
 	 * s."_stage_row") and the load id (lit, an SQL literal). */
