@@ -1582,21 +1582,6 @@ check_counts(struct sqdest *d, const struct dload *l)
 	return r;
 }
 
-static void
-version_hash(const struct dload *l, char hex[65])
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_printf(&b, "%s\n", l->t[i].name);
-		for (size_t k = 0; k < l->t[i].ncols; k++)
-			buf_printf(&b, "%s %s\n", l->t[i].cols[k].name,
-			    coltype_name(l->t[i].cols[k].type));
-	}
-	sha256_hex(b.p ? b.p : "", b.len, hex);
-	buf_free(&b);
-}
-
 static int
 apply_tables(struct sqdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
@@ -1620,37 +1605,14 @@ apply_tables(struct sqdest *d, const struct dload *l,
 static int
 record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 {
-	struct buf b = BUF_INIT;
-	char hex[65];
-	int r = -1;
+	struct sqlv v = { 0 };
+	int r = 0;
 
-	version_hash(l, hex);
-	buf_adds(&b, "INSERT INTO ");
-	sql_qname(&b, l->dataset, "_dlt_loads");
-	buf_adds(&b, " (load_id, schema_name, status, inserted_at, "
-	    "schema_version_hash) VALUES (");
-	sql_str(&b, l->load_id);
-	buf_adds(&b, ", ");
-	sql_str(&b, l->dataset);
-	buf_printf(&b, ", 0, %s, '%s')", sq_dialect.now, hex);
-	if (sq_do(d, l->load_id, b.p, NULL) < 0)
-		goto out;
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_reset(&b);
-		buf_adds(&b, "INSERT INTO ");
-		sql_qname(&b, l->dataset, "_stage_loads");
-		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
-		sql_str(&b, l->load_id);
-		buf_adds(&b, ", ");
-		sql_str(&b, l->t[i].name);
-		buf_printf(&b, ", %lld)", (long long)merged[i]);
-		if (sq_do(d, l->load_id, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
+	sql_record_load(&v, l, merged, sq_dialect.now);
+	for (size_t i = 0; i < v.n && r == 0; i++)
+		r = sq_do(d, l->load_id, v.v[i], NULL);
+	sqlv_free(&v);
+	return r < 0 ? -1 : 0;
 }
 
 /* Deletes this load's staging rows (never another load's). */

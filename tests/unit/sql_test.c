@@ -228,12 +228,34 @@ test_tags_chunks(void)
 	buf_free(&out);
 }
 
+/* The bookkeeping rows of a merged load: one _dlt_loads row, one
+ * _stage_loads row per table with its merged count. */
+static void
+test_record_load(void)
+{
+	struct dtable t[2] = { table(DISP_APPEND, 0, 0),
+	    table(DISP_APPEND, 0, 0) };
+	int64_t rows[2] = { 3, 4 }, merged[2] = { 3, 2 };
+	struct dload l = { "L1", "d", t, rows, 2 };
+	struct sqlv v = { 0 };
+
+	t[1].name = "u";
+	sql_record_load(&v, &l, merged, "now()");
+	ok(v.n == 3, "one _dlt_loads and two _stage_loads rows (%zu)", v.n);
+	ok(v.n == 3 && strstr(v.v[0], "INSERT INTO \"d\".\"_dlt_loads\"") &&
+	    strstr(v.v[0], "'L1', 'd', 0, now(), '"), "%s", v.n ? v.v[0] : "");
+	ok(v.n == 3 && strstr(v.v[2], "VALUES ('L1', 'u', 2)"), "%s",
+	    v.n == 3 ? v.v[2] : "");
+	sqlv_free(&v);
+}
+
 int
 main(void)
 {
 	test_quoting();
 	test_widen();
 	test_merge_sql();
+	test_record_load();
 	test_jsonl();
 	test_tags();
 	test_tags_chunks();
