@@ -43,14 +43,14 @@ static const char usage_text[] =
     "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
     "                  [manifest ...]\n";
 
-static void
+static _Noreturn void
 usage(void)
 {
 	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
 }
 
-static void
+static _Noreturn void
 help(void)
 {
 	fputs(usage_text, stdout);
@@ -348,7 +348,7 @@ main(int argc, char **argv)
 		case 'j':
 			jobs = (int)strtol(optarg, &end, 10);
 			if (*end || jobs < 1 || jobs > 256)
-				die(EXIT_USAGE, "-j: not a number of jobs "
+				die(EXIT_USAGE, "--jobs: expected a number "
 				    "from 1 to 256: %s", optarg);
 			break;
 		case 'n':

@@ -46,14 +46,14 @@ static const char usage_text[] =
     "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
     "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
 
-static void
+static _Noreturn void
 usage(void)
 {
 	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
 }
 
-static void
+static _Noreturn void
 help(void)
 {
 	fputs(usage_text, stdout);

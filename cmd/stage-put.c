@@ -109,6 +109,36 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+static _Noreturn void
+help(void)
+{
+	fputs(usage_text, stdout);
+	fputs("Store a manifest's files under a bucket URL, each line passed on "
+	    "with its url.\n"
+	    "  -b, --bucket-url URL       a directory, file:///dir or "
+	    "s3://bucket[/prefix]\n"
+	    "                             (default: ./stage-bucket)\n"
+	    "  -j, --jobs N               requests in flight at once (default 8)\n"
+	    "      --layout T             object names (default\n"
+	    "                             " DEFAULT_LAYOUT ")\n"
+	    "      --endpoint URL         the S3 endpoint\n"
+	    "      --region NAME          the S3 region (default us-east-1)\n"
+	    "      --path-style           host/bucket/key addressing\n"
+	    "      --virtual-hosted       bucket.host/key addressing\n"
+	    "      --part-size SIZE       multipart part size (default 16MiB)\n"
+	    "      --multipart-threshold SIZE  multipart from this size "
+	    "(default 64MiB)\n"
+	    "      --retries N            retries after the first try (default 5)\n"
+	    "      --dry-run              print what would be stored\n"
+	    "      --progress             progress line on stderr even if not "
+	    "a tty\n"
+	    "  -q, --quiet                errors only\n"
+	    "  -v, --verbose              say more (twice: libcurl's trace too)\n"
+	    "  -h, --help                 this help\n"
+	    "      --version              print the version\n", stdout);
+	exit(EXIT_DONE);
+}
+
 static const struct option longopts[] = {
 	{ "bucket-url", required_argument, NULL, 'b' },
 	{ "jobs", required_argument, NULL, 'j' },
@@ -533,8 +563,10 @@ main(int argc, char **argv)
 			    LOG_DEBUG : LOG_VERBOSE);
 			break;
 		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': fputs(usage_text, stdout); return EXIT_DONE;
-		case 'V': printf("stage-put %s\n", STAGE_VERSION); return 0;
+		case 'h': help();
+		case 'V':
+			printf("stage-put %s\n", STAGE_VERSION);
+			return EXIT_DONE;
 		default: usage();
 		}
 	}
