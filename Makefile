@@ -71,7 +71,12 @@ check-asan: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run-suite build-asan/bin build-asan/unit
 
-demo: deps all
+# The demo needs only the build packages (no test tools, no venv).
+demo-deps:
+	@tests/helpers/install-deps --build
+
+demo: demo-deps
+	$(MAKE) all
 	examples/demo.sh
 
 bench: deps all
@@ -101,4 +106,4 @@ install: all
 clean:
 	rm -rf build build-asan bin
 
-.PHONY: all units deps check check-asan demo bench fuzz lint-man install clean
+.PHONY: all units deps demo-deps check check-asan demo bench fuzz lint-man install clean

@@ -340,6 +340,7 @@ main(int argc, char **argv)
 	char *end;
 
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	while ((c = getopt_long(argc, argv, "D:j:nqvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':

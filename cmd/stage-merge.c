@@ -341,6 +341,7 @@ main(int argc, char **argv)
 	int c, dry = 0, status;
 
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	memset(&mg, 0, sizeof mg);
 	while ((c = getopt_long(argc, argv, "D:nqvh", opts, NULL)) != -1) {
 		switch (c) {

@@ -96,7 +96,7 @@ struct put {			/* what main owns */
 };
 
 static const char usage_text[] =
-    "usage: stage-put [-qv] [-b url] [-j jobs] [--layout template]\n"
+    "usage: stage-put [-nqv] [-b url] [-j jobs] [--layout template]\n"
     "                 [--endpoint url] [--region name] [--path-style |\n"
     "                 --virtual-hosted] [--part-size size]\n"
     "                 [--multipart-threshold size] [--retries n]\n"
@@ -536,13 +536,14 @@ main(int argc, char **argv)
 	int c, status, rc;
 
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	o.path_style = -1;
 	o.jobs = 8;
 	o.retries = 5;
 	o.part_size = 16ULL << 20;
 	o.threshold = 64ULL << 20;
 	pu.layout = DEFAULT_LAYOUT;
-	while ((c = getopt_long(argc, argv, "b:j:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:j:nqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': bucket = optarg; break;
 		case 'j': o.jobs = parse_int("jobs", optarg, 1, 256); break;

@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "coltype.h"
+#include "config.h"
 #include "ident.h"
 #include "json.h"
 #include "lines.h"
 #include "loadfile.h"
 #include "log.h"
+#include "progress.h"
 #include "version.h"
 #include "writer.h"
 
@@ -36,12 +38,12 @@ static const char synopsis[] =
     "           [--disposition append|replace|merge] [--primary-key cols]\n"
     "           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
     "           [--max-rows n] [--schema file] [--column name:type ...]\n"
-    "           [--rejects file] [-qv] [file ...]\n";
+    "           [--rejects file] [--progress] [-qv] [file ...]\n";
 
 enum {
 	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
 	OPT_LOAD_ID, OPT_MAX_SIZE, OPT_MAX_ROWS, OPT_SCHEMA, OPT_COLUMN,
-	OPT_REJECTS, OPT_VERSION
+	OPT_REJECTS, OPT_VERSION, OPT_PROGRESS
 };
 
 static const struct option longopts[] = {
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "schema", required_argument, NULL, OPT_SCHEMA },
 	{ "column", required_argument, NULL, OPT_COLUMN },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -70,6 +73,8 @@ static const struct option longopts[] = {
 /* What main owns: options as given, and the state built from them. */
 struct opts {
 	struct writer_opts w;
+	struct progress prog;
+	enum progress_mode pm;
 	char *table;
 	const char *dataset, *dir, *load_id;	/* as given */
 	char *own_dataset, *own_dir, *own_load_id;	/* as used */
@@ -304,10 +309,26 @@ catch_signals(void)
 	atexit(loadfile_remove_temps);
 }
 
+/* dlt's dataset_name (DATASET_NAME, or dataset_name = "..." at the top
+ * of .dlt/config.toml); else $STAGE_DATASET, the toolkit's own default
+ * (STAGE_* variables fill in where the configuration says nothing); else
+ * "stage_dataset", after dlt's <pipeline>_dataset (not "stage", whose
+ * SQLite file would be the default catalog stage.db). */
+static const char *
+default_dataset(const struct config *cfg)
+{
+	const char *v = config_get(cfg, "dataset_name");
+
+	if (!v || !*v)
+		v = getenv("STAGE_DATASET");
+	return v && *v ? v : "stage_dataset";
+}
+
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
 	struct writer_opts *w = &o->w;
+	struct config *cfg;
 	const char *env;
 	int c;
 
@@ -353,6 +374,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case OPT_SCHEMA: read_schema(&w->hints, optarg); break;
 		case OPT_COLUMN: pin_column(&w->hints, optarg); break;
 		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->pm = PROGRESS_ON; break;
 		case 'v': log_set_level(LOG_VERBOSE); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': help();
@@ -373,10 +395,12 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (w->hints.npk > 64)
 		die(EXIT_USAGE, "--primary-key: at most 64 columns");
+	if (!(cfg = config_load()))	/* said "file:line: why" */
+		exit(EXIT_USAGE);
 	if (!o->dataset)
-		o->dataset = (env = getenv("STAGE_DATASET")) && *env ? env :
-		    "stage";
+		o->dataset = default_dataset(cfg);
 	o->dataset = o->own_dataset = normalized(o->dataset, 0);
+	config_free(cfg);
 	if (!o->dir)
 		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :
 		    DEFAULT_DIR;
@@ -452,6 +476,7 @@ feed(struct opts *o, struct writer *w, int fd, const char *src)
 	while ((r = lines_next(&lr, &line, &len)) > 0) {
 		if (blank(line, len))
 			continue;
+		progress_add(&o->prog, 0, 1, len + 1);
 		if (writer_record(w, line, len, err, sizeof err) == 0)
 			continue;
 		if (o->rejects) {
@@ -496,6 +521,7 @@ run(struct opts *o, int nfiles, char **files)
 			ret = EXIT_FAIL;
 		if (fd > 0)
 			close(fd);
+		progress_add(&o->prog, 1, 0, 0);	/* inputs read */
 	}
 	if (ret == EXIT_DONE)
 		writer_finish(w);
@@ -542,9 +568,12 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	log_init(argv[0]);
+	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	parse_args(&o, argc, argv);
 	catch_signals();
+	progress_init(&o.prog, o.pm);
 	ret = run(&o, argc - optind, argv + optind);
+	progress_done(&o.prog);
 	free_opts(&o);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "config.h"
@@ -89,9 +90,15 @@ load_file(struct config *c, const char *path, int rank)
 	int r;
 
 	if (!text) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		struct stat st;
+		int e = errno;
+		/* absent, or behind a directory we may not search (another
+		 * user's HOME, as under sudo -u or cron): nothing to read.  A
+		 * file that is there but unreadable is an error. */
+		if (e == ENOENT || e == ENOTDIR ||
+		    (e == EACCES && stat(path, &st) != 0))
 			return 0;
-		log_err("%s: cannot read: %s", path, strerror(errno));
+		log_err("%s: cannot read: %s", path, strerror(e));
 		return -1;
 	}
 	r = toml_parse(text, len, add_entry, &l, &line, err, sizeof err);

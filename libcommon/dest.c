@@ -184,19 +184,22 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 	c->dry_run = dry_run;
 	if (!name || !*name)
 		name = default_dest;
+	/* read even when a URL makes it unneeded: a broken config file is
+	 * a configuration error in every program, whatever the flags */
+	if (!(cf = config_load()))
+		return -1;
 	colon = strstr(name, "://");
 	if (colon) {
 		c->ops = find_backend(name, (size_t)(colon - name));
-		if (!c->ops) {
+		r = c->ops ? 0 : -1;
+		if (c->ops)
+			from_url(c, name, arg != NULL);
+		else
 			log_err("%.*s: unknown destination type", (int)(colon -
 			    name), name);
-			return -1;
-		}
-		from_url(c, name, arg != NULL);
-		return 0;
+		config_free(cf);
+		return r;
 	}
-	if (!(cf = config_load()))
-		return -1;
 	r = from_name(cf, name, c);
 	config_free(cf);
 	return r;

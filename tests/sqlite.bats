@@ -268,16 +268,25 @@ load_state() {
 @test "sqlite: SIGKILL at any instant of a merge leaves the dataset files consistent" {
 	n=200000
 	awk -v n=$n 'BEGIN { print "id,load,payload"; for (i = 0; i < n; i++) printf "%d,1,payload %d\n", i, i }' >"$W/ev.csv"
-	kills=0 merged=0
-	for k in $(seq 12); do
+	stage_load() {
 		dest_reset
-		{ fline "K$k" ev append "$W/ev.csv" $n '[["id","bigint"],["load","bigint"],["payload","text"]]'
-		  eline "K$k" 1 $n; } >"$W/m"
+		{ fline "$1" ev append "$W/ev.csv" $n '[["id","bigint"],["load","bigint"],["payload","text"]]'
+		  eline "$1" 1 $n; } >"$W/m"
 		stage-copy -q -D "$DEST" "$W/m" >"$W/c"
+	}
+	# How long one merge takes here, so that kills land inside it on a
+	# fast or a loaded machine alike.
+	stage_load K0
+	t0=$(date +%s%N)
+	stage-merge -q -D "$DEST" "$W/c" >/dev/null
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	kills=0 merged=0 k=0
+	while [ $kills -lt 8 ] && [ $k -lt 30 ]; do
+		k=$((k + 1))
+		stage_load "K$k"
 		stage-merge -q -D "$DEST" "$W/c" >/dev/null &
 		pid=$!
-		# kill somewhere in the merge: it takes a few hundred ms
-		sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.05 + 0.6 * r / 32768 }')"
+		sleep "$(awk -v r=$RANDOM -v ms=$ms 'BEGIN { printf "%.3f", ms * r / 32768 / 1000 }')"
 		kill -KILL $pid 2>/dev/null || :
 		st=0
 		wait $pid 2>/dev/null || st=$?
@@ -291,7 +300,7 @@ load_state() {
 		[ "$(load_state "K$k" $n)" = merged ]
 		[ "$(dest_sql 'SELECT count(*), count(DISTINCT id) FROM ds.ev')" = "$n|$n" ]
 	done
-	echo "# $kills kills landed, $merged merges had committed" >&3
+	echo "# $kills kills landed in $k rounds (a merge takes ${ms} ms), $merged merges had committed" >&3
 	[ "$kills" -ge 4 ]
 }
 

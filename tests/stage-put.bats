@@ -24,6 +24,15 @@ mkfile() {
 	head -c "$2" /dev/urandom >"$T/$1"
 }
 
+# flip FILE OFFSET: changes the byte at OFFSET (random data may already
+# hold any given byte, so write one that differs from it).
+flip() {
+	local old new=X
+	old=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null)
+	[ "$old" = X ] && new=Y
+	printf '%s' "$new" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # line FILE FILE_ID [LOAD_ID]: a manifest file line for FILE as it is now.
 line() {
 	local f=$T/$1 sha bytes
@@ -131,8 +140,8 @@ obj() {
 	mkfile changed 100000
 	mkfile changedbig 12000000
 	{ line changed 6; line changedbig 7; endline 2; } >in.ndjson
-	printf 'X' | dd of=changed bs=1 seek=10 conv=notrunc 2>/dev/null
-	printf 'X' | dd of=changedbig bs=1 seek=11000000 conv=notrunc 2>/dev/null
+	flip changed 10
+	flip changedbig 11000000
 	run stage-put -b "s3://$S3_BUCKET/raw" --multipart-threshold 5M \
 		--part-size 5M in.ndjson
 	echo "$output"
@@ -297,7 +306,7 @@ obj() {
 @test "local directory: a changed file is refused and leaves nothing behind" {
 	mkfile lch 100000
 	line lch 1 >in.ndjson
-	printf 'Y' | dd of=lch bs=1 seek=5 conv=notrunc 2>/dev/null
+	flip lch 5
 	for fast in 0 1; do
 		STAGE_NO_FASTCOPY=$fast run stage-put -b "$T/d$fast" in.ndjson
 		[ "$status" -eq 1 ]

@@ -107,8 +107,8 @@ teardown() { sw_teardown; }
 	[ "$(mline m | jq -r .file)" = "$T/other/sub/t.X.0001.csv" ]
 }
 
-@test "dataset defaults to 'stage', STAGE_DATASET sets it" {
-	echo '{"a":1}' | sw -t t | mline | jq -r .dataset | grep -qx stage
+@test "dataset defaults to 'stage_dataset', STAGE_DATASET sets it" {
+	echo '{"a":1}' | sw -t t | mline | jq -r .dataset | grep -qx stage_dataset
 	echo '{"a":1}' | STAGE_DATASET=Raw-Data sw -t t | mline | jq -r .dataset | grep -qx raw_data
 }
 

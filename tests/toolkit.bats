@@ -1,0 +1,226 @@
+#!/usr/bin/env bats
+# The Unix toolkit finish, checked the same way for all four programs:
+# usage and exit statuses, --help and --version, options that cannot drift
+# between --help, the man page and the bash, zsh and fish completions,
+# bash completion at work, the progress line and -q, and make install.
+
+bats_require_minimum_version 1.5.0
+
+PROGS="stage-write stage-put stage-copy stage-merge"
+
+setup() {
+	W=$BATS_TEST_TMPDIR
+	cd "$W"
+	export HOME=$W/home DLT_PROJECT_DIR=$W/project
+	mkdir -p "$HOME" "$DLT_PROJECT_DIR"
+}
+
+# The long options a program's --help names, and those of its getopt_long
+# table in cmd/PROG.c, one a line.
+help_options() {
+	{
+		"$1" --help | grep -oE -- '--[a-z][a-z0-9-]*'
+		sed -nE 's/^[[:space:]]*\{ "([a-z][a-z0-9-]*)", (no|required|optional)_argument.*/--\1/p' \
+			"$STAGE_TOP/cmd/$1.c"
+	} | sort -u
+}
+
+# The man page as a reader sees it (overstrike removed).
+man_text() {
+	mandoc -T ascii "$STAGE_TOP/man/$1.1" | sed 's/.\x08//g'
+}
+
+# complete_bash PROG WORD...: what bash completion offers for the last word.
+complete_bash() {
+	local prog=$1 fn
+	shift
+	source "$STAGE_TOP/completions/bash/$prog"
+	fn=$(complete -p "$prog" | sed -E 's/.*-F ([^ ]+).*/\1/')
+	COMP_WORDS=("$prog" "$@")
+	COMP_CWORD=$#
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	"$fn" "$prog" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+
+@test "an unknown option prints the usage on stderr, nothing on stdout, and exits 2" {
+	for p in $PROGS; do
+		run --separate-stderr "$p" --no-such-option
+		echo "$p: $status: $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		grep -q "^usage: $p" <<<"$stderr"
+		# the message names the program, not the path it was run by
+		grep -q "^$p: .*no-such-option" <<<"$stderr"
+	done
+}
+
+@test "an option without its argument prints the usage and exits 2" {
+	for a in "stage-write -t" "stage-put -b" "stage-copy -D" "stage-merge -D" \
+	    "stage-merge --hard-delete" "stage-put --jobs"; do
+		run --separate-stderr $a
+		echo "$a: $status: $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		grep -q "^usage: ${a%% *}" <<<"$stderr"
+	done
+}
+
+@test "--help is short, on stdout, and exits 0" {
+	for p in $PROGS; do
+		run --separate-stderr "$p" --help
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		grep -q "^usage: $p" <<<"$output"
+		[ "$(wc -l <<<"$output")" -le 30 ]
+		run "$p" -h
+		[ "$status" -eq 0 ]
+	done
+}
+
+@test "--version prints the program and the one version of the toolkit" {
+	v=$(sed -n 's/^#define STAGE_VERSION "\(.*\)"/\1/p' "$STAGE_TOP/libcommon/version.h")
+	[ -n "$v" ]
+	for p in $PROGS; do
+		run --separate-stderr "$p" --version
+		[ "$status" -eq 0 ]
+		[ "$output" = "$p $v" ]
+	done
+}
+
+@test "every long option in --help is in the man page" {
+	for p in $PROGS; do
+		text=$(man_text "$p")
+		for o in $(help_options "$p"); do
+			grep -qe "$o\\b" <<<"$text" || { echo "$p: $o not in $p(1)"; false; }
+		done
+	done
+}
+
+@test "every long option in --help is in the bash, zsh and fish completions" {
+	c=$STAGE_TOP/completions
+	for p in $PROGS; do
+		for o in $(help_options "$p"); do
+			n=${o#--}
+			grep -qE -- "$o([^a-z0-9-]|\$)" "$c/bash/$p" ||
+				{ echo "$p: $o not in completions/bash/$p"; false; }
+			grep -qE -- "$o([^a-z0-9-]|\$)" "$c/zsh/_$p" ||
+				{ echo "$p: $o not in completions/zsh/_$p"; false; }
+			grep -qE -- "-l $n([^a-z0-9-]|\$)" "$c/fish/$p.fish" ||
+				{ echo "$p: $o not in completions/fish/$p.fish"; false; }
+		done
+	done
+}
+
+@test "every program has --progress, -q and -v" {
+	for p in $PROGS; do
+		o=$(help_options "$p")
+		grep -qx -- --progress <<<"$o"
+		"$p" --help | grep -qE -- '-[a-z]*q'
+		"$p" --help | grep -qE -- '-[a-z]*v'
+	done
+}
+
+@test "bash completion: stage-put --b offers --bucket-url" {
+	run complete_bash stage-put --b
+	[ "$output" = --bucket-url ]
+}
+
+@test "bash completion: stage-write --disp offers --disposition, and its values after it" {
+	run complete_bash stage-write --disp
+	[ "$output" = --disposition ]
+	run complete_bash stage-write --disposition m
+	[ "$output" = merge ]
+	run complete_bash stage-write -f ''
+	[ "$output" = "$(printf 'csv\njsonl')" ]
+}
+
+@test "bash completion: stage-copy --dest offers --destination" {
+	run complete_bash stage-copy --dest
+	[ "$output" = --destination ]
+}
+
+@test "bash completion: stage-merge --hard offers --hard-delete, --strategy its values" {
+	run complete_bash stage-merge --hard
+	[ "$output" = --hard-delete ]
+	run complete_bash stage-merge --strategy ''
+	[ "$(sort <<<"$output")" = "$(printf 'delete-insert\nupsert')" ]
+}
+
+# pipeline ARGS...: the four programs with ARGS on each, every step's
+# stdout and stderr kept in $W/STEP.out and $W/STEP.err.
+pipeline() {
+	stage-write "$@" -t users --dataset demo --disposition merge \
+		--primary-key id -d "$W/files" "$STAGE_TOP/examples/data/users.ndjson" \
+		>"$W/write.out" 2>"$W/write.err" &&
+	stage-put "$@" -b "$W/bucket" <"$W/write.out" >"$W/put.out" 2>"$W/put.err" &&
+	stage-copy "$@" -D "sqlite://$W/stage.db" <"$W/put.out" >"$W/copy.out" \
+		2>"$W/copy.err" &&
+	stage-merge "$@" -D "sqlite://$W/stage.db" <"$W/copy.out" >"$W/merge.out" \
+		2>"$W/merge.err"
+}
+
+@test "--progress draws a progress line on stderr and stdout stays pure manifest" {
+	pipeline --progress
+	for s in write put copy merge; do
+		cat "$W/$s.err"
+		grep -qE "stage-$s: [0-9/]+ files, [0-9]+ rows" "$W/$s.err"
+		# every stdout line is a manifest line: JSON with "v": 1
+		[ "$(jq -c 'select(.v == 1)' "$W/$s.out" | wc -l)" -eq "$(wc -l <"$W/$s.out")" ]
+		! grep -q 'files, ' "$W/$s.out"
+	done
+	[ "$(jq -r 'select(.end) | .rows' "$W/merge.out")" = 4 ]
+	[ "$(sqlite3 "$W/demo.db" 'SELECT count(*) FROM users')" = 4 ]
+}
+
+@test "the progress line appears by itself when stderr is a terminal, and -q silences it" {
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	data=$STAGE_TOP/examples/data/users.ndjson
+	script -q -e -c "stage-write -t users -d '$W/f' '$data' >'$W/m1'" /dev/null >tty.out
+	grep -q 'stage-write: 1 files, 4 rows' tty.out
+	[ "$(jq -r 'select(.end) | .rows' "$W/m1")" = 4 ]
+	script -q -e -c "stage-write -q -t users -d '$W/f' '$data' >'$W/m2'" /dev/null >tty.out
+	! grep -q 'rows' tty.out
+	[ "$(jq -r 'select(.end) | .rows' "$W/m2")" = 4 ]
+}
+
+@test "-q prints nothing on success, not even a forced progress line" {
+	pipeline -q --progress
+	for s in write put copy merge; do
+		[ ! -s "$W/$s.err" ] || { cat "$W/$s.err"; false; }
+	done
+	[ "$(sqlite3 "$W/demo.db" 'SELECT count(*) FROM users')" = 4 ]
+}
+
+@test "-q still prints errors" {
+	printf '{"id":1}\nnot json\n' >bad.ndjson
+	run --separate-stderr stage-write -q -t t -d "$W/files" bad.ndjson
+	[ "$status" -eq 1 ]
+	grep -q '^stage-write: bad.ndjson:2: ' <<<"$stderr"
+	run --separate-stderr stage-merge -q -D "sqlite://$W/stage.db" </dev/null
+	[ "$status" -eq 3 ]
+	[ -n "$stderr" ]
+}
+
+@test "make install puts programs, man pages of sections 1, 5 and 7 and completions under DESTDIR" {
+	d=$W/dest
+	# -o all: install what the suite is testing, without building
+	make -s -C "$STAGE_TOP" -o all install OUT="$STAGE_BIN" PREFIX=/opt/stage \
+		DESTDIR="$d" >/dev/null
+	for p in $PROGS; do
+		[ -x "$d/opt/stage/bin/$p" ]
+		[ "$("$d/opt/stage/bin/$p" --version)" = "$("$p" --version)" ]
+		[ -f "$d/opt/stage/share/man/man1/$p.1" ]
+		[ -f "$d/opt/stage/share/bash-completion/completions/$p" ]
+		[ -f "$d/opt/stage/share/zsh/site-functions/_$p" ]
+		[ -f "$d/opt/stage/share/fish/vendor_completions.d/$p.fish" ]
+	done
+	[ -f "$d/opt/stage/share/man/man5/stage-manifest.5" ]
+	[ -f "$d/opt/stage/share/man/man7/stage.7" ]
+	mandoc -T lint -W warning "$d"/opt/stage/share/man/man*/*
+	# nothing lands outside DESTDIR's prefix
+	[ "$(cd "$d" && ls)" = opt ]
+	[ "$(cd "$d/opt/stage" && ls)" = "$(printf 'bin\nshare')" ]
+}
