@@ -43,29 +43,17 @@ static const char usage_text[] =
     "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
     "                  [manifest ...]\n";
 
-static _Noreturn void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static _Noreturn void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Load staged files into <dataset>_staging tables.\n"
-	    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
-	    "                       (default: sqlite, ./stage.db)\n"
-	    "  -j, --jobs N         load N files at once (default 1)\n"
-	    "  -n, --dry-run        print the SQL instead of running it\n"
-	    "      --progress       progress line on stderr even if not a tty\n"
-	    "  -q, --quiet          errors only\n"
-	    "  -v, --verbose        say more\n"
-	    "  -h, --help           this help\n"
-	    "      --version        print the version\n", stdout);
-	exit(EXIT_DONE);
-}
+static const char help_text[] =
+    "Load staged files into <dataset>_staging tables.\n"
+    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
+    "                       (default: sqlite, ./stage.db)\n"
+    "  -j, --jobs N         load N files at once (default 1)\n"
+    "  -n, --dry-run        print the SQL instead of running it\n"
+    "      --progress       progress line on stderr even if not a tty\n"
+    "  -q, --quiet          errors only\n"
+    "  -v, --verbose        say more\n"
+    "  -h, --help           this help\n"
+    "      --version        print the version\n";
 
 /* Emits ld's end line once all its files are in; caller holds mu. */
 static void
@@ -365,13 +353,12 @@ main(int argc, char **argv)
 			log_set_level(LOG_VERBOSE);
 			break;
 		case 'h':
-			help();
-			break;
+			usage_exit(usage_text, help_text);
 		case 'V':
 			printf("stage-copy %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
-			usage();
+			usage_exit(usage_text, NULL);
 		}
 	}
 	if (dest_resolve(dest, dry, &conf) < 0)

@@ -46,34 +46,22 @@ static const char usage_text[] =
     "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
     "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
 
-static _Noreturn void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static _Noreturn void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Merge staged loads into their datasets, one transaction per load.\n"
-	    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
-	    "                         (default: sqlite, ./stage.db)\n"
-	    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
-	    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
-	    "                         (desc) C per primary key\n"
-	    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
-	    "      --delete-staged    remove the load's staged files after commit\n"
-	    "      --drop-staging     drop staging tables no load's rows remain in\n"
-	    "  -n, --dry-run          print the SQL instead of running it\n"
-	    "      --progress         progress line on stderr even if not a tty\n"
-	    "  -q, --quiet            errors only\n"
-	    "  -v, --verbose          say more\n"
-	    "  -h, --help             this help\n"
-	    "      --version          print the version\n", stdout);
-	exit(EXIT_DONE);
-}
+static const char help_text[] =
+    "Merge staged loads into their datasets, one transaction per load.\n"
+    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
+    "                         (default: sqlite, ./stage.db)\n"
+    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
+    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
+    "                         (desc) C per primary key\n"
+    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
+    "      --delete-staged    remove the load's staged files after commit\n"
+    "      --drop-staging     drop staging tables no load's rows remain in\n"
+    "  -n, --dry-run          print the SQL instead of running it\n"
+    "      --progress         progress line on stderr even if not a tty\n"
+    "  -q, --quiet            errors only\n"
+    "  -v, --verbose          say more\n"
+    "  -h, --help             this help\n"
+    "      --version          print the version\n";
 
 static struct load *
 load_of(struct merger *mg, const char *id)
@@ -382,13 +370,12 @@ main(int argc, char **argv)
 			log_set_level(LOG_VERBOSE);
 			break;
 		case 'h':
-			help();
-			break;
+			usage_exit(usage_text, help_text);
 		case O_VERSION:
 			printf("stage-merge %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
-			usage();
+			usage_exit(usage_text, NULL);
 		}
 	}
 	if (dest_resolve(dest, dry, &conf) < 0)

@@ -102,42 +102,30 @@ static const char usage_text[] =
     "                 [--multipart-threshold size] [--retries n]\n"
     "                 [--dry-run] [--progress] [manifest ...]\n";
 
-static _Noreturn void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static _Noreturn void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Store a manifest's files under a bucket URL, each line passed on "
-	    "with its url.\n"
-	    "  -b, --bucket-url URL       a directory, file:///dir or "
-	    "s3://bucket[/prefix]\n"
-	    "                             (default: ./stage-bucket)\n"
-	    "  -j, --jobs N               requests in flight at once (default 8)\n"
-	    "      --layout T             object names (default\n"
-	    "                             " DEFAULT_LAYOUT ")\n"
-	    "      --endpoint URL         the S3 endpoint\n"
-	    "      --region NAME          the S3 region (default us-east-1)\n"
-	    "      --path-style           host/bucket/key addressing\n"
-	    "      --virtual-hosted       bucket.host/key addressing\n"
-	    "      --part-size SIZE       multipart part size (default 16MiB)\n"
-	    "      --multipart-threshold SIZE  multipart from this size "
-	    "(default 64MiB)\n"
-	    "      --retries N            retries after the first try (default 5)\n"
-	    "      --dry-run              print what would be stored\n"
-	    "      --progress             progress line on stderr even if not "
-	    "a tty\n"
-	    "  -q, --quiet                errors only\n"
-	    "  -v, --verbose              say more (twice: libcurl's trace too)\n"
-	    "  -h, --help                 this help\n"
-	    "      --version              print the version\n", stdout);
-	exit(EXIT_DONE);
-}
+static const char help_text[] =
+    "Store a manifest's files under a bucket URL, each line passed on "
+    "with its url.\n"
+    "  -b, --bucket-url URL       a directory, file:///dir or "
+    "s3://bucket[/prefix]\n"
+    "                             (default: ./stage-bucket)\n"
+    "  -j, --jobs N               requests in flight at once (default 8)\n"
+    "      --layout T             object names (default\n"
+    "                             " DEFAULT_LAYOUT ")\n"
+    "      --endpoint URL         the S3 endpoint\n"
+    "      --region NAME          the S3 region (default us-east-1)\n"
+    "      --path-style           host/bucket/key addressing\n"
+    "      --virtual-hosted       bucket.host/key addressing\n"
+    "      --part-size SIZE       multipart part size (default 16MiB)\n"
+    "      --multipart-threshold SIZE  multipart from this size "
+    "(default 64MiB)\n"
+    "      --retries N            retries after the first try (default 5)\n"
+    "      --dry-run              print what would be stored\n"
+    "      --progress             progress line on stderr even if not "
+    "a tty\n"
+    "  -q, --quiet                errors only\n"
+    "  -v, --verbose              say more (twice: libcurl's trace too)\n"
+    "  -h, --help                 this help\n"
+    "      --version              print the version\n";
 
 static const struct option longopts[] = {
 	{ "bucket-url", required_argument, NULL, 'b' },
@@ -564,11 +552,11 @@ main(int argc, char **argv)
 			    LOG_DEBUG : LOG_VERBOSE);
 			break;
 		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': help();
+		case 'h': usage_exit(usage_text, help_text);
 		case 'V':
 			printf("stage-put %s\n", STAGE_VERSION);
 			return EXIT_DONE;
-		default: usage();
+		default: usage_exit(usage_text, NULL);
 		}
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
