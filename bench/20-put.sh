@@ -37,27 +37,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-now_ns() { date +%s%N; }
+. "$top/bench/lib.sh"
 
 # row TOOL CASE BYTES CMD: best wall time of CMD over $runs runs; CMD may
 # use $run (the run number) for a fresh prefix.
 row() {
 	tool=$1 case=$2 bytes=$3
 	shift 3
-	best= run=0
-	while [ "$run" -lt "$runs" ]; do
-		export run
-		t0=$(now_ns)
-		if ! sh -c "$*" >/dev/null 2>"$d/err"; then
-			printf '%-16s %-34s %10s %12s\n' "$tool" "$case" failed -
-			sed 's/^/  /' "$d/err" | head -3 >&2
-			return 0
-		fi
-		t1=$(now_ns)
-		dt=$((t1 - t0))
-		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
-		run=$((run + 1))
-	done
+	best_of "$runs" "$tool" "$case" "$@" || return 0
 	awk -v ns="$best" -v b="$bytes" -v t="$tool" -v c="$case" 'BEGIN {
 		printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
 	}'

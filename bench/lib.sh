@@ -2,28 +2,38 @@
 #   bench TOOL CASE CMD...: runs CMD (through sh -c) BENCH_RUNS times and
 #   prints one table row with the best wall-clock time as MB/s of the
 #   input and rows/s.  A command that fails prints "failed" instead.
+#   best_of RUNS TOOL CASE CMD...: the timing loop under bench, for a
+#   script that prints its own row (sets best, in ns).
 
 now_ns() {
 	date +%s%N
 }
 
-bench() {
-	tool=$1 case=$2
-	shift 2
-	best=
-	i=0
-	while [ "$i" -lt "$BENCH_RUNS" ]; do
+# best_of RUNS TOOL CASE CMD...: runs CMD (through sh -c) RUNS times, $run
+# (exported) the run number from 0, and sets best to the fastest
+# wall-clock time in ns.  A failing CMD prints TOOL and CASE's "failed"
+# row and its first lines of stderr, and returns 1.
+best_of() {
+	nruns=$1 tool=$2 case=$3
+	shift 3
+	best= run=0
+	while [ "$run" -lt "$nruns" ]; do
+		export run
 		t0=$(now_ns)
 		if ! sh -c "$*" >/dev/null 2>"$BENCH_TMP/err"; then
 			printf '%-16s %-34s %10s %12s\n' "$tool" "$case" failed -
 			sed 's/^/  /' "$BENCH_TMP/err" | head -3 >&2
-			return 0
+			return 1
 		fi
 		t1=$(now_ns)
 		dt=$((t1 - t0))
 		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
-		i=$((i + 1))
+		run=$((run + 1))
 	done
+}
+
+bench() {
+	best_of "$BENCH_RUNS" "$@" || return 0
 	awk -v ns="$best" -v b="$BENCH_BYTES" -v r="$BENCH_ROWS" \
 	    -v tool="$tool" -v c="$case" 'BEGIN {
 		s = ns / 1e9

@@ -43,29 +43,17 @@ static const char usage_text[] =
     "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
     "                  [manifest ...]\n";
 
-static void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Load staged files into <dataset>_staging tables.\n"
-	    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
-	    "                       (default: sqlite, ./stage.db)\n"
-	    "  -j, --jobs N         load N files at once (default 1)\n"
-	    "  -n, --dry-run        print the SQL instead of running it\n"
-	    "      --progress       progress line on stderr even if not a tty\n"
-	    "  -q, --quiet          errors only\n"
-	    "  -v, --verbose        say more\n"
-	    "  -h, --help           this help\n"
-	    "      --version        print the version\n", stdout);
-	exit(EXIT_DONE);
-}
+static const char help_text[] =
+    "Load staged files into <dataset>_staging tables.\n"
+    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
+    "                       (default: sqlite, ./stage.db)\n"
+    "  -j, --jobs N         load N files at once (default 1)\n"
+    "  -n, --dry-run        print the SQL instead of running it\n"
+    "      --progress       progress line on stderr even if not a tty\n"
+    "  -q, --quiet          errors only\n"
+    "  -v, --verbose        say more\n"
+    "  -h, --help           this help\n"
+    "      --version        print the version\n";
 
 /* Emits ld's end line once all its files are in; caller holds mu. */
 static void
@@ -82,8 +70,7 @@ maybe_end(struct mload *ld, int dry)
 static void
 finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 {
-	struct mline m = { 0 };
-	struct buf out = BUF_INIT, val = BUF_INIT;
+	struct buf val = BUF_INIT;
 	struct mload *ld;
 
 	pthread_mutex_lock(&cp->mu);
@@ -105,11 +92,8 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 		buf_adds(&val, "}");
 		set.json = val.p;
 		set.len = val.len;
-		if (!cp->conf->dry_run &&
-		    json_parse(&m.doc, j->text, j->len) == 0) {
-			mline_rebuild(&out, &m, &set, 1);
-			manifest_emit(&out);
-		}
+		if (!cp->conf->dry_run)
+			manifest_emit_set(j->text, j->len, &set, 1);
 		ld->done++;
 		progress_add(&cp->prog, 1, (uint64_t)res->rows,
 		    (uint64_t)j->f.bytes);
@@ -120,9 +104,15 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 	}
 	maybe_end(ld, cp->conf->dry_run);
 	pthread_mutex_unlock(&cp->mu);
-	mline_free(&m);
-	buf_free(&out);
 	buf_free(&val);
+}
+
+static void
+job_free(struct job *j)
+{
+	dfile_free(&j->f);
+	free(j->text);
+	free(j);
 }
 
 static void
@@ -136,9 +126,7 @@ run_job(struct copier *cp, struct dest *d, struct job *j)
 		    res.skipped ? "already copied," : "copied",
 		    (long long)res.rows);
 	finish_job(cp, j, r, &res);
-	dfile_free(&j->f);
-	free(j->text);
-	free(j);
+	job_free(j);
 }
 
 static void *
@@ -209,27 +197,13 @@ end_line(struct copier *cp, const struct mline *m)
 {
 	struct buf id = BUF_INIT;
 	struct mload *ld;
-	int64_t files = -1, rows = -1;
-	int r = 0;
+	int r;
 
 	mline_str(m, "load_id", &id);
 	pthread_mutex_lock(&cp->mu);
 	ld = mloads_get(&cp->loads, id.p ? id.p : "");
-	mline_i64(m, "files", &files);
-	mline_i64(m, "rows", &rows);
-	if ((files >= 0 && (size_t)files != ld->files) ||
-	    (rows >= 0 && rows != ld->rows)) {
-		log_err("%s:%zu: end line of load %s promises %lld files and "
-		    "%lld rows, the manifest has %zu and %lld", m->src,
-		    m->lineno, ld->id, (long long)files, (long long)rows,
-		    ld->files, (long long)ld->rows);
-		r = -1;
-	} else {
-		ld->ended = 1;
-		buf_reset(&ld->endline);
-		buf_add(&ld->endline, m->text, m->len);
+	if ((r = mload_end(ld, m)) == 0)
 		maybe_end(ld, cp->conf->dry_run);
-	}
 	pthread_mutex_unlock(&cp->mu);
 	buf_free(&id);
 	return r;
@@ -240,36 +214,27 @@ static int
 file_line(struct copier *cp, const struct mline *m)
 {
 	struct job *j = xcalloc(1, sizeof *j);
-	struct mload *ld;
 	int r = dfile_parse(m, &j->f);
 
 	if (r < 0) {
-		dfile_free(&j->f);
-		free(j);
+		job_free(j);
 		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
 	}
 	j->text = xstrndup(m->text, m->len);
 	j->len = m->len;
 	pthread_mutex_lock(&cp->mu);
-	ld = mloads_get(&cp->loads, j->f.load_id);
-	if (ld->ended) {
+	j->f.seq = mload_file(mloads_get(&cp->loads, j->f.load_id), m,
+	    j->f.rows);
+	if (j->f.seq < 0) {
 		pthread_mutex_unlock(&cp->mu);
-		log_err("%s:%zu: file line after the end line of load %s",
-		    m->src, m->lineno, j->f.load_id);
-		dfile_free(&j->f);
-		free(j->text);
-		free(j);
+		job_free(j);
 		return EXIT_INCOMPLETE;
 	}
-	j->f.seq = (int64_t)ld->files++;
-	ld->rows += j->f.rows;
 	progress_expect(&cp->prog, 1, (uint64_t)j->f.bytes);
 	pthread_mutex_unlock(&cp->mu);
 	if (prepare(cp, &j->f) < 0) {
 		finish_job(cp, j, -1, NULL);
-		dfile_free(&j->f);
-		free(j->text);
-		free(j);
+		job_free(j);
 		return 0;
 	}
 	if (cp->jobs > 1)
@@ -280,24 +245,13 @@ file_line(struct copier *cp, const struct mline *m)
 }
 
 static int
-copy_all(struct copier *cp, int argc, char **argv)
+on_line(void *arg, const struct mline *m)
 {
-	struct manifest_in in;
-	struct mline m = { 0 };
-	int r, status = 0;
+	struct copier *cp = arg;
 
-	manifest_in_open(&in, argc, argv);
-	while (status == 0 && (r = manifest_in_next(&in, &m)) != 0) {
-		if (r < 0)
-			status = EXIT_INCOMPLETE;
-		else if (m.end)
-			status = end_line(cp, &m) ? EXIT_INCOMPLETE : 0;
-		else
-			status = file_line(cp, &m);
-	}
-	manifest_in_close(&in);
-	mline_free(&m);
-	return status;
+	if (m->end)
+		return end_line(cp, m) ? EXIT_INCOMPLETE : 0;
+	return file_line(cp, m);
 }
 
 static int
@@ -326,7 +280,7 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 			if (pthread_create(&tid[i], NULL, worker, &cp))
 				die(EXIT_FAIL, "cannot start a thread");
 	}
-	status = copy_all(&cp, argc, argv);
+	status = manifest_each(argc, argv, on_line, &cp);
 	if (cp.jobs > 1) {
 		pthread_mutex_lock(&cp.mu);
 		cp.closing = 1;
@@ -386,7 +340,7 @@ main(int argc, char **argv)
 		case 'j':
 			jobs = (int)strtol(optarg, &end, 10);
 			if (*end || jobs < 1 || jobs > 256)
-				die(EXIT_USAGE, "-j: not a number of jobs "
+				die(EXIT_USAGE, "--jobs: expected a number "
 				    "from 1 to 256: %s", optarg);
 			break;
 		case 'n':
@@ -402,13 +356,12 @@ main(int argc, char **argv)
 			log_set_level(LOG_VERBOSE);
 			break;
 		case 'h':
-			help();
-			break;
+			usage_exit(usage_text, help_text);
 		case 'V':
 			printf("stage-copy %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
-			usage();
+			usage_exit(usage_text, NULL);
 		}
 	}
 	if (dest_resolve(dest, dry, &conf) < 0)

@@ -26,10 +26,9 @@ struct lline {
 
 struct load {
 	struct dload l;
+	struct mload m;		/* m.id is l.load_id */
 	struct lline *lines;
 	size_t nlines;
-	struct buf endline;
-	int ended;
 };
 
 struct merger {
@@ -48,34 +47,22 @@ static const char usage_text[] =
     "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
     "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
 
-static void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Merge staged loads into their datasets, one transaction per load.\n"
-	    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
-	    "                         (default: sqlite, ./stage.db)\n"
-	    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
-	    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
-	    "                         (desc) C per primary key\n"
-	    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
-	    "      --delete-staged    remove the load's staged files after commit\n"
-	    "      --drop-staging     drop staging tables no load's rows remain in\n"
-	    "  -n, --dry-run          print the SQL instead of running it\n"
-	    "      --progress         progress line on stderr even if not a tty\n"
-	    "  -q, --quiet            errors only\n"
-	    "  -v, --verbose          say more\n"
-	    "  -h, --help             this help\n"
-	    "      --version          print the version\n", stdout);
-	exit(EXIT_DONE);
-}
+static const char help_text[] =
+    "Merge staged loads into their datasets, one transaction per load.\n"
+    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
+    "                         (default: sqlite, ./stage.db)\n"
+    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
+    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
+    "                         (desc) C per primary key\n"
+    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
+    "      --delete-staged    remove the load's staged files after commit\n"
+    "      --drop-staging     drop staging tables no load's rows remain in\n"
+    "  -n, --dry-run          print the SQL instead of running it\n"
+    "      --progress         progress line on stderr even if not a tty\n"
+    "  -q, --quiet            errors only\n"
+    "  -v, --verbose          say more\n"
+    "  -h, --help             this help\n"
+    "      --version          print the version\n";
 
 static struct load *
 load_of(struct merger *mg, const char *id)
@@ -86,6 +73,7 @@ load_of(struct merger *mg, const char *id)
 	mg->v = xrealloc(mg->v, (mg->n + 1) * sizeof *mg->v);
 	memset(&mg->v[mg->n], 0, sizeof mg->v[mg->n]);
 	mg->v[mg->n].l.load_id = xstrdup(id);
+	mg->v[mg->n].m.id = mg->v[mg->n].l.load_id;
 	return &mg->v[mg->n++];
 }
 
@@ -94,27 +82,11 @@ end_line(struct merger *mg, const struct mline *m)
 {
 	struct buf id = BUF_INIT;
 	struct load *ld;
-	int64_t files = -1, rows = -1, sum = 0;
 
 	mline_str(m, "load_id", &id);
 	ld = load_of(mg, id.p ? id.p : "");
 	buf_free(&id);
-	for (size_t i = 0; i < ld->l.nt; i++)
-		sum += ld->l.rows[i];
-	mline_i64(m, "files", &files);
-	mline_i64(m, "rows", &rows);
-	if ((files >= 0 && (size_t)files != ld->nlines) ||
-	    (rows >= 0 && rows != sum)) {
-		log_err("%s:%zu: end line of load %s promises %lld files and "
-		    "%lld rows, the manifest has %zu and %lld", m->src,
-		    m->lineno, ld->l.load_id, (long long)files,
-		    (long long)rows, ld->nlines, (long long)sum);
-		return EXIT_INCOMPLETE;
-	}
-	ld->ended = 1;
-	buf_reset(&ld->endline);
-	buf_add(&ld->endline, m->text, m->len);
-	return 0;
+	return mload_end(&ld->m, m) ? EXIT_INCOMPLETE : 0;
 }
 
 static int
@@ -169,9 +141,7 @@ file_line(struct merger *mg, const struct mline *m)
 		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
 	}
 	ld = load_of(mg, f.load_id);
-	if (ld->ended) {
-		log_err("%s:%zu: file line after the end line of load %s",
-		    m->src, m->lineno, f.load_id);
+	if ((f.seq = mload_file(&ld->m, m, f.rows)) < 0) {
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
 	}
@@ -198,7 +168,6 @@ file_line(struct merger *mg, const struct mline *m)
 			dfile_free(&f);
 			return EXIT_USAGE;
 		}
-	f.seq = (int64_t)ld->nlines;
 	ld->lines = xrealloc(ld->lines, (ld->nlines + 1) * sizeof *ld->lines);
 	ld->lines[ld->nlines].text = xstrndup(m->text, m->len);
 	ld->lines[ld->nlines].len = m->len;
@@ -208,23 +177,18 @@ file_line(struct merger *mg, const struct mline *m)
 }
 
 static int
+on_line(void *arg, const struct mline *m)
+{
+	struct merger *mg = arg;
+
+	return m->end ? end_line(mg, m) : file_line(mg, m);
+}
+
+static int
 read_all(struct merger *mg, int argc, char **argv)
 {
-	struct manifest_in in;
-	struct mline m = { 0 };
-	int r, status = 0;
+	int status = manifest_each(argc, argv, on_line, mg);
 
-	manifest_in_open(&in, argc, argv);
-	while (status == 0 && (r = manifest_in_next(&in, &m)) != 0) {
-		if (r < 0)
-			status = EXIT_INCOMPLETE;
-		else if (m.end)
-			status = end_line(mg, &m);
-		else
-			status = file_line(mg, &m);
-	}
-	manifest_in_close(&in);
-	mline_free(&m);
 	if (status)
 		return status;
 	if (mg->n == 0) {
@@ -232,7 +196,7 @@ read_all(struct merger *mg, int argc, char **argv)
 		return EXIT_INCOMPLETE;
 	}
 	for (size_t i = 0; i < mg->n; i++)
-		if (!mg->v[i].ended) {
+		if (!mg->v[i].m.ended) {
 			log_err("load %s has no end line: the manifest is "
 			    "incomplete, nothing merged", mg->v[i].l.load_id);
 			return EXIT_INCOMPLETE;
@@ -245,8 +209,7 @@ emit_load(const struct load *ld, const int64_t *merged)
 {
 	for (size_t i = 0; i < ld->nlines; i++) {
 		const struct lline *ln = &ld->lines[i];
-		struct mline m = { 0 };
-		struct buf out = BUF_INIT, val = BUF_INIT, q = BUF_INIT;
+		struct buf val = BUF_INIT, q = BUF_INIT;
 		struct mfield set = { "merged", NULL, 0 };
 		size_t k;
 
@@ -259,16 +222,11 @@ emit_load(const struct load *ld, const int64_t *merged)
 		buf_printf(&val, ",\"rows\":%lld}", (long long)merged[k]);
 		set.json = val.p;
 		set.len = val.len;
-		if (json_parse(&m.doc, ln->text, ln->len) == 0) {
-			mline_rebuild(&out, &m, &set, 1);
-			manifest_emit(&out);
-		}
-		mline_free(&m);
-		buf_free(&out);
+		manifest_emit_set(ln->text, ln->len, &set, 1);
 		buf_free(&val);
 		buf_free(&q);
 	}
-	manifest_emit(&ld->endline);
+	manifest_emit(&ld->m.endline);
 }
 
 static int
@@ -290,7 +248,7 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 
 	if (ld->nlines == 0) {		/* a load without files */
 		if (!dry)
-			manifest_emit(&ld->endline);
+			manifest_emit(&ld->m.endline);
 		return 0;
 	}
 	merged = xcalloc(ld->l.nt + 1, sizeof *merged);
@@ -358,7 +316,7 @@ merger_free(struct merger *mg)
 			dfile_free(&ld->lines[k].f);
 		}
 		free(ld->lines);
-		buf_free(&ld->endline);
+		buf_free(&ld->m.endline);
 		dload_free(&ld->l);
 	}
 	free(mg->v);
@@ -446,13 +404,12 @@ main(int argc, char **argv)
 			log_set_level(LOG_VERBOSE);
 			break;
 		case 'h':
-			help();
-			break;
+			usage_exit(usage_text, help_text);
 		case O_VERSION:
 			printf("stage-merge %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
-			usage();
+			usage_exit(usage_text, NULL);
 		}
 	}
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the

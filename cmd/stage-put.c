@@ -102,40 +102,29 @@ static const char usage_text[] =
     "                 [--multipart-threshold size] [--retries n]\n"
     "                 [--dry-run] [--progress] [manifest ...]\n";
 
-static _Noreturn void
-usage(void)
-{
-	fputs(usage_text, stderr);
-	exit(EXIT_USAGE);
-}
-
-static void
-help(void)
-{
-	fputs(usage_text, stdout);
-	fputs("Upload the manifest's files to the staging storage.\n"
-	    "  -b, --bucket-url URL    a directory, file:// or s3://bucket/prefix\n"
-	    "                          (default: config, else ./stage-bucket)\n"
-	    "  -j, --jobs N            requests in flight at once (default 8)\n"
-	    "      --layout T          object names (default\n"
-	    "                          {dataset}/{table_name}/{load_id}.{file_id}.{ext})\n"
-	    "      --endpoint URL      S3 endpoint (default: config, "
-	    "AWS_ENDPOINT_URL)\n"
-	    "      --region NAME       S3 region (default: config, AWS_REGION)\n"
-	    "      --path-style        address buckets as host/bucket/key\n"
-	    "      --virtual-hosted    address buckets as bucket.host/key\n"
-	    "      --part-size S       multipart part size (default 16M)\n"
-	    "      --multipart-threshold S  multipart from S on (default 64M)\n"
-	    "      --retries N         retries of a failed request (default 5)\n"
-	    "  -n, --dry-run           print the requests instead of sending "
-	    "them\n"
-	    "      --progress          progress line on stderr even if not a "
-	    "tty\n"
-	    "  -q, --quiet             errors only\n"
-	    "  -v, --verbose           say more\n"
-	    "  -h, --help              this help\n"
-	    "      --version           print the version\n", stdout);
-}
+static const char help_text[] =
+    "Upload the manifest's files to the staging storage.\n"
+    "  -b, --bucket-url URL    a directory, file:// or s3://bucket/prefix\n"
+    "                          (default: config, else ./stage-bucket)\n"
+    "  -j, --jobs N            requests in flight at once (default 8)\n"
+    "      --layout T          object names (default\n"
+    "                          {dataset}/{table_name}/{load_id}.{file_id}.{ext})\n"
+    "      --endpoint URL      S3 endpoint (default: config, "
+    "AWS_ENDPOINT_URL)\n"
+    "      --region NAME       S3 region (default: config, AWS_REGION)\n"
+    "      --path-style        address buckets as host/bucket/key\n"
+    "      --virtual-hosted    address buckets as bucket.host/key\n"
+    "      --part-size S       multipart part size (default 16M)\n"
+    "      --multipart-threshold S  multipart from S on (default 64M)\n"
+    "      --retries N         retries of a failed request (default 5)\n"
+    "  -n, --dry-run           print the requests instead of sending "
+    "them\n"
+    "      --progress          progress line on stderr even if not a "
+    "tty\n"
+    "  -q, --quiet             errors only\n"
+    "  -v, --verbose           say more\n"
+    "  -h, --help              this help\n"
+    "      --version           print the version\n";
 
 static const struct option longopts[] = {
 	{ "bucket-url", required_argument, NULL, 'b' },
@@ -593,9 +582,11 @@ main(int argc, char **argv)
 			    LOG_DEBUG : LOG_VERBOSE);
 			break;
 		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': help(); return EXIT_DONE;
-		case 'V': printf("stage-put %s\n", STAGE_VERSION); return 0;
-		default: usage();
+		case 'h': usage_exit(usage_text, help_text);
+		case 'V':
+			printf("stage-put %s\n", STAGE_VERSION);
+			return EXIT_DONE;
+		default: usage_exit(usage_text, NULL);
 		}
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))

@@ -112,6 +112,20 @@ zout_add(struct zout *o, const void *p, size_t n)
 	return 0;
 }
 
+/* Makes the next piece of *p[0..*n) that zlib's uInt can count zs's
+ * input and moves *p and *n past it; the caller runs zlib until the
+ * piece is taken. */
+static void
+gz_take(z_stream *zs, const unsigned char **p, size_t *n)
+{
+	size_t k = *n < ZCHUNK ? *n : ZCHUNK;
+
+	zs->next_in = (unsigned char *)*p;
+	zs->avail_in = (uInt)k;
+	*p += k;
+	*n -= k;
+}
+
 /* Encoder */
 
 static int
@@ -198,14 +212,9 @@ static int
 gz_enc_write(struct zenc *z, const unsigned char *p, size_t n)
 {
 	do {
-		size_t k = n < ZCHUNK ? n : ZCHUNK;
-
-		z->zs.next_in = (unsigned char *)p;
-		z->zs.avail_in = (uInt)k;
+		gz_take(&z->zs, &p, &n);
 		if (gz_deflate(z, Z_NO_FLUSH) < 0)
 			return -1;
-		p += k;
-		n -= k;
 	} while (n);
 	return 0;
 }
@@ -355,14 +364,9 @@ static int
 gz_dec_feed(struct zdec *z, const unsigned char *p, size_t n)
 {
 	do {
-		size_t k = n < ZCHUNK ? n : ZCHUNK;
-
-		z->zs.next_in = (unsigned char *)p;
-		z->zs.avail_in = (uInt)k;
+		gz_take(&z->zs, &p, &n);
 		if (gz_dec_run(z) < 0)
 			return -1;
-		p += k;
-		n -= k;
 	} while (n);
 	return 0;
 }

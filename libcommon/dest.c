@@ -216,35 +216,20 @@ dest_conf_free(struct dest_conf *c)
 	c->conninfo = c->masked = c->label = NULL;
 }
 
-static const char *const stype_names[ST_NTYPES] = {
-	"text", "bigint", "double", "bool", "timestamp", "date", "time",
-	"decimal", "json", "binary"
-};
-
-int
-stype_parse(const char *s, enum stype *t)
+/* A manifest column's type: coltype's names, and dlt's other spellings
+ * (which stage-write never writes, but a dlt-made manifest may). */
+static int
+manifest_type_parse(const char *s, enum coltype *t)
 {
-	for (int i = 0; i < ST_NTYPES; i++)
-		if (strcmp(s, stype_names[i]) == 0) {
-			*t = (enum stype)i;
-			return 0;
-		}
-	/* dlt's other spellings */
 	if (strcmp(s, "complex") == 0) {
-		*t = ST_JSON;
+		*t = CT_JSON;
 		return 0;
 	}
 	if (strcmp(s, "wei") == 0) {
-		*t = ST_DECIMAL;
+		*t = CT_DECIMAL;
 		return 0;
 	}
-	return -1;
-}
-
-const char *
-stype_name(enum stype t)
-{
-	return (unsigned)t < ST_NTYPES ? stype_names[t] : "?";
+	return coltype_parse(s, t);
 }
 
 static const char *const disp_names[] = { "append", "replace", "merge" };
@@ -264,23 +249,6 @@ const char *
 disposition_name(enum disposition d)
 {
 	return (unsigned)d < 3 ? disp_names[d] : "?";
-}
-
-enum stype
-stype_widen(enum stype a, enum stype b)
-{
-	if (a == b)
-		return a;
-	if ((a == ST_BIGINT && b == ST_DOUBLE) ||
-	    (a == ST_DOUBLE && b == ST_BIGINT))
-		return ST_DOUBLE;
-	if ((a == ST_BIGINT && b == ST_DECIMAL) ||
-	    (a == ST_DECIMAL && b == ST_BIGINT))
-		return ST_DECIMAL;
-	if ((a == ST_DATE && b == ST_TIMESTAMP) ||
-	    (a == ST_TIMESTAMP && b == ST_DATE))
-		return ST_TIMESTAMP;
-	return ST_TEXT;
 }
 
 static int
@@ -344,7 +312,7 @@ get_columns(const struct mline *m, struct dtable *t)
 		return bad(m, "columns", "missing or not an array");
 	uint32_t i0 = (uint32_t)(a - d->tok);
 	for (uint32_t i = i0 + 1; i < a->end; i = d->tok[i].end) {
-		struct dcol c = { NULL, ST_TEXT, 1 };
+		struct dcol c = { NULL, CT_TEXT, 1 };
 		struct buf b = BUF_INIT;
 		int k;
 
@@ -363,7 +331,7 @@ get_columns(const struct mline *m, struct dtable *t)
 		k = json_obj_get(d, (int)i, "type");
 		if (k >= 0 && d->tok[k].type == JSON_STRING) {
 			json_str_decode(&d->tok[k], &b);
-			if (stype_parse(b.p ? b.p : "", &c.type) < 0) {
+			if (manifest_type_parse(b.p ? b.p : "", &c.type) < 0) {
 				snprintf(msg, sizeof msg, "column %s: unknown "
 				    "type '%s'", c.name, b.p ? b.p : "");
 				buf_free(&b);
@@ -579,7 +547,7 @@ dtable_merge_cols(struct dtable *dst, const struct dtable *src)
 			dst->cols[dst->ncols++].name = xstrdup(c->name);
 			changed = 1;
 		} else if (dst->cols[k].type != c->type) {
-			enum stype w = stype_widen(dst->cols[k].type, c->type);
+			enum coltype w = coltype_widen(dst->cols[k].type, c->type);
 			if (w != dst->cols[k].type) {
 				dst->cols[k].type = w;
 				changed = 1;

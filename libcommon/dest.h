@@ -46,23 +46,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coltype.h"
 #include "compress.h"
 #include "manifest.h"
 
 #define DEST_FATAL (-2)
-
-/* dlt's data types (the manifest's "type"). */
-enum stype {
-	ST_TEXT, ST_BIGINT, ST_DOUBLE, ST_BOOL, ST_TIMESTAMP, ST_DATE,
-	ST_TIME, ST_DECIMAL, ST_JSON, ST_BINARY, ST_NTYPES
-};
 
 enum disposition { DISP_APPEND, DISP_REPLACE, DISP_MERGE };
 enum fformat { FMT_CSV, FMT_JSONL, FMT_PARQUET };
 
 struct dcol {
 	char *name;
-	enum stype type;
+	enum coltype type;	/* coltype.h: dlt's data types */
 	int nullable;
 };
 
@@ -175,14 +170,10 @@ extern const struct dest_ops dest_sqlite;
 int dest_resolve(const char *arg, int dry_run, struct dest_conf *c);
 void dest_conf_free(struct dest_conf *c);
 
-/* Names and parsing of the manifest's enums; -1 for an unknown name. */
-int stype_parse(const char *s, enum stype *t);
-const char *stype_name(enum stype t);
+/* Names and parsing of the manifest's dispositions; -1 for an unknown
+ * name.  Column types are coltype.h's (coltype_parse, coltype_widen). */
 int disposition_parse(const char *s, enum disposition *d);
 const char *disposition_name(enum disposition d);
-/* The type that holds values of both a and b (bigint+double -> double,
- * bigint+decimal -> decimal, date+timestamp -> timestamp, else text). */
-enum stype stype_widen(enum stype a, enum stype b);
 
 /* Parses a file line.  -1 after reporting "src:line: why": the manifest
  * is malformed (exit 3); -2 for a value the destinations cannot act on

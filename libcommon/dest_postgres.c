@@ -35,14 +35,16 @@ struct pgdest {
 	int dry;
 };
 
-static const char *const pg_types[ST_NTYPES] = {
-	"text", "bigint", "double precision", "boolean",
-	"timestamp with time zone", "date", "time without time zone",
-	"numeric", "jsonb", "bytea"
+static const char *const pg_types[] = {
+	[CT_TEXT] = "text", [CT_BIGINT] = "bigint",
+	[CT_DOUBLE] = "double precision", [CT_BOOL] = "boolean",
+	[CT_TIMESTAMP] = "timestamp with time zone", [CT_DATE] = "date",
+	[CT_TIME] = "time without time zone", [CT_DECIMAL] = "numeric",
+	[CT_JSON] = "jsonb", [CT_BINARY] = "bytea"
 };
 
 static const char *
-pg_type_name(enum stype t)
+pg_type_name(enum coltype t)
 {
 	return pg_types[t];
 }
@@ -66,17 +68,17 @@ static const struct sql_dialect pg_dialect = {
 static int
 pg_type_parse(const char *s)
 {
-	static const struct { const char *prefix; enum stype t; } map[] = {
-		{ "text", ST_TEXT }, { "character varying", ST_TEXT },
-		{ "character", ST_TEXT },
-		{ "bigint", ST_BIGINT }, { "integer", ST_BIGINT },
-		{ "smallint", ST_BIGINT },
-		{ "double precision", ST_DOUBLE }, { "real", ST_DOUBLE },
-		{ "boolean", ST_BOOL },
-		{ "timestamp", ST_TIMESTAMP }, { "date", ST_DATE },
-		{ "time", ST_TIME }, { "numeric", ST_DECIMAL },
-		{ "jsonb", ST_JSON }, { "json", ST_JSON },
-		{ "bytea", ST_BINARY },
+	static const struct { const char *prefix; enum coltype t; } map[] = {
+		{ "text", CT_TEXT }, { "character varying", CT_TEXT },
+		{ "character", CT_TEXT },
+		{ "bigint", CT_BIGINT }, { "integer", CT_BIGINT },
+		{ "smallint", CT_BIGINT },
+		{ "double precision", CT_DOUBLE }, { "real", CT_DOUBLE },
+		{ "boolean", CT_BOOL },
+		{ "timestamp", CT_TIMESTAMP }, { "date", CT_DATE },
+		{ "time", CT_TIME }, { "numeric", CT_DECIMAL },
+		{ "jsonb", CT_JSON }, { "json", CT_JSON },
+		{ "bytea", CT_BINARY },
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strncmp(s, map[i].prefix, strlen(map[i].prefix)) == 0)
@@ -296,8 +298,8 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 	for (int i = 0; i < PQntuples(r); i++) {
 		int t = pg_type_parse(PQgetvalue(r, i, 1));
 		out->cols[out->ncols].name = xstrdup(PQgetvalue(r, i, 0));
-		/* a type we do not know is never altered: ST_NTYPES */
-		out->cols[out->ncols++].type = t < 0 ? ST_NTYPES : (enum stype)t;
+		/* a type we do not know is never altered: CT_NONE */
+		out->cols[out->ncols++].type = t < 0 ? CT_NONE : (enum coltype)t;
 	}
 	PQclear(r);
 	return 0;
@@ -339,7 +341,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 	for (size_t i = 0; i < t->ncols; i++) {
 		const struct dcol *c = &t->cols[i];
 		int k = dtable_col(&have, c->name);
-		enum stype w;
+		enum coltype w;
 
 		buf_reset(&b);
 		buf_adds(&b, "ALTER TABLE ");
@@ -348,8 +350,8 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
 			col_def(&b, c);
 		} else {
-			if (have.cols[k].type == ST_NTYPES ||
-			    (w = stype_widen(have.cols[k].type, c->type)) ==
+			if (have.cols[k].type == CT_NONE ||
+			    (w = coltype_widen(have.cols[k].type, c->type)) ==
 			    have.cols[k].type)
 				continue;
 			buf_adds(&b, " ALTER COLUMN ");
@@ -755,8 +757,8 @@ final_shape(struct pgdest *d, const struct dtable *t, struct dtable *want)
 	}
 	for (size_t i = 0; i < want->ncols; i++) {
 		int k = dtable_col(&st, want->cols[i].name);
-		if (k >= 0 && st.cols[k].type != ST_NTYPES)
-			want->cols[i].type = stype_widen(want->cols[i].type,
+		if (k >= 0 && st.cols[k].type != CT_NONE)
+			want->cols[i].type = coltype_widen(want->cols[i].type,
 			    st.cols[k].type);
 	}
 	dtable_free(&st);
@@ -918,21 +920,6 @@ check_counts(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
-static void
-version_hash(const struct dload *l, char hex[65])
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_printf(&b, "%s\n", l->t[i].name);
-		for (size_t k = 0; k < l->t[i].ncols; k++)
-			buf_printf(&b, "%s %s\n", l->t[i].cols[k].name,
-			    stype_name(l->t[i].cols[k].type));
-	}
-	sha256_hex(b.p ? b.p : "", b.len, hex);
-	buf_free(&b);
-}
-
 static int
 apply_tables(struct pgdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
@@ -956,38 +943,16 @@ apply_tables(struct pgdest *d, const struct dload *l,
 static int
 record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
 {
-	struct buf b = BUF_INIT;
-	char hex[65];
-	int r = -1;
+	struct sqlv v = { 0 };
+	int r = 0;
 
-	version_hash(l, hex);
-	buf_adds(&b, "INSERT INTO ");
-	sql_qname(&b, l->dataset, "_dlt_loads");
-	buf_adds(&b, " (load_id, schema_name, status, inserted_at, "
-	    "schema_version_hash) VALUES (");
-	sql_str(&b, l->load_id);
-	buf_adds(&b, ", ");
-	sql_str(&b, l->dataset);
-	/* after the lock: the order of inserted_at is the commit order */
-	buf_printf(&b, ", 0, clock_timestamp(), '%s')", hex);
-	if (pg_do(d, l->load_id, b.p, NULL) < 0)
-		goto out;
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_reset(&b);
-		buf_adds(&b, "INSERT INTO ");
-		sql_qname(&b, l->dataset, "_stage_loads");
-		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
-		sql_str(&b, l->load_id);
-		buf_adds(&b, ", ");
-		sql_str(&b, l->t[i].name);
-		buf_printf(&b, ", %lld)", (long long)merged[i]);
-		if (pg_do(d, l->load_id, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
+	/* clock_timestamp(), after the lock: the order of inserted_at is the
+	 * commit order */
+	sql_record_load(&v, l, merged, "clock_timestamp()");
+	for (size_t i = 0; i < v.n && r == 0; i++)
+		r = pg_do(d, l->load_id, v.v[i], NULL);
+	sqlv_free(&v);
+	return r < 0 ? -1 : 0;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number

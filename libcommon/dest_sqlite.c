@@ -74,13 +74,15 @@ struct sqdest {
 	int busy_ms;
 };
 
-static const char *const sq_types[ST_NTYPES] = {
-	"TEXT", "INTEGER", "REAL", "BOOLEAN", "TIMESTAMP", "DATE", "TIME",
-	"DECIMAL TEXT", "JSON TEXT", "BLOB"
+static const char *const sq_types[] = {
+	[CT_TEXT] = "TEXT", [CT_BIGINT] = "INTEGER", [CT_DOUBLE] = "REAL",
+	[CT_BOOL] = "BOOLEAN", [CT_TIMESTAMP] = "TIMESTAMP", [CT_DATE] = "DATE",
+	[CT_TIME] = "TIME", [CT_DECIMAL] = "DECIMAL TEXT",
+	[CT_JSON] = "JSON TEXT", [CT_BINARY] = "BLOB"
 };
 
 static const char *
-sq_type_name(enum stype t)
+sq_type_name(enum coltype t)
 {
 	return sq_types[t];
 }
@@ -99,14 +101,14 @@ static const struct sql_dialect sq_dialect = {
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
 
-/* Declared type -> our type; ST_NTYPES for a type we did not make. */
-static enum stype
+/* Declared type -> our type; CT_NONE for a type we did not make. */
+static enum coltype
 sq_type_parse(const char *s)
 {
-	for (int i = 0; i < ST_NTYPES; i++)
+	for (int i = CT_TEXT; i <= CT_BINARY; i++)
 		if (strcmp(s, sq_types[i]) == 0)
-			return (enum stype)i;
-	return ST_NTYPES;
+			return (enum coltype)i;
+	return CT_NONE;
 }
 
 /* --- statements --- */
@@ -551,7 +553,7 @@ sq_close(struct dest *base)
 struct sqcol {
 	char *name;
 	char *decl;		/* declared type as written */
-	enum stype type;	/* ST_NTYPES: not one of ours */
+	enum coltype type;	/* CT_NONE: not one of ours */
 	int notnull;
 };
 
@@ -619,14 +621,14 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
  * that hold whole numbers become "5", not "5.0", and booleans "true" or
  * "false", as PostgreSQL's casts to text write them. */
 static void
-convert_expr(struct buf *b, const char *c, enum stype from, enum stype to)
+convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
 {
 	struct buf q = BUF_INIT;
 
 	sql_ident(&q, c);
-	if (to != ST_TEXT || from == ST_TEXT)
+	if (to != CT_TEXT || from == CT_TEXT)
 		buf_adds(b, q.p);
-	else if (from == ST_BOOL)
+	else if (from == CT_BOOL)
 		buf_printf(b, "CASE %s WHEN 1 THEN 'true' WHEN 0 THEN 'false' "
 		    "ELSE %s END", q.p, q.p);
 	else
@@ -641,7 +643,7 @@ convert_expr(struct buf *b, const char *c, enum stype from, enum stype to)
  * of have): SQLite's documented way to change a column's type. */
 static int
 rebuild(struct sqdest *d, const char *schema, const char *name,
-    const struct sqcols *have, const enum stype *want, const char *object)
+    const struct sqcols *have, const enum coltype *want, const char *object)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT, cols = BUF_INIT;
 	struct buf sel = BUF_INIT;
@@ -659,10 +661,10 @@ rebuild(struct sqdest *d, const char *schema, const char *name,
 			buf_adds(&sel, ", ");
 		}
 		sql_ident(&b, c->name);
-		buf_printf(&b, " %s%s", want[i] == ST_NTYPES ? c->decl :
+		buf_printf(&b, " %s%s", want[i] == CT_NONE ? c->decl :
 		    sq_types[want[i]], c->notnull ? " NOT NULL" : "");
 		sql_ident(&cols, c->name);
-		if (want[i] != ST_NTYPES && want[i] != c->type)
+		if (want[i] != CT_NONE && want[i] != c->type)
 			convert_expr(&sel, c->name, c->type, want[i]);
 		else
 			sql_ident(&sel, c->name);
@@ -733,7 +735,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 {
 	struct sqcols have;
 	struct buf b = BUF_INIT;
-	enum stype *want = NULL;
+	enum coltype *want = NULL;
 	int r = -1, widen = 0;
 
 	if (columns_of(d, schema, t->name, &have) < 0)
@@ -746,8 +748,8 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 	for (size_t i = 0; i < have.n; i++) {
 		int k = dtable_col(t, have.v[i].name);
 		want[i] = have.v[i].type;
-		if (k >= 0 && have.v[i].type != ST_NTYPES) {
-			want[i] = stype_widen(have.v[i].type, t->cols[k].type);
+		if (k >= 0 && have.v[i].type != CT_NONE) {
+			want[i] = coltype_widen(have.v[i].type, t->cols[k].type);
 			widen |= want[i] != have.v[i].type;
 		}
 	}
@@ -953,13 +955,13 @@ parse_clock(const char **p)
 
 /* ISO 8601: date, optional T or space and clock, optional Z or +HH[:MM]. */
 static int
-valid_time(const char *p, enum stype t)
+valid_time(const char *p, enum coltype t)
 {
-	if (t != ST_TIME && parse_date(&p) < 0)
+	if (t != CT_TIME && parse_date(&p) < 0)
 		return -1;
-	if (t == ST_DATE)
+	if (t == CT_DATE)
 		return *p ? -1 : 0;
-	if (t == ST_TIMESTAMP) {
+	if (t == CT_TIMESTAMP) {
 		if (!*p)
 			return 0;
 		if (*p != 'T' && *p != ' ')
@@ -1048,7 +1050,7 @@ static int
 bind_value(struct loader *L, int i, size_t k, const struct csvfield *v,
     size_t line)
 {
-	enum stype t = L->f->t.cols[k].type;
+	enum coltype t = L->f->t.cols[k].type;
 	int64_t n;
 	double x;
 	int b, rc = SQLITE_OK;
@@ -1057,48 +1059,48 @@ bind_value(struct loader *L, int i, size_t k, const struct csvfield *v,
 		return sqlite3_bind_null(L->ins, i) == SQLITE_OK ? 0 : -1;
 	if (v->len > 0x7fffffff)
 		return bad_value(L, line, k, "value too long", v);
-	if (t != ST_BINARY && !utf8_valid(v->p, v->len))
+	if (t != CT_BINARY && !utf8_valid(v->p, v->len))
 		return bad_value(L, line, k, "invalid UTF-8", v);
 	switch (t) {
-	case ST_BIGINT:
+	case CT_BIGINT:
 		if (parse_i64(v->p, &n) < 0)
 			return bad_value(L, line, k, "invalid input for type "
 			    "bigint", v);
 		rc = sqlite3_bind_int64(L->ins, i, n);
 		break;
-	case ST_DOUBLE:
+	case CT_DOUBLE:
 		if (parse_double(v->p, &x) < 0)
 			return bad_value(L, line, k, "invalid input for type "
 			    "double", v);
 		rc = sqlite3_bind_double(L->ins, i, x);
 		break;
-	case ST_BOOL:
+	case CT_BOOL:
 		if (parse_bool(v->p, &b) < 0)
 			return bad_value(L, line, k, "invalid input for type "
 			    "bool", v);
 		rc = sqlite3_bind_int(L->ins, i, b);
 		break;
-	case ST_TIMESTAMP:
-	case ST_DATE:
-	case ST_TIME:
+	case CT_TIMESTAMP:
+	case CT_DATE:
+	case CT_TIME:
 		if (valid_time(v->p, t) < 0)
-			return bad_value(L, line, k, t == ST_DATE ?
+			return bad_value(L, line, k, t == CT_DATE ?
 			    "invalid input for type date (YYYY-MM-DD)" :
-			    t == ST_TIME ? "invalid input for type time "
+			    t == CT_TIME ? "invalid input for type time "
 			    "(HH:MM[:SS[.f]])" : "invalid input for type "
 			    "timestamp (ISO 8601)", v);
 		goto text;
-	case ST_DECIMAL:
+	case CT_DECIMAL:
 		if (valid_decimal(v->p) < 0)
 			return bad_value(L, line, k, "invalid input for type "
 			    "decimal", v);
 		goto text;
-	case ST_JSON:
+	case CT_JSON:
 		if (json_parse(&L->doc, v->p, v->len) < 0)
 			return bad_value(L, line, k, "invalid input for type "
 			    "json", v);
 		goto text;
-	case ST_BINARY:
+	case CT_BINARY:
 		if (bind_binary(L, i, v) < 0)
 			return bad_value(L, line, k, "invalid hex for type "
 			    "binary", v);
@@ -1419,8 +1421,8 @@ final_shape(struct sqdest *d, const struct dtable *t, struct dtable *want)
 	r = columns_of(d, s.p, t->name, &st);
 	for (size_t i = 0; r == 0 && i < want->ncols; i++) {
 		int k = sqcols_find(&st, want->cols[i].name);
-		if (k >= 0 && st.v[k].type != ST_NTYPES)
-			want->cols[i].type = stype_widen(want->cols[i].type,
+		if (k >= 0 && st.v[k].type != CT_NONE)
+			want->cols[i].type = coltype_widen(want->cols[i].type,
 			    st.v[k].type);
 	}
 	sqcols_free(&st);
@@ -1580,21 +1582,6 @@ check_counts(struct sqdest *d, const struct dload *l)
 	return r;
 }
 
-static void
-version_hash(const struct dload *l, char hex[65])
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_printf(&b, "%s\n", l->t[i].name);
-		for (size_t k = 0; k < l->t[i].ncols; k++)
-			buf_printf(&b, "%s %s\n", l->t[i].cols[k].name,
-			    stype_name(l->t[i].cols[k].type));
-	}
-	sha256_hex(b.p ? b.p : "", b.len, hex);
-	buf_free(&b);
-}
-
 static int
 apply_tables(struct sqdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
@@ -1618,37 +1605,14 @@ apply_tables(struct sqdest *d, const struct dload *l,
 static int
 record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 {
-	struct buf b = BUF_INIT;
-	char hex[65];
-	int r = -1;
+	struct sqlv v = { 0 };
+	int r = 0;
 
-	version_hash(l, hex);
-	buf_adds(&b, "INSERT INTO ");
-	sql_qname(&b, l->dataset, "_dlt_loads");
-	buf_adds(&b, " (load_id, schema_name, status, inserted_at, "
-	    "schema_version_hash) VALUES (");
-	sql_str(&b, l->load_id);
-	buf_adds(&b, ", ");
-	sql_str(&b, l->dataset);
-	buf_printf(&b, ", 0, %s, '%s')", sq_dialect.now, hex);
-	if (sq_do(d, l->load_id, b.p, NULL) < 0)
-		goto out;
-	for (size_t i = 0; i < l->nt; i++) {
-		buf_reset(&b);
-		buf_adds(&b, "INSERT INTO ");
-		sql_qname(&b, l->dataset, "_stage_loads");
-		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
-		sql_str(&b, l->load_id);
-		buf_adds(&b, ", ");
-		sql_str(&b, l->t[i].name);
-		buf_printf(&b, ", %lld)", (long long)merged[i]);
-		if (sq_do(d, l->load_id, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
+	sql_record_load(&v, l, merged, sq_dialect.now);
+	for (size_t i = 0; i < v.n && r == 0; i++)
+		r = sq_do(d, l->load_id, v.v[i], NULL);
+	sqlv_free(&v);
+	return r < 0 ? -1 : 0;
 }
 
 /* Deletes this load's staging rows (never another load's). */

@@ -151,3 +151,14 @@ xstrndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+void
+usage_exit(const char *synopsis, const char *help)
+{
+	FILE *f = help ? stdout : stderr;
+
+	fputs(synopsis, f);
+	if (help)
+		fputs(help, f);
+	exit(help ? EXIT_DONE : EXIT_USAGE);
+}

@@ -42,6 +42,10 @@ void log_verbose(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* log_err, then exit(status). */
 _Noreturn void die(int status, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Like die, with ": strerror(errno)" appended. */
+/* The option conventions of every program: with help NULL, synopsis to
+ * stderr and exit 2 (a usage error); else synopsis and help to stdout and
+ * exit 0 (-h, --help). */
+_Noreturn void usage_exit(const char *synopsis, const char *help);
 _Noreturn void die_errno(int status, const char *fmt, ...)
     PRINTF_LIKE(2, 3);
 

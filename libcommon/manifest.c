@@ -142,6 +142,22 @@ manifest_in_close(struct manifest_in *in)
 		close_cur(in);
 }
 
+int
+manifest_each(int nfiles, char **files,
+    int (*fn)(void *arg, const struct mline *m), void *arg)
+{
+	struct manifest_in in;
+	struct mline m = { 0 };
+	int r, status = 0;
+
+	manifest_in_open(&in, nfiles, files);
+	while (status == 0 && (r = manifest_in_next(&in, &m)) != 0)
+		status = r < 0 ? EXIT_INCOMPLETE : fn(arg, &m);
+	manifest_in_close(&in);
+	mline_free(&m);
+	return status;
+}
+
 void
 mline_free(struct mline *m)
 {
@@ -262,6 +278,21 @@ manifest_emit(const struct buf *line)
 	buf_free(&b);
 }
 
+void
+manifest_emit_set(const char *text, size_t len, const struct mfield *set,
+    size_t nset)
+{
+	struct mline m = { 0 };
+	struct buf out = BUF_INIT;
+
+	if (json_parse(&m.doc, text, len) == 0) {
+		mline_rebuild(&out, &m, set, nset);
+		manifest_emit(&out);
+	}
+	mline_free(&m);
+	buf_free(&out);
+}
+
 struct mload *
 mloads_get(struct mloads *l, const char *id)
 {
@@ -298,4 +329,37 @@ mloads_free(struct mloads *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+}
+
+int64_t
+mload_file(struct mload *ld, const struct mline *m, int64_t rows)
+{
+	if (ld->ended) {
+		log_err("%s:%zu: file line after the end line of load %s",
+		    m->src, m->lineno, ld->id);
+		return -1;
+	}
+	ld->rows += rows;
+	return (int64_t)ld->files++;
+}
+
+int
+mload_end(struct mload *ld, const struct mline *m)
+{
+	int64_t files = -1, rows = -1;
+
+	mline_i64(m, "files", &files);
+	mline_i64(m, "rows", &rows);
+	if ((files >= 0 && (size_t)files != ld->files) ||
+	    (rows >= 0 && rows != ld->rows)) {
+		log_err("%s:%zu: end line of load %s promises %lld files and "
+		    "%lld rows, the manifest has %zu and %lld", m->src,
+		    m->lineno, ld->id, (long long)files, (long long)rows,
+		    ld->files, (long long)ld->rows);
+		return -1;
+	}
+	ld->ended = 1;
+	buf_reset(&ld->endline);
+	buf_add(&ld->endline, m->text, m->len);
+	return 0;
 }

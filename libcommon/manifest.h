@@ -42,6 +42,11 @@ void manifest_in_open(struct manifest_in *in, int nfiles, char **files);
 int manifest_in_next(struct manifest_in *in, struct mline *m);
 void manifest_in_close(struct manifest_in *in);
 void mline_free(struct mline *m);
+/* Reads every line of the inputs (as manifest_in_open takes them) and
+ * hands each to fn until fn returns nonzero.  Returns fn's nonzero
+ * status, EXIT_INCOMPLETE after a malformed line, or 0 at the end. */
+int manifest_each(int nfiles, char **files,
+    int (*fn)(void *arg, const struct mline *m), void *arg);
 
 /* Member access on a parsed line; NULL or -1 when absent or mistyped. */
 const struct json_tok *mline_get(const struct mline *m, const char *key);
@@ -65,6 +70,10 @@ void mline_rebuild(struct buf *out, const struct mline *m,
 /* Writes line (no '\n' needed) and a newline to stdout.  A closed pipe ends
  * the program quietly with status 1; any other write error is reported. */
 void manifest_emit(const struct buf *line);
+/* Parses text (a line this step read) again and emits it rebuilt with
+ * set; nothing if it does not parse. */
+void manifest_emit_set(const char *text, size_t len,
+    const struct mfield *set, size_t nset);
 
 /* Per-load bookkeeping for the completeness rule. */
 struct mload {
@@ -87,5 +96,13 @@ struct mload *mloads_get(struct mloads *l, const char *id);
 /* 1 if every load seen has its end line (and at least one was seen). */
 int mloads_complete(const struct mloads *l);
 void mloads_free(struct mloads *l);
+/* A file line m of load ld with its rows: -1 after reporting
+ * "src:line: file line after the end line of load ID"; else counts it
+ * and returns its position among the load's files, from 0. */
+int64_t mload_file(struct mload *ld, const struct mline *m, int64_t rows);
+/* The end line m of ld: -1 after reporting that the files or rows it
+ * promises are not those seen; else marks ld ended and keeps the line in
+ * ld->endline. */
+int mload_end(struct mload *ld, const struct mline *m);
 
 #endif

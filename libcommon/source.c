@@ -75,7 +75,7 @@ source_jsonl_row(const struct dtable *t, const char *line, size_t len,
 			buf_addc(out, ',');
 		if (!v || v->type == JSON_NULL)
 			continue;
-		if (t->cols[i].type == ST_JSON || v->type == JSON_OBJECT ||
+		if (t->cols[i].type == CT_JSON || v->type == JSON_OBJECT ||
 		    v->type == JSON_ARRAY) {
 			buf_reset(&s);
 			json_put_raw(&s, v);

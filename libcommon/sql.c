@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "sql.h"
 
 void
@@ -120,7 +121,7 @@ deleted_cond(struct buf *b, const struct dtable *t, const char *col)
 {
 	int k = dtable_col(t, col);
 
-	if (k >= 0 && t->cols[k].type == ST_BOOL) {
+	if (k >= 0 && t->cols[k].type == CT_BOOL) {
 		buf_adds(b, "COALESCE(s.");
 		sql_ident(b, col);
 		buf_adds(b, ", false)");
@@ -323,4 +324,50 @@ sql_clear_staging(struct buf *b, const struct dtable *t, const char *load_id)
 	sql_str(b, t->name);
 	buf_addc(b, ')');
 	buf_free(&sch);
+}
+
+static void
+version_hash(const struct dload *l, char hex[65])
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < l->nt; i++) {
+		buf_printf(&b, "%s\n", l->t[i].name);
+		for (size_t k = 0; k < l->t[i].ncols; k++)
+			buf_printf(&b, "%s %s\n", l->t[i].cols[k].name,
+			    coltype_name(l->t[i].cols[k].type));
+	}
+	sha256_hex(b.p ? b.p : "", b.len, hex);
+	buf_free(&b);
+}
+
+void
+sql_record_load(struct sqlv *out, const struct dload *l,
+    const int64_t *merged, const char *now)
+{
+	struct buf b = BUF_INIT;
+	char hex[65];
+
+	version_hash(l, hex);
+	buf_adds(&b, "INSERT INTO ");
+	sql_qname(&b, l->dataset, "_dlt_loads");
+	buf_adds(&b, " (load_id, schema_name, status, inserted_at, "
+	    "schema_version_hash) VALUES (");
+	sql_str(&b, l->load_id);
+	buf_adds(&b, ", ");
+	sql_str(&b, l->dataset);
+	buf_printf(&b, ", 0, %s, '%s')", now, hex);
+	sqlv_add(out, &b);
+	for (size_t i = 0; i < l->nt; i++) {
+		buf_reset(&b);
+		buf_adds(&b, "INSERT INTO ");
+		sql_qname(&b, l->dataset, "_stage_loads");
+		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
+		sql_str(&b, l->load_id);
+		buf_adds(&b, ", ");
+		sql_str(&b, l->t[i].name);
+		buf_printf(&b, ", %lld)", (long long)merged[i]);
+		sqlv_add(out, &b);
+	}
+	buf_free(&b);
 }

@@ -31,7 +31,7 @@
 #include "dest.h"
 
 struct sql_dialect {
-	const char *(*type_name)(enum stype t);
+	const char *(*type_name)(enum coltype t);
 	/* Appends an expression for a row's _dlt_id, unique in the
 	 * dataset; it may use the staging row s (s."_stage_file",
 	 * s."_stage_row") and the load id (lit, an SQL literal). */
@@ -71,5 +71,11 @@ void sql_clear_staging(struct buf *b, const struct dtable *t,
  * "merged" rows. */
 void sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
     const struct dtable *t, const char *load_id, const struct merge_opts *o);
+
+/* Statements that record a merged load: its _dlt_loads row (status 0,
+ * inserted_at the expression now, schema_version_hash over its tables'
+ * columns and types) and a _stage_loads row per table with merged[i]. */
+void sql_record_load(struct sqlv *out, const struct dload *l,
+    const int64_t *merged, const char *now);
 
 #endif

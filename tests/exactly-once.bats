@@ -5,22 +5,7 @@
 # nothing duplicated.  And a server crash in the middle of a COPY.
 # Runs against STAGE_TEST_DEST (helpers/dest.bash).
 
-setup_file() {
-	load helpers/dest.bash
-	dest_start
-}
-
-teardown_file() {
-	load helpers/dest.bash
-	dest_stop
-}
-
-setup() {
-	load helpers/dest.bash
-	load helpers/manifest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
-}
+load helpers/dest-scenario.bash
 
 # gen_load N: load N's files: ev (append) gets 3 files of fresh events,
 # acc (merge on id) gets 2 files updating a window of ids, with repeats

@@ -3,20 +3,10 @@
 # stage-copy | stage-merge, two loads, the second updating and deleting
 # rows through merge.  Runs against STAGE_TEST_DEST (helpers/dest.bash).
 
-setup_file() {
-	load helpers/dest.bash
-	dest_start
-}
-
-teardown_file() {
-	load helpers/dest.bash
-	dest_stop
-}
+load helpers/dest-scenario.bash
 
 setup() {
-	load helpers/dest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
+	scenario_setup
 	cd "$W"
 }
 

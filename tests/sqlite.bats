@@ -5,24 +5,11 @@
 # files of the dataset consistent (the commit spans two files: only the
 # rollback journal's super-journal makes that atomic).
 
-setup_file() {
-	STAGE_TEST_DEST=sqlite
-	load helpers/dest.bash
-	dest_start
-}
-
-teardown_file() {
-	STAGE_TEST_DEST=sqlite
-	load helpers/dest.bash
-	dest_stop
-}
+STAGE_TEST_DEST=sqlite
+load helpers/dest-scenario.bash
 
 setup() {
-	STAGE_TEST_DEST=sqlite
-	load helpers/dest.bash
-	load helpers/manifest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
+	scenario_setup
 	D=$SQLITE_DIR
 	cols='[["id","bigint"],["name","text"],["age","bigint"]]'
 	printf 'id,name,age\n1,alice,30\n2,"",\n3,bob,41\n' >"$W/u1.csv"

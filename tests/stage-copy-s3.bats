@@ -2,26 +2,21 @@
 # stage-copy and stage-merge --delete-staged with s3:// staged objects,
 # against the JuiceFS S3 gateway (helpers/s3.bash) and STAGE_TEST_DEST.
 
+load helpers/dest-scenario.bash
+load helpers/s3.bash
+
 setup_file() {
-	load helpers/dest.bash
-	load helpers/s3.bash
 	dest_start
 	s3_start
 }
 
 teardown_file() {
-	load helpers/dest.bash
-	load helpers/s3.bash
 	s3_stop
 	dest_stop
 }
 
 setup() {
-	load helpers/dest.bash
-	load helpers/s3.bash
-	load helpers/manifest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
+	scenario_setup
 	cols='[["id","bigint"],["name","text"]]'
 }
 

@@ -2,21 +2,10 @@
 # stage-copy: staged files into <dataset>_staging tables, once each.
 # Runs against the destination STAGE_TEST_DEST names (tests/helpers/dest.bash).
 
-setup_file() {
-	load helpers/dest.bash
-	dest_start
-}
-
-teardown_file() {
-	load helpers/dest.bash
-	dest_stop
-}
+load helpers/dest-scenario.bash
 
 setup() {
-	load helpers/dest.bash
-	load helpers/manifest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
+	scenario_setup
 	cols='[["id","bigint"],["name","text"],["age","bigint"]]'
 	printf 'id,name,age\n1,alice,30\n2,"",\n3,"bob ""the"" builder",41\n' >"$W/u1.csv"
 }

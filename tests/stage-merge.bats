@@ -2,21 +2,10 @@
 # stage-merge: staging rows into the final dataset, one transaction per
 # load, dlt's dispositions.  Runs against STAGE_TEST_DEST (helpers/dest.bash).
 
-setup_file() {
-	load helpers/dest.bash
-	dest_start
-}
-
-teardown_file() {
-	load helpers/dest.bash
-	dest_stop
-}
+load helpers/dest-scenario.bash
 
 setup() {
-	load helpers/dest.bash
-	load helpers/manifest.bash
-	dest_reset
-	W=$BATS_TEST_TMPDIR
+	scenario_setup
 	cols='[["id","bigint"],["name","text"],["v","bigint"]]'
 }
 

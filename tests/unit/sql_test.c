@@ -12,9 +12,9 @@
 #include "tap.h"
 
 static const char *
-tn(enum stype t)
+tn(enum coltype t)
 {
-	return stype_name(t);
+	return coltype_name(t);
 }
 
 static void
@@ -42,14 +42,30 @@ test_quoting(void)
 	buf_free(&b);
 }
 
+/* A load's columns widen by coltype_widen (its own cases are in
+ * coltype_test): decimal then double is double, as stage-manifest(5)
+ * says. */
 static void
 test_widen(void)
 {
-	ok(stype_widen(ST_BIGINT, ST_DOUBLE) == ST_DOUBLE, "bigint+double");
-	ok(stype_widen(ST_DECIMAL, ST_BIGINT) == ST_DECIMAL, "decimal+bigint");
-	ok(stype_widen(ST_DATE, ST_TIMESTAMP) == ST_TIMESTAMP, "date+ts");
-	ok(stype_widen(ST_BOOL, ST_BIGINT) == ST_TEXT, "bool+bigint: text");
-	ok(stype_widen(ST_JSON, ST_JSON) == ST_JSON, "same stays");
+	struct dcol a[] = { { "x", CT_DECIMAL, 1 }, { "d", CT_DATE, 1 } };
+	struct dcol b[] = { { "x", CT_DOUBLE, 1 }, { "d", CT_DATE, 1 } };
+	struct dtable ta = { 0 }, tb = { 0 }, dst = { 0 };
+
+	ta.dataset = tb.dataset = "d";
+	ta.name = tb.name = "t";
+
+	ta.cols = a;
+	ta.ncols = 2;
+	tb.cols = b;
+	tb.ncols = 2;
+	dtable_copy(&dst, &ta);
+	ok(dtable_merge_cols(&dst, &tb) == 1, "decimal+double changes");
+	ok(dst.cols[0].type == CT_DOUBLE, "decimal+double: %s",
+	    coltype_name(dst.cols[0].type));
+	ok(dst.cols[1].type == CT_DATE, "same stays");
+	ok(dtable_merge_cols(&dst, &tb) == 0, "merging again: no change");
+	dtable_free(&dst);
 }
 
 static struct dtable
@@ -57,8 +73,8 @@ table(enum disposition d, int pk, int mk)
 {
 	static char *pkv[] = { "id" }, *mkv[] = { "day" };
 	static struct dcol cols[] = {
-		{ "id", ST_BIGINT, 1 }, { "day", ST_DATE, 1 },
-		{ "gone", ST_BOOL, 1 },
+		{ "id", CT_BIGINT, 1 }, { "day", CT_DATE, 1 },
+		{ "gone", CT_BOOL, 1 },
 	};
 	struct dtable t = { "ds", "t", d, pk ? pkv : NULL, (size_t)pk,
 		mk ? mkv : NULL, (size_t)mk, cols, 3 };
@@ -212,12 +228,34 @@ test_tags_chunks(void)
 	buf_free(&out);
 }
 
+/* The bookkeeping rows of a merged load: one _dlt_loads row, one
+ * _stage_loads row per table with its merged count. */
+static void
+test_record_load(void)
+{
+	struct dtable t[2] = { table(DISP_APPEND, 0, 0),
+	    table(DISP_APPEND, 0, 0) };
+	int64_t rows[2] = { 3, 4 }, merged[2] = { 3, 2 };
+	struct dload l = { "L1", "d", t, rows, 2 };
+	struct sqlv v = { 0 };
+
+	t[1].name = "u";
+	sql_record_load(&v, &l, merged, "now()");
+	ok(v.n == 3, "one _dlt_loads and two _stage_loads rows (%zu)", v.n);
+	ok(v.n == 3 && strstr(v.v[0], "INSERT INTO \"d\".\"_dlt_loads\"") &&
+	    strstr(v.v[0], "'L1', 'd', 0, now(), '"), "%s", v.n ? v.v[0] : "");
+	ok(v.n == 3 && strstr(v.v[2], "VALUES ('L1', 'u', 2)"), "%s",
+	    v.n == 3 ? v.v[2] : "");
+	sqlv_free(&v);
+}
+
 int
 main(void)
 {
 	test_quoting();
 	test_widen();
 	test_merge_sql();
+	test_record_load();
 	test_jsonl();
 	test_tags();
 	test_tags_chunks();
