@@ -2,6 +2,14 @@
  * source: staged object -> decompressor -> (JSONL to CSV) -> sink.  Push
  * style all the way, so the same chain serves a local read loop and a
  * storage back end's streaming GET.
+ *
+ * The raw bytes (before the decompressor) are hashed and counted as they
+ * pass, and at the end checked against the manifest's sha256 and bytes:
+ * an object changed or damaged in the staging storage fails the stream,
+ * so the destination never commits it.  After a data error of our own
+ * (corrupt compression, a bad JSONL line) the rest of the object is still
+ * read, only hashed, so that damage is named as such rather than as the
+ * symptom it caused; a failing sink stops the read at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +21,7 @@
 #include "config.h"
 #include "json.h"
 #include "log.h"
+#include "sha256.h"
 #include "source.h"
 #include "storage.h"
 
@@ -26,7 +35,8 @@ struct jconv {
 	struct buf out;		/* CSV waiting for the sink */
 	struct json_doc doc;
 	size_t lineno;
-	int failed;		/* 1: reported here; 2: the sink's */
+	int failed;		/* 1: bad line (in err); 2: the sink's */
+	char err[200];		/* reported once the object is verified */
 };
 
 static void
@@ -122,7 +132,8 @@ jline(struct jconv *j, const char *p, size_t n)
 		return 0;
 	if (source_jsonl_row(&j->f->t, p, n, &j->doc, &j->out, err,
 	    sizeof err) < 0) {
-		log_err("%s: line %zu: %s", j->f->object, j->lineno, err);
+		snprintf(j->err, sizeof j->err, "line %zu: %s", j->lineno,
+		    err);
 		j->failed = 1;
 		return -1;
 	}
@@ -329,15 +340,61 @@ remote_open(const struct dfile *f, struct storage *st, struct config **cf,
 	return r;
 }
 
+/* The raw object on its way into the decompressor. */
+struct raw {
+	struct sha256 h;
+	uint64_t n;
+	struct zdec *z;
+	const struct jconv *j;
+	const struct guard *g;
+	int bad;		/* our data error: only hashing from here */
+};
+
 static int
-zfeed(void *ctx, const void *p, size_t n)
+rawfeed(void *ctx, const void *p, size_t n)
 {
-	return zdec_feed(ctx, p, n);
+	struct raw *w = ctx;
+
+	sha256_update(&w->h, p, n);
+	w->n += n;
+	if (w->bad)
+		return 0;
+	if (zdec_feed(w->z, p, n) < 0) {
+		if (w->g->failed || w->j->failed == 2)
+			return -1;
+		w->bad = 1;
+	}
+	return 0;
+}
+
+/* 0 when the object read is the one the manifest describes (or the line
+ * does not say), else -1 after reporting. */
+static int
+verify(const struct dfile *f, struct raw *w)
+{
+	char hex[65];
+
+	sha256_final_hex(&w->h, hex);
+	if (f->sha256 && strcmp(hex, f->sha256) != 0) {
+		log_err("%s: sha256 mismatch: the staged object hashes to %s, "
+		    "the manifest says %s (changed or corrupted in the "
+		    "staging storage?)", f->object, hex, f->sha256);
+		return -1;
+	}
+	/* "bytes" absent reads 0: only a positive count is checked */
+	if (f->bytes > 0 && w->n != (uint64_t)f->bytes) {
+		log_err("%s: size mismatch: the staged object has %llu bytes, "
+		    "the manifest says %lld (changed or corrupted in the "
+		    "staging storage?)", f->object, (unsigned long long)w->n,
+		    (long long)f->bytes);
+		return -1;
+	}
+	return 0;
 }
 
 /* Streams a remote object through z (a storage back end's GET). */
 static int
-read_remote(const struct dfile *f, struct zdec *z, int *reported)
+read_remote(const struct dfile *f, struct raw *w, int *reported)
 {
 	struct storage st;
 	struct config *cf = NULL;
@@ -349,7 +406,7 @@ read_remote(const struct dfile *f, struct zdec *z, int *reported)
 		*reported = 1;
 		return -1;
 	}
-	r = storage_get(&st, key, zfeed, z, &err);
+	r = storage_get(&st, key, rawfeed, w, &err);
 	if (r < 0 && err.len) {
 		log_err("%s: %s", f->object, err.p);
 		*reported = 1;
@@ -361,7 +418,7 @@ read_remote(const struct dfile *f, struct zdec *z, int *reported)
 }
 
 static int
-read_local(const struct dfile *f, const char *path, struct zdec *z,
+read_local(const struct dfile *f, const char *path, struct raw *w,
     int *reported)
 {
 	char *chunk = xmalloc(CHUNK);
@@ -381,7 +438,7 @@ read_local(const struct dfile *f, const char *path, struct zdec *z,
 			*reported = 1;
 			goto out;
 		}
-		if (zdec_feed(z, chunk, (size_t)n) < 0)
+		if (rawfeed(w, chunk, (size_t)n) < 0)
 			goto out;
 	}
 	r = 0;
@@ -398,9 +455,11 @@ source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 	struct jconv j;
 	struct tagger tg;
 	struct guard g = { sink, ctx, 0 };
+	struct raw w;
 	struct zdec *z;
 	const char *path = local_path(f);
-	int r = -1;
+	char hex[65];
+	int r = -1, reported = 0;
 
 	if (f->format == FMT_PARQUET) {
 		log_err("%s: parquet files cannot be streamed as CSV; this "
@@ -422,13 +481,21 @@ source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 	} else {
 		z = zdec_new(f->comp, guarded, &g);
 	}
-	if (path ? read_local(f, path, z, &j.failed) < 0 :
-	    read_remote(f, z, &j.failed) < 0)
+	memset(&w, 0, sizeof w);
+	sha256_init(&w.h);
+	w.z = z;
+	w.j = &j;
+	w.g = &g;
+	if (path ? read_local(f, path, &w, &reported) < 0 :
+	    read_remote(f, &w, &reported) < 0)
 		goto zerr;
-	if (zdec_finish(z) < 0)
+	/* before anything else: damage explains whatever else failed */
+	if (verify(f, &w) < 0)
+		goto out;
+	if (w.bad || zdec_finish(z) < 0)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
-		goto out;
+		goto zerr;
 	if (tag >= 0 && tflush(&tg) < 0) {
 		g.failed = 1;
 		goto out;
@@ -436,10 +503,16 @@ source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 	r = 0;
 	goto out;
 zerr:
-	/* a failure of ours or the sink's is reported already */
-	if (j.failed == 0 && !g.failed)
+	/* a read error or a failure of the sink's is reported already */
+	if (reported || g.failed || j.failed == 2)
+		;
+	else if (j.failed == 1)
+		log_err("%s: %s", f->object, j.err);
+	else
 		log_err("%s: %s", f->object, zdec_error(z));
 out:
+	if (w.h.ctx)	/* the read stopped short: nothing to compare */
+		sha256_final_hex(&w.h, hex);
 	zdec_free(z);
 	tagger_free(&tg);
 	buf_free(&j.line);
