@@ -496,6 +496,18 @@ dfile_free(struct dfile *f)
 	memset(f, 0, sizeof *f);
 }
 
+int
+dfile_reused(const struct dfile *f, const char *rec, struct buf *why)
+{
+	if (!rec || !*rec || !f->sha256 || strcmp(rec, f->sha256) == 0)
+		return 0;
+	buf_printf(why, "%s: already copied for load %s, table %s, file %s "
+	    "with sha256 %s, but this manifest line says %s (a --load-id "
+	    "reused for other data?)", f->object, f->load_id, f->t.name,
+	    f->file_id, rec, f->sha256);
+	return 1;
+}
+
 static char **
 dup_names(char **v, size_t n)
 {

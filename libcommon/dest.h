@@ -180,6 +180,11 @@ const char *disposition_name(enum disposition d);
  * (unknown disposition, merge without a key: exit 2). */
 int dfile_parse(const struct mline *m, struct dfile *f);
 void dfile_free(struct dfile *f);
+/* A file's bookkeeping row (same load_id, table and file_id) records
+ * sha256 rec: returns 1, with "object: already copied ..." in why, when
+ * rec and f's sha256 are both present and differ (a --load-id reused for
+ * other data: skipping would lose it), else 0 (why untouched). */
+int dfile_reused(const struct dfile *f, const char *rec, struct buf *why);
 void dtable_free(struct dtable *t);
 void dtable_copy(struct dtable *dst, const struct dtable *src);
 /* Adds src's columns to dst, widening types; returns 1 if dst changed. */

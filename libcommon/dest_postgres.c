@@ -482,7 +482,7 @@ recorded_query(struct buf *q, const struct dfile *f)
 	struct buf s = BUF_INIT;
 
 	sql_staging_schema(&s, f->t.dataset);
-	buf_adds(q, "SELECT rows FROM ");
+	buf_adds(q, "SELECT rows, sha256 FROM ");
 	sql_qname(q, s.p, "_stage_files");
 	buf_adds(q, " WHERE load_id = ");
 	sql_str(q, f->load_id);
@@ -502,33 +502,50 @@ recorded_rows(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 
 	recorded_query(&q, f);
 	r = pg_query(d, f->object, q.p, &none);
-	buf_free(&q);
+	buf_reset(&q);
 	if (!r || PQntuples(r) != 1) {
 		if (r)
 			log_err("%s: recorded as copied by a concurrent run, "
 			    "but its record is gone", f->object);
+		PQclear(r);
+		buf_free(&q);
+		return -1;
+	}
+	if (dfile_reused(f, PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1),
+	    &q)) {
+		log_err("%s", q.p);
+		buf_free(&q);
 		PQclear(r);
 		return -1;
 	}
 	res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	res->skipped = 1;
 	PQclear(r);
+	buf_free(&q);
 	return 0;
 }
 
-/* Dry run: 1 if the file is recorded as copied (said as a comment).
+/* Dry run: 1 if the file is recorded as copied (said as a comment), -1
+ * if recorded for other data (said as a comment too, and reported).
  * Errors mean "not recorded" here: the tables may not exist yet. */
 static int
 dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 {
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, why = BUF_INIT;
 	PGresult *r;
 	int found;
 
 	recorded_query(&q, f);
 	r = PQexec(d->c, q.p);
 	found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (found) {
+	if (found && dfile_reused(f, PQgetisnull(r, 0, 1) ? NULL :
+	    PQgetvalue(r, 0, 1), &why)) {
+		buf_reset(&q);
+		buf_printf(&q, "-- %s", why.p);
+		manifest_emit(&q);
+		log_err("%s", why.p);
+		found = -1;
+	} else if (found) {
 		res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		res->skipped = 1;
 		buf_reset(&q);
@@ -538,6 +555,7 @@ dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
 	}
 	PQclear(r);
 	buf_free(&q);
+	buf_free(&why);
 	return found;
 }
 
@@ -651,8 +669,8 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
-	if (d->dry && d->c && dry_recorded(d, f, res))
-		return 0;
+	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
+		return r < 0 ? -1 : 0;
 	if ((own = copy_begin(d, f, &file_no)) < 0)
 		goto fail;
 	if (own == 0) {

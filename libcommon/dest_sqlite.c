@@ -1221,16 +1221,18 @@ out:
 }
 
 /* The bookkeeping row's rows, or -1 when the file is not recorded;
- * -2 after reporting an error. */
+ * -2 after reporting an error.  *why gets dfile_reused's message when the
+ * row records other data than f (the rows are still returned). */
 static int64_t
-recorded(struct sqdest *d, const struct dfile *f, const char *schema)
+recorded(struct sqdest *d, const struct dfile *f, const char *schema,
+    struct buf *why)
 {
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st;
 	int64_t n = -2;
 	int rc;
 
-	buf_adds(&q, "SELECT rows FROM ");
+	buf_adds(&q, "SELECT rows, sha256 FROM ");
 	sql_qname(&q, schema, "_stage_files");
 	buf_adds(&q, " WHERE load_id = ?1 AND table_name = ?2 AND "
 	    "file_id = ?3");
@@ -1242,9 +1244,10 @@ recorded(struct sqdest *d, const struct dfile *f, const char *schema)
 	sqlite3_bind_text(st, 2, f->t.name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->file_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		n = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
+		dfile_reused(f, (const char *)sqlite3_column_text(st, 1), why);
+	} else if (rc == SQLITE_DONE)
 		n = -1;
 	else
 		report(d, f->object, "query failed");
@@ -1276,10 +1279,18 @@ static int
 dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
     int absent, struct dcopied *res)
 {
-	struct buf b = BUF_INIT;
-	int64_t n = absent || !d->db ? -1 : recorded(d, f, schema);
+	struct buf b = BUF_INIT, why = BUF_INIT;
+	int64_t n = absent || !d->db ? -1 : recorded(d, f, schema, &why);
 
 	res->rows = f->rows;
+	if (why.len) {
+		buf_printf(&b, "-- %s", why.p);
+		manifest_emit(&b);
+		log_err("%s", why.p);
+		buf_free(&b);
+		buf_free(&why);
+		return -1;
+	}
 	if (n >= 0) {
 		res->rows = n;
 		res->skipped = 1;
@@ -1321,8 +1332,12 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	}
 	if (sq_do(d, f->object, "BEGIN IMMEDIATE", NULL) < 0)
 		goto out;
-	if ((n = recorded(d, f, s.p)) < -1)
+	if ((n = recorded(d, f, s.p, &b)) < -1)
 		goto fail;
+	if (b.len) {
+		log_err("%s", b.p);
+		goto fail;
+	}
 	if (n >= 0) {
 		rollback(d);
 		res->rows = n;

@@ -40,6 +40,31 @@ setup() {
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging._stage_files')" = 1 ]
 }
 
+@test "stage-copy fails a file whose load, table and file_id were copied with another sha256" {
+	{ fline L1 users append "$W/u1.csv" 3 "$cols"; eline L1 1 3; } >"$W/m"
+	stage-copy -D "$DEST" "$W/m" >/dev/null
+	printf 'id,name,age\n7,eve,50\n8,mallory,60\n' >"$W/u2.csv"
+	sha1=$(sha256sum "$W/u1.csv" | cut -c1-64)
+	sha2=$(sha256sum "$W/u2.csv" | cut -c1-64)
+	{ fline L1 users append "$W/u2.csv" 2 "$cols" '.file_id="users.u1.csv"'; eline L1 1 2; } >"$W/m2"
+	msg="file://$W/u2.csv: already copied for load L1, table users, file users.u1.csv with sha256 $sha1, but this manifest line says $sha2 (a --load-id reused for other data?)"
+	run stage-copy -D "$DEST" "$W/m2"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"stage-copy: $msg"* ]]
+	[[ "$output" != *'"copied"'* ]]
+	run stage-copy --dry-run -D "$DEST" "$W/m2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"-- $msg"* ]]
+	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds_staging.users')" = '3|6' ]
+	[ "$(dest_sql 'SELECT load_id, table_name, file_id, sha256, rows FROM ds_staging._stage_files')" = "L1|users|users.u1.csv|$sha1|3" ]
+	# the same line again with the original sha256: skipped as before
+	run stage-copy -D "$DEST" "$W/m"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"$DEST\"}" ]
+	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds_staging.users')" = '3|6' ]
+}
+
 @test "stage-copy reads gzip and zstd files" {
 	gzip -c "$W/u1.csv" >"$W/u1.csv.gz"
 	zstd -q -c "$W/u1.csv" >"$W/u2.csv.zst"
