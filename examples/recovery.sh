@@ -68,9 +68,19 @@ mkfifo hold
 sqlite3 shop.db <hold >/dev/null 2>&1 &
 locker=$!
 exec 3>hold
-echo 'BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS lock_holder(x);' >&3
+# It waits for the lock itself (.timeout): the probe below takes the lock
+# for an instant too, and a holder that gave up then would never hold it.
+printf '.timeout 10000\nBEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS lock_holder(x);\n' >&3
+tries=0
 until ! sqlite3 -cmd '.timeout 1' shop.db 'BEGIN IMMEDIATE; ROLLBACK;' \
-    >/dev/null 2>&1; do sleep 0.1; done
+    >/dev/null 2>&1; do
+	tries=$((tries + 1))
+	if [ $tries -ge 300 ]; then
+		echo "recovery.sh: the other writer never took the lock" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
 run "STAGE_SQLITE_BUSY_TIMEOUT=500 stage-merge --hard-delete deleted < copy.ndjson > merge.ndjson"
 echo "    rolled back: shop.users is as load 1 left it, still $(loads) load(s) recorded:"
 users
