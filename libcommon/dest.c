@@ -605,3 +605,11 @@ dload_free(struct dload *l)
 	free(l->dataset);
 	memset(l, 0, sizeof *l);
 }
+
+void
+dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
+{
+	log_err("%s: staging holds %lld rows of load %s, the manifest says "
+	    "%lld: run stage-copy on this manifest first", l->t[i].name,
+	    (long long)n, l->load_id, (long long)l->rows[i]);
+}

@@ -191,6 +191,9 @@ void dtable_copy(struct dtable *dst, const struct dtable *src);
 int dtable_merge_cols(struct dtable *dst, const struct dtable *src);
 /* Index of column name in t, or -1. */
 int dtable_col(const struct dtable *t, const char *name);
+/* Reports that staging holds n rows of l's table i where its manifest
+ * says l->rows[i]: the load must be copied first. */
+void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
 
 /* Adds a file to its load (tables in order of first appearance). */
 void dload_add(struct dload *l, const struct dfile *f);

@@ -926,10 +926,7 @@ check_counts(struct pgdest *d, const struct dload *l)
 		}
 		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		if (n != l->rows[i]) {
-			log_err("%s: staging holds %lld rows of load %s, the "
-			    "manifest says %lld: run stage-copy on this "
-			    "manifest first", l->t[i].name, n, l->load_id,
-			    (long long)l->rows[i]);
+			dest_staging_mismatch(l, i, n);
 			r = -1;
 		}
 		PQclear(res);
@@ -938,24 +935,18 @@ check_counts(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
+/* pg_do as an sql_exec_fn */
+static int
+pg_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
+{
+	return pg_do(ctx, object, sql, rows);
+}
+
 static int
 apply_tables(struct pgdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
 {
-	for (size_t i = 0; i < l->nt; i++) {
-		struct sqlv v = { 0 };
-		int r = 0;
-
-		sql_merge_table(&v, &pg_dialect, &l->t[i], l->load_id, o);
-		for (size_t k = 0; k < v.n && r == 0; k++)
-			r = pg_do(d, l->t[i].name, v.v[k], &merged[i]);
-		if (d->dry)
-			merged[i] = l->rows[i];
-		sqlv_free(&v);
-		if (r < 0)
-			return -1;
-	}
-	return 0;
+	return sql_apply_tables(&pg_dialect, l, o, d->dry, merged, pg_exec, d);
 }
 
 static int
@@ -967,10 +958,9 @@ record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
 	/* clock_timestamp(), after the lock: the order of inserted_at is the
 	 * commit order */
 	sql_record_load(&v, l, merged, "clock_timestamp()");
-	for (size_t i = 0; i < v.n && r == 0; i++)
-		r = pg_do(d, l->load_id, v.v[i], NULL);
+	r = sql_run(&v, pg_exec, d, l->load_id, NULL);
 	sqlv_free(&v);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number

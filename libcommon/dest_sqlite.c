@@ -1584,10 +1584,7 @@ check_counts(struct sqdest *d, const struct dload *l)
 			report(d, l->t[i].name, "query failed");
 			r = -1;
 		} else if ((n = sqlite3_column_int64(st, 0)) != l->rows[i]) {
-			log_err("%s: staging holds %lld rows of load %s, the "
-			    "manifest says %lld: run stage-copy on this "
-			    "manifest first", l->t[i].name, n, l->load_id,
-			    (long long)l->rows[i]);
+			dest_staging_mismatch(l, i, n);
 			r = -1;
 		}
 		sqlite3_finalize(st);
@@ -1597,24 +1594,18 @@ check_counts(struct sqdest *d, const struct dload *l)
 	return r;
 }
 
+/* sq_do as an sql_exec_fn */
+static int
+sq_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
+{
+	return sq_do(ctx, object, sql, rows);
+}
+
 static int
 apply_tables(struct sqdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
 {
-	for (size_t i = 0; i < l->nt; i++) {
-		struct sqlv v = { 0 };
-		int r = 0;
-
-		sql_merge_table(&v, &sq_dialect, &l->t[i], l->load_id, o);
-		for (size_t k = 0; k < v.n && r == 0; k++)
-			r = sq_do(d, l->t[i].name, v.v[k], &merged[i]);
-		if (d->dry)
-			merged[i] = l->rows[i];
-		sqlv_free(&v);
-		if (r < 0)
-			return -1;
-	}
-	return 0;
+	return sql_apply_tables(&sq_dialect, l, o, d->dry, merged, sq_exec, d);
 }
 
 static int
@@ -1624,10 +1615,9 @@ record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 	int r = 0;
 
 	sql_record_load(&v, l, merged, sq_dialect.now);
-	for (size_t i = 0; i < v.n && r == 0; i++)
-		r = sq_do(d, l->load_id, v.v[i], NULL);
+	r = sql_run(&v, sq_exec, d, l->load_id, NULL);
 	sqlv_free(&v);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 /* Deletes this load's staging rows (never another load's). */

@@ -371,3 +371,34 @@ sql_record_load(struct sqlv *out, const struct dload *l,
 	}
 	buf_free(&b);
 }
+
+int
+sql_run(const struct sqlv *v, sql_exec_fn *exec, void *ctx,
+    const char *object, int64_t *rows)
+{
+	int r = 0;
+
+	for (size_t k = 0; k < v->n && r == 0; k++)
+		r = exec(ctx, object, v->v[k], rows);
+	return r < 0 ? -1 : 0;
+}
+
+int
+sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
+    const struct merge_opts *o, int dry, int64_t *merged,
+    sql_exec_fn *exec, void *ctx)
+{
+	for (size_t i = 0; i < l->nt; i++) {
+		struct sqlv v = { 0 };
+		int r;
+
+		sql_merge_table(&v, d, &l->t[i], l->load_id, o);
+		r = sql_run(&v, exec, ctx, l->t[i].name, &merged[i]);
+		if (dry)
+			merged[i] = l->rows[i];
+		sqlv_free(&v);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}

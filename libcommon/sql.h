@@ -78,4 +78,20 @@ void sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 void sql_record_load(struct sqlv *out, const struct dload *l,
     const int64_t *merged, const char *now);
 
+/* A back end's statement runner: 0 with *rows set (when rows is not
+ * NULL), -1 after reporting. */
+typedef int sql_exec_fn(void *ctx, const char *object, const char *sql,
+    int64_t *rows);
+
+/* Runs v's statements in order with exec until one fails: 0 or -1. */
+int sql_run(const struct sqlv *v, sql_exec_fn *exec, void *ctx,
+    const char *object, int64_t *rows);
+
+/* Merges each table of l with the statements of d (sql_merge_table),
+ * run by exec; merged[i] gets the last statement's rows, or l->rows[i]
+ * when dry.  0, or -1 at the first table that failed. */
+int sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
+    const struct merge_opts *o, int dry, int64_t *merged,
+    sql_exec_fn *exec, void *ctx);
+
 #endif
