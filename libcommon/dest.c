@@ -613,3 +613,24 @@ dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
 	    "%lld: run stage-copy on this manifest first", l->t[i].name,
 	    (long long)n, l->load_id, (long long)l->rows[i]);
 }
+
+void
+dest_dry_sql(const char *sql)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, sql);
+	buf_addc(&b, ';');
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+dest_dry_comment(const char *object, const char *what)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "-- %s: %s", object, what);
+	manifest_emit(&b);
+	buf_free(&b);
+}

@@ -195,6 +195,11 @@ int dtable_col(const struct dtable *t, const char *name);
  * says l->rows[i]: the load must be copied first. */
 void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
 
+/* Dry runs: a statement that would be sent ("SQL;") or a comment line
+ * ("-- object: what") on stdout, in place of manifest lines. */
+void dest_dry_sql(const char *sql);
+void dest_dry_comment(const char *object, const char *what);
+
 /* Adds a file to its load (tables in order of first appearance). */
 void dload_add(struct dload *l, const struct dfile *f);
 void dload_free(struct dload *l);

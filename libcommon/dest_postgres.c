@@ -116,27 +116,6 @@ report(struct pgdest *d, const char *object, const char *what,
 	buf_free(&b);
 }
 
-static void
-dry_print(const char *sql)
-{
-	struct buf b = BUF_INIT;
-
-	buf_adds(&b, sql);
-	buf_addc(&b, ';');
-	manifest_emit(&b);
-	buf_free(&b);
-}
-
-static void
-dry_comment(const char *object, const char *what)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "-- %s: %s", object, what);
-	manifest_emit(&b);
-	buf_free(&b);
-}
-
 /* Runs a statement that changes something (printed in a dry run).
  * Returns 0 with *tuples set (affected rows), or -1 after reporting. */
 static int
@@ -148,7 +127,7 @@ pg_do(struct pgdest *d, const char *object, const char *sql, int64_t *tuples)
 	if (tuples)
 		*tuples = 0;
 	if (d->dry) {
-		dry_print(sql);
+		dest_dry_sql(sql);
 		return 0;
 	}
 	log_verbose("%s: %s", object, sql);
@@ -191,7 +170,7 @@ static void
 rollback(struct pgdest *d)
 {
 	if (d->dry) {
-		dry_print("ROLLBACK");
+		dest_dry_sql("ROLLBACK");
 		return;
 	}
 	PQclear(PQexec(d->c, "ROLLBACK"));
@@ -589,7 +568,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
 	    (long long)f->rows);
 	if (d->dry) {
-		dry_print(b.p);
+		dest_dry_sql(b.p);
 		r = 1;
 		goto out;
 	}
@@ -680,7 +659,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	}
 	copy_stmt(&b, d, f);
 	if (d->dry) {
-		dry_print(b.p);
+		dest_dry_sql(b.p);
 		buf_reset(&b);
 		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
 		    "file_no returned above and its row number)", f->object,
@@ -1020,7 +999,7 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 			sql_qname(&b, s.p, l->t[i].name);
 		} else {
 			if (d->dry && !merged_before)
-				dry_comment(l->t[i].name, "TRUNCATE instead "
+				dest_dry_comment(l->t[i].name, "TRUNCATE instead "
 				    "when no other load's rows remain");
 			sql_clear_staging(&b, &l->t[i], l->load_id);
 		}
@@ -1060,7 +1039,7 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
 		if (d->dry)
-			dry_comment(l->load_id, "merged before: nothing to do");
+			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0

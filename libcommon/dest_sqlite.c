@@ -113,27 +113,6 @@ sq_type_parse(const char *s)
 
 /* --- statements --- */
 
-static void
-dry_print(const char *sql)
-{
-	struct buf b = BUF_INIT;
-
-	buf_adds(&b, sql);
-	buf_addc(&b, ';');
-	manifest_emit(&b);
-	buf_free(&b);
-}
-
-static void
-dry_comment(const char *object, const char *what)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "-- %s: %s", object, what);
-	manifest_emit(&b);
-	buf_free(&b);
-}
-
 /* "object: what: why", with the busy and read-only cases spelled out. */
 static void
 report(struct sqdest *d, const char *object, const char *what)
@@ -159,7 +138,7 @@ sq_do(struct sqdest *d, const char *object, const char *sql, int64_t *changes)
 	if (changes)
 		*changes = 0;
 	if (d->dry) {
-		dry_print(sql);
+		dest_dry_sql(sql);
 		return 0;
 	}
 	log_verbose("%s: %s", object, sql);
@@ -192,7 +171,7 @@ static void
 rollback(struct sqdest *d)
 {
 	if (d->dry)
-		dry_print("ROLLBACK");
+		dest_dry_sql("ROLLBACK");
 	else if (d->db && !sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -319,17 +298,17 @@ dry_attach(struct sqdest *d, const char *schema, const char *file)
 	sql_str(&b, file);
 	buf_adds(&b, " AS ");
 	sql_ident(&b, schema);
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".journal_mode = DELETE");
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_adds(&b, "INSERT OR IGNORE INTO main._stage_schemas (name, file) "
 	    "VALUES (");
@@ -337,7 +316,7 @@ dry_attach(struct sqdest *d, const char *schema, const char *file)
 	buf_adds(&b, ", ");
 	sql_str(&b, strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
 	buf_addc(&b, ')');
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_free(&b);
 }
 
@@ -458,9 +437,9 @@ open_db(struct sqdest *d)
 	int rc;
 
 	if (d->dry) {
-		dry_print("PRAGMA main.journal_mode = DELETE");
-		dry_print("PRAGMA main.synchronous = FULL");
-		dry_print(catalog_ddl);
+		dest_dry_sql("PRAGMA main.journal_mode = DELETE");
+		dest_dry_sql("PRAGMA main.synchronous = FULL");
+		dest_dry_sql(catalog_ddl);
 	}
 	if (d->dry && access(d->path, F_OK) != 0) {
 		log_verbose("%s: no database yet: planning as if it were "
@@ -1300,17 +1279,17 @@ dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
 		buf_free(&b);
 		return 0;
 	}
-	dry_print("BEGIN IMMEDIATE");
+	dest_dry_sql("BEGIN IMMEDIATE");
 	bookkeeping(&b, f, schema);
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_reset(&b);
 	insert_stmt(&b, f);
-	dry_print(b.p);
+	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_printf(&b, "-- data: %s (%lld rows, one execution per row)",
 	    f->object, (long long)f->rows);
 	manifest_emit(&b);
-	dry_print("COMMIT");
+	dest_dry_sql("COMMIT");
 	buf_free(&b);
 	return 0;
 }
@@ -1661,7 +1640,7 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
 		if (d->dry)
-			dry_comment(l->load_id, "merged before: nothing to do");
+			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
