@@ -33,7 +33,7 @@
  * Adding a back end: dest_NAME.c defines `const struct dest_ops
  * dest_NAME` (extern below) and dest.c's table gets one row.  An SQL back
  * end keeps the staging shape of sql.h (_stage_files with file_no and
- * seq; _stage_file and _stage_row on every staging row), builds its merge
+ * seq; _stage_row on every staging row), builds its merge
  * with sql_merge_table, sql_load_rows and sql_clear_staging, and reads
  * files with source_stream (CSV, tagged rows).  The scenario tests run
  * against it with STAGE_TEST_DEST=NAME once tests/helpers/dest-NAME.bash

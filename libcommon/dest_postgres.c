@@ -2,9 +2,9 @@
  * dest_postgres: PostgreSQL through libpq.
  *
  * Staging: schema <dataset>_staging, one table per manifest table with the
- * manifest's columns plus _stage_file and _stage_row (sql.h), which
- * source.c writes in front of every CSV row as it streams: no per-row
- * work for the server.  _stage_files records each copied file; its primary key is what
+ * manifest's columns plus _stage_row (sql.h), which source.c writes in
+ * front of every CSV row as it streams: no per-row work for the server.
+ * _stage_files records each copied file; its primary key is what
  * makes a COPY happen once: the bookkeeping row is inserted first in the
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
@@ -54,8 +54,7 @@ pg_type_name(enum coltype t)
 static void
 pg_new_id(struct buf *b, const char *lit)
 {
-	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
-	    "s.\"_stage_row\"", lit);
+	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
 }
 
 static const struct sql_dialect pg_dialect = {
@@ -369,8 +368,7 @@ out:
 	return r;
 }
 
-static const char staging_extra[] =
-    "\"_stage_file\" bigint NOT NULL, \"_stage_row\" bigint NOT NULL";
+static const char staging_extra[] = "\"_stage_row\" bigint NOT NULL";
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -593,7 +591,7 @@ copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
 {
 	buf_adds(b, "COPY ");
 	sql_staging_name(b, f->t.dataset, f->t.name);
-	buf_adds(b, " (\"_stage_file\", \"_stage_row\", ");
+	buf_adds(b, " (\"_stage_row\", ");
 	sql_collist(b, &f->t, "");
 	/* HEADER MATCH (PostgreSQL 15) checks the header against the
 	 * column list: a file whose columns are not the manifest's fails. */
@@ -662,8 +660,8 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		dest_dry_sql(b.p);
 		buf_reset(&b);
 		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
-		    "file_no returned above and its row number)", f->object,
-		    (long long)f->rows);
+		    "file_no returned above times 2^32 plus its row number)",
+		    f->object, (long long)f->rows);
 		manifest_emit(&b);
 	} else if (copy_data(d, f, b.p, file_no) < 0) {
 		goto fail;

@@ -202,7 +202,7 @@ L2|0' ]
 	stage-copy -D "$DEST" "$W/m2" >"$W/c2"
 	stage-merge -D "$DEST" "$W/c2" >/dev/null
 	[ "$(rows)" = '2|b|20' ]
-	[ "$(dest_sql 'SELECT f.load_id, s.id FROM ds_staging.t s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file')" = 'L1|1' ]
+	[ "$(dest_sql 'SELECT f.load_id, s.id FROM ds_staging.t s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32')" = 'L1|1' ]
 	stage-merge -D "$DEST" "$W/c1" >/dev/null
 	[ "$(rows)" = '1|a|10
 2|b|20' ]
