@@ -187,7 +187,9 @@ void dfile_free(struct dfile *f);
 int dfile_reused(const struct dfile *f, const char *rec, struct buf *why);
 void dtable_free(struct dtable *t);
 void dtable_copy(struct dtable *dst, const struct dtable *src);
-/* Adds src's columns to dst, widening types; returns 1 if dst changed. */
+/* Adds src's columns to dst, widening types; a column that one side
+ * lacks or allows null becomes nullable.  Returns 1 if dst gained a
+ * column or a wider type. */
 int dtable_merge_cols(struct dtable *dst, const struct dtable *src);
 /* Index of column name in t, or -1. */
 int dtable_col(const struct dtable *t, const char *name);

@@ -284,18 +284,22 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 }
 
 static void
-col_def(struct buf *b, const struct dcol *c)
+col_def(struct buf *b, const struct dcol *c, int strict)
 {
 	sql_ident(b, c->name);
 	buf_addc(b, ' ');
 	buf_adds(b, pg_types[c->type]);
+	if (strict && !c->nullable)
+		buf_adds(b, " NOT NULL");
 }
 
 /* CREATE TABLE or ALTERs so that schema.name has t's columns with types
- * at least as wide; extra is appended to a CREATE's column list. */
+ * at least as wide; extra is appended to a CREATE's column list.  With
+ * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
+ * (a column added later cannot be: the rows already there lack it). */
 static int
 evolve(struct pgdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct dtable have;
 	struct buf b = BUF_INIT;
@@ -308,7 +312,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " (");
 		for (size_t i = 0; i < t->ncols; i++) {
-			col_def(&b, &t->cols[i]);
+			col_def(&b, &t->cols[i], strict);
 			buf_adds(&b, ", ");
 		}
 		buf_adds(&b, extra);
@@ -326,7 +330,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		if (k < 0) {
 			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
-			col_def(&b, c);
+			col_def(&b, c, 0);
 		} else {
 			if (have.cols[k].type == CT_NONE ||
 			    (w = coltype_widen(have.cols[k].type, c->type)) ==
@@ -392,7 +396,7 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
-	r = evolve(d, s.p, t, staging_extra, object);
+	r = evolve(d, s.p, t, staging_extra, 0, object);
 out:
 	buf_free(&s);
 	buf_free(&b);
@@ -795,7 +799,7 @@ merge_ddl(struct pgdest *d, const void *arg, const char *object)
 			goto out;
 		r = evolve(d, t->dataset, &want, "\"_dlt_load_id\" "
 		    "character varying NOT NULL, \"_dlt_id\" character varying "
-		    "NOT NULL", t->name);
+		    "NOT NULL", 1, t->name);
 		dtable_free(&want);
 		if (r < 0)
 			goto out;

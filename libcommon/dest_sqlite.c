@@ -677,16 +677,18 @@ out:
 }
 
 static void
-col_def(struct buf *b, const struct dcol *c)
+col_def(struct buf *b, const struct dcol *c, int strict)
 {
 	sql_ident(b, c->name);
 	buf_addc(b, ' ');
 	buf_adds(b, sq_types[c->type]);
+	if (strict && !c->nullable)
+		buf_adds(b, " NOT NULL");
 }
 
 static int
 create_table(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct buf b = BUF_INIT;
 	int r;
@@ -695,7 +697,7 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
 	sql_qname(&b, schema, t->name);
 	buf_adds(&b, " (");
 	for (size_t i = 0; i < t->ncols; i++) {
-		col_def(&b, &t->cols[i]);
+		col_def(&b, &t->cols[i], strict);
 		buf_adds(&b, ", ");
 	}
 	buf_adds(&b, extra);
@@ -706,10 +708,11 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
 }
 
 /* CREATE, ADD COLUMNs, or a rebuild, so that schema.name holds t's
- * columns with types at least as wide.  Inside the caller's transaction. */
+ * columns with types at least as wide.  Inside the caller's transaction.
+ * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
 static int
 evolve(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct sqcols have;
 	struct buf b = BUF_INIT;
@@ -719,7 +722,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have) < 0)
 		return -1;
 	if (have.n == 0) {
-		r = create_table(d, schema, t, extra, object);
+		r = create_table(d, schema, t, extra, strict, object);
 		goto out;
 	}
 	want = xmalloc(have.n * sizeof *want);
@@ -740,7 +743,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " ADD COLUMN ");
-		col_def(&b, &t->cols[i]);
+		col_def(&b, &t->cols[i], 0);
 		if (sq_do(d, object, b.p, NULL) < 0)
 			goto out;
 	}
@@ -793,7 +796,7 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
 	    "UNIQUE (load_id, table_name, file_id))");
 	if (sq_do(d, object, b.p, NULL) == 0)
-		r = evolve(d, s.p, t, staging_extra, object);
+		r = evolve(d, s.p, t, staging_extra, 0, object);
 	buf_free(&s);
 	buf_free(&b);
 	return r;
@@ -1457,7 +1460,7 @@ merge_ddl(struct sqdest *d, const void *arg, const char *object)
 		int e = final_shape(d, t, &want);
 		if (e == 0)
 			e = evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT "
-			    "NOT NULL, \"_dlt_id\" TEXT NOT NULL", t->name);
+			    "NOT NULL, \"_dlt_id\" TEXT NOT NULL", 1, t->name);
 		dtable_free(&want);
 		if (e < 0)
 			goto out;
