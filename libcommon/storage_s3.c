@@ -11,13 +11,13 @@
  *   from the threshold on: ListMultipartUploads for the key and abort
  *     every upload of exactly this key (left by a killed run), then
  *     CreateMultipartUpload, UploadPart for each part (read once into
- *     memory, hashed once for x-amz-content-sha256, Content-MD5 and the
- *     whole file's SHA-256, which is compared with the manifest's before
+ *     memory, hashed once for x-amz-content-sha256 and the whole
+ *     file's SHA-256, which is compared with the manifest's before
  *     the last part goes out), CompleteMultipartUpload.  Any failure
  *     aborts the upload.
  *
- * Reading and hashing (SHA-256 of each part and of the whole file, MD5 of
- * each part; SHA-256 of a small file) happen on one helper thread, in
+ * Reading and hashing (SHA-256 of each part and of the whole file;
+ * SHA-256 of a small file) happen on one helper thread, in
  * order, so the thread driving libcurl never stalls on them and the two
  * cores of a small machine both work; it hands prepared requests back
  * and wakes the transfer loop (http_wakeup).
@@ -30,12 +30,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <pthread.h>
 
 #include "log.h"
@@ -73,7 +73,6 @@ struct s3op {
 	uint32_t part;
 	char *data;		/* part bytes (a pool buffer) */
 	char num[16];
-	char md5[32];
 	char *id;		/* upload id copy for the query */
 	struct buf body;
 	struct buf perr;	/* preparation failed: why */
@@ -582,17 +581,6 @@ on_op_done(struct s3_req *r)
 	op_free(op);
 }
 
-static void
-md5_base64(const void *p, size_t n, char out[32])
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dl = 0;
-
-	if (!EVP_Digest(p, n, d, &dl, EVP_md5(), NULL))
-		die(EXIT_FAIL, "OpenSSL MD5 failed");
-	EVP_EncodeBlock((unsigned char *)out, d, (int)dl);
-}
-
 static int
 read_at(int fd, char *b, uint64_t n, uint64_t off)
 {
@@ -625,13 +613,14 @@ part_op(struct s3file *f)
 	op->id = xstrdup(f->upload_id);
 	s3_req_query(&op->r, "partNumber", op->num);
 	s3_req_query(&op->r, "uploadId", op->id);
-	s3_req_header(&op->r, "Content-MD5", op->md5);
 	return op;
 }
 
-/* Reads a part and hashes it: x-amz-content-sha256, Content-MD5 and the
- * whole file's SHA-256 (parts of a file come here in order), checked
- * against the manifest's at the last part.  Sets op->perr on failure. */
+/* Reads a part and hashes it: x-amz-content-sha256 (which the server
+ * checks the body against: a Content-MD5 as well would cost the client
+ * more CPU than both SHA-256s, for no more safety) and the whole file's
+ * SHA-256 (parts of a file come here in order), checked against the
+ * manifest's at the last part.  Sets op->perr on failure. */
 static void
 hash_part(struct s3op *op)
 {
@@ -648,7 +637,6 @@ hash_part(struct s3op *op)
 	op->r.body_off = 0;
 	op->r.body = op->data;
 	sha256_hex(op->data, len, op->r.payload_hash);
-	md5_base64(op->data, len, op->md5);
 	sha256_update(&f->fh, op->data, len);
 	if (op->part == f->nparts) {
 		sha256_final_hex(&f->fh, hex);

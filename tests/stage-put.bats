@@ -104,7 +104,7 @@ obj() {
 	[[ "$output" == *"\"sha256\": \"$(sha256sum big | cut -c1-64)\""* ]]
 }
 
-@test "every request signs the real payload hash; parts also carry Content-MD5" {
+@test "every request signs the real payload hash, parts too" {
 	mkfile parts 11534336	# 5 MiB + 5 MiB + 1 MiB
 	line parts 3 >in.ndjson
 	run stage-put --dry-run -b "s3://$S3_BUCKET/raw" \
@@ -112,11 +112,8 @@ obj() {
 	echo "$output"
 	for i in 0 1 2; do
 		want=$(dd if=parts bs=5M skip=$i count=1 2>/dev/null | sha256sum | cut -c1-64)
-		md5=$(dd if=parts bs=5M skip=$i count=1 2>/dev/null | openssl md5 -binary | base64)
 		grep -A8 "partNumber=$((i + 1))&" <<<"$output" |
 			grep -q "x-amz-content-sha256: $want"
-		grep -A8 "partNumber=$((i + 1))&" <<<"$output" |
-			grep -q "Content-MD5: $md5"
 	done
 	mkfile one 1000
 	line one 4 >in.ndjson
@@ -438,9 +435,8 @@ obj() {
 	! grep -E '^(GET|HEAD|DELETE) ' reqs | grep -v "x-amz-content-sha256: $empty"
 	for i in 0 1 2; do
 		h=$(dd if=wire bs=5M skip=$i count=1 2>/dev/null | sha256sum | cut -c1-64)
-		m=$(dd if=wire bs=5M skip=$i count=1 2>/dev/null | openssl md5 -binary | base64)
-		grep "^PUT .*partNumber=$((i + 1))&" reqs | grep "x-amz-content-sha256: $h" |
-			grep -q "Content-MD5: $m"
+		grep "^PUT .*partNumber=$((i + 1))&" reqs |
+			grep -q "x-amz-content-sha256: $h"
 	done
 	grep '^PUT [^?|]*1732459200\.1\.17\.csv\.gz|' reqs |
 		grep -q "x-amz-content-sha256: $(sha256sum wire1 | cut -c1-64)"
