@@ -134,7 +134,7 @@ psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 BEGIN;
 DELETE FROM m.hand h USING m.hand_stage s WHERE h.id = s.id;
 INSERT INTO m.hand SELECT id, name, score, ts, flag, note, '1732459200.323450', md5(random()::text)
-	FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY _stage_file DESC, _stage_row DESC) AS rn FROM m.hand_stage) s
+	FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY _stage_row DESC) AS rn FROM m.hand_stage) s
 	WHERE rn = 1;
 COMMIT;
 SQL
