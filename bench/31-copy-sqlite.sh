@@ -71,9 +71,9 @@ PRAGMA synchronous = FULL;
 ATTACH '$W/plain/stage_copy.db' AS st;
 CREATE TABLE hand (id INTEGER, name TEXT, score REAL, ts TIMESTAMP, flag BOOLEAN, note TEXT, _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
 BEGIN;
-INSERT INTO hand SELECT id, name, score, ts, flag, note, 'B1', 'B1.' || _stage_file || '.' || _stage_row
-	FROM st.one WHERE _stage_file IN (SELECT file_no FROM st._stage_files WHERE load_id = 'B1');
-DELETE FROM st.one WHERE _stage_file IN (SELECT file_no FROM st._stage_files WHERE load_id = 'B1');
+INSERT INTO hand SELECT id, name, score, ts, flag, note, 'B1', 'B1.' || _stage_row
+	FROM st.one WHERE _stage_row >> 32 IN (SELECT file_no FROM st._stage_files WHERE load_id = 'B1');
+DELETE FROM st.one WHERE _stage_row >> 32 IN (SELECT file_no FROM st._stage_files WHERE load_id = 'B1');
 COMMIT;
 SQL
 th=$(since "$t0")
