@@ -92,3 +92,15 @@ setup() {
 	[ "$(sqlite3 stage_dataset.db 'SELECT count(*) FROM users')" = 4 ]
 	[ "$(tail -1 out/users.merge.ndjson | jq -r .end)" = true ]
 }
+
+@test "the README starts with the two commands and has a section for every step" {
+	r=$STAGE_TOP/README.md
+	[ "$(grep -m2 '^make ' "$r" | cut -d' ' -f1-2)" = 'make demo
+make check' ]
+	for h in '## stage-write: ' '## Staging storage: `stage-put`' \
+	    '## Destinations and recovery: `stage-copy`, `stage-merge`' \
+	    '## SQLite, the embedded default' '## Static binaries and platforms' \
+	    '## Speed' '## Configuration' '## Dependencies' '## License'; do
+		grep -q "^$h" "$r" || { echo "README lacks: $h"; false; }
+	done
+}
