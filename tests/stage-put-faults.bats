@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# S3 transfers under injected faults: stage-put and stage-copy talk to the
+# JuiceFS gateway (helpers/s3.bash) through faultproxy (helpers/
+# faultproxy.py), which answers 503 SlowDown or 500 InternalError, resets
+# a connection mid-request, stalls, loses an answer or cuts a GET's body,
+# for the first K requests matching a rule, and logs every request.  What
+# landed is read back with the aws CLI straight from the gateway.
+
+bats_require_minimum_version 1.5.0
+load helpers/s3
+load helpers/faultproxy
+load helpers/manifest
+
+setup_file() {
+	s3_start
+	fp_start
+}
+
+teardown_file() {
+	fp_stop
+	s3_stop
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	cd "$T"
+	fp_rules
+}
+
+# mkfile NAME SIZE_BYTES: random bytes.
+mkfile() {
+	head -c "$2" /dev/urandom >"$T/$1"
+}
+
+# line FILE FILE_ID: a manifest file line for FILE, load 1732459200.9.
+line() {
+	local f=$T/$1 sha bytes
+	sha=$(sha256sum "$f" | cut -c1-64)
+	bytes=$(stat -c %s "$f")
+	printf '{"v":1,"load_id":"1732459200.9","dataset":"ds","table":"users","file":"%s","sha256":"%s","bytes":%s,"rows":1,"format":"csv","compression":"gzip","file_id":%s}\n' \
+		"$f" "$sha" "$bytes" "$2"
+}
+
+endline() {
+	printf '{"end":true,"load_id":"1732459200.9","files":%s,"rows":%s}\n' \
+		"$1" "$1"
+}
+
+# key FILE_ID: the object name stage-put gives file FILE_ID under raw/.
+key() {
+	echo "raw/ds/users/1732459200.9.$1.csv.gz"
+}
+
+# obj KEY: the object's bytes through the aws CLI (not through the proxy).
+obj() {
+	s3 s3 cp "s3://$S3_BUCKET/$1" "$T/got" >/dev/null && cat "$T/got"
+}
+
+# put ARGS...: stage-put through the proxy, multipart from 5 MiB.
+put() {
+	stage-put --endpoint "$FP_ENDPOINT" --part-size 5M \
+		--multipart-threshold 5M -b "s3://$S3_BUCKET/raw" "$@"
+}
+
+# sent METHOD REGEX: how many requests the proxy logged that match.
+sent() {
+	awk -F'\t' -v m="$1" -v re="$2" '$1 == m && $2 ~ re { n++ }
+		END { print n + 0 }' "$FP_LOG"
+}
+
+# no_uploads KEY: no multipart upload of KEY is left on the server.
+no_uploads() {
+	run -0 s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" \
+		--prefix "$1"
+	echo "$output"
+	[[ "$output" != *UploadId* ]]
+}
+
+@test "proxy: relays requests unchanged; the gateway accepts signatures made for the proxy's address" {
+	mkfile plain 3000
+	{ line plain 1; endline 1; } >in.ndjson
+	run -0 put in.ndjson
+	echo "$output"
+	[[ "$output" == *'"end":true'* ]]
+	obj "$(key 1)" | cmp - plain
+	cat "$FP_LOG"
+	[ "$(sent HEAD "$(key 1)\$")" -eq 1 ]
+	[ "$(sent PUT "$(key 1)\$")" -eq 1 ]
+	! grep -q 'fault=[^-]' "$FP_LOG"
+}
+
+@test "503 SlowDown and 500 InternalError are retried with backoff, then the upload succeeds (single PUT and multipart)" {
+	mkfile small 100000
+	mkfile big 12000000
+	{ line small 2; line big 3; endline 2; } >in.ndjson
+	fp_rules "PUT $(key 2)\$ 2 error 503 SlowDown" \
+		"PUT partNumber=1& 1 error 500 InternalError" \
+		"PUT partNumber=3& 2 error 503 SlowDown" \
+		"POST uploadId= 1 error 500 InternalError"
+	run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[[ "$output" == *'"end":true'* ]]
+	# Each fault was met and the request sent again until it passed.
+	[ "$(sent PUT "$(key 2)\$")" -eq 3 ]
+	[ "$(sent PUT 'partNumber=1&')" -eq 2 ]
+	[ "$(sent PUT 'partNumber=2&')" -eq 1 ]
+	[ "$(sent PUT 'partNumber=3&')" -eq 3 ]
+	[ "$(sent POST 'uploadId=')" -eq 2 ]
+	# -v says why and when: a delay before each retry.
+	[ "$(grep -c '503 SlowDown: injected by faultproxy; try [23] of 6 in [0-9]* ms' <<<"$output")" -eq 4 ]
+	[ "$(grep -c '500 InternalError: injected by faultproxy; try 2 of 6 in [0-9]* ms' <<<"$output")" -eq 2 ]
+	obj "$(key 2)" | cmp - small
+	obj "$(key 3)" | cmp - big
+	no_uploads "$(key 3)"
+}
+
+@test "a connection reset in the middle of a part (and of a single PUT) is retried" {
+	mkfile rsmall 2000000
+	mkfile rbig 12000000
+	{ line rsmall 4; line rbig 5; endline 2; } >in.ndjson
+	# Two resets in a row: libcurl itself sends a request again once
+	# when a reused connection breaks, so the second one reaches s3.c.
+	fp_rules "PUT partNumber=2& 2 reset" "PUT $(key 4)\$ 2 reset"
+	run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[[ "$output" == *'"end":true'* ]]
+	[ "$(sent PUT 'partNumber=2&')" -eq 3 ]
+	[ "$(sent PUT "$(key 4)\$")" -eq 3 ]
+	[ "$(grep -c 'fault=reset' "$FP_LOG")" -eq 4 ]
+	grep -Eq 'PUT object: .*(reset|Send failure|Recv failure|Empty reply).*; try 2 of 6' <<<"$output"
+	obj "$(key 4)" | cmp - rsmall
+	obj "$(key 5)" | cmp - rbig
+	no_uploads "$(key 5)"
+}
+
+@test "retries are bounded by --retries: a part that keeps failing fails its file clearly (exit 1, no end line), and the upload is aborted" {
+	mkfile bounded 12000000
+	{ line bounded 6; endline 1; } >in.ndjson
+	fp_rules "PUT partNumber=2& * error 503 SlowDown"
+	run -1 put --retries 2 in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[[ "$output" == *"stage-put: $T/bounded: s3 UploadPart 2 failed: 503 SlowDown: injected by faultproxy (after 3 tries)"* ]]
+	! grep -q '"end"' <<<"$output"
+	! grep -q '"url"' <<<"$output"
+	[ "$(sent PUT 'partNumber=2&')" -eq 3 ]
+	[ "$(sent DELETE 'uploadId=')" -eq 1 ]
+	no_uploads "$(key 6)"
+	run s3 s3api head-object --bucket "$S3_BUCKET" --key "$(key 6)"
+	[ "$status" -ne 0 ]
+}
+
+@test "--retries 0 makes one try; a single PUT that fails leaves no object" {
+	mkfile once 1000
+	{ line once 7; endline 1; } >in.ndjson
+	fp_rules "PUT $(key 7)\$ * error 500 InternalError"
+	run -1 put --retries 0 in.ndjson
+	echo "$output"
+	[[ "$output" == *"stage-put: $T/once: s3 PUT failed: 500 InternalError: injected by faultproxy (after 1 try)"* ]]
+	! grep -q '"end"' <<<"$output"
+	[ "$(sent PUT "$(key 7)\$")" -eq 1 ]
+	run s3 s3api head-object --bucket "$S3_BUCKET" --key "$(key 7)"
+	[ "$status" -ne 0 ]
+}
+
+@test "a 4xx answer (AccessDenied) is not retried: exactly one request" {
+	mkfile denied 1000
+	mkfile deniedbig 6000000
+	{ line denied 8; line deniedbig 9; endline 2; } >in.ndjson
+	fp_rules "PUT $(key 8)\$ * error 403 AccessDenied" \
+		"POST $(key 9)\\?uploads= * error 403 AccessDenied"
+	run -1 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[[ "$output" == *"stage-put: $T/denied: s3 PUT failed: 403 AccessDenied: injected by faultproxy (after 1 try)"* ]]
+	[[ "$output" == *"stage-put: $T/deniedbig: s3 CreateMultipartUpload failed: 403 AccessDenied: injected by faultproxy (after 1 try)"* ]]
+	[[ "$output" != *"try 2 of"* ]]
+	! grep -q '"end"' <<<"$output"
+	[ "$(sent PUT "$(key 8)\$")" -eq 1 ]
+	[ "$(sent POST "$(key 9)")" -eq 1 ]
+}
+
+@test "stage-copy resumes a GET cut mid-body with a Range request; the table is row-for-row right" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	{ echo id,name; seq 1 40000 | awk '{ printf "%d,row %d %x\n", $1, $1, $1 * 7919 }'; } >rows.csv
+	gzip -c rows.csv >rows.csv.gz
+	bytes=$(stat -c %s rows.csv.gz)
+	[ "$bytes" -gt 100000 ]
+	s3 s3 cp --quiet rows.csv.gz "s3://$S3_BUCKET/raw/rows.csv.gz"
+	{ fline L9 t append "$T/rows.csv.gz" 40000 '[["id","bigint"],["name","text"]]' \
+		".compression=\"gzip\" | .url=\"s3://$S3_BUCKET/raw/rows.csv.gz\" | .s3_endpoint=\"$FP_ENDPOINT\" | del(.file)"
+	  eline L9 1 40000; } >m
+	fp_rules "GET /raw/rows\\.csv\\.gz\$ 1 cut 50000"
+	# No -D: the default destination, SQLite in ./stage.db.
+	run -0 stage-copy -v m
+	echo "$output"
+	cat "$FP_LOG"
+	[ "$(sent GET 'rows\.csv\.gz$')" -eq 2 ]
+	grep -q $'fault=cut 50000' "$FP_LOG"
+	grep -q $'range=bytes=50000-\tfault=-' "$FP_LOG"
+	# Row for row: the table read back equals the CSV.
+	db=$(sqlite3 stage.db "SELECT file FROM _stage_schemas WHERE name = 'ds_staging'")
+	sqlite3 -separator , "$db" 'SELECT id, name FROM t ORDER BY id' >back.csv
+	tail -n +2 rows.csv | cmp - back.csv
+}
