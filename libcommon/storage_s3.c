@@ -14,7 +14,10 @@
  *     memory, hashed once for x-amz-content-sha256, Content-MD5 and the
  *     whole file's SHA-256, which is compared with the manifest's before
  *     the last part goes out), CompleteMultipartUpload.  Any failure
- *     aborts the upload.
+ *     aborts the upload.  A CompleteMultipartUpload answered NoSuchUpload
+ *     may have completed on a try whose answer was lost (S3 forgets the
+ *     upload id then): a HEAD decides, the object holding the manifest's
+ *     SHA-256 is success.
  *
  * Reading and hashing (SHA-256 of each part and of the whole file, MD5 of
  * each part; SHA-256 of a small file) happen on one helper thread, in
@@ -45,9 +48,9 @@
 #include "xml.h"
 
 enum fst { F_NEW, F_LIST, F_ABORT_OLD, F_CREATE, F_PARTS, F_COMPLETE, F_PUT,
-	F_ABORT, F_DONE };
+	F_ABORT, F_CHECK, F_DONE };
 enum opkind { OP_HEAD, OP_LIST, OP_ABORT_OLD, OP_CREATE, OP_PART,
-	OP_COMPLETE, OP_PUT, OP_ABORT };
+	OP_COMPLETE, OP_PUT, OP_ABORT, OP_CHECK };
 
 struct s3file {
 	struct s3be *be;
@@ -523,6 +526,39 @@ on_part(struct s3op *op)
 }
 
 static void
+on_complete(struct s3file *f, struct s3_req *r)
+{
+	if (s3_ok(r)) {
+		free(f->upload_id);
+		f->upload_id = NULL;
+		finish(f, STORAGE_DONE);
+		return;
+	}
+	fail(f, "CompleteMultipartUpload", r);
+	f->st = r->code.p && strcmp(r->code.p, "NoSuchUpload") == 0 ?
+	    F_CHECK : F_ABORT;
+}
+
+/* After NoSuchUpload from CompleteMultipartUpload: the object holding
+ * this file's SHA-256 means an earlier try completed it. */
+static void
+on_check(struct s3file *f, struct s3_req *r)
+{
+	struct buf meta = BUF_INIT;
+
+	if (s3_ok(r) && http_header(&r->h, "x-amz-meta-sha256", &meta) == 0 &&
+	    strcmp(meta.p, f->p->sha256) == 0) {
+		log_verbose("%s: multipart upload %s was completed by an "
+		    "earlier try (its answer was lost)", f->p->key,
+		    f->upload_id);
+		f->failed = 0;
+		buf_reset(&f->p->err);
+	}
+	buf_free(&meta);
+	finish(f, STORAGE_DONE);
+}
+
+static void
 on_op_done(struct s3_req *r)
 {
 	struct s3op *op = r->ctx;
@@ -556,14 +592,10 @@ on_op_done(struct s3_req *r)
 		on_part(op);
 		break;
 	case OP_COMPLETE:
-		if (s3_ok(r)) {
-			free(f->upload_id);
-			f->upload_id = NULL;
-			finish(f, STORAGE_DONE);
-		} else {
-			fail(f, "CompleteMultipartUpload", r);
-			f->st = F_ABORT;
-		}
+		on_complete(f, r);
+		break;
+	case OP_CHECK:
+		on_check(f, r);
 		break;
 	case OP_PUT:
 		if (!s3_ok(r))
@@ -795,6 +827,9 @@ next_op(struct s3file *f)
 		op = op_new(f, OP_ABORT, "DELETE");
 		op->id = xstrdup(f->upload_id);
 		s3_req_query(&op->r, "uploadId", op->id);
+		break;
+	case F_CHECK:
+		op = op_new(f, OP_CHECK, "HEAD");
 		break;
 	case F_PARTS:
 	case F_DONE:

@@ -205,3 +205,31 @@ no_uploads() {
 	sqlite3 -separator , "$db" 'SELECT id, name FROM t ORDER BY id' >back.csv
 	tail -n +2 rows.csv | cmp - back.csv
 }
+
+@test "a CompleteMultipartUpload whose answer is lost, then NoSuchUpload on the retry, is found complete by a HEAD" {
+	mkfile lost 12000000
+	{ line lost 10; endline 1; } >in.ndjson
+	fp_rules "POST uploadId= 1 lost"
+	run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[ "$(sent POST 'uploadId=')" -eq 2 ]
+	grep -q $'^POST\t.*uploadId=.*fault=lost' "$FP_LOG"
+	[[ "$output" == *"was completed by an earlier try (its answer was lost)"* ]]
+	[[ "$output" == *'"end":true'* ]]
+	[ "$(sent DELETE 'uploadId=')" -eq 0 ]
+	obj "$(key 10)" | cmp - lost
+	no_uploads "$(key 10)"
+}
+
+@test "a lost answer to a single PUT is retried; the object is stored once" {
+	mkfile lostput 3000
+	{ line lostput 11; endline 1; } >in.ndjson
+	fp_rules "PUT $(key 11)\$ 2 lost"
+	run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[ "$(sent PUT "$(key 11)\$")" -eq 3 ]
+	[[ "$output" == *'"end":true'* ]]
+	obj "$(key 11)" | cmp - lostput
+}
