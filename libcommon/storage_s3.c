@@ -8,8 +8,8 @@
  *   HEAD key: x-amz-meta-sha256 equal to the manifest's -> skipped.
  *   below the threshold: hash the file (it must match the manifest), then
  *     one PutObject streamed from the file, signed with that hash;
- *   from the threshold on: ListMultipartUploads for the key and abort
- *     every upload of exactly this key (left by a killed run), then
+ *   from the threshold on: ListMultipartUploads for the key (every page)
+ *     and abort every upload of exactly this key (left by a killed run), then
  *     CreateMultipartUpload, UploadPart for each part (read once into
  *     memory, hashed once for x-amz-content-sha256, Content-MD5 and the
  *     whole file's SHA-256, which is compared with the manifest's before
@@ -65,6 +65,7 @@ struct s3file {
 	struct sha256 fh;
 	struct buf stale;	/* upload ids to abort, NUL-separated */
 	size_t stale_off;
+	struct buf mark_key, mark_id;	/* where the next listing page starts */
 	int failed;
 	struct s3file *link;
 };
@@ -375,6 +376,8 @@ finish(struct s3file *f, enum storage_result res)
 		sha256_final_hex(&f->fh, hex);
 	}
 	buf_free(&f->stale);
+	buf_free(&f->mark_key);
+	buf_free(&f->mark_id);
 	f->p->result = f->failed ? STORAGE_FAILED : res;
 	f->p->done(f->p);
 	free(f);
@@ -455,6 +458,44 @@ on_head(struct s3file *f, struct s3_req *r)
 	f->st = f->size >= f->be->threshold && f->size > 0 ? F_LIST : F_PUT;
 }
 
+/* 1 if the listing in r is truncated: the markers of the next page go
+ * into f.  A truncated page without markers that move ends the listing
+ * (a server bug must not loop forever). */
+static int
+more_uploads(struct s3file *f, struct s3_req *r)
+{
+	const char *p = r->h.resp.p;
+	size_t n = r->h.resp.len;
+	struct buf t = BUF_INIT, k = BUF_INIT, id = BUF_INIT;
+	int more = 0;
+
+	if (xml_text(p, n, "IsTruncated", &t) || !t.p ||
+	    strcmp(t.p, "true") != 0)
+		goto out;
+	/* Empty, not absent, where the server sent an empty element. */
+	xml_text(p, n, "NextKeyMarker", &k);
+	xml_text(p, n, "NextUploadIdMarker", &id);
+	buf_add(&k, "", 0);
+	buf_add(&id, "", 0);
+	if (!k.len || (f->mark_key.len && strcmp(k.p, f->mark_key.p) == 0 &&
+	    strcmp(id.p, f->mark_id.p) == 0)) {
+		log_warn("%s: the multipart upload listing is truncated "
+		    "without a next marker; later pages are not read",
+		    f->p->key);
+		goto out;
+	}
+	buf_reset(&f->mark_key);
+	buf_reset(&f->mark_id);
+	buf_add(&f->mark_key, k.p, k.len);
+	buf_add(&f->mark_id, id.p, id.len);
+	more = 1;
+out:
+	buf_free(&t);
+	buf_free(&k);
+	buf_free(&id);
+	return more;
+}
+
 static void
 on_list(struct s3file *f, struct s3_req *r)
 {
@@ -481,6 +522,8 @@ on_list(struct s3file *f, struct s3_req *r)
 	}
 	buf_free(&key);
 	buf_free(&id);
+	if (more_uploads(f, r))
+		return;		/* F_LIST again, from the markers */
 	f->st = f->stale.len ? F_ABORT_OLD : F_CREATE;
 }
 
@@ -802,6 +845,11 @@ next_op(struct s3file *f)
 		op->r.key = NULL;
 		s3_req_query(&op->r, "uploads", "");
 		s3_req_query(&op->r, "prefix", f->p->key);
+		if (f->mark_key.len) {
+			s3_req_query(&op->r, "key-marker", f->mark_key.p);
+			s3_req_query(&op->r, "upload-id-marker",
+			    f->mark_id.p);
+		}
 		break;
 	case F_ABORT_OLD:
 		op = op_new(f, OP_ABORT_OLD, "DELETE");

@@ -233,3 +233,32 @@ no_uploads() {
 	[[ "$output" == *'"end":true'* ]]
 	obj "$(key 11)" | cmp - lostput
 }
+
+@test "stale multipart uploads are listed page by page (IsTruncated, NextKeyMarker, NextUploadIdMarker) and all aborted" {
+	mkfile paged 6000000
+	{ line paged 12; endline 1; } >in.ndjson
+	k=$(key 12)
+	for i in 1 2; do
+		s3 s3api create-multipart-upload --bucket "$S3_BUCKET" --key "$k" \
+			--query UploadId --output text
+	done | sort >ids
+	a=$(sed -n 1p ids) b=$(sed -n 2p ids)
+	# The first page, as S3 sends it with max-uploads=1, lists the first
+	# upload only; the next page comes from the server itself.
+	cat >page1.xml <<-XML
+	<?xml version="1.0" encoding="UTF-8"?>
+	<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>$S3_BUCKET</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><NextKeyMarker>$k</NextKeyMarker><NextUploadIdMarker>$a</NextUploadIdMarker><Prefix>$k</Prefix><MaxUploads>1</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>$k</Key><UploadId>$a</UploadId></Upload></ListMultipartUploadsResult>
+	XML
+	fp_rules "GET ^/$S3_BUCKET\\?prefix=.*&uploads=\$ 1 reply 200 $T/page1.xml"
+	run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[ "$(sent GET 'uploads=$')" -eq 2 ]
+	grep -q "key-marker=raw%2Fds%2Fusers%2F1732459200.9.12.csv.gz&prefix=.*&upload-id-marker=$a&uploads=" "$FP_LOG"
+	[ "$(sent DELETE "uploadId=$a")" -eq 1 ]
+	[ "$(sent DELETE "uploadId=$b")" -eq 1 ]
+	[[ "$output" == *"aborted stale multipart upload $a"* ]]
+	[[ "$output" == *"aborted stale multipart upload $b"* ]]
+	no_uploads "$k"
+	obj "$k" | cmp - paged
+}

@@ -22,6 +22,8 @@ query), COUNT is how many matching requests get the fault (the first ones;
                        (the request is read, not forwarded)
     reset              read the headers and half the body, then reset the
                        connection (nothing forwarded)
+    reply STATUS FILE  answer STATUS with FILE's bytes as an XML body (a
+                       page of a listing, say; nothing forwarded)
     stall SECONDS      read the request, then wait SECONDS without an
                        answer, then close (nothing forwarded)
     cut N              forward; relay the answer's headers and the first N
@@ -221,6 +223,15 @@ class Handler(socketserver.BaseRequestHandler):
                     body(client, hdrs, lambda d: None)
                     self.request.sendall(error_reply(int(fault[1]), fault[2],
                                                      target))
+                    continue
+                if kind == "reply":
+                    body(client, hdrs, lambda d: None)
+                    with open(fault[2], "rb") as f:
+                        b = f.read()
+                    self.request.sendall(
+                        b"HTTP/1.1 %d OK\r\nContent-Type: application/xml\r\n"
+                        b"Content-Length: %d\r\n\r\n" % (int(fault[1]), len(b))
+                        + b)
                     continue
                 if kind == "reset":
                     n = int(hdrs.get("content-length", "0"))
