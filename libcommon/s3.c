@@ -13,7 +13,9 @@
  *   endpoint: flag, ...credentials.endpoint_url, AWS_ENDPOINT_URL_S3,
  *     AWS_ENDPOINT_URL, else AWS (https://s3.REGION.amazonaws.com);
  *   addressing: flag, else path-style when an endpoint is given (or the
- *     bucket name has a dot), virtual-hosted otherwise.
+ *     bucket name has a dot), virtual-hosted otherwise;
+ *   stall timeout: STAGE_S3_TIMEOUT seconds, else 60: a request that moves
+ *     no byte for that long fails as a timeout (and is retried).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -176,6 +178,7 @@ build(const struct s3 *s, struct s3_req *r, long long now)
 	r->h.body_len = r->body_len;
 	r->h.sink = r->sink;
 	r->h.sink_ctx = r->sink_ctx;
+	r->h.stall_s = c->stall_s;
 	if (!r->payload_hash[0])
 		memcpy(r->payload_hash, S3_EMPTY_SHA256, 65);
 
@@ -596,6 +599,27 @@ parse_endpoint(struct s3_cfg *c, const char *ep, struct buf *err)
 	return 0;
 }
 
+static int
+stall_timeout(struct s3_cfg *c, struct buf *err)
+{
+	const char *v = getenv("STAGE_S3_TIMEOUT");
+	char *end;
+	long n;
+
+	c->stall_s = 60;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 86400) {
+		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
+		    "from 1 to 86400", v);
+		return -1;
+	}
+	c->stall_s = (int)n;
+	return 0;
+}
+
 int
 s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
     const char *region, int path_style,
@@ -637,5 +661,5 @@ s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
 	}
 	if (c->backoff_ms <= 0)
 		c->backoff_ms = 200;
-	return 0;
+	return stall_timeout(c, err);
 }

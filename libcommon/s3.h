@@ -35,6 +35,7 @@ struct s3_cfg {
 	char *token;		/* session token or NULL */
 	int retries;		/* tries after the first */
 	int backoff_ms;		/* first retry delay (doubles) */
+	int stall_s;		/* no progress for this long: a timeout */
 };
 
 #define S3_MAXQ 4

@@ -262,3 +262,26 @@ no_uploads() {
 	no_uploads "$k"
 	obj "$k" | cmp - paged
 }
+
+@test "a request that stalls past STAGE_S3_TIMEOUT is a timeout and is retried" {
+	mkfile stalled 3000
+	{ line stalled 13; endline 1; } >in.ndjson
+	fp_rules "PUT $(key 13)\$ 1 stall 30"
+	STAGE_S3_TIMEOUT=1 run -0 put -v in.ndjson
+	echo "$output"
+	cat "$FP_LOG"
+	[ "$(sent PUT "$(key 13)\$")" -eq 2 ]
+	grep -q 'fault=stall 30' "$FP_LOG"
+	grep -Eq 'PUT object: .*(too slow|[Tt]imeout).*; try 2 of 6' <<<"$output"
+	[[ "$output" == *'"end":true'* ]]
+	obj "$(key 13)" | cmp - stalled
+}
+
+@test "a bad STAGE_S3_TIMEOUT is a configuration error (exit 2)" {
+	mkfile st 10
+	{ line st 14; endline 1; } >in.ndjson
+	STAGE_S3_TIMEOUT=soon run -2 put in.ndjson
+	echo "$output"
+	[[ "$output" == *"STAGE_S3_TIMEOUT=soon: not a number of seconds"* ]]
+	[ ! -s "$FP_LOG" ]
+}
