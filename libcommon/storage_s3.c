@@ -25,6 +25,11 @@
  * cores of a small machine both work; it hands prepared requests back
  * and wakes the transfer loop (http_wakeup).
  *
+ * Blocking gets and deletes (and the bucket check) take a connection from
+ * a small pool and give it back, so that a storage used for many objects
+ * keeps its connections alive, while calls from several threads at once
+ * still each have their own (storage.h).
+ *
  * The object's x-amz-meta-sha256 is the manifest's SHA-256 of the whole
  * file; it is what the next run compares.  Before the first put a
  * ListObjectsV2 of one key checks bucket and credentials once, so that a
@@ -95,6 +100,9 @@ struct prep {
 	struct http *http;
 };
 
+/* Idle connections kept for blocking calls. */
+#define CONN_KEEP 4
+
 struct s3be {
 	struct s3 s3;
 	int jobs, inflight;
@@ -107,6 +115,9 @@ struct s3be {
 	char **pool;
 	size_t npool;
 	struct prep prep;
+	pthread_mutex_t conn_mu;	/* guards idle, nidle */
+	struct http_conn *idle[CONN_KEEP];
+	int nidle;
 };
 
 /* Part sizes: S3 allows 5 MiB..5 GiB and at most 10,000 parts. */
@@ -221,6 +232,7 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->tail = &be->head;
 	pthread_mutex_init(&be->prep.mu, NULL);
 	pthread_cond_init(&be->prep.cv, NULL);
+	pthread_mutex_init(&be->conn_mu, NULL);
 	be->prep.http = be->s3.http;
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
@@ -246,6 +258,9 @@ s3be_close(struct storage *st)
 	prep_stop(&be->prep);
 	pthread_mutex_destroy(&be->prep.mu);
 	pthread_cond_destroy(&be->prep.cv);
+	while (be->nidle)
+		http_conn_free(be->idle[--be->nidle]);
+	pthread_mutex_destroy(&be->conn_mu);
 	for (size_t i = 0; i < be->npool; i++)
 		free(be->pool[i]);
 	free(be->pool);
@@ -282,13 +297,39 @@ pool_put(struct s3be *be, char *b, uint64_t size)
 	be->pool[be->npool++] = b;
 }
 
+/* A connection for a blocking call: an idle one (still connected to the
+ * server, if it has not hung up), else a new one. */
+static struct http_conn *
+conn_take(struct s3be *be)
+{
+	struct http_conn *c = NULL;
+
+	pthread_mutex_lock(&be->conn_mu);
+	if (be->nidle)
+		c = be->idle[--be->nidle];
+	pthread_mutex_unlock(&be->conn_mu);
+	return c ? c : http_conn_new();
+}
+
+static void
+conn_give(struct s3be *be, struct http_conn *c)
+{
+	pthread_mutex_lock(&be->conn_mu);
+	if (be->nidle < CONN_KEEP) {
+		be->idle[be->nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&be->conn_mu);
+	http_conn_free(c);
+}
+
 /* Checks bucket and credentials once; an answer that says every put
  * will fail is kept in be->bad. */
 static void
 check_bucket(struct storage *st)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 
 	be->checked = 1;
@@ -306,7 +347,7 @@ check_bucket(struct storage *st)
 		}
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 }
 
 static void on_op_done(struct s3_req *r);
@@ -972,7 +1013,7 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
     struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 	int rc;
 
@@ -985,7 +1026,7 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 	return rc;
 }
 
@@ -993,7 +1034,7 @@ static int
 s3be_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 	int rc;
 
@@ -1006,7 +1047,7 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 	return rc;
 }
 

@@ -285,3 +285,22 @@ no_uploads() {
 	[[ "$output" == *"STAGE_S3_TIMEOUT=soon: not a number of seconds"* ]]
 	[ ! -s "$FP_LOG" ]
 }
+
+@test "blocking gets on one storage keep their connection; a cut one resumes and the next reuses a connection" {
+	[ -x "$STAGE_UNITS/storage_get" ] || skip "no unit programs"
+	for i in 1 2 3 4; do
+		mkfile "g$i" 300000
+		s3 s3 cp --quiet "g$i" "s3://$S3_BUCKET/raw/g/g$i"
+	done
+	fp_rules "GET /raw/g/g3\$ 1 cut 1000"
+	AWS_ENDPOINT_URL=$FP_ENDPOINT "$STAGE_UNITS/storage_get" \
+		"s3://$S3_BUCKET/raw/g" g1 g2 g3 g4 >got.bin
+	cat "$FP_LOG"
+	cat g1 g2 g3 g4 | cmp - got.bin
+	[ "$(sent GET '/raw/g/g')" -eq 5 ]
+	grep -q $'range=bytes=1000-\tfault=-' "$FP_LOG"
+	# g1 and g2 on one connection; g3 cut it, its resume and g4 share the next.
+	[ "$(cut -f5 "$FP_LOG" | sort -u | wc -l)" -eq 2 ]
+	[ "$(sed -n 1p "$FP_LOG" | cut -f5)" = "$(sed -n 3p "$FP_LOG" | cut -f5)" ]
+	[ "$(sed -n 4p "$FP_LOG" | cut -f5)" = "$(sed -n 5p "$FP_LOG" | cut -f5)" ]
+}

@@ -34,7 +34,10 @@ query), COUNT is how many matching requests get the fault (the first ones;
 LOG gets a line per request, appended as it is decided (so that a test may
 truncate it between runs):
 
-    METHOD<TAB>TARGET<TAB>range=RANGE|-<TAB>fault=FAULT|-
+    METHOD<TAB>TARGET<TAB>range=RANGE|-<TAB>fault=FAULT|-<TAB>conn=N
+
+where N numbers the client's connections from 1 (requests on one kept
+connection share it).
 
 Python's standard library only.
 """
@@ -51,6 +54,7 @@ UPSTREAM, PORTFILE, RULES, LOG = None, None, None, None
 lock = threading.Lock()
 rules = []
 rules_stamp = None
+nconns = 0
 
 
 def load_rules():
@@ -94,9 +98,9 @@ def decide(method, target):
     return None
 
 
-def log(method, target, rng, fault):
-    line = "%s\t%s\trange=%s\tfault=%s\n" % (
-        method, target, rng or "-", " ".join(fault) if fault else "-")
+def log(method, target, rng, fault, conn):
+    line = "%s\t%s\trange=%s\tfault=%s\tconn=%d\n" % (
+        method, target, rng or "-", " ".join(fault) if fault else "-", conn)
     with lock:
         with open(LOG, "a") as f:
             f.write(line)
@@ -206,6 +210,10 @@ def error_reply(status, code, target):
 
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
+        global nconns
+        with lock:
+            nconns += 1
+            self.conn = nconns
         client = Conn(self.request)
         up = None
         try:
@@ -217,7 +225,7 @@ class Handler(socketserver.BaseRequestHandler):
                 method, target = raw.split(b" ", 2)[:2]
                 method, target = method.decode(), target.decode("latin-1")
                 fault = decide(method, target)
-                log(method, target, hdrs.get("range"), fault)
+                log(method, target, hdrs.get("range"), fault, self.conn)
                 kind = fault[0] if fault else None
                 if kind == "error":
                     body(client, hdrs, lambda d: None)
