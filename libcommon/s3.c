@@ -387,13 +387,41 @@ struct resume {
 	http_sink sink;
 	void *ctx;
 	uint64_t got;
+	const struct http_req *h;
+	uint64_t from;		/* this try asked for bytes from..., or 0 */
+	int checked;		/* its answer's Content-Range was looked at */
+	int bad;		/* it was not the range asked for */
 };
+
+/* 1 if a resumed GET's answer starts at byte from (Content-Range "bytes
+ * from-..."): a server that ignores Range sends the whole object again,
+ * which must not be appended to what the sink already has. */
+static int
+range_ok(const struct http_req *h, uint64_t from)
+{
+	struct buf cr = BUF_INIT;
+	char *end;
+	int ok;
+
+	ok = http_header(h, "Content-Range", &cr) == 0 &&
+	    strncmp(cr.p, "bytes ", 6) == 0 &&
+	    strtoull(cr.p + 6, &end, 10) == from && *end == '-';
+	buf_free(&cr);
+	return ok;
+}
 
 static int
 resume_sink(void *ctx, const void *p, size_t n)
 {
 	struct resume *rs = ctx;
 
+	if (rs->from && !rs->checked) {
+		rs->checked = 1;
+		if (!range_ok(rs->h, rs->from)) {
+			rs->bad = 1;
+			return -1;
+		}
+	}
 	if (rs->sink(rs->ctx, p, n))
 		return -1;
 	rs->got += n;
@@ -403,7 +431,7 @@ resume_sink(void *ctx, const void *p, size_t n)
 int
 s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 {
-	struct resume rs = { r->sink, r->sink_ctx, 0 };
+	struct resume rs = { r->sink, r->sink_ctx, 0, &r->h, 0, 0, 0 };
 	char range[48];
 	size_t nh = r->nhdrs;
 	int delay;
@@ -414,6 +442,8 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 	}
 	for (r->tries = 1;; r->tries++) {
 		r->nhdrs = nh;
+		rs.from = rs.got;
+		rs.checked = 0;
 		if (rs.got) {
 			snprintf(range, sizeof range, "bytes=%llu-",
 			    (unsigned long long)rs.got);
@@ -431,6 +461,14 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 	if (rs.sink) {
 		r->sink = rs.sink;
 		r->sink_ctx = rs.ctx;
+	}
+	if (rs.bad) {
+		/* Ours to report, not the sink's. */
+		r->h.sink_failed = 0;
+		buf_reset(&r->msg);
+		buf_printf(&r->msg, "resuming at byte %llu: the answer is not "
+		    "that range (the server ignored Range?)",
+		    (unsigned long long)rs.from);
 	}
 	return s3_ok(r) ? 0 : -1;
 }

@@ -304,3 +304,18 @@ no_uploads() {
 	[ "$(sed -n 1p "$FP_LOG" | cut -f5)" = "$(sed -n 3p "$FP_LOG" | cut -f5)" ]
 	[ "$(sed -n 4p "$FP_LOG" | cut -f5)" = "$(sed -n 5p "$FP_LOG" | cut -f5)" ]
 }
+
+@test "a resumed GET answered with the whole object (Range ignored) fails clearly instead of appending it" {
+	[ -x "$STAGE_UNITS/storage_get" ] || skip "no unit programs"
+	mkfile g5 300000
+	s3 s3 cp --quiet g5 "s3://$S3_BUCKET/raw/g/g5"
+	fp_rules "GET /raw/g/g5\$ 1 cut 1000" "GET /raw/g/g5\$ 1 reply 200 $T/g5"
+	AWS_ENDPOINT_URL=$FP_ENDPOINT run -1 sh -c '"$0" "$@" >got.bin' \
+		"$STAGE_UNITS/storage_get" "s3://$S3_BUCKET/raw/g" g5
+	cat "$FP_LOG"
+	# What reached the sink is the first try's bytes, nothing appended.
+	head -c 1000 g5 | cmp - got.bin
+	[ "$(sent GET '/raw/g/g5$')" -eq 2 ]
+	grep -q $'range=bytes=1000-\tfault=reply 200' "$FP_LOG"
+	[[ "$output" == *"g5: s3 GET failed: resuming at byte 1000: the answer is not that range (the server ignored Range?) (after 2 tries)"* ]]
+}
