@@ -182,7 +182,7 @@ no_uploads() {
 	[ "$(sent POST "$(key 9)")" -eq 1 ]
 }
 
-@test "stage-copy resumes a GET cut mid-body with a Range request; the table is row-for-row right" {
+@test "stage-copy resumes a GET cut mid-body with a Range request (twice); the table is row-for-row right" {
 	command -v sqlite3 >/dev/null || skip "no sqlite3"
 	{ echo id,name; seq 1 40000 | awk '{ printf "%d,row %d %x\n", $1, $1, $1 * 7919 }'; } >rows.csv
 	gzip -c rows.csv >rows.csv.gz
@@ -192,14 +192,14 @@ no_uploads() {
 	{ fline L9 t append "$T/rows.csv.gz" 40000 '[["id","bigint"],["name","text"]]' \
 		".compression=\"gzip\" | .url=\"s3://$S3_BUCKET/raw/rows.csv.gz\" | .s3_endpoint=\"$FP_ENDPOINT\" | del(.file)"
 	  eline L9 1 40000; } >m
-	fp_rules "GET /raw/rows\\.csv\\.gz\$ 1 cut 50000"
+	# The first answer and the first resumed one are both cut.
+	fp_rules "GET /raw/rows\\.csv\\.gz\$ 2 cut 50000"
 	# No -D: the default destination, SQLite in ./stage.db.
 	run -0 stage-copy -v m
 	echo "$output"
 	cat "$FP_LOG"
-	[ "$(sent GET 'rows\.csv\.gz$')" -eq 2 ]
-	grep -q $'fault=cut 50000' "$FP_LOG"
-	grep -q $'range=bytes=50000-\tfault=-' "$FP_LOG"
+	[ "$(sent GET 'rows\.csv\.gz$')" -eq 3 ]
+	[ "$(cut -f3,4 "$FP_LOG")" = "$(printf 'range=-\tfault=cut 50000\nrange=bytes=50000-\tfault=cut 50000\nrange=bytes=100000-\tfault=-')" ]
 	# Row for row: the table read back equals the CSV.
 	db=$(sqlite3 stage.db "SELECT file FROM _stage_schemas WHERE name = 'ds_staging'")
 	sqlite3 -separator , "$db" 'SELECT id, name FROM t ORDER BY id' >back.csv
@@ -318,4 +318,41 @@ no_uploads() {
 	[ "$(sent GET '/raw/g/g5$')" -eq 2 ]
 	grep -q $'range=bytes=1000-\tfault=reply 200' "$FP_LOG"
 	[[ "$output" == *"g5: s3 GET failed: resuming at byte 1000: the answer is not that range (the server ignored Range?) (after 2 tries)"* ]]
+}
+
+@test "stage-copy: a GET that keeps failing fails its file naming the object and the tries; nothing is loaded" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	{ echo id,name; seq 1 100 | sed 's/$/,x/'; } >few.csv
+	s3 s3 cp --quiet few.csv "s3://$S3_BUCKET/raw/few.csv"
+	{ fline L10 t append "$T/few.csv" 100 '[["id","bigint"],["name","text"]]' \
+		".url=\"s3://$S3_BUCKET/raw/few.csv\" | .s3_endpoint=\"$FP_ENDPOINT\" | del(.file)"
+	  eline L10 1 100; } >m
+	fp_rules "GET /raw/few\\.csv\$ * error 503 SlowDown"
+	run -1 stage-copy m
+	echo "$output"
+	cat "$FP_LOG"
+	[[ "$output" == *"s3://$S3_BUCKET/raw/few.csv: s3 GET failed: 503 SlowDown: injected by faultproxy (after 5 tries)"* ]]
+	! grep -q '"end"' <<<"$output"
+	[ "$(sent GET '/raw/few\.csv$')" -eq 5 ]
+	db=$(sqlite3 stage.db "SELECT file FROM _stage_schemas WHERE name = 'ds_staging'")
+	[ -z "$db" ] || [ "$(sqlite3 "$db" 'SELECT count(*) FROM t')" = 0 ]
+}
+
+@test "when the abort of a failed upload fails too, the error says so, and the next run aborts the leftover upload" {
+	mkfile leftover 12000000
+	{ line leftover 15; endline 1; } >in.ndjson
+	fp_rules "PUT partNumber=1& * error 503 SlowDown" "DELETE uploadId= * error 503 SlowDown"
+	run -1 put --retries 1 in.ndjson
+	echo "$output"
+	[[ "$output" == *"$T/leftover: s3 UploadPart 1 failed: 503 SlowDown: injected by faultproxy (after 2 tries); aborting the multipart upload failed too: 503 SlowDown: injected by faultproxy (after 2 tries)"* ]]
+	! grep -q '"end"' <<<"$output"
+	run -0 s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" --prefix "$(key 15)"
+	[[ "$output" == *UploadId* ]]
+	fp_rules
+	run -0 put -v in.ndjson
+	echo "$output"
+	[[ "$output" == *"aborted stale multipart upload"* ]]
+	[[ "$output" == *'"end":true'* ]]
+	no_uploads "$(key 15)"
+	obj "$(key 15)" | cmp - leftover
 }
