@@ -89,14 +89,6 @@ unit() {
 }
 
 @test "unit: storage_get streams objects of one storage in turn, names a missing one" {
-	d=$BATS_TEST_TMPDIR/bucket
-	mkdir -p "$d/raw"
-	printf 'first\n' >"$d/raw/a"
-	printf 'second\n' >"$d/raw/b"
-	run "$STAGE_UNITS/storage_get" "file://$d/raw" a b
-	[ "$status" -eq 0 ]
-	[ "$output" = "$(printf 'first\nsecond')" ]
-	run "$STAGE_UNITS/storage_get" "file://$d/raw" a none
-	[ "$status" -eq 1 ]
+	unit storage_get
 	[[ "$output" == *"storage_get: none: "* ]]
 }
