@@ -549,6 +549,10 @@ dtable_merge_cols(struct dtable *dst, const struct dtable *src)
 {
 	int changed = 0;
 
+	/* a column that one side lacks is null in that side's rows */
+	for (size_t k = 0; k < dst->ncols; k++)
+		if (dtable_col(src, dst->cols[k].name) < 0)
+			dst->cols[k].nullable = 1;
 	for (size_t i = 0; i < src->ncols; i++) {
 		const struct dcol *c = &src->cols[i];
 		int k = dtable_col(dst, c->name);
@@ -556,9 +560,13 @@ dtable_merge_cols(struct dtable *dst, const struct dtable *src)
 			dst->cols = xrealloc(dst->cols,
 			    (dst->ncols + 1) * sizeof *dst->cols);
 			dst->cols[dst->ncols] = *c;
+			dst->cols[dst->ncols].nullable = 1;
 			dst->cols[dst->ncols++].name = xstrdup(c->name);
 			changed = 1;
-		} else if (dst->cols[k].type != c->type) {
+			continue;
+		}
+		dst->cols[k].nullable |= c->nullable;
+		if (dst->cols[k].type != c->type) {
 			enum coltype w = coltype_widen(dst->cols[k].type, c->type);
 			if (w != dst->cols[k].type) {
 				dst->cols[k].type = w;

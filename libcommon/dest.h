@@ -33,7 +33,7 @@
  * Adding a back end: dest_NAME.c defines `const struct dest_ops
  * dest_NAME` (extern below) and dest.c's table gets one row.  An SQL back
  * end keeps the staging shape of sql.h (_stage_files with file_no and
- * seq; _stage_file and _stage_row on every staging row), builds its merge
+ * seq; _stage_row on every staging row), builds its merge
  * with sql_merge_table, sql_load_rows and sql_clear_staging, and reads
  * files with source_stream (CSV, tagged rows).  The scenario tests run
  * against it with STAGE_TEST_DEST=NAME once tests/helpers/dest-NAME.bash
@@ -187,7 +187,9 @@ void dfile_free(struct dfile *f);
 int dfile_reused(const struct dfile *f, const char *rec, struct buf *why);
 void dtable_free(struct dtable *t);
 void dtable_copy(struct dtable *dst, const struct dtable *src);
-/* Adds src's columns to dst, widening types; returns 1 if dst changed. */
+/* Adds src's columns to dst, widening types; a column that one side
+ * lacks or allows null becomes nullable.  Returns 1 if dst gained a
+ * column or a wider type. */
 int dtable_merge_cols(struct dtable *dst, const struct dtable *src);
 /* Index of column name in t, or -1. */
 int dtable_col(const struct dtable *t, const char *name);

@@ -2,9 +2,9 @@
  * dest_postgres: PostgreSQL through libpq.
  *
  * Staging: schema <dataset>_staging, one table per manifest table with the
- * manifest's columns plus _stage_file and _stage_row (sql.h), which
- * source.c writes in front of every CSV row as it streams: no per-row
- * work for the server.  _stage_files records each copied file; its primary key is what
+ * manifest's columns plus _stage_row (sql.h), which source.c writes in
+ * front of every CSV row as it streams: no per-row work for the server.
+ * _stage_files records each copied file; its primary key is what
  * makes a COPY happen once: the bookkeeping row is inserted first in the
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
@@ -54,8 +54,7 @@ pg_type_name(enum coltype t)
 static void
 pg_new_id(struct buf *b, const char *lit)
 {
-	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
-	    "s.\"_stage_row\"", lit);
+	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
 }
 
 static const struct sql_dialect pg_dialect = {
@@ -285,18 +284,22 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 }
 
 static void
-col_def(struct buf *b, const struct dcol *c)
+col_def(struct buf *b, const struct dcol *c, int strict)
 {
 	sql_ident(b, c->name);
 	buf_addc(b, ' ');
 	buf_adds(b, pg_types[c->type]);
+	if (strict && !c->nullable)
+		buf_adds(b, " NOT NULL");
 }
 
 /* CREATE TABLE or ALTERs so that schema.name has t's columns with types
- * at least as wide; extra is appended to a CREATE's column list. */
+ * at least as wide; extra is appended to a CREATE's column list.  With
+ * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
+ * (a column added later cannot be: the rows already there lack it). */
 static int
 evolve(struct pgdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct dtable have;
 	struct buf b = BUF_INIT;
@@ -309,7 +312,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " (");
 		for (size_t i = 0; i < t->ncols; i++) {
-			col_def(&b, &t->cols[i]);
+			col_def(&b, &t->cols[i], strict);
 			buf_adds(&b, ", ");
 		}
 		buf_adds(&b, extra);
@@ -327,7 +330,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		if (k < 0) {
 			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
-			col_def(&b, c);
+			col_def(&b, c, 0);
 		} else {
 			if (have.cols[k].type == CT_NONE ||
 			    (w = coltype_widen(have.cols[k].type, c->type)) ==
@@ -369,8 +372,7 @@ out:
 	return r;
 }
 
-static const char staging_extra[] =
-    "\"_stage_file\" bigint NOT NULL, \"_stage_row\" bigint NOT NULL";
+static const char staging_extra[] = "\"_stage_row\" bigint NOT NULL";
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -394,7 +396,7 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
-	r = evolve(d, s.p, t, staging_extra, object);
+	r = evolve(d, s.p, t, staging_extra, 0, object);
 out:
 	buf_free(&s);
 	buf_free(&b);
@@ -593,7 +595,7 @@ copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
 {
 	buf_adds(b, "COPY ");
 	sql_staging_name(b, f->t.dataset, f->t.name);
-	buf_adds(b, " (\"_stage_file\", \"_stage_row\", ");
+	buf_adds(b, " (\"_stage_row\", ");
 	sql_collist(b, &f->t, "");
 	/* HEADER MATCH (PostgreSQL 15) checks the header against the
 	 * column list: a file whose columns are not the manifest's fails. */
@@ -662,8 +664,8 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		dest_dry_sql(b.p);
 		buf_reset(&b);
 		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
-		    "file_no returned above and its row number)", f->object,
-		    (long long)f->rows);
+		    "file_no returned above times 2^32 plus its row number)",
+		    f->object, (long long)f->rows);
 		manifest_emit(&b);
 	} else if (copy_data(d, f, b.p, file_no) < 0) {
 		goto fail;
@@ -797,7 +799,7 @@ merge_ddl(struct pgdest *d, const void *arg, const char *object)
 			goto out;
 		r = evolve(d, t->dataset, &want, "\"_dlt_load_id\" "
 		    "character varying NOT NULL, \"_dlt_id\" character varying "
-		    "NOT NULL", t->name);
+		    "NOT NULL", 1, t->name);
 		dtable_free(&want);
 		if (r < 0)
 			goto out;

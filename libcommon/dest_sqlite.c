@@ -27,8 +27,8 @@
  * csvin.h and inserted with one prepared statement per file, in one
  * transaction with its bookkeeping row in <dataset>_staging._stage_files
  * (whose rowid is the file_no that tags the rows: sql.h).  The tags are
- * bound as two integers, not taken from source.h's CSV tags: parsing
- * them back would cost more than binding them.
+ * bound as integers, not taken from source.h's CSV tags: parsing them
+ * back would cost more than binding them.
  * SQLite stores any value in any column, so every value is checked
  * against its column's type here, as PostgreSQL's COPY would: a value
  * that does not fit rolls the file back and names the line and column.
@@ -91,8 +91,7 @@ sq_type_name(enum coltype t)
 static void
 sq_new_id(struct buf *b, const char *lit)
 {
-	buf_printf(b, "%s || '.' || s.\"_stage_file\" || '.' || "
-	    "s.\"_stage_row\"", lit);
+	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
 }
 
 static const struct sql_dialect sq_dialect = {
@@ -678,16 +677,18 @@ out:
 }
 
 static void
-col_def(struct buf *b, const struct dcol *c)
+col_def(struct buf *b, const struct dcol *c, int strict)
 {
 	sql_ident(b, c->name);
 	buf_addc(b, ' ');
 	buf_adds(b, sq_types[c->type]);
+	if (strict && !c->nullable)
+		buf_adds(b, " NOT NULL");
 }
 
 static int
 create_table(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct buf b = BUF_INIT;
 	int r;
@@ -696,7 +697,7 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
 	sql_qname(&b, schema, t->name);
 	buf_adds(&b, " (");
 	for (size_t i = 0; i < t->ncols; i++) {
-		col_def(&b, &t->cols[i]);
+		col_def(&b, &t->cols[i], strict);
 		buf_adds(&b, ", ");
 	}
 	buf_adds(&b, extra);
@@ -707,10 +708,11 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
 }
 
 /* CREATE, ADD COLUMNs, or a rebuild, so that schema.name holds t's
- * columns with types at least as wide.  Inside the caller's transaction. */
+ * columns with types at least as wide.  Inside the caller's transaction.
+ * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
 static int
 evolve(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, const char *object)
+    const char *extra, int strict, const char *object)
 {
 	struct sqcols have;
 	struct buf b = BUF_INIT;
@@ -720,7 +722,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have) < 0)
 		return -1;
 	if (have.n == 0) {
-		r = create_table(d, schema, t, extra, object);
+		r = create_table(d, schema, t, extra, strict, object);
 		goto out;
 	}
 	want = xmalloc(have.n * sizeof *want);
@@ -741,7 +743,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " ADD COLUMN ");
-		col_def(&b, &t->cols[i]);
+		col_def(&b, &t->cols[i], 0);
 		if (sq_do(d, object, b.p, NULL) < 0)
 			goto out;
 	}
@@ -773,9 +775,8 @@ in_txn(struct sqdest *d, const char *object,
 
 /* --- stage-copy --- */
 
-/* _stage_file is the file's file_no in _stage_files (sql.h). */
-static const char staging_extra[] =
-    "\"_stage_file\" INTEGER NOT NULL, \"_stage_row\" INTEGER NOT NULL";
+/* _stage_row: sql_row_tag(file_no, row) (sql.h). */
+static const char staging_extra[] = "\"_stage_row\" INTEGER NOT NULL";
 
 static int
 stage_ddl(struct sqdest *d, const void *arg, const char *object)
@@ -795,7 +796,7 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
 	    "UNIQUE (load_id, table_name, file_id))");
 	if (sq_do(d, object, b.p, NULL) == 0)
-		r = evolve(d, s.p, t, staging_extra, object);
+		r = evolve(d, s.p, t, staging_extra, 0, object);
 	buf_free(&s);
 	buf_free(&b);
 	return r;
@@ -822,7 +823,7 @@ struct loader {
 	sqlite3_stmt *ins;
 	struct json_doc doc;
 	struct buf scratch;	/* decoded binary */
-	int64_t rows;
+	int64_t file_no, rows;
 	size_t line_off;	/* JSONL: its CSV has a header line more */
 	int header;		/* the header row was seen */
 	int failed;
@@ -1133,7 +1134,14 @@ load_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 			L->failed = 1;
 			return -1;
 		}
-	sqlite3_bind_int64(L->ins, (int)nc + 2, ++L->rows);
+	if (++L->rows > SQL_ROW_MAX) {
+		log_err("%s: more than %lld rows: split the file", L->f->object,
+		    SQL_ROW_MAX);
+		L->failed = 1;
+		return -1;
+	}
+	sqlite3_bind_int64(L->ins, (int)nc + 1, sql_row_tag(L->file_no,
+	    L->rows));
 	if (sqlite3_step(L->ins) != SQLITE_DONE) {
 		struct buf w = BUF_INIT;
 		buf_printf(&w, "line %zu: insert failed", line - L->line_off);
@@ -1154,8 +1162,8 @@ insert_stmt(struct buf *b, const struct dfile *f)
 	sql_staging_name(b, f->t.dataset, f->t.name);
 	buf_adds(b, " (");
 	sql_collist(b, &f->t, "");
-	buf_adds(b, ", \"_stage_file\", \"_stage_row\") VALUES (");
-	for (size_t i = 0; i < f->t.ncols + 2; i++)
+	buf_adds(b, ", \"_stage_row\") VALUES (");
+	for (size_t i = 0; i < f->t.ncols + 1; i++)
 		buf_adds(b, i ? ", ?" : "?");
 	buf_addc(b, ')');
 }
@@ -1177,7 +1185,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
 	insert_stmt(&b, f);
 	if (!(L.ins = sq_prep(d, f->object, b.p)))
 		goto out;
-	sqlite3_bind_int64(L.ins, (int)f->t.ncols + 1, file_no);
+	L.file_no = file_no;
 	c = csvin_new(load_row, &L);
 	if (source_stream(f, -1, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
 		if (csvin_error(c))
@@ -1452,7 +1460,7 @@ merge_ddl(struct sqdest *d, const void *arg, const char *object)
 		int e = final_shape(d, t, &want);
 		if (e == 0)
 			e = evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT "
-			    "NOT NULL, \"_dlt_id\" TEXT NOT NULL", t->name);
+			    "NOT NULL, \"_dlt_id\" TEXT NOT NULL", 1, t->name);
 		dtable_free(&want);
 		if (e < 0)
 			goto out;

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "sha256.h"
 #include "source.h"
+#include "sql.h"
 #include "storage.h"
 
 #define CHUNK (256 * 1024)
@@ -178,20 +179,23 @@ jfinish(struct jconv *j)
 struct tagger {
 	zsink sink;
 	void *ctx;
-	struct buf prefix;	/* "<tag>," */
+	const char *object;
 	struct buf out;
+	int64_t file_no;
 	int64_t row;		/* rows started; 0 = the header is next */
 	int at_start, in_quote;
 };
 
 static void
-tagger_init(struct tagger *t, int64_t tag, zsink sink, void *ctx)
+tagger_init(struct tagger *t, const struct dfile *f, int64_t file_no,
+    zsink sink, void *ctx)
 {
 	memset(t, 0, sizeof *t);
 	t->sink = sink;
 	t->ctx = ctx;
+	t->object = f->object;
+	t->file_no = file_no;
 	t->at_start = 1;
-	buf_printf(&t->prefix, "%lld,", (long long)tag);
 }
 
 static int
@@ -236,10 +240,14 @@ tfeed(void *ctx, const void *vp, size_t n)
 		const char *q;
 		if (t->at_start) {
 			if (t->row++ == 0) {
-				buf_adds(&t->out, SOURCE_TAG_COLUMNS ",");
+				buf_adds(&t->out, SOURCE_TAG_COLUMN ",");
+			} else if (t->row - 1 > SQL_ROW_MAX) {
+				log_err("%s: more than %lld rows: split the "
+				    "file", t->object, SQL_ROW_MAX);
+				return -1;
 			} else {
-				buf_add(&t->out, t->prefix.p, t->prefix.len);
-				buf_add_u64(&t->out, (uint64_t)(t->row - 1));
+				buf_add_u64(&t->out, (uint64_t)sql_row_tag(
+				    t->file_no, t->row - 1));
 				buf_addc(&t->out, ',');
 			}
 			t->at_start = 0;
@@ -256,7 +264,6 @@ tfeed(void *ctx, const void *vp, size_t n)
 static void
 tagger_free(struct tagger *t)
 {
-	buf_free(&t->prefix);
 	buf_free(&t->out);
 }
 
@@ -450,7 +457,8 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
+source_stream(const struct dfile *f, int64_t file_no, zsink sink,
+    void *ctx)
 {
 	struct jconv j;
 	struct tagger tg;
@@ -467,8 +475,8 @@ source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 		return -1;
 	}
 	memset(&j, 0, sizeof j);
-	tagger_init(&tg, tag, sink, ctx);
-	if (tag >= 0) {
+	tagger_init(&tg, f, file_no, sink, ctx);
+	if (file_no >= 0) {
 		g.sink = tfeed;
 		g.ctx = &tg;
 	}
@@ -496,7 +504,7 @@ source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx)
 		goto zerr;
 	if (f->format == FMT_JSONL && jfinish(&j) < 0)
 		goto zerr;
-	if (tag >= 0 && tflush(&tg) < 0) {
+	if (file_no >= 0 && tflush(&tg) < 0) {
 		g.failed = 1;
 		goto out;
 	}

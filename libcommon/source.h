@@ -16,16 +16,17 @@
 #include "compress.h"
 #include "dest.h"
 
-/* With tag >= 0 every CSV row is led by the staging bookkeeping: the
- * header by "_stage_file,_stage_row," and data row n (from 1) by
- * "<tag>,<n>,".  Computing them here costs the client a byte scan;
+/* With file_no >= 0 every CSV row is led by the staging bookkeeping: the
+ * header by "_stage_row," and data row n (from 1) by sql_row_tag(file_no,
+ * n) and a comma.  Computing them here costs the client a byte scan;
  * column defaults would cost the server a function call per row. */
-#define SOURCE_TAG_COLUMNS "_stage_file,_stage_row"
+#define SOURCE_TAG_COLUMN "_stage_row"
 
 /* Calls sink with consecutive pieces of CSV.  Returns 0, or -1 after
  * reporting "object: why" (a sink failure is reported by the sink and
  * returns -1 without a message here). */
-int source_stream(const struct dfile *f, int64_t tag, zsink sink, void *ctx);
+int source_stream(const struct dfile *f, int64_t file_no, zsink sink,
+    void *ctx);
 
 /* Removes the staged object (url, else the local file); an object that
  * is already gone counts as removed.  -1 after reporting. */

@@ -143,7 +143,8 @@ sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id)
 	sql_qname(b, sch.p, t->name);
 	buf_adds(b, " AS s JOIN ");
 	sql_qname(b, sch.p, "_stage_files");
-	buf_adds(b, " AS f ON f.file_no = s.\"_stage_file\" WHERE f.load_id = ");
+	buf_adds(b, " AS f ON f.file_no = s.\"_stage_row\" >> 32 "
+	    "WHERE f.load_id = ");
 	sql_str(b, load_id);
 	buf_adds(b, " AND f.table_name = ");
 	sql_str(b, t->name);
@@ -316,7 +317,7 @@ sql_clear_staging(struct buf *b, const struct dtable *t, const char *load_id)
 	sql_staging_schema(&sch, t->dataset);
 	buf_adds(b, "DELETE FROM ");
 	sql_qname(b, sch.p, t->name);
-	buf_adds(b, " WHERE \"_stage_file\" IN (SELECT file_no FROM ");
+	buf_adds(b, " WHERE \"_stage_row\" >> 32 IN (SELECT file_no FROM ");
 	sql_qname(b, sch.p, "_stage_files");
 	buf_adds(b, " WHERE load_id = ");
 	sql_str(b, load_id);

@@ -16,13 +16,15 @@
  *   the hard-delete column (true for bool, non-null otherwise);
  * - merge, upsert: delete keys whose winning row is flagged deleted, then
  *   INSERT ... ON CONFLICT (primary key) DO UPDATE the others.
- * Staging tables carry _stage_file (the file's number, file_no, in the
- * staging dataset's _stage_files: load_id, table_name, file_id, seq = the
- * file's position in its load, sha256, rows, copied_at) and _stage_row
- * (the row's number in its file, from 1); a load's staging rows are found
- * by joining _stage_files on file_no, and input order is (f.seq,
- * s._stage_row).  Two small integers per row: the load id itself would
- * cost every row its bytes.  Final tables carry _dlt_load_id and _dlt_id.
+ * Staging tables carry one bookkeeping column, _stage_row: the file's
+ * number (file_no in the staging dataset's _stage_files: load_id,
+ * table_name, file_id, seq = the file's position in its load, sha256,
+ * rows, copied_at) times 2^32 plus the row's number in its file, from 1
+ * (sql_row_tag).  A load's staging rows are found by joining _stage_files
+ * on file_no = _stage_row >> 32, and input order is (f.seq, s._stage_row).
+ * One bigint per row: the load id would cost every row its bytes, and a
+ * second column costs COPY some 3% (bench/30-copy.sh).  Final tables
+ * carry _dlt_load_id and _dlt_id.
  */
 #ifndef STAGE_SQL_H
 #define STAGE_SQL_H
@@ -33,11 +35,19 @@
 struct sql_dialect {
 	const char *(*type_name)(enum coltype t);
 	/* Appends an expression for a row's _dlt_id, unique in the
-	 * dataset; it may use the staging row s (s."_stage_file",
-	 * s."_stage_row") and the load id (lit, an SQL literal). */
+	 * dataset; it may use the staging row s (s."_stage_row") and the
+	 * load id (lit, an SQL literal). */
 	void (*new_id)(struct buf *b, const char *lit);
 	const char *now;	/* expression: the current time */
 };
+
+/* The _stage_row of row (from 1, at most SQL_ROW_MAX) of file file_no. */
+#define SQL_ROW_MAX 0xffffffffLL
+static inline int64_t
+sql_row_tag(int64_t file_no, int64_t row)
+{
+	return file_no * (SQL_ROW_MAX + 1) + row;
+}
 
 /* A list of statements, each owned. */
 struct sqlv {

@@ -58,7 +58,7 @@ ds_staging|ds_staging.db' ]
 	run stage-copy -D "$DEST" "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(sqlite3 "$D/ds_staging.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('ty')")" = 'i INTEGER, d REAL, b BOOLEAN, ts TIMESTAMP, dt DATE, tm TIME, n DECIMAL TEXT, j JSON TEXT, bin BLOB, s TEXT, _stage_file INTEGER, _stage_row INTEGER' ]
+	[ "$(sqlite3 "$D/ds_staging.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('ty')")" = 'i INTEGER, d REAL, b BOOLEAN, ts TIMESTAMP, dt DATE, tm TIME, n DECIMAL TEXT, j JSON TEXT, bin BLOB, s TEXT, _stage_row INTEGER' ]
 	[ "$(sqlite3 "$D/ds_staging.db" 'SELECT typeof(i), typeof(d), typeof(b), typeof(ts), typeof(n), typeof(bin), typeof(s) FROM ty')" = 'integer|real|integer|text|text|blob|text' ]
 	[ "$(sqlite3 "$D/ds_staging.db" 'SELECT i, d, b, ts, dt, tm, n, j, hex(bin), s FROM ty')" = '-7|2.5|1|2024-01-02T03:04:05.5+01:00|2024-02-29|23:59:59|12345678901234567890.50|{"a":1}|00FF|007' ]
 }
@@ -254,7 +254,7 @@ as_other() {
 load_state() {
 	local l=$1 n=$2 rec stg fin
 	rec=$(dest_sql "SELECT count(*) FROM ds._dlt_loads WHERE load_id = '$l'" 2>/dev/null || echo 0)
-	stg=$(dest_sql "SELECT count(*) FROM ds_staging.ev s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file WHERE f.load_id = '$l'")
+	stg=$(dest_sql "SELECT count(*) FROM ds_staging.ev s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 WHERE f.load_id = '$l'")
 	fin=$(dest_sql "SELECT count(*) FROM ds.ev WHERE _dlt_load_id = '$l'" 2>/dev/null || echo 0)
 	if [ "$rec" = 1 ] && [ "$stg" = 0 ] && [ "$fin" = "$n" ]; then
 		echo merged

@@ -14,7 +14,7 @@ setup() {
 	{ fline L1 users append "$W/u1.csv" 3 "$cols"; eline L1 1 3; } >"$W/m"
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(CAST(s.age AS TEXT), '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file ORDER BY s.id"
+	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(CAST(s.age AS TEXT), '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 ORDER BY s.id"
 	[ "$output" = '1|alice|30|L1
 2||<null>|L1
 3|bob "the" builder|41|L1' ]
@@ -73,7 +73,7 @@ setup() {
 	  eline L1 2 6; } >"$W/m"
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	[ "$(dest_sql 'SELECT f.seq, count(*), sum(s.id) FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file GROUP BY 1 ORDER BY 1')" = '0|3|6
+	[ "$(dest_sql 'SELECT f.seq, count(*), sum(s.id) FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 GROUP BY 1 ORDER BY 1')" = '0|3|6
 1|3|6' ]
 }
 
@@ -113,7 +113,7 @@ leave|1.5|true|$doc1
 	[ "$(jq -r 'select(.copied) | .file_id' <<<"$output" | sort | tr '\n' ' ')" = 'users.f1.csv users.f2.csv users.f3.csv users.f4.csv users.f5.csv users.f6.csv ' ]
 	[ "$(jq -r .end <<<"${lines[6]}")" = true ]
 	[ "$(dest_sql 'SELECT count(*), count(DISTINCT id) FROM ds_staging.users')" = '60|60' ]
-	[ "$(dest_sql 'SELECT min(s.id) FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file WHERE f.seq = 3')" = 400 ]
+	[ "$(dest_sql 'SELECT min(s.id) FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 WHERE f.seq = 3')" = 400 ]
 }
 
 @test "stage-copy adds new columns and widens types from file to file" {
@@ -127,7 +127,7 @@ leave|1.5|true|$doc1
 	run stage-copy -D "$DEST" "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(dest_sql "SELECT id, score, coalesce(extra, '-') FROM ds_staging.t ORDER BY _stage_file")" = '1|5|-
+	[ "$(dest_sql "SELECT id, score, coalesce(extra, '-') FROM ds_staging.t ORDER BY _stage_row")" = '1|5|-
 2|2.5|x
 three|n/a|-' ]
 }
@@ -180,8 +180,8 @@ three|n/a|-' ]
 	echo "$output"
 	[ "$status" -eq 0 ]
 	case $STAGE_TEST_DEST in
-	sqlite) [[ "$output" == *'INSERT INTO "ds_staging"."users" ("id", "name", "age", "_stage_file", "_stage_row") VALUES (?'* ]] ;;
-	*) [[ "$output" == *'COPY "ds_staging"."users" ("_stage_file", "_stage_row", "id", "name", "age") FROM STDIN'* ]] ;;
+	sqlite) [[ "$output" == *'INSERT INTO "ds_staging"."users" ("id", "name", "age", "_stage_row") VALUES (?'* ]] ;;
+	*) [[ "$output" == *'COPY "ds_staging"."users" ("_stage_row", "id", "name", "age") FROM STDIN'* ]] ;;
 	esac
 	[[ "$output" != *'"copied"'* ]]
 	run dest_sql 'SELECT count(*) FROM ds_staging.users'

@@ -195,6 +195,40 @@ L2|0' ]
 2|2.5|x" ]
 }
 
+# nullability of ds.t's columns, in order: "id=1 name=0 ..." (1: NOT NULL)
+notnull() {
+	case $STAGE_TEST_DEST in
+	sqlite) dest_sql "SELECT group_concat(name || '=' || \"notnull\", ' ') FROM pragma_table_info('t', 'ds')" ;;
+	*) dest_sql "SELECT string_agg(column_name || '=' || CASE is_nullable WHEN 'NO' THEN 1 ELSE 0 END, ' ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'ds' AND table_name = 't'" ;;
+	esac
+}
+
+@test "nullable:false columns are NOT NULL in a new table; a null there fails the merge and changes nothing" {
+	nn='.primary_key=["id"] | .columns[0].nullable=false | .columns[1].nullable=false'
+	load_of L1 merge "$nn" "$(csv a 1,a,10)" >"$W/m1"
+	copy_merge "$W/m1" >/dev/null
+	[ "$(notnull)" = 'id=1 name=1 v=0 _dlt_load_id=1 _dlt_id=1' ]
+	load_of L2 merge "$nn" "$(csv b 2,,20)" >"$W/m2"
+	run copy_merge "$W/m2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *name* ]]
+	[ "$(rows)" = '1|a|10' ]
+	[ "$(dest_sql "SELECT count(*) FROM ds._dlt_loads WHERE load_id = 'L2'")" = 0 ]
+}
+
+@test "a column that one file of the load lacks is created nullable" {
+	csv a 1,a,10 >/dev/null
+	printf 'id,name\n2,b\n' >"$W/b"
+	{ fline L1 t append "$W/a" 1 "$cols" '.columns[2].nullable=false'
+	  fline L1 t append "$W/b" 1 '[["id","bigint"],["name","text"]]'
+	  eline L1 2 2; } >"$W/m1"
+	run copy_merge "$W/m1"
+	[ "$status" -eq 0 ]
+	[ "$(notnull)" = 'id=0 name=0 v=0 _dlt_load_id=1 _dlt_id=1' ]
+	[ "$(rows)" = '1|a|10
+2|b|-' ]
+}
+
 @test "a merge touches only its own load's staging rows" {
 	load_of L1 append . "$(csv a 1,a,10)" >"$W/m1"
 	load_of L2 append . "$(csv b 2,b,20)" >"$W/m2"
@@ -202,7 +236,7 @@ L2|0' ]
 	stage-copy -D "$DEST" "$W/m2" >"$W/c2"
 	stage-merge -D "$DEST" "$W/c2" >/dev/null
 	[ "$(rows)" = '2|b|20' ]
-	[ "$(dest_sql 'SELECT f.load_id, s.id FROM ds_staging.t s JOIN ds_staging._stage_files f ON f.file_no = s._stage_file')" = 'L1|1' ]
+	[ "$(dest_sql 'SELECT f.load_id, s.id FROM ds_staging.t s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32')" = 'L1|1' ]
 	stage-merge -D "$DEST" "$W/c1" >/dev/null
 	[ "$(rows)" = '1|a|10
 2|b|20' ]

@@ -179,8 +179,8 @@ test_tags(void)
 	    "temp file");
 	close(fd);
 	ok(source_stream(&f, 17, collect, &out) == 0, "stream");
-	ok(out.p && strcmp(out.p, "_stage_file,_stage_row,"
-	    "id,day,gone\n17,1,1,\"two\nlines\",\n17,2,2,x,true\n")
+	ok(out.p && strcmp(out.p, "_stage_row,id,day,gone\n"
+	    "73014444033,1,\"two\nlines\",\n73014444034,2,x,true\n")
 	    == 0, "tags lead every row, quoted newlines kept: %s", out.p);
 	unlink(path);
 	buf_free(&out);
@@ -208,15 +208,16 @@ test_tags_chunks(void)
 	    "temp file of %zu bytes", in.len);
 	close(fd);
 	ok(source_stream(&f, 5, collect, &out) == 0, "stream");
-	/* each data row: "5,<n>,<n>,..." starts after an unquoted newline */
+	/* each data row: "<5 * 2^32 + n>,<n>,..." starts after an unquoted
+	 * newline */
 	for (size_t i = 0, row = 0; i < out.len && good; i++) {
 		if (i > 0 && out.p[i - 1] != '\n')
 			continue;
 		if (i == 0)
 			continue;
 		char want[64];
-		int k = snprintf(want, sizeof want, "5,%zu,%zu,", row + 1,
-		    row + 1);
+		int k = snprintf(want, sizeof want, "%lld,%zu,",
+		    (long long)sql_row_tag(5, (int64_t)row + 1), row + 1);
 		if (strncmp(out.p + i, want, (size_t)k) == 0)
 			row++, nl++;
 		else if (out.p[i] != '"')	/* inside the quoted field */
