@@ -246,10 +246,12 @@ setup(CURL *e, struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	/* A stalled transfer (under 1 byte/s for a minute) is a timeout,
-	 * which the caller may retry; a slow but moving one is not. */
+	/* A stalled transfer (under 1 byte/s for stall_s, a minute by
+	 * default) is a timeout, which the caller may retry; a slow but
+	 * moving one is not. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+	    r->stall_s > 0 ? (long)r->stall_s : 60L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);

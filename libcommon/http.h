@@ -38,6 +38,8 @@ struct http_req {
 	void *sink_ctx;
 	void (*done)(struct http_req *r);	/* asynchronous completion */
 	void *ctx;
+	int stall_s;			/* this long without a byte moving
+					 * is a timeout (0: 60 s) */
 	/* The outcome. */
 	long status;			/* HTTP status, 0 if none arrived */
 	int curl_rc;			/* CURLcode, 0 when a response arrived */

@@ -13,7 +13,9 @@
  *   endpoint: flag, ...credentials.endpoint_url, AWS_ENDPOINT_URL_S3,
  *     AWS_ENDPOINT_URL, else AWS (https://s3.REGION.amazonaws.com);
  *   addressing: flag, else path-style when an endpoint is given (or the
- *     bucket name has a dot), virtual-hosted otherwise.
+ *     bucket name has a dot), virtual-hosted otherwise;
+ *   stall timeout: STAGE_S3_TIMEOUT seconds, else 60: a request that moves
+ *     no byte for that long fails as a timeout (and is retried).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -176,6 +178,7 @@ build(const struct s3 *s, struct s3_req *r, long long now)
 	r->h.body_len = r->body_len;
 	r->h.sink = r->sink;
 	r->h.sink_ctx = r->sink_ctx;
+	r->h.stall_s = c->stall_s;
 	if (!r->payload_hash[0])
 		memcpy(r->payload_hash, S3_EMPTY_SHA256, 65);
 
@@ -384,13 +387,41 @@ struct resume {
 	http_sink sink;
 	void *ctx;
 	uint64_t got;
+	const struct http_req *h;
+	uint64_t from;		/* this try asked for bytes from..., or 0 */
+	int checked;		/* its answer's Content-Range was looked at */
+	int bad;		/* it was not the range asked for */
 };
+
+/* 1 if a resumed GET's answer starts at byte from (Content-Range "bytes
+ * from-..."): a server that ignores Range sends the whole object again,
+ * which must not be appended to what the sink already has. */
+static int
+range_ok(const struct http_req *h, uint64_t from)
+{
+	struct buf cr = BUF_INIT;
+	char *end;
+	int ok;
+
+	ok = http_header(h, "Content-Range", &cr) == 0 &&
+	    strncmp(cr.p, "bytes ", 6) == 0 &&
+	    strtoull(cr.p + 6, &end, 10) == from && *end == '-';
+	buf_free(&cr);
+	return ok;
+}
 
 static int
 resume_sink(void *ctx, const void *p, size_t n)
 {
 	struct resume *rs = ctx;
 
+	if (rs->from && !rs->checked) {
+		rs->checked = 1;
+		if (!range_ok(rs->h, rs->from)) {
+			rs->bad = 1;
+			return -1;
+		}
+	}
 	if (rs->sink(rs->ctx, p, n))
 		return -1;
 	rs->got += n;
@@ -400,7 +431,7 @@ resume_sink(void *ctx, const void *p, size_t n)
 int
 s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 {
-	struct resume rs = { r->sink, r->sink_ctx, 0 };
+	struct resume rs = { r->sink, r->sink_ctx, 0, &r->h, 0, 0, 0 };
 	char range[48];
 	size_t nh = r->nhdrs;
 	int delay;
@@ -411,6 +442,8 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 	}
 	for (r->tries = 1;; r->tries++) {
 		r->nhdrs = nh;
+		rs.from = rs.got;
+		rs.checked = 0;
 		if (rs.got) {
 			snprintf(range, sizeof range, "bytes=%llu-",
 			    (unsigned long long)rs.got);
@@ -428,6 +461,14 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 	if (rs.sink) {
 		r->sink = rs.sink;
 		r->sink_ctx = rs.ctx;
+	}
+	if (rs.bad) {
+		/* Ours to report, not the sink's. */
+		r->h.sink_failed = 0;
+		buf_reset(&r->msg);
+		buf_printf(&r->msg, "resuming at byte %llu: the answer is not "
+		    "that range (the server ignored Range?)",
+		    (unsigned long long)rs.from);
 	}
 	return s3_ok(r) ? 0 : -1;
 }
@@ -596,6 +637,27 @@ parse_endpoint(struct s3_cfg *c, const char *ep, struct buf *err)
 	return 0;
 }
 
+static int
+stall_timeout(struct s3_cfg *c, struct buf *err)
+{
+	const char *v = getenv("STAGE_S3_TIMEOUT");
+	char *end;
+	long n;
+
+	c->stall_s = 60;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 86400) {
+		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
+		    "from 1 to 86400", v);
+		return -1;
+	}
+	c->stall_s = (int)n;
+	return 0;
+}
+
 int
 s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
     const char *region, int path_style,
@@ -637,5 +699,5 @@ s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
 	}
 	if (c->backoff_ms <= 0)
 		c->backoff_ms = 200;
-	return 0;
+	return stall_timeout(c, err);
 }

@@ -35,6 +35,7 @@ struct s3_cfg {
 	char *token;		/* session token or NULL */
 	int retries;		/* tries after the first */
 	int backoff_ms;		/* first retry delay (doubles) */
+	int stall_s;		/* no progress for this long: a timeout */
 };
 
 #define S3_MAXQ 4
@@ -88,7 +89,8 @@ void s3_start(struct s3 *s, struct s3_req *r);
 /* As http_run; counts retries waiting too. */
 int s3_run(struct s3 *s, int timeout_ms, int wait_fd);
 /* Blocking, with retries; 0 on a 2xx answer.  A GET that breaks after
- * some bytes reached the sink resumes with a Range request. */
+ * some bytes reached the sink resumes with a Range request, whose answer
+ * must start there (Content-Range) or the GET fails. */
 int s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r);
 
 /* 1 if r ended with a 2xx status and no embedded <Error>. */

@@ -8,19 +8,27 @@
  *   HEAD key: x-amz-meta-sha256 equal to the manifest's -> skipped.
  *   below the threshold: hash the file (it must match the manifest), then
  *     one PutObject streamed from the file, signed with that hash;
- *   from the threshold on: ListMultipartUploads for the key and abort
- *     every upload of exactly this key (left by a killed run), then
+ *   from the threshold on: ListMultipartUploads for the key (every page)
+ *     and abort every upload of exactly this key (left by a killed run), then
  *     CreateMultipartUpload, UploadPart for each part (read once into
  *     memory, hashed once for x-amz-content-sha256 and the whole
  *     file's SHA-256, which is compared with the manifest's before
  *     the last part goes out), CompleteMultipartUpload.  Any failure
- *     aborts the upload.
+ *     aborts the upload.  A CompleteMultipartUpload answered NoSuchUpload
+ *     may have completed on a try whose answer was lost (S3 forgets the
+ *     upload id then): a HEAD decides, the object holding the manifest's
+ *     SHA-256 is success.
  *
  * Reading and hashing (SHA-256 of each part and of the whole file;
  * SHA-256 of a small file) happen on one helper thread, in
  * order, so the thread driving libcurl never stalls on them and the two
  * cores of a small machine both work; it hands prepared requests back
  * and wakes the transfer loop (http_wakeup).
+ *
+ * Blocking gets and deletes (and the bucket check) take a connection from
+ * a small pool and give it back, so that a storage used for many objects
+ * keeps its connections alive, while calls from several threads at once
+ * still each have their own (storage.h).
  *
  * The object's x-amz-meta-sha256 is the manifest's SHA-256 of the whole
  * file; it is what the next run compares.  Before the first put a
@@ -45,9 +53,9 @@
 #include "xml.h"
 
 enum fst { F_NEW, F_LIST, F_ABORT_OLD, F_CREATE, F_PARTS, F_COMPLETE, F_PUT,
-	F_ABORT, F_DONE };
+	F_ABORT, F_CHECK, F_DONE };
 enum opkind { OP_HEAD, OP_LIST, OP_ABORT_OLD, OP_CREATE, OP_PART,
-	OP_COMPLETE, OP_PUT, OP_ABORT };
+	OP_COMPLETE, OP_PUT, OP_ABORT, OP_CHECK };
 
 struct s3file {
 	struct s3be *be;
@@ -62,6 +70,7 @@ struct s3file {
 	struct sha256 fh;
 	struct buf stale;	/* upload ids to abort, NUL-separated */
 	size_t stale_off;
+	struct buf mark_key, mark_id;	/* where the next listing page starts */
 	int failed;
 	struct s3file *link;
 };
@@ -90,6 +99,9 @@ struct prep {
 	struct http *http;
 };
 
+/* Idle connections kept for blocking calls. */
+#define CONN_KEEP 4
+
 struct s3be {
 	struct s3 s3;
 	int jobs, inflight;
@@ -102,6 +114,9 @@ struct s3be {
 	char **pool;
 	size_t npool;
 	struct prep prep;
+	pthread_mutex_t conn_mu;	/* guards idle, nidle */
+	struct http_conn *idle[CONN_KEEP];
+	int nidle;
 };
 
 /* Part sizes: S3 allows 5 MiB..5 GiB and at most 10,000 parts. */
@@ -216,6 +231,7 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->tail = &be->head;
 	pthread_mutex_init(&be->prep.mu, NULL);
 	pthread_cond_init(&be->prep.cv, NULL);
+	pthread_mutex_init(&be->conn_mu, NULL);
 	be->prep.http = be->s3.http;
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
@@ -241,6 +257,9 @@ s3be_close(struct storage *st)
 	prep_stop(&be->prep);
 	pthread_mutex_destroy(&be->prep.mu);
 	pthread_cond_destroy(&be->prep.cv);
+	while (be->nidle)
+		http_conn_free(be->idle[--be->nidle]);
+	pthread_mutex_destroy(&be->conn_mu);
 	for (size_t i = 0; i < be->npool; i++)
 		free(be->pool[i]);
 	free(be->pool);
@@ -277,13 +296,39 @@ pool_put(struct s3be *be, char *b, uint64_t size)
 	be->pool[be->npool++] = b;
 }
 
+/* A connection for a blocking call: an idle one (still connected to the
+ * server, if it has not hung up), else a new one. */
+static struct http_conn *
+conn_take(struct s3be *be)
+{
+	struct http_conn *c = NULL;
+
+	pthread_mutex_lock(&be->conn_mu);
+	if (be->nidle)
+		c = be->idle[--be->nidle];
+	pthread_mutex_unlock(&be->conn_mu);
+	return c ? c : http_conn_new();
+}
+
+static void
+conn_give(struct s3be *be, struct http_conn *c)
+{
+	pthread_mutex_lock(&be->conn_mu);
+	if (be->nidle < CONN_KEEP) {
+		be->idle[be->nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&be->conn_mu);
+	http_conn_free(c);
+}
+
 /* Checks bucket and credentials once; an answer that says every put
  * will fail is kept in be->bad. */
 static void
 check_bucket(struct storage *st)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 
 	be->checked = 1;
@@ -301,7 +346,7 @@ check_bucket(struct storage *st)
 		}
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 }
 
 static void on_op_done(struct s3_req *r);
@@ -371,6 +416,8 @@ finish(struct s3file *f, enum storage_result res)
 		sha256_final_hex(&f->fh, hex);
 	}
 	buf_free(&f->stale);
+	buf_free(&f->mark_key);
+	buf_free(&f->mark_id);
 	f->p->result = f->failed ? STORAGE_FAILED : res;
 	f->p->done(f->p);
 	free(f);
@@ -451,6 +498,44 @@ on_head(struct s3file *f, struct s3_req *r)
 	f->st = f->size >= f->be->threshold && f->size > 0 ? F_LIST : F_PUT;
 }
 
+/* 1 if the listing in r is truncated: the markers of the next page go
+ * into f.  A truncated page without markers that move ends the listing
+ * (a server bug must not loop forever). */
+static int
+more_uploads(struct s3file *f, struct s3_req *r)
+{
+	const char *p = r->h.resp.p;
+	size_t n = r->h.resp.len;
+	struct buf t = BUF_INIT, k = BUF_INIT, id = BUF_INIT;
+	int more = 0;
+
+	if (xml_text(p, n, "IsTruncated", &t) || !t.p ||
+	    strcmp(t.p, "true") != 0)
+		goto out;
+	/* Empty, not absent, where the server sent an empty element. */
+	xml_text(p, n, "NextKeyMarker", &k);
+	xml_text(p, n, "NextUploadIdMarker", &id);
+	buf_add(&k, "", 0);
+	buf_add(&id, "", 0);
+	if (!k.len || (f->mark_key.len && strcmp(k.p, f->mark_key.p) == 0 &&
+	    strcmp(id.p, f->mark_id.p) == 0)) {
+		log_warn("%s: the multipart upload listing is truncated "
+		    "without a next marker; later pages are not read",
+		    f->p->key);
+		goto out;
+	}
+	buf_reset(&f->mark_key);
+	buf_reset(&f->mark_id);
+	buf_add(&f->mark_key, k.p, k.len);
+	buf_add(&f->mark_id, id.p, id.len);
+	more = 1;
+out:
+	buf_free(&t);
+	buf_free(&k);
+	buf_free(&id);
+	return more;
+}
+
 static void
 on_list(struct s3file *f, struct s3_req *r)
 {
@@ -477,6 +562,8 @@ on_list(struct s3file *f, struct s3_req *r)
 	}
 	buf_free(&key);
 	buf_free(&id);
+	if (more_uploads(f, r))
+		return;		/* F_LIST again, from the markers */
 	f->st = f->stale.len ? F_ABORT_OLD : F_CREATE;
 }
 
@@ -522,6 +609,39 @@ on_part(struct s3op *op)
 }
 
 static void
+on_complete(struct s3file *f, struct s3_req *r)
+{
+	if (s3_ok(r)) {
+		free(f->upload_id);
+		f->upload_id = NULL;
+		finish(f, STORAGE_DONE);
+		return;
+	}
+	fail(f, "CompleteMultipartUpload", r);
+	f->st = r->code.p && strcmp(r->code.p, "NoSuchUpload") == 0 ?
+	    F_CHECK : F_ABORT;
+}
+
+/* After NoSuchUpload from CompleteMultipartUpload: the object holding
+ * this file's SHA-256 means an earlier try completed it. */
+static void
+on_check(struct s3file *f, struct s3_req *r)
+{
+	struct buf meta = BUF_INIT;
+
+	if (s3_ok(r) && http_header(&r->h, "x-amz-meta-sha256", &meta) == 0 &&
+	    strcmp(meta.p, f->p->sha256) == 0) {
+		log_verbose("%s: multipart upload %s was completed by an "
+		    "earlier try (its answer was lost)", f->p->key,
+		    f->upload_id);
+		f->failed = 0;
+		buf_reset(&f->p->err);
+	}
+	buf_free(&meta);
+	finish(f, STORAGE_DONE);
+}
+
+static void
 on_op_done(struct s3_req *r)
 {
 	struct s3op *op = r->ctx;
@@ -555,14 +675,10 @@ on_op_done(struct s3_req *r)
 		on_part(op);
 		break;
 	case OP_COMPLETE:
-		if (s3_ok(r)) {
-			free(f->upload_id);
-			f->upload_id = NULL;
-			finish(f, STORAGE_DONE);
-		} else {
-			fail(f, "CompleteMultipartUpload", r);
-			f->st = F_ABORT;
-		}
+		on_complete(f, r);
+		break;
+	case OP_CHECK:
+		on_check(f, r);
 		break;
 	case OP_PUT:
 		if (!s3_ok(r))
@@ -758,6 +874,11 @@ next_op(struct s3file *f)
 		op->r.key = NULL;
 		s3_req_query(&op->r, "uploads", "");
 		s3_req_query(&op->r, "prefix", f->p->key);
+		if (f->mark_key.len) {
+			s3_req_query(&op->r, "key-marker", f->mark_key.p);
+			s3_req_query(&op->r, "upload-id-marker",
+			    f->mark_id.p);
+		}
 		break;
 	case F_ABORT_OLD:
 		op = op_new(f, OP_ABORT_OLD, "DELETE");
@@ -783,6 +904,9 @@ next_op(struct s3file *f)
 		op = op_new(f, OP_ABORT, "DELETE");
 		op->id = xstrdup(f->upload_id);
 		s3_req_query(&op->r, "uploadId", op->id);
+		break;
+	case F_CHECK:
+		op = op_new(f, OP_CHECK, "HEAD");
 		break;
 	case F_PARTS:
 	case F_DONE:
@@ -877,7 +1001,7 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
     struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 	int rc;
 
@@ -890,7 +1014,7 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 	return rc;
 }
 
@@ -898,7 +1022,7 @@ static int
 s3be_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = http_conn_new();
+	struct http_conn *c = conn_take(be);
 	struct s3_req r;
 	int rc;
 
@@ -911,7 +1035,7 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
-	http_conn_free(c);
+	conn_give(be, c);
 	return rc;
 }
 

@@ -87,3 +87,8 @@ unit() {
 @test "unit: CA bundle search and SSL_CERT_FILE/SSL_CERT_DIR overrides" {
 	unit cabundle_test
 }
+
+@test "unit: storage_get streams objects of one storage in turn, names a missing one" {
+	unit storage_get
+	[[ "$output" == *"storage_get: none: "* ]]
+}
