@@ -24,7 +24,9 @@
 #include <libpq-fe.h>
 
 #include "dest.h"
+#include "csvin.h"
 #include "log.h"
+#include "pgbin.h"
 #include "sha256.h"
 #include "source.h"
 #include "sql.h"
@@ -33,6 +35,7 @@ struct pgdest {
 	struct dest base;
 	PGconn *c;		/* NULL in a dry run that could not connect */
 	int dry;
+	int binary;		/* COPY in binary when the types allow */
 };
 
 static const char *const pg_types[] = {
@@ -179,7 +182,16 @@ static struct dest *
 pg_open(const struct dest_conf *conf)
 {
 	struct pgdest *d = xcalloc(1, sizeof *d);
+	const char *fmt = getenv("STAGE_PG_COPY");
 
+	/* binary unless told text: the test of the two paths' equality and
+	 * the way around a server that would take binary badly */
+	if (fmt && *fmt && strcmp(fmt, "text") && strcmp(fmt, "binary")) {
+		log_err("STAGE_PG_COPY=%s: not text or binary", fmt);
+		free(d);
+		return NULL;
+	}
+	d->binary = !fmt || strcmp(fmt, "text") != 0;
 	d->base.ops = &dest_postgres;
 	d->base.conf = conf;
 	d->dry = conf->dry_run;
@@ -591,16 +603,234 @@ out:
 }
 
 static void
-copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f)
+copy_stmt(struct buf *b, struct pgdest *d, const struct dfile *f, int bin)
 {
 	buf_adds(b, "COPY ");
 	sql_staging_name(b, f->t.dataset, f->t.name);
 	buf_adds(b, " (\"_stage_row\", ");
 	sql_collist(b, &f->t, "");
+	if (bin) {
+		buf_adds(b, ") FROM STDIN WITH (FORMAT binary)");
+		return;
+	}
 	/* HEADER MATCH (PostgreSQL 15) checks the header against the
 	 * column list: a file whose columns are not the manifest's fails. */
 	buf_printf(b, ") FROM STDIN WITH (FORMAT csv, HEADER %s)",
 	    d->c && PQserverVersion(d->c) >= 150000 ? "MATCH" : "true");
+}
+
+/* --- binary COPY (pgbin.h) --- */
+
+/* Inside the file's transaction: locks the staging table against
+ * ALTERs (as COPY would), then reads the types of f's columns.  1 with
+ * kinds[] set when every type is one pgbin takes, exactly as stage
+ * creates it; 0 (load as text) otherwise; -1 after reporting. */
+static int
+bin_kinds(struct pgdest *d, const struct dfile *f, enum coltype *kinds)
+{
+	struct buf q = BUF_INIT, n = BUF_INIT;
+	PGresult *r = NULL;
+	int none, ok = 0;
+
+	sql_staging_name(&n, f->t.dataset, f->t.name);
+	buf_printf(&q, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", n.p);
+	if (pg_do(d, f->object, q.p, NULL) < 0)
+		goto out;
+	buf_reset(&q);
+	buf_adds(&q, "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
+	    " FROM pg_attribute a WHERE a.attrelid = to_regclass(");
+	sql_str(&q, n.p);
+	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped");
+	if (!(r = pg_query(d, f->object, q.p, &none))) {
+		ok = none ? 0 : -1;
+		goto out;
+	}
+	ok = 1;
+	for (size_t i = 0; i < f->t.ncols && ok; i++) {
+		ok = 0;
+		for (int k = 0; k < PQntuples(r) && !ok; k++) {
+			const char *ty = PQgetvalue(r, k, 1);
+			if (strcmp(PQgetvalue(r, k, 0), f->t.cols[i].name))
+				continue;
+			for (int t = CT_TEXT; t <= CT_BINARY && !ok; t++)
+				if (strcmp(ty, pg_types[t]) == 0 &&
+				    pgbin_takes((enum coltype)t)) {
+					kinds[i] = (enum coltype)t;
+					ok = 1;
+				}
+		}
+	}
+out:
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&n);
+	return ok;
+}
+
+struct binload {
+	struct pgdest *d;
+	const struct dfile *f;
+	const enum coltype *kinds;
+	struct buf out;
+	int64_t file_no, row;
+	int utc;
+	int header;		/* the header row was seen */
+	int refused;		/* a row this encoder does not take */
+	int sink_failed;
+};
+
+static int
+bin_flush(struct binload *L)
+{
+	if (L->out.len && copy_sink(L->d, L->out.p, L->out.len) < 0) {
+		L->sink_failed = 1;
+		return -1;
+	}
+	buf_reset(&L->out);
+	return 0;
+}
+
+static int
+bin_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
+{
+	struct binload *L = ctx;
+	const struct dtable *t = &L->f->t;
+	size_t mark = L->out.len;
+
+	(void)line;
+	if (n != t->ncols)
+		goto refuse;
+	if (!L->header) {
+		for (size_t i = 0; i < n; i++)
+			if (v[i].null || strcmp(v[i].p, t->cols[i].name))
+				goto refuse;
+		L->header = 1;
+		return 0;
+	}
+	if (++L->row > SQL_ROW_MAX)
+		goto refuse;
+	pgbin_tuple(&L->out, (int)n + 1);
+	pgbin_int8(&L->out, sql_row_tag(L->file_no, L->row));
+	for (size_t i = 0; i < n; i++)
+		if (pgbin_field(&L->out, L->kinds[i], v[i].p, v[i].len,
+		    v[i].null, L->utc) < 0)
+			goto refuse;
+	return L->out.len >= 65536 ? bin_flush(L) : 0;
+refuse:
+	L->out.len = mark;
+	L->refused = 1;
+	return -1;
+}
+
+static int
+session_utc(PGconn *c)
+{
+	static const char *const utc[] = { "UTC", "Etc/UTC", "GMT",
+	    "Etc/GMT", "UCT", "Etc/UCT", "Zulu", "Etc/Zulu", "Universal",
+	    "Etc/Universal" };
+	const char *tz = PQparameterStatus(c, "TimeZone");
+
+	for (size_t i = 0; tz && i < sizeof utc / sizeof utc[0]; i++)
+		if (strcmp(tz, utc[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* COPY's result after the data: the rows it loaded, or -1 (r kept in
+ * *res for the caller to report). */
+static int64_t
+copy_result(struct pgdest *d, PGresult **res)
+{
+	PGresult *r = PQgetResult(d->c), *x;
+	int64_t n = -1;
+
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		n = strtoll(PQcmdTuples(r), NULL, 10);
+	while ((x = PQgetResult(d->c)))
+		PQclear(x);
+	*res = r;
+	return n;
+}
+
+static int copy_binary(struct pgdest *d, const struct dfile *f,
+    int64_t file_no, const enum coltype *kinds);
+
+/* In the file's transaction: 2 when its rows were loaded in binary, 0
+ * when its types call for text (go on in this transaction), 1 when a
+ * value was refused (roll back and load it as text), -1 after
+ * reporting. */
+static int
+copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
+{
+	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
+	int r = bin_kinds(d, f, kinds);
+
+	if (r == 1)
+		r = (r = copy_binary(d, f, file_no, kinds)) == 0 ? 2 : r;
+	free(kinds);
+	return r;
+}
+
+/* The file's rows in binary.  0 when loaded, 1 when the file must be
+ * loaded as text instead (a value pgbin does not take, or one the server
+ * refused: its text-mode message says where), -1 after reporting. */
+static int
+copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
+    const enum coltype *kinds)
+{
+	struct binload L;
+	struct csvin *c;
+	struct buf b = BUF_INIT;
+	PGresult *r;
+	int64_t n;
+	int src, sent, ret = 1;
+
+	memset(&L, 0, sizeof L);
+	L.d = d;
+	L.f = f;
+	L.kinds = kinds;
+	L.file_no = file_no;
+	L.utc = session_utc(d->c);
+	copy_stmt(&b, d, f, 1);
+	log_verbose("%s: %s", f->object, b.p);
+	r = PQexec(d->c, b.p);
+	buf_free(&b);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		PQclear(r);
+		return 1;
+	}
+	PQclear(r);
+	pgbin_header(&L.out);
+	c = csvin_new(bin_row, &L);
+	src = source_stream(f, -1, csvin_feed, c);
+	sent = src == 0 && csvin_finish(c) == 0 && L.header;
+	if (sent) {
+		pgbin_trailer(&L.out);
+		sent = bin_flush(&L) == 0;
+	}
+	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: loading as text") != 1)
+		ret = -1;
+	n = copy_result(d, &r);
+	if (ret < 0 || L.sink_failed || PQstatus(d->c) != CONNECTION_OK) {
+		report(d, f->object, "COPY failed", r);
+		ret = -1;
+	} else if (src < 0 && !L.refused && !csvin_error(c)) {
+		ret = -1;	/* the source failed and said why */
+	} else if (sent && n >= 0) {
+		ret = 0;
+		if (n != f->rows) {
+			log_err("%s: COPY loaded %lld rows, the manifest says "
+			    "%lld: rolled back", f->object, (long long)n,
+			    (long long)f->rows);
+			ret = -1;
+		}
+	}
+	if (ret == 1)
+		log_verbose("%s: loading as text", f->object);
+	PQclear(r);
+	csvin_free(c);
+	buf_free(&L.out);
+	return ret;
 }
 
 static int
@@ -645,30 +875,43 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	struct pgdest *d = (struct pgdest *)base;
 	struct buf b = BUF_INIT;
 	int64_t file_no;
-	int r = -1, own;
+	int r = -1, own, bin;
 
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
 	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
-	if ((own = copy_begin(d, f, &file_no)) < 0)
-		goto fail;
-	if (own == 0) {
-		rollback(d);
-		r = recorded_rows(d, f, res);
-		goto out;
-	}
-	copy_stmt(&b, d, f);
-	if (d->dry) {
-		dest_dry_sql(b.p);
+	for (bin = d->binary && !d->dry;; bin = 0) {
+		if ((own = copy_begin(d, f, &file_no)) < 0)
+			goto fail;
+		if (own == 0) {
+			rollback(d);
+			r = recorded_rows(d, f, res);
+			goto out;
+		}
+		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
+			goto fail;
+		if (bin == 1) {		/* refused: again, as text */
+			rollback(d);
+			continue;
+		}
+		if (bin == 2)
+			break;
 		buf_reset(&b);
-		buf_printf(&b, "-- data: %s (%lld rows, each led by the "
-		    "file_no returned above times 2^32 plus its row number)",
-		    f->object, (long long)f->rows);
-		manifest_emit(&b);
-	} else if (copy_data(d, f, b.p, file_no) < 0) {
-		goto fail;
+		copy_stmt(&b, d, f, 0);
+		if (d->dry) {
+			dest_dry_sql(b.p);
+			buf_reset(&b);
+			buf_printf(&b, "-- data: %s (%lld rows, each led by the "
+			    "file_no returned above times 2^32 plus its row "
+			    "number; in binary when every column's type "
+			    "allows)", f->object, (long long)f->rows);
+			manifest_emit(&b);
+		} else if (copy_data(d, f, b.p, file_no) < 0) {
+			goto fail;
+		}
+		break;
 	}
 	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
 		goto out;
