@@ -452,9 +452,17 @@ static void
 copy_error(struct pgdest *d, const struct dfile *f, const PGresult *r)
 {
 	const char *ctx = r ? PQresultErrorField(r, PG_DIAG_CONTEXT) : NULL;
-	const char *at = ctx ? strstr(ctx, ", line ") : NULL;
+	const char *at = NULL;
 	struct buf b = BUF_INIT;
 
+	/* COPY's own context line, not an input function's before it
+	 * ("JSON data, line 1: ..." for jsonb) */
+	while (ctx && !at) {
+		if (strncmp(ctx, "COPY ", 5) == 0)
+			at = strstr(ctx, ", line ");
+		if ((ctx = strchr(ctx, '\n')))
+			ctx++;
+	}
 	pg_why(&b, d->c, r);
 	if (at) {
 		long line = strtol(at + 7, NULL, 10);

@@ -207,7 +207,8 @@ parse_clock(const char *s, size_t n, int64_t *us)
 	if (n > 8 && s[8] == '.') {
 		for (k = 0, i = 9; i < n && s[i] >= '0' && s[i] <= '9';
 		    i++, k++)
-			f = f * 10 + (s[i] - '0');
+			if (k < 6)
+				f = f * 10 + (s[i] - '0');
 		if (k == 0 || k > 6)
 			return 0;
 		for (; k < 6; k++)

@@ -42,3 +42,15 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Done "*" runs in "* ]]
 }
+
+@test "fuzz: binary COPY fields are well formed and agree with strtoll/strtod (5 s)" {
+	[ -n "${FUZZ_OK:-}" ] || skip "no clang libFuzzer"
+	[ "$FUZZ_OK" = 1 ] || { cat "$FUZZ_TMP/build.log"; false; }
+	mkdir "$FUZZ_TMP/pgbin"
+	cp "$STAGE_TOP"/tests/fuzz/corpus/pgbin/* "$FUZZ_TMP/pgbin/"
+	run "$STAGE_TOP/build/fuzz/pgbin_fuzz" -max_total_time=5 -max_len=256 \
+	    -timeout=10 "$FUZZ_TMP/pgbin"
+	echo "$output" | tail -5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Done "*" runs in "* ]]
+}

@@ -92,3 +92,7 @@ unit() {
 	unit storage_get
 	[[ "$output" == *"storage_get: none: "* ]]
 }
+
+@test "unit: binary COPY encodings of canonical values; other forms refused" {
+	unit pgbin_test
+}
