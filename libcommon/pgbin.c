@@ -28,7 +28,7 @@ put_be(struct buf *b, uint64_t v, int n)
 int
 pgbin_takes(enum coltype t)
 {
-	return t != CT_NONE && t != CT_DECIMAL;
+	return t != CT_NONE;
 }
 
 void
@@ -266,6 +266,64 @@ parse_timestamptz(const char *s, size_t n, int utc, int64_t *us)
 	return 0;
 }
 
+/* numeric: -?D+(.D+)? as base-10000 digits grouped from the decimal
+ * point: ndigits, weight (of the first group), sign, dscale (digits after
+ * the point), then the groups.  Zero is positive, as numeric_in makes
+ * it; the server strips zero groups at either end. */
+static int
+put_numeric(struct buf *b, const char *s, size_t n)
+{
+	size_t i = s[0] == '-', ib, ie, fe;
+	int64_t ndig, weight, scale, lead;
+	unsigned g[4096];
+	size_t ng = 0;
+	int zero = 1;
+
+	for (ib = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if ((ie = i) == ib)
+		return -1;
+	fe = ie;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == ie + 1)
+			return -1;
+		fe = i;
+	}
+	if (i != n)
+		return -1;
+	scale = fe > ie ? (int64_t)(fe - ie - 1) : 0;
+	ndig = (int64_t)(ie - ib);
+	if (scale > 1000 || ndig > 1000)
+		return -1;
+	/* integer digits padded on the left to a multiple of 4, fraction
+	 * digits padded on the right */
+	lead = (4 - ndig % 4) % 4;
+	weight = (ndig + lead) / 4 - 1;
+	for (int64_t k = -lead; k < ndig + (scale + 3) / 4 * 4; k += 4) {
+		unsigned v = 0;
+		for (int64_t j = k; j < k + 4; j++) {
+			int c = 0;
+			if (j >= 0 && j < ndig)
+				c = s[ib + (size_t)j] - '0';
+			else if (j >= ndig && j - ndig < scale)
+				c = s[ie + 1 + (size_t)(j - ndig)] - '0';
+			v = v * 10 + (unsigned)c;
+		}
+		zero &= v == 0;
+		g[ng++] = v;
+	}
+	put_be(b, 8 + 2 * ng, 4);
+	put_be(b, ng, 2);
+	put_be(b, (uint64_t)weight, 2);
+	put_be(b, s[0] == '-' && !zero ? 0x4000 : 0, 2);
+	put_be(b, (uint64_t)scale, 2);
+	for (size_t k = 0; k < ng; k++)
+		put_be(b, g[k], 2);
+	return 0;
+}
+
 static int
 hexval(char c)
 {
@@ -360,6 +418,8 @@ pgbin_field(struct buf *b, enum coltype t, const char *s, size_t len,
 		return 0;
 	case CT_BINARY:
 		return put_bytea(b, s, len);
+	case CT_DECIMAL:
+		return len ? put_numeric(b, s, len) : -1;
 	default:
 		return -1;
 	}

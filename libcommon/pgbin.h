@@ -2,7 +2,7 @@
  * pgbin: PostgreSQL's binary COPY format, from the text of CSV fields.
  *
  * COPY ... (FORMAT binary) spares the server its text parsing: a 1M-row
- * file loads in about half the time of the same rows as CSV.  The price
+ * file loads in about 60% of the time of the same rows as CSV.  The price
  * is that the client must produce exactly the value the server's input
  * function would have made of the text, so this encoder takes only the
  * canonical forms it can convert exactly and refuses everything else
@@ -22,8 +22,8 @@
  *   time         HH:MM:SS[.f{1,6}], hour 00-23
  *   jsonb        any text (the server parses it)
  *   bytea        \x and an even number of hex digits
- * numeric is not taken (its base-10000 form is left to the server).  An
- * empty unquoted field is NULL for every type; an empty quoted one is a
+ *   numeric      -?[0-9]+(.[0-9]+)?, at most 1000 digits each side
+ * An empty unquoted field is NULL for every type; an empty quoted one is a
  * value only text takes.
  */
 #ifndef STAGE_PGBIN_H

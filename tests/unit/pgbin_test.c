@@ -110,7 +110,15 @@ main(void)
 	is(CT_BINARY, "\\xzz", 0, "-");
 	is(CT_BINARY, "\\000", 0, "-");
 
-	is(CT_DECIMAL, "1.5", 0, "-");
-	ok(!pgbin_takes(CT_DECIMAL) && pgbin_takes(CT_JSON), "types taken");
+	/* ndigits, weight, sign, dscale, base-10000 groups */
+	is(CT_DECIMAL, "1.5", 0, "0000000c000200000000000100011388");
+	is(CT_DECIMAL, "-12345.678", 0, "0000000e0003000140000003000109291a7c");
+	is(CT_DECIMAL, "-0.00", 0, "0000000c000200000000000200000000");
+	is(CT_DECIMAL, "10000", 0, "0000000c000200010000000000010000");
+	is(CT_DECIMAL, "1e3", 0, "-");
+	is(CT_DECIMAL, ".5", 0, "-");
+	is(CT_DECIMAL, "NaN", 0, "-");
+	is(CT_DECIMAL, "", 0, "-");
+	ok(!pgbin_takes(CT_NONE) && pgbin_takes(CT_DECIMAL), "types taken");
 	return tap_done();
 }
