@@ -773,8 +773,11 @@ copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
 	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
 	int r = bin_kinds(d, f, kinds);
 
-	if (r == 1)
-		r = (r = copy_binary(d, f, file_no, kinds)) == 0 ? 2 : r;
+	if (r == 1) {
+		r = copy_binary(d, f, file_no, kinds);
+		if (r == 0)
+			r = 2;
+	}
 	free(kinds);
 	return r;
 }
