@@ -17,6 +17,30 @@ static const struct storage_ops *const backends[] = {
 	&storage_s3_ops,
 };
 
+/* Drops "." segments and doubled slashes from an absolute path, so
+ * that ./bucket names file:///cwd/bucket ("..", which a symbolic link
+ * can make mean anything, stays). */
+static void
+dot_segments(struct buf *p)
+{
+	size_t r = 0, w = 0;
+
+	while (r < p->len) {
+		if (p->p[r] == '/' && w > 0 && p->p[w - 1] == '/') {
+			r++;
+			continue;
+		}
+		if (p->p[r] == '.' && w > 0 && p->p[w - 1] == '/' &&
+		    (r + 1 == p->len || p->p[r + 1] == '/')) {
+			r++;
+			continue;
+		}
+		p->p[w++] = p->p[r++];
+	}
+	p->len = w;
+	p->p[w] = '\0';
+}
+
 /* "file:///x" -> "/x"; a plain path is made absolute. */
 static int
 file_rest(const char *url, struct buf *out, struct buf *err)
@@ -39,6 +63,7 @@ file_rest(const char *url, struct buf *out, struct buf *err)
 		buf_printf(out, "%s/", cwd);
 	}
 	buf_adds(out, url);
+	dot_segments(out);
 	while (out->len > 1 && out->p[out->len - 1] == '/')
 		out->p[--out->len] = '\0';
 	return 0;
