@@ -232,11 +232,13 @@ emit_load(const struct load *ld, const int64_t *merged)
 static int
 delete_staged(const struct load *ld)
 {
+	struct sources *src = NULL;
 	int r = 0;
 
 	for (size_t i = 0; i < ld->nlines; i++)
-		if (source_delete(&ld->lines[i].f) < 0)
+		if (source_delete(&src, &ld->lines[i].f) < 0)
 			r = -1;
+	sources_free(src);
 	return r;
 }
 

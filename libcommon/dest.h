@@ -130,9 +130,14 @@ struct dest_conf {
 	int dry_run;
 };
 
+struct sources;
+
 struct dest {
 	const struct dest_ops *ops;
 	const struct dest_conf *conf;
+	struct sources *sources;	/* staged objects' storages, kept
+					 * open across files (source.h);
+					 * the back end's close frees them */
 };
 
 struct dest_ops {

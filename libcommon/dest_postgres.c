@@ -228,6 +228,7 @@ pg_close(struct dest *base)
 		return;
 	if (d->c)
 		PQfinish(d->c);
+	sources_free(d->base.sources);
 	free(d);
 }
 
@@ -813,7 +814,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	PQclear(r);
 	pgbin_header(&L.out);
 	c = csvin_new(bin_row, &L);
-	src = source_stream(f, -1, csvin_feed, c);
+	src = source_stream(&d->base.sources, f, -1, csvin_feed, c);
 	sent = src == 0 && csvin_finish(c) == 0 && L.header;
 	if (sent) {
 		pgbin_trailer(&L.out);
@@ -859,7 +860,8 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 		return -1;
 	}
 	PQclear(r);
-	sent = source_stream(f, file_no, copy_sink, d) == 0;
+	sent = source_stream(&d->base.sources, f, file_no, copy_sink, d) ==
+	    0;
 	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
 		report(d, f->object, "COPY failed", NULL);
 		return -1;

@@ -523,6 +523,7 @@ sq_close(struct dest *base)
 		sqlite3_close(d->db);
 	free(d->path);
 	free(d->dir);
+	sources_free(d->base.sources);
 	free(d);
 }
 
@@ -1187,7 +1188,8 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
 		goto out;
 	L.file_no = file_no;
 	c = csvin_new(load_row, &L);
-	if (source_stream(f, -1, csvin_feed, c) < 0 || csvin_finish(c) < 0) {
+	if (source_stream(&d->base.sources, f, -1, csvin_feed, c) < 0 ||
+	    csvin_finish(c) < 0) {
 		if (csvin_error(c))
 			log_err("%s: %s", f->object, csvin_error(c));
 		goto out;

@@ -305,47 +305,94 @@ setting(void *ctx, const char *key)
 	return ctx ? config_get(ctx, key) : NULL;
 }
 
-/* Opens the storage holding a remote object's URL ("s3://bucket/key"):
- * the bucket is the storage, the rest the key.  Endpoint, region and
- * credentials come from the environment and the dlt configuration, as
- * for stage-put.  -1 after reporting. */
+/* The storage of the last remote object read, kept open for the next:
+ * one configuration read, one set of credentials, and the connections
+ * storage_get keeps (storage.h). */
+struct sources {
+	struct storage st;
+	struct config *cf;
+	char *root;		/* "s3://bucket" */
+	char *endpoint, *region;
+	int path_style;
+};
+
 static int
-remote_open(const struct dfile *f, struct storage *st, struct config **cf,
-    const char **key)
+same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void
+sources_free(struct sources *s)
+{
+	if (!s)
+		return;
+	storage_close(&s->st);
+	config_free(s->cf);
+	free(s->root);
+	free(s->endpoint);
+	free(s->region);
+	free(s);
+}
+
+/* The storage holding a remote object's URL ("s3://bucket/key"), from
+ * *s when it is that storage, else opened into a new *s: the bucket is
+ * the storage, the rest the key.  Endpoint, region and credentials come
+ * from the line (what stage-put was told), the environment and the dlt
+ * configuration, as for stage-put.  NULL after reporting. */
+static struct storage *
+remote_open(struct sources **s, const struct dfile *f, const char **key)
 {
 	const char *rest = strstr(f->url, "://") + 3;
 	const char *slash = strchr(rest, '/');
 	struct storage_opts o;
-	struct buf root = BUF_INIT, err = BUF_INIT;
-	int r;
+	struct sources *n;
+	struct buf err = BUF_INIT;
+	size_t rlen;
 
 	if (!slash || !slash[1]) {
 		log_err("%s: no object key in the URL", f->object);
-		return -1;
+		return NULL;
 	}
-	if (!(*cf = config_load()))
-		return -1;
+	*key = slash + 1;
+	rlen = (size_t)(slash - f->url);
+	if (*s && strlen((*s)->root) == rlen &&
+	    strncmp((*s)->root, f->url, rlen) == 0 &&
+	    same_str((*s)->endpoint, f->s3_endpoint) &&
+	    same_str((*s)->region, f->s3_region) &&
+	    (*s)->path_style == f->s3_path_style)
+		return &(*s)->st;
+	sources_free(*s);
+	*s = NULL;
+	n = xcalloc(1, sizeof *n);
+	if (!(n->cf = config_load())) {
+		free(n);
+		return NULL;
+	}
+	n->root = xstrndup(f->url, rlen);
+	n->endpoint = f->s3_endpoint ? xstrdup(f->s3_endpoint) : NULL;
+	n->region = f->s3_region ? xstrdup(f->s3_region) : NULL;
+	n->path_style = f->s3_path_style;
 	memset(&o, 0, sizeof o);
 	/* What stage-put was told by flags wins: the object is there. */
-	o.endpoint = f->s3_endpoint;
-	o.region = f->s3_region;
-	o.path_style = f->s3_path_style;
+	o.endpoint = n->endpoint;
+	o.region = n->region;
+	o.path_style = n->path_style;
 	o.jobs = 1;
 	o.retries = 4;
 	o.setting = setting;
-	o.setting_ctx = *cf;
-	buf_add(&root, f->url, (size_t)(slash - f->url));
-	r = storage_open(st, root.p, &o, &err, NULL);
-	if (r < 0) {
+	o.setting_ctx = n->cf;
+	if (storage_open(&n->st, n->root, &o, &err, NULL) < 0) {
 		log_err("%s: %s", f->object, err.p ? err.p : "cannot open");
-		config_free(*cf);
-		*cf = NULL;
+		buf_free(&err);
+		memset(&n->st, 0, sizeof n->st);
+		sources_free(n);
+		return NULL;
 	}
-	*key = slash + 1;
-	buf_free(&root);
-	buf_free(&err);
-	return r;
+	*s = n;
+	return &n->st;
 }
+
 
 /* The raw object on its way into the decompressor. */
 struct raw {
@@ -400,26 +447,28 @@ verify(const struct dfile *f, struct raw *w)
 }
 
 /* Streams a remote object through z (a storage back end's GET). */
+/* Reads a remote object through *s (or, with s NULL, a storage opened
+ * for this object alone). */
 static int
-read_remote(const struct dfile *f, struct raw *w, int *reported)
+read_remote(struct sources **s, const struct dfile *f, struct raw *w,
+    int *reported)
 {
-	struct storage st;
-	struct config *cf = NULL;
+	struct sources *own = NULL, **use = s ? s : &own;
+	struct storage *st;
 	struct buf err = BUF_INIT;
 	const char *key;
 	int r;
 
-	if (remote_open(f, &st, &cf, &key) < 0) {
+	if (!(st = remote_open(use, f, &key))) {
 		*reported = 1;
 		return -1;
 	}
-	r = storage_get(&st, key, rawfeed, w, &err);
+	r = storage_get(st, key, rawfeed, w, &err);
 	if (r < 0 && err.len) {
 		log_err("%s: %s", f->object, err.p);
 		*reported = 1;
 	}
-	storage_close(&st);
-	config_free(cf);
+	sources_free(own);
 	buf_free(&err);
 	return r;
 }
@@ -457,8 +506,8 @@ out:
 }
 
 int
-source_stream(const struct dfile *f, int64_t file_no, zsink sink,
-    void *ctx)
+source_stream(struct sources **s, const struct dfile *f, int64_t file_no,
+    zsink sink, void *ctx)
 {
 	struct jconv j;
 	struct tagger tg;
@@ -495,7 +544,7 @@ source_stream(const struct dfile *f, int64_t file_no, zsink sink,
 	w.j = &j;
 	w.g = &g;
 	if (path ? read_local(f, path, &w, &reported) < 0 :
-	    read_remote(f, &w, &reported) < 0)
+	    read_remote(s, f, &w, &reported) < 0)
 		goto zerr;
 	/* before anything else: damage explains whatever else failed */
 	if (verify(f, &w) < 0)
@@ -530,24 +579,22 @@ out:
 }
 
 int
-source_delete(const struct dfile *f)
+source_delete(struct sources **s, const struct dfile *f)
 {
 	const char *path = local_path(f);
 
 	if (!path) {
-		struct storage st;
-		struct config *cf = NULL;
+		struct sources *own = NULL, **use = s ? s : &own;
+		struct storage *st;
 		struct buf err = BUF_INIT;
 		const char *key;
-		int r;
+		int r = -1;
 
-		if (remote_open(f, &st, &cf, &key) < 0)
-			return -1;
-		if ((r = storage_del(&st, key, &err)) < 0)
+		if ((st = remote_open(use, f, &key)) &&
+		    (r = storage_del(st, key, &err)) < 0)
 			log_err("%s: cannot remove: %s", f->object,
 			    err.p ? err.p : "failed");
-		storage_close(&st);
-		config_free(cf);
+		sources_free(own);
 		buf_free(&err);
 		return r;
 	}

@@ -22,15 +22,23 @@
  * column defaults would cost the server a function call per row. */
 #define SOURCE_TAG_COLUMN "_stage_row"
 
+/* Storages of remote objects kept open from one object to the next
+ * (same bucket, endpoint, region and addressing), so that one worker's
+ * reads share a configuration, credentials and connections.  Starts as
+ * a NULL pointer the caller owns; one per thread; NULL in place of the
+ * pointer's address opens a storage per object. */
+struct sources;
+void sources_free(struct sources *s);
+
 /* Calls sink with consecutive pieces of CSV.  Returns 0, or -1 after
  * reporting "object: why" (a sink failure is reported by the sink and
  * returns -1 without a message here). */
-int source_stream(const struct dfile *f, int64_t file_no, zsink sink,
-    void *ctx);
+int source_stream(struct sources **s, const struct dfile *f,
+    int64_t file_no, zsink sink, void *ctx);
 
 /* Removes the staged object (url, else the local file); an object that
  * is already gone counts as removed.  -1 after reporting. */
-int source_delete(const struct dfile *f);
+int source_delete(struct sources **s, const struct dfile *f);
 
 /* JSONL -> CSV, one line at a time (exposed for the unit test). */
 int source_jsonl_row(const struct dtable *t, const char *line, size_t len,

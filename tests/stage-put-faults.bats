@@ -207,6 +207,30 @@ no_uploads() {
 	tail -n +2 rows.csv | cmp - back.csv
 }
 
+@test "stage-copy reads a load's objects over one connection, and stage-merge --delete-staged deletes them over one" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	for i in 1 2 3 4; do
+		printf 'id,name\n%d,n%d\n' "$i" "$i" >"f$i.csv"
+		s3 s3 cp --quiet "f$i.csv" "s3://$S3_BUCKET/raw/f$i.csv"
+	done
+	for i in 1 2 3 4; do
+		fline L8 t append "$T/f$i.csv" 1 '[["id","bigint"],["name","text"]]' \
+			".url=\"s3://$S3_BUCKET/raw/f$i.csv\" | .s3_endpoint=\"$FP_ENDPOINT\" | del(.file)"
+	done >m
+	eline L8 4 4 >>m
+	run -0 stage-copy -j 1 m
+	stage-merge --delete-staged <<<"$output" >/dev/null
+	cat "$FP_LOG"
+	[ "$(sent GET 'raw/f[0-9]\.csv$')" -eq 4 ]
+	[ "$(sent DELETE 'raw/f[0-9]\.csv$')" -eq 4 ]
+	[ "$(awk -F'\t' '$1 == "GET" { print $5 }' "$FP_LOG" | sort -u | wc -l)" -eq 1 ]
+	[ "$(awk -F'\t' '$1 == "DELETE" { print $5 }' "$FP_LOG" | sort -u | wc -l)" -eq 1 ]
+	db=$(sqlite3 stage.db "SELECT file FROM _stage_schemas WHERE name = 'ds'")
+	[ "$(sqlite3 "$db" 'SELECT group_concat(name) FROM (SELECT name FROM t ORDER BY id)')" = n1,n2,n3,n4 ]
+	run s3 s3 ls "s3://$S3_BUCKET/raw/f"
+	[ -z "$output" ]
+}
+
 @test "a CompleteMultipartUpload whose answer is lost, then NoSuchUpload on the retry, is found complete by a HEAD" {
 	mkfile lost 12000000
 	{ line lost 10; endline 1; } >in.ndjson

@@ -178,7 +178,7 @@ test_tags(void)
 	ok(fd >= 0 && write(fd, csv, sizeof csv - 1) == sizeof csv - 1,
 	    "temp file");
 	close(fd);
-	ok(source_stream(&f, 17, collect, &out) == 0, "stream");
+	ok(source_stream(NULL, &f, 17, collect, &out) == 0, "stream");
 	ok(out.p && strcmp(out.p, "_stage_row,id,day,gone\n"
 	    "73014444033,1,\"two\nlines\",\n73014444034,2,x,true\n")
 	    == 0, "tags lead every row, quoted newlines kept: %s", out.p);
@@ -207,7 +207,7 @@ test_tags_chunks(void)
 	ok(fd >= 0 && write(fd, in.p, in.len) == (ssize_t)in.len,
 	    "temp file of %zu bytes", in.len);
 	close(fd);
-	ok(source_stream(&f, 5, collect, &out) == 0, "stream");
+	ok(source_stream(NULL, &f, 5, collect, &out) == 0, "stream");
 	/* each data row: "<5 * 2^32 + n>,<n>,..." starts after an unquoted
 	 * newline */
 	for (size_t i = 0, row = 0; i < out.len && good; i++) {
