@@ -1609,19 +1609,57 @@ record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 	return r;
 }
 
-/* Deletes this load's staging rows (never another load's). */
+/* 1 if staging table name holds rows rows in all, 0 if not, -1 after
+ * reporting.  Under BEGIN IMMEDIATE no one else can add any. */
+static int
+holds_only(struct sqdest *d, const char *schema, const char *name,
+    int64_t rows)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if (d->dry)
+		return 0;
+	buf_adds(&q, "SELECT count(*) FROM ");
+	sql_qname(&q, schema, name);
+	if ((st = sq_prep(d, name, q.p))) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r = sqlite3_column_int64(st, 0) == rows;
+		else
+			report(d, name, "query failed");
+		sqlite3_finalize(st);
+	}
+	buf_free(&q);
+	return r;
+}
+
+/* Deletes this load's staging rows (never another load's).  Right after
+ * the merge (counts checked), a table that holds nothing else is
+ * emptied by a DELETE without WHERE, which SQLite does by dropping its
+ * pages instead of deleting each row. */
 static int
 clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0;
+	int r = 0, alone = 0;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
 		if (if_exists && !table_exists(d, s.p, l->t[i].name))
 			continue;
+		if (!if_exists && (alone = holds_only(d, s.p, l->t[i].name,
+		    l->rows[i])) < 0) {
+			r = -1;
+			break;
+		}
 		buf_reset(&b);
-		sql_clear_staging(&b, &l->t[i], l->load_id);
+		if (alone) {
+			buf_adds(&b, "DELETE FROM ");
+			sql_qname(&b, s.p, l->t[i].name);
+		} else {
+			sql_clear_staging(&b, &l->t[i], l->load_id);
+		}
 		r = sq_do(d, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
