@@ -36,6 +36,8 @@ struct pgdest {
 	PGconn *c;		/* NULL in a dry run that could not connect */
 	int dry;
 	int binary;		/* COPY in binary when the types allow */
+	struct buf text_table;	/* "dataset\ttable" whose last file had to
+				 * go as text: its next ones go so directly */
 };
 
 static const char *const pg_types[] = {
@@ -229,6 +231,7 @@ pg_close(struct dest *base)
 	if (d->c)
 		PQfinish(d->c);
 	sources_free(d->base.sources);
+	buf_free(&d->text_table);
 	free(d);
 }
 
@@ -895,7 +898,10 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		return -1;
 	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
-	for (bin = d->binary && !d->dry;; bin = 0) {
+	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
+	bin = d->binary && !d->dry && !(d->text_table.p &&
+	    strcmp(d->text_table.p, b.p) == 0);
+	for (;; bin = 0) {
 		if ((own = copy_begin(d, f, &file_no)) < 0)
 			goto fail;
 		if (own == 0) {
@@ -907,6 +913,9 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			goto fail;
 		if (bin == 1) {		/* refused: again, as text */
 			rollback(d);
+			buf_reset(&d->text_table);
+			buf_printf(&d->text_table, "%s\t%s", f->t.dataset,
+			    f->t.name);
 			continue;
 		}
 		if (bin == 2)

@@ -76,6 +76,20 @@ CSV
 	same 3
 }
 
+@test "after a file of a table had to go as text, that table's next files go as text directly" {
+	printf 'id,n\n1,yes\n' >"$W/a.csv"
+	printf 'id,n\n2,true\n' >"$W/b.csv"
+	printf 'id,n\n3,true\n' >"$W/c.csv"
+	bc='[["id","bigint"],["n","bool"]]'
+	{ dataset=bn fline L1 t append "$W/a.csv" 1 "$bc"; dataset=bn fline L1 t append "$W/b.csv" 1 "$bc"
+	  dataset=bn fline L1 u append "$W/c.csv" 1 "$bc"; eline L1 3 3; } >"$W/mb"
+	run -0 stage-copy -j 1 -v -D "$DEST" "$W/mb"
+	[ "$(grep -c 'COPY "bn_staging"."t" .*FORMAT binary' <<<"$output")" -eq 1 ]
+	[ "$(grep -c 'a.csv: loading as text' <<<"$output")" -eq 1 ]
+	[[ "$output" == *'COPY "bn_staging"."u" '*'FORMAT binary'* ]]
+	[ "$(dest_sql "SELECT string_agg(id || ':' || n, ' ' ORDER BY id) FROM (SELECT id, n FROM bn_staging.t UNION ALL SELECT id, n FROM bn_staging.u) x")" = '1:true 2:true 3:true' ]
+}
+
 @test "in a session whose time zone is not UTC, zone-less timestamps go as text, the same values" {
 	cat >"$W/tz.csv" <<'CSV'
 id,i,d,b,ts,dt,tm,j,bin,s
