@@ -5,12 +5,12 @@
 # directory) and, when installed, s3cmd and rclone on the same server and
 # data; then `cp` (and `cp` + `sync FILE`, as stage-put fsyncs what it
 # stores) vs stage-put into a local directory.  Rows: tool, case,
-# MB/s (of file bytes), "-".  Best of PUT_BENCH_RUNS (default 1) runs; each
+# MB/s (of file bytes), "-".  Best of PUT_BENCH_RUNS (default 3) runs; each
 # run uploads under a fresh prefix, so nothing is skipped as already
 # stored.  Standalone: `bench/20-put.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-runs=${PUT_BENCH_RUNS:-1}	# uploads are long: one run unless asked
+runs=${PUT_BENCH_RUNS:-3}	# one upload is too noisy on a shared machine
 own_tmp=
 if [ -z "${BENCH_TMP:-}" ]; then
 	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stage-bench.XXXXXX")
