@@ -7,7 +7,9 @@
 # stores) vs stage-put into a local directory.  Rows: tool, case,
 # MB/s (of file bytes), "-".  Best of PUT_BENCH_RUNS (default 3) runs; each
 # run uploads under a fresh prefix, so nothing is skipped as already
-# stored.  Standalone: `bench/20-put.sh` with bin/ built.
+# stored.  stage-put and the aws CLI alternate run by run, each upload
+# followed by emptying the bucket; PUT_PEERS_ONLY_AWS=1 leaves out s3cmd
+# and rclone.  Standalone: `bench/20-put.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 runs=${PUT_BENCH_RUNS:-3}	# one upload is too noisy on a shared machine
@@ -76,13 +78,39 @@ big=$((1 << 30)) small=$((200 * (5 << 20)))
 cat "$d/one.bin" "$d/many"/*.bin >/dev/null	# warm the page cache
 
 ep=$S3_ENDPOINT b=$S3_BUCKET
-row stage-put "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson"
-row stage-put "s3 200x5MiB" $small "$sp -q -b s3://$b/sp\$run $d/many.ndjson"
-row aws-cli "s3 1x1GiB" $big \
+# pair CASE BYTES CMD1 CMD2: stage-put (CMD1) and the aws CLI (CMD2)
+# alternately, $runs times each, emptying the bucket after every upload
+# (what one left behind must not slow the other); a row for each, best
+# run, and their ratio on stderr.
+pair() {
+	case=$1 bytes=$2 c1=$3 c2=$4 b1= b2= i=0
+	while [ "$i" -lt "$runs" ]; do
+		for which in 1 2; do
+			eval "c=\$c$which"
+			best_of 1 "$([ $which = 1 ] && echo stage-put || echo aws-cli)" \
+			    "$case" "$c" || return 0
+			eval "prev=\$b$which"
+			if [ -z "$prev" ] || [ "$best" -lt "$prev" ]; then
+				eval "b$which=\$best"
+			fi
+			aws --endpoint-url "$S3_ENDPOINT" s3 rm --recursive --quiet \
+				"s3://$S3_BUCKET/" >/dev/null 2>&1 || true
+		done
+		i=$((i + 1))
+	done
+	for which in 1 2; do
+		eval "ns=\$b$which"
+		awk -v ns="$ns" -v b="$bytes" -v c="$case" -v t="$([ $which = 1 ] && echo stage-put || echo aws-cli)" 'BEGIN {
+			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-" }'
+	done
+	awk -v a="$b2" -v s="$b1" -v c="$case" 'BEGIN {
+		printf "20-put: %s: stage-put %.2fx the aws CLI\n", c, a / s }' >&2
+}
+pair "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson" \
 	"aws --endpoint-url $ep s3 cp --quiet $d/one.bin s3://$b/aws\$run/one.bin"
-row aws-cli "s3 200x5MiB" $small \
+pair "s3 200x5MiB" $small "$sp -q -b s3://$b/sp\$run $d/many.ndjson" \
 	"aws --endpoint-url $ep s3 cp --quiet --recursive $d/many s3://$b/aws\$run/"
-if command -v s3cmd >/dev/null; then
+if [ -z "${PUT_PEERS_ONLY_AWS:-}" ] && command -v s3cmd >/dev/null; then
 	host=${ep#http://}
 	cat >"$d/s3cfg" <<-CFG
 	[default]
@@ -97,7 +125,7 @@ if command -v s3cmd >/dev/null; then
 	row s3cmd "s3 1x1GiB" $big "$s3c put $d/one.bin s3://$b/s3cmd\$run/one.bin"
 	row s3cmd "s3 200x5MiB" $small "$s3c put --recursive $d/many/ s3://$b/s3cmd\$run/"
 fi
-if command -v rclone >/dev/null; then
+if [ -z "${PUT_PEERS_ONLY_AWS:-}" ] && command -v rclone >/dev/null; then
 	export RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
 		RCLONE_CONFIG_BENCH_ENDPOINT=$ep RCLONE_CONFIG_BENCH_ENV_AUTH=true \
 		RCLONE_CONFIG="$d/rclone.conf"
