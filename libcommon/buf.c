@@ -69,6 +69,33 @@ buf_add_u64(struct buf *b, uint64_t v)
 	buf_add(b, tmp + i, sizeof tmp - i);
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+buf_add_unhex(struct buf *b, const char *hex, size_t n)
+{
+	if (n % 2)
+		return -1;
+	buf_grow(b, n / 2);
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		buf_addc(b, (char)(hi << 4 | lo));
+	}
+	return 0;
+}
+
 void
 buf_add_i64(struct buf *b, int64_t v)
 {

@@ -24,6 +24,9 @@ void buf_adds(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void buf_add_i64(struct buf *b, int64_t v);
 void buf_add_u64(struct buf *b, uint64_t v);
+/* Appends the bytes that n hex digits (either case) spell; -1 for an odd
+ * n or a non-hex digit (b then holds the bytes before it). */
+int buf_add_unhex(struct buf *b, const char *hex, size_t n);
 void buf_free(struct buf *b);
 
 static inline void

@@ -993,18 +993,6 @@ valid_decimal(const char *p)
 	return *p ? -1 : 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* PostgreSQL's bytea hex text \x0a0b -> bytes; other text as it is. */
 static int
 bind_binary(struct loader *L, int i, const struct csvfield *v)
@@ -1012,15 +1000,9 @@ bind_binary(struct loader *L, int i, const struct csvfield *v)
 	if (v->len < 2 || v->p[0] != '\\' || v->p[1] != 'x')
 		return sqlite3_bind_blob(L->ins, i, v->p, (int)v->len,
 		    SQLITE_STATIC);
-	if (v->len % 2)
-		return -1;
 	buf_reset(&L->scratch);
-	for (size_t k = 2; k < v->len; k += 2) {
-		int hi = hexval(v->p[k]), lo = hexval(v->p[k + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		buf_addc(&L->scratch, (char)(hi * 16 + lo));
-	}
+	if (buf_add_unhex(&L->scratch, v->p + 2, v->len - 2) < 0)
+		return -1;
 	return sqlite3_bind_blob(L->ins, i, L->scratch.p ? L->scratch.p : "",
 	    (int)L->scratch.len, SQLITE_STATIC);
 }

@@ -325,35 +325,12 @@ put_numeric(struct buf *b, const char *s, size_t n)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 put_bytea(struct buf *b, const char *s, size_t n)
 {
-	size_t len;
-
 	if (n < 2 || s[0] != '\\' || s[1] != 'x' || n % 2)
 		return -1;
-	len = (n - 2) / 2;
-	put_be(b, len, 4);
-	buf_grow(b, len);
-	for (size_t i = 2; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		b->p[b->len++] = (char)(hi << 4 | lo);
-	}
-	b->p[b->len] = '\0';
-	return 0;
+	put_be(b, (n - 2) / 2, 4);
+	return buf_add_unhex(b, s + 2, n - 2);
 }
 
 int
