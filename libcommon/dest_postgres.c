@@ -1151,6 +1151,21 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	return found;
 }
 
+/* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
+ * run has no connection to ask, -1 after reporting. */
+static int
+pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
+{
+	PGresult *r;
+	int none;
+
+	if (!(r = pg_query(d, object, sql, &none)))
+		return none ? 1 : -1;
+	*n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
 static int
 check_counts(struct pgdest *d, const struct dload *l)
 {
@@ -1158,24 +1173,18 @@ check_counts(struct pgdest *d, const struct dload *l)
 	int r = 0;
 
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		PGresult *res;
-		int none;
-		long long n;
+		int64_t n;
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
-		res = pg_query(d, l->t[i].name, q.p, &none);
-		if (!res) {
-			r = none ? 0 : -1;
-			continue;
-		}
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		if (n != l->rows[i]) {
+		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
 			r = -1;
 		}
-		PQclear(res);
+		if (r == 1)
+			r = 0;
 	}
 	buf_free(&q);
 	return r;
@@ -1217,8 +1226,8 @@ static int
 alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
 {
 	struct buf b = BUF_INIT, sch = BUF_INIT;
-	PGresult *r = NULL;
-	int none, alone = -1;
+	int64_t n;
+	int alone = -1;
 
 	sql_staging_schema(&sch, t->dataset);
 	buf_adds(&b, "LOCK TABLE ");
@@ -1229,13 +1238,11 @@ alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
 	buf_reset(&b);
 	buf_adds(&b, "SELECT count(*) FROM ");
 	sql_qname(&b, sch.p, t->name);
-	if (!(r = pg_query(d, t->name, b.p, &none))) {
-		alone = none ? 0 : -1;
-		goto out;
-	}
-	alone = strtoll(PQgetvalue(r, 0, 0), NULL, 10) == rows;
+	if ((alone = pg_count(d, t->name, b.p, &n)) == 0)
+		alone = n == rows;
+	else if (alone == 1)
+		alone = 0;
 out:
-	PQclear(r);
 	buf_free(&b);
 	buf_free(&sch);
 	return alone;

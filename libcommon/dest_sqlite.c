@@ -1531,6 +1531,26 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 	return found;
 }
 
+/* The integer a one-row query (a count) answers, in *n: 0, or -1 after
+ * reporting. */
+static int
+sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
+{
+	sqlite3_stmt *st = sq_prep(d, object, sql);
+	int r = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else {
+		report(d, object, "query failed");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int
 check_counts(struct sqdest *d, const struct dload *l)
 {
@@ -1539,26 +1559,18 @@ check_counts(struct sqdest *d, const struct dload *l)
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		sqlite3_stmt *st;
-		long long n;
+		int64_t n;
 
 		if (d->dry && !table_exists(d, s.p, l->t[i].name))
 			continue;
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
-		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
-			r = -1;
-			break;
-		}
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			report(d, l->t[i].name, "query failed");
-			r = -1;
-		} else if ((n = sqlite3_column_int64(st, 0)) != l->rows[i]) {
+		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
 			r = -1;
 		}
-		sqlite3_finalize(st);
 	}
 	buf_free(&q);
 	buf_free(&s);
@@ -1598,20 +1610,15 @@ holds_only(struct sqdest *d, const char *schema, const char *name,
     int64_t rows)
 {
 	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int r = -1;
+	int64_t n;
+	int r;
 
 	if (d->dry)
 		return 0;
 	buf_adds(&q, "SELECT count(*) FROM ");
 	sql_qname(&q, schema, name);
-	if ((st = sq_prep(d, name, q.p))) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			r = sqlite3_column_int64(st, 0) == rows;
-		else
-			report(d, name, "query failed");
-		sqlite3_finalize(st);
-	}
+	if ((r = sq_count(d, name, q.p, &n)) == 0)
+		r = n == rows;
 	buf_free(&q);
 	return r;
 }
