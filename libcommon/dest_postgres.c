@@ -264,6 +264,17 @@ lock_stmt(struct buf *b, const char *what, const char *schema)
 	buf_free(&k);
 }
 
+/* The query for qname's columns (name, format_type), in table order. */
+static void
+columns_query(struct buf *q, const char *qname)
+{
+	buf_adds(q, "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
+	    " FROM pg_attribute a WHERE a.attrelid = to_regclass(");
+	sql_str(q, qname);
+	buf_adds(q, ") AND a.attnum > 0 AND NOT a.attisdropped "
+	    "ORDER BY a.attnum");
+}
+
 /* Columns of schema.name with their types; *n = 0 if the table does not
  * exist.  -1 after reporting. */
 static int
@@ -277,11 +288,7 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 	memset(out, 0, sizeof *out);
 	*exists = 0;
 	sql_qname(&qn, schema, name);
-	buf_adds(&q, "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
-	    " FROM pg_attribute a WHERE a.attrelid = to_regclass(");
-	sql_str(&q, qn.p);
-	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped "
-	    "ORDER BY a.attnum");
+	columns_query(&q, qn.p);
 	r = pg_query(d, name, q.p, &none);
 	buf_free(&q);
 	buf_free(&qn);
@@ -649,10 +656,7 @@ bin_kinds(struct pgdest *d, const struct dfile *f, enum coltype *kinds)
 	if (pg_do(d, f->object, q.p, NULL) < 0)
 		goto out;
 	buf_reset(&q);
-	buf_adds(&q, "SELECT a.attname, format_type(a.atttypid, a.atttypmod)"
-	    " FROM pg_attribute a WHERE a.attrelid = to_regclass(");
-	sql_str(&q, n.p);
-	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped");
+	columns_query(&q, n.p);
 	if (!(r = pg_query(d, f->object, q.p, &none))) {
 		ok = none ? 0 : -1;
 		goto out;
@@ -764,26 +768,16 @@ copy_result(struct pgdest *d, PGresult **res)
 	return n;
 }
 
-static int copy_binary(struct pgdest *d, const struct dfile *f,
-    int64_t file_no, const enum coltype *kinds);
-
-/* In the file's transaction: 2 when its rows were loaded in binary, 0
- * when its types call for text (go on in this transaction), 1 when a
- * value was refused (roll back and load it as text), -1 after
- * reporting. */
+/* 0 if COPY loaded the rows the manifest says, else -1 after saying so
+ * (the caller rolls back). */
 static int
-copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
+rows_match(const struct dfile *f, int64_t n)
 {
-	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
-	int r = bin_kinds(d, f, kinds);
-
-	if (r == 1) {
-		r = copy_binary(d, f, file_no, kinds);
-		if (r == 0)
-			r = 2;
-	}
-	free(kinds);
-	return r;
+	if (n == f->rows)
+		return 0;
+	log_err("%s: COPY loaded %lld rows, the manifest says %lld: rolled "
+	    "back", f->object, (long long)n, (long long)f->rows);
+	return -1;
 }
 
 /* The file's rows in binary.  0 when loaded, 1 when the file must be
@@ -832,13 +826,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	} else if (src < 0 && !L.refused && !csvin_error(c)) {
 		ret = -1;	/* the source failed and said why */
 	} else if (sent && n >= 0) {
-		ret = 0;
-		if (n != f->rows) {
-			log_err("%s: COPY loaded %lld rows, the manifest says "
-			    "%lld: rolled back", f->object, (long long)n,
-			    (long long)f->rows);
-			ret = -1;
-		}
+		ret = rows_match(f, n);
 	}
 	if (ret == 1)
 		log_verbose("%s: loading as text", f->object);
@@ -848,13 +836,32 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	return ret;
 }
 
+/* In the file's transaction: 2 when its rows were loaded in binary, 0
+ * when its types call for text (go on in this transaction), 1 when a
+ * value was refused (roll back and load it as text), -1 after
+ * reporting. */
+static int
+copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
+{
+	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
+	int r = bin_kinds(d, f, kinds);
+
+	if (r == 1) {
+		r = copy_binary(d, f, file_no, kinds);
+		if (r == 0)
+			r = 2;
+	}
+	free(kinds);
+	return r;
+}
+
 static int
 copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
     int64_t file_no)
 {
 	PGresult *r;
 	int64_t n;
-	int ok, sent;
+	int sent;
 
 	r = PQexec(d->c, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -869,20 +876,11 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 		report(d, f->object, "COPY failed", NULL);
 		return -1;
 	}
-	r = PQgetResult(d->c);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok && sent)
+	n = copy_result(d, &r);
+	if (n < 0 && sent)
 		copy_error(d, f, r);
-	n = ok ? strtoll(PQcmdTuples(r), NULL, 10) : -1;
 	PQclear(r);
-	while ((r = PQgetResult(d->c)))
-		PQclear(r);
-	if (ok && n != f->rows) {
-		log_err("%s: COPY loaded %lld rows, the manifest says %lld: "
-		    "rolled back", f->object, (long long)n, (long long)f->rows);
-		ok = 0;
-	}
-	return ok && sent ? 0 : -1;
+	return n >= 0 && sent ? rows_match(f, n) : -1;
 }
 
 static int
