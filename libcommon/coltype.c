@@ -71,91 +71,115 @@ num2(const char *s, size_t i, int lo, int hi)
 	return v >= lo && v <= hi;
 }
 
-/* HH:MM[:SS[.frac]] at s[0..n); returns the bytes used, or 0. */
+/* HH:MM[:SS[.frac]] at s[0..n) into t; returns the bytes used, or 0. */
 static size_t
-clock_part(const char *s, size_t n)
+clock_part(const char *s, size_t n, struct isotime *t)
 {
 	size_t i;
 
 	if (n < 5 || !num2(s, 0, 0, 23) || s[2] != ':' || !num2(s, 3, 0, 59))
 		return 0;
+	t->hour = (s[0] - '0') * 10 + (s[1] - '0');
+	t->min = (s[3] - '0') * 10 + (s[4] - '0');
 	i = 5;
 	if (i < n && s[i] == ':') {
 		if (n - i < 3 || !num2(s, i + 1, 0, 60))
 			return 0;
+		t->sec = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
 		i += 3;
 		if (i < n && (s[i] == '.' || s[i] == ',')) {
 			size_t j = ++i;
-			while (i < n && dig(s, i))
-				i++;
+			t->frac_sep = s[i - 1];
+			for (; i < n && dig(s, i); i++)
+				if (i - j < 6)
+					t->usec = t->usec * 10 + (s[i] - '0');
 			if (i == j)
 				return 0;
+			t->frac_digits = (int)(i - j);
+			for (size_t k = i - j; k < 6; k++)
+				t->usec *= 10;
 		}
 	}
 	return i;
 }
 
-/* Z, +HH, +HHMM, +HH:MM, or nothing, filling s[0..n) exactly. */
+/* Z, +HH, +HHMM, +HH:MM, or nothing, filling s[0..n) exactly, into t. */
 static int
-zone_part(const char *s, size_t n)
+zone_part(const char *s, size_t n, struct isotime *t)
 {
+	int m = 0;
+
 	if (n == 0)
 		return 1;
+	t->zoned = 1;
 	if (n == 1)
 		return s[0] == 'Z' || s[0] == 'z';
-	if (s[0] != '+' && s[0] != '-')
+	if ((s[0] != '+' && s[0] != '-') || !num2(s, 1, 0, 23))
 		return 0;
-	if (!num2(s, 1, 0, 23))
+	if (n == 5 && num2(s, 3, 0, 59))
+		m = (s[3] - '0') * 10 + (s[4] - '0');
+	else if (n == 6 && s[3] == ':' && num2(s, 4, 0, 59))
+		m = (s[4] - '0') * 10 + (s[5] - '0');
+	else if (n != 3)
 		return 0;
-	if (n == 3)
-		return 1;
-	if (n == 5)
-		return num2(s, 3, 0, 59);
-	return n == 6 && s[3] == ':' && num2(s, 4, 0, 59);
+	t->zone_min = ((s[1] - '0') * 10 + (s[2] - '0')) * 60 + m;
+	if (s[0] == '-')
+		t->zone_min = -t->zone_min;
+	return 1;
 }
 
 /* YYYY-MM-DD with a real day of that month (destinations refuse
- * 2023-02-29), year 0001 to 9999. */
+ * 2023-02-29), year 0001 to 9999, into t. */
 static int
-date_part(const char *s, size_t n)
+date_part(const char *s, size_t n, struct isotime *t)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
-	int y, m, d, max;
+	int max;
 
 	if (n < 10 || !dig(s, 0) || !dig(s, 1) || !dig(s, 2) || !dig(s, 3) ||
 	    s[4] != '-' || !num2(s, 5, 1, 12) || s[7] != '-' ||
 	    !num2(s, 8, 1, 31))
 		return 0;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	max = mdays[m - 1];
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+	t->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+	    (s[2] - '0') * 10 + (s[3] - '0');
+	t->mon = (s[5] - '0') * 10 + (s[6] - '0');
+	t->day = (s[8] - '0') * 10 + (s[9] - '0');
+	max = mdays[t->mon - 1];
+	if (t->mon == 2 && t->year % 4 == 0 &&
+	    (t->year % 100 != 0 || t->year % 400 == 0))
 		max = 29;
-	return y > 0 && d <= max;
+	return t->year > 0 && t->day <= max;
 }
 
 enum coltype
-isotime_kind(const char *s, size_t n)
+isotime_parse(const char *s, size_t n, struct isotime *t)
 {
 	size_t k;
 
+	memset(t, 0, sizeof *t);
 	if (n >= 5 && dig(s, 0) && dig(s, 1) && s[2] == ':') {
-		k = clock_part(s, n);
-		return k && zone_part(s + k, n - k) ? CT_TIME : CT_NONE;
+		k = clock_part(s, n, t);
+		return k && zone_part(s + k, n - k, t) ? CT_TIME : CT_NONE;
 	}
-	if (!date_part(s, n))
+	if (!date_part(s, n, t))
 		return CT_NONE;
 	if (n == 10)
 		return CT_DATE;
 	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
 		return CT_NONE;
-	k = clock_part(s + 11, n - 11);
-	if (!k || !zone_part(s + 11 + k, n - 11 - k))
+	k = clock_part(s + 11, n - 11, t);
+	if (!k || !zone_part(s + 11 + k, n - 11 - k, t))
 		return CT_NONE;
 	return CT_TIMESTAMP;
+}
+
+enum coltype
+isotime_kind(const char *s, size_t n)
+{
+	struct isotime t;
+
+	return isotime_parse(s, n, &t);
 }
 
 /* 1 if the number overflows a double (1e999): as double precision the

@@ -14,6 +14,7 @@
 #define STAGE_COLTYPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 
@@ -36,5 +37,20 @@ int coltype_is_scalar(enum coltype ct);
 
 /* ISO 8601 shapes: 0 none, else the type the string has. */
 enum coltype isotime_kind(const char *s, size_t n);
+
+/* The fields of an ISO 8601 date, time or timestamp as isotime_kind
+ * takes it (YYYY-MM-DD[Tt ]HH:MM[:SS[.,f...]][Z|z|±HH[[:]MM]]).  Absent
+ * parts are 0; usec holds the first 6 fraction digits. */
+struct isotime {
+	int year, mon, day, hour, min, sec;
+	int32_t usec;
+	int frac_digits;	/* digits after the separator, all of them */
+	char frac_sep;		/* '.' or ',', 0 without a fraction */
+	int zoned;		/* a zone was given */
+	int zone_min;		/* its offset east of UTC, in minutes */
+};
+
+/* isotime_kind, with the fields in *t. */
+enum coltype isotime_parse(const char *s, size_t n, struct isotime *t);
 
 #endif

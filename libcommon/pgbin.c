@@ -65,18 +65,6 @@ pgbin_int8(struct buf *b, int64_t v)
 }
 
 static int
-digits(const char *s, size_t n, int64_t *v)
-{
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-static int
 parse_int8(const char *s, size_t n, int64_t *v)
 {
 	uint64_t m = 0, lim;
@@ -155,12 +143,6 @@ parse_bool(const char *s, size_t n)
 	return -1;
 }
 
-static int
-leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t
 days_from_civil(int64_t y, int64_t m, int64_t d)
@@ -175,94 +157,48 @@ days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
-/* YYYY-MM-DD: *days since 2000-01-01. */
+/* s as an ISO 8601 value (coltype.h's isotime_parse) of kind want, in
+ * the forms PostgreSQL reads the same way: no leap second, at most 6
+ * fraction digits after a '.', zones within ±15:59.  *t gets its
+ * fields. */
 static int
-parse_date(const char *s, size_t n, int64_t *days)
+iso_value(const char *s, size_t n, enum coltype want, struct isotime *t)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int64_t y, m, d;
+	enum coltype k = isotime_parse(s, n, t);
 
-	if (n != 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) ||
-	    digits(s + 5, 2, &m) || digits(s + 8, 2, &d))
+	if (k != want && !(want == CT_TIMESTAMP && k == CT_DATE))
 		return -1;
-	if (y < 1 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] + (m == 2 && leap(y)))
+	if (t->sec == 60 || t->frac_digits > 6 || t->frac_sep == ',' ||
+	    t->zone_min > 959 || t->zone_min < -959)
 		return -1;
-	*days = days_from_civil(y, m, d) - PG_EPOCH_DAYS;
 	return 0;
 }
 
-/* HH:MM:SS[.f{1,6}] at the start of s: its length, *us; 0 if none. */
-static size_t
-parse_clock(const char *s, size_t n, int64_t *us)
+static int64_t
+days_of(const struct isotime *t)
 {
-	int64_t h, m, sec, f = 0;
-	size_t i = 8, k;
-
-	if (n < 8 || s[2] != ':' || s[5] != ':' || digits(s, 2, &h) ||
-	    digits(s + 3, 2, &m) || digits(s + 6, 2, &sec) || h > 23 ||
-	    m > 59 || sec > 59)
-		return 0;
-	if (n > 8 && s[8] == '.') {
-		for (k = 0, i = 9; i < n && s[i] >= '0' && s[i] <= '9';
-		    i++, k++)
-			if (k < 6)
-				f = f * 10 + (s[i] - '0');
-		if (k == 0 || k > 6)
-			return 0;
-		for (; k < 6; k++)
-			f *= 10;
-	}
-	*us = ((h * 60 + m) * 60 + sec) * 1000000 + f;
-	return i;
+	return days_from_civil(t->year, t->mon, t->day) - PG_EPOCH_DAYS;
 }
 
-/* Z, z, ±HH, ±HHMM or ±HH:MM: the offset east of UTC in seconds. */
-static int
-parse_zone(const char *s, size_t n, int64_t *off)
+static int64_t
+clock_of(const struct isotime *t)
 {
-	int64_t h, m = 0;
-
-	if (n == 1 && (s[0] == 'Z' || s[0] == 'z')) {
-		*off = 0;
-		return 0;
-	}
-	if (n < 3 || (s[0] != '+' && s[0] != '-') || digits(s + 1, 2, &h))
-		return -1;
-	if (n == 5 && digits(s + 3, 2, &m) == 0)
-		;
-	else if (n == 6 && s[3] == ':' && digits(s + 4, 2, &m) == 0)
-		;
-	else if (n != 3)
-		return -1;
-	if (h > 15 || m > 59)
-		return -1;
-	*off = (h * 3600 + m * 60) * (s[0] == '-' ? -1 : 1);
-	return 0;
+	return ((t->hour * 60 + t->min) * 60 + (int64_t)t->sec) * 1000000 +
+	    t->usec;
 }
 
+/* Microseconds since 2000-01-01 UTC.  Without a zone (or as a date
+ * alone) only in a UTC session (utc): elsewhere the server's time zone
+ * decides. */
 static int
 parse_timestamptz(const char *s, size_t n, int utc, int64_t *us)
 {
-	int64_t days, clock = 0, off = 0;
-	size_t k;
+	struct isotime t;
 
-	if (n < 10 || parse_date(s, 10, &days) < 0)
+	if (iso_value(s, n, CT_TIMESTAMP, &t) < 0 || (!t.zoned && !utc))
 		return -1;
-	if (n == 10) {
-		if (!utc)
-			return -1;
-	} else {
-		if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
-			return -1;
-		if (!(k = parse_clock(s + 11, n - 11, &clock)))
-			return -1;
-		k += 11;
-		if (k == n ? !utc : parse_zone(s + k, n - k, &off) < 0)
-			return -1;
-	}
-	*us = days * USECS_PER_DAY + clock - off * 1000000;
+	*us = days_of(&t) * USECS_PER_DAY + clock_of(&t) -
+	    (int64_t)t.zone_min * 60000000;
 	return 0;
 }
 
@@ -337,10 +273,10 @@ int
 pgbin_field(struct buf *b, enum coltype t, const char *s, size_t len,
     int null, int utc)
 {
+	struct isotime tm;
 	int64_t i;
 	double d;
 	uint64_t bits;
-	size_t k;
 	int v;
 
 	if (null) {
@@ -376,15 +312,15 @@ pgbin_field(struct buf *b, enum coltype t, const char *s, size_t len,
 		pgbin_int8(b, i);
 		return 0;
 	case CT_DATE:
-		if (parse_date(s, len, &i) < 0)
+		if (iso_value(s, len, CT_DATE, &tm) < 0)
 			return -1;
 		put_be(b, 4, 4);
-		put_be(b, (uint64_t)i, 4);
+		put_be(b, (uint64_t)days_of(&tm), 4);
 		return 0;
 	case CT_TIME:
-		if (!(k = parse_clock(s, len, &i)) || k != len)
+		if (iso_value(s, len, CT_TIME, &tm) < 0 || tm.zoned)
 			return -1;
-		pgbin_int8(b, i);
+		pgbin_int8(b, clock_of(&tm));
 		return 0;
 	case CT_JSON:
 		if (len == 0)

@@ -15,11 +15,13 @@
  *                overflow or underflow to zero (strtod, as float8in)
  *   boolean      true false t f 1 0
  *   text         any bytes (the server still checks the encoding)
- *   timestamptz  YYYY-MM-DD[Tt ]HH:MM:SS[.f{1,6}][Z|z|±HH[[:]MM]], year
- *                0001-9999; without a zone, or as a date alone, only
- *                when the session's time zone is UTC (utc)
- *   date         YYYY-MM-DD, year 0001-9999
- *   time         HH:MM:SS[.f{1,6}], hour 00-23
+ *   timestamptz  YYYY-MM-DD[Tt ]HH:MM[:SS[.f{1,6}]][Z|z|±HH[[:]MM]]
+ *                (coltype.h's isotime_parse: year 0001-9999, real days),
+ *                no leap second, zones within ±15:59; without a zone,
+ *                or as a date alone, only when the session's time zone
+ *                is UTC (utc)
+ *   date         YYYY-MM-DD
+ *   time         HH:MM[:SS[.f{1,6}]], hour 00-23, no zone
  *   jsonb        any text (the server parses it)
  *   bytea        \x and an even number of hex digits
  *   numeric      -?[0-9]+(.[0-9]+)?, at most 1000 digits each side
