@@ -60,6 +60,7 @@ CSV
 @test "binary and text COPY load the same 3000 random rows" {
 	python3 "$STAGE_TOP/tests/helpers/pgbin_rows.py" 3000 "$RANDOM" >"$W/r.csv"
 	both "$W/r.csv"
+	grep -q 'FORMAT binary' "$W/log"
 	! grep -q 'loading as text' "$W/log"
 	same 3000
 }
@@ -147,8 +148,14 @@ PY
 @test "STAGE_PG_COPY takes text or binary, nothing else" {
 	printf 'id\n1\n' >"$W/x.csv"
 	{ dataset=bn fline L1 t append "$W/x.csv" 1 '[["id","bigint"]]'; eline L1 1 1; } >"$W/mb"
-	run stage-copy -D "$DEST" "$W/mb"
 	STAGE_PG_COPY=csv run stage-copy -D "$DEST" "$W/mb"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'STAGE_PG_COPY=csv: not text or binary'* ]]
+	[ "$(dest_sql "SELECT count(*) FROM pg_namespace WHERE nspname = 'bn_staging'")" = 0 ]
+	STAGE_PG_COPY=binary run -0 stage-copy -v -D "$DEST" "$W/mb"
+	[[ "$output" == *'FORMAT binary'* ]]
+	{ dataset=bn fline L2 t append "$W/x.csv" 1 '[["id","bigint"]]'; eline L2 1 1; } >"$W/mb2"
+	STAGE_PG_COPY=text run -0 stage-copy -v -D "$DEST" "$W/mb2"
+	[[ "$output" != *'FORMAT binary'* ]]
+	[ "$(dest_sql 'SELECT count(*) FROM bn_staging.t')" = 2 ]
 }
