@@ -1,6 +1,7 @@
 /*
  * sha256: SHA-256 through OpenSSL's EVP interface, streaming, as lowercase
- * hex (the manifest's "sha256") or raw bytes (for signing).
+ * hex (the manifest's "sha256") or raw bytes (for signing); and a pair of
+ * hashes taken in one pass (sha256_pair below).
  */
 #ifndef STAGE_SHA256_H
 #define STAGE_SHA256_H
@@ -20,5 +21,36 @@ void sha256_final_raw(struct sha256 *h, unsigned char out[32]);
 void sha256_hex(const void *p, size_t n, char hex[65]);
 /* Hashes a whole file; -1 with errno set on an I/O error. */
 int sha256_file(const char *path, char hex[65], uint64_t *bytes);
+
+/*
+ * Two hashes in one pass over a stream cut into pieces: the whole
+ * stream's and each piece's own (an S3 part is signed with its SHA-256,
+ * the manifest holds the file's).  Where the CPU has SHA instructions
+ * the two chains run interleaved over each block (sha256ni.h), at about
+ * two thirds of the cost of two passes; elsewhere OpenSSL makes two.
+ */
+struct sha256_ni {
+	uint32_t h[8];
+	unsigned char tail[64];	/* the partial block */
+	size_t ntail;
+	uint64_t total;		/* bytes so far */
+};
+
+struct sha256_pair {
+	int ni;			/* on the SHA instructions: in w */
+	struct sha256_ni w;
+	struct sha256 whole;	/* else through OpenSSL */
+};
+
+void sha256_pair_init(struct sha256_pair *sp);
+/* As sha256_pair_init; cpu 0 takes the OpenSSL path (for tests). */
+void sha256_pair_init_with(struct sha256_pair *sp, int cpu);
+/* Adds p to the whole and gives p's own hash in piece_hex. */
+void sha256_pair_piece(struct sha256_pair *sp, const void *p, size_t n,
+    char piece_hex[65]);
+/* The whole stream's hash; frees what the pair holds. */
+void sha256_pair_final_hex(struct sha256_pair *sp, char hex[65]);
+/* Frees a pair that will not be finished (a no-op after final). */
+void sha256_pair_free(struct sha256_pair *sp);
 
 #endif

@@ -67,7 +67,7 @@ struct s3file {
 	uint32_t nparts, next, parts_done, parts_out;
 	char **etags;
 	char *upload_id;
-	struct sha256 fh;
+	struct sha256_pair fh;	/* the whole file's and each part's */
 	struct buf stale;	/* upload ids to abort, NUL-separated */
 	size_t stale_off;
 	struct buf mark_key, mark_id;	/* where the next listing page starts */
@@ -411,10 +411,7 @@ finish(struct s3file *f, enum storage_result res)
 		free(f->etags[i]);
 	free(f->etags);
 	free(f->upload_id);
-	if (f->fh.ctx) {
-		char hex[65];
-		sha256_final_hex(&f->fh, hex);
-	}
+	sha256_pair_free(&f->fh);
 	buf_free(&f->stale);
 	buf_free(&f->mark_key);
 	buf_free(&f->mark_id);
@@ -584,7 +581,7 @@ on_create(struct s3file *f, struct s3_req *r)
 	    f->p->key, f->upload_id, f->nparts,
 	    (unsigned long long)f->psize);
 	f->etags = xcalloc(f->nparts, sizeof *f->etags);
-	sha256_init(&f->fh);
+	sha256_pair_init(&f->fh);
 	f->st = F_PARTS;
 }
 
@@ -732,11 +729,12 @@ part_op(struct s3file *f)
 	return op;
 }
 
-/* Reads a part and hashes it: x-amz-content-sha256 (which the server
- * checks the body against: a Content-MD5 as well would cost the client
- * more CPU than both SHA-256s, for no more safety) and the whole file's
- * SHA-256 (parts of a file come here in order), checked against the
- * manifest's at the last part.  Sets op->perr on failure. */
+/* Reads a part and hashes it in one pass (sha256_pair): its own SHA-256
+ * for x-amz-content-sha256 (which the server checks the body against: a
+ * Content-MD5 as well would cost the client more CPU than both SHA-256s,
+ * for no more safety) and the whole file's (parts of a file come here in
+ * order), checked against the manifest's at the last part.  Sets
+ * op->perr on failure. */
 static void
 hash_part(struct s3op *op)
 {
@@ -752,10 +750,9 @@ hash_part(struct s3op *op)
 	}
 	op->r.body_off = 0;
 	op->r.body = op->data;
-	sha256_hex(op->data, len, op->r.payload_hash);
-	sha256_update(&f->fh, op->data, len);
+	sha256_pair_piece(&f->fh, op->data, len, op->r.payload_hash);
 	if (op->part == f->nparts) {
-		sha256_final_hex(&f->fh, hex);
+		sha256_pair_final_hex(&f->fh, hex);
 		if (strcmp(hex, f->p->sha256) != 0)
 			buf_printf(&op->perr, "sha256 mismatch: the file "
 			    "hashes to %s, the manifest says %s (changed since "
@@ -1082,7 +1079,7 @@ s3be_describe(struct storage *st, const struct storage_put *p,
 			describe_op(be, next_op(&f), out);
 	f.upload_id = xstrdup("UPLOAD_ID");
 	f.etags = xcalloc(f.nparts, sizeof *f.etags);
-	sha256_init(&f.fh);
+	sha256_pair_init(&f.fh);
 	while (f.next < f.nparts) {
 		op = part_op(&f);
 		hash_part(op);
@@ -1113,10 +1110,7 @@ out:
 		free(f.etags[i]);
 	free(f.etags);
 	free(f.upload_id);
-	if (f.fh.ctx) {
-		char hex[65];
-		sha256_final_hex(&f.fh, hex);
-	}
+	sha256_pair_free(&f.fh);
 	return rc;
 }
 

@@ -106,6 +106,67 @@ test_file(const unsigned char *b)
 	    "missing file: -1 with ENOENT");
 }
 
+/* Cuts b into pieces (sizes from a seeded generator, aligned or not,
+ * empty ones too) and checks a pair's piece and whole digests against
+ * OpenSSL's; 1 if every one matched. */
+static int
+pair_matches(const unsigned char *b, size_t len, int cpu, unsigned seed)
+{
+	struct sha256_pair sp;
+	char piece[65], want[65];
+	size_t off = 0;
+	int good = 1;
+
+	sha256_pair_init_with(&sp, cpu);
+	while (off < len) {
+		size_t n;
+
+		seed = seed * 1103515245 + 12345;
+		switch ((seed >> 16) % 4) {
+		case 0: n = (seed >> 8) % 200; break;
+		case 1: n = ((seed >> 8) % 64) * 64; break;
+		default: n = (seed >> 4) % 300000; break;
+		}
+		if (n > len - off)
+			n = len - off;
+		sha256_pair_piece(&sp, b + off, n, piece);
+		sha256_hex(b + off, n, want);
+		good &= strcmp(piece, want) == 0;
+		off += n;
+	}
+	sha256_pair_final_hex(&sp, piece);
+	sha256_hex(b, len, want);
+	return good && strcmp(piece, want) == 0;
+}
+
+static void
+test_pair(const unsigned char *b)
+{
+	static const size_t lens[] = { 0, 1, 55, 56, 63, 64, 119, 120, 128,
+	    4096 + 57, MIB };
+	int cpu_ok = 1, ssl_ok = 1;
+	struct sha256_pair sp;
+	char hex[65];
+
+	for (unsigned seed = 1; seed <= 40; seed++) {
+		for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+			cpu_ok &= pair_matches(b, lens[i], 1, seed);
+			ssl_ok &= pair_matches(b, lens[i], 0, seed);
+		}
+	}
+	ok(cpu_ok, "pair on this CPU (%s): pieces and whole match OpenSSL",
+	    (sha256_pair_init(&sp), sp.ni) ? "SHA instructions" : "OpenSSL");
+	sha256_pair_free(&sp);
+	ok(ssl_ok, "pair through OpenSSL: pieces and whole match");
+	sha256_pair_init(&sp);
+	sha256_pair_piece(&sp, "abc", 3, hex);
+	sha256_pair_free(&sp);
+	sha256_pair_free(&sp);
+	ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad") == 0,
+	    "pair piece of abc; an unfinished pair is freed, twice safely");
+}
+
 int
 main(void)
 {
@@ -117,6 +178,7 @@ main(void)
 	test_raw();
 	test_streaming(b);
 	test_file(b);
+	test_pair(b);
 	free(b);
 	return tap_done();
 }
