@@ -5,7 +5,7 @@
  * memory is broken, which is not recoverable: we die like the x-allocators.
  *
  * The pair of hashes (sha256.h) has a path of its own on the CPU's SHA
- * instructions, the padding done here and the blocks in sha256ni.c.
+ * instructions, the padding done here and the blocks in sha256cpu.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 
 #include "log.h"
 #include "sha256.h"
-#include "sha256ni.h"
+#include "sha256cpu.h"
 
 /* Large reads keep the syscall count low on multi-gigabyte files. */
 #define SHA256_FILE_BUF (1024 * 1024)
@@ -122,9 +122,9 @@ out:
 }
 
 /* SHA-256 on the CPU's instructions: the padding and the partial block
- * around sha256ni_blocks. */
+ * around sha256cpu_blocks. */
 static void
-ni_init(struct sha256_ni *s)
+cpu_init(struct sha256_cpu *s)
 {
 	static const uint32_t iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -137,7 +137,7 @@ ni_init(struct sha256_ni *s)
 }
 
 static void
-ni_update(struct sha256_ni *s, const unsigned char *p, size_t n)
+cpu_update(struct sha256_cpu *s, const unsigned char *p, size_t n)
 {
 	s->total += n;
 	if (s->ntail) {
@@ -148,16 +148,16 @@ ni_update(struct sha256_ni *s, const unsigned char *p, size_t n)
 		n -= k;
 		if (s->ntail < 64)
 			return;
-		sha256ni_blocks(s->h, s->tail, 1);
+		sha256cpu_blocks(s->h, s->tail, 1);
 		s->ntail = 0;
 	}
-	sha256ni_blocks(s->h, p, n / 64);
+	sha256cpu_blocks(s->h, p, n / 64);
 	s->ntail = n % 64;
 	memcpy(s->tail, p + (n - s->ntail), s->ntail);
 }
 
 static void
-ni_final_hex(struct sha256_ni *s, char hex[65])
+cpu_final_hex(struct sha256_cpu *s, char hex[65])
 {
 	uint64_t bits = s->total * 8;
 	unsigned char raw[32];
@@ -165,13 +165,13 @@ ni_final_hex(struct sha256_ni *s, char hex[65])
 	s->tail[s->ntail++] = 0x80;
 	if (s->ntail > 56) {
 		memset(s->tail + s->ntail, 0, 64 - s->ntail);
-		sha256ni_blocks(s->h, s->tail, 1);
+		sha256cpu_blocks(s->h, s->tail, 1);
 		s->ntail = 0;
 	}
 	memset(s->tail + s->ntail, 0, 56 - s->ntail);
 	for (int i = 0; i < 8; i++)
 		s->tail[63 - i] = (unsigned char)(bits >> (8 * i));
-	sha256ni_blocks(s->h, s->tail, 1);
+	sha256cpu_blocks(s->h, s->tail, 1);
 	for (int i = 0; i < 8; i++) {
 		raw[4 * i] = (unsigned char)(s->h[i] >> 24);
 		raw[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
@@ -185,11 +185,14 @@ void
 sha256_pair_init_with(struct sha256_pair *sp, int cpu)
 {
 	memset(sp, 0, sizeof *sp);
-	sp->ni = cpu && sha256ni_available();
-	if (sp->ni)
-		ni_init(&sp->w);
-	else
+	sp->cpu = cpu && sha256cpu_available();
+	if (sp->cpu) {
+		cpu_init(&sp->w);
+		cpu_init(&sp->pc);
+	} else {
 		sha256_init(&sp->whole);
+		sha256_init(&sp->piece);
+	}
 }
 
 void
@@ -199,38 +202,47 @@ sha256_pair_init(struct sha256_pair *sp)
 }
 
 void
-sha256_pair_piece(struct sha256_pair *sp, const void *p, size_t n,
-    char piece_hex[65])
+sha256_pair_update(struct sha256_pair *sp, const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	struct sha256_ni piece;
 
-	if (!sp->ni) {
+	if (!sp->cpu) {
 		sha256_update(&sp->whole, p, n);
-		sha256_hex(p, n, piece_hex);
+		sha256_update(&sp->piece, p, n);
 		return;
 	}
-	ni_init(&piece);
-	/* The piece starts a block of its own; so do the whole's blocks
-	 * unless a partial one is pending, and then the chains go apart. */
-	if (sp->w.ntail == 0) {
+	/* While neither chain has a partial block, both take the same
+	 * blocks; a piece that starts inside a block of the whole puts
+	 * them out of step, and then each goes alone. */
+	if (sp->w.ntail == 0 && sp->pc.ntail == 0) {
 		size_t nb = n / 64;
-		sha256ni_blocks2(sp->w.h, piece.h, b, nb);
+		sha256cpu_blocks2(sp->w.h, sp->pc.h, b, nb);
 		sp->w.total += nb * 64;
-		piece.total += nb * 64;
+		sp->pc.total += nb * 64;
 		b += nb * 64;
 		n -= nb * 64;
 	}
-	ni_update(&sp->w, b, n);
-	ni_update(&piece, b, n);
-	ni_final_hex(&piece, piece_hex);
+	cpu_update(&sp->w, b, n);
+	cpu_update(&sp->pc, b, n);
+}
+
+void
+sha256_pair_piece_hex(struct sha256_pair *sp, char hex[65])
+{
+	if (sp->cpu) {
+		cpu_final_hex(&sp->pc, hex);
+		cpu_init(&sp->pc);
+	} else {
+		sha256_final_hex(&sp->piece, hex);
+		sha256_init(&sp->piece);
+	}
 }
 
 void
 sha256_pair_final_hex(struct sha256_pair *sp, char hex[65])
 {
-	if (sp->ni)
-		ni_final_hex(&sp->w, hex);
+	if (sp->cpu)
+		cpu_final_hex(&sp->w, hex);
 	else
 		sha256_final_hex(&sp->whole, hex);
 	sha256_pair_free(sp);
@@ -240,5 +252,6 @@ void
 sha256_pair_free(struct sha256_pair *sp)
 {
 	EVP_MD_CTX_free(sp->whole.ctx);
-	sp->whole.ctx = NULL;
+	EVP_MD_CTX_free(sp->piece.ctx);
+	sp->whole.ctx = sp->piece.ctx = NULL;
 }

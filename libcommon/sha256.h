@@ -26,10 +26,10 @@ int sha256_file(const char *path, char hex[65], uint64_t *bytes);
  * Two hashes in one pass over a stream cut into pieces: the whole
  * stream's and each piece's own (an S3 part is signed with its SHA-256,
  * the manifest holds the file's).  Where the CPU has SHA instructions
- * the two chains run interleaved over each block (sha256ni.h), at about
+ * the two chains run interleaved over each block (sha256cpu.h), at about
  * two thirds of the cost of two passes; elsewhere OpenSSL makes two.
  */
-struct sha256_ni {
+struct sha256_cpu {
 	uint32_t h[8];
 	unsigned char tail[64];	/* the partial block */
 	size_t ntail;
@@ -37,17 +37,18 @@ struct sha256_ni {
 };
 
 struct sha256_pair {
-	int ni;			/* on the SHA instructions: in w */
-	struct sha256_ni w;
-	struct sha256 whole;	/* else through OpenSSL */
+	int cpu;			/* on the SHA instructions: in w, pc */
+	struct sha256_cpu w, pc;
+	struct sha256 whole, piece;	/* else through OpenSSL */
 };
 
 void sha256_pair_init(struct sha256_pair *sp);
 /* As sha256_pair_init; cpu 0 takes the OpenSSL path (for tests). */
 void sha256_pair_init_with(struct sha256_pair *sp, int cpu);
-/* Adds p to the whole and gives p's own hash in piece_hex. */
-void sha256_pair_piece(struct sha256_pair *sp, const void *p, size_t n,
-    char piece_hex[65]);
+/* Adds p to the whole and to the current piece. */
+void sha256_pair_update(struct sha256_pair *sp, const void *p, size_t n);
+/* Ends the current piece with its hash; the next update starts one. */
+void sha256_pair_piece_hex(struct sha256_pair *sp, char hex[65]);
 /* The whole stream's hash; frees what the pair holds. */
 void sha256_pair_final_hex(struct sha256_pair *sp, char hex[65]);
 /* Frees a pair that will not be finished (a no-op after final). */

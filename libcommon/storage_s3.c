@@ -750,7 +750,8 @@ hash_part(struct s3op *op)
 	}
 	op->r.body_off = 0;
 	op->r.body = op->data;
-	sha256_pair_piece(&f->fh, op->data, len, op->r.payload_hash);
+	sha256_pair_update(&f->fh, op->data, len);
+	sha256_pair_piece_hex(&f->fh, op->r.payload_hash);
 	if (op->part == f->nparts) {
 		sha256_pair_final_hex(&f->fh, hex);
 		if (strcmp(hex, f->p->sha256) != 0)
