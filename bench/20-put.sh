@@ -5,14 +5,16 @@
 # directory) and, when installed, s3cmd and rclone on the same server and
 # data; then `cp` (and `cp` + `sync FILE`, as stage-put fsyncs what it
 # stores) vs stage-put into a local directory.  Rows: tool, case,
-# MB/s (of file bytes), "-".  Best of PUT_BENCH_RUNS (default 3) runs; each
-# run uploads under a fresh prefix, so nothing is skipped as already
-# stored.  stage-put and the aws CLI alternate run by run, each upload
-# followed by emptying the bucket; PUT_PEERS_ONLY_AWS=1 leaves out s3cmd
-# and rclone.  Standalone: `bench/20-put.sh` with bin/ built.
+# MB/s (of file bytes), "-"; for stage-put and the aws CLI also a "(cpu)"
+# row, MB per second of the client's own CPU.  Best of PUT_BENCH_RUNS
+# (default 5) runs; each run uploads under a fresh prefix, so nothing is
+# skipped as already stored.  stage-put and the aws CLI alternate run by
+# run, each upload followed by emptying the bucket, and their ratios go
+# to stderr; PUT_PEERS_ONLY_AWS=1 leaves out s3cmd and rclone.
+# Standalone: `bench/20-put.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-runs=${PUT_BENCH_RUNS:-3}	# one upload is too noisy on a shared machine
+runs=${PUT_BENCH_RUNS:-5}	# one upload is too noisy on a shared machine
 own_tmp=
 if [ -z "${BENCH_TMP:-}" ]; then
 	BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/stage-bench.XXXXXX")
@@ -78,33 +80,67 @@ big=$((1 << 30)) small=$((200 * (5 << 20)))
 cat "$d/one.bin" "$d/many"/*.bin >/dev/null	# warm the page cache
 
 ep=$S3_ENDPOINT b=$S3_BUCKET
+# timed CMD: runs CMD (through sh -c, $run set), sets wall (ns) and cpu
+# (ms, user + system of CMD and its children); 1 if it failed.
+timed() {
+	t0=$(now_ns)
+	/usr/bin/time -f '%U %S' -o "$d/cpu" sh -c "$1" >/dev/null \
+	    2>"$d/err" || { sed 's/^/  /' "$d/err" | head -3 >&2; return 1; }
+	wall=$(($(now_ns) - t0))
+	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$d/cpu")
+}
+
+# median: the middle of the numbers on stdin (the upper one of two).
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
+
 # pair CASE BYTES CMD1 CMD2: stage-put (CMD1) and the aws CLI (CMD2)
 # alternately, $runs times each, emptying the bucket after every upload
-# (what one left behind must not slow the other); a row for each, best
-# run, and their ratio on stderr.
+# (what one left behind must not slow the other).  Rows for each: the
+# best run's MB/s, and MB per second of the client's own CPU (median);
+# on stderr the ratio of the median runs and of the best, and of CPU.
+# The S3 server shares the machine: its CPU load is the same for both
+# tools, the client's is what differs.
 pair() {
-	case=$1 bytes=$2 c1=$3 c2=$4 b1= b2= i=0
+	case=$1 bytes=$2 i=0
+	: >"$d/t1"; : >"$d/t2"; : >"$d/c1"; : >"$d/c2"
 	while [ "$i" -lt "$runs" ]; do
 		for which in 1 2; do
-			eval "c=\$c$which"
-			best_of 1 "$([ $which = 1 ] && echo stage-put || echo aws-cli)" \
-			    "$case" "$c" || return 0
-			eval "prev=\$b$which"
-			if [ -z "$prev" ] || [ "$best" -lt "$prev" ]; then
-				eval "b$which=\$best"
+			eval "c=\$$((which + 2))"
+			run=$i
+			export run
+			if ! timed "$c"; then
+				printf '%-16s %-34s %10s %12s\n' "$(tool $which)" \
+				    "$case" failed -
+				return 0
 			fi
+			echo "$wall" >>"$d/t$which"
+			echo "$cpu" >>"$d/c$which"
 			aws --endpoint-url "$S3_ENDPOINT" s3 rm --recursive --quiet \
 				"s3://$S3_BUCKET/" >/dev/null 2>&1 || true
 		done
 		i=$((i + 1))
 	done
 	for which in 1 2; do
-		eval "ns=\$b$which"
-		awk -v ns="$ns" -v b="$bytes" -v c="$case" -v t="$([ $which = 1 ] && echo stage-put || echo aws-cli)" 'BEGIN {
-			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-" }'
+		awk -v ns="$(sort -n "$d/t$which" | head -1)" \
+		    -v ms="$(median <"$d/c$which")" -v b="$bytes" -v c="$case" \
+		    -v t="$(tool $which)" 'BEGIN {
+			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
+			printf "%-16s %-34s %10.1f %12s\n", t, c " (cpu)", b / (ms / 1e3) / 1e6, "-" }'
 	done
-	awk -v a="$b2" -v s="$b1" -v c="$case" 'BEGIN {
-		printf "20-put: %s: stage-put %.2fx the aws CLI\n", c, a / s }' >&2
+	awk -v m1="$(median <"$d/t1")" -v m2="$(median <"$d/t2")" \
+	    -v b1="$(sort -n "$d/t1" | head -1)" \
+	    -v b2="$(sort -n "$d/t2" | head -1)" \
+	    -v c1="$(median <"$d/c1")" -v c2="$(median <"$d/c2")" \
+	    -v c="$case" -v n="$runs" 'BEGIN {
+		printf "20-put: %s: stage-put %.2fx the aws CLI (median of %d " \
+		    "alternating runs; best %.2fx), %.2fx less client CPU " \
+		    "(%.2f s against %.2f s)\n", c, m2 / m1, n, b2 / b1,
+		    c2 / c1, c1 / 1e3, c2 / 1e3 }' >&2
+}
+tool() {
+	[ "$1" = 1 ] && echo stage-put || echo aws-cli
 }
 pair "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson" \
 	"aws --endpoint-url $ep s3 cp --quiet $d/one.bin s3://$b/aws\$run/one.bin"
