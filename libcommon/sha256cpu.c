@@ -13,17 +13,23 @@
  * (target attribute, CPUID at run time); on AArch64, compilers that
  * target SHA2 already (macOS, -march=...+crypto), or GCC on Linux (target
  * attribute, HWCAP at run time).  The build needs no flags.  Everywhere
- * else sha256cpu_available() says 0 and sha256.c uses OpenSSL alone.
+ * else sha256cpu_available() says 0 and sha256.c uses OpenSSL alone, as
+ * it does with STAGE_NO_CPU_SHA256=1 in the environment (the tests take
+ * that path on machines that have the instructions).
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sha256cpu.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SHA256CPU_X86
-#elif defined(__aarch64__) && (defined(__ARM_FEATURE_SHA2) || \
-    (defined(__GNUC__) && !defined(__clang__) && defined(__linux__)))
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_SHA2)
+#define SHA256CPU_ARM
+#elif defined(__aarch64__) && defined(__linux__) && defined(__GNUC__) && \
+    !defined(__clang__)
 #define SHA256CPU_ARM
 #endif
 
@@ -65,8 +71,8 @@ static const uint32_t K[64] = {
 
 #define CPU __attribute__((target("sha,sse4.1,ssse3")))
 
-int
-sha256cpu_available(void)
+static int
+cpu_has(void)
 {
 	unsigned a, b, c, d;
 
@@ -171,16 +177,16 @@ sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
 
 #ifdef __ARM_FEATURE_SHA2
 #define CPU
-int
-sha256cpu_available(void)
+static int
+cpu_has(void)
 {
 	return 1;
 }
-#else
+#elif defined(__linux__)
 #include <sys/auxv.h>
 #define CPU __attribute__((target("+crypto")))
-int
-sha256cpu_available(void)
+static int
+cpu_has(void)
 {
 	return (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
 }
@@ -245,8 +251,8 @@ sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
 
 #else
 
-int
-sha256cpu_available(void)
+static int
+cpu_has(void)
 {
 	return 0;
 }
@@ -266,3 +272,11 @@ sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
 }
 
 #endif
+
+int
+sha256cpu_available(void)
+{
+	const char *no = getenv("STAGE_NO_CPU_SHA256");
+
+	return !(no && *no && strcmp(no, "0") != 0) && cpu_has();
+}
