@@ -182,10 +182,10 @@ cpu_final_hex(struct sha256_cpu *s, char hex[65])
 }
 
 void
-sha256_pair_init_with(struct sha256_pair *sp, int cpu)
+sha256_pair_init(struct sha256_pair *sp)
 {
 	memset(sp, 0, sizeof *sp);
-	sp->cpu = cpu && sha256cpu_available();
+	sp->cpu = sha256cpu_available();
 	if (sp->cpu) {
 		cpu_init(&sp->w);
 		cpu_init(&sp->pc);
@@ -193,12 +193,6 @@ sha256_pair_init_with(struct sha256_pair *sp, int cpu)
 		sha256_init(&sp->whole);
 		sha256_init(&sp->piece);
 	}
-}
-
-void
-sha256_pair_init(struct sha256_pair *sp)
-{
-	sha256_pair_init_with(sp, 1);
 }
 
 void

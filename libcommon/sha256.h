@@ -42,9 +42,9 @@ struct sha256_pair {
 	struct sha256 whole, piece;	/* else through OpenSSL */
 };
 
+/* On the SHA instructions where the CPU has them, unless
+ * STAGE_NO_CPU_SHA256 is set (sha256cpu.c). */
 void sha256_pair_init(struct sha256_pair *sp);
-/* As sha256_pair_init; cpu 0 takes the OpenSSL path (for tests). */
-void sha256_pair_init_with(struct sha256_pair *sp, int cpu);
 /* Adds p to the whole and to the current piece. */
 void sha256_pair_update(struct sha256_pair *sp, const void *p, size_t n);
 /* Ends the current piece with its hash; the next update starts one. */
