@@ -122,7 +122,7 @@ out:
 }
 
 /* SHA-256 on the CPU's instructions: the padding and the partial block
- * around sha256cpu_blocks. */
+ * around sha256cpu_blocks2, one chain alone being both on one state. */
 static void
 cpu_init(struct sha256_cpu *s)
 {
@@ -148,10 +148,10 @@ cpu_update(struct sha256_cpu *s, const unsigned char *p, size_t n)
 		n -= k;
 		if (s->ntail < 64)
 			return;
-		sha256cpu_blocks(s->h, s->tail, 1);
+		sha256cpu_blocks2(s->h, s->h, s->tail, 1);
 		s->ntail = 0;
 	}
-	sha256cpu_blocks(s->h, p, n / 64);
+	sha256cpu_blocks2(s->h, s->h, p, n / 64);
 	s->ntail = n % 64;
 	memcpy(s->tail, p + (n - s->ntail), s->ntail);
 }
@@ -165,13 +165,13 @@ cpu_final_hex(struct sha256_cpu *s, char hex[65])
 	s->tail[s->ntail++] = 0x80;
 	if (s->ntail > 56) {
 		memset(s->tail + s->ntail, 0, 64 - s->ntail);
-		sha256cpu_blocks(s->h, s->tail, 1);
+		sha256cpu_blocks2(s->h, s->h, s->tail, 1);
 		s->ntail = 0;
 	}
 	memset(s->tail + s->ntail, 0, 56 - s->ntail);
 	for (int i = 0; i < 8; i++)
 		s->tail[63 - i] = (unsigned char)(bits >> (8 * i));
-	sha256cpu_blocks(s->h, s->tail, 1);
+	sha256cpu_blocks2(s->h, s->h, s->tail, 1);
 	for (int i = 0; i < 8; i++) {
 		raw[4 * i] = (unsigned char)(s->h[i] >> 24);
 		raw[4 * i + 1] = (unsigned char)(s->h[i] >> 16);

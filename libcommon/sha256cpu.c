@@ -7,7 +7,9 @@
  * slow to deliver its result but can start a new one before, so one chain
  * leaves the unit idle half the time: two chains interleaved over one
  * block share its message schedule and fill those gaps, and cost about
- * 1.3x one chain instead of 2x.
+ * 1.3x one chain instead of 2x.  So there is only the two-chain function;
+ * one chain alone (a partial block, the padding) is the two run on the
+ * same state, which costs the 0.3x more on those few blocks only.
  *
  * Compiled where the compiler has the intrinsics: GCC and clang on x86-64
  * (target attribute, CPUID at run time); on AArch64, compilers that
@@ -47,21 +49,6 @@ static const uint32_t K[64] = {
 	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
 	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
-
-/* The 64 rounds of a block, written out so that no compiler keeps the
- * message words in memory; each instruction set below defines LOAD (four
- * message words from p), SCHED (the next four from the last sixteen) and
- * the four rounds R of one chain or two. */
-#define BLOCK(R) do {							\
-	LOAD(m0, 0); R(m0, 0); LOAD(m1, 1); R(m1, 1);			\
-	LOAD(m2, 2); R(m2, 2); LOAD(m3, 3); R(m3, 3);			\
-	SCHED(m0, m1, m2, m3); R(m0, 4); SCHED(m1, m2, m3, m0); R(m1, 5); \
-	SCHED(m2, m3, m0, m1); R(m2, 6); SCHED(m3, m0, m1, m2); R(m3, 7); \
-	SCHED(m0, m1, m2, m3); R(m0, 8); SCHED(m1, m2, m3, m0); R(m1, 9); \
-	SCHED(m2, m3, m0, m1); R(m2, 10); SCHED(m3, m0, m1, m2); R(m3, 11); \
-	SCHED(m0, m1, m2, m3); R(m0, 12); SCHED(m1, m2, m3, m0); R(m1, 13); \
-	SCHED(m2, m3, m0, m1); R(m2, 14); SCHED(m3, m0, m1, m2); R(m3, 15); \
-} while (0)
 #endif
 
 #ifdef SHA256CPU_X86
@@ -70,6 +57,8 @@ static const uint32_t K[64] = {
 #include <immintrin.h>
 
 #define CPU __attribute__((target("sha,sse4.1,ssse3")))
+#define VEC __m128i
+#define ADD _mm_add_epi32
 
 static int
 cpu_has(void)
@@ -112,64 +101,21 @@ store_state(uint32_t h[8], __m128i abef, __m128i cdgh)
 /* Message words 16 bytes at a time, big-endian; the next four from the
  * last sixteen (a: oldest .. d: newest; the result replaces a). */
 #define LOAD(m, i) ((m) = _mm_shuffle_epi8(_mm_loadu_si128( \
-	(const __m128i *)(p + 16 * (i))), bswap))
+	(const __m128i *)(p + 16 * (i))), _mm_set_epi64x( \
+	0x0c0d0e0f08090a0bLL, 0x0405060700010203LL)))
 #define SCHED(a, b, c, d) ((a) = _mm_sha256msg2_epu32(_mm_add_epi32( \
 	_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d))
 #define KW(m, g) _mm_add_epi32(m, \
 	_mm_loadu_si128((const __m128i *)&K[4 * (g)]))
 
-/* Four rounds of one chain (s) or of two (s and t) on words m. */
-#define ROUNDS1(m, g) do {						\
-	__m128i k_ = KW(m, g);						\
-	s1 = _mm_sha256rnds2_epu32(s1, s0, k_);				\
-	s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(k_, 0x0E)); \
-} while (0)
-#define ROUNDS2(m, g) do {						\
+/* Four rounds of both chains (s and t) on words m. */
+#define ROUNDS(m, g) do {						\
 	__m128i k_ = KW(m, g), kh_ = _mm_shuffle_epi32(k_, 0x0E);	\
 	s1 = _mm_sha256rnds2_epu32(s1, s0, k_);				\
 	t1 = _mm_sha256rnds2_epu32(t1, t0, k_);				\
 	s0 = _mm_sha256rnds2_epu32(s0, s1, kh_);			\
 	t0 = _mm_sha256rnds2_epu32(t0, t1, kh_);			\
 } while (0)
-
-#define BSWAP_MASK _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL)
-
-CPU void
-sha256cpu_blocks(uint32_t h[8], const unsigned char *p, size_t n)
-{
-	const __m128i bswap = BSWAP_MASK;
-	__m128i s0, s1, m0, m1, m2, m3;
-
-	load_state(h, &s0, &s1);
-	for (; n > 0; n--, p += 64) {
-		__m128i a0 = s0, a1 = s1;
-		BLOCK(ROUNDS1);
-		s0 = _mm_add_epi32(s0, a0);
-		s1 = _mm_add_epi32(s1, a1);
-	}
-	store_state(h, s0, s1);
-}
-
-CPU void
-sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
-    size_t n)
-{
-	const __m128i bswap = BSWAP_MASK;
-	__m128i s0, s1, t0, t1, m0, m1, m2, m3;
-
-	load_state(h, &s0, &s1);
-	load_state(g, &t0, &t1);
-	for (; n > 0; n--, p += 64) {
-		__m128i a0 = s0, a1 = s1, b0 = t0, b1 = t1;
-		BLOCK(ROUNDS2);
-		s0 = _mm_add_epi32(s0, a0);
-		s1 = _mm_add_epi32(s1, a1);
-		t0 = _mm_add_epi32(t0, b0);
-		t1 = _mm_add_epi32(t1, b1);
-	}
-	store_state(h, s0, s1);
-	store_state(g, t0, t1);
-}
 
 #elif defined(SHA256CPU_ARM)
 
@@ -192,18 +138,32 @@ cpu_has(void)
 }
 #endif
 
-/* As on x86 (same names, other instructions): the state is ABCD and
- * EFGH, the message words big-endian. */
-#define LOAD(m, i) ((m) = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * (i)))))
-#define SCHED(a, b, c, d) ((a) = vsha256su1q_u32(vsha256su0q_u32(a, b), c, d))
+#define VEC uint32x4_t
+#define ADD vaddq_u32
+
+/* The instructions keep the state as ABCD and EFGH, as it is. */
+CPU static void
+load_state(const uint32_t h[8], uint32x4_t *abcd, uint32x4_t *efgh)
+{
+	*abcd = vld1q_u32(&h[0]);
+	*efgh = vld1q_u32(&h[4]);
+}
+
+CPU static void
+store_state(uint32_t h[8], uint32x4_t abcd, uint32x4_t efgh)
+{
+	vst1q_u32(&h[0], abcd);
+	vst1q_u32(&h[4], efgh);
+}
+
+/* As on x86 (same names, other instructions). */
+#define LOAD(m, i) ((m) = vreinterpretq_u32_u8(vrev32q_u8( \
+	vld1q_u8(p + 16 * (i)))))
+#define SCHED(a, b, c, d) ((a) = vsha256su1q_u32(vsha256su0q_u32(a, b), \
+	c, d))
 #define KW(m, g) vaddq_u32(m, vld1q_u32(&K[4 * (g)]))
 
-#define ROUNDS1(m, g) do {						\
-	uint32x4_t k_ = KW(m, g), a_ = s0;				\
-	s0 = vsha256hq_u32(s0, s1, k_);					\
-	s1 = vsha256h2q_u32(s1, a_, k_);				\
-} while (0)
-#define ROUNDS2(m, g) do {						\
+#define ROUNDS(m, g) do {						\
 	uint32x4_t k_ = KW(m, g), a_ = s0, b_ = t0;			\
 	s0 = vsha256hq_u32(s0, s1, k_);					\
 	t0 = vsha256hq_u32(t0, t1, k_);					\
@@ -211,42 +171,47 @@ cpu_has(void)
 	t1 = vsha256h2q_u32(t1, b_, k_);				\
 } while (0)
 
-CPU void
-sha256cpu_blocks(uint32_t h[8], const unsigned char *p, size_t n)
-{
-	uint32x4_t s0 = vld1q_u32(&h[0]), s1 = vld1q_u32(&h[4]);
-	uint32x4_t m0, m1, m2, m3;
+#endif
 
-	for (; n > 0; n--, p += 64) {
-		uint32x4_t a0 = s0, a1 = s1;
-		BLOCK(ROUNDS1);
-		s0 = vaddq_u32(s0, a0);
-		s1 = vaddq_u32(s1, a1);
-	}
-	vst1q_u32(&h[0], s0);
-	vst1q_u32(&h[4], s1);
-}
+#if defined(SHA256CPU_X86) || defined(SHA256CPU_ARM)
+
+/* The 64 rounds of a block, written out so that no compiler keeps the
+ * message words in memory. */
+#define BLOCK() do {							\
+	LOAD(m0, 0); ROUNDS(m0, 0); LOAD(m1, 1); ROUNDS(m1, 1);		\
+	LOAD(m2, 2); ROUNDS(m2, 2); LOAD(m3, 3); ROUNDS(m3, 3);		\
+	SCHED(m0, m1, m2, m3); ROUNDS(m0, 4);				\
+	SCHED(m1, m2, m3, m0); ROUNDS(m1, 5);				\
+	SCHED(m2, m3, m0, m1); ROUNDS(m2, 6);				\
+	SCHED(m3, m0, m1, m2); ROUNDS(m3, 7);				\
+	SCHED(m0, m1, m2, m3); ROUNDS(m0, 8);				\
+	SCHED(m1, m2, m3, m0); ROUNDS(m1, 9);				\
+	SCHED(m2, m3, m0, m1); ROUNDS(m2, 10);				\
+	SCHED(m3, m0, m1, m2); ROUNDS(m3, 11);				\
+	SCHED(m0, m1, m2, m3); ROUNDS(m0, 12);				\
+	SCHED(m1, m2, m3, m0); ROUNDS(m1, 13);				\
+	SCHED(m2, m3, m0, m1); ROUNDS(m2, 14);				\
+	SCHED(m3, m0, m1, m2); ROUNDS(m3, 15);				\
+} while (0)
 
 CPU void
 sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
     size_t n)
 {
-	uint32x4_t s0 = vld1q_u32(&h[0]), s1 = vld1q_u32(&h[4]);
-	uint32x4_t t0 = vld1q_u32(&g[0]), t1 = vld1q_u32(&g[4]);
-	uint32x4_t m0, m1, m2, m3;
+	VEC s0, s1, t0, t1, m0, m1, m2, m3;
 
+	load_state(h, &s0, &s1);
+	load_state(g, &t0, &t1);
 	for (; n > 0; n--, p += 64) {
-		uint32x4_t a0 = s0, a1 = s1, b0 = t0, b1 = t1;
-		BLOCK(ROUNDS2);
-		s0 = vaddq_u32(s0, a0);
-		s1 = vaddq_u32(s1, a1);
-		t0 = vaddq_u32(t0, b0);
-		t1 = vaddq_u32(t1, b1);
+		VEC a0 = s0, a1 = s1, b0 = t0, b1 = t1;
+		BLOCK();
+		s0 = ADD(s0, a0);
+		s1 = ADD(s1, a1);
+		t0 = ADD(t0, b0);
+		t1 = ADD(t1, b1);
 	}
-	vst1q_u32(&h[0], s0);
-	vst1q_u32(&h[4], s1);
-	vst1q_u32(&g[0], t0);
-	vst1q_u32(&g[4], t1);
+	store_state(h, s0, s1);
+	store_state(g, t0, t1);
 }
 
 #else
@@ -258,12 +223,6 @@ cpu_has(void)
 }
 
 /* Never called where sha256cpu_available() is 0. */
-void
-sha256cpu_blocks(uint32_t h[8], const unsigned char *p, size_t n)
-{
-	(void)h, (void)p, (void)n;
-}
-
 void
 sha256cpu_blocks2(uint32_t h[8], uint32_t g[8], const unsigned char *p,
     size_t n)

@@ -145,6 +145,9 @@ obj() {
 	run s3 s3api head-object --bucket "$S3_BUCKET" \
 		--key nocpu2/ds/users/1732459200.1.8.csv.gz
 	[ "$status" -ne 0 ]
+	run -0 s3 s3api list-multipart-uploads --bucket "$S3_BUCKET" \
+		--prefix nocpu2/
+	[[ "$output" != *UploadId* ]]
 }
 
 @test "a re-run skips objects that hold the same sha256 and writes the same lines" {

@@ -24,8 +24,15 @@ unit() {
 	[[ "$output" == *"/.dlt/config.toml:3: expected a value after '='"* ]]
 }
 
-@test "unit: sha256 vectors, streaming and files" {
+@test "unit: sha256 vectors, streaming, files, and the one-pass pair on the CPU's SHA instructions where it has them" {
 	unit sha256_test
+	# An x86-64 CPU with SHA-NI must get the fast path, not silently
+	# OpenSSL's two passes (other machines and emulated builds: skip).
+	if [ "$(uname -m)" = x86_64 ] &&
+	    [[ ${STAGE_STATIC_TARGET:-x86_64} == x86_64* ]] &&
+	    grep -qw sha_ni /proc/cpuinfo 2>/dev/null; then
+		[[ "$output" == *"pair on this CPU (SHA instructions)"* ]]
+	fi
 }
 
 @test "unit: gzip and zstd round trips, truncation, corruption, tools" {
