@@ -90,9 +90,17 @@ timed() {
 	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$d/cpu")
 }
 
-# median: the middle of the numbers on stdin (the upper one of two).
+# median FILE, fastest FILE: of the numbers in FILE, one a line (median:
+# the upper middle one of an even count).
 median() {
-	sort -n | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
+fastest() {
+	sort -n "$1" | head -1
+}
+
+tool() {
+	[ "$1" = 1 ] && echo stage-put || echo aws-cli
 }
 
 # pair CASE BYTES CMD1 CMD2: stage-put (CMD1) and the aws CLI (CMD2)
@@ -107,7 +115,7 @@ pair() {
 	: >"$d/t1"; : >"$d/t2"; : >"$d/c1"; : >"$d/c2"
 	while [ "$i" -lt "$runs" ]; do
 		for which in 1 2; do
-			eval "c=\$$((which + 2))"
+			if [ "$which" = 1 ]; then c=$3; else c=$4; fi
 			run=$i
 			export run
 			if ! timed "$c"; then
@@ -123,24 +131,19 @@ pair() {
 		i=$((i + 1))
 	done
 	for which in 1 2; do
-		awk -v ns="$(sort -n "$d/t$which" | head -1)" \
-		    -v ms="$(median <"$d/c$which")" -v b="$bytes" -v c="$case" \
-		    -v t="$(tool $which)" 'BEGIN {
+		awk -v ns="$(fastest "$d/t$which")" -v ms="$(median "$d/c$which")" \
+		    -v b="$bytes" -v c="$case" -v t="$(tool $which)" 'BEGIN {
 			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
 			printf "%-16s %-34s %10.1f %12s\n", t, c " (cpu)", b / (ms / 1e3) / 1e6, "-" }'
 	done
-	awk -v m1="$(median <"$d/t1")" -v m2="$(median <"$d/t2")" \
-	    -v b1="$(sort -n "$d/t1" | head -1)" \
-	    -v b2="$(sort -n "$d/t2" | head -1)" \
-	    -v c1="$(median <"$d/c1")" -v c2="$(median <"$d/c2")" \
+	awk -v m1="$(median "$d/t1")" -v m2="$(median "$d/t2")" \
+	    -v b1="$(fastest "$d/t1")" -v b2="$(fastest "$d/t2")" \
+	    -v c1="$(median "$d/c1")" -v c2="$(median "$d/c2")" \
 	    -v c="$case" -v n="$runs" 'BEGIN {
 		printf "20-put: %s: stage-put %.2fx the aws CLI (median of %d " \
 		    "alternating runs; best %.2fx), %.2fx less client CPU " \
 		    "(%.2f s against %.2f s)\n", c, m2 / m1, n, b2 / b1,
 		    c2 / c1, c1 / 1e3, c2 / 1e3 }' >&2
-}
-tool() {
-	[ "$1" = 1 ] && echo stage-put || echo aws-cli
 }
 pair "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson" \
 	"aws --endpoint-url $ep s3 cp --quiet $d/one.bin s3://$b/aws\$run/one.bin"
