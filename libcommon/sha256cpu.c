@@ -176,22 +176,18 @@ store_state(uint32_t h[8], uint32x4_t abcd, uint32x4_t efgh)
 #if defined(SHA256CPU_X86) || defined(SHA256CPU_ARM)
 
 /* The 64 rounds of a block, written out so that no compiler keeps the
- * message words in memory. */
+ * message words in memory: the first sixteen words loaded, then three
+ * times sixteen scheduled from the last sixteen. */
+#define SCHED16(g) do {							\
+	SCHED(m0, m1, m2, m3); ROUNDS(m0, (g));				\
+	SCHED(m1, m2, m3, m0); ROUNDS(m1, (g) + 1);			\
+	SCHED(m2, m3, m0, m1); ROUNDS(m2, (g) + 2);			\
+	SCHED(m3, m0, m1, m2); ROUNDS(m3, (g) + 3);			\
+} while (0)
 #define BLOCK() do {							\
 	LOAD(m0, 0); ROUNDS(m0, 0); LOAD(m1, 1); ROUNDS(m1, 1);		\
 	LOAD(m2, 2); ROUNDS(m2, 2); LOAD(m3, 3); ROUNDS(m3, 3);		\
-	SCHED(m0, m1, m2, m3); ROUNDS(m0, 4);				\
-	SCHED(m1, m2, m3, m0); ROUNDS(m1, 5);				\
-	SCHED(m2, m3, m0, m1); ROUNDS(m2, 6);				\
-	SCHED(m3, m0, m1, m2); ROUNDS(m3, 7);				\
-	SCHED(m0, m1, m2, m3); ROUNDS(m0, 8);				\
-	SCHED(m1, m2, m3, m0); ROUNDS(m1, 9);				\
-	SCHED(m2, m3, m0, m1); ROUNDS(m2, 10);				\
-	SCHED(m3, m0, m1, m2); ROUNDS(m3, 11);				\
-	SCHED(m0, m1, m2, m3); ROUNDS(m0, 12);				\
-	SCHED(m1, m2, m3, m0); ROUNDS(m1, 13);				\
-	SCHED(m2, m3, m0, m1); ROUNDS(m2, 14);				\
-	SCHED(m3, m0, m1, m2); ROUNDS(m3, 15);				\
+	SCHED16(4); SCHED16(8); SCHED16(12);				\
 } while (0)
 
 CPU void
