@@ -1,6 +1,8 @@
-# stage: four Unix filters for staged loads.  Plain make, libraries found
-# with pkg-config.  `make` builds bin/; `make check` installs what the tests
-# need, builds, and runs every test, then the same suite under ASan+UBSan.
+# stage: four Unix filters for staged loads.  GNU make (3.82 or later),
+# libraries found with pkg-config.  `make` builds bin/; `make check`
+# installs what the tests need, builds, and runs every test, then the same
+# suite under ASan+UBSan, and ends with the summary of both runs.
+# `make V=1` shows the compiler's command lines.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -13,7 +15,10 @@ PKG_CONFIG ?= pkg-config
 PKGS = libcurl libcrypto libpq sqlite3 zlib libzstd
 
 CFLAGS ?= -O2 -g
-STAGE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+# Warnings are errors for the developers' and CI's builds (make check);
+# a user's newer compiler with new warnings still builds `make install`.
+WERROR ?=
+STAGE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $(WERROR) \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Ilibcommon \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
@@ -33,23 +38,40 @@ MANS = $(wildcard man/*.[1-9])
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 
+# Short "CC file" lines unless V=1 (nothing at all under make -s).
+V ?= 0
+ifeq ($(V),1)
+Q =
+say =
+else
+Q = @
+say = $(if $(findstring s,$(firstword -$(MAKEFLAGS))),,@printf '  %-4s %s\n' $(1) $(2))
+endif
+
 all: $(PROGS:%=$(OUT)/%)
+
+# The objects of units and programs are kept: a second make does nothing.
+.SECONDARY:
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(STAGE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(STAGE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libcommon.a: $(LIBOBJ)
-	rm -f $@
-	$(AR) rcs $@ $(LIBOBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $(LIBOBJ)
 
 $(OUT)/%: $(B)/cmd/%.o $(B)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(LDLIBS)
 
 $(B)/unit/%: $(B)/tests/unit/%.o $(B)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcommon.a $(LDLIBS)
 
 units: $(UNITS)
 
@@ -59,13 +81,18 @@ units: $(UNITS)
 deps:
 	@tests/helpers/install-deps
 
+# Both runs append their TAP to $(TAP); its summary is the last line.
+TAP = $(CURDIR)/build/check.tap
+
 check: deps
-	$(MAKE) all units
-	tests/run-suite bin build/unit
-	$(MAKE) check-asan
+	$(MAKE) WERROR=-Werror all units
+	@mkdir -p build && rm -f $(TAP)
+	@rc=0; STAGE_TAP=$(TAP) tests/run-suite bin build/unit || rc=1; \
+	STAGE_TAP=$(TAP) $(MAKE) check-asan || rc=1; \
+	tests/tap-summary $(TAP) || rc=1; exit $$rc
 
 check-asan: deps
-	$(MAKE) B=build-asan OUT=build-asan/bin CC=clang \
+	$(MAKE) B=build-asan OUT=build-asan/bin CC=clang WERROR=-Werror \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all units
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -101,8 +128,8 @@ demo-deps:
 	@tests/helpers/install-deps --build
 
 demo: demo-deps
-	$(MAKE) all
-	examples/demo.sh
+	@$(MAKE) -s all
+	@examples/demo.sh
 
 bench: deps all
 	bench/run
@@ -119,13 +146,14 @@ install: all
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	for p in $(PROGS); do cp $(OUT)/$$p $(DESTDIR)$(BINDIR)/; done
-	for m in $(MANS); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	for f in completions/bash/*; do [ -f "$$f" ] && cp $$f \
+	for p in $(PROGS); do install -m 0755 $(OUT)/$$p $(DESTDIR)$(BINDIR)/; done
+	for m in $(MANS); do s=$${m##*.}; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for f in completions/bash/*; do [ -f "$$f" ] && install -m 0644 $$f \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/; done; true
-	for f in completions/zsh/*; do [ -f "$$f" ] && cp $$f \
+	for f in completions/zsh/*; do [ -f "$$f" ] && install -m 0644 $$f \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/; done; true
-	for f in completions/fish/*; do [ -f "$$f" ] && cp $$f \
+	for f in completions/fish/*; do [ -f "$$f" ] && install -m 0644 $$f \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/; done; true
 
 # clean keeps the built static dependencies (build/static/TARGET/prefix,

@@ -76,6 +76,22 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	! grep -q 'venv' <<<"$output"
 }
 
+@test "make: short CC lines (none under -s, commands with V=1), and a second make has nothing to do" {
+	run make -C "$STAGE_TOP" B="$W/b" OUT="$W/bin" all units
+	[ "$status" -eq 0 ]
+	! grep -v -E '^  (CC|AR|LD)   |^make' <<<"$output"
+	grep -q '^  LD   .*/bin/stage-copy$' <<<"$output"
+	run make -C "$STAGE_TOP" B="$W/b" OUT="$W/bin" all units
+	[ "$status" -eq 0 ]
+	! grep -q -E '^  (CC|LD)' <<<"$output"
+	touch "$W/b/libcommon/buf.o"
+	run make -s -C "$STAGE_TOP" B="$W/b" OUT="$W/bin" all
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run make -n -C "$STAGE_TOP" V=1 B="$W/b" OUT="$W/bin" "$W/b/libcommon/json.o" -W libcommon/json.c
+	grep -q -- '-c -o .*/libcommon/json.o libcommon/json.c' <<<"$output"
+}
+
 @test "pipeline.sh: four loads as plain pipelines, the tables exactly right" {
 	run env STAGE_BIN="$STAGE_BIN" "$E/pipeline.sh" "$W/p"
 	echo "$output"
