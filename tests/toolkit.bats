@@ -123,6 +123,15 @@ complete_bash() {
 	done
 }
 
+@test "bash completion: each program registered once, with -o filenames for its file arguments" {
+	for p in $PROGS; do
+		source "$STAGE_TOP/completions/bash/$p"
+		complete -p "$p" | grep -q -- '-o filenames'
+		[ "$(grep -c '^complete ' "$STAGE_TOP/completions/bash/$p")" -eq 1 ]
+		[ "$(grep -c '^#compdef ' "$STAGE_TOP/completions/zsh/_$p")" -eq 1 ]
+	done
+}
+
 @test "bash completion: stage-put --b offers --bucket-url" {
 	run complete_bash stage-put --b
 	[ "$output" = --bucket-url ]
