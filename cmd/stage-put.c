@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "layout.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -190,114 +191,11 @@ setting(void *ctx, const char *key)
 	return ctx ? config_get(ctx, key) : NULL;
 }
 
-static const char *const placeholders[] = {
-	"dataset", "table_name", "table", "load_id", "file_id", "ext",
-	"file_name",
-};
-
-static int
-check_layout(const char *t)
-{
-	for (const char *p = t; (p = strchr(p, '{')); p++) {
-		const char *e = strchr(p, '}');
-		size_t i, n = e ? (size_t)(e - p - 1) : 0;
-		for (i = 0; e && i < sizeof placeholders / sizeof *placeholders;
-		    i++)
-			if (strlen(placeholders[i]) == n &&
-			    strncmp(p + 1, placeholders[i], n) == 0)
-				break;
-		if (!e || i == sizeof placeholders / sizeof *placeholders) {
-			log_err("--layout: unknown placeholder in %s (known: "
-			    "{dataset} {table_name} {load_id} {file_id} {ext} "
-			    "{file_name})", t);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 bad_line(const struct mline *m, const char *field, const char *why)
 {
 	log_err("%s:%zu: field '%s' %s", m->src, m->lineno, field, why);
 	return -1;
-}
-
-/* The value of a placeholder for line m, appended to out. */
-static int
-placeholder(const struct mline *m, const char *name, size_t n,
-    const char *file, struct buf *out)
-{
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	struct buf v = BUF_INIT;
-	const struct json_tok *t;
-	int rc = 0;
-
-#define IS(s) (strlen(s) == n && strncmp(name, s, n) == 0)
-	if (IS("dataset") || IS("load_id")) {
-		char f[16];
-		snprintf(f, sizeof f, "%.*s", (int)n, name);
-		if (mline_str(m, f, &v) || !v.len)
-			rc = bad_line(m, f, "missing or not a string");
-	} else if (IS("table_name") || IS("table")) {
-		if (mline_str(m, "table", &v) || !v.len)
-			rc = bad_line(m, "table", "missing or not a string");
-	} else if (IS("file_id")) {
-		t = mline_get(m, "file_id");
-		if (t && t->type == JSON_NUMBER && (t->flags & JSON_F_INT))
-			json_put_raw(&v, t);
-		else if (t && t->type == JSON_STRING)
-			json_str_decode(t, &v);
-		else if (!t)
-			buf_add(&v, mline_get(m, "sha256")->p, 16);
-		else
-			rc = bad_line(m, "file_id", "is not a string or integer");
-	} else if (IS("file_name")) {
-		buf_adds(&v, base);
-	} else if (IS("ext")) {
-		struct buf c = BUF_INIT;
-		if (mline_str(m, "format", &v) == 0 && v.len) {
-			if (mline_str(m, "compression", &c) == 0 &&
-			    strcmp(c.p, "gzip") == 0)
-				buf_adds(&v, ".gz");
-			else if (c.len && strcmp(c.p, "zstd") == 0)
-				buf_adds(&v, ".zst");
-		} else {
-			const char *dot = strchr(base, '.');
-			buf_reset(&v);
-			buf_adds(&v, dot ? dot + 1 : "bin");
-		}
-		buf_free(&c);
-	}
-#undef IS
-	/* A value must not climb out of its place in the key. */
-	if (rc == 0 && (!v.len || strchr(v.p, '/') || strcmp(v.p, ".") == 0 ||
-	    strcmp(v.p, "..") == 0)) {
-		log_err("%s:%zu: {%.*s} would be '%s', not usable in an object "
-		    "name", m->src, m->lineno, (int)n, name, v.p ? v.p : "");
-		rc = -1;
-	}
-	if (rc == 0)
-		buf_add(out, v.p, v.len);
-	buf_free(&v);
-	return rc;
-}
-
-static int
-expand_layout(const char *t, const struct mline *m, const char *file,
-    struct buf *out)
-{
-	for (const char *p = t; *p; p++) {
-		if (*p != '{') {
-			buf_addc(out, *p);
-			continue;
-		}
-		const char *e = strchr(p, '}');
-		if (placeholder(m, p + 1, (size_t)(e - p - 1), file, out))
-			return -1;
-		p = e;
-	}
-	return 0;
 }
 
 static void
@@ -440,7 +338,7 @@ file_line(struct put *pu, const struct mline *m)
 	}
 	buf_adds(&j->key, "");
 	storage_key(&pu->st, "", &j->key);
-	if (!j->file.len || expand_layout(pu->layout, m, j->file.p, &j->key)) {
+	if (!j->file.len || layout_expand(pu->layout, m, j->file.p, &j->key)) {
 		if (!j->file.len)
 			bad_line(m, "file", "is empty");
 		buf_free(&sha);
@@ -560,7 +458,6 @@ main(int argc, char **argv)
 	o.retries = 5;
 	o.part_size = 16ULL << 20;
 	o.threshold = 64ULL << 20;
-	pu.layout = DEFAULT_LAYOUT;
 	while ((c = getopt_long(argc, argv, "b:j:nqvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': bucket = optarg; break;
@@ -591,10 +488,16 @@ main(int argc, char **argv)
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
 		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
-	if (check_layout(pu.layout))
-		return EXIT_USAGE;
 	if (!(cfg = config_load()))
 		return EXIT_USAGE;
+	if (!pu.layout)
+		pu.layout = config_get(cfg, "destination.filesystem.layout");
+	if (!pu.layout || !*pu.layout)
+		pu.layout = DEFAULT_LAYOUT;
+	if (layout_check(pu.layout)) {
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 	o.setting = setting;
 	o.setting_ctx = cfg;
 	if (!bucket)
