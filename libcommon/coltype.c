@@ -47,7 +47,7 @@ coltype_widen(enum coltype a, enum coltype b)
 	if (a == CT_NONE)
 		return b;
 	if (numeric(a) && numeric(b))
-		return a == CT_DOUBLE || b == CT_DOUBLE ? CT_DOUBLE : CT_DECIMAL;
+		return CT_DECIMAL;
 	if ((a == CT_DATE && b == CT_TIMESTAMP) ||
 	    (a == CT_TIMESTAMP && b == CT_DATE))
 		return CT_TIMESTAMP;

@@ -6,9 +6,14 @@
  * Inference: true/false -> bool; an integer that fits 64 bits -> bigint,
  * a larger one -> decimal (exact); any other number -> double; a string
  * holding an ISO 8601 date -> date, date and time -> timestamp; other
- * strings -> text; arrays -> json.  Widening: bigint+decimal -> decimal,
- * bigint or decimal + double -> double, date+timestamp -> timestamp, any
- * other mix -> text.
+ * strings -> text; arrays -> json.
+ *
+ * Widening (coltype_widen, the one lattice every program uses; see
+ * stage-manifest(5)): two different number types give decimal, the one
+ * exact type that holds every bigint, decimal and (finite) double value;
+ * date+timestamp -> timestamp; any other mix -> text.  So a widening never
+ * loses a value a column already holds: a double column would round a
+ * committed 9007199254740993 or 99999999.123456789.
  */
 #ifndef STAGE_COLTYPE_H
 #define STAGE_COLTYPE_H
