@@ -1025,81 +1025,6 @@ parse_bool(const char *p, int *v)
 	return -1;
 }
 
-/* n digits at *p, value in [lo, hi]; advances *p. */
-static int
-digits(const char **p, int n, int lo, int hi)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v >= lo && v <= hi ? 0 : -1;
-}
-
-static int
-parse_date(const char **p)
-{
-	if (digits(p, 4, 1, 9999) || *(*p)++ != '-' || digits(p, 2, 1, 12) ||
-	    *(*p)++ != '-' || digits(p, 2, 1, 31))
-		return -1;
-	return 0;
-}
-
-/* HH:MM[:SS[.frac]] */
-static int
-parse_clock(const char **p)
-{
-	if (digits(p, 2, 0, 24) || *(*p)++ != ':' || digits(p, 2, 0, 59))
-		return -1;
-	if (**p == ':') {
-		(*p)++;
-		if (digits(p, 2, 0, 60))
-			return -1;
-		if (**p == '.') {
-			(*p)++;
-			if (**p < '0' || **p > '9')
-				return -1;
-			while (**p >= '0' && **p <= '9')
-				(*p)++;
-		}
-	}
-	return 0;
-}
-
-/* ISO 8601: date, optional T or space and clock, optional Z or +HH[:MM]. */
-static int
-valid_time(const char *p, enum coltype t)
-{
-	if (t != CT_TIME && parse_date(&p) < 0)
-		return -1;
-	if (t == CT_DATE)
-		return *p ? -1 : 0;
-	if (t == CT_TIMESTAMP) {
-		if (!*p)
-			return 0;
-		if (*p != 'T' && *p != ' ')
-			return -1;
-		p++;
-	}
-	if (parse_clock(&p) < 0)
-		return -1;
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		p++;
-		if (digits(&p, 2, 0, 15))
-			return -1;
-		if (*p == ':')
-			p++;
-		if (*p && digits(&p, 2, 0, 59))
-			return -1;
-	}
-	return *p ? -1 : 0;
-}
-
 static int
 valid_decimal(const char *p)
 {
@@ -1181,7 +1106,7 @@ bind_value(struct loader *L, int i, size_t k, const struct csvfield *v,
 	case CT_TIMESTAMP:
 	case CT_DATE:
 	case CT_TIME:
-		if (valid_time(v->p, t) < 0)
+		if (!isotime_fits(t, v->p, v->len))
 			return bad_value(L, line, k, t == CT_DATE ?
 			    "invalid input for type date (YYYY-MM-DD)" :
 			    t == CT_TIME ? "invalid input for type time "
