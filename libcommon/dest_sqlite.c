@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -711,6 +712,71 @@ out:
 	return r;
 }
 
+/* The first word of sql, outside quotes, that makes a table definition
+ * more than its columns' names, types, NOT NULL and DEFAULT (a rebuild
+ * from pragma_table_info would lose it), or NULL. */
+static const char *
+extra_clause(const char *sql)
+{
+	static const char *const kw[] = { "CHECK", "REFERENCES", "COLLATE",
+	    "GENERATED", "AS", "STRICT", "CONSTRAINT", NULL };
+	const char *p = sql;
+
+	while (*p) {
+		char q = *p == '[' ? ']' : *p;
+		size_t n;
+		if (q == '"' || q == '\'' || q == '`' || q == ']') {
+			p = strchr(p + 1, q);
+			if (!p)
+				return NULL;
+			p++;
+			continue;
+		}
+		for (n = 0; (p[n] >= 'A' && p[n] <= 'Z') ||
+		    (p[n] >= 'a' && p[n] <= 'z') || p[n] == '_' ||
+		    (n && p[n] >= '0' && p[n] <= '9'); n++)
+			;
+		for (size_t k = 0; n && kw[k]; k++)
+			if (strlen(kw[k]) == n && strncasecmp(p, kw[k], n) == 0)
+				return kw[k];
+		p += n ? n : 1;
+	}
+	return NULL;
+}
+
+/* 0 if schema.name's definition holds only what a rebuild keeps, else -1
+ * after naming what it would lose. */
+static int
+plain_table(struct sqdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st;
+	const char *kw = NULL;
+	int r = -1;
+
+	buf_adds(&q, "SELECT sql FROM ");
+	sql_qname(&q, schema, "sqlite_master");
+	buf_adds(&q, " WHERE type = 'table' AND name = ?1");
+	if ((st = sq_prep(d, object, q.p))) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) == SQLITE_TEXT)
+			kw = extra_clause((const char *)sqlite3_column_text(st,
+			    0));
+		sqlite3_finalize(st);
+		if (kw)
+			log_err("%s: %s.%s: a column must widen, which SQLite "
+			    "does by rebuilding the table, and its definition's "
+			    "%s clause cannot be kept: nothing changed; widen "
+			    "the column by hand", object, schema, name, kw);
+		else
+			r = 0;
+	}
+	buf_free(&q);
+	return r;
+}
+
 /* The new table's definition: have's columns with the types in want[],
  * their NOT NULL and DEFAULT kept. */
 static void
@@ -757,7 +823,8 @@ rebuild(struct sqdest *d, const char *schema, const char *name,
 			    have->v[i].name);
 			goto out;
 		}
-	if (d->db && table_objects(d, schema, name, &objs, object) < 0)
+	if (d->db && (plain_table(d, schema, name, object) < 0 ||
+	    table_objects(d, schema, name, &objs, object) < 0))
 		goto out;
 	buf_printf(&tmp, "_stage_rebuild_%s", name);
 	for (size_t i = 0; i < have->n; i++) {

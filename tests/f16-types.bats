@@ -109,20 +109,39 @@ view tv' ]
 	[ "$(sqlite3 "$SQLITE_DIR/ds.db" 'SELECT group_concat(id) FROM audit')" = '2,3' ]
 }
 
-@test "f16: sqlite: a widening that would lose the table's PRIMARY KEY is refused, naming it, nothing changed" {
+@test "f16: sqlite: a widening that would lose a PRIMARY KEY, UNIQUE or CHECK is refused, naming it, nothing changed" {
 	[ "$STAGE_TEST_DEST" = sqlite ] || skip "SQLite rebuilds; PostgreSQL alters in place"
 	printf 'id,v\n1,5\n' >"$W/a.csv"
 	printf 'id,v\n2,x\n' >"$W/b.csv"
 	{ fline L1 t append "$W/a.csv" 1 '[["id","bigint"],["v","bigint"]]'; eline L1 1 1; } >"$W/m1"
 	{ fline L2 t append "$W/b.csv" 1 '[["id","bigint"],["v","text"]]'; eline L2 1 1; } >"$W/m2"
-	copy_merge "$W/m1" >/dev/null
-	sqlite3 "$SQLITE_DIR/ds.db" 'CREATE TABLE t2 (id INTEGER PRIMARY KEY, v INTEGER, _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
-		INSERT INTO t2 SELECT * FROM t; DROP TABLE t; ALTER TABLE t2 RENAME TO t'
+	for def in 'id INTEGER PRIMARY KEY|PRIMARY KEY (column id)' \
+	    'id INTEGER UNIQUE|sqlite_autoindex_t_1 (a constraint of its definition)' \
+	    'id INTEGER CHECK (id > 0)|CHECK clause'; do
+		dest_reset
+		copy_merge "$W/m1" >/dev/null
+		sqlite3 "$SQLITE_DIR/ds.db" "CREATE TABLE t2 (${def%%|*}, v INTEGER, _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
+			INSERT INTO t2 SELECT * FROM t; DROP TABLE t; ALTER TABLE t2 RENAME TO t"
+		run copy_merge "$W/m2"
+		echo "$def: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"ds.t: a column must widen"*"${def#*|}"*"cannot be kept: nothing changed"* ]]
+		[ "$(coltype v)" = INTEGER ]
+		[ "$(dest_sql 'SELECT id, v FROM ds.t')" = '1|5' ]
+		[ "$(dest_sql "SELECT count(*) FROM ds._dlt_loads WHERE load_id = 'L2'")" = 0 ]
+	done
+}
+
+@test "f16: postgres: a dlt-made numeric(38,9) keeps its type and digits when a load brings doubles" {
+	[ "$STAGE_TEST_DEST" = postgres ] || skip "dlt's numeric(38,9) is PostgreSQL's"
+	dest_sql "CREATE SCHEMA ds; CREATE TABLE ds.t (id bigint, v numeric(38,9), _dlt_load_id character varying NOT NULL, _dlt_id character varying NOT NULL);
+		INSERT INTO ds.t VALUES (1, 99999999.123456789, 'dlt', 'a')"
+	printf 'id,v\n2,2.5\n' >"$W/b.csv"
+	{ fline L2 t append "$W/b.csv" 1 '[["id","bigint"],["v","double"]]'; eline L2 1 1; } >"$W/m2"
 	run copy_merge "$W/m2"
 	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"ds.t: a column must widen"*"PRIMARY KEY (column id) cannot be kept: nothing changed"* ]]
-	[ "$(coltype v)" = INTEGER ]
-	[ "$(dest_sql 'SELECT id, v FROM ds.t')" = '1|5' ]
-	[ "$(dest_sql "SELECT count(*) FROM ds._dlt_loads WHERE load_id = 'L2'")" = 0 ]
+	[ "$status" -eq 0 ]
+	[ "$(dest_sql "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ds.t'::regclass AND attname = 'v'")" = 'numeric(38,9)' ]
+	[ "$(dest_sql 'SELECT id, v FROM ds.t ORDER BY id')" = '1|99999999.123456789
+2|2.500000000' ]
 }
