@@ -47,7 +47,7 @@ coltype_widen(enum coltype a, enum coltype b)
 	if (a == CT_NONE)
 		return b;
 	if (numeric(a) && numeric(b))
-		return a == CT_DOUBLE || b == CT_DOUBLE ? CT_DOUBLE : CT_DECIMAL;
+		return CT_DECIMAL;
 	if ((a == CT_DATE && b == CT_TIMESTAMP) ||
 	    (a == CT_TIMESTAMP && b == CT_DATE))
 		return CT_TIMESTAMP;
@@ -71,7 +71,9 @@ num2(const char *s, size_t i, int lo, int hi)
 	return v >= lo && v <= hi;
 }
 
-/* HH:MM[:SS[.frac]] at s[0..n) into t; returns the bytes used, or 0. */
+/* HH:MM[:SS[.frac]] at s[0..n) into t; returns the bytes used, or 0.
+ * ISO 8601's comma before a fraction is not taken: PostgreSQL refuses
+ * it, so such a string is text everywhere. */
 static size_t
 clock_part(const char *s, size_t n, struct isotime *t)
 {
@@ -87,7 +89,7 @@ clock_part(const char *s, size_t n, struct isotime *t)
 			return 0;
 		t->sec = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
 		i += 3;
-		if (i < n && (s[i] == '.' || s[i] == ',')) {
+		if (i < n && s[i] == '.') {
 			size_t j = ++i;
 			t->frac_sep = s[i - 1];
 			for (; i < n && dig(s, i); i++)
@@ -103,7 +105,8 @@ clock_part(const char *s, size_t n, struct isotime *t)
 	return i;
 }
 
-/* Z, +HH, +HHMM, +HH:MM, or nothing, filling s[0..n) exactly, into t. */
+/* Z, +HH, +HHMM, +HH:MM, or nothing, filling s[0..n) exactly, into t.
+ * Hours up to 15, as PostgreSQL takes them (real zones end at +14). */
 static int
 zone_part(const char *s, size_t n, struct isotime *t)
 {
@@ -114,7 +117,7 @@ zone_part(const char *s, size_t n, struct isotime *t)
 	t->zoned = 1;
 	if (n == 1)
 		return s[0] == 'Z' || s[0] == 'z';
-	if ((s[0] != '+' && s[0] != '-') || !num2(s, 1, 0, 23))
+	if ((s[0] != '+' && s[0] != '-') || !num2(s, 1, 0, 15))
 		return 0;
 	if (n == 5 && num2(s, 3, 0, 59))
 		m = (s[3] - '0') * 10 + (s[4] - '0');
@@ -182,6 +185,37 @@ isotime_kind(const char *s, size_t n)
 	return isotime_parse(s, n, &t);
 }
 
+int
+isotime_fits(enum coltype ct, const char *s, size_t n)
+{
+	enum coltype k = isotime_kind(s, n);
+
+	if (ct == CT_TIMESTAMP)
+		return k == CT_TIMESTAMP || k == CT_DATE;
+	return k != CT_NONE && k == ct;
+}
+
+/* 1 if the number has more significant digits than a double keeps (17):
+ * as double it would be rounded, as decimal it is kept. */
+static int
+beyond_digits(const struct json_tok *t)
+{
+	int n = 0, lead = 1;
+
+	if (t->len <= 18)
+		return 0;
+	for (size_t i = 0; i < t->len; i++) {
+		char c = t->p[i];
+		if (c == 'e' || c == 'E')
+			break;
+		if (c < '0' || c > '9' || (lead && c == '0'))
+			continue;
+		lead = 0;
+		n++;
+	}
+	return n > 17;
+}
+
 /* 1 if the number overflows a double (1e999): as double precision the
  * destinations would refuse it, as decimal (numeric) they take it. */
 static int
@@ -219,7 +253,8 @@ coltype_infer(const struct json_tok *t)
 		return CT_BOOL;
 	case JSON_NUMBER:
 		if (!(t->flags & JSON_F_INT))
-			return beyond_double(t) ? CT_DECIMAL : CT_DOUBLE;
+			return beyond_double(t) || beyond_digits(t) ?
+			    CT_DECIMAL : CT_DOUBLE;
 		if (t->len <= 18 || json_int64(t, &v) == 0)
 			return CT_BIGINT;
 		return CT_DECIMAL;
@@ -323,15 +358,10 @@ coltype_accepts(enum coltype ct, const struct json_tok *t)
 		return t->type == JSON_TRUE || t->type == JSON_FALSE;
 	case CT_TIMESTAMP:
 	case CT_DATE:
-	case CT_TIME: {
-		enum coltype k;
+	case CT_TIME:
 		if (t->type != JSON_STRING || t->flags & JSON_F_ESCAPED)
 			return 0;
-		k = isotime_kind(t->p, t->len);
-		if (ct == CT_TIMESTAMP)
-			return k == CT_TIMESTAMP || k == CT_DATE;
-		return k == ct;
-	}
+		return isotime_fits(ct, t->p, t->len);
 	}
 	return 0;
 }

@@ -578,6 +578,21 @@ dtable_merge_cols(struct dtable *dst, const struct dtable *src)
 }
 
 void
+dest_widened(const char *schema, const char *table, const char *col,
+    enum coltype from, enum coltype to)
+{
+	const char *why = "its values are kept as their text";
+
+	if (to == CT_DECIMAL)
+		why = "decimal holds every bigint, decimal and double value "
+		    "exactly";
+	else if (to == CT_TIMESTAMP)
+		why = "a date is its midnight";
+	log_warn("%s.%s: column %s widens from %s to %s (%s)", schema, table,
+	    col, coltype_name(from), coltype_name(to), why);
+}
+
+void
 dload_add(struct dload *l, const struct dfile *f)
 {
 	size_t i;

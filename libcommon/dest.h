@@ -14,7 +14,10 @@
  * The contract every back end keeps (DESIGN.md, "Exactly once" and "Atomic
  * on every destination"):
  * - stage_prepare and merge_prepare run DDL only, idempotently, outside
- *   any data transaction (some warehouses commit on DDL).
+ *   any data transaction (some warehouses commit on DDL).  A back end
+ *   whose engine changes tables inside transactions (PostgreSQL, SQLite)
+ *   evolves the final tables inside merge_load's transaction instead, so
+ *   that a merge that rolls back has widened nothing.
  * - copy_file loads one file and records it in the staging dataset's
  *   bookkeeping in ONE transaction; a file already recorded is not loaded
  *   again and *res gets the recorded counts with res->skipped = 1.
@@ -201,6 +204,12 @@ int dtable_col(const struct dtable *t, const char *name);
 /* Reports that staging holds n rows of l's table i where its manifest
  * says l->rows[i]: the load must be copied first. */
 void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
+
+/* Says on stderr (unless -q) that column col of schema.table changes
+ * type from to to (coltype_widen's lattice, stage-manifest(5)), and why
+ * no value is lost. */
+void dest_widened(const char *schema, const char *table, const char *col,
+    enum coltype from, enum coltype to);
 
 /* Dry runs: a statement that would be sent ("SQL;") or a comment line
  * ("-- object: what") on stdout, in place of manifest lines. */

@@ -316,6 +316,19 @@ col_def(struct buf *b, const struct dcol *c, int strict)
 		buf_adds(b, " NOT NULL");
 }
 
+/* Column c (of type from) as type to, for ALTER ... USING: exactly.  A
+ * double goes through its text, which float8out writes with the shortest
+ * digits that read back as the same double (extra_float_digits > 0, set
+ * by the caller): float8's own cast to numeric keeps only 15 digits. */
+static void
+convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
+{
+	sql_ident(b, c);
+	if (from == CT_DOUBLE && to != CT_TEXT)
+		buf_adds(b, "::text");
+	buf_printf(b, "::%s", pg_types[to]);
+}
+
 /* CREATE TABLE or ALTERs so that schema.name has t's columns with types
  * at least as wide; extra is appended to a CREATE's column list.  With
  * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
@@ -359,11 +372,16 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 			    (w = coltype_widen(have.cols[k].type, c->type)) ==
 			    have.cols[k].type)
 				continue;
+			if (have.cols[k].type == CT_DOUBLE &&
+			    pg_do(d, object, "SET LOCAL extra_float_digits = 3",
+			    NULL) < 0)
+				goto out;
 			buf_adds(&b, " ALTER COLUMN ");
 			sql_ident(&b, c->name);
 			buf_printf(&b, " TYPE %s USING ", pg_types[w]);
-			sql_ident(&b, c->name);
-			buf_printf(&b, "::%s", pg_types[w]);
+			convert_expr(&b, c->name, have.cols[k].type, w);
+			dest_widened(schema, t->name, c->name,
+			    have.cols[k].type, w);
 		}
 		if (pg_do(d, object, b.p, NULL) < 0)
 			goto out;
@@ -1002,29 +1020,65 @@ unique_index(struct buf *b, const struct dtable *t)
 	buf_free(&key);
 }
 
-/* The final table's wanted types: the manifest's, widened to what the
- * staging table holds now (another load may have widened it). */
+/* Widens want's types to those of the columns schema.name has (another
+ * load may have widened them); *exists: the table exists. */
 static int
-final_shape(struct pgdest *d, const struct dtable *t, struct dtable *want)
+widen_to(struct pgdest *d, const char *schema, struct dtable *want,
+    int *exists)
 {
-	struct dtable st;
-	struct buf s = BUF_INIT;
-	int exists;
+	struct dtable have;
 
-	dtable_copy(want, t);
-	sql_staging_schema(&s, t->dataset);
-	if (columns_of(d, s.p, t->name, &st, &exists) < 0) {
-		buf_free(&s);
+	if (columns_of(d, schema, want->name, &have, exists) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < want->ncols; i++) {
-		int k = dtable_col(&st, want->cols[i].name);
-		if (k >= 0 && st.cols[k].type != CT_NONE)
+		int k = dtable_col(&have, want->cols[i].name);
+		if (k >= 0 && have.cols[k].type != CT_NONE)
 			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    st.cols[k].type);
+			    have.cols[k].type);
 	}
-	dtable_free(&st);
+	dtable_free(&have);
+	return 0;
+}
+
+/* One table's DDL, inside the merge's transaction so that a merge that
+ * fails changes nothing: the final table gets the manifest's columns with
+ * the types widened to what the staging and the final table hold, and
+ * the staging table gets the same types, so that its rows go in without
+ * a cast (float8's cast to numeric keeps only 15 digits). */
+static int
+final_ddl(struct pgdest *d, const struct dtable *t, const struct merge_opts *o)
+{
+	struct dtable want;
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int st_exists, fin_exists, r = -1;
+
+	dtable_copy(&want, t);
+	sql_staging_schema(&s, t->dataset);
+	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
+	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
+	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" character varying "
+	    "NOT NULL, \"_dlt_id\" character varying NOT NULL", 1, t->name) < 0 ||
+	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
+		goto out;
+	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
+		unique_index(&b, t);
+		if (pg_do(d, t->name, b.p, NULL) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	dtable_free(&want);
+	buf_free(&b);
 	buf_free(&s);
+	return r;
+}
+
+static int
+final_ddls(struct pgdest *d, const struct dload *l, const struct merge_opts *o)
+{
+	for (size_t i = 0; i < l->nt; i++)
+		if (final_ddl(d, &l->t[i], o) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1055,26 +1109,6 @@ merge_ddl(struct pgdest *d, const void *arg, const char *object)
 	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name))");
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
-	for (size_t i = 0; i < m->l->nt; i++) {
-		const struct dtable *t = &m->l->t[i];
-		struct dtable want;
-		if (final_shape(d, t, &want) < 0)
-			goto out;
-		r = evolve(d, t->dataset, &want, "\"_dlt_load_id\" "
-		    "character varying NOT NULL, \"_dlt_id\" character varying "
-		    "NOT NULL", 1, t->name);
-		dtable_free(&want);
-		if (r < 0)
-			goto out;
-		r = -1;
-		if (t->disp == DISP_MERGE && t->npk &&
-		    m->o->strategy == MERGE_UPSERT) {
-			buf_reset(&b);
-			unique_index(&b, t);
-			if (pg_do(d, t->name, b.p, NULL) < 0)
-				goto out;
-		}
-	}
 	r = 0;
 out:
 	buf_free(&b);
@@ -1314,8 +1348,9 @@ pg_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
-	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
+	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
+	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
+	    || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
 	r = pg_do(d, l->load_id, "COMMIT", NULL);

@@ -38,14 +38,17 @@
  * TIME (ISO 8601 text), decimal "DECIMAL TEXT" and json "JSON TEXT" (TEXT
  * affinity, so that 1.50 and big numbers keep their digits), binary BLOB.
  * SQLite has no ALTER COLUMN: a widened column is rebuilt (new table,
- * INSERT SELECT with the conversion, DROP, RENAME) in the DDL step, so
- * the declared types stay right for readers.
+ * INSERT SELECT with the conversion, DROP, RENAME, the table's indexes
+ * and triggers made again) in the DDL step (stage-copy) or the merge's
+ * transaction (final tables), so the declared types stay right for
+ * readers.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -428,6 +431,33 @@ busy_timeout(void)
 	return (int)v;
 }
 
+/* stage_real_text(x): a REAL as the shortest text that reads back as the
+ * same double (SQLite's CAST keeps 15 digits and would round a committed
+ * value), a whole one below 1e15 without ".0"; any other value as it is. */
+static void
+real_text(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	char s[40];
+	double x;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_FLOAT) {
+		sqlite3_result_value(cx, argv[0]);
+		return;
+	}
+	x = sqlite3_value_double(argv[0]);
+	if (isinf(x))
+		snprintf(s, sizeof s, "%sInfinity", x < 0 ? "-" : "");
+	else if (x == floor(x) && fabs(x) < 1e15)
+		snprintf(s, sizeof s, "%.0f", x);
+	else
+		for (int p = 15; p <= 17; p++)
+			if (snprintf(s, sizeof s, "%.*g", p, x) > 0 &&
+			    strtod(s, NULL) == x)
+				break;
+	sqlite3_result_text(cx, s, -1, SQLITE_TRANSIENT);
+}
+
 static int
 open_db(struct sqdest *d)
 {
@@ -454,6 +484,8 @@ open_db(struct sqdest *d)
 	}
 	sqlite3_busy_timeout(d->db, d->busy_ms);
 	sqlite3_extended_result_codes(d->db, 1);
+	sqlite3_create_function(d->db, "stage_real_text", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, real_text, NULL, NULL);
 	if (d->dry)
 		return 0;
 	if (sqlite3_db_readonly(d->db, "main") == 1) {
@@ -532,8 +564,10 @@ sq_close(struct dest *base)
 struct sqcol {
 	char *name;
 	char *decl;		/* declared type as written */
+	char *dflt;		/* DEFAULT expression as written, or NULL */
 	enum coltype type;	/* CT_NONE: not one of ours */
 	int notnull;
+	int pk;			/* part of the PRIMARY KEY */
 };
 
 struct sqcols {
@@ -547,6 +581,7 @@ sqcols_free(struct sqcols *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].name);
 		free(c->v[i].decl);
+		free(c->v[i].dflt);
 	}
 	free(c->v);
 	memset(c, 0, sizeof *c);
@@ -573,8 +608,8 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
 	memset(out, 0, sizeof *out);
 	if (!d->db || !is_attached(d, schema))
 		return 0;
-	if (!(st = sq_prep(d, name, "SELECT name, type, \"notnull\" FROM "
-	    "pragma_table_info(?1, ?2) ORDER BY cid")))
+	if (!(st = sq_prep(d, name, "SELECT name, type, \"notnull\", "
+	    "dflt_value, pk FROM pragma_table_info(?1, ?2) ORDER BY cid")))
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
@@ -586,6 +621,9 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
 		c->decl = xstrdup((const char *)sqlite3_column_text(st, 1));
 		c->type = sq_type_parse(c->decl);
 		c->notnull = sqlite3_column_int(st, 2);
+		c->dflt = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
+		    xstrdup((const char *)sqlite3_column_text(st, 3));
+		c->pk = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -596,59 +634,212 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
 	return 0;
 }
 
-/* The value of column c (of type from) as type to, for a rebuild.  REAL
- * that hold whole numbers become "5", not "5.0", and booleans "true" or
- * "false", as PostgreSQL's casts to text write them. */
+/* The value of column c (of type from) as type to, for a rebuild: a REAL
+ * as its shortest exact text (stage_real_text, as PostgreSQL writes a
+ * float8: "5", not "5.0"), a boolean as "true" or "false"; an integer or
+ * text is stored as it is by the column's affinity. */
 static void
 convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
 {
 	struct buf q = BUF_INIT;
 
 	sql_ident(&q, c);
-	if (to != CT_TEXT || from == CT_TEXT)
+	if ((to != CT_TEXT && to != CT_DECIMAL) || from == CT_TEXT)
 		buf_adds(b, q.p);
 	else if (from == CT_BOOL)
 		buf_printf(b, "CASE %s WHEN 1 THEN 'true' WHEN 0 THEN 'false' "
 		    "ELSE %s END", q.p, q.p);
 	else
-		buf_printf(b, "CASE WHEN typeof(%s) = 'real' AND %s = "
-		    "CAST(%s AS INTEGER) AND abs(%s) < 1e15 THEN "
-		    "CAST(CAST(%s AS INTEGER) AS TEXT) ELSE CAST(%s AS TEXT) "
-		    "END", q.p, q.p, q.p, q.p, q.p, q.p);
+		buf_printf(b, "stage_real_text(%s)", q.p);
 	buf_free(&q);
 }
 
+/* The indexes and triggers of schema.name (SQLite drops them with the
+ * table), each as the statement that makes it again in schema: SQLite
+ * keeps them as "CREATE [UNIQUE] INDEX name ..." and "CREATE TRIGGER
+ * name ...", and the schema goes before the name.  An index without a
+ * statement is a UNIQUE or PRIMARY KEY of the table's definition, which a
+ * rebuild cannot keep: -1 after naming it. */
+static int
+table_objects(struct sqdest *d, const char *schema, const char *name,
+    struct sqlv *out, const char *object)
+{
+	static const char *const heads[] = { "CREATE UNIQUE INDEX ",
+	    "CREATE INDEX ", "CREATE TRIGGER " };
+	struct buf q = BUF_INIT, b = BUF_INIT;
+	sqlite3_stmt *st;
+	int rc, r = -1;
+
+	buf_adds(&q, "SELECT name, sql FROM ");
+	sql_qname(&q, schema, "sqlite_master");
+	buf_adds(&q, " WHERE tbl_name = ?1 AND type IN ('index', 'trigger') "
+	    "ORDER BY type, name");
+	if (!(st = sq_prep(d, object, q.p)))
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *oname = (const char *)sqlite3_column_text(st, 0);
+		const char *sql = (const char *)sqlite3_column_text(st, 1);
+		size_t k, n = 0;
+
+		for (k = 0; sql && k < 3; k++)
+			if (strncmp(sql, heads[k], n = strlen(heads[k])) == 0)
+				break;
+		if (!sql || k == 3) {
+			log_err("%s: %s.%s: a column must widen, which SQLite "
+			    "does by rebuilding the table, and %s (a "
+			    "constraint of its definition) cannot be kept: "
+			    "nothing changed; widen the column by hand",
+			    object, schema, name, oname);
+			sqlite3_finalize(st);
+			goto out;
+		}
+		buf_reset(&b);
+		buf_add(&b, sql, n);
+		sql_ident(&b, schema);
+		buf_addc(&b, '.');
+		buf_adds(&b, sql + n);
+		sqlv_add(out, &b);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		report(d, object, "cannot read the table's indexes and triggers");
+	else
+		r = 0;
+out:
+	buf_free(&q);
+	buf_free(&b);
+	return r;
+}
+
+/* The first word of sql, outside quotes, that makes a table definition
+ * more than its columns' names, types, NOT NULL and DEFAULT (a rebuild
+ * from pragma_table_info would lose it), or NULL. */
+static const char *
+extra_clause(const char *sql)
+{
+	static const char *const kw[] = { "CHECK", "REFERENCES", "COLLATE",
+	    "GENERATED", "AS", "STRICT", "CONSTRAINT", NULL };
+	const char *p = sql;
+
+	while (*p) {
+		char q = *p == '[' ? ']' : *p;
+		size_t n;
+		if (q == '"' || q == '\'' || q == '`' || q == ']') {
+			p = strchr(p + 1, q);
+			if (!p)
+				return NULL;
+			p++;
+			continue;
+		}
+		for (n = 0; (p[n] >= 'A' && p[n] <= 'Z') ||
+		    (p[n] >= 'a' && p[n] <= 'z') || p[n] == '_' ||
+		    (n && p[n] >= '0' && p[n] <= '9'); n++)
+			;
+		for (size_t k = 0; n && kw[k]; k++)
+			if (strlen(kw[k]) == n && strncasecmp(p, kw[k], n) == 0)
+				return kw[k];
+		p += n ? n : 1;
+	}
+	return NULL;
+}
+
+/* 0 if schema.name's definition holds only what a rebuild keeps, else -1
+ * after naming what it would lose. */
+static int
+plain_table(struct sqdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st;
+	const char *kw = NULL;
+	int r = -1;
+
+	buf_adds(&q, "SELECT sql FROM ");
+	sql_qname(&q, schema, "sqlite_master");
+	buf_adds(&q, " WHERE type = 'table' AND name = ?1");
+	if ((st = sq_prep(d, object, q.p))) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) == SQLITE_TEXT)
+			kw = extra_clause((const char *)sqlite3_column_text(st,
+			    0));
+		sqlite3_finalize(st);
+		if (kw)
+			log_err("%s: %s.%s: a column must widen, which SQLite "
+			    "does by rebuilding the table, and its definition's "
+			    "%s clause cannot be kept: nothing changed; widen "
+			    "the column by hand", object, schema, name, kw);
+		else
+			r = 0;
+	}
+	buf_free(&q);
+	return r;
+}
+
+/* The new table's definition: have's columns with the types in want[],
+ * their NOT NULL and DEFAULT kept. */
+static void
+rebuilt_def(struct buf *b, const char *schema, const char *tmp,
+    const struct sqcols *have, const enum coltype *want)
+{
+	buf_adds(b, "CREATE TABLE ");
+	sql_qname(b, schema, tmp);
+	buf_adds(b, " (");
+	for (size_t i = 0; i < have->n; i++) {
+		const struct sqcol *c = &have->v[i];
+		if (i)
+			buf_adds(b, ", ");
+		sql_ident(b, c->name);
+		buf_printf(b, " %s%s", want[i] == CT_NONE ? c->decl :
+		    sq_types[want[i]], c->notnull ? " NOT NULL" : "");
+		if (c->dflt)
+			buf_printf(b, " DEFAULT (%s)", c->dflt);
+	}
+	buf_addc(b, ')');
+}
+
 /* Rebuilds schema.name with the declared types in want[] (one per column
- * of have): SQLite's documented way to change a column's type. */
+ * of have): SQLite's documented way to change a column's type.  Its
+ * indexes and triggers are made again; the views that name it keep
+ * working because the rename does not check them (legacy_alter_table:
+ * they are not changed, and the table they name exists again after).  A
+ * PRIMARY KEY cannot be kept this way: refused, naming it. */
 static int
 rebuild(struct sqdest *d, const char *schema, const char *name,
     const struct sqcols *have, const enum coltype *want, const char *object)
 {
 	struct buf b = BUF_INIT, tmp = BUF_INIT, cols = BUF_INIT;
 	struct buf sel = BUF_INIT;
+	struct sqlv objs = { 0 };
 	int r = -1;
 
+	for (size_t i = 0; i < have->n; i++)
+		if (have->v[i].pk) {
+			log_err("%s: %s.%s: a column must widen, which SQLite "
+			    "does by rebuilding the table, and its PRIMARY "
+			    "KEY (column %s) cannot be kept: nothing changed; "
+			    "widen the column by hand", object, schema, name,
+			    have->v[i].name);
+			goto out;
+		}
+	if (d->db && (plain_table(d, schema, name, object) < 0 ||
+	    table_objects(d, schema, name, &objs, object) < 0))
+		goto out;
 	buf_printf(&tmp, "_stage_rebuild_%s", name);
-	buf_adds(&b, "CREATE TABLE ");
-	sql_qname(&b, schema, tmp.p);
-	buf_adds(&b, " (");
 	for (size_t i = 0; i < have->n; i++) {
 		const struct sqcol *c = &have->v[i];
 		if (i) {
-			buf_adds(&b, ", ");
 			buf_adds(&cols, ", ");
 			buf_adds(&sel, ", ");
 		}
-		sql_ident(&b, c->name);
-		buf_printf(&b, " %s%s", want[i] == CT_NONE ? c->decl :
-		    sq_types[want[i]], c->notnull ? " NOT NULL" : "");
 		sql_ident(&cols, c->name);
 		if (want[i] != CT_NONE && want[i] != c->type)
 			convert_expr(&sel, c->name, c->type, want[i]);
 		else
 			sql_ident(&sel, c->name);
 	}
-	buf_addc(&b, ')');
+	rebuilt_def(&b, schema, tmp.p, have, want);
 	if (sq_do(d, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
@@ -668,8 +859,15 @@ rebuild(struct sqdest *d, const char *schema, const char *name,
 	sql_qname(&b, schema, tmp.p);
 	buf_adds(&b, " RENAME TO ");
 	sql_ident(&b, name);
+	if (sq_do(d, object, "PRAGMA legacy_alter_table = ON", NULL) < 0)
+		goto out;
 	r = sq_do(d, object, b.p, NULL);
+	if (sq_do(d, object, "PRAGMA legacy_alter_table = OFF", NULL) < 0)
+		r = -1;
+	for (size_t i = 0; r == 0 && i < objs.n; i++)
+		r = sq_do(d, object, objs.v[i], NULL);
 out:
+	sqlv_free(&objs);
 	buf_free(&b);
 	buf_free(&tmp);
 	buf_free(&cols);
@@ -732,7 +930,11 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 		want[i] = have.v[i].type;
 		if (k >= 0 && have.v[i].type != CT_NONE) {
 			want[i] = coltype_widen(have.v[i].type, t->cols[k].type);
-			widen |= want[i] != have.v[i].type;
+			if (want[i] != have.v[i].type) {
+				dest_widened(schema, t->name, have.v[i].name,
+				    have.v[i].type, want[i]);
+				widen = 1;
+			}
 		}
 	}
 	if (widen && rebuild(d, schema, t->name, &have, want, object) < 0)
@@ -890,81 +1092,6 @@ parse_bool(const char *p, int *v)
 	return -1;
 }
 
-/* n digits at *p, value in [lo, hi]; advances *p. */
-static int
-digits(const char **p, int n, int lo, int hi)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return -1;
-		v = v * 10 + (**p - '0');
-	}
-	return v >= lo && v <= hi ? 0 : -1;
-}
-
-static int
-parse_date(const char **p)
-{
-	if (digits(p, 4, 1, 9999) || *(*p)++ != '-' || digits(p, 2, 1, 12) ||
-	    *(*p)++ != '-' || digits(p, 2, 1, 31))
-		return -1;
-	return 0;
-}
-
-/* HH:MM[:SS[.frac]] */
-static int
-parse_clock(const char **p)
-{
-	if (digits(p, 2, 0, 24) || *(*p)++ != ':' || digits(p, 2, 0, 59))
-		return -1;
-	if (**p == ':') {
-		(*p)++;
-		if (digits(p, 2, 0, 60))
-			return -1;
-		if (**p == '.') {
-			(*p)++;
-			if (**p < '0' || **p > '9')
-				return -1;
-			while (**p >= '0' && **p <= '9')
-				(*p)++;
-		}
-	}
-	return 0;
-}
-
-/* ISO 8601: date, optional T or space and clock, optional Z or +HH[:MM]. */
-static int
-valid_time(const char *p, enum coltype t)
-{
-	if (t != CT_TIME && parse_date(&p) < 0)
-		return -1;
-	if (t == CT_DATE)
-		return *p ? -1 : 0;
-	if (t == CT_TIMESTAMP) {
-		if (!*p)
-			return 0;
-		if (*p != 'T' && *p != ' ')
-			return -1;
-		p++;
-	}
-	if (parse_clock(&p) < 0)
-		return -1;
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		p++;
-		if (digits(&p, 2, 0, 15))
-			return -1;
-		if (*p == ':')
-			p++;
-		if (*p && digits(&p, 2, 0, 59))
-			return -1;
-	}
-	return *p ? -1 : 0;
-}
-
 static int
 valid_decimal(const char *p)
 {
@@ -1046,7 +1173,7 @@ bind_value(struct loader *L, int i, size_t k, const struct csvfield *v,
 	case CT_TIMESTAMP:
 	case CT_DATE:
 	case CT_TIME:
-		if (valid_time(v->p, t) < 0)
+		if (!isotime_fits(t, v->p, v->len))
 			return bad_value(L, line, k, t == CT_DATE ?
 			    "invalid input for type date (YYYY-MM-DD)" :
 			    t == CT_TIME ? "invalid input for type time "
@@ -1393,27 +1520,67 @@ unique_index(struct buf *b, const struct dtable *t)
 	buf_free(&key);
 }
 
-/* The final table's wanted types: the manifest's, widened to what the
- * staging table holds now (another load may have widened it). */
+/* Widens want's types to those of the columns schema.name has (another
+ * load may have widened them); *exists: the table exists. */
 static int
-final_shape(struct sqdest *d, const struct dtable *t, struct dtable *want)
+widen_to(struct sqdest *d, const char *schema, struct dtable *want,
+    int *exists)
 {
-	struct sqcols st;
-	struct buf s = BUF_INIT;
-	int r;
+	struct sqcols have;
 
-	dtable_copy(want, t);
-	sql_staging_schema(&s, t->dataset);
-	r = columns_of(d, s.p, t->name, &st);
-	for (size_t i = 0; r == 0 && i < want->ncols; i++) {
-		int k = sqcols_find(&st, want->cols[i].name);
-		if (k >= 0 && st.v[k].type != CT_NONE)
+	if (columns_of(d, schema, want->name, &have) < 0)
+		return -1;
+	*exists = have.n > 0;
+	for (size_t i = 0; i < want->ncols; i++) {
+		int k = sqcols_find(&have, want->cols[i].name);
+		if (k >= 0 && have.v[k].type != CT_NONE)
 			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    st.v[k].type);
+			    have.v[k].type);
 	}
-	sqcols_free(&st);
+	sqcols_free(&have);
+	return 0;
+}
+
+/* One table's DDL, inside the merge's transaction so that a merge that
+ * fails changes nothing: the final table gets the manifest's columns with
+ * the types widened to what the staging and the final table hold, and
+ * the staging table the same types, so that its rows go in unconverted
+ * (a REAL stored into a TEXT column would keep 15 digits only). */
+static int
+final_ddl(struct sqdest *d, const struct dtable *t, const struct merge_opts *o)
+{
+	struct dtable want;
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int st_exists, fin_exists, r = -1;
+
+	dtable_copy(&want, t);
+	sql_staging_schema(&s, t->dataset);
+	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
+	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
+	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT NOT NULL, "
+	    "\"_dlt_id\" TEXT NOT NULL", 1, t->name) < 0 ||
+	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
+		goto out;
+	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
+		unique_index(&b, t);
+		if (sq_do(d, t->name, b.p, NULL) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	dtable_free(&want);
+	buf_free(&b);
 	buf_free(&s);
 	return r;
+}
+
+static int
+final_ddls(struct sqdest *d, const struct dload *l, const struct merge_opts *o)
+{
+	for (size_t i = 0; i < l->nt; i++)
+		if (final_ddl(d, &l->t[i], o) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -1438,24 +1605,6 @@ merge_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "rows INTEGER NOT NULL, PRIMARY KEY (load_id, table_name))");
 	if (sq_do(d, object, b.p, NULL) < 0)
 		goto out;
-	for (size_t i = 0; i < m->l->nt; i++) {
-		const struct dtable *t = &m->l->t[i];
-		struct dtable want;
-		int e = final_shape(d, t, &want);
-		if (e == 0)
-			e = evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT "
-			    "NOT NULL, \"_dlt_id\" TEXT NOT NULL", 1, t->name);
-		dtable_free(&want);
-		if (e < 0)
-			goto out;
-		if (t->disp == DISP_MERGE && t->npk &&
-		    m->o->strategy == MERGE_UPSERT) {
-			buf_reset(&b);
-			unique_index(&b, t);
-			if (sq_do(d, t->name, b.p, NULL) < 0)
-				goto out;
-		}
-	}
 	r = 0;
 out:
 	buf_free(&b);
@@ -1680,8 +1829,9 @@ sq_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
-	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
+	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
+	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
+	    || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
 	if (sq_do(d, l->load_id, "COMMIT", NULL) == 0)

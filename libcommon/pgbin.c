@@ -159,8 +159,7 @@ days_from_civil(int64_t y, int64_t m, int64_t d)
 
 /* s as an ISO 8601 value (coltype.h's isotime_parse) of kind want, in
  * the forms PostgreSQL reads the same way: no leap second, at most 6
- * fraction digits after a '.', zones within ±15:59.  *t gets its
- * fields. */
+ * fraction digits.  *t gets its fields. */
 static int
 iso_value(const char *s, size_t n, enum coltype want, struct isotime *t)
 {
@@ -168,7 +167,7 @@ iso_value(const char *s, size_t n, enum coltype want, struct isotime *t)
 
 	if (k != want && !(want == CT_TIMESTAMP && k == CT_DATE))
 		return -1;
-	if (t->sec == 60 || t->frac_digits > 6 || t->frac_sep == ',' ||
+	if (t->sec == 60 || t->frac_digits > 6 ||
 	    t->zone_min > 959 || t->zone_min < -959)
 		return -1;
 	return 0;

@@ -73,9 +73,9 @@ ds_staging|ds_staging.db' ]
 	run copy_merge "$W/m2" --strategy upsert
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(sqlite3 "$D/ds.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('t')")" = 'id INTEGER, v REAL, b TEXT, _dlt_load_id TEXT, _dlt_id TEXT' ]
-	[ "$(dest_sql 'SELECT id, CAST(v AS TEXT), b FROM ds.t ORDER BY id')" = '1|5.0|true
-2|7.0|false
+	[ "$(sqlite3 "$D/ds.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('t')")" = 'id INTEGER, v DECIMAL TEXT, b TEXT, _dlt_load_id TEXT, _dlt_id TEXT' ]
+	[ "$(dest_sql 'SELECT id, CAST(v AS TEXT), b FROM ds.t ORDER BY id')" = '1|5|true
+2|7|false
 3|2.5|x' ]
 	[ "$(sqlite3 "$D/ds.db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't' AND name LIKE '_stage_pk_%'")" = 1 ]
 	[ "$(sqlite3 "$D/ds.db" "SELECT count(*) FROM sqlite_master WHERE name LIKE '_stage_rebuild%'")" = 0 ]

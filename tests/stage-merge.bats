@@ -161,7 +161,9 @@ L2|0' ]
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"staging holds 1 rows of load L1, the manifest says 2"* ]]
-	[ "$(dest_sql 'SELECT count(*) FROM ds.t')" = 0 ]
+	# the final table is made inside the merge's transaction: not at all
+	run dest_sql 'SELECT count(*) FROM ds.t'
+	[ "$status" -ne 0 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds._dlt_loads')" = 0 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.t')" = 1 ]
 }
@@ -186,12 +188,8 @@ L2|0' ]
 	{ fline L2 t append "$W/b" 1 '[["id","bigint"],["name","text"],["v","double"],["extra","text"]]'; eline L2 1 1; } >"$W/m2"
 	run copy_merge "$W/m2"
 	[ "$status" -eq 0 ]
-	# a whole double prints as 10 in PostgreSQL, 10.0 in SQLite
-	case $STAGE_TEST_DEST in
-	sqlite) ten=10.0 ;;
-	*) ten=10 ;;
-	esac
-	[ "$(dest_sql "SELECT id, v, coalesce(extra, '-') FROM ds.t ORDER BY id")" = "1|$ten|-
+	# bigint and double widen to decimal, which keeps both exactly
+	[ "$(dest_sql "SELECT id, v, coalesce(extra, '-') FROM ds.t ORDER BY id")" = "1|10|-
 2|2.5|x" ]
 }
 

@@ -160,11 +160,11 @@ teardown() { sw_teardown; }
 	[ "$(tail -1 "$D"/t.L1.0001.csv)" = '1,1.5,true,x,2024-01-02T03:04:05Z,2024-01-02,[1],123456789012345678901234567890' ]
 }
 
-@test "types widen: bigint+double=double, date+timestamp=timestamp, else text" {
+@test "types widen: bigint+double=decimal, date+timestamp=timestamp, else text" {
 	input '{"n":1,"d":"2024-01-01","x":1,"b":true}' \
 	      '{"n":2.5,"d":"2024-01-01T10:00:00","x":"one","b":[true]}'
 	sw -t t in.ndjson >m
-	[ "$(mline m | jq -c '[.columns[].type]')" = '["double","timestamp","text","text"]' ]
+	[ "$(mline m | jq -c '[.columns[].type]')" = '["decimal","timestamp","text","text"]' ]
 	[ "$(csv_rows "$D"/t.L1.0001.csv | sed -n 2p)" = '["1", "2024-01-01", "1", "true"]' ]
 	[ "$(csv_rows "$D"/t.L1.0001.csv | sed -n 3p)" = '["2.5", "2024-01-01T10:00:00", "one", "[true]"]' ]
 }
@@ -322,13 +322,13 @@ PY
 	[ "$(mline m | jq -c '.columns[0].type' | tr '\n' ' ')" = '"bigint" "text" ' ]
 	input '{"v":1}' '{"v":2}' '{"v":2.5}' '{"v":3}'
 	sw -t u --max-rows 2 in.ndjson >m
-	[ "$(mline m | jq -c '.columns[0].type' | tr '\n' ' ')" = '"bigint" "double" ' ]
+	[ "$(mline m | jq -c '.columns[0].type' | tr '\n' ' ')" = '"bigint" "decimal" ' ]
 }
 
 @test "a widening inside a file after the look-ahead shows in its line" {
 	input '{"v":1}' '{"v":2}' '{"v":3.5}'
 	STAGE_WRITE_LOOKAHEAD=1 sw -t t in.ndjson >m
-	[ "$(mline m | jq -c '[.rows,.columns[0].type]')" = '[3,"double"]' ]
+	[ "$(mline m | jq -c '[.rows,.columns[0].type]')" = '[3,"decimal"]' ]
 }
 
 @test "--table-field splits a stream into tables and drops the field" {

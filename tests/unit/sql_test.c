@@ -43,12 +43,12 @@ test_quoting(void)
 }
 
 /* A load's columns widen by coltype_widen (its own cases are in
- * coltype_test): decimal then double is double, as stage-manifest(5)
+ * coltype_test): bigint then double is decimal, as stage-manifest(5)
  * says. */
 static void
 test_widen(void)
 {
-	struct dcol a[] = { { "x", CT_DECIMAL, 1 }, { "d", CT_DATE, 1 } };
+	struct dcol a[] = { { "x", CT_BIGINT, 1 }, { "d", CT_DATE, 1 } };
 	struct dcol b[] = { { "x", CT_DOUBLE, 1 }, { "d", CT_DATE, 1 } };
 	struct dtable ta = { 0 }, tb = { 0 }, dst = { 0 };
 
@@ -60,8 +60,8 @@ test_widen(void)
 	tb.cols = b;
 	tb.ncols = 2;
 	dtable_copy(&dst, &ta);
-	ok(dtable_merge_cols(&dst, &tb) == 1, "decimal+double changes");
-	ok(dst.cols[0].type == CT_DOUBLE, "decimal+double: %s",
+	ok(dtable_merge_cols(&dst, &tb) == 1, "bigint+double changes");
+	ok(dst.cols[0].type == CT_DECIMAL, "bigint+double: %s",
 	    coltype_name(dst.cols[0].type));
 	ok(dst.cols[1].type == CT_DATE, "same stays");
 	ok(dtable_merge_cols(&dst, &tb) == 0, "merging again: no change");
