@@ -122,15 +122,22 @@ help(void)
 	exit(EXIT_DONE);
 }
 
+/* The normalized name of a table or dataset given as an option; a name
+ * that cannot be one of its own is a usage error. */
 static char *
-normalized(const char *s, int path)
+normalized(const char *opt, const char *s, enum ident_kind k)
 {
 	struct buf b = BUF_INIT;
+	const char *why;
 
-	if (path)
-		ident_normalize_path(&b, s, strlen(s));
+	if ((why = ident_unnamed(s, strlen(s))))
+		die(EXIT_USAGE, "%s: '%s' %s", opt, s, why);
+	if (k == IDENT_DATASET)
+		ident_normalize_dataset(&b, s, strlen(s));
 	else
 		ident_normalize(&b, s, strlen(s));
+	if ((why = ident_reserved(k, b.p)))
+		die(EXIT_USAGE, "%s: '%s' (normalized: %s) %s", opt, s, b.p, why);
 	return b.p;
 }
 
@@ -270,7 +277,10 @@ parse_args(struct opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:f:z:d:vqh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 't': free(o->table); o->table = normalized(optarg, 0); break;
+		case 't':
+			free(o->table);
+			o->table = normalized("-t", optarg, IDENT_TABLE);
+			break;
 		case OPT_TABLE_FIELD: w->table_field = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -341,7 +351,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		exit(EXIT_USAGE);
 	if (!o->dataset)
 		o->dataset = default_dataset(cfg);
-	o->dataset = o->own_dataset = normalized(o->dataset, 0);
+	o->dataset = o->own_dataset = normalized("dataset", o->dataset,
+	    IDENT_DATASET);
 	config_free(cfg);
 	if (!o->dir)
 		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :
