@@ -191,8 +191,12 @@ apply(struct record *r, struct schema *s, const struct json_doc *d)
 
 		if (!col->pinned && col->type != CT_TEXT) {
 			enum coltype vt = coltype_infer(t);
+			if (vt == CT_DECIMAL && !(t->flags & JSON_F_INT))
+				col->nodouble = 1;	/* 1e999, 1e-400 */
 			if (vt != col->type)
 				col->type = coltype_widen(col->type, vt);
+			if (col->type == CT_DOUBLE && col->nodouble)
+				col->type = CT_DECIMAL;
 		}
 		r->cells[c].tok = t;
 		r->cells[c].gen = r->gen;

@@ -37,6 +37,8 @@ struct schema_col {
 	size_t namelen;
 	enum coltype type;	/* widened over every value seen so far */
 	uint8_t pinned, pk, mk;
+	uint8_t nodouble;	/* holds a number no double holds: never
+				 * widened to double, it stays decimal */
 };
 
 struct schema_node {
