@@ -261,6 +261,24 @@ default_dataset(const struct config *cfg)
 	return v && *v ? v : "stage_dataset";
 }
 
+/* A key or pinned column that no record may hold is a usage error. */
+static void
+check_hint_names(const struct schema_hints *h)
+{
+	const char *why;
+
+	for (size_t i = 0; i < h->npk; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->pk[i])))
+			die(EXIT_USAGE, "--primary-key: %s %s", h->pk[i], why);
+	for (size_t i = 0; i < h->nmk; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->mk[i])))
+			die(EXIT_USAGE, "--merge-key: %s %s", h->mk[i], why);
+	for (size_t i = 0; i < h->npins; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->pin_names[i])))
+			die(EXIT_USAGE, "--column/--schema: %s %s",
+			    h->pin_names[i], why);
+}
+
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -347,6 +365,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (w->hints.npk > 64)
 		die(EXIT_USAGE, "--primary-key: at most 64 columns");
+	check_hint_names(&w->hints);
 	if (!(cfg = config_load()))	/* said "file:line: why" */
 		exit(EXIT_USAGE);
 	if (!o->dataset)

@@ -159,3 +159,14 @@ L63=a_very_long_table_name_that_goes_on_and_on_beyond_the_limit_of_postgres
 	run sw -t t in.ndjson
 	[ "$(jq -r 'select(.columns) | [.columns[].type] | join(",")' <<<"$output")" = double,double ]
 }
+
+@test "--primary-key, --merge-key and --column naming a bookkeeping column are usage errors" {
+	run sw -t t --primary-key _dlt_id </dev/null
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "stage-write: --primary-key: _dlt_id is reserved: "* ]]
+	run sw -t t --merge-key _stage_row </dev/null
+	[ "$status" -eq 2 ]
+	run sw -t t --column _dlt_load_id:text </dev/null
+	[ "$status" -eq 2 ]
+}
