@@ -209,6 +209,20 @@ end_line(struct copier *cp, const struct mline *m)
 	return r;
 }
 
+/* -1 after reporting a name the destination cannot hold as it is. */
+static int
+names_ok(const struct dest_ops *ops, const struct mline *m,
+    const struct dtable *t)
+{
+	struct buf why = BUF_INIT;
+	int r = dtable_check_names(t, ops, &why);
+
+	if (r < 0)
+		log_err("%s:%zu: %s", m->src, m->lineno, why.p);
+	buf_free(&why);
+	return r;
+}
+
 /* Returns the exit status the input deserves (0 while all is well). */
 static int
 file_line(struct copier *cp, const struct mline *m)
@@ -216,6 +230,8 @@ file_line(struct copier *cp, const struct mline *m)
 	struct job *j = xcalloc(1, sizeof *j);
 	int r = dfile_parse(m, &j->f);
 
+	if (r == 0 && names_ok(cp->conf->ops, m, &j->f.t) < 0)
+		r = -2;
 	if (r < 0) {
 		job_free(j);
 		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;

@@ -275,6 +275,25 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 	return r;
 }
 
+/* -1 after reporting a name of a load that the destination cannot hold
+ * as it is: checked before anything changes. */
+static int
+names_ok(const struct merger *mg, const struct dest_ops *ops)
+{
+	struct buf why = BUF_INIT;
+
+	for (size_t i = 0; i < mg->n; i++)
+		for (size_t k = 0; k < mg->v[i].l.nt; k++)
+			if (dtable_check_names(&mg->v[i].l.t[k], ops,
+			    &why) < 0) {
+				log_err("load %s: %s", mg->v[i].l.load_id,
+				    why.p);
+				buf_free(&why);
+				return -1;
+			}
+	return 0;
+}
+
 static int
 run(struct merger *mg, const struct dest_conf *conf)
 {
@@ -431,6 +450,8 @@ main(int argc, char **argv)
 		} else if (dest_resolve(mg.copied_to, dry, &conf) < 0)
 			status = EXIT_USAGE;
 	}
+	if (status == 0 && names_ok(&mg, conf.ops) < 0)
+		status = EXIT_USAGE;
 	if (status == 0)
 		status = run(&mg, &conf);
 	dest_conf_free(&conf);

@@ -122,15 +122,22 @@ help(void)
 	exit(EXIT_DONE);
 }
 
+/* The normalized name of a table or dataset given as an option; a name
+ * that cannot be one of its own is a usage error. */
 static char *
-normalized(const char *s, int path)
+normalized(const char *opt, const char *s, enum ident_kind k)
 {
 	struct buf b = BUF_INIT;
+	const char *why;
 
-	if (path)
-		ident_normalize_path(&b, s, strlen(s));
+	if ((why = ident_unnamed(s, strlen(s))))
+		die(EXIT_USAGE, "%s: '%s' %s", opt, s, why);
+	if (k == IDENT_DATASET)
+		ident_normalize_dataset(&b, s, strlen(s));
 	else
 		ident_normalize(&b, s, strlen(s));
+	if ((why = ident_reserved(k, b.p)))
+		die(EXIT_USAGE, "%s: '%s' (normalized: %s) %s", opt, s, b.p, why);
 	return b.p;
 }
 
@@ -254,6 +261,24 @@ default_dataset(const struct config *cfg)
 	return v && *v ? v : "stage_dataset";
 }
 
+/* A key or pinned column that no record may hold is a usage error. */
+static void
+check_hint_names(const struct schema_hints *h)
+{
+	const char *why;
+
+	for (size_t i = 0; i < h->npk; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->pk[i])))
+			die(EXIT_USAGE, "--primary-key: %s %s", h->pk[i], why);
+	for (size_t i = 0; i < h->nmk; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->mk[i])))
+			die(EXIT_USAGE, "--merge-key: %s %s", h->mk[i], why);
+	for (size_t i = 0; i < h->npins; i++)
+		if ((why = ident_reserved(IDENT_COLUMN, h->pin_names[i])))
+			die(EXIT_USAGE, "--column/--schema: %s %s",
+			    h->pin_names[i], why);
+}
+
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -270,7 +295,10 @@ parse_args(struct opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:f:z:d:vqh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 't': free(o->table); o->table = normalized(optarg, 0); break;
+		case 't':
+			free(o->table);
+			o->table = normalized("-t", optarg, IDENT_TABLE);
+			break;
 		case OPT_TABLE_FIELD: w->table_field = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
@@ -337,11 +365,13 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (w->hints.npk > 64)
 		die(EXIT_USAGE, "--primary-key: at most 64 columns");
+	check_hint_names(&w->hints);
 	if (!(cfg = config_load()))	/* said "file:line: why" */
 		exit(EXIT_USAGE);
 	if (!o->dataset)
 		o->dataset = default_dataset(cfg);
-	o->dataset = o->own_dataset = normalized(o->dataset, 0);
+	o->dataset = o->own_dataset = normalized("dataset", o->dataset,
+	    IDENT_DATASET);
 	config_free(cfg);
 	if (!o->dir)
 		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :

@@ -216,13 +216,16 @@ beyond_digits(const struct json_tok *t)
 	return n > 17;
 }
 
-/* 1 if the number overflows a double (1e999): as double precision the
- * destinations would refuse it, as decimal (numeric) they take it. */
+/* 1 if no double holds the number: it overflows (1e999) or a non-zero
+ * number underflows to zero (1e-400).  As double precision the
+ * destinations would refuse it or store Inf or 0; as decimal (numeric)
+ * they take it. */
 static int
 beyond_double(const struct json_tok *t)
 {
 	const char *e = memchr(t->p, 'e', t->len);
 	char small[64], *s;
+	double v;
 	int r;
 
 	if (!e)
@@ -236,7 +239,8 @@ beyond_double(const struct json_tok *t)
 	memcpy(s, t->p, t->len);
 	s[t->len] = '\0';
 	errno = 0;
-	r = isinf(strtod(s, NULL)) && errno == ERANGE;
+	v = strtod(s, NULL);
+	r = errno == ERANGE && (isinf(v) || v == 0);
 	if (s != small)
 		free(s);
 	return r;
@@ -349,6 +353,7 @@ coltype_accepts(enum coltype ct, const struct json_tok *t)
 	case CT_BIGINT:
 		return t->type == JSON_NUMBER && json_int64(t, &v) == 0;
 	case CT_DOUBLE:
+		return t->type == JSON_NUMBER && !beyond_double(t);
 	case CT_DECIMAL:
 		return t->type == JSON_NUMBER;
 	case CT_BOOL:

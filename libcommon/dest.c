@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "dest.h"
+#include "ident.h"
 #include "log.h"
 
 /* One row per back end; the embedded default (sqlite) comes first. */
@@ -458,6 +459,52 @@ dfile_parse(const struct mline *m, struct dfile *f)
 		return bad(m, "rows", "missing or not a count");
 	if (mline_get(m, "bytes") && mline_i64(m, "bytes", &f->bytes) < 0)
 		return bad(m, "bytes", "is not a count");
+	return 0;
+}
+
+/* One name of t: see dtable_check_names. */
+static int
+name_problem(const struct dest_ops *ops, enum ident_kind k, const char *what,
+    const char *name, struct buf *msg)
+{
+	const char *why = ident_reserved(k, name);
+	size_t n = strlen(name), suffix = k == IDENT_DATASET ?
+	    strlen(IDENT_STAGING_SUFFIX) : 0;
+
+	if (why) {
+		buf_printf(msg, "%s '%s' %s", what, name, why);
+		return -1;
+	}
+	if (ops->ident_max && n + suffix > ops->ident_max) {
+		buf_printf(msg, "%s '%s' is %zu bytes%s: %s keeps %zu and "
+		    "would cut it short (stage-write shortens long names, see "
+		    "stage-write(1))", what, name, n, suffix ? " (and its "
+		    "staging dataset 8 more)" : "", ops->name, ops->ident_max);
+		return -1;
+	}
+	for (const char *p = name; ops->ident_nocase && *p; p++)
+		if (*p >= 'A' && *p <= 'Z') {
+			buf_printf(msg, "%s '%s' holds upper-case letters: %s "
+			    "does not tell them from lower case, so it would "
+			    "be one with any name that differs only in case "
+			    "(stage-write's names are lower case)", what, name,
+			    ops->name);
+			return -1;
+		}
+	return 0;
+}
+
+int
+dtable_check_names(const struct dtable *t, const struct dest_ops *ops,
+    struct buf *msg)
+{
+	if (name_problem(ops, IDENT_DATASET, "dataset", t->dataset, msg) < 0 ||
+	    name_problem(ops, IDENT_TABLE, "table", t->name, msg) < 0)
+		return -1;
+	for (size_t i = 0; i < t->ncols; i++)
+		if (name_problem(ops, IDENT_COLUMN, "column", t->cols[i].name,
+		    msg) < 0)
+			return -1;
 	return 0;
 }
 

@@ -167,6 +167,12 @@ struct dest_ops {
 	    const struct merge_opts *o, int64_t *merged, int *already);
 	/* Drops staging tables of dataset that hold no rows any more. */
 	int (*drop_staging)(struct dest *d, const char *dataset);
+
+	/* Names: the longest the destination keeps whole (bytes; 0: no
+	 * limit), and whether it folds ASCII case (SQLite: "Users" is
+	 * "users"); dtable_check_names refuses what it would change. */
+	size_t ident_max;
+	int ident_nocase;
 };
 
 /* The back ends (one row each in dest.c's table). */
@@ -199,6 +205,15 @@ void dtable_copy(struct dtable *dst, const struct dtable *src);
  * lacks or allows null becomes nullable.  Returns 1 if dst gained a
  * column or a wider type. */
 int dtable_merge_cols(struct dtable *dst, const struct dtable *src);
+/* 0 if ops can hold t's dataset, table and column names as they are,
+ * else -1 with "table 'x' ..." in msg: a bookkeeping name (ident.h), a
+ * name the destination would cut short (with "_staging" for a dataset)
+ * or, where case is folded, one holding upper-case letters.  Checked
+ * before anything changes, as a hand-written manifest may hold any name:
+ * two names that the destination would make one must never meet in one
+ * table. */
+int dtable_check_names(const struct dtable *t, const struct dest_ops *ops,
+    struct buf *msg);
 /* Index of column name in t, or -1. */
 int dtable_col(const struct dtable *t, const char *name);
 /* Reports that staging holds n rows of l's table i where its manifest

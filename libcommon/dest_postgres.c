@@ -1429,4 +1429,6 @@ const struct dest_ops dest_postgres = {
 	pg_merge_prepare,
 	pg_merge_load,
 	pg_drop_staging,
+	63,		/* NAMEDATALEN - 1 */
+	0,
 };

@@ -1921,4 +1921,6 @@ const struct dest_ops dest_sqlite = {
 	sq_merge_prepare,
 	sq_merge_load,
 	sq_drop_staging,
+	0,
+	1,		/* ASCII case folded in every name */
 };

@@ -9,12 +9,17 @@
  *    expressions of dlt, applied left to right without overlap), then
  *    lower-case;
  * 4. a leading digit gets a '_' prefix; trailing '_' become 'x';
- * 5. runs of '_' collapse to one, so "__" stays free for nesting.
+ * 5. runs of '_' collapse to one, so "__" stays free for nesting;
+ * 6. a name longer than its limit is shortened with a hash tag
+ *    (ident_shorten), as dlt does with its destination's limit.
  * A name left empty (e.g. "") becomes "x", like dlt's "_" would.
  */
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "ident.h"
+#include "log.h"
 
 static int
 is_upper(int c)
@@ -131,10 +136,57 @@ finish(struct buf *out, const char *s, size_t n)
 		buf_addc(out, 'x');
 }
 
+/* dlt's _compute_tag: SHAKE-128 of the name, 4 bytes of it in base64
+ * without padding, '/' and '+' made 'a' and 'b', lower case. */
+static void
+compute_tag(char tag[7], const char *s, size_t n)
+{
+	static const char b64[] =
+	    "abcdefghijklmnopqrstuvwxyz"	/* the upper-case half, lowered */
+	    "abcdefghijklmnopqrstuvwxyz0123456789ba";
+	unsigned char h[4];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!c || EVP_DigestInit_ex(c, EVP_shake128(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, s, n) != 1 ||
+	    EVP_DigestFinalXOF(c, h, sizeof h) != 1)
+		die(EXIT_FAIL, "SHAKE-128 is not available (OpenSSL)");
+	EVP_MD_CTX_free(c);
+	tag[0] = b64[h[0] >> 2];
+	tag[1] = b64[(h[0] & 3) << 4 | h[1] >> 4];
+	tag[2] = b64[(h[1] & 15) << 2 | h[2] >> 6];
+	tag[3] = b64[h[2] & 63];
+	tag[4] = b64[h[3] >> 2];
+	tag[5] = b64[(h[3] & 3) << 4];
+	tag[6] = '\0';
+}
+
 void
-ident_normalize(struct buf *out, const char *s, size_t n)
+ident_shorten(struct buf *out, size_t start, const char *src, size_t n,
+    size_t max)
+{
+	size_t len = out->len - start, head, tail;
+	char tag[7], *name = out->p + start;
+
+	if (len <= max || max < 6)
+		return;
+	if (src)
+		compute_tag(tag, src, n);
+	else
+		compute_tag(tag, name, len);
+	head = (max - 6) / 2 + (max - 6) % 2;
+	tail = (max - 6) / 2;
+	memmove(name + head + 6, name + len - tail, tail);
+	memcpy(name + head, tag, 6);
+	out->len = start + max;
+	out->p[out->len] = '\0';
+}
+
+static void
+normalize(struct buf *out, const char *s, size_t n, size_t max)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
+	size_t start = out->len;
 
 	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
 		s++;
@@ -150,14 +202,28 @@ ident_normalize(struct buf *out, const char *s, size_t n)
 	buf_reset(&a);
 	break_humps(&a, b.p, b.len);
 	finish(out, a.p, a.len);
+	ident_shorten(out, start, s, n, max);
 	buf_free(&a);
 	buf_free(&b);
+}
+
+void
+ident_normalize(struct buf *out, const char *s, size_t n)
+{
+	normalize(out, s, n, IDENT_MAX);
+}
+
+void
+ident_normalize_dataset(struct buf *out, const char *s, size_t n)
+{
+	normalize(out, s, n, IDENT_DATASET_MAX);
 }
 
 void
 ident_normalize_path(struct buf *out, const char *s, size_t n)
 {
 	const char *e = s + n;
+	size_t start = out->len;
 
 	for (;;) {
 		const char *sep = NULL;
@@ -172,4 +238,54 @@ ident_normalize_path(struct buf *out, const char *s, size_t n)
 		buf_add(out, IDENT_SEP, 2);
 		s = sep + 2;
 	}
+	ident_shorten(out, start, NULL, 0, IDENT_MAX);
+}
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+const char *
+ident_reserved(enum ident_kind k, const char *name)
+{
+	size_t n = strlen(name), sn = strlen(IDENT_STAGING_SUFFIX);
+
+	switch (k) {
+	case IDENT_TABLE:
+		if (starts(name, "_dlt_") || starts(name, "_stage_"))
+			return "is reserved: tables named _dlt_* and _stage_* "
+			    "are the bookkeeping of dlt and stage";
+		break;
+	case IDENT_COLUMN:
+		if (strcmp(name, "_dlt_id") == 0 ||
+		    strcmp(name, "_dlt_load_id") == 0 ||
+		    starts(name, "_stage_"))
+			return "is reserved: _dlt_id, _dlt_load_id and _stage_* "
+			    "are the bookkeeping columns of dlt and stage";
+		break;
+	case IDENT_DATASET:
+		if (n >= sn && strcmp(name + n - sn, IDENT_STAGING_SUFFIX) == 0)
+			return "is reserved: a name ending in _staging is the "
+			    "staging dataset of another dataset";
+		break;
+	}
+	return NULL;
+}
+
+const char *
+ident_unnamed(const char *raw, size_t n)
+{
+	int blank = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)raw[i];
+		if (is_upper(c) || is_lower(c) || is_digit(c))
+			return NULL;
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			blank = 0;
+	}
+	return blank ? "is empty" : "holds no ASCII letter or digit (its "
+	    "normalized name would be \"x\", like that of every such name)";
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "record.h"
 
 void
@@ -58,6 +59,36 @@ type_error(struct record *r, const char *name, const struct json_tok *t,
 	buf_free(&v);
 }
 
+/* 1 if the raw JSON text p[0..n) (a string's bytes, or a whole array or
+ * object) holds the escape \u0000: a NUL, which PostgreSQL's text and
+ * jsonb cannot store and C strings cut short. */
+static int
+has_nul(const char *p, size_t n)
+{
+	const char *e = p + n;
+
+	while ((p = memchr(p, '\\', (size_t)(e - p))) && e - p >= 2) {
+		if (p[1] == 'u' && e - p >= 6 && memcmp(p + 2, "0000", 4) == 0)
+			return 1;
+		p += 2;		/* past the escaped byte: a "\\" is one escape */
+	}
+	return 0;
+}
+
+/* A value no column can take, whatever its type: r->err says why. */
+static int
+bad_value(struct record *r, const char *name, const struct json_tok *v)
+{
+	if (((v->type == JSON_STRING && v->flags & JSON_F_ESCAPED) ||
+	    v->type == JSON_ARRAY || v->type == JSON_OBJECT) &&
+	    has_nul(v->p, v->len)) {
+		snprintf(r->err, sizeof r->err, "field '%s': holds \\u0000 "
+		    "(NUL), which PostgreSQL cannot store", name);
+		return 1;
+	}
+	return 0;
+}
+
 /* Pass one over the members of object token obj, under node. */
 static int
 walk(struct record *r, struct schema *s, const struct json_doc *d,
@@ -91,6 +122,15 @@ walk(struct record *r, struct schema *s, const struct json_doc *d,
 		if (!s->nodes[child].name)
 			schema_leaf(s, child);
 		const struct schema_node *nd = &s->nodes[child];
+		const char *why;
+		if (nd->name[0] == '_' &&
+		    (why = ident_reserved(IDENT_COLUMN, nd->name))) {
+			snprintf(r->err, sizeof r->err, "field '%.*s': column "
+			    "name %s %s", (int)kn, kp, nd->name, why);
+			return -1;
+		}
+		if (bad_value(r, nd->name, v))
+			return -1;
 		if (nd->pin && !coltype_accepts(nd->pin, v)) {
 			type_error(r, nd->name, v, nd->pin);
 			return -1;

@@ -7,8 +7,8 @@
  *
  * record_flatten works in two passes so that a rejected record changes
  * nothing but the key tree: the first finds every value's node and checks
- * pinned types and primary keys; the second creates columns and widens
- * their types.
+ * pinned types, primary keys, reserved column names (ident.h) and NULs
+ * (\u0000); the second creates columns and widens their types.
  */
 #ifndef STAGE_RECORD_H
 #define STAGE_RECORD_H

@@ -247,11 +247,16 @@ schema_leaf(struct schema *s, uint32_t node)
 	n = strlen(base);
 	buf_reset(&s->tmp);
 	buf_add(&s->tmp, base, n);
+	/* a flattened path too long: shortened as a whole, the tag from
+	 * the path (a top-level key was shortened when normalized) */
+	ident_shorten(&s->tmp, 0, NULL, 0, IDENT_MAX);
 	for (int k = 2; s->nameslots[name_slot(s, s->tmp.p, s->tmp.len)];
 	    k++) {
 		buf_reset(&s->tmp);
 		buf_add(&s->tmp, base, n);
+		ident_shorten(&s->tmp, 0, NULL, 0, IDENT_MAX);
 		buf_printf(&s->tmp, "_%d", k);
+		ident_shorten(&s->tmp, 0, NULL, 0, IDENT_MAX);
 	}
 	nd->name = xstrndup(s->tmp.p, s->tmp.len);
 	add_name(s, node);
@@ -266,10 +271,14 @@ schema_keeps_whole(struct schema *s, uint32_t node)
 
 	if (nd->whole < 0) {
 		nd->whole = 0;
+		/* pins name the column this object would become */
+		buf_reset(&s->tmp);
+		buf_adds(&s->tmp, nd->prefix);
+		ident_shorten(&s->tmp, 0, NULL, 0, IDENT_MAX);
 		for (size_t i = 0; h && i < h->npins; i++)
 			if ((h->pin_types[i] == CT_JSON ||
 			    h->pin_types[i] == CT_TEXT) &&
-			    strcmp(h->pin_names[i], nd->prefix) == 0)
+			    strcmp(h->pin_names[i], s->tmp.p) == 0)
 				nd->whole = 1;
 	}
 	return nd->whole;

@@ -84,7 +84,7 @@ find_table(struct writer *w, const char *name, size_t n)
 static struct table *
 pick_table(struct writer *w, char *err, size_t errlen)
 {
-	const char *f = w->o.table_field;
+	const char *f = w->o.table_field, *why;
 	int i;
 
 	if (!f)
@@ -101,8 +101,18 @@ pick_table(struct writer *w, char *err, size_t errlen)
 	}
 	buf_reset(&w->scratch);
 	json_str_decode(&w->doc.tok[i], &w->scratch);
+	if ((why = ident_unnamed(w->scratch.p, w->scratch.len))) {
+		snprintf(err, errlen, "field '%s': table name '%s' %s", f,
+		    w->scratch.p ? w->scratch.p : "", why);
+		return NULL;
+	}
 	buf_reset(&w->tmp);
 	ident_normalize(&w->tmp, w->scratch.p, w->scratch.len);
+	if ((why = ident_reserved(IDENT_TABLE, w->tmp.p))) {
+		snprintf(err, errlen, "field '%s': table name '%s' %s", f,
+		    w->tmp.p, why);
+		return NULL;
+	}
 	return find_table(w, w->tmp.p, w->tmp.len);
 }
 

@@ -55,7 +55,7 @@ main(void)
 	infer("1e3", CT_DOUBLE);
 	infer("1e999", CT_DECIMAL);	/* no double holds it */
 	infer("-1.5e400", CT_DECIMAL);
-	infer("1e-999", CT_DOUBLE);	/* underflows to 0: a double is fine */
+	infer("1e-999", CT_DECIMAL);	/* a double would be 0 (PostgreSQL refuses) */
 	infer("true", CT_BOOL);
 	infer("false", CT_BOOL);
 	infer("\"x\"", CT_TEXT);
