@@ -192,6 +192,8 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 	r = from_name(cf, name, c);
 	c->label = xstrdup(name);
 	config_free(cf);
+	if (r < 0)
+		dest_conf_free(c);	/* callers exit without freeing */
 	return r;
 }
 
