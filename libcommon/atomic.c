@@ -2,8 +2,8 @@
  * atomic: write-to-temporary, fsync, rename, fsync the directory.
  *
  * The temporary lives beside the target (rename(2) is only atomic within a
- * file system) as ".<name>.stage-tmp.<pid>.XXXXXX".  We make the name ourselves
- * and create it with O_CREAT|O_EXCL and mode 0666 instead of calling
+ * file system) as ".<name>.stage-tmp.<pid>.XXXXXX".  We make the name
+ * ourselves and create it with O_CREAT|O_EXCL and mode 0666 instead of calling
  * mkstemp(3): mkstemp forces 0600, and repairing that with fchmod needs
  * the umask, which can only be read portably by setting it, a race in a
  * threaded program.  Letting open(2) apply the umask (and any default ACL)

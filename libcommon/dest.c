@@ -30,8 +30,8 @@ find_backend(const char *name, size_t n)
 	return NULL;
 }
 
-/* The text of a destination as it may be printed: libpq's back ends
- * read it as libpq does (mask(3) in libcommon/mask.h), others as a URL. */
+/* The text of a destination as it may be printed: a libpq back end's
+ * masked as libpq reads it (mask.h), any other's as a URL. */
 static char *
 mask_dest(const struct dest_ops *ops, const char *s, int *had)
 {

@@ -110,8 +110,9 @@ storage_open(struct storage *st, const char *url,
 				    (int)slen, url);
 			else
 				buf_printf(err, "%s: credentials do not go in "
-				    "the bucket URL (it would print them): use "
-				    "the environment or .dlt/secrets.toml", shown);
+				    "the bucket URL (it would print them): "
+				    "use the environment or .dlt/secrets.toml",
+				    shown);
 			free(shown);
 			return -1;
 		}

@@ -81,7 +81,7 @@ struct s3file {
 	struct buf stale;	/* upload ids to abort, NUL-separated */
 	size_t stale_off;
 	struct buf mark_key, mark_id;	/* where the next listing page starts */
-	int sweeping;		/* listing and aborting after the object is in */
+	int sweeping;		/* listing, aborting once the object is in */
 	enum storage_result swept;	/* the result once the sweep is over */
 	int gone;		/* a part was answered NoSuchUpload */
 	int failed;
