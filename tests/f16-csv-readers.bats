@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Staged CSV files are read by others than stage-copy: PostgreSQL's own
-# COPY FROM STDIN, psql's \copy, Python's csv module.  Each must read every
+# COPY, psql's \copy, Python's csv module.  Each must read every
 # row stage-write wrote, NULL and empty string apart, as the manifest's
 # "csv" field says.
 
@@ -27,22 +27,18 @@ want() {
 	values | jq -r 'if . == null then "<null>" else @json end'
 }
 
-# pg_copy TABLE(COLS) FILE: the file sent as COPY FROM STDIN data by libpq
-# (psycopg2), not through psql, which reads lines itself.
+# pg_copy TABLE(COLS) FILE: the file read by the server's own COPY (from
+# a copy the server may read), not through psql, which reads lines itself.
 pg_copy() {
-	"$PY" -c '
-import psycopg2, sys
-c = psycopg2.connect("")
-with open(sys.argv[2], "rb") as f:
-    c.cursor().copy_expert("COPY %s FROM STDIN (FORMAT csv, HEADER)" % sys.argv[1], f)
-c.commit()' "$1" "$2"
+	install -m 644 "$2" "$PG_DIR/copy.csv"
+	psql -X -q -v ON_ERROR_STOP=1 -c "COPY $1 FROM '$PG_DIR/copy.csv' (FORMAT csv, HEADER)"
 }
 
 got() {
 	psql -X -At -c "SELECT CASE WHEN v IS NULL THEN '<null>' ELSE to_json(v)::text END FROM $1 ORDER BY n"
 }
 
-@test "a value that is exactly \\. is quoted: COPY FROM STDIN reads every row of a one-column file" {
+@test "a value that is exactly \\. is quoted: the server's COPY reads every row of a one-column file" {
 	values | jq -c '{v: .}' >"$T/in.ndjson"
 	sw -t t <"$T/in.ndjson" >"$T/m"
 	f=$(mline "$T/m" | jq -r .file)
@@ -56,7 +52,7 @@ got() {
 @test "psql \\copy from the staged file reads every row of a one-column file" {
 	# A quoted value may still hold a line that is \. alone: psql 15's
 	# \copy ends there (a psql limitation stage-write(1) names), so that
-	# value is left out here and read by COPY FROM STDIN above.
+	# value is left out here and read by the server's COPY above.
 	values | grep -v 'line' | jq -c '{v: .}' >"$T/in.ndjson"
 	sw -t t <"$T/in.ndjson" >"$T/m"
 	f=$(mline "$T/m" | jq -r .file)
