@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "config.h"
 #include "hints.h"
 #include "ident.h"
@@ -436,6 +437,7 @@ run(struct opts *o, int nfiles, char **files)
 	int ret = EXIT_DONE;
 
 	o->w.dir = o->dir = o->own_dir = make_dir(o->dir);
+	atomic_sweep(o->dir);	/* what a killed run left (stage-write(1)) */
 	o->w.dataset = o->dataset;
 	o->w.load_id = o->load_id;
 	o->w.table = o->table;

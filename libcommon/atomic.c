@@ -2,8 +2,8 @@
  * atomic: write-to-temporary, fsync, rename, fsync the directory.
  *
  * The temporary lives beside the target (rename(2) is only atomic within a
- * file system) as ".<name>.stage-tmp.XXXXXX".  We make the name ourselves
- * and create it with O_CREAT|O_EXCL and mode 0666 instead of calling
+ * file system) as ".<name>.stage-tmp.<pid>.XXXXXX".  We make the name
+ * ourselves and create it with O_CREAT|O_EXCL and mode 0666 instead of calling
  * mkstemp(3): mkstemp forces 0600, and repairing that with fchmod needs
  * the umask, which can only be read portably by setting it, a race in a
  * threaded program.  Letting open(2) apply the umask (and any default ACL)
@@ -11,13 +11,25 @@
  *
  * After atomic_commit or atomic_abort the struct owns nothing; both leave
  * path and tmp NULL and fd -1, so calling atomic_abort again is harmless.
+ *
+ * A process killed with SIGKILL cannot remove its temporaries, so
+ * atomic_sweep removes those of dead writers.  The pid in the name says
+ * whose a temporary is; a writer also holds a POSIX write lock on it while
+ * it lives, which covers what the pid cannot tell (a writer in another pid
+ * namespace sharing the directory).  A temporary is removed only when its
+ * pid names no process here and nobody holds a lock on it; one of this
+ * process is never touched (a POSIX lock would not show it, and closing
+ * our descriptor would drop it).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,18 +63,29 @@ fill_random(char *x, uint64_t seed)
 	}
 }
 
-/* "dir/.base.stage-tmp.XXXXXX" for "dir/base", "./.base…" for "base". */
+/* "dir/.base.stage-tmp.PID.XXXXXX" for "dir/base", ".base…" for "base". */
 static char *
 tmp_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
-	size_t n = dirlen + 1 + strlen(base) + sizeof TMP_SUFFIX - 1 + 6 + 1;
+	size_t n = dirlen + 1 + strlen(base) + sizeof TMP_SUFFIX - 1 + 21 +
+	    6 + 1;
 	char *t = xmalloc(n);
 
-	snprintf(t, n, "%.*s.%s" TMP_SUFFIX "XXXXXX", (int)dirlen, path, base);
+	snprintf(t, n, "%.*s.%s" TMP_SUFFIX "%ld.XXXXXX", (int)dirlen, path,
+	    base, (long)getpid());
 	return t;
+}
+
+/* The whole file, for F_SETLK and F_GETLK. */
+static void
+whole_file(struct flock *l, short type)
+{
+	memset(l, 0, sizeof *l);
+	l->l_type = type;
+	l->l_whence = SEEK_SET;
 }
 
 /* The directory holding path, for fsync after rename. */
@@ -112,8 +135,14 @@ atomic_open(struct atomic_file *f, const char *path)
 		fill_random(x, seed + (uint64_t)i);
 		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0666);
-		if (f->fd >= 0)
+		if (f->fd >= 0) {
+			struct flock l;
+			/* Advisory: a file system without locks still
+			 * has the pid in the name. */
+			whole_file(&l, F_WRLCK);
+			(void)fcntl(f->fd, F_SETLK, &l);
 			return 0;
+		}
 		if (errno != EEXIST)
 			break;
 	}
@@ -188,4 +217,70 @@ atomic_abort(struct atomic_file *f)
 		unlink(f->tmp);
 	clear(f);
 	errno = saved;
+}
+
+/* The pid in "….stage-tmp.PID.XXXXXX", or 0 when name is not of that
+ * shape (not ours: left alone). */
+static long
+tmp_pid(const char *name)
+{
+	const char *p = strstr(name, TMP_SUFFIX), *q;
+	long pid = 0;
+
+	if (name[0] != '.' || !p)
+		return 0;
+	for (q = p += sizeof TMP_SUFFIX - 1; *q >= '0' && *q <= '9'; q++) {
+		if (pid > 99999999)
+			return 0;
+		pid = pid * 10 + (*q - '0');
+	}
+	if (q == p || *q != '.' || strlen(q + 1) != 6)
+		return 0;
+	return pid;
+}
+
+/* 1 when the temporary name in dir is a dead writer's. */
+static int
+stale(int dfd, const char *name, long pid)
+{
+	struct flock l;
+	struct stat st;
+	int fd, r = 0;
+
+	if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
+		return 0;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	whole_file(&l, F_WRLCK);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    fcntl(fd, F_GETLK, &l) == 0 && l.l_type == F_UNLCK)
+		r = 1;
+	close(fd);
+	return r;
+}
+
+int
+atomic_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	long pid;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		if ((pid = tmp_pid(e->d_name)) > 0 &&
+		    stale(dirfd(d), e->d_name, pid) &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			log_verbose("%s/%s: removed, a temporary of a "
+			    "process that is gone", dir, e->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
 }

@@ -27,7 +27,10 @@ special_in(uint64_t v)
 }
 
 /* has_byte flags false bytes only beside a true one, so a nonzero mask
- * always means a special byte is there. */
+ * always means a special byte is there.  A field starting "\." is quoted
+ * because a line that is just \. ends the data for PostgreSQL's COPY FROM
+ * STDIN and psql's \copy, even in CSV mode: in a one-column file the
+ * unquoted value would silently truncate the load for such a reader. */
 static int
 needs_quotes(const unsigned char *s, size_t n)
 {
@@ -35,6 +38,8 @@ needs_quotes(const unsigned char *s, size_t n)
 	size_t i = 0;
 
 	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return 1;
+	if (n >= 2 && s[0] == '\\' && s[1] == '.')
 		return 1;
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&v, s + i, 8);

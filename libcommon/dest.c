@@ -10,6 +10,7 @@
 #include "dest.h"
 #include "ident.h"
 #include "log.h"
+#include "mask.h"
 
 /* One row per back end; the embedded default (sqlite) comes first. */
 static const struct dest_ops *const backends[] = {
@@ -30,44 +31,12 @@ find_backend(const char *name, size_t n)
 	return NULL;
 }
 
-/* "postgresql://u:secret@h/db" -> "postgresql://u:***@h/db"; *had is set
- * when there was a password. */
+/* The text of a destination as it may be printed: a libpq back end's
+ * masked as libpq reads it (mask.h), any other's as a URL. */
 static char *
-mask_url(const char *url, int *had)
+mask_dest(const struct dest_ops *ops, const char *s, int *had)
 {
-	const char *p = strstr(url, "://"), *at, *colon, *slash;
-	struct buf b = BUF_INIT;
-
-	*had = 0;
-	if (!p)
-		return xstrdup(url);
-	p += 3;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at && slash && at > slash)
-		at = NULL;
-	colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
-	if (colon) {
-		*had = 1;
-		buf_add(&b, url, (size_t)(colon + 1 - url));
-		buf_adds(&b, "***");
-		buf_adds(&b, at);
-	} else {
-		buf_adds(&b, url);
-	}
-	/* a password=... parameter in the query string */
-	char *q = strstr(b.p, "password=");
-	if (q) {
-		char *e = q + 9 + strcspn(q + 9, "&");
-		struct buf m = BUF_INIT;
-		*had = 1;
-		buf_add(&m, b.p, (size_t)(q + 9 - b.p));
-		buf_adds(&m, "***");
-		buf_adds(&m, e);
-		buf_free(&b);
-		return m.p;
-	}
-	return b.p;
+	return ops == &dest_postgres ? mask_conninfo(s, had) : mask_url(s, had);
 }
 
 /* Appends key='value' (libpq's conninfo quoting). */
@@ -118,11 +87,32 @@ from_url(struct dest_conf *c, const char *url, int argv)
 	int had_pw;
 
 	c->conninfo = xstrdup(url);
-	c->masked = mask_url(url, &had_pw);
+	c->masked = mask_dest(c->ops, url, &had_pw);
 	if (had_pw && argv)
 		log_warn("warning: a password on the command line is visible "
 		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
 		    ".dlt/secrets.toml");
+}
+
+/* A -D that names nothing may be a keyword connection string holding a
+ * password: it is printed masked. */
+static void
+unknown_dest(const char *name)
+{
+	char *shown;
+	int had;
+
+	if (!strchr(name, '=')) {
+		log_err("%s: unknown destination (no back end of that "
+		    "name, and no destination.%s.destination_type "
+		    "configured)", name, name);
+		return;
+	}
+	shown = mask_conninfo(name, &had);
+	log_err("%s: unknown destination (a libpq keyword string is not "
+	    "one: give a postgresql:// URL, or a name configured in "
+	    ".dlt/secrets.toml)", shown);
+	free(shown);
 }
 
 /* A destination name: its back end from destination.<name>.
@@ -153,9 +143,7 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 			    "postgresql://host/db); the embedded default "
 			    "(sqlite) is missing from this build");
 		else
-			log_err("%s: unknown destination (no back end of that "
-			    "name, and no destination.%s.destination_type "
-			    "configured)", name, name);
+			unknown_dest(name);
 		goto out;
 	}
 	if (config_is_table(cf, k.p))
@@ -205,6 +193,8 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 	r = from_name(cf, name, c);
 	c->label = xstrdup(name);
 	config_free(cf);
+	if (r < 0)
+		dest_conf_free(c);	/* callers exit without freeing */
 	return r;
 }
 

@@ -26,6 +26,7 @@
 #include "dest.h"
 #include "csvin.h"
 #include "log.h"
+#include "mask.h"
 #include "pgbin.h"
 #include "sha256.h"
 #include "source.h"
@@ -180,6 +181,24 @@ rollback(struct pgdest *d)
 	PQclear(PQexec(d->c, "ROLLBACK"));
 }
 
+/* Why PQconnectdb failed.  libpq's message for a connection string that
+ * does not parse quotes the token it stumbled on, which may be (part of)
+ * the password, so its quoted pieces are masked. */
+static void
+connect_why(struct buf *b, PGconn *c, const char *conninfo)
+{
+	PQconninfoOption *o;
+	char *err = NULL;
+
+	if ((o = PQconninfoParse(conninfo, &err)) != NULL) {
+		PQconninfoFree(o);
+		pg_why(b, c, NULL);
+		return;
+	}
+	mask_quoted(b, err ? err : "out of memory");
+	PQfreemem(err);
+}
+
 static struct dest *
 pg_open(const struct dest_conf *conf)
 {
@@ -200,7 +219,7 @@ pg_open(const struct dest_conf *conf)
 	d->c = PQconnectdb(conf->conninfo);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		struct buf b = BUF_INIT;
-		pg_why(&b, d->c, NULL);
+		connect_why(&b, d->c, conf->conninfo);
 		PQfinish(d->c);
 		d->c = NULL;
 		if (d->dry) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mask.h"
 #include "sha256.h"
 #include "storage.h"
 
@@ -69,6 +70,14 @@ file_rest(const char *url, struct buf *out, struct buf *err)
 	return 0;
 }
 
+/* "key:secret@bucket/...": user info before the first '/', which no
+ * bucket name holds. */
+static int
+userinfo(const char *rest)
+{
+	return memchr(rest, '@', strcspn(rest, "/")) != NULL;
+}
+
 int
 storage_open(struct storage *st, const char *url,
     const struct storage_opts *o, struct buf *err, int *status)
@@ -93,9 +102,18 @@ storage_open(struct storage *st, const char *url,
 			if (strlen(backends[i]->scheme) == slen &&
 			    strncmp(backends[i]->scheme, url, slen) == 0)
 				ops = backends[i];
-		if (!ops) {
-			buf_printf(err, "%s: unknown storage scheme '%.*s' "
-			    "(known: file, s3)", url, (int)slen, url);
+		if (!ops || userinfo(colon + 3)) {
+			char *shown = mask_userinfo(url);
+			if (!ops)
+				buf_printf(err, "%s: unknown storage scheme "
+				    "'%.*s' (known: file, s3)", shown,
+				    (int)slen, url);
+			else
+				buf_printf(err, "%s: credentials do not go in "
+				    "the bucket URL (it would print them): "
+				    "use the environment or .dlt/secrets.toml",
+				    shown);
+			free(shown);
 			return -1;
 		}
 		buf_adds(&rest, colon + 3);

@@ -9,7 +9,8 @@
  * place: a changed source file never becomes an object.  Idempotency: an
  * existing object of the same size whose bytes hash to the manifest's
  * SHA-256 is skipped (hashing it is cheap next to copying it).  Puts run
- * one at a time and finish inside put().
+ * one at a time and finish inside put().  The first put into a directory
+ * removes the temporaries that killed runs left there (atomic_sweep).
  */
 #ifdef __linux__
 #define _GNU_SOURCE	/* copy_file_range */
@@ -30,6 +31,7 @@
 struct fs {
 	char *root;
 	int fast;
+	struct buf swept;	/* directories swept, NUL-separated */
 };
 
 static int
@@ -54,8 +56,10 @@ fs_close(struct storage *st)
 {
 	struct fs *fs = st->be;
 
-	if (fs)
+	if (fs) {
 		free(fs->root);
+		buf_free(&fs->swept);
+	}
 	free(fs);
 	st->be = NULL;
 }
@@ -230,6 +234,27 @@ fs_put_file(struct fs *fs, struct storage_put *p, const char *dest)
 	p->result = STORAGE_DONE;
 }
 
+/* Sweeps the directory of path, once per run. */
+static void
+sweep_once(struct fs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	char *dir;
+
+	if (!slash)
+		return;
+	for (size_t off = 0; off < fs->swept.len;
+	    off += strlen(fs->swept.p + off) + 1)
+		if (strlen(fs->swept.p + off) == n &&
+		    memcmp(fs->swept.p + off, path, n) == 0)
+			return;
+	dir = n ? xstrndup(path, n) : xstrdup("/");
+	atomic_sweep(dir);
+	buf_add(&fs->swept, dir, strlen(dir) + 1);
+	free(dir);
+}
+
 static void
 fs_put(struct storage *st, struct storage_put *p)
 {
@@ -237,6 +262,7 @@ fs_put(struct storage *st, struct storage_put *p)
 	struct buf dest = BUF_INIT;
 
 	path_of(fs, p->key, &dest);
+	sweep_once(fs, dest.p);
 	if (same_object(dest.p, p->sha256, p->bytes)) {
 		log_verbose("%s: already stored with sha256 %s, skipped",
 		    dest.p, p->sha256);

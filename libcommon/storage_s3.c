@@ -18,6 +18,16 @@
  *     may have completed on a try whose answer was lost (S3 forgets the
  *     upload id then): a HEAD decides, the object holding the manifest's
  *     SHA-256 is success.
+ *   Sweeps: a CreateMultipartUpload whose answer was lost leaves an
+ *     upload nobody knows the id of (libcurl even retries a request on a
+ *     dead kept-alive connection by itself, so not even the try count
+ *     tells), and an object skipped as already stored may have such a
+ *     leftover from the run that stored it.  So after a multipart upload
+ *     completes, and when a file of multipart size is skipped, the
+ *     uploads of exactly this key are listed and aborted: once the object
+ *     is in place nobody needs them (any upload of this key is of the same
+ *     bytes).  A part or complete answered NoSuchUpload because another
+ *     run swept it is decided by a HEAD, as above.
  *
  * Reading and hashing (SHA-256 of each part and of the whole file;
  * SHA-256 of a small file) happen on one helper thread, in
@@ -71,6 +81,9 @@ struct s3file {
 	struct buf stale;	/* upload ids to abort, NUL-separated */
 	size_t stale_off;
 	struct buf mark_key, mark_id;	/* where the next listing page starts */
+	int sweeping;		/* listing, aborting once the object is in */
+	enum storage_result swept;	/* the result once the sweep is over */
+	int gone;		/* a part was answered NoSuchUpload */
 	int failed;
 	struct s3file *link;
 };
@@ -463,6 +476,29 @@ open_source(struct s3file *f)
 	return 0;
 }
 
+/* Lists and aborts the uploads of f's key, then finishes with res. */
+static void
+start_sweep(struct s3file *f, enum storage_result res)
+{
+	buf_reset(&f->stale);
+	buf_reset(&f->mark_key);
+	buf_reset(&f->mark_id);
+	f->stale_off = 0;
+	f->sweeping = 1;
+	f->swept = res;
+	f->st = F_LIST;
+}
+
+/* After the listing or the last abort: create, or end the sweep. */
+static void
+after_stale(struct s3file *f)
+{
+	if (f->sweeping)
+		finish(f, f->swept);
+	else
+		f->st = F_CREATE;
+}
+
 static void
 on_head(struct s3file *f, struct s3_req *r)
 {
@@ -474,7 +510,11 @@ on_head(struct s3file *f, struct s3_req *r)
 			log_verbose("%s: already stored with sha256 %s, "
 			    "skipped", f->p->key, meta.p);
 			buf_free(&meta);
-			finish(f, STORAGE_SKIPPED);
+			if (f->p->bytes > 0 &&
+			    (uint64_t)f->p->bytes >= f->be->threshold)
+				start_sweep(f, STORAGE_SKIPPED);
+			else
+				finish(f, STORAGE_SKIPPED);
 			return;
 		}
 		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
@@ -499,7 +539,8 @@ on_head(struct s3file *f, struct s3_req *r)
  * into f.  A truncated page without markers that move ends the listing
  * (a server bug must not loop forever). */
 static int
-more_uploads(struct s3file *f, struct s3_req *r)
+more_uploads(const char *key, struct buf *mark_key, struct buf *mark_id,
+    struct s3_req *r)
 {
 	const char *p = r->h.resp.p;
 	size_t n = r->h.resp.len;
@@ -514,17 +555,16 @@ more_uploads(struct s3file *f, struct s3_req *r)
 	xml_text(p, n, "NextUploadIdMarker", &id);
 	buf_add(&k, "", 0);
 	buf_add(&id, "", 0);
-	if (!k.len || (f->mark_key.len && strcmp(k.p, f->mark_key.p) == 0 &&
-	    strcmp(id.p, f->mark_id.p) == 0)) {
+	if (!k.len || (mark_key->len && strcmp(k.p, mark_key->p) == 0 &&
+	    strcmp(id.p, mark_id->p) == 0)) {
 		log_warn("%s: the multipart upload listing is truncated "
-		    "without a next marker; later pages are not read",
-		    f->p->key);
+		    "without a next marker; later pages are not read", key);
 		goto out;
 	}
-	buf_reset(&f->mark_key);
-	buf_reset(&f->mark_id);
-	buf_add(&f->mark_key, k.p, k.len);
-	buf_add(&f->mark_id, id.p, id.len);
+	buf_reset(mark_key);
+	buf_reset(mark_id);
+	buf_add(mark_key, k.p, k.len);
+	buf_add(mark_id, id.p, id.len);
 	more = 1;
 out:
 	buf_free(&t);
@@ -533,12 +573,30 @@ out:
 	return more;
 }
 
+/* Appends to ids (NUL-separated) the upload ids of exactly key in the
+ * listing page in r. */
 static void
-on_list(struct s3file *f, struct s3_req *r)
+uploads_of(const char *key, const struct s3_req *r, struct buf *ids)
 {
 	const char *p = r->h.resp.p, *in;
 	size_t n = r->h.resp.len, len, off;
-	struct buf key = BUF_INIT, id = BUF_INIT;
+	struct buf k = BUF_INIT, id = BUF_INIT;
+
+	while (p && (off = xml_find(p, n, "Upload", &in, &len))) {
+		if (xml_text(in, len, "Key", &k) == 0 &&
+		    strcmp(k.p, key) == 0 &&
+		    xml_text(in, len, "UploadId", &id) == 0)
+			buf_add(ids, id.p, id.len + 1);
+		p += off;
+		n -= off;
+	}
+	buf_free(&k);
+	buf_free(&id);
+}
+
+static void
+on_list(struct s3file *f, struct s3_req *r)
+{
 
 	if (!s3_ok(r)) {
 		struct buf why = BUF_INIT;
@@ -546,22 +604,16 @@ on_list(struct s3file *f, struct s3_req *r)
 		log_warn("%s: cannot list multipart uploads, stale ones are "
 		    "not cleaned up: %s", f->p->key, why.p);
 		buf_free(&why);
-		f->st = F_CREATE;
+		after_stale(f);
 		return;
 	}
-	while (p && (off = xml_find(p, n, "Upload", &in, &len))) {
-		if (xml_text(in, len, "Key", &key) == 0 &&
-		    strcmp(key.p, f->p->key) == 0 &&
-		    xml_text(in, len, "UploadId", &id) == 0)
-			buf_add(&f->stale, id.p, id.len + 1);
-		p += off;
-		n -= off;
-	}
-	buf_free(&key);
-	buf_free(&id);
-	if (more_uploads(f, r))
+	uploads_of(f->p->key, r, &f->stale);
+	if (more_uploads(f->p->key, &f->mark_key, &f->mark_id, r))
 		return;		/* F_LIST again, from the markers */
-	f->st = f->stale.len ? F_ABORT_OLD : F_CREATE;
+	if (f->stale.len)
+		f->st = F_ABORT_OLD;
+	else
+		after_stale(f);
 }
 
 static void
@@ -598,6 +650,8 @@ on_part(struct s3op *op)
 	if (!s3_ok(&op->r) || http_header(&op->r.h, "ETag", &etag)) {
 		snprintf(msg, sizeof msg, "UploadPart %u", op->part);
 		fail(f, msg, &op->r);
+		if (op->r.code.p && strcmp(op->r.code.p, "NoSuchUpload") == 0)
+			f->gone = 1;
 		buf_free(&etag);
 		return;
 	}
@@ -611,7 +665,7 @@ on_complete(struct s3file *f, struct s3_req *r)
 	if (s3_ok(r)) {
 		free(f->upload_id);
 		f->upload_id = NULL;
-		finish(f, STORAGE_DONE);
+		start_sweep(f, STORAGE_DONE);
 		return;
 	}
 	fail(f, "CompleteMultipartUpload", r);
@@ -663,7 +717,7 @@ on_op_done(struct s3_req *r)
 			    "%s", f->p->key, op->id);
 		f->stale_off += strlen(f->stale.p + f->stale_off) + 1;
 		if (f->stale_off >= f->stale.len)
-			f->st = F_CREATE;
+			after_stale(f);
 		break;
 	case OP_CREATE:
 		on_create(f, r);
@@ -925,7 +979,7 @@ pump_parts(struct s3file *f)
 	}
 	if (f->failed) {
 		if (f->parts_out == 0)
-			f->st = F_ABORT;
+			f->st = f->gone ? F_CHECK : F_ABORT;
 	} else if (f->parts_done == f->nparts) {
 		f->st = F_COMPLETE;
 	}
@@ -1016,6 +1070,66 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 	return rc;
 }
 
+/* Blocking ListMultipartUploads of key, every page: the ids of exactly
+ * key into ids.  -1 (after a warning) when a page cannot be read. */
+static int
+list_uploads(struct s3be *be, struct http_conn *c, const char *key,
+    struct buf *ids)
+{
+	struct buf mk = BUF_INIT, mid = BUF_INIT, why = BUF_INIT;
+	struct s3_req r;
+	int more = 1, rc = 0;
+
+	while (more) {
+		s3_req_init(&r, "GET", NULL);
+		s3_req_query(&r, "uploads", "");
+		s3_req_query(&r, "prefix", key);
+		if (mk.len) {
+			s3_req_query(&r, "key-marker", mk.p);
+			s3_req_query(&r, "upload-id-marker", mid.p);
+		}
+		if (s3_perform(&be->s3, c, &r)) {
+			s3_strerror(&r, &why);
+			log_warn("%s: cannot list multipart uploads, stale "
+			    "ones are not cleaned up: %s", key, why.p);
+			s3_req_free(&r);
+			rc = -1;
+			break;
+		}
+		uploads_of(key, &r, ids);
+		more = more_uploads(key, &mk, &mid, &r);
+		s3_req_free(&r);
+	}
+	buf_free(&mk);
+	buf_free(&mid);
+	buf_free(&why);
+	return rc;
+}
+
+/* Aborts every multipart upload of exactly key: an object deleted after
+ * its load must not leave one behind (a lost CreateMultipartUpload
+ * answer's, say) that nobody would ever sweep. */
+static void
+sweep_blocking(struct s3be *be, struct http_conn *c, const char *key)
+{
+	struct buf ids = BUF_INIT;
+	struct s3_req r;
+
+	list_uploads(be, c, key, &ids);
+	for (size_t off = 0; off < ids.len; off += strlen(ids.p + off) + 1) {
+		s3_req_init(&r, "DELETE", key);
+		s3_req_query(&r, "uploadId", ids.p + off);
+		if (s3_perform(&be->s3, c, &r) == 0 || r.h.status == 404)
+			log_verbose("%s: aborted stale multipart upload %s",
+			    key, ids.p + off);
+		else
+			log_warn("%s: cannot abort stale multipart upload %s",
+			    key, ids.p + off);
+		s3_req_free(&r);
+	}
+	buf_free(&ids);
+}
+
 static int
 s3be_del(struct storage *st, const char *key, struct buf *err)
 {
@@ -1033,6 +1147,8 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
+	if (!rc)
+		sweep_blocking(be, c, key);
 	conn_give(be, c);
 	return rc;
 }

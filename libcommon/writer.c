@@ -201,6 +201,17 @@ put_columns(struct buf *b, const struct table *t)
 	buf_addc(b, ']');
 }
 
+/* How a CSV file tells NULL from the empty string (stage-manifest(5)), so
+ * that a reader other than stage-copy needs no out-of-band knowledge. */
+static void
+put_csv_dialect(struct buf *b, const struct writer *w)
+{
+	if (w->o.format != WF_CSV)
+		return;
+	buf_adds(b, ",\"csv\":{\"header\":true,\"delimiter\":\",\","
+	    "\"quote\":\"\\\"\",\"null\":\"\",\"empty\":\"\\\"\\\"\"}");
+}
+
 static void
 emit_file_line(struct writer *w, const struct table *t, const char *hex,
     uint64_t bytes)
@@ -220,6 +231,7 @@ emit_file_line(struct writer *w, const struct table *t, const char *hex,
 	put_names(&b, w->o.hints.mk, w->o.hints.nmk);
 	buf_adds(&b, ",\"columns\":");
 	put_columns(&b, t);
+	put_csv_dialect(&b, w);
 	buf_adds(&b, ",\"file\":");
 	json_put_str(&b, t->path, strlen(t->path));
 	buf_printf(&b, ",\"format\":\"%s\",\"compression\":\"%s\","

@@ -224,7 +224,7 @@ no_uploads() {
 	cat "$FP_LOG"
 	[ "$(sent GET 'raw/f[0-9]\.csv$')" -eq 4 ]
 	[ "$(sent DELETE 'raw/f[0-9]\.csv$')" -eq 4 ]
-	[ "$(awk -F'\t' '$1 == "GET" { print $5 }' "$FP_LOG" | sort -u | wc -l)" -eq 1 ]
+	[ "$(awk -F'\t' '$1 == "GET" && $2 !~ /uploads=/ { print $5 }' "$FP_LOG" | sort -u | wc -l)" -eq 1 ]
 	[ "$(awk -F'\t' '$1 == "DELETE" { print $5 }' "$FP_LOG" | sort -u | wc -l)" -eq 1 ]
 	db=$(sqlite3 stage.db "SELECT file FROM _stage_schemas WHERE name = 'ds'")
 	[ "$(sqlite3 "$db" 'SELECT group_concat(name) FROM (SELECT name FROM t ORDER BY id)')" = n1,n2,n3,n4 ]
@@ -279,7 +279,8 @@ no_uploads() {
 	run -0 put -v in.ndjson
 	echo "$output"
 	cat "$FP_LOG"
-	[ "$(sent GET 'uploads=$')" -eq 2 ]
+	# two pages before the upload, one sweep after it (f16-leftovers-s3.bats)
+	[ "$(sent GET 'uploads=$')" -eq 3 ]
 	grep -q "key-marker=raw%2Fds%2Fusers%2F1732459200.9.12.csv.gz&prefix=.*&upload-id-marker=$a&uploads=" "$FP_LOG"
 	[ "$(sent DELETE "uploadId=$a")" -eq 1 ]
 	[ "$(sent DELETE "uploadId=$b")" -eq 1 ]

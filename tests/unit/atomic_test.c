@@ -49,15 +49,17 @@ static void
 test_commit(const char *dir)
 {
 	struct atomic_file f;
-	char path[1024], name[256] = "";
+	char path[1024], name[256] = "", want[64];
 	struct stat st;
 	mode_t old = umask(022);
 
 	snprintf(path, sizeof path, "%s/out.csv", dir);
 	ok(atomic_open(&f, path) == 0, "opens %s", path);
+	snprintf(want, sizeof want, ".out.csv.stage-tmp.%ld.",
+	    (long)getpid());
 	ok(count_entries(dir, name, sizeof name) == 1 &&
-	    strncmp(name, ".out.csv.stage-tmp.", 19) == 0 &&
-	    strlen(name) == 25, "temporary is hidden: %s", name);
+	    strncmp(name, want, strlen(want)) == 0 &&
+	    strlen(name) == strlen(want) + 6, "temporary is hidden: %s", name);
 	ok(access(path, F_OK) == -1, "target absent before commit");
 	ok(write(f.fd, "a,b\n1,2\n", 8) == 8, "writes");
 	ok(atomic_commit(&f) == 0, "commits");
