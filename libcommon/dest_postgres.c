@@ -395,7 +395,62 @@ out:
 	return r;
 }
 
-static const char staging_extra[] = "\"_stage_row\" bigint NOT NULL";
+/* Nullable: dlt loads its own rows into the same staging table (see
+ * staging_fit), and they carry no _stage_row. */
+static const char staging_extra[] = "\"_stage_row\" bigint";
+
+/* The staging table is shared with dlt, which creates it with its own
+ * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: stage's
+ * rows must fit a table dlt made, and dlt's rows one that stage made.
+ * So _stage_row is added when missing, and no column of a staging table
+ * is NOT NULL (stage's own are not; a row is found by its _stage_row,
+ * and rows without one are never read as a load's). */
+static int
+staging_fit(struct pgdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT, b = BUF_INIT;
+	PGresult *r = NULL;
+	int none, rc = -1;
+
+	sql_qname(&qn, schema, name);
+	buf_adds(&q, "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = "
+	    "to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
+	    "a.attnotnull UNION ALL SELECT NULL WHERE NOT EXISTS (SELECT 1 "
+	    "FROM pg_attribute a WHERE a.attrelid = to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") AND a.attname = '_stage_row' AND NOT "
+	    "a.attisdropped) AND to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") IS NOT NULL");
+	if (!(r = pg_query(d, object, q.p, &none))) {
+		rc = none ? 0 : -1;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_reset(&b);
+		buf_printf(&b, "ALTER TABLE %s ", qn.p);
+		if (PQgetisnull(r, i, 0)) {
+			buf_adds(&b, "ADD COLUMN IF NOT EXISTS ");
+			buf_adds(&b, staging_extra);
+		} else {
+			buf_adds(&b, "ALTER COLUMN ");
+			sql_ident(&b, PQgetvalue(r, i, 0));
+			buf_adds(&b, " DROP NOT NULL");
+		}
+		if (pg_do(d, object, b.p, NULL) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&qn);
+	buf_free(&b);
+	return rc;
+}
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -420,6 +475,8 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
 	r = evolve(d, s.p, t, staging_extra, 0, object);
+	if (r == 0)
+		r = staging_fit(d, s.p, t->name, object);
 out:
 	buf_free(&s);
 	buf_free(&b);

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# dlt and stage on one dataset: dlt (PyPI, pinned in install-deps) loads
+# the same dataset as stage, in both orders, with no setting changed, and
+# reads what stage loaded through pipeline.dataset().  Runs against
+# STAGE_TEST_DEST (helpers/dest.bash); f16-dlt.sqlite.bats is the SQLite
+# twin.
+
+load helpers/dest-scenario.bash
+
+setup_file() {
+	PY=$STAGE_TOP/.venv/bin/python
+	if ! "$PY" -c 'import dlt' 2>/dev/null; then
+		export DLT_MISSING=1
+		return 0
+	fi
+	dest_start
+}
+
+setup() {
+	[ -z "${DLT_MISSING:-}" ] ||
+		skip "dlt is not installed in .venv (tests/helpers/install-deps)"
+	scenario_setup
+	cd "$W"
+	PY=$STAGE_TOP/.venv/bin/python
+	export RUNTIME__LOG_LEVEL=WARNING DLT_DATA_DIR=$W/dlt-data
+	case $STAGE_TEST_DEST in
+	# dlt's sqlalchemy destination: the catalog file is its main
+	# database, each dataset a file beside it
+	sqlite) DLT_URL="sqlite:///$SQLITE_DIR/stage.db" ;;
+	# dlt insists on a password; the test server trusts any
+	*) DLT_URL="postgresql://postgres:x@127.0.0.1:$PGPORT/postgres" ;;
+	esac
+}
+
+# stage_load LOAD_ID < records: stage's whole pipeline, merge on id
+stage_load() {
+	stage-write -q -t users --dataset shop --disposition merge \
+		--primary-key id --load-id "$1" -d "$W/out.$1" |
+	stage-put -q -b "$W/bucket" |
+	stage-copy -q -D "$DEST" |
+	stage-merge -q -D "$DEST"
+}
+
+# dlt_merge < records: a dlt pipeline run merging into shop.users on id
+dlt_merge() {
+	"$PY" "$STAGE_TOP/tests/helpers/dlt_peer.py" merge "$DLT_URL" shop \
+		"$W/pipes" users
+}
+
+dlt_read() {
+	"$PY" "$STAGE_TOP/tests/helpers/dlt_peer.py" read "$DLT_URL" shop \
+		"$W/pipes" users "$@"
+}
+
+users() {
+	dest_sql "SELECT id, name FROM shop.users ORDER BY id"
+}
+
+@test "dlt and stage: stage loads, dlt merges, stage merges again, every row right" {
+	run stage_load 1000.1 <<-'JSON'
+	{"id":1,"name":"a"}
+	{"id":2,"name":"b"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run dlt_merge <<-'JSON'
+	{"id":2,"name":"dlt-b"}
+	{"id":5,"name":"dlt-e"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|a
+2|dlt-b
+5|dlt-e" ]
+	run stage_load 1000.2 <<-'JSON'
+	{"id":2,"name":"b2"}
+	{"id":3,"name":"c"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|a
+2|b2
+3|c
+5|dlt-e" ]
+	# and dlt again on what stage left
+	run dlt_merge <<-'JSON'
+	{"id":3,"name":"dlt-c"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|a
+2|b2
+3|dlt-c
+5|dlt-e" ]
+	# every row carries dlt's bookkeeping, unique ids
+	[ "$(dest_sql "SELECT count(*), count(DISTINCT _dlt_id), count(_dlt_load_id) FROM shop.users")" = "4|4|4" ]
+}
+
+@test "dlt and stage: dlt loads first, then stage merges into its tables" {
+	run dlt_merge <<-'JSON'
+	{"id":1,"name":"dlt-a"}
+	{"id":2,"name":"dlt-b"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run stage_load 1000.1 <<-'JSON'
+	{"id":2,"name":"b"}
+	{"id":3,"name":"c"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|dlt-a
+2|b
+3|c" ]
+	run dlt_merge <<-'JSON'
+	{"id":3,"name":"dlt-c"}
+	{"id":4,"name":"dlt-d"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run stage_load 1000.2 <<-'JSON'
+	{"id":4,"name":"d"}
+	JSON
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|dlt-a
+2|b
+3|dlt-c
+4|d" ]
+}

@@ -1,0 +1,42 @@
+"""dlt_peer.py: dlt itself, pointed at the dataset stage loads (the
+"dlt and stage on one dataset" tests).
+
+  dlt_peer.py merge URL DATASET PIPES TABLE < rows.ndjson
+      a dlt pipeline run: merge the rows into TABLE on primary key id
+  dlt_peer.py read URL DATASET PIPES TABLE [SCHEMA]
+      pipeline.dataset() (of SCHEMA, else the default): TABLE's rows as
+      id|name lines ordered by id, after a line of the dataset's tables
+
+URL is a postgresql:// URL or sqlite:///path.db (dlt's sqlalchemy
+destination); PIPES the pipelines directory (dlt's local state).
+"""
+import json
+import sys
+
+import dlt
+
+
+def destination(url):
+    if url.startswith("sqlite"):
+        return dlt.destinations.sqlalchemy(credentials=url)
+    return dlt.destinations.postgres(credentials=url)
+
+
+def main():
+    act, url, ds, pipes, table = sys.argv[1:6]
+    p = dlt.pipeline(pipeline_name="dltpeer", destination=destination(url),
+                     dataset_name=ds, pipelines_dir=pipes)
+    if act == "merge":
+        rows = [json.loads(line) for line in sys.stdin if line.strip()]
+        info = p.run(rows, table_name=table, write_disposition="merge",
+                     primary_key="id")
+        info.raise_on_failed_jobs()
+        return
+    d = p.dataset(schema=sys.argv[6]) if len(sys.argv) > 6 else p.dataset()
+    print(",".join(sorted(t for t in d.tables if not t.startswith("_dlt"))))
+    for r in sorted(d[table].select("id", "name").fetchall()):
+        print("%s|%s" % r)
+
+
+if __name__ == "__main__":
+    main()
