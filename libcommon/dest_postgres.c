@@ -25,6 +25,7 @@
 
 #include "dest.h"
 #include "csvin.h"
+#include "dltschema.h"
 #include "log.h"
 #include "pgbin.h"
 #include "sha256.h"
@@ -1085,6 +1086,24 @@ final_shape(struct pgdest *d, const struct dtable *t, struct dtable *want)
 	return 0;
 }
 
+/* dlt's _dlt_version, as dlt creates it (dltschema.h). */
+static int
+dlt_version_ddl(struct pgdest *d, const char *ds, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_dlt_version");
+	buf_adds(&b, " (version bigint NOT NULL, engine_version bigint NOT "
+	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
+	    "character varying NOT NULL, version_hash character varying NOT "
+	    "NULL, schema character varying NOT NULL)");
+	r = pg_do(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 static int
 merge_ddl(struct pgdest *d, const void *arg, const char *object)
 {
@@ -1103,7 +1122,7 @@ merge_ddl(struct pgdest *d, const void *arg, const char *object)
 	buf_adds(&b, " (load_id character varying NOT NULL, schema_name "
 	    "character varying, status bigint NOT NULL, inserted_at timestamp "
 	    "with time zone NOT NULL, schema_version_hash character varying)");
-	if (pg_do(d, object, b.p, NULL) < 0)
+	if (pg_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
@@ -1259,6 +1278,68 @@ apply_tables(struct pgdest *d, const struct dload *l,
 	return sql_apply_tables(&pg_dialect, l, o, d->dry, merged, pg_exec, d);
 }
 
+/* The dataset's tables and columns as dlt's stored schema, a new
+ * version in _dlt_version when they changed (dltschema.h); in the
+ * merge's transaction, after its DDL. */
+static int
+store_schema(struct pgdest *d, const struct dload *l)
+{
+	struct dltschema s;
+	struct buf q = BUF_INIT;
+	PGresult *r = NULL;
+	char hash[65];
+	int64_t version = 1;
+	int none, rc = -1;
+
+	dltschema_init(&s);
+	if (d->dry) {
+		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
+		    "schema of the dataset, when its tables or columns changed");
+		rc = 0;
+		goto out;
+	}
+	buf_adds(&q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
+	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
+	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
+	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
+	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
+	if (!(r = pg_query(d, l->load_id, q.p, &none)))
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int t = pg_type_parse(PQgetvalue(r, i, 2));
+		dltschema_add(&s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		    t < 0 ? CT_NONE : (enum coltype)t,
+		    strcmp(PQgetvalue(r, i, 3), "t") != 0);
+	}
+	PQclear(r);
+	dltschema_hash(&s, hash);
+	buf_reset(&q);
+	buf_adds(&q, "SELECT version, version_hash FROM ");
+	sql_qname(&q, l->dataset, "_dlt_version");
+	buf_adds(&q, " WHERE schema_name = ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, " ORDER BY inserted_at DESC, version DESC LIMIT 1");
+	if (!(r = pg_query(d, l->load_id, q.p, &none)))
+		goto out;
+	if (PQntuples(r) == 1) {
+		rc = 0;
+		if (strcmp(PQgetvalue(r, 0, 1), hash) == 0)
+			goto out;
+		version = strtoll(PQgetvalue(r, 0, 0), NULL, 10) + 1;
+	}
+	buf_reset(&q);
+	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
+	    "clock_timestamp()");
+	rc = pg_do(d, l->load_id, q.p, NULL);
+out:
+	PQclear(r);
+	dltschema_free(&s);
+	buf_free(&q);
+	return rc;
+}
+
 static int
 record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
 {
@@ -1372,7 +1453,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
-	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
+	    || record_load(d, l, merged) < 0 || store_schema(d, l) < 0 ||
+	    clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
 	r = pg_do(d, l->load_id, "COMMIT", NULL);

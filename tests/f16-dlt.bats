@@ -128,3 +128,47 @@ users() {
 3|dlt-c
 4|d" ]
 }
+
+@test "dlt reads a stage-loaded dataset through pipeline.dataset()" {
+	run stage_load 1000.1 <<-'JSON'
+	{"id":1,"name":"a"}
+	{"id":2,"name":"b"}
+	JSON
+	[ "$status" -eq 0 ]
+	run dlt_read
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -v Warning <<<"$output" | grep -v '^ ')" = "users
+1|a
+2|b" ]
+	# one stored version per change of tables or columns, none otherwise
+	[ "$(dest_sql "SELECT version, schema_name, engine_version FROM shop._dlt_version")" = "1|shop|11" ]
+	stage_load 1000.2 <<<'{"id":3,"name":"c"}' >/dev/null
+	[ "$(dest_sql "SELECT count(*) FROM shop._dlt_version")" = 1 ]
+	stage_load 1000.3 <<<'{"id":4,"name":"d","age":7}' >/dev/null
+	[ "$(dest_sql "SELECT version FROM shop._dlt_version ORDER BY version")" = "1
+2" ]
+	run "$PY" -c 'import json, sys
+s = json.loads(sys.stdin.read())
+print(sorted(s["tables"]["users"]["columns"]), s["tables"]["users"]["columns"]["age"]["data_type"])' <<<"$(dest_sql "SELECT schema FROM shop._dlt_version WHERE version = 2")"
+	echo "$output"
+	[ "$output" = "['_dlt_id', '_dlt_load_id', 'age', 'id', 'name'] bigint" ]
+}
+
+@test "dlt reads stage's tables beside its own: the stored schema named after the dataset" {
+	dlt_merge <<<'{"id":1,"name":"dlt-a"}'
+	stage-write -q -t orders --dataset shop --load-id 1000.1 -d "$W/o" <<<'{"order_id":7,"name":"x"}' |
+		stage-put -q -b "$W/bucket" | stage-copy -q -D "$DEST" |
+		stage-merge -q -D "$DEST" >/dev/null
+	run "$PY" "$STAGE_TOP/tests/helpers/dlt_peer.py" read "$DLT_URL" shop \
+		"$W/pipes" orders shop
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"orders,users"* ]]
+	# and dlt's own pipeline goes on as before
+	run dlt_merge <<<'{"id":2,"name":"dlt-b"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|dlt-a
+2|dlt-b" ]
+}

@@ -4,8 +4,8 @@
   dlt_peer.py merge URL DATASET PIPES TABLE < rows.ndjson
       a dlt pipeline run: merge the rows into TABLE on primary key id
   dlt_peer.py read URL DATASET PIPES TABLE [SCHEMA]
-      pipeline.dataset() (of SCHEMA, else the default): TABLE's rows as
-      id|name lines ordered by id, after a line of the dataset's tables
+      pipeline.dataset() (of SCHEMA, else the default): a line of the
+      dataset's tables, then TABLE's first column and name, ordered
 
 URL is a postgresql:// URL or sqlite:///path.db (dlt's sqlalchemy
 destination); PIPES the pipelines directory (dlt's local state).
@@ -34,9 +34,9 @@ def main():
         return
     d = p.dataset(schema=sys.argv[6]) if len(sys.argv) > 6 else p.dataset()
     print(",".join(sorted(t for t in d.tables if not t.startswith("_dlt"))))
-    for r in sorted(d[table].select("id", "name").fetchall()):
-        print("%s|%s" % r)
-
+    key = next(iter(d.schema.tables[table]["columns"]))
+    for r in sorted(d[table].select(key, "name").fetchall()):
+        print("%s|%s" % tuple(r))
 
 if __name__ == "__main__":
     main()
