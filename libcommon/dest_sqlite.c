@@ -46,12 +46,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "csvin.h"
+#include "dltschema.h"
 #include "dest.h"
 #include "json.h"
 #include "log.h"
@@ -177,21 +179,53 @@ rollback(struct sqdest *d)
 
 /* --- files and attachments --- */
 
-/* The file of a schema: <dir><name>.db, unsafe bytes as %XX. */
+/* The file of a new schema, named as dlt's sqlalchemy destination names
+ * it beside the same database: <dir><stem>__<name><suffix> for the
+ * catalog <dir><stem><suffix> (stage.db: stage__<name>.db), unsafe bytes
+ * of the name as %XX. */
 static char *
 schema_file(const struct sqdest *d, const char *schema)
 {
+	const char *base = d->path + strlen(d->dir);
+	const char *dot = strrchr(base, '.');
 	struct buf b = BUF_INIT;
 
+	if (!dot || dot == base)
+		dot = base + strlen(base);
 	buf_adds(&b, d->dir);
+	buf_add(&b, base, (size_t)(dot - base));
+	buf_adds(&b, "__");
 	for (const unsigned char *p = (const unsigned char *)schema; *p; p++)
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
 			buf_addc(&b, (char)*p);
 		else
 			buf_printf(&b, "%%%02X", *p);
-	buf_adds(&b, ".db");
+	buf_adds(&b, dot);
 	return b.p;
+}
+
+/* The file the catalog records for schema (a dataset stage made before,
+ * under whatever name it had then), else schema_file's. */
+static char *
+known_file(struct sqdest *d, const char *schema)
+{
+	sqlite3_stmt *st = NULL;
+	char *file = NULL;
+
+	if (d->db && sqlite3_prepare_v2(d->db, "SELECT file FROM "
+	    "main._stage_schemas WHERE name = ?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, d->dir);
+			buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
+			file = b.p;
+		}
+	}
+	sqlite3_finalize(st);
+	return file ? file : schema_file(d, schema);
 }
 
 static int
@@ -219,36 +253,19 @@ detach_all(struct sqdest *d)
 	d->natt = 0;
 }
 
-/* Rollback journal, full sync: see the top of the file. */
+/* Full sync, and the journal mode left as the file has it (a new file:
+ * SQLite's rollback journal; dlt keeps its files in WAL): every
+ * transaction writes one file, see the top of the file. */
 static int
 set_journal(struct sqdest *d, const char *schema, const char *object)
 {
 	struct buf b = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int r = -1;
+	int r;
 
-	buf_adds(&b, "PRAGMA ");
-	sql_ident(&b, schema);
-	buf_adds(&b, ".journal_mode = DELETE");
-	if (!(st = sq_prep(d, object, b.p)))
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		report(d, object, "cannot set the journal mode");
-		goto out;
-	}
-	if (strcmp((const char *)sqlite3_column_text(st, 0), "delete") != 0) {
-		log_err("%s: cannot leave WAL mode (another connection has the "
-		    "database open?): a commit across files is atomic only "
-		    "with a rollback journal", object);
-		goto out;
-	}
-	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
 	r = sq_do(d, object, b.p, NULL);
-out:
-	sqlite3_finalize(st);
 	buf_free(&b);
 	return r;
 }
@@ -301,11 +318,6 @@ dry_attach(struct sqdest *d, const char *schema, const char *file)
 	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
-	buf_adds(&b, ".journal_mode = DELETE");
-	dest_dry_sql(b.p);
-	buf_reset(&b);
-	buf_adds(&b, "PRAGMA ");
-	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
 	dest_dry_sql(b.p);
 	buf_reset(&b);
@@ -330,7 +342,7 @@ attach(struct sqdest *d, const char *schema)
 
 	if (is_attached(d, schema))
 		return 0;
-	file = schema_file(d, schema);
+	file = known_file(d, schema);
 	if (strcmp(file, d->path) == 0) {
 		log_err("%s: the dataset's file %s is the catalog database "
 		    "itself: choose another -D path or dataset name", schema,
@@ -436,7 +448,6 @@ open_db(struct sqdest *d)
 	int rc;
 
 	if (d->dry) {
-		dest_dry_sql("PRAGMA main.journal_mode = DELETE");
 		dest_dry_sql("PRAGMA main.synchronous = FULL");
 		dest_dry_sql(catalog_ddl);
 	}
@@ -776,8 +787,50 @@ in_txn(struct sqdest *d, const char *object,
 
 /* --- stage-copy --- */
 
-/* _stage_row: sql_row_tag(file_no, row) (sql.h). */
-static const char staging_extra[] = "\"_stage_row\" INTEGER NOT NULL";
+/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt loads
+ * its own rows into the same staging table (staging_fit). */
+static const char staging_extra[] = "\"_stage_row\" INTEGER";
+
+/* The staging table is shared with dlt, which creates it with its own
+ * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: so
+ * _stage_row is added when missing, and a table with NOT NULL columns is
+ * rebuilt without them (a row is found by its _stage_row; rows without
+ * one are never read as a load's). */
+static int
+staging_fit(struct sqdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct sqcols have;
+	struct buf b = BUF_INIT;
+	enum coltype *keep = NULL;
+	int r, strict = 0;
+
+	if ((r = columns_of(d, schema, name, &have)) < 0 || have.n == 0)
+		goto out;
+	if (sqcols_find(&have, "_stage_row") < 0) {
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, name);
+		buf_adds(&b, " ADD COLUMN ");
+		buf_adds(&b, staging_extra);
+		sqcols_free(&have);
+		if ((r = sq_do(d, object, b.p, NULL)) < 0 ||
+		    (r = columns_of(d, schema, name, &have)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < have.n; i++) {
+		strict |= have.v[i].notnull;
+		have.v[i].notnull = 0;
+	}
+	if (strict) {
+		keep = xcalloc(have.n, sizeof *keep);	/* CT_NONE: as is */
+		r = rebuild(d, schema, name, &have, keep, object);
+	}
+out:
+	free(keep);
+	sqcols_free(&have);
+	buf_free(&b);
+	return r;
+}
 
 static int
 stage_ddl(struct sqdest *d, const void *arg, const char *object)
@@ -796,8 +849,9 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
 	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
 	    "UNIQUE (load_id, table_name, file_id))");
-	if (sq_do(d, object, b.p, NULL) == 0)
-		r = evolve(d, s.p, t, staging_extra, 0, object);
+	if (sq_do(d, object, b.p, NULL) == 0 &&
+	    (r = evolve(d, s.p, t, staging_extra, 0, object)) == 0)
+		r = staging_fit(d, s.p, t->name, object);
 	buf_free(&s);
 	buf_free(&b);
 	return r;
@@ -1416,6 +1470,27 @@ final_shape(struct sqdest *d, const struct dtable *t, struct dtable *want)
 	return r;
 }
 
+/* dlt's _dlt_version, with the types dlt's sqlalchemy destination gives
+ * it (dltschema.h).  inserted_at is written as dlt writes it, so that
+ * the newest version sorts last whichever tool stored it. */
+#define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+static int
+dlt_version_ddl(struct sqdest *d, const char *ds, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_dlt_version");
+	buf_adds(&b, " (version BIGINT NOT NULL, engine_version BIGINT NOT "
+	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
+	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL)");
+	r = sq_do(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 static int
 merge_ddl(struct sqdest *d, const void *arg, const char *object)
 {
@@ -1429,7 +1504,7 @@ merge_ddl(struct sqdest *d, const void *arg, const char *object)
 	buf_adds(&b, " (load_id TEXT NOT NULL, schema_name TEXT, status "
 	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
 	    "schema_version_hash TEXT)");
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
@@ -1591,6 +1666,105 @@ apply_tables(struct sqdest *d, const struct dload *l,
 	return sql_apply_tables(&sq_dialect, l, o, d->dry, merged, sq_exec, d);
 }
 
+/* A declared type as dlt's data type: stage's own (sq_types), else
+ * those dlt's sqlalchemy destination declares; CT_NONE for others. */
+static enum coltype
+dlt_type(const char *decl)
+{
+	static const struct { const char *name; enum coltype t; } map[] = {
+		{ "BIGINT", CT_BIGINT }, { "INTEGER", CT_BIGINT },
+		{ "SMALLINT", CT_BIGINT }, { "VARCHAR", CT_TEXT },
+		{ "TEXT", CT_TEXT }, { "CLOB", CT_TEXT },
+		{ "FLOAT", CT_DOUBLE }, { "DOUBLE", CT_DOUBLE },
+		{ "REAL", CT_DOUBLE }, { "BOOLEAN", CT_BOOL },
+		{ "DATETIME", CT_TIMESTAMP }, { "TIMESTAMP", CT_TIMESTAMP },
+		{ "DATE", CT_DATE }, { "TIME", CT_TIME },
+		{ "NUMERIC", CT_DECIMAL }, { "DECIMAL", CT_DECIMAL },
+		{ "JSON", CT_JSON }, { "BLOB", CT_BINARY },
+		{ "VARBINARY", CT_BINARY },
+	};
+	enum coltype t = sq_type_parse(decl ? decl : "");
+
+	for (size_t i = 0; t == CT_NONE && decl && i < sizeof map /
+	    sizeof map[0]; i++) {
+		size_t n = strlen(map[i].name);
+		if (strncasecmp(decl, map[i].name, n) == 0 &&
+		    (decl[n] == '\0' || decl[n] == '(' || decl[n] == ' '))
+			t = map[i].t;
+	}
+	return t;
+}
+
+/* The dataset's tables and columns as dlt's stored schema, a new
+ * version in _dlt_version when they changed (dltschema.h); in the
+ * merge's transaction, after its DDL. */
+static int
+store_schema(struct sqdest *d, const struct dload *l)
+{
+	struct dltschema s;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char hash[65];
+	int64_t version = 1;
+	int rc = -1, step;
+
+	dltschema_init(&s);
+	if (d->dry) {
+		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
+		    "schema of the dataset, when its tables or columns changed");
+		rc = 0;
+		goto out;
+	}
+	buf_adds(&q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
+	sql_qname(&q, l->dataset, "sqlite_master");
+	buf_adds(&q, " AS m JOIN pragma_table_info(m.name, ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
+	    "ESCAPE '\\' ORDER BY m.name, p.cid");
+	if (!(st = sq_prep(d, l->load_id, q.p)))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		dltschema_add(&s, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    dlt_type((const char *)sqlite3_column_text(st, 2)),
+		    !sqlite3_column_int(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		st = NULL;
+		report(d, l->load_id, "cannot read the dataset's tables");
+		goto out;
+	}
+	dltschema_hash(&s, hash);
+	buf_reset(&q);
+	buf_adds(&q, "SELECT version, version_hash FROM ");
+	sql_qname(&q, l->dataset, "_dlt_version");
+	buf_adds(&q, " WHERE schema_name = ?1 ORDER BY inserted_at DESC, "
+	    "version DESC LIMIT 1");
+	if (!(st = sq_prep(d, l->load_id, q.p)))
+		goto out;
+	sqlite3_bind_text(st, 1, l->dataset, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = 0;
+		if (strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0)
+			goto out;
+		version = sqlite3_column_int64(st, 0) + 1;
+	} else if (step != SQLITE_DONE) {
+		report(d, l->load_id, "cannot read _dlt_version");
+		goto out;
+	}
+	buf_reset(&q);
+	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
+	    DLT_VERSION_NOW);
+	rc = sq_do(d, l->load_id, q.p, NULL);
+out:
+	sqlite3_finalize(st);
+	dltschema_free(&s);
+	buf_free(&q);
+	return rc;
+}
+
 static int
 record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 {
@@ -1656,6 +1830,25 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 	return r;
 }
 
+/* After the load's commit, its staging rows in a transaction of their
+ * own (one file each: atomic in any journal mode).  A kill between the
+ * two leaves a recorded load's staging rows, which nothing reads and the
+ * merge's re-run deletes. */
+static int
+clear_merged(struct sqdest *d, const struct dload *l)
+{
+	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+		goto fail;
+	if (clear_staging(d, l, 0) == 0 &&
+	    sq_do(d, l->load_id, "COMMIT", NULL) == 0)
+		return 0;
+	rollback(d);
+fail:
+	log_err("%s: merged, but its staging rows are still there: run "
+	    "stage-merge again to delete them", l->load_id);
+	return -1;
+}
+
 static int
 sq_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
@@ -1681,11 +1874,12 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
-	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
+	    || record_load(d, l, merged) < 0 || store_schema(d, l) < 0) {
 		goto fail;
 	}
-	if (sq_do(d, l->load_id, "COMMIT", NULL) == 0)
-		return 0;
+	if (sq_do(d, l->load_id, "COMMIT", NULL) < 0)
+		goto fail;
+	return done ? 0 : clear_merged(d, l);
 fail:
 	rollback(d);
 	return -1;

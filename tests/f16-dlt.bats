@@ -172,3 +172,31 @@ print(sorted(s["tables"]["users"]["columns"]), s["tables"]["users"]["columns"]["
 	[ "$(users)" = "1|dlt-a
 2|dlt-b" ]
 }
+
+@test "sqlite: stage and dlt use the same dataset files, and stage leaves their journal mode as found" {
+	[ "$STAGE_TEST_DEST" = sqlite ] || skip "SQLite's file layout"
+	run stage_load 1000.1 <<<'{"id":1,"name":"a"}'
+	[ "$status" -eq 0 ]
+	# dlt's sqlalchemy destination names them <stem>__<dataset>.db
+	[ "$(cd "$SQLITE_DIR" && ls)" = 'stage.db
+stage__shop.db
+stage__shop_staging.db' ]
+	[ "$(sqlite3 "$SQLITE_DIR/stage__shop.db" 'PRAGMA journal_mode')" = delete ]
+	run dlt_merge <<<'{"id":2,"name":"dlt-b"}'
+	[ "$status" -eq 0 ]
+	[ "$(cd "$SQLITE_DIR" && ls *.db)" = 'stage.db
+stage__shop.db
+stage__shop_staging.db' ]
+	# dlt keeps its files in WAL; stage does not switch them back
+	[ "$(sqlite3 "$SQLITE_DIR/stage__shop.db" 'PRAGMA journal_mode')" = wal ]
+	run stage_load 1000.2 <<<'{"id":3,"name":"c"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$SQLITE_DIR/stage__shop.db" 'PRAGMA journal_mode')" = wal ]
+	[ "$(sqlite3 "$SQLITE_DIR/stage__shop_staging.db" 'PRAGMA journal_mode')" = wal ]
+	[ "$(users)" = "1|a
+2|dlt-b
+3|c" ]
+	# the merge's staging rows are gone, dlt's left as dlt leaves them
+	[ "$(dest_sql 'SELECT count(*) FROM shop_staging.users WHERE _stage_row IS NOT NULL')" = 0 ]
+}
