@@ -9,9 +9,13 @@
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
  *
+ * dlt loads through the same staging tables: they fit both tools' rows
+ * (staging_fit).
+ *
  * Merge: <dataset>, dlt's _dlt_loads plus _stage_loads (rows per table of
- * each load, for the no-op re-run's output), one transaction per load
- * under pg_advisory_xact_lock(hashtext('stage:' || dataset)).
+ * each load, for the no-op re-run's output) and dlt's stored schema in
+ * _dlt_version (dltschema.h), one transaction per load under
+ * pg_advisory_xact_lock(hashtext('stage:' || dataset)).
  *
  * Types: text text, bigint bigint, double double precision, bool boolean,
  * timestamp timestamptz, date date, time time, decimal numeric, json

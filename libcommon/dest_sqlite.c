@@ -4,18 +4,26 @@
  * Layout: the database named by -D (sqlite:///abs/path.db,
  * sqlite://relative.db, a plain path from the config, else
  * $STAGE_SQLITE_PATH, else ./stage.db) is the catalog.  Each dataset and
- * its staging dataset are separate database files beside it,
- * <dir>/<dataset>.db and <dir>/<dataset>_staging.db (bytes outside
+ * its staging dataset are separate database files beside it, named as
+ * dlt's sqlalchemy destination names them, so that dlt pointed at the
+ * same database finds them: <dir>/<stem>__<dataset><suffix> and
+ * <dir>/<stem>__<dataset>_staging<suffix> for the catalog
+ * <dir>/<stem><suffix> (stage.db: stage__ds.db; bytes outside
  * [A-Za-z0-9_-] written %XX), ATTACHed under the dataset's name so that
  * "ds"."t" and "ds_staging"."t" read as in PostgreSQL.  The catalog's
- * _stage_schemas table lists them for readers.
+ * _stage_schemas table lists them for readers, and a dataset it lists
+ * keeps that file (older versions named them <dataset>.db).
  *
- * Atomicity: a merge writes <dataset>.db and <dataset>_staging.db in one
- * transaction.  SQLite commits such a transaction atomically across files
- * only with a rollback journal (the super-journal); in WAL mode each file
- * commits on its own.  So every file is put in journal_mode=DELETE, with
- * synchronous=FULL so that the journals are on disk before the files
- * change (a power cut, not only a kill, leaves them whole).
+ * Atomicity: every transaction writes one file, so that it is atomic in
+ * any journal mode: dlt keeps its files in WAL mode, where a commit
+ * across attached files is not atomic, and stage leaves each file's mode
+ * as it finds it (a new file gets SQLite's rollback journal).  A copy
+ * writes the staging file; a merge commits the dataset file (final rows,
+ * _dlt_loads, _stage_loads, _dlt_version), then deletes the load's
+ * staging rows in a transaction of its own: a kill between the two
+ * leaves staging rows of a recorded load, which no merge reads and the
+ * re-run deletes.  synchronous=FULL, so that a power cut, not only a
+ * kill, leaves the files whole.
  *
  * Locking: every write transaction is BEGIN IMMEDIATE, which takes the
  * write lock of every attached file at once: merges and copies serialize,

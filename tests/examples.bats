@@ -150,14 +150,14 @@ loads() { sqlite3 "$1/stage__shop.db" "SELECT count(*) || ' ' || sum(status) FRO
 	[ "$(sqlite3 "$W/r/stage__shop.db" 'SELECT count(*) FROM users WHERE id = 3')" = 0 ]
 }
 
-@test "the bare pipeline, nothing configured and no options, lands in ./stage_dataset.db" {
+@test "the bare pipeline, nothing configured and no options, lands in ./stage__stage_dataset.db" {
 	unset STAGE_DESTINATION STAGE_BUCKET_URL STAGE_SQLITE_PATH STAGE_DATASET
 	stage-write -t users --disposition merge --primary-key id \
 		<"$E/data/users.ndjson" | stage-put | stage-copy | stage-merge >m.ndjson
 	stage-write -t users --disposition merge --primary-key id \
 		<"$E/data/users-update.ndjson" | stage-put | stage-copy |
 		stage-merge --hard-delete deleted >>m.ndjson
-	[ "$(sqlite3 stage_dataset.db "SELECT id, name, email, address__city FROM users ORDER BY id")" = "$USERS" ]
+	[ "$(sqlite3 stage__stage_dataset.db "SELECT id, name, email, address__city FROM users ORDER BY id")" = "$USERS" ]
 	[ "$(sqlite3 stage.db 'SELECT name FROM _stage_schemas ORDER BY name')" = "stage_dataset
 stage_dataset_staging" ]
 	[ -d stage-bucket/stage_dataset/users ]
