@@ -1331,6 +1331,10 @@ store_schema(struct pgdest *d, const struct dload *l)
 		rc = 0;
 		if (strcmp(PQgetvalue(r, 0, 1), hash) == 0)
 			goto out;
+		if (!dltschema_ours(PQgetvalue(r, 0, 1))) {
+			dltschema_warn_theirs(l->dataset);
+			goto out;
+		}
 		version = strtoll(PQgetvalue(r, 0, 0), NULL, 10) + 1;
 	}
 	buf_reset(&q);

@@ -1757,6 +1757,10 @@ store_schema(struct sqdest *d, const struct dload *l)
 		rc = 0;
 		if (strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0)
 			goto out;
+		if (!dltschema_ours((const char *)sqlite3_column_text(st, 1))) {
+			dltschema_warn_theirs(l->dataset);
+			goto out;
+		}
 		version = sqlite3_column_int64(st, 0) + 1;
 	} else if (step != SQLITE_DONE) {
 		report(d, l->load_id, "cannot read _dlt_version");

@@ -106,3 +106,20 @@ dltschema_insert_sql(struct dltschema *s, struct buf *b, const char *dataset,
 	buf_addc(b, ')');
 	buf_free(&j);
 }
+
+int
+dltschema_ours(const char *hash)
+{
+	size_t n = strspn(hash, "0123456789abcdef");
+
+	return n == 64 && hash[n] == '\0';
+}
+
+void
+dltschema_warn_theirs(const char *dataset)
+{
+	log_warn("%s: _dlt_version's newest schema named %s is dlt's (a dlt "
+	    "pipeline named like the dataset): stage's tables are not added "
+	    "to it; give the dlt pipeline another name for "
+	    "pipeline.dataset() to see them", dataset, dataset);
+}

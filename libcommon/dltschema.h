@@ -40,6 +40,12 @@ void dltschema_add(struct dltschema *s, const char *table, const char *col,
     enum coltype t, int nullable);
 /* The version hash of what was added: hex SHA-256 of the tables. */
 void dltschema_hash(struct dltschema *s, char hex[65]);
+/* 1 if hash is one dltschema_hash makes (64 hex digits), 0 for another
+ * tool's: dlt's (base64) when a dlt pipeline is named like the dataset
+ * and so shares the schema name.  stage then leaves that schema alone. */
+int dltschema_ours(const char *hash);
+/* Warns that dataset's schema in _dlt_version is dlt's (see above). */
+void dltschema_warn_theirs(const char *dataset);
 /* INSERT INTO "<dataset>"."_dlt_version" of version and hash of schema
  * name (the JSON from what was added); now is the destination's
  * expression for the current time. */

@@ -200,3 +200,27 @@ stage__shop_staging.db' ]
 	# the merge's staging rows are gone, dlt's left as dlt leaves them
 	[ "$(dest_sql 'SELECT count(*) FROM shop_staging.users WHERE _stage_row IS NOT NULL')" = 0 ]
 }
+
+@test "dlt and stage: a dlt pipeline named like the dataset keeps its schema, stage says so and loads" {
+	run stage_load 1000.1 <<<'{"id":1,"name":"a"}'
+	[ "$status" -eq 0 ]
+	DLT_PIPELINE=shop run dlt_merge <<<'{"id":2,"name":"dlt-b"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	stage-write -q -t users --dataset shop --disposition merge \
+		--primary-key id --load-id 1000.2 -d "$W/o2" <<<'{"id":3,"name":"c","extra":1}' |
+		stage-put -q -b "$W/bucket" | stage-copy -q -D "$DEST" >"$W/c2"
+	run stage-merge -D "$DEST" "$W/c2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"_dlt_version's newest schema named shop is dlt's"*"give the dlt pipeline another name"* ]]
+	# dlt's own version stays the newest, and its pipeline goes on
+	[ "$(dest_sql "SELECT count(*) FROM shop._dlt_version WHERE schema_name = 'shop'")" = 2 ]
+	DLT_PIPELINE=shop run dlt_merge <<<'{"id":4,"name":"dlt-d"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|a
+2|dlt-b
+3|c
+4|dlt-d" ]
+}

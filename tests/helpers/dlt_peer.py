@@ -8,9 +8,11 @@
       dataset's tables, then TABLE's first column and name, ordered
 
 URL is a postgresql:// URL or sqlite:///path.db (dlt's sqlalchemy
-destination); PIPES the pipelines directory (dlt's local state).
+destination); PIPES the pipelines directory (dlt's local state); the
+pipeline is $DLT_PIPELINE, else dltpeer.
 """
 import json
+import os
 import sys
 
 import dlt
@@ -24,7 +26,7 @@ def destination(url):
 
 def main():
     act, url, ds, pipes, table = sys.argv[1:6]
-    p = dlt.pipeline(pipeline_name="dltpeer", destination=destination(url),
+    p = dlt.pipeline(pipeline_name=os.environ.get("DLT_PIPELINE", "dltpeer"), destination=destination(url),
                      dataset_name=ds, pipelines_dir=pipes)
     if act == "merge":
         rows = [json.loads(line) for line in sys.stdin if line.strip()]

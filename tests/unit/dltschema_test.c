@@ -60,5 +60,8 @@ main(void)
 	ok(strstr(b.p, "\"tables\":{}}'") != NULL, "no tables: %s", b.p);
 	dltschema_free(&s);
 	buf_free(&b);
+	ok(dltschema_ours(h1), "a hash of ours is ours");
+	ok(!dltschema_ours("+pIb606/GDMWa6McSJVc8lGf1coluIOQm6OcjCp0Pyk="),
+	    "dlt's base64 hash is not");
 	return tap_done();
 }
