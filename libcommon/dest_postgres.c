@@ -1184,6 +1184,38 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
+/* Before any change: every NOT NULL column (without a default) of the
+ * load's existing final tables gets values from the load
+ * (dest_check_not_null), as a table dlt made may have others. */
+static int
+final_fits(struct pgdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT;
+	PGresult *r;
+	int none, rc = 0;
+
+	for (size_t i = 0; i < l->nt && rc == 0; i++) {
+		buf_reset(&q);
+		buf_reset(&qn);
+		sql_qname(&qn, l->dataset, l->t[i].name);
+		buf_adds(&q, "SELECT a.attname FROM pg_attribute a WHERE "
+		    "a.attrelid = to_regclass(");
+		sql_str(&q, qn.p);
+		buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
+		    "a.attnotnull AND NOT a.atthasdef ORDER BY a.attnum");
+		if (!(r = pg_query(d, l->t[i].name, q.p, &none))) {
+			rc = none ? 0 : -1;
+			continue;
+		}
+		for (int k = 0; k < PQntuples(r) && rc == 0; k++)
+			rc = dest_check_not_null(&l->t[i], PQgetvalue(r, k, 0), 1);
+		PQclear(r);
+	}
+	buf_free(&q);
+	buf_free(&qn);
+	return rc;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1193,7 +1225,8 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+	if (final_fits(d, l) < 0 ||
+	    in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
 		return -1;
 	return analyze_staging(d, l);
 }

@@ -1545,6 +1545,37 @@ out:
 	return r;
 }
 
+/* Before any change: every NOT NULL column (without a default) of the
+ * load's existing final tables gets values from the load
+ * (dest_check_not_null), as a table dlt made may have others. */
+static int
+final_fits(struct sqdest *d, const struct dload *l)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (!d->db || !is_attached(d, l->dataset))
+		return 0;
+	if (!(st = sq_prep(d, l->load_id, "SELECT name FROM "
+	    "pragma_table_info(?1, ?2) WHERE \"notnull\" AND dflt_value IS "
+	    "NULL ORDER BY cid")))
+		return -1;
+	for (size_t i = 0; i < l->nt && rc == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, l->dataset, -1, SQLITE_STATIC);
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+			rc = dest_check_not_null(&l->t[i],
+			    (const char *)sqlite3_column_text(st, 0), 0);
+		if (rc == 0 && step != SQLITE_DONE) {
+			report(d, l->t[i].name, "cannot read the table's columns");
+			rc = -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 sq_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1554,6 +1585,8 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
+	if (final_fits(d, l) < 0)
+		return -1;
 	return in_txn(d, l->load_id, merge_ddl, &m);
 }
 

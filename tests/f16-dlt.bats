@@ -224,3 +224,29 @@ stage__shop_staging.db' ]
 3|c
 4|dlt-d" ]
 }
+
+@test "dlt and stage: a NOT NULL column of dlt's that stage's load lacks fails the merge before anything changes, saying what to set" {
+	DLT_NOT_NULL=code run dlt_merge <<<'{"id":1,"name":"dlt-a","code":"x"}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	stage-write -q -t users --dataset shop --disposition merge \
+		--primary-key id --load-id 1000.1 -d "$W/o" <<<'{"id":2,"name":"b","extra":5}' |
+		stage-put -q -b "$W/bucket" | stage-copy -q -D "$DEST" >"$W/c"
+	run stage-merge -D "$DEST" "$W/c"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"shop.users: column code is NOT NULL and this load has no values for it: nothing changed; give the records a code, or drop the constraint"* ]]
+	[ "$STAGE_TEST_DEST" = sqlite ] || [[ "$output" == *"(ALTER TABLE shop.users ALTER COLUMN code DROP NOT NULL)"* ]]
+	# nothing changed: no new column, no row
+	[ "$(users)" = "1|dlt-a" ]
+	case $STAGE_TEST_DEST in
+	sqlite) [ "$(dest_sql "SELECT count(*) FROM pragma_table_info('users', 'shop') WHERE name = 'extra'")" = 0 ] ;;
+	*) [ "$(dest_sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'shop' AND table_name = 'users' AND column_name = 'extra'")" = 0 ] ;;
+	esac
+	[ "$STAGE_TEST_DEST" = sqlite ] && return 0	# no ALTER COLUMN there
+	dest_sql 'ALTER TABLE shop.users ALTER COLUMN code DROP NOT NULL'
+	run stage-merge -q -D "$DEST" "$W/c"
+	[ "$status" -eq 0 ]
+	[ "$(users)" = "1|dlt-a
+2|b" ]
+}

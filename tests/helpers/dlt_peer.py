@@ -30,8 +30,12 @@ def main():
                      dataset_name=ds, pipelines_dir=pipes)
     if act == "merge":
         rows = [json.loads(line) for line in sys.stdin if line.strip()]
+        # $DLT_NOT_NULL: a column dlt makes NOT NULL
+        nn = os.environ.get("DLT_NOT_NULL")
+        cols = {nn: {"name": nn, "data_type": "text", "nullable": False}} \
+            if nn else None
         info = p.run(rows, table_name=table, write_disposition="merge",
-                     primary_key="id")
+                     primary_key="id", columns=cols)
         info.raise_on_failed_jobs()
         return
     d = p.dataset(schema=sys.argv[6]) if len(sys.argv) > 6 else p.dataset()
