@@ -60,7 +60,7 @@ echo "31-copy-sqlite: stage-copy, 1 file:     $(printf %.2f "$ts") s, $(rate "$R
 
 # stage-merge (append) against the same INSERT ... SELECT by hand, on a
 # copy of the staged rows
-cp "$W/s/ds_staging.db" "$W/plain/stage_copy.db"
+cp "$W/s/stage__ds_staging.db" "$W/plain/stage_copy.db"
 t0=$(now)
 "$bin/stage-merge" -q -D "$DEST" "$W/c1" >/dev/null
 tm=$(since "$t0")

@@ -100,43 +100,43 @@ load orders-2 "$data/orders-2.ndjson" -t orders --dataset shop
 
 say "Re-running a step on its saved manifest changes nothing (exactly once)"
 show "stage-copy < manifests/users-2.put.ndjson | stage-merge --hard-delete deleted"
-before=$(sqlite3 shop.db "SELECT group_concat(id || ':' || name || ':' || _dlt_load_id) FROM users")
+before=$(sqlite3 stage__shop.db "SELECT group_concat(id || ':' || name || ':' || _dlt_load_id) FROM users")
 stage-copy -q <manifests/users-2.put.ndjson | stage-merge -q --hard-delete deleted >/dev/null
-after=$(sqlite3 shop.db "SELECT group_concat(id || ':' || name || ':' || _dlt_load_id) FROM users")
+after=$(sqlite3 stage__shop.db "SELECT group_concat(id || ':' || name || ':' || _dlt_load_id) FROM users")
 [ "$before" = "$after" ] || { echo "demo.sh: the re-run changed shop.users" >&2; exit 1; }
 echo "    done: the load was already copied and merged; shop.users is unchanged"
 
 say "What landed: the files"
-show "ls stage.db shop.db shop_staging.db stage-bucket/shop/*"
-ls -1 stage.db shop.db shop_staging.db | sed 's/^/    /; s/ *$//'
+show "ls stage.db stage__shop.db stage__shop_staging.db stage-bucket/shop/*"
+ls -1 stage.db stage__shop.db stage__shop_staging.db | sed 's/^/    /; s/ *$//'
 (cd stage-bucket && find shop -type f | sort | sed 's/^/    stage-bucket\//')
 echo "    stage.db is the catalog; each dataset is its own file, ATTACHed under its name:"
 q stage.db "SELECT name AS dataset, file FROM _stage_schemas ORDER BY name"
 
-say "Tables and row counts in shop.db"
-show "sqlite3 shop.db 'SELECT count(*) FROM users' ..."
-q shop.db "SELECT 'users' AS \"table\", count(*) AS rows FROM users
+say "Tables and row counts in stage__shop.db"
+show "sqlite3 stage__shop.db 'SELECT count(*) FROM users' ..."
+q stage__shop.db "SELECT 'users' AS \"table\", count(*) AS rows FROM users
 	UNION ALL SELECT 'orders', count(*) FROM orders
 	UNION ALL SELECT '_dlt_loads', count(*) FROM _dlt_loads"
 
 say "shop.users: nested address flattened to address__city, tags kept as JSON"
-show "sqlite3 -header -column shop.db 'SELECT id, name, email, address__city, tags, _dlt_load_id FROM users ORDER BY id'"
-q shop.db "SELECT id, name, email, address__city AS city, tags, _dlt_load_id
+show "sqlite3 -header -column stage__shop.db 'SELECT id, name, email, address__city, tags, _dlt_load_id FROM users ORDER BY id'"
+q stage__shop.db "SELECT id, name, email, address__city AS city, tags, _dlt_load_id
 	FROM users ORDER BY id"
 
 say "shop.orders: the items array kept as JSON, readable with SQLite's JSON functions"
-show "sqlite3 shop.db 'SELECT order_id, user_id, total, json_array_length(items) ... FROM orders'"
-q shop.db "SELECT order_id, user_id, total, json_array_length(items) AS n_items,
+show "sqlite3 stage__shop.db 'SELECT order_id, user_id, total, json_array_length(items) ... FROM orders'"
+q stage__shop.db "SELECT order_id, user_id, total, json_array_length(items) AS n_items,
 	json_extract(items, '\$[0].sku') AS first_sku, coupon
 	FROM orders ORDER BY order_id"
 
 say "shop._dlt_loads: one row per load, status 0 = done (dlt's own table)"
-show "sqlite3 -header -column shop.db 'SELECT load_id, schema_name, status, inserted_at FROM _dlt_loads'"
-q shop.db "SELECT load_id, schema_name, status, inserted_at FROM _dlt_loads
+show "sqlite3 -header -column stage__shop.db 'SELECT load_id, schema_name, status, inserted_at FROM _dlt_loads'"
+q stage__shop.db "SELECT load_id, schema_name, status, inserted_at FROM _dlt_loads
 	ORDER BY inserted_at"
 
 say "The staging tables are empty again: each merge removed its load's rows"
-q shop_staging.db "SELECT 'users' AS staging_table, count(*) AS rows FROM users
+q stage__shop_staging.db "SELECT 'users' AS staging_table, count(*) AS rows FROM users
 	UNION ALL SELECT 'orders', count(*) FROM orders"
 
 cat <<EOF
@@ -145,8 +145,8 @@ Done.  Everything is under $demo:
     stage-files/   the loader files stage-write wrote
     stage-bucket/  the staged copies (the archive stage-put made)
     manifests/     each step's manifest, to re-run a step or read
-    stage.db, shop.db, shop_staging.db   the SQLite destination
-Try:  sqlite3 $demo/shop.db 'SELECT * FROM users'
+    stage.db, stage__shop.db, stage__shop_staging.db   the SQLite destination
+Try:  sqlite3 $demo/stage__shop.db 'SELECT * FROM users'
 Next: examples/pipeline.sh, examples/make/Makefile, examples/recovery.sh,
       and man 7 stage (man -l man/stage.7).
 EOF

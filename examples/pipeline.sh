@@ -47,8 +47,8 @@ load users "$data/users-update.ndjson" --disposition merge --primary-key id \
 load orders "$data/orders-2.ndjson"
 
 echo "shop.users:"
-sqlite3 "$dir/shop.db" "SELECT id, name, address__city FROM users ORDER BY id"
+sqlite3 "$dir/stage__shop.db" "SELECT id, name, address__city FROM users ORDER BY id"
 echo "shop.orders:"
-sqlite3 "$dir/shop.db" "SELECT order_id, user_id, total FROM orders ORDER BY order_id"
+sqlite3 "$dir/stage__shop.db" "SELECT order_id, user_id, total FROM orders ORDER BY order_id"
 echo "shop._dlt_loads:"
-sqlite3 "$dir/shop.db" "SELECT load_id, status FROM _dlt_loads ORDER BY inserted_at"
+sqlite3 "$dir/stage__shop.db" "SELECT load_id, status FROM _dlt_loads ORDER BY inserted_at"

@@ -33,11 +33,11 @@ run() {	# run CMD...: show a command line, run it, show its exit status
 	echo "    (exit status $rc)"
 }
 users() {
-	sqlite3 shop.db "SELECT id, name, address__city, _dlt_load_id = (SELECT
+	sqlite3 stage__shop.db "SELECT id, name, address__city, _dlt_load_id = (SELECT
 	    min(load_id) FROM _dlt_loads) FROM users ORDER BY id" |
 	awk -F'|' '{ printf "    %s %-10s %-7s load %s\n", $1, $2, $3, $4 ? 1 : 2 }'
 }
-loads() { sqlite3 shop.db "SELECT count(*) FROM _dlt_loads"; }
+loads() { sqlite3 stage__shop.db "SELECT count(*) FROM _dlt_loads"; }
 
 say "Load 1 goes through, in one pipeline"
 run "stage-write -q -t users --dataset shop --disposition merge --primary-key id \
@@ -62,17 +62,17 @@ run "stage-copy -q < put.ndjson > copy.ndjson"
 echo "    the first file was skipped (already copied), the second one loaded:"
 sed -n 's/.*"copied":\({[^}]*}\).*/    copied: \1/p' copy.ndjson
 
-say "Failure 2: another writer holds shop.db locked while stage-merge runs"
+say "Failure 2: another writer holds stage__shop.db locked while stage-merge runs"
 # A writer that holds the lock until told to stop (its stdin closes).
 mkfifo hold
-sqlite3 shop.db <hold >/dev/null 2>&1 &
+sqlite3 stage__shop.db <hold >/dev/null 2>&1 &
 locker=$!
 exec 3>hold
 # It waits for the lock itself (.timeout): the probe below takes the lock
 # for an instant too, and a holder that gave up then would never hold it.
 printf '.timeout 10000\nBEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS lock_holder(x);\n' >&3
 tries=0
-until ! sqlite3 -cmd '.timeout 1' shop.db 'BEGIN IMMEDIATE; ROLLBACK;' \
+until ! sqlite3 -cmd '.timeout 1' stage__shop.db 'BEGIN IMMEDIATE; ROLLBACK;' \
     >/dev/null 2>&1; do
 	tries=$((tries + 1))
 	if [ $tries -ge 300 ]; then
@@ -97,7 +97,7 @@ echo "    loads recorded: $(loads)"
 say "Re-running any step again changes nothing (exactly once)"
 run "stage-put -q < write.ndjson | stage-copy -q | stage-merge -q --hard-delete deleted >/dev/null"
 users
-echo "    loads recorded: $(loads); staging rows left: $(sqlite3 shop_staging.db 'SELECT count(*) FROM users')"
+echo "    loads recorded: $(loads); staging rows left: $(sqlite3 stage__shop_staging.db 'SELECT count(*) FROM users')"
 
 # The walkthrough checks itself: the tables are exactly what two clean
 # loads would have made.
@@ -105,7 +105,7 @@ expect='1|Ann Lee|Oslo
 2|Bob Ruiz|Paris
 4|Dee Okafor|Lagos
 5|Eve Novak|Prague'
-got=$(sqlite3 shop.db "SELECT id, name, address__city FROM users ORDER BY id")
+got=$(sqlite3 stage__shop.db "SELECT id, name, address__city FROM users ORDER BY id")
 if [ "$got" = "$expect" ] && [ "$(loads)" = 2 ]; then
 	say "shop.users is exactly right: Bob moved, Cy deleted, Eve added, no duplicates"
 else

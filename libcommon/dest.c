@@ -674,6 +674,21 @@ dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
 	    (long long)n, l->load_id, (long long)l->rows[i]);
 }
 
+int
+dest_check_not_null(const struct dtable *t, const char *col, int alter)
+{
+	if (dtable_col(t, col) >= 0 || strcmp(col, "_dlt_load_id") == 0 ||
+	    strcmp(col, "_dlt_id") == 0)
+		return 0;
+	log_err("%s.%s: column %s is NOT NULL and this load has no values "
+	    "for it: nothing changed; give the records a %s, or drop the "
+	    "constraint%s%s.%s%s%s%s", t->dataset, t->name, col, col,
+	    alter ? " (ALTER TABLE " : " (a rebuild of ",
+	    t->dataset, t->name, alter ? " ALTER COLUMN " : "",
+	    alter ? col : "", alter ? " DROP NOT NULL)" : ")");
+	return -1;
+}
+
 void
 dest_dry_sql(const char *sql)
 {

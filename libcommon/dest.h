@@ -226,6 +226,13 @@ void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
 void dest_widened(const char *schema, const char *table, const char *col,
     enum coltype from, enum coltype to);
 
+/* For a NOT NULL column col (no default) of t's final table: 0 if the
+ * load gives it values (one of t's columns, or dlt's _dlt_load_id and
+ * _dlt_id that the merge writes), else -1 after saying what to set (a
+ * table dlt made can hold such columns; the merge would fail on them);
+ * alter: the destination has ALTER COLUMN ... DROP NOT NULL. */
+int dest_check_not_null(const struct dtable *t, const char *col, int alter);
+
 /* Dry runs: a statement that would be sent ("SQL;") or a comment line
  * ("-- object: what") on stdout, in place of manifest lines. */
 void dest_dry_sql(const char *sql);

@@ -9,9 +9,13 @@
  * file's transaction (ON CONFLICT DO NOTHING), so a second copier of the
  * same file waits for the first and then finds it done.
  *
+ * dlt loads through the same staging tables: they fit both tools' rows
+ * (staging_fit).
+ *
  * Merge: <dataset>, dlt's _dlt_loads plus _stage_loads (rows per table of
- * each load, for the no-op re-run's output), one transaction per load
- * under pg_advisory_xact_lock(hashtext('stage:' || dataset)).
+ * each load, for the no-op re-run's output) and dlt's stored schema in
+ * _dlt_version (dltschema.h), one transaction per load under
+ * pg_advisory_xact_lock(hashtext('stage:' || dataset)).
  *
  * Types: text text, bigint bigint, double double precision, bool boolean,
  * timestamp timestamptz, date date, time time, decimal numeric, json
@@ -25,6 +29,7 @@
 
 #include "dest.h"
 #include "csvin.h"
+#include "dltschema.h"
 #include "log.h"
 #include "mask.h"
 #include "pgbin.h"
@@ -432,7 +437,62 @@ out:
 	return r;
 }
 
-static const char staging_extra[] = "\"_stage_row\" bigint NOT NULL";
+/* Nullable: dlt loads its own rows into the same staging table (see
+ * staging_fit), and they carry no _stage_row. */
+static const char staging_extra[] = "\"_stage_row\" bigint";
+
+/* The staging table is shared with dlt, which creates it with its own
+ * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: stage's
+ * rows must fit a table dlt made, and dlt's rows one that stage made.
+ * So _stage_row is added when missing, and no column of a staging table
+ * is NOT NULL (stage's own are not; a row is found by its _stage_row,
+ * and rows without one are never read as a load's). */
+static int
+staging_fit(struct pgdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT, b = BUF_INIT;
+	PGresult *r = NULL;
+	int none, rc = -1;
+
+	sql_qname(&qn, schema, name);
+	buf_adds(&q, "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = "
+	    "to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
+	    "a.attnotnull UNION ALL SELECT NULL WHERE NOT EXISTS (SELECT 1 "
+	    "FROM pg_attribute a WHERE a.attrelid = to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") AND a.attname = '_stage_row' AND NOT "
+	    "a.attisdropped) AND to_regclass(");
+	sql_str(&q, qn.p);
+	buf_adds(&q, ") IS NOT NULL");
+	if (!(r = pg_query(d, object, q.p, &none))) {
+		rc = none ? 0 : -1;
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_reset(&b);
+		buf_printf(&b, "ALTER TABLE %s ", qn.p);
+		if (PQgetisnull(r, i, 0)) {
+			buf_adds(&b, "ADD COLUMN IF NOT EXISTS ");
+			buf_adds(&b, staging_extra);
+		} else {
+			buf_adds(&b, "ALTER COLUMN ");
+			sql_ident(&b, PQgetvalue(r, i, 0));
+			buf_adds(&b, " DROP NOT NULL");
+		}
+		if (pg_do(d, object, b.p, NULL) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&qn);
+	buf_free(&b);
+	return rc;
+}
 
 static int
 stage_ddl(struct pgdest *d, const void *arg, const char *object)
@@ -457,6 +517,8 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	if (pg_do(d, object, b.p, NULL) < 0)
 		goto out;
 	r = evolve(d, s.p, t, staging_extra, 0, object);
+	if (r == 0)
+		r = staging_fit(d, s.p, t->name, object);
 out:
 	buf_free(&s);
 	buf_free(&b);
@@ -1101,6 +1163,24 @@ final_ddls(struct pgdest *d, const struct dload *l, const struct merge_opts *o)
 	return 0;
 }
 
+/* dlt's _dlt_version, as dlt creates it (dltschema.h). */
+static int
+dlt_version_ddl(struct pgdest *d, const char *ds, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_dlt_version");
+	buf_adds(&b, " (version bigint NOT NULL, engine_version bigint NOT "
+	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
+	    "character varying NOT NULL, version_hash character varying NOT "
+	    "NULL, schema character varying NOT NULL)");
+	r = pg_do(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 static int
 merge_ddl(struct pgdest *d, const void *arg, const char *object)
 {
@@ -1119,7 +1199,7 @@ merge_ddl(struct pgdest *d, const void *arg, const char *object)
 	buf_adds(&b, " (load_id character varying NOT NULL, schema_name "
 	    "character varying, status bigint NOT NULL, inserted_at timestamp "
 	    "with time zone NOT NULL, schema_version_hash character varying)");
-	if (pg_do(d, object, b.p, NULL) < 0)
+	if (pg_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
@@ -1157,6 +1237,38 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
+/* Before any change: every NOT NULL column (without a default) of the
+ * load's existing final tables gets values from the load
+ * (dest_check_not_null), as a table dlt made may have others. */
+static int
+final_fits(struct pgdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT;
+	PGresult *r;
+	int none, rc = 0;
+
+	for (size_t i = 0; i < l->nt && rc == 0; i++) {
+		buf_reset(&q);
+		buf_reset(&qn);
+		sql_qname(&qn, l->dataset, l->t[i].name);
+		buf_adds(&q, "SELECT a.attname FROM pg_attribute a WHERE "
+		    "a.attrelid = to_regclass(");
+		sql_str(&q, qn.p);
+		buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
+		    "a.attnotnull AND NOT a.atthasdef ORDER BY a.attnum");
+		if (!(r = pg_query(d, l->t[i].name, q.p, &none))) {
+			rc = none ? 0 : -1;
+			continue;
+		}
+		for (int k = 0; k < PQntuples(r) && rc == 0; k++)
+			rc = dest_check_not_null(&l->t[i], PQgetvalue(r, k, 0), 1);
+		PQclear(r);
+	}
+	buf_free(&q);
+	buf_free(&qn);
+	return rc;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1166,7 +1278,8 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+	if (final_fits(d, l) < 0 ||
+	    in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
 		return -1;
 	return analyze_staging(d, l);
 }
@@ -1253,6 +1366,72 @@ apply_tables(struct pgdest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
 {
 	return sql_apply_tables(&pg_dialect, l, o, d->dry, merged, pg_exec, d);
+}
+
+/* The dataset's tables and columns as dlt's stored schema, a new
+ * version in _dlt_version when they changed (dltschema.h); in the
+ * merge's transaction, after its DDL. */
+static int
+store_schema(struct pgdest *d, const struct dload *l)
+{
+	struct dltschema s;
+	struct buf q = BUF_INIT;
+	PGresult *r = NULL;
+	char hash[65];
+	int64_t version = 1;
+	int none, rc = -1;
+
+	dltschema_init(&s);
+	if (d->dry) {
+		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
+		    "schema of the dataset, when its tables or columns changed");
+		rc = 0;
+		goto out;
+	}
+	buf_adds(&q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
+	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
+	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
+	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
+	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
+	if (!(r = pg_query(d, l->load_id, q.p, &none)))
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int t = pg_type_parse(PQgetvalue(r, i, 2));
+		dltschema_add(&s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		    t < 0 ? CT_NONE : (enum coltype)t,
+		    strcmp(PQgetvalue(r, i, 3), "t") != 0);
+	}
+	PQclear(r);
+	dltschema_hash(&s, hash);
+	buf_reset(&q);
+	buf_adds(&q, "SELECT version, version_hash FROM ");
+	sql_qname(&q, l->dataset, "_dlt_version");
+	buf_adds(&q, " WHERE schema_name = ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, " ORDER BY inserted_at DESC, version DESC LIMIT 1");
+	if (!(r = pg_query(d, l->load_id, q.p, &none)))
+		goto out;
+	if (PQntuples(r) == 1) {
+		rc = 0;
+		if (strcmp(PQgetvalue(r, 0, 1), hash) == 0)
+			goto out;
+		if (!dltschema_ours(PQgetvalue(r, 0, 1))) {
+			dltschema_warn_theirs(l->dataset);
+			goto out;
+		}
+		version = strtoll(PQgetvalue(r, 0, 0), NULL, 10) + 1;
+	}
+	buf_reset(&q);
+	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
+	    "clock_timestamp()");
+	rc = pg_do(d, l->load_id, q.p, NULL);
+out:
+	PQclear(r);
+	dltschema_free(&s);
+	buf_free(&q);
+	return rc;
 }
 
 static int
@@ -1369,7 +1548,7 @@ pg_merge_load(struct dest *base, const struct dload *l,
 			goto fail;
 	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
 	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
-	    || clear_staging(d, l, 0) < 0) {
+	    || store_schema(d, l) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
 	r = pg_do(d, l->load_id, "COMMIT", NULL);

@@ -4,18 +4,26 @@
  * Layout: the database named by -D (sqlite:///abs/path.db,
  * sqlite://relative.db, a plain path from the config, else
  * $STAGE_SQLITE_PATH, else ./stage.db) is the catalog.  Each dataset and
- * its staging dataset are separate database files beside it,
- * <dir>/<dataset>.db and <dir>/<dataset>_staging.db (bytes outside
+ * its staging dataset are separate database files beside it, named as
+ * dlt's sqlalchemy destination names them, so that dlt pointed at the
+ * same database finds them: <dir>/<stem>__<dataset><suffix> and
+ * <dir>/<stem>__<dataset>_staging<suffix> for the catalog
+ * <dir>/<stem><suffix> (stage.db: stage__ds.db; bytes outside
  * [A-Za-z0-9_-] written %XX), ATTACHed under the dataset's name so that
  * "ds"."t" and "ds_staging"."t" read as in PostgreSQL.  The catalog's
- * _stage_schemas table lists them for readers.
+ * _stage_schemas table lists them for readers, and a dataset it lists
+ * keeps that file (older versions named them <dataset>.db).
  *
- * Atomicity: a merge writes <dataset>.db and <dataset>_staging.db in one
- * transaction.  SQLite commits such a transaction atomically across files
- * only with a rollback journal (the super-journal); in WAL mode each file
- * commits on its own.  So every file is put in journal_mode=DELETE, with
- * synchronous=FULL so that the journals are on disk before the files
- * change (a power cut, not only a kill, leaves them whole).
+ * Atomicity: every transaction writes one file, so that it is atomic in
+ * any journal mode: dlt keeps its files in WAL mode, where a commit
+ * across attached files is not atomic, and stage leaves each file's mode
+ * as it finds it (a new file gets SQLite's rollback journal).  A copy
+ * writes the staging file; a merge commits the dataset file (final rows,
+ * _dlt_loads, _stage_loads, _dlt_version), then deletes the load's
+ * staging rows in a transaction of its own: a kill between the two
+ * leaves staging rows of a recorded load, which no merge reads and the
+ * re-run deletes.  synchronous=FULL, so that a power cut, not only a
+ * kill, leaves the files whole.
  *
  * Locking: every write transaction is BEGIN IMMEDIATE, which takes the
  * write lock of every attached file at once: merges and copies serialize,
@@ -55,6 +63,7 @@
 #include <sqlite3.h>
 
 #include "csvin.h"
+#include "dltschema.h"
 #include "dest.h"
 #include "json.h"
 #include "log.h"
@@ -180,21 +189,53 @@ rollback(struct sqdest *d)
 
 /* --- files and attachments --- */
 
-/* The file of a schema: <dir><name>.db, unsafe bytes as %XX. */
+/* The file of a new schema, named as dlt's sqlalchemy destination names
+ * it beside the same database: <dir><stem>__<name><suffix> for the
+ * catalog <dir><stem><suffix> (stage.db: stage__<name>.db), unsafe bytes
+ * of the name as %XX. */
 static char *
 schema_file(const struct sqdest *d, const char *schema)
 {
+	const char *base = d->path + strlen(d->dir);
+	const char *dot = strrchr(base, '.');
 	struct buf b = BUF_INIT;
 
+	if (!dot || dot == base)
+		dot = base + strlen(base);
 	buf_adds(&b, d->dir);
+	buf_add(&b, base, (size_t)(dot - base));
+	buf_adds(&b, "__");
 	for (const unsigned char *p = (const unsigned char *)schema; *p; p++)
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
 			buf_addc(&b, (char)*p);
 		else
 			buf_printf(&b, "%%%02X", *p);
-	buf_adds(&b, ".db");
+	buf_adds(&b, dot);
 	return b.p;
+}
+
+/* The file the catalog records for schema (a dataset stage made before,
+ * under whatever name it had then), else schema_file's. */
+static char *
+known_file(struct sqdest *d, const char *schema)
+{
+	sqlite3_stmt *st = NULL;
+	char *file = NULL;
+
+	if (d->db && sqlite3_prepare_v2(d->db, "SELECT file FROM "
+	    "main._stage_schemas WHERE name = ?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, schema, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			struct buf b = BUF_INIT;
+			buf_adds(&b, d->dir);
+			buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
+			file = b.p;
+		}
+	}
+	sqlite3_finalize(st);
+	return file ? file : schema_file(d, schema);
 }
 
 static int
@@ -222,36 +263,19 @@ detach_all(struct sqdest *d)
 	d->natt = 0;
 }
 
-/* Rollback journal, full sync: see the top of the file. */
+/* Full sync, and the journal mode left as the file has it (a new file:
+ * SQLite's rollback journal; dlt keeps its files in WAL): every
+ * transaction writes one file, see the top of the file. */
 static int
 set_journal(struct sqdest *d, const char *schema, const char *object)
 {
 	struct buf b = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int r = -1;
+	int r;
 
-	buf_adds(&b, "PRAGMA ");
-	sql_ident(&b, schema);
-	buf_adds(&b, ".journal_mode = DELETE");
-	if (!(st = sq_prep(d, object, b.p)))
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		report(d, object, "cannot set the journal mode");
-		goto out;
-	}
-	if (strcmp((const char *)sqlite3_column_text(st, 0), "delete") != 0) {
-		log_err("%s: cannot leave WAL mode (another connection has the "
-		    "database open?): a commit across files is atomic only "
-		    "with a rollback journal", object);
-		goto out;
-	}
-	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
 	r = sq_do(d, object, b.p, NULL);
-out:
-	sqlite3_finalize(st);
 	buf_free(&b);
 	return r;
 }
@@ -304,11 +328,6 @@ dry_attach(struct sqdest *d, const char *schema, const char *file)
 	buf_reset(&b);
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
-	buf_adds(&b, ".journal_mode = DELETE");
-	dest_dry_sql(b.p);
-	buf_reset(&b);
-	buf_adds(&b, "PRAGMA ");
-	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
 	dest_dry_sql(b.p);
 	buf_reset(&b);
@@ -333,7 +352,7 @@ attach(struct sqdest *d, const char *schema)
 
 	if (is_attached(d, schema))
 		return 0;
-	file = schema_file(d, schema);
+	file = known_file(d, schema);
 	if (strcmp(file, d->path) == 0) {
 		log_err("%s: the dataset's file %s is the catalog database "
 		    "itself: choose another -D path or dataset name", schema,
@@ -466,7 +485,6 @@ open_db(struct sqdest *d)
 	int rc;
 
 	if (d->dry) {
-		dest_dry_sql("PRAGMA main.journal_mode = DELETE");
 		dest_dry_sql("PRAGMA main.synchronous = FULL");
 		dest_dry_sql(catalog_ddl);
 	}
@@ -978,8 +996,50 @@ in_txn(struct sqdest *d, const char *object,
 
 /* --- stage-copy --- */
 
-/* _stage_row: sql_row_tag(file_no, row) (sql.h). */
-static const char staging_extra[] = "\"_stage_row\" INTEGER NOT NULL";
+/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt loads
+ * its own rows into the same staging table (staging_fit). */
+static const char staging_extra[] = "\"_stage_row\" INTEGER";
+
+/* The staging table is shared with dlt, which creates it with its own
+ * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: so
+ * _stage_row is added when missing, and a table with NOT NULL columns is
+ * rebuilt without them (a row is found by its _stage_row; rows without
+ * one are never read as a load's). */
+static int
+staging_fit(struct sqdest *d, const char *schema, const char *name,
+    const char *object)
+{
+	struct sqcols have;
+	struct buf b = BUF_INIT;
+	enum coltype *keep = NULL;
+	int r, strict = 0;
+
+	if ((r = columns_of(d, schema, name, &have)) < 0 || have.n == 0)
+		goto out;
+	if (sqcols_find(&have, "_stage_row") < 0) {
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, name);
+		buf_adds(&b, " ADD COLUMN ");
+		buf_adds(&b, staging_extra);
+		sqcols_free(&have);
+		if ((r = sq_do(d, object, b.p, NULL)) < 0 ||
+		    (r = columns_of(d, schema, name, &have)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < have.n; i++) {
+		strict |= have.v[i].notnull;
+		have.v[i].notnull = 0;
+	}
+	if (strict) {
+		keep = xcalloc(have.n, sizeof *keep);	/* CT_NONE: as is */
+		r = rebuild(d, schema, name, &have, keep, object);
+	}
+out:
+	free(keep);
+	sqcols_free(&have);
+	buf_free(&b);
+	return r;
+}
 
 static int
 stage_ddl(struct sqdest *d, const void *arg, const char *object)
@@ -998,8 +1058,9 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
 	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
 	    "UNIQUE (load_id, table_name, file_id))");
-	if (sq_do(d, object, b.p, NULL) == 0)
-		r = evolve(d, s.p, t, staging_extra, 0, object);
+	if (sq_do(d, object, b.p, NULL) == 0 &&
+	    (r = evolve(d, s.p, t, staging_extra, 0, object)) == 0)
+		r = staging_fit(d, s.p, t->name, object);
 	buf_free(&s);
 	buf_free(&b);
 	return r;
@@ -1574,6 +1635,27 @@ out:
 	return r;
 }
 
+/* dlt's _dlt_version, with the types dlt's sqlalchemy destination gives
+ * it (dltschema.h).  inserted_at is written as dlt writes it, so that
+ * the newest version sorts last whichever tool stored it. */
+#define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+static int
+dlt_version_ddl(struct sqdest *d, const char *ds, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, ds, "_dlt_version");
+	buf_adds(&b, " (version BIGINT NOT NULL, engine_version BIGINT NOT "
+	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
+	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL)");
+	r = sq_do(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 static int
 final_ddls(struct sqdest *d, const struct dload *l, const struct merge_opts *o)
 {
@@ -1596,7 +1678,7 @@ merge_ddl(struct sqdest *d, const void *arg, const char *object)
 	buf_adds(&b, " (load_id TEXT NOT NULL, schema_name TEXT, status "
 	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
 	    "schema_version_hash TEXT)");
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
@@ -1611,6 +1693,37 @@ out:
 	return r;
 }
 
+/* Before any change: every NOT NULL column (without a default) of the
+ * load's existing final tables gets values from the load
+ * (dest_check_not_null), as a table dlt made may have others. */
+static int
+final_fits(struct sqdest *d, const struct dload *l)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (!d->db || !is_attached(d, l->dataset))
+		return 0;
+	if (!(st = sq_prep(d, l->load_id, "SELECT name FROM "
+	    "pragma_table_info(?1, ?2) WHERE \"notnull\" AND dflt_value IS "
+	    "NULL ORDER BY cid")))
+		return -1;
+	for (size_t i = 0; i < l->nt && rc == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, l->dataset, -1, SQLITE_STATIC);
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+			rc = dest_check_not_null(&l->t[i],
+			    (const char *)sqlite3_column_text(st, 0), 0);
+		if (rc == 0 && step != SQLITE_DONE) {
+			report(d, l->t[i].name, "cannot read the table's columns");
+			rc = -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 sq_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1620,6 +1733,8 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
+	if (final_fits(d, l) < 0)
+		return -1;
 	return in_txn(d, l->load_id, merge_ddl, &m);
 }
 
@@ -1740,6 +1855,109 @@ apply_tables(struct sqdest *d, const struct dload *l,
 	return sql_apply_tables(&sq_dialect, l, o, d->dry, merged, sq_exec, d);
 }
 
+/* A declared type as dlt's data type: stage's own (sq_types), else
+ * those dlt's sqlalchemy destination declares; CT_NONE for others. */
+static enum coltype
+dlt_type(const char *decl)
+{
+	static const struct { const char *name; enum coltype t; } map[] = {
+		{ "BIGINT", CT_BIGINT }, { "INTEGER", CT_BIGINT },
+		{ "SMALLINT", CT_BIGINT }, { "VARCHAR", CT_TEXT },
+		{ "TEXT", CT_TEXT }, { "CLOB", CT_TEXT },
+		{ "FLOAT", CT_DOUBLE }, { "DOUBLE", CT_DOUBLE },
+		{ "REAL", CT_DOUBLE }, { "BOOLEAN", CT_BOOL },
+		{ "DATETIME", CT_TIMESTAMP }, { "TIMESTAMP", CT_TIMESTAMP },
+		{ "DATE", CT_DATE }, { "TIME", CT_TIME },
+		{ "NUMERIC", CT_DECIMAL }, { "DECIMAL", CT_DECIMAL },
+		{ "JSON", CT_JSON }, { "BLOB", CT_BINARY },
+		{ "VARBINARY", CT_BINARY },
+	};
+	enum coltype t = sq_type_parse(decl ? decl : "");
+
+	for (size_t i = 0; t == CT_NONE && decl && i < sizeof map /
+	    sizeof map[0]; i++) {
+		size_t n = strlen(map[i].name);
+		if (strncasecmp(decl, map[i].name, n) == 0 &&
+		    (decl[n] == '\0' || decl[n] == '(' || decl[n] == ' '))
+			t = map[i].t;
+	}
+	return t;
+}
+
+/* The dataset's tables and columns as dlt's stored schema, a new
+ * version in _dlt_version when they changed (dltschema.h); in the
+ * merge's transaction, after its DDL. */
+static int
+store_schema(struct sqdest *d, const struct dload *l)
+{
+	struct dltschema s;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char hash[65];
+	int64_t version = 1;
+	int rc = -1, step;
+
+	dltschema_init(&s);
+	if (d->dry) {
+		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
+		    "schema of the dataset, when its tables or columns changed");
+		rc = 0;
+		goto out;
+	}
+	buf_adds(&q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
+	sql_qname(&q, l->dataset, "sqlite_master");
+	buf_adds(&q, " AS m JOIN pragma_table_info(m.name, ");
+	sql_str(&q, l->dataset);
+	buf_adds(&q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
+	    "ESCAPE '\\' ORDER BY m.name, p.cid");
+	if (!(st = sq_prep(d, l->load_id, q.p)))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		dltschema_add(&s, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    dlt_type((const char *)sqlite3_column_text(st, 2)),
+		    !sqlite3_column_int(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE) {
+		st = NULL;
+		report(d, l->load_id, "cannot read the dataset's tables");
+		goto out;
+	}
+	dltschema_hash(&s, hash);
+	buf_reset(&q);
+	buf_adds(&q, "SELECT version, version_hash FROM ");
+	sql_qname(&q, l->dataset, "_dlt_version");
+	buf_adds(&q, " WHERE schema_name = ?1 ORDER BY inserted_at DESC, "
+	    "version DESC LIMIT 1");
+	if (!(st = sq_prep(d, l->load_id, q.p)))
+		goto out;
+	sqlite3_bind_text(st, 1, l->dataset, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = 0;
+		if (strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0)
+			goto out;
+		if (!dltschema_ours((const char *)sqlite3_column_text(st, 1))) {
+			dltschema_warn_theirs(l->dataset);
+			goto out;
+		}
+		version = sqlite3_column_int64(st, 0) + 1;
+	} else if (step != SQLITE_DONE) {
+		report(d, l->load_id, "cannot read _dlt_version");
+		goto out;
+	}
+	buf_reset(&q);
+	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
+	    DLT_VERSION_NOW);
+	rc = sq_do(d, l->load_id, q.p, NULL);
+out:
+	sqlite3_finalize(st);
+	dltschema_free(&s);
+	buf_free(&q);
+	return rc;
+}
+
 static int
 record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
 {
@@ -1805,6 +2023,25 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 	return r;
 }
 
+/* After the load's commit, its staging rows in a transaction of their
+ * own (one file each: atomic in any journal mode).  A kill between the
+ * two leaves a recorded load's staging rows, which nothing reads and the
+ * merge's re-run deletes. */
+static int
+clear_merged(struct sqdest *d, const struct dload *l)
+{
+	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+		goto fail;
+	if (clear_staging(d, l, 0) == 0 &&
+	    sq_do(d, l->load_id, "COMMIT", NULL) == 0)
+		return 0;
+	rollback(d);
+fail:
+	log_err("%s: merged, but its staging rows are still there: run "
+	    "stage-merge again to delete them", l->load_id);
+	return -1;
+}
+
 static int
 sq_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
@@ -1831,11 +2068,12 @@ sq_merge_load(struct dest *base, const struct dload *l,
 			goto fail;
 	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
 	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
-	    || clear_staging(d, l, 0) < 0) {
+	    || store_schema(d, l) < 0) {
 		goto fail;
 	}
-	if (sq_do(d, l->load_id, "COMMIT", NULL) == 0)
-		return 0;
+	if (sq_do(d, l->load_id, "COMMIT", NULL) < 0)
+		goto fail;
+	return done ? 0 : clear_merged(d, l);
 fail:
 	rollback(d);
 	return -1;

@@ -89,7 +89,7 @@ setup() {
 	cat Makefile
 	cp "$STAGE_TOP/examples/data/users.ndjson" .
 	PATH=$STAGE_BIN:$PATH make -s STAGE_DESTINATION= >/dev/null
-	[ "$(sqlite3 stage_dataset.db 'SELECT count(*) FROM users')" = 4 ]
+	[ "$(sqlite3 stage__stage_dataset.db 'SELECT count(*) FROM users')" = 4 ]
 	[ "$(tail -1 out/users.merge.ndjson | jq -r .end)" = true ]
 }
 

@@ -25,7 +25,7 @@ setup() {
 	[ "$(jq -r 'select(.columns) | .columns[1].type' w.ndjson)" = decimal ]
 	stage-put -q -b "$W/bucket" <w.ndjson |
 		stage-copy -q -D "sqlite://$W/x.db" | stage-merge -q -D "sqlite://$W/x.db"
-	[ "$(sqlite3 "$W/ds.db" 'SELECT id, a FROM n ORDER BY id')" = "1|1e999
+	[ "$(sqlite3 "$W/x__ds.db" 'SELECT id, a FROM n ORDER BY id')" = "1|1e999
 2|-2.5e400" ]
 }
 
@@ -40,5 +40,5 @@ setup() {
 			[[ $output == "${p%% *}: m.ndjson:1: field '"*"' is not a count" ]]
 		done
 	done
-	[ ! -e "$W/ds.db" ]
+	[ ! -e "$W/x__ds.db" ]
 }

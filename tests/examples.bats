@@ -24,12 +24,12 @@ ORDERS='1001|1|59.9|2
 1003|1|8.0|1
 1004|5|21.0|1'
 
-users() { sqlite3 "$1/shop.db" "SELECT id, name, email, address__city FROM users ORDER BY id"; }
+users() { sqlite3 "$1/stage__shop.db" "SELECT id, name, email, address__city FROM users ORDER BY id"; }
 orders() {
-	sqlite3 "$1/shop.db" "SELECT order_id, user_id, total,
+	sqlite3 "$1/stage__shop.db" "SELECT order_id, user_id, total,
 	    json_array_length(items) FROM orders ORDER BY order_id"
 }
-loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_loads"; }
+loads() { sqlite3 "$1/stage__shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_loads"; }
 
 @test "demo: the sample loads land in SQLite, with updates and a hard delete merged" {
 	run env STAGE_BIN="$STAGE_BIN" STAGE_DEMO_DIR="$W/demo" "$E/demo.sh"
@@ -38,7 +38,7 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	[ "$(users "$W/demo")" = "$USERS" ]
 	[ "$(orders "$W/demo")" = "$ORDERS" ]
 	[ "$(loads "$W/demo")" = "4 0" ]
-	[ "$(sqlite3 "$W/demo/shop_staging.db" 'SELECT count(*) FROM users')" = 0 ]
+	[ "$(sqlite3 "$W/demo/stage__shop_staging.db" 'SELECT count(*) FROM users')" = 0 ]
 	# what it prints: the loads, the tables, the rows, _dlt_loads
 	grep -q '^    done: load .* 4 row(s) merged into shop.users$' <<<"$output"
 	grep -q '^    users *4$' <<<"$output"
@@ -51,13 +51,13 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	mkdir elsewhere
 	cd elsewhere
 	STAGE_BIN="$STAGE_BIN" STAGE_DEMO_DIR="$W/demo" "$E/demo.sh" >/dev/null
-	first=$(sqlite3 "$W/demo/shop.db" 'SELECT min(load_id) FROM _dlt_loads')
+	first=$(sqlite3 "$W/demo/stage__shop.db" 'SELECT min(load_id) FROM _dlt_loads')
 	STAGE_BIN="$STAGE_BIN" STAGE_DEMO_DIR="$W/demo" "$E/demo.sh" >/dev/null
 	[ -z "$(ls -A "$W/elsewhere")" ]
 	[ "$(users "$W/demo")" = "$USERS" ]
 	[ "$(loads "$W/demo")" = "4 0" ]
 	# a fresh start each time
-	[ "$(sqlite3 "$W/demo/shop.db" 'SELECT min(load_id) FROM _dlt_loads')" != "$first" ]
+	[ "$(sqlite3 "$W/demo/stage__shop.db" 'SELECT min(load_id) FROM _dlt_loads')" != "$first" ]
 }
 
 @test "demo: nothing configured means nothing configured, whatever the environment says" {
@@ -135,7 +135,7 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	! grep -q 'stage-write\|stage-put' <<<"$output"
 	grep -q 'stage-copy' <<<"$output"
 	[ "$(stat -c %Y.%s "$W/out/users.put.ndjson")" = "$put_before" ]
-	[ "$(sqlite3 "$W/out/shop.db" 'SELECT count(*) FROM users')" = 4 ]
+	[ "$(sqlite3 "$W/out/stage__shop.db" 'SELECT count(*) FROM users')" = 4 ]
 	[ "$(loads "$W/out")" = "1 0" ]
 }
 
@@ -159,21 +159,21 @@ loads() { sqlite3 "$1/shop.db" "SELECT count(*) || ' ' || sum(status) FROM _dlt_
 	grep -q '(exit status 3)' <<<"$output"
 	grep -q 'database is locked' <<<"$output"
 	grep -q '(exit status 1)' <<<"$output"
-	sqlite3 "$W/r/shop.db" "SELECT id, name, email, address__city FROM users ORDER BY id" >got
+	sqlite3 "$W/r/stage__shop.db" "SELECT id, name, email, address__city FROM users ORDER BY id" >got
 	[ "$(cat got)" = "$USERS" ]
 	[ "$(loads "$W/r")" = "2 0" ]
-	[ "$(sqlite3 "$W/r/shop_staging.db" 'SELECT count(*) FROM users')" = 0 ]
-	[ "$(sqlite3 "$W/r/shop.db" 'SELECT count(*) FROM users WHERE id = 3')" = 0 ]
+	[ "$(sqlite3 "$W/r/stage__shop_staging.db" 'SELECT count(*) FROM users')" = 0 ]
+	[ "$(sqlite3 "$W/r/stage__shop.db" 'SELECT count(*) FROM users WHERE id = 3')" = 0 ]
 }
 
-@test "the bare pipeline, nothing configured and no options, lands in ./stage_dataset.db" {
+@test "the bare pipeline, nothing configured and no options, lands in ./stage__stage_dataset.db" {
 	unset STAGE_DESTINATION STAGE_BUCKET_URL STAGE_SQLITE_PATH STAGE_DATASET
 	stage-write -t users --disposition merge --primary-key id \
 		<"$E/data/users.ndjson" | stage-put | stage-copy | stage-merge >m.ndjson
 	stage-write -t users --disposition merge --primary-key id \
 		<"$E/data/users-update.ndjson" | stage-put | stage-copy |
 		stage-merge --hard-delete deleted >>m.ndjson
-	[ "$(sqlite3 stage_dataset.db "SELECT id, name, email, address__city FROM users ORDER BY id")" = "$USERS" ]
+	[ "$(sqlite3 stage__stage_dataset.db "SELECT id, name, email, address__city FROM users ORDER BY id")" = "$USERS" ]
 	[ "$(sqlite3 stage.db 'SELECT name FROM _stage_schemas ORDER BY name')" = "stage_dataset
 stage_dataset_staging" ]
 	[ -d stage-bucket/stage_dataset/users ]

@@ -89,7 +89,7 @@ coltype() {
 	{ fline L1 t append "$W/a.csv" 1 '[["id","bigint"],["v","bigint"]]'; eline L1 1 1; } >"$W/m1"
 	{ fline L2 t append "$W/b.csv" 1 '[["id","bigint"],["v","text"]]'; eline L2 1 1; } >"$W/m2"
 	copy_merge "$W/m1" >/dev/null
-	sqlite3 "$SQLITE_DIR/ds.db" 'CREATE INDEX "by v" ON t (v);
+	sqlite3 "$SQLITE_DIR/stage__ds.db" 'CREATE INDEX "by v" ON t (v);
 		CREATE TABLE audit (id INTEGER);
 		CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.id); END;
 		CREATE VIEW tv AS SELECT id, v FROM t'
@@ -97,16 +97,16 @@ coltype() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(coltype v)" = TEXT ]
-	[ "$(sqlite3 "$SQLITE_DIR/ds.db" "SELECT type || ' ' || name FROM sqlite_master WHERE tbl_name IN ('t', 'tv') ORDER BY 1")" = 'index by v
+	[ "$(sqlite3 "$SQLITE_DIR/stage__ds.db" "SELECT type || ' ' || name FROM sqlite_master WHERE tbl_name IN ('t', 'tv') ORDER BY 1")" = 'index by v
 table t
 trigger t_ins
 view tv' ]
-	[ "$(sqlite3 "$SQLITE_DIR/ds.db" "SELECT sql FROM sqlite_master WHERE name = 'by v'")" = 'CREATE INDEX "by v" ON t (v)' ]
-	[ "$(sqlite3 "$SQLITE_DIR/ds.db" 'SELECT id, v FROM tv ORDER BY id')" = '1|5
+	[ "$(sqlite3 "$SQLITE_DIR/stage__ds.db" "SELECT sql FROM sqlite_master WHERE name = 'by v'")" = 'CREATE INDEX "by v" ON t (v)' ]
+	[ "$(sqlite3 "$SQLITE_DIR/stage__ds.db" 'SELECT id, v FROM tv ORDER BY id')" = '1|5
 2|x' ]
 	# the trigger fired for the load's row and still fires
-	sqlite3 "$SQLITE_DIR/ds.db" "INSERT INTO t VALUES (3, 'y', 'L', 'i')"
-	[ "$(sqlite3 "$SQLITE_DIR/ds.db" 'SELECT group_concat(id) FROM audit')" = '2,3' ]
+	sqlite3 "$SQLITE_DIR/stage__ds.db" "INSERT INTO t VALUES (3, 'y', 'L', 'i')"
+	[ "$(sqlite3 "$SQLITE_DIR/stage__ds.db" 'SELECT group_concat(id) FROM audit')" = '2,3' ]
 }
 
 @test "f16: sqlite: a widening that would lose a PRIMARY KEY, UNIQUE or CHECK is refused, naming it, nothing changed" {
@@ -120,7 +120,7 @@ view tv' ]
 	    'id INTEGER CHECK (id > 0)|CHECK clause'; do
 		dest_reset
 		copy_merge "$W/m1" >/dev/null
-		sqlite3 "$SQLITE_DIR/ds.db" "CREATE TABLE t2 (${def%%|*}, v INTEGER, _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
+		sqlite3 "$SQLITE_DIR/stage__ds.db" "CREATE TABLE t2 (${def%%|*}, v INTEGER, _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
 			INSERT INTO t2 SELECT * FROM t; DROP TABLE t; ALTER TABLE t2 RENAME TO t"
 		run copy_merge "$W/m2"
 		echo "$def: $output"

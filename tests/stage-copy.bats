@@ -205,13 +205,13 @@ three|n/a|-' ]
 	run env -u STAGE_DESTINATION -u STAGE_SQLITE_PATH stage-copy "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ -f stage.db ] && [ -f ds_staging.db ]
-	[ "$(sqlite3 ds_staging.db 'SELECT count(*) FROM users')" = 3 ]
-	[ "$(sqlite3 stage.db 'SELECT name, file FROM _stage_schemas')" = 'ds_staging|ds_staging.db' ]
+	[ -f stage.db ] && [ -f stage__ds_staging.db ]
+	[ "$(sqlite3 stage__ds_staging.db 'SELECT count(*) FROM users')" = 3 ]
+	[ "$(sqlite3 stage.db 'SELECT name, file FROM _stage_schemas')" = 'ds_staging|stage__ds_staging.db' ]
 	run env -u STAGE_DESTINATION STAGE_SQLITE_PATH="$W/elsewhere.db" stage-copy "$W/m"
 	[ "$status" -eq 0 ]
 	[ -f "$W/elsewhere.db" ]
-	[ "$(sqlite3 "$W/ds_staging.db" 'SELECT count(*) FROM users')" = 3 ]
+	[ "$(sqlite3 "$W/elsewhere__ds_staging.db" 'SELECT count(*) FROM users')" = 3 ]
 }
 
 @test "stage-copy usage errors exit 2, --help 0, --version prints the version" {

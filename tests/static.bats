@@ -242,10 +242,10 @@ full_pipeline() {
 		skip "stage-copy has no SQLite destination yet: $output"
 	# The catalog is /tmp/stage.db, dataset shop the file beside it.
 	full_pipeline "$r" sqlite:///tmp/stage.db
-	run sqlite3 "$r/tmp/shop.db" 'select id, name from users order by id'
+	run sqlite3 "$r/tmp/stage__shop.db" 'select id, name from users order by id'
 	echo "$output"
 	[ "$output" = "$(printf '1|ann\n2|bob')" ]
-	run sqlite3 "$r/tmp/shop.db" 'select count(*) from _dlt_loads where status = 0'
+	run sqlite3 "$r/tmp/stage__shop.db" 'select count(*) from _dlt_loads where status = 0'
 	[ "$output" = 1 ]
 }
 
