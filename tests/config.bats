@@ -85,7 +85,7 @@ sqlite_pipeline() {
 	stage-put -q -b "$W/bucket" <write.ndjson | stage-copy -q "$@" |
 		stage-merge -q "$@" >/dev/null
 }
-landed() { sqlite3 "$1/cfg.db" 'SELECT name FROM users' 2>/dev/null; }
+landed() { sqlite3 "$1/stage__cfg.db" 'SELECT name FROM users' 2>/dev/null; }
 
 @test "SQLite destination: config file < env < -D, for both stage-copy and stage-merge" {
 	mkdir -p "$W/file" "$W/env" "$W/flag"
@@ -100,7 +100,7 @@ landed() { sqlite3 "$1/cfg.db" 'SELECT name FROM users' 2>/dev/null; }
 	[ "$(landed "$W/flag")" = ann ]
 	# each load landed once, where its layer said
 	for d in file env flag; do
-		[ "$(sqlite3 "$W/$d/cfg.db" 'SELECT count(*) FROM _dlt_loads')" = 1 ]
+		[ "$(sqlite3 "$W/$d/stage__cfg.db" 'SELECT count(*) FROM _dlt_loads')" = 1 ]
 	done
 	[ ! -e stage.db ]
 }

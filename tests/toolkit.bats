@@ -181,7 +181,7 @@ pipeline() {
 		! grep -q 'files, ' "$W/$s.out"
 	done
 	[ "$(jq -r 'select(.end) | .rows' "$W/merge.out")" = 4 ]
-	[ "$(sqlite3 "$W/demo.db" 'SELECT count(*) FROM users')" = 4 ]
+	[ "$(sqlite3 "$W/stage__demo.db" 'SELECT count(*) FROM users')" = 4 ]
 }
 
 @test "the progress line appears by itself when stderr is a terminal, and -q silences it" {
@@ -200,7 +200,7 @@ pipeline() {
 	for s in write put copy merge; do
 		[ ! -s "$W/$s.err" ] || { cat "$W/$s.err"; false; }
 	done
-	[ "$(sqlite3 "$W/demo.db" 'SELECT count(*) FROM users')" = 4 ]
+	[ "$(sqlite3 "$W/stage__demo.db" 'SELECT count(*) FROM users')" = 4 ]
 }
 
 @test "-q still prints errors" {
