@@ -393,20 +393,12 @@ end_line(struct put *pu, const struct mline *m)
 {
 	struct buf id = BUF_INIT;
 	struct mload *l;
-	int64_t files;
 
 	mline_str(m, "load_id", &id);
 	l = mloads_get(&pu->loads, id.p);
 	buf_free(&id);
-	if (mline_i64(m, "files", &files) == 0 && (uint64_t)files != l->files) {
-		log_err("%s:%zu: end line of load %s says %lld files, the "
-		    "manifest has %zu", m->src, m->lineno, l->id,
-		    (long long)files, l->files);
+	if (mload_end(l, m))
 		return -1;
-	}
-	l->ended = 1;
-	buf_reset(&l->endline);
-	buf_add(&l->endline, m->text, m->len);
 	emit_end(pu, l);
 	return 0;
 }
@@ -416,13 +408,15 @@ file_line(struct put *pu, const struct mline *m)
 {
 	struct job *j;
 	struct buf sha = BUF_INIT;
-	int64_t bytes = -1;
+	int64_t bytes = -1, rows = -1;
 	const struct json_tok *t;
 
 	if (mline_need(m, "file", JSON_STRING) ||
 	    mline_need(m, "sha256", JSON_STRING) ||
 	    mline_need(m, "load_id", JSON_STRING))
 		return -1;
+	if (mline_i64(m, "rows", &rows) || rows < 0)
+		return bad_line(m, "rows", "missing or not a count");
 	mline_str(m, "sha256", &sha);
 	if (sha.len != 64 || strspn(sha.p, "0123456789abcdef") != 64) {
 		buf_free(&sha);
@@ -468,7 +462,10 @@ file_line(struct put *pu, const struct mline *m)
 	j->p.bytes = bytes;
 	j->p.done = on_done;
 	j->p.ctx = j;
-	mloads_get(&pu->loads, j->load_id)->files++;
+	if (mload_file(mloads_get(&pu->loads, j->load_id), m, rows) < 0) {
+		job_free(j);
+		return -1;
+	}
 	progress_expect(&pu->prog, 1, bytes > 0 ? (uint64_t)bytes : 0);
 	if (pu->dry_run) {
 		struct buf plan = BUF_INIT;

@@ -593,13 +593,16 @@ dload_add(struct dload *l, const struct dfile *f)
 	if (i == l->nt) {
 		l->t = xrealloc(l->t, (l->nt + 1) * sizeof *l->t);
 		l->rows = xrealloc(l->rows, (l->nt + 1) * sizeof *l->rows);
+		l->files = xrealloc(l->files, (l->nt + 1) * sizeof *l->files);
 		dtable_copy(&l->t[i], &f->t);
 		l->rows[i] = 0;
+		l->files[i] = 0;
 		l->nt++;
 	} else {
 		dtable_merge_cols(&l->t[i], &f->t);
 	}
 	l->rows[i] += f->rows;
+	l->files[i]++;
 }
 
 void
@@ -609,6 +612,7 @@ dload_free(struct dload *l)
 		dtable_free(&l->t[i]);
 	free(l->t);
 	free(l->rows);
+	free(l->files);
 	free(l->load_id);
 	free(l->dataset);
 	memset(l, 0, sizeof *l);
@@ -620,6 +624,37 @@ dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
 	log_err("%s: staging holds %lld rows of load %s, the manifest says "
 	    "%lld: run stage-copy on this manifest first", l->t[i].name,
 	    (long long)n, l->load_id, (long long)l->rows[i]);
+}
+
+void
+dest_files_mismatch(const struct dload *l, size_t i, int64_t n, int merged)
+{
+	if (merged || n > l->files[i])
+		log_err("%s: load %s %s %lld files of this table, the manifest "
+		    "lists %lld: its load id was used again for other data; "
+		    "nothing changed (give that data a load id of its own)",
+		    l->t[i].name, l->load_id, merged ? "was merged before "
+		    "with" : "has", (long long)n, (long long)l->files[i]);
+	else
+		log_err("%s: %lld of the %lld files of load %s are recorded as "
+		    "copied: run stage-copy on this manifest first",
+		    l->t[i].name, (long long)n, (long long)l->files[i],
+		    l->load_id);
+}
+
+void
+dest_load_reused(const struct dload *l, size_t i, int64_t n)
+{
+	if (n > 0)
+		log_err("%s: load %s was merged before, and %lld rows of it "
+		    "were staged since: its load id was used again for other "
+		    "data; nothing changed (give that data a load id of its "
+		    "own)", l->t[i].name, l->load_id, (long long)n);
+	else
+		log_err("%s: load %s was merged before without this table: "
+		    "its load id was used again for other data; nothing "
+		    "changed (give that data a load id of its own)",
+		    l->t[i].name, l->load_id);
 }
 
 void

@@ -101,6 +101,8 @@ struct dload {
 	struct dtable *t;
 	int64_t *rows;		/* per table */
 	size_t nt;
+	int64_t *files;		/* per table: its file lines, all of which
+				 * must be recorded as copied to merge */
 };
 
 /* Result of one copied file. */
@@ -201,6 +203,15 @@ int dtable_col(const struct dtable *t, const char *name);
 /* Reports that staging holds n rows of l's table i where its manifest
  * says l->rows[i]: the load must be copied first. */
 void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
+/* Reports that _stage_files records n files of l's table i where its
+ * manifest lists l->files[i]: some not copied yet (n smaller), or the
+ * load id used again for other files (merged says the load committed). */
+void dest_files_mismatch(const struct dload *l, size_t i, int64_t n,
+    int merged);
+/* Reports that load l, merged before, did not have table i, or (n > 0)
+ * that n rows of its table i were staged after it merged: its load id
+ * was used again for other data. */
+void dest_load_reused(const struct dload *l, size_t i, int64_t n);
 
 /* Dry runs: a statement that would be sent ("SQL;") or a comment line
  * ("-- object: what") on stdout, in place of manifest lines. */

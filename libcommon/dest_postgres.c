@@ -1140,12 +1140,21 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	if (!r)
 		return none ? 0 : -1;
 	found = PQntuples(r) > 0;
+	for (size_t k = 0; found && k < l->nt; k++)
+		merged[k] = -1;
 	for (int i = 0; i < PQntuples(r); i++)
 		for (size_t k = 0; k < l->nt; k++)
-			if (strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
+			if (!PQgetisnull(r, i, 0) &&
+			    strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
 				merged[k] = strtoll(PQgetvalue(r, i, 1), NULL,
 				    10);
 	PQclear(r);
+	/* a table the load did not have: other data under its id */
+	for (size_t k = 0; found && k < l->nt; k++)
+		if (merged[k] < 0) {
+			dest_load_reused(l, k, 0);
+			return -1;
+		}
 	return found;
 }
 
@@ -1162,6 +1171,48 @@ pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
 	*n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return 0;
+}
+
+/* 0 if _stage_files records exactly the manifest's files of each table
+ * of l (merged: l committed before), else -1 after reporting. */
+static int
+check_files(struct pgdest *d, const struct dload *l, int merged)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	/* a dry run before anything was copied: the plan goes on */
+	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
+	for (size_t i = 0; !skip && i < l->nt && r == 0; i++) {
+		int64_t n;
+
+		buf_reset(&q);
+		sql_load_files(&q, &l->t[i], l->load_id);
+		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->files[i]) {
+			dest_files_mismatch(l, i, n, merged);
+			r = -1;
+		}
+		/* a merge leaves none of its rows in staging, and a re-run
+		 * of stage-copy stages none again: rows there now came
+		 * from other data under this load id */
+		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
+			buf_reset(&q);
+			buf_adds(&q, "SELECT count(*) FROM ");
+			sql_load_rows(&q, &l->t[i], l->load_id);
+			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
+			    n > 0) {
+				dest_load_reused(l, i, n);
+				r = -1;
+			}
+		}
+		if (r == 1)
+			r = 0;
+	}
+	buf_free(&q);
+	buf_free(&s);
+	return r;
 }
 
 static int
@@ -1184,6 +1235,8 @@ check_counts(struct pgdest *d, const struct dload *l)
 		if (r == 1)
 			r = 0;
 	}
+	if (r == 0)
+		r = check_files(d, l, 0);
 	buf_free(&q);
 	return r;
 }
@@ -1310,6 +1363,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
+		if (check_files(d, l, 1) < 0)
+			goto fail;
 		if (d->dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)

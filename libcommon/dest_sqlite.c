@@ -1516,6 +1516,8 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, l->load_id, -1, SQLITE_STATIC);
+	for (size_t k = 0; k < l->nt; k++)
+		merged[k] = -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		found = 1;
@@ -1528,6 +1530,14 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 		found = -1;
 	}
 	sqlite3_finalize(st);
+	/* a table the load did not have: other data under its id */
+	for (size_t k = 0; found == 1 && k < l->nt; k++)
+		if (merged[k] < 0) {
+			dest_load_reused(l, k, 0);
+			found = -1;
+		}
+	for (size_t k = 0; found != 1 && k < l->nt; k++)
+		merged[k] = 0;
 	return found;
 }
 
@@ -1548,6 +1558,46 @@ sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
 		report(d, object, "query failed");
 	}
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* 0 if _stage_files records exactly the manifest's files of each table
+ * of l (merged: l committed before), else -1 after reporting. */
+static int
+check_files(struct sqdest *d, const struct dload *l, int merged)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	/* a dry run before anything was copied: the plan goes on */
+	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
+	for (size_t i = 0; !skip && i < l->nt && r == 0; i++) {
+		int64_t n;
+
+		buf_reset(&q);
+		sql_load_files(&q, &l->t[i], l->load_id);
+		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->files[i]) {
+			dest_files_mismatch(l, i, n, merged);
+			r = -1;
+		}
+		/* a merge leaves none of its rows in staging, and a re-run
+		 * of stage-copy stages none again: rows there now came
+		 * from other data under this load id */
+		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
+			buf_reset(&q);
+			buf_adds(&q, "SELECT count(*) FROM ");
+			sql_load_rows(&q, &l->t[i], l->load_id);
+			if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
+			    n > 0) {
+				dest_load_reused(l, i, n);
+				r = -1;
+			}
+		}
+	}
+	buf_free(&q);
+	buf_free(&s);
 	return r;
 }
 
@@ -1572,6 +1622,8 @@ check_counts(struct sqdest *d, const struct dload *l)
 			r = -1;
 		}
 	}
+	if (r == 0)
+		r = check_files(d, l, 0);
 	buf_free(&q);
 	buf_free(&s);
 	return r;
@@ -1676,6 +1728,8 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
+		if (check_files(d, l, 1) < 0)
+			goto fail;
 		if (d->dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)

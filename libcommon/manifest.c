@@ -62,17 +62,18 @@ bad(const struct mline *m, const char *why)
 	return -1;
 }
 
-/* -1 after reporting if key is there but not a count (an integer >= 0). */
+/* -1 after reporting unless key is a count (an integer >= 0). */
 static int
-bad_count(const struct mline *m, const char *key)
+need_count(const struct mline *m, const char *key)
 {
 	const struct json_tok *t = mline_get(m, key);
 	int64_t v;
-	char msg[64];
+	char msg[96];
 
-	if (!t || (json_int64(t, &v) == 0 && v >= 0))
+	if (t && json_int64(t, &v) == 0 && v >= 0)
 		return 0;
-	snprintf(msg, sizeof msg, "field '%s' is not a count", key);
+	snprintf(msg, sizeof msg, "end line: field '%s' %s", key, t ?
+	    "is not a count" : "missing (an end line carries its totals)");
 	return bad(m, msg);
 }
 
@@ -99,9 +100,9 @@ check_line(struct mline *m)
 	m->end = end && end->type == JSON_TRUE;
 	if (m->end && mline_need(m, "load_id", JSON_STRING))
 		return -1;
-	/* The totals are what catch a lost file line: a wrong one is a
-	 * malformed manifest, not a missing check. */
-	if (m->end && (bad_count(m, "files") || bad_count(m, "rows")))
+	/* The totals are what catch a lost file line: a missing or wrong
+	 * one is a malformed manifest, not a check to skip. */
+	if (m->end && (need_count(m, "files") || need_count(m, "rows")))
 		return -1;
 	return 0;
 }
@@ -348,10 +349,10 @@ mload_end(struct mload *ld, const struct mline *m)
 {
 	int64_t files = -1, rows = -1;
 
+	/* check_line made sure both are there */
 	mline_i64(m, "files", &files);
 	mline_i64(m, "rows", &rows);
-	if ((files >= 0 && (size_t)files != ld->files) ||
-	    (rows >= 0 && rows != ld->rows)) {
+	if ((size_t)files != ld->files || rows != ld->rows) {
 		log_err("%s:%zu: end line of load %s promises %lld files and "
 		    "%lld rows, the manifest has %zu and %lld", m->src,
 		    m->lineno, ld->id, (long long)files, (long long)rows,

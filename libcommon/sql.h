@@ -72,6 +72,10 @@ void sql_collist(struct buf *b, const struct dtable *t, const char *prefix);
 /* "<staging> AS s JOIN <_stage_files> AS f ON ... WHERE <load_id's rows
  * of t>": for FROM clauses over one load's staging rows. */
 void sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id);
+/* SELECT count(*) of the files of load_id's table t recorded as copied
+ * in _stage_files: a load merges only when it is the manifest's count. */
+void sql_load_files(struct buf *b, const struct dtable *t,
+    const char *load_id);
 /* DELETE of load_id's staging rows of t (never another load's). */
 void sql_clear_staging(struct buf *b, const struct dtable *t,
     const char *load_id);

@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# Issue 16, the contract between the programs: a load is complete only
+# with its totals and every file copied (item 2), a load id names one set
+# of files and tables (item 3), dedup order comes from stage-write (item
+# 4), dry runs show what is sent (item 21).  Runs against STAGE_TEST_DEST
+# (helpers/dest.bash); f16-contract.sqlite.bats is the SQLite twin.
+
+load helpers/dest-scenario.bash
+
+setup() {
+	scenario_setup
+	cols='[["id","bigint"],["name","text"],["v","bigint"]]'
+}
+
+# csv NAME ROWS...: a file of id,name,v rows ("1,a,10")
+csv() {
+	local f=$W/$1; shift
+	{ echo id,name,v; printf '%s\n' "$@"; } >"$f"
+	echo "$f"
+}
+
+rows() {
+	dest_sql "SELECT id, coalesce(name, '-'), coalesce(CAST(v AS TEXT), '-') FROM ds.${1:-t} ORDER BY id"
+}
+
+@test "f16-2: an end line without files or rows is malformed in stage-put, stage-copy and stage-merge (exit 3)" {
+	fline L1 t append "$(csv a 1,a,10)" 1 "$cols" >"$W/m"
+	echo '{"v":1,"end":true,"load_id":"L1","rows":1}' >>"$W/m"
+	for p in "stage-put -b $W/bucket" "stage-copy -D $DEST" "stage-merge -D $DEST"; do
+		run $p "$W/m"
+		echo "$p: $output"
+		[ "$status" -eq 3 ]
+		[[ "$output" == *"m:2: end line: field 'files' missing"* ]]
+		[[ "$output" != *'"end":true'* ]]
+	done
+	sed -i 's/"rows":1}$/"files":1}/' "$W/m"
+	run stage-merge -D "$DEST" "$W/m"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"field 'rows' missing"* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds._dlt_loads" 2>/dev/null || echo 0)" = 0 ]
+}
+
+@test "f16-2: a partial manifest without totals merges nothing; the full one merges every row" {
+	fline L1 t append "$(csv a 1,a,10)" 1 "$cols" >"$W/full"
+	fline L1 t append "$(csv b 2,b,20)" 1 "$cols" >>"$W/full"
+	eline L1 2 2 >>"$W/full"
+	{ head -1 "$W/full"; echo '{"v":1,"end":true,"load_id":"L1"}'; } >"$W/part"
+	run bash -c "stage-copy -D '$DEST' '$W/part' | stage-merge -D '$DEST'"
+	[ "$status" -eq 3 ]
+	run bash -c "stage-copy -D '$DEST' '$W/full' | stage-merge -D '$DEST'"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = '1|a|10
+2|b|20' ]
+}
+
+@test "f16-2: an end line whose rows is wrong stops stage-put as it stops stage-copy (exit 3)" {
+	fline L1 t append "$(csv a 1,a,10)" 1 "$cols" >"$W/m"
+	eline L1 1 5 >>"$W/m"
+	run stage-put -b "$W/bucket" "$W/m"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"end line of load L1 promises 1 files and 5 rows, the manifest has 1 and 1"* ]]
+	[[ "$output" != *'"end":true'* ]]
+	run stage-copy -D "$DEST" "$W/m"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"end line of load L1 promises 1 files and 5 rows"* ]]
+}
+
+@test "f16-2: stage-merge records no load until every file of it is copied, even one of no rows" {
+	fline L1 t append "$(csv a 1,a,10)" 1 "$cols" >"$W/full"
+	printf "id,name,v\n" >"$W/b"; fline L1 t append "$W/b" 0 "$cols" >>"$W/full"
+	eline L1 2 1 >>"$W/full"
+	{ head -1 "$W/full"; eline L1 1 1; } >"$W/part"
+	stage-copy -D "$DEST" "$W/part" >/dev/null
+	run stage-merge -D "$DEST" "$W/full"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"t: 1 of the 2 files of load L1 are recorded as copied: run stage-copy on this manifest first"* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds._dlt_loads")" = 0 ]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t")" = 1 ]
+	run bash -c "stage-copy -D '$DEST' '$W/full' | stage-merge -D '$DEST'"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = '1|a|10' ]
+	[ "$(dest_sql "SELECT load_id FROM ds._dlt_loads")" = L1 ]
+}
+
+@test "f16-3: a load id used again for another table is refused and its staged rows are kept" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
+	{ fline L1 u append "$(csv b 2,b,20)" 1 "$cols"; eline L1 1 1; } >"$W/m2"
+	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
+	run bash -c "stage-copy -D '$DEST' '$W/m2' | stage-merge -D '$DEST'"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"load L1 was merged before"* ]]
+	[[ "$output" == *"used again for other data"* ]]
+	[[ "$output" != *'"merged"'* ]]
+	# nothing was dropped: u's rows are still staged
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging.u")" = 1 ]
+	[ "$(rows)" = '1|a|10' ]
+	# the original load's re-run is still a no-op
+	run bash -c "stage-copy -D '$DEST' '$W/m1' | stage-merge -D '$DEST'"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = '1|a|10' ]
+}
+
+@test "f16-3: a load id used again with more files of the same table is refused, nothing deleted" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
+	{ head -1 "$W/m1"; fline L1 t append "$(csv b 2,b,20)" 1 "$cols"; eline L1 2 2; } >"$W/m2"
+	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
+	run bash -c "stage-copy -D '$DEST' '$W/m2' | stage-merge -D '$DEST'"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"used again for other data"* ]]
+	[ "$(rows)" = '1|a|10' ]
+	[[ "$output" == *"t: load L1 was merged before, and 1 rows of it were staged since"* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t")" = 1 ]
+}
