@@ -215,6 +215,7 @@ file_line(struct copier *cp, const struct mline *m)
 {
 	struct job *j = xcalloc(1, sizeof *j);
 	int r = dfile_parse(m, &j->f);
+	int64_t pos;
 
 	if (r < 0) {
 		job_free(j);
@@ -223,13 +224,14 @@ file_line(struct copier *cp, const struct mline *m)
 	j->text = xstrndup(m->text, m->len);
 	j->len = m->len;
 	pthread_mutex_lock(&cp->mu);
-	j->f.seq = mload_file(mloads_get(&cp->loads, j->f.load_id), m,
-	    j->f.rows);
-	if (j->f.seq < 0) {
+	pos = mload_file(mloads_get(&cp->loads, j->f.load_id), m, j->f.rows);
+	if (pos < 0) {
 		pthread_mutex_unlock(&cp->mu);
 		job_free(j);
 		return EXIT_INCOMPLETE;
 	}
+	if (j->f.seq < 0)
+		j->f.seq = pos;
 	progress_expect(&cp->prog, 1, (uint64_t)j->f.bytes);
 	pthread_mutex_unlock(&cp->mu);
 	if (prepare(cp, &j->f) < 0) {

@@ -134,6 +134,7 @@ file_line(struct merger *mg, const struct mline *m)
 {
 	struct dfile f;
 	struct load *ld;
+	int64_t pos;
 	int r = dfile_parse(m, &f);
 
 	if (r < 0) {
@@ -141,10 +142,12 @@ file_line(struct merger *mg, const struct mline *m)
 		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
 	}
 	ld = load_of(mg, f.load_id);
-	if ((f.seq = mload_file(&ld->m, m, f.rows)) < 0) {
+	if ((pos = mload_file(&ld->m, m, f.rows)) < 0) {
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
 	}
+	if (f.seq < 0)
+		f.seq = pos;
 	if (ld->l.dataset && strcmp(ld->l.dataset, f.t.dataset) != 0) {
 		log_err("%s:%zu: load %s spans datasets %s and %s: one "
 		    "dataset per load", m->src, m->lineno, f.load_id,

@@ -423,11 +423,16 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
 	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
 	f->file_id = get_str(m, "file_id", 0);
+	f->seq = -1;
 	if (!f->file_id && mline_get(m, "file_id") &&
 	    mline_get(m, "file_id")->type == JSON_NUMBER) {
-		/* stage-write numbers its files within the load */
+		/* stage-write numbers its files in the order it wrote them:
+		 * that order, not the order lines arrive in (stage-put
+		 * passes them on as uploads finish), is the load's */
 		const struct json_tok *t = mline_get(m, "file_id");
 		f->file_id = xstrndup(t->p, t->len);
+		if (json_int64(t, &f->seq) || f->seq < 0)
+			f->seq = -1;
 	}
 	if (!f->file_id && f->sha256)
 		f->file_id = xstrdup(f->sha256);

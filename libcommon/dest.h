@@ -89,8 +89,11 @@ struct dfile {
 	enum fformat format;
 	enum compression comp;
 	int64_t rows, bytes;
-	int64_t seq;		/* position among its load's files, from 0:
-				 * input order for merge dedup */
+	int64_t seq;		/* order of the file in its load for merge
+				 * dedup: its file_id when an integer (as
+				 * stage-write numbers them), else -1 from
+				 * dfile_parse and the caller sets its
+				 * position among the load's lines */
 };
 
 /* One load for stage-merge: its tables with every file's columns merged

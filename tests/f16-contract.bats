@@ -114,3 +114,30 @@ rows() {
 	[[ "$output" == *"t: load L1 was merged before, and 1 rows of it were staged since"* ]]
 	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t")" = 1 ]
 }
+
+# writes 20 rows of key 1 (v = 1..20), one file each, as a merge load
+twenty() {
+	seq 1 20 | sed 's/.*/{"id":1,"v":&}/' | stage-write -t t --dataset ds \
+		--disposition merge --primary-key id --max-rows 1 --load-id L1 \
+		-d "$W/files"
+}
+
+@test "f16-4: dedup keeps stage-write's last row whatever order the manifest lines come in" {
+	twenty >"$W/m"
+	[ "$(grep -c '"file_id"' "$W/m")" = 20 ]
+	# every file line, reversed, then the end line
+	{ grep -v '"end":true' "$W/m" | tac; grep '"end":true' "$W/m"; } >"$W/shuffled"
+	run bash -c "stage-copy -D '$DEST' '$W/shuffled' | stage-merge -D '$DEST'"
+	[ "$status" -eq 0 ]
+	[ "$(dest_sql 'SELECT id, v FROM ds.t')" = '1|20' ]
+}
+
+@test "f16-4: dedup keeps the last row with lines in a random order, several times" {
+	twenty >"$W/m"
+	for i in 1 2 3; do
+		dest_reset
+		{ grep -v '"end":true' "$W/m" | shuf --random-source=<(yes $i); grep '"end":true' "$W/m"; } >"$W/shuffled"
+		stage-copy -D "$DEST" -j 4 "$W/shuffled" | stage-merge -D "$DEST" >/dev/null
+		[ "$(dest_sql 'SELECT id, v FROM ds.t')" = '1|20' ]
+	done
+}
