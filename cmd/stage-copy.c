@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
@@ -274,6 +275,7 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 	pthread_cond_init(&cp.cv, NULL);
 	if (!(cp.main = conf->ops->open(conf)))
 		return EXIT_FAIL;
+	log_verbose("copying into %s (%s)", conf->label, conf->ops->name);
 	if (cp.jobs > 1) {
 		cp.qcap = (size_t)cp.jobs;
 		cp.q = xcalloc(cp.qcap, sizeof *cp.q);
@@ -366,6 +368,7 @@ main(int argc, char **argv)
 			usage_exit(usage_text, NULL);
 		}
 	}
+	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
@@ -286,6 +287,7 @@ run(struct merger *mg, const struct dest_conf *conf)
 
 	if (!d)
 		return EXIT_FAIL;
+	log_verbose("merging into %s (%s)", conf->label, conf->ops->name);
 	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
 	for (size_t i = 0; i < mg->n; i++)
 		progress_expect(&mg->prog, mg->v[i].nlines, 0);
@@ -420,6 +422,7 @@ main(int argc, char **argv)
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the
 	 * files (the manifest), else the default.  Resolved before reading
 	 * all the same, so that a broken configuration is exit 2 first. */
+	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = read_all(&mg, argc - optind, argv + optind);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -145,29 +146,6 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
-
-/* "16M", "16MiB", "1G", "5242880". */
-static uint64_t
-parse_size(const char *opt, const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case '\0': break;
-	default: die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	}
-	if (strcmp(end, "iB") && strcmp(end, "B") && *end)
-		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	return v;
-}
 
 static int
 parse_int(const char *opt, const char *s, int lo, int hi)
@@ -527,6 +505,25 @@ run(struct put *pu, int nfiles, char **files, size_t max_pending)
 	return bad ? -1 : 0;
 }
 
+/* An incomplete manifest is an error (shown with -q too), saying what
+ * was done all the same. */
+static void
+incomplete(const struct put *pu)
+{
+	size_t stored = 0;
+
+	for (size_t i = 0; i < pu->loads.n; i++)
+		stored += pu->loads.v[i].done;
+	if (pu->loads.n == 0)
+		log_err("no manifest lines in the input");
+	else if (pu->dry_run || stored == 0)
+		log_err("input ended without an end line for every load");
+	else
+		log_err("input ended without an end line for every load: "
+		    "%zu file%s stored, no end line written", stored,
+		    stored == 1 ? "" : "s");
+}
+
 static const char *
 default_bucket(const struct config *cfg)
 {
@@ -567,9 +564,10 @@ main(int argc, char **argv)
 		case 'R': o.region = optarg; break;
 		case 'P': o.path_style = 1; break;
 		case 'H': o.path_style = 0; break;
-		case 'S': o.part_size = parse_size("part-size", optarg); break;
+		case 'S': o.part_size = cliopt_size("--part-size", optarg); break;
 		case 'T':
-			o.threshold = parse_size("multipart-threshold", optarg);
+			o.threshold = cliopt_size("--multipart-threshold",
+			    optarg);
 			break;
 		case 'r': o.retries = parse_int("retries", optarg, 0, 100); break;
 		case 'n': pu.dry_run = 1; break;
@@ -590,6 +588,7 @@ main(int argc, char **argv)
 		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
 	if (check_layout(pu.layout))
 		return EXIT_USAGE;
+	cliopt_inputs(argc - optind, argv + optind);
 	if (!(cfg = config_load()))
 		return EXIT_USAGE;
 	o.setting = setting;
@@ -610,8 +609,7 @@ main(int argc, char **argv)
 	status = rc ? EXIT_INCOMPLETE : pu.failed ? EXIT_FAIL :
 	    !mloads_complete(&pu.loads) ? EXIT_INCOMPLETE : EXIT_DONE;
 	if (status == EXIT_INCOMPLETE && rc == 0)
-		log_warn("input ended without an end line for every load%s",
-		    pu.dry_run ? "" : ": files stored, no end line written");
+		incomplete(&pu);
 	mloads_free(&pu.loads);
 	keyset_free(&pu.keys);
 	config_free(cfg);

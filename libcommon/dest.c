@@ -165,7 +165,6 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 		c->conninfo = xstrdup("");
 		c->masked = xstrdup(name);
 	}
-	log_verbose("destination %s: %s, %s", name, c->ops->name, c->masked);
 	r = 0;
 out:
 	buf_free(&k);

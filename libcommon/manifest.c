@@ -39,7 +39,7 @@ open_next(struct manifest_in *in)
 			in->fd = 0;
 			in->name = "stdin";
 		} else if ((in->fd = open(in->name, O_RDONLY)) < 0) {
-			die_errno(EXIT_INCOMPLETE, "%s", in->name);
+			die_errno(EXIT_USAGE, "%s", in->name);
 		}
 	}
 	lines_open(&in->lr, in->fd);

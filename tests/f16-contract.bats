@@ -5,6 +5,7 @@
 # 4), dry runs show what is sent (item 21).  Runs against STAGE_TEST_DEST
 # (helpers/dest.bash); f16-contract.sqlite.bats is the SQLite twin.
 
+bats_require_minimum_version 1.5.0
 load helpers/dest-scenario.bash
 
 setup() {
@@ -140,4 +141,15 @@ twenty() {
 		stage-copy -D "$DEST" -j 4 "$W/shuffled" | stage-merge -D "$DEST" >/dev/null
 		[ "$(dest_sql 'SELECT id, v FROM ds.t')" = '1|20' ]
 	done
+}
+
+@test "f16-18: stage-merge -v names the destination it merges into, the one stage-copy loaded" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m"
+	stage-copy -D "$DEST" "$W/m" >"$W/c"
+	cd "$W"
+	run -0 env -u STAGE_DESTINATION stage-merge -v "$W/c"
+	echo "$output"
+	[[ "$output" == *"merging into $DEST ($STAGE_TEST_DEST)"* ]]
+	if [ "$STAGE_TEST_DEST" = postgres ]; then [[ "$output" != *sqlite* ]]; fi
+	[ "$(rows)" = '1|a|10' ]
 }

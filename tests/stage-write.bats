@@ -447,10 +447,10 @@ PY
 	[ "$(cat "$D"/t.L1.0001.csv)" = "$(printf 'a\n1\n2')" ]
 }
 
-@test "a missing input file fails with exit 1 and leaves no file" {
+@test "a missing input file is a usage error (exit 2) and leaves no file" {
 	input '{"a":1}'
 	run sw -t t in.ndjson nonexistent.ndjson
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"nonexistent.ndjson: No such file"* ]]
 	[ -z "$(ls -A "$D")" ]
 }

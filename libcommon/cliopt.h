@@ -1,0 +1,22 @@
+/*
+ * cliopt: option values every program parses the same way, so that one
+ * spelling means one thing in all four (a size that stage-write refuses is
+ * refused by stage-put too).  A bad value is a usage error: the message
+ * names the option and the value, and the program exits 2.
+ */
+#ifndef STAGE_CLIOPT_H
+#define STAGE_CLIOPT_H
+
+#include <stdint.h>
+
+/* "5242880", "16k", "16M", "16MB", "16MiB", "1G": bytes (or a count,
+ * for --max-rows), checked for overflow; opt is the option's name with
+ * its dashes ("--part-size"). */
+uint64_t cliopt_size(const char *opt, const char *s);
+
+/* Checks that every file operand ("-" is stdin) can be opened for
+ * reading before the program does anything: one that cannot is a usage
+ * error (exit 2), the same in all four programs. */
+void cliopt_inputs(int nfiles, char *const *files);
+
+#endif

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Issue 16, items 17 and 18: the four programs agree on what their options,
+# operands and exit statuses mean, and a typo is an error that names the
+# nearest valid spelling, never a silent change of the result.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	cd "$T"
+	export STAGE_SQLITE_PATH=$T/stage.db
+	printf '{"id":1}\n' >in.ndjson
+	stage-write -t t -d "$T/files" --load-id L1 in.ndjson >m
+}
+
+@test "f16-18: a --part-size that overflows is refused by stage-put as by stage-write (exit 2)" {
+	run -2 stage-put --part-size 17592186044432M -b "$T/b" m
+	[[ "$output" == *"--part-size: too large: '17592186044432M'"* ]]
+	[ ! -e "$T/b" ]
+	run -2 stage-write -t t --max-file-size 17592186044432M in.ndjson
+	[[ "$output" == *"--max-file-size: too large: '17592186044432M'"* ]]
+	run -2 stage-put --multipart-threshold 99999999999999999999 -b "$T/b" m
+	[[ "$output" == *"too large"* ]]
+	run -2 stage-put --part-size 16X -b "$T/b" m
+	[[ "$output" == *"--part-size: not a size: '16X'"* ]]
+	# the spellings both took before still mean the same
+	run -0 stage-put --part-size 16MiB --multipart-threshold 64MB -b "$T/b" m
+}
+
+@test "f16-18: a missing input file is exit 2 in all four programs, before anything is done" {
+	run -2 stage-write -t t -d "$T/files2" in.ndjson missing.ndjson
+	[[ "$output" == *"missing.ndjson: No such file or directory"* ]]
+	[ ! -e "$T/files2" ]
+	run -2 stage-put -b "$T/b" m missing.ndjson
+	[[ "$output" == *"stage-put: missing.ndjson: No such file or directory"* ]]
+	[ ! -e "$T/b" ]
+	run -2 stage-copy m missing.ndjson
+	[[ "$output" == *"stage-copy: missing.ndjson: No such file or directory"* ]]
+	[ ! -e "$T/stage.db" ]
+	run -2 stage-merge m missing.ndjson
+	[[ "$output" == *"stage-merge: missing.ndjson: No such file or directory"* ]]
+	[ ! -e "$T/stage.db" ]
+}
+
+@test "f16-18: -q keeps the error of an incomplete manifest in stage-put, stage-copy and stage-merge" {
+	head -1 m >part
+	run -3 stage-put -q -b "$T/b" part
+	[[ "$output" == *"stage-put: input ended without an end line for every load: 1 file stored"* ]]
+	run -3 stage-copy -q part
+	[[ "$output" == *"stage-copy: input ends without the end line of a load"* ]]
+	run -3 stage-merge -q part
+	[[ "$output" == *"stage-merge: load L1 has no end line"* ]]
+}
+
+@test "f16-18: stage-put says no file was stored when none was" {
+	run -3 stage-put -b "$T/b" </dev/null
+	[[ "$output" == *"no manifest lines in the input"* ]]
+	[[ "$output" != *stored* ]]
+}
+
+@test "f16-18: a closed stdout is an error with a message in all four; a reader gone (EPIPE) ends quietly with 1" {
+	stage-put -b "$T/b" m >put
+	for p in "stage-write -t t -d $T/files3 in.ndjson" "stage-put -b $T/b m" "stage-copy m" "stage-merge put"; do
+		run bash -c "$p >&-"
+		echo "$p: $status $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"stdout is closed"* ]]
+	done
+	[ ! -e "$T/files3" ]
+	stage-copy m >/dev/null
+	for p in "stage-write -t t -d $T/files4 in.ndjson" "stage-put -b $T/b m" "stage-copy m" "stage-merge put"; do
+		run bash -c "exec 3>&1; { sleep 0.3; $p 2>&3; echo \"rc=\$?\" >&3; } | true"
+		echo "$p: $output"
+		[ "$output" = "rc=1" ]
+	done
+}
+
+@test "f16-18: stage-write started with SIGINT ignored keeps it ignored" {
+	mkfifo fifo
+	( trap '' INT; exec stage-write -t t -d "$T/files5" --load-id L2 fifo >out 2>err ) &
+	pid=$!
+	exec 4>fifo
+	printf '{"id":1}\n' >&4
+	sleep 0.3
+	kill -INT "$pid"
+	sleep 0.3
+	kill -0 "$pid"		# still running
+	printf '{"id":2}\n' >&4
+	exec 4>&-
+	wait "$pid"
+	[ "$(grep -c '"end":true' out)" = 1 ]
+	[ "$(jq -s '.[0].rows' out)" = 2 ]
+}
