@@ -208,6 +208,48 @@ read_all(struct merger *mg, int argc, char **argv)
 	return 0;
 }
 
+/* A --dedup-sort or --hard-delete column that no merge table of the
+ * input has is a typo, not a choice (tables that lack a column another
+ * has go on without it): exit 2 naming the nearest column. */
+static int
+check_col_opt(const struct merger *mg, const char *opt, const char *col)
+{
+	const char **names = NULL;
+	const char *near;
+	size_t n = 0;
+	int merges = 0;
+
+	if (!col)
+		return 0;
+	for (size_t i = 0; i < mg->n; i++)
+		for (size_t k = 0; k < mg->v[i].l.nt; k++) {
+			const struct dtable *t = &mg->v[i].l.t[k];
+			if (t->disp != DISP_MERGE)
+				continue;
+			merges = 1;
+			if (dtable_col(t, col) >= 0) {
+				free(names);
+				return 0;
+			}
+			names = xrealloc(names, (n + t->ncols + 1) *
+			    sizeof *names);
+			for (size_t c = 0; c < t->ncols; c++)
+				names[n++] = t->cols[c].name;
+		}
+	if (!merges) {
+		log_warn("%s %s: no table of the input merges: nothing to do "
+		    "with it", opt, col);
+		return 0;
+	}
+	names[n] = NULL;
+	near = cliopt_nearest(col, names);
+	log_err("%s %s: no merge table of the input has that column%s%s%s",
+	    opt, col, near ? " (did you mean " : "", near ? near : "",
+	    near ? "?)" : "");
+	free(names);
+	return -1;
+}
+
 static void
 emit_load(const struct load *ld, const int64_t *merged)
 {
@@ -426,6 +468,10 @@ main(int argc, char **argv)
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = read_all(&mg, argc - optind, argv + optind);
+	if (status == 0 && (check_col_opt(&mg, "--dedup-sort",
+	    mg.mo.dedup_sort) || check_col_opt(&mg, "--hard-delete",
+	    mg.mo.hard_delete)))
+		status = EXIT_USAGE;
 	if (status == 0 && !dest && !(getenv("STAGE_DESTINATION") &&
 	    *getenv("STAGE_DESTINATION")) && mg.copied_to) {
 		dest_conf_free(&conf);

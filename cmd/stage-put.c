@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cliopt.h"
@@ -524,6 +525,31 @@ incomplete(const struct put *pu)
 		    stored == 1 ? "" : "s");
 }
 
+/* A local bucket directory may be made, but not its parent: a missing
+ * parent is a typo far more often than a wish for a tree of new
+ * directories (made as root, perhaps).  -1 after reporting. */
+static int
+local_root_usable(const struct storage *st)
+{
+	const char *root = st->url + strlen("file://");
+	struct stat sb;
+	char *parent;
+	int r = 0;
+
+	if (strncmp(st->url, "file://", 7) != 0 || stat(root, &sb) == 0)
+		return 0;
+	parent = xstrdup(root);
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = '\0';
+	if (*parent && (stat(parent, &sb) < 0 || !S_ISDIR(sb.st_mode))) {
+		log_err("%s: its parent directory %s does not exist (a typo? "
+		    "create it first to stage there)", root, parent);
+		r = -1;
+	}
+	free(parent);
+	return r;
+}
+
 static const char *
 default_bucket(const struct config *cfg)
 {
@@ -601,6 +627,11 @@ main(int argc, char **argv)
 		buf_free(&err);
 		config_free(cfg);
 		return status;
+	}
+	if (local_root_usable(&pu.st) < 0) {
+		storage_close(&pu.st);
+		config_free(cfg);
+		return EXIT_USAGE;
 	}
 	progress_init(&pu.prog, pmode);
 	rc = run(&pu, argc - optind, argv + optind, (size_t)o.jobs * 4);

@@ -1,6 +1,7 @@
 /*
  * cliopt: shared parsing of option values (cliopt.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -66,4 +67,53 @@ cliopt_inputs(int nfiles, char *const *files)
 			die_errno(EXIT_USAGE, "%s", files[i]);
 		close(fd);
 	}
+}
+
+/* Levenshtein distance of a and b, case ignored; stops counting at cap. */
+static size_t
+distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), *row, d;
+
+	if (la > 64 || lb > 64)
+		return cap + 1;
+	row = xcalloc(lb + 1, sizeof *row);
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag +
+			    (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const char *
+cliopt_nearest(const char *word, const char *const *cands)
+{
+	size_t cap = strlen(word) / 3, best = (size_t)-1;
+	const char *pick = NULL;
+
+	if (cap < 1)
+		cap = 1;
+	for (; *cands; cands++) {
+		size_t d = distance(word, *cands, cap);
+		if (d <= cap && d < best) {
+			best = d;
+			pick = *cands;
+		}
+	}
+	return pick;
 }

@@ -19,4 +19,9 @@ uint64_t cliopt_size(const char *opt, const char *s);
  * error (exit 2), the same in all four programs. */
 void cliopt_inputs(int nfiles, char *const *files);
 
+/* The candidate nearest to word (edit distance, at most a third of its
+ * length and at least 1, case ignored), for "did you mean" hints; NULL
+ * when none is that near.  cands ends with NULL. */
+const char *cliopt_nearest(const char *word, const char *const *cands);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "config.h"
 #include "dest.h"
 #include "log.h"
@@ -27,6 +28,28 @@ find_backend(const char *name, size_t n)
 			if (strlen(*s) == n && strncmp(*s, name, n) == 0)
 				return backends[i];
 	return NULL;
+}
+
+/* "known: sqlite, postgres, postgresql; did you mean postgres?" for an
+ * unknown destination type name (n bytes), appended to b. */
+static void
+known_backends(struct buf *b, const char *name, size_t n)
+{
+	const char *all[16 + 1], *near;
+	size_t k = 0;
+	char word[64];
+
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *s = backends[i]->schemes; *s && k < 16;
+		    s++)
+			all[k++] = *s;
+	all[k] = NULL;
+	buf_adds(b, "known: ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", all[i]);
+	snprintf(word, sizeof word, "%.*s", (int)n, name);
+	if ((near = cliopt_nearest(word, all)))
+		buf_printf(b, "; did you mean %s?", near);
 }
 
 /* "postgresql://u:secret@h/db" -> "postgresql://u:***@h/db"; *had is set
@@ -151,10 +174,16 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 			log_err("no destination: give -D (e.g. -D "
 			    "postgresql://host/db); the embedded default "
 			    "(sqlite) is missing from this build");
-		else
+		else {
+			struct buf kn = BUF_INIT;
+			known_backends(&kn, type, strstr(type, "://") ?
+			    (size_t)(strstr(type, "://") - type) :
+			    strlen(type));
 			log_err("%s: unknown destination (no back end of that "
 			    "name, and no destination.%s.destination_type "
-			    "configured)", name, name);
+			    "configured; %s)", name, name, kn.p);
+			buf_free(&kn);
+		}
 		goto out;
 	}
 	if (config_is_table(cf, k.p))
@@ -194,9 +223,13 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		if (c->ops) {
 			from_url(c, name, arg != NULL);
 			c->label = xstrdup(c->masked);
-		} else
-			log_err("%.*s: unknown destination type", (int)(colon -
-			    name), name);
+		} else {
+			struct buf kn = BUF_INIT;
+			known_backends(&kn, name, (size_t)(colon - name));
+			log_err("%.*s: unknown destination type (%s)",
+			    (int)(colon - name), name, kn.p);
+			buf_free(&kn);
+		}
 		config_free(cf);
 		return r;
 	}

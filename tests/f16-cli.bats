@@ -91,3 +91,67 @@ setup() {
 	[ "$(grep -c '"end":true' out)" = 1 ]
 	[ "$(jq -s '.[0].rows' out)" = 2 ]
 }
+
+# a merge load of three rows with a "deleted" flag, copied into the
+# default SQLite destination
+merge_load() {
+	printf '{"id":1,"v":1,"deleted":false}\n{"id":1,"v":2,"deleted":false}\n{"id":2,"v":3,"deleted":true}\n' |
+		stage-write -t u -d "$T/files" --load-id L9 --disposition merge \
+		--primary-key id >mm
+	stage-copy mm >cm
+}
+
+@test "f16-17: --hard-delete and --dedup-sort naming no column of a merge table are errors naming the nearest (exit 2)" {
+	merge_load
+	run -2 stage-merge --hard-delete delted cm
+	[[ "$output" == *"--hard-delete delted: no merge table of the input has that column (did you mean deleted?)"* ]]
+	[[ "$output" != *'"merged"'* ]]
+	run -2 stage-merge --dedup-sort nope:desc cm
+	[[ "$output" == *"--dedup-sort nope: no merge table of the input has that column"* ]]
+	# nothing was merged: the right spelling merges now
+	run -0 stage-merge --hard-delete deleted --dedup-sort v:desc cm
+	[ "$(jq -s -c '[.[] | select(.merged) | .merged.rows]' <<<"$output")" = '[1]' ]
+	[ "$(sqlite3 "$T/stage_dataset.db" 'SELECT id, v FROM u')" = '1|2' ]
+}
+
+@test "f16-17: stage-put -b s3:/bucket is refused with a hint, no ./s3: directory is made" {
+	run -2 stage-put -b s3:/bucket m
+	[[ "$output" == *"s3:/bucket: not a URL (did you mean s3://bucket?)"* ]]
+	[ ! -e "$T/s3:" ]
+	run -2 stage-put -b s4://bucket m
+	[[ "$output" == *"unknown storage scheme 's4' (known: file, s3); did you mean s3://?"* ]]
+	# a local directory of that name can still be had
+	run -0 stage-put -b ./s3:bucket m
+	[ -d "$T/s3:bucket" ]
+}
+
+@test "f16-17: stage-put -b with a missing parent directory is refused, nothing made" {
+	run -2 stage-put -b "$T/nonexistent/deep" m
+	[[ "$output" == *"$T/nonexistent/deep: its parent directory $T/nonexistent does not exist"* ]]
+	[ ! -e "$T/nonexistent" ]
+	# the bucket directory itself is still made
+	run -0 stage-put -b "$T/newbucket" m
+	[ -d "$T/newbucket" ]
+}
+
+@test "f16-17: a misspelled [destination.filesytem] section is named with the nearest valid one" {
+	mkdir .dlt
+	printf '[destination.filesytem]\nbucket_url = "%s/cfgbucket"\n' "$T" >.dlt/config.toml
+	run -0 stage-put m
+	[[ "$output" == *".dlt/config.toml:2: [destination.filesytem] is not a section stage reads, and is ignored: did you mean [destination.filesystem]?"* ]]
+	[ "$(grep -c 'is not a section' <<<"$output")" = 1 ]
+	rm .dlt/config.toml
+	DESTINATION__POSTGRESS__CREDENTIALS=postgresql://x/y run -0 stage-put -b "$T/b" m
+	[[ "$output" == *"the environment: [destination.postgress] is not a section stage reads, and is ignored: did you mean [destination.postgres]?"* ]]
+	# any name with a destination_type is a destination
+	printf '[destination.mypg]\ndestination_type = "postgres"\n[destination.postgress]\ndestination_type = "postgres"\n' >.dlt/config.toml
+	run -0 stage-put -b "$T/b" m
+	[[ "$output" != *"is not a section"* ]]
+}
+
+@test "f16-17: an unknown destination type lists the known ones and the nearest" {
+	run -2 stage-copy -D postgress://h/db m
+	[[ "$output" == *"postgress: unknown destination type (known: sqlite, postgres, postgresql; did you mean postgres?)"* ]]
+	run -2 stage-merge -D mysql m
+	[[ "$output" == *"known: sqlite, postgres, postgresql"* ]]
+}
