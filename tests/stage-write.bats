@@ -477,7 +477,9 @@ PY
 
 @test "SIGINT removes the temporaries too (gzip, compressing thread)" {
 	mkfifo fifo
-	stage-write -d "$D" --load-id L1 -t t -z gzip fifo >m 2>err &
+	# a background job of a non-interactive shell starts with SIGINT
+	# ignored, and stage-write leaves it so: give it SIGINT back
+	( trap - INT; exec stage-write -d "$D" --load-id L1 -t t -z gzip fifo >m 2>err ) &
 	pid=$!
 	exec 5>fifo
 	echo '{"i":1}' >&5
