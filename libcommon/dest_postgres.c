@@ -883,6 +883,36 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 	return n >= 0 && sent ? rows_match(f, n) : -1;
 }
 
+/* Dry run: the COPY the real run sends, binary when every column's type
+ * allows it (copy_rows_binary), as the staging table has it or will
+ * once created; CSV otherwise. */
+static void
+dry_copy(struct pgdest *d, const struct dfile *f)
+{
+	struct buf b = BUF_INIT;
+	int bin = d->binary;
+
+	for (size_t i = 0; bin && i < f->t.ncols; i++)
+		bin = pgbin_takes(f->t.cols[i].type);
+	if (bin) {
+		buf_adds(&b, "LOCK TABLE ");
+		sql_staging_name(&b, f->t.dataset, f->t.name);
+		buf_adds(&b, " IN ROW EXCLUSIVE MODE");
+		dest_dry_sql(b.p);
+		buf_reset(&b);
+	}
+	copy_stmt(&b, d, f, bin);
+	dest_dry_sql(b.p);
+	buf_reset(&b);
+	buf_printf(&b, "-- data: %s (%lld rows, each led by the file_no "
+	    "returned above times 2^32 plus its row number%s)", f->object,
+	    (long long)f->rows, bin ? "; sent as CSV instead, after a "
+	    "ROLLBACK and the same INSERT, if the staging table's types or "
+	    "a value do not allow binary" : "");
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -919,18 +949,13 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if (bin == 2)
 			break;
 		buf_reset(&b);
-		copy_stmt(&b, d, f, 0);
 		if (d->dry) {
-			dest_dry_sql(b.p);
-			buf_reset(&b);
-			buf_printf(&b, "-- data: %s (%lld rows, each led by the "
-			    "file_no returned above times 2^32 plus its row "
-			    "number; in binary when every column's type "
-			    "allows)", f->object, (long long)f->rows);
-			manifest_emit(&b);
-		} else if (copy_data(d, f, b.p, file_no) < 0) {
-			goto fail;
+			dry_copy(d, f);
+			break;
 		}
+		copy_stmt(&b, d, f, 0);
+		if (copy_data(d, f, b.p, file_no) < 0)
+			goto fail;
 		break;
 	}
 	if (pg_do(d, f->object, "COMMIT", NULL) < 0)

@@ -62,18 +62,22 @@ bad(const struct mline *m, const char *why)
 	return -1;
 }
 
-/* -1 after reporting unless key is a count (an integer >= 0). */
+/* -1 after reporting if key is there but not a count (an integer >= 0),
+ * or (need) not there. */
 static int
-need_count(const struct mline *m, const char *key)
+bad_count(const struct mline *m, const char *key, int need)
 {
 	const struct json_tok *t = mline_get(m, key);
 	int64_t v;
 	char msg[96];
 
-	if (t && json_int64(t, &v) == 0 && v >= 0)
+	if (t ? json_int64(t, &v) == 0 && v >= 0 : !need)
 		return 0;
-	snprintf(msg, sizeof msg, "end line: field '%s' %s", key, t ?
-	    "is not a count" : "missing (an end line carries its totals)");
+	if (t)
+		snprintf(msg, sizeof msg, "field '%s' is not a count", key);
+	else
+		snprintf(msg, sizeof msg, "end line: field '%s' missing (an "
+		    "end line carries its totals)", key);
 	return bad(m, msg);
 }
 
@@ -102,7 +106,8 @@ check_line(struct mline *m)
 		return -1;
 	/* The totals are what catch a lost file line: a missing or wrong
 	 * one is a malformed manifest, not a check to skip. */
-	if (m->end && (need_count(m, "files") || need_count(m, "rows")))
+	if (m->end && (bad_count(m, "files", 0) || bad_count(m, "rows", 0) ||
+	    bad_count(m, "files", 1) || bad_count(m, "rows", 1)))
 		return -1;
 	return 0;
 }
