@@ -2,6 +2,7 @@
  * dest: the table of destinations, -D resolution and the parsing of
  * manifest file lines into the descriptions back ends work from.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,6 +712,22 @@ dest_dry_comment(const char *object, const char *what)
 	struct buf b = BUF_INIT;
 
 	buf_printf(&b, "-- %s: %s", object, what);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+dest_dry_check(const char *sql, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	dest_dry_sql(sql);
+	buf_printf(&b, "-- check: %s", what);
 	manifest_emit(&b);
 	buf_free(&b);
 }

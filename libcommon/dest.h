@@ -48,6 +48,7 @@
 
 #include "coltype.h"
 #include "compress.h"
+#include "log.h"
 #include "manifest.h"
 
 #define DEST_FATAL (-2)
@@ -220,6 +221,10 @@ void dest_load_reused(const struct dload *l, size_t i, int64_t n);
  * ("-- object: what") on stdout, in place of manifest lines. */
 void dest_dry_sql(const char *sql);
 void dest_dry_comment(const char *object, const char *what);
+/* A query the real run sends to check something inside its transaction,
+ * and what it must answer ("-- check: ..."); printf-style. */
+void dest_dry_check(const char *sql, const char *fmt, ...)
+    PRINTF_LIKE(2, 3);
 
 /* Adds a file to its load (tables in order of first appearance). */
 void dload_add(struct dload *l, const struct dfile *f);

@@ -1151,8 +1151,6 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	PGresult *r;
 	int none, found;
 
-	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads"))
-		return 0;
 	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
 	sql_qname(&q, l->dataset, "_dlt_loads");
 	buf_adds(&q, " AS l LEFT JOIN ");
@@ -1160,6 +1158,14 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
 	sql_str(&q, l->load_id);
 	buf_adds(&q, " AND l.status = 0");
+	if (d->dry)
+		dest_dry_check(q.p, "rows mean load %s was merged before: "
+		    "then only its tables and files are checked, nothing is "
+		    "merged", l->load_id);
+	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads")) {
+		buf_free(&q);
+		return 0;
+	}
 	r = pg_query(d, l->load_id, q.p, &none);
 	buf_free(&q);
 	if (!r)
@@ -1209,11 +1215,17 @@ check_files(struct pgdest *d, const struct dload *l, int merged)
 	sql_staging_schema(&s, l->dataset);
 	/* a dry run before anything was copied: the plan goes on */
 	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
-	for (size_t i = 0; !skip && i < l->nt && r == 0; i++) {
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
 		int64_t n;
 
 		buf_reset(&q);
 		sql_load_files(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the files of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->files[i], l->t[i].name);
+		if (skip)
+			continue;
 		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->files[i]) {
 			dest_files_mismatch(l, i, n, merged);
@@ -1226,6 +1238,10 @@ check_files(struct pgdest *d, const struct dload *l, int merged)
 			buf_reset(&q);
 			buf_adds(&q, "SELECT count(*) FROM ");
 			sql_load_rows(&q, &l->t[i], l->load_id);
+			if (d->dry)
+				dest_dry_check(q.p, "must be 0: rows staged "
+				    "after the merge are other data, else "
+				    "ROLLBACK");
 			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
 			    n > 0) {
 				dest_load_reused(l, i, n);
@@ -1252,6 +1268,10 @@ check_counts(struct pgdest *d, const struct dload *l)
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the rows of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->rows[i], l->t[i].name);
 		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);

@@ -153,3 +153,48 @@ twenty() {
 	if [ "$STAGE_TEST_DEST" = postgres ]; then [[ "$output" != *sqlite* ]]; fi
 	[ "$(rows)" = '1|a|10' ]
 }
+
+@test "f16-21: stage-copy --dry-run prints the COPY the real run sends" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m"
+	run -0 stage-copy -n -D "$DEST" "$W/m"
+	plan=$output
+	if [ "$STAGE_TEST_DEST" != postgres ]; then
+		[[ "$plan" == *'INSERT INTO "ds_staging"."t"'* ]]
+		skip "binary COPY is PostgreSQL's"
+	fi
+	run -0 stage-copy -v -D "$DEST" "$W/m"
+	sent=$(grep -o 'COPY .*' <<<"$output")
+	[[ "$sent" == *'(FORMAT binary)' ]]
+	grep -qxF "$sent;" <<<"$plan"
+	[[ "$plan" != *'FORMAT csv'* ]]
+	# told to use text, the plan says csv
+	dest_reset
+	STAGE_PG_COPY=text run -0 stage-copy -n -D "$DEST" "$W/m"
+	[[ "$output" == *'FROM STDIN WITH (FORMAT csv, HEADER'* ]]
+	[[ "$output" != *'FORMAT binary'* ]]
+}
+
+@test "f16-21: stage-merge --dry-run shows the lock and the checks run inside the transaction" {
+	{ fline L1 t append "$(csv a 1,a,10 2,b,20)" 2 "$cols"; eline L1 1 2; } >"$W/m"
+	stage-copy -D "$DEST" "$W/m" >"$W/c"
+	run -0 stage-merge -n -D "$DEST" "$W/c"
+	echo "$output"
+	# the merge's transaction takes the lock first
+	if [ "$STAGE_TEST_DEST" = postgres ]; then
+		lock="SELECT pg_advisory_xact_lock(hashtext('stage:merge:ds'));"
+	else
+		lock='BEGIN IMMEDIATE;'
+	fi
+	lockline=$(grep -nxF "$lock" <<<"$output" | tail -1 | cut -d: -f1)
+	first=$(grep -n -- '-- check: ' <<<"$output" | head -1 | cut -d: -f1)
+	[ -n "$lockline" ] && [ "$lockline" -lt "$first" ]
+	[[ "$output" == *'"_dlt_loads" AS l LEFT JOIN'*'-- check: '*'merged before'* ]]
+	[[ "$output" == *'SELECT count(*) FROM "ds_staging"."t" AS s JOIN'*'-- check: must be 2, the rows of t the manifest lists, else ROLLBACK'* ]]
+	[[ "$output" == *'SELECT count(*) FROM "ds_staging"."_stage_files" WHERE load_id = '\''L1'\'' AND table_name = '\''t'\'';'*'-- check: must be 1, the files of t'* ]]
+	# checks come before the first INSERT into the final table
+	checks=$(grep -n -- '-- check: must be 2' <<<"$output" | cut -d: -f1)
+	insert=$(grep -n 'INSERT INTO "ds"."t"' <<<"$output" | head -1 | cut -d: -f1)
+	[ "$checks" -lt "$insert" ]
+	# and nothing changed
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.t')" = 2 ]
+}
