@@ -275,7 +275,8 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 	pthread_cond_init(&cp.cv, NULL);
 	if (!(cp.main = conf->ops->open(conf)))
 		return EXIT_FAIL;
-	log_verbose("copying into %s (%s)", conf->label, conf->ops->name);
+	log_verbose("copying into %s (%s: %s)", conf->label, conf->ops->name,
+	    conf->masked);
 	if (cp.jobs > 1) {
 		cp.qcap = (size_t)cp.jobs;
 		cp.q = xcalloc(cp.qcap, sizeof *cp.q);

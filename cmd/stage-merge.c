@@ -209,8 +209,9 @@ read_all(struct merger *mg, int argc, char **argv)
 }
 
 /* A --dedup-sort or --hard-delete column that no merge table of the
- * input has is a typo, not a choice (tables that lack a column another
- * has go on without it): exit 2 naming the nearest column. */
+ * input has: a near miss of one of their columns is a typo (exit 2,
+ * naming it); any other is said (a standing --hard-delete deleted may
+ * meet a load whose records carry no such field) and left unused. */
 static int
 check_col_opt(const struct merger *mg, const char *opt, const char *col)
 {
@@ -242,12 +243,21 @@ check_col_opt(const struct merger *mg, const char *opt, const char *col)
 		return 0;
 	}
 	names[n] = NULL;
-	near = cliopt_nearest(col, names);
-	log_err("%s %s: no merge table of the input has that column%s%s%s",
-	    opt, col, near ? " (did you mean " : "", near ? near : "",
-	    near ? "?)" : "");
+	if ((near = cliopt_nearest(col, names))) {
+		log_err("%s %s: no merge table of the input has that column "
+		    "(did you mean %s?)", opt, col, near);
+		free(names);
+		return -1;
+	}
+	struct buf all = BUF_INIT;
+	for (size_t i = 0; i < n && i < 16; i++)
+		buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
+	log_warn("%s %s: no merge table of the input has that column "
+	    "(columns: %s%s): not used in this run", opt, col, all.p,
+	    n > 16 ? ", ..." : "");
+	buf_free(&all);
 	free(names);
-	return -1;
+	return 0;
 }
 
 static void
@@ -329,7 +339,8 @@ run(struct merger *mg, const struct dest_conf *conf)
 
 	if (!d)
 		return EXIT_FAIL;
-	log_verbose("merging into %s (%s)", conf->label, conf->ops->name);
+	log_verbose("merging into %s (%s: %s)", conf->label, conf->ops->name,
+	    conf->masked);
 	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
 	for (size_t i = 0; i < mg->n; i++)
 		progress_expect(&mg->prog, mg->v[i].nlines, 0);

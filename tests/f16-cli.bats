@@ -101,17 +101,25 @@ merge_load() {
 	stage-copy mm >cm
 }
 
-@test "f16-17: --hard-delete and --dedup-sort naming no column of a merge table are errors naming the nearest (exit 2)" {
+@test "f16-17: --hard-delete and --dedup-sort with a near miss of a column are errors naming it (exit 2)" {
 	merge_load
 	run -2 stage-merge --hard-delete delted cm
 	[[ "$output" == *"--hard-delete delted: no merge table of the input has that column (did you mean deleted?)"* ]]
 	[[ "$output" != *'"merged"'* ]]
-	run -2 stage-merge --dedup-sort nope:desc cm
-	[[ "$output" == *"--dedup-sort nope: no merge table of the input has that column"* ]]
+	run -2 stage-merge --dedup-sort vv:desc cm
+	[[ "$output" == *"--dedup-sort vv: no merge table of the input has that column (did you mean v?)"* ]]
 	# nothing was merged: the right spelling merges now
 	run -0 stage-merge --hard-delete deleted --dedup-sort v:desc cm
 	[ "$(jq -s -c '[.[] | select(.merged) | .merged.rows]' <<<"$output")" = '[1]' ]
 	[ "$(sqlite3 "$T/stage_dataset.db" 'SELECT id, v FROM u')" = '1|2' ]
+}
+
+@test "f16-17: a --dedup-sort column like no column of the input is said, with the columns there are" {
+	merge_load
+	run -0 stage-merge --dedup-sort nope:desc cm
+	[[ "$output" == *"stage-merge: --dedup-sort nope: no merge table of the input has that column (columns: id, v, deleted): not used in this run"* ]]
+	[ "$(sqlite3 "$T/stage_dataset.db" 'SELECT id, v FROM u ORDER BY id')" = '1|2
+2|3' ]
 }
 
 @test "f16-17: stage-put -b s3:/bucket is refused with a hint, no ./s3: directory is made" {
