@@ -235,7 +235,10 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		return r;
 	}
 	r = from_name(cf, name, c);
-	c->label = xstrdup(name);
+	if (r == 0)
+		c->label = xstrdup(name);
+	else
+		dest_conf_free(c);
 	config_free(cf);
 	return r;
 }
