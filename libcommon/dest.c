@@ -662,9 +662,16 @@ dload_free(struct dload *l)
 void
 dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
 {
-	log_err("%s: staging holds %lld rows of load %s, the manifest says "
-	    "%lld: run stage-copy on this manifest first", l->t[i].name,
-	    (long long)n, l->load_id, (long long)l->rows[i]);
+	if (n > l->rows[i])
+		log_err("%s: staging holds %lld rows of load %s, more than the "
+		    "%lld the manifest lists: other data was staged under "
+		    "this load id; nothing changed", l->t[i].name,
+		    (long long)n, l->load_id, (long long)l->rows[i]);
+	else
+		log_err("%s: staging holds %lld rows of load %s, the manifest "
+		    "says %lld: run stage-copy on this manifest first",
+		    l->t[i].name, (long long)n, l->load_id,
+		    (long long)l->rows[i]);
 }
 
 void
@@ -696,6 +703,15 @@ dest_load_reused(const struct dload *l, size_t i, int64_t n)
 		    "its load id was used again for other data; nothing "
 		    "changed (give that data a load id of its own)",
 		    l->t[i].name, l->load_id);
+}
+
+void
+dest_file_after_merge(const struct dfile *f)
+{
+	log_err("%s: load %s was merged before without this file (table %s, "
+	    "file_id %s): its load id was used again for other data; not "
+	    "copied (give that data a load id of its own)", f->object,
+	    f->load_id, f->t.name, f->file_id);
 }
 
 void

@@ -216,6 +216,10 @@ void dest_files_mismatch(const struct dload *l, size_t i, int64_t n,
  * that n rows of its table i were staged after it merged: its load id
  * was used again for other data. */
 void dest_load_reused(const struct dload *l, size_t i, int64_t n);
+/* Reports that f, not recorded as copied, belongs to a load its dataset
+ * records as merged: other data under that load id, refused before
+ * anything is staged. */
+void dest_file_after_merge(const struct dfile *f);
 
 /* Dry runs: a statement that would be sent ("SQL;") or a comment line
  * ("-- object: what") on stdout, in place of manifest lines. */

@@ -1286,13 +1286,63 @@ dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
 	return 0;
 }
 
+static int attach_load(struct sqdest *d, const char *dataset, int *absent);
+static int table_exists(struct sqdest *d, const char *schema,
+    const char *name);
+
+/* Before the file's transaction (ATTACH cannot run in one): attaches the
+ * dataset beside its staging when its file exists, so that the load's
+ * merge record can be read.  1 if attached, 0 if there is none, -1. */
+static int
+attach_merged(struct sqdest *d, const char *dataset)
+{
+	char *file = schema_file(d, dataset);
+	int there = access(file, F_OK) == 0;
+
+	free(file);
+	if (!there)
+		return 0;
+	return attach_load(d, dataset, NULL) < 0 ? -1 : 1;
+}
+
+/* In the file's transaction, for a file not recorded before: 0 if its
+ * load is not merged yet, else -1 after reporting (a file added to a
+ * merged load would be staged and never merged). */
+static int
+not_merged_yet(struct sqdest *d, const struct dfile *f)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
+		return 0;
+	buf_adds(&q, "SELECT 1 FROM ");
+	sql_qname(&q, f->t.dataset, "_dlt_loads");
+	buf_adds(&q, " WHERE load_id = ?1 AND status = 0");
+	st = sq_prep(d, f->object, q.p);
+	buf_free(&q);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, f->load_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_ROW)
+		dest_file_after_merge(f);
+	else
+		report(d, f->object, "query failed");
+	return -1;
+}
+
 static int
 sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
 	struct sqdest *d = (struct sqdest *)base;
 	struct buf s = BUF_INIT, b = BUF_INIT;
 	int64_t n, rows = 0;
-	int r = -1, a;
+	int r = -1, a, ds;
 
 	memset(res, 0, sizeof *res);
 	if ((a = attach_staging(d, f->t.dataset, &s)) < 0)
@@ -1301,6 +1351,8 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		r = dry_copy(d, f, s.p, a == 1, res);
 		goto out;
 	}
+	if ((ds = attach_merged(d, f->t.dataset)) < 0)
+		goto out;
 	if (sq_do(d, f->object, "BEGIN IMMEDIATE", NULL) < 0)
 		goto out;
 	if ((n = recorded(d, f, s.p, &b)) < -1)
@@ -1316,6 +1368,8 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		r = 0;
 		goto out;
 	}
+	if (ds && not_merged_yet(d, f) < 0)
+		goto fail;
 	bookkeeping(&b, f, s.p);
 	if (sq_do(d, f->object, b.p, NULL) < 0 ||
 	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)

@@ -84,18 +84,18 @@ rows() {
 	[ "$(dest_sql "SELECT load_id FROM ds._dlt_loads")" = L1 ]
 }
 
-@test "f16-3: a load id used again for another table is refused and its staged rows are kept" {
+@test "f16-3: a load id used again for another table is refused by stage-copy before anything is staged" {
 	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
 	{ fline L1 u append "$(csv b 2,b,20)" 1 "$cols"; eline L1 1 1; } >"$W/m2"
 	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
-	run bash -c "stage-copy -D '$DEST' '$W/m2' | stage-merge -D '$DEST'"
+	run stage-copy -D "$DEST" "$W/m2"
 	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"b: load L1 was merged before without this file (table u, file_id u.b): its load id was used again for other data; not copied"* ]]
+	[[ "$output" != *'"copied"'* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging._stage_files WHERE table_name = 'u'")" = 0 ]
+	run bash -c "stage-copy -D '$DEST' '$W/m2' | stage-merge -D '$DEST'"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"load L1 was merged before"* ]]
-	[[ "$output" == *"used again for other data"* ]]
-	[[ "$output" != *'"merged"'* ]]
-	# nothing was dropped: u's rows are still staged
-	[ "$(dest_sql "SELECT count(*) FROM ds_staging.u")" = 1 ]
 	[ "$(rows)" = '1|a|10' ]
 	# the original load's re-run is still a no-op
 	run bash -c "stage-copy -D '$DEST' '$W/m1' | stage-merge -D '$DEST'"
@@ -103,17 +103,57 @@ rows() {
 	[ "$(rows)" = '1|a|10' ]
 }
 
+@test "f16-3: copied before the first use merged, the other table's load is refused by stage-merge and nothing is deleted" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
+	{ fline L1 u append "$(csv b 2,b,20)" 1 "$cols"; eline L1 1 1; } >"$W/m2"
+	stage-copy -D "$DEST" "$W/m1" >"$W/c1"
+	stage-copy -D "$DEST" "$W/m2" >"$W/c2"
+	stage-merge -D "$DEST" "$W/c1" >/dev/null
+	run stage-merge -D "$DEST" "$W/c2"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"u: load L1 was merged before without this table: its load id was used again for other data; nothing changed"* ]]
+	[[ "$output" != *'"merged"'* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging.u")" = 1 ]
+	[ "$(rows)" = '1|a|10' ]
+}
+
 @test "f16-3: a load id used again with more files of the same table is refused, nothing deleted" {
 	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
 	{ head -1 "$W/m1"; fline L1 t append "$(csv b 2,b,20)" 1 "$cols"; eline L1 2 2; } >"$W/m2"
 	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
-	run bash -c "stage-copy -D '$DEST' '$W/m2' | stage-merge -D '$DEST'"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"used again for other data"* ]]
+	run stage-copy -D "$DEST" "$W/m2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"b: load L1 was merged before without this file"* ]]
 	[ "$(rows)" = '1|a|10' ]
-	[[ "$output" == *"t: load L1 was merged before, and 1 rows of it were staged since"* ]]
+	# and if the file was staged before the first use merged, stage-merge
+	# refuses the load it now sees and keeps the rows
+	dest_reset
+	stage-copy -D "$DEST" "$W/m1" >"$W/c1"
+	stage-copy -D "$DEST" "$W/m2" >/dev/null
+	run stage-merge -D "$DEST" "$W/c1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"t: staging holds 2 rows of load L1, more than the 1 the manifest lists: other data was staged under this load id; nothing changed"* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t")" = 2 ]
+	run dest_sql "SELECT count(*) FROM ds._dlt_loads"
+	[ "$output" = 0 ] || [ "$status" -ne 0 ]
+}
+
+@test "f16-3: rows staged into a merged load behind stage-copy's back are refused by stage-merge, not deleted" {
+	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m1"
+	{ head -1 "$W/m1"; fline L1 t append "$(csv b 2,b,20)" 1 "$cols"; eline L1 2 2; } >"$W/m2"
+	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
+	# what a stage-copy that did not look at the merge record would do
+	dest_sql "INSERT INTO ds_staging._stage_files (load_id, table_name, file_id, seq, sha256, rows) VALUES ('L1', 't', 't.b', 2, 'x', 1)" >/dev/null
+	n=$(dest_sql "SELECT file_no FROM ds_staging._stage_files WHERE file_id = 't.b'")
+	dest_sql "INSERT INTO ds_staging.t (id, name, v, _stage_row) VALUES (2, 'b', 20, $n * 4294967296 + 1)" >/dev/null
+	run stage-merge -D "$DEST" "$W/m2"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"t: load L1 was merged before, and 1 rows of it were staged since: its load id was used again for other data; nothing changed"* ]]
 	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t")" = 1 ]
+	[ "$(rows)" = '1|a|10' ]
 }
 
 # writes 20 rows of key 1 (v = 1..20), one file each, as a merge load
