@@ -366,6 +366,7 @@ main(int argc, char **argv)
 			printf("stage-copy %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
+			cliopt_hint(opts, argv, optind);
 			usage_exit(usage_text, NULL);
 		}
 	}

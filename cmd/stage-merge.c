@@ -469,6 +469,7 @@ main(int argc, char **argv)
 			printf("stage-merge %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
+			cliopt_hint(opts, argv, optind);
 			usage_exit(usage_text, NULL);
 		}
 	}

@@ -607,7 +607,9 @@ main(int argc, char **argv)
 		case 'V':
 			printf("stage-put %s\n", STAGE_VERSION);
 			return EXIT_DONE;
-		default: usage_exit(usage_text, NULL);
+		default:
+			cliopt_hint(longopts, argv, optind);
+			usage_exit(usage_text, NULL);
 		}
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))

@@ -307,7 +307,9 @@ parse_args(struct opts *o, int argc, char **argv)
 		case OPT_VERSION:
 			printf("stage-write %s\n", STAGE_VERSION);
 			exit(EXIT_DONE);
-		default: usage();
+		default:
+			cliopt_hint(longopts, argv, optind);
+			usage();
 		}
 	}
 	if (!o->table == !w->table_field) {

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +25,7 @@ cliopt_size(const char *opt, const char *s)
 	if (end == s || *s == '-' || *s == '+' || *s == ' ')
 		die(EXIT_USAGE, "%s: not a size: '%s'", opt, s);
 	switch (*end) {
-	case '\0': break;
+	case '\0': case 'b': case 'B': break;
 	case 'k': case 'K': shift = 10; end++; break;
 	case 'm': case 'M': shift = 20; end++; break;
 	case 'g': case 'G': shift = 30; end++; break;
@@ -69,35 +70,37 @@ cliopt_inputs(int nfiles, char *const *files)
 	}
 }
 
-/* Levenshtein distance of a and b, case ignored; stops counting at cap. */
+/* Edit distance of a and b, case ignored, a swap of two neighbours
+ * counting as one edit (optimal string alignment); words longer than 64
+ * bytes are never near. */
 static size_t
-distance(const char *a, const char *b, size_t cap)
+distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), *row, d;
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[65][65];
 
 	if (la > 64 || lb > 64)
-		return cap + 1;
-	row = xcalloc(lb + 1, sizeof *row);
+		return (size_t)-1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag +
-			    (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)
+			    b[j - 2]) && tolower((unsigned char)a[i - 2]) == cb &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
+	return d[la][lb];
 }
 
 const char *
@@ -106,14 +109,38 @@ cliopt_nearest(const char *word, const char *const *cands)
 	size_t cap = strlen(word) / 3, best = (size_t)-1;
 	const char *pick = NULL;
 
+	if (strlen(word) < 2)
+		return NULL;	/* any one letter is near any other */
 	if (cap < 1)
 		cap = 1;
 	for (; *cands; cands++) {
-		size_t d = distance(word, *cands, cap);
+		size_t d = distance(word, *cands);
 		if (d <= cap && d < best) {
 			best = d;
 			pick = *cands;
 		}
 	}
 	return pick;
+}
+
+void
+cliopt_hint(const struct option *opts, char *const *argv, int optind)
+{
+	const char *names[128], *arg, *near;
+	char word[64];
+	size_t n = 0;
+
+	if (optind < 1 || !(arg = argv[optind - 1]) ||
+	    strncmp(arg, "--", 2) != 0)
+		return;
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="),
+	    arg + 2);
+	for (; opts->name && n < 127; opts++) {
+		if (strcmp(opts->name, word) == 0)
+			return;		/* known: a missing argument */
+		names[n++] = opts->name;
+	}
+	names[n] = NULL;
+	if ((near = cliopt_nearest(word, names)))
+		log_err("did you mean --%s?", near);
 }

@@ -7,6 +7,7 @@
 #ifndef STAGE_CLIOPT_H
 #define STAGE_CLIOPT_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 /* "5242880", "16k", "16M", "16MB", "16MiB", "1G": bytes (or a count,
@@ -19,9 +20,14 @@ uint64_t cliopt_size(const char *opt, const char *s);
  * error (exit 2), the same in all four programs. */
 void cliopt_inputs(int nfiles, char *const *files);
 
-/* The candidate nearest to word (edit distance, at most a third of its
- * length and at least 1, case ignored), for "did you mean" hints; NULL
- * when none is that near.  cands ends with NULL. */
+/* The candidate nearest to word (edit distance, a swap of neighbours
+ * counting one, at most a third of its length and at least 1, case
+ * ignored), for "did you mean" hints; NULL when none is that near or
+ * word is one letter.  cands ends with NULL. */
 const char *cliopt_nearest(const char *word, const char *const *cands);
+
+/* After getopt_long refused argv[optind - 1]: if it is an unknown
+ * --option near one of opts, says "did you mean --that?" on stderr. */
+void cliopt_hint(const struct option *opts, char *const *argv, int optind);
 
 #endif

@@ -163,3 +163,16 @@ merge_load() {
 	run -2 stage-merge -D mysql m
 	[[ "$output" == *"known: sqlite, postgres, postgresql"* ]]
 }
+
+@test "f16-17: an unknown long option is a usage error naming the nearest option" {
+	run -2 stage-merge --hardelete deleted m
+	[[ "$output" == *"stage-merge: did you mean --hard-delete?"* ]]
+	run -2 stage-put --part-sise 5M m
+	[[ "$output" == *"stage-put: did you mean --part-size?"* ]]
+	run -2 stage-copy --destinaton x m
+	[[ "$output" == *"stage-copy: did you mean --destination?"* ]]
+	run -2 stage-write --tabel t in.ndjson
+	[[ "$output" == *"stage-write: did you mean --table?"* ]]
+	run -2 stage-merge --zzz m
+	[[ "$output" != *"did you mean"* ]]
+}
