@@ -124,13 +124,13 @@ cliopt_nearest(const char *word, const char *const *cands)
 }
 
 void
-cliopt_hint(const struct option *opts, char *const *argv, int optind)
+cliopt_hint(const struct option *opts, char *const *argv, int next)
 {
 	const char *names[128], *arg, *near;
 	char word[64];
 	size_t n = 0;
 
-	if (optind < 1 || !(arg = argv[optind - 1]) ||
+	if (next < 1 || !(arg = argv[next - 1]) ||
 	    strncmp(arg, "--", 2) != 0)
 		return;
 	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="),

@@ -26,8 +26,9 @@ void cliopt_inputs(int nfiles, char *const *files);
  * word is one letter.  cands ends with NULL. */
 const char *cliopt_nearest(const char *word, const char *const *cands);
 
-/* After getopt_long refused argv[optind - 1]: if it is an unknown
- * --option near one of opts, says "did you mean --that?" on stderr. */
-void cliopt_hint(const struct option *opts, char *const *argv, int optind);
+/* After getopt_long refused argv[next - 1] (next: its optind): if it
+ * is an unknown --option near one of opts, says "did you mean --that?"
+ * on stderr. */
+void cliopt_hint(const struct option *opts, char *const *argv, int next);
 
 #endif
