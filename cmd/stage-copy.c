@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
@@ -229,6 +230,7 @@ file_line(struct copier *cp, const struct mline *m)
 {
 	struct job *j = xcalloc(1, sizeof *j);
 	int r = dfile_parse(m, &j->f);
+	int64_t pos;
 
 	if (r == 0 && names_ok(cp->conf->ops, m, &j->f.t) < 0)
 		r = -2;
@@ -239,13 +241,14 @@ file_line(struct copier *cp, const struct mline *m)
 	j->text = xstrndup(m->text, m->len);
 	j->len = m->len;
 	pthread_mutex_lock(&cp->mu);
-	j->f.seq = mload_file(mloads_get(&cp->loads, j->f.load_id), m,
-	    j->f.rows);
-	if (j->f.seq < 0) {
+	pos = mload_file(mloads_get(&cp->loads, j->f.load_id), m, j->f.rows);
+	if (pos < 0) {
 		pthread_mutex_unlock(&cp->mu);
 		job_free(j);
 		return EXIT_INCOMPLETE;
 	}
+	if (j->f.seq < 0)
+		j->f.seq = pos;
 	progress_expect(&cp->prog, 1, (uint64_t)j->f.bytes);
 	pthread_mutex_unlock(&cp->mu);
 	if (prepare(cp, &j->f) < 0) {
@@ -288,6 +291,8 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 	pthread_cond_init(&cp.cv, NULL);
 	if (!(cp.main = conf->ops->open(conf)))
 		return EXIT_FAIL;
+	log_verbose("copying into %s (%s: %s)", conf->label, conf->ops->name,
+	    conf->masked);
 	if (cp.jobs > 1) {
 		cp.qcap = (size_t)cp.jobs;
 		cp.q = xcalloc(cp.qcap, sizeof *cp.q);
@@ -377,9 +382,11 @@ main(int argc, char **argv)
 			printf("stage-copy %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
+			cliopt_hint(opts, argv, optind);
 			usage_exit(usage_text, NULL);
 		}
 	}
+	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "dest.h"
 #include "log.h"
 #include "manifest.h"
@@ -134,6 +135,7 @@ file_line(struct merger *mg, const struct mline *m)
 {
 	struct dfile f;
 	struct load *ld;
+	int64_t pos;
 	int r = dfile_parse(m, &f);
 
 	if (r < 0) {
@@ -141,10 +143,12 @@ file_line(struct merger *mg, const struct mline *m)
 		return r == -2 ? EXIT_USAGE : EXIT_INCOMPLETE;
 	}
 	ld = load_of(mg, f.load_id);
-	if ((f.seq = mload_file(&ld->m, m, f.rows)) < 0) {
+	if ((pos = mload_file(&ld->m, m, f.rows)) < 0) {
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
 	}
+	if (f.seq < 0)
+		f.seq = pos;
 	if (ld->l.dataset && strcmp(ld->l.dataset, f.t.dataset) != 0) {
 		log_err("%s:%zu: load %s spans datasets %s and %s: one "
 		    "dataset per load", m->src, m->lineno, f.load_id,
@@ -201,6 +205,58 @@ read_all(struct merger *mg, int argc, char **argv)
 			    "incomplete, nothing merged", mg->v[i].l.load_id);
 			return EXIT_INCOMPLETE;
 		}
+	return 0;
+}
+
+/* A --dedup-sort or --hard-delete column that no merge table of the
+ * input has: a near miss of one of their columns is a typo (exit 2,
+ * naming it); any other is said (a standing --hard-delete deleted may
+ * meet a load whose records carry no such field) and left unused. */
+static int
+check_col_opt(const struct merger *mg, const char *opt, const char *col)
+{
+	const char **names = NULL;
+	const char *near;
+	size_t n = 0;
+	int merges = 0;
+
+	if (!col)
+		return 0;
+	for (size_t i = 0; i < mg->n; i++)
+		for (size_t k = 0; k < mg->v[i].l.nt; k++) {
+			const struct dtable *t = &mg->v[i].l.t[k];
+			if (t->disp != DISP_MERGE)
+				continue;
+			merges = 1;
+			if (dtable_col(t, col) >= 0) {
+				free(names);
+				return 0;
+			}
+			names = xrealloc(names, (n + t->ncols + 1) *
+			    sizeof *names);
+			for (size_t c = 0; c < t->ncols; c++)
+				names[n++] = t->cols[c].name;
+		}
+	if (!merges) {
+		log_warn("%s %s: no table of the input merges: nothing to do "
+		    "with it", opt, col);
+		return 0;
+	}
+	names[n] = NULL;
+	if ((near = cliopt_nearest(col, names))) {
+		log_err("%s %s: no merge table of the input has that column "
+		    "(did you mean %s?)", opt, col, near);
+		free(names);
+		return -1;
+	}
+	struct buf all = BUF_INIT;
+	for (size_t i = 0; i < n && i < 16; i++)
+		buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
+	log_warn("%s %s: no merge table of the input has that column "
+	    "(columns: %s%s): not used in this run", opt, col, all.p,
+	    n > 16 ? ", ..." : "");
+	buf_free(&all);
+	free(names);
 	return 0;
 }
 
@@ -302,6 +358,8 @@ run(struct merger *mg, const struct dest_conf *conf)
 
 	if (!d)
 		return EXIT_FAIL;
+	log_verbose("merging into %s (%s: %s)", conf->label, conf->ops->name,
+	    conf->masked);
 	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
 	for (size_t i = 0; i < mg->n; i++)
 		progress_expect(&mg->prog, mg->v[i].nlines, 0);
@@ -430,15 +488,21 @@ main(int argc, char **argv)
 			printf("stage-merge %s\n", STAGE_VERSION);
 			return EXIT_DONE;
 		default:
+			cliopt_hint(opts, argv, optind);
 			usage_exit(usage_text, NULL);
 		}
 	}
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the
 	 * files (the manifest), else the default.  Resolved before reading
 	 * all the same, so that a broken configuration is exit 2 first. */
+	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
 	status = read_all(&mg, argc - optind, argv + optind);
+	if (status == 0 && (check_col_opt(&mg, "--dedup-sort",
+	    mg.mo.dedup_sort) || check_col_opt(&mg, "--hard-delete",
+	    mg.mo.hard_delete)))
+		status = EXIT_USAGE;
 	if (status == 0 && !dest && !(getenv("STAGE_DESTINATION") &&
 	    *getenv("STAGE_DESTINATION")) && mg.copied_to) {
 		dest_conf_free(&conf);

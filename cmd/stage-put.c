@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "config.h"
 #include "http.h"
 #include "layout.h"
@@ -147,29 +149,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* "16M", "16MiB", "1G", "5242880". */
-static uint64_t
-parse_size(const char *opt, const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case '\0': break;
-	default: die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	}
-	if (strcmp(end, "iB") && strcmp(end, "B") && *end)
-		die(EXIT_USAGE, "--%s: not a size: %s", opt, s);
-	return v;
-}
-
 static int
 parse_int(const char *opt, const char *s, int lo, int hi)
 {
@@ -291,20 +270,12 @@ end_line(struct put *pu, const struct mline *m)
 {
 	struct buf id = BUF_INIT;
 	struct mload *l;
-	int64_t files;
 
 	mline_str(m, "load_id", &id);
 	l = mloads_get(&pu->loads, id.p);
 	buf_free(&id);
-	if (mline_i64(m, "files", &files) == 0 && (uint64_t)files != l->files) {
-		log_err("%s:%zu: end line of load %s says %lld files, the "
-		    "manifest has %zu", m->src, m->lineno, l->id,
-		    (long long)files, l->files);
+	if (mload_end(l, m))
 		return -1;
-	}
-	l->ended = 1;
-	buf_reset(&l->endline);
-	buf_add(&l->endline, m->text, m->len);
 	emit_end(pu, l);
 	return 0;
 }
@@ -314,13 +285,15 @@ file_line(struct put *pu, const struct mline *m)
 {
 	struct job *j;
 	struct buf sha = BUF_INIT;
-	int64_t bytes = -1;
+	int64_t bytes = -1, rows = -1;
 	const struct json_tok *t;
 
 	if (mline_need(m, "file", JSON_STRING) ||
 	    mline_need(m, "sha256", JSON_STRING) ||
 	    mline_need(m, "load_id", JSON_STRING))
 		return -1;
+	if (mline_i64(m, "rows", &rows) || rows < 0)
+		return bad_line(m, "rows", "missing or not a count");
 	mline_str(m, "sha256", &sha);
 	if (sha.len != 64 || strspn(sha.p, "0123456789abcdef") != 64) {
 		buf_free(&sha);
@@ -366,7 +339,10 @@ file_line(struct put *pu, const struct mline *m)
 	j->p.bytes = bytes;
 	j->p.done = on_done;
 	j->p.ctx = j;
-	mloads_get(&pu->loads, j->load_id)->files++;
+	if (mload_file(mloads_get(&pu->loads, j->load_id), m, rows) < 0) {
+		job_free(j);
+		return -1;
+	}
 	progress_expect(&pu->prog, 1, bytes > 0 ? (uint64_t)bytes : 0);
 	if (pu->dry_run) {
 		struct buf plan = BUF_INIT;
@@ -428,6 +404,50 @@ run(struct put *pu, int nfiles, char **files, size_t max_pending)
 	return bad ? -1 : 0;
 }
 
+/* An incomplete manifest is an error (shown with -q too), saying what
+ * was done all the same. */
+static void
+incomplete(const struct put *pu)
+{
+	size_t stored = 0;
+
+	for (size_t i = 0; i < pu->loads.n; i++)
+		stored += pu->loads.v[i].done;
+	if (pu->loads.n == 0)
+		log_err("no manifest lines in the input");
+	else if (pu->dry_run || stored == 0)
+		log_err("input ended without an end line for every load");
+	else
+		log_err("input ended without an end line for every load: "
+		    "%zu file%s stored, no end line written", stored,
+		    stored == 1 ? "" : "s");
+}
+
+/* A local bucket directory may be made, but not its parent: a missing
+ * parent is a typo far more often than a wish for a tree of new
+ * directories (made as root, perhaps).  -1 after reporting. */
+static int
+local_root_usable(const struct storage *st)
+{
+	const char *root = st->url + strlen("file://");
+	struct stat sb;
+	char *parent;
+	int r = 0;
+
+	if (strncmp(st->url, "file://", 7) != 0 || stat(root, &sb) == 0)
+		return 0;
+	parent = xstrdup(root);
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = '\0';
+	if (*parent && (stat(parent, &sb) < 0 || !S_ISDIR(sb.st_mode))) {
+		log_err("%s: its parent directory %s does not exist (a typo? "
+		    "create it first to stage there)", root, parent);
+		r = -1;
+	}
+	free(parent);
+	return r;
+}
+
 static const char *
 default_bucket(const struct config *cfg)
 {
@@ -467,9 +487,10 @@ main(int argc, char **argv)
 		case 'R': o.region = optarg; break;
 		case 'P': o.path_style = 1; break;
 		case 'H': o.path_style = 0; break;
-		case 'S': o.part_size = parse_size("part-size", optarg); break;
+		case 'S': o.part_size = cliopt_size("--part-size", optarg); break;
 		case 'T':
-			o.threshold = parse_size("multipart-threshold", optarg);
+			o.threshold = cliopt_size("--multipart-threshold",
+			    optarg);
 			break;
 		case 'r': o.retries = parse_int("retries", optarg, 0, 100); break;
 		case 'n': pu.dry_run = 1; break;
@@ -483,11 +504,14 @@ main(int argc, char **argv)
 		case 'V':
 			printf("stage-put %s\n", STAGE_VERSION);
 			return EXIT_DONE;
-		default: usage_exit(usage_text, NULL);
+		default:
+			cliopt_hint(longopts, argv, optind);
+			usage_exit(usage_text, NULL);
 		}
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
 		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
+	cliopt_inputs(argc - optind, argv + optind);
 	if (!(cfg = config_load()))
 		return EXIT_USAGE;
 	if (!pu.layout)
@@ -509,6 +533,11 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return status;
 	}
+	if (local_root_usable(&pu.st) < 0) {
+		storage_close(&pu.st);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 	progress_init(&pu.prog, pmode);
 	rc = run(&pu, argc - optind, argv + optind, (size_t)o.jobs * 4);
 	progress_done(&pu.prog);
@@ -516,8 +545,7 @@ main(int argc, char **argv)
 	status = rc ? EXIT_INCOMPLETE : pu.failed ? EXIT_FAIL :
 	    !mloads_complete(&pu.loads) ? EXIT_INCOMPLETE : EXIT_DONE;
 	if (status == EXIT_INCOMPLETE && rc == 0)
-		log_warn("input ended without an end line for every load%s",
-		    pu.dry_run ? "" : ": files stored, no end line written");
+		incomplete(&pu);
 	mloads_free(&pu.loads);
 	keyset_free(&pu.keys);
 	config_free(cfg);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "cliopt.h"
 #include "config.h"
 #include "hints.h"
 #include "ident.h"
@@ -142,31 +143,6 @@ normalized(const char *opt, const char *s, enum ident_kind k)
 	return b.p;
 }
 
-static uint64_t
-parse_size(const char *s, const char *opt)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end == s || errno || *s == '-')
-		die(EXIT_USAGE, "%s: invalid number '%s'", opt, s);
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: die(EXIT_USAGE, "%s: invalid size '%s'", opt, s);
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		die(EXIT_USAGE, "%s: invalid size '%s'", opt, s);
-	return (uint64_t)v << shift;
-}
-
 static char *
 default_load_id(void)
 {
@@ -242,8 +218,16 @@ catch_signals(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction old;
+		/* a signal ignored at start stays ignored (a job started
+		 * in the background of a non-interactive shell ignores
+		 * SIGINT: Ctrl-C in its terminal is not meant for it) */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 	atexit(loadfile_remove_temps);
 }
 
@@ -331,10 +315,10 @@ parse_args(struct opts *o, int argc, char **argv)
 				die(EXIT_USAGE, "%s", err);
 			break;
 		case OPT_LOAD_ID: o->load_id = optarg; break;
-		case OPT_MAX_SIZE: w->max_bytes = parse_size(optarg,
-		    "--max-file-size"); break;
-		case OPT_MAX_ROWS: w->max_rows = parse_size(optarg,
-		    "--max-rows"); break;
+		case OPT_MAX_SIZE: w->max_bytes = cliopt_size(
+		    "--max-file-size", optarg); break;
+		case OPT_MAX_ROWS: w->max_rows = cliopt_size("--max-rows",
+		    optarg); break;
 		case OPT_SCHEMA:
 			if (hints_read_schema(&w->hints, optarg, err,
 			    sizeof err) < 0)
@@ -352,7 +336,9 @@ parse_args(struct opts *o, int argc, char **argv)
 		case OPT_VERSION:
 			printf("stage-write %s\n", STAGE_VERSION);
 			exit(EXIT_DONE);
-		default: usage();
+		default:
+			cliopt_hint(longopts, argv, optind);
+			usage();
 		}
 	}
 	if (!o->table == !w->table_field) {
@@ -451,7 +437,7 @@ run(struct opts *o, int nfiles, char **files)
 			src = "stdin";
 		else if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
 			log_err("%s: %s", src, strerror(errno));
-			ret = EXIT_FAIL;
+			ret = EXIT_USAGE;	/* as cliopt_inputs */
 			break;
 		}
 		if (feed(o, w, fd, src) < 0)
@@ -493,6 +479,7 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	parse_args(&o, argc, argv);
+	cliopt_inputs(argc - optind, argv + optind);
 	catch_signals();
 	progress_init(&o.prog, o.pm);
 	ret = run(&o, argc - optind, argv + optind);

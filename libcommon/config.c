@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "cliopt.h"
 #include "config.h"
 #include "log.h"
 #include "toml.h"
@@ -108,6 +109,67 @@ load_file(struct config *c, const char *path, int rank)
 	return r;
 }
 
+/* Destination names stage reads under [destination.<name>] (its back
+ * ends, its storage, and dlt's other destinations, which a shared
+ * config may hold); a name near one of them but not one is a typo
+ * that would be ignored silently. */
+static const char *const known_sections[] = {
+	"filesystem", "postgres", "sqlite", "redshift", "snowflake",
+	"bigquery", "duckdb", "motherduck", "athena", "databricks", "mssql",
+	"synapse", "clickhouse", "dremio", "sqlalchemy", "weaviate",
+	"qdrant", "lancedb", NULL
+};
+
+/* Warns (once per name) about [destination.NAME] or DESTINATION__NAME__
+ * that is not a known name, has no destination_type (which makes any
+ * name a destination) and is a near miss of a known one. */
+static void
+check_section(const struct config *c, const char *name, size_t n,
+    const char *origin, struct buf *seen)
+{
+	struct buf nm = BUF_INIT, k = BUF_INIT;
+	const char *near;
+
+	buf_add(&nm, name, n);
+	buf_adds(&nm, "");
+	for (size_t i = 0; nm.p[i]; i++)
+		if (nm.p[i] >= 'A' && nm.p[i] <= 'Z')
+			nm.p[i] = (char)(nm.p[i] - 'A' + 'a');
+	buf_printf(&k, "destination.%s.destination_type", nm.p);
+	near = cliopt_nearest(nm.p, known_sections);
+	if (near && strcmp(near, nm.p) != 0 && !config_get(c, k.p)) {
+		buf_reset(&k);
+		buf_printf(&k, "\n%s\n", nm.p);
+		if (!seen->p || !strstr(seen->p, k.p)) {
+			log_warn("%s: [destination.%s] is not a section stage "
+			    "reads, and is ignored: did you mean "
+			    "[destination.%s]?", origin, nm.p, near);
+			buf_printf(seen, "\n%s\n", nm.p);
+		}
+	}
+	buf_free(&nm);
+	buf_free(&k);
+}
+
+static void
+check_sections(const struct config *c)
+{
+	struct buf seen = BUF_INIT;
+	const char *p, *e;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (strncmp(c->v[i].key, "destination.", 12) == 0 &&
+		    (e = strchr(p = c->v[i].key + 12, '.')))
+			check_section(c, p, (size_t)(e - p), c->v[i].origin,
+			    &seen);
+	for (char **v = environ; v && *v; v++)
+		if (strncmp(*v, "DESTINATION__", 13) == 0 &&
+		    (e = strstr(p = *v + 13, "__")))
+			check_section(c, p, (size_t)(e - p), "the environment",
+			    &seen);
+	buf_free(&seen);
+}
+
 struct config *
 config_load(void)
 {
@@ -133,6 +195,10 @@ config_load(void)
 		}
 	}
 	buf_free(&path);
+	/* once per program: it reads the configuration more than once */
+	static int checked;
+	if (!checked++)
+		check_sections(c);
 	return c;
 }
 

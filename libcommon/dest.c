@@ -2,10 +2,12 @@
  * dest: the table of destinations, -D resolution and the parsing of
  * manifest file lines into the descriptions back ends work from.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "config.h"
 #include "dest.h"
 #include "ident.h"
@@ -29,6 +31,28 @@ find_backend(const char *name, size_t n)
 			if (strlen(*s) == n && strncmp(*s, name, n) == 0)
 				return backends[i];
 	return NULL;
+}
+
+/* "known: sqlite, postgres, postgresql; did you mean postgres?" for an
+ * unknown destination type name (n bytes), appended to b. */
+static void
+known_backends(struct buf *b, const char *name, size_t n)
+{
+	const char *all[16 + 1], *near;
+	size_t k = 0;
+	char word[64];
+
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *s = backends[i]->schemes; *s && k < 16;
+		    s++)
+			all[k++] = *s;
+	all[k] = NULL;
+	buf_adds(b, "known: ");
+	for (size_t i = 0; i < k; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", all[i]);
+	snprintf(word, sizeof word, "%.*s", (int)n, name);
+	if ((near = cliopt_nearest(word, all)))
+		buf_printf(b, "; did you mean %s?", near);
 }
 
 /* The text of a destination as it may be printed: a libpq back end's
@@ -97,15 +121,20 @@ from_url(struct dest_conf *c, const char *url, int argv)
 /* A -D that names nothing may be a keyword connection string holding a
  * password: it is printed masked. */
 static void
-unknown_dest(const char *name)
+unknown_dest(const char *name, const char *type)
 {
 	char *shown;
 	int had;
 
 	if (!strchr(name, '=')) {
+		struct buf kn = BUF_INIT;
+		const char *sep = strstr(type, "://");
+		known_backends(&kn, type, sep ? (size_t)(sep - type) :
+		    strlen(type));
 		log_err("%s: unknown destination (no back end of that "
 		    "name, and no destination.%s.destination_type "
-		    "configured)", name, name);
+		    "configured; %s)", name, name, kn.p);
+		buf_free(&kn);
 		return;
 	}
 	shown = mask_conninfo(name, &had);
@@ -143,7 +172,7 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 			    "postgresql://host/db); the embedded default "
 			    "(sqlite) is missing from this build");
 		else
-			unknown_dest(name);
+			unknown_dest(name, type);
 		goto out;
 	}
 	if (config_is_table(cf, k.p))
@@ -154,7 +183,6 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 		c->conninfo = xstrdup("");
 		c->masked = xstrdup(name);
 	}
-	log_verbose("destination %s: %s, %s", name, c->ops->name, c->masked);
 	r = 0;
 out:
 	buf_free(&k);
@@ -184,14 +212,21 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		if (c->ops) {
 			from_url(c, name, arg != NULL);
 			c->label = xstrdup(c->masked);
-		} else
-			log_err("%.*s: unknown destination type", (int)(colon -
-			    name), name);
+		} else {
+			struct buf kn = BUF_INIT;
+			known_backends(&kn, name, (size_t)(colon - name));
+			log_err("%.*s: unknown destination type (%s)",
+			    (int)(colon - name), name, kn.p);
+			buf_free(&kn);
+		}
 		config_free(cf);
 		return r;
 	}
 	r = from_name(cf, name, c);
-	c->label = xstrdup(name);
+	if (r == 0)
+		c->label = xstrdup(name);
+	else
+		dest_conf_free(c);
 	config_free(cf);
 	if (r < 0)
 		dest_conf_free(c);	/* callers exit without freeing */
@@ -414,11 +449,16 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
 	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
 	f->file_id = get_str(m, "file_id", 0);
+	f->seq = -1;
 	if (!f->file_id && mline_get(m, "file_id") &&
 	    mline_get(m, "file_id")->type == JSON_NUMBER) {
-		/* stage-write numbers its files within the load */
+		/* stage-write numbers its files in the order it wrote them:
+		 * that order, not the order lines arrive in (stage-put
+		 * passes them on as uploads finish), is the load's */
 		const struct json_tok *t = mline_get(m, "file_id");
 		f->file_id = xstrndup(t->p, t->len);
+		if (json_int64(t, &f->seq) || f->seq < 0)
+			f->seq = -1;
 	}
 	if (!f->file_id && f->sha256)
 		f->file_id = xstrdup(f->sha256);
@@ -645,13 +685,16 @@ dload_add(struct dload *l, const struct dfile *f)
 	if (i == l->nt) {
 		l->t = xrealloc(l->t, (l->nt + 1) * sizeof *l->t);
 		l->rows = xrealloc(l->rows, (l->nt + 1) * sizeof *l->rows);
+		l->files = xrealloc(l->files, (l->nt + 1) * sizeof *l->files);
 		dtable_copy(&l->t[i], &f->t);
 		l->rows[i] = 0;
+		l->files[i] = 0;
 		l->nt++;
 	} else {
 		dtable_merge_cols(&l->t[i], &f->t);
 	}
 	l->rows[i] += f->rows;
+	l->files[i]++;
 }
 
 void
@@ -661,6 +704,7 @@ dload_free(struct dload *l)
 		dtable_free(&l->t[i]);
 	free(l->t);
 	free(l->rows);
+	free(l->files);
 	free(l->load_id);
 	free(l->dataset);
 	memset(l, 0, sizeof *l);
@@ -669,9 +713,56 @@ dload_free(struct dload *l)
 void
 dest_staging_mismatch(const struct dload *l, size_t i, int64_t n)
 {
-	log_err("%s: staging holds %lld rows of load %s, the manifest says "
-	    "%lld: run stage-copy on this manifest first", l->t[i].name,
-	    (long long)n, l->load_id, (long long)l->rows[i]);
+	if (n > l->rows[i])
+		log_err("%s: staging holds %lld rows of load %s, more than the "
+		    "%lld the manifest lists: other data was staged under "
+		    "this load id; nothing changed", l->t[i].name,
+		    (long long)n, l->load_id, (long long)l->rows[i]);
+	else
+		log_err("%s: staging holds %lld rows of load %s, the manifest "
+		    "says %lld: run stage-copy on this manifest first",
+		    l->t[i].name, (long long)n, l->load_id,
+		    (long long)l->rows[i]);
+}
+
+void
+dest_files_mismatch(const struct dload *l, size_t i, int64_t n, int merged)
+{
+	if (merged || n > l->files[i])
+		log_err("%s: load %s %s %lld files of this table, the manifest "
+		    "lists %lld: its load id was used again for other data; "
+		    "nothing changed (give that data a load id of its own)",
+		    l->t[i].name, l->load_id, merged ? "was merged before "
+		    "with" : "has", (long long)n, (long long)l->files[i]);
+	else
+		log_err("%s: %lld of the %lld files of load %s are recorded as "
+		    "copied: run stage-copy on this manifest first",
+		    l->t[i].name, (long long)n, (long long)l->files[i],
+		    l->load_id);
+}
+
+void
+dest_load_reused(const struct dload *l, size_t i, int64_t n)
+{
+	if (n > 0)
+		log_err("%s: load %s was merged before, and %lld rows of it "
+		    "were staged since: its load id was used again for other "
+		    "data; nothing changed (give that data a load id of its "
+		    "own)", l->t[i].name, l->load_id, (long long)n);
+	else
+		log_err("%s: load %s was merged before without this table: "
+		    "its load id was used again for other data; nothing "
+		    "changed (give that data a load id of its own)",
+		    l->t[i].name, l->load_id);
+}
+
+void
+dest_file_after_merge(const struct dfile *f)
+{
+	log_err("%s: load %s was merged before without this file (table %s, "
+	    "file_id %s): its load id was used again for other data; not "
+	    "copied (give that data a load id of its own)", f->object,
+	    f->load_id, f->t.name, f->file_id);
 }
 
 int
@@ -706,6 +797,22 @@ dest_dry_comment(const char *object, const char *what)
 	struct buf b = BUF_INIT;
 
 	buf_printf(&b, "-- %s: %s", object, what);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+dest_dry_check(const char *sql, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	dest_dry_sql(sql);
+	buf_printf(&b, "-- check: %s", what);
 	manifest_emit(&b);
 	buf_free(&b);
 }

@@ -51,6 +51,7 @@
 
 #include "coltype.h"
 #include "compress.h"
+#include "log.h"
 #include "manifest.h"
 
 #define DEST_FATAL (-2)
@@ -92,8 +93,11 @@ struct dfile {
 	enum fformat format;
 	enum compression comp;
 	int64_t rows, bytes;
-	int64_t seq;		/* position among its load's files, from 0:
-				 * input order for merge dedup */
+	int64_t seq;		/* order of the file in its load for merge
+				 * dedup: its file_id when an integer (as
+				 * stage-write numbers them), else -1 from
+				 * dfile_parse and the caller sets its
+				 * position among the load's lines */
 };
 
 /* One load for stage-merge: its tables with every file's columns merged
@@ -104,6 +108,8 @@ struct dload {
 	struct dtable *t;
 	int64_t *rows;		/* per table */
 	size_t nt;
+	int64_t *files;		/* per table: its file lines, all of which
+				 * must be recorded as copied to merge */
 };
 
 /* Result of one copied file. */
@@ -219,6 +225,19 @@ int dtable_col(const struct dtable *t, const char *name);
 /* Reports that staging holds n rows of l's table i where its manifest
  * says l->rows[i]: the load must be copied first. */
 void dest_staging_mismatch(const struct dload *l, size_t i, int64_t n);
+/* Reports that _stage_files records n files of l's table i where its
+ * manifest lists l->files[i]: some not copied yet (n smaller), or the
+ * load id used again for other files (merged says the load committed). */
+void dest_files_mismatch(const struct dload *l, size_t i, int64_t n,
+    int merged);
+/* Reports that load l, merged before, did not have table i, or (n > 0)
+ * that n rows of its table i were staged after it merged: its load id
+ * was used again for other data. */
+void dest_load_reused(const struct dload *l, size_t i, int64_t n);
+/* Reports that f, not recorded as copied, belongs to a load its dataset
+ * records as merged: other data under that load id, refused before
+ * anything is staged. */
+void dest_file_after_merge(const struct dfile *f);
 
 /* Says on stderr (unless -q) that column col of schema.table changes
  * type from to to (coltype_widen's lattice, stage-manifest(5)), and why
@@ -237,6 +256,10 @@ int dest_check_not_null(const struct dtable *t, const char *col, int alter);
  * ("-- object: what") on stdout, in place of manifest lines. */
 void dest_dry_sql(const char *sql);
 void dest_dry_comment(const char *object, const char *what);
+/* A query the real run sends to check something inside its transaction,
+ * and what it must answer ("-- check: ..."); printf-style. */
+void dest_dry_check(const char *sql, const char *fmt, ...)
+    PRINTF_LIKE(2, 3);
 
 /* Adds a file to its load (tables in order of first appearance). */
 void dload_add(struct dload *l, const struct dfile *f);

@@ -982,6 +982,67 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 	return n >= 0 && sent ? rows_match(f, n) : -1;
 }
 
+/* Dry run: the COPY the real run sends, binary when every column's type
+ * allows it (copy_rows_binary), as the staging table has it or will
+ * once created; CSV otherwise. */
+static void
+dry_copy(struct pgdest *d, const struct dfile *f)
+{
+	struct buf b = BUF_INIT;
+	int bin = d->binary;
+
+	for (size_t i = 0; bin && i < f->t.ncols; i++)
+		bin = pgbin_takes(f->t.cols[i].type);
+	if (bin) {
+		buf_adds(&b, "LOCK TABLE ");
+		sql_staging_name(&b, f->t.dataset, f->t.name);
+		buf_adds(&b, " IN ROW EXCLUSIVE MODE");
+		dest_dry_sql(b.p);
+		buf_reset(&b);
+	}
+	copy_stmt(&b, d, f, bin);
+	dest_dry_sql(b.p);
+	buf_reset(&b);
+	buf_printf(&b, "-- data: %s (%lld rows, each led by the file_no "
+	    "returned above times 2^32 plus its row number%s)", f->object,
+	    (long long)f->rows, bin ? "; sent as CSV instead, after a "
+	    "ROLLBACK and the same INSERT, if the staging table's types or "
+	    "a value do not allow binary" : "");
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+static int table_exists(struct pgdest *d, const char *schema,
+    const char *name);
+
+/* In the file's transaction, for a file not recorded before: 0 if its
+ * load is not merged yet, else -1 after reporting (a file added to a
+ * merged load would be staged and never merged). */
+static int
+not_merged_yet(struct pgdest *d, const struct dfile *f)
+{
+	struct buf q = BUF_INIT;
+	PGresult *r;
+	int none, rc = 0;
+
+	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
+		return 0;
+	buf_adds(&q, "SELECT 1 FROM ");
+	sql_qname(&q, f->t.dataset, "_dlt_loads");
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, f->load_id);
+	buf_adds(&q, " AND status = 0");
+	if (!(r = pg_query(d, f->object, q.p, &none)))
+		rc = none ? 0 : -1;
+	else if (PQntuples(r) > 0) {
+		dest_file_after_merge(f);
+		rc = -1;
+	}
+	PQclear(r);
+	buf_free(&q);
+	return rc;
+}
+
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -1006,6 +1067,8 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			r = recorded_rows(d, f, res);
 			goto out;
 		}
+		if (!d->dry && not_merged_yet(d, f) < 0)
+			goto fail;
 		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
 			goto fail;
 		if (bin == 1) {		/* refused: again, as text */
@@ -1018,18 +1081,13 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if (bin == 2)
 			break;
 		buf_reset(&b);
-		copy_stmt(&b, d, f, 0);
 		if (d->dry) {
-			dest_dry_sql(b.p);
-			buf_reset(&b);
-			buf_printf(&b, "-- data: %s (%lld rows, each led by the "
-			    "file_no returned above times 2^32 plus its row "
-			    "number; in binary when every column's type "
-			    "allows)", f->object, (long long)f->rows);
-			manifest_emit(&b);
-		} else if (copy_data(d, f, b.p, file_no) < 0) {
-			goto fail;
+			dry_copy(d, f);
+			break;
 		}
+		copy_stmt(&b, d, f, 0);
+		if (copy_data(d, f, b.p, file_no) < 0)
+			goto fail;
 		break;
 	}
 	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
@@ -1292,8 +1350,6 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	PGresult *r;
 	int none, found;
 
-	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads"))
-		return 0;
 	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
 	sql_qname(&q, l->dataset, "_dlt_loads");
 	buf_adds(&q, " AS l LEFT JOIN ");
@@ -1301,17 +1357,34 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
 	sql_str(&q, l->load_id);
 	buf_adds(&q, " AND l.status = 0");
+	if (d->dry)
+		dest_dry_check(q.p, "rows mean load %s was merged before: "
+		    "then only its tables and files are checked, nothing is "
+		    "merged", l->load_id);
+	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads")) {
+		buf_free(&q);
+		return 0;
+	}
 	r = pg_query(d, l->load_id, q.p, &none);
 	buf_free(&q);
 	if (!r)
 		return none ? 0 : -1;
 	found = PQntuples(r) > 0;
+	for (size_t k = 0; found && k < l->nt; k++)
+		merged[k] = -1;
 	for (int i = 0; i < PQntuples(r); i++)
 		for (size_t k = 0; k < l->nt; k++)
-			if (strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
+			if (!PQgetisnull(r, i, 0) &&
+			    strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
 				merged[k] = strtoll(PQgetvalue(r, i, 1), NULL,
 				    10);
 	PQclear(r);
+	/* a table the load did not have: other data under its id */
+	for (size_t k = 0; found && k < l->nt; k++)
+		if (merged[k] < 0) {
+			dest_load_reused(l, k, 0);
+			return -1;
+		}
 	return found;
 }
 
@@ -1330,6 +1403,58 @@ pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
+/* 0 if _stage_files records exactly the manifest's files of each table
+ * of l (merged: l committed before), else -1 after reporting. */
+static int
+check_files(struct pgdest *d, const struct dload *l, int merged)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	/* a dry run before anything was copied: the plan goes on */
+	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		int64_t n;
+
+		buf_reset(&q);
+		sql_load_files(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the files of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->files[i], l->t[i].name);
+		if (skip)
+			continue;
+		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->files[i]) {
+			dest_files_mismatch(l, i, n, merged);
+			r = -1;
+		}
+		/* a merge leaves none of its rows in staging, and a re-run
+		 * of stage-copy stages none again: rows there now came
+		 * from other data under this load id */
+		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
+			buf_reset(&q);
+			buf_adds(&q, "SELECT count(*) FROM ");
+			sql_load_rows(&q, &l->t[i], l->load_id);
+			if (d->dry)
+				dest_dry_check(q.p, "must be 0: rows staged "
+				    "after the merge are other data, else "
+				    "ROLLBACK");
+			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
+			    n > 0) {
+				dest_load_reused(l, i, n);
+				r = -1;
+			}
+		}
+		if (r == 1)
+			r = 0;
+	}
+	buf_free(&q);
+	buf_free(&s);
+	return r;
+}
+
 static int
 check_counts(struct pgdest *d, const struct dload *l)
 {
@@ -1342,6 +1467,10 @@ check_counts(struct pgdest *d, const struct dload *l)
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the rows of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->rows[i], l->t[i].name);
 		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
@@ -1350,6 +1479,8 @@ check_counts(struct pgdest *d, const struct dload *l)
 		if (r == 1)
 			r = 0;
 	}
+	if (r == 0)
+		r = check_files(d, l, 0);
 	buf_free(&q);
 	return r;
 }
@@ -1542,6 +1673,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
+		if (check_files(d, l, 1) < 0)
+			goto fail;
 		if (d->dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)

@@ -1474,13 +1474,63 @@ dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
 	return 0;
 }
 
+static int attach_load(struct sqdest *d, const char *dataset, int *absent);
+static int table_exists(struct sqdest *d, const char *schema,
+    const char *name);
+
+/* Before the file's transaction (ATTACH cannot run in one): attaches the
+ * dataset beside its staging when its file exists, so that the load's
+ * merge record can be read.  1 if attached, 0 if there is none, -1. */
+static int
+attach_merged(struct sqdest *d, const char *dataset)
+{
+	char *file = schema_file(d, dataset);
+	int there = access(file, F_OK) == 0;
+
+	free(file);
+	if (!there)
+		return 0;
+	return attach_load(d, dataset, NULL) < 0 ? -1 : 1;
+}
+
+/* In the file's transaction, for a file not recorded before: 0 if its
+ * load is not merged yet, else -1 after reporting (a file added to a
+ * merged load would be staged and never merged). */
+static int
+not_merged_yet(struct sqdest *d, const struct dfile *f)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
+		return 0;
+	buf_adds(&q, "SELECT 1 FROM ");
+	sql_qname(&q, f->t.dataset, "_dlt_loads");
+	buf_adds(&q, " WHERE load_id = ?1 AND status = 0");
+	st = sq_prep(d, f->object, q.p);
+	buf_free(&q);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, f->load_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_ROW)
+		dest_file_after_merge(f);
+	else
+		report(d, f->object, "query failed");
+	return -1;
+}
+
 static int
 sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
 	struct sqdest *d = (struct sqdest *)base;
 	struct buf s = BUF_INIT, b = BUF_INIT;
 	int64_t n, rows = 0;
-	int r = -1, a;
+	int r = -1, a, ds;
 
 	memset(res, 0, sizeof *res);
 	if ((a = attach_staging(d, f->t.dataset, &s)) < 0)
@@ -1489,6 +1539,8 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		r = dry_copy(d, f, s.p, a == 1, res);
 		goto out;
 	}
+	if ((ds = attach_merged(d, f->t.dataset)) < 0)
+		goto out;
 	if (sq_do(d, f->object, "BEGIN IMMEDIATE", NULL) < 0)
 		goto out;
 	if ((n = recorded(d, f, s.p, &b)) < -1)
@@ -1504,6 +1556,8 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		r = 0;
 		goto out;
 	}
+	if (ds && not_merged_yet(d, f) < 0)
+		goto fail;
 	bookkeeping(&b, f, s.p);
 	if (sq_do(d, f->object, b.p, NULL) < 0 ||
 	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)
@@ -1767,19 +1821,27 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 	sqlite3_stmt *st;
 	int rc, found = 0;
 
-	if (!table_exists(d, l->dataset, "_dlt_loads"))
-		return 0;
 	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
 	sql_qname(&q, l->dataset, "_dlt_loads");
 	buf_adds(&q, " AS l LEFT JOIN ");
 	sql_qname(&q, l->dataset, "_stage_loads");
 	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ?1 "
 	    "AND l.status = 0");
+	if (d->dry)
+		dest_dry_check(q.p, "with ?1 = '%s': rows mean the load was "
+		    "merged before: then only its tables and files are "
+		    "checked, nothing is merged", l->load_id);
+	if (!table_exists(d, l->dataset, "_dlt_loads")) {
+		buf_free(&q);
+		return 0;
+	}
 	st = sq_prep(d, l->load_id, q.p);
 	buf_free(&q);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, l->load_id, -1, SQLITE_STATIC);
+	for (size_t k = 0; k < l->nt; k++)
+		merged[k] = -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		found = 1;
@@ -1792,6 +1854,14 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 		found = -1;
 	}
 	sqlite3_finalize(st);
+	/* a table the load did not have: other data under its id */
+	for (size_t k = 0; found == 1 && k < l->nt; k++)
+		if (merged[k] < 0) {
+			dest_load_reused(l, k, 0);
+			found = -1;
+		}
+	for (size_t k = 0; found != 1 && k < l->nt; k++)
+		merged[k] = 0;
 	return found;
 }
 
@@ -1815,6 +1885,56 @@ sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
 	return r;
 }
 
+/* 0 if _stage_files records exactly the manifest's files of each table
+ * of l (merged: l committed before), else -1 after reporting. */
+static int
+check_files(struct sqdest *d, const struct dload *l, int merged)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	/* a dry run before anything was copied: the plan goes on */
+	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		int64_t n;
+
+		buf_reset(&q);
+		sql_load_files(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the files of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->files[i], l->t[i].name);
+		if (skip)
+			continue;
+		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
+		    n != l->files[i]) {
+			dest_files_mismatch(l, i, n, merged);
+			r = -1;
+		}
+		/* a merge leaves none of its rows in staging, and a re-run
+		 * of stage-copy stages none again: rows there now came
+		 * from other data under this load id */
+		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
+			buf_reset(&q);
+			buf_adds(&q, "SELECT count(*) FROM ");
+			sql_load_rows(&q, &l->t[i], l->load_id);
+			if (d->dry)
+				dest_dry_check(q.p, "must be 0: rows staged "
+				    "after the merge are other data, else "
+				    "ROLLBACK");
+			if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
+			    n > 0) {
+				dest_load_reused(l, i, n);
+				r = -1;
+			}
+		}
+	}
+	buf_free(&q);
+	buf_free(&s);
+	return r;
+}
+
 static int
 check_counts(struct sqdest *d, const struct dload *l)
 {
@@ -1825,17 +1945,23 @@ check_counts(struct sqdest *d, const struct dload *l)
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
 		int64_t n;
 
-		if (d->dry && !table_exists(d, s.p, l->t[i].name))
-			continue;
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
+		if (d->dry)
+			dest_dry_check(q.p, "must be %lld, the rows of %s the "
+			    "manifest lists, else ROLLBACK", (long long)
+			    l->rows[i], l->t[i].name);
+		if (d->dry && !table_exists(d, s.p, l->t[i].name))
+			continue;
 		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
 			r = -1;
 		}
 	}
+	if (r == 0)
+		r = check_files(d, l, 0);
 	buf_free(&q);
 	buf_free(&s);
 	return r;
@@ -2062,6 +2188,8 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
+		if (check_files(d, l, 1) < 0)
+			goto fail;
 		if (d->dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)

@@ -4,6 +4,7 @@
  * afterwards; they are this module's only state.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,13 @@ log_init(const char *prog)
 
 	prog_name = slash ? slash + 1 : prog;
 	signal(SIGPIPE, SIG_IGN);
+	/* A closed stdout (">&-") would let the next open(2) take fd 1, and
+	 * the manifest would go into whatever file that is: refuse it
+	 * before anything is done.  A reader that goes away later is EPIPE
+	 * (manifest_emit: a quiet exit 1). */
+	if (fcntl(1, F_GETFL) < 0 && errno == EBADF)
+		die(EXIT_USAGE, "stdout is closed: the manifest has nowhere "
+		    "to go");
 }
 
 void

@@ -39,7 +39,7 @@ open_next(struct manifest_in *in)
 			in->fd = 0;
 			in->name = "stdin";
 		} else if ((in->fd = open(in->name, O_RDONLY)) < 0) {
-			die_errno(EXIT_INCOMPLETE, "%s", in->name);
+			die_errno(EXIT_USAGE, "%s", in->name);
 		}
 	}
 	lines_open(&in->lr, in->fd);
@@ -62,17 +62,22 @@ bad(const struct mline *m, const char *why)
 	return -1;
 }
 
-/* -1 after reporting if key is there but not a count (an integer >= 0). */
+/* -1 after reporting if key is there but not a count (an integer >= 0),
+ * or (need) not there. */
 static int
-bad_count(const struct mline *m, const char *key)
+bad_count(const struct mline *m, const char *key, int need)
 {
 	const struct json_tok *t = mline_get(m, key);
 	int64_t v;
-	char msg[64];
+	char msg[96];
 
-	if (!t || (json_int64(t, &v) == 0 && v >= 0))
+	if (t ? json_int64(t, &v) == 0 && v >= 0 : !need)
 		return 0;
-	snprintf(msg, sizeof msg, "field '%s' is not a count", key);
+	if (t)
+		snprintf(msg, sizeof msg, "field '%s' is not a count", key);
+	else
+		snprintf(msg, sizeof msg, "end line: field '%s' missing (an "
+		    "end line carries its totals)", key);
 	return bad(m, msg);
 }
 
@@ -99,9 +104,10 @@ check_line(struct mline *m)
 	m->end = end && end->type == JSON_TRUE;
 	if (m->end && mline_need(m, "load_id", JSON_STRING))
 		return -1;
-	/* The totals are what catch a lost file line: a wrong one is a
-	 * malformed manifest, not a missing check. */
-	if (m->end && (bad_count(m, "files") || bad_count(m, "rows")))
+	/* The totals are what catch a lost file line: a missing or wrong
+	 * one is a malformed manifest, not a check to skip. */
+	if (m->end && (bad_count(m, "files", 0) || bad_count(m, "rows", 0) ||
+	    bad_count(m, "files", 1) || bad_count(m, "rows", 1)))
 		return -1;
 	return 0;
 }
@@ -348,10 +354,10 @@ mload_end(struct mload *ld, const struct mline *m)
 {
 	int64_t files = -1, rows = -1;
 
+	/* check_line made sure both are there */
 	mline_i64(m, "files", &files);
 	mline_i64(m, "rows", &rows);
-	if ((files >= 0 && (size_t)files != ld->files) ||
-	    (rows >= 0 && rows != ld->rows)) {
+	if ((size_t)files != ld->files || rows != ld->rows) {
 		log_err("%s:%zu: end line of load %s promises %lld files and "
 		    "%lld rows, the manifest has %zu and %lld", m->src,
 		    m->lineno, ld->id, (long long)files, (long long)rows,

@@ -310,6 +310,21 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 }
 
 void
+sql_load_files(struct buf *b, const struct dtable *t, const char *load_id)
+{
+	struct buf sch = BUF_INIT;
+
+	sql_staging_schema(&sch, t->dataset);
+	buf_adds(b, "SELECT count(*) FROM ");
+	sql_qname(b, sch.p, "_stage_files");
+	buf_adds(b, " WHERE load_id = ");
+	sql_str(b, load_id);
+	buf_adds(b, " AND table_name = ");
+	sql_str(b, t->name);
+	buf_free(&sch);
+}
+
+void
 sql_clear_staging(struct buf *b, const struct dtable *t, const char *load_id)
 {
 	struct buf sch = BUF_INIT;

@@ -18,7 +18,7 @@
  *   INSERT ... ON CONFLICT (primary key) DO UPDATE the others.
  * Staging tables carry one bookkeeping column, _stage_row: the file's
  * number (file_no in the staging dataset's _stage_files: load_id,
- * table_name, file_id, seq = the file's position in its load, sha256,
+ * table_name, file_id, seq = the file's order in its load, sha256,
  * rows, copied_at) times 2^32 plus the row's number in its file, from 1
  * (sql_row_tag).  A load's staging rows are found by joining _stage_files
  * on file_no = _stage_row >> 32, and input order is (f.seq, s._stage_row).
@@ -72,6 +72,10 @@ void sql_collist(struct buf *b, const struct dtable *t, const char *prefix);
 /* "<staging> AS s JOIN <_stage_files> AS f ON ... WHERE <load_id's rows
  * of t>": for FROM clauses over one load's staging rows. */
 void sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id);
+/* SELECT count(*) of the files of load_id's table t recorded as copied
+ * in _stage_files: a load merges only when it is the manifest's count. */
+void sql_load_files(struct buf *b, const struct dtable *t,
+    const char *load_id);
 /* DELETE of load_id's staging rows of t (never another load's). */
 void sql_clear_staging(struct buf *b, const struct dtable *t,
     const char *load_id);

@@ -4,10 +4,12 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "log.h"
 #include "mask.h"
 #include "sha256.h"
@@ -78,6 +80,28 @@ userinfo(const char *rest)
 	return memchr(rest, '@', strcspn(rest, "/")) != NULL;
 }
 
+/* 1 if url, which has no "://", still begins like a URL ("s3:/b",
+ * "s3:b", "file:/x"): a scheme-like word and a colon before any slash.
+ * As a path it would be a directory named "s3:" under the current one,
+ * which is never what was meant; "./s3:/b" says it is. */
+static int
+scheme_typo(const char *url, struct buf *err)
+{
+	size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	const char *rest = url + n + 1;
+
+	if (n < 2 || url[n] != ':' || !((url[0] | 0x20) >= 'a' &&
+	    (url[0] | 0x20) <= 'z'))
+		return 0;
+	while (*rest == '/')
+		rest++;
+	buf_printf(err, "%s: not a URL (did you mean %.*s://%s?); write "
+	    "./%s for a local directory of that name", url, (int)n, url,
+	    rest, url);
+	return 1;
+}
+
 int
 storage_open(struct storage *st, const char *url,
     const struct storage_opts *o, struct buf *err, int *status)
@@ -92,6 +116,8 @@ storage_open(struct storage *st, const char *url,
 	st->opts = *o;
 	if (status)
 		*status = 2;
+	if (!colon && scheme_typo(url, err))
+		return -1;
 	if (!colon || strncmp(url, "file://", 7) == 0) {
 		ops = &storage_file_ops;
 		if (file_rest(url, &rest, err))
@@ -104,15 +130,26 @@ storage_open(struct storage *st, const char *url,
 				ops = backends[i];
 		if (!ops || userinfo(colon + 3)) {
 			char *shown = mask_userinfo(url);
-			if (!ops)
+			if (!ops) {
+				static const char *const known[] = { "file",
+				    "s3", NULL };
+				char sch[32];
+				const char *near;
+				snprintf(sch, sizeof sch, "%.*s", (int)slen,
+				    url);
+				near = cliopt_nearest(sch, known);
 				buf_printf(err, "%s: unknown storage scheme "
 				    "'%.*s' (known: file, s3)", shown,
 				    (int)slen, url);
-			else
+				if (near)
+					buf_printf(err, "; did you mean %s://?",
+					    near);
+			} else {
 				buf_printf(err, "%s: credentials do not go in "
 				    "the bucket URL (it would print them): "
 				    "use the environment or .dlt/secrets.toml",
 				    shown);
+			}
 			free(shown);
 			return -1;
 		}

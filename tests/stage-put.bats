@@ -474,6 +474,7 @@ obj() {
 @test "a relative bucket path names its absolute directory, without ./ or //" {
 	mkfile a 10
 	{ line a 1; endline 1; } >in.ndjson
+	mkdir b		# the bucket directory's parent must exist
 	run -0 stage-put -b ./b/.//c/ in.ndjson
 	[ "$(jq -r .url <<<"${lines[0]}")" = "file://$T/b/c/ds/users/1732459200.1.1.csv.gz" ]
 	cmp a "$T/b/c/ds/users/1732459200.1.1.csv.gz"

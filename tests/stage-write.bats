@@ -447,10 +447,10 @@ PY
 	[ "$(cat "$D"/t.L1.0001.csv)" = "$(printf 'a\n1\n2')" ]
 }
 
-@test "a missing input file fails with exit 1 and leaves no file" {
+@test "a missing input file is a usage error (exit 2) and leaves no file" {
 	input '{"a":1}'
 	run sw -t t in.ndjson nonexistent.ndjson
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"nonexistent.ndjson: No such file"* ]]
 	[ -z "$(ls -A "$D")" ]
 }
@@ -477,7 +477,9 @@ PY
 
 @test "SIGINT removes the temporaries too (gzip, compressing thread)" {
 	mkfifo fifo
-	stage-write -d "$D" --load-id L1 -t t -z gzip fifo >m 2>err &
+	# a background job of a non-interactive shell starts with SIGINT
+	# ignored, and stage-write leaves it so: give it SIGINT back
+	( trap - INT; exec stage-write -d "$D" --load-id L1 -t t -z gzip fifo >m 2>err ) &
 	pid=$!
 	exec 5>fifo
 	echo '{"i":1}' >&5

@@ -103,3 +103,7 @@ unit() {
 @test "unit: binary COPY encodings of canonical values; other forms refused" {
 	unit pgbin_test
 }
+
+@test "unit: option sizes and nearest-spelling hints (cliopt)" {
+	unit cliopt_test
+}
