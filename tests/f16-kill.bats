@@ -4,14 +4,14 @@
 # Two rounds of loads, the second on top of the first, each round three
 # loads in one manifest stream: append (two tables, by --table-field),
 # replace, and merge on a primary key with dedup (--dedup-sort) and hard
-# delete (--hard-delete); several files per table, csv/jsonl, gzip/zstd/none,
-# staged on S3 (the JuiceFS gateway) or in a local bucket.  Each trial
-# starts from an empty destination and, in each round, SIGKILLs
-# stage-copy (then re-runs stage-copy | stage-merge) or stage-merge
-# (then re-runs stage-merge) at an instant drawn uniformly over the step's
-# measured duration.  After each round every final table must equal the
-# clean load's row for row, and each re-run must take no more than
-# max(5 x clean, clean + 3 s).
+# delete (--hard-delete), by delete-insert or upsert; several files per
+# table, csv/jsonl, gzip/zstd/none, staged on S3 (the JuiceFS gateway) or
+# in a local bucket.  Each trial starts from an empty destination and,
+# in each round, SIGKILLs stage-copy (then re-runs stage-copy |
+# stage-merge) or stage-merge (then re-runs stage-merge) at an instant
+# drawn uniformly over the step's measured duration.  After each round
+# every final table must equal the clean load's row for row, and each
+# re-run must take no more than max(5 x clean, clean + 3 s).
 #
 #   STAGE_KILL_SEED=N       replay a run (the seed is printed)
 #   STAGE_KILL_INSTANTS=N   kills that must land (default 100; a trial
@@ -38,11 +38,13 @@ teardown_file() {
 
 @test "clean loads of the kill scenario land the rows the inputs say" {
 	K=$BATS_FILE_TMPDIR/k
-	for st in s3 local; do
+	for run in s3:delete-insert local:upsert; do
+		st=${run%:*}
 		dest_reset
 		for r in 1 2; do
 			stage-copy -q -j 2 -D "$DEST" "$K/put.$st.$r" |
-				stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" >"$W/out"
+				stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" \
+				--strategy "${run#*:}" >"$W/out"
 			[ "$(tail -1 "$W/out" | jq -r .end)" = true ]
 			kill_check_expected "$K" "$r"
 		done

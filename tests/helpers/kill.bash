@@ -12,7 +12,11 @@
 #   kill_trials K W N MAX     trials until N kills landed (at most MAX
 #                             trials); failures go to W/failures
 # Uses dest.bash's DEST, dest_reset, dest_sql and s3.bash's S3_BUCKET; the
-# caller sets MERGE_OPTS (stage-merge's options) and seeds RANDOM.
+# caller sets MERGE_OPTS (stage-merge's options) and seeds RANDOM.  The
+# merge strategy (KILL_STRATEGY) is drawn per trial: both must leave the
+# same rows.
+
+KILL_STRATEGY=delete-insert
 
 # The final tables and the columns compared (_dlt_id is random per row).
 KILL_TABLES=(
@@ -129,17 +133,18 @@ us_s() {
 # The steps as the trials run them (kill_at needs the programs
 # themselves as its children, not a shell function around them).
 kill_copy() { stage-copy -q -j 2 -D "$DEST" "$1"; }
-kill_merge() { stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" "$1"; }
+kill_merge() { stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$1"; }
 
-# kill_clean_reference K W: two clean passes over both stagings; the
+# kill_clean_reference K W: two clean passes over both stagings (the
+# first merging with delete-insert, the second with upsert); the
 # fastest time of each step is its duration (KILL_T, the kill window:
 # other work on a shared machine slows runs down, never speeds them up),
 # the slowest its clean time (KILL_CLEAN, what re-runs are held to); all
 # four clean results of a round must agree.
 kill_clean_reference() {
-	local k=$1 w=$2 pass st r t0 t1 t2 key
+	local k=$1 w=$2 st r t0 t1 t2 key
 	declare -gA KILL_T=() KILL_CLEAN=()
-	for pass in 1 2; do
+	for KILL_STRATEGY in delete-insert upsert; do
 		for st in s3 local; do
 			dest_reset
 			for r in 1 2; do
@@ -199,10 +204,10 @@ kill_rerun() {
 	if [ "$step" = copy ]; then
 		( set -o pipefail
 		  timeout 120 stage-copy -q -j 2 -D "$DEST" "$m" 2>"$w/rerun.err" |
-		  timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" \
+		  timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" \
 			>"$w/rerun.out" 2>>"$w/rerun.err" ) || KILL_RC=$?
 	else
-		timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" "$m" \
+		timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$m" \
 			>"$w/rerun.out" 2>"$w/rerun.err" || KILL_RC=$?
 	fi
 	KILL_US=$(( $(now_us) - t0 ))
@@ -215,7 +220,7 @@ kill_round() {
 	step=copy
 	[ $((RANDOM % 2)) -eq 0 ] || step=merge
 	at=$(kill_random_us "${KILL_T[$st.$r.$step]}")
-	what="trial $trial ($st staging) round $r: SIGKILL of stage-$step at $(us_s "$at") s"
+	what="trial $trial ($st staging, $KILL_STRATEGY) round $r: SIGKILL of stage-$step at $(us_s "$at") s"
 	KILL_DRAWN=$((KILL_DRAWN + 1))
 	if [ "$step" = copy ]; then
 		m=$k/put.$st.$r
@@ -232,7 +237,7 @@ kill_round() {
 		}
 		# a faster clean copy than the reference's narrows the window
 		kill_clean_time "$st.$r.copy" $(( $(now_us) - t0 ))
-		kill_at "$at" stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" "$m"
+		kill_at "$at" stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$m"
 		base=${KILL_CLEAN[$st.$r.merge]}
 		KILL_MERGE=$((KILL_MERGE + KILL_HIT))
 	fi
@@ -269,6 +274,8 @@ kill_trials() {
 		trial=$((trial + 1))
 		st=s3
 		[ $((RANDOM % 2)) -eq 0 ] || st=local
+		KILL_STRATEGY=delete-insert
+		[ $((RANDOM % 2)) -eq 0 ] || KILL_STRATEGY=upsert
 		dest_reset
 		for r in 1 2; do
 			kill_round "$k" "$w" "$trial" "$st" "$r" || break
