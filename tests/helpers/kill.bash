@@ -179,20 +179,23 @@ kill_clean_time() {
 # kill_at US PROGRAM ARGS...: runs PROGRAM, SIGKILLs it US microseconds after its
 # start if it is still running; sets KILL_HIT to 1 if the kill landed.
 kill_at() {
-	local us=$1 pid st=0
+	local us=$1 st=0
 	shift
-	"$@" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(us_s "$us")"
-	kill -KILL "$pid" 2>/dev/null || :
-	wait "$pid" 2>/dev/null || st=$?
+	# in a subshell whose stderr takes bash's "Killed" job notice
+	( "$@" >/dev/null 2>&1 &
+	  pid=$!
+	  sleep "$(us_s "$us")"
+	  kill -KILL "$pid" 2>/dev/null || :
+	  wait "$pid" ) 2>/dev/null || st=$?
 	KILL_HIT=0
 	[ "$st" -ne 137 ] || KILL_HIT=1
 }
 
-# kill_random_us MAX: uniform in [0, MAX) microseconds (30 random bits).
-kill_random_us() {
-	echo $(( ($1 * ((RANDOM << 15) | RANDOM)) >> 30 ))
+# kill_draw MAX: KILL_AT uniform in [0, MAX) microseconds, from 30
+# random bits.  Not in a $(…) subshell: bash reseeds RANDOM there, and
+# the seed would not replay the run.
+kill_draw() {
+	KILL_AT=$(( ($1 * ((RANDOM << 15) | RANDOM)) >> 30 ))
 }
 
 # kill_rerun W STEP MANIFEST: the recovery after a killed STEP, 120 s at
@@ -219,8 +222,9 @@ kill_round() {
 	local k=$1 w=$2 trial=$3 st=$4 r=$5 step at base bound what m t0
 	step=copy
 	[ $((RANDOM % 2)) -eq 0 ] || step=merge
-	at=$(kill_random_us "${KILL_T[$st.$r.$step]}")
-	what="trial $trial ($st staging, $KILL_STRATEGY) round $r: SIGKILL of stage-$step at $(us_s "$at") s"
+	kill_draw "${KILL_T[$st.$r.$step]}"
+	at=$KILL_AT
+	what="trial $trial ($st staging, $KILL_STRATEGY) round $r: SIGKILL of stage-$step at $(us_s "$at") s of its $(us_s "${KILL_T[$st.$r.$step]}") s"
 	KILL_DRAWN=$((KILL_DRAWN + 1))
 	if [ "$step" = copy ]; then
 		m=$k/put.$st.$r
