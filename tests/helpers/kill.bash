@@ -7,8 +7,9 @@
 #   kill_check_expected K R   the destination holds what round R must leave
 #   kill_dump FILE            every final table of the scenario, row for
 #                             row, one sorted text line per row
-#   kill_clean_reference K W  clean loads: times each step (KILL_T, KILL_CLEAN) and
-#                             dumps the result of each round (W/ref.R)
+#   kill_clean_reference K W  clean loads: times each step (KILL_T,
+#                             KILL_CLEAN), dumps each round's result
+#                             (W/ref.R)
 #   kill_trials K W N MAX     trials until N kills landed (at most MAX
 #                             trials); failures go to W/failures
 # Uses dest.bash's DEST, dest_reset, dest_sql and s3.bash's S3_BUCKET; the
@@ -130,10 +131,16 @@ us_s() {
 	printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000))
 }
 
-# The steps as the trials run them (kill_at needs the programs
-# themselves as its children, not a shell function around them).
-kill_copy() { stage-copy -q -j 2 -D "$DEST" "$1"; }
-kill_merge() { stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$1"; }
+# kill_steps: the commands of the two steps (KILL_STEP_copy and
+# KILL_STEP_merge) with this trial's strategy; arrays, not functions,
+# because kill_at needs the programs themselves as its children.
+kill_steps() {
+	KILL_STEP_copy=(stage-copy -q -j 2 -D "$DEST")
+	KILL_STEP_merge=(stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}"
+		--strategy "$KILL_STRATEGY")
+}
+kill_copy() { "${KILL_STEP_copy[@]}" "$1"; }
+kill_merge() { "${KILL_STEP_merge[@]}" "$1"; }
 
 # kill_clean_reference K W: two clean passes over both stagings (the
 # first merging with delete-insert, the second with upsert); the
@@ -145,6 +152,7 @@ kill_clean_reference() {
 	local k=$1 w=$2 st r t0 t1 t2 key
 	declare -gA KILL_T=() KILL_CLEAN=()
 	for KILL_STRATEGY in delete-insert upsert; do
+		kill_steps
 		for st in s3 local; do
 			dest_reset
 			for r in 1 2; do
@@ -176,8 +184,8 @@ kill_clean_time() {
 	[ "${KILL_CLEAN[$key]:-0}" -ge "$us" ] || KILL_CLEAN[$key]=$us
 }
 
-# kill_at US PROGRAM ARGS...: runs PROGRAM, SIGKILLs it US microseconds after its
-# start if it is still running; sets KILL_HIT to 1 if the kill landed.
+# kill_at US PROGRAM ARGS...: runs PROGRAM, SIGKILLs it US microseconds
+# after its start if it is still running; KILL_HIT=1 if the kill landed.
 kill_at() {
 	local us=$1 st=0
 	shift
@@ -206,11 +214,11 @@ kill_rerun() {
 	KILL_RC=0
 	if [ "$step" = copy ]; then
 		( set -o pipefail
-		  timeout 120 stage-copy -q -j 2 -D "$DEST" "$m" 2>"$w/rerun.err" |
-		  timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" \
+		  timeout 120 "${KILL_STEP_copy[@]}" "$m" 2>"$w/rerun.err" |
+		  timeout 120 "${KILL_STEP_merge[@]}" \
 			>"$w/rerun.out" 2>>"$w/rerun.err" ) || KILL_RC=$?
 	else
-		timeout 120 stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$m" \
+		timeout 120 "${KILL_STEP_merge[@]}" "$m" \
 			>"$w/rerun.out" 2>"$w/rerun.err" || KILL_RC=$?
 	fi
 	KILL_US=$(( $(now_us) - t0 ))
@@ -219,54 +227,79 @@ kill_rerun() {
 # kill_round K W TRIAL ST R: one round of a trial: a kill, the re-run,
 # the checks.  Returns 1 (after writing W/failures) when a check failed.
 kill_round() {
-	local k=$1 w=$2 trial=$3 st=$4 r=$5 step at base bound what m t0
-	step=copy
+	local k=$1 w=$2 st=$4 r=$5 step=copy m
 	[ $((RANDOM % 2)) -eq 0 ] || step=merge
+	local -n cmd=KILL_STEP_$step
 	kill_draw "${KILL_T[$st.$r.$step]}"
-	at=$KILL_AT
-	what="trial $trial ($st staging, $KILL_STRATEGY) round $r: SIGKILL of stage-$step at $(us_s "$at") s of its $(us_s "${KILL_T[$st.$r.$step]}") s"
-	KILL_DRAWN=$((KILL_DRAWN + 1))
-	if [ "$step" = copy ]; then
-		m=$k/put.$st.$r
-		kill_at "$at" stage-copy -q -j 2 -D "$DEST" "$m"
-		base=$(( KILL_CLEAN[$st.$r.copy] + KILL_CLEAN[$st.$r.merge] ))
-		KILL_COPY=$((KILL_COPY + KILL_HIT))
-	else
+	KILL_WHAT="trial $3 ($st staging, $KILL_STRATEGY) round $r: SIGKILL"
+	KILL_WHAT+=" of stage-$step at $(us_s "$KILL_AT") s"
+	KILL_WHAT+=" of its $(us_s "${KILL_T[$st.$r.$step]}") s"
+	m=$k/put.$st.$r
+	if [ "$step" = merge ]; then
+		kill_copied "$m" "$w/copied" "$st.$r" "$w" || return 1
 		m=$w/copied
-		t0=$(now_us)
-		kill_copy "$k/put.$st.$r" >"$m" 2>"$w/rerun.err" || {
-			echo "$what: the clean stage-copy before it failed:" >>"$w/failures"
-			cat "$w/rerun.err" >>"$w/failures"
-			return 1
-		}
-		# a faster clean copy than the reference's narrows the window
-		kill_clean_time "$st.$r.copy" $(( $(now_us) - t0 ))
-		kill_at "$at" stage-merge -q -D "$DEST" "${MERGE_OPTS[@]}" --strategy "$KILL_STRATEGY" "$m"
-		base=${KILL_CLEAN[$st.$r.merge]}
-		KILL_MERGE=$((KILL_MERGE + KILL_HIT))
 	fi
-	KILL_LANDED=$((KILL_LANDED + KILL_HIT))
-	[ "$st" = local ] || KILL_S3=$((KILL_S3 + KILL_HIT))
-	[ "$KILL_HIT" = 1 ] || what="$what (it had ended)"
+	kill_at "$KILL_AT" "${cmd[@]}" "$m"
+	kill_count "$step" "$st"
 	kill_rerun "$w" "$step" "$m"
+	kill_check "$w" "$r" "$(kill_base "$step" "$st.$r")"
+}
+
+# kill_copied PUT OUT KEY W: the clean copy before a killed merge; a
+# faster one than the reference's narrows the copy's window.
+kill_copied() {
+	local t0
+	t0=$(now_us)
+	kill_copy "$1" >"$2" 2>"$4/rerun.err" || {
+		echo "$KILL_WHAT: the clean stage-copy before it failed:" >>"$4/failures"
+		cat "$4/rerun.err" >>"$4/failures"
+		return 1
+	}
+	kill_clean_time "$3.copy" $(( $(now_us) - t0 ))
+}
+
+kill_count() {
+	KILL_DRAWN=$((KILL_DRAWN + 1))
+	KILL_LANDED=$((KILL_LANDED + KILL_HIT))
+	[ "$1" = merge ] || KILL_COPY=$((KILL_COPY + KILL_HIT))
+	[ "$1" = copy ] || KILL_MERGE=$((KILL_MERGE + KILL_HIT))
+	[ "$2" = local ] || KILL_S3=$((KILL_S3 + KILL_HIT))
+	[ "$KILL_HIT" = 1 ] || KILL_WHAT="$KILL_WHAT (it had ended)"
+}
+
+# kill_base STEP KEY: the clean time of what the re-run does.
+kill_base() {
+	if [ "$1" = copy ]; then
+		echo $(( KILL_CLEAN[$2.copy] + KILL_CLEAN[$2.merge] ))
+	else
+		echo "${KILL_CLEAN[$2.merge]}"
+	fi
+}
+
+# kill_check W R BASE: the re-run ended well, in time, and left what the
+# clean load of round R left.
+kill_check() {
+	local w=$1 r=$2 base=$3 bound f=$1/failures
 	bound=$(( base * 5 > base + 3000000 ? base * 5 : base + 3000000 ))
 	[ "$KILL_US" -le "$KILL_WORST_US" ] || {
 		KILL_WORST_US=$KILL_US
-		KILL_WORST="$(us_s "$KILL_US") s (clean $(us_s "$base") s; $what)"
+		KILL_WORST="$(us_s "$KILL_US") s (clean $(us_s "$base") s; $KILL_WHAT)"
 	}
-	if [ "$KILL_RC" -ne 0 ] || [ "$(tail -1 "$w/rerun.out" | jq -r .end 2>/dev/null)" != true ]; then
-		echo "$what: the re-run exited $KILL_RC without its end line:" >>"$w/failures"
-		cat "$w/rerun.err" >>"$w/failures"
+	if [ "$KILL_RC" -ne 0 ] ||
+	    [ "$(tail -1 "$w/rerun.out" | jq -r .end 2>/dev/null)" != true ]; then
+		echo "$KILL_WHAT: the re-run exited $KILL_RC without its end line:" >>"$f"
+		cat "$w/rerun.err" >>"$f"
 		return 1
 	fi
-	[ "$KILL_US" -le "$bound" ] || echo "$what: the re-run took $(us_s "$KILL_US") s, over $(us_s "$bound") s (clean $(us_s "$base") s)" >>"$w/failures"
+	[ "$KILL_US" -le "$bound" ] || echo "$KILL_WHAT: the re-run took" \
+		"$(us_s "$KILL_US") s, over $(us_s "$bound") s (clean $(us_s "$base") s)" >>"$f"
 	kill_dump "$w/got" 2>"$w/dump.err" || :
-	if ! cmp -s "$w/ref.$r" "$w/got"; then
-		echo "$what: the final tables differ from the clean load's (< clean, > after the re-run):" >>"$w/failures"
-		cat "$w/dump.err" >>"$w/failures"
-		diff "$w/ref.$r" "$w/got" | head -10 >>"$w/failures"
-		return 1
-	fi
+	cmp -s "$w/ref.$r" "$w/got" && return 0
+	echo "$KILL_WHAT: the final tables differ from the clean load's" \
+		"(< clean, > after the re-run):" >>"$f"
+	cat "$w/dump.err" >>"$f"
+	diff "$w/ref.$r" "$w/got" | head -10 >>"$f"
+	return 1
 }
 
 kill_trials() {
@@ -280,6 +313,7 @@ kill_trials() {
 		[ $((RANDOM % 2)) -eq 0 ] || st=local
 		KILL_STRATEGY=delete-insert
 		[ $((RANDOM % 2)) -eq 0 ] || KILL_STRATEGY=upsert
+		kill_steps
 		dest_reset
 		for r in 1 2; do
 			kill_round "$k" "$w" "$trial" "$st" "$r" || break
