@@ -1430,19 +1430,23 @@ check_files(struct pgdest *d, const struct dload *l, int merged)
 			dest_files_mismatch(l, i, n, merged);
 			r = -1;
 		}
-		/* a merge leaves none of its rows in staging, and a re-run
-		 * of stage-copy stages none again: rows there now came
-		 * from other data under this load id */
+		/* a merge leaves none of its rows in staging (or, killed
+		 * between its commit and the clearing of staging, exactly
+		 * the load's own), and a re-run of stage-copy stages none
+		 * again: other rows there came from other data under this
+		 * load id */
 		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
 			buf_reset(&q);
 			buf_adds(&q, "SELECT count(*) FROM ");
 			sql_load_rows(&q, &l->t[i], l->load_id);
 			if (d->dry)
-				dest_dry_check(q.p, "must be 0: rows staged "
-				    "after the merge are other data, else "
-				    "ROLLBACK");
+				dest_dry_check(q.p, "must be 0 or %lld (the "
+				    "load's own, left by a killed merge): "
+				    "other rows staged after the merge are "
+				    "other data, else ROLLBACK",
+				    (long long)l->rows[i]);
 			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-			    n > 0) {
+			    n > 0 && n != l->rows[i]) {
 				dest_load_reused(l, i, n);
 				r = -1;
 			}

@@ -111,14 +111,14 @@ merge_load() {
 	# nothing was merged: the right spelling merges now
 	run -0 stage-merge --hard-delete deleted --dedup-sort v:desc cm
 	[ "$(jq -s -c '[.[] | select(.merged) | .merged.rows]' <<<"$output")" = '[1]' ]
-	[ "$(sqlite3 "$T/stage_dataset.db" 'SELECT id, v FROM u')" = '1|2' ]
+	[ "$(sqlite3 "$T/stage__stage_dataset.db" 'SELECT id, v FROM u')" = '1|2' ]
 }
 
 @test "f16-17: a --dedup-sort column like no column of the input is said, with the columns there are" {
 	merge_load
 	run -0 stage-merge --dedup-sort nope:desc cm
 	[[ "$output" == *"stage-merge: --dedup-sort nope: no merge table of the input has that column (columns: id, v, deleted): not used in this run"* ]]
-	[ "$(sqlite3 "$T/stage_dataset.db" 'SELECT id, v FROM u ORDER BY id')" = '1|2
+	[ "$(sqlite3 "$T/stage__stage_dataset.db" 'SELECT id, v FROM u ORDER BY id')" = '1|2
 2|3' ]
 }
 
