@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dest.h"
+#include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -366,6 +367,8 @@ main(int argc, char **argv)
 	}
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	/* Ctrl-C cancels what the server is doing too */
+	interrupt_catch();
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);
 	dest_conf_free(&conf);
 	return status;

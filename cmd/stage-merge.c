@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dest.h"
+#include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -431,6 +432,8 @@ main(int argc, char **argv)
 		} else if (dest_resolve(mg.copied_to, dry, &conf) < 0)
 			status = EXIT_USAGE;
 	}
+	/* Ctrl-C cancels what the server is doing too */
+	interrupt_catch();
 	if (status == 0)
 		status = run(&mg, &conf);
 	dest_conf_free(&conf);

@@ -25,6 +25,7 @@
 
 #include "dest.h"
 #include "csvin.h"
+#include "interrupt.h"
 #include "log.h"
 #include "pgbin.h"
 #include "sha256.h"
@@ -38,6 +39,8 @@ struct pgdest {
 	int binary;		/* COPY in binary when the types allow */
 	struct buf text_table;	/* "dataset\ttable" whose last file had to
 				 * go as text: its next ones go so directly */
+	PGcancel *cancel;	/* for interrupt.h: a signal cancels the */
+	int cancel_slot;	/* statement in flight on the server */
 };
 
 static const char *const pg_types[] = {
@@ -180,6 +183,38 @@ rollback(struct pgdest *d)
 	PQclear(PQexec(d->c, "ROLLBACK"));
 }
 
+/* interrupt_fn: runs in a signal handler (PQcancel is safe there). */
+static void
+cancel_now(void *arg)
+{
+	char err[256];
+
+	PQcancel(arg, err, sizeof err);
+}
+
+static void
+cancel_disarm(struct pgdest *d)
+{
+	if (!d->cancel)
+		return;
+	if (interrupt_remove(d->cancel_slot))
+		PQfreeCancel(d->cancel);
+	d->cancel = NULL;
+	d->cancel_slot = -1;
+}
+
+/* After every (re)connection: the cancel key is the backend's. */
+static void
+cancel_arm(struct pgdest *d)
+{
+	cancel_disarm(d);
+	if ((d->cancel = PQgetCancel(d->c)) &&
+	    (d->cancel_slot = interrupt_add(cancel_now, d->cancel)) < 0) {
+		PQfreeCancel(d->cancel);
+		d->cancel = NULL;
+	}
+}
+
 static struct dest *
 pg_open(const struct dest_conf *conf)
 {
@@ -197,6 +232,7 @@ pg_open(const struct dest_conf *conf)
 	d->base.ops = &dest_postgres;
 	d->base.conf = conf;
 	d->dry = conf->dry_run;
+	d->cancel_slot = -1;
 	d->c = PQconnectdb(conf->conninfo);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		struct buf b = BUF_INIT;
@@ -215,6 +251,7 @@ pg_open(const struct dest_conf *conf)
 		return NULL;
 	}
 	PQsetNoticeProcessor(d->c, quiet_notice, NULL);
+	cancel_arm(d);
 	PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 	if (d->dry)
 		PQclear(PQexec(d->c, "SET default_transaction_read_only = on"));
@@ -228,6 +265,7 @@ pg_close(struct dest *base)
 
 	if (!d)
 		return;
+	cancel_disarm(d);
 	if (d->c)
 		PQfinish(d->c);
 	sources_free(d->base.sources);
@@ -244,6 +282,7 @@ pg_alive(struct pgdest *d)
 		return 0;
 	PQreset(d->c);
 	if (PQstatus(d->c) == CONNECTION_OK) {
+		cancel_arm(d);
 		PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 		return 0;
 	}
