@@ -623,6 +623,15 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 	sql_staging_schema(&s, f->t.dataset);
 	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
 		goto out;
+	/* COPY's own lock, taken first: stage-merge --drop-staging locks
+	 * the table before it looks whether it is empty, and so waits for
+	 * this transaction (rows, bookkeeping row and all) */
+	buf_adds(&b, "LOCK TABLE ");
+	sql_qname(&b, s.p, f->t.name);
+	buf_adds(&b, " IN ROW EXCLUSIVE MODE");
+	if (pg_do(d, f->object, b.p, NULL) < 0)
+		goto out;
+	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, s.p, "_stage_files");
 	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, rows) "
@@ -1204,26 +1213,34 @@ pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
 }
 
 static int
-check_counts(struct pgdest *d, const struct dload *l)
+check_counts(struct pgdest *d, const struct dload *l, int *short_rows)
 {
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
+	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
+		int64_t n = 0;
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
 		sql_load_rows(&q, &l->t[i], l->load_id);
-		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->rows[i]) {
+		/* a staging table dropped holds no rows (not an SQL error) */
+		if (!d->dry && (!table_exists(d, s.p, l->t[i].name) ||
+		    !table_exists(d, s.p, "_stage_files")))
+			r = 0;
+		else
+			r = pg_count(d, l->t[i].name, q.p, &n);
+		if (r == 0 && n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
+			*short_rows = 1;
 			r = -1;
 		}
 		if (r == 1)
 			r = 0;
 	}
 	buf_free(&q);
+	buf_free(&s);
 	return r;
 }
 
@@ -1321,13 +1338,81 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 	return r;
 }
 
+/* Files of table t of l recorded as copied whose rows are not all in
+ * staging: said, and forgotten (sql_lost_files). */
+static int
+forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	PGresult *r;
+	int none, staged, rc = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	staged = table_exists(d, s.p, t->name);
+	sql_lost_files(&q, t, l->load_id, staged);
+	r = pg_query(d, t->name, q.p, &none);
+	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++) {
+		struct sqlv v = { 0 };
+
+		log_err("%s: file %s of load %s was copied (%s rows), but %s "
+		    "of its rows are in %s.%s%s: its copy record is cleared, so "
+		    "that stage-copy on this manifest copies it again",
+		    t->name, PQgetvalue(r, i, 1), l->load_id,
+		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), s.p, t->name,
+		    staged ? "" : " (dropped)");
+		sql_forget_file(&v, t, strtoll(PQgetvalue(r, i, 0), NULL, 10),
+		    staged);
+		rc = sql_run(&v, pg_exec, d, t->name, NULL);
+		sqlv_free(&v);
+	}
+	if (!r)
+		rc = -1;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
+/* After a count check failed: the rows of a file recorded as copied may
+ * be gone (its staging table dropped or emptied), and stage-copy would
+ * skip that file forever.  Under the merge lock, unless the load was
+ * merged meanwhile, such files lose their record: the documented
+ * recovery (stage-copy, then stage-merge, on the manifest) then works. */
+static void
+forget_lost(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
+	int r = -1;
+
+	sql_staging_schema(&s, l->dataset);
+	if (d->dry || !table_exists(d, s.p, "_stage_files") ||
+	    pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "merge", l->dataset);
+	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	    (r = already_merged(d, l, merged)) != 0)
+		goto end;
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = forget_table(d, l, &l->t[i]);
+end:
+	if (r < 0)
+		rollback(d);
+	else
+		pg_do(d, l->load_id, "COMMIT", NULL);
+out:
+	free(merged);
+	buf_free(&b);
+	buf_free(&s);
+}
+
 static int
 pg_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct pgdest *d = (struct pgdest *)base;
 	struct buf b = BUF_INIT;
-	int r = -1, done;
+	int r = -1, done, short_rows = 0;
 
 	*already = 0;
 	for (size_t i = 0; i < l->nt; i++)
@@ -1353,7 +1438,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l) < 0 || apply_tables(d, l, o, merged) < 0
+	} else if (check_counts(d, l, &short_rows) < 0 ||
+	    apply_tables(d, l, o, merged) < 0
 	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
@@ -1362,8 +1448,58 @@ pg_merge_load(struct dest *base, const struct dload *l,
 fail:
 	if (d->dry || PQstatus(d->c) == CONNECTION_OK)
 		rollback(d);
+	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
+		forget_lost(d, l);
 out:
 	buf_free(&b);
+	return r;
+}
+
+/* Drops staging table name if it holds no rows, in a transaction of its
+ * own (one load may have thousands of tables: one transaction for all
+ * would need a lock slot for each).  The table lock comes before the
+ * check: it waits for a COPY in flight (copy_begin locks the table first
+ * in its transaction), whose rows the check then sees. */
+static int
+drop_if_empty(struct pgdest *d, const char *dataset, const char *schema,
+    const char *name)
+{
+	struct buf b = BUF_INIT, qn = BUF_INIT;
+	int64_t rows = 0;
+	int r = -1, there;
+
+	sql_qname(&qn, schema, name);
+	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "ddl", schema);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+	if (!(there = table_exists(d, schema, name)) && !d->dry)
+		goto done;	/* dropped by another run */
+	buf_reset(&b);
+	buf_printf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qn.p);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+	/* only if empty: a load not merged yet keeps its table */
+	buf_reset(&b);
+	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
+	    qn.p);
+	if (there && pg_count(d, dataset, b.p, &rows) < 0)
+		goto fail;
+	if (rows > 0)
+		goto done;
+	buf_reset(&b);
+	buf_printf(&b, "DROP TABLE %s", qn.p);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+done:
+	r = pg_do(d, dataset, "COMMIT", NULL);
+	goto out;
+fail:
+	rollback(d);
+out:
+	buf_free(&b);
+	buf_free(&qn);
 	return r;
 }
 
@@ -1371,52 +1507,24 @@ static int
 pg_drop_staging(struct dest *base, const char *dataset)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf q = BUF_INIT, s = BUF_INIT, b = BUF_INIT;
+	struct buf q = BUF_INIT, s = BUF_INIT;
 	PGresult *r = NULL;
-	int none, rc = -1;
+	int none, rc = 0;
 
+	if (pg_alive(d) < 0)
+		return DEST_FATAL;
 	sql_staging_schema(&s, dataset);
 	buf_adds(&q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
 	sql_str(&q, s.p);
 	buf_adds(&q, " AND tablename <> '_stage_files'");
-	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "ddl", s.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
-		goto fail;
 	r = pg_query(d, dataset, q.p, &none);
 	if (!r && !none)
-		goto fail;
-	for (int i = 0; r && i < PQntuples(r); i++) {
-		PGresult *e;
-		int empty;
-
-		/* only if empty: a load not merged yet keeps its table */
-		buf_reset(&b);
-		buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
-		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
-		buf_addc(&b, ')');
-		if (!(e = pg_query(d, dataset, b.p, &none)))
-			goto fail;
-		empty = strcmp(PQgetvalue(e, 0, 0), "t") == 0;
-		PQclear(e);
-		if (!empty)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "DROP TABLE ");
-		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
-		if (pg_do(d, dataset, b.p, NULL) < 0)
-			goto fail;
-	}
-	rc = pg_do(d, dataset, "COMMIT", NULL);
-	goto out;
-fail:
-	rollback(d);
-out:
+		rc = -1;
+	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++)
+		rc = drop_if_empty(d, dataset, s.p, PQgetvalue(r, i, 0));
 	PQclear(r);
 	buf_free(&q);
 	buf_free(&s);
-	buf_free(&b);
 	return rc;
 }
 
