@@ -1338,6 +1338,39 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 	return r;
 }
 
+/* Loads of a table commit in load_id order: a load older than one that
+ * merged into one of its (merge or replace) tables is refused. */
+static int
+check_order(struct pgdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	if (d->dry && !table_exists(d, l->dataset, "_stage_loads"))
+		return 0;
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		PGresult *res;
+		int none;
+
+		if (l->t[i].disp == DISP_APPEND)
+			continue;
+		buf_reset(&q);
+		buf_adds(&q, "SELECT load_id FROM ");
+		sql_qname(&q, l->dataset, "_stage_loads");
+		buf_adds(&q, " WHERE table_name = ");
+		sql_str(&q, l->t[i].name);
+		if (!(res = pg_query(d, l->t[i].name, q.p, &none))) {
+			r = none ? 0 : -1;
+			continue;
+		}
+		for (int k = 0; k < PQntuples(res) && r == 0; k++)
+			r = dest_check_order(l, i, PQgetvalue(res, k, 0));
+		PQclear(res);
+	}
+	buf_free(&q);
+	return r;
+}
+
 /* Files of table t of l recorded as copied whose rows are not all in
  * staging: said, and forgotten (sql_lost_files). */
 static int
@@ -1438,7 +1471,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l, &short_rows) < 0 ||
+	} else if (check_order(d, l) < 0 ||
+	    check_counts(d, l, &short_rows) < 0 ||
 	    apply_tables(d, l, o, merged) < 0
 	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;

@@ -1661,6 +1661,43 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 	return r;
 }
 
+/* Loads of a table commit in load_id order: a load older than one that
+ * merged into one of its (merge or replace) tables is refused. */
+static int
+check_order(struct sqdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	if (!table_exists(d, l->dataset, "_stage_loads"))
+		return 0;
+	buf_adds(&q, "SELECT load_id FROM ");
+	sql_qname(&q, l->dataset, "_stage_loads");
+	buf_adds(&q, " WHERE table_name = ?1");
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (l->t[i].disp == DISP_APPEND)
+			continue;
+		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
+			r = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			r = dest_check_order(l, i,
+			    (const char *)sqlite3_column_text(st, 0));
+		if (r == 0 && rc != SQLITE_DONE) {
+			report(d, l->t[i].name, "query failed");
+			r = -1;
+		}
+		sqlite3_finalize(st);
+	}
+	buf_free(&q);
+	return r;
+}
+
 /* Files of table t of l recorded as copied whose rows are not all in
  * staging: said, and forgotten (sql_lost_files). */
 static int
@@ -1761,7 +1798,8 @@ sq_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l, &short_rows) < 0 ||
+	} else if (check_order(d, l) < 0 ||
+	    check_counts(d, l, &short_rows) < 0 ||
 	    apply_tables(d, l, o, merged) < 0
 	    || record_load(d, l, merged) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
