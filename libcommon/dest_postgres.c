@@ -1152,6 +1152,54 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
+/* 1 if the planner's idea of final table t's size is stale: never
+ * sampled, sampled while it held no live rows (a killed merge leaves its
+ * inserted rows dead, and autovacuum then records 0 rows in pages that
+ * fill up again), or much smaller than the table is now.  A DELETE that
+ * joins t with thinks it holds a row and loops over the staging rows
+ * for each of its rows: minutes instead of a second. */
+static int
+final_stale(struct pgdest *d, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT;
+	PGresult *r;
+	int none, stale = 0;
+
+	sql_qname(&qn, t->dataset, t->name);
+	buf_adds(&q, "SELECT c.reltuples < 0 OR (c.reltuples = 0 AND "
+	    "pg_relation_size(c.oid) > 0) OR pg_relation_size(c.oid) / "
+	    "current_setting('block_size')::bigint > 2 * c.relpages + 8 "
+	    "FROM pg_class c WHERE c.oid = to_regclass(");
+	sql_str(&q, qn.p);
+	buf_addc(&q, ')');
+	if ((r = pg_query(d, t->name, q.p, &none)) && PQntuples(r) == 1)
+		stale = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&qn);
+	return stale;
+}
+
+/* The merge disposition's DELETE joins the final table: it must be
+ * planned on true sizes (final_stale). */
+static int
+analyze_final(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (l->t[i].disp != DISP_MERGE || !final_stale(d, &l->t[i]))
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, "ANALYZE ");
+		sql_qname(&b, l->dataset, l->t[i].name);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	return r;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1163,7 +1211,9 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 		return DEST_FATAL;
 	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
 		return -1;
-	return analyze_staging(d, l);
+	if (analyze_staging(d, l) < 0)
+		return -1;
+	return analyze_final(d, l);
 }
 
 /* 1 if the load is recorded (merged[] filled from _stage_loads). */
