@@ -117,8 +117,14 @@ report(struct pgdest *d, const char *object, const char *what,
     const PGresult *r)
 {
 	struct buf b = BUF_INIT;
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) :
+	    NULL;
 
 	pg_why(&b, d->c, r);
+	/* out of shared memory: the hint names the setting to raise */
+	if (st && strcmp(st, "53200") == 0 && hint)
+		buf_printf(&b, " (%.*s)", (int)strcspn(hint, "\n"), hint);
 	log_err("%s: %s: %s", object, what, b.p ? b.p : "failed");
 	buf_free(&b);
 }
@@ -1200,6 +1206,45 @@ analyze_final(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
+/* A load's transaction locks every one of its tables (final, staging,
+ * an index or two) until it commits, and PostgreSQL's lock table is
+ * shared by all sessions and sized max_locks_per_transaction *
+ * (max_connections + max_prepared_transactions): beyond it every
+ * statement fails with "out of shared memory".  A load that cannot fit
+ * is refused before anything changes, saying how to raise the limit. */
+static int
+locks_fit(struct pgdest *d, const struct dload *l)
+{
+	PGresult *r;
+	long per, conns, prep, need = 3 * (long)l->nt + 16;
+	int none, ok = 1;
+
+	r = pg_query(d, l->load_id, "SELECT current_setting("
+	    "'max_locks_per_transaction')::bigint, current_setting("
+	    "'max_connections')::bigint, current_setting("
+	    "'max_prepared_transactions')::bigint", &none);
+	if (!r)
+		return none ? 0 : -1;
+	per = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	conns = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	prep = strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	PQclear(r);
+	if (need > per * (conns + prep)) {
+		log_err("load %s: its %zu tables need about %ld locks in one "
+		    "transaction, more than the server's lock table holds "
+		    "(max_locks_per_transaction %ld x (max_connections %ld + "
+		    "max_prepared_transactions %ld) = %ld): raise "
+		    "max_locks_per_transaction to at least %ld (ALTER SYSTEM "
+		    "SET max_locks_per_transaction = %ld, then restart the "
+		    "server), or split the load; nothing changed",
+		    l->load_id, l->nt, need, per, conns, prep,
+		    per * (conns + prep), need / (conns + prep) + 1,
+		    2 * (need / (conns + prep) + 1));
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1209,6 +1254,8 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
+	if (locks_fit(d, l) < 0)
+		return -1;
 	if (in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
 		return -1;
 	if (analyze_staging(d, l) < 0)
