@@ -937,6 +937,9 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 	return n >= 0 && sent ? rows_match(f, n) : -1;
 }
 
+static int table_exists(struct pgdest *d, const char *schema,
+    const char *name);
+
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -950,6 +953,14 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		return -1;
 	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
+	/* stage-merge --drop-staging may have dropped the (then empty)
+	 * staging table since stage_prepare: make it again */
+	buf_reset(&b);
+	sql_staging_schema(&b, f->t.dataset);
+	if (!d->dry && !table_exists(d, b.p, f->t.name) &&
+	    pg_stage_prepare(base, &f->t) < 0)
+		goto out;
+	buf_reset(&b);
 	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
 	bin = d->binary && !d->dry && !(d->text_table.p &&
 	    strcmp(d->text_table.p, b.p) == 0);
@@ -1647,7 +1658,7 @@ pg_drop_staging(struct dest *base, const char *dataset)
 	sql_staging_schema(&s, dataset);
 	buf_adds(&q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
 	sql_str(&q, s.p);
-	buf_adds(&q, " AND tablename <> '_stage_files'");
+	buf_adds(&q, " AND tablename <> '_stage_files' ORDER BY tablename");
 	r = pg_query(d, dataset, q.p, &none);
 	if (!r && !none)
 		rc = -1;

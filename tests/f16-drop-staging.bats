@@ -87,3 +87,50 @@ rows() {
 	[ "$(rows)" = "1001|1499505" ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds.t WHERE id = 1005')" = 1 ]
 }
+
+@test "a staging table dropped by --drop-staging while stage-copy runs is made again for its next file" {
+	[ "$STAGE_TEST_DEST" = postgres ] ||
+		skip "SQLite: a copy in flight holds the only write lock"
+	printf 'id,name\n' >"$W/t0.csv"
+	printf 'id,name\n5,e\n' >"$W/t1.csv"
+	printf 'id,name\n7,g\n' >"$W/u.csv"
+	# t's first file has no rows (t stays empty: --drop-staging may drop
+	# it), u's comes through a pipe that stays empty until t is gone,
+	# then t's second file needs the table again
+	{ fline LB t append "$W/t0.csv" 0 "$cols"
+	  fline LB u append "$W/u.csv" 1 "$cols" |
+		jq -c --arg f "$W/fifo" '.file = $f | .url = "file://" + $f'
+	  fline LB t append "$W/t1.csv" 1 "$cols"; eline LB 3 2; } >"$W/mb"
+	stage-copy -q -D "$DEST" "$W/ma" | stage-merge -q -D "$DEST" >/dev/null
+	mkfifo "$W/fifo"
+	stage-copy -q -D "$DEST" "$W/mb" >"$W/cb" 2>"$W/copy.err" 3>&- &
+	copy=$!
+	exec 5>"$W/fifo"
+	until [ "$(dest_sql "SELECT count(*) FROM ds_staging._stage_files WHERE table_name = 't' AND load_id = 'LB'")" = 1 ]; do
+		sleep 0.1
+	done
+	stage-merge -q --drop-staging -D "$DEST" "$W/ma" >/dev/null 2>"$W/drop.err" 3>&- 5>&- &
+	drop=$!
+	gone=0
+	for i in $(seq 100); do
+		if [ "$(dest_sql "SELECT to_regclass('ds_staging.t') IS NULL")" = t ]; then
+			gone=1
+			break
+		fi
+		sleep 0.1
+	done
+	if [ "$gone" = 0 ]; then	# t not dropped: do not hang
+		exec 5>&-
+		kill "$copy" "$drop" 2>/dev/null || :
+		false
+	fi
+	cat "$W/u.csv" >&5
+	exec 5>&-
+	wait "$copy" || { cat "$W/copy.err"; false; }
+	wait "$drop" || { cat "$W/drop.err"; false; }
+	run stage-merge -D "$DEST" "$W/cb"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds.t')" = "3|8" ]
+	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds.u')" = "1|7" ]
+}
