@@ -103,3 +103,7 @@ unit() {
 @test "unit: binary COPY encodings of canonical values; other forms refused" {
 	unit pgbin_test
 }
+
+@test "unit: load ids order as numbers when both are dlt's, else as bytes" {
+	unit loadorder_test
+}
