@@ -13,6 +13,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -389,6 +390,8 @@ main(int argc, char **argv)
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	/* Ctrl-C cancels what the server is doing too */
+	interrupt_catch();
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);
 	dest_conf_free(&conf);
 	return status;

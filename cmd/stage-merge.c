@@ -13,6 +13,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -351,6 +352,13 @@ names_ok(const struct merger *mg, const struct dest_ops *ops)
 }
 
 static int
+by_load_id(const void *a, const void *b)
+{
+	return load_id_cmp(((const struct load *)a)->l.load_id,
+	    ((const struct load *)b)->l.load_id);
+}
+
+static int
 run(struct merger *mg, const struct dest_conf *conf)
 {
 	struct dest *d = conf->ops->open(conf);
@@ -363,8 +371,10 @@ run(struct merger *mg, const struct dest_conf *conf)
 	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
 	for (size_t i = 0; i < mg->n; i++)
 		progress_expect(&mg->prog, mg->v[i].nlines, 0);
-	/* in input order; a failed load stops the rest, so that loads of
-	 * one dataset never commit out of order */
+	/* in load_id order (a table refuses a load older than one it has
+	 * merged); a failed load stops the rest, so that loads of one
+	 * dataset never commit out of order */
+	qsort(mg->v, mg->n, sizeof *mg->v, by_load_id);
 	for (size_t i = 0; i < mg->n && status == 0; i++)
 		if (merge_one(mg, d, &mg->v[i], conf->dry_run) < 0)
 			status = EXIT_FAIL;
@@ -516,6 +526,8 @@ main(int argc, char **argv)
 	}
 	if (status == 0 && names_ok(&mg, conf.ops) < 0)
 		status = EXIT_USAGE;
+	/* Ctrl-C cancels what the server is doing too */
+	interrupt_catch();
 	if (status == 0)
 		status = run(&mg, &conf);
 	dest_conf_free(&conf);

@@ -816,3 +816,59 @@ dest_dry_check(const char *sql, const char *fmt, ...)
 	manifest_emit(&b);
 	buf_free(&b);
 }
+
+/* The integer part's length if s is a number of digits with an optional
+ * fraction (dlt's load ids: seconds.microseconds), else 0. */
+static size_t
+numeric_id(const char *s)
+{
+	size_t i = strspn(s, "0123456789");
+
+	if (i == 0)
+		return 0;
+	if (s[i] == '.' && s[i + 1] && strspn(s + i + 1, "0123456789") ==
+	    strlen(s + i + 1))
+		return i;
+	return s[i] ? 0 : i;
+}
+
+int
+load_id_cmp(const char *a, const char *b)
+{
+	size_t ia = numeric_id(a), ib = numeric_id(b);
+	int c;
+
+	if (!ia || !ib)
+		return strcmp(a, b);
+	while (ia > 1 && *a == '0')	/* leading zeros */
+		a++, ia--;
+	while (ib > 1 && *b == '0')
+		b++, ib--;
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	if ((c = strncmp(a, b, ia)) != 0)
+		return c;
+	/* equal integer parts: the fractions, a missing one as zeros */
+	a += ia + (a[ia] == '.');
+	b += ib + (b[ib] == '.');
+	for (; *a || *b; a += !!*a, b += !!*b) {
+		char x = *a ? *a : '0', y = *b ? *b : '0';
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+int
+dest_check_order(const struct dload *l, size_t i, const char *committed)
+{
+	if (l->t[i].disp == DISP_APPEND ||
+	    load_id_cmp(committed, l->load_id) <= 0)
+		return 0;
+	log_err("%s: load %s is older than load %s, which was merged into "
+	    "%s.%s before: merging it now would put older rows over newer "
+	    "ones (%s); not merged: merge loads of a table in load_id order",
+	    l->t[i].name, l->load_id, committed, l->dataset, l->t[i].name,
+	    disposition_name(l->t[i].disp));
+	return -1;
+}

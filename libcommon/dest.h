@@ -265,4 +265,12 @@ void dest_dry_check(const char *sql, const char *fmt, ...)
 void dload_add(struct dload *l, const struct dfile *f);
 void dload_free(struct dload *l);
 
+/* Orders load ids: dlt's ("1732459200.123456") as numbers, others as
+ * bytes; <0, 0, >0 as strcmp. */
+int load_id_cmp(const char *a, const char *b);
+/* Loads of a table commit in load_id order (stage-merge(1)): -1 after
+ * reporting when table i of l is merged or replaced and the load
+ * committed, already merged into that table, is newer than l; else 0. */
+int dest_check_order(const struct dload *l, size_t i, const char *committed);
+
 #endif

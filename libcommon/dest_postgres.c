@@ -30,6 +30,7 @@
 #include "dest.h"
 #include "csvin.h"
 #include "dltschema.h"
+#include "interrupt.h"
 #include "log.h"
 #include "mask.h"
 #include "pgbin.h"
@@ -44,6 +45,8 @@ struct pgdest {
 	int binary;		/* COPY in binary when the types allow */
 	struct buf text_table;	/* "dataset\ttable" whose last file had to
 				 * go as text: its next ones go so directly */
+	PGcancel *cancel;	/* for interrupt.h: a signal cancels the */
+	int cancel_slot;	/* statement in flight on the server */
 };
 
 static const char *const pg_types[] = {
@@ -120,8 +123,14 @@ report(struct pgdest *d, const char *object, const char *what,
     const PGresult *r)
 {
 	struct buf b = BUF_INIT;
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) :
+	    NULL;
 
 	pg_why(&b, d->c, r);
+	/* out of shared memory: the hint names the setting to raise */
+	if (st && strcmp(st, "53200") == 0 && hint)
+		buf_printf(&b, " (%.*s)", (int)strcspn(hint, "\n"), hint);
 	log_err("%s: %s: %s", object, what, b.p ? b.p : "failed");
 	buf_free(&b);
 }
@@ -204,6 +213,38 @@ connect_why(struct buf *b, PGconn *c, const char *conninfo)
 	PQfreemem(err);
 }
 
+/* interrupt_fn: runs in a signal handler (PQcancel is safe there). */
+static void
+cancel_now(void *arg)
+{
+	char err[256];
+
+	PQcancel(arg, err, sizeof err);
+}
+
+static void
+cancel_disarm(struct pgdest *d)
+{
+	if (!d->cancel)
+		return;
+	if (interrupt_remove(d->cancel_slot))
+		PQfreeCancel(d->cancel);
+	d->cancel = NULL;
+	d->cancel_slot = -1;
+}
+
+/* After every (re)connection: the cancel key is the backend's. */
+static void
+cancel_arm(struct pgdest *d)
+{
+	cancel_disarm(d);
+	if ((d->cancel = PQgetCancel(d->c)) &&
+	    (d->cancel_slot = interrupt_add(cancel_now, d->cancel)) < 0) {
+		PQfreeCancel(d->cancel);
+		d->cancel = NULL;
+	}
+}
+
 static struct dest *
 pg_open(const struct dest_conf *conf)
 {
@@ -221,6 +262,7 @@ pg_open(const struct dest_conf *conf)
 	d->base.ops = &dest_postgres;
 	d->base.conf = conf;
 	d->dry = conf->dry_run;
+	d->cancel_slot = -1;
 	d->c = PQconnectdb(conf->conninfo);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		struct buf b = BUF_INIT;
@@ -239,6 +281,7 @@ pg_open(const struct dest_conf *conf)
 		return NULL;
 	}
 	PQsetNoticeProcessor(d->c, quiet_notice, NULL);
+	cancel_arm(d);
 	PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 	if (d->dry)
 		PQclear(PQexec(d->c, "SET default_transaction_read_only = on"));
@@ -252,6 +295,7 @@ pg_close(struct dest *base)
 
 	if (!d)
 		return;
+	cancel_disarm(d);
 	if (d->c)
 		PQfinish(d->c);
 	sources_free(d->base.sources);
@@ -268,6 +312,7 @@ pg_alive(struct pgdest *d)
 		return 0;
 	PQreset(d->c);
 	if (PQstatus(d->c) == CONNECTION_OK) {
+		cancel_arm(d);
 		PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 		return 0;
 	}
@@ -683,6 +728,15 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 	sql_staging_schema(&s, f->t.dataset);
 	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
 		goto out;
+	/* COPY's own lock, taken first: stage-merge --drop-staging locks
+	 * the table before it looks whether it is empty, and so waits for
+	 * this transaction (rows, bookkeeping row and all) */
+	buf_adds(&b, "LOCK TABLE ");
+	sql_qname(&b, s.p, f->t.name);
+	buf_adds(&b, " IN ROW EXCLUSIVE MODE");
+	if (pg_do(d, f->object, b.p, NULL) < 0)
+		goto out;
+	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, s.p, "_stage_files");
 	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, rows) "
@@ -1056,6 +1110,14 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		return -1;
 	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
+	/* stage-merge --drop-staging may have dropped the (then empty)
+	 * staging table since stage_prepare: make it again */
+	buf_reset(&b);
+	sql_staging_schema(&b, f->t.dataset);
+	if (!d->dry && !table_exists(d, b.p, f->t.name) &&
+	    pg_stage_prepare(base, &f->t) < 0)
+		goto out;
+	buf_reset(&b);
 	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
 	bin = d->binary && !d->dry && !(d->text_table.p &&
 	    strcmp(d->text_table.p, b.p) == 0);
@@ -1327,6 +1389,93 @@ final_fits(struct pgdest *d, const struct dload *l)
 	return rc;
 }
 
+/* 1 if the planner's idea of final table t's size is stale: never
+ * sampled, sampled while it held no live rows (a killed merge leaves its
+ * inserted rows dead, and autovacuum then records 0 rows in pages that
+ * fill up again), or much smaller than the table is now.  A DELETE that
+ * joins t with thinks it holds a row and loops over the staging rows
+ * for each of its rows: minutes instead of a second. */
+static int
+final_stale(struct pgdest *d, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, qn = BUF_INIT;
+	PGresult *r;
+	int none, stale = 0;
+
+	sql_qname(&qn, t->dataset, t->name);
+	buf_adds(&q, "SELECT c.reltuples < 0 OR (c.reltuples = 0 AND "
+	    "pg_relation_size(c.oid) > 0) OR pg_relation_size(c.oid) / "
+	    "current_setting('block_size')::bigint > 2 * c.relpages + 8 "
+	    "FROM pg_class c WHERE c.oid = to_regclass(");
+	sql_str(&q, qn.p);
+	buf_addc(&q, ')');
+	if ((r = pg_query(d, t->name, q.p, &none)) && PQntuples(r) == 1)
+		stale = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&qn);
+	return stale;
+}
+
+/* The merge disposition's DELETE joins the final table: it must be
+ * planned on true sizes (final_stale). */
+static int
+analyze_final(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (l->t[i].disp != DISP_MERGE || !final_stale(d, &l->t[i]))
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, "ANALYZE ");
+		sql_qname(&b, l->dataset, l->t[i].name);
+		r = pg_do(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	return r;
+}
+
+/* A load's transaction locks every one of its tables (final, staging,
+ * an index or two) until it commits, and PostgreSQL's lock table is
+ * shared by all sessions and sized max_locks_per_transaction *
+ * (max_connections + max_prepared_transactions): beyond it every
+ * statement fails with "out of shared memory".  A load that cannot fit
+ * is refused before anything changes, saying how to raise the limit. */
+static int
+locks_fit(struct pgdest *d, const struct dload *l)
+{
+	PGresult *r;
+	long per, conns, prep, need = 3 * (long)l->nt + 16;
+	int none, ok = 1;
+
+	r = pg_query(d, l->load_id, "SELECT current_setting("
+	    "'max_locks_per_transaction')::bigint, current_setting("
+	    "'max_connections')::bigint, current_setting("
+	    "'max_prepared_transactions')::bigint", &none);
+	if (!r)
+		return none ? 0 : -1;
+	per = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	conns = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	prep = strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	PQclear(r);
+	if (need > per * (conns + prep)) {
+		log_err("load %s: its %zu tables need about %ld locks in one "
+		    "transaction, more than the server's lock table holds "
+		    "(max_locks_per_transaction %ld x (max_connections %ld + "
+		    "max_prepared_transactions %ld) = %ld): raise "
+		    "max_locks_per_transaction to at least %ld (ALTER SYSTEM "
+		    "SET max_locks_per_transaction = %ld, then restart the "
+		    "server), or split the load; nothing changed",
+		    l->load_id, l->nt, need, per, conns, prep,
+		    per * (conns + prep), need / (conns + prep) + 1,
+		    2 * (need / (conns + prep) + 1));
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
@@ -1336,10 +1485,12 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (final_fits(d, l) < 0 ||
+	if (locks_fit(d, l) < 0 || final_fits(d, l) < 0 ||
 	    in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
 		return -1;
-	return analyze_staging(d, l);
+	if (analyze_staging(d, l) < 0)
+		return -1;
+	return analyze_final(d, l);
 }
 
 /* 1 if the load is recorded (merged[] filled from _stage_loads). */
@@ -1460,13 +1611,14 @@ check_files(struct pgdest *d, const struct dload *l, int merged)
 }
 
 static int
-check_counts(struct pgdest *d, const struct dload *l)
+check_counts(struct pgdest *d, const struct dload *l, int *short_rows)
 {
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
+	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
+		int64_t n = 0;
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
@@ -1475,9 +1627,15 @@ check_counts(struct pgdest *d, const struct dload *l)
 			dest_dry_check(q.p, "must be %lld, the rows of %s the "
 			    "manifest lists, else ROLLBACK", (long long)
 			    l->rows[i], l->t[i].name);
-		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->rows[i]) {
+		/* a staging table dropped holds no rows (not an SQL error) */
+		if (!d->dry && (!table_exists(d, s.p, l->t[i].name) ||
+		    !table_exists(d, s.p, "_stage_files")))
+			r = 0;
+		else
+			r = pg_count(d, l->t[i].name, q.p, &n);
+		if (r == 0 && n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
+			*short_rows = 1;
 			r = -1;
 		}
 		if (r == 1)
@@ -1486,6 +1644,7 @@ check_counts(struct pgdest *d, const struct dload *l)
 	if (r == 0)
 		r = check_files(d, l, 0);
 	buf_free(&q);
+	buf_free(&s);
 	return r;
 }
 
@@ -1649,13 +1808,114 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 	return r;
 }
 
+/* Loads of a table commit in load_id order: a load older than one that
+ * merged into one of its (merge or replace) tables is refused. */
+static int
+check_order(struct pgdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	if (d->dry && !table_exists(d, l->dataset, "_stage_loads"))
+		return 0;
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		PGresult *res;
+		int none;
+
+		if (l->t[i].disp == DISP_APPEND)
+			continue;
+		buf_reset(&q);
+		buf_adds(&q, "SELECT load_id FROM ");
+		sql_qname(&q, l->dataset, "_stage_loads");
+		buf_adds(&q, " WHERE table_name = ");
+		sql_str(&q, l->t[i].name);
+		if (!(res = pg_query(d, l->t[i].name, q.p, &none))) {
+			r = none ? 0 : -1;
+			continue;
+		}
+		for (int k = 0; k < PQntuples(res) && r == 0; k++)
+			r = dest_check_order(l, i, PQgetvalue(res, k, 0));
+		PQclear(res);
+	}
+	buf_free(&q);
+	return r;
+}
+
+/* Files of table t of l recorded as copied whose rows are not all in
+ * staging: said, and forgotten (sql_lost_files). */
+static int
+forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	PGresult *r;
+	int none, staged, rc = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	staged = table_exists(d, s.p, t->name);
+	sql_lost_files(&q, t, l->load_id, staged);
+	r = pg_query(d, t->name, q.p, &none);
+	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++) {
+		struct sqlv v = { 0 };
+
+		log_err("%s: file %s of load %s was copied (%s rows), but %s "
+		    "of its rows are in %s.%s%s: its copy record is cleared, so "
+		    "that stage-copy on this manifest copies it again",
+		    t->name, PQgetvalue(r, i, 1), l->load_id,
+		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), s.p, t->name,
+		    staged ? "" : " (dropped)");
+		sql_forget_file(&v, t, strtoll(PQgetvalue(r, i, 0), NULL, 10),
+		    staged);
+		rc = sql_run(&v, pg_exec, d, t->name, NULL);
+		sqlv_free(&v);
+	}
+	if (!r)
+		rc = -1;
+	PQclear(r);
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
+/* After a count check failed: the rows of a file recorded as copied may
+ * be gone (its staging table dropped or emptied), and stage-copy would
+ * skip that file forever.  Under the merge lock, unless the load was
+ * merged meanwhile, such files lose their record: the documented
+ * recovery (stage-copy, then stage-merge, on the manifest) then works. */
+static void
+forget_lost(struct pgdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
+	int r = -1;
+
+	sql_staging_schema(&s, l->dataset);
+	if (d->dry || !table_exists(d, s.p, "_stage_files") ||
+	    pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "merge", l->dataset);
+	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	    (r = already_merged(d, l, merged)) != 0)
+		goto end;
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = forget_table(d, l, &l->t[i]);
+end:
+	if (r < 0)
+		rollback(d);
+	else
+		pg_do(d, l->load_id, "COMMIT", NULL);
+out:
+	free(merged);
+	buf_free(&b);
+	buf_free(&s);
+}
+
 static int
 pg_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct pgdest *d = (struct pgdest *)base;
 	struct buf b = BUF_INIT;
-	int r = -1, done;
+	int r = -1, done, short_rows = 0;
 
 	*already = 0;
 	for (size_t i = 0; i < l->nt; i++)
@@ -1683,7 +1943,8 @@ pg_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
+	} else if (check_order(d, l) < 0 ||
+	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
 	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
 	    || store_schema(d, l) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
@@ -1693,8 +1954,58 @@ pg_merge_load(struct dest *base, const struct dload *l,
 fail:
 	if (d->dry || PQstatus(d->c) == CONNECTION_OK)
 		rollback(d);
+	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
+		forget_lost(d, l);
 out:
 	buf_free(&b);
+	return r;
+}
+
+/* Drops staging table name if it holds no rows, in a transaction of its
+ * own (one load may have thousands of tables: one transaction for all
+ * would need a lock slot for each).  The table lock comes before the
+ * check: it waits for a COPY in flight (copy_begin locks the table first
+ * in its transaction), whose rows the check then sees. */
+static int
+drop_if_empty(struct pgdest *d, const char *dataset, const char *schema,
+    const char *name)
+{
+	struct buf b = BUF_INIT, qn = BUF_INIT;
+	int64_t rows = 0;
+	int r = -1, there;
+
+	sql_qname(&qn, schema, name);
+	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
+		goto out;
+	lock_stmt(&b, "ddl", schema);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+	if (!(there = table_exists(d, schema, name)) && !d->dry)
+		goto done;	/* dropped by another run */
+	buf_reset(&b);
+	buf_printf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qn.p);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+	/* only if empty: a load not merged yet keeps its table */
+	buf_reset(&b);
+	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
+	    qn.p);
+	if (there && pg_count(d, dataset, b.p, &rows) < 0)
+		goto fail;
+	if (rows > 0)
+		goto done;
+	buf_reset(&b);
+	buf_printf(&b, "DROP TABLE %s", qn.p);
+	if (pg_do(d, dataset, b.p, NULL) < 0)
+		goto fail;
+done:
+	r = pg_do(d, dataset, "COMMIT", NULL);
+	goto out;
+fail:
+	rollback(d);
+out:
+	buf_free(&b);
+	buf_free(&qn);
 	return r;
 }
 
@@ -1702,52 +2013,24 @@ static int
 pg_drop_staging(struct dest *base, const char *dataset)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf q = BUF_INIT, s = BUF_INIT, b = BUF_INIT;
+	struct buf q = BUF_INIT, s = BUF_INIT;
 	PGresult *r = NULL;
-	int none, rc = -1;
+	int none, rc = 0;
 
+	if (pg_alive(d) < 0)
+		return DEST_FATAL;
 	sql_staging_schema(&s, dataset);
 	buf_adds(&q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
 	sql_str(&q, s.p);
-	buf_adds(&q, " AND tablename <> '_stage_files'");
-	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "ddl", s.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
-		goto fail;
+	buf_adds(&q, " AND tablename <> '_stage_files' ORDER BY tablename");
 	r = pg_query(d, dataset, q.p, &none);
 	if (!r && !none)
-		goto fail;
-	for (int i = 0; r && i < PQntuples(r); i++) {
-		PGresult *e;
-		int empty;
-
-		/* only if empty: a load not merged yet keeps its table */
-		buf_reset(&b);
-		buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
-		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
-		buf_addc(&b, ')');
-		if (!(e = pg_query(d, dataset, b.p, &none)))
-			goto fail;
-		empty = strcmp(PQgetvalue(e, 0, 0), "t") == 0;
-		PQclear(e);
-		if (!empty)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "DROP TABLE ");
-		sql_qname(&b, s.p, PQgetvalue(r, i, 0));
-		if (pg_do(d, dataset, b.p, NULL) < 0)
-			goto fail;
-	}
-	rc = pg_do(d, dataset, "COMMIT", NULL);
-	goto out;
-fail:
-	rollback(d);
-out:
+		rc = -1;
+	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++)
+		rc = drop_if_empty(d, dataset, s.p, PQgetvalue(r, i, 0));
 	PQclear(r);
 	buf_free(&q);
 	buf_free(&s);
-	buf_free(&b);
 	return rc;
 }
 

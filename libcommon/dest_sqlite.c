@@ -1940,14 +1940,16 @@ check_files(struct sqdest *d, const struct dload *l, int merged)
 }
 
 static int
-check_counts(struct sqdest *d, const struct dload *l)
+check_counts(struct sqdest *d, const struct dload *l, int *short_rows)
 {
 	struct buf q = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
+		int64_t n = 0;
+		int staged = table_exists(d, s.p, l->t[i].name) &&
+		    table_exists(d, s.p, "_stage_files");
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
@@ -1956,11 +1958,14 @@ check_counts(struct sqdest *d, const struct dload *l)
 			dest_dry_check(q.p, "must be %lld, the rows of %s the "
 			    "manifest lists, else ROLLBACK", (long long)
 			    l->rows[i], l->t[i].name);
-		if (d->dry && !table_exists(d, s.p, l->t[i].name))
+		if (d->dry && !staged)
 			continue;
-		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->rows[i]) {
+		/* a staging table dropped holds no rows (not an SQL error) */
+		if (staged)
+			r = sq_count(d, l->t[i].name, q.p, &n);
+		if (r == 0 && n != l->rows[i]) {
 			dest_staging_mismatch(l, i, n);
+			*short_rows = 1;
 			r = -1;
 		}
 	}
@@ -2172,12 +2177,125 @@ fail:
 	return -1;
 }
 
+/* Loads of a table commit in load_id order: a load older than one that
+ * merged into one of its (merge or replace) tables is refused. */
+static int
+check_order(struct sqdest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	if (!table_exists(d, l->dataset, "_stage_loads"))
+		return 0;
+	buf_adds(&q, "SELECT load_id FROM ");
+	sql_qname(&q, l->dataset, "_stage_loads");
+	buf_adds(&q, " WHERE table_name = ?1");
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (l->t[i].disp == DISP_APPEND)
+			continue;
+		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
+			r = -1;
+			break;
+		}
+		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			r = dest_check_order(l, i,
+			    (const char *)sqlite3_column_text(st, 0));
+		if (r == 0 && rc != SQLITE_DONE) {
+			report(d, l->t[i].name, "query failed");
+			r = -1;
+		}
+		sqlite3_finalize(st);
+	}
+	buf_free(&q);
+	return r;
+}
+
+/* Files of table t of l recorded as copied whose rows are not all in
+ * staging: said, and forgotten (sql_lost_files). */
+static int
+forget_table(struct sqdest *d, const struct dload *l, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int64_t *nos = NULL;
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int staged, rc = -1, step;
+
+	sql_staging_schema(&s, l->dataset);
+	staged = table_exists(d, s.p, t->name);
+	sql_lost_files(&q, t, l->load_id, staged);
+	if (!(st = sq_prep(d, t->name, q.p)))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		log_err("%s: file %s of load %s was copied (%lld rows), but "
+		    "%lld of its rows are in %s.%s%s: its copy record is "
+		    "cleared, so that stage-copy on this manifest copies it "
+		    "again", t->name, (const char *)sqlite3_column_text(st, 1),
+		    l->load_id, (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 3), s.p, t->name,
+		    staged ? "" : " (dropped)");
+		nos = xrealloc(nos, (n + 1) * sizeof *nos);
+		nos[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (step != SQLITE_DONE)
+		report(d, t->name, "query failed");
+	sqlite3_finalize(st);
+	rc = step == SQLITE_DONE ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct sqlv v = { 0 };
+		sql_forget_file(&v, t, nos[i], staged);
+		rc = sql_run(&v, sq_exec, d, t->name, NULL);
+		sqlv_free(&v);
+	}
+out:
+	free(nos);
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
+/* in_txn's fn: see forget_lost */
+static int
+forget_tables(struct sqdest *d, const void *arg, const char *object)
+{
+	const struct dload *l = arg;
+	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
+	int r;
+
+	(void)object;
+	r = already_merged(d, l, merged);
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = forget_table(d, l, &l->t[i]);
+	free(merged);
+	return r < 0 ? -1 : 0;
+}
+
+/* After a count check failed: the rows of a file recorded as copied may
+ * be gone (its staging table dropped or emptied), and stage-copy would
+ * skip that file forever.  In a write transaction of its own, unless the
+ * load was merged meanwhile, such files lose their record: the
+ * documented recovery (stage-copy, then stage-merge) then works. */
+static void
+forget_lost(struct sqdest *d, const struct dload *l)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, l->dataset);
+	if (!d->dry && table_exists(d, s.p, "_stage_files"))
+		in_txn(d, l->load_id, forget_tables, l);
+	buf_free(&s);
+}
+
 static int
 sq_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct sqdest *d = (struct sqdest *)base;
-	int done;
+	int done, short_rows = 0;
 
 	*already = 0;
 	for (size_t i = 0; i < l->nt; i++)
@@ -2198,7 +2316,8 @@ sq_merge_load(struct dest *base, const struct dload *l,
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
-	} else if (check_counts(d, l) < 0 || final_ddls(d, l, o) < 0 ||
+	} else if (check_order(d, l) < 0 ||
+	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
 	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
 	    || store_schema(d, l) < 0) {
 		goto fail;
@@ -2208,6 +2327,8 @@ sq_merge_load(struct dest *base, const struct dload *l,
 	return done ? 0 : clear_merged(d, l);
 fail:
 	rollback(d);
+	if (short_rows)
+		forget_lost(d, l);
 	return -1;
 }
 

@@ -12,6 +12,7 @@
  * the main thread.  Uncompressed files are written directly.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -27,6 +28,9 @@
 
 struct loadfile {
 	struct atomic_file af;
+	enum compression comp;
+	int suspended;		/* fd closed, stream ended: see
+				 * loadfile_suspend */
 	struct zenc *z;		/* NULL for COMP_NONE: written directly */
 	struct sha256 h;
 	uint64_t bytes, plain;
@@ -42,8 +46,11 @@ struct loadfile {
 	int failed;		/* the worker hit an error */
 };
 
-#define MAX_OPEN 4096
-static struct loadfile *volatile open_files[MAX_OPEN];
+/* Grown (never shrunk) with the signals blocked, by the main thread only:
+ * the handler, which runs in the main thread (workers block the
+ * signals), never sees it mid-way. */
+static struct loadfile *volatile *volatile open_files;
+static volatile size_t open_cap;
 
 static void
 block(sigset_t *old)
@@ -61,19 +68,32 @@ block(sigset_t *old)
 static int
 swap_entry(struct loadfile *f, struct loadfile *old_f)
 {
-	for (int i = 0; i < MAX_OPEN; i++)
+	struct loadfile *volatile *v;
+	size_t cap;
+
+	for (size_t i = 0; i < open_cap; i++)
 		if (open_files[i] == old_f) {
 			open_files[i] = f;
 			return 0;
 		}
-	return -1;
+	if (old_f)
+		return -1;
+	cap = open_cap ? 2 * open_cap : 256;
+	v = xcalloc(cap, sizeof *v);
+	for (size_t i = 0; i < open_cap; i++)
+		v[i] = open_files[i];
+	v[open_cap] = f;
+	free((void *)open_files);
+	open_files = v;
+	open_cap = cap;
+	return 0;
 }
 
 
 void
 loadfile_remove_temps(void)
 {
-	for (int i = 0; i < MAX_OPEN; i++) {
+	for (size_t i = 0; i < open_cap; i++) {
 		struct loadfile *f = open_files[i];
 		if (f && f->af.tmp)
 			unlink(f->af.tmp);
@@ -142,6 +162,7 @@ worker(void *arg)
 static int
 start_worker(struct loadfile *f)
 {
+	f->closing = f->full = 0;	/* a resumed file's second worker */
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	if (pthread_create(&f->th, NULL, worker, f) != 0) {
@@ -192,6 +213,19 @@ hand_over(struct loadfile *f, const void *p, size_t n)
 	return failed ? -1 : 0;
 }
 
+/* The encoder (and its worker) of a file being (re)started. */
+static int
+start_stream(struct loadfile *f)
+{
+	if (f->comp != COMP_NONE &&
+	    !(f->z = zenc_new(f->comp, 0, to_disk, f)))
+		return -1;
+	/* Without a thread, compress in line: slower, still correct. */
+	if (f->z && !getenv("STAGE_NO_THREADS"))
+		start_worker(f);
+	return 0;
+}
+
 struct loadfile *
 loadfile_open(const char *path, enum compression c)
 {
@@ -211,15 +245,64 @@ loadfile_open(const char *path, enum compression c)
 		return NULL;
 	}
 	sha256_init(&f->h);
-	if (c != COMP_NONE && !(f->z = zenc_new(c, 0, to_disk, f))) {
+	f->comp = c;
+	if (start_stream(f) < 0) {
 		loadfile_abort(f);
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Without a thread, compress in line: slower, still correct. */
-	if (f->z && !getenv("STAGE_NO_THREADS"))
-		start_worker(f);
 	return f;
+}
+
+/* Reopens a suspended file for appending; with stream, a new gzip member
+ * or zstd frame follows the ones before (readers decode them as one). */
+static int
+resume(struct loadfile *f, int stream)
+{
+	int fd;
+
+	if (!f->suspended)
+		return 0;
+	if ((fd = open(f->af.tmp, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		return -1;
+	f->af.fd = fd;
+	f->suspended = 0;
+	if (stream && start_stream(f) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+loadfile_suspend(struct loadfile *f)
+{
+	int r = 0;
+
+	if (f->suspended)
+		return 0;
+	if (stop_worker(f) < 0)
+		r = -1;
+	if (f->z) {
+		if (zenc_finish(f->z) < 0)
+			r = -1;
+		f->z = NULL;
+	}
+	if (r < 0) {
+		errno = f->err ? f->err : EIO;
+		return -1;
+	}
+	if (close(f->af.fd) < 0)
+		return -1;
+	f->af.fd = -1;
+	f->suspended = 1;
+	return 0;
+}
+
+int
+loadfile_suspended(const struct loadfile *f)
+{
+	return f->suspended;
 }
 
 int
@@ -227,6 +310,8 @@ loadfile_write(struct loadfile *f, const void *p, size_t n)
 {
 	int r;
 
+	if (resume(f, 1) < 0)
+		return -1;
 	f->plain += n;
 	if (f->threaded)
 		r = hand_over(f, p, n);
@@ -249,6 +334,8 @@ loadfile_commit(struct loadfile *f, char hex[65], uint64_t *bytes)
 	int r = 0, saved;
 	sigset_t old;
 
+	if (resume(f, 0) < 0)	/* the fd to fsync; nothing more to add */
+		goto fail;
 	if (stop_worker(f) < 0) {
 		errno = f->err ? f->err : EIO;
 		goto fail;

@@ -20,6 +20,13 @@ struct loadfile;
 struct loadfile *loadfile_open(const char *path, enum compression c);
 /* -1 with errno set on failure. */
 int loadfile_write(struct loadfile *f, const void *p, size_t n);
+/* Ends the file's compressed stream and closes its descriptor, so that
+ * a writer of many files at once keeps a bounded number open; the next
+ * loadfile_write reopens it for appending (a new gzip member or zstd
+ * frame: one stream to every reader) and commit finds it as it is.  -1
+ * with errno set on failure. */
+int loadfile_suspend(struct loadfile *f);
+int loadfile_suspended(const struct loadfile *f);
 /* Plain bytes written so far (before compression). */
 uint64_t loadfile_plain_bytes(const struct loadfile *f);
 /* Finishes, syncs and renames; hex and bytes describe the file on disk.

@@ -418,3 +418,56 @@ sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
 	}
 	return 0;
 }
+
+void
+sql_lost_files(struct buf *b, const struct dtable *t, const char *load_id,
+    int staged)
+{
+	struct buf sch = BUF_INIT;
+
+	sql_staging_schema(&sch, t->dataset);
+	if (staged)
+		buf_adds(b, "SELECT f.file_no, f.file_id, f.rows, "
+		    "count(s.\"_stage_row\") FROM ");
+	else
+		buf_adds(b, "SELECT f.file_no, f.file_id, f.rows, 0 FROM ");
+	sql_qname(b, sch.p, "_stage_files");
+	buf_adds(b, " AS f");
+	if (staged) {
+		buf_adds(b, " LEFT JOIN ");
+		sql_qname(b, sch.p, t->name);
+		buf_adds(b, " AS s ON s.\"_stage_row\" >> 32 = f.file_no");
+	}
+	buf_adds(b, " WHERE f.load_id = ");
+	sql_str(b, load_id);
+	buf_adds(b, " AND f.table_name = ");
+	sql_str(b, t->name);
+	if (staged)
+		buf_adds(b, " GROUP BY f.file_no, f.file_id, f.rows "
+		    "HAVING count(s.\"_stage_row\") <> f.rows");
+	buf_adds(b, " ORDER BY f.file_no");
+	buf_free(&sch);
+}
+
+void
+sql_forget_file(struct sqlv *out, const struct dtable *t, int64_t file_no,
+    int staged)
+{
+	struct buf b = BUF_INIT, sch = BUF_INIT;
+
+	sql_staging_schema(&sch, t->dataset);
+	if (staged) {
+		buf_adds(&b, "DELETE FROM ");
+		sql_qname(&b, sch.p, t->name);
+		buf_printf(&b, " WHERE \"_stage_row\" >> 32 = %lld",
+		    (long long)file_no);
+		sqlv_add(out, &b);
+		buf_reset(&b);
+	}
+	buf_adds(&b, "DELETE FROM ");
+	sql_qname(&b, sch.p, "_stage_files");
+	buf_printf(&b, " WHERE file_no = %lld", (long long)file_no);
+	sqlv_add(out, &b);
+	buf_free(&b);
+	buf_free(&sch);
+}

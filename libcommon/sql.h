@@ -108,4 +108,17 @@ int sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
     const struct merge_opts *o, int dry, int64_t *merged,
     sql_exec_fn *exec, void *ctx);
 
+/* Recovery of staging rows lost after their copy was recorded (a staging
+ * table dropped or emptied by hand or by an older stage-merge): the
+ * query of load_id's files of t whose rows in staging are not the rows
+ * recorded, as (file_no, file_id, recorded rows, rows in staging); with
+ * staged 0 the staging table is gone and every file of t is listed.
+ * sql_forget_file: the statements that delete such a file's remaining
+ * staging rows and its bookkeeping row, so that stage-copy copies it
+ * again. */
+void sql_lost_files(struct buf *b, const struct dtable *t,
+    const char *load_id, int staged);
+void sql_forget_file(struct sqlv *out, const struct dtable *t,
+    int64_t file_no, int staged);
+
 #endif

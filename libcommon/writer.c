@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "csvout.h"
 #include "ident.h"
@@ -35,6 +36,8 @@ struct table {
 	struct buf la;		/* look-ahead lines, each ending in '\n' */
 	size_t *la_off;
 	size_t la_n, la_cap;
+	int active;		/* lf holds a descriptor: in the LRU list */
+	struct table *lru_prev, *lru_next;
 };
 
 struct writer {
@@ -46,15 +49,74 @@ struct writer {
 	uint64_t files, rows;
 	uint64_t skipped;	/* empty records of tables without columns */
 	struct buf scratch, tmp;
+	/* Files holding a descriptor, most recently written first: beyond
+	 * max_open the last one is suspended (loadfile_suspend), so a load
+	 * of any number of tables stays within the descriptor limit. */
+	struct table *lru_head, *lru_tail;
+	size_t nopen, max_open;
 };
 
 struct writer *
 writer_new(const struct writer_opts *o)
 {
 	struct writer *w = xcalloc(1, sizeof *w);
+	struct rlimit rl;
 
 	w->o = *o;
+	/* half the descriptors left after a margin for stdio, the input
+	 * files and the libraries; at most 1024 (a compressing thread
+	 * each) */
+	w->max_open = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && rl.rlim_cur < 2 * 1024 + 64)
+		w->max_open = rl.rlim_cur > 64 + 2 * 8 ?
+		    (size_t)(rl.rlim_cur - 64) / 2 : 8;
 	return w;
+}
+
+static void
+lru_unlink(struct writer *w, struct table *t)
+{
+	if (!t->active)
+		return;
+	if (t->lru_prev)
+		t->lru_prev->lru_next = t->lru_next;
+	else
+		w->lru_head = t->lru_next;
+	if (t->lru_next)
+		t->lru_next->lru_prev = t->lru_prev;
+	else
+		w->lru_tail = t->lru_prev;
+	t->lru_prev = t->lru_next = NULL;
+	t->active = 0;
+	w->nopen--;
+}
+
+/* t's file is about to be written (or opened): it goes to the front of
+ * the list, after the least recently written files beyond the bound gave
+ * up their descriptors. */
+static void
+lru_use(struct writer *w, struct table *t)
+{
+	if (!t->active) {
+		while (w->nopen >= w->max_open && w->lru_tail) {
+			struct table *v = w->lru_tail;
+			lru_unlink(w, v);
+			if (loadfile_suspend(v->lf) < 0)
+				die_errno(EXIT_FAIL, "%s", v->path);
+		}
+	} else {
+		lru_unlink(w, t);
+	}
+	t->lru_prev = NULL;
+	t->lru_next = w->lru_head;
+	if (w->lru_head)
+		w->lru_head->lru_prev = t;
+	else
+		w->lru_tail = t;
+	w->lru_head = t;
+	t->active = 1;
+	w->nopen++;
 }
 
 static struct table *
@@ -131,6 +193,7 @@ table_open(struct writer *w, struct table *t)
 	buf_printf(&p, "%s/%s.%s.%04u.%s%s", w->o.dir, t->name, w->o.load_id,
 	    t->file_id, ext(w), compression_ext(w->o.comp));
 	t->path = p.p;
+	lru_use(w, t);
 	if (!(t->lf = loadfile_open(t->path, w->o.comp)))
 		die_errno(EXIT_FAIL, "%s", t->path);
 	t->fixed = 0;
@@ -161,9 +224,12 @@ la_full(const struct writer *w, const struct table *t)
 }
 
 static void
-flush_out(struct table *t)
+flush_out(struct writer *w, struct table *t)
 {
-	if (t->out.len && loadfile_write(t->lf, t->out.p, t->out.len) < 0)
+	if (!t->out.len)
+		return;
+	lru_use(w, t);
+	if (loadfile_write(t->lf, t->out.p, t->out.len) < 0)
 		die_errno(EXIT_FAIL, "%s: write", t->path);
 	buf_reset(&t->out);
 }
@@ -248,7 +314,9 @@ table_close(struct writer *w, struct table *t)
 	char hex[65];
 	uint64_t bytes;
 
-	flush_out(t);
+	flush_out(w, t);
+	lru_use(w, t);		/* commit fsyncs through a descriptor */
+	lru_unlink(w, t);
 	if (loadfile_commit(t->lf, hex, &bytes) < 0) {
 		t->lf = NULL;
 		die_errno(EXIT_FAIL, "%s", t->path);
@@ -274,7 +342,7 @@ write_row(struct writer *w, struct table *t, size_t linelen)
 		jsonlout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen);
 	t->rows++;
 	if (t->out.len >= OUT_FLUSH)
-		flush_out(t);
+		flush_out(w, t);
 	if ((w->o.max_rows && t->rows >= w->o.max_rows) ||
 	    (w->o.max_bytes && loadfile_plain_bytes(t->lf) + t->out.len >=
 	    w->o.max_bytes))
@@ -398,6 +466,7 @@ void
 writer_abort(struct writer *w)
 {
 	for (size_t i = 0; i < w->ntables; i++) {
+		lru_unlink(w, w->tables[i]);
 		loadfile_abort(w->tables[i]->lf);
 		w->tables[i]->lf = NULL;
 	}

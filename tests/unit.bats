@@ -107,3 +107,7 @@ unit() {
 @test "unit: option sizes and nearest-spelling hints (cliopt)" {
 	unit cliopt_test
 }
+
+@test "unit: load ids order as numbers when both are dlt's, else as bytes" {
+	unit loadorder_test
+}
