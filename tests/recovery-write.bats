@@ -16,11 +16,13 @@ setup() {
 	# what a stage-write killed after its second file had written
 	head -20 in.ndjson | stage-write -t t --disposition merge --primary-key id \
 		--max-rows 10 -d "$T/f" | head -2 >write.ndjson
-	run stage-put -b "$T/b" write.ndjson
+	run --separate-stderr stage-put -b "$T/b" write.ndjson
 	[ "$status" -eq 3 ]
 	printf '%s\n' "$output" >put.ndjson
-	run stage-copy -D "$DB" put.ndjson
+	[ "$(wc -l <put.ndjson)" -eq 2 ]
+	run --separate-stderr stage-copy -D "$DB" put.ndjson
 	[ "$status" -eq 3 ]
+	[ "$(wc -l <<<"$output")" -eq 2 ]
 	# the re-run, as the README says
 	id=$(jq -r .load_id write.ndjson | head -1)
 	stage-write -t t --disposition merge --primary-key id --max-rows 10 \
