@@ -78,24 +78,12 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 	pthread_mutex_lock(&cp->mu);
 	ld = mloads_get(&cp->loads, j->f.load_id);
 	if (r == 0) {
-		struct mfield set = { "copied", NULL, 0 };
-		buf_adds(&val, "{\"table\":");
-		{
-			struct buf q = BUF_INIT;
-			buf_printf(&q, "%s_staging.%s", j->f.t.dataset,
-			    j->f.t.name);
-			json_put_str(&val, q.p, q.len);
-			buf_free(&q);
-		}
-		buf_printf(&val, ",\"rows\":%lld%s,\"destination\":",
-		    (long long)res->rows, res->skipped ? ",\"skipped\":true" :
-		    "");
-		json_put_str(&val, cp->conf->label, strlen(cp->conf->label));
-		buf_adds(&val, "}");
-		set.json = val.p;
-		set.len = val.len;
+		buf_printf(&val, "%s_staging.%s", j->f.t.dataset, j->f.t.name);
 		if (!cp->conf->dry_run)
-			manifest_emit_set(j->text, j->len, &set, 1);
+			mresult_emit(j->text, j->len, &(struct mresult){
+				.key = MF_COPIED, .table = val.p,
+				.rows = res->rows, .skipped = res->skipped,
+				.destination = cp->conf->label });
 		ld->done++;
 		progress_add(&cp->prog, 1, (uint64_t)res->rows,
 		    (uint64_t)j->f.bytes);
@@ -197,17 +185,14 @@ prepare(struct copier *cp, const struct dfile *f)
 static int
 end_line(struct copier *cp, const struct mline *m)
 {
-	struct buf id = BUF_INIT;
 	struct mload *ld;
 	int r;
 
-	mline_str(m, "load_id", &id);
 	pthread_mutex_lock(&cp->mu);
-	ld = mloads_get(&cp->loads, id.p ? id.p : "");
+	ld = mloads_of(&cp->loads, m);
 	if ((r = mload_end(ld, m)) == 0)
 		maybe_end(ld, cp->conf->dry_run);
 	pthread_mutex_unlock(&cp->mu);
-	buf_free(&id);
 	return r;
 }
 

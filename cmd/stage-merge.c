@@ -85,7 +85,7 @@ end_line(struct merger *mg, const struct mline *m)
 	struct buf id = BUF_INIT;
 	struct load *ld;
 
-	mline_str(m, "load_id", &id);
+	mline_str(m, mf_name[MF_LOAD_ID], &id);
 	ld = load_of(mg, id.p ? id.p : "");
 	buf_free(&id);
 	return mload_end(&ld->m, m) ? EXIT_INCOMPLETE : 0;
@@ -106,28 +106,19 @@ check_opts(const struct merge_opts *o, const struct dtable *t,
  * -D, stage-merge goes there, so that "stage-copy -D pg | stage-merge"
  * merges where it copied.  Lines that disagree need a -D. */
 static int
-copied_dest(struct merger *mg, const struct mline *m)
+copied_dest(struct merger *mg, const struct mline *m, const struct dfile *f)
 {
-	struct buf d = BUF_INIT;
-	int c = json_obj_get(&m->doc, 0, "copied"), t;
-
-	if (c < 0 || m->doc.tok[c].type != JSON_OBJECT ||
-	    (t = json_obj_get(&m->doc, c, "destination")) < 0 ||
-	    m->doc.tok[t].type != JSON_STRING)
+	if (!f->copied_to)
 		return 0;
-	json_str_decode(&m->doc.tok[t], &d);
-	buf_adds(&d, "");
 	if (!mg->copied_to) {
-		mg->copied_to = d.p;
+		mg->copied_to = xstrdup(f->copied_to);
 		return 0;
 	}
-	if (strcmp(mg->copied_to, d.p) != 0) {
+	if (strcmp(mg->copied_to, f->copied_to) != 0) {
 		log_err("%s:%zu: copied to %s, earlier lines to %s: give -D",
-		    m->src, m->lineno, d.p, mg->copied_to);
-		buf_free(&d);
+		    m->src, m->lineno, f->copied_to, mg->copied_to);
 		return -1;
 	}
-	buf_free(&d);
 	return 0;
 }
 
@@ -157,7 +148,7 @@ file_line(struct merger *mg, const struct mline *m)
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
 	}
-	if (copied_dest(mg, m) < 0) {
+	if (copied_dest(mg, m, &f) < 0) {
 		dfile_free(&f);
 		return EXIT_USAGE;
 	}
@@ -266,21 +257,15 @@ emit_load(const struct load *ld, const int64_t *merged)
 {
 	for (size_t i = 0; i < ld->nlines; i++) {
 		const struct lline *ln = &ld->lines[i];
-		struct buf val = BUF_INIT, q = BUF_INIT;
-		struct mfield set = { "merged", NULL, 0 };
+		struct buf q = BUF_INIT;
 		size_t k;
 
 		for (k = 0; k < ld->l.nt; k++)
 			if (strcmp(ld->l.t[k].name, ln->f.t.name) == 0)
 				break;
 		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
-		buf_adds(&val, "{\"table\":");
-		json_put_str(&val, q.p, q.len);
-		buf_printf(&val, ",\"rows\":%lld}", (long long)merged[k]);
-		set.json = val.p;
-		set.len = val.len;
-		manifest_emit_set(ln->text, ln->len, &set, 1);
-		buf_free(&val);
+		mresult_emit(ln->text, ln->len, &(struct mresult){
+			.key = MF_MERGED, .table = q.p, .rows = merged[k] });
 		buf_free(&q);
 	}
 	manifest_emit(&ld->m.endline);

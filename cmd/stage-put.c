@@ -248,7 +248,7 @@ on_done(struct storage_put *p)
 	if (json_parse(&m.doc, m.text, m.len))
 		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
 	json_put_str(&url, j->url.p, j->url.len);
-	struct mfield f[4] = { { "url", url.p, url.len } };
+	struct mfield f[4] = { { mf_name[MF_URL], url.p, url.len } };
 	size_t nf = 1 + s3_flags(pu, j, f + 1, &ep, &rg);
 	mline_rebuild(&out, &m, f, nf);
 	manifest_emit(&out);
@@ -268,12 +268,8 @@ out:
 static int
 end_line(struct put *pu, const struct mline *m)
 {
-	struct buf id = BUF_INIT;
-	struct mload *l;
+	struct mload *l = mloads_of(&pu->loads, m);
 
-	mline_str(m, "load_id", &id);
-	l = mloads_get(&pu->loads, id.p);
-	buf_free(&id);
 	if (mload_end(l, m))
 		return -1;
 	emit_end(pu, l);
@@ -284,37 +280,36 @@ static int
 file_line(struct put *pu, const struct mline *m)
 {
 	struct job *j;
-	struct buf sha = BUF_INIT;
-	int64_t bytes = -1, rows = -1;
-	const struct json_tok *t;
+	struct mfile f;
+	int64_t bytes, rows;
 
-	if (mline_need(m, "file", JSON_STRING) ||
-	    mline_need(m, "sha256", JSON_STRING) ||
-	    mline_need(m, "load_id", JSON_STRING))
+	if (mline_need(m, mf_name[MF_FILE], JSON_STRING) ||
+	    mline_need(m, mf_name[MF_SHA256], JSON_STRING))
 		return -1;
-	if (mline_i64(m, "rows", &rows) || rows < 0)
-		return bad_line(m, "rows", "missing or not a count");
-	mline_str(m, "sha256", &sha);
-	if (sha.len != 64 || strspn(sha.p, "0123456789abcdef") != 64) {
-		buf_free(&sha);
-		return bad_line(m, "sha256", "is not 64 lower-case hex digits");
+	if (mfile_parse(m, &f) < 0) {
+		mfile_free(&f);
+		return -1;
 	}
-	if ((t = mline_get(m, "bytes")) && json_int64(t, &bytes))
-		return bad_line(m, "bytes", "is not an integer");
+	if (strlen(f.sha256) != 64 ||
+	    strspn(f.sha256, "0123456789abcdef") != 64) {
+		mfile_free(&f);
+		return bad_line(m, mf_name[MF_SHA256],
+		    "is not 64 lower-case hex digits");
+	}
+	rows = f.rows;
+	bytes = f.bytes;
 	j = xcalloc(1, sizeof *j);
 	j->put = pu;
-	mline_str(m, "file", &j->file);
-	{
-		struct buf id = BUF_INIT;
-		mline_str(m, "load_id", &id);
-		j->load_id = id.p;
-	}
+	buf_adds(&j->file, f.file);
+	j->load_id = f.load_id;
+	f.load_id = NULL;
+	memcpy(j->sha, f.sha256, 65);
+	mfile_free(&f);
 	buf_adds(&j->key, "");
 	storage_key(&pu->st, "", &j->key);
 	if (!j->file.len || layout_expand(pu->layout, m, j->file.p, &j->key)) {
 		if (!j->file.len)
-			bad_line(m, "file", "is empty");
-		buf_free(&sha);
+			bad_line(m, mf_name[MF_FILE], "is empty");
 		job_free(j);
 		return -1;
 	}
@@ -322,7 +317,6 @@ file_line(struct put *pu, const struct mline *m)
 		log_err("%s:%zu: object name %s is already used by another "
 		    "line of this input (--layout needs {file_id}?)", m->src,
 		    m->lineno, j->key.p);
-		buf_free(&sha);
 		job_free(j);
 		return -1;
 	}
@@ -331,9 +325,7 @@ file_line(struct put *pu, const struct mline *m)
 	j->src = xstrdup(m->src);
 	j->lineno = m->lineno;
 	storage_url(&pu->st, j->key.p, &j->url);
-	memcpy(j->sha, sha.p, 65);
 	j->p.sha256 = j->sha;
-	buf_free(&sha);
 	j->p.path = j->file.p;
 	j->p.key = j->key.p;
 	j->p.bytes = bytes;

@@ -433,41 +433,43 @@ parse_table(const struct mline *m, struct dtable *t)
 int
 dfile_parse(const struct mline *m, struct dfile *f)
 {
-	char *s;
+	struct mfile mf;
+	const char *s;
 	int r;
 
 	memset(f, 0, sizeof *f);
 	if ((r = parse_table(m, &f->t)) != 0)
 		return r;
-	if (!(f->load_id = get_str(m, "load_id", 1)))
-		return -1;
-	f->sha256 = get_str(m, "sha256", 0);
-	f->file = get_str(m, "file", 0);
-	f->url = get_str(m, "url", 0);
+	r = mfile_parse(m, &mf);
+	/* the strings move into f, which dfile_free frees */
+	f->load_id = mf.load_id;
+	f->sha256 = mf.sha256;
+	f->file = mf.file;
+	f->url = mf.url;
+	f->file_id = mf.file_id;
+	f->copied_to = mf.copied_to;
+	f->seq = mf.seq;
+	f->rows = mf.rows;
+	f->bytes = mf.bytes < 0 ? 0 : mf.bytes;
+	mf.load_id = mf.sha256 = mf.file = mf.url = mf.file_id =
+	    mf.copied_to = NULL;
 	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
 	f->s3_region = get_str(m, "s3_region", 0);
 	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
 	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
-	f->file_id = get_str(m, "file_id", 0);
-	f->seq = -1;
-	if (!f->file_id && mline_get(m, "file_id") &&
-	    mline_get(m, "file_id")->type == JSON_NUMBER) {
-		/* stage-write numbers its files in the order it wrote them:
-		 * that order, not the order lines arrive in (stage-put
-		 * passes them on as uploads finish), is the load's */
-		const struct json_tok *t = mline_get(m, "file_id");
-		f->file_id = xstrndup(t->p, t->len);
-		if (json_int64(t, &f->seq) || f->seq < 0)
-			f->seq = -1;
+	if (r < 0)
+		goto out;
+	r = -1;
+	if (!f->file_id) {
+		bad(m, mf_name[MF_FILE_ID], "missing (and no sha256 either)");
+		goto out;
 	}
-	if (!f->file_id && f->sha256)
-		f->file_id = xstrdup(f->sha256);
-	if (!f->file_id)
-		return bad(m, "file_id", "missing (and no sha256 either)");
-	if (!f->file && !f->url)
-		return bad(m, "file", "missing (and no url either)");
+	if (!f->file && !f->url) {
+		bad(m, mf_name[MF_FILE], "missing (and no url either)");
+		goto out;
+	}
 	f->object = f->url ? f->url : f->file;
-	s = get_str(m, "format", 0);
+	s = mf.format;
 	if (!s || strcmp(s, "csv") == 0)
 		f->format = FMT_CSV;
 	else if (strcmp(s, "jsonl") == 0)
@@ -475,21 +477,17 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	else if (strcmp(s, "parquet") == 0)
 		f->format = FMT_PARQUET;
 	else {
-		free(s);
-		return bad(m, "format", "is not csv, jsonl or parquet");
+		bad(m, mf_name[MF_FORMAT], "is not csv, jsonl or parquet");
+		goto out;
 	}
-	free(s);
-	s = get_str(m, "compression", 0);
-	if (s && compression_parse(s, &f->comp) < 0) {
-		free(s);
-		return bad(m, "compression", "is not none, gzip or zstd");
+	if (mf.compression && compression_parse(mf.compression, &f->comp) < 0) {
+		bad(m, mf_name[MF_COMPRESSION], "is not none, gzip or zstd");
+		goto out;
 	}
-	free(s);
-	if (mline_i64(m, "rows", &f->rows) < 0 || f->rows < 0)
-		return bad(m, "rows", "missing or not a count");
-	if (mline_get(m, "bytes") && mline_i64(m, "bytes", &f->bytes) < 0)
-		return bad(m, "bytes", "is not a count");
-	return 0;
+	r = 0;
+out:
+	mfile_free(&mf);
+	return r;
 }
 
 /* One name of t: see dtable_check_names. */
@@ -570,6 +568,7 @@ dfile_free(struct dfile *f)
 	free(f->url);
 	free(f->s3_endpoint);
 	free(f->s3_region);
+	free(f->copied_to);
 	memset(f, 0, sizeof *f);
 }
 

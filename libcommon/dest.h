@@ -89,6 +89,7 @@ struct dfile {
 	char *s3_endpoint;	/* stage-put's --endpoint, or NULL */
 	char *s3_region;	/* stage-put's --region, or NULL */
 	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
+	char *copied_to;	/* where stage-copy copied it, or NULL */
 	const char *object;	/* for messages: url, else file */
 	enum fformat format;
 	enum compression comp;
