@@ -55,64 +55,13 @@ known_backends(struct buf *b, const char *name, size_t n)
 		buf_printf(b, "; did you mean %s?", near);
 }
 
-/* The text of a destination as it may be printed: a libpq back end's
- * masked as libpq reads it (mask.h), any other's as a URL. */
-static char *
-mask_dest(const struct dest_ops *ops, const char *s, int *had)
-{
-	return ops == &dest_postgres ? mask_conninfo(s, had) : mask_url(s, had);
-}
-
-/* Appends key='value' (libpq's conninfo quoting). */
-static void
-conninfo_add(struct buf *b, const char *key, const char *v)
-{
-	if (b->len)
-		buf_addc(b, ' ');
-	buf_printf(b, "%s='", key);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '\'')
-			buf_addc(b, '\\');
-		buf_addc(b, *v);
-	}
-	buf_addc(b, '\'');
-}
-
-/* destination.<name>.credentials given as a table of dlt's fields. */
-static void
-credentials_table(const struct config *cf, const char *key, struct dest_conf *c)
-{
-	static const char *const fields[][2] = {
-		{ "host", "host" }, { "port", "port" },
-		{ "database", "dbname" }, { "username", "user" },
-		{ "password", "password" },
-	};
-	struct buf b = BUF_INIT, m = BUF_INIT, k = BUF_INIT;
-
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const char *v;
-		buf_reset(&k);
-		buf_printf(&k, "%s.%s", key, fields[i][0]);
-		if (!(v = config_get(cf, k.p)))
-			continue;
-		conninfo_add(&b, fields[i][1], v);
-		conninfo_add(&m, fields[i][1],
-		    strcmp(fields[i][0], "password") ? v : "***");
-	}
-	c->conninfo = b.p ? b.p : xstrdup("");
-	c->masked = m.p ? m.p : xstrdup("");
-	buf_free(&k);
-}
-
 /* A URL given on the command line (or in the config as credentials). */
 static void
-from_url(struct dest_conf *c, const char *url, int argv)
+from_url(struct dest_conf *c, const char *name, const char *url, int argv)
 {
-	int had_pw;
+	struct dest_src src = { NULL, name, url, NULL };
 
-	c->conninfo = xstrdup(url);
-	c->masked = mask_dest(c->ops, url, &had_pw);
-	if (had_pw && argv)
+	if (c->ops->resolve(c, &src) && argv)
 		log_warn("warning: a password on the command line is visible "
 		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
 		    ".dlt/secrets.toml");
@@ -175,13 +124,10 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 			unknown_dest(name, type);
 		goto out;
 	}
-	if (config_is_table(cf, k.p))
-		credentials_table(cf, k.p, c);
-	else if (url)
-		from_url(c, url, 0);
-	else {
-		c->conninfo = xstrdup("");
-		c->masked = xstrdup(name);
+	{
+		struct dest_src src = { cf, name, url,
+		    config_is_table(cf, k.p) ? k.p : NULL };
+		c->ops->resolve(c, &src);
 	}
 	r = 0;
 out:
@@ -210,7 +156,7 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		c->ops = find_backend(name, (size_t)(colon - name));
 		r = c->ops ? 0 : -1;
 		if (c->ops) {
-			from_url(c, name, arg != NULL);
+			from_url(c, NULL, name, arg != NULL);
 			c->label = xstrdup(c->masked);
 		} else {
 			struct buf kn = BUF_INIT;
