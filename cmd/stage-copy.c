@@ -41,21 +41,30 @@ struct copier {
 	struct progress prog;	/* under mu */
 };
 
-static const char usage_text[] =
-    "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
-    "                  [manifest ...]\n";
+enum { O_PROGRESS = 256, O_VERSION };
 
-static const char help_text[] =
-    "Load staged files into <dataset>_staging tables.\n"
-    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
-    "                       (default: sqlite, ./stage.db)\n"
-    "  -j, --jobs N         load N files at once (default 1)\n"
-    "  -n, --dry-run        print the SQL instead of running it\n"
-    "      --progress       progress line on stderr even if not a tty\n"
-    "  -q, --quiet          errors only\n"
-    "  -v, --verbose        say more\n"
-    "  -h, --help           this help\n"
-    "      --version        print the version\n";
+static const struct cliopt opts[] = {
+	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
+	    "name\n(default: sqlite, ./stage.db)",
+	    "postgres postgresql:// sqlite sqlite://" },
+	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
+	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	{ "progress", O_PROGRESS, NULL, "progress line on stderr even if not "
+	    "a tty", NULL },
+	{ "quiet", 'q', NULL, "errors only", NULL },
+	{ "verbose", 'v', NULL, "say more", NULL },
+	{ "help", 'h', NULL, "this help", NULL },
+	{ "version", O_VERSION, NULL, "print the version", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cliprog prog = {
+	"stage-copy",
+	"usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
+	"                  [manifest ...]\n",
+	"Load staged files into <dataset>_staging tables.",
+	NULL, "manifest", 23, opts
+};
 
 /* Emits ld's end line once all its files are in; caller holds mu. */
 static void
@@ -320,40 +329,25 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "destination", required_argument, NULL, 'D' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *dest = NULL;
 	struct dest_conf conf;
 	enum progress_mode pm = PROGRESS_AUTO;
 	int c, jobs = 1, dry = 0, status;
-	char *end;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
-	while ((c = getopt_long(argc, argv, "D:j:nqvh", opts, NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			dest = optarg;
 			break;
 		case 'j':
-			jobs = (int)strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				die(EXIT_USAGE, "--jobs: expected a number "
-				    "from 1 to 256: %s", optarg);
+			jobs = cliopt_int("jobs", optarg, 1, 256);
 			break;
 		case 'n':
 			dry = 1;
 			break;
-		case 'P':
+		case O_PROGRESS:
 			pm = PROGRESS_ON;
 			break;
 		case 'q':
@@ -362,14 +356,8 @@ main(int argc, char **argv)
 		case 'v':
 			log_set_level(LOG_VERBOSE);
 			break;
-		case 'h':
-			usage_exit(usage_text, help_text);
-		case 'V':
-			printf("stage-copy %s\n", STAGE_VERSION);
-			return EXIT_DONE;
 		default:
-			cliopt_hint(opts, argv, optind);
-			usage_exit(usage_text, NULL);
+			cliopt_usage(&prog);
 		}
 	}
 	cliopt_inputs(argc - optind, argv + optind);

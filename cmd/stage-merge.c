@@ -43,28 +43,42 @@ struct merger {
 	struct progress prog;
 };
 
-static const char usage_text[] =
-    "usage: stage-merge [-nqv] [--progress] [-D destination]\n"
-    "                   [--strategy delete-insert|upsert]\n"
-    "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
-    "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
+enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP, O_VERSION,
+    O_PROGRESS };
 
-static const char help_text[] =
-    "Merge staged loads into their datasets, one transaction per load.\n"
-    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
-    "                         (default: sqlite, ./stage.db)\n"
-    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
-    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
-    "                         (desc) C per primary key\n"
-    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
-    "      --delete-staged    remove the load's staged files after commit\n"
-    "      --drop-staging     drop staging tables no load's rows remain in\n"
-    "  -n, --dry-run          print the SQL instead of running it\n"
-    "      --progress         progress line on stderr even if not a tty\n"
-    "  -q, --quiet            errors only\n"
-    "  -v, --verbose          say more\n"
-    "  -h, --help             this help\n"
-    "      --version          print the version\n";
+static const struct cliopt opts[] = {
+	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
+	    "name\n(default: sqlite, ./stage.db)",
+	    "postgres postgresql:// sqlite sqlite://" },
+	{ "strategy", O_STRATEGY, "S", "merge tables: delete-insert (default) "
+	    "or upsert", "delete-insert upsert" },
+	{ "dedup-sort", O_DEDUP, "C[:d]", "keep the row with the lowest (asc) "
+	    "or highest\n(desc) C per primary key", NULL },
+	{ "hard-delete", O_HARD, "C", "rows with C true (or non-null) delete "
+	    "their key", NULL },
+	{ "delete-staged", O_DELSTAGED, NULL, "remove the load's staged files "
+	    "after commit", NULL },
+	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
+	    "remain in", NULL },
+	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	{ "progress", O_PROGRESS, NULL, "progress line on stderr even if not "
+	    "a tty", NULL },
+	{ "quiet", 'q', NULL, "errors only", NULL },
+	{ "verbose", 'v', NULL, "say more", NULL },
+	{ "help", 'h', NULL, "this help", NULL },
+	{ "version", O_VERSION, NULL, "print the version", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cliprog prog = {
+	"stage-merge",
+	"usage: stage-merge [-nqv] [--progress] [-D destination]\n"
+	"                   [--strategy delete-insert|upsert]\n"
+	"                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
+	"                   [--delete-staged] [--drop-staging] [manifest ...]\n",
+	"Merge staged loads into their datasets, one transaction per load.",
+	NULL, "manifest", 25, opts
+};
 
 static struct load *
 load_of(struct merger *mg, const char *id)
@@ -414,23 +428,6 @@ dedup_opt(struct merge_opts *o, char *arg)
 int
 main(int argc, char **argv)
 {
-	enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP,
-	    O_VERSION, O_PROGRESS };
-	static const struct option opts[] = {
-		{ "destination", required_argument, NULL, 'D' },
-		{ "strategy", required_argument, NULL, O_STRATEGY },
-		{ "dedup-sort", required_argument, NULL, O_DEDUP },
-		{ "hard-delete", required_argument, NULL, O_HARD },
-		{ "delete-staged", no_argument, NULL, O_DELSTAGED },
-		{ "drop-staging", no_argument, NULL, O_DROP },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct merger mg;
 	struct dest_conf conf;
 	const char *dest = NULL;
@@ -439,7 +436,7 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	memset(&mg, 0, sizeof mg);
-	while ((c = getopt_long(argc, argv, "D:nqvh", opts, NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			dest = optarg;
@@ -477,14 +474,8 @@ main(int argc, char **argv)
 		case 'v':
 			log_set_level(LOG_VERBOSE);
 			break;
-		case 'h':
-			usage_exit(usage_text, help_text);
-		case O_VERSION:
-			printf("stage-merge %s\n", STAGE_VERSION);
-			return EXIT_DONE;
 		default:
-			cliopt_hint(opts, argv, optind);
-			usage_exit(usage_text, NULL);
+			cliopt_usage(&prog);
 		}
 	}
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the
