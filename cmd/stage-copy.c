@@ -41,21 +41,13 @@ struct copier {
 	struct progress prog;	/* under mu */
 };
 
-enum { O_PROGRESS = 256, O_VERSION };
-
 static const struct cliopt opts[] = {
 	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
 	    "name\n(default: sqlite, ./stage.db)",
 	    "postgres postgresql:// sqlite sqlite://" },
 	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
 	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
-	{ "progress", O_PROGRESS, NULL, "progress line on stderr even if not "
-	    "a tty", NULL },
-	{ "quiet", 'q', NULL, "errors only", NULL },
-	{ "verbose", 'v', NULL, "say more", NULL },
-	{ "help", 'h', NULL, "this help", NULL },
-	{ "version", O_VERSION, NULL, "print the version", NULL },
-	{ NULL, 0, NULL, NULL, NULL }
+	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
@@ -347,7 +339,7 @@ main(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
-		case O_PROGRESS:
+		case CLIOPT_PROGRESS:
 			pm = PROGRESS_ON;
 			break;
 		case 'q':

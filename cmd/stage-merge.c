@@ -43,8 +43,7 @@ struct merger {
 	struct progress prog;
 };
 
-enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP, O_VERSION,
-    O_PROGRESS };
+enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP };
 
 static const struct cliopt opts[] = {
 	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
@@ -61,13 +60,7 @@ static const struct cliopt opts[] = {
 	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
 	    "remain in", NULL },
 	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
-	{ "progress", O_PROGRESS, NULL, "progress line on stderr even if not "
-	    "a tty", NULL },
-	{ "quiet", 'q', NULL, "errors only", NULL },
-	{ "verbose", 'v', NULL, "say more", NULL },
-	{ "help", 'h', NULL, "this help", NULL },
-	{ "version", O_VERSION, NULL, "print the version", NULL },
-	{ NULL, 0, NULL, NULL, NULL }
+	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
@@ -465,7 +458,7 @@ main(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
-		case O_PROGRESS:
+		case CLIOPT_PROGRESS:
 			mg.pm = PROGRESS_ON;
 			break;
 		case 'q':

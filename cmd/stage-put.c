@@ -99,7 +99,7 @@ struct put {			/* what main owns */
 };
 
 enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
-    O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_PROGRESS, O_VERSION };
+    O_PART_SIZE, O_THRESHOLD, O_RETRIES };
 
 static const struct cliopt opts[] = {
 	{ "bucket-url", 'b', "URL", "a directory, file:// or "
@@ -124,13 +124,7 @@ static const struct cliopt opts[] = {
 	    NULL },
 	{ "dry-run", 'n', NULL, "print the requests instead of sending them",
 	    NULL },
-	{ "progress", O_PROGRESS, NULL, "progress line on stderr even if not "
-	    "a tty", NULL },
-	{ "quiet", 'q', NULL, "errors only", NULL },
-	{ "verbose", 'v', NULL, "say more", NULL },
-	{ "help", 'h', NULL, "this help", NULL },
-	{ "version", O_VERSION, NULL, "print the version", NULL },
-	{ NULL, 0, NULL, NULL, NULL }
+	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
@@ -471,7 +465,7 @@ main(int argc, char **argv)
 			o.retries = cliopt_int("retries", optarg, 0, 100);
 			break;
 		case 'n': pu.dry_run = 1; break;
-		case O_PROGRESS: pmode = PROGRESS_ON; break;
+		case CLIOPT_PROGRESS: pmode = PROGRESS_ON; break;
 		case 'v':
 			log_set_level(log_get_level() >= LOG_VERBOSE ?
 			    LOG_DEBUG : LOG_VERBOSE);

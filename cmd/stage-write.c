@@ -37,7 +37,7 @@
 enum {
 	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
 	OPT_LOAD_ID, OPT_MAX_SIZE, OPT_MAX_ROWS, OPT_SCHEMA, OPT_COLUMN,
-	OPT_REJECTS, OPT_VERSION, OPT_PROGRESS
+	OPT_REJECTS
 };
 
 static const struct cliopt opts[] = {
@@ -67,13 +67,7 @@ static const struct cliopt opts[] = {
 	    "binary" },
 	{ "rejects", OPT_REJECTS, "FILE", "write bad records there and go on",
 	    "file" },
-	{ "progress", OPT_PROGRESS, NULL, "progress line on stderr even if "
-	    "not a tty", NULL },
-	{ "quiet", 'q', NULL, "errors only", NULL },
-	{ "verbose", 'v', NULL, "say more", NULL },
-	{ "help", 'h', NULL, "this help", NULL },
-	{ "version", OPT_VERSION, NULL, "print the version", NULL },
-	{ NULL, 0, NULL, NULL, NULL }
+	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
@@ -310,7 +304,7 @@ parse_args(struct opts *o, int argc, char **argv)
 				die(EXIT_USAGE, "%s", err);
 			break;
 		case OPT_REJECTS: o->rejects_path = optarg; break;
-		case OPT_PROGRESS: o->pm = PROGRESS_ON; break;
+		case CLIOPT_PROGRESS: o->pm = PROGRESS_ON; break;
 		case 'v': log_set_level(LOG_VERBOSE); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		default:

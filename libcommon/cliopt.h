@@ -44,6 +44,18 @@ struct cliopt {
 				 * after "name:"; NULL: nothing to offer */
 };
 
+/* Keys of the options every program has, and those options as the last
+ * rows of a table (its end included), in --help's order. */
+enum { CLIOPT_PROGRESS = 0x7f00, CLIOPT_VERSION };
+#define CLIOPT_COMMON \
+	{ "progress", CLIOPT_PROGRESS, NULL, "progress line on stderr even " \
+	    "if not a tty", NULL }, \
+	{ "quiet", 'q', NULL, "errors only", NULL }, \
+	{ "verbose", 'v', NULL, "say more", NULL }, \
+	{ "help", 'h', NULL, "this help", NULL }, \
+	{ "version", CLIOPT_VERSION, NULL, "print the version", NULL }, \
+	{ NULL, 0, NULL, NULL, NULL }
+
 struct cliprog {
 	const char *name;	/* "stage-copy" */
 	const char *synopsis;	/* "usage: stage-copy ...\n" */

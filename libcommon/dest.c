@@ -276,12 +276,12 @@ get_names(const struct mline *m, const char *key, char ***v, size_t *n)
 static int
 get_columns(const struct mline *m, struct dtable *t)
 {
-	const struct json_tok *a = mline_get(m, "columns");
+	const struct json_tok *a = mline_get(m, mf_name[MF_COLUMNS]);
 	const struct json_doc *d = &m->doc;
 	char msg[160];
 
 	if (!a || a->type != JSON_ARRAY)
-		return bad(m, "columns", "missing or not an array");
+		return bad(m, mf_name[MF_COLUMNS], "missing or not an array");
 	uint32_t i0 = (uint32_t)(a - d->tok);
 	for (uint32_t i = i0 + 1; i < a->end; i = d->tok[i].end) {
 		struct dcol c = { NULL, CT_TEXT, 1 };
@@ -289,14 +289,14 @@ get_columns(const struct mline *m, struct dtable *t)
 		int k;
 
 		if (d->tok[i].type != JSON_OBJECT)
-			return bad(m, "columns", "holds a non-object");
+			return bad(m, mf_name[MF_COLUMNS], "holds a non-object");
 		k = json_obj_get(d, (int)i, "name");
 		if (k < 0 || d->tok[k].type != JSON_STRING)
-			return bad(m, "columns", "holds a column without a name");
+			return bad(m, mf_name[MF_COLUMNS], "holds a column without a name");
 		json_str_decode(&d->tok[k], &b);
 		if (!b.p || !*b.p) {
 			buf_free(&b);
-			return bad(m, "columns", "holds an empty name");
+			return bad(m, mf_name[MF_COLUMNS], "holds an empty name");
 		}
 		c.name = b.p;
 		b = (struct buf)BUF_INIT;
@@ -308,7 +308,7 @@ get_columns(const struct mline *m, struct dtable *t)
 				    "type '%s'", c.name, b.p ? b.p : "");
 				buf_free(&b);
 				free(c.name);
-				return bad(m, "columns", msg);
+				return bad(m, mf_name[MF_COLUMNS], msg);
 			}
 			buf_free(&b);
 		}
@@ -319,13 +319,13 @@ get_columns(const struct mline *m, struct dtable *t)
 			snprintf(msg, sizeof msg, "names column %s twice",
 			    c.name);
 			free(c.name);
-			return bad(m, "columns", msg);
+			return bad(m, mf_name[MF_COLUMNS], msg);
 		}
 		t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
 		t->cols[t->ncols++] = c;
 	}
 	if (t->ncols == 0)
-		return bad(m, "columns", "is empty");
+		return bad(m, mf_name[MF_COLUMNS], "is empty");
 	return 0;
 }
 
@@ -349,12 +349,13 @@ parse_table(const struct mline *m, struct dtable *t)
 {
 	char *disp;
 
-	if (!(t->dataset = get_str(m, "dataset", 1)) ||
-	    !(t->name = get_str(m, "table", 1)))
+	if (!(t->dataset = get_str(m, mf_name[MF_DATASET], 1)) ||
+	    !(t->name = get_str(m, mf_name[MF_TABLE], 1)))
 		return -1;
 	if (!*t->dataset || !*t->name)
-		return bad(m, *t->name ? "dataset" : "table", "is empty");
-	disp = get_str(m, "disposition", 0);
+		return bad(m, mf_name[*t->name ? MF_DATASET : MF_TABLE],
+		    "is empty");
+	disp = get_str(m, mf_name[MF_DISPOSITION], 0);
 	if (disp && disposition_parse(disp, &t->disp) < 0) {
 		log_err("%s:%zu: %s: unknown disposition '%s' (append, "
 		    "replace or merge)", m->src, m->lineno, t->name, disp);
@@ -362,11 +363,11 @@ parse_table(const struct mline *m, struct dtable *t)
 		return -2;
 	}
 	free(disp);
-	if (get_names(m, "primary_key", &t->pk, &t->npk) ||
-	    get_names(m, "merge_key", &t->mk, &t->nmk) ||
+	if (get_names(m, mf_name[MF_PRIMARY_KEY], &t->pk, &t->npk) ||
+	    get_names(m, mf_name[MF_MERGE_KEY], &t->mk, &t->nmk) ||
 	    get_columns(m, t) ||
-	    check_keys(m, t, t->pk, t->npk, "primary_key") ||
-	    check_keys(m, t, t->mk, t->nmk, "merge_key"))
+	    check_keys(m, t, t->pk, t->npk, mf_name[MF_PRIMARY_KEY]) ||
+	    check_keys(m, t, t->mk, t->nmk, mf_name[MF_MERGE_KEY]))
 		return -1;
 	if (t->disp == DISP_MERGE && t->npk == 0 && t->nmk == 0) {
 		log_err("%s:%zu: %s: merge needs a primary_key or a "
