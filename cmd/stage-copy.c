@@ -342,12 +342,6 @@ main(int argc, char **argv)
 		case CLIOPT_PROGRESS:
 			pm = PROGRESS_ON;
 			break;
-		case 'q':
-			log_set_level(LOG_QUIET);
-			break;
-		case 'v':
-			log_set_level(LOG_VERBOSE);
-			break;
 		default:
 			cliopt_usage(&prog);
 		}

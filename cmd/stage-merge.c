@@ -461,12 +461,6 @@ main(int argc, char **argv)
 		case CLIOPT_PROGRESS:
 			mg.pm = PROGRESS_ON;
 			break;
-		case 'q':
-			log_set_level(LOG_QUIET);
-			break;
-		case 'v':
-			log_set_level(LOG_VERBOSE);
-			break;
 		default:
 			cliopt_usage(&prog);
 		}

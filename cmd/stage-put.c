@@ -466,11 +466,6 @@ main(int argc, char **argv)
 			break;
 		case 'n': pu.dry_run = 1; break;
 		case CLIOPT_PROGRESS: pmode = PROGRESS_ON; break;
-		case 'v':
-			log_set_level(log_get_level() >= LOG_VERBOSE ?
-			    LOG_DEBUG : LOG_VERBOSE);
-			break;
-		case 'q': log_set_level(LOG_QUIET); break;
 		default: cliopt_usage(&prog);
 		}
 	}

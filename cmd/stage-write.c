@@ -305,8 +305,6 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_REJECTS: o->rejects_path = optarg; break;
 		case CLIOPT_PROGRESS: o->pm = PROGRESS_ON; break;
-		case 'v': log_set_level(LOG_VERBOSE); break;
-		case 'q': log_set_level(LOG_QUIET); break;
 		default:
 			usage();
 		}

@@ -408,7 +408,9 @@ cliopt_next(const struct cliprog *p, int argc, char **argv)
 	    KEY_COMPLETION };
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 	so[k] = '\0';
-	c = getopt_long(argc, argv, so, lo, NULL);
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) == 'q' || c == 'v')
+		log_set_level(c == 'q' ? LOG_QUIET :
+		    log_get_level() >= LOG_VERBOSE ? LOG_DEBUG : LOG_VERBOSE);
 	if (c == KEY_COMPLETION)
 		completion_exit(p, optarg);
 	if (c == '?' || c == ':') {

@@ -67,7 +67,8 @@ struct cliprog {
 };
 
 /* getopt_long over p's table: the next option's key (optarg holds its
- * argument), or -1 after the last.  Answers --help, --version and
+ * argument), or -1 after the last.  Sets the log level for -q and -v
+ * (-vv: debug, HTTP requests too) itself; answers --help, --version and
  * --completion=bash|zsh|fish itself (exit 0); an unknown option or a
  * missing argument gets a "did you mean" hint and the synopsis (exit
  * 2). */
