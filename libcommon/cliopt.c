@@ -215,9 +215,10 @@ help_exit(const struct cliprog *p)
 	exit(EXIT_DONE);
 }
 
-/* The help text on one line, for shells: lines joined by a space. */
+/* The help text on one line, for shells: lines joined by a space, a
+ * quote written as quote, the characters of esc after a backslash. */
 static void
-desc(struct buf *b, const char *h, const char *quote)
+desc(struct buf *b, const char *h, const char *quote, const char *esc)
 {
 	for (; *h; h++) {
 		if (*h == '\n') {
@@ -226,7 +227,7 @@ desc(struct buf *b, const char *h, const char *quote)
 				h++;
 		} else if (*h == '\'')
 			buf_adds(b, quote);
-		else if (strchr("[]", *h) && quote[0] == '\'' && quote[1] == '\\')
+		else if (strchr(esc, *h))
 			buf_printf(b, "\\%c", *h);
 		else
 			buf_addc(b, *h);
@@ -322,7 +323,7 @@ zsh(struct buf *b, const struct cliprog *p)
 		else
 			buf_printf(b, "--%s%s", o->name, o->arg ? "=" : "");
 		buf_addc(b, '[');
-		desc(b, o->help, "'\\''");
+		desc(b, o->help, "'\\''", "[]");
 		buf_addc(b, ']');
 		if (o->arg) {
 			buf_printf(b, ":%s:", o->name);
@@ -363,7 +364,7 @@ fish(struct buf *b, const struct cliprog *p)
 		else if (o->arg)
 			buf_adds(b, " -x");
 		buf_adds(b, " -d '");
-		desc(b, o->help, "\\'");
+		desc(b, o->help, "\\'", "");
 		buf_adds(b, "'\n");
 	}
 }
