@@ -41,21 +41,22 @@ struct copier {
 	struct progress prog;	/* under mu */
 };
 
-static const char usage_text[] =
-    "usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
-    "                  [manifest ...]\n";
+static const struct cliopt opts[] = {
+	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
+	    "name\n(default: sqlite, ./stage.db)",
+	    "postgres postgresql:// sqlite sqlite://" },
+	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
+	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	CLIOPT_COMMON
+};
 
-static const char help_text[] =
-    "Load staged files into <dataset>_staging tables.\n"
-    "  -D, --destination D  postgresql://… or sqlite://… URL, or a name\n"
-    "                       (default: sqlite, ./stage.db)\n"
-    "  -j, --jobs N         load N files at once (default 1)\n"
-    "  -n, --dry-run        print the SQL instead of running it\n"
-    "      --progress       progress line on stderr even if not a tty\n"
-    "  -q, --quiet          errors only\n"
-    "  -v, --verbose        say more\n"
-    "  -h, --help           this help\n"
-    "      --version        print the version\n";
+static const struct cliprog prog = {
+	"stage-copy",
+	"usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
+	"                  [manifest ...]\n",
+	"Load staged files into <dataset>_staging tables.",
+	NULL, "manifest", 23, opts
+};
 
 /* Emits ld's end line once all its files are in; caller holds mu. */
 static void
@@ -78,24 +79,12 @@ finish_job(struct copier *cp, struct job *j, int r, const struct dcopied *res)
 	pthread_mutex_lock(&cp->mu);
 	ld = mloads_get(&cp->loads, j->f.load_id);
 	if (r == 0) {
-		struct mfield set = { "copied", NULL, 0 };
-		buf_adds(&val, "{\"table\":");
-		{
-			struct buf q = BUF_INIT;
-			buf_printf(&q, "%s_staging.%s", j->f.t.dataset,
-			    j->f.t.name);
-			json_put_str(&val, q.p, q.len);
-			buf_free(&q);
-		}
-		buf_printf(&val, ",\"rows\":%lld%s,\"destination\":",
-		    (long long)res->rows, res->skipped ? ",\"skipped\":true" :
-		    "");
-		json_put_str(&val, cp->conf->label, strlen(cp->conf->label));
-		buf_adds(&val, "}");
-		set.json = val.p;
-		set.len = val.len;
+		buf_printf(&val, "%s_staging.%s", j->f.t.dataset, j->f.t.name);
 		if (!cp->conf->dry_run)
-			manifest_emit_set(j->text, j->len, &set, 1);
+			mresult_emit(j->text, j->len, &(struct mresult){
+				.key = MF_COPIED, .table = val.p,
+				.rows = res->rows, .skipped = res->skipped,
+				.destination = cp->conf->label });
 		ld->done++;
 		progress_add(&cp->prog, 1, (uint64_t)res->rows,
 		    (uint64_t)j->f.bytes);
@@ -197,17 +186,14 @@ prepare(struct copier *cp, const struct dfile *f)
 static int
 end_line(struct copier *cp, const struct mline *m)
 {
-	struct buf id = BUF_INIT;
 	struct mload *ld;
 	int r;
 
-	mline_str(m, "load_id", &id);
 	pthread_mutex_lock(&cp->mu);
-	ld = mloads_get(&cp->loads, id.p ? id.p : "");
+	ld = mloads_of(&cp->loads, m);
 	if ((r = mload_end(ld, m)) == 0)
 		maybe_end(ld, cp->conf->dry_run);
 	pthread_mutex_unlock(&cp->mu);
-	buf_free(&id);
 	return r;
 }
 
@@ -335,56 +321,29 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "destination", required_argument, NULL, 'D' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *dest = NULL;
 	struct dest_conf conf;
 	enum progress_mode pm = PROGRESS_AUTO;
 	int c, jobs = 1, dry = 0, status;
-	char *end;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
-	while ((c = getopt_long(argc, argv, "D:j:nqvh", opts, NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			dest = optarg;
 			break;
 		case 'j':
-			jobs = (int)strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				die(EXIT_USAGE, "--jobs: expected a number "
-				    "from 1 to 256: %s", optarg);
+			jobs = cliopt_int("jobs", optarg, 1, 256);
 			break;
 		case 'n':
 			dry = 1;
 			break;
-		case 'P':
+		case CLIOPT_PROGRESS:
 			pm = PROGRESS_ON;
 			break;
-		case 'q':
-			log_set_level(LOG_QUIET);
-			break;
-		case 'v':
-			log_set_level(LOG_VERBOSE);
-			break;
-		case 'h':
-			usage_exit(usage_text, help_text);
-		case 'V':
-			printf("stage-copy %s\n", STAGE_VERSION);
-			return EXIT_DONE;
 		default:
-			cliopt_hint(opts, argv, optind);
-			usage_exit(usage_text, NULL);
+			cliopt_usage(&prog);
 		}
 	}
 	cliopt_inputs(argc - optind, argv + optind);

@@ -43,28 +43,35 @@ struct merger {
 	struct progress prog;
 };
 
-static const char usage_text[] =
-    "usage: stage-merge [-nqv] [--progress] [-D destination]\n"
-    "                   [--strategy delete-insert|upsert]\n"
-    "                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
-    "                   [--delete-staged] [--drop-staging] [manifest ...]\n";
+enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP };
 
-static const char help_text[] =
-    "Merge staged loads into their datasets, one transaction per load.\n"
-    "  -D, --destination D    postgresql://… or sqlite://… URL, or a name\n"
-    "                         (default: sqlite, ./stage.db)\n"
-    "      --strategy S       merge tables: delete-insert (default) or upsert\n"
-    "      --dedup-sort C[:d] keep the row with the lowest (asc) or highest\n"
-    "                         (desc) C per primary key\n"
-    "      --hard-delete C    rows with C true (or non-null) delete their key\n"
-    "      --delete-staged    remove the load's staged files after commit\n"
-    "      --drop-staging     drop staging tables no load's rows remain in\n"
-    "  -n, --dry-run          print the SQL instead of running it\n"
-    "      --progress         progress line on stderr even if not a tty\n"
-    "  -q, --quiet            errors only\n"
-    "  -v, --verbose          say more\n"
-    "  -h, --help             this help\n"
-    "      --version          print the version\n";
+static const struct cliopt opts[] = {
+	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
+	    "name\n(default: sqlite, ./stage.db)",
+	    "postgres postgresql:// sqlite sqlite://" },
+	{ "strategy", O_STRATEGY, "S", "merge tables: delete-insert (default) "
+	    "or upsert", "delete-insert upsert" },
+	{ "dedup-sort", O_DEDUP, "C[:d]", "keep the row with the lowest (asc) "
+	    "or highest\n(desc) C per primary key", NULL },
+	{ "hard-delete", O_HARD, "C", "rows with C true (or non-null) delete "
+	    "their key", NULL },
+	{ "delete-staged", O_DELSTAGED, NULL, "remove the load's staged files "
+	    "after commit", NULL },
+	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
+	    "remain in", NULL },
+	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	CLIOPT_COMMON
+};
+
+static const struct cliprog prog = {
+	"stage-merge",
+	"usage: stage-merge [-nqv] [--progress] [-D destination]\n"
+	"                   [--strategy delete-insert|upsert]\n"
+	"                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
+	"                   [--delete-staged] [--drop-staging] [manifest ...]\n",
+	"Merge staged loads into their datasets, one transaction per load.",
+	NULL, "manifest", 25, opts
+};
 
 static struct load *
 load_of(struct merger *mg, const char *id)
@@ -85,7 +92,7 @@ end_line(struct merger *mg, const struct mline *m)
 	struct buf id = BUF_INIT;
 	struct load *ld;
 
-	mline_str(m, "load_id", &id);
+	mline_str(m, mf_name[MF_LOAD_ID], &id);
 	ld = load_of(mg, id.p ? id.p : "");
 	buf_free(&id);
 	return mload_end(&ld->m, m) ? EXIT_INCOMPLETE : 0;
@@ -106,28 +113,19 @@ check_opts(const struct merge_opts *o, const struct dtable *t,
  * -D, stage-merge goes there, so that "stage-copy -D pg | stage-merge"
  * merges where it copied.  Lines that disagree need a -D. */
 static int
-copied_dest(struct merger *mg, const struct mline *m)
+copied_dest(struct merger *mg, const struct mline *m, const struct dfile *f)
 {
-	struct buf d = BUF_INIT;
-	int c = json_obj_get(&m->doc, 0, "copied"), t;
-
-	if (c < 0 || m->doc.tok[c].type != JSON_OBJECT ||
-	    (t = json_obj_get(&m->doc, c, "destination")) < 0 ||
-	    m->doc.tok[t].type != JSON_STRING)
+	if (!f->copied_to)
 		return 0;
-	json_str_decode(&m->doc.tok[t], &d);
-	buf_adds(&d, "");
 	if (!mg->copied_to) {
-		mg->copied_to = d.p;
+		mg->copied_to = xstrdup(f->copied_to);
 		return 0;
 	}
-	if (strcmp(mg->copied_to, d.p) != 0) {
+	if (strcmp(mg->copied_to, f->copied_to) != 0) {
 		log_err("%s:%zu: copied to %s, earlier lines to %s: give -D",
-		    m->src, m->lineno, d.p, mg->copied_to);
-		buf_free(&d);
+		    m->src, m->lineno, f->copied_to, mg->copied_to);
 		return -1;
 	}
-	buf_free(&d);
 	return 0;
 }
 
@@ -157,7 +155,7 @@ file_line(struct merger *mg, const struct mline *m)
 		dfile_free(&f);
 		return EXIT_INCOMPLETE;
 	}
-	if (copied_dest(mg, m) < 0) {
+	if (copied_dest(mg, m, &f) < 0) {
 		dfile_free(&f);
 		return EXIT_USAGE;
 	}
@@ -266,21 +264,15 @@ emit_load(const struct load *ld, const int64_t *merged)
 {
 	for (size_t i = 0; i < ld->nlines; i++) {
 		const struct lline *ln = &ld->lines[i];
-		struct buf val = BUF_INIT, q = BUF_INIT;
-		struct mfield set = { "merged", NULL, 0 };
+		struct buf q = BUF_INIT;
 		size_t k;
 
 		for (k = 0; k < ld->l.nt; k++)
 			if (strcmp(ld->l.t[k].name, ln->f.t.name) == 0)
 				break;
 		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
-		buf_adds(&val, "{\"table\":");
-		json_put_str(&val, q.p, q.len);
-		buf_printf(&val, ",\"rows\":%lld}", (long long)merged[k]);
-		set.json = val.p;
-		set.len = val.len;
-		manifest_emit_set(ln->text, ln->len, &set, 1);
-		buf_free(&val);
+		mresult_emit(ln->text, ln->len, &(struct mresult){
+			.key = MF_MERGED, .table = q.p, .rows = merged[k] });
 		buf_free(&q);
 	}
 	manifest_emit(&ld->m.endline);
@@ -429,23 +421,6 @@ dedup_opt(struct merge_opts *o, char *arg)
 int
 main(int argc, char **argv)
 {
-	enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP,
-	    O_VERSION, O_PROGRESS };
-	static const struct option opts[] = {
-		{ "destination", required_argument, NULL, 'D' },
-		{ "strategy", required_argument, NULL, O_STRATEGY },
-		{ "dedup-sort", required_argument, NULL, O_DEDUP },
-		{ "hard-delete", required_argument, NULL, O_HARD },
-		{ "delete-staged", no_argument, NULL, O_DELSTAGED },
-		{ "drop-staging", no_argument, NULL, O_DROP },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct merger mg;
 	struct dest_conf conf;
 	const char *dest = NULL;
@@ -454,7 +429,7 @@ main(int argc, char **argv)
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	memset(&mg, 0, sizeof mg);
-	while ((c = getopt_long(argc, argv, "D:nqvh", opts, NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			dest = optarg;
@@ -483,23 +458,11 @@ main(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
-		case O_PROGRESS:
+		case CLIOPT_PROGRESS:
 			mg.pm = PROGRESS_ON;
 			break;
-		case 'q':
-			log_set_level(LOG_QUIET);
-			break;
-		case 'v':
-			log_set_level(LOG_VERBOSE);
-			break;
-		case 'h':
-			usage_exit(usage_text, help_text);
-		case O_VERSION:
-			printf("stage-merge %s\n", STAGE_VERSION);
-			return EXIT_DONE;
 		default:
-			cliopt_hint(opts, argv, optind);
-			usage_exit(usage_text, NULL);
+			cliopt_usage(&prog);
 		}
 	}
 	/* -D, else $STAGE_DESTINATION, else where stage-copy loaded the

@@ -98,70 +98,45 @@ struct put {			/* what main owns */
 	size_t pending;
 };
 
-static const char usage_text[] =
-    "usage: stage-put [-nqv] [-b url] [-j jobs] [--layout template]\n"
-    "                 [--endpoint url] [--region name] [--path-style |\n"
-    "                 --virtual-hosted] [--part-size size]\n"
-    "                 [--multipart-threshold size] [--retries n]\n"
-    "                 [--dry-run] [--progress] [manifest ...]\n";
+enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
+    O_PART_SIZE, O_THRESHOLD, O_RETRIES };
 
-static const char help_text[] =
-    "Upload the manifest's files to the staging storage.\n"
-    "  -b, --bucket-url URL    a directory, file:// or s3://bucket/prefix\n"
-    "                          (default: config, else ./stage-bucket)\n"
-    "  -j, --jobs N            requests in flight at once (default 8)\n"
-    "      --layout T          object names (default\n"
-    "                          {dataset}/{table_name}/{load_id}.{file_id}.{ext})\n"
-    "      --endpoint URL      S3 endpoint (default: config, "
-    "AWS_ENDPOINT_URL)\n"
-    "      --region NAME       S3 region (default: config, AWS_REGION)\n"
-    "      --path-style        address buckets as host/bucket/key\n"
-    "      --virtual-hosted    address buckets as bucket.host/key\n"
-    "      --part-size S       multipart part size (default 16M)\n"
-    "      --multipart-threshold S  multipart from S on (default 64M)\n"
-    "      --retries N         retries of a failed request (default 5)\n"
-    "  -n, --dry-run           print the requests instead of sending "
-    "them\n"
-    "      --progress          progress line on stderr even if not a "
-    "tty\n"
-    "  -q, --quiet             errors only\n"
-    "  -v, --verbose           say more\n"
-    "  -h, --help              this help\n"
-    "      --version           print the version\n";
-
-static const struct option longopts[] = {
-	{ "bucket-url", required_argument, NULL, 'b' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "layout", required_argument, NULL, 'L' },
-	{ "endpoint", required_argument, NULL, 'E' },
-	{ "region", required_argument, NULL, 'R' },
-	{ "path-style", no_argument, NULL, 'P' },
-	{ "virtual-hosted", no_argument, NULL, 'H' },
-	{ "part-size", required_argument, NULL, 'S' },
-	{ "multipart-threshold", required_argument, NULL, 'T' },
-	{ "retries", required_argument, NULL, 'r' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "progress", no_argument, NULL, 'p' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct cliopt opts[] = {
+	{ "bucket-url", 'b', "URL", "a directory, file:// or "
+	    "s3://bucket/prefix\n(default: config, else ./stage-bucket)",
+	    "dir" },
+	{ "jobs", 'j', "N", "requests in flight at once (default 8)", NULL },
+	{ "layout", O_LAYOUT, "T", "object names (default\n"
+	    "{dataset}/{table_name}/{load_id}.{file_id}.{ext})", NULL },
+	{ "endpoint", O_ENDPOINT, "URL", "S3 endpoint (default: config, "
+	    "AWS_ENDPOINT_URL)", NULL },
+	{ "region", O_REGION, "NAME", "S3 region (default: config, "
+	    "AWS_REGION)", NULL },
+	{ "path-style", O_PATH_STYLE, NULL, "address buckets as "
+	    "host/bucket/key", NULL },
+	{ "virtual-hosted", O_VHOST, NULL, "address buckets as "
+	    "bucket.host/key", NULL },
+	{ "part-size", O_PART_SIZE, "S", "multipart part size (default 16M)",
+	    NULL },
+	{ "multipart-threshold", O_THRESHOLD, "S", "multipart from S on "
+	    "(default 64M)", NULL },
+	{ "retries", O_RETRIES, "N", "retries of a failed request (default 5)",
+	    NULL },
+	{ "dry-run", 'n', NULL, "print the requests instead of sending them",
+	    NULL },
+	CLIOPT_COMMON
 };
 
-static int
-parse_int(const char *opt, const char *s, int lo, int hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		die(EXIT_USAGE, "--%s: expected a number from %d to %d: %s",
-		    opt, lo, hi, s);
-	return (int)v;
-}
+static const struct cliprog prog = {
+	"stage-put",
+	"usage: stage-put [-nqv] [-b url] [-j jobs] [--layout template]\n"
+	"                 [--endpoint url] [--region name] [--path-style |\n"
+	"                 --virtual-hosted] [--part-size size]\n"
+	"                 [--multipart-threshold size] [--retries n]\n"
+	"                 [--dry-run] [--progress] [manifest ...]\n",
+	"Upload the manifest's files to the staging storage.",
+	NULL, "manifest", 26, opts
+};
 
 /* Configuration by dlt key: .dlt files and dlt-style env (config.h). */
 static const char *
@@ -248,7 +223,7 @@ on_done(struct storage_put *p)
 	if (json_parse(&m.doc, m.text, m.len))
 		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
 	json_put_str(&url, j->url.p, j->url.len);
-	struct mfield f[4] = { { "url", url.p, url.len } };
+	struct mfield f[4] = { { mf_name[MF_URL], url.p, url.len } };
 	size_t nf = 1 + s3_flags(pu, j, f + 1, &ep, &rg);
 	mline_rebuild(&out, &m, f, nf);
 	manifest_emit(&out);
@@ -268,12 +243,8 @@ out:
 static int
 end_line(struct put *pu, const struct mline *m)
 {
-	struct buf id = BUF_INIT;
-	struct mload *l;
+	struct mload *l = mloads_of(&pu->loads, m);
 
-	mline_str(m, "load_id", &id);
-	l = mloads_get(&pu->loads, id.p);
-	buf_free(&id);
 	if (mload_end(l, m))
 		return -1;
 	emit_end(pu, l);
@@ -284,37 +255,36 @@ static int
 file_line(struct put *pu, const struct mline *m)
 {
 	struct job *j;
-	struct buf sha = BUF_INIT;
-	int64_t bytes = -1, rows = -1;
-	const struct json_tok *t;
+	struct mfile f;
+	int64_t bytes, rows;
 
-	if (mline_need(m, "file", JSON_STRING) ||
-	    mline_need(m, "sha256", JSON_STRING) ||
-	    mline_need(m, "load_id", JSON_STRING))
+	if (mline_need(m, mf_name[MF_FILE], JSON_STRING) ||
+	    mline_need(m, mf_name[MF_SHA256], JSON_STRING))
 		return -1;
-	if (mline_i64(m, "rows", &rows) || rows < 0)
-		return bad_line(m, "rows", "missing or not a count");
-	mline_str(m, "sha256", &sha);
-	if (sha.len != 64 || strspn(sha.p, "0123456789abcdef") != 64) {
-		buf_free(&sha);
-		return bad_line(m, "sha256", "is not 64 lower-case hex digits");
+	if (mfile_parse(m, &f) < 0) {
+		mfile_free(&f);
+		return -1;
 	}
-	if ((t = mline_get(m, "bytes")) && json_int64(t, &bytes))
-		return bad_line(m, "bytes", "is not an integer");
+	if (strlen(f.sha256) != 64 ||
+	    strspn(f.sha256, "0123456789abcdef") != 64) {
+		mfile_free(&f);
+		return bad_line(m, mf_name[MF_SHA256],
+		    "is not 64 lower-case hex digits");
+	}
+	rows = f.rows;
+	bytes = f.bytes;
 	j = xcalloc(1, sizeof *j);
 	j->put = pu;
-	mline_str(m, "file", &j->file);
-	{
-		struct buf id = BUF_INIT;
-		mline_str(m, "load_id", &id);
-		j->load_id = id.p;
-	}
+	buf_adds(&j->file, f.file);
+	j->load_id = f.load_id;
+	f.load_id = NULL;
+	memcpy(j->sha, f.sha256, 65);
+	mfile_free(&f);
 	buf_adds(&j->key, "");
 	storage_key(&pu->st, "", &j->key);
 	if (!j->file.len || layout_expand(pu->layout, m, j->file.p, &j->key)) {
 		if (!j->file.len)
-			bad_line(m, "file", "is empty");
-		buf_free(&sha);
+			bad_line(m, mf_name[MF_FILE], "is empty");
 		job_free(j);
 		return -1;
 	}
@@ -322,7 +292,6 @@ file_line(struct put *pu, const struct mline *m)
 		log_err("%s:%zu: object name %s is already used by another "
 		    "line of this input (--layout needs {file_id}?)", m->src,
 		    m->lineno, j->key.p);
-		buf_free(&sha);
 		job_free(j);
 		return -1;
 	}
@@ -331,9 +300,7 @@ file_line(struct put *pu, const struct mline *m)
 	j->src = xstrdup(m->src);
 	j->lineno = m->lineno;
 	storage_url(&pu->st, j->key.p, &j->url);
-	memcpy(j->sha, sha.p, 65);
 	j->p.sha256 = j->sha;
-	buf_free(&sha);
 	j->p.path = j->file.p;
 	j->p.key = j->key.p;
 	j->p.bytes = bytes;
@@ -478,35 +445,28 @@ main(int argc, char **argv)
 	o.retries = 5;
 	o.part_size = 16ULL << 20;
 	o.threshold = 64ULL << 20;
-	while ((c = getopt_long(argc, argv, "b:j:nqvh", longopts, NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'b': bucket = optarg; break;
-		case 'j': o.jobs = parse_int("jobs", optarg, 1, 256); break;
-		case 'L': pu.layout = optarg; break;
-		case 'E': o.endpoint = optarg; break;
-		case 'R': o.region = optarg; break;
-		case 'P': o.path_style = 1; break;
-		case 'H': o.path_style = 0; break;
-		case 'S': o.part_size = cliopt_size("--part-size", optarg); break;
-		case 'T':
+		case 'j': o.jobs = cliopt_int("jobs", optarg, 1, 256); break;
+		case O_LAYOUT: pu.layout = optarg; break;
+		case O_ENDPOINT: o.endpoint = optarg; break;
+		case O_REGION: o.region = optarg; break;
+		case O_PATH_STYLE: o.path_style = 1; break;
+		case O_VHOST: o.path_style = 0; break;
+		case O_PART_SIZE:
+			o.part_size = cliopt_size("--part-size", optarg);
+			break;
+		case O_THRESHOLD:
 			o.threshold = cliopt_size("--multipart-threshold",
 			    optarg);
 			break;
-		case 'r': o.retries = parse_int("retries", optarg, 0, 100); break;
-		case 'n': pu.dry_run = 1; break;
-		case 'p': pmode = PROGRESS_ON; break;
-		case 'v':
-			log_set_level(log_get_level() >= LOG_VERBOSE ?
-			    LOG_DEBUG : LOG_VERBOSE);
+		case O_RETRIES:
+			o.retries = cliopt_int("retries", optarg, 0, 100);
 			break;
-		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': usage_exit(usage_text, help_text);
-		case 'V':
-			printf("stage-put %s\n", STAGE_VERSION);
-			return EXIT_DONE;
-		default:
-			cliopt_hint(longopts, argv, optind);
-			usage_exit(usage_text, NULL);
+		case 'n': pu.dry_run = 1; break;
+		case CLIOPT_PROGRESS: pmode = PROGRESS_ON; break;
+		default: cliopt_usage(&prog);
 		}
 	}
 	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))

@@ -34,42 +34,52 @@
 #define LOOKAHEAD_ROWS 10000
 #define LOOKAHEAD_BYTES (16u << 20)
 
-static const char synopsis[] =
-    "usage: stage-write (-t table | --table-field name) [-f csv|jsonl]\n"
-    "           [-z none|gzip|zstd] [-d dir] [--dataset name]\n"
-    "           [--disposition append|replace|merge] [--primary-key cols]\n"
-    "           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
-    "           [--max-rows n] [--schema file] [--column name:type ...]\n"
-    "           [--rejects file] [--progress] [-qv] [file ...]\n";
-
 enum {
 	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
 	OPT_LOAD_ID, OPT_MAX_SIZE, OPT_MAX_ROWS, OPT_SCHEMA, OPT_COLUMN,
-	OPT_REJECTS, OPT_VERSION, OPT_PROGRESS
+	OPT_REJECTS
 };
 
-static const struct option longopts[] = {
-	{ "table", required_argument, NULL, 't' },
-	{ "table-field", required_argument, NULL, OPT_TABLE_FIELD },
-	{ "format", required_argument, NULL, 'f' },
-	{ "compression", required_argument, NULL, 'z' },
-	{ "dir", required_argument, NULL, 'd' },
-	{ "dataset", required_argument, NULL, OPT_DATASET },
-	{ "disposition", required_argument, NULL, OPT_DISPOSITION },
-	{ "primary-key", required_argument, NULL, OPT_PK },
-	{ "merge-key", required_argument, NULL, OPT_MK },
-	{ "load-id", required_argument, NULL, OPT_LOAD_ID },
-	{ "max-file-size", required_argument, NULL, OPT_MAX_SIZE },
-	{ "max-rows", required_argument, NULL, OPT_MAX_ROWS },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "column", required_argument, NULL, OPT_COLUMN },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
+static const struct cliopt opts[] = {
+	{ "table", 't', "T", "the records' table", NULL },
+	{ "table-field", OPT_TABLE_FIELD, "F", "each record's table is its "
+	    "field F", NULL },
+	{ "format", 'f', "F", "csv (default) or jsonl", "csv jsonl" },
+	{ "compression", 'z', "C", "none (default), gzip or zstd",
+	    "none gzip zstd" },
+	{ "dir", 'd', "D", "where the files go (default ./stage-files)",
+	    "dir" },
+	{ "dataset", OPT_DATASET, "NAME", "target dataset (default "
+	    "stage_dataset)", NULL },
+	{ "disposition", OPT_DISPOSITION, "D", "append (default), replace or "
+	    "merge", "append replace merge" },
+	{ "primary-key", OPT_PK, "C,..", "primary key columns", NULL },
+	{ "merge-key", OPT_MK, "C,..", "merge key columns", NULL },
+	{ "load-id", OPT_LOAD_ID, "ID", "the load's id (default: now, dlt's "
+	    "format)", NULL },
+	{ "max-file-size", OPT_MAX_SIZE, "S", "rotate files at S bytes "
+	    "(default 256M)", NULL },
+	{ "max-rows", OPT_MAX_ROWS, "N", "rotate files after N rows", NULL },
+	{ "schema", OPT_SCHEMA, "FILE", "pin types: {\"column\": \"type\", "
+	    "...}", "file" },
+	{ "column", OPT_COLUMN, "N:TYPE", "pin one column's type (repeatable)",
+	    ":text bigint double bool timestamp date time decimal json "
+	    "binary" },
+	{ "rejects", OPT_REJECTS, "FILE", "write bad records there and go on",
+	    "file" },
+	CLIOPT_COMMON
+};
+
+static const struct cliprog prog = {
+	"stage-write",
+	"usage: stage-write (-t table | --table-field name) [-f csv|jsonl]\n"
+	"           [-z none|gzip|zstd] [-d dir] [--dataset name]\n"
+	"           [--disposition append|replace|merge] [--primary-key cols]\n"
+	"           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
+	"           [--max-rows n] [--schema file] [--column name:type ...]\n"
+	"           [--rejects file] [--progress] [-qv] [file ...]\n",
+	"Write NDJSON records into loader files, a manifest of them on stdout.",
+	"See stage-write(1).\n", "NDJSON file", 25, opts
 };
 
 /* What main owns: options as given, and the state built from them. */
@@ -87,41 +97,7 @@ struct opts {
 static _Noreturn void
 usage(void)
 {
-	fputs(synopsis, stderr);
-	exit(EXIT_USAGE);
-}
-
-static _Noreturn void
-help(void)
-{
-	fputs(synopsis, stdout);
-	fputs("Write NDJSON records into loader files, a manifest of them on "
-	    "stdout.\n"
-	    "  -t, --table T          the records' table\n"
-	    "      --table-field F    each record's table is its field F\n"
-	    "  -f, --format F         csv (default) or jsonl\n"
-	    "  -z, --compression C    none (default), gzip or zstd\n"
-	    "  -d, --dir D            where the files go (default "
-	    "./stage-files)\n"
-	    "      --dataset NAME     target dataset (default stage_dataset)\n"
-	    "      --disposition D    append (default), replace or merge\n"
-	    "      --primary-key C,.. primary key columns\n"
-	    "      --merge-key C,..   merge key columns\n"
-	    "      --load-id ID       the load's id (default: now, dlt's "
-	    "format)\n"
-	    "      --max-file-size S  rotate files at S bytes (default 256M)\n"
-	    "      --max-rows N       rotate files after N rows\n"
-	    "      --schema FILE      pin types: {\"column\": \"type\", ...}\n"
-	    "      --column N:TYPE    pin one column's type (repeatable)\n"
-	    "      --rejects FILE     write bad records there and go on\n"
-	    "      --progress         progress line on stderr even if not a "
-	    "tty\n"
-	    "  -q, --quiet            errors only\n"
-	    "  -v, --verbose          say more\n"
-	    "  -h, --help             this help\n"
-	    "      --version          print the version\n"
-	    "See stage-write(1).\n", stdout);
-	exit(EXIT_DONE);
+	cliopt_usage(&prog);
 }
 
 /* The normalized name of a table or dataset given as an option; a name
@@ -277,8 +253,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	w->comp = COMP_NONE;
 	w->disposition = "append";
 	w->max_bytes = DEFAULT_MAX_BYTES;
-	while ((c = getopt_long(argc, argv, "t:f:z:d:vqh", longopts,
-	    NULL)) != -1) {
+	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 't':
 			free(o->table);
@@ -329,15 +304,8 @@ parse_args(struct opts *o, int argc, char **argv)
 				die(EXIT_USAGE, "%s", err);
 			break;
 		case OPT_REJECTS: o->rejects_path = optarg; break;
-		case OPT_PROGRESS: o->pm = PROGRESS_ON; break;
-		case 'v': log_set_level(LOG_VERBOSE); break;
-		case 'q': log_set_level(LOG_QUIET); break;
-		case 'h': help();
-		case OPT_VERSION:
-			printf("stage-write %s\n", STAGE_VERSION);
-			exit(EXIT_DONE);
+		case CLIOPT_PROGRESS: o->pm = PROGRESS_ON; break;
 		default:
-			cliopt_hint(longopts, argv, optind);
 			usage();
 		}
 	}

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cliopt.h"
 #include "log.h"
+#include "version.h"
 
 uint64_t
 cliopt_size(const char *opt, const char *s)
@@ -143,4 +145,285 @@ cliopt_hint(const struct option *opts, char *const *argv, int next)
 	names[n] = NULL;
 	if ((near = cliopt_nearest(word, names)))
 		log_err("did you mean --%s?", near);
+}
+
+int
+cliopt_int(const char *opt, const char *s, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		die(EXIT_USAGE, "--%s: expected a number from %d to %d: %s",
+		    opt, lo, hi, s);
+	return (int)v;
+}
+
+#define KEY_COMPLETION 0x7fff
+
+_Noreturn void
+cliopt_usage(const struct cliprog *p)
+{
+	usage_exit(p->synopsis, NULL);
+}
+
+/* "  -x, --name ARG" */
+static void
+help_left(struct buf *b, const struct cliopt *o)
+{
+	if (o->key < 256)
+		buf_printf(b, "  -%c, --%s", o->key, o->name);
+	else
+		buf_printf(b, "      --%s", o->name);
+	if (o->arg)
+		buf_printf(b, " %s", o->arg);
+}
+
+static _Noreturn void
+help_exit(const struct cliprog *p)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, p->synopsis);
+	buf_printf(&b, "%s\n", p->summary);
+	for (const struct cliopt *o = p->opts; o->name; o++) {
+		size_t start = b.len;
+		const char *h = o->help, *nl;
+
+		help_left(&b, o);
+		for (;;) {
+			size_t col = b.len - start;
+			nl = strchr(h, '\n');
+			if (col + 1 > (size_t)p->width)
+				buf_adds(&b, "  ");
+			else
+				buf_printf(&b, "%*s", p->width - (int)col, "");
+			buf_printf(&b, "%.*s\n", nl ? (int)(nl - h) :
+			    (int)strlen(h), h);
+			if (!nl)
+				break;
+			h = nl + 1;
+			start = b.len;
+		}
+	}
+	if (p->footer)
+		buf_adds(&b, p->footer);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+	exit(EXIT_DONE);
+}
+
+/* The help text on one line, for shells: lines joined by a space, a
+ * quote written as quote, the characters of esc after a backslash. */
+static void
+desc(struct buf *b, const char *h, const char *quote, const char *esc)
+{
+	for (; *h; h++) {
+		if (*h == '\n') {
+			buf_addc(b, ' ');
+			while (h[1] == ' ')
+				h++;
+		} else if (*h == '\'')
+			buf_adds(b, quote);
+		else if (strchr(esc, *h))
+			buf_printf(b, "\\%c", *h);
+		else
+			buf_addc(b, *h);
+	}
+}
+
+static void
+words_of(struct buf *b, const char *values)
+{
+	buf_adds(b, values + (*values == ':'));
+}
+
+static int
+is_words(const struct cliopt *o)
+{
+	return o->values && strcmp(o->values, "file") &&
+	    strcmp(o->values, "dir");
+}
+
+static void
+bash(struct buf *b, const struct cliprog *p)
+{
+	struct buf fn = BUF_INIT, w = BUF_INIT;
+	const struct cliopt *o;
+
+	for (const char *c = p->name; *c; c++)
+		buf_addc(&fn, *c == '-' ? '_' : *c);
+	buf_printf(b, "# bash completion for %s(1), made by `%s "
+	    "--completion=bash` from its option table\n\n_%s()\n{\n"
+	    "\tlocal cur prev\n\tcur=${COMP_WORDS[COMP_CWORD]}\n"
+	    "\tprev=${COMP_WORDS[COMP_CWORD-1]}\n\n\tcase $prev in\n",
+	    p->name, p->name, fn.p);
+	for (o = p->opts; o->name; o++) {
+		if (!o->arg)
+			continue;
+		buf_adds(b, "\t");
+		if (o->key < 256)
+			buf_printf(b, "-%c|", o->key);
+		buf_printf(b, "--%s)\n", o->name);
+		if (o->values && *o->values == ':') {
+			buf_adds(b, "\t\tif [[ $cur == *:* ]]; then\n\t\t\t"
+			    "COMPREPLY=($(compgen -P \"${cur%%:*}:\" -W '");
+			words_of(b, o->values);
+			buf_adds(b, "' -- \"${cur#*:}\"))\n\t\tfi\n");
+		} else if (is_words(o)) {
+			buf_adds(b, "\t\tCOMPREPLY=($(compgen -W '");
+			words_of(b, o->values);
+			buf_adds(b, "' -- \"$cur\"))\n");
+		} else if (o->values)
+			buf_printf(b, "\t\tCOMPREPLY=($(compgen -%c -- "
+			    "\"$cur\"))\n", o->values[0] == 'd' ? 'd' : 'f');
+		buf_adds(b, "\t\treturn ;;\n");
+	}
+	buf_adds(b, "\tesac\n\n\tif [[ $cur == -* ]]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W '");
+	for (o = p->opts; o->name; o++) {
+		if (o != p->opts)
+			buf_addc(&w, ' ');
+		if (o->key < 256)
+			buf_printf(&w, "-%c ", o->key);
+		buf_printf(&w, "--%s", o->name);
+	}
+	buf_adds(b, w.p);
+	buf_printf(b, "' -- \"$cur\"))\n\t\treturn\n\tfi\n"
+	    "\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n}\n"
+	    "complete -o filenames -F _%s %s\n", fn.p, p->name);
+	buf_free(&fn);
+	buf_free(&w);
+}
+
+static void
+zsh(struct buf *b, const struct cliprog *p)
+{
+	const struct cliopt *o;
+	const char *state = NULL;
+
+	buf_printf(b, "#compdef %s\n# zsh completion for %s(1), made by "
+	    "`%s --completion=zsh` from its option table\n\n"
+	    "_arguments -s -S \\\n", p->name, p->name, p->name);
+	for (o = p->opts; o->name; o++) {
+		int ex = strcmp(o->name, "help") == 0 ||
+		    strcmp(o->name, "version") == 0;
+		buf_adds(b, "\t'");
+		if (strstr(o->help, "(repeatable)"))
+			buf_addc(b, '*');
+		if (ex)
+			buf_adds(b, "(- *)");
+		else if (o->key < 256)
+			buf_printf(b, "(-%c --%s)", o->key, o->name);
+		if (o->key < 256)
+			buf_printf(b, "'{-%c%s,--%s%s}'", o->key,
+			    o->arg ? "+" : "", o->name, o->arg ? "=" : "");
+		else
+			buf_printf(b, "--%s%s", o->name, o->arg ? "=" : "");
+		buf_addc(b, '[');
+		desc(b, o->help, "'\\''", "[]");
+		buf_addc(b, ']');
+		if (o->arg) {
+			buf_printf(b, ":%s:", o->name);
+			if (o->values && *o->values == ':') {
+				buf_adds(b, "->values");
+				state = o->values + 1;
+			} else if (is_words(o))
+				buf_printf(b, "(%s)", o->values);
+			else if (o->values)
+				buf_adds(b, o->values[0] == 'd' ? "_files -/" :
+				    "_files");
+		}
+		buf_adds(b, "' \\\n");
+	}
+	buf_printf(b, "\t'*:%s:_files' && return\n", p->operand);
+	if (state)
+		buf_printf(b, "\nif [[ $state == values ]] && compset -P "
+		    "'*:'; then\n\tlocal -a words\n\twords=(%s)\n"
+		    "\t_describe -t values value words\nfi\n", state);
+}
+
+static void
+fish(struct buf *b, const struct cliprog *p)
+{
+	buf_printf(b, "# fish completion for %s(1), made by `%s "
+	    "--completion=fish` from its option table\n", p->name, p->name);
+	for (const struct cliopt *o = p->opts; o->name; o++) {
+		buf_printf(b, "complete -c %s", p->name);
+		if (o->key < 256)
+			buf_printf(b, " -s %c", o->key);
+		buf_printf(b, " -l %s", o->name);
+		if (o->arg && o->values && strcmp(o->values, "file") == 0)
+			buf_adds(b, " -r -F");
+		else if (o->arg && o->values && strcmp(o->values, "dir") == 0)
+			buf_adds(b, " -x -a '(__fish_complete_directories)'");
+		else if (o->arg && is_words(o) && *o->values != ':')
+			buf_printf(b, " -x -a '%s'", o->values);
+		else if (o->arg)
+			buf_adds(b, " -x");
+		buf_adds(b, " -d '");
+		desc(b, o->help, "\\'", "");
+		buf_adds(b, "'\n");
+	}
+}
+
+static _Noreturn void
+completion_exit(const struct cliprog *p, const char *shell)
+{
+	struct buf b = BUF_INIT;
+
+	if (strcmp(shell, "bash") == 0)
+		bash(&b, p);
+	else if (strcmp(shell, "zsh") == 0)
+		zsh(&b, p);
+	else if (strcmp(shell, "fish") == 0)
+		fish(&b, p);
+	else
+		die(EXIT_USAGE, "--completion: '%s' is not bash, zsh or fish",
+		    shell);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+	exit(EXIT_DONE);
+}
+
+int
+cliopt_next(const struct cliprog *p, int argc, char **argv)
+{
+	struct option lo[64];
+	char so[3 * 64 + 2];
+	size_t n = 0, k = 0;
+	int c;
+
+	for (const struct cliopt *o = p->opts; o->name && n < 62; o++) {
+		lo[n++] = (struct option){ o->name, o->arg ? required_argument :
+		    no_argument, NULL, o->key };
+		if (o->key < 256) {
+			so[k++] = (char)o->key;
+			if (o->arg)
+				so[k++] = ':';
+		}
+	}
+	lo[n++] = (struct option){ "completion", required_argument, NULL,
+	    KEY_COMPLETION };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	so[k] = '\0';
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) == 'q' || c == 'v')
+		log_set_level(c == 'q' ? LOG_QUIET :
+		    log_get_level() >= LOG_VERBOSE ? LOG_DEBUG : LOG_VERBOSE);
+	if (c == KEY_COMPLETION)
+		completion_exit(p, optarg);
+	if (c == '?' || c == ':') {
+		cliopt_hint(lo, argv, optind);
+		cliopt_usage(p);
+	}
+	for (const struct cliopt *o = p->opts; c != -1 && o->name; o++)
+		if (o->key == c && strcmp(o->name, "help") == 0)
+			help_exit(p);
+		else if (o->key == c && strcmp(o->name, "version") == 0) {
+			printf("%s %s\n", p->name, STAGE_VERSION);
+			exit(EXIT_DONE);
+		}
+	return c;
 }

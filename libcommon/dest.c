@@ -55,64 +55,13 @@ known_backends(struct buf *b, const char *name, size_t n)
 		buf_printf(b, "; did you mean %s?", near);
 }
 
-/* The text of a destination as it may be printed: a libpq back end's
- * masked as libpq reads it (mask.h), any other's as a URL. */
-static char *
-mask_dest(const struct dest_ops *ops, const char *s, int *had)
-{
-	return ops == &dest_postgres ? mask_conninfo(s, had) : mask_url(s, had);
-}
-
-/* Appends key='value' (libpq's conninfo quoting). */
-static void
-conninfo_add(struct buf *b, const char *key, const char *v)
-{
-	if (b->len)
-		buf_addc(b, ' ');
-	buf_printf(b, "%s='", key);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '\'')
-			buf_addc(b, '\\');
-		buf_addc(b, *v);
-	}
-	buf_addc(b, '\'');
-}
-
-/* destination.<name>.credentials given as a table of dlt's fields. */
-static void
-credentials_table(const struct config *cf, const char *key, struct dest_conf *c)
-{
-	static const char *const fields[][2] = {
-		{ "host", "host" }, { "port", "port" },
-		{ "database", "dbname" }, { "username", "user" },
-		{ "password", "password" },
-	};
-	struct buf b = BUF_INIT, m = BUF_INIT, k = BUF_INIT;
-
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		const char *v;
-		buf_reset(&k);
-		buf_printf(&k, "%s.%s", key, fields[i][0]);
-		if (!(v = config_get(cf, k.p)))
-			continue;
-		conninfo_add(&b, fields[i][1], v);
-		conninfo_add(&m, fields[i][1],
-		    strcmp(fields[i][0], "password") ? v : "***");
-	}
-	c->conninfo = b.p ? b.p : xstrdup("");
-	c->masked = m.p ? m.p : xstrdup("");
-	buf_free(&k);
-}
-
 /* A URL given on the command line (or in the config as credentials). */
 static void
-from_url(struct dest_conf *c, const char *url, int argv)
+from_url(struct dest_conf *c, const char *name, const char *url, int argv)
 {
-	int had_pw;
+	struct dest_src src = { NULL, name, url, NULL };
 
-	c->conninfo = xstrdup(url);
-	c->masked = mask_dest(c->ops, url, &had_pw);
-	if (had_pw && argv)
+	if (c->ops->resolve(c, &src) && argv)
 		log_warn("warning: a password on the command line is visible "
 		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
 		    ".dlt/secrets.toml");
@@ -175,13 +124,10 @@ from_name(const struct config *cf, const char *name, struct dest_conf *c)
 			unknown_dest(name, type);
 		goto out;
 	}
-	if (config_is_table(cf, k.p))
-		credentials_table(cf, k.p, c);
-	else if (url)
-		from_url(c, url, 0);
-	else {
-		c->conninfo = xstrdup("");
-		c->masked = xstrdup(name);
+	{
+		struct dest_src src = { cf, name, url,
+		    config_is_table(cf, k.p) ? k.p : NULL };
+		c->ops->resolve(c, &src);
 	}
 	r = 0;
 out:
@@ -210,7 +156,7 @@ dest_resolve(const char *arg, int dry_run, struct dest_conf *c)
 		c->ops = find_backend(name, (size_t)(colon - name));
 		r = c->ops ? 0 : -1;
 		if (c->ops) {
-			from_url(c, name, arg != NULL);
+			from_url(c, NULL, name, arg != NULL);
 			c->label = xstrdup(c->masked);
 		} else {
 			struct buf kn = BUF_INIT;
@@ -330,12 +276,12 @@ get_names(const struct mline *m, const char *key, char ***v, size_t *n)
 static int
 get_columns(const struct mline *m, struct dtable *t)
 {
-	const struct json_tok *a = mline_get(m, "columns");
+	const struct json_tok *a = mline_get(m, mf_name[MF_COLUMNS]);
 	const struct json_doc *d = &m->doc;
 	char msg[160];
 
 	if (!a || a->type != JSON_ARRAY)
-		return bad(m, "columns", "missing or not an array");
+		return bad(m, mf_name[MF_COLUMNS], "missing or not an array");
 	uint32_t i0 = (uint32_t)(a - d->tok);
 	for (uint32_t i = i0 + 1; i < a->end; i = d->tok[i].end) {
 		struct dcol c = { NULL, CT_TEXT, 1 };
@@ -343,14 +289,14 @@ get_columns(const struct mline *m, struct dtable *t)
 		int k;
 
 		if (d->tok[i].type != JSON_OBJECT)
-			return bad(m, "columns", "holds a non-object");
+			return bad(m, mf_name[MF_COLUMNS], "holds a non-object");
 		k = json_obj_get(d, (int)i, "name");
 		if (k < 0 || d->tok[k].type != JSON_STRING)
-			return bad(m, "columns", "holds a column without a name");
+			return bad(m, mf_name[MF_COLUMNS], "holds a column without a name");
 		json_str_decode(&d->tok[k], &b);
 		if (!b.p || !*b.p) {
 			buf_free(&b);
-			return bad(m, "columns", "holds an empty name");
+			return bad(m, mf_name[MF_COLUMNS], "holds an empty name");
 		}
 		c.name = b.p;
 		b = (struct buf)BUF_INIT;
@@ -362,7 +308,7 @@ get_columns(const struct mline *m, struct dtable *t)
 				    "type '%s'", c.name, b.p ? b.p : "");
 				buf_free(&b);
 				free(c.name);
-				return bad(m, "columns", msg);
+				return bad(m, mf_name[MF_COLUMNS], msg);
 			}
 			buf_free(&b);
 		}
@@ -373,13 +319,13 @@ get_columns(const struct mline *m, struct dtable *t)
 			snprintf(msg, sizeof msg, "names column %s twice",
 			    c.name);
 			free(c.name);
-			return bad(m, "columns", msg);
+			return bad(m, mf_name[MF_COLUMNS], msg);
 		}
 		t->cols = xrealloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
 		t->cols[t->ncols++] = c;
 	}
 	if (t->ncols == 0)
-		return bad(m, "columns", "is empty");
+		return bad(m, mf_name[MF_COLUMNS], "is empty");
 	return 0;
 }
 
@@ -403,12 +349,13 @@ parse_table(const struct mline *m, struct dtable *t)
 {
 	char *disp;
 
-	if (!(t->dataset = get_str(m, "dataset", 1)) ||
-	    !(t->name = get_str(m, "table", 1)))
+	if (!(t->dataset = get_str(m, mf_name[MF_DATASET], 1)) ||
+	    !(t->name = get_str(m, mf_name[MF_TABLE], 1)))
 		return -1;
 	if (!*t->dataset || !*t->name)
-		return bad(m, *t->name ? "dataset" : "table", "is empty");
-	disp = get_str(m, "disposition", 0);
+		return bad(m, mf_name[*t->name ? MF_DATASET : MF_TABLE],
+		    "is empty");
+	disp = get_str(m, mf_name[MF_DISPOSITION], 0);
 	if (disp && disposition_parse(disp, &t->disp) < 0) {
 		log_err("%s:%zu: %s: unknown disposition '%s' (append, "
 		    "replace or merge)", m->src, m->lineno, t->name, disp);
@@ -416,11 +363,11 @@ parse_table(const struct mline *m, struct dtable *t)
 		return -2;
 	}
 	free(disp);
-	if (get_names(m, "primary_key", &t->pk, &t->npk) ||
-	    get_names(m, "merge_key", &t->mk, &t->nmk) ||
+	if (get_names(m, mf_name[MF_PRIMARY_KEY], &t->pk, &t->npk) ||
+	    get_names(m, mf_name[MF_MERGE_KEY], &t->mk, &t->nmk) ||
 	    get_columns(m, t) ||
-	    check_keys(m, t, t->pk, t->npk, "primary_key") ||
-	    check_keys(m, t, t->mk, t->nmk, "merge_key"))
+	    check_keys(m, t, t->pk, t->npk, mf_name[MF_PRIMARY_KEY]) ||
+	    check_keys(m, t, t->mk, t->nmk, mf_name[MF_MERGE_KEY]))
 		return -1;
 	if (t->disp == DISP_MERGE && t->npk == 0 && t->nmk == 0) {
 		log_err("%s:%zu: %s: merge needs a primary_key or a "
@@ -433,41 +380,43 @@ parse_table(const struct mline *m, struct dtable *t)
 int
 dfile_parse(const struct mline *m, struct dfile *f)
 {
-	char *s;
+	struct mfile mf;
+	const char *s;
 	int r;
 
 	memset(f, 0, sizeof *f);
 	if ((r = parse_table(m, &f->t)) != 0)
 		return r;
-	if (!(f->load_id = get_str(m, "load_id", 1)))
-		return -1;
-	f->sha256 = get_str(m, "sha256", 0);
-	f->file = get_str(m, "file", 0);
-	f->url = get_str(m, "url", 0);
+	r = mfile_parse(m, &mf);
+	/* the strings move into f, which dfile_free frees */
+	f->load_id = mf.load_id;
+	f->sha256 = mf.sha256;
+	f->file = mf.file;
+	f->url = mf.url;
+	f->file_id = mf.file_id;
+	f->copied_to = mf.copied_to;
+	f->seq = mf.seq;
+	f->rows = mf.rows;
+	f->bytes = mf.bytes < 0 ? 0 : mf.bytes;
+	mf.load_id = mf.sha256 = mf.file = mf.url = mf.file_id =
+	    mf.copied_to = NULL;
 	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
 	f->s3_region = get_str(m, "s3_region", 0);
 	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
 	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
-	f->file_id = get_str(m, "file_id", 0);
-	f->seq = -1;
-	if (!f->file_id && mline_get(m, "file_id") &&
-	    mline_get(m, "file_id")->type == JSON_NUMBER) {
-		/* stage-write numbers its files in the order it wrote them:
-		 * that order, not the order lines arrive in (stage-put
-		 * passes them on as uploads finish), is the load's */
-		const struct json_tok *t = mline_get(m, "file_id");
-		f->file_id = xstrndup(t->p, t->len);
-		if (json_int64(t, &f->seq) || f->seq < 0)
-			f->seq = -1;
+	if (r < 0)
+		goto out;
+	r = -1;
+	if (!f->file_id) {
+		bad(m, mf_name[MF_FILE_ID], "missing (and no sha256 either)");
+		goto out;
 	}
-	if (!f->file_id && f->sha256)
-		f->file_id = xstrdup(f->sha256);
-	if (!f->file_id)
-		return bad(m, "file_id", "missing (and no sha256 either)");
-	if (!f->file && !f->url)
-		return bad(m, "file", "missing (and no url either)");
+	if (!f->file && !f->url) {
+		bad(m, mf_name[MF_FILE], "missing (and no url either)");
+		goto out;
+	}
 	f->object = f->url ? f->url : f->file;
-	s = get_str(m, "format", 0);
+	s = mf.format;
 	if (!s || strcmp(s, "csv") == 0)
 		f->format = FMT_CSV;
 	else if (strcmp(s, "jsonl") == 0)
@@ -475,21 +424,17 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	else if (strcmp(s, "parquet") == 0)
 		f->format = FMT_PARQUET;
 	else {
-		free(s);
-		return bad(m, "format", "is not csv, jsonl or parquet");
+		bad(m, mf_name[MF_FORMAT], "is not csv, jsonl or parquet");
+		goto out;
 	}
-	free(s);
-	s = get_str(m, "compression", 0);
-	if (s && compression_parse(s, &f->comp) < 0) {
-		free(s);
-		return bad(m, "compression", "is not none, gzip or zstd");
+	if (mf.compression && compression_parse(mf.compression, &f->comp) < 0) {
+		bad(m, mf_name[MF_COMPRESSION], "is not none, gzip or zstd");
+		goto out;
 	}
-	free(s);
-	if (mline_i64(m, "rows", &f->rows) < 0 || f->rows < 0)
-		return bad(m, "rows", "missing or not a count");
-	if (mline_get(m, "bytes") && mline_i64(m, "bytes", &f->bytes) < 0)
-		return bad(m, "bytes", "is not a count");
-	return 0;
+	r = 0;
+out:
+	mfile_free(&mf);
+	return r;
 }
 
 /* One name of t: see dtable_check_names. */
@@ -570,6 +515,7 @@ dfile_free(struct dfile *f)
 	free(f->url);
 	free(f->s3_endpoint);
 	free(f->s3_region);
+	free(f->copied_to);
 	memset(f, 0, sizeof *f);
 }
 

@@ -89,6 +89,7 @@ struct dfile {
 	char *s3_endpoint;	/* stage-put's --endpoint, or NULL */
 	char *s3_region;	/* stage-put's --region, or NULL */
 	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
+	char *copied_to;	/* where stage-copy copied it, or NULL */
 	const char *object;	/* for messages: url, else file */
 	enum fformat format;
 	enum compression comp;
@@ -130,8 +131,10 @@ struct merge_opts {
 /* How to reach the destination, resolved by dest_resolve. */
 struct dest_conf {
 	const struct dest_ops *ops;
-	char *conninfo;		/* back end's connection string, may hold a
-				 * secret: never print it, use masked */
+	char *conninfo;		/* what the back end's open connects with,
+				 * as its resolve made it (libpq's conninfo,
+				 * SQLite's catalog path); may hold a secret:
+				 * never print it, use masked */
 	char *masked;		/* the same with secrets replaced by *** */
 	char *label;		/* what -D said (a name, or the URL masked):
 				 * stage-copy records it in the manifest so
@@ -147,6 +150,20 @@ struct dest {
 	struct sources *sources;	/* staged objects' storages, kept
 					 * open across files (source.h);
 					 * the back end's close frees them */
+};
+
+struct config;
+
+/* Where a destination's configuration comes from (dest_resolve): the
+ * back end's resolve reads it. */
+struct dest_src {
+	const struct config *cf;
+	const char *name;	/* the configured name; NULL for a -D URL */
+	const char *url;	/* a URL (or the back end's own connection
+				 * text) from -D or destination.<name>.
+				 * credentials, or NULL */
+	const char *key;	/* "destination.<name>.credentials" when it
+				 * is a table of dlt's fields, else NULL */
 };
 
 struct dest_ops {
@@ -179,6 +196,11 @@ struct dest_ops {
 	 * "users"); dtable_check_names refuses what it would change. */
 	size_t ident_max;
 	int ident_nocase;
+
+	/* Fills c->conninfo and c->masked (secrets as ***) from src: its
+	 * url, else its credentials table, else the back end's defaults
+	 * (environment).  Returns 1 when src->url held a secret, else 0. */
+	int (*resolve)(struct dest_conf *c, const struct dest_src *src);
 };
 
 /* The back ends (one row each in dest.c's table). */

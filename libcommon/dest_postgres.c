@@ -27,6 +27,7 @@
 
 #include <libpq-fe.h>
 
+#include "config.h"
 #include "dest.h"
 #include "csvin.h"
 #include "dltschema.h"
@@ -243,6 +244,61 @@ cancel_arm(struct pgdest *d)
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;
 	}
+}
+
+/* Appends key='value' (libpq's conninfo quoting). */
+static void
+conninfo_add(struct buf *b, const char *key, const char *v)
+{
+	if (b->len)
+		buf_addc(b, ' ');
+	buf_printf(b, "%s='", key);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '\'')
+			buf_addc(b, '\\');
+		buf_addc(b, *v);
+	}
+	buf_addc(b, '\'');
+}
+
+/* The configuration as libpq's conninfo: a URL or keyword string as it
+ * is, dlt's credential fields as keywords, else empty (libpq's PG*
+ * environment and defaults). */
+static int
+pg_resolve(struct dest_conf *c, const struct dest_src *src)
+{
+	static const char *const fields[][2] = {
+		{ "host", "host" }, { "port", "port" },
+		{ "database", "dbname" }, { "username", "user" },
+		{ "password", "password" },
+	};
+	struct buf b = BUF_INIT, m = BUF_INIT, k = BUF_INIT;
+	int had = 0;
+
+	if (src->url) {
+		c->conninfo = xstrdup(src->url);
+		c->masked = mask_conninfo(src->url, &had);
+		return had;
+	}
+	if (!src->key) {
+		c->conninfo = xstrdup("");
+		c->masked = xstrdup(src->name);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		const char *v;
+		buf_reset(&k);
+		buf_printf(&k, "%s.%s", src->key, fields[i][0]);
+		if (!(v = config_get(src->cf, k.p)))
+			continue;
+		conninfo_add(&b, fields[i][1], v);
+		conninfo_add(&m, fields[i][1],
+		    strcmp(fields[i][0], "password") ? v : "***");
+	}
+	c->conninfo = b.p ? b.p : xstrdup("");
+	c->masked = m.p ? m.p : xstrdup("");
+	buf_free(&k);
+	return 0;
 }
 
 static struct dest *
@@ -2049,4 +2105,5 @@ const struct dest_ops dest_postgres = {
 	pg_drop_staging,
 	63,		/* NAMEDATALEN - 1 */
 	0,
+	pg_resolve,
 };

@@ -62,11 +62,13 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
 #include "csvin.h"
 #include "dltschema.h"
 #include "dest.h"
 #include "json.h"
 #include "log.h"
+#include "mask.h"
 #include "sha256.h"
 #include "source.h"
 #include "sql.h"
@@ -405,28 +407,30 @@ attach_staging(struct sqdest *d, const char *dataset, struct buf *s)
 
 /* --- open and close --- */
 
-/* The catalog's path from the conninfo dest.c resolved: a sqlite:// URL,
- * dbname='...' (a credentials table's "database"), a plain path, or
- * empty: $STAGE_SQLITE_PATH, else stage.db. */
-static char *
-conf_path(const char *ci)
+/* The catalog's path: a sqlite:// URL's, a plain path, the credentials
+ * table's "database", else $STAGE_SQLITE_PATH, else stage.db. */
+static int
+sq_resolve(struct dest_conf *c, const struct dest_src *src)
 {
-	const char *env = getenv("STAGE_SQLITE_PATH");
-	struct buf b = BUF_INIT;
+	const char *env = getenv("STAGE_SQLITE_PATH"), *path = NULL;
+	struct buf k = BUF_INIT;
+	int had = 0;
 
-	if (strncmp(ci, "sqlite://", 9) == 0)
-		buf_adds(&b, ci + 9);
-	else if (strncmp(ci, "dbname='", 8) == 0) {
-		for (const char *p = ci + 8; *p && *p != '\''; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			buf_addc(&b, *p);
-		}
-	} else if (*ci)
-		buf_adds(&b, ci);
-	else
-		buf_adds(&b, env && *env ? env : "stage.db");
-	return b.p ? b.p : xstrdup("stage.db");
+	if (src->url && strncmp(src->url, "sqlite://", 9) == 0)
+		path = src->url + 9;
+	else if (src->url && *src->url)
+		path = src->url;
+	else if (src->key) {
+		buf_printf(&k, "%s.database", src->key);
+		path = config_get(src->cf, k.p);
+	}
+	if (!path)
+		path = env && *env ? env : "stage.db";
+	c->conninfo = xstrdup(path);
+	c->masked = src->url ? mask_url(src->url, &had) :
+	    xstrdup(src->key ? path : src->name);
+	buf_free(&k);
+	return had;
 }
 
 static const char catalog_ddl[] = "CREATE TABLE IF NOT EXISTS "
@@ -535,7 +539,7 @@ sq_open(const struct dest_conf *conf)
 	d->base.conf = conf;
 	d->dry = conf->dry_run;
 	d->busy_ms = busy_timeout();
-	d->path = conf_path(conf->conninfo);
+	d->path = xstrdup(conf->conninfo);
 	if (!*d->path || strcmp(d->path, ":memory:") == 0) {
 		/* an in-memory catalog has no super-journal: commits across
 		 * the dataset files would not be atomic */
@@ -2414,4 +2418,5 @@ const struct dest_ops dest_sqlite = {
 	sq_drop_staging,
 	0,
 	1,		/* ASCII case folded in every name */
+	sq_resolve,
 };

@@ -13,6 +13,19 @@
 #include "log.h"
 #include "manifest.h"
 
+const char *const mf_name[MF_NFIELDS] = {
+	[MF_V] = "v", [MF_END] = "end", [MF_LOAD_ID] = "load_id",
+	[MF_FILES] = "files", [MF_ROWS] = "rows", [MF_DATASET] = "dataset",
+	[MF_TABLE] = "table", [MF_DISPOSITION] = "disposition",
+	[MF_PRIMARY_KEY] = "primary_key", [MF_MERGE_KEY] = "merge_key",
+	[MF_COLUMNS] = "columns", [MF_CSV] = "csv", [MF_FILE] = "file",
+	[MF_URL] = "url", [MF_FORMAT] = "format",
+	[MF_COMPRESSION] = "compression", [MF_BYTES] = "bytes",
+	[MF_SHA256] = "sha256", [MF_FILE_ID] = "file_id",
+	[MF_COPIED] = "copied", [MF_MERGED] = "merged",
+	[MF_DESTINATION] = "destination", [MF_SKIPPED] = "skipped",
+};
+
 void
 manifest_in_open(struct manifest_in *in, int nfiles, char **files)
 {
@@ -94,20 +107,22 @@ check_line(struct mline *m)
 	}
 	if (m->doc.tok[0].type != JSON_OBJECT)
 		return bad(m, "not a manifest line: not a JSON object");
-	v = mline_get(m, "v");
+	v = mline_get(m, mf_name[MF_V]);
 	if (v) {
 		int64_t ver;
 		if (json_int64(v, &ver) || ver != MANIFEST_VERSION)
 			return bad(m, "unsupported manifest version (\"v\")");
 	}
-	end = mline_get(m, "end");
+	end = mline_get(m, mf_name[MF_END]);
 	m->end = end && end->type == JSON_TRUE;
-	if (m->end && mline_need(m, "load_id", JSON_STRING))
+	if (m->end && mline_need(m, mf_name[MF_LOAD_ID], JSON_STRING))
 		return -1;
 	/* The totals are what catch a lost file line: a missing or wrong
 	 * one is a malformed manifest, not a check to skip. */
-	if (m->end && (bad_count(m, "files", 0) || bad_count(m, "rows", 0) ||
-	    bad_count(m, "files", 1) || bad_count(m, "rows", 1)))
+	if (m->end && (bad_count(m, mf_name[MF_FILES], 0) ||
+	    bad_count(m, mf_name[MF_ROWS], 0) ||
+	    bad_count(m, mf_name[MF_FILES], 1) ||
+	    bad_count(m, mf_name[MF_ROWS], 1)))
 		return -1;
 	return 0;
 }
@@ -299,6 +314,198 @@ manifest_emit_set(const char *text, size_t len, const struct mfield *set,
 	buf_free(&out);
 }
 
+/* The string member key of m (of the object at token obj), or NULL. */
+static char *
+str_at(const struct mline *m, int obj, enum mf key)
+{
+	struct buf b = BUF_INIT;
+	int i = json_obj_get(&m->doc, obj, mf_name[key]);
+
+	if (i < 0 || m->doc.tok[i].type != JSON_STRING)
+		return NULL;
+	json_str_decode(&m->doc.tok[i], &b);
+	if (!b.p)
+		buf_adds(&b, "");
+	return b.p;
+}
+
+static int
+field_bad(const struct mline *m, enum mf key, const char *why)
+{
+	log_err("%s:%zu: field '%s' %s", m->src, m->lineno, mf_name[key], why);
+	return -1;
+}
+
+int
+mfile_parse(const struct mline *m, struct mfile *f)
+{
+	const struct json_tok *t;
+	int c;
+
+	memset(f, 0, sizeof *f);
+	f->seq = f->bytes = -1;
+	if (!(f->load_id = str_at(m, 0, MF_LOAD_ID)))
+		return field_bad(m, MF_LOAD_ID, mline_get(m,
+		    mf_name[MF_LOAD_ID]) ? "is not a string" :
+		    "missing, expected a string");
+	f->file = str_at(m, 0, MF_FILE);
+	f->url = str_at(m, 0, MF_URL);
+	f->sha256 = str_at(m, 0, MF_SHA256);
+	f->format = str_at(m, 0, MF_FORMAT);
+	f->compression = str_at(m, 0, MF_COMPRESSION);
+	f->file_id = str_at(m, 0, MF_FILE_ID);
+	if (!f->file_id && (t = mline_get(m, mf_name[MF_FILE_ID])) &&
+	    t->type == JSON_NUMBER) {
+		/* stage-write numbers its files in the order it wrote them:
+		 * that order, not the order lines arrive in (stage-put
+		 * passes them on as uploads finish), is the load's */
+		f->file_id = xstrndup(t->p, t->len);
+		if (json_int64(t, &f->seq) || f->seq < 0)
+			f->seq = -1;
+	}
+	if (!f->file_id && f->sha256)
+		f->file_id = xstrdup(f->sha256);
+	c = json_obj_get(&m->doc, 0, mf_name[MF_COPIED]);
+	if (c >= 0 && m->doc.tok[c].type == JSON_OBJECT)
+		f->copied_to = str_at(m, c, MF_DESTINATION);
+	if (mline_i64(m, mf_name[MF_ROWS], &f->rows) < 0 || f->rows < 0)
+		return field_bad(m, MF_ROWS, "missing or not a count");
+	if (mline_get(m, mf_name[MF_BYTES]) &&
+	    (mline_i64(m, mf_name[MF_BYTES], &f->bytes) < 0 || f->bytes < 0))
+		return field_bad(m, MF_BYTES, "is not a count");
+	return 0;
+}
+
+void
+mfile_free(struct mfile *f)
+{
+	free(f->load_id);
+	free(f->file);
+	free(f->url);
+	free(f->sha256);
+	free(f->format);
+	free(f->compression);
+	free(f->file_id);
+	free(f->copied_to);
+	memset(f, 0, sizeof *f);
+}
+
+/* ,"key": */
+static void
+put_key(struct buf *b, enum mf key)
+{
+	if (b->len > 1)
+		buf_addc(b, ',');
+	json_put_str(b, mf_name[key], strlen(mf_name[key]));
+	buf_addc(b, ':');
+}
+
+static void
+put_str(struct buf *b, enum mf key, const char *v)
+{
+	put_key(b, key);
+	json_put_str(b, v, strlen(v));
+}
+
+static void
+put_names(struct buf *b, enum mf key, const char *const *v, size_t n)
+{
+	put_key(b, key);
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_put_str(b, v[i], strlen(v[i]));
+	}
+	buf_addc(b, ']');
+}
+
+void
+mfile_emit(const struct mfile_out *f)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '{');
+	put_key(&b, MF_V);
+	buf_printf(&b, "%d", MANIFEST_VERSION);
+	put_str(&b, MF_LOAD_ID, f->load_id);
+	put_str(&b, MF_DATASET, f->dataset);
+	put_str(&b, MF_TABLE, f->table);
+	put_str(&b, MF_DISPOSITION, f->disposition);
+	put_names(&b, MF_PRIMARY_KEY, f->pk, f->npk);
+	put_names(&b, MF_MERGE_KEY, f->mk, f->nmk);
+	put_key(&b, MF_COLUMNS);
+	buf_adds(&b, f->columns);
+	if (f->extra) {
+		buf_addc(&b, ',');
+		buf_adds(&b, f->extra);
+	}
+	put_str(&b, MF_FILE, f->file);
+	put_str(&b, MF_FORMAT, f->format);
+	put_str(&b, MF_COMPRESSION, f->compression);
+	put_key(&b, MF_ROWS);
+	buf_printf(&b, "%llu", (unsigned long long)f->rows);
+	put_key(&b, MF_BYTES);
+	buf_printf(&b, "%llu", (unsigned long long)f->bytes);
+	put_str(&b, MF_SHA256, f->sha256);
+	put_key(&b, MF_FILE_ID);
+	buf_printf(&b, "%u}", f->file_id);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+mend_emit(const char *load_id, uint64_t files, uint64_t rows)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '{');
+	put_key(&b, MF_V);
+	buf_printf(&b, "%d", MANIFEST_VERSION);
+	put_key(&b, MF_END);
+	buf_adds(&b, "true");
+	put_str(&b, MF_LOAD_ID, load_id);
+	put_key(&b, MF_FILES);
+	buf_printf(&b, "%llu", (unsigned long long)files);
+	put_key(&b, MF_ROWS);
+	buf_printf(&b, "%llu}", (unsigned long long)rows);
+	manifest_emit(&b);
+	buf_free(&b);
+}
+
+void
+mresult_emit(const char *text, size_t len, const struct mresult *r)
+{
+	struct buf val = BUF_INIT;
+	struct mfield set = { mf_name[r->key], NULL, 0 };
+
+	buf_addc(&val, '{');
+	put_str(&val, MF_TABLE, r->table);
+	put_key(&val, MF_ROWS);
+	buf_printf(&val, "%lld", (long long)r->rows);
+	if (r->skipped) {
+		put_key(&val, MF_SKIPPED);
+		buf_adds(&val, "true");
+	}
+	if (r->destination)
+		put_str(&val, MF_DESTINATION, r->destination);
+	buf_addc(&val, '}');
+	set.json = val.p;
+	set.len = val.len;
+	manifest_emit_set(text, len, &set, 1);
+	buf_free(&val);
+}
+
+struct mload *
+mloads_of(struct mloads *l, const struct mline *m)
+{
+	char *id = str_at(m, 0, MF_LOAD_ID);
+	struct mload *ld = mloads_get(l, id ? id : "");
+
+	free(id);
+	return ld;
+}
+
 struct mload *
 mloads_get(struct mloads *l, const char *id)
 {
@@ -355,8 +562,8 @@ mload_end(struct mload *ld, const struct mline *m)
 	int64_t files = -1, rows = -1;
 
 	/* check_line made sure both are there */
-	mline_i64(m, "files", &files);
-	mline_i64(m, "rows", &rows);
+	mline_i64(m, mf_name[MF_FILES], &files);
+	mline_i64(m, mf_name[MF_ROWS], &rows);
 	if ((size_t)files != ld->files || rows != ld->rows) {
 		log_err("%s:%zu: end line of load %s promises %lld files and "
 		    "%lld rows, the manifest has %zu and %lld", m->src,

@@ -19,6 +19,17 @@
 
 #define MANIFEST_VERSION 1
 
+/* Every member name the steps read or write, in one place
+ * (stage-manifest(5)); mf_name[MF_X] is its spelling. */
+enum mf {
+	MF_V, MF_END, MF_LOAD_ID, MF_FILES, MF_ROWS, MF_DATASET, MF_TABLE,
+	MF_DISPOSITION, MF_PRIMARY_KEY, MF_MERGE_KEY, MF_COLUMNS, MF_CSV,
+	MF_FILE, MF_URL, MF_FORMAT, MF_COMPRESSION, MF_BYTES, MF_SHA256,
+	MF_FILE_ID, MF_COPIED, MF_MERGED, MF_DESTINATION, MF_SKIPPED,
+	MF_NFIELDS
+};
+extern const char *const mf_name[MF_NFIELDS];
+
 struct mline {
 	struct json_doc doc;	/* token 0 is the line's object */
 	char *text;		/* the line, without '\n' (owned by the reader) */
@@ -55,6 +66,51 @@ int mline_i64(const struct mline *m, const char *key, int64_t *v);
 /* Checks that key is present with the given type; else reports
  * "src:line: field 'key' missing or not a <type>" and returns -1. */
 int mline_need(const struct mline *m, const char *key, enum json_type t);
+
+/* The members of a file line every step shares, parsed once; strings
+ * are NULL when absent (or not strings). */
+struct mfile {
+	char *load_id;		/* required */
+	char *file, *url, *sha256, *format, *compression;
+	char *file_id;		/* a string's value or a number's digits */
+	int64_t seq;		/* file_id when a count, else -1 */
+	int64_t rows;		/* required count */
+	int64_t bytes;		/* -1 when absent */
+	char *copied_to;	/* copied.destination, set by stage-copy */
+};
+
+/* Parses m's shared members into f: -1 after reporting "src:line: field
+ * 'x' ..." when load_id, rows or bytes is missing or mistyped.  f is to be
+ * freed with mfile_free either way. */
+int mfile_parse(const struct mline *m, struct mfile *f);
+void mfile_free(struct mfile *f);
+
+/* A file line as the first step writes it; columns and extra (members a
+ * format adds, without a leading comma, or NULL) are JSON text. */
+struct mfile_out {
+	const char *load_id, *dataset, *table, *disposition;
+	const char *const *pk, *const *mk;
+	size_t npk, nmk;
+	const char *columns, *extra;
+	const char *file, *format, *compression, *sha256;
+	uint64_t rows, bytes;
+	unsigned file_id;
+};
+void mfile_emit(const struct mfile_out *f);
+/* The end line of a load with its totals. */
+void mend_emit(const char *load_id, uint64_t files, uint64_t rows);
+
+/* What a step did with a file line, the member it adds ("copied" or
+ * "merged"): {"table":..,"rows":..[,"skipped":true][,"destination":..]}. */
+struct mresult {
+	enum mf key;
+	const char *table;
+	int64_t rows;
+	int skipped;
+	const char *destination;	/* or NULL */
+};
+/* Emits the line text (as this step read it) with r's member set. */
+void mresult_emit(const char *text, size_t len, const struct mresult *r);
 
 /* A member a step sets: key and its value as JSON text. */
 struct mfield {
@@ -93,6 +149,8 @@ struct mloads {
 };
 
 struct mload *mloads_get(struct mloads *l, const char *id);
+/* The load of m's load_id (an end line's, which check_line made sure of). */
+struct mload *mloads_of(struct mloads *l, const struct mline *m);
 /* 1 if every load seen has its end line (and at least one was seen). */
 int mloads_complete(const struct mloads *l);
 void mloads_free(struct mloads *l);

@@ -235,18 +235,6 @@ flush_out(struct writer *w, struct table *t)
 }
 
 static void
-put_names(struct buf *b, char **names, size_t n)
-{
-	buf_addc(b, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_addc(b, ',');
-		json_put_str(b, names[i], strlen(names[i]));
-	}
-	buf_addc(b, ']');
-}
-
-static void
 put_columns(struct buf *b, const struct table *t)
 {
 	buf_addc(b, '[');
@@ -269,43 +257,35 @@ put_columns(struct buf *b, const struct table *t)
 
 /* How a CSV file tells NULL from the empty string (stage-manifest(5)), so
  * that a reader other than stage-copy needs no out-of-band knowledge. */
-static void
-put_csv_dialect(struct buf *b, const struct writer *w)
+static const char *
+csv_dialect(const struct writer *w)
 {
 	if (w->o.format != WF_CSV)
-		return;
-	buf_adds(b, ",\"csv\":{\"header\":true,\"delimiter\":\",\","
-	    "\"quote\":\"\\\"\",\"null\":\"\",\"empty\":\"\\\"\\\"\"}");
+		return NULL;
+	return "\"csv\":{\"header\":true,\"delimiter\":\",\","
+	    "\"quote\":\"\\\"\",\"null\":\"\",\"empty\":\"\\\"\\\"\"}";
 }
 
 static void
 emit_file_line(struct writer *w, const struct table *t, const char *hex,
     uint64_t bytes)
 {
-	struct buf b = BUF_INIT;
+	struct buf cols = BUF_INIT;
 
-	buf_printf(&b, "{\"v\":%d,\"load_id\":", MANIFEST_VERSION);
-	json_put_str(&b, w->o.load_id, strlen(w->o.load_id));
-	buf_adds(&b, ",\"dataset\":");
-	json_put_str(&b, w->o.dataset, strlen(w->o.dataset));
-	buf_adds(&b, ",\"table\":");
-	json_put_str(&b, t->name, strlen(t->name));
-	buf_printf(&b, ",\"disposition\":\"%s\",\"primary_key\":",
-	    w->o.disposition);
-	put_names(&b, w->o.hints.pk, w->o.hints.npk);
-	buf_adds(&b, ",\"merge_key\":");
-	put_names(&b, w->o.hints.mk, w->o.hints.nmk);
-	buf_adds(&b, ",\"columns\":");
-	put_columns(&b, t);
-	put_csv_dialect(&b, w);
-	buf_adds(&b, ",\"file\":");
-	json_put_str(&b, t->path, strlen(t->path));
-	buf_printf(&b, ",\"format\":\"%s\",\"compression\":\"%s\","
-	    "\"rows\":%llu,\"bytes\":%llu,\"sha256\":\"%s\",\"file_id\":%u}",
-	    ext(w), compression_name(w->o.comp), (unsigned long long)t->rows,
-	    (unsigned long long)bytes, hex, t->file_id);
-	manifest_emit(&b);
-	buf_free(&b);
+	put_columns(&cols, t);
+	mfile_emit(&(struct mfile_out){
+		.load_id = w->o.load_id, .dataset = w->o.dataset,
+		.table = t->name, .disposition = w->o.disposition,
+		.pk = (const char *const *)w->o.hints.pk,
+		.npk = w->o.hints.npk,
+		.mk = (const char *const *)w->o.hints.mk,
+		.nmk = w->o.hints.nmk,
+		.columns = cols.p, .extra = csv_dialect(w),
+		.file = t->path, .format = ext(w),
+		.compression = compression_name(w->o.comp), .sha256 = hex,
+		.rows = t->rows, .bytes = bytes, .file_id = t->file_id,
+	});
+	buf_free(&cols);
 }
 
 static void
@@ -439,8 +419,6 @@ writer_record(struct writer *w, const char *line, size_t len, char *err,
 void
 writer_finish(struct writer *w)
 {
-	struct buf b = BUF_INIT;
-
 	for (size_t i = 0; i < w->ntables; i++) {
 		struct table *t = w->tables[i];
 		while (t->lf) {
@@ -454,12 +432,7 @@ writer_finish(struct writer *w)
 		log_warn("%llu record%s without any non-null value skipped "
 		    "(no column to put them in)", (unsigned long long)w->skipped,
 		    w->skipped == 1 ? "" : "s");
-	buf_printf(&b, "{\"v\":%d,\"end\":true,\"load_id\":", MANIFEST_VERSION);
-	json_put_str(&b, w->o.load_id, strlen(w->o.load_id));
-	buf_printf(&b, ",\"files\":%llu,\"rows\":%llu}",
-	    (unsigned long long)w->files, (unsigned long long)w->rows);
-	manifest_emit(&b);
-	buf_free(&b);
+	mend_emit(w->o.load_id, w->files, w->rows);
 }
 
 void

@@ -15,14 +15,19 @@ setup() {
 	mkdir -p "$HOME" "$DLT_PROJECT_DIR"
 }
 
-# The long options a program's --help names, and those of its getopt_long
-# table in cmd/PROG.c, one a line.
+# The long options a program's --help names, and those of its option
+# table in cmd/PROG.c (struct cliopt), one a line.
 help_options() {
 	{
 		"$1" --help | grep -oE -- '--[a-z][a-z0-9-]*'
-		sed -nE 's/^[[:space:]]*\{ "([a-z][a-z0-9-]*)", (no|required|optional)_argument.*/--\1/p' \
-			"$STAGE_TOP/cmd/$1.c"
+		table_options "$1"
 	} | sort -u
+}
+
+# The long options of the option table in cmd/PROG.c, one a line.
+table_options() {
+	sed -nE 's/^[[:space:]]*\{ "([a-z][a-z0-9-]*)", ('"'"'.'"'"'|[A-Z_]+),.*/--\1/p' \
+		"$STAGE_TOP/cmd/$1.c"
 }
 
 # The man page as a reader sees it (overstrike removed).
@@ -97,6 +102,31 @@ complete_bash() {
 			grep -qe "$o\\b" <<<"$text" || { echo "$p: $o not in $p(1)"; false; }
 		done
 	done
+}
+
+@test "the man page's OPTIONS describe no option that the option table lacks" {
+	for p in $PROGS; do
+		[ -n "$(table_options "$p")" ]
+		# the items of OPTIONS: lines that start with an option
+		opts=$(man_text "$p" | sed -n '/^OPTIONS/,/^[A-Z]/p' |
+			grep -E '^ {5}-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+		[ -n "$opts" ]
+		for o in $opts; do
+			grep -qx -- "$o" <<<"$(help_options "$p")" ||
+				{ echo "$p(1) OPTIONS: $o is not in $p's option table"; false; }
+		done
+	done
+}
+
+@test "the completion files are what the option tables generate (PROG --completion=SHELL)" {
+	c=$STAGE_TOP/completions
+	for p in $PROGS; do
+		diff -u "$c/bash/$p" <("$p" --completion=bash)
+		diff -u "$c/zsh/_$p" <("$p" --completion=zsh)
+		diff -u "$c/fish/$p.fish" <("$p" --completion=fish)
+	done
+	run --separate-stderr stage-copy --completion=tcsh
+	[ "$status" -eq 2 ]
 }
 
 @test "every long option in --help is in the bash, zsh and fish completions" {

@@ -1,5 +1,6 @@
 /* Unit tests of the option values all four programs share: sizes and
- * the nearest-spelling hints (a bad size exits 2: tests/f16-cli.bats). */
+ * integers and the nearest-spelling hints (a bad value exits 2:
+ * tests/f16-cli.bats). */
 #include <string.h>
 
 #include "cliopt.h"
@@ -29,6 +30,9 @@ near(const char *word, const char *want)
 int
 main(void)
 {
+	ok(cliopt_int("jobs", "8", 1, 256) == 8, "--jobs 8 is 8");
+	ok(cliopt_int("retries", "0", 0, 100) == 0, "--retries 0 is 0");
+	ok(cliopt_int("jobs", "256", 1, 256) == 256, "the upper bound is in");
 	size("5242880", 5242880);
 	size("16k", 16384);
 	size("16M", 16ULL << 20);
