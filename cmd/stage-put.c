@@ -15,7 +15,6 @@
 
 #include "cliopt.h"
 #include "config.h"
-#include "http.h"
 #include "layout.h"
 #include "log.h"
 #include "manifest.h"
@@ -509,8 +508,6 @@ main(int argc, char **argv)
 			usage_exit(usage_text, NULL);
 		}
 	}
-	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
-		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
 	cliopt_inputs(argc - optind, argv + optind);
 	if (!(cfg = config_load()))
 		return EXIT_USAGE;
@@ -526,7 +523,6 @@ main(int argc, char **argv)
 	o.setting_ctx = cfg;
 	if (!bucket)
 		bucket = default_bucket(cfg);
-	http_init();
 	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
 		log_err("%s", err.p);
 		buf_free(&err);

@@ -67,6 +67,11 @@ struct storage;
 
 struct storage_ops {
 	const char *scheme;
+	/* Multipart part-size limits the back end accepts (0: none); a part
+	 * size must suit every back end's (storage_open checks). */
+	uint64_t min_part, max_part;
+	/* Once per process, before the first open (NULL: nothing). */
+	void (*init)(void);
 	/* rest: the URL after "scheme://" (for file, an absolute path). */
 	int (*open)(struct storage *st, const char *rest,
 	    const struct storage_opts *o, struct buf *err);
@@ -88,8 +93,10 @@ struct storage {
 	void *be;		/* the back end's state */
 };
 
-/* 0, or -1 with err set: 2 when the scheme is unknown (a usage error),
- * 1 otherwise (returned through *status if not NULL). */
+/* 0, or -1 with err set: 2 when the scheme is unknown or the options do
+ * not suit the back end (a usage error), 1 otherwise (returned through
+ * *status if not NULL).  Initialises what the back end's transport needs
+ * (libcurl): call it before any thread of the caller's starts. */
 int storage_open(struct storage *st, const char *url,
     const struct storage_opts *o, struct buf *err, int *status);
 void storage_close(struct storage *st);
@@ -107,6 +114,9 @@ int storage_get(struct storage *st, const char *key, storage_sink sink,
 int storage_del(struct storage *st, const char *key, struct buf *err);
 int storage_describe(struct storage *st, const struct storage_put *p,
     struct buf *out);
+
+/* The known schemes, ", "-separated ("file, s3"), into out. */
+void storage_known(struct buf *out);
 
 /* Back ends. */
 extern const struct storage_ops storage_file_ops;

@@ -352,5 +352,12 @@ fs_describe(struct storage *st, const struct storage_put *p, struct buf *out)
 }
 
 const struct storage_ops storage_file_ops = {
-	"file", fs_open, fs_close, fs_put, fs_run, fs_get, fs_del, fs_describe,
+	.scheme = "file",
+	.open = fs_open,
+	.close = fs_close,
+	.put = fs_put,
+	.run = fs_run,
+	.get = fs_get,
+	.del = fs_del,
+	.describe = fs_describe,
 };

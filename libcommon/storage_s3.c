@@ -1232,6 +1232,15 @@ out:
 }
 
 const struct storage_ops storage_s3_ops = {
-	"s3", s3be_open, s3be_close, s3be_put, s3be_run, s3be_get, s3be_del,
-	s3be_describe,
+	.scheme = "s3",
+	.min_part = MIN_PART,
+	.max_part = MAX_PART,
+	.init = http_init,
+	.open = s3be_open,
+	.close = s3be_close,
+	.put = s3be_put,
+	.run = s3be_run,
+	.get = s3be_get,
+	.del = s3be_del,
+	.describe = s3be_describe,
 };
