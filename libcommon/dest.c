@@ -13,6 +13,7 @@
 #include "ident.h"
 #include "log.h"
 #include "mask.h"
+#include "storage.h"
 
 /* One row per back end; the embedded default (sqlite) comes first. */
 static const struct dest_ops *const backends[] = {
@@ -444,10 +445,7 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->sha256 = get_str(m, "sha256", 0);
 	f->file = get_str(m, "file", 0);
 	f->url = get_str(m, "url", 0);
-	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
-	f->s3_region = get_str(m, "s3_region", 0);
-	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
-	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
+	f->storage = storage_line_opts(m);
 	f->file_id = get_str(m, "file_id", 0);
 	f->seq = -1;
 	if (!f->file_id && mline_get(m, "file_id") &&
@@ -568,8 +566,7 @@ dfile_free(struct dfile *f)
 	free(f->sha256);
 	free(f->file);
 	free(f->url);
-	free(f->s3_endpoint);
-	free(f->s3_region);
+	free(f->storage);
 	memset(f, 0, sizeof *f);
 }
 

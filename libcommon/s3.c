@@ -388,7 +388,8 @@ struct resume {
 	void *ctx;
 	uint64_t got;
 	const struct http_req *h;
-	uint64_t from;		/* this try asked for bytes from..., or 0 */
+	uint64_t from;		/* this try asked for bytes from... */
+	int ranged;		/* ... with a Range header */
 	int checked;		/* its answer's Content-Range was looked at */
 	int bad;		/* it was not the range asked for */
 };
@@ -415,7 +416,7 @@ resume_sink(void *ctx, const void *p, size_t n)
 {
 	struct resume *rs = ctx;
 
-	if (rs->from && !rs->checked) {
+	if (rs->ranged && !rs->checked) {
 		rs->checked = 1;
 		if (!range_ok(rs->h, rs->from)) {
 			rs->bad = 1;
@@ -431,8 +432,9 @@ resume_sink(void *ctx, const void *p, size_t n)
 int
 s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 {
-	struct resume rs = { r->sink, r->sink_ctx, 0, &r->h, 0, 0, 0 };
-	char range[48];
+	struct resume rs = { r->sink, r->sink_ctx, 0, &r->h, 0, 0, 0, 0 };
+	int ranged = r->range_off || r->range_len;
+	char range[64];
 	size_t nh = r->nhdrs;
 	int delay;
 
@@ -442,13 +444,18 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 	}
 	for (r->tries = 1;; r->tries++) {
 		r->nhdrs = nh;
-		rs.from = rs.got;
+		rs.from = r->range_off + rs.got;
+		rs.ranged = ranged || rs.got;
 		rs.checked = 0;
-		if (rs.got) {
+		if (rs.ranged && r->range_len)
+			snprintf(range, sizeof range, "bytes=%llu-%llu",
+			    (unsigned long long)rs.from, (unsigned long long)
+			    (r->range_off + r->range_len - 1));
+		else if (rs.ranged)
 			snprintf(range, sizeof range, "bytes=%llu-",
-			    (unsigned long long)rs.got);
+			    (unsigned long long)rs.from);
+		if (rs.ranged)
 			s3_req_header(r, "Range", range);
-		}
 		build(s, r, (long long)time(NULL));
 		http_conn_perform(c, &r->h);
 		if (!again(s, r, &delay))
@@ -466,9 +473,9 @@ s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 		/* Ours to report, not the sink's. */
 		r->h.sink_failed = 0;
 		buf_reset(&r->msg);
-		buf_printf(&r->msg, "resuming at byte %llu: the answer is not "
-		    "that range (the server ignored Range?)",
-		    (unsigned long long)rs.from);
+		buf_printf(&r->msg, "%s at byte %llu: the answer is not "
+		    "that range (the server ignored Range?)", rs.got ?
+		    "resuming" : "reading", (unsigned long long)rs.from);
 	}
 	return s3_ok(r) ? 0 : -1;
 }

@@ -54,6 +54,8 @@ struct s3_req {
 	uint64_t body_off, body_len;
 	char payload_hash[65];		/* hex SHA-256 of the body */
 	http_sink sink;			/* GET: the object's bytes */
+	uint64_t range_off, range_len;	/* GET: only these bytes (len 0:
+					 * to the end; both 0: all) */
 	void *sink_ctx;
 	void (*done)(struct s3_req *r);	/* asynchronous completion */
 	void *ctx;
@@ -90,7 +92,8 @@ void s3_start(struct s3 *s, struct s3_req *r);
 int s3_run(struct s3 *s, int timeout_ms, int wait_fd);
 /* Blocking, with retries; 0 on a 2xx answer.  A GET that breaks after
  * some bytes reached the sink resumes with a Range request, whose answer
- * must start there (Content-Range) or the GET fails. */
+ * must start there (Content-Range) or the GET fails; so must the answer
+ * to a ranged GET (range_off, range_len). */
 int s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r);
 
 /* 1 if r ended with a 2xx status and no embedded <Error>. */

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "json.h"
 #include "log.h"
+#include "manifest.h"
 #include "mask.h"
 #include "sha256.h"
 #include "storage.h"
@@ -154,6 +156,8 @@ check_opts(const struct storage_opts *o, struct buf *err)
 {
 	uint64_t lo = 0, hi = UINT64_MAX;
 
+	if (o->reads_only)
+		return 0;
 	for (size_t i = 0; i < NBACKENDS; i++) {
 		if (backends[i]->min_part > lo)
 			lo = backends[i]->min_part;
@@ -276,6 +280,13 @@ storage_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 }
 
 int
+storage_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
+{
+	return st->ops->get_range(st, key, off, len, sink, ctx, err);
+}
+
+int
 storage_del(struct storage *st, const char *key, struct buf *err)
 {
 	return st->ops->del(st, key, err);
@@ -286,6 +297,42 @@ storage_describe(struct storage *st, const struct storage_put *p,
     struct buf *out)
 {
 	return st->ops->describe(st, p, out);
+}
+
+size_t
+storage_members(const struct storage *st,
+    struct storage_member m[STORAGE_MAXM])
+{
+	memset(m, 0, STORAGE_MAXM * sizeof *m);
+	return st->ops->line ? st->ops->line(st, m) : 0;
+}
+
+void
+storage_members_free(struct storage_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_free(&m[i].json);
+}
+
+char *
+storage_line_opts(const struct mline *m)
+{
+	struct buf o = BUF_INIT;
+	const struct json_tok *t;
+
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *n = backends[i]->members; n && *n;
+		    n++) {
+			if (!(t = mline_get(m, *n)))
+				continue;
+			buf_addc(&o, o.len ? ',' : '{');
+			json_put_str(&o, *n, strlen(*n));
+			buf_addc(&o, ':');
+			json_put_raw(&o, t);
+		}
+	if (o.len)
+		buf_addc(&o, '}');
+	return o.p;
 }
 
 int

@@ -45,6 +45,11 @@
  * ListObjectsV2 of one key checks bucket and credentials once, so that a
  * missing bucket or a wrong secret is one clear S3 error (Code and
  * Message), not one per file.
+ *
+ * Manifest lines: the flags stage-put was given that decide where the
+ * objects are (endpoint, region, addressing) go into each line as
+ * s3_endpoint, s3_region and s3_path_style; opening on such a line
+ * (storage_opts.line) takes them back, flags still winning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +61,7 @@
 
 #include <pthread.h>
 
+#include "json.h"
 #include "log.h"
 #include "s3.h"
 #include "sha256.h"
@@ -214,13 +220,78 @@ prep_stop(struct prep *pr)
 	pr->started = 0;
 }
 
+static const char *const s3_members[] = {
+	"s3_endpoint", "s3_region", "s3_path_style", NULL,
+};
+
+static size_t
+s3be_line(const struct storage *st, struct storage_member *m)
+{
+	const struct storage_opts *o = &st->opts;
+	size_t n = 0;
+
+	if (o->endpoint) {
+		m[n].name = s3_members[0];
+		json_put_str(&m[n++].json, o->endpoint, strlen(o->endpoint));
+	}
+	if (o->region) {
+		m[n].name = s3_members[1];
+		json_put_str(&m[n++].json, o->region, strlen(o->region));
+	}
+	if (o->path_style >= 0) {
+		m[n].name = s3_members[2];
+		buf_adds(&m[n++].json, o->path_style ? "true" : "false");
+	}
+	return n;
+}
+
+/* String member name of the line object d into out (NULL if absent or
+ * not a string). */
+static const char *
+line_str(const struct json_doc *d, const char *name, struct buf *out)
+{
+	int i = d->ntok ? json_obj_get(d, 0, name) : -1;
+
+	if (i < 0 || d->tok[i].type != JSON_STRING)
+		return NULL;
+	json_str_decode(&d->tok[i], out);
+	if (!out->p)
+		buf_adds(out, "");
+	return out->p;
+}
+
+/* o with what the line says where no flag was given, into lo (the
+ * strings in ep and rg). */
+static void
+line_opts(const struct storage_opts *o, struct storage_opts *lo,
+    struct buf *ep, struct buf *rg)
+{
+	struct json_doc d = { 0 };
+	int i;
+
+	*lo = *o;
+	if (!o->line || json_parse(&d, o->line, strlen(o->line))) {
+		json_doc_free(&d);
+		return;
+	}
+	if (!lo->endpoint)
+		lo->endpoint = line_str(&d, s3_members[0], ep);
+	if (!lo->region)
+		lo->region = line_str(&d, s3_members[1], rg);
+	if (lo->path_style < 0 &&
+	    (i = json_obj_get(&d, 0, s3_members[2])) >= 0)
+		lo->path_style = d.tok[i].type == JSON_TRUE;
+	json_doc_free(&d);
+}
+
 static int
-s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
+s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
     struct buf *err)
 {
 	struct s3be *be;
 	const char *slash = strchr(rest, '/');
-	struct buf b = BUF_INIT, url = BUF_INIT;
+	struct buf b = BUF_INIT, url = BUF_INIT, ep = BUF_INIT, rg = BUF_INIT;
+	struct storage_opts opts, *o = &opts;
 
 	buf_add(&b, rest, slash ? (size_t)(slash - rest) : strlen(rest));
 	if (!b.len) {
@@ -228,6 +299,7 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 		buf_free(&b);
 		return -1;
 	}
+	line_opts(lo, o, &ep, &rg);
 	be = xcalloc(1, sizeof *be);
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->part_size = o->part_size;
@@ -238,8 +310,12 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 		s3_free(&be->s3);
 		free(be);
 		buf_free(&b);
+		buf_free(&ep);
+		buf_free(&rg);
 		return -1;
 	}
+	buf_free(&ep);
+	buf_free(&rg);
 	s3_init(&be->s3);
 	be->tail = &be->head;
 	pthread_mutex_init(&be->prep.mu, NULL);
@@ -1049,8 +1125,8 @@ s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 }
 
 static int
-s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
-    struct buf *err)
+s3be_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
 {
 	struct s3be *be = st->be;
 	struct http_conn *c = conn_take(be);
@@ -1058,6 +1134,8 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 	int rc;
 
 	s3_req_init(&r, "GET", key);
+	r.range_off = off;
+	r.range_len = len;
 	r.sink = sink;
 	r.sink_ctx = ctx;
 	rc = s3_perform(&be->s3, c, &r);
@@ -1068,6 +1146,13 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 	s3_req_free(&r);
 	conn_give(be, c);
 	return rc;
+}
+
+static int
+s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
+    struct buf *err)
+{
+	return s3be_get_range(st, key, 0, 0, sink, ctx, err);
 }
 
 /* Blocking ListMultipartUploads of key, every page: the ids of exactly
@@ -1241,6 +1326,9 @@ const struct storage_ops storage_s3_ops = {
 	.put = s3be_put,
 	.run = s3be_run,
 	.get = s3be_get,
+	.get_range = s3be_get_range,
 	.del = s3be_del,
 	.describe = s3be_describe,
+	.members = s3_members,
+	.line = s3be_line,
 };
