@@ -276,7 +276,7 @@ int
 storage_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
     struct buf *err)
 {
-	return st->ops->get(st, key, sink, ctx, err);
+	return st->ops->get_range(st, key, 0, 0, sink, ctx, err);
 }
 
 int

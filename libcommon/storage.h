@@ -93,8 +93,7 @@ struct storage_ops {
 	void (*close)(struct storage *st);
 	void (*put)(struct storage *st, struct storage_put *p);
 	int (*run)(struct storage *st, int timeout_ms, int wait_fd);
-	int (*get)(struct storage *st, const char *key, storage_sink sink,
-	    void *ctx, struct buf *err);
+	/* get and get_range: bytes [off, off + len), both 0: all. */
 	int (*get_range)(struct storage *st, const char *key, uint64_t off,
 	    uint64_t len, storage_sink sink, void *ctx, struct buf *err);
 	int (*del)(struct storage *st, const char *key, struct buf *err);

@@ -337,13 +337,6 @@ out:
 }
 
 static int
-fs_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
-    struct buf *err)
-{
-	return fs_get_range(st, key, 0, 0, sink, ctx, err);
-}
-
-static int
 fs_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct buf path = BUF_INIT;
@@ -377,7 +370,6 @@ const struct storage_ops storage_file_ops = {
 	.close = fs_close,
 	.put = fs_put,
 	.run = fs_run,
-	.get = fs_get,
 	.get_range = fs_get_range,
 	.del = fs_del,
 	.describe = fs_describe,

@@ -82,6 +82,21 @@ put_file(const char *dir, const char *name, const char *text)
 	buf_free(&path);
 }
 
+/* Ranged reads of the first n of "first\n" and "second\n". */
+static const struct {
+	uint64_t off, len;
+	int n, rc;
+	const char *want, *what;
+} ranges[] = {
+	{ 2, 3, 2, 0, "rstcon",
+	    "a ranged read gives bytes [off, off + len) of each object" },
+	{ 4, 0, 2, 0, "t\nnd\n",
+	    "a ranged read of length 0 reads to the end" },
+	{ 3, 100, 1, 0, "st\n",
+	    "a range past the end gives the bytes there are" },
+	{ 6, 100, 1, -1, "", "a range starting at the end fails" },
+};
+
 static int
 self_test(void)
 {
@@ -103,27 +118,14 @@ self_test(void)
 	    "a missing object fails after the ones before it");
 	buf_reset(&got);
 	ranged = 1;
-	range_off = 2;
-	range_len = 3;
-	ok(get_all(url.p, two, 2, to_buf, &got) == 0 &&
-	    strcmp(got.p, "rstcon") == 0,
-	    "a ranged read gives bytes [off, off + len) of each object");
-	buf_reset(&got);
-	range_off = 4;
-	range_len = 0;
-	ok(get_all(url.p, two, 2, to_buf, &got) == 0 &&
-	    strcmp(got.p, "t\nnd\n") == 0,
-	    "a ranged read of length 0 reads to the end");
-	buf_reset(&got);
-	range_off = 3;
-	range_len = 100;
-	ok(get_all(url.p, two, 1, to_buf, &got) == 0 &&
-	    strcmp(got.p, "st\n") == 0,
-	    "a range past the end gives the bytes there are");
-	buf_reset(&got);
-	range_off = 6;
-	ok(get_all(url.p, two, 1, to_buf, &got) == -1 && got.len == 0,
-	    "a range starting at the end fails");
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
+		range_off = ranges[i].off;
+		range_len = ranges[i].len;
+		buf_reset(&got);
+		ok(get_all(url.p, two, ranges[i].n, to_buf, &got) ==
+		    ranges[i].rc && strcmp(got.p ? got.p : "",
+		    ranges[i].want) == 0, "%s", ranges[i].what);
+	}
 	ranged = 0;
 	buf_reset(&got);
 	buf_printf(&got, "%s/a", dir);
