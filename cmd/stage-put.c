@@ -15,7 +15,6 @@
 
 #include "cliopt.h"
 #include "config.h"
-#include "http.h"
 #include "layout.h"
 #include "log.h"
 #include "manifest.h"
@@ -174,41 +173,15 @@ emit_end(struct put *pu, struct mload *l)
 	manifest_emit(&l->endline);
 }
 
-/* The S3 settings given as flags go into the line (s3_endpoint,
- * s3_region, s3_path_style), so that stage-copy and stage-merge
- * --delete-staged, which have no such flags, reach the same place.
- * Returns how many fields it set in f. */
-static size_t
-s3_flags(const struct put *pu, const struct job *j, struct mfield *f,
-    struct buf *ep, struct buf *rg)
-{
-	const struct storage_opts *o = &pu->st.opts;
-	size_t n = 0;
-
-	if (strncmp(j->url.p, "s3://", 5) != 0)
-		return 0;
-	if (o->endpoint) {
-		json_put_str(ep, o->endpoint, strlen(o->endpoint));
-		f[n++] = (struct mfield){ "s3_endpoint", ep->p, ep->len };
-	}
-	if (o->region) {
-		json_put_str(rg, o->region, strlen(o->region));
-		f[n++] = (struct mfield){ "s3_region", rg->p, rg->len };
-	}
-	if (o->path_style >= 0)
-		f[n++] = o->path_style ?
-		    (struct mfield){ "s3_path_style", "true", 4 } :
-		    (struct mfield){ "s3_path_style", "false", 5 };
-	return n;
-}
-
 static void
 on_done(struct storage_put *p)
 {
 	struct job *j = p->ctx;
 	struct put *pu = j->put;
 	struct mline m = { 0 };
-	struct buf out = BUF_INIT, url = BUF_INIT, ep = BUF_INIT, rg = BUF_INIT;
+	struct buf out = BUF_INIT, url = BUF_INIT;
+	struct storage_member sm[STORAGE_MAXM];
+	size_t nm = 0;
 	struct mload *l;
 
 	pu->pending--;
@@ -223,9 +196,12 @@ on_done(struct storage_put *p)
 	if (json_parse(&m.doc, m.text, m.len))
 		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
 	json_put_str(&url, j->url.p, j->url.len);
-	struct mfield f[4] = { { mf_name[MF_URL], url.p, url.len } };
-	size_t nf = 1 + s3_flags(pu, j, f + 1, &ep, &rg);
-	mline_rebuild(&out, &m, f, nf);
+	struct mfield f[1 + STORAGE_MAXM] = { { mf_name[MF_URL], url.p, url.len } };
+	nm = storage_members(&pu->st, sm);
+	for (size_t i = 0; i < nm; i++)
+		f[1 + i] = (struct mfield){ sm[i].name, sm[i].json.p,
+		    sm[i].json.len };
+	mline_rebuild(&out, &m, f, 1 + nm);
 	manifest_emit(&out);
 	l = mloads_get(&pu->loads, j->load_id);
 	l->done++;
@@ -234,8 +210,7 @@ out:
 	mline_free(&m);
 	buf_free(&out);
 	buf_free(&url);
-	buf_free(&ep);
-	buf_free(&rg);
+	storage_members_free(sm, nm);
 	job_free(j);
 }
 
@@ -469,8 +444,6 @@ main(int argc, char **argv)
 		default: cliopt_usage(&prog);
 		}
 	}
-	if (o.part_size < (5ULL << 20) || o.part_size > (5ULL << 30))
-		die(EXIT_USAGE, "--part-size: must be from 5MiB to 5GiB");
 	cliopt_inputs(argc - optind, argv + optind);
 	if (!(cfg = config_load()))
 		return EXIT_USAGE;
@@ -486,7 +459,6 @@ main(int argc, char **argv)
 	o.setting_ctx = cfg;
 	if (!bucket)
 		bucket = default_bucket(cfg);
-	http_init();
 	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
 		log_err("%s", err.p);
 		buf_free(&err);

@@ -13,6 +13,7 @@
 #include "ident.h"
 #include "log.h"
 #include "mask.h"
+#include "storage.h"
 
 /* One row per back end; the embedded default (sqlite) comes first. */
 static const struct dest_ops *const backends[] = {
@@ -400,10 +401,7 @@ dfile_parse(const struct mline *m, struct dfile *f)
 	f->bytes = mf.bytes < 0 ? 0 : mf.bytes;
 	mf.load_id = mf.sha256 = mf.file = mf.url = mf.file_id =
 	    mf.copied_to = NULL;
-	f->s3_endpoint = get_str(m, "s3_endpoint", 0);
-	f->s3_region = get_str(m, "s3_region", 0);
-	f->s3_path_style = !mline_get(m, "s3_path_style") ? -1 :
-	    mline_get(m, "s3_path_style")->type == JSON_TRUE;
+	f->storage = storage_line_opts(m);
 	if (r < 0)
 		goto out;
 	r = -1;
@@ -513,8 +511,7 @@ dfile_free(struct dfile *f)
 	free(f->sha256);
 	free(f->file);
 	free(f->url);
-	free(f->s3_endpoint);
-	free(f->s3_region);
+	free(f->storage);
 	free(f->copied_to);
 	memset(f, 0, sizeof *f);
 }

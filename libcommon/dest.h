@@ -86,9 +86,8 @@ struct dfile {
 	char *sha256;
 	char *file;		/* local path, or NULL */
 	char *url;		/* staged copy, or NULL */
-	char *s3_endpoint;	/* stage-put's --endpoint, or NULL */
-	char *s3_region;	/* stage-put's --region, or NULL */
-	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
+	char *storage;		/* the storage back end's own members, as
+				 * storage_line_opts gives them, or NULL */
 	char *copied_to;	/* where stage-copy copied it, or NULL */
 	const char *object;	/* for messages: url, else file */
 	enum fformat format;

@@ -4,6 +4,7 @@
  * for the multi handle, whose connection cache serves all of them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,11 +27,19 @@ struct http_conn {
 	CURL *easy;
 };
 
-void
-http_init(void)
+static void
+global_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		die(EXIT_FAIL, "libcurl: global init failed");
+}
+
+void
+http_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, global_init);
 }
 
 void

@@ -18,6 +18,7 @@
  *     no byte for that long fails as a timeout (and is retried).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,6 @@
 #include "log.h"
 #include "s3.h"
 #include "xml.h"
-
-#define BACKOFF_CAP_MS 20000
 
 void
 s3_req_init(struct s3_req *r, const char *method, const char *key)
@@ -64,25 +63,12 @@ s3_req_header(struct s3_req *r, const char *name, const char *value)
 	r->hdrs[r->nhdrs++] = (struct sigv4_hdr){ name, value };
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 s3_init(struct s3 *s)
 {
 	s->http = http_new();
-	s->delayed = NULL;
-	s->ndelayed = 0;
-	s->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
-	    (uint64_t)now_ms();
-	if (!s->rng)
-		s->rng = 1;
+	memset(&s->delayed, 0, sizeof s->delayed);
+	httpx_backoff_init(&s->backoff, s->cfg.backoff_ms);
 }
 
 void
@@ -286,22 +272,6 @@ s3_strerror(const struct s3_req *r, struct buf *out)
 	    "tries");
 }
 
-static int
-backoff(struct s3 *s, int tries)
-{
-	long long d = s->cfg.backoff_ms > 0 ? s->cfg.backoff_ms : 200;
-
-	for (int i = 1; i < tries && d < BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > BACKOFF_CAP_MS)
-		d = BACKOFF_CAP_MS;
-	/* xorshift64: jitter needs spread, not strength. */
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 7;
-	s->rng ^= s->rng << 17;
-	return (int)(d / 2 + (long long)(s->rng % (uint64_t)(d / 2 + 1)));
-}
-
 /* After a try: 1 if it is to be tried again (after *delay ms). */
 static int
 again(struct s3 *s, struct s3_req *r, int *delay)
@@ -313,7 +283,7 @@ again(struct s3 *s, struct s3_req *r, int *delay)
 	parse_error(r);
 	if (!retryable(r) || r->tries > s->cfg.retries)
 		return 0;
-	*delay = backoff(s, r->tries);
+	*delay = httpx_backoff_ms(&s->backoff, r->tries);
 	describe_error(r, &why);
 	log_verbose("%s: %s %s: %s; try %d of %d in %d ms",
 	    r->key ? r->key : s->cfg.bucket, r->method,
@@ -324,6 +294,7 @@ again(struct s3 *s, struct s3_req *r, int *delay)
 }
 
 static void on_http_done(struct http_req *h);
+static void fire(struct httpx_later *l);
 
 static void
 launch(struct s3 *s, struct s3_req *r)
@@ -343,13 +314,20 @@ on_http_done(struct http_req *h)
 	int delay;
 
 	if (again(s, r, &delay)) {
-		r->due_ms = now_ms() + delay;
-		r->next = s->delayed;
-		s->delayed = r;
-		s->ndelayed++;
+		r->later.fire = fire;
+		httpx_delay(&s->delayed, &r->later, delay);
 		return;
 	}
 	r->done(r);
+}
+
+static void
+fire(struct httpx_later *l)
+{
+	struct s3_req *r = (struct s3_req *)((char *)l -
+	    offsetof(struct s3_req, later));
+
+	launch(r->s3, r);
 }
 
 void
@@ -363,112 +341,44 @@ s3_start(struct s3 *s, struct s3_req *r)
 int
 s3_run(struct s3 *s, int timeout_ms, int wait_fd)
 {
-	long long now = now_ms(), first = -1;
-	struct s3_req **pp = &s->delayed;
-
-	while (*pp) {
-		struct s3_req *r = *pp;
-		if (r->due_ms <= now) {
-			*pp = r->next;
-			s->ndelayed--;
-			launch(s, r);
-			continue;
-		}
-		if (first < 0 || r->due_ms < first)
-			first = r->due_ms;
-		pp = &r->next;
-	}
-	if (first >= 0 && first - now < timeout_ms)
-		timeout_ms = (int)(first - now);
-	return http_run(s->http, timeout_ms, wait_fd) + s->ndelayed;
-}
-
-struct resume {
-	http_sink sink;
-	void *ctx;
-	uint64_t got;
-	const struct http_req *h;
-	uint64_t from;		/* this try asked for bytes from..., or 0 */
-	int checked;		/* its answer's Content-Range was looked at */
-	int bad;		/* it was not the range asked for */
-};
-
-/* 1 if a resumed GET's answer starts at byte from (Content-Range "bytes
- * from-..."): a server that ignores Range sends the whole object again,
- * which must not be appended to what the sink already has. */
-static int
-range_ok(const struct http_req *h, uint64_t from)
-{
-	struct buf cr = BUF_INIT;
-	char *end;
-	int ok;
-
-	ok = http_header(h, "Content-Range", &cr) == 0 &&
-	    strncmp(cr.p, "bytes ", 6) == 0 &&
-	    strtoull(cr.p + 6, &end, 10) == from && *end == '-';
-	buf_free(&cr);
-	return ok;
-}
-
-static int
-resume_sink(void *ctx, const void *p, size_t n)
-{
-	struct resume *rs = ctx;
-
-	if (rs->from && !rs->checked) {
-		rs->checked = 1;
-		if (!range_ok(rs->h, rs->from)) {
-			rs->bad = 1;
-			return -1;
-		}
-	}
-	if (rs->sink(rs->ctx, p, n))
-		return -1;
-	rs->got += n;
-	return 0;
+	timeout_ms = httpx_delays_fire(&s->delayed, timeout_ms);
+	return http_run(s->http, timeout_ms, wait_fd) + s->delayed.n;
 }
 
 int
 s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
 {
-	struct resume rs = { r->sink, r->sink_ctx, 0, &r->h, 0, 0, 0 };
-	char range[48];
+	struct httpx_range rs;
+	char range[64];
 	size_t nh = r->nhdrs;
+	http_sink sink = r->sink;
+	void *sink_ctx = r->sink_ctx;
 	int delay;
 
-	if (r->sink) {
-		r->sink = resume_sink;
+	httpx_range_init(&rs, &r->h, sink, sink_ctx, r->range_off,
+	    r->range_len);
+	if (sink) {
+		r->sink = httpx_range_sink;
 		r->sink_ctx = &rs;
 	}
 	for (r->tries = 1;; r->tries++) {
 		r->nhdrs = nh;
-		rs.from = rs.got;
-		rs.checked = 0;
-		if (rs.got) {
-			snprintf(range, sizeof range, "bytes=%llu-",
-			    (unsigned long long)rs.got);
+		if (httpx_range_next(&rs, range, sizeof range))
 			s3_req_header(r, "Range", range);
-		}
 		build(s, r, (long long)time(NULL));
 		http_conn_perform(c, &r->h);
 		if (!again(s, r, &delay))
 			break;
-		struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
+		httpx_sleep_ms(delay);
 	}
 	r->nhdrs = nh;
-	if (rs.sink) {
-		r->sink = rs.sink;
-		r->sink_ctx = rs.ctx;
-	}
+	r->sink = sink;
+	r->sink_ctx = sink_ctx;
 	if (rs.bad) {
 		/* Ours to report, not the sink's. */
 		r->h.sink_failed = 0;
 		buf_reset(&r->msg);
-		buf_printf(&r->msg, "resuming at byte %llu: the answer is not "
-		    "that range (the server ignored Range?)",
-		    (unsigned long long)rs.from);
+		httpx_range_bad(&rs, &r->msg);
 	}
 	return s3_ok(r) ? 0 : -1;
 }

@@ -5,8 +5,9 @@
  * x-amz-content-sha256 (never UNSIGNED-PAYLOAD), so the server checks the
  * bytes it stored.  Transient failures (transport resets and timeouts,
  * 5xx, SlowDown, RequestTimeout, InternalError) are retried up to
- * cfg.retries more times with exponential backoff and full jitter, each
- * retry logged with -v; the final error says how many tries were made.
+ * cfg.retries more times with exponential backoff and jitter (httpx.h),
+ * each retry logged with -v; the final error says how many tries were
+ * made.
  *
  * Asynchronous use: s3_start then s3_run in a loop (one thread).
  * Blocking use: s3_perform with an http_conn the caller owns (one per
@@ -19,6 +20,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "httpx.h"
 #include "sigv4.h"
 
 #define S3_EMPTY_SHA256 \
@@ -54,6 +56,8 @@ struct s3_req {
 	uint64_t body_off, body_len;
 	char payload_hash[65];		/* hex SHA-256 of the body */
 	http_sink sink;			/* GET: the object's bytes */
+	uint64_t range_off, range_len;	/* GET: only these bytes (len 0:
+					 * to the end; both 0: all) */
 	void *sink_ctx;
 	void (*done)(struct s3_req *r);	/* asynchronous completion */
 	void *ctx;
@@ -63,17 +67,15 @@ struct s3_req {
 	struct buf code;		/* S3 error Code, or "" */
 	struct buf msg;			/* S3 error Message or transport error */
 	/* Private. */
-	long long due_ms;
-	struct s3_req *next;
+	struct httpx_later later;	/* a retry waiting for its time */
 	struct s3 *s3;
 };
 
 struct s3 {
 	struct s3_cfg cfg;
 	struct http *http;
-	struct s3_req *delayed;		/* retries waiting for their time */
-	int ndelayed;
-	uint64_t rng;
+	struct httpx_delays delayed;	/* retries waiting for their time */
+	struct httpx_backoff backoff;
 };
 
 /* Sets r up for a request (method and key), everything else empty. */
@@ -90,7 +92,8 @@ void s3_start(struct s3 *s, struct s3_req *r);
 int s3_run(struct s3 *s, int timeout_ms, int wait_fd);
 /* Blocking, with retries; 0 on a 2xx answer.  A GET that breaks after
  * some bytes reached the sink resumes with a Range request, whose answer
- * must start there (Content-Range) or the GET fails. */
+ * must start there (Content-Range) or the GET fails; so must the answer
+ * to a ranged GET (range_off, range_len). */
 int s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r);
 
 /* 1 if r ended with a 2xx status and no embedded <Error>. */

@@ -312,8 +312,7 @@ struct sources {
 	struct storage st;
 	struct config *cf;
 	char *root;		/* "s3://bucket" */
-	char *endpoint, *region;
-	int path_style;
+	char *line;		/* the line's storage members (dfile) */
 };
 
 static int
@@ -330,8 +329,7 @@ sources_free(struct sources *s)
 	storage_close(&s->st);
 	config_free(s->cf);
 	free(s->root);
-	free(s->endpoint);
-	free(s->region);
+	free(s->line);
 	free(s);
 }
 
@@ -358,9 +356,7 @@ remote_open(struct sources **s, const struct dfile *f, const char **key)
 	rlen = (size_t)(slash - f->url);
 	if (*s && strlen((*s)->root) == rlen &&
 	    strncmp((*s)->root, f->url, rlen) == 0 &&
-	    same_str((*s)->endpoint, f->s3_endpoint) &&
-	    same_str((*s)->region, f->s3_region) &&
-	    (*s)->path_style == f->s3_path_style)
+	    same_str((*s)->line, f->storage))
 		return &(*s)->st;
 	sources_free(*s);
 	*s = NULL;
@@ -370,14 +366,12 @@ remote_open(struct sources **s, const struct dfile *f, const char **key)
 		return NULL;
 	}
 	n->root = xstrndup(f->url, rlen);
-	n->endpoint = f->s3_endpoint ? xstrdup(f->s3_endpoint) : NULL;
-	n->region = f->s3_region ? xstrdup(f->s3_region) : NULL;
-	n->path_style = f->s3_path_style;
+	n->line = f->storage ? xstrdup(f->storage) : NULL;
 	memset(&o, 0, sizeof o);
 	/* What stage-put was told by flags wins: the object is there. */
-	o.endpoint = n->endpoint;
-	o.region = n->region;
-	o.path_style = n->path_style;
+	o.path_style = -1;
+	o.line = n->line;
+	o.reads_only = 1;
 	o.jobs = 1;
 	o.retries = 4;
 	o.setting = setting;

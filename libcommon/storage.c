@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "json.h"
 #include "log.h"
+#include "manifest.h"
 #include "mask.h"
 #include "sha256.h"
 #include "storage.h"
@@ -19,6 +21,7 @@ static const struct storage_ops *const backends[] = {
 	&storage_file_ops,
 	&storage_s3_ops,
 };
+#define NBACKENDS (sizeof backends / sizeof *backends)
 
 /* Drops "." segments and doubled slashes from an absolute path, so
  * that ./bucket names file:///cwd/bucket ("..", which a symbolic link
@@ -102,6 +105,74 @@ scheme_typo(const char *url, struct buf *err)
 	return 1;
 }
 
+void
+storage_known(struct buf *out)
+{
+	for (size_t i = 0; i < NBACKENDS; i++)
+		buf_printf(out, "%s%s", i ? ", " : "", backends[i]->scheme);
+}
+
+static void
+unknown_scheme(const char *url, size_t slen, const char *shown,
+    struct buf *err)
+{
+	const char *known[NBACKENDS + 1];
+	struct buf list = BUF_INIT;
+	char sch[32];
+	const char *near;
+
+	for (size_t i = 0; i < NBACKENDS; i++)
+		known[i] = backends[i]->scheme;
+	known[NBACKENDS] = NULL;
+	storage_known(&list);
+	snprintf(sch, sizeof sch, "%.*s", (int)slen, url);
+	near = cliopt_nearest(sch, known);
+	buf_printf(err, "%s: unknown storage scheme '%.*s' (known: %s)", shown,
+	    (int)slen, url, list.p);
+	if (near)
+		buf_printf(err, "; did you mean %s://?", near);
+	buf_free(&list);
+}
+
+/* "5MiB", "5GiB", else bytes. */
+static void
+put_size(struct buf *out, uint64_t n)
+{
+	static const char *const unit[] = { "GiB", "MiB", "KiB" };
+
+	for (int i = 0; i < 3; i++)
+		if (n && n % (1ULL << (30 - 10 * i)) == 0) {
+			buf_printf(out, "%llu%s",
+			    (unsigned long long)(n >> (30 - 10 * i)), unit[i]);
+			return;
+		}
+	buf_printf(out, "%llu", (unsigned long long)n);
+}
+
+/* A part size suits every back end's limits, whichever the bucket is, so
+ * that an option that works with one bucket works with any. */
+static int
+check_opts(const struct storage_opts *o, struct buf *err)
+{
+	uint64_t lo = 0, hi = UINT64_MAX;
+
+	if (o->reads_only)
+		return 0;
+	for (size_t i = 0; i < NBACKENDS; i++) {
+		if (backends[i]->min_part > lo)
+			lo = backends[i]->min_part;
+		if (backends[i]->max_part && backends[i]->max_part < hi)
+			hi = backends[i]->max_part;
+	}
+	if (o->part_size >= lo && o->part_size <= hi)
+		return 0;
+	buf_adds(err, "--part-size: must be from ");
+	put_size(err, lo);
+	buf_adds(err, " to ");
+	put_size(err, hi);
+	return -1;
+}
+
 int
 storage_open(struct storage *st, const char *url,
     const struct storage_opts *o, struct buf *err, int *status)
@@ -116,6 +187,8 @@ storage_open(struct storage *st, const char *url,
 	st->opts = *o;
 	if (status)
 		*status = 2;
+	if (check_opts(o, err))
+		return -1;
 	if (!colon && scheme_typo(url, err))
 		return -1;
 	if (!colon || strncmp(url, "file://", 7) == 0) {
@@ -124,26 +197,14 @@ storage_open(struct storage *st, const char *url,
 			return -1;
 	} else {
 		slen = (size_t)(colon - url);
-		for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+		for (size_t i = 0; i < NBACKENDS; i++)
 			if (strlen(backends[i]->scheme) == slen &&
 			    strncmp(backends[i]->scheme, url, slen) == 0)
 				ops = backends[i];
 		if (!ops || userinfo(colon + 3)) {
 			char *shown = mask_userinfo(url);
 			if (!ops) {
-				static const char *const known[] = { "file",
-				    "s3", NULL };
-				char sch[32];
-				const char *near;
-				snprintf(sch, sizeof sch, "%.*s", (int)slen,
-				    url);
-				near = cliopt_nearest(sch, known);
-				buf_printf(err, "%s: unknown storage scheme "
-				    "'%.*s' (known: file, s3)", shown,
-				    (int)slen, url);
-				if (near)
-					buf_printf(err, "; did you mean %s://?",
-					    near);
+				unknown_scheme(url, slen, shown, err);
 			} else {
 				buf_printf(err, "%s: credentials do not go in "
 				    "the bucket URL (it would print them): "
@@ -158,6 +219,8 @@ storage_open(struct storage *st, const char *url,
 	st->ops = ops;
 	if (status)
 		*status = 1;
+	if (ops->init)
+		ops->init();
 	r = ops->open(st, rest.p, o, err);
 	buf_free(&rest);
 	if (r) {
@@ -213,7 +276,14 @@ int
 storage_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
     struct buf *err)
 {
-	return st->ops->get(st, key, sink, ctx, err);
+	return st->ops->get_range(st, key, 0, 0, sink, ctx, err);
+}
+
+int
+storage_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
+{
+	return st->ops->get_range(st, key, off, len, sink, ctx, err);
 }
 
 int
@@ -227,6 +297,42 @@ storage_describe(struct storage *st, const struct storage_put *p,
     struct buf *out)
 {
 	return st->ops->describe(st, p, out);
+}
+
+size_t
+storage_members(const struct storage *st,
+    struct storage_member m[STORAGE_MAXM])
+{
+	memset(m, 0, STORAGE_MAXM * sizeof *m);
+	return st->ops->line ? st->ops->line(st, m) : 0;
+}
+
+void
+storage_members_free(struct storage_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_free(&m[i].json);
+}
+
+char *
+storage_line_opts(const struct mline *m)
+{
+	struct buf o = BUF_INIT;
+	const struct json_tok *t;
+
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *n = backends[i]->members; n && *n;
+		    n++) {
+			if (!(t = mline_get(m, *n)))
+				continue;
+			buf_addc(&o, o.len ? ',' : '{');
+			json_put_str(&o, *n, strlen(*n));
+			buf_addc(&o, ':');
+			json_put_raw(&o, t);
+		}
+	if (o.len)
+		buf_addc(&o, '}');
+	return o.p;
 }
 
 int

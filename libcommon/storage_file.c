@@ -285,14 +285,17 @@ fs_run(struct storage *st, int timeout_ms, int wait_fd)
 	return 0;
 }
 
+/* Bytes [off, off + len) of the object (len 0: to its end) to sink. */
 static int
-fs_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
-    struct buf *err)
+fs_get_range(struct storage *st, const char *key, uint64_t off, uint64_t len,
+    storage_sink sink, void *ctx, struct buf *err)
 {
 	enum { CHUNK = 1 << 20 };
 	struct buf path = BUF_INIT;
+	struct stat sb;
 	char *b = NULL;
 	ssize_t n;
+	size_t want;
 	int fd, r = -1;
 
 	path_of(st->be, key, &path);
@@ -300,9 +303,17 @@ fs_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 		buf_printf(err, "%s: %s", path.p, strerror(errno));
 		goto out;
 	}
+	if (off && (fstat(fd, &sb) || (uint64_t)sb.st_size <= off)) {
+		buf_printf(err, "%s: the range starts at byte %llu, past the "
+		    "end of the object", path.p, (unsigned long long)off);
+		goto out;
+	}
 	b = xmalloc(CHUNK);
-	for (;;) {
-		n = read(fd, b, CHUNK);
+	for (uint64_t left = len;;) {
+		want = !len || left > CHUNK ? CHUNK : (size_t)left;
+		if (want == 0)
+			break;
+		n = pread(fd, b, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -313,6 +324,8 @@ fs_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 			break;
 		if (sink(ctx, b, (size_t)n))
 			goto out;
+		off += (uint64_t)n;
+		left -= len ? (uint64_t)n : 0;
 	}
 	r = 0;
 out:
@@ -352,5 +365,12 @@ fs_describe(struct storage *st, const struct storage_put *p, struct buf *out)
 }
 
 const struct storage_ops storage_file_ops = {
-	"file", fs_open, fs_close, fs_put, fs_run, fs_get, fs_del, fs_describe,
+	.scheme = "file",
+	.open = fs_open,
+	.close = fs_close,
+	.put = fs_put,
+	.run = fs_run,
+	.get_range = fs_get_range,
+	.del = fs_del,
+	.describe = fs_describe,
 };

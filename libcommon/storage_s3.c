@@ -30,24 +30,30 @@
  *     run swept it is decided by a HEAD, as above.
  *
  * Reading and hashing (SHA-256 of each part and of the whole file;
- * SHA-256 of a small file) happen on one helper thread, in
+ * SHA-256 of a small file) happen on httpx.h's helper thread, in
  * order, so the thread driving libcurl never stalls on them and the two
  * cores of a small machine both work; it hands prepared requests back
  * and wakes the transfer loop (http_wakeup).
  *
  * Blocking gets and deletes (and the bucket check) take a connection from
- * a small pool and give it back, so that a storage used for many objects
- * keeps its connections alive, while calls from several threads at once
- * still each have their own (storage.h).
+ * httpx.h's pool and give it back, so that a storage used for many
+ * objects keeps its connections alive, while calls from several threads
+ * at once still each have their own (storage.h).
  *
  * The object's x-amz-meta-sha256 is the manifest's SHA-256 of the whole
  * file; it is what the next run compares.  Before the first put a
  * ListObjectsV2 of one key checks bucket and credentials once, so that a
  * missing bucket or a wrong secret is one clear S3 error (Code and
  * Message), not one per file.
+ *
+ * Manifest lines: the flags stage-put was given that decide where the
+ * objects are (endpoint, region, addressing) go into each line as
+ * s3_endpoint, s3_region and s3_path_style; opening on such a line
+ * (storage_opts.line) takes them back, flags still winning.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +62,7 @@
 
 #include <pthread.h>
 
+#include "json.h"
 #include "log.h"
 #include "s3.h"
 #include "sha256.h"
@@ -98,22 +105,8 @@ struct s3op {
 	char *id;		/* upload id copy for the query */
 	struct buf body;
 	struct buf perr;	/* preparation failed: why */
-	struct s3op *qnext;	/* in the helper thread's queues */
+	struct httpx_job job;	/* in the helper thread's queues */
 };
-
-/* The reading and hashing thread and its two queues. */
-struct prep {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct s3op *todo, **todo_tail;
-	struct s3op *done, **done_tail;
-	int stop, started;
-	struct http *http;
-};
-
-/* Idle connections kept for blocking calls. */
-#define CONN_KEEP 4
 
 struct s3be {
 	struct s3 s3;
@@ -126,10 +119,8 @@ struct s3be {
 	int nfiles;
 	char **pool;
 	size_t npool;
-	struct prep prep;
-	pthread_mutex_t conn_mu;	/* guards idle, nidle */
-	struct http_conn *idle[CONN_KEEP];
-	int nidle;
+	struct httpx_worker prep;	/* the reading and hashing thread */
+	struct httpx_pool conns;	/* for blocking calls */
 };
 
 /* Part sizes: S3 allows 5 MiB..5 GiB and at most 10,000 parts. */
@@ -137,90 +128,78 @@ struct s3be {
 #define MAX_PART (5ULL << 30)
 #define MAX_PARTS 10000
 
-static void hash_op(struct s3op *op);
+static const char *const s3_members[] = {
+	"s3_endpoint", "s3_region", "s3_path_style", NULL,
+};
 
-static void *
-prep_main(void *arg)
+static size_t
+s3be_line(const struct storage *st, struct storage_member *m)
 {
-	struct prep *pr = arg;
-	struct s3op *op;
+	const struct storage_opts *o = &st->opts;
+	size_t n = 0;
 
-	for (;;) {
-		pthread_mutex_lock(&pr->mu);
-		while (!pr->todo && !pr->stop)
-			pthread_cond_wait(&pr->cv, &pr->mu);
-		if (!pr->todo) {
-			pthread_mutex_unlock(&pr->mu);
-			return NULL;
-		}
-		op = pr->todo;
-		if (!(pr->todo = op->qnext))
-			pr->todo_tail = &pr->todo;
-		pthread_mutex_unlock(&pr->mu);
-		hash_op(op);
-		pthread_mutex_lock(&pr->mu);
-		op->qnext = NULL;
-		*pr->done_tail = op;
-		pr->done_tail = &op->qnext;
-		pthread_mutex_unlock(&pr->mu);
-		http_wakeup(pr->http);
+	if (o->endpoint) {
+		m[n].name = s3_members[0];
+		json_put_str(&m[n++].json, o->endpoint, strlen(o->endpoint));
 	}
+	if (o->region) {
+		m[n].name = s3_members[1];
+		json_put_str(&m[n++].json, o->region, strlen(o->region));
+	}
+	if (o->path_style >= 0) {
+		m[n].name = s3_members[2];
+		buf_adds(&m[n++].json, o->path_style ? "true" : "false");
+	}
+	return n;
 }
 
-static void
-prep_push(struct prep *pr, struct s3op *op)
+/* String member name of the line object d into out (NULL if absent or
+ * not a string). */
+static const char *
+line_str(const struct json_doc *d, const char *name, struct buf *out)
 {
-	if (!pr->started) {
-		pr->todo_tail = &pr->todo;
-		pr->done_tail = &pr->done;
-		if (pthread_create(&pr->th, NULL, prep_main, pr))
-			die(EXIT_FAIL, "cannot start a thread");
-		pr->started = 1;
-	}
-	pthread_mutex_lock(&pr->mu);
-	op->qnext = NULL;
-	*pr->todo_tail = op;
-	pr->todo_tail = &op->qnext;
-	pthread_cond_signal(&pr->cv);
-	pthread_mutex_unlock(&pr->mu);
-}
+	int i = d->ntok ? json_obj_get(d, 0, name) : -1;
 
-/* Takes every prepared request off the done queue. */
-static struct s3op *
-prep_take(struct prep *pr)
-{
-	struct s3op *l;
-
-	if (!pr->started)
+	if (i < 0 || d->tok[i].type != JSON_STRING)
 		return NULL;
-	pthread_mutex_lock(&pr->mu);
-	l = pr->done;
-	pr->done = NULL;
-	pr->done_tail = &pr->done;
-	pthread_mutex_unlock(&pr->mu);
-	return l;
+	json_str_decode(&d->tok[i], out);
+	if (!out->p)
+		buf_adds(out, "");
+	return out->p;
 }
 
+/* o with what the line says where no flag was given, into lo (the
+ * strings in ep and rg). */
 static void
-prep_stop(struct prep *pr)
+line_opts(const struct storage_opts *o, struct storage_opts *lo,
+    struct buf *ep, struct buf *rg)
 {
-	if (!pr->started)
+	struct json_doc d = { 0 };
+	int i;
+
+	*lo = *o;
+	if (!o->line || json_parse(&d, o->line, strlen(o->line))) {
+		json_doc_free(&d);
 		return;
-	pthread_mutex_lock(&pr->mu);
-	pr->stop = 1;
-	pthread_cond_signal(&pr->cv);
-	pthread_mutex_unlock(&pr->mu);
-	pthread_join(pr->th, NULL);
-	pr->started = 0;
+	}
+	if (!lo->endpoint)
+		lo->endpoint = line_str(&d, s3_members[0], ep);
+	if (!lo->region)
+		lo->region = line_str(&d, s3_members[1], rg);
+	if (lo->path_style < 0 &&
+	    (i = json_obj_get(&d, 0, s3_members[2])) >= 0)
+		lo->path_style = d.tok[i].type == JSON_TRUE;
+	json_doc_free(&d);
 }
 
 static int
-s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
+s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
     struct buf *err)
 {
 	struct s3be *be;
 	const char *slash = strchr(rest, '/');
-	struct buf b = BUF_INIT, url = BUF_INIT;
+	struct buf b = BUF_INIT, url = BUF_INIT, ep = BUF_INIT, rg = BUF_INIT;
+	struct storage_opts opts, *o = &opts;
 
 	buf_add(&b, rest, slash ? (size_t)(slash - rest) : strlen(rest));
 	if (!b.len) {
@@ -228,6 +207,7 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 		buf_free(&b);
 		return -1;
 	}
+	line_opts(lo, o, &ep, &rg);
 	be = xcalloc(1, sizeof *be);
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->part_size = o->part_size;
@@ -238,14 +218,16 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *o,
 		s3_free(&be->s3);
 		free(be);
 		buf_free(&b);
+		buf_free(&ep);
+		buf_free(&rg);
 		return -1;
 	}
+	buf_free(&ep);
+	buf_free(&rg);
 	s3_init(&be->s3);
 	be->tail = &be->head;
-	pthread_mutex_init(&be->prep.mu, NULL);
-	pthread_cond_init(&be->prep.cv, NULL);
-	pthread_mutex_init(&be->conn_mu, NULL);
-	be->prep.http = be->s3.http;
+	httpx_worker_init(&be->prep, be->s3.http);
+	httpx_pool_init(&be->conns);
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
 	if (slash && slash[1]) {
@@ -267,12 +249,8 @@ s3be_close(struct storage *st)
 
 	if (!be)
 		return;
-	prep_stop(&be->prep);
-	pthread_mutex_destroy(&be->prep.mu);
-	pthread_cond_destroy(&be->prep.cv);
-	while (be->nidle)
-		http_conn_free(be->idle[--be->nidle]);
-	pthread_mutex_destroy(&be->conn_mu);
+	httpx_worker_free(&be->prep);
+	httpx_pool_free(&be->conns);
 	for (size_t i = 0; i < be->npool; i++)
 		free(be->pool[i]);
 	free(be->pool);
@@ -309,39 +287,13 @@ pool_put(struct s3be *be, char *b, uint64_t size)
 	be->pool[be->npool++] = b;
 }
 
-/* A connection for a blocking call: an idle one (still connected to the
- * server, if it has not hung up), else a new one. */
-static struct http_conn *
-conn_take(struct s3be *be)
-{
-	struct http_conn *c = NULL;
-
-	pthread_mutex_lock(&be->conn_mu);
-	if (be->nidle)
-		c = be->idle[--be->nidle];
-	pthread_mutex_unlock(&be->conn_mu);
-	return c ? c : http_conn_new();
-}
-
-static void
-conn_give(struct s3be *be, struct http_conn *c)
-{
-	pthread_mutex_lock(&be->conn_mu);
-	if (be->nidle < CONN_KEEP) {
-		be->idle[be->nidle++] = c;
-		c = NULL;
-	}
-	pthread_mutex_unlock(&be->conn_mu);
-	http_conn_free(c);
-}
-
 /* Checks bucket and credentials once; an answer that says every put
  * will fail is kept in be->bad. */
 static void
 check_bucket(struct storage *st)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = conn_take(be);
+	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct s3_req r;
 
 	be->checked = 1;
@@ -359,7 +311,7 @@ check_bucket(struct storage *st)
 		}
 	}
 	s3_req_free(&r);
-	conn_give(be, c);
+	httpx_pool_give(&be->conns, c);
 }
 
 static void on_op_done(struct s3_req *r);
@@ -853,24 +805,39 @@ hash_op(struct s3op *op)
 		hash_put(op);
 }
 
+static struct s3op *
+op_of(struct httpx_job *j)
+{
+	return (struct s3op *)((char *)j - offsetof(struct s3op, job));
+}
+
+/* On the helper thread. */
+static void
+hash_job(struct httpx_job *j)
+{
+	hash_op(op_of(j));
+}
+
 /* Hands a request to the helper thread; it holds a transfer slot from
  * now on, so that memory stays bounded by jobs parts. */
 static void
 op_prepare(struct s3op *op)
 {
 	op->f->be->inflight++;
-	prep_push(&op->f->be->prep, op);
+	op->job.run = hash_job;
+	httpx_worker_push(&op->f->be->prep, &op->job);
 }
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
 collect(struct s3be *be)
 {
-	struct s3op *op = prep_take(&be->prep), *nx;
+	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
-	for (; op; op = nx) {
+	for (; j; j = nx) {
+		struct s3op *op = op_of(j);
 		struct s3file *f = op->f;
-		nx = op->qnext;
+		nx = j->next;
 		if (!op->perr.len && !(op->kind == OP_PART && f->failed)) {
 			s3_start(&be->s3, &op->r);
 			continue;
@@ -1049,15 +1016,17 @@ s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 }
 
 static int
-s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
-    struct buf *err)
+s3be_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = conn_take(be);
+	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct s3_req r;
 	int rc;
 
 	s3_req_init(&r, "GET", key);
+	r.range_off = off;
+	r.range_len = len;
 	r.sink = sink;
 	r.sink_ctx = ctx;
 	rc = s3_perform(&be->s3, c, &r);
@@ -1066,7 +1035,7 @@ s3be_get(struct storage *st, const char *key, storage_sink sink, void *ctx,
 		s3_strerror(&r, err);
 	}
 	s3_req_free(&r);
-	conn_give(be, c);
+	httpx_pool_give(&be->conns, c);
 	return rc;
 }
 
@@ -1134,7 +1103,7 @@ static int
 s3be_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = conn_take(be);
+	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct s3_req r;
 	int rc;
 
@@ -1149,7 +1118,7 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 	s3_req_free(&r);
 	if (!rc)
 		sweep_blocking(be, c, key);
-	conn_give(be, c);
+	httpx_pool_give(&be->conns, c);
 	return rc;
 }
 
@@ -1232,6 +1201,17 @@ out:
 }
 
 const struct storage_ops storage_s3_ops = {
-	"s3", s3be_open, s3be_close, s3be_put, s3be_run, s3be_get, s3be_del,
-	s3be_describe,
+	.scheme = "s3",
+	.min_part = MIN_PART,
+	.max_part = MAX_PART,
+	.init = http_init,
+	.open = s3be_open,
+	.close = s3be_close,
+	.put = s3be_put,
+	.run = s3be_run,
+	.get_range = s3be_get_range,
+	.del = s3be_del,
+	.describe = s3be_describe,
+	.members = s3_members,
+	.line = s3be_line,
 };

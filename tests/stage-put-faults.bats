@@ -347,6 +347,20 @@ no_uploads() {
 	[[ "$output" == *"g5: s3 GET failed: resuming at byte 1000: the answer is not that range (the server ignored Range?) (after 2 tries)"* ]]
 }
 
+@test "a ranged read of an S3 object asks for that range; a cut one resumes inside it" {
+	[ -x "$STAGE_UNITS/storage_get" ] || skip "no unit programs"
+	mkfile g6 300000
+	s3 s3 cp --quiet g6 "s3://$S3_BUCKET/raw/g/g6"
+	fp_rules "GET /raw/g/g6\$ 1 cut 1000"
+	AWS_ENDPOINT_URL=$FP_ENDPOINT "$STAGE_UNITS/storage_get" -r 100000 50000 \
+		"s3://$S3_BUCKET/raw/g" g6 >got.bin
+	cat "$FP_LOG"
+	tail -c +100001 g6 | head -c 50000 | cmp - got.bin
+	[ "$(sent GET '/raw/g/g6$')" -eq 2 ]
+	grep -q $'range=bytes=100000-149999\tfault=cut 1000' "$FP_LOG"
+	grep -q $'range=bytes=101000-149999\tfault=-' "$FP_LOG"
+}
+
 @test "stage-copy: a GET that keeps failing fails its file naming the object and the tries; nothing is loaded" {
 	command -v sqlite3 >/dev/null || skip "no sqlite3"
 	{ echo id,name; seq 1 100 | sed 's/$/,x/'; } >few.csv

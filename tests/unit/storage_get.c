@@ -1,9 +1,11 @@
 /*
  * storage_get: storage.h's blocking get, several times on one storage.
- *   storage_get URL KEY...
+ *   storage_get [-r OFF LEN] URL KEY...
  * opens the storage at URL once (keys are under its prefix; S3 endpoint,
  * region and credentials from the environment, as stage-put takes them),
- * streams each KEY to stdout in turn, and exits 1 at the first failure.
+ * streams each KEY (with -r, its bytes [OFF, OFF + LEN) through the ranged
+ * read; LEN 0: to the end) to stdout in turn, and exits 1 at the first
+ * failure.
  * The tests point it at S3 through a proxy to see what one storage does
  * over several gets (kept connections, a resumed GET).  Without arguments
  * it tests itself on a local directory (TAP).
@@ -13,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http.h"
 #include "log.h"
 #include "storage.h"
 #include "tap.h"
@@ -31,6 +32,10 @@ to_buf(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/* The byte range -r asks for (ranged 0: whole objects). */
+static int ranged;
+static uint64_t range_off, range_len;
+
 /* Gets keys[0..n) from the storage at url into sink; 0, or -1 after
  * reporting the first failure. */
 static int
@@ -43,6 +48,7 @@ get_all(const char *url, char **keys, int n, storage_sink sink, void *ctx)
 
 	memset(&o, 0, sizeof o);
 	o.path_style = -1;
+	o.reads_only = 1;
 	o.jobs = 1;
 	o.retries = 2;
 	if (storage_open(&st, url, &o, &err, NULL))
@@ -51,7 +57,9 @@ get_all(const char *url, char **keys, int n, storage_sink sink, void *ctx)
 		buf_reset(&err);
 		buf_reset(&key);
 		storage_key(&st, keys[i], &key);
-		if (storage_get(&st, key.p, sink, ctx, &err)) {
+		if (ranged ? storage_get_range(&st, key.p, range_off,
+		    range_len, sink, ctx, &err) :
+		    storage_get(&st, key.p, sink, ctx, &err)) {
 			log_err("%s: %s", keys[i], err.p ? err.p : "failed");
 			rc = -1;
 		}
@@ -74,6 +82,21 @@ put_file(const char *dir, const char *name, const char *text)
 	buf_free(&path);
 }
 
+/* Ranged reads of the first n of "first\n" and "second\n". */
+static const struct {
+	uint64_t off, len;
+	int n, rc;
+	const char *want, *what;
+} ranges[] = {
+	{ 2, 3, 2, 0, "rstcon",
+	    "a ranged read gives bytes [off, off + len) of each object" },
+	{ 4, 0, 2, 0, "t\nnd\n",
+	    "a ranged read of length 0 reads to the end" },
+	{ 3, 100, 1, 0, "st\n",
+	    "a range past the end gives the bytes there are" },
+	{ 6, 100, 1, -1, "", "a range starting at the end fails" },
+};
+
 static int
 self_test(void)
 {
@@ -94,6 +117,17 @@ self_test(void)
 	    strcmp(got.p, "first\n") == 0,
 	    "a missing object fails after the ones before it");
 	buf_reset(&got);
+	ranged = 1;
+	for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++) {
+		range_off = ranges[i].off;
+		range_len = ranges[i].len;
+		buf_reset(&got);
+		ok(get_all(url.p, two, ranges[i].n, to_buf, &got) ==
+		    ranges[i].rc && strcmp(got.p ? got.p : "",
+		    ranges[i].want) == 0, "%s", ranges[i].what);
+	}
+	ranged = 0;
+	buf_reset(&got);
 	buf_printf(&got, "%s/a", dir);
 	unlink(got.p);
 	got.p[got.len - 1] = 'b';
@@ -108,11 +142,17 @@ int
 main(int argc, char **argv)
 {
 	log_init("storage_get");
-	http_init();
 	if (argc == 1)
 		return self_test();
+	if (argc > 3 && strcmp(argv[1], "-r") == 0) {
+		ranged = 1;
+		range_off = strtoull(argv[2], NULL, 10);
+		range_len = strtoull(argv[3], NULL, 10);
+		argc -= 3;
+		argv += 3;
+	}
 	if (argc < 3)
-		die(2, "usage: storage_get [URL KEY...]");
+		die(2, "usage: storage_get [-r OFF LEN] [URL KEY...]");
 	if (get_all(argv[1], argv + 2, argc - 2, to_file, stdout) < 0)
 		return 1;
 	return fflush(stdout) ? 1 : 0;
