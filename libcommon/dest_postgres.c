@@ -36,12 +36,11 @@
 #include "pgbin.h"
 #include "sha256.h"
 #include "source.h"
-#include "sql.h"
+#include "dest_sql.h"
 
 struct pgdest {
-	struct dest base;
+	struct sqldest s;	/* s.dry: print what would change */
 	PGconn *c;		/* NULL in a dry run that could not connect */
-	int dry;
 	int binary;		/* COPY in binary when the types allow */
 	struct buf text_table;	/* "dataset\ttable" whose last file had to
 				 * go as text: its next ones go so directly */
@@ -76,6 +75,8 @@ static const struct sql_dialect pg_dialect = {
 	pg_new_id,
 	"now()"
 };
+
+static const struct sql_driver pg_driver;
 
 /* format_type() text -> our type; -1 for types we leave alone. */
 static int
@@ -138,14 +139,15 @@ report(struct pgdest *d, const char *object, const char *what,
 /* Runs a statement that changes something (printed in a dry run).
  * Returns 0 with *tuples set (affected rows), or -1 after reporting. */
 static int
-pg_do(struct pgdest *d, const char *object, const char *sql, int64_t *tuples)
+pg_do(struct sqldest *s, const char *object, const char *sql, int64_t *tuples)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	PGresult *r;
 	int ok;
 
 	if (tuples)
 		*tuples = 0;
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(sql);
 		return 0;
 	}
@@ -188,7 +190,7 @@ pg_query(struct pgdest *d, const char *object, const char *sql, int *none)
 static void
 rollback(struct pgdest *d)
 {
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql("ROLLBACK");
 		return;
 	}
@@ -259,9 +261,10 @@ pg_open(const struct dest_conf *conf)
 		return NULL;
 	}
 	d->binary = !fmt || strcmp(fmt, "text") != 0;
-	d->base.ops = &dest_postgres;
-	d->base.conf = conf;
-	d->dry = conf->dry_run;
+	d->s.base.ops = &dest_postgres;
+	d->s.base.conf = conf;
+	d->s.drv = &pg_driver;
+	d->s.dry = conf->dry_run;
 	d->cancel_slot = -1;
 	d->c = PQconnectdb(conf->conninfo);
 	if (PQstatus(d->c) != CONNECTION_OK) {
@@ -269,11 +272,11 @@ pg_open(const struct dest_conf *conf)
 		connect_why(&b, d->c, conf->conninfo);
 		PQfinish(d->c);
 		d->c = NULL;
-		if (d->dry) {
+		if (d->s.dry) {
 			log_warn("%s: cannot connect (%s): planning as if the "
 			    "database were empty", conf->masked, b.p);
 			buf_free(&b);
-			return &d->base;
+			return &d->s.base;
 		}
 		log_err("%s: cannot connect: %s", conf->masked, b.p);
 		buf_free(&b);
@@ -283,9 +286,9 @@ pg_open(const struct dest_conf *conf)
 	PQsetNoticeProcessor(d->c, quiet_notice, NULL);
 	cancel_arm(d);
 	PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
-	if (d->dry)
+	if (d->s.dry)
 		PQclear(PQexec(d->c, "SET default_transaction_read_only = on"));
-	return &d->base;
+	return &d->s.base;
 }
 
 static void
@@ -298,7 +301,7 @@ pg_close(struct dest *base)
 	cancel_disarm(d);
 	if (d->c)
 		PQfinish(d->c);
-	sources_free(d->base.sources);
+	sources_free(d->s.base.sources);
 	buf_free(&d->text_table);
 	free(d);
 }
@@ -316,7 +319,7 @@ pg_alive(struct pgdest *d)
 		PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 		return 0;
 	}
-	log_err("%s: connection lost: %s", d->base.conf->masked,
+	log_err("%s: connection lost: %s", d->s.base.conf->masked,
 	    PQerrorMessage(d->c));
 	return -1;
 }
@@ -403,9 +406,10 @@ convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
  * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
  * (a column added later cannot be: the rows already there lack it). */
 static int
-evolve(struct pgdest *d, const char *schema, const struct dtable *t,
+evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct dtable have;
 	struct buf b = BUF_INIT;
 	int exists, r = -1;
@@ -422,7 +426,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		}
 		buf_adds(&b, extra);
 		buf_addc(&b, ')');
-		r = pg_do(d, object, b.p, NULL);
+		r = pg_do(&d->s, object, b.p, NULL);
 		goto out;
 	}
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -442,8 +446,8 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 			    have.cols[k].type)
 				continue;
 			if (have.cols[k].type == CT_DOUBLE &&
-			    pg_do(d, object, "SET LOCAL extra_float_digits = 3",
-			    NULL) < 0)
+			    pg_do(&d->s, object,
+			    "SET LOCAL extra_float_digits = 3", NULL) < 0)
 				goto out;
 			buf_adds(&b, " ALTER COLUMN ");
 			sql_ident(&b, c->name);
@@ -452,7 +456,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 			dest_widened(schema, t->name, c->name,
 			    have.cols[k].type, w);
 		}
-		if (pg_do(d, object, b.p, NULL) < 0)
+		if (pg_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	r = 0;
@@ -469,14 +473,14 @@ in_txn(struct pgdest *d, const char *object, int (*fn)(struct pgdest *,
 	struct buf b = BUF_INIT;
 	int r = -1;
 
-	if (pg_do(d, object, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, object, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "ddl", lockname);
-	if (pg_do(d, object, b.p, NULL) < 0 || fn(d, arg, object) < 0) {
+	if (pg_do(&d->s, object, b.p, NULL) < 0 || fn(d, arg, object) < 0) {
 		rollback(d);
 		goto out;
 	}
-	r = pg_do(d, object, "COMMIT", NULL);
+	r = pg_do(&d->s, object, "COMMIT", NULL);
 out:
 	buf_free(&b);
 	return r;
@@ -527,7 +531,7 @@ staging_fit(struct pgdest *d, const char *schema, const char *name,
 			sql_ident(&b, PQgetvalue(r, i, 0));
 			buf_adds(&b, " DROP NOT NULL");
 		}
-		if (pg_do(d, object, b.p, NULL) < 0)
+		if (pg_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -549,7 +553,7 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	sql_staging_schema(&s, t->dataset);
 	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
 	sql_ident(&b, s.p);
-	if (pg_do(d, object, b.p, NULL) < 0)
+	if (pg_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
@@ -559,9 +563,9 @@ stage_ddl(struct pgdest *d, const void *arg, const char *object)
 	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
 	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
 	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
-	if (pg_do(d, object, b.p, NULL) < 0)
+	if (pg_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
-	r = evolve(d, s.p, t, staging_extra, 0, object);
+	r = evolve(&d->s, s.p, t, staging_extra, 0, object);
 	if (r == 0)
 		r = staging_fit(d, s.p, t->name, object);
 out:
@@ -726,7 +730,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 
 	*file_no = 0;
 	sql_staging_schema(&s, f->t.dataset);
-	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, f->object, "BEGIN", NULL) < 0)
 		goto out;
 	/* COPY's own lock, taken first: stage-merge --drop-staging locks
 	 * the table before it looks whether it is empty, and so waits for
@@ -734,7 +738,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 	buf_adds(&b, "LOCK TABLE ");
 	sql_qname(&b, s.p, f->t.name);
 	buf_adds(&b, " IN ROW EXCLUSIVE MODE");
-	if (pg_do(d, f->object, b.p, NULL) < 0)
+	if (pg_do(&d->s, f->object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
@@ -753,7 +757,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 		buf_adds(&b, "NULL");
 	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
 	    (long long)f->rows);
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(b.p);
 		r = 1;
 		goto out;
@@ -806,7 +810,7 @@ bin_kinds(struct pgdest *d, const struct dfile *f, enum coltype *kinds)
 
 	sql_staging_name(&n, f->t.dataset, f->t.name);
 	buf_printf(&q, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", n.p);
-	if (pg_do(d, f->object, q.p, NULL) < 0)
+	if (pg_do(&d->s, f->object, q.p, NULL) < 0)
 		goto out;
 	buf_reset(&q);
 	columns_query(&q, n.p);
@@ -964,7 +968,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	PQclear(r);
 	pgbin_header(&L.out);
 	c = csvin_new(bin_row, &L);
-	src = source_stream(&d->base.sources, f, -1, csvin_feed, c);
+	src = source_stream(&d->s.base.sources, f, -1, csvin_feed, c);
 	sent = src == 0 && csvin_finish(c) == 0 && L.header;
 	if (sent) {
 		pgbin_trailer(&L.out);
@@ -1023,7 +1027,7 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 		return -1;
 	}
 	PQclear(r);
-	sent = source_stream(&d->base.sources, f, file_no, copy_sink, d) ==
+	sent = source_stream(&d->s.base.sources, f, file_no, copy_sink, d) ==
 	    0;
 	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
 		report(d, f->object, "COPY failed", NULL);
@@ -1066,7 +1070,7 @@ dry_copy(struct pgdest *d, const struct dfile *f)
 	buf_free(&b);
 }
 
-static int table_exists(struct pgdest *d, const char *schema,
+static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
 
 /* In the file's transaction, for a file not recorded before: 0 if its
@@ -1079,7 +1083,7 @@ not_merged_yet(struct pgdest *d, const struct dfile *f)
 	PGresult *r;
 	int none, rc = 0;
 
-	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
+	if (!table_exists(&d->s, f->t.dataset, "_dlt_loads"))
 		return 0;
 	buf_adds(&q, "SELECT 1 FROM ");
 	sql_qname(&q, f->t.dataset, "_dlt_loads");
@@ -1108,18 +1112,18 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
-	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
+	if (d->s.dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
 	/* stage-merge --drop-staging may have dropped the (then empty)
 	 * staging table since stage_prepare: make it again */
 	buf_reset(&b);
 	sql_staging_schema(&b, f->t.dataset);
-	if (!d->dry && !table_exists(d, b.p, f->t.name) &&
+	if (!d->s.dry && !table_exists(&d->s, b.p, f->t.name) &&
 	    pg_stage_prepare(base, &f->t) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
-	bin = d->binary && !d->dry && !(d->text_table.p &&
+	bin = d->binary && !d->s.dry && !(d->text_table.p &&
 	    strcmp(d->text_table.p, b.p) == 0);
 	for (;; bin = 0) {
 		if ((own = copy_begin(d, f, &file_no)) < 0)
@@ -1129,7 +1133,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			r = recorded_rows(d, f, res);
 			goto out;
 		}
-		if (!d->dry && not_merged_yet(d, f) < 0)
+		if (!d->s.dry && not_merged_yet(d, f) < 0)
 			goto fail;
 		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
 			goto fail;
@@ -1143,7 +1147,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if (bin == 2)
 			break;
 		buf_reset(&b);
-		if (d->dry) {
+		if (d->s.dry) {
 			dry_copy(d, f);
 			break;
 		}
@@ -1152,7 +1156,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			goto fail;
 		break;
 	}
-	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
+	if (pg_do(&d->s, f->object, "COMMIT", NULL) < 0)
 		goto out;
 	res->rows = f->rows;
 	r = 0;
@@ -1167,8 +1171,9 @@ out:
 
 /* Dry run: the plan may precede the tables it would create. */
 static int
-table_exists(struct pgdest *d, const char *schema, const char *name)
+table_exists(struct sqldest *s, const char *schema, const char *name)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf q = BUF_INIT, n = BUF_INIT;
 	PGresult *r;
 	int yes;
@@ -1195,38 +1200,13 @@ struct mctx {
 	const struct merge_opts *o;
 };
 
-static void
-unique_index(struct buf *b, const struct dtable *t)
-{
-	struct buf key = BUF_INIT;
-	char hex[65];
-
-	for (size_t i = 0; i < t->npk; i++) {
-		buf_adds(&key, t->pk[i]);
-		buf_addc(&key, '\0');
-	}
-	buf_adds(&key, t->name);
-	sha256_hex(key.p, key.len, hex);
-	hex[16] = '\0';
-	buf_printf(b, "CREATE UNIQUE INDEX IF NOT EXISTS \"_stage_pk_%s\" ON ",
-	    hex);
-	sql_qname(b, t->dataset, t->name);
-	buf_adds(b, " (");
-	for (size_t i = 0; i < t->npk; i++) {
-		if (i)
-			buf_adds(b, ", ");
-		sql_ident(b, t->pk[i]);
-	}
-	buf_addc(b, ')');
-	buf_free(&key);
-}
-
 /* Widens want's types to those of the columns schema.name has (another
  * load may have widened them); *exists: the table exists. */
 static int
-widen_to(struct pgdest *d, const char *schema, struct dtable *want,
+widen_to(struct sqldest *s, const char *schema, struct dtable *want,
     int *exists)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct dtable have;
 
 	if (columns_of(d, schema, want->name, &have, exists) < 0)
@@ -1241,95 +1221,17 @@ widen_to(struct pgdest *d, const char *schema, struct dtable *want,
 	return 0;
 }
 
-/* One table's DDL, inside the merge's transaction so that a merge that
- * fails changes nothing: the final table gets the manifest's columns with
- * the types widened to what the staging and the final table hold, and
- * the staging table gets the same types, so that its rows go in without
- * a cast (float8's cast to numeric keeps only 15 digits). */
-static int
-final_ddl(struct pgdest *d, const struct dtable *t, const struct merge_opts *o)
-{
-	struct dtable want;
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int st_exists, fin_exists, r = -1;
-
-	dtable_copy(&want, t);
-	sql_staging_schema(&s, t->dataset);
-	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
-	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
-	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" character varying "
-	    "NOT NULL, \"_dlt_id\" character varying NOT NULL", 1, t->name) < 0 ||
-	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
-		goto out;
-	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
-		unique_index(&b, t);
-		if (pg_do(d, t->name, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	dtable_free(&want);
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-static int
-final_ddls(struct pgdest *d, const struct dload *l, const struct merge_opts *o)
-{
-	for (size_t i = 0; i < l->nt; i++)
-		if (final_ddl(d, &l->t[i], o) < 0)
-			return -1;
-	return 0;
-}
-
-/* dlt's _dlt_version, as dlt creates it (dltschema.h). */
-static int
-dlt_version_ddl(struct pgdest *d, const char *ds, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_version");
-	buf_adds(&b, " (version bigint NOT NULL, engine_version bigint NOT "
-	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
-	    "character varying NOT NULL, version_hash character varying NOT "
-	    "NULL, schema character varying NOT NULL)");
-	r = pg_do(d, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
 static int
 merge_ddl(struct pgdest *d, const void *arg, const char *object)
 {
 	const struct mctx *m = arg;
-	const char *ds = m->l->dataset;
 	struct buf b = BUF_INIT;
-	int r = -1;
+	int r;
 
 	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sql_ident(&b, ds);
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_loads");
-	buf_adds(&b, " (load_id character varying NOT NULL, schema_name "
-	    "character varying, status bigint NOT NULL, inserted_at timestamp "
-	    "with time zone NOT NULL, schema_version_hash character varying)");
-	if (pg_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_stage_loads");
-	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
-	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name))");
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	r = 0;
-out:
+	sql_ident(&b, m->l->dataset);
+	r = pg_do(&d->s, object, b.p, NULL) < 0 ? -1 :
+	    sqld_bookkeeping_ddl(&d->s, m->l->dataset, object);
 	buf_free(&b);
 	return r;
 }
@@ -1345,12 +1247,12 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (!d->dry && !table_exists(d, s.p, l->t[i].name))
+		if (!d->s.dry && !table_exists(&d->s, s.p, l->t[i].name))
 			continue;	/* merged and dropped before */
 		buf_reset(&b);
 		buf_adds(&b, "ANALYZE ");
 		sql_qname(&b, s.p, l->t[i].name);
-		r = pg_do(d, l->t[i].name, b.p, NULL);
+		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	buf_free(&s);
@@ -1431,7 +1333,7 @@ analyze_final(struct pgdest *d, const struct dload *l)
 		buf_reset(&b);
 		buf_adds(&b, "ANALYZE ");
 		sql_qname(&b, l->dataset, l->t[i].name);
-		r = pg_do(d, l->t[i].name, b.p, NULL);
+		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	return r;
@@ -1508,11 +1410,11 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
 	sql_str(&q, l->load_id);
 	buf_adds(&q, " AND l.status = 0");
-	if (d->dry)
+	if (d->s.dry)
 		dest_dry_check(q.p, "rows mean load %s was merged before: "
 		    "then only its tables and files are checked, nothing is "
 		    "merged", l->load_id);
-	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads")) {
+	if (d->s.dry && !table_exists(&d->s, l->dataset, "_dlt_loads")) {
 		buf_free(&q);
 		return 0;
 	}
@@ -1542,8 +1444,9 @@ already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
 /* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
  * run has no connection to ask, -1 after reporting. */
 static int
-pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
+pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	PGresult *r;
 	int none;
 
@@ -1552,114 +1455,6 @@ pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
 	*n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return 0;
-}
-
-/* 0 if _stage_files records exactly the manifest's files of each table
- * of l (merged: l committed before), else -1 after reporting. */
-static int
-check_files(struct pgdest *d, const struct dload *l, int merged)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	/* a dry run before anything was copied: the plan goes on */
-	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
-
-		buf_reset(&q);
-		sql_load_files(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the files of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->files[i], l->t[i].name);
-		if (skip)
-			continue;
-		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
-		}
-		/* a merge leaves none of its rows in staging (or, killed
-		 * between its commit and the clearing of staging, exactly
-		 * the load's own), and a re-run of stage-copy stages none
-		 * again: other rows there came from other data under this
-		 * load id */
-		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
-			buf_reset(&q);
-			buf_adds(&q, "SELECT count(*) FROM ");
-			sql_load_rows(&q, &l->t[i], l->load_id);
-			if (d->dry)
-				dest_dry_check(q.p, "must be 0 or %lld (the "
-				    "load's own, left by a killed merge): "
-				    "other rows staged after the merge are "
-				    "other data, else ROLLBACK",
-				    (long long)l->rows[i]);
-			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-			    n > 0 && n != l->rows[i]) {
-				dest_load_reused(l, i, n);
-				r = -1;
-			}
-		}
-		if (r == 1)
-			r = 0;
-	}
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-static int
-check_counts(struct pgdest *d, const struct dload *l, int *short_rows)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n = 0;
-
-		buf_reset(&q);
-		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_load_rows(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the rows of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->rows[i], l->t[i].name);
-		/* a staging table dropped holds no rows (not an SQL error) */
-		if (!d->dry && (!table_exists(d, s.p, l->t[i].name) ||
-		    !table_exists(d, s.p, "_stage_files")))
-			r = 0;
-		else
-			r = pg_count(d, l->t[i].name, q.p, &n);
-		if (r == 0 && n != l->rows[i]) {
-			dest_staging_mismatch(l, i, n);
-			*short_rows = 1;
-			r = -1;
-		}
-		if (r == 1)
-			r = 0;
-	}
-	if (r == 0)
-		r = check_files(d, l, 0);
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-/* pg_do as an sql_exec_fn */
-static int
-pg_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
-{
-	return pg_do(ctx, object, sql, rows);
-}
-
-static int
-apply_tables(struct pgdest *d, const struct dload *l,
-    const struct merge_opts *o, int64_t *merged)
-{
-	return sql_apply_tables(&pg_dialect, l, o, d->dry, merged, pg_exec, d);
 }
 
 /* The dataset's tables and columns as dlt's stored schema, a new
@@ -1676,7 +1471,7 @@ store_schema(struct pgdest *d, const struct dload *l)
 	int none, rc = -1;
 
 	dltschema_init(&s);
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
 		    "schema of the dataset, when its tables or columns changed");
 		rc = 0;
@@ -1720,26 +1515,12 @@ store_schema(struct pgdest *d, const struct dload *l)
 	buf_reset(&q);
 	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
 	    "clock_timestamp()");
-	rc = pg_do(d, l->load_id, q.p, NULL);
+	rc = pg_do(&d->s, l->load_id, q.p, NULL);
 out:
 	PQclear(r);
 	dltschema_free(&s);
 	buf_free(&q);
 	return rc;
-}
-
-static int
-record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
-{
-	struct sqlv v = { 0 };
-	int r = 0;
-
-	/* clock_timestamp(), after the lock: the order of inserted_at is the
-	 * commit order */
-	sql_record_load(&v, l, merged, "clock_timestamp()");
-	r = sql_run(&v, pg_exec, d, l->load_id, NULL);
-	sqlv_free(&v);
-	return r;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number
@@ -1757,12 +1538,12 @@ alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
 	buf_adds(&b, "LOCK TABLE ");
 	sql_qname(&b, sch.p, t->name);
 	buf_adds(&b, " IN ACCESS EXCLUSIVE MODE");
-	if (pg_do(d, t->name, b.p, NULL) < 0)
+	if (pg_do(&d->s, t->name, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "SELECT count(*) FROM ");
 	sql_qname(&b, sch.p, t->name);
-	if ((alone = pg_count(d, t->name, b.p, &n)) == 0)
+	if ((alone = pg_count(&d->s, t->name, b.p, &n)) == 0)
 		alone = n == rows;
 	else if (alone == 1)
 		alone = 0;
@@ -1784,7 +1565,7 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (merged_before && !table_exists(d, s.p, l->t[i].name))
+		if (merged_before && !table_exists(&d->s, s.p, l->t[i].name))
 			continue;
 		if (!merged_before &&
 		    (alone = alone_in_staging(d, &l->t[i], l->rows[i])) < 0) {
@@ -1796,12 +1577,12 @@ clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
 			buf_adds(&b, "TRUNCATE ");
 			sql_qname(&b, s.p, l->t[i].name);
 		} else {
-			if (d->dry && !merged_before)
+			if (d->s.dry && !merged_before)
 				dest_dry_comment(l->t[i].name, "TRUNCATE instead "
 				    "when no other load's rows remain");
 			sql_clear_staging(&b, &l->t[i], l->load_id);
 		}
-		r = pg_do(d, l->t[i].name, b.p, NULL);
+		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	buf_free(&s);
@@ -1816,7 +1597,7 @@ check_order(struct pgdest *d, const struct dload *l)
 	struct buf q = BUF_INIT;
 	int r = 0;
 
-	if (d->dry && !table_exists(d, l->dataset, "_stage_loads"))
+	if (d->s.dry && !table_exists(&d->s, l->dataset, "_stage_loads"))
 		return 0;
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
 		PGresult *res;
@@ -1851,7 +1632,7 @@ forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
 	int none, staged, rc = 0;
 
 	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(d, s.p, t->name);
+	staged = table_exists(&d->s, s.p, t->name);
 	sql_lost_files(&q, t, l->load_id, staged);
 	r = pg_query(d, t->name, q.p, &none);
 	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++) {
@@ -1865,7 +1646,7 @@ forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
 		    staged ? "" : " (dropped)");
 		sql_forget_file(&v, t, strtoll(PQgetvalue(r, i, 0), NULL, 10),
 		    staged);
-		rc = sql_run(&v, pg_exec, d, t->name, NULL);
+		rc = sql_run(&v, sqld_exec, &d->s, t->name, NULL);
 		sqlv_free(&v);
 	}
 	if (!r)
@@ -1889,11 +1670,11 @@ forget_lost(struct pgdest *d, const struct dload *l)
 	int r = -1;
 
 	sql_staging_schema(&s, l->dataset);
-	if (d->dry || !table_exists(d, s.p, "_stage_files") ||
-	    pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+	if (d->s.dry || !table_exists(&d->s, s.p, "_stage_files") ||
+	    pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
-	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	if (pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
 	    (r = already_merged(d, l, merged)) != 0)
 		goto end;
 	for (size_t i = 0; i < l->nt && r == 0; i++)
@@ -1902,7 +1683,7 @@ end:
 	if (r < 0)
 		rollback(d);
 	else
-		pg_do(d, l->load_id, "COMMIT", NULL);
+		pg_do(&d->s, l->load_id, "COMMIT", NULL);
 out:
 	free(merged);
 	buf_free(&b);
@@ -1922,37 +1703,39 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		merged[i] = 0;
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
-	if (pg_do(d, l->load_id, "SELECT set_config('work_mem', '65536kB', "
+	if (pg_do(&d->s, l->load_id, "SELECT set_config('work_mem', '65536kB', "
 	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
 	    "setting::bigint < 65536", NULL) < 0 ||
-	    pg_do(d, l->load_id, b.p, NULL) < 0 ||
+	    pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
 	    (done = already_merged(d, l, merged)) < 0)
 		goto fail;
 	if (done) {
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
-		if (check_files(d, l, 1) < 0)
+		if (sqld_check_files(&d->s, l, 1) < 0)
 			goto fail;
-		if (d->dry)
+		if (d->s.dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_order(d, l) < 0 ||
-	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
-	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
+	    sqld_check_counts(&d->s, l, &short_rows) < 0 ||
+	    sqld_final_ddls(&d->s, l, o) < 0 ||
+	    sqld_apply_tables(&d->s, l, o, merged) < 0 ||
+	    sqld_record_load(&d->s, l, merged) < 0
 	    || store_schema(d, l) < 0 || clear_staging(d, l, 0) < 0) {
 		goto fail;
 	}
-	r = pg_do(d, l->load_id, "COMMIT", NULL);
+	r = pg_do(&d->s, l->load_id, "COMMIT", NULL);
 	goto out;
 fail:
-	if (d->dry || PQstatus(d->c) == CONNECTION_OK)
+	if (d->s.dry || PQstatus(d->c) == CONNECTION_OK)
 		rollback(d);
 	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
 		forget_lost(d, l);
@@ -1975,31 +1758,31 @@ drop_if_empty(struct pgdest *d, const char *dataset, const char *schema,
 	int r = -1, there;
 
 	sql_qname(&qn, schema, name);
-	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, dataset, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "ddl", schema);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
-	if (!(there = table_exists(d, schema, name)) && !d->dry)
+	if (!(there = table_exists(&d->s, schema, name)) && !d->s.dry)
 		goto done;	/* dropped by another run */
 	buf_reset(&b);
 	buf_printf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qn.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
 	/* only if empty: a load not merged yet keeps its table */
 	buf_reset(&b);
 	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
 	    qn.p);
-	if (there && pg_count(d, dataset, b.p, &rows) < 0)
+	if (there && pg_count(&d->s, dataset, b.p, &rows) < 0)
 		goto fail;
 	if (rows > 0)
 		goto done;
 	buf_reset(&b);
 	buf_printf(&b, "DROP TABLE %s", qn.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
 done:
-	r = pg_do(d, dataset, "COMMIT", NULL);
+	r = pg_do(&d->s, dataset, "COMMIT", NULL);
 	goto out;
 fail:
 	rollback(d);
@@ -2033,6 +1816,32 @@ pg_drop_staging(struct dest *base, const char *dataset)
 	buf_free(&s);
 	return rc;
 }
+
+/* The shared SQL layer's driver (dest_sql.h). */
+static const struct sql_driver pg_driver = {
+	.dialect = &pg_dialect,
+	.exec = pg_do,
+	.count = pg_count,
+	.table_exists = table_exists,
+	.widen_to = widen_to,
+	.evolve = evolve,
+	.staging_extra = staging_extra,
+	.final_extra = "\"_dlt_load_id\" character varying NOT NULL, "
+	    "\"_dlt_id\" character varying NOT NULL",
+	.loads_cols = "load_id character varying NOT NULL, schema_name "
+	    "character varying, status bigint NOT NULL, inserted_at timestamp "
+	    "with time zone NOT NULL, schema_version_hash character varying",
+	.stage_loads_cols = "load_id text NOT NULL, table_name text NOT NULL, "
+	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name)",
+	.version_cols = "version bigint NOT NULL, engine_version bigint NOT "
+	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
+	    "character varying NOT NULL, version_hash character varying NOT "
+	    "NULL, schema character varying NOT NULL",
+	/* clock_timestamp(), after the lock: the order of inserted_at is the
+	 * commit order */
+	.record_now = "clock_timestamp()",
+	.index_in_schema = 0,
+};
 
 static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
 

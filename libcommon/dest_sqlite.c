@@ -69,14 +69,13 @@
 #include "log.h"
 #include "sha256.h"
 #include "source.h"
-#include "sql.h"
+#include "dest_sql.h"
 
 #define MAX_ATTACHED 8		/* below SQLite's default limit of 10 */
 
 struct sqdest {
-	struct dest base;
+	struct sqldest s;	/* s.dry: print what would change */
 	sqlite3 *db;		/* NULL: dry run without a database file */
-	int dry;
 	char *path;		/* the catalog file */
 	char *dir;		/* its directory, "/"-terminated or "" */
 	char *att[MAX_ATTACHED];	/* attached schema names */
@@ -112,6 +111,8 @@ static const struct sql_dialect sq_dialect = {
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
 
+static const struct sql_driver sq_driver;
+
 /* Declared type -> our type; CT_NONE for a type we did not make. */
 static enum coltype
 sq_type_parse(const char *s)
@@ -144,11 +145,13 @@ report(struct sqdest *d, const char *object, const char *what)
 /* Runs statements that change something (printed in a dry run).
  * *changes gets the rows the last one changed.  -1 after reporting. */
 static int
-sq_do(struct sqdest *d, const char *object, const char *sql, int64_t *changes)
+sq_do(struct sqldest *s, const char *object, const char *sql, int64_t *changes)
 {
+	struct sqdest *d = (struct sqdest *)s;
+
 	if (changes)
 		*changes = 0;
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(sql);
 		return 0;
 	}
@@ -181,7 +184,7 @@ sq_prep(struct sqdest *d, const char *object, const char *sql)
 static void
 rollback(struct sqdest *d)
 {
-	if (d->dry)
+	if (d->s.dry)
 		dest_dry_sql("ROLLBACK");
 	else if (d->db && !sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
@@ -275,7 +278,7 @@ set_journal(struct sqdest *d, const char *schema, const char *object)
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
-	r = sq_do(d, object, b.p, NULL);
+	r = sq_do(&d->s, object, b.p, NULL);
 	buf_free(&b);
 	return r;
 }
@@ -359,9 +362,9 @@ attach(struct sqdest *d, const char *schema)
 		    file);
 		goto out;
 	}
-	if (d->dry)
+	if (d->s.dry)
 		dry_attach(d, schema, file);
-	if (d->dry && (!d->db || access(file, F_OK) != 0)) {
+	if (d->s.dry && (!d->db || access(file, F_OK) != 0)) {
 		r = 1;
 		goto out;
 	}
@@ -377,7 +380,7 @@ attach(struct sqdest *d, const char *schema)
 		goto out;
 	}
 	d->att[d->natt++] = xstrdup(schema);
-	if (d->dry) {
+	if (d->s.dry) {
 		r = 0;
 		goto out;
 	}
@@ -480,15 +483,15 @@ real_text(sqlite3_context *cx, int argc, sqlite3_value **argv)
 static int
 open_db(struct sqdest *d)
 {
-	int flags = d->dry ? SQLITE_OPEN_READONLY :
+	int flags = d->s.dry ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int rc;
 
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql("PRAGMA main.synchronous = FULL");
 		dest_dry_sql(catalog_ddl);
 	}
-	if (d->dry && access(d->path, F_OK) != 0) {
+	if (d->s.dry && access(d->path, F_OK) != 0) {
 		log_verbose("%s: no database yet: planning as if it were "
 		    "empty", d->path);
 		return 0;
@@ -504,7 +507,7 @@ open_db(struct sqdest *d)
 	sqlite3_extended_result_codes(d->db, 1);
 	sqlite3_create_function(d->db, "stage_real_text", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, real_text, NULL, NULL);
-	if (d->dry)
+	if (d->s.dry)
 		return 0;
 	if (sqlite3_db_readonly(d->db, "main") == 1) {
 		log_err("%s: the database is read-only (file permissions): "
@@ -518,7 +521,7 @@ open_db(struct sqdest *d)
 		return -1;
 	}
 	if (set_journal(d, "main", d->path) < 0 ||
-	    sq_do(d, d->path, catalog_ddl, NULL) < 0)
+	    sq_do(&d->s, d->path, catalog_ddl, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -531,9 +534,10 @@ sq_open(const struct dest_conf *conf)
 	struct sqdest *d = xcalloc(1, sizeof *d);
 	const char *slash;
 
-	d->base.ops = &dest_sqlite;
-	d->base.conf = conf;
-	d->dry = conf->dry_run;
+	d->s.base.ops = &dest_sqlite;
+	d->s.base.conf = conf;
+	d->s.drv = &sq_driver;
+	d->s.dry = conf->dry_run;
 	d->busy_ms = busy_timeout();
 	d->path = conf_path(conf->conninfo);
 	if (!*d->path || strcmp(d->path, ":memory:") == 0) {
@@ -541,7 +545,7 @@ sq_open(const struct dest_conf *conf)
 		 * the dataset files would not be atomic */
 		log_err("%s: give the SQLite database a file path (e.g. "
 		    "sqlite:///var/lib/stage/stage.db)", conf->masked);
-		sq_close(&d->base);
+		sq_close(&d->s.base);
 		return NULL;
 	}
 	slash = strrchr(d->path, '/');
@@ -550,11 +554,11 @@ sq_open(const struct dest_conf *conf)
 	if (!d->dir)
 		die(EXIT_FAIL, "out of memory");
 	if (open_db(d) < 0) {
-		sq_close(&d->base);
+		sq_close(&d->s.base);
 		return NULL;
 	}
 	log_verbose("sqlite: %s (datasets beside it)", d->path);
-	return &d->base;
+	return &d->s.base;
 }
 
 static void
@@ -573,7 +577,7 @@ sq_close(struct dest *base)
 		sqlite3_close(d->db);
 	free(d->path);
 	free(d->dir);
-	sources_free(d->base.sources);
+	sources_free(d->s.base.sources);
 	free(d);
 }
 
@@ -858,32 +862,32 @@ rebuild(struct sqdest *d, const char *schema, const char *name,
 			sql_ident(&sel, c->name);
 	}
 	rebuilt_def(&b, schema, tmp.p, have, want);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, schema, tmp.p);
 	buf_printf(&b, " (%s) SELECT %s FROM ", cols.p, sel.p);
 	sql_qname(&b, schema, name);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "DROP TABLE ");
 	sql_qname(&b, schema, name);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "ALTER TABLE ");
 	sql_qname(&b, schema, tmp.p);
 	buf_adds(&b, " RENAME TO ");
 	sql_ident(&b, name);
-	if (sq_do(d, object, "PRAGMA legacy_alter_table = ON", NULL) < 0)
+	if (sq_do(&d->s, object, "PRAGMA legacy_alter_table = ON", NULL) < 0)
 		goto out;
-	r = sq_do(d, object, b.p, NULL);
-	if (sq_do(d, object, "PRAGMA legacy_alter_table = OFF", NULL) < 0)
+	r = sq_do(&d->s, object, b.p, NULL);
+	if (sq_do(&d->s, object, "PRAGMA legacy_alter_table = OFF", NULL) < 0)
 		r = -1;
 	for (size_t i = 0; r == 0 && i < objs.n; i++)
-		r = sq_do(d, object, objs.v[i], NULL);
+		r = sq_do(&d->s, object, objs.v[i], NULL);
 out:
 	sqlv_free(&objs);
 	buf_free(&b);
@@ -919,7 +923,7 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
 	}
 	buf_adds(&b, extra);
 	buf_addc(&b, ')');
-	r = sq_do(d, object, b.p, NULL);
+	r = sq_do(&d->s, object, b.p, NULL);
 	buf_free(&b);
 	return r;
 }
@@ -928,9 +932,10 @@ create_table(struct sqdest *d, const char *schema, const struct dtable *t,
  * columns with types at least as wide.  Inside the caller's transaction.
  * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
 static int
-evolve(struct sqdest *d, const char *schema, const struct dtable *t,
+evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct sqcols have;
 	struct buf b = BUF_INIT;
 	enum coltype *want = NULL;
@@ -965,7 +970,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " ADD COLUMN ");
 		col_def(&b, &t->cols[i], 0);
-		if (sq_do(d, object, b.p, NULL) < 0)
+		if (sq_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	r = 0;
@@ -981,13 +986,13 @@ static int
 in_txn(struct sqdest *d, const char *object,
     int (*fn)(struct sqdest *, const void *, const char *), const void *arg)
 {
-	if (sq_do(d, object, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, object, "BEGIN IMMEDIATE", NULL) < 0)
 		return -1;
 	if (fn(d, arg, object) < 0) {
 		rollback(d);
 		return -1;
 	}
-	if (sq_do(d, object, "COMMIT", NULL) < 0) {
+	if (sq_do(&d->s, object, "COMMIT", NULL) < 0) {
 		rollback(d);
 		return -1;
 	}
@@ -1022,7 +1027,7 @@ staging_fit(struct sqdest *d, const char *schema, const char *name,
 		buf_adds(&b, " ADD COLUMN ");
 		buf_adds(&b, staging_extra);
 		sqcols_free(&have);
-		if ((r = sq_do(d, object, b.p, NULL)) < 0 ||
+		if ((r = sq_do(&d->s, object, b.p, NULL)) < 0 ||
 		    (r = columns_of(d, schema, name, &have)) < 0)
 			goto out;
 	}
@@ -1058,8 +1063,8 @@ stage_ddl(struct sqdest *d, const void *arg, const char *object)
 	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
 	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
 	    "UNIQUE (load_id, table_name, file_id))");
-	if (sq_do(d, object, b.p, NULL) == 0 &&
-	    (r = evolve(d, s.p, t, staging_extra, 0, object)) == 0)
+	if (sq_do(&d->s, object, b.p, NULL) == 0 &&
+	    (r = evolve(&d->s, s.p, t, staging_extra, 0, object)) == 0)
 		r = staging_fit(d, s.p, t->name, object);
 	buf_free(&s);
 	buf_free(&b);
@@ -1358,7 +1363,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
 		goto out;
 	L.file_no = file_no;
 	c = csvin_new(load_row, &L);
-	if (source_stream(&d->base.sources, f, -1, csvin_feed, c) < 0 ||
+	if (source_stream(&d->s.base.sources, f, -1, csvin_feed, c) < 0 ||
 	    csvin_finish(c) < 0) {
 		if (csvin_error(c))
 			log_err("%s: %s", f->object, csvin_error(c));
@@ -1475,7 +1480,7 @@ dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
 }
 
 static int attach_load(struct sqdest *d, const char *dataset, int *absent);
-static int table_exists(struct sqdest *d, const char *schema,
+static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
 
 /* Before the file's transaction (ATTACH cannot run in one): attaches the
@@ -1503,7 +1508,7 @@ not_merged_yet(struct sqdest *d, const struct dfile *f)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
+	if (!table_exists(&d->s, f->t.dataset, "_dlt_loads"))
 		return 0;
 	buf_adds(&q, "SELECT 1 FROM ");
 	sql_qname(&q, f->t.dataset, "_dlt_loads");
@@ -1535,13 +1540,13 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if ((a = attach_staging(d, f->t.dataset, &s)) < 0)
 		goto out;
-	if (d->dry) {
+	if (d->s.dry) {
 		r = dry_copy(d, f, s.p, a == 1, res);
 		goto out;
 	}
 	if ((ds = attach_merged(d, f->t.dataset)) < 0)
 		goto out;
-	if (sq_do(d, f->object, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, f->object, "BEGIN IMMEDIATE", NULL) < 0)
 		goto out;
 	if ((n = recorded(d, f, s.p, &b)) < -1)
 		goto fail;
@@ -1559,7 +1564,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	if (ds && not_merged_yet(d, f) < 0)
 		goto fail;
 	bookkeeping(&b, f, s.p);
-	if (sq_do(d, f->object, b.p, NULL) < 0 ||
+	if (sq_do(&d->s, f->object, b.p, NULL) < 0 ||
 	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)
 		goto fail;
 	if (rows != f->rows) {
@@ -1568,7 +1573,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		    (long long)f->rows);
 		goto fail;
 	}
-	if (sq_do(d, f->object, "COMMIT", NULL) < 0)
+	if (sq_do(&d->s, f->object, "COMMIT", NULL) < 0)
 		goto fail;
 	res->rows = rows;
 	r = 0;
@@ -1607,40 +1612,13 @@ attach_load(struct sqdest *d, const char *dataset, int *absent)
 	return 0;
 }
 
-static void
-unique_index(struct buf *b, const struct dtable *t)
-{
-	struct buf key = BUF_INIT;
-	char hex[65], name[96];
-
-	for (size_t i = 0; i < t->npk; i++) {
-		buf_adds(&key, t->pk[i]);
-		buf_addc(&key, '\0');
-	}
-	buf_adds(&key, t->name);
-	sha256_hex(key.p, key.len, hex);
-	hex[16] = '\0';
-	snprintf(name, sizeof name, "_stage_pk_%s", hex);
-	buf_adds(b, "CREATE UNIQUE INDEX IF NOT EXISTS ");
-	sql_qname(b, t->dataset, name);
-	buf_adds(b, " ON ");
-	sql_ident(b, t->name);
-	buf_adds(b, " (");
-	for (size_t i = 0; i < t->npk; i++) {
-		if (i)
-			buf_adds(b, ", ");
-		sql_ident(b, t->pk[i]);
-	}
-	buf_addc(b, ')');
-	buf_free(&key);
-}
-
 /* Widens want's types to those of the columns schema.name has (another
  * load may have widened them); *exists: the table exists. */
 static int
-widen_to(struct sqdest *d, const char *schema, struct dtable *want,
+widen_to(struct sqldest *s, const char *schema, struct dtable *want,
     int *exists)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct sqcols have;
 
 	if (columns_of(d, schema, want->name, &have) < 0)
@@ -1656,95 +1634,16 @@ widen_to(struct sqdest *d, const char *schema, struct dtable *want,
 	return 0;
 }
 
-/* One table's DDL, inside the merge's transaction so that a merge that
- * fails changes nothing: the final table gets the manifest's columns with
- * the types widened to what the staging and the final table hold, and
- * the staging table the same types, so that its rows go in unconverted
- * (a REAL stored into a TEXT column would keep 15 digits only). */
-static int
-final_ddl(struct sqdest *d, const struct dtable *t, const struct merge_opts *o)
-{
-	struct dtable want;
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int st_exists, fin_exists, r = -1;
-
-	dtable_copy(&want, t);
-	sql_staging_schema(&s, t->dataset);
-	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
-	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
-	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT NOT NULL, "
-	    "\"_dlt_id\" TEXT NOT NULL", 1, t->name) < 0 ||
-	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
-		goto out;
-	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
-		unique_index(&b, t);
-		if (sq_do(d, t->name, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	dtable_free(&want);
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-/* dlt's _dlt_version, with the types dlt's sqlalchemy destination gives
- * it (dltschema.h).  inserted_at is written as dlt writes it, so that
- * the newest version sorts last whichever tool stored it. */
+/* _dlt_version's inserted_at, written as dlt writes it, so that the
+ * newest version sorts last whichever tool stored it. */
 #define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
-
-static int
-dlt_version_ddl(struct sqdest *d, const char *ds, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_version");
-	buf_adds(&b, " (version BIGINT NOT NULL, engine_version BIGINT NOT "
-	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
-	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL)");
-	r = sq_do(d, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
-static int
-final_ddls(struct sqdest *d, const struct dload *l, const struct merge_opts *o)
-{
-	for (size_t i = 0; i < l->nt; i++)
-		if (final_ddl(d, &l->t[i], o) < 0)
-			return -1;
-	return 0;
-}
 
 static int
 merge_ddl(struct sqdest *d, const void *arg, const char *object)
 {
 	const struct mctx *m = arg;
-	const char *ds = m->l->dataset;
-	struct buf b = BUF_INIT;
-	int r = -1;
 
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_loads");
-	buf_adds(&b, " (load_id TEXT NOT NULL, schema_name TEXT, status "
-	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
-	    "schema_version_hash TEXT)");
-	if (sq_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_stage_loads");
-	buf_adds(&b, " (load_id TEXT NOT NULL, table_name TEXT NOT NULL, "
-	    "rows INTEGER NOT NULL, PRIMARY KEY (load_id, table_name))");
-	if (sq_do(d, object, b.p, NULL) < 0)
-		goto out;
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
+	return sqld_bookkeeping_ddl(&d->s, m->l->dataset, object);
 }
 
 /* Before any change: every NOT NULL column (without a default) of the
@@ -1793,8 +1692,9 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
 }
 
 static int
-table_exists(struct sqdest *d, const char *schema, const char *name)
+table_exists(struct sqldest *s, const char *schema, const char *name)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st;
 	int yes = 0;
@@ -1827,11 +1727,11 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 	sql_qname(&q, l->dataset, "_stage_loads");
 	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ?1 "
 	    "AND l.status = 0");
-	if (d->dry)
+	if (d->s.dry)
 		dest_dry_check(q.p, "with ?1 = '%s': rows mean the load was "
 		    "merged before: then only its tables and files are "
 		    "checked, nothing is merged", l->load_id);
-	if (!table_exists(d, l->dataset, "_dlt_loads")) {
+	if (!table_exists(&d->s, l->dataset, "_dlt_loads")) {
 		buf_free(&q);
 		return 0;
 	}
@@ -1868,8 +1768,9 @@ already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
 /* The integer a one-row query (a count) answers, in *n: 0, or -1 after
  * reporting. */
 static int
-sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
+sq_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	sqlite3_stmt *st = sq_prep(d, object, sql);
 	int r = -1;
 
@@ -1883,111 +1784,6 @@ sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
 	}
 	sqlite3_finalize(st);
 	return r;
-}
-
-/* 0 if _stage_files records exactly the manifest's files of each table
- * of l (merged: l committed before), else -1 after reporting. */
-static int
-check_files(struct sqdest *d, const struct dload *l, int merged)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	/* a dry run before anything was copied: the plan goes on */
-	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
-
-		buf_reset(&q);
-		sql_load_files(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the files of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->files[i], l->t[i].name);
-		if (skip)
-			continue;
-		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
-		}
-		/* a merge leaves none of its rows in staging (or, killed
-		 * between its commit and the clearing of staging, exactly
-		 * the load's own), and a re-run of stage-copy stages none
-		 * again: other rows there came from other data under this
-		 * load id */
-		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
-			buf_reset(&q);
-			buf_adds(&q, "SELECT count(*) FROM ");
-			sql_load_rows(&q, &l->t[i], l->load_id);
-			if (d->dry)
-				dest_dry_check(q.p, "must be 0 or %lld (the "
-				    "load's own, left by a killed merge): "
-				    "other rows staged after the merge are "
-				    "other data, else ROLLBACK",
-				    (long long)l->rows[i]);
-			if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
-			    n > 0 && n != l->rows[i]) {
-				dest_load_reused(l, i, n);
-				r = -1;
-			}
-		}
-	}
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-static int
-check_counts(struct sqdest *d, const struct dload *l, int *short_rows)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n = 0;
-		int staged = table_exists(d, s.p, l->t[i].name) &&
-		    table_exists(d, s.p, "_stage_files");
-
-		buf_reset(&q);
-		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_load_rows(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the rows of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->rows[i], l->t[i].name);
-		if (d->dry && !staged)
-			continue;
-		/* a staging table dropped holds no rows (not an SQL error) */
-		if (staged)
-			r = sq_count(d, l->t[i].name, q.p, &n);
-		if (r == 0 && n != l->rows[i]) {
-			dest_staging_mismatch(l, i, n);
-			*short_rows = 1;
-			r = -1;
-		}
-	}
-	if (r == 0)
-		r = check_files(d, l, 0);
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-/* sq_do as an sql_exec_fn */
-static int
-sq_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
-{
-	return sq_do(ctx, object, sql, rows);
-}
-
-static int
-apply_tables(struct sqdest *d, const struct dload *l,
-    const struct merge_opts *o, int64_t *merged)
-{
-	return sql_apply_tables(&sq_dialect, l, o, d->dry, merged, sq_exec, d);
 }
 
 /* A declared type as dlt's data type: stage's own (sq_types), else
@@ -2033,7 +1829,7 @@ store_schema(struct sqdest *d, const struct dload *l)
 	int rc = -1, step;
 
 	dltschema_init(&s);
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
 		    "schema of the dataset, when its tables or columns changed");
 		rc = 0;
@@ -2085,24 +1881,12 @@ store_schema(struct sqdest *d, const struct dload *l)
 	buf_reset(&q);
 	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
 	    DLT_VERSION_NOW);
-	rc = sq_do(d, l->load_id, q.p, NULL);
+	rc = sq_do(&d->s, l->load_id, q.p, NULL);
 out:
 	sqlite3_finalize(st);
 	dltschema_free(&s);
 	buf_free(&q);
 	return rc;
-}
-
-static int
-record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
-{
-	struct sqlv v = { 0 };
-	int r = 0;
-
-	sql_record_load(&v, l, merged, sq_dialect.now);
-	r = sql_run(&v, sq_exec, d, l->load_id, NULL);
-	sqlv_free(&v);
-	return r;
 }
 
 /* 1 if staging table name holds rows rows in all, 0 if not, -1 after
@@ -2115,11 +1899,11 @@ holds_only(struct sqdest *d, const char *schema, const char *name,
 	int64_t n;
 	int r;
 
-	if (d->dry)
+	if (d->s.dry)
 		return 0;
 	buf_adds(&q, "SELECT count(*) FROM ");
 	sql_qname(&q, schema, name);
-	if ((r = sq_count(d, name, q.p, &n)) == 0)
+	if ((r = sq_count(&d->s, name, q.p, &n)) == 0)
 		r = n == rows;
 	buf_free(&q);
 	return r;
@@ -2137,7 +1921,7 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (if_exists && !table_exists(d, s.p, l->t[i].name))
+		if (if_exists && !table_exists(&d->s, s.p, l->t[i].name))
 			continue;
 		if (!if_exists && (alone = holds_only(d, s.p, l->t[i].name,
 		    l->rows[i])) < 0) {
@@ -2151,7 +1935,7 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 		} else {
 			sql_clear_staging(&b, &l->t[i], l->load_id);
 		}
-		r = sq_do(d, l->t[i].name, b.p, NULL);
+		r = sq_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	buf_free(&s);
@@ -2165,10 +1949,10 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 static int
 clear_merged(struct sqdest *d, const struct dload *l)
 {
-	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		goto fail;
 	if (clear_staging(d, l, 0) == 0 &&
-	    sq_do(d, l->load_id, "COMMIT", NULL) == 0)
+	    sq_do(&d->s, l->load_id, "COMMIT", NULL) == 0)
 		return 0;
 	rollback(d);
 fail:
@@ -2185,7 +1969,7 @@ check_order(struct sqdest *d, const struct dload *l)
 	struct buf q = BUF_INIT;
 	int r = 0;
 
-	if (!table_exists(d, l->dataset, "_stage_loads"))
+	if (!table_exists(&d->s, l->dataset, "_stage_loads"))
 		return 0;
 	buf_adds(&q, "SELECT load_id FROM ");
 	sql_qname(&q, l->dataset, "_stage_loads");
@@ -2226,7 +2010,7 @@ forget_table(struct sqdest *d, const struct dload *l, const struct dtable *t)
 	int staged, rc = -1, step;
 
 	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(d, s.p, t->name);
+	staged = table_exists(&d->s, s.p, t->name);
 	sql_lost_files(&q, t, l->load_id, staged);
 	if (!(st = sq_prep(d, t->name, q.p)))
 		goto out;
@@ -2248,7 +2032,7 @@ forget_table(struct sqdest *d, const struct dload *l, const struct dtable *t)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct sqlv v = { 0 };
 		sql_forget_file(&v, t, nos[i], staged);
-		rc = sql_run(&v, sq_exec, d, t->name, NULL);
+		rc = sql_run(&v, sqld_exec, &d->s, t->name, NULL);
 		sqlv_free(&v);
 	}
 out:
@@ -2285,7 +2069,7 @@ forget_lost(struct sqdest *d, const struct dload *l)
 	struct buf s = BUF_INIT;
 
 	sql_staging_schema(&s, l->dataset);
-	if (!d->dry && table_exists(d, s.p, "_stage_files"))
+	if (!d->s.dry && table_exists(&d->s, s.p, "_stage_files"))
 		in_txn(d, l->load_id, forget_tables, l);
 	buf_free(&s);
 }
@@ -2302,7 +2086,7 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		merged[i] = 0;
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
-	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		return -1;
 	if ((done = already_merged(d, l, merged)) < 0)
 		goto fail;
@@ -2310,19 +2094,21 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		*already = 1;
 		/* a stage-copy re-run after the merge may have staged the
 		 * rows again: they are not needed */
-		if (check_files(d, l, 1) < 0)
+		if (sqld_check_files(&d->s, l, 1) < 0)
 			goto fail;
-		if (d->dry)
+		if (d->s.dry)
 			dest_dry_comment(l->load_id, "merged before: nothing to do");
 		if (clear_staging(d, l, 1) < 0)
 			goto fail;
 	} else if (check_order(d, l) < 0 ||
-	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
-	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
+	    sqld_check_counts(&d->s, l, &short_rows) < 0 ||
+	    sqld_final_ddls(&d->s, l, o) < 0 ||
+	    sqld_apply_tables(&d->s, l, o, merged) < 0 ||
+	    sqld_record_load(&d->s, l, merged) < 0
 	    || store_schema(d, l) < 0) {
 		goto fail;
 	}
-	if (sq_do(d, l->load_id, "COMMIT", NULL) < 0)
+	if (sq_do(&d->s, l->load_id, "COMMIT", NULL) < 0)
 		goto fail;
 	return done ? 0 : clear_merged(d, l);
 fail:
@@ -2372,7 +2158,7 @@ drop_empty(struct sqdest *d, const void *arg, const char *object)
 		buf_reset(&b);
 		buf_adds(&b, "DROP TABLE ");
 		sql_qname(&b, s, names[i]);
-		if (sq_do(d, object, b.p, NULL) < 0)
+		if (sq_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 done:
@@ -2398,6 +2184,30 @@ sq_drop_staging(struct dest *base, const char *dataset)
 	buf_free(&s);
 	return r;
 }
+
+/* The shared SQL layer's driver (dest_sql.h), the bookkeeping tables
+ * with the types dlt's sqlalchemy destination gives them (dltschema.h). */
+static const struct sql_driver sq_driver = {
+	.dialect = &sq_dialect,
+	.exec = sq_do,
+	.count = sq_count,
+	.table_exists = table_exists,
+	.widen_to = widen_to,
+	.evolve = evolve,
+	.staging_extra = staging_extra,
+	.final_extra = "\"_dlt_load_id\" TEXT NOT NULL, "
+	    "\"_dlt_id\" TEXT NOT NULL",
+	.loads_cols = "load_id TEXT NOT NULL, schema_name TEXT, status "
+	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
+	    "schema_version_hash TEXT",
+	.stage_loads_cols = "load_id TEXT NOT NULL, table_name TEXT NOT NULL, "
+	    "rows INTEGER NOT NULL, PRIMARY KEY (load_id, table_name)",
+	.version_cols = "version BIGINT NOT NULL, engine_version BIGINT NOT "
+	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
+	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL",
+	.record_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+	.index_in_schema = 1,
+};
 
 static const char *const sq_schemes[] = { "sqlite", NULL };
 
