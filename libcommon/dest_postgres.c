@@ -56,24 +56,8 @@ static const char *const pg_types[] = {
 	[CT_JSON] = "jsonb", [CT_BINARY] = "bytea"
 };
 
-static const char *
-pg_type_name(enum coltype t)
-{
-	return pg_types[t];
-}
-
-/* Unique in the dataset, deterministic and cheap (md5 of random() per
- * row costs a second per million rows). */
-static void
-pg_new_id(struct buf *b, const char *lit)
-{
-	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
-}
-
 static const struct sql_dialect pg_dialect = {
-	pg_type_name,
-	pg_new_id,
-	"now()"
+	pg_types, sql_file_shift, sql_new_id_tagged, SQL_ON_CONFLICT, "now()"
 };
 
 static const struct sql_driver pg_driver;
@@ -188,8 +172,10 @@ pg_query(struct pgdest *d, const char *object, const char *sql, int *none)
 }
 
 static void
-rollback(struct pgdest *d)
+rollback(struct sqldest *s)
 {
+	struct pgdest *d = (struct pgdest *)s;
+
 	if (d->s.dry) {
 		dest_dry_sql("ROLLBACK");
 		return;
@@ -378,16 +364,6 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 	return 0;
 }
 
-static void
-col_def(struct buf *b, const struct dcol *c, int strict)
-{
-	sql_ident(b, c->name);
-	buf_addc(b, ' ');
-	buf_adds(b, pg_types[c->type]);
-	if (strict && !c->nullable)
-		buf_adds(b, " NOT NULL");
-}
-
 /* Column c (of type from) as type to, for ALTER ... USING: exactly.  A
  * double goes through its text, which float8out writes with the shortest
  * digits that read back as the same double (extra_float_digits > 0, set
@@ -417,16 +393,7 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have, &exists) < 0)
 		return -1;
 	if (!exists) {
-		buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-		sql_qname(&b, schema, t->name);
-		buf_adds(&b, " (");
-		for (size_t i = 0; i < t->ncols; i++) {
-			col_def(&b, &t->cols[i], strict);
-			buf_adds(&b, ", ");
-		}
-		buf_adds(&b, extra);
-		buf_addc(&b, ')');
-		r = pg_do(&d->s, object, b.p, NULL);
+		r = sqld_create_table(s, schema, t, extra, strict, object);
 		goto out;
 	}
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -439,7 +406,7 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		if (k < 0) {
 			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
-			col_def(&b, c, 0);
+			sql_col_def(&b, &pg_dialect, c, 0);
 		} else {
 			if (have.cols[k].type == CT_NONE ||
 			    (w = coltype_widen(have.cols[k].type, c->type)) ==
@@ -466,40 +433,13 @@ out:
 	return r;
 }
 
+/* The driver's staging_fit: _stage_row added when missing, and no
+ * column of a staging table NOT NULL (stage's own are not). */
 static int
-in_txn(struct pgdest *d, const char *object, int (*fn)(struct pgdest *,
-    const void *, const char *), const void *arg, const char *lockname)
-{
-	struct buf b = BUF_INIT;
-	int r = -1;
-
-	if (pg_do(&d->s, object, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "ddl", lockname);
-	if (pg_do(&d->s, object, b.p, NULL) < 0 || fn(d, arg, object) < 0) {
-		rollback(d);
-		goto out;
-	}
-	r = pg_do(&d->s, object, "COMMIT", NULL);
-out:
-	buf_free(&b);
-	return r;
-}
-
-/* Nullable: dlt loads its own rows into the same staging table (see
- * staging_fit), and they carry no _stage_row. */
-static const char staging_extra[] = "\"_stage_row\" bigint";
-
-/* The staging table is shared with dlt, which creates it with its own
- * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: stage's
- * rows must fit a table dlt made, and dlt's rows one that stage made.
- * So _stage_row is added when missing, and no column of a staging table
- * is NOT NULL (stage's own are not; a row is found by its _stage_row,
- * and rows without one are never read as a load's). */
-static int
-staging_fit(struct pgdest *d, const char *schema, const char *name,
+staging_fit(struct sqldest *s, const char *schema, const char *name,
     const char *object)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf q = BUF_INIT, qn = BUF_INIT, b = BUF_INIT;
 	PGresult *r = NULL;
 	int none, rc = -1;
@@ -525,7 +465,7 @@ staging_fit(struct pgdest *d, const char *schema, const char *name,
 		buf_printf(&b, "ALTER TABLE %s ", qn.p);
 		if (PQgetisnull(r, i, 0)) {
 			buf_adds(&b, "ADD COLUMN IF NOT EXISTS ");
-			buf_adds(&b, staging_extra);
+			buf_adds(&b, pg_driver.staging_extra);
 		} else {
 			buf_adds(&b, "ALTER COLUMN ");
 			sql_ident(&b, PQgetvalue(r, i, 0));
@@ -544,49 +484,13 @@ out:
 }
 
 static int
-stage_ddl(struct pgdest *d, const void *arg, const char *object)
-{
-	const struct dtable *t = arg;
-	struct buf s = BUF_INIT, b = BUF_INIT;
-	int r = -1;
-
-	sql_staging_schema(&s, t->dataset);
-	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sql_ident(&b, s.p);
-	if (pg_do(&d->s, object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, s.p, "_stage_files");
-	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
-	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
-	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
-	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
-	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
-	if (pg_do(&d->s, object, b.p, NULL) < 0)
-		goto out;
-	r = evolve(&d->s, s.p, t, staging_extra, 0, object);
-	if (r == 0)
-		r = staging_fit(d, s.p, t->name, object);
-out:
-	buf_free(&s);
-	buf_free(&b);
-	return r;
-}
-
-static int
 pg_stage_prepare(struct dest *base, const struct dtable *t)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf s = BUF_INIT;
-	int r;
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	sql_staging_schema(&s, t->dataset);
-	r = in_txn(d, t->name, stage_ddl, t, s.p);
-	buf_free(&s);
-	return r;
+	return sqld_stage_ddl(&d->s, t);
 }
 
 /* The COPY's data path: libpq copies into its buffer and sends. */
@@ -1129,7 +1033,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if ((own = copy_begin(d, f, &file_no)) < 0)
 			goto fail;
 		if (own == 0) {
-			rollback(d);
+			rollback(&d->s);
 			r = recorded_rows(d, f, res);
 			goto out;
 		}
@@ -1138,7 +1042,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
 			goto fail;
 		if (bin == 1) {		/* refused: again, as text */
-			rollback(d);
+			rollback(&d->s);
 			buf_reset(&d->text_table);
 			buf_printf(&d->text_table, "%s\t%s", f->t.dataset,
 			    f->t.name);
@@ -1163,7 +1067,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	goto out;
 fail:
 	if (d->c && PQstatus(d->c) == CONNECTION_OK)
-		rollback(d);
+		rollback(&d->s);
 out:
 	buf_free(&b);
 	return r;
@@ -1195,11 +1099,6 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
 
 /* --- stage-merge --- */
 
-struct mctx {
-	const struct dload *l;
-	const struct merge_opts *o;
-};
-
 /* Widens want's types to those of the columns schema.name has (another
  * load may have widened them); *exists: the table exists. */
 static int
@@ -1219,21 +1118,6 @@ widen_to(struct sqldest *s, const char *schema, struct dtable *want,
 	}
 	dtable_free(&have);
 	return 0;
-}
-
-static int
-merge_ddl(struct pgdest *d, const void *arg, const char *object)
-{
-	const struct mctx *m = arg;
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sql_ident(&b, m->l->dataset);
-	r = pg_do(&d->s, object, b.p, NULL) < 0 ? -1 :
-	    sqld_bookkeeping_ddl(&d->s, m->l->dataset, object);
-	buf_free(&b);
-	return r;
 }
 
 /* Fresh COPYs leave the staging tables without statistics (autovacuum
@@ -1383,62 +1267,16 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct mctx m = { l, o };
 
+	(void)o;	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
 	if (locks_fit(d, l) < 0 || final_fits(d, l) < 0 ||
-	    in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
 	if (analyze_staging(d, l) < 0)
 		return -1;
 	return analyze_final(d, l);
-}
-
-/* 1 if the load is recorded (merged[] filled from _stage_loads). */
-static int
-already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
-{
-	struct buf q = BUF_INIT;
-	PGresult *r;
-	int none, found;
-
-	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
-	sql_qname(&q, l->dataset, "_dlt_loads");
-	buf_adds(&q, " AS l LEFT JOIN ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
-	sql_str(&q, l->load_id);
-	buf_adds(&q, " AND l.status = 0");
-	if (d->s.dry)
-		dest_dry_check(q.p, "rows mean load %s was merged before: "
-		    "then only its tables and files are checked, nothing is "
-		    "merged", l->load_id);
-	if (d->s.dry && !table_exists(&d->s, l->dataset, "_dlt_loads")) {
-		buf_free(&q);
-		return 0;
-	}
-	r = pg_query(d, l->load_id, q.p, &none);
-	buf_free(&q);
-	if (!r)
-		return none ? 0 : -1;
-	found = PQntuples(r) > 0;
-	for (size_t k = 0; found && k < l->nt; k++)
-		merged[k] = -1;
-	for (int i = 0; i < PQntuples(r); i++)
-		for (size_t k = 0; k < l->nt; k++)
-			if (!PQgetisnull(r, i, 0) &&
-			    strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
-				merged[k] = strtoll(PQgetvalue(r, i, 1), NULL,
-				    10);
-	PQclear(r);
-	/* a table the load did not have: other data under its id */
-	for (size_t k = 0; found && k < l->nt; k++)
-		if (merged[k] < 0) {
-			dest_load_reused(l, k, 0);
-			return -1;
-		}
-	return found;
 }
 
 /* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
@@ -1457,12 +1295,39 @@ pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
+/* The driver's rows (dest_sql.h): values inlined, param unused. */
+static int
+pg_rows(struct sqldest *s, const char *object, const char *sql,
+    const char *param, sqld_row_fn *row, void *arg)
+{
+	struct pgdest *d = (struct pgdest *)s;
+	PGresult *r;
+	const char **v;
+	int none, rc = 0, nf;
+
+	(void)param;
+	if (!(r = pg_query(d, object, sql, &none)))
+		return none ? 1 : -1;
+	nf = PQnfields(r);
+	v = xcalloc((size_t)nf + 1, sizeof *v);
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		for (int k = 0; k < nf; k++)
+			v[k] = PQgetisnull(r, i, k) ? NULL :
+			    PQgetvalue(r, i, k);
+		rc = row(arg, v, nf);
+	}
+	free(v);
+	PQclear(r);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The dataset's tables and columns as dlt's stored schema, a new
  * version in _dlt_version when they changed (dltschema.h); in the
  * merge's transaction, after its DDL. */
 static int
-store_schema(struct pgdest *d, const struct dload *l)
+store_schema(struct sqldest *sd, const struct dload *l)
 {
+	struct pgdest *d = (struct pgdest *)sd;
 	struct dltschema s;
 	struct buf q = BUF_INIT;
 	PGresult *r = NULL;
@@ -1528,8 +1393,9 @@ out:
  * COPY can add rows after the count; a COPY in flight is waited for (it
  * needs no lock this transaction holds). */
 static int
-alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
+alone_in_staging(struct sqldest *s, const struct dtable *t, int64_t rows)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf b = BUF_INIT, sch = BUF_INIT;
 	int64_t n;
 	int alone = -1;
@@ -1553,110 +1419,6 @@ out:
 	return alone;
 }
 
-/* Deletes this load's staging rows (never another load's).  Right after
- * the merge (counts checked) it TRUNCATEs a table that holds nothing
- * else (PostgreSQL's TRUNCATE is transactional, and spares writing every
- * row's deletion); a load merged before just gets its rows deleted. */
-static int
-clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0, alone = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (merged_before && !table_exists(&d->s, s.p, l->t[i].name))
-			continue;
-		if (!merged_before &&
-		    (alone = alone_in_staging(d, &l->t[i], l->rows[i])) < 0) {
-			r = -1;
-			break;
-		}
-		buf_reset(&b);
-		if (alone) {
-			buf_adds(&b, "TRUNCATE ");
-			sql_qname(&b, s.p, l->t[i].name);
-		} else {
-			if (d->s.dry && !merged_before)
-				dest_dry_comment(l->t[i].name, "TRUNCATE instead "
-				    "when no other load's rows remain");
-			sql_clear_staging(&b, &l->t[i], l->load_id);
-		}
-		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
-	}
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-/* Loads of a table commit in load_id order: a load older than one that
- * merged into one of its (merge or replace) tables is refused. */
-static int
-check_order(struct pgdest *d, const struct dload *l)
-{
-	struct buf q = BUF_INIT;
-	int r = 0;
-
-	if (d->s.dry && !table_exists(&d->s, l->dataset, "_stage_loads"))
-		return 0;
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		PGresult *res;
-		int none;
-
-		if (l->t[i].disp == DISP_APPEND)
-			continue;
-		buf_reset(&q);
-		buf_adds(&q, "SELECT load_id FROM ");
-		sql_qname(&q, l->dataset, "_stage_loads");
-		buf_adds(&q, " WHERE table_name = ");
-		sql_str(&q, l->t[i].name);
-		if (!(res = pg_query(d, l->t[i].name, q.p, &none))) {
-			r = none ? 0 : -1;
-			continue;
-		}
-		for (int k = 0; k < PQntuples(res) && r == 0; k++)
-			r = dest_check_order(l, i, PQgetvalue(res, k, 0));
-		PQclear(res);
-	}
-	buf_free(&q);
-	return r;
-}
-
-/* Files of table t of l recorded as copied whose rows are not all in
- * staging: said, and forgotten (sql_lost_files). */
-static int
-forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	PGresult *r;
-	int none, staged, rc = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(&d->s, s.p, t->name);
-	sql_lost_files(&q, t, l->load_id, staged);
-	r = pg_query(d, t->name, q.p, &none);
-	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++) {
-		struct sqlv v = { 0 };
-
-		log_err("%s: file %s of load %s was copied (%s rows), but %s "
-		    "of its rows are in %s.%s%s: its copy record is cleared, so "
-		    "that stage-copy on this manifest copies it again",
-		    t->name, PQgetvalue(r, i, 1), l->load_id,
-		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), s.p, t->name,
-		    staged ? "" : " (dropped)");
-		sql_forget_file(&v, t, strtoll(PQgetvalue(r, i, 0), NULL, 10),
-		    staged);
-		rc = sql_run(&v, sqld_exec, &d->s, t->name, NULL);
-		sqlv_free(&v);
-	}
-	if (!r)
-		rc = -1;
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&s);
-	return rc;
-}
-
 /* After a count check failed: the rows of a file recorded as copied may
  * be gone (its staging table dropped or emptied), and stage-copy would
  * skip that file forever.  Under the merge lock, unless the load was
@@ -1666,26 +1428,20 @@ static void
 forget_lost(struct pgdest *d, const struct dload *l)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
-	int r = -1;
+	int r;
 
 	sql_staging_schema(&s, l->dataset);
 	if (d->s.dry || !table_exists(&d->s, s.p, "_stage_files") ||
 	    pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
-	if (pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
-	    (r = already_merged(d, l, merged)) != 0)
-		goto end;
-	for (size_t i = 0; i < l->nt && r == 0; i++)
-		r = forget_table(d, l, &l->t[i]);
-end:
+	r = pg_do(&d->s, l->load_id, b.p, NULL) < 0 ? -1 :
+	    sqld_forget_lost(&d->s, l);
 	if (r < 0)
-		rollback(d);
+		rollback(&d->s);
 	else
 		pg_do(&d->s, l->load_id, "COMMIT", NULL);
 out:
-	free(merged);
 	buf_free(&b);
 	buf_free(&s);
 }
@@ -1712,31 +1468,14 @@ pg_merge_load(struct dest *base, const struct dload *l,
 	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
 	    "setting::bigint < 65536", NULL) < 0 ||
 	    pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
-	    (done = already_merged(d, l, merged)) < 0)
+	    (done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
 		goto fail;
-	if (done) {
-		*already = 1;
-		/* a stage-copy re-run after the merge may have staged the
-		 * rows again: they are not needed */
-		if (sqld_check_files(&d->s, l, 1) < 0)
-			goto fail;
-		if (d->s.dry)
-			dest_dry_comment(l->load_id, "merged before: nothing to do");
-		if (clear_staging(d, l, 1) < 0)
-			goto fail;
-	} else if (check_order(d, l) < 0 ||
-	    sqld_check_counts(&d->s, l, &short_rows) < 0 ||
-	    sqld_final_ddls(&d->s, l, o) < 0 ||
-	    sqld_apply_tables(&d->s, l, o, merged) < 0 ||
-	    sqld_record_load(&d->s, l, merged) < 0
-	    || store_schema(d, l) < 0 || clear_staging(d, l, 0) < 0) {
-		goto fail;
-	}
+	*already = done;
 	r = pg_do(&d->s, l->load_id, "COMMIT", NULL);
 	goto out;
 fail:
 	if (d->s.dry || PQstatus(d->c) == CONNECTION_OK)
-		rollback(d);
+		rollback(&d->s);
 	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
 		forget_lost(d, l);
 out:
@@ -1785,7 +1524,7 @@ done:
 	r = pg_do(&d->s, dataset, "COMMIT", NULL);
 	goto out;
 fail:
-	rollback(d);
+	rollback(&d->s);
 out:
 	buf_free(&b);
 	buf_free(&qn);
@@ -1819,13 +1558,27 @@ pg_drop_staging(struct dest *base, const char *dataset)
 
 /* The shared SQL layer's driver (dest_sql.h). */
 static const struct sql_driver pg_driver = {
-	.dialect = &pg_dialect,
-	.exec = pg_do,
-	.count = pg_count,
-	.table_exists = table_exists,
-	.widen_to = widen_to,
-	.evolve = evolve,
-	.staging_extra = staging_extra,
+	.dialect = &pg_dialect, .param = NULL,
+	.begin = "BEGIN", .rollback = rollback,
+	.lock = lock_stmt, .schemas = 1,
+	.staging_fit = staging_fit,
+	.files_cols = "load_id text NOT NULL, table_name text NOT NULL, "
+	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
+	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
+	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
+	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
+	.exec = pg_do, .count = pg_count,
+	.rows = pg_rows, .table_exists = table_exists,
+	.widen_to = widen_to, .evolve = evolve,
+	.store_schema = store_schema,
+	/* cleared in the merge's transaction: TRUNCATE (transactional
+	 * here) when nothing else is left */
+	.clear_after_commit = 0, .alone = alone_in_staging,
+	.empty = "TRUNCATE ",
+	.empty_note = "TRUNCATE instead when no other load's rows remain",
+	/* nullable: dlt loads its own rows into the same staging table
+	 * (see staging_fit), and they carry no _stage_row */
+	.staging_extra = "\"_stage_row\" bigint",
 	.final_extra = "\"_dlt_load_id\" character varying NOT NULL, "
 	    "\"_dlt_id\" character varying NOT NULL",
 	.loads_cols = "load_id character varying NOT NULL, schema_name "

@@ -2,6 +2,7 @@
  * dest_sql: the SQL back ends' shared layer (dest_sql.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dest_sql.h"
@@ -25,6 +26,27 @@ create(struct sqldest *d, const char *ds, const char *name, const char *cols,
 	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
 	sql_qname(&b, ds, name);
 	buf_printf(&b, " (%s)", cols);
+	r = d->drv->exec(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
+int
+sqld_create_table(struct sqldest *d, const char *schema,
+    const struct dtable *t, const char *extra, int strict, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&b, schema, t->name);
+	buf_adds(&b, " (");
+	for (size_t i = 0; i < t->ncols; i++) {
+		sql_col_def(&b, d->drv->dialect, &t->cols[i], strict);
+		buf_adds(&b, ", ");
+	}
+	buf_adds(&b, extra);
+	buf_addc(&b, ')');
 	r = d->drv->exec(d, object, b.p, NULL);
 	buf_free(&b);
 	return r;
@@ -134,7 +156,7 @@ none_staged_since(struct sqldest *d, const struct dload *l, size_t i)
 	int r;
 
 	buf_adds(&q, "SELECT count(*) FROM ");
-	sql_load_rows(&q, &l->t[i], l->load_id);
+	sql_load_rows(&q, d->drv->dialect, &l->t[i], l->load_id);
 	if (d->dry)
 		dest_dry_check(q.p, "must be 0 or %lld (the load's own, left "
 		    "by a killed merge): other rows staged after the merge "
@@ -198,7 +220,7 @@ sqld_check_counts(struct sqldest *d, const struct dload *l, int *short_rows)
 
 		buf_reset(&q);
 		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_load_rows(&q, &l->t[i], l->load_id);
+		sql_load_rows(&q, d->drv->dialect, &l->t[i], l->load_id);
 		if (d->dry)
 			dest_dry_check(q.p, "must be %lld, the rows of %s the "
 			    "manifest lists, else ROLLBACK", (long long)
@@ -242,4 +264,320 @@ sqld_record_load(struct sqldest *d, const struct dload *l,
 	r = sql_run(&v, sqld_exec, d, l->load_id, NULL);
 	sqlv_free(&v);
 	return r;
+}
+
+/* A value in a query: the driver's placeholder (bound by rows), else a
+ * literal. */
+static void
+param(struct buf *b, const struct sqldest *d, const char *v)
+{
+	if (d->drv->param)
+		buf_adds(b, d->drv->param);
+	else
+		sql_str(b, v);
+}
+
+struct merged_rows {
+	const struct dload *l;
+	int64_t *merged;
+	int found;
+};
+
+static int
+merged_row(void *arg, const char *const *v, int n)
+{
+	struct merged_rows *m = arg;
+
+	(void)n;
+	if (!m->found)
+		for (size_t k = 0; k < m->l->nt; k++)
+			m->merged[k] = -1;
+	m->found = 1;
+	for (size_t k = 0; v[0] && k < m->l->nt; k++)
+		if (strcmp(v[0], m->l->t[k].name) == 0)
+			m->merged[k] = strtoll(v[1], NULL, 10);
+	return 0;
+}
+
+int
+sqld_already_merged(struct sqldest *d, const struct dload *l, int64_t *merged)
+{
+	struct merged_rows m = { l, merged, 0 };
+	struct buf q = BUF_INIT;
+	int r;
+
+	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
+	sql_qname(&q, l->dataset, "_dlt_loads");
+	buf_adds(&q, " AS l LEFT JOIN ");
+	sql_qname(&q, l->dataset, "_stage_loads");
+	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
+	param(&q, d, l->load_id);
+	buf_adds(&q, " AND l.status = 0");
+	if (d->dry && d->drv->param)
+		dest_dry_check(q.p, "with %s = '%s': rows mean the load was "
+		    "merged before: then only its tables and files are "
+		    "checked, nothing is merged", d->drv->param, l->load_id);
+	else if (d->dry)
+		dest_dry_check(q.p, "rows mean load %s was merged before: "
+		    "then only its tables and files are checked, nothing is "
+		    "merged", l->load_id);
+	r = d->drv->table_exists(d, l->dataset, "_dlt_loads") ?
+	    d->drv->rows(d, l->load_id, q.p, l->load_id, merged_row, &m) : 1;
+	buf_free(&q);
+	if (r < 0)
+		return -1;
+	/* a table the load did not have: other data under its id */
+	for (size_t k = 0; m.found && k < l->nt; k++)
+		if (merged[k] < 0) {
+			dest_load_reused(l, k, 0);
+			return -1;
+		}
+	return m.found;
+}
+
+struct order_rows {
+	const struct dload *l;
+	size_t i;
+};
+
+static int
+order_row(void *arg, const char *const *v, int n)
+{
+	struct order_rows *o = arg;
+
+	(void)n;
+	return dest_check_order(o->l, o->i, v[0]);
+}
+
+int
+sqld_check_order(struct sqldest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	if (!d->drv->table_exists(d, l->dataset, "_stage_loads"))
+		return 0;
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		struct order_rows o = { l, i };
+
+		if (l->t[i].disp == DISP_APPEND)
+			continue;
+		buf_reset(&q);
+		buf_adds(&q, "SELECT load_id FROM ");
+		sql_qname(&q, l->dataset, "_stage_loads");
+		buf_adds(&q, " WHERE table_name = ");
+		param(&q, d, l->t[i].name);
+		r = d->drv->rows(d, l->t[i].name, q.p, l->t[i].name, order_row,
+		    &o);
+		if (r == 1)
+			r = 0;
+	}
+	buf_free(&q);
+	return r;
+}
+
+struct lost_rows {
+	const struct dload *l;
+	const struct dtable *t;
+	const char *schema;
+	int staged;
+	int64_t *nos;
+	size_t n;
+};
+
+static int
+lost_row(void *arg, const char *const *v, int n)
+{
+	struct lost_rows *L = arg;
+
+	(void)n;
+	log_err("%s: file %s of load %s was copied (%s rows), but %s of its "
+	    "rows are in %s.%s%s: its copy record is cleared, so that "
+	    "stage-copy on this manifest copies it again", L->t->name, v[1],
+	    L->l->load_id, v[2], v[3], L->schema, L->t->name,
+	    L->staged ? "" : " (dropped)");
+	L->nos = xrealloc(L->nos, (L->n + 1) * sizeof *L->nos);
+	L->nos[L->n++] = strtoll(v[0], NULL, 10);
+	return 0;
+}
+
+int
+sqld_forget_table(struct sqldest *d, const struct dload *l,
+    const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	struct lost_rows L = { l, t, NULL, 0, NULL, 0 };
+	int rc;
+
+	sql_staging_schema(&s, l->dataset);
+	L.schema = s.p;
+	L.staged = d->drv->table_exists(d, s.p, t->name);
+	sql_lost_files(&q, d->drv->dialect, t, l->load_id, L.staged);
+	rc = d->drv->rows(d, t->name, q.p, NULL, lost_row, &L) == 0 ? 0 : -1;
+	for (size_t i = 0; i < L.n && rc == 0; i++) {
+		struct sqlv v = { 0 };
+
+		sql_forget_file(&v, d->drv->dialect, t, L.nos[i], L.staged);
+		rc = sql_run(&v, sqld_exec, d, t->name, NULL);
+		sqlv_free(&v);
+	}
+	free(L.nos);
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
+int
+sqld_clear_staging(struct sqldest *d, const struct dload *l, int merged_before)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int r = 0, alone = 0;
+
+	sql_staging_schema(&s, l->dataset);
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		if (merged_before &&
+		    !d->drv->table_exists(d, s.p, l->t[i].name))
+			continue;
+		if (!merged_before &&
+		    (alone = d->drv->alone(d, &l->t[i], l->rows[i])) < 0) {
+			r = -1;
+			break;
+		}
+		buf_reset(&b);
+		if (alone) {
+			buf_adds(&b, d->drv->empty);
+			sql_qname(&b, s.p, l->t[i].name);
+		} else {
+			if (d->dry && !merged_before && d->drv->empty_note)
+				dest_dry_comment(l->t[i].name,
+				    d->drv->empty_note);
+			sql_clear_staging(&b, d->drv->dialect, &l->t[i],
+			    l->load_id);
+		}
+		r = d->drv->exec(d, l->t[i].name, b.p, NULL);
+	}
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+int
+sqld_merge(struct sqldest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *short_rows)
+{
+	int done = sqld_already_merged(d, l, merged);
+
+	if (done < 0)
+		return -1;
+	if (done) {
+		/* a stage-copy re-run after the merge may have staged the
+		 * rows again: they are not needed */
+		if (sqld_check_files(d, l, 1) < 0)
+			return -1;
+		if (d->dry)
+			dest_dry_comment(l->load_id,
+			    "merged before: nothing to do");
+		return sqld_clear_staging(d, l, 1) < 0 ? -1 : 1;
+	}
+	if (sqld_check_order(d, l) < 0 ||
+	    sqld_check_counts(d, l, short_rows) < 0 ||
+	    sqld_final_ddls(d, l, o) < 0 ||
+	    sqld_apply_tables(d, l, o, merged) < 0 ||
+	    sqld_record_load(d, l, merged) < 0 ||
+	    d->drv->store_schema(d, l) < 0 ||
+	    (!d->drv->clear_after_commit && sqld_clear_staging(d, l, 0) < 0))
+		return -1;
+	return 0;
+}
+
+int
+sqld_forget_lost(struct sqldest *d, const struct dload *l)
+{
+	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
+	int r = sqld_already_merged(d, l, merged);
+
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = sqld_forget_table(d, l, &l->t[i]);
+	free(merged);
+	return r < 0 ? -1 : 0;
+}
+
+int
+sqld_in_txn(struct sqldest *d, const char *object, sqld_txn_fn *fn,
+    const void *arg, const char *lockname)
+{
+	struct buf b = BUF_INIT;
+	int r = -1;
+
+	if (d->drv->exec(d, object, d->drv->begin, NULL) < 0)
+		goto out;
+	if (d->drv->lock)
+		d->drv->lock(&b, "ddl", lockname);
+	if ((b.p && d->drv->exec(d, object, b.p, NULL) < 0) ||
+	    fn(d, arg, object) < 0 ||
+	    (r = d->drv->exec(d, object, "COMMIT", NULL)) < 0)
+		d->drv->rollback(d);
+out:
+	buf_free(&b);
+	return r;
+}
+
+static int
+create_schema(struct sqldest *d, const char *schema, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	if (!d->drv->schemas)
+		return 0;
+	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
+	sql_ident(&b, schema);
+	r = d->drv->exec(d, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
+static int
+stage_ddl(struct sqldest *d, const void *arg, const char *object)
+{
+	const struct dtable *t = arg;
+	struct buf s = BUF_INIT;
+	int r = -1;
+
+	sql_staging_schema(&s, t->dataset);
+	if (create_schema(d, s.p, object) == 0 &&
+	    create(d, s.p, "_stage_files", d->drv->files_cols, object) == 0 &&
+	    (r = d->drv->evolve(d, s.p, t, d->drv->staging_extra, 0,
+	    object)) == 0)
+		r = d->drv->staging_fit(d, s.p, t->name, object);
+	buf_free(&s);
+	return r;
+}
+
+int
+sqld_stage_ddl(struct sqldest *d, const struct dtable *t)
+{
+	struct buf s = BUF_INIT;
+	int r;
+
+	sql_staging_schema(&s, t->dataset);
+	r = sqld_in_txn(d, t->name, stage_ddl, t, s.p);
+	buf_free(&s);
+	return r;
+}
+
+static int
+merge_ddl(struct sqldest *d, const void *arg, const char *object)
+{
+	const struct dload *l = arg;
+
+	if (create_schema(d, l->dataset, object) < 0)
+		return -1;
+	return sqld_bookkeeping_ddl(d, l->dataset, object);
+}
+
+int
+sqld_merge_ddl(struct sqldest *d, const struct dload *l)
+{
+	return sqld_in_txn(d, l->load_id, merge_ddl, l, l->dataset);
 }

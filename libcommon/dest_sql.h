@@ -23,8 +23,34 @@
 
 struct sqldest;
 
+/* Called per row of a query with its values as text (NULL for SQL
+ * NULL): 0 goes on, -1 stops (after reporting). */
+typedef int sqld_row_fn(void *arg, const char *const *v, int n);
+
+typedef int sqld_txn_fn(struct sqldest *d, const void *arg,
+    const char *object);
+
 struct sql_driver {
 	const struct sql_dialect *dialect;
+	const char *begin;		/* "BEGIN", "BEGIN IMMEDIATE" */
+	/* Ends the transaction in flight, if any (dry run: prints it). */
+	void (*rollback)(struct sqldest *d);
+	/* Appends the statement that serializes what ("ddl", "merge") on
+	 * schema inside a transaction; NULL: the engine's begin does. */
+	void (*lock)(struct buf *b, const char *what, const char *schema);
+	int schemas;			/* a dataset is a schema made by
+					 * CREATE SCHEMA (SQLite: a file
+					 * the engine attaches) */
+	const char *files_cols;		/* _stage_files' column list */
+	/* After the staging table's DDL: make it fit rows of stage and of
+	 * dlt alike.  The staging table is shared with dlt, which creates
+	 * it with its own columns (_dlt_load_id, _dlt_id NOT NULL) or loads
+	 * into ours: stage's rows must fit a table dlt made, and dlt's rows
+	 * one that stage made.  So _stage_row is added when missing and no
+	 * column stays NOT NULL (a row is found by its _stage_row, and rows
+	 * without one are never read as a load's). */
+	int (*staging_fit)(struct sqldest *d, const char *schema,
+	    const char *name, const char *object);
 	/* A statement that changes something: 0 with *rows set (may be
 	 * NULL), -1 after reporting; a dry run prints it (dest_dry_sql). */
 	int (*exec)(struct sqldest *d, const char *object, const char *sql,
@@ -33,6 +59,12 @@ struct sql_driver {
 	 * connection to ask, -1 after reporting. */
 	int (*count)(struct sqldest *d, const char *object, const char *sql,
 	    int64_t *n);
+	/* Runs a read-only query (also in a dry run that can ask), with
+	 * param bound to the driver's placeholder when it has one, and
+	 * calls row for each row: 0, 1 when a dry run cannot ask, -1 after
+	 * reporting or when row said so. */
+	int (*rows)(struct sqldest *d, const char *object, const char *sql,
+	    const char *param, sqld_row_fn *row, void *arg);
 	/* 1 if schema.name exists (0 in a dry run that cannot ask). */
 	int (*table_exists)(struct sqldest *d, const char *schema,
 	    const char *name);
@@ -45,6 +77,20 @@ struct sql_driver {
 	int (*evolve)(struct sqldest *d, const char *schema,
 	    const struct dtable *t, const char *extra, int strict,
 	    const char *object);
+	/* Right after a merge: 1 if t's staging table holds no rows but
+	 * the load's rows (then emptied whole, by empty), 0 if it holds
+	 * others or a dry run cannot tell, -1 after reporting. */
+	int (*alone)(struct sqldest *d, const struct dtable *t, int64_t rows);
+	/* In the merge's transaction, after its record: dlt's stored
+	 * schema of the dataset (dltschema.h).  0 or -1. */
+	int (*store_schema)(struct sqldest *d, const struct dload *l);
+	int clear_after_commit;		/* the engine clears staging after
+					 * the merge's commit (SQLite) */
+	const char *empty;		/* "TRUNCATE ", "DELETE FROM " */
+	const char *empty_note;		/* dry run: said when not alone */
+	const char *param;		/* placeholder of a bound value ("?1"),
+					 * or NULL: values inlined as
+					 * literals */
 	const char *staging_extra;	/* _stage_row's column definition */
 	const char *final_extra;	/* _dlt_load_id's and _dlt_id's */
 	const char *loads_cols;		/* _dlt_loads' column list */
@@ -65,6 +111,24 @@ struct sqldest {
 
 /* d's exec as an sql_exec_fn (ctx: the struct sqldest). */
 int sqld_exec(void *ctx, const char *object, const char *sql, int64_t *rows);
+
+/* fn in a transaction of its own (begin, lock on lockname, fn, COMMIT;
+ * ROLLBACK when a step fails): 0 or -1. */
+int sqld_in_txn(struct sqldest *d, const char *object, sqld_txn_fn *fn,
+    const void *arg, const char *lockname);
+/* stage_prepare's DDL in its transaction: the staging schema (where the
+ * engine has schemas), _stage_files, and t's staging table made or grown
+ * (staging_extra) and fit for dlt's rows. */
+int sqld_stage_ddl(struct sqldest *d, const struct dtable *t);
+/* merge_prepare's DDL in its transaction: the dataset's schema and its
+ * bookkeeping tables (sqld_bookkeeping_ddl). */
+int sqld_merge_ddl(struct sqldest *d, const struct dload *l);
+
+/* CREATE TABLE IF NOT EXISTS schema.t with t's columns (strict: NOT NULL
+ * where t says so), extra after them. */
+int sqld_create_table(struct sqldest *d, const char *schema,
+    const struct dtable *t, const char *extra, int strict,
+    const char *object);
 
 /* CREATE TABLE IF NOT EXISTS of dataset ds's _dlt_version, _dlt_loads
  * and _stage_loads. */
@@ -89,6 +153,40 @@ int sqld_check_files(struct sqldest *d, const struct dload *l, int merged);
  * reporting. */
 int sqld_check_counts(struct sqldest *d, const struct dload *l,
     int *short_rows);
+
+/* 1 if load l is recorded as merged (merged[] then gets its rows per
+ * table), 0 if not, -1 after reporting (also when the recorded load did
+ * not have one of l's tables: other data under its id). */
+int sqld_already_merged(struct sqldest *d, const struct dload *l,
+    int64_t *merged);
+/* 0 if no load newer than l merged into one of l's merge or replace
+ * tables (dest_check_order), else -1 after reporting. */
+int sqld_check_order(struct sqldest *d, const struct dload *l);
+/* Files of table t of l recorded as copied whose rows are not all in
+ * staging: said, and forgotten (sql_lost_files), so that stage-copy on
+ * the manifest copies them again.  0 or -1. */
+int sqld_forget_table(struct sqldest *d, const struct dload *l,
+    const struct dtable *t);
+/* Deletes l's staging rows (never another load's); right after the merge
+ * (merged_before 0, counts checked) a table that holds nothing else is
+ * emptied whole (the driver's alone and empty); a load merged before
+ * just gets the rows of its tables that still exist deleted. */
+int sqld_clear_staging(struct sqldest *d, const struct dload *l,
+    int merged_before);
+
+/* The merge of l inside its transaction, after the engine's lock: a load
+ * merged before only has its files checked and its staging rows cleared
+ * (returns 1); else order, counts, the final tables' DDL, every table's
+ * disposition, the record, the stored schema and (unless the engine
+ * clears after commit) the clearing of staging (returns 0).  -1 after
+ * reporting; *short_rows: staging lacked rows (see sqld_forget_lost). */
+int sqld_merge(struct sqldest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *short_rows);
+/* After a count check failed, in a transaction of its own under the
+ * merge's lock: unless l was merged meanwhile, the files whose rows are
+ * gone from staging lose their record (sqld_forget_table), so that the
+ * documented recovery (stage-copy, then stage-merge) works.  0 or -1. */
+int sqld_forget_lost(struct sqldest *d, const struct dload *l);
 
 /* Every table's disposition (sql_apply_tables) and the load's record
  * (sql_record_load): 0 or -1. */

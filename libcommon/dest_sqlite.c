@@ -92,22 +92,8 @@ static const char *const sq_types[] = {
 	[CT_JSON] = "JSON TEXT", [CT_BINARY] = "BLOB"
 };
 
-static const char *
-sq_type_name(enum coltype t)
-{
-	return sq_types[t];
-}
-
-/* As PostgreSQL's: unique in the dataset and deterministic. */
-static void
-sq_new_id(struct buf *b, const char *lit)
-{
-	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
-}
-
 static const struct sql_dialect sq_dialect = {
-	sq_type_name,
-	sq_new_id,
+	sq_types, sql_file_shift, sql_new_id_tagged, SQL_ON_CONFLICT,
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
 
@@ -182,8 +168,10 @@ sq_prep(struct sqdest *d, const char *object, const char *sql)
 }
 
 static void
-rollback(struct sqdest *d)
+rollback(struct sqldest *s)
 {
+	struct sqdest *d = (struct sqdest *)s;
+
 	if (d->s.dry)
 		dest_dry_sql("ROLLBACK");
 	else if (d->db && !sqlite3_get_autocommit(d->db))
@@ -897,37 +885,6 @@ out:
 	return r;
 }
 
-static void
-col_def(struct buf *b, const struct dcol *c, int strict)
-{
-	sql_ident(b, c->name);
-	buf_addc(b, ' ');
-	buf_adds(b, sq_types[c->type]);
-	if (strict && !c->nullable)
-		buf_adds(b, " NOT NULL");
-}
-
-static int
-create_table(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, int strict, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, schema, t->name);
-	buf_adds(&b, " (");
-	for (size_t i = 0; i < t->ncols; i++) {
-		col_def(&b, &t->cols[i], strict);
-		buf_adds(&b, ", ");
-	}
-	buf_adds(&b, extra);
-	buf_addc(&b, ')');
-	r = sq_do(&d->s, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
 /* CREATE, ADD COLUMNs, or a rebuild, so that schema.name holds t's
  * columns with types at least as wide.  Inside the caller's transaction.
  * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
@@ -944,7 +901,7 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have) < 0)
 		return -1;
 	if (have.n == 0) {
-		r = create_table(d, schema, t, extra, strict, object);
+		r = sqld_create_table(s, schema, t, extra, strict, object);
 		goto out;
 	}
 	want = xmalloc(have.n * sizeof *want);
@@ -969,7 +926,7 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " ADD COLUMN ");
-		col_def(&b, &t->cols[i], 0);
+		sql_col_def(&b, &sq_dialect, &t->cols[i], 0);
 		if (sq_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
@@ -981,39 +938,15 @@ out:
 	return r;
 }
 
-/* Runs fn inside BEGIN IMMEDIATE ... COMMIT. */
-static int
-in_txn(struct sqdest *d, const char *object,
-    int (*fn)(struct sqdest *, const void *, const char *), const void *arg)
-{
-	if (sq_do(&d->s, object, "BEGIN IMMEDIATE", NULL) < 0)
-		return -1;
-	if (fn(d, arg, object) < 0) {
-		rollback(d);
-		return -1;
-	}
-	if (sq_do(&d->s, object, "COMMIT", NULL) < 0) {
-		rollback(d);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- stage-copy --- */
 
-/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt loads
- * its own rows into the same staging table (staging_fit). */
-static const char staging_extra[] = "\"_stage_row\" INTEGER";
-
-/* The staging table is shared with dlt, which creates it with its own
- * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: so
- * _stage_row is added when missing, and a table with NOT NULL columns is
- * rebuilt without them (a row is found by its _stage_row; rows without
- * one are never read as a load's). */
+/* The driver's staging_fit: _stage_row added when missing, a table with
+ * NOT NULL columns rebuilt without them. */
 static int
-staging_fit(struct sqdest *d, const char *schema, const char *name,
+staging_fit(struct sqldest *s, const char *schema, const char *name,
     const char *object)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct sqcols have;
 	struct buf b = BUF_INIT;
 	enum coltype *keep = NULL;
@@ -1025,7 +958,7 @@ staging_fit(struct sqdest *d, const char *schema, const char *name,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, name);
 		buf_adds(&b, " ADD COLUMN ");
-		buf_adds(&b, staging_extra);
+		buf_adds(&b, sq_driver.staging_extra);
 		sqcols_free(&have);
 		if ((r = sq_do(&d->s, object, b.p, NULL)) < 0 ||
 		    (r = columns_of(d, schema, name, &have)) < 0)
@@ -1047,31 +980,6 @@ out:
 }
 
 static int
-stage_ddl(struct sqdest *d, const void *arg, const char *object)
-{
-	const struct dtable *t = arg;
-	struct buf s = BUF_INIT, b = BUF_INIT;
-	int r = -1;
-
-	sql_staging_schema(&s, t->dataset);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, s.p, "_stage_files");
-	/* file_no: the rowid, AUTOINCREMENT so that a number is never
-	 * reused for another file */
-	buf_adds(&b, " (file_no INTEGER PRIMARY KEY AUTOINCREMENT, load_id TEXT "
-	    "NOT NULL, table_name TEXT NOT NULL, file_id TEXT NOT NULL, seq "
-	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
-	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
-	    "UNIQUE (load_id, table_name, file_id))");
-	if (sq_do(&d->s, object, b.p, NULL) == 0 &&
-	    (r = evolve(&d->s, s.p, t, staging_extra, 0, object)) == 0)
-		r = staging_fit(d, s.p, t->name, object);
-	buf_free(&s);
-	buf_free(&b);
-	return r;
-}
-
-static int
 sq_stage_prepare(struct dest *base, const struct dtable *t)
 {
 	struct sqdest *d = (struct sqdest *)base;
@@ -1082,7 +990,7 @@ sq_stage_prepare(struct dest *base, const struct dtable *t)
 	buf_free(&s);
 	if (r < 0)
 		return DEST_FATAL;
-	return in_txn(d, t->name, stage_ddl, t);
+	return sqld_stage_ddl(&d->s, t);
 }
 
 /* The loader of one file: csvin's callback. */
@@ -1555,7 +1463,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		goto fail;
 	}
 	if (n >= 0) {
-		rollback(d);
+		rollback(&d->s);
 		res->rows = n;
 		res->skipped = 1;
 		r = 0;
@@ -1579,7 +1487,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	r = 0;
 	goto out;
 fail:
-	rollback(d);
+	rollback(&d->s);
 out:
 	buf_free(&s);
 	buf_free(&b);
@@ -1587,11 +1495,6 @@ out:
 }
 
 /* --- stage-merge --- */
-
-struct mctx {
-	const struct dload *l;
-	const struct merge_opts *o;
-};
 
 static int
 attach_load(struct sqdest *d, const char *dataset, int *absent)
@@ -1638,14 +1541,6 @@ widen_to(struct sqldest *s, const char *schema, struct dtable *want,
  * newest version sorts last whichever tool stored it. */
 #define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
-static int
-merge_ddl(struct sqdest *d, const void *arg, const char *object)
-{
-	const struct mctx *m = arg;
-
-	return sqld_bookkeeping_ddl(&d->s, m->l->dataset, object);
-}
-
 /* Before any change: every NOT NULL column (without a default) of the
  * load's existing final tables gets values from the load
  * (dest_check_not_null), as a table dlt made may have others. */
@@ -1682,13 +1577,13 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct sqdest *d = (struct sqdest *)base;
-	struct mctx m = { l, o };
 
+	(void)o;	/* the upsert's index is made in the merge */
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
 	if (final_fits(d, l) < 0)
 		return -1;
-	return in_txn(d, l->load_id, merge_ddl, &m);
+	return sqld_merge_ddl(&d->s, l);
 }
 
 static int
@@ -1713,58 +1608,6 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
 	return yes;
 }
 
-/* 1 if the load is recorded (merged[] filled from _stage_loads). */
-static int
-already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
-{
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int rc, found = 0;
-
-	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
-	sql_qname(&q, l->dataset, "_dlt_loads");
-	buf_adds(&q, " AS l LEFT JOIN ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ?1 "
-	    "AND l.status = 0");
-	if (d->s.dry)
-		dest_dry_check(q.p, "with ?1 = '%s': rows mean the load was "
-		    "merged before: then only its tables and files are "
-		    "checked, nothing is merged", l->load_id);
-	if (!table_exists(&d->s, l->dataset, "_dlt_loads")) {
-		buf_free(&q);
-		return 0;
-	}
-	st = sq_prep(d, l->load_id, q.p);
-	buf_free(&q);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, l->load_id, -1, SQLITE_STATIC);
-	for (size_t k = 0; k < l->nt; k++)
-		merged[k] = -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		found = 1;
-		for (size_t k = 0; name && k < l->nt; k++)
-			if (strcmp(name, l->t[k].name) == 0)
-				merged[k] = sqlite3_column_int64(st, 1);
-	}
-	if (rc != SQLITE_DONE) {
-		report(d, l->load_id, "query failed");
-		found = -1;
-	}
-	sqlite3_finalize(st);
-	/* a table the load did not have: other data under its id */
-	for (size_t k = 0; found == 1 && k < l->nt; k++)
-		if (merged[k] < 0) {
-			dest_load_reused(l, k, 0);
-			found = -1;
-		}
-	for (size_t k = 0; found != 1 && k < l->nt; k++)
-		merged[k] = 0;
-	return found;
-}
-
 /* The integer a one-row query (a count) answers, in *n: 0, or -1 after
  * reporting. */
 static int
@@ -1784,6 +1627,36 @@ sq_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* The driver's rows (dest_sql.h): param bound to ?1. */
+static int
+sq_rows(struct sqldest *s, const char *object, const char *sql,
+    const char *param, sqld_row_fn *row, void *arg)
+{
+	struct sqdest *d = (struct sqdest *)s;
+	sqlite3_stmt *st = sq_prep(d, object, sql);
+	const char **v;
+	int rc = 0, step = SQLITE_DONE, nf;
+
+	if (!st)
+		return -1;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	nf = sqlite3_column_count(st);
+	v = xcalloc((size_t)nf + 1, sizeof *v);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int k = 0; k < nf; k++)
+			v[k] = (const char *)sqlite3_column_text(st, k);
+		rc = row(arg, v, nf);
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		report(d, object, "query failed");
+		rc = -1;
+	}
+	free(v);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }
 
 /* A declared type as dlt's data type: stage's own (sq_types), else
@@ -1819,8 +1692,9 @@ dlt_type(const char *decl)
  * version in _dlt_version when they changed (dltschema.h); in the
  * merge's transaction, after its DDL. */
 static int
-store_schema(struct sqdest *d, const struct dload *l)
+store_schema(struct sqldest *sd, const struct dload *l)
 {
+	struct sqdest *d = (struct sqdest *)sd;
 	struct dltschema s;
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
@@ -1889,56 +1763,24 @@ out:
 	return rc;
 }
 
-/* 1 if staging table name holds rows rows in all, 0 if not, -1 after
+/* 1 if t's staging table holds rows rows in all, 0 if not, -1 after
  * reporting.  Under BEGIN IMMEDIATE no one else can add any. */
 static int
-holds_only(struct sqdest *d, const char *schema, const char *name,
-    int64_t rows)
+holds_only(struct sqldest *s, const struct dtable *t, int64_t rows)
 {
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, sch = BUF_INIT;
 	int64_t n;
 	int r;
 
-	if (d->s.dry)
+	if (s->dry)
 		return 0;
+	sql_staging_schema(&sch, t->dataset);
 	buf_adds(&q, "SELECT count(*) FROM ");
-	sql_qname(&q, schema, name);
-	if ((r = sq_count(&d->s, name, q.p, &n)) == 0)
+	sql_qname(&q, sch.p, t->name);
+	if ((r = sq_count(s, t->name, q.p, &n)) == 0)
 		r = n == rows;
 	buf_free(&q);
-	return r;
-}
-
-/* Deletes this load's staging rows (never another load's).  Right after
- * the merge (counts checked), a table that holds nothing else is
- * emptied by a DELETE without WHERE, which SQLite does by dropping its
- * pages instead of deleting each row. */
-static int
-clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0, alone = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (if_exists && !table_exists(&d->s, s.p, l->t[i].name))
-			continue;
-		if (!if_exists && (alone = holds_only(d, s.p, l->t[i].name,
-		    l->rows[i])) < 0) {
-			r = -1;
-			break;
-		}
-		buf_reset(&b);
-		if (alone) {
-			buf_adds(&b, "DELETE FROM ");
-			sql_qname(&b, s.p, l->t[i].name);
-		} else {
-			sql_clear_staging(&b, &l->t[i], l->load_id);
-		}
-		r = sq_do(&d->s, l->t[i].name, b.p, NULL);
-	}
-	buf_free(&b);
-	buf_free(&s);
+	buf_free(&sch);
 	return r;
 }
 
@@ -1951,111 +1793,22 @@ clear_merged(struct sqdest *d, const struct dload *l)
 {
 	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		goto fail;
-	if (clear_staging(d, l, 0) == 0 &&
+	if (sqld_clear_staging(&d->s, l, 0) == 0 &&
 	    sq_do(&d->s, l->load_id, "COMMIT", NULL) == 0)
 		return 0;
-	rollback(d);
+	rollback(&d->s);
 fail:
 	log_err("%s: merged, but its staging rows are still there: run "
 	    "stage-merge again to delete them", l->load_id);
 	return -1;
 }
 
-/* Loads of a table commit in load_id order: a load older than one that
- * merged into one of its (merge or replace) tables is refused. */
-static int
-check_order(struct sqdest *d, const struct dload *l)
-{
-	struct buf q = BUF_INIT;
-	int r = 0;
-
-	if (!table_exists(&d->s, l->dataset, "_stage_loads"))
-		return 0;
-	buf_adds(&q, "SELECT load_id FROM ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " WHERE table_name = ?1");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		sqlite3_stmt *st;
-		int rc;
-
-		if (l->t[i].disp == DISP_APPEND)
-			continue;
-		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
-			r = -1;
-			break;
-		}
-		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
-		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			r = dest_check_order(l, i,
-			    (const char *)sqlite3_column_text(st, 0));
-		if (r == 0 && rc != SQLITE_DONE) {
-			report(d, l->t[i].name, "query failed");
-			r = -1;
-		}
-		sqlite3_finalize(st);
-	}
-	buf_free(&q);
-	return r;
-}
-
-/* Files of table t of l recorded as copied whose rows are not all in
- * staging: said, and forgotten (sql_lost_files). */
-static int
-forget_table(struct sqdest *d, const struct dload *l, const struct dtable *t)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int64_t *nos = NULL;
-	size_t n = 0;
-	sqlite3_stmt *st;
-	int staged, rc = -1, step;
-
-	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(&d->s, s.p, t->name);
-	sql_lost_files(&q, t, l->load_id, staged);
-	if (!(st = sq_prep(d, t->name, q.p)))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		log_err("%s: file %s of load %s was copied (%lld rows), but "
-		    "%lld of its rows are in %s.%s%s: its copy record is "
-		    "cleared, so that stage-copy on this manifest copies it "
-		    "again", t->name, (const char *)sqlite3_column_text(st, 1),
-		    l->load_id, (long long)sqlite3_column_int64(st, 2),
-		    (long long)sqlite3_column_int64(st, 3), s.p, t->name,
-		    staged ? "" : " (dropped)");
-		nos = xrealloc(nos, (n + 1) * sizeof *nos);
-		nos[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (step != SQLITE_DONE)
-		report(d, t->name, "query failed");
-	sqlite3_finalize(st);
-	rc = step == SQLITE_DONE ? 0 : -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct sqlv v = { 0 };
-		sql_forget_file(&v, t, nos[i], staged);
-		rc = sql_run(&v, sqld_exec, &d->s, t->name, NULL);
-		sqlv_free(&v);
-	}
-out:
-	free(nos);
-	buf_free(&q);
-	buf_free(&s);
-	return rc;
-}
-
 /* in_txn's fn: see forget_lost */
 static int
-forget_tables(struct sqdest *d, const void *arg, const char *object)
+forget_tables(struct sqldest *d, const void *arg, const char *object)
 {
-	const struct dload *l = arg;
-	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
-	int r;
-
 	(void)object;
-	r = already_merged(d, l, merged);
-	for (size_t i = 0; i < l->nt && r == 0; i++)
-		r = forget_table(d, l, &l->t[i]);
-	free(merged);
-	return r < 0 ? -1 : 0;
+	return sqld_forget_lost(d, arg);
 }
 
 /* After a count check failed: the rows of a file recorded as copied may
@@ -2070,7 +1823,7 @@ forget_lost(struct sqdest *d, const struct dload *l)
 
 	sql_staging_schema(&s, l->dataset);
 	if (!d->s.dry && table_exists(&d->s, s.p, "_stage_files"))
-		in_txn(d, l->load_id, forget_tables, l);
+		sqld_in_txn(&d->s, l->load_id, forget_tables, l, NULL);
 	buf_free(&s);
 }
 
@@ -2088,39 +1841,23 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		return DEST_FATAL;
 	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		return -1;
-	if ((done = already_merged(d, l, merged)) < 0)
+	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
 		goto fail;
-	if (done) {
-		*already = 1;
-		/* a stage-copy re-run after the merge may have staged the
-		 * rows again: they are not needed */
-		if (sqld_check_files(&d->s, l, 1) < 0)
-			goto fail;
-		if (d->s.dry)
-			dest_dry_comment(l->load_id, "merged before: nothing to do");
-		if (clear_staging(d, l, 1) < 0)
-			goto fail;
-	} else if (check_order(d, l) < 0 ||
-	    sqld_check_counts(&d->s, l, &short_rows) < 0 ||
-	    sqld_final_ddls(&d->s, l, o) < 0 ||
-	    sqld_apply_tables(&d->s, l, o, merged) < 0 ||
-	    sqld_record_load(&d->s, l, merged) < 0
-	    || store_schema(d, l) < 0) {
-		goto fail;
-	}
+	*already = done;
 	if (sq_do(&d->s, l->load_id, "COMMIT", NULL) < 0)
 		goto fail;
 	return done ? 0 : clear_merged(d, l);
 fail:
-	rollback(d);
+	rollback(&d->s);
 	if (short_rows)
 		forget_lost(d, l);
 	return -1;
 }
 
 static int
-drop_empty(struct sqdest *d, const void *arg, const char *object)
+drop_empty(struct sqldest *sd, const void *arg, const char *object)
 {
+	struct sqdest *d = (struct sqdest *)sd;
 	const char *s = arg;
 	struct buf q = BUF_INIT, b = BUF_INIT;
 	char **names = NULL;
@@ -2180,7 +1917,7 @@ sq_drop_staging(struct dest *base, const char *dataset)
 	int r;
 
 	if ((r = attach_staging(d, dataset, &s)) >= 0)
-		r = in_txn(d, dataset, drop_empty, s.p);
+		r = sqld_in_txn(&d->s, dataset, drop_empty, s.p, NULL);
 	buf_free(&s);
 	return r;
 }
@@ -2188,13 +1925,25 @@ sq_drop_staging(struct dest *base, const char *dataset)
 /* The shared SQL layer's driver (dest_sql.h), the bookkeeping tables
  * with the types dlt's sqlalchemy destination gives them (dltschema.h). */
 static const struct sql_driver sq_driver = {
-	.dialect = &sq_dialect,
-	.exec = sq_do,
-	.count = sq_count,
-	.table_exists = table_exists,
-	.widen_to = widen_to,
-	.evolve = evolve,
-	.staging_extra = staging_extra,
+	.dialect = &sq_dialect, .exec = sq_do, .count = sq_count,
+	.begin = "BEGIN IMMEDIATE", .rollback = rollback, .lock = NULL,
+	.schemas = 0, .staging_fit = staging_fit,
+	/* file_no: the rowid, AUTOINCREMENT so that a number is never
+	 * reused for another file */
+	.files_cols = "file_no INTEGER PRIMARY KEY AUTOINCREMENT, load_id "
+	    "TEXT NOT NULL, table_name TEXT NOT NULL, file_id TEXT NOT NULL, "
+	    "seq INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, "
+	    "copied_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:"
+	    "%fZ', 'now')), UNIQUE (load_id, table_name, file_id)",
+	.rows = sq_rows, .param = "?1", .table_exists = table_exists,
+	.widen_to = widen_to, .evolve = evolve, .store_schema = store_schema,
+	/* cleared after the merge's commit (clear_merged); a table with no
+	 * other rows by a DELETE without WHERE, which drops its pages */
+	.clear_after_commit = 1, .alone = holds_only, .empty = "DELETE FROM ",
+	.empty_note = NULL,
+	/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt
+	 * loads its own rows into the same staging table (staging_fit). */
+	.staging_extra = "\"_stage_row\" INTEGER",
 	.final_extra = "\"_dlt_load_id\" TEXT NOT NULL, "
 	    "\"_dlt_id\" TEXT NOT NULL",
 	.loads_cols = "load_id TEXT NOT NULL, schema_name TEXT, status "
