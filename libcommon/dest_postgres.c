@@ -63,6 +63,31 @@ static const struct sql_dialect pg_dialect = {
 static const struct sql_driver pg_driver;
 
 /* format_type() text -> our type; -1 for types we leave alone. */
+static int pg_type_parse(const char *s);
+
+/* The driver's decl_type. */
+static enum coltype
+decl_type(const char *decl)
+{
+	int t = pg_type_parse(decl);
+
+	return t < 0 ? CT_NONE : (enum coltype)t;
+}
+
+/* The driver's tables_query: the dataset's tables (not ours) and
+ * columns, in table order. */
+static void
+tables_query(struct buf *q, const char *dataset)
+{
+	buf_adds(q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
+	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
+	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
+	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
+	sql_str(q, dataset);
+	buf_adds(q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
+	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
+}
+
 static int
 pg_type_parse(const char *s)
 {
@@ -362,6 +387,14 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 	}
 	PQclear(r);
 	return 0;
+}
+
+/* columns_of as the driver's columns (dest_sql.h) */
+static int
+pg_columns(struct sqldest *s, const char *schema, const char *name,
+    struct dtable *out, int *exists)
+{
+	return columns_of((struct pgdest *)s, schema, name, out, exists);
 }
 
 /* Column c (of type from) as type to, for ALTER ... USING: exactly.  A
@@ -1099,27 +1132,6 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
 
 /* --- stage-merge --- */
 
-/* Widens want's types to those of the columns schema.name has (another
- * load may have widened them); *exists: the table exists. */
-static int
-widen_to(struct sqldest *s, const char *schema, struct dtable *want,
-    int *exists)
-{
-	struct pgdest *d = (struct pgdest *)s;
-	struct dtable have;
-
-	if (columns_of(d, schema, want->name, &have, exists) < 0)
-		return -1;
-	for (size_t i = 0; i < want->ncols; i++) {
-		int k = dtable_col(&have, want->cols[i].name);
-		if (k >= 0 && have.cols[k].type != CT_NONE)
-			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    have.cols[k].type);
-	}
-	dtable_free(&have);
-	return 0;
-}
-
 /* Fresh COPYs leave the staging tables without statistics (autovacuum
  * comes later), and the merge's joins then get plans several times
  * slower: sample them first. */
@@ -1295,10 +1307,11 @@ pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
-/* The driver's rows (dest_sql.h): values inlined, param unused. */
+/* The driver's rows (dest_sql.h): values inlined, param unused; a
+ * failure is libpq's "query failed" whatever what says. */
 static int
-pg_rows(struct sqldest *s, const char *object, const char *sql,
-    const char *param, sqld_row_fn *row, void *arg)
+pg_rows(struct sqldest *s, const char *object, const char *what,
+    const char *sql, const char *param, sqld_row_fn *row, void *arg)
 {
 	struct pgdest *d = (struct pgdest *)s;
 	PGresult *r;
@@ -1306,6 +1319,7 @@ pg_rows(struct sqldest *s, const char *object, const char *sql,
 	int none, rc = 0, nf;
 
 	(void)param;
+	(void)what;
 	if (!(r = pg_query(d, object, sql, &none)))
 		return none ? 1 : -1;
 	nf = PQnfields(r);
@@ -1319,73 +1333,6 @@ pg_rows(struct sqldest *s, const char *object, const char *sql,
 	free(v);
 	PQclear(r);
 	return rc < 0 ? -1 : 0;
-}
-
-/* The dataset's tables and columns as dlt's stored schema, a new
- * version in _dlt_version when they changed (dltschema.h); in the
- * merge's transaction, after its DDL. */
-static int
-store_schema(struct sqldest *sd, const struct dload *l)
-{
-	struct pgdest *d = (struct pgdest *)sd;
-	struct dltschema s;
-	struct buf q = BUF_INIT;
-	PGresult *r = NULL;
-	char hash[65];
-	int64_t version = 1;
-	int none, rc = -1;
-
-	dltschema_init(&s);
-	if (d->s.dry) {
-		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
-		    "schema of the dataset, when its tables or columns changed");
-		rc = 0;
-		goto out;
-	}
-	buf_adds(&q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
-	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
-	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
-	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
-	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
-	if (!(r = pg_query(d, l->load_id, q.p, &none)))
-		goto out;
-	for (int i = 0; i < PQntuples(r); i++) {
-		int t = pg_type_parse(PQgetvalue(r, i, 2));
-		dltschema_add(&s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		    t < 0 ? CT_NONE : (enum coltype)t,
-		    strcmp(PQgetvalue(r, i, 3), "t") != 0);
-	}
-	PQclear(r);
-	dltschema_hash(&s, hash);
-	buf_reset(&q);
-	buf_adds(&q, "SELECT version, version_hash FROM ");
-	sql_qname(&q, l->dataset, "_dlt_version");
-	buf_adds(&q, " WHERE schema_name = ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, " ORDER BY inserted_at DESC, version DESC LIMIT 1");
-	if (!(r = pg_query(d, l->load_id, q.p, &none)))
-		goto out;
-	if (PQntuples(r) == 1) {
-		rc = 0;
-		if (strcmp(PQgetvalue(r, 0, 1), hash) == 0)
-			goto out;
-		if (!dltschema_ours(PQgetvalue(r, 0, 1))) {
-			dltschema_warn_theirs(l->dataset);
-			goto out;
-		}
-		version = strtoll(PQgetvalue(r, 0, 0), NULL, 10) + 1;
-	}
-	buf_reset(&q);
-	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
-	    "clock_timestamp()");
-	rc = pg_do(&d->s, l->load_id, q.p, NULL);
-out:
-	PQclear(r);
-	dltschema_free(&s);
-	buf_free(&q);
-	return rc;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number
@@ -1569,8 +1516,9 @@ static const struct sql_driver pg_driver = {
 	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
 	.exec = pg_do, .count = pg_count,
 	.rows = pg_rows, .table_exists = table_exists,
-	.widen_to = widen_to, .evolve = evolve,
-	.store_schema = store_schema,
+	.columns = pg_columns, .evolve = evolve,
+	.tables_query = tables_query, .decl_type = decl_type,
+	.version_now = "clock_timestamp()",
 	/* cleared in the merge's transaction: TRUNCATE (transactional
 	 * here) when nothing else is left */
 	.clear_after_commit = 0, .alone = alone_in_staging,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dest_sql.h"
+#include "dltschema.h"
 #include "sha256.h"
 
 int
@@ -104,6 +105,26 @@ unique_index(struct buf *b, const struct sql_driver *drv,
 	buf_free(&key);
 }
 
+/* Widens want's types to those of the columns schema.name has (another
+ * load may have widened them); *exists: the table exists. */
+static int
+widen_to(struct sqldest *d, const char *schema, struct dtable *want,
+    int *exists)
+{
+	struct dtable have;
+
+	if (d->drv->columns(d, schema, want->name, &have, exists) < 0)
+		return -1;
+	for (size_t i = 0; i < want->ncols; i++) {
+		int k = dtable_col(&have, want->cols[i].name);
+		if (k >= 0 && have.cols[k].type != CT_NONE)
+			want->cols[i].type = coltype_widen(want->cols[i].type,
+			    have.cols[k].type);
+	}
+	dtable_free(&have);
+	return 0;
+}
+
 static int
 final_ddl(struct sqldest *d, const struct dtable *t, const struct merge_opts *o)
 {
@@ -114,8 +135,8 @@ final_ddl(struct sqldest *d, const struct dtable *t, const struct merge_opts *o)
 
 	dtable_copy(&want, t);
 	sql_staging_schema(&s, t->dataset);
-	if (drv->widen_to(d, s.p, &want, &st_exists) < 0 ||
-	    drv->widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
+	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
+	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
 	    drv->evolve(d, t->dataset, &want, drv->final_extra, 1,
 	    t->name) < 0 ||
 	    (st_exists && drv->evolve(d, s.p, &want, drv->staging_extra, 0,
@@ -322,7 +343,8 @@ sqld_already_merged(struct sqldest *d, const struct dload *l, int64_t *merged)
 		    "then only its tables and files are checked, nothing is "
 		    "merged", l->load_id);
 	r = d->drv->table_exists(d, l->dataset, "_dlt_loads") ?
-	    d->drv->rows(d, l->load_id, q.p, l->load_id, merged_row, &m) : 1;
+	    d->drv->rows(d, l->load_id, "query failed", q.p, l->load_id,
+	    merged_row, &m) : 1;
 	buf_free(&q);
 	if (r < 0)
 		return -1;
@@ -367,8 +389,8 @@ sqld_check_order(struct sqldest *d, const struct dload *l)
 		sql_qname(&q, l->dataset, "_stage_loads");
 		buf_adds(&q, " WHERE table_name = ");
 		param(&q, d, l->t[i].name);
-		r = d->drv->rows(d, l->t[i].name, q.p, l->t[i].name, order_row,
-		    &o);
+		r = d->drv->rows(d, l->t[i].name, "query failed", q.p,
+		    l->t[i].name, order_row, &o);
 		if (r == 1)
 			r = 0;
 	}
@@ -413,7 +435,8 @@ sqld_forget_table(struct sqldest *d, const struct dload *l,
 	L.schema = s.p;
 	L.staged = d->drv->table_exists(d, s.p, t->name);
 	sql_lost_files(&q, d->drv->dialect, t, l->load_id, L.staged);
-	rc = d->drv->rows(d, t->name, q.p, NULL, lost_row, &L) == 0 ? 0 : -1;
+	rc = d->drv->rows(d, t->name, "query failed", q.p, NULL, lost_row,
+	    &L) == 0 ? 0 : -1;
 	for (size_t i = 0; i < L.n && rc == 0; i++) {
 		struct sqlv v = { 0 };
 
@@ -461,6 +484,86 @@ sqld_clear_staging(struct sqldest *d, const struct dload *l, int merged_before)
 	return r;
 }
 
+struct schema_rows {
+	struct sqldest *d;
+	struct dltschema *s;
+	int64_t version;
+	const char *hash;	/* the stored one, or NULL */
+};
+
+static int
+schema_row(void *arg, const char *const *v, int n)
+{
+	struct schema_rows *S = arg;
+
+	(void)n;
+	dltschema_add(S->s, v[0], v[1], S->d->drv->decl_type(v[2]),
+	    !(v[3] && (v[3][0] == 't' || v[3][0] == '1')));
+	return 0;
+}
+
+static int
+version_row(void *arg, const char *const *v, int n)
+{
+	struct schema_rows *S = arg;
+
+	(void)n;
+	S->version = strtoll(v[0], NULL, 10);
+	S->hash = xstrdup(v[1]);
+	return 0;
+}
+
+/* The dataset's tables and columns as dlt's stored schema, a new
+ * version in _dlt_version when they changed (dltschema.h); in the
+ * merge's transaction, after its DDL. */
+static int
+store_schema(struct sqldest *d, const struct dload *l)
+{
+	struct dltschema s;
+	struct schema_rows S = { d, &s, 0, NULL };
+	struct buf q = BUF_INIT;
+	char hash[65];
+	int rc = -1;
+
+	dltschema_init(&s);
+	if (d->dry) {
+		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
+		    "schema of the dataset, when its tables or columns changed");
+		rc = 0;
+		goto out;
+	}
+	d->drv->tables_query(&q, l->dataset);
+	if (d->drv->rows(d, l->load_id, "cannot read the dataset's tables",
+	    q.p, NULL, schema_row, &S) != 0)
+		goto out;
+	dltschema_hash(&s, hash);
+	buf_reset(&q);
+	buf_adds(&q, "SELECT version, version_hash FROM ");
+	sql_qname(&q, l->dataset, "_dlt_version");
+	buf_adds(&q, " WHERE schema_name = ");
+	param(&q, d, l->dataset);
+	buf_adds(&q, " ORDER BY inserted_at DESC, version DESC LIMIT 1");
+	if (d->drv->rows(d, l->load_id, "cannot read _dlt_version", q.p,
+	    l->dataset, version_row, &S) != 0)
+		goto out;
+	rc = 0;
+	if (S.hash && strcmp(S.hash, hash) == 0)
+		goto out;
+	if (S.hash && !dltschema_ours(S.hash)) {
+		dltschema_warn_theirs(l->dataset);
+		goto out;
+	}
+	buf_reset(&q);
+	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, S.version + 1,
+	    hash, d->drv->version_now);
+	rc = d->drv->exec(d, l->load_id, q.p, NULL);
+out:
+	free((char *)S.hash);
+	dltschema_free(&s);
+	buf_free(&q);
+	return rc;
+}
+
 int
 sqld_merge(struct sqldest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *short_rows)
@@ -484,7 +587,7 @@ sqld_merge(struct sqldest *d, const struct dload *l,
 	    sqld_final_ddls(d, l, o) < 0 ||
 	    sqld_apply_tables(d, l, o, merged) < 0 ||
 	    sqld_record_load(d, l, merged) < 0 ||
-	    d->drv->store_schema(d, l) < 0 ||
+	    store_schema(d, l) < 0 ||
 	    (!d->drv->clear_after_commit && sqld_clear_staging(d, l, 0) < 0))
 		return -1;
 	return 0;

@@ -63,15 +63,16 @@ struct sql_driver {
 	 * param bound to the driver's placeholder when it has one, and
 	 * calls row for each row: 0, 1 when a dry run cannot ask, -1 after
 	 * reporting or when row said so. */
-	int (*rows)(struct sqldest *d, const char *object, const char *sql,
-	    const char *param, sqld_row_fn *row, void *arg);
+	int (*rows)(struct sqldest *d, const char *object, const char *what,
+	    const char *sql, const char *param, sqld_row_fn *row, void *arg);
 	/* 1 if schema.name exists (0 in a dry run that cannot ask). */
 	int (*table_exists)(struct sqldest *d, const char *schema,
 	    const char *name);
-	/* Widens want's types to those schema.want->name holds (another
-	 * load may have widened them); *exists: the table exists. */
-	int (*widen_to)(struct sqldest *d, const char *schema,
-	    struct dtable *want, int *exists);
+	/* The columns of schema.name, in order, with their types
+	 * (CT_NONE: not one of ours); *exists: the table exists.  0, or -1
+	 * after reporting. */
+	int (*columns)(struct sqldest *d, const char *schema,
+	    const char *name, struct dtable *out, int *exists);
 	/* CREATE (with extra after the columns; strict: NOT NULL where the
 	 * manifest says so) or grow schema.t->name to hold t's columns. */
 	int (*evolve)(struct sqldest *d, const char *schema,
@@ -81,9 +82,13 @@ struct sql_driver {
 	 * the load's rows (then emptied whole, by empty), 0 if it holds
 	 * others or a dry run cannot tell, -1 after reporting. */
 	int (*alone)(struct sqldest *d, const struct dtable *t, int64_t rows);
-	/* In the merge's transaction, after its record: dlt's stored
-	 * schema of the dataset (dltschema.h).  0 or -1. */
-	int (*store_schema)(struct sqldest *d, const struct dload *l);
+	/* dlt's stored schema of a dataset (dltschema.h): the catalog
+	 * query of its tables' (table, column, declared type, not null)
+	 * in order, our type of a declared one (CT_NONE: not ours), and
+	 * _dlt_version.inserted_at as dlt writes it. */
+	void (*tables_query)(struct buf *q, const char *dataset);
+	enum coltype (*decl_type)(const char *decl);
+	const char *version_now;
 	int clear_after_commit;		/* the engine clears staging after
 					 * the merge's commit (SQLite) */
 	const char *empty;		/* "TRUNCATE ", "DELETE FROM " */

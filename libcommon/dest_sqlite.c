@@ -644,6 +644,28 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
 	return 0;
 }
 
+/* The driver's columns (dest_sql.h): names and our types of columns_of. */
+static int
+sq_columns(struct sqldest *s, const char *schema, const char *name,
+    struct dtable *out, int *exists)
+{
+	struct sqcols have;
+
+	memset(out, 0, sizeof *out);
+	if (columns_of((struct sqdest *)s, schema, name, &have) < 0)
+		return -1;
+	*exists = have.n > 0;
+	out->cols = xcalloc(have.n + 1, sizeof *out->cols);
+	for (size_t i = 0; i < have.n; i++) {
+		out->cols[i].name = xstrdup(have.v[i].name);
+		out->cols[i].type = have.v[i].type;
+		out->cols[i].nullable = !have.v[i].notnull;
+	}
+	out->ncols = have.n;
+	sqcols_free(&have);
+	return 0;
+}
+
 /* The value of column c (of type from) as type to, for a rebuild: a REAL
  * as its shortest exact text (stage_real_text, as PostgreSQL writes a
  * float8: "5", not "5.0"), a boolean as "true" or "false"; an integer or
@@ -1515,28 +1537,6 @@ attach_load(struct sqdest *d, const char *dataset, int *absent)
 	return 0;
 }
 
-/* Widens want's types to those of the columns schema.name has (another
- * load may have widened them); *exists: the table exists. */
-static int
-widen_to(struct sqldest *s, const char *schema, struct dtable *want,
-    int *exists)
-{
-	struct sqdest *d = (struct sqdest *)s;
-	struct sqcols have;
-
-	if (columns_of(d, schema, want->name, &have) < 0)
-		return -1;
-	*exists = have.n > 0;
-	for (size_t i = 0; i < want->ncols; i++) {
-		int k = sqcols_find(&have, want->cols[i].name);
-		if (k >= 0 && have.v[k].type != CT_NONE)
-			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    have.v[k].type);
-	}
-	sqcols_free(&have);
-	return 0;
-}
-
 /* _dlt_version's inserted_at, written as dlt writes it, so that the
  * newest version sorts last whichever tool stored it. */
 #define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
@@ -1631,8 +1631,8 @@ sq_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 
 /* The driver's rows (dest_sql.h): param bound to ?1. */
 static int
-sq_rows(struct sqldest *s, const char *object, const char *sql,
-    const char *param, sqld_row_fn *row, void *arg)
+sq_rows(struct sqldest *s, const char *object, const char *what,
+    const char *sql, const char *param, sqld_row_fn *row, void *arg)
 {
 	struct sqdest *d = (struct sqdest *)s;
 	sqlite3_stmt *st = sq_prep(d, object, sql);
@@ -1651,12 +1651,26 @@ sq_rows(struct sqldest *s, const char *object, const char *sql,
 		rc = row(arg, v, nf);
 	}
 	if (rc == 0 && step != SQLITE_DONE) {
-		report(d, object, "query failed");
+		report(d, object, what);
 		rc = -1;
 	}
 	free(v);
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
+}
+
+/* The driver's tables_query: the dataset's tables (not ours, not
+ * SQLite's) and columns, in table order. */
+static void
+tables_query(struct buf *q, const char *dataset)
+{
+	buf_adds(q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
+	sql_qname(q, dataset, "sqlite_master");
+	buf_adds(q, " AS m JOIN pragma_table_info(m.name, ");
+	sql_str(q, dataset);
+	buf_adds(q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
+	    "ESCAPE '\\' ORDER BY m.name, p.cid");
 }
 
 /* A declared type as dlt's data type: stage's own (sq_types), else
@@ -1686,81 +1700,6 @@ dlt_type(const char *decl)
 			t = map[i].t;
 	}
 	return t;
-}
-
-/* The dataset's tables and columns as dlt's stored schema, a new
- * version in _dlt_version when they changed (dltschema.h); in the
- * merge's transaction, after its DDL. */
-static int
-store_schema(struct sqldest *sd, const struct dload *l)
-{
-	struct sqdest *d = (struct sqdest *)sd;
-	struct dltschema s;
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	char hash[65];
-	int64_t version = 1;
-	int rc = -1, step;
-
-	dltschema_init(&s);
-	if (d->s.dry) {
-		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
-		    "schema of the dataset, when its tables or columns changed");
-		rc = 0;
-		goto out;
-	}
-	buf_adds(&q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
-	sql_qname(&q, l->dataset, "sqlite_master");
-	buf_adds(&q, " AS m JOIN pragma_table_info(m.name, ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
-	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
-	    "ESCAPE '\\' ORDER BY m.name, p.cid");
-	if (!(st = sq_prep(d, l->load_id, q.p)))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		dltschema_add(&s, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    dlt_type((const char *)sqlite3_column_text(st, 2)),
-		    !sqlite3_column_int(st, 3));
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		st = NULL;
-		report(d, l->load_id, "cannot read the dataset's tables");
-		goto out;
-	}
-	dltschema_hash(&s, hash);
-	buf_reset(&q);
-	buf_adds(&q, "SELECT version, version_hash FROM ");
-	sql_qname(&q, l->dataset, "_dlt_version");
-	buf_adds(&q, " WHERE schema_name = ?1 ORDER BY inserted_at DESC, "
-	    "version DESC LIMIT 1");
-	if (!(st = sq_prep(d, l->load_id, q.p)))
-		goto out;
-	sqlite3_bind_text(st, 1, l->dataset, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = 0;
-		if (strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0)
-			goto out;
-		if (!dltschema_ours((const char *)sqlite3_column_text(st, 1))) {
-			dltschema_warn_theirs(l->dataset);
-			goto out;
-		}
-		version = sqlite3_column_int64(st, 0) + 1;
-	} else if (step != SQLITE_DONE) {
-		report(d, l->load_id, "cannot read _dlt_version");
-		goto out;
-	}
-	buf_reset(&q);
-	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
-	    DLT_VERSION_NOW);
-	rc = sq_do(&d->s, l->load_id, q.p, NULL);
-out:
-	sqlite3_finalize(st);
-	dltschema_free(&s);
-	buf_free(&q);
-	return rc;
 }
 
 /* 1 if t's staging table holds rows rows in all, 0 if not, -1 after
@@ -1936,7 +1875,8 @@ static const struct sql_driver sq_driver = {
 	    "copied_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:"
 	    "%fZ', 'now')), UNIQUE (load_id, table_name, file_id)",
 	.rows = sq_rows, .param = "?1", .table_exists = table_exists,
-	.widen_to = widen_to, .evolve = evolve, .store_schema = store_schema,
+	.columns = sq_columns, .evolve = evolve, .decl_type = dlt_type,
+	.tables_query = tables_query, .version_now = DLT_VERSION_NOW,
 	/* cleared after the merge's commit (clear_merged); a table with no
 	 * other rows by a DELETE without WHERE, which drops its pages */
 	.clear_after_commit = 1, .alone = holds_only, .empty = "DELETE FROM ",

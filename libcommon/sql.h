@@ -2,8 +2,9 @@
  * sql: SQL text that every SQL destination shares.  Every identifier is
  * quoted ("a""b"), every value a quoted literal ('it''s'), so a table
  * named `x"; drop table y; --` is exactly that name.  What differs per
- * destination (type names, the _dlt_id expression, the clock) comes from
- * a struct sql_dialect.
+ * destination (type names, how a staging row names its file, the _dlt_id
+ * expression, ON CONFLICT or MERGE, the clock) comes from a struct
+ * sql_dialect (doc/DESIGN.md, "Row identity").
  *
  * The statements for one table of a load (sql_merge_table) are dlt's:
  * - append: insert this load's staging rows;
