@@ -1010,34 +1010,6 @@ dry_copy(struct pgdest *d, const struct dfile *f)
 static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
 
-/* In the file's transaction, for a file not recorded before: 0 if its
- * load is not merged yet, else -1 after reporting (a file added to a
- * merged load would be staged and never merged). */
-static int
-not_merged_yet(struct pgdest *d, const struct dfile *f)
-{
-	struct buf q = BUF_INIT;
-	PGresult *r;
-	int none, rc = 0;
-
-	if (!table_exists(&d->s, f->t.dataset, "_dlt_loads"))
-		return 0;
-	buf_adds(&q, "SELECT 1 FROM ");
-	sql_qname(&q, f->t.dataset, "_dlt_loads");
-	buf_adds(&q, " WHERE load_id = ");
-	sql_str(&q, f->load_id);
-	buf_adds(&q, " AND status = 0");
-	if (!(r = pg_query(d, f->object, q.p, &none)))
-		rc = none ? 0 : -1;
-	else if (PQntuples(r) > 0) {
-		dest_file_after_merge(f);
-		rc = -1;
-	}
-	PQclear(r);
-	buf_free(&q);
-	return rc;
-}
-
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -1070,7 +1042,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			r = recorded_rows(d, f, res);
 			goto out;
 		}
-		if (!d->s.dry && not_merged_yet(d, f) < 0)
+		if (!d->s.dry && sqld_not_merged_yet(&d->s, f) < 0)
 			goto fail;
 		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
 			goto fail;

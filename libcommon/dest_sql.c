@@ -684,3 +684,31 @@ sqld_merge_ddl(struct sqldest *d, const struct dload *l)
 {
 	return sqld_in_txn(d, l->load_id, merge_ddl, l, l->dataset);
 }
+
+static int
+merged_load_row(void *arg, const char *const *v, int n)
+{
+	(void)v;
+	(void)n;
+	dest_file_after_merge(arg);
+	return -1;
+}
+
+int
+sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
+{
+	struct buf q = BUF_INIT;
+	int r;
+
+	if (!d->drv->table_exists(d, f->t.dataset, "_dlt_loads"))
+		return 0;
+	buf_adds(&q, "SELECT 1 FROM ");
+	sql_qname(&q, f->t.dataset, "_dlt_loads");
+	buf_adds(&q, " WHERE load_id = ");
+	param(&q, d, f->load_id);
+	buf_adds(&q, " AND status = 0");
+	r = d->drv->rows(d, f->object, "query failed", q.p, f->load_id,
+	    merged_load_row, (void *)f);
+	buf_free(&q);
+	return r < 0 ? -1 : 0;
+}

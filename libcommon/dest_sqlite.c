@@ -1428,37 +1428,6 @@ attach_merged(struct sqdest *d, const char *dataset)
 	return attach_load(d, dataset, NULL) < 0 ? -1 : 1;
 }
 
-/* In the file's transaction, for a file not recorded before: 0 if its
- * load is not merged yet, else -1 after reporting (a file added to a
- * merged load would be staged and never merged). */
-static int
-not_merged_yet(struct sqdest *d, const struct dfile *f)
-{
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!table_exists(&d->s, f->t.dataset, "_dlt_loads"))
-		return 0;
-	buf_adds(&q, "SELECT 1 FROM ");
-	sql_qname(&q, f->t.dataset, "_dlt_loads");
-	buf_adds(&q, " WHERE load_id = ?1 AND status = 0");
-	st = sq_prep(d, f->object, q.p);
-	buf_free(&q);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, f->load_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc == SQLITE_ROW)
-		dest_file_after_merge(f);
-	else
-		report(d, f->object, "query failed");
-	return -1;
-}
-
 static int
 sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -1491,7 +1460,7 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		r = 0;
 		goto out;
 	}
-	if (ds && not_merged_yet(d, f) < 0)
+	if (ds && sqld_not_merged_yet(&d->s, f) < 0)
 		goto fail;
 	bookkeeping(&b, f, s.p);
 	if (sq_do(&d->s, f->object, b.p, NULL) < 0 ||
