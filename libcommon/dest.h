@@ -35,13 +35,15 @@
  *
  * Adding a back end: dest_NAME.c defines `const struct dest_ops
  * dest_NAME` (extern below) and dest.c's table gets one row.  An SQL back
- * end keeps the staging shape of sql.h (_stage_files with file_no and
- * seq; _stage_row on every staging row), builds its merge
- * with sql_merge_table, sql_load_rows and sql_clear_staging, and reads
- * files with source_stream (CSV, tagged rows).  The scenario tests run
- * against it with STAGE_TEST_DEST=NAME once tests/helpers/dest-NAME.bash
- * provides dest_start, dest_stop, dest_reset, dest_sql, dest_restart and
- * DEST (see tests/helpers/dest.bash).
+ * end starts its handle with dest_sql.h's struct sqldest and fills a
+ * struct sql_driver (its statements, catalog, transaction and dialect):
+ * the shared layer then keeps the staging shape of sql.h (_stage_files
+ * with file_no and seq; _stage_row on every staging row), the
+ * bookkeeping and the merge's transaction; rows that stream through
+ * stage-copy are read with source_stream (CSV, tagged rows).  The
+ * scenario tests run against it with STAGE_TEST_DEST=NAME once
+ * tests/helpers/dest-NAME.bash provides dest_start, dest_stop, dest_reset,
+ * dest_sql, dest_restart and DEST (see tests/helpers/dest.bash).
  */
 #ifndef STAGE_DEST_H
 #define STAGE_DEST_H

@@ -37,12 +37,11 @@
 #include "pgbin.h"
 #include "sha256.h"
 #include "source.h"
-#include "sql.h"
+#include "dest_sql.h"
 
 struct pgdest {
-	struct dest base;
+	struct sqldest s;	/* s.dry: print what would change */
 	PGconn *c;		/* NULL in a dry run that could not connect */
-	int dry;
 	int binary;		/* COPY in binary when the types allow */
 	struct buf text_table;	/* "dataset\ttable" whose last file had to
 				 * go as text: its next ones go so directly */
@@ -58,27 +57,38 @@ static const char *const pg_types[] = {
 	[CT_JSON] = "jsonb", [CT_BINARY] = "bytea"
 };
 
-static const char *
-pg_type_name(enum coltype t)
-{
-	return pg_types[t];
-}
-
-/* Unique in the dataset, deterministic and cheap (md5 of random() per
- * row costs a second per million rows). */
-static void
-pg_new_id(struct buf *b, const char *lit)
-{
-	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
-}
-
 static const struct sql_dialect pg_dialect = {
-	pg_type_name,
-	pg_new_id,
-	"now()"
+	pg_types, sql_file_shift, sql_new_id_tagged, SQL_ON_CONFLICT, "now()"
 };
 
+static const struct sql_driver pg_driver;
+
 /* format_type() text -> our type; -1 for types we leave alone. */
+static int pg_type_parse(const char *s);
+
+/* The driver's decl_type. */
+static enum coltype
+decl_type(const char *decl)
+{
+	int t = pg_type_parse(decl);
+
+	return t < 0 ? CT_NONE : (enum coltype)t;
+}
+
+/* The driver's tables_query: the dataset's tables (not ours) and
+ * columns, in table order. */
+static void
+tables_query(struct buf *q, const char *dataset)
+{
+	buf_adds(q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
+	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
+	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
+	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
+	sql_str(q, dataset);
+	buf_adds(q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
+	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
+}
+
 static int
 pg_type_parse(const char *s)
 {
@@ -139,14 +149,15 @@ report(struct pgdest *d, const char *object, const char *what,
 /* Runs a statement that changes something (printed in a dry run).
  * Returns 0 with *tuples set (affected rows), or -1 after reporting. */
 static int
-pg_do(struct pgdest *d, const char *object, const char *sql, int64_t *tuples)
+pg_do(struct sqldest *s, const char *object, const char *sql, int64_t *tuples)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	PGresult *r;
 	int ok;
 
 	if (tuples)
 		*tuples = 0;
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(sql);
 		return 0;
 	}
@@ -187,9 +198,11 @@ pg_query(struct pgdest *d, const char *object, const char *sql, int *none)
 }
 
 static void
-rollback(struct pgdest *d)
+rollback(struct sqldest *s)
 {
-	if (d->dry) {
+	struct pgdest *d = (struct pgdest *)s;
+
+	if (d->s.dry) {
 		dest_dry_sql("ROLLBACK");
 		return;
 	}
@@ -315,9 +328,10 @@ pg_open(const struct dest_conf *conf)
 		return NULL;
 	}
 	d->binary = !fmt || strcmp(fmt, "text") != 0;
-	d->base.ops = &dest_postgres;
-	d->base.conf = conf;
-	d->dry = conf->dry_run;
+	d->s.base.ops = &dest_postgres;
+	d->s.base.conf = conf;
+	d->s.drv = &pg_driver;
+	d->s.dry = conf->dry_run;
 	d->cancel_slot = -1;
 	d->c = PQconnectdb(conf->conninfo);
 	if (PQstatus(d->c) != CONNECTION_OK) {
@@ -325,11 +339,11 @@ pg_open(const struct dest_conf *conf)
 		connect_why(&b, d->c, conf->conninfo);
 		PQfinish(d->c);
 		d->c = NULL;
-		if (d->dry) {
+		if (d->s.dry) {
 			log_warn("%s: cannot connect (%s): planning as if the "
 			    "database were empty", conf->masked, b.p);
 			buf_free(&b);
-			return &d->base;
+			return &d->s.base;
 		}
 		log_err("%s: cannot connect: %s", conf->masked, b.p);
 		buf_free(&b);
@@ -339,9 +353,9 @@ pg_open(const struct dest_conf *conf)
 	PQsetNoticeProcessor(d->c, quiet_notice, NULL);
 	cancel_arm(d);
 	PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
-	if (d->dry)
+	if (d->s.dry)
 		PQclear(PQexec(d->c, "SET default_transaction_read_only = on"));
-	return &d->base;
+	return &d->s.base;
 }
 
 static void
@@ -354,7 +368,7 @@ pg_close(struct dest *base)
 	cancel_disarm(d);
 	if (d->c)
 		PQfinish(d->c);
-	sources_free(d->base.sources);
+	sources_free(d->s.base.sources);
 	buf_free(&d->text_table);
 	free(d);
 }
@@ -372,7 +386,7 @@ pg_alive(struct pgdest *d)
 		PQclear(PQexec(d->c, "SET standard_conforming_strings = on"));
 		return 0;
 	}
-	log_err("%s: connection lost: %s", d->base.conf->masked,
+	log_err("%s: connection lost: %s", d->s.base.conf->masked,
 	    PQerrorMessage(d->c));
 	return -1;
 }
@@ -431,14 +445,12 @@ columns_of(struct pgdest *d, const char *schema, const char *name,
 	return 0;
 }
 
-static void
-col_def(struct buf *b, const struct dcol *c, int strict)
+/* columns_of as the driver's columns (dest_sql.h) */
+static int
+pg_columns(struct sqldest *s, const char *schema, const char *name,
+    struct dtable *out, int *exists)
 {
-	sql_ident(b, c->name);
-	buf_addc(b, ' ');
-	buf_adds(b, pg_types[c->type]);
-	if (strict && !c->nullable)
-		buf_adds(b, " NOT NULL");
+	return columns_of((struct pgdest *)s, schema, name, out, exists);
 }
 
 /* Column c (of type from) as type to, for ALTER ... USING: exactly.  A
@@ -459,9 +471,10 @@ convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
  * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
  * (a column added later cannot be: the rows already there lack it). */
 static int
-evolve(struct pgdest *d, const char *schema, const struct dtable *t,
+evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct dtable have;
 	struct buf b = BUF_INIT;
 	int exists, r = -1;
@@ -469,16 +482,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have, &exists) < 0)
 		return -1;
 	if (!exists) {
-		buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-		sql_qname(&b, schema, t->name);
-		buf_adds(&b, " (");
-		for (size_t i = 0; i < t->ncols; i++) {
-			col_def(&b, &t->cols[i], strict);
-			buf_adds(&b, ", ");
-		}
-		buf_adds(&b, extra);
-		buf_addc(&b, ')');
-		r = pg_do(d, object, b.p, NULL);
+		r = sqld_create_table(s, schema, t, extra, strict, object);
 		goto out;
 	}
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -491,15 +495,15 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 		sql_qname(&b, schema, t->name);
 		if (k < 0) {
 			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
-			col_def(&b, c, 0);
+			sql_col_def(&b, &pg_dialect, c, 0);
 		} else {
 			if (have.cols[k].type == CT_NONE ||
 			    (w = coltype_widen(have.cols[k].type, c->type)) ==
 			    have.cols[k].type)
 				continue;
 			if (have.cols[k].type == CT_DOUBLE &&
-			    pg_do(d, object, "SET LOCAL extra_float_digits = 3",
-			    NULL) < 0)
+			    pg_do(&d->s, object,
+			    "SET LOCAL extra_float_digits = 3", NULL) < 0)
 				goto out;
 			buf_adds(&b, " ALTER COLUMN ");
 			sql_ident(&b, c->name);
@@ -508,7 +512,7 @@ evolve(struct pgdest *d, const char *schema, const struct dtable *t,
 			dest_widened(schema, t->name, c->name,
 			    have.cols[k].type, w);
 		}
-		if (pg_do(d, object, b.p, NULL) < 0)
+		if (pg_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	r = 0;
@@ -518,40 +522,13 @@ out:
 	return r;
 }
 
+/* The driver's staging_fit: _stage_row added when missing, and no
+ * column of a staging table NOT NULL (stage's own are not). */
 static int
-in_txn(struct pgdest *d, const char *object, int (*fn)(struct pgdest *,
-    const void *, const char *), const void *arg, const char *lockname)
-{
-	struct buf b = BUF_INIT;
-	int r = -1;
-
-	if (pg_do(d, object, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "ddl", lockname);
-	if (pg_do(d, object, b.p, NULL) < 0 || fn(d, arg, object) < 0) {
-		rollback(d);
-		goto out;
-	}
-	r = pg_do(d, object, "COMMIT", NULL);
-out:
-	buf_free(&b);
-	return r;
-}
-
-/* Nullable: dlt loads its own rows into the same staging table (see
- * staging_fit), and they carry no _stage_row. */
-static const char staging_extra[] = "\"_stage_row\" bigint";
-
-/* The staging table is shared with dlt, which creates it with its own
- * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: stage's
- * rows must fit a table dlt made, and dlt's rows one that stage made.
- * So _stage_row is added when missing, and no column of a staging table
- * is NOT NULL (stage's own are not; a row is found by its _stage_row,
- * and rows without one are never read as a load's). */
-static int
-staging_fit(struct pgdest *d, const char *schema, const char *name,
+staging_fit(struct sqldest *s, const char *schema, const char *name,
     const char *object)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf q = BUF_INIT, qn = BUF_INIT, b = BUF_INIT;
 	PGresult *r = NULL;
 	int none, rc = -1;
@@ -577,13 +554,13 @@ staging_fit(struct pgdest *d, const char *schema, const char *name,
 		buf_printf(&b, "ALTER TABLE %s ", qn.p);
 		if (PQgetisnull(r, i, 0)) {
 			buf_adds(&b, "ADD COLUMN IF NOT EXISTS ");
-			buf_adds(&b, staging_extra);
+			buf_adds(&b, pg_driver.staging_extra);
 		} else {
 			buf_adds(&b, "ALTER COLUMN ");
 			sql_ident(&b, PQgetvalue(r, i, 0));
 			buf_adds(&b, " DROP NOT NULL");
 		}
-		if (pg_do(d, object, b.p, NULL) < 0)
+		if (pg_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -596,49 +573,13 @@ out:
 }
 
 static int
-stage_ddl(struct pgdest *d, const void *arg, const char *object)
-{
-	const struct dtable *t = arg;
-	struct buf s = BUF_INIT, b = BUF_INIT;
-	int r = -1;
-
-	sql_staging_schema(&s, t->dataset);
-	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sql_ident(&b, s.p);
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, s.p, "_stage_files");
-	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
-	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
-	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
-	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
-	    "now(), PRIMARY KEY (load_id, table_name, file_id))");
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	r = evolve(d, s.p, t, staging_extra, 0, object);
-	if (r == 0)
-		r = staging_fit(d, s.p, t->name, object);
-out:
-	buf_free(&s);
-	buf_free(&b);
-	return r;
-}
-
-static int
 pg_stage_prepare(struct dest *base, const struct dtable *t)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf s = BUF_INIT;
-	int r;
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	sql_staging_schema(&s, t->dataset);
-	r = in_txn(d, t->name, stage_ddl, t, s.p);
-	buf_free(&s);
-	return r;
+	return sqld_stage_ddl(&d->s, t);
 }
 
 /* The COPY's data path: libpq copies into its buffer and sends. */
@@ -782,7 +723,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 
 	*file_no = 0;
 	sql_staging_schema(&s, f->t.dataset);
-	if (pg_do(d, f->object, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, f->object, "BEGIN", NULL) < 0)
 		goto out;
 	/* COPY's own lock, taken first: stage-merge --drop-staging locks
 	 * the table before it looks whether it is empty, and so waits for
@@ -790,7 +731,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 	buf_adds(&b, "LOCK TABLE ");
 	sql_qname(&b, s.p, f->t.name);
 	buf_adds(&b, " IN ROW EXCLUSIVE MODE");
-	if (pg_do(d, f->object, b.p, NULL) < 0)
+	if (pg_do(&d->s, f->object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
@@ -809,7 +750,7 @@ copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
 		buf_adds(&b, "NULL");
 	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
 	    (long long)f->rows);
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(b.p);
 		r = 1;
 		goto out;
@@ -862,7 +803,7 @@ bin_kinds(struct pgdest *d, const struct dfile *f, enum coltype *kinds)
 
 	sql_staging_name(&n, f->t.dataset, f->t.name);
 	buf_printf(&q, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", n.p);
-	if (pg_do(d, f->object, q.p, NULL) < 0)
+	if (pg_do(&d->s, f->object, q.p, NULL) < 0)
 		goto out;
 	buf_reset(&q);
 	columns_query(&q, n.p);
@@ -1020,7 +961,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	PQclear(r);
 	pgbin_header(&L.out);
 	c = csvin_new(bin_row, &L);
-	src = source_stream(&d->base.sources, f, -1, csvin_feed, c);
+	src = source_stream(&d->s.base.sources, f, -1, csvin_feed, c);
 	sent = src == 0 && csvin_finish(c) == 0 && L.header;
 	if (sent) {
 		pgbin_trailer(&L.out);
@@ -1079,7 +1020,7 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
 		return -1;
 	}
 	PQclear(r);
-	sent = source_stream(&d->base.sources, f, file_no, copy_sink, d) ==
+	sent = source_stream(&d->s.base.sources, f, file_no, copy_sink, d) ==
 	    0;
 	if (PQputCopyEnd(d->c, sent ? NULL : "stage-copy: source failed") != 1) {
 		report(d, f->object, "COPY failed", NULL);
@@ -1122,36 +1063,8 @@ dry_copy(struct pgdest *d, const struct dfile *f)
 	buf_free(&b);
 }
 
-static int table_exists(struct pgdest *d, const char *schema,
+static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
-
-/* In the file's transaction, for a file not recorded before: 0 if its
- * load is not merged yet, else -1 after reporting (a file added to a
- * merged load would be staged and never merged). */
-static int
-not_merged_yet(struct pgdest *d, const struct dfile *f)
-{
-	struct buf q = BUF_INIT;
-	PGresult *r;
-	int none, rc = 0;
-
-	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
-		return 0;
-	buf_adds(&q, "SELECT 1 FROM ");
-	sql_qname(&q, f->t.dataset, "_dlt_loads");
-	buf_adds(&q, " WHERE load_id = ");
-	sql_str(&q, f->load_id);
-	buf_adds(&q, " AND status = 0");
-	if (!(r = pg_query(d, f->object, q.p, &none)))
-		rc = none ? 0 : -1;
-	else if (PQntuples(r) > 0) {
-		dest_file_after_merge(f);
-		rc = -1;
-	}
-	PQclear(r);
-	buf_free(&q);
-	return rc;
-}
 
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
@@ -1164,33 +1077,33 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
-	if (d->dry && d->c && (r = dry_recorded(d, f, res)) != 0)
+	if (d->s.dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
 	/* stage-merge --drop-staging may have dropped the (then empty)
 	 * staging table since stage_prepare: make it again */
 	buf_reset(&b);
 	sql_staging_schema(&b, f->t.dataset);
-	if (!d->dry && !table_exists(d, b.p, f->t.name) &&
+	if (!d->s.dry && !table_exists(&d->s, b.p, f->t.name) &&
 	    pg_stage_prepare(base, &f->t) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
-	bin = d->binary && !d->dry && !(d->text_table.p &&
+	bin = d->binary && !d->s.dry && !(d->text_table.p &&
 	    strcmp(d->text_table.p, b.p) == 0);
 	for (;; bin = 0) {
 		if ((own = copy_begin(d, f, &file_no)) < 0)
 			goto fail;
 		if (own == 0) {
-			rollback(d);
+			rollback(&d->s);
 			r = recorded_rows(d, f, res);
 			goto out;
 		}
-		if (!d->dry && not_merged_yet(d, f) < 0)
+		if (!d->s.dry && sqld_not_merged_yet(&d->s, f) < 0)
 			goto fail;
 		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
 			goto fail;
 		if (bin == 1) {		/* refused: again, as text */
-			rollback(d);
+			rollback(&d->s);
 			buf_reset(&d->text_table);
 			buf_printf(&d->text_table, "%s\t%s", f->t.dataset,
 			    f->t.name);
@@ -1199,7 +1112,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		if (bin == 2)
 			break;
 		buf_reset(&b);
-		if (d->dry) {
+		if (d->s.dry) {
 			dry_copy(d, f);
 			break;
 		}
@@ -1208,14 +1121,14 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 			goto fail;
 		break;
 	}
-	if (pg_do(d, f->object, "COMMIT", NULL) < 0)
+	if (pg_do(&d->s, f->object, "COMMIT", NULL) < 0)
 		goto out;
 	res->rows = f->rows;
 	r = 0;
 	goto out;
 fail:
 	if (d->c && PQstatus(d->c) == CONNECTION_OK)
-		rollback(d);
+		rollback(&d->s);
 out:
 	buf_free(&b);
 	return r;
@@ -1223,8 +1136,9 @@ out:
 
 /* Dry run: the plan may precede the tables it would create. */
 static int
-table_exists(struct pgdest *d, const char *schema, const char *name)
+table_exists(struct sqldest *s, const char *schema, const char *name)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf q = BUF_INIT, n = BUF_INIT;
 	PGresult *r;
 	int yes;
@@ -1246,150 +1160,6 @@ table_exists(struct pgdest *d, const char *schema, const char *name)
 
 /* --- stage-merge --- */
 
-struct mctx {
-	const struct dload *l;
-	const struct merge_opts *o;
-};
-
-static void
-unique_index(struct buf *b, const struct dtable *t)
-{
-	struct buf key = BUF_INIT;
-	char hex[65];
-
-	for (size_t i = 0; i < t->npk; i++) {
-		buf_adds(&key, t->pk[i]);
-		buf_addc(&key, '\0');
-	}
-	buf_adds(&key, t->name);
-	sha256_hex(key.p, key.len, hex);
-	hex[16] = '\0';
-	buf_printf(b, "CREATE UNIQUE INDEX IF NOT EXISTS \"_stage_pk_%s\" ON ",
-	    hex);
-	sql_qname(b, t->dataset, t->name);
-	buf_adds(b, " (");
-	for (size_t i = 0; i < t->npk; i++) {
-		if (i)
-			buf_adds(b, ", ");
-		sql_ident(b, t->pk[i]);
-	}
-	buf_addc(b, ')');
-	buf_free(&key);
-}
-
-/* Widens want's types to those of the columns schema.name has (another
- * load may have widened them); *exists: the table exists. */
-static int
-widen_to(struct pgdest *d, const char *schema, struct dtable *want,
-    int *exists)
-{
-	struct dtable have;
-
-	if (columns_of(d, schema, want->name, &have, exists) < 0)
-		return -1;
-	for (size_t i = 0; i < want->ncols; i++) {
-		int k = dtable_col(&have, want->cols[i].name);
-		if (k >= 0 && have.cols[k].type != CT_NONE)
-			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    have.cols[k].type);
-	}
-	dtable_free(&have);
-	return 0;
-}
-
-/* One table's DDL, inside the merge's transaction so that a merge that
- * fails changes nothing: the final table gets the manifest's columns with
- * the types widened to what the staging and the final table hold, and
- * the staging table gets the same types, so that its rows go in without
- * a cast (float8's cast to numeric keeps only 15 digits). */
-static int
-final_ddl(struct pgdest *d, const struct dtable *t, const struct merge_opts *o)
-{
-	struct dtable want;
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int st_exists, fin_exists, r = -1;
-
-	dtable_copy(&want, t);
-	sql_staging_schema(&s, t->dataset);
-	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
-	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
-	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" character varying "
-	    "NOT NULL, \"_dlt_id\" character varying NOT NULL", 1, t->name) < 0 ||
-	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
-		goto out;
-	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
-		unique_index(&b, t);
-		if (pg_do(d, t->name, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	dtable_free(&want);
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-static int
-final_ddls(struct pgdest *d, const struct dload *l, const struct merge_opts *o)
-{
-	for (size_t i = 0; i < l->nt; i++)
-		if (final_ddl(d, &l->t[i], o) < 0)
-			return -1;
-	return 0;
-}
-
-/* dlt's _dlt_version, as dlt creates it (dltschema.h). */
-static int
-dlt_version_ddl(struct pgdest *d, const char *ds, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_version");
-	buf_adds(&b, " (version bigint NOT NULL, engine_version bigint NOT "
-	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
-	    "character varying NOT NULL, version_hash character varying NOT "
-	    "NULL, schema character varying NOT NULL)");
-	r = pg_do(d, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
-static int
-merge_ddl(struct pgdest *d, const void *arg, const char *object)
-{
-	const struct mctx *m = arg;
-	const char *ds = m->l->dataset;
-	struct buf b = BUF_INIT;
-	int r = -1;
-
-	buf_adds(&b, "CREATE SCHEMA IF NOT EXISTS ");
-	sql_ident(&b, ds);
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_loads");
-	buf_adds(&b, " (load_id character varying NOT NULL, schema_name "
-	    "character varying, status bigint NOT NULL, inserted_at timestamp "
-	    "with time zone NOT NULL, schema_version_hash character varying)");
-	if (pg_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_stage_loads");
-	buf_adds(&b, " (load_id text NOT NULL, table_name text NOT NULL, "
-	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name))");
-	if (pg_do(d, object, b.p, NULL) < 0)
-		goto out;
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
-}
-
 /* Fresh COPYs leave the staging tables without statistics (autovacuum
  * comes later), and the merge's joins then get plans several times
  * slower: sample them first. */
@@ -1401,12 +1171,12 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (!d->dry && !table_exists(d, s.p, l->t[i].name))
+		if (!d->s.dry && !table_exists(&d->s, s.p, l->t[i].name))
 			continue;	/* merged and dropped before */
 		buf_reset(&b);
 		buf_adds(&b, "ANALYZE ");
 		sql_qname(&b, s.p, l->t[i].name);
-		r = pg_do(d, l->t[i].name, b.p, NULL);
+		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	buf_free(&s);
@@ -1487,7 +1257,7 @@ analyze_final(struct pgdest *d, const struct dload *l)
 		buf_reset(&b);
 		buf_adds(&b, "ANALYZE ");
 		sql_qname(&b, l->dataset, l->t[i].name);
-		r = pg_do(d, l->t[i].name, b.p, NULL);
+		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
 	return r;
@@ -1537,69 +1307,24 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct mctx m = { l, o };
 
+	(void)o;	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
 	if (locks_fit(d, l) < 0 || final_fits(d, l) < 0 ||
-	    in_txn(d, l->load_id, merge_ddl, &m, l->dataset) < 0)
+	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
 	if (analyze_staging(d, l) < 0)
 		return -1;
 	return analyze_final(d, l);
 }
 
-/* 1 if the load is recorded (merged[] filled from _stage_loads). */
-static int
-already_merged(struct pgdest *d, const struct dload *l, int64_t *merged)
-{
-	struct buf q = BUF_INIT;
-	PGresult *r;
-	int none, found;
-
-	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
-	sql_qname(&q, l->dataset, "_dlt_loads");
-	buf_adds(&q, " AS l LEFT JOIN ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ");
-	sql_str(&q, l->load_id);
-	buf_adds(&q, " AND l.status = 0");
-	if (d->dry)
-		dest_dry_check(q.p, "rows mean load %s was merged before: "
-		    "then only its tables and files are checked, nothing is "
-		    "merged", l->load_id);
-	if (d->dry && !table_exists(d, l->dataset, "_dlt_loads")) {
-		buf_free(&q);
-		return 0;
-	}
-	r = pg_query(d, l->load_id, q.p, &none);
-	buf_free(&q);
-	if (!r)
-		return none ? 0 : -1;
-	found = PQntuples(r) > 0;
-	for (size_t k = 0; found && k < l->nt; k++)
-		merged[k] = -1;
-	for (int i = 0; i < PQntuples(r); i++)
-		for (size_t k = 0; k < l->nt; k++)
-			if (!PQgetisnull(r, i, 0) &&
-			    strcmp(PQgetvalue(r, i, 0), l->t[k].name) == 0)
-				merged[k] = strtoll(PQgetvalue(r, i, 1), NULL,
-				    10);
-	PQclear(r);
-	/* a table the load did not have: other data under its id */
-	for (size_t k = 0; found && k < l->nt; k++)
-		if (merged[k] < 0) {
-			dest_load_reused(l, k, 0);
-			return -1;
-		}
-	return found;
-}
-
 /* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
  * run has no connection to ask, -1 after reporting. */
 static int
-pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
+pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	PGresult *r;
 	int none;
 
@@ -1610,192 +1335,32 @@ pg_count(struct pgdest *d, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
-/* 0 if _stage_files records exactly the manifest's files of each table
- * of l (merged: l committed before), else -1 after reporting. */
+/* The driver's rows (dest_sql.h): values inlined, param unused; a
+ * failure is libpq's "query failed" whatever what says. */
 static int
-check_files(struct pgdest *d, const struct dload *l, int merged)
+pg_rows(struct sqldest *s, const char *object, const char *what,
+    const char *sql, const char *param, sqld_row_fn *row, void *arg)
 {
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
+	struct pgdest *d = (struct pgdest *)s;
+	PGresult *r;
+	const char **v;
+	int none, rc = 0, nf;
 
-	sql_staging_schema(&s, l->dataset);
-	/* a dry run before anything was copied: the plan goes on */
-	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
-
-		buf_reset(&q);
-		sql_load_files(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the files of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->files[i], l->t[i].name);
-		if (skip)
-			continue;
-		if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
-		}
-		/* a merge leaves none of its rows in staging (or, killed
-		 * between its commit and the clearing of staging, exactly
-		 * the load's own), and a re-run of stage-copy stages none
-		 * again: other rows there came from other data under this
-		 * load id */
-		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
-			buf_reset(&q);
-			buf_adds(&q, "SELECT count(*) FROM ");
-			sql_load_rows(&q, &l->t[i], l->load_id);
-			if (d->dry)
-				dest_dry_check(q.p, "must be 0 or %lld (the "
-				    "load's own, left by a killed merge): "
-				    "other rows staged after the merge are "
-				    "other data, else ROLLBACK",
-				    (long long)l->rows[i]);
-			if ((r = pg_count(d, l->t[i].name, q.p, &n)) == 0 &&
-			    n > 0 && n != l->rows[i]) {
-				dest_load_reused(l, i, n);
-				r = -1;
-			}
-		}
-		if (r == 1)
-			r = 0;
+	(void)param;
+	(void)what;
+	if (!(r = pg_query(d, object, sql, &none)))
+		return none ? 1 : -1;
+	nf = PQnfields(r);
+	v = xcalloc((size_t)nf + 1, sizeof *v);
+	for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+		for (int k = 0; k < nf; k++)
+			v[k] = PQgetisnull(r, i, k) ? NULL :
+			    PQgetvalue(r, i, k);
+		rc = row(arg, v, nf);
 	}
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-static int
-check_counts(struct pgdest *d, const struct dload *l, int *short_rows)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n = 0;
-
-		buf_reset(&q);
-		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_load_rows(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the rows of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->rows[i], l->t[i].name);
-		/* a staging table dropped holds no rows (not an SQL error) */
-		if (!d->dry && (!table_exists(d, s.p, l->t[i].name) ||
-		    !table_exists(d, s.p, "_stage_files")))
-			r = 0;
-		else
-			r = pg_count(d, l->t[i].name, q.p, &n);
-		if (r == 0 && n != l->rows[i]) {
-			dest_staging_mismatch(l, i, n);
-			*short_rows = 1;
-			r = -1;
-		}
-		if (r == 1)
-			r = 0;
-	}
-	if (r == 0)
-		r = check_files(d, l, 0);
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-/* pg_do as an sql_exec_fn */
-static int
-pg_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
-{
-	return pg_do(ctx, object, sql, rows);
-}
-
-static int
-apply_tables(struct pgdest *d, const struct dload *l,
-    const struct merge_opts *o, int64_t *merged)
-{
-	return sql_apply_tables(&pg_dialect, l, o, d->dry, merged, pg_exec, d);
-}
-
-/* The dataset's tables and columns as dlt's stored schema, a new
- * version in _dlt_version when they changed (dltschema.h); in the
- * merge's transaction, after its DDL. */
-static int
-store_schema(struct pgdest *d, const struct dload *l)
-{
-	struct dltschema s;
-	struct buf q = BUF_INIT;
-	PGresult *r = NULL;
-	char hash[65];
-	int64_t version = 1;
-	int none, rc = -1;
-
-	dltschema_init(&s);
-	if (d->dry) {
-		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
-		    "schema of the dataset, when its tables or columns changed");
-		rc = 0;
-		goto out;
-	}
-	buf_adds(&q, "SELECT c.relname, a.attname, format_type(a.atttypid, "
-	    "a.atttypmod), a.attnotnull FROM pg_class c JOIN pg_namespace n "
-	    "ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = "
-	    "c.oid AND a.attnum > 0 AND NOT a.attisdropped WHERE n.nspname = ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, " AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE "
-	    "'\\_stage\\_%' ORDER BY c.relname COLLATE \"C\", a.attnum");
-	if (!(r = pg_query(d, l->load_id, q.p, &none)))
-		goto out;
-	for (int i = 0; i < PQntuples(r); i++) {
-		int t = pg_type_parse(PQgetvalue(r, i, 2));
-		dltschema_add(&s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		    t < 0 ? CT_NONE : (enum coltype)t,
-		    strcmp(PQgetvalue(r, i, 3), "t") != 0);
-	}
+	free(v);
 	PQclear(r);
-	dltschema_hash(&s, hash);
-	buf_reset(&q);
-	buf_adds(&q, "SELECT version, version_hash FROM ");
-	sql_qname(&q, l->dataset, "_dlt_version");
-	buf_adds(&q, " WHERE schema_name = ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, " ORDER BY inserted_at DESC, version DESC LIMIT 1");
-	if (!(r = pg_query(d, l->load_id, q.p, &none)))
-		goto out;
-	if (PQntuples(r) == 1) {
-		rc = 0;
-		if (strcmp(PQgetvalue(r, 0, 1), hash) == 0)
-			goto out;
-		if (!dltschema_ours(PQgetvalue(r, 0, 1))) {
-			dltschema_warn_theirs(l->dataset);
-			goto out;
-		}
-		version = strtoll(PQgetvalue(r, 0, 0), NULL, 10) + 1;
-	}
-	buf_reset(&q);
-	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
-	    "clock_timestamp()");
-	rc = pg_do(d, l->load_id, q.p, NULL);
-out:
-	PQclear(r);
-	dltschema_free(&s);
-	buf_free(&q);
-	return rc;
-}
-
-static int
-record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
-{
-	struct sqlv v = { 0 };
-	int r = 0;
-
-	/* clock_timestamp(), after the lock: the order of inserted_at is the
-	 * commit order */
-	sql_record_load(&v, l, merged, "clock_timestamp()");
-	r = sql_run(&v, pg_exec, d, l->load_id, NULL);
-	sqlv_free(&v);
-	return r;
+	return rc < 0 ? -1 : 0;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number
@@ -1803,8 +1368,9 @@ record_load(struct pgdest *d, const struct dload *l, const int64_t *merged)
  * COPY can add rows after the count; a COPY in flight is waited for (it
  * needs no lock this transaction holds). */
 static int
-alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
+alone_in_staging(struct sqldest *s, const struct dtable *t, int64_t rows)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf b = BUF_INIT, sch = BUF_INIT;
 	int64_t n;
 	int alone = -1;
@@ -1813,12 +1379,12 @@ alone_in_staging(struct pgdest *d, const struct dtable *t, int64_t rows)
 	buf_adds(&b, "LOCK TABLE ");
 	sql_qname(&b, sch.p, t->name);
 	buf_adds(&b, " IN ACCESS EXCLUSIVE MODE");
-	if (pg_do(d, t->name, b.p, NULL) < 0)
+	if (pg_do(&d->s, t->name, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "SELECT count(*) FROM ");
 	sql_qname(&b, sch.p, t->name);
-	if ((alone = pg_count(d, t->name, b.p, &n)) == 0)
+	if ((alone = pg_count(&d->s, t->name, b.p, &n)) == 0)
 		alone = n == rows;
 	else if (alone == 1)
 		alone = 0;
@@ -1826,110 +1392,6 @@ out:
 	buf_free(&b);
 	buf_free(&sch);
 	return alone;
-}
-
-/* Deletes this load's staging rows (never another load's).  Right after
- * the merge (counts checked) it TRUNCATEs a table that holds nothing
- * else (PostgreSQL's TRUNCATE is transactional, and spares writing every
- * row's deletion); a load merged before just gets its rows deleted. */
-static int
-clear_staging(struct pgdest *d, const struct dload *l, int merged_before)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0, alone = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (merged_before && !table_exists(d, s.p, l->t[i].name))
-			continue;
-		if (!merged_before &&
-		    (alone = alone_in_staging(d, &l->t[i], l->rows[i])) < 0) {
-			r = -1;
-			break;
-		}
-		buf_reset(&b);
-		if (alone) {
-			buf_adds(&b, "TRUNCATE ");
-			sql_qname(&b, s.p, l->t[i].name);
-		} else {
-			if (d->dry && !merged_before)
-				dest_dry_comment(l->t[i].name, "TRUNCATE instead "
-				    "when no other load's rows remain");
-			sql_clear_staging(&b, &l->t[i], l->load_id);
-		}
-		r = pg_do(d, l->t[i].name, b.p, NULL);
-	}
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-/* Loads of a table commit in load_id order: a load older than one that
- * merged into one of its (merge or replace) tables is refused. */
-static int
-check_order(struct pgdest *d, const struct dload *l)
-{
-	struct buf q = BUF_INIT;
-	int r = 0;
-
-	if (d->dry && !table_exists(d, l->dataset, "_stage_loads"))
-		return 0;
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		PGresult *res;
-		int none;
-
-		if (l->t[i].disp == DISP_APPEND)
-			continue;
-		buf_reset(&q);
-		buf_adds(&q, "SELECT load_id FROM ");
-		sql_qname(&q, l->dataset, "_stage_loads");
-		buf_adds(&q, " WHERE table_name = ");
-		sql_str(&q, l->t[i].name);
-		if (!(res = pg_query(d, l->t[i].name, q.p, &none))) {
-			r = none ? 0 : -1;
-			continue;
-		}
-		for (int k = 0; k < PQntuples(res) && r == 0; k++)
-			r = dest_check_order(l, i, PQgetvalue(res, k, 0));
-		PQclear(res);
-	}
-	buf_free(&q);
-	return r;
-}
-
-/* Files of table t of l recorded as copied whose rows are not all in
- * staging: said, and forgotten (sql_lost_files). */
-static int
-forget_table(struct pgdest *d, const struct dload *l, const struct dtable *t)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	PGresult *r;
-	int none, staged, rc = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(d, s.p, t->name);
-	sql_lost_files(&q, t, l->load_id, staged);
-	r = pg_query(d, t->name, q.p, &none);
-	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++) {
-		struct sqlv v = { 0 };
-
-		log_err("%s: file %s of load %s was copied (%s rows), but %s "
-		    "of its rows are in %s.%s%s: its copy record is cleared, so "
-		    "that stage-copy on this manifest copies it again",
-		    t->name, PQgetvalue(r, i, 1), l->load_id,
-		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), s.p, t->name,
-		    staged ? "" : " (dropped)");
-		sql_forget_file(&v, t, strtoll(PQgetvalue(r, i, 0), NULL, 10),
-		    staged);
-		rc = sql_run(&v, pg_exec, d, t->name, NULL);
-		sqlv_free(&v);
-	}
-	if (!r)
-		rc = -1;
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&s);
-	return rc;
 }
 
 /* After a count check failed: the rows of a file recorded as copied may
@@ -1941,26 +1403,20 @@ static void
 forget_lost(struct pgdest *d, const struct dload *l)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
-	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
-	int r = -1;
+	int r;
 
 	sql_staging_schema(&s, l->dataset);
-	if (d->dry || !table_exists(d, s.p, "_stage_files") ||
-	    pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+	if (d->s.dry || !table_exists(&d->s, s.p, "_stage_files") ||
+	    pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
-	if (pg_do(d, l->load_id, b.p, NULL) < 0 ||
-	    (r = already_merged(d, l, merged)) != 0)
-		goto end;
-	for (size_t i = 0; i < l->nt && r == 0; i++)
-		r = forget_table(d, l, &l->t[i]);
-end:
+	r = pg_do(&d->s, l->load_id, b.p, NULL) < 0 ? -1 :
+	    sqld_forget_lost(&d->s, l);
 	if (r < 0)
-		rollback(d);
+		rollback(&d->s);
 	else
-		pg_do(d, l->load_id, "COMMIT", NULL);
+		pg_do(&d->s, l->load_id, "COMMIT", NULL);
 out:
-	free(merged);
 	buf_free(&b);
 	buf_free(&s);
 }
@@ -1978,38 +1434,23 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		merged[i] = 0;
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (pg_do(d, l->load_id, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
-	if (pg_do(d, l->load_id, "SELECT set_config('work_mem', '65536kB', "
+	if (pg_do(&d->s, l->load_id, "SELECT set_config('work_mem', '65536kB', "
 	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
 	    "setting::bigint < 65536", NULL) < 0 ||
-	    pg_do(d, l->load_id, b.p, NULL) < 0 ||
-	    (done = already_merged(d, l, merged)) < 0)
+	    pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
+	    (done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
 		goto fail;
-	if (done) {
-		*already = 1;
-		/* a stage-copy re-run after the merge may have staged the
-		 * rows again: they are not needed */
-		if (check_files(d, l, 1) < 0)
-			goto fail;
-		if (d->dry)
-			dest_dry_comment(l->load_id, "merged before: nothing to do");
-		if (clear_staging(d, l, 1) < 0)
-			goto fail;
-	} else if (check_order(d, l) < 0 ||
-	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
-	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
-	    || store_schema(d, l) < 0 || clear_staging(d, l, 0) < 0) {
-		goto fail;
-	}
-	r = pg_do(d, l->load_id, "COMMIT", NULL);
+	*already = done;
+	r = pg_do(&d->s, l->load_id, "COMMIT", NULL);
 	goto out;
 fail:
-	if (d->dry || PQstatus(d->c) == CONNECTION_OK)
-		rollback(d);
+	if (d->s.dry || PQstatus(d->c) == CONNECTION_OK)
+		rollback(&d->s);
 	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
 		forget_lost(d, l);
 out:
@@ -2031,34 +1472,34 @@ drop_if_empty(struct pgdest *d, const char *dataset, const char *schema,
 	int r = -1, there;
 
 	sql_qname(&qn, schema, name);
-	if (pg_do(d, dataset, "BEGIN", NULL) < 0)
+	if (pg_do(&d->s, dataset, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "ddl", schema);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
-	if (!(there = table_exists(d, schema, name)) && !d->dry)
+	if (!(there = table_exists(&d->s, schema, name)) && !d->s.dry)
 		goto done;	/* dropped by another run */
 	buf_reset(&b);
 	buf_printf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qn.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
 	/* only if empty: a load not merged yet keeps its table */
 	buf_reset(&b);
 	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
 	    qn.p);
-	if (there && pg_count(d, dataset, b.p, &rows) < 0)
+	if (there && pg_count(&d->s, dataset, b.p, &rows) < 0)
 		goto fail;
 	if (rows > 0)
 		goto done;
 	buf_reset(&b);
 	buf_printf(&b, "DROP TABLE %s", qn.p);
-	if (pg_do(d, dataset, b.p, NULL) < 0)
+	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
 		goto fail;
 done:
-	r = pg_do(d, dataset, "COMMIT", NULL);
+	r = pg_do(&d->s, dataset, "COMMIT", NULL);
 	goto out;
 fail:
-	rollback(d);
+	rollback(&d->s);
 out:
 	buf_free(&b);
 	buf_free(&qn);
@@ -2089,6 +1530,47 @@ pg_drop_staging(struct dest *base, const char *dataset)
 	buf_free(&s);
 	return rc;
 }
+
+/* The shared SQL layer's driver (dest_sql.h). */
+static const struct sql_driver pg_driver = {
+	.dialect = &pg_dialect, .param = NULL,
+	.begin = "BEGIN", .rollback = rollback,
+	.lock = lock_stmt, .schemas = 1,
+	.staging_fit = staging_fit,
+	.files_cols = "load_id text NOT NULL, table_name text NOT NULL, "
+	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
+	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
+	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
+	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
+	.exec = pg_do, .count = pg_count,
+	.rows = pg_rows, .table_exists = table_exists,
+	.columns = pg_columns, .evolve = evolve,
+	.tables_query = tables_query, .decl_type = decl_type,
+	.version_now = "clock_timestamp()",
+	/* cleared in the merge's transaction: TRUNCATE (transactional
+	 * here) when nothing else is left */
+	.clear_after_commit = 0, .alone = alone_in_staging,
+	.empty = "TRUNCATE ",
+	.empty_note = "TRUNCATE instead when no other load's rows remain",
+	/* nullable: dlt loads its own rows into the same staging table
+	 * (see staging_fit), and they carry no _stage_row */
+	.staging_extra = "\"_stage_row\" bigint",
+	.final_extra = "\"_dlt_load_id\" character varying NOT NULL, "
+	    "\"_dlt_id\" character varying NOT NULL",
+	.loads_cols = "load_id character varying NOT NULL, schema_name "
+	    "character varying, status bigint NOT NULL, inserted_at timestamp "
+	    "with time zone NOT NULL, schema_version_hash character varying",
+	.stage_loads_cols = "load_id text NOT NULL, table_name text NOT NULL, "
+	    "rows bigint NOT NULL, PRIMARY KEY (load_id, table_name)",
+	.version_cols = "version bigint NOT NULL, engine_version bigint NOT "
+	    "NULL, inserted_at timestamp with time zone NOT NULL, schema_name "
+	    "character varying NOT NULL, version_hash character varying NOT "
+	    "NULL, schema character varying NOT NULL",
+	/* clock_timestamp(), after the lock: the order of inserted_at is the
+	 * commit order */
+	.record_now = "clock_timestamp()",
+	.index_in_schema = 0,
+};
 
 static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };
 

@@ -71,14 +71,13 @@
 #include "mask.h"
 #include "sha256.h"
 #include "source.h"
-#include "sql.h"
+#include "dest_sql.h"
 
 #define MAX_ATTACHED 8		/* below SQLite's default limit of 10 */
 
 struct sqdest {
-	struct dest base;
+	struct sqldest s;	/* s.dry: print what would change */
 	sqlite3 *db;		/* NULL: dry run without a database file */
-	int dry;
 	char *path;		/* the catalog file */
 	char *dir;		/* its directory, "/"-terminated or "" */
 	char *att[MAX_ATTACHED];	/* attached schema names */
@@ -95,24 +94,12 @@ static const char *const sq_types[] = {
 	[CT_JSON] = "JSON TEXT", [CT_BINARY] = "BLOB"
 };
 
-static const char *
-sq_type_name(enum coltype t)
-{
-	return sq_types[t];
-}
-
-/* As PostgreSQL's: unique in the dataset and deterministic. */
-static void
-sq_new_id(struct buf *b, const char *lit)
-{
-	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
-}
-
 static const struct sql_dialect sq_dialect = {
-	sq_type_name,
-	sq_new_id,
+	sq_types, sql_file_shift, sql_new_id_tagged, SQL_ON_CONFLICT,
 	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 };
+
+static const struct sql_driver sq_driver;
 
 /* Declared type -> our type; CT_NONE for a type we did not make. */
 static enum coltype
@@ -146,11 +133,13 @@ report(struct sqdest *d, const char *object, const char *what)
 /* Runs statements that change something (printed in a dry run).
  * *changes gets the rows the last one changed.  -1 after reporting. */
 static int
-sq_do(struct sqdest *d, const char *object, const char *sql, int64_t *changes)
+sq_do(struct sqldest *s, const char *object, const char *sql, int64_t *changes)
 {
+	struct sqdest *d = (struct sqdest *)s;
+
 	if (changes)
 		*changes = 0;
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql(sql);
 		return 0;
 	}
@@ -181,9 +170,11 @@ sq_prep(struct sqdest *d, const char *object, const char *sql)
 }
 
 static void
-rollback(struct sqdest *d)
+rollback(struct sqldest *s)
 {
-	if (d->dry)
+	struct sqdest *d = (struct sqdest *)s;
+
+	if (d->s.dry)
 		dest_dry_sql("ROLLBACK");
 	else if (d->db && !sqlite3_get_autocommit(d->db))
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
@@ -277,7 +268,7 @@ set_journal(struct sqdest *d, const char *schema, const char *object)
 	buf_adds(&b, "PRAGMA ");
 	sql_ident(&b, schema);
 	buf_adds(&b, ".synchronous = FULL");
-	r = sq_do(d, object, b.p, NULL);
+	r = sq_do(&d->s, object, b.p, NULL);
 	buf_free(&b);
 	return r;
 }
@@ -361,9 +352,9 @@ attach(struct sqdest *d, const char *schema)
 		    file);
 		goto out;
 	}
-	if (d->dry)
+	if (d->s.dry)
 		dry_attach(d, schema, file);
-	if (d->dry && (!d->db || access(file, F_OK) != 0)) {
+	if (d->s.dry && (!d->db || access(file, F_OK) != 0)) {
 		r = 1;
 		goto out;
 	}
@@ -379,7 +370,7 @@ attach(struct sqdest *d, const char *schema)
 		goto out;
 	}
 	d->att[d->natt++] = xstrdup(schema);
-	if (d->dry) {
+	if (d->s.dry) {
 		r = 0;
 		goto out;
 	}
@@ -484,15 +475,15 @@ real_text(sqlite3_context *cx, int argc, sqlite3_value **argv)
 static int
 open_db(struct sqdest *d)
 {
-	int flags = d->dry ? SQLITE_OPEN_READONLY :
+	int flags = d->s.dry ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	int rc;
 
-	if (d->dry) {
+	if (d->s.dry) {
 		dest_dry_sql("PRAGMA main.synchronous = FULL");
 		dest_dry_sql(catalog_ddl);
 	}
-	if (d->dry && access(d->path, F_OK) != 0) {
+	if (d->s.dry && access(d->path, F_OK) != 0) {
 		log_verbose("%s: no database yet: planning as if it were "
 		    "empty", d->path);
 		return 0;
@@ -508,7 +499,7 @@ open_db(struct sqdest *d)
 	sqlite3_extended_result_codes(d->db, 1);
 	sqlite3_create_function(d->db, "stage_real_text", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, real_text, NULL, NULL);
-	if (d->dry)
+	if (d->s.dry)
 		return 0;
 	if (sqlite3_db_readonly(d->db, "main") == 1) {
 		log_err("%s: the database is read-only (file permissions): "
@@ -522,7 +513,7 @@ open_db(struct sqdest *d)
 		return -1;
 	}
 	if (set_journal(d, "main", d->path) < 0 ||
-	    sq_do(d, d->path, catalog_ddl, NULL) < 0)
+	    sq_do(&d->s, d->path, catalog_ddl, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -535,9 +526,10 @@ sq_open(const struct dest_conf *conf)
 	struct sqdest *d = xcalloc(1, sizeof *d);
 	const char *slash;
 
-	d->base.ops = &dest_sqlite;
-	d->base.conf = conf;
-	d->dry = conf->dry_run;
+	d->s.base.ops = &dest_sqlite;
+	d->s.base.conf = conf;
+	d->s.drv = &sq_driver;
+	d->s.dry = conf->dry_run;
 	d->busy_ms = busy_timeout();
 	d->path = xstrdup(conf->conninfo);
 	if (!*d->path || strcmp(d->path, ":memory:") == 0) {
@@ -545,7 +537,7 @@ sq_open(const struct dest_conf *conf)
 		 * the dataset files would not be atomic */
 		log_err("%s: give the SQLite database a file path (e.g. "
 		    "sqlite:///var/lib/stage/stage.db)", conf->masked);
-		sq_close(&d->base);
+		sq_close(&d->s.base);
 		return NULL;
 	}
 	slash = strrchr(d->path, '/');
@@ -554,11 +546,11 @@ sq_open(const struct dest_conf *conf)
 	if (!d->dir)
 		die(EXIT_FAIL, "out of memory");
 	if (open_db(d) < 0) {
-		sq_close(&d->base);
+		sq_close(&d->s.base);
 		return NULL;
 	}
 	log_verbose("sqlite: %s (datasets beside it)", d->path);
-	return &d->base;
+	return &d->s.base;
 }
 
 static void
@@ -577,7 +569,7 @@ sq_close(struct dest *base)
 		sqlite3_close(d->db);
 	free(d->path);
 	free(d->dir);
-	sources_free(d->base.sources);
+	sources_free(d->s.base.sources);
 	free(d);
 }
 
@@ -653,6 +645,28 @@ columns_of(struct sqdest *d, const char *schema, const char *name,
 		sqcols_free(out);
 		return -1;
 	}
+	return 0;
+}
+
+/* The driver's columns (dest_sql.h): names and our types of columns_of. */
+static int
+sq_columns(struct sqldest *s, const char *schema, const char *name,
+    struct dtable *out, int *exists)
+{
+	struct sqcols have;
+
+	memset(out, 0, sizeof *out);
+	if (columns_of((struct sqdest *)s, schema, name, &have) < 0)
+		return -1;
+	*exists = have.n > 0;
+	out->cols = xcalloc(have.n + 1, sizeof *out->cols);
+	for (size_t i = 0; i < have.n; i++) {
+		out->cols[i].name = xstrdup(have.v[i].name);
+		out->cols[i].type = have.v[i].type;
+		out->cols[i].nullable = !have.v[i].notnull;
+	}
+	out->ncols = have.n;
+	sqcols_free(&have);
 	return 0;
 }
 
@@ -862,32 +876,32 @@ rebuild(struct sqdest *d, const char *schema, const char *name,
 			sql_ident(&sel, c->name);
 	}
 	rebuilt_def(&b, schema, tmp.p, have, want);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "INSERT INTO ");
 	sql_qname(&b, schema, tmp.p);
 	buf_printf(&b, " (%s) SELECT %s FROM ", cols.p, sel.p);
 	sql_qname(&b, schema, name);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "DROP TABLE ");
 	sql_qname(&b, schema, name);
-	if (sq_do(d, object, b.p, NULL) < 0)
+	if (sq_do(&d->s, object, b.p, NULL) < 0)
 		goto out;
 	buf_reset(&b);
 	buf_adds(&b, "ALTER TABLE ");
 	sql_qname(&b, schema, tmp.p);
 	buf_adds(&b, " RENAME TO ");
 	sql_ident(&b, name);
-	if (sq_do(d, object, "PRAGMA legacy_alter_table = ON", NULL) < 0)
+	if (sq_do(&d->s, object, "PRAGMA legacy_alter_table = ON", NULL) < 0)
 		goto out;
-	r = sq_do(d, object, b.p, NULL);
-	if (sq_do(d, object, "PRAGMA legacy_alter_table = OFF", NULL) < 0)
+	r = sq_do(&d->s, object, b.p, NULL);
+	if (sq_do(&d->s, object, "PRAGMA legacy_alter_table = OFF", NULL) < 0)
 		r = -1;
 	for (size_t i = 0; r == 0 && i < objs.n; i++)
-		r = sq_do(d, object, objs.v[i], NULL);
+		r = sq_do(&d->s, object, objs.v[i], NULL);
 out:
 	sqlv_free(&objs);
 	buf_free(&b);
@@ -897,44 +911,14 @@ out:
 	return r;
 }
 
-static void
-col_def(struct buf *b, const struct dcol *c, int strict)
-{
-	sql_ident(b, c->name);
-	buf_addc(b, ' ');
-	buf_adds(b, sq_types[c->type]);
-	if (strict && !c->nullable)
-		buf_adds(b, " NOT NULL");
-}
-
-static int
-create_table(struct sqdest *d, const char *schema, const struct dtable *t,
-    const char *extra, int strict, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, schema, t->name);
-	buf_adds(&b, " (");
-	for (size_t i = 0; i < t->ncols; i++) {
-		col_def(&b, &t->cols[i], strict);
-		buf_adds(&b, ", ");
-	}
-	buf_adds(&b, extra);
-	buf_addc(&b, ')');
-	r = sq_do(d, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
 /* CREATE, ADD COLUMNs, or a rebuild, so that schema.name holds t's
  * columns with types at least as wide.  Inside the caller's transaction.
  * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
 static int
-evolve(struct sqdest *d, const char *schema, const struct dtable *t,
+evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct sqcols have;
 	struct buf b = BUF_INIT;
 	enum coltype *want = NULL;
@@ -943,7 +927,7 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 	if (columns_of(d, schema, t->name, &have) < 0)
 		return -1;
 	if (have.n == 0) {
-		r = create_table(d, schema, t, extra, strict, object);
+		r = sqld_create_table(s, schema, t, extra, strict, object);
 		goto out;
 	}
 	want = xmalloc(have.n * sizeof *want);
@@ -968,8 +952,8 @@ evolve(struct sqdest *d, const char *schema, const struct dtable *t,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, t->name);
 		buf_adds(&b, " ADD COLUMN ");
-		col_def(&b, &t->cols[i], 0);
-		if (sq_do(d, object, b.p, NULL) < 0)
+		sql_col_def(&b, &sq_dialect, &t->cols[i], 0);
+		if (sq_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 	r = 0;
@@ -980,39 +964,15 @@ out:
 	return r;
 }
 
-/* Runs fn inside BEGIN IMMEDIATE ... COMMIT. */
-static int
-in_txn(struct sqdest *d, const char *object,
-    int (*fn)(struct sqdest *, const void *, const char *), const void *arg)
-{
-	if (sq_do(d, object, "BEGIN IMMEDIATE", NULL) < 0)
-		return -1;
-	if (fn(d, arg, object) < 0) {
-		rollback(d);
-		return -1;
-	}
-	if (sq_do(d, object, "COMMIT", NULL) < 0) {
-		rollback(d);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- stage-copy --- */
 
-/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt loads
- * its own rows into the same staging table (staging_fit). */
-static const char staging_extra[] = "\"_stage_row\" INTEGER";
-
-/* The staging table is shared with dlt, which creates it with its own
- * columns (_dlt_load_id, _dlt_id NOT NULL) or loads into ours: so
- * _stage_row is added when missing, and a table with NOT NULL columns is
- * rebuilt without them (a row is found by its _stage_row; rows without
- * one are never read as a load's). */
+/* The driver's staging_fit: _stage_row added when missing, a table with
+ * NOT NULL columns rebuilt without them. */
 static int
-staging_fit(struct sqdest *d, const char *schema, const char *name,
+staging_fit(struct sqldest *s, const char *schema, const char *name,
     const char *object)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct sqcols have;
 	struct buf b = BUF_INIT;
 	enum coltype *keep = NULL;
@@ -1024,9 +984,9 @@ staging_fit(struct sqdest *d, const char *schema, const char *name,
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, name);
 		buf_adds(&b, " ADD COLUMN ");
-		buf_adds(&b, staging_extra);
+		buf_adds(&b, sq_driver.staging_extra);
 		sqcols_free(&have);
-		if ((r = sq_do(d, object, b.p, NULL)) < 0 ||
+		if ((r = sq_do(&d->s, object, b.p, NULL)) < 0 ||
 		    (r = columns_of(d, schema, name, &have)) < 0)
 			goto out;
 	}
@@ -1046,31 +1006,6 @@ out:
 }
 
 static int
-stage_ddl(struct sqdest *d, const void *arg, const char *object)
-{
-	const struct dtable *t = arg;
-	struct buf s = BUF_INIT, b = BUF_INIT;
-	int r = -1;
-
-	sql_staging_schema(&s, t->dataset);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, s.p, "_stage_files");
-	/* file_no: the rowid, AUTOINCREMENT so that a number is never
-	 * reused for another file */
-	buf_adds(&b, " (file_no INTEGER PRIMARY KEY AUTOINCREMENT, load_id TEXT "
-	    "NOT NULL, table_name TEXT NOT NULL, file_id TEXT NOT NULL, seq "
-	    "INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, copied_at "
-	    "TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
-	    "UNIQUE (load_id, table_name, file_id))");
-	if (sq_do(d, object, b.p, NULL) == 0 &&
-	    (r = evolve(d, s.p, t, staging_extra, 0, object)) == 0)
-		r = staging_fit(d, s.p, t->name, object);
-	buf_free(&s);
-	buf_free(&b);
-	return r;
-}
-
-static int
 sq_stage_prepare(struct dest *base, const struct dtable *t)
 {
 	struct sqdest *d = (struct sqdest *)base;
@@ -1081,7 +1016,7 @@ sq_stage_prepare(struct dest *base, const struct dtable *t)
 	buf_free(&s);
 	if (r < 0)
 		return DEST_FATAL;
-	return in_txn(d, t->name, stage_ddl, t);
+	return sqld_stage_ddl(&d->s, t);
 }
 
 /* The loader of one file: csvin's callback. */
@@ -1362,7 +1297,7 @@ load_file(struct sqdest *d, const struct dfile *f, int64_t file_no,
 		goto out;
 	L.file_no = file_no;
 	c = csvin_new(load_row, &L);
-	if (source_stream(&d->base.sources, f, -1, csvin_feed, c) < 0 ||
+	if (source_stream(&d->s.base.sources, f, -1, csvin_feed, c) < 0 ||
 	    csvin_finish(c) < 0) {
 		if (csvin_error(c))
 			log_err("%s: %s", f->object, csvin_error(c));
@@ -1479,7 +1414,7 @@ dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
 }
 
 static int attach_load(struct sqdest *d, const char *dataset, int *absent);
-static int table_exists(struct sqdest *d, const char *schema,
+static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
 
 /* Before the file's transaction (ATTACH cannot run in one): attaches the
@@ -1497,37 +1432,6 @@ attach_merged(struct sqdest *d, const char *dataset)
 	return attach_load(d, dataset, NULL) < 0 ? -1 : 1;
 }
 
-/* In the file's transaction, for a file not recorded before: 0 if its
- * load is not merged yet, else -1 after reporting (a file added to a
- * merged load would be staged and never merged). */
-static int
-not_merged_yet(struct sqdest *d, const struct dfile *f)
-{
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!table_exists(d, f->t.dataset, "_dlt_loads"))
-		return 0;
-	buf_adds(&q, "SELECT 1 FROM ");
-	sql_qname(&q, f->t.dataset, "_dlt_loads");
-	buf_adds(&q, " WHERE load_id = ?1 AND status = 0");
-	st = sq_prep(d, f->object, q.p);
-	buf_free(&q);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, f->load_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc == SQLITE_ROW)
-		dest_file_after_merge(f);
-	else
-		report(d, f->object, "query failed");
-	return -1;
-}
-
 static int
 sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
@@ -1539,13 +1443,13 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if ((a = attach_staging(d, f->t.dataset, &s)) < 0)
 		goto out;
-	if (d->dry) {
+	if (d->s.dry) {
 		r = dry_copy(d, f, s.p, a == 1, res);
 		goto out;
 	}
 	if ((ds = attach_merged(d, f->t.dataset)) < 0)
 		goto out;
-	if (sq_do(d, f->object, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, f->object, "BEGIN IMMEDIATE", NULL) < 0)
 		goto out;
 	if ((n = recorded(d, f, s.p, &b)) < -1)
 		goto fail;
@@ -1554,16 +1458,16 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		goto fail;
 	}
 	if (n >= 0) {
-		rollback(d);
+		rollback(&d->s);
 		res->rows = n;
 		res->skipped = 1;
 		r = 0;
 		goto out;
 	}
-	if (ds && not_merged_yet(d, f) < 0)
+	if (ds && sqld_not_merged_yet(&d->s, f) < 0)
 		goto fail;
 	bookkeeping(&b, f, s.p);
-	if (sq_do(d, f->object, b.p, NULL) < 0 ||
+	if (sq_do(&d->s, f->object, b.p, NULL) < 0 ||
 	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)
 		goto fail;
 	if (rows != f->rows) {
@@ -1572,13 +1476,13 @@ sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		    (long long)f->rows);
 		goto fail;
 	}
-	if (sq_do(d, f->object, "COMMIT", NULL) < 0)
+	if (sq_do(&d->s, f->object, "COMMIT", NULL) < 0)
 		goto fail;
 	res->rows = rows;
 	r = 0;
 	goto out;
 fail:
-	rollback(d);
+	rollback(&d->s);
 out:
 	buf_free(&s);
 	buf_free(&b);
@@ -1586,11 +1490,6 @@ out:
 }
 
 /* --- stage-merge --- */
-
-struct mctx {
-	const struct dload *l;
-	const struct merge_opts *o;
-};
 
 static int
 attach_load(struct sqdest *d, const char *dataset, int *absent)
@@ -1611,145 +1510,9 @@ attach_load(struct sqdest *d, const char *dataset, int *absent)
 	return 0;
 }
 
-static void
-unique_index(struct buf *b, const struct dtable *t)
-{
-	struct buf key = BUF_INIT;
-	char hex[65], name[96];
-
-	for (size_t i = 0; i < t->npk; i++) {
-		buf_adds(&key, t->pk[i]);
-		buf_addc(&key, '\0');
-	}
-	buf_adds(&key, t->name);
-	sha256_hex(key.p, key.len, hex);
-	hex[16] = '\0';
-	snprintf(name, sizeof name, "_stage_pk_%s", hex);
-	buf_adds(b, "CREATE UNIQUE INDEX IF NOT EXISTS ");
-	sql_qname(b, t->dataset, name);
-	buf_adds(b, " ON ");
-	sql_ident(b, t->name);
-	buf_adds(b, " (");
-	for (size_t i = 0; i < t->npk; i++) {
-		if (i)
-			buf_adds(b, ", ");
-		sql_ident(b, t->pk[i]);
-	}
-	buf_addc(b, ')');
-	buf_free(&key);
-}
-
-/* Widens want's types to those of the columns schema.name has (another
- * load may have widened them); *exists: the table exists. */
-static int
-widen_to(struct sqdest *d, const char *schema, struct dtable *want,
-    int *exists)
-{
-	struct sqcols have;
-
-	if (columns_of(d, schema, want->name, &have) < 0)
-		return -1;
-	*exists = have.n > 0;
-	for (size_t i = 0; i < want->ncols; i++) {
-		int k = sqcols_find(&have, want->cols[i].name);
-		if (k >= 0 && have.v[k].type != CT_NONE)
-			want->cols[i].type = coltype_widen(want->cols[i].type,
-			    have.v[k].type);
-	}
-	sqcols_free(&have);
-	return 0;
-}
-
-/* One table's DDL, inside the merge's transaction so that a merge that
- * fails changes nothing: the final table gets the manifest's columns with
- * the types widened to what the staging and the final table hold, and
- * the staging table the same types, so that its rows go in unconverted
- * (a REAL stored into a TEXT column would keep 15 digits only). */
-static int
-final_ddl(struct sqdest *d, const struct dtable *t, const struct merge_opts *o)
-{
-	struct dtable want;
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int st_exists, fin_exists, r = -1;
-
-	dtable_copy(&want, t);
-	sql_staging_schema(&s, t->dataset);
-	if (widen_to(d, s.p, &want, &st_exists) < 0 ||
-	    widen_to(d, t->dataset, &want, &fin_exists) < 0 ||
-	    evolve(d, t->dataset, &want, "\"_dlt_load_id\" TEXT NOT NULL, "
-	    "\"_dlt_id\" TEXT NOT NULL", 1, t->name) < 0 ||
-	    (st_exists && evolve(d, s.p, &want, staging_extra, 0, t->name) < 0))
-		goto out;
-	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
-		unique_index(&b, t);
-		if (sq_do(d, t->name, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	dtable_free(&want);
-	buf_free(&b);
-	buf_free(&s);
-	return r;
-}
-
-/* dlt's _dlt_version, with the types dlt's sqlalchemy destination gives
- * it (dltschema.h).  inserted_at is written as dlt writes it, so that
- * the newest version sorts last whichever tool stored it. */
+/* _dlt_version's inserted_at, written as dlt writes it, so that the
+ * newest version sorts last whichever tool stored it. */
 #define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
-
-static int
-dlt_version_ddl(struct sqdest *d, const char *ds, const char *object)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_version");
-	buf_adds(&b, " (version BIGINT NOT NULL, engine_version BIGINT NOT "
-	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
-	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL)");
-	r = sq_do(d, object, b.p, NULL);
-	buf_free(&b);
-	return r;
-}
-
-static int
-final_ddls(struct sqdest *d, const struct dload *l, const struct merge_opts *o)
-{
-	for (size_t i = 0; i < l->nt; i++)
-		if (final_ddl(d, &l->t[i], o) < 0)
-			return -1;
-	return 0;
-}
-
-static int
-merge_ddl(struct sqdest *d, const void *arg, const char *object)
-{
-	const struct mctx *m = arg;
-	const char *ds = m->l->dataset;
-	struct buf b = BUF_INIT;
-	int r = -1;
-
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_dlt_loads");
-	buf_adds(&b, " (load_id TEXT NOT NULL, schema_name TEXT, status "
-	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
-	    "schema_version_hash TEXT)");
-	if (sq_do(d, object, b.p, NULL) < 0 || dlt_version_ddl(d, ds, object) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&b, ds, "_stage_loads");
-	buf_adds(&b, " (load_id TEXT NOT NULL, table_name TEXT NOT NULL, "
-	    "rows INTEGER NOT NULL, PRIMARY KEY (load_id, table_name))");
-	if (sq_do(d, object, b.p, NULL) < 0)
-		goto out;
-	r = 0;
-out:
-	buf_free(&b);
-	return r;
-}
 
 /* Before any change: every NOT NULL column (without a default) of the
  * load's existing final tables gets values from the load
@@ -1787,18 +1550,19 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct sqdest *d = (struct sqdest *)base;
-	struct mctx m = { l, o };
 
+	(void)o;	/* the upsert's index is made in the merge */
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
 	if (final_fits(d, l) < 0)
 		return -1;
-	return in_txn(d, l->load_id, merge_ddl, &m);
+	return sqld_merge_ddl(&d->s, l);
 }
 
 static int
-table_exists(struct sqdest *d, const char *schema, const char *name)
+table_exists(struct sqldest *s, const char *schema, const char *name)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st;
 	int yes = 0;
@@ -1817,63 +1581,12 @@ table_exists(struct sqdest *d, const char *schema, const char *name)
 	return yes;
 }
 
-/* 1 if the load is recorded (merged[] filled from _stage_loads). */
-static int
-already_merged(struct sqdest *d, const struct dload *l, int64_t *merged)
-{
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int rc, found = 0;
-
-	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
-	sql_qname(&q, l->dataset, "_dlt_loads");
-	buf_adds(&q, " AS l LEFT JOIN ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " AS t ON t.load_id = l.load_id WHERE l.load_id = ?1 "
-	    "AND l.status = 0");
-	if (d->dry)
-		dest_dry_check(q.p, "with ?1 = '%s': rows mean the load was "
-		    "merged before: then only its tables and files are "
-		    "checked, nothing is merged", l->load_id);
-	if (!table_exists(d, l->dataset, "_dlt_loads")) {
-		buf_free(&q);
-		return 0;
-	}
-	st = sq_prep(d, l->load_id, q.p);
-	buf_free(&q);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, l->load_id, -1, SQLITE_STATIC);
-	for (size_t k = 0; k < l->nt; k++)
-		merged[k] = -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		found = 1;
-		for (size_t k = 0; name && k < l->nt; k++)
-			if (strcmp(name, l->t[k].name) == 0)
-				merged[k] = sqlite3_column_int64(st, 1);
-	}
-	if (rc != SQLITE_DONE) {
-		report(d, l->load_id, "query failed");
-		found = -1;
-	}
-	sqlite3_finalize(st);
-	/* a table the load did not have: other data under its id */
-	for (size_t k = 0; found == 1 && k < l->nt; k++)
-		if (merged[k] < 0) {
-			dest_load_reused(l, k, 0);
-			found = -1;
-		}
-	for (size_t k = 0; found != 1 && k < l->nt; k++)
-		merged[k] = 0;
-	return found;
-}
-
 /* The integer a one-row query (a count) answers, in *n: 0, or -1 after
  * reporting. */
 static int
-sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
+sq_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 {
+	struct sqdest *d = (struct sqdest *)s;
 	sqlite3_stmt *st = sq_prep(d, object, sql);
 	int r = -1;
 
@@ -1889,109 +1602,48 @@ sq_count(struct sqdest *d, const char *object, const char *sql, int64_t *n)
 	return r;
 }
 
-/* 0 if _stage_files records exactly the manifest's files of each table
- * of l (merged: l committed before), else -1 after reporting. */
+/* The driver's rows (dest_sql.h): param bound to ?1. */
 static int
-check_files(struct sqdest *d, const struct dload *l, int merged)
+sq_rows(struct sqldest *s, const char *object, const char *what,
+    const char *sql, const char *param, sqld_row_fn *row, void *arg)
 {
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
+	struct sqdest *d = (struct sqdest *)s;
+	sqlite3_stmt *st = sq_prep(d, object, sql);
+	const char **v;
+	int rc = 0, step = SQLITE_DONE, nf;
 
-	sql_staging_schema(&s, l->dataset);
-	/* a dry run before anything was copied: the plan goes on */
-	int skip = d->dry && !table_exists(d, s.p, "_stage_files");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n;
-
-		buf_reset(&q);
-		sql_load_files(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the files of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->files[i], l->t[i].name);
-		if (skip)
-			continue;
-		if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
-		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
-		}
-		/* a merge leaves none of its rows in staging (or, killed
-		 * between its commit and the clearing of staging, exactly
-		 * the load's own), and a re-run of stage-copy stages none
-		 * again: other rows there came from other data under this
-		 * load id */
-		if (r == 0 && merged && table_exists(d, s.p, l->t[i].name)) {
-			buf_reset(&q);
-			buf_adds(&q, "SELECT count(*) FROM ");
-			sql_load_rows(&q, &l->t[i], l->load_id);
-			if (d->dry)
-				dest_dry_check(q.p, "must be 0 or %lld (the "
-				    "load's own, left by a killed merge): "
-				    "other rows staged after the merge are "
-				    "other data, else ROLLBACK",
-				    (long long)l->rows[i]);
-			if ((r = sq_count(d, l->t[i].name, q.p, &n)) == 0 &&
-			    n > 0 && n != l->rows[i]) {
-				dest_load_reused(l, i, n);
-				r = -1;
-			}
-		}
+	if (!st)
+		return -1;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	nf = sqlite3_column_count(st);
+	v = xcalloc((size_t)nf + 1, sizeof *v);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int k = 0; k < nf; k++)
+			v[k] = (const char *)sqlite3_column_text(st, k);
+		rc = row(arg, v, nf);
 	}
-	buf_free(&q);
-	buf_free(&s);
-	return r;
-}
-
-static int
-check_counts(struct sqdest *d, const struct dload *l, int *short_rows)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int r = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		int64_t n = 0;
-		int staged = table_exists(d, s.p, l->t[i].name) &&
-		    table_exists(d, s.p, "_stage_files");
-
-		buf_reset(&q);
-		buf_adds(&q, "SELECT count(*) FROM ");
-		sql_load_rows(&q, &l->t[i], l->load_id);
-		if (d->dry)
-			dest_dry_check(q.p, "must be %lld, the rows of %s the "
-			    "manifest lists, else ROLLBACK", (long long)
-			    l->rows[i], l->t[i].name);
-		if (d->dry && !staged)
-			continue;
-		/* a staging table dropped holds no rows (not an SQL error) */
-		if (staged)
-			r = sq_count(d, l->t[i].name, q.p, &n);
-		if (r == 0 && n != l->rows[i]) {
-			dest_staging_mismatch(l, i, n);
-			*short_rows = 1;
-			r = -1;
-		}
+	if (rc == 0 && step != SQLITE_DONE) {
+		report(d, object, what);
+		rc = -1;
 	}
-	if (r == 0)
-		r = check_files(d, l, 0);
-	buf_free(&q);
-	buf_free(&s);
-	return r;
+	free(v);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }
 
-/* sq_do as an sql_exec_fn */
-static int
-sq_exec(void *ctx, const char *object, const char *sql, int64_t *rows)
+/* The driver's tables_query: the dataset's tables (not ours, not
+ * SQLite's) and columns, in table order. */
+static void
+tables_query(struct buf *q, const char *dataset)
 {
-	return sq_do(ctx, object, sql, rows);
-}
-
-static int
-apply_tables(struct sqdest *d, const struct dload *l,
-    const struct merge_opts *o, int64_t *merged)
-{
-	return sql_apply_tables(&sq_dialect, l, o, d->dry, merged, sq_exec, d);
+	buf_adds(q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
+	sql_qname(q, dataset, "sqlite_master");
+	buf_adds(q, " AS m JOIN pragma_table_info(m.name, ");
+	sql_str(q, dataset);
+	buf_adds(q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
+	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
+	    "ESCAPE '\\' ORDER BY m.name, p.cid");
 }
 
 /* A declared type as dlt's data type: stage's own (sq_types), else
@@ -2023,142 +1675,24 @@ dlt_type(const char *decl)
 	return t;
 }
 
-/* The dataset's tables and columns as dlt's stored schema, a new
- * version in _dlt_version when they changed (dltschema.h); in the
- * merge's transaction, after its DDL. */
-static int
-store_schema(struct sqdest *d, const struct dload *l)
-{
-	struct dltschema s;
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	char hash[65];
-	int64_t version = 1;
-	int rc = -1, step;
-
-	dltschema_init(&s);
-	if (d->dry) {
-		dest_dry_comment(l->load_id, "INSERT INTO _dlt_version: dlt's "
-		    "schema of the dataset, when its tables or columns changed");
-		rc = 0;
-		goto out;
-	}
-	buf_adds(&q, "SELECT m.name, p.name, p.type, p.\"notnull\" FROM ");
-	sql_qname(&q, l->dataset, "sqlite_master");
-	buf_adds(&q, " AS m JOIN pragma_table_info(m.name, ");
-	sql_str(&q, l->dataset);
-	buf_adds(&q, ") AS p WHERE m.type = 'table' AND m.name NOT LIKE "
-	    "'\\_stage\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' "
-	    "ESCAPE '\\' ORDER BY m.name, p.cid");
-	if (!(st = sq_prep(d, l->load_id, q.p)))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		dltschema_add(&s, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    dlt_type((const char *)sqlite3_column_text(st, 2)),
-		    !sqlite3_column_int(st, 3));
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		st = NULL;
-		report(d, l->load_id, "cannot read the dataset's tables");
-		goto out;
-	}
-	dltschema_hash(&s, hash);
-	buf_reset(&q);
-	buf_adds(&q, "SELECT version, version_hash FROM ");
-	sql_qname(&q, l->dataset, "_dlt_version");
-	buf_adds(&q, " WHERE schema_name = ?1 ORDER BY inserted_at DESC, "
-	    "version DESC LIMIT 1");
-	if (!(st = sq_prep(d, l->load_id, q.p)))
-		goto out;
-	sqlite3_bind_text(st, 1, l->dataset, -1, SQLITE_STATIC);
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		rc = 0;
-		if (strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0)
-			goto out;
-		if (!dltschema_ours((const char *)sqlite3_column_text(st, 1))) {
-			dltschema_warn_theirs(l->dataset);
-			goto out;
-		}
-		version = sqlite3_column_int64(st, 0) + 1;
-	} else if (step != SQLITE_DONE) {
-		report(d, l->load_id, "cannot read _dlt_version");
-		goto out;
-	}
-	buf_reset(&q);
-	dltschema_insert_sql(&s, &q, l->dataset, l->dataset, version, hash,
-	    DLT_VERSION_NOW);
-	rc = sq_do(d, l->load_id, q.p, NULL);
-out:
-	sqlite3_finalize(st);
-	dltschema_free(&s);
-	buf_free(&q);
-	return rc;
-}
-
-static int
-record_load(struct sqdest *d, const struct dload *l, const int64_t *merged)
-{
-	struct sqlv v = { 0 };
-	int r = 0;
-
-	sql_record_load(&v, l, merged, sq_dialect.now);
-	r = sql_run(&v, sq_exec, d, l->load_id, NULL);
-	sqlv_free(&v);
-	return r;
-}
-
-/* 1 if staging table name holds rows rows in all, 0 if not, -1 after
+/* 1 if t's staging table holds rows rows in all, 0 if not, -1 after
  * reporting.  Under BEGIN IMMEDIATE no one else can add any. */
 static int
-holds_only(struct sqdest *d, const char *schema, const char *name,
-    int64_t rows)
+holds_only(struct sqldest *s, const struct dtable *t, int64_t rows)
 {
-	struct buf q = BUF_INIT;
+	struct buf q = BUF_INIT, sch = BUF_INIT;
 	int64_t n;
 	int r;
 
-	if (d->dry)
+	if (s->dry)
 		return 0;
+	sql_staging_schema(&sch, t->dataset);
 	buf_adds(&q, "SELECT count(*) FROM ");
-	sql_qname(&q, schema, name);
-	if ((r = sq_count(d, name, q.p, &n)) == 0)
+	sql_qname(&q, sch.p, t->name);
+	if ((r = sq_count(s, t->name, q.p, &n)) == 0)
 		r = n == rows;
 	buf_free(&q);
-	return r;
-}
-
-/* Deletes this load's staging rows (never another load's).  Right after
- * the merge (counts checked), a table that holds nothing else is
- * emptied by a DELETE without WHERE, which SQLite does by dropping its
- * pages instead of deleting each row. */
-static int
-clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r = 0, alone = 0;
-
-	sql_staging_schema(&s, l->dataset);
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (if_exists && !table_exists(d, s.p, l->t[i].name))
-			continue;
-		if (!if_exists && (alone = holds_only(d, s.p, l->t[i].name,
-		    l->rows[i])) < 0) {
-			r = -1;
-			break;
-		}
-		buf_reset(&b);
-		if (alone) {
-			buf_adds(&b, "DELETE FROM ");
-			sql_qname(&b, s.p, l->t[i].name);
-		} else {
-			sql_clear_staging(&b, &l->t[i], l->load_id);
-		}
-		r = sq_do(d, l->t[i].name, b.p, NULL);
-	}
-	buf_free(&b);
-	buf_free(&s);
+	buf_free(&sch);
 	return r;
 }
 
@@ -2169,113 +1703,24 @@ clear_staging(struct sqdest *d, const struct dload *l, int if_exists)
 static int
 clear_merged(struct sqdest *d, const struct dload *l)
 {
-	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		goto fail;
-	if (clear_staging(d, l, 0) == 0 &&
-	    sq_do(d, l->load_id, "COMMIT", NULL) == 0)
+	if (sqld_clear_staging(&d->s, l, 0) == 0 &&
+	    sq_do(&d->s, l->load_id, "COMMIT", NULL) == 0)
 		return 0;
-	rollback(d);
+	rollback(&d->s);
 fail:
 	log_err("%s: merged, but its staging rows are still there: run "
 	    "stage-merge again to delete them", l->load_id);
 	return -1;
 }
 
-/* Loads of a table commit in load_id order: a load older than one that
- * merged into one of its (merge or replace) tables is refused. */
-static int
-check_order(struct sqdest *d, const struct dload *l)
-{
-	struct buf q = BUF_INIT;
-	int r = 0;
-
-	if (!table_exists(d, l->dataset, "_stage_loads"))
-		return 0;
-	buf_adds(&q, "SELECT load_id FROM ");
-	sql_qname(&q, l->dataset, "_stage_loads");
-	buf_adds(&q, " WHERE table_name = ?1");
-	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		sqlite3_stmt *st;
-		int rc;
-
-		if (l->t[i].disp == DISP_APPEND)
-			continue;
-		if (!(st = sq_prep(d, l->t[i].name, q.p))) {
-			r = -1;
-			break;
-		}
-		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
-		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			r = dest_check_order(l, i,
-			    (const char *)sqlite3_column_text(st, 0));
-		if (r == 0 && rc != SQLITE_DONE) {
-			report(d, l->t[i].name, "query failed");
-			r = -1;
-		}
-		sqlite3_finalize(st);
-	}
-	buf_free(&q);
-	return r;
-}
-
-/* Files of table t of l recorded as copied whose rows are not all in
- * staging: said, and forgotten (sql_lost_files). */
-static int
-forget_table(struct sqdest *d, const struct dload *l, const struct dtable *t)
-{
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	int64_t *nos = NULL;
-	size_t n = 0;
-	sqlite3_stmt *st;
-	int staged, rc = -1, step;
-
-	sql_staging_schema(&s, l->dataset);
-	staged = table_exists(d, s.p, t->name);
-	sql_lost_files(&q, t, l->load_id, staged);
-	if (!(st = sq_prep(d, t->name, q.p)))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		log_err("%s: file %s of load %s was copied (%lld rows), but "
-		    "%lld of its rows are in %s.%s%s: its copy record is "
-		    "cleared, so that stage-copy on this manifest copies it "
-		    "again", t->name, (const char *)sqlite3_column_text(st, 1),
-		    l->load_id, (long long)sqlite3_column_int64(st, 2),
-		    (long long)sqlite3_column_int64(st, 3), s.p, t->name,
-		    staged ? "" : " (dropped)");
-		nos = xrealloc(nos, (n + 1) * sizeof *nos);
-		nos[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (step != SQLITE_DONE)
-		report(d, t->name, "query failed");
-	sqlite3_finalize(st);
-	rc = step == SQLITE_DONE ? 0 : -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct sqlv v = { 0 };
-		sql_forget_file(&v, t, nos[i], staged);
-		rc = sql_run(&v, sq_exec, d, t->name, NULL);
-		sqlv_free(&v);
-	}
-out:
-	free(nos);
-	buf_free(&q);
-	buf_free(&s);
-	return rc;
-}
-
 /* in_txn's fn: see forget_lost */
 static int
-forget_tables(struct sqdest *d, const void *arg, const char *object)
+forget_tables(struct sqldest *d, const void *arg, const char *object)
 {
-	const struct dload *l = arg;
-	int64_t *merged = xcalloc(l->nt + 1, sizeof *merged);
-	int r;
-
 	(void)object;
-	r = already_merged(d, l, merged);
-	for (size_t i = 0; i < l->nt && r == 0; i++)
-		r = forget_table(d, l, &l->t[i]);
-	free(merged);
-	return r < 0 ? -1 : 0;
+	return sqld_forget_lost(d, arg);
 }
 
 /* After a count check failed: the rows of a file recorded as copied may
@@ -2289,8 +1734,8 @@ forget_lost(struct sqdest *d, const struct dload *l)
 	struct buf s = BUF_INIT;
 
 	sql_staging_schema(&s, l->dataset);
-	if (!d->dry && table_exists(d, s.p, "_stage_files"))
-		in_txn(d, l->load_id, forget_tables, l);
+	if (!d->s.dry && table_exists(&d->s, s.p, "_stage_files"))
+		sqld_in_txn(&d->s, l->load_id, forget_tables, l, NULL);
 	buf_free(&s);
 }
 
@@ -2306,39 +1751,25 @@ sq_merge_load(struct dest *base, const struct dload *l,
 		merged[i] = 0;
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
-	if (sq_do(d, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
+	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
 		return -1;
-	if ((done = already_merged(d, l, merged)) < 0)
+	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
 		goto fail;
-	if (done) {
-		*already = 1;
-		/* a stage-copy re-run after the merge may have staged the
-		 * rows again: they are not needed */
-		if (check_files(d, l, 1) < 0)
-			goto fail;
-		if (d->dry)
-			dest_dry_comment(l->load_id, "merged before: nothing to do");
-		if (clear_staging(d, l, 1) < 0)
-			goto fail;
-	} else if (check_order(d, l) < 0 ||
-	    check_counts(d, l, &short_rows) < 0 || final_ddls(d, l, o) < 0 ||
-	    apply_tables(d, l, o, merged) < 0 || record_load(d, l, merged) < 0
-	    || store_schema(d, l) < 0) {
-		goto fail;
-	}
-	if (sq_do(d, l->load_id, "COMMIT", NULL) < 0)
+	*already = done;
+	if (sq_do(&d->s, l->load_id, "COMMIT", NULL) < 0)
 		goto fail;
 	return done ? 0 : clear_merged(d, l);
 fail:
-	rollback(d);
+	rollback(&d->s);
 	if (short_rows)
 		forget_lost(d, l);
 	return -1;
 }
 
 static int
-drop_empty(struct sqdest *d, const void *arg, const char *object)
+drop_empty(struct sqldest *sd, const void *arg, const char *object)
 {
+	struct sqdest *d = (struct sqdest *)sd;
 	const char *s = arg;
 	struct buf q = BUF_INIT, b = BUF_INIT;
 	char **names = NULL;
@@ -2376,7 +1807,7 @@ drop_empty(struct sqdest *d, const void *arg, const char *object)
 		buf_reset(&b);
 		buf_adds(&b, "DROP TABLE ");
 		sql_qname(&b, s, names[i]);
-		if (sq_do(d, object, b.p, NULL) < 0)
+		if (sq_do(&d->s, object, b.p, NULL) < 0)
 			goto out;
 	}
 done:
@@ -2398,10 +1829,47 @@ sq_drop_staging(struct dest *base, const char *dataset)
 	int r;
 
 	if ((r = attach_staging(d, dataset, &s)) >= 0)
-		r = in_txn(d, dataset, drop_empty, s.p);
+		r = sqld_in_txn(&d->s, dataset, drop_empty, s.p, NULL);
 	buf_free(&s);
 	return r;
 }
+
+/* The shared SQL layer's driver (dest_sql.h), the bookkeeping tables
+ * with the types dlt's sqlalchemy destination gives them (dltschema.h). */
+static const struct sql_driver sq_driver = {
+	.dialect = &sq_dialect, .exec = sq_do, .count = sq_count,
+	.begin = "BEGIN IMMEDIATE", .rollback = rollback, .lock = NULL,
+	.schemas = 0, .staging_fit = staging_fit,
+	/* file_no: the rowid, AUTOINCREMENT so that a number is never
+	 * reused for another file */
+	.files_cols = "file_no INTEGER PRIMARY KEY AUTOINCREMENT, load_id "
+	    "TEXT NOT NULL, table_name TEXT NOT NULL, file_id TEXT NOT NULL, "
+	    "seq INTEGER NOT NULL, sha256 TEXT, rows INTEGER NOT NULL, "
+	    "copied_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:"
+	    "%fZ', 'now')), UNIQUE (load_id, table_name, file_id)",
+	.rows = sq_rows, .param = "?1", .table_exists = table_exists,
+	.columns = sq_columns, .evolve = evolve, .decl_type = dlt_type,
+	.tables_query = tables_query, .version_now = DLT_VERSION_NOW,
+	/* cleared after the merge's commit (clear_merged); a table with no
+	 * other rows by a DELETE without WHERE, which drops its pages */
+	.clear_after_commit = 1, .alone = holds_only, .empty = "DELETE FROM ",
+	.empty_note = NULL,
+	/* _stage_row: sql_row_tag(file_no, row) (sql.h).  Nullable: dlt
+	 * loads its own rows into the same staging table (staging_fit). */
+	.staging_extra = "\"_stage_row\" INTEGER",
+	.final_extra = "\"_dlt_load_id\" TEXT NOT NULL, "
+	    "\"_dlt_id\" TEXT NOT NULL",
+	.loads_cols = "load_id TEXT NOT NULL, schema_name TEXT, status "
+	    "INTEGER NOT NULL, inserted_at TIMESTAMP NOT NULL, "
+	    "schema_version_hash TEXT",
+	.stage_loads_cols = "load_id TEXT NOT NULL, table_name TEXT NOT NULL, "
+	    "rows INTEGER NOT NULL, PRIMARY KEY (load_id, table_name)",
+	.version_cols = "version BIGINT NOT NULL, engine_version BIGINT NOT "
+	    "NULL, inserted_at DATETIME NOT NULL, schema_name VARCHAR NOT "
+	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL",
+	.record_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+	.index_in_schema = 1,
+};
 
 static const char *const sq_schemes[] = { "sqlite", NULL };
 

@@ -1,7 +1,9 @@
 /*
  * sql: quoting, names and the per-table merge statements (see sql.h).
- * Only portable SQL here (EXISTS, ROW_NUMBER() OVER, INSERT ... SELECT,
- * ON CONFLICT), so PostgreSQL, SQLite and the warehouses can share it.
+ * Only portable SQL here (EXISTS, ROW_NUMBER() OVER, INSERT ... SELECT),
+ * and what differs from one engine to another (how a staging row names
+ * its file, its _dlt_id, ON CONFLICT or MERGE) comes from the dialect, so
+ * PostgreSQL, SQLite and the warehouses can share it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,35 @@ sql_collist(struct buf *b, const struct dtable *t, const char *prefix)
 	}
 }
 
+void
+sql_file_shift(struct buf *b, const char *row)
+{
+	buf_printf(b, "%s >> 32", row);
+}
+
+void
+sql_file_div(struct buf *b, const char *row)
+{
+	buf_printf(b, "FLOOR(%s / 4294967296)", row);
+}
+
+void
+sql_new_id_tagged(struct buf *b, const char *lit)
+{
+	buf_printf(b, "%s || '.' || s.\"_stage_row\"", lit);
+}
+
+void
+sql_col_def(struct buf *b, const struct sql_dialect *d, const struct dcol *c,
+    int strict)
+{
+	sql_ident(b, c->name);
+	buf_addc(b, ' ');
+	buf_adds(b, d->types[c->type]);
+	if (strict && !c->nullable)
+		buf_adds(b, " NOT NULL");
+}
+
 /* "a"."k1" = "b"."k1" AND ... (a, b: already quoted prefixes) */
 static void
 key_match(struct buf *b, const char *a, const char *bq, char **k, size_t n)
@@ -135,7 +166,8 @@ deleted_cond(struct buf *b, const struct dtable *t, const char *col)
 /* "<staging> AS s JOIN <_stage_files> AS f ... WHERE <this load>": the
  * load's staging rows, with f.seq (file order in the load) at hand. */
 void
-sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id)
+sql_load_rows(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id)
 {
 	struct buf sch = BUF_INIT;
 
@@ -143,8 +175,9 @@ sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id)
 	sql_qname(b, sch.p, t->name);
 	buf_adds(b, " AS s JOIN ");
 	sql_qname(b, sch.p, "_stage_files");
-	buf_adds(b, " AS f ON f.file_no = s.\"_stage_row\" >> 32 "
-	    "WHERE f.load_id = ");
+	buf_adds(b, " AS f ON f.file_no = ");
+	d->file_of(b, "s.\"_stage_row\"");
+	buf_adds(b, " WHERE f.load_id = ");
 	sql_str(b, load_id);
 	buf_adds(b, " AND f.table_name = ");
 	sql_str(b, t->name);
@@ -154,8 +187,8 @@ sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id)
 /* FROM clause over this load's staging rows, numbered per primary key by
  * preference (1 = the row that wins), aliased s. */
 static void
-dedup_from(struct buf *b, const struct dtable *t, const char *load_id,
-    const struct merge_opts *o)
+dedup_from(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id, const struct merge_opts *o)
 {
 	buf_adds(b, "(SELECT s.*, ROW_NUMBER() OVER (PARTITION BY ");
 	key_list(b, t->pk, t->npk, "s.");
@@ -166,33 +199,62 @@ dedup_from(struct buf *b, const struct dtable *t, const char *load_id,
 		buf_adds(b, o->dedup_desc ? " DESC, " : " ASC, ");
 	}
 	buf_adds(b, "f.seq DESC, s.\"_stage_row\" DESC) AS \"_stage_rn\" FROM ");
-	sql_load_rows(b, t, load_id);
+	sql_load_rows(b, d, t, load_id);
 	buf_adds(b, ") AS s");
 }
 
 static void
-plain_from(struct buf *b, const struct dtable *t, const char *load_id)
+plain_from(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id)
 {
-	sql_load_rows(b, t, load_id);
+	sql_load_rows(b, d, t, load_id);
+}
+
+/* SELECT of the staging row s's columns, its _dlt_load_id and _dlt_id
+ * (named: AS those names), up to FROM. */
+static void
+select_head(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id, int named)
+{
+	struct buf lit = BUF_INIT;
+
+	sql_str(&lit, load_id);
+	buf_adds(b, "SELECT ");
+	sql_collist(b, t, "s.");
+	buf_printf(b, ", %s%s, ", lit.p, named ? " AS \"_dlt_load_id\"" : "");
+	d->new_id(b, lit.p);
+	buf_adds(b, named ? " AS \"_dlt_id\" FROM " : " FROM ");
+	buf_free(&lit);
 }
 
 static void
 insert_head(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
     const char *load_id)
 {
-	struct buf lit = BUF_INIT;
-
-	sql_str(&lit, load_id);
 	buf_adds(b, "INSERT INTO ");
 	sql_qname(b, t->dataset, t->name);
 	buf_adds(b, " (");
 	sql_collist(b, t, "");
-	buf_adds(b, ", \"_dlt_load_id\", \"_dlt_id\") SELECT ");
-	sql_collist(b, t, "s.");
-	buf_printf(b, ", %s, ", lit.p);
-	d->new_id(b, lit.p);
-	buf_adds(b, " FROM ");
-	buf_free(&lit);
+	buf_adds(b, ", \"_dlt_load_id\", \"_dlt_id\") ");
+	select_head(b, d, t, load_id, 0);
+}
+
+/* FROM clause (after select_head) of the rows that survive dedup and hard
+ * delete. */
+static void
+surviving_from(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, const struct merge_opts *o)
+{
+	if (t->npk) {
+		dedup_from(b, d, t, load_id, o);
+		buf_adds(b, " WHERE s.\"_stage_rn\" = 1");
+	} else {
+		plain_from(b, d, t, load_id);
+	}
+	if (o->hard_delete && dtable_col(t, o->hard_delete) >= 0) {
+		buf_adds(b, " AND NOT ");
+		deleted_cond(b, t, o->hard_delete);
+	}
 }
 
 /* INSERT of the rows that survive dedup and hard delete. */
@@ -201,20 +263,12 @@ merge_insert(struct buf *b, const struct sql_dialect *d,
     const struct dtable *t, const char *load_id, const struct merge_opts *o)
 {
 	insert_head(b, d, t, load_id);
-	if (t->npk) {
-		dedup_from(b, t, load_id, o);
-		buf_adds(b, " WHERE s.\"_stage_rn\" = 1");
-	} else {
-		plain_from(b, t, load_id);
-	}
-	if (o->hard_delete && dtable_col(t, o->hard_delete) >= 0) {
-		buf_adds(b, " AND NOT ");
-		deleted_cond(b, t, o->hard_delete);
-	}
+	surviving_from(b, d, t, load_id, o);
 }
 
 static void
-delete_matching(struct sqlv *out, const struct dtable *t, const char *load_id)
+delete_matching(struct sqlv *out, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id)
 {
 	struct buf b = BUF_INIT, f = BUF_INIT;
 
@@ -222,7 +276,7 @@ delete_matching(struct sqlv *out, const struct dtable *t, const char *load_id)
 	buf_adds(&b, "DELETE FROM ");
 	buf_adds(&b, f.p);
 	buf_adds(&b, " WHERE EXISTS (SELECT 1 FROM ");
-	plain_from(&b, t, load_id);
+	plain_from(&b, d, t, load_id);
 	buf_adds(&b, " AND (");
 	if (t->npk)
 		key_match(&b, "s", f.p, t->pk, t->npk);
@@ -234,6 +288,59 @@ delete_matching(struct sqlv *out, const struct dtable *t, const char *load_id)
 	sqlv_add(out, &b);
 	buf_free(&b);
 	buf_free(&f);
+}
+
+/* "c" = <from>"c", ... for the columns outside the primary key (equal by
+ * definition), then _dlt_load_id. */
+static void
+update_set(struct buf *b, const struct dtable *t, const char *from)
+{
+	for (size_t i = 0; i < t->ncols; i++) {
+		int key = 0;
+		for (size_t k = 0; k < t->npk; k++)
+			key |= strcmp(t->pk[k], t->cols[i].name) == 0;
+		if (key)
+			continue;
+		sql_ident(b, t->cols[i].name);
+		buf_printf(b, " = %s", from);
+		sql_ident(b, t->cols[i].name);
+		buf_adds(b, ", ");
+	}
+	buf_printf(b, "\"_dlt_load_id\" = %s\"_dlt_load_id\"", from);
+}
+
+static void
+on_conflict(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id, const struct merge_opts *o)
+{
+	merge_insert(b, d, t, load_id, o);
+	buf_adds(b, " ON CONFLICT (");
+	key_list(b, t->pk, t->npk, "");
+	buf_adds(b, ") DO UPDATE SET ");
+	update_set(b, t, "EXCLUDED.");
+}
+
+/* The same rows as on_conflict's, for engines without ON CONFLICT (and
+ * without a unique index to conflict on): the surviving rows, with their
+ * _dlt_load_id and _dlt_id, matched to the final rows by primary key. */
+static void
+merge_into(struct buf *b, const struct sql_dialect *d, const struct dtable *t,
+    const char *load_id, const struct merge_opts *o)
+{
+	buf_adds(b, "MERGE INTO ");
+	sql_qname(b, t->dataset, t->name);
+	buf_adds(b, " AS d USING (");
+	select_head(b, d, t, load_id, 1);
+	surviving_from(b, d, t, load_id, o);
+	buf_adds(b, ") AS s ON ");
+	key_match(b, "s", "d", t->pk, t->npk);
+	buf_adds(b, " WHEN MATCHED THEN UPDATE SET ");
+	update_set(b, t, "s.");
+	buf_adds(b, " WHEN NOT MATCHED THEN INSERT (");
+	sql_collist(b, t, "");
+	buf_adds(b, ", \"_dlt_load_id\", \"_dlt_id\") VALUES (");
+	sql_collist(b, t, "s.");
+	buf_adds(b, ", s.\"_dlt_load_id\", s.\"_dlt_id\")");
 }
 
 static void
@@ -248,7 +355,7 @@ upsert(struct sqlv *out, const struct sql_dialect *d, const struct dtable *t,
 		buf_adds(&b, "DELETE FROM ");
 		buf_adds(&b, f.p);
 		buf_adds(&b, " WHERE EXISTS (SELECT 1 FROM ");
-		dedup_from(&b, t, load_id, o);
+		dedup_from(&b, d, t, load_id, o);
 		buf_adds(&b, " WHERE s.\"_stage_rn\" = 1 AND ");
 		deleted_cond(&b, t, o->hard_delete);
 		buf_adds(&b, " AND ");
@@ -257,22 +364,10 @@ upsert(struct sqlv *out, const struct sql_dialect *d, const struct dtable *t,
 		sqlv_add(out, &b);
 		buf_reset(&b);
 	}
-	merge_insert(&b, d, t, load_id, o);
-	buf_adds(&b, " ON CONFLICT (");
-	key_list(&b, t->pk, t->npk, "");
-	buf_adds(&b, ") DO UPDATE SET ");
-	for (size_t i = 0; i < t->ncols; i++) {
-		int key = 0;
-		for (size_t k = 0; k < t->npk; k++)
-			key |= strcmp(t->pk[k], t->cols[i].name) == 0;
-		if (key)
-			continue;	/* equal by definition */
-		sql_ident(&b, t->cols[i].name);
-		buf_adds(&b, " = EXCLUDED.");
-		sql_ident(&b, t->cols[i].name);
-		buf_adds(&b, ", ");
-	}
-	buf_adds(&b, "\"_dlt_load_id\" = EXCLUDED.\"_dlt_load_id\"");
+	if (d->upsert == SQL_MERGE)
+		merge_into(&b, d, t, load_id, o);
+	else
+		on_conflict(&b, d, t, load_id, o);
 	sqlv_add(out, &b);
 	buf_free(&b);
 	buf_free(&f);
@@ -293,7 +388,7 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 		/* FALLTHROUGH */
 	case DISP_APPEND:
 		insert_head(&b, d, t, load_id);
-		plain_from(&b, t, load_id);
+		plain_from(&b, d, t, load_id);
 		sqlv_add(out, &b);
 		break;
 	case DISP_MERGE:
@@ -301,7 +396,7 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 			upsert(out, d, t, load_id, o);
 			break;
 		}
-		delete_matching(out, t, load_id);
+		delete_matching(out, d, t, load_id);
 		merge_insert(&b, d, t, load_id, o);
 		sqlv_add(out, &b);
 		break;
@@ -325,14 +420,17 @@ sql_load_files(struct buf *b, const struct dtable *t, const char *load_id)
 }
 
 void
-sql_clear_staging(struct buf *b, const struct dtable *t, const char *load_id)
+sql_clear_staging(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id)
 {
 	struct buf sch = BUF_INIT;
 
 	sql_staging_schema(&sch, t->dataset);
 	buf_adds(b, "DELETE FROM ");
 	sql_qname(b, sch.p, t->name);
-	buf_adds(b, " WHERE \"_stage_row\" >> 32 IN (SELECT file_no FROM ");
+	buf_adds(b, " WHERE ");
+	d->file_of(b, "\"_stage_row\"");
+	buf_adds(b, " IN (SELECT file_no FROM ");
 	sql_qname(b, sch.p, "_stage_files");
 	buf_adds(b, " WHERE load_id = ");
 	sql_str(b, load_id);
@@ -420,8 +518,8 @@ sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
 }
 
 void
-sql_lost_files(struct buf *b, const struct dtable *t, const char *load_id,
-    int staged)
+sql_lost_files(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, int staged)
 {
 	struct buf sch = BUF_INIT;
 
@@ -436,7 +534,9 @@ sql_lost_files(struct buf *b, const struct dtable *t, const char *load_id,
 	if (staged) {
 		buf_adds(b, " LEFT JOIN ");
 		sql_qname(b, sch.p, t->name);
-		buf_adds(b, " AS s ON s.\"_stage_row\" >> 32 = f.file_no");
+		buf_adds(b, " AS s ON ");
+		d->file_of(b, "s.\"_stage_row\"");
+		buf_adds(b, " = f.file_no");
 	}
 	buf_adds(b, " WHERE f.load_id = ");
 	sql_str(b, load_id);
@@ -450,8 +550,8 @@ sql_lost_files(struct buf *b, const struct dtable *t, const char *load_id,
 }
 
 void
-sql_forget_file(struct sqlv *out, const struct dtable *t, int64_t file_no,
-    int staged)
+sql_forget_file(struct sqlv *out, const struct sql_dialect *d,
+    const struct dtable *t, int64_t file_no, int staged)
 {
 	struct buf b = BUF_INIT, sch = BUF_INIT;
 
@@ -459,8 +559,9 @@ sql_forget_file(struct sqlv *out, const struct dtable *t, int64_t file_no,
 	if (staged) {
 		buf_adds(&b, "DELETE FROM ");
 		sql_qname(&b, sch.p, t->name);
-		buf_printf(&b, " WHERE \"_stage_row\" >> 32 = %lld",
-		    (long long)file_no);
+		buf_adds(&b, " WHERE ");
+		d->file_of(&b, "\"_stage_row\"");
+		buf_printf(&b, " = %lld", (long long)file_no);
 		sqlv_add(out, &b);
 		buf_reset(&b);
 	}

@@ -2,8 +2,9 @@
  * sql: SQL text that every SQL destination shares.  Every identifier is
  * quoted ("a""b"), every value a quoted literal ('it''s'), so a table
  * named `x"; drop table y; --` is exactly that name.  What differs per
- * destination (type names, the _dlt_id expression, the clock) comes from
- * a struct sql_dialect.
+ * destination (type names, how a staging row names its file, the _dlt_id
+ * expression, ON CONFLICT or MERGE, the clock) comes from a struct
+ * sql_dialect (doc/DESIGN.md, "Row identity").
  *
  * The statements for one table of a load (sql_merge_table) are dlt's:
  * - append: insert this load's staging rows;
@@ -32,14 +33,31 @@
 #include "buf.h"
 #include "dest.h"
 
+/* How an engine writes what differs (doc/DESIGN.md, "Row identity"). */
 struct sql_dialect {
-	const char *(*type_name)(enum coltype t);
+	const char *const *types;	/* coltype -> the engine's type name */
+	/* Appends the file number (_stage_files.file_no) of the staging
+	 * row whose _stage_row is the expression row: sql_file_shift where
+	 * the engine has >>, sql_file_div where it has not. */
+	void (*file_of)(struct buf *b, const char *row);
 	/* Appends an expression for a row's _dlt_id, unique in the
 	 * dataset; it may use the staging row s (s."_stage_row") and the
-	 * load id (lit, an SQL literal). */
+	 * load id (lit, an SQL literal): sql_new_id_tagged. */
 	void (*new_id)(struct buf *b, const char *lit);
+	enum sql_upsert {
+		SQL_ON_CONFLICT,	/* INSERT ... ON CONFLICT DO UPDATE */
+		SQL_MERGE		/* MERGE INTO ... USING ... */
+	} upsert;
 	const char *now;	/* expression: the current time */
 };
+
+/* row >> 32; floor(row / 4294967296) */
+void sql_file_shift(struct buf *b, const char *row);
+void sql_file_div(struct buf *b, const char *row);
+/* lit || '.' || s."_stage_row": the load id and the row's tag, unique in
+ * the dataset, deterministic, cheap (md5 of random() per row costs a
+ * second per million rows). */
+void sql_new_id_tagged(struct buf *b, const char *lit);
 
 /* The _stage_row of row (from 1, at most SQL_ROW_MAX) of file file_no. */
 #define SQL_ROW_MAX 0xffffffffLL
@@ -66,19 +84,23 @@ void sql_staging_name(struct buf *b, const char *dataset, const char *name);
 /* "<dataset>_staging" as a plain (unquoted) string */
 void sql_staging_schema(struct buf *b, const char *dataset);
 void sql_str(struct buf *b, const char *s);
+/* "name" type[ NOT NULL] (strict and c not nullable), d's type name. */
+void sql_col_def(struct buf *b, const struct sql_dialect *d,
+    const struct dcol *c, int strict);
 /* "a", "b", ... with prefix before each ("s." or ""). */
 void sql_collist(struct buf *b, const struct dtable *t, const char *prefix);
 
 /* "<staging> AS s JOIN <_stage_files> AS f ON ... WHERE <load_id's rows
  * of t>": for FROM clauses over one load's staging rows. */
-void sql_load_rows(struct buf *b, const struct dtable *t, const char *load_id);
+void sql_load_rows(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id);
 /* SELECT count(*) of the files of load_id's table t recorded as copied
  * in _stage_files: a load merges only when it is the manifest's count. */
 void sql_load_files(struct buf *b, const struct dtable *t,
     const char *load_id);
 /* DELETE of load_id's staging rows of t (never another load's). */
-void sql_clear_staging(struct buf *b, const struct dtable *t,
-    const char *load_id);
+void sql_clear_staging(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id);
 
 /* Statements that merge one table of load_id into <dataset>.<table>.  The
  * last statement is the one whose affected-row count is the table's
@@ -116,9 +138,9 @@ int sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
  * sql_forget_file: the statements that delete such a file's remaining
  * staging rows and its bookkeeping row, so that stage-copy copies it
  * again. */
-void sql_lost_files(struct buf *b, const struct dtable *t,
-    const char *load_id, int staged);
-void sql_forget_file(struct sqlv *out, const struct dtable *t,
-    int64_t file_no, int staged);
+void sql_lost_files(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, int staged);
+void sql_forget_file(struct sqlv *out, const struct sql_dialect *d,
+    const struct dtable *t, int64_t file_no, int staged);
 
 #endif

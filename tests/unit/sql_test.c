@@ -11,19 +11,19 @@
 #include "sql.h"
 #include "tap.h"
 
-static const char *
-tn(enum coltype t)
-{
-	return coltype_name(t);
-}
-
 static void
 new_id(struct buf *b, const char *lit)
 {
 	buf_printf(b, "ID(%s)", lit);
 }
 
-static const struct sql_dialect dia = { tn, new_id, "NOW()" };
+static const struct sql_dialect dia = {
+	NULL, sql_file_shift, new_id, SQL_ON_CONFLICT, "NOW()"
+};
+/* a warehouse's: no >>, no ON CONFLICT */
+static const struct sql_dialect wh = {
+	NULL, sql_file_div, new_id, SQL_MERGE, "NOW()"
+};
 
 static void
 test_quoting(void)
@@ -120,6 +120,21 @@ test_merge_sql(void)
 	sql_merge_table(&v, &dia, &t, "L1", &o);
 	ok(v.n == 2 && strstr(v.v[1], "ON CONFLICT (\"id\") DO UPDATE SET") &&
 	    strstr(v.v[0], "DELETE"), "upsert: delete flagged, then upsert");
+	sqlv_free(&v);
+
+	sql_merge_table(&v, &wh, &t, "L1", &o);
+	ok(v.n == 2 && strstr(v.v[0], "DELETE") && strstr(v.v[1], "MERGE INTO "
+	    "\"ds\".\"t\" AS d USING (SELECT s.\"id\", s.\"day\", s.\"gone\", "
+	    "'L1' AS \"_dlt_load_id\", ID('L1') AS \"_dlt_id\" FROM (SELECT") &&
+	    strstr(v.v[1], ") AS s ON (s.\"id\" = d.\"id\") WHEN MATCHED THEN "
+	    "UPDATE SET \"day\" = s.\"day\", \"gone\" = s.\"gone\", "
+	    "\"_dlt_load_id\" = s.\"_dlt_load_id\" WHEN NOT MATCHED THEN INSERT "
+	    "(\"id\", \"day\", \"gone\", \"_dlt_load_id\", \"_dlt_id\") VALUES "
+	    "(s.\"id\", s.\"day\", s.\"gone\", s.\"_dlt_load_id\", "
+	    "s.\"_dlt_id\")") && strstr(v.v[1], "f.file_no = FLOOR(s.\"_stage_row\" "
+	    "/ 4294967296)") && !strstr(v.v[1], ">>"),
+	    "upsert as MERGE, file number by division: %s",
+	    v.n > 1 ? v.v[1] : "");
 	sqlv_free(&v);
 
 	t = table(DISP_REPLACE, 0, 0);
