@@ -51,13 +51,13 @@
 
 #include "coltype.h"
 #include "compress.h"
+#include "format.h"
 #include "log.h"
 #include "manifest.h"
 
 #define DEST_FATAL (-2)
 
 enum disposition { DISP_APPEND, DISP_REPLACE, DISP_MERGE };
-enum fformat { FMT_CSV, FMT_JSONL, FMT_PARQUET };
 
 struct dcol {
 	char *name;
@@ -90,7 +90,7 @@ struct dfile {
 	char *s3_region;	/* stage-put's --region, or NULL */
 	int s3_path_style;	/* stage-put's --path-style (1), 0, or -1 */
 	const char *object;	/* for messages: url, else file */
-	enum fformat format;
+	enum format_id format;
 	enum compression comp;
 	int64_t rows, bytes;
 	int64_t seq;		/* order of the file in its load for merge

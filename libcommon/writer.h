@@ -21,9 +21,8 @@
 #include <stdint.h>
 
 #include "compress.h"
+#include "format.h"
 #include "schema.h"
-
-enum wformat { WF_CSV, WF_JSONL };
 
 struct writer_opts {
 	const char *dir;		/* absolute, existing */
@@ -31,7 +30,7 @@ struct writer_opts {
 	const char *load_id;
 	const char *table;		/* normalized, or NULL */
 	const char *table_field;	/* raw member name, or NULL */
-	enum wformat format;
+	enum format_id format;		/* one with a format_ops */
 	enum compression comp;
 	const char *disposition;
 	struct schema_hints hints;	/* names normalized */
