@@ -9,7 +9,11 @@
 
 static const char *const names[] = { "csv", "jsonl", "parquet" };
 
-/* The formats this build writes and reads; a new format is one row. */
+/* The formats this build writes and reads, one file each; a new format
+ * is one row (and its declaration). */
+extern const struct format_ops format_csv_ops;
+extern const struct format_ops format_jsonl_ops;
+
 static const struct format_ops *const formats[] = {
 	&format_csv_ops,
 	&format_jsonl_ops,

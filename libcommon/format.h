@@ -113,10 +113,6 @@ const struct format_ops *format_find(const char *name);
 /* Appends "csv, jsonl": the implemented formats, for messages. */
 void format_names(struct buf *b);
 
-/* Formats: one file each. */
-extern const struct format_ops format_csv_ops;
-extern const struct format_ops format_jsonl_ops;
-
 /* JSONL -> CSV, one object (format_jsonl.c; exposed for the unit test). */
 int format_jsonl_csv_row(const struct dtable *t, const char *line,
     size_t len, struct json_doc *doc, struct buf *out, char *err,
