@@ -62,3 +62,15 @@ format_names(struct buf *b)
 	for (size_t i = 0; i < NFORMATS; i++)
 		buf_printf(b, "%s%s", i ? ", " : "", formats[i]->name);
 }
+
+void
+format_file_ext(struct buf *out, const char *format, const char *compression)
+{
+	const struct format_ops *fo = format_find(format);
+	enum compression c;
+
+	buf_adds(out, fo ? fo->ext : format);
+	if (!(fo && fo->self_compressing) &&
+	    compression_parse(compression, &c) == 0)
+		buf_adds(out, compression_ext(c));
+}

@@ -110,6 +110,12 @@ struct format_ops {
 const struct format_ops *format_get(enum format_id id);
 /* The implemented format of that name, or NULL. */
 const struct format_ops *format_find(const char *name);
+/* Appends the file name extension of a file of that format and
+ * compression (names as in the manifest): "csv.gz", "jsonl"; a format
+ * that compresses itself takes no codec suffix ("parquet"); a format this
+ * build lacks gets its name and the suffix. */
+void format_file_ext(struct buf *out, const char *format,
+    const char *compression);
 /* Appends "csv, jsonl": the implemented formats, for messages. */
 void format_names(struct buf *b);
 

@@ -73,6 +73,26 @@ names(void)
 }
 
 static void
+ext(const char *format, const char *comp, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	format_file_ext(&b, format, comp);
+	ok(b.p && strcmp(b.p, want) == 0, "%s, %s: .%s", format, comp, want);
+	buf_free(&b);
+}
+
+static void
+exts(void)
+{
+	ext("csv", "none", "csv");
+	ext("csv", "gzip", "csv.gz");
+	ext("jsonl", "zstd", "jsonl.zst");
+	ext("jsonl", "lz4", "jsonl");
+	ext("avro", "gzip", "avro.gz");
+}
+
+static void
 readers(void)
 {
 	struct dcol cols[] = { { "id", CT_BIGINT, 1 }, { "name", CT_TEXT, 1 },
@@ -106,6 +126,7 @@ int
 main(void)
 {
 	names();
+	exts();
 	readers();
 	return tap_done();
 }
