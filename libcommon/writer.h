@@ -12,7 +12,8 @@
  * always exact.  A type that widens within a file only changes the type
  * the manifest line gives for it; types never narrow from file to file.
  * Files rotate after max_rows rows or max_bytes plain (uncompressed)
- * bytes.
+ * bytes, those the format holds back included.  The format (format.h)
+ * writes the bytes; the writer owns files, look-ahead and rotation.
  */
 #ifndef STAGE_WRITER_H
 #define STAGE_WRITER_H
