@@ -244,12 +244,13 @@ static void
 parse_args(struct opts *o, int argc, char **argv)
 {
 	struct writer_opts *w = &o->w;
+	const struct format_ops *fo;
 	struct config *cfg;
 	const char *env;
 	char err[1024];
 	int c;
 
-	w->format = WF_CSV;
+	w->format = FMT_CSV;
 	w->comp = COMP_NONE;
 	w->disposition = "append";
 	w->max_bytes = DEFAULT_MAX_BYTES;
@@ -261,13 +262,13 @@ parse_args(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_TABLE_FIELD: w->table_field = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "csv") == 0)
-				w->format = WF_CSV;
-			else if (strcmp(optarg, "jsonl") == 0)
-				w->format = WF_JSONL;
-			else
-				die(EXIT_USAGE, "-f: unknown format '%s' "
-				    "(csv, jsonl)", optarg);
+			if (!(fo = format_find(optarg))) {
+				struct buf known = BUF_INIT;
+				format_names(&known);
+				die(EXIT_USAGE, "-f: unknown format '%s' (%s)",
+				    optarg, known.p);
+			}
+			w->format = fo->id;
 			break;
 		case 'z':
 			if (compression_parse(optarg, &w->comp) < 0)

@@ -6,6 +6,9 @@
  * callback; a decoder takes compressed bytes and hands plain bytes to a
  * sink.  A sink returns 0, or -1 to stop (the error is then the sink's).
  * COMP_NONE passes bytes through, so callers need no special case.
+ * These wrap a loader file's whole byte stream; a format that compresses
+ * itself (format.h: Parquet compresses its pages) is never wrapped, and
+ * uses the codecs its own way.
  *
  * Default levels (level 0), chosen for throughput: gzip 1, zstd 3.  gzip
  * accepts levels 1-9, zstd its own range (negative fast levels to 22).

@@ -382,7 +382,6 @@ int
 dfile_parse(const struct mline *m, struct dfile *f)
 {
 	struct mfile mf;
-	const char *s;
 	int r;
 
 	memset(f, 0, sizeof *f);
@@ -414,15 +413,14 @@ dfile_parse(const struct mline *m, struct dfile *f)
 		goto out;
 	}
 	f->object = f->url ? f->url : f->file;
-	s = mf.format;
-	if (!s || strcmp(s, "csv") == 0)
-		f->format = FMT_CSV;
-	else if (strcmp(s, "jsonl") == 0)
-		f->format = FMT_JSONL;
-	else if (strcmp(s, "parquet") == 0)
-		f->format = FMT_PARQUET;
-	else {
-		bad(m, mf_name[MF_FORMAT], "is not csv, jsonl or parquet");
+	f->format = FMT_CSV;
+	if (mf.format && format_parse(mf.format, &f->format) < 0) {
+		struct buf known = BUF_INIT;
+		buf_adds(&known, "is not a format (known: ");
+		format_names(&known);
+		buf_addc(&known, ')');
+		bad(m, mf_name[MF_FORMAT], known.p);
+		buf_free(&known);
 		goto out;
 	}
 	if (mf.compression && compression_parse(mf.compression, &f->comp) < 0) {

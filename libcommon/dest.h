@@ -53,13 +53,13 @@
 
 #include "coltype.h"
 #include "compress.h"
+#include "format.h"
 #include "log.h"
 #include "manifest.h"
 
 #define DEST_FATAL (-2)
 
 enum disposition { DISP_APPEND, DISP_REPLACE, DISP_MERGE };
-enum fformat { FMT_CSV, FMT_JSONL, FMT_PARQUET };
 
 struct dcol {
 	char *name;
@@ -92,7 +92,7 @@ struct dfile {
 				 * storage_line_opts gives them, or NULL */
 	char *copied_to;	/* where stage-copy copied it, or NULL */
 	const char *object;	/* for messages: url, else file */
-	enum fformat format;
+	enum format_id format;
 	enum compression comp;
 	int64_t rows, bytes;
 	int64_t seq;		/* order of the file in its load for merge

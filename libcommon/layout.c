@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "format.h"
 #include "layout.h"
 #include "log.h"
 
@@ -148,19 +149,16 @@ time_value(const char *name, time_t sec, long usec, struct buf *v)
 static void
 ext_value(const struct mline *m, const char *base, struct buf *v)
 {
-	struct buf c = BUF_INIT;
+	struct buf f = BUF_INIT, c = BUF_INIT;
 
-	if (mline_str(m, "format", v) == 0 && v->len) {
-		if (mline_str(m, "compression", &c) == 0 &&
-		    strcmp(c.p, "gzip") == 0)
-			buf_adds(v, ".gz");
-		else if (c.len && strcmp(c.p, "zstd") == 0)
-			buf_adds(v, ".zst");
+	if (mline_str(m, "format", &f) == 0 && f.len) {
+		mline_str(m, "compression", &c);
+		format_file_ext(v, f.p, c.len ? c.p : "none");
 	} else {
 		const char *dot = strchr(base, '.');
-		buf_reset(v);
 		buf_adds(v, dot ? dot + 1 : "bin");
 	}
+	buf_free(&f);
 	buf_free(&c);
 }
 

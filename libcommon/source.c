@@ -1,7 +1,9 @@
 /*
- * source: staged object -> decompressor -> (JSONL to CSV) -> sink.  Push
- * style all the way, so the same chain serves a local read loop and a
- * storage back end's streaming GET.
+ * source: staged object -> decompressor -> format reader (format.h: JSONL
+ * to CSV, CSV as it is) -> row tagger -> sink.  Push style all the way,
+ * so the same chain serves a local read loop and a storage back end's
+ * streaming GET.  A format that reads at offsets instead (read, not
+ * feed) gets the object's size and a ranged read, and no stream.
  *
  * The raw bytes (before the decompressor) are hashed and counted as they
  * pass, and at the end checked against the manifest's sha256 and bytes:
@@ -19,7 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "json.h"
+#include "format.h"
 #include "log.h"
 #include "sha256.h"
 #include "source.h"
@@ -27,152 +29,6 @@
 #include "storage.h"
 
 #define CHUNK (256 * 1024)
-
-struct jconv {
-	const struct dfile *f;
-	zsink sink;
-	void *ctx;
-	struct buf line;	/* partial JSONL line */
-	struct buf out;		/* CSV waiting for the sink */
-	struct json_doc doc;
-	size_t lineno;
-	int failed;		/* 1: bad line (in err); 2: the sink's */
-	char err[200];		/* reported once the object is verified */
-};
-
-static void
-csv_quoted(struct buf *b, const char *p, size_t n)
-{
-	buf_addc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '"')
-			buf_addc(b, '"');
-		buf_addc(b, p[i]);
-	}
-	buf_addc(b, '"');
-}
-
-static void
-csv_header(struct buf *b, const struct dtable *t)
-{
-	for (size_t i = 0; i < t->ncols; i++) {
-		if (i)
-			buf_addc(b, ',');
-		csv_quoted(b, t->cols[i].name, strlen(t->cols[i].name));
-	}
-	buf_addc(b, '\n');
-}
-
-int
-source_jsonl_row(const struct dtable *t, const char *line, size_t len,
-    struct json_doc *doc, struct buf *out, char *err, size_t errlen)
-{
-	struct buf s = BUF_INIT;
-
-	if (json_parse(doc, line, len) < 0) {
-		snprintf(err, errlen, "%s at byte %zu", doc->err,
-		    doc->err_off + 1);
-		return -1;
-	}
-	if (doc->tok[0].type != JSON_OBJECT) {
-		snprintf(err, errlen, "not a JSON object");
-		return -1;
-	}
-	for (size_t i = 0; i < t->ncols; i++) {
-		int k = json_obj_get(doc, 0, t->cols[i].name);
-		const struct json_tok *v = k < 0 ? NULL : &doc->tok[k];
-
-		if (i)
-			buf_addc(out, ',');
-		if (!v || v->type == JSON_NULL)
-			continue;
-		if (t->cols[i].type == CT_JSON || v->type == JSON_OBJECT ||
-		    v->type == JSON_ARRAY) {
-			buf_reset(&s);
-			json_put_raw(&s, v);
-			csv_quoted(out, s.p, s.len);
-		} else if (v->type == JSON_STRING) {
-			if (v->flags & JSON_F_ESCAPED) {
-				buf_reset(&s);
-				json_str_decode(v, &s);
-				csv_quoted(out, s.p ? s.p : "", s.len);
-			} else {
-				csv_quoted(out, v->p, v->len);
-			}
-		} else {
-			buf_add(out, v->p, v->len);
-		}
-	}
-	buf_addc(out, '\n');
-	buf_free(&s);
-	return 0;
-}
-
-static int
-jflush(struct jconv *j)
-{
-	if (j->out.len == 0)
-		return 0;
-	if (j->sink(j->ctx, j->out.p, j->out.len) < 0) {
-		j->failed = 2;
-		return -1;
-	}
-	buf_reset(&j->out);
-	return 0;
-}
-
-static int
-jline(struct jconv *j, const char *p, size_t n)
-{
-	char err[160];
-
-	j->lineno++;
-	if (n && p[n - 1] == '\r')
-		n--;
-	if (n == 0)
-		return 0;
-	if (source_jsonl_row(&j->f->t, p, n, &j->doc, &j->out, err,
-	    sizeof err) < 0) {
-		snprintf(j->err, sizeof j->err, "line %zu: %s", j->lineno,
-		    err);
-		j->failed = 1;
-		return -1;
-	}
-	return j->out.len >= CHUNK ? jflush(j) : 0;
-}
-
-static int
-jfeed(void *ctx, const void *vp, size_t n)
-{
-	struct jconv *j = ctx;
-	const char *p = vp, *nl;
-
-	while (n > 0 && (nl = memchr(p, '\n', n))) {
-		size_t k = (size_t)(nl - p);
-		int r;
-		if (j->line.len) {
-			buf_add(&j->line, p, k);
-			r = jline(j, j->line.p, j->line.len);
-			buf_reset(&j->line);
-		} else {
-			r = jline(j, p, k);
-		}
-		if (r < 0)
-			return -1;
-		p += k + 1;
-		n -= k + 1;
-	}
-	buf_add(&j->line, p, n);
-	return 0;
-}
-
-static int
-jfinish(struct jconv *j)
-{
-	if (j->line.len && jline(j, j->line.p, j->line.len) < 0)
-		return -1;
-	return jflush(j);
-}
 
 /* Row tagging: a CSV scanner that finds row starts (a newline outside
  * quotes) and writes the tags before each row. */
@@ -393,7 +249,6 @@ struct raw {
 	struct sha256 h;
 	uint64_t n;
 	struct zdec *z;
-	const struct jconv *j;
 	const struct guard *g;
 	int bad;		/* our data error: only hashing from here */
 };
@@ -408,7 +263,7 @@ rawfeed(void *ctx, const void *p, size_t n)
 	if (w->bad)
 		return 0;
 	if (zdec_feed(w->z, p, n) < 0) {
-		if (w->g->failed || w->j->failed == 2)
+		if (w->g->failed)
 			return -1;
 		w->bad = 1;
 	}
@@ -499,43 +354,85 @@ out:
 	return r;
 }
 
+/* The format's reader set up on the caller's sink (through the guard). */
+static int
+reader_open(const struct format_ops *fo, struct format_read *fr,
+    const struct dfile *f, struct guard *g)
+{
+	memset(fr, 0, sizeof *fr);
+	fr->t = &f->t;
+	fr->object = f->object;
+	fr->sink = guarded;
+	fr->ctx = g;
+	fr->size = f->bytes > 0 ? (uint64_t)f->bytes : 0;
+	return fo->open ? fo->open(fr) : 0;
+}
+
+/* A format that reads at offsets gets fr->range, the storage's ranged
+ * read, which is not wired here yet: such a format is refused, naming
+ * it.  The object is then not hashed as a whole stream: the format checks
+ * what it reads (Parquet: the footer's lengths and page checksums). */
+static int
+stream_ranged(const struct format_ops *fo, const struct dfile *f,
+    struct format_read *fr)
+{
+	if (!fr->range) {
+		log_err("%s: %s files need a ranged read of the staged "
+		    "object, which this build does not offer", f->object,
+		    fo->name);
+		return -1;
+	}
+	if (fo->read(fr) < 0) {
+		if (fr->err[0])
+			log_err("%s: %s", f->object, fr->err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 source_stream(struct sources **s, const struct dfile *f, int64_t file_no,
     zsink sink, void *ctx)
 {
-	struct jconv j;
+	const struct format_ops *fo = format_get(f->format);
+	struct format_read fr;
 	struct tagger tg;
 	struct guard g = { sink, ctx, 0 };
 	struct raw w;
-	struct zdec *z;
+	struct zdec *z = NULL;
 	const char *path = local_path(f);
 	char hex[65];
 	int r = -1, reported = 0;
 
-	if (f->format == FMT_PARQUET) {
-		log_err("%s: parquet files cannot be streamed as CSV; this "
-		    "destination loads csv and jsonl", f->object);
+	memset(&w, 0, sizeof w);
+	if (!fo) {
+		struct buf known = BUF_INIT;
+		format_names(&known);
+		log_err("%s: %s files cannot be streamed as CSV; this "
+		    "destination loads %s", f->object,
+		    format_name(f->format), known.p);
+		buf_free(&known);
 		return -1;
 	}
-	memset(&j, 0, sizeof j);
 	tagger_init(&tg, f, file_no, sink, ctx);
 	if (file_no >= 0) {
 		g.sink = tfeed;
 		g.ctx = &tg;
 	}
-	j.f = f;
-	j.sink = guarded;
-	j.ctx = &g;
-	if (f->format == FMT_JSONL) {
-		csv_header(&j.out, &f->t);
-		z = zdec_new(f->comp, jfeed, &j);
-	} else {
-		z = zdec_new(f->comp, guarded, &g);
+	if (reader_open(fo, &fr, f, &g) < 0) {
+		if (fr.err[0])
+			log_err("%s: %s", f->object, fr.err);
+		goto out;
 	}
-	memset(&w, 0, sizeof w);
+	if (!fo->feed) {
+		if (stream_ranged(fo, f, &fr) < 0)
+			goto out;
+		goto tail;
+	}
+	z = zdec_new(fo->self_compressing ? COMP_NONE : f->comp, fo->feed,
+	    &fr);
 	sha256_init(&w.h);
 	w.z = z;
-	w.j = &j;
 	w.g = &g;
 	if (path ? read_local(f, path, &w, &reported) < 0 :
 	    read_remote(s, f, &w, &reported) < 0)
@@ -545,8 +442,9 @@ source_stream(struct sources **s, const struct dfile *f, int64_t file_no,
 		goto out;
 	if (w.bad || zdec_finish(z) < 0)
 		goto zerr;
-	if (f->format == FMT_JSONL && jfinish(&j) < 0)
+	if (fo->finish && fo->finish(&fr) < 0)
 		goto zerr;
+tail:
 	if (file_no >= 0 && tflush(&tg) < 0) {
 		g.failed = 1;
 		goto out;
@@ -555,20 +453,19 @@ source_stream(struct sources **s, const struct dfile *f, int64_t file_no,
 	goto out;
 zerr:
 	/* a read error or a failure of the sink's is reported already */
-	if (reported || g.failed || j.failed == 2)
+	if (reported || g.failed)
 		;
-	else if (j.failed == 1)
-		log_err("%s: %s", f->object, j.err);
+	else if (fr.err[0])
+		log_err("%s: %s", f->object, fr.err);
 	else
 		log_err("%s: %s", f->object, zdec_error(z));
 out:
-	if (w.h.ctx)	/* the read stopped short: nothing to compare */
+	if (z && w.h.ctx)	/* the read stopped short: nothing to compare */
 		sha256_final_hex(&w.h, hex);
 	zdec_free(z);
+	if (fo->close)
+		fo->close(&fr);
 	tagger_free(&tg);
-	buf_free(&j.line);
-	buf_free(&j.out);
-	json_doc_free(&j.doc);
 	return r;
 }
 

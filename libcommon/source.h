@@ -3,12 +3,13 @@
  *
  * source_stream reads the file's staged copy (its url: file://, s3://
  * through storage.h; else its local "file" path), decompresses it (gzip,
- * zstd) and, for JSONL, converts each object to a CSV row in the
- * manifest's column order with a header row first, so that every
- * destination that takes CSV (PostgreSQL COPY, Redshift, a CSV parser for
- * SQLite) gets one format.  The CSV is RFC 4180: NULL is an empty
- * unquoted field, an empty string is "".  Memory is bounded by the read
- * buffer and the longest JSONL line.
+ * zstd; not for a format that compresses itself) and has its format's
+ * reader (format.h) turn it into CSV rows in the manifest's column order
+ * with a header row first, so that every destination that takes CSV
+ * (PostgreSQL COPY, Redshift, a CSV parser for SQLite) gets one format.
+ * The CSV is RFC 4180: NULL is an empty unquoted field, an empty string
+ * is "".  Memory is bounded by the read buffer and what the format's
+ * reader holds (JSONL: the longest line).
  */
 #ifndef STAGE_SOURCE_H
 #define STAGE_SOURCE_H
@@ -39,9 +40,5 @@ int source_stream(struct sources **s, const struct dfile *f,
 /* Removes the staged object (url, else the local file); an object that
  * is already gone counts as removed.  -1 after reporting. */
 int source_delete(struct sources **s, const struct dfile *f);
-
-/* JSONL -> CSV, one line at a time (exposed for the unit test). */
-int source_jsonl_row(const struct dtable *t, const char *line, size_t len,
-    struct json_doc *doc, struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -10,10 +10,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "csvout.h"
+#include "format.h"
 #include "ident.h"
 #include "json.h"
-#include "jsonlout.h"
 #include "loadfile.h"
 #include "manifest.h"
 #include "record.h"
@@ -33,6 +32,7 @@ struct table {
 	char *path;
 	uint64_t rows;
 	struct buf out;		/* plain bytes not yet handed to lf */
+	struct format_file ff;	/* the current file, to its format */
 	struct buf la;		/* look-ahead lines, each ending in '\n' */
 	size_t *la_off;
 	size_t la_n, la_cap;
@@ -42,6 +42,7 @@ struct table {
 
 struct writer {
 	struct writer_opts o;
+	const struct format_ops *fmt;
 	struct table **tables;
 	size_t ntables, last;
 	struct json_doc doc, rdoc;
@@ -63,6 +64,9 @@ writer_new(const struct writer_opts *o)
 	struct rlimit rl;
 
 	w->o = *o;
+	if (!(w->fmt = format_get(o->format)))
+		die(EXIT_FAIL, "internal error: no writer for format %s",
+		    format_name(o->format));
 	/* half the descriptors left after a margin for stdio, the input
 	 * files and the libraries; at most 1024 (a compressing thread
 	 * each) */
@@ -178,10 +182,11 @@ pick_table(struct writer *w, char *err, size_t errlen)
 	return find_table(w, w->tmp.p, w->tmp.len);
 }
 
-static const char *
-ext(const struct writer *w)
+/* A format that compresses itself sees a plain stream. */
+static enum compression
+stream_comp(const struct writer *w)
 {
-	return w->o.format == WF_CSV ? "csv" : "jsonl";
+	return w->fmt->self_compressing ? COMP_NONE : w->o.comp;
 }
 
 static void
@@ -191,10 +196,10 @@ table_open(struct writer *w, struct table *t)
 
 	t->file_id = ++w->file_ids;
 	buf_printf(&p, "%s/%s.%s.%04u.%s%s", w->o.dir, t->name, w->o.load_id,
-	    t->file_id, ext(w), compression_ext(w->o.comp));
+	    t->file_id, w->fmt->ext, compression_ext(stream_comp(w)));
 	t->path = p.p;
 	lru_use(w, t);
-	if (!(t->lf = loadfile_open(t->path, w->o.comp)))
+	if (!(t->lf = loadfile_open(t->path, stream_comp(w))))
 		die_errno(EXIT_FAIL, "%s", t->path);
 	t->fixed = 0;
 	t->ncols = 0;
@@ -260,7 +265,7 @@ put_columns(struct buf *b, const struct table *t)
 static const char *
 csv_dialect(const struct writer *w)
 {
-	if (w->o.format != WF_CSV)
+	if (w->o.format != FMT_CSV)
 		return NULL;
 	return "\"csv\":{\"header\":true,\"delimiter\":\",\","
 	    "\"quote\":\"\\\"\",\"null\":\"\",\"empty\":\"\\\"\\\"\"}";
@@ -281,7 +286,7 @@ emit_file_line(struct writer *w, const struct table *t, const char *hex,
 		.mk = (const char *const *)w->o.hints.mk,
 		.nmk = w->o.hints.nmk,
 		.columns = cols.p, .extra = csv_dialect(w),
-		.file = t->path, .format = ext(w),
+		.file = t->path, .format = format_name(w->o.format),
 		.compression = compression_name(w->o.comp), .sha256 = hex,
 		.rows = t->rows, .bytes = bytes, .file_id = t->file_id,
 	});
@@ -294,6 +299,9 @@ table_close(struct writer *w, struct table *t)
 	char hex[65];
 	uint64_t bytes;
 
+	if (w->fmt->end && w->fmt->end(&t->ff) < 0)
+		die_errno(EXIT_FAIL, "%s", t->path);
+	t->ff.state = NULL;
 	flush_out(w, t);
 	lru_use(w, t);		/* commit fsyncs through a descriptor */
 	lru_unlink(w, t);
@@ -315,17 +323,13 @@ table_close(struct writer *w, struct table *t)
 static void
 write_row(struct writer *w, struct table *t, size_t linelen)
 {
-	if (w->o.format == WF_CSV)
-		csvout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen,
-		    &w->scratch);
-	else
-		jsonlout_row(&t->out, &t->sch, t->ncols, &t->rec, linelen);
+	w->fmt->row(&t->ff, &t->rec, linelen);
 	t->rows++;
 	if (t->out.len >= OUT_FLUSH)
 		flush_out(w, t);
 	if ((w->o.max_rows && t->rows >= w->o.max_rows) ||
-	    (w->o.max_bytes && loadfile_plain_bytes(t->lf) + t->out.len >=
-	    w->o.max_bytes))
+	    (w->o.max_bytes && loadfile_plain_bytes(t->lf) + t->out.len +
+	    t->ff.held >= w->o.max_bytes))
 		table_close(w, t);
 }
 
@@ -343,8 +347,10 @@ table_fix(struct writer *w, struct table *t)
 	t->la_n = t->la_cap = 0;
 	t->fixed = 1;
 	t->ncols = t->sch.ncols;
-	if (w->o.format == WF_CSV)
-		csvout_header(&t->out, &t->sch, t->ncols);
+	t->ff = (struct format_file){ .sch = &t->sch, .ncols = t->ncols,
+	    .comp = w->o.comp, .out = &t->out, .scratch = &w->scratch };
+	if (w->fmt->begin)
+		w->fmt->begin(&t->ff);
 	for (size_t i = 0; i < n; i++) {
 		const char *line = la.p + off[i];
 		size_t len = (i + 1 < n ? off[i + 1] : la.len) - off[i] - 1;
@@ -439,6 +445,10 @@ void
 writer_abort(struct writer *w)
 {
 	for (size_t i = 0; i < w->ntables; i++) {
+		struct table *t = w->tables[i];
+		if (t->lf && t->fixed && w->fmt->discard)
+			w->fmt->discard(&t->ff);
+		t->ff.state = NULL;
 		lru_unlink(w, w->tables[i]);
 		loadfile_abort(w->tables[i]->lf);
 		w->tables[i]->lf = NULL;

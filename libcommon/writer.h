@@ -12,7 +12,8 @@
  * always exact.  A type that widens within a file only changes the type
  * the manifest line gives for it; types never narrow from file to file.
  * Files rotate after max_rows rows or max_bytes plain (uncompressed)
- * bytes.
+ * bytes, those the format holds back included.  The format (format.h)
+ * writes the bytes; the writer owns files, look-ahead and rotation.
  */
 #ifndef STAGE_WRITER_H
 #define STAGE_WRITER_H
@@ -21,9 +22,8 @@
 #include <stdint.h>
 
 #include "compress.h"
+#include "format.h"
 #include "schema.h"
-
-enum wformat { WF_CSV, WF_JSONL };
 
 struct writer_opts {
 	const char *dir;		/* absolute, existing */
@@ -31,7 +31,7 @@ struct writer_opts {
 	const char *load_id;
 	const char *table;		/* normalized, or NULL */
 	const char *table_field;	/* raw member name, or NULL */
-	enum wformat format;
+	enum format_id format;		/* one with a format_ops */
 	enum compression comp;
 	const char *disposition;
 	struct schema_hints hints;	/* names normalized */

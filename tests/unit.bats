@@ -77,6 +77,12 @@ unit() {
 	[ "$status" -eq 0 ]
 }
 
+@test "unit: formats: one table, names, the readers to CSV in any split" {
+	run "$STAGE_UNITS/format_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "unit: SQL text, merge statements, JSONL rows and row tags" {
 	run "$STAGE_UNITS/sql_test"
 	echo "$output"

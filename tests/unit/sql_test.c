@@ -155,14 +155,14 @@ test_jsonl(void)
 	const char *l1 = "{\"id\":1,\"day\":\"a\\\"b\",\"gone\":true}";
 	const char *l2 = "{\"id\":null,\"day\":\"\"}";
 
-	ok(source_jsonl_row(&t, l1, strlen(l1), &d, &out, err, sizeof err) == 0
+	ok(format_jsonl_csv_row(&t, l1, strlen(l1), &d, &out, err, sizeof err) == 0
 	    && strcmp(out.p, "1,\"a\"\"b\",true\n") == 0, "jsonl row: %s",
 	    out.p);
 	buf_reset(&out);
-	ok(source_jsonl_row(&t, l2, strlen(l2), &d, &out, err, sizeof err) == 0
+	ok(format_jsonl_csv_row(&t, l2, strlen(l2), &d, &out, err, sizeof err) == 0
 	    && strcmp(out.p, ",\"\",\n") == 0,
 	    "null and missing: empty, empty string: \"\": %s", out.p);
-	ok(source_jsonl_row(&t, "[1]", 3, &d, &out, err, sizeof err) < 0,
+	ok(format_jsonl_csv_row(&t, "[1]", 3, &d, &out, err, sizeof err) < 0,
 	    "a non-object is refused: %s", err);
 	buf_free(&out);
 	json_doc_free(&d);
