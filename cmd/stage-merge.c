@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cliopt.h"
 #include "dest.h"
@@ -260,7 +262,7 @@ check_col_opt(const struct merger *mg, const char *opt, const char *col)
 }
 
 static void
-emit_load(const struct load *ld, const int64_t *merged)
+emit_load(const struct load *ld, const int64_t *merged, int already)
 {
 	for (size_t i = 0; i < ld->nlines; i++) {
 		const struct lline *ln = &ld->lines[i];
@@ -272,7 +274,8 @@ emit_load(const struct load *ld, const int64_t *merged)
 				break;
 		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
 		mresult_emit(ln->text, ln->len, &(struct mresult){
-			.key = MF_MERGED, .table = q.p, .rows = merged[k] });
+			.key = MF_MERGED, .table = q.p, .rows = merged[k],
+			.skipped = already });
 		buf_free(&q);
 	}
 	manifest_emit(&ld->m.endline);
@@ -291,11 +294,39 @@ delete_staged(const struct load *ld)
 	return r;
 }
 
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* On a terminal, what a merged load did, in a sentence:
+ * "load L: merged 4 rows into shop.users, 2 into shop.orders in 0.4 s". */
+static void
+summary(const struct load *ld, const int64_t *merged, double secs)
+{
+	struct buf b = BUF_INIT;
+
+	if (!isatty(2))
+		return;
+	for (size_t i = 0; i < ld->l.nt; i++)
+		buf_printf(&b, "%s%lld%s into %s.%s", i ? ", " : "",
+		    (long long)merged[i], i ? "" : " rows", ld->l.dataset,
+		    ld->l.t[i].name);
+	log_warn("load %s: merged %s in %.1f s", ld->l.load_id, b.p, secs);
+	buf_free(&b);
+}
+
 static int
 merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 {
 	int64_t *merged;
 	int already = 0, r;
+	char phase[96];
+	double t0;
 
 	if (ld->nlines == 0) {		/* a load without files */
 		if (!dry)
@@ -304,14 +335,22 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 	}
 	merged = xcalloc(ld->l.nt + 1, sizeof *merged);
 
+	snprintf(phase, sizeof phase, "merging load %s (%zu table%s)",
+	    ld->l.load_id, ld->l.nt, ld->l.nt == 1 ? "" : "s");
+	progress_phase(&mg->prog, phase);
+	t0 = now();
 	r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
 	if (r == 0)
 		r = d->ops->merge_load(d, &ld->l, &mg->mo, merged, &already);
+	progress_phase(&mg->prog, NULL);
 	if (r == 0) {
-		log_verbose("load %s: %s", ld->l.load_id, already ?
-		    "merged before, nothing to do" : "merged");
+		if (already)
+			log_warn("load %s: already merged (by an earlier run): "
+			    "nothing to do", ld->l.load_id);
+		else if (!dry)
+			summary(ld, merged, now() - t0);
 		if (!dry)
-			emit_load(ld, merged);
+			emit_load(ld, merged, already);
 		for (size_t i = 0; i < ld->l.nt; i++)
 			progress_add(&mg->prog, 0, (uint64_t)merged[i], 0);
 		progress_add(&mg->prog, ld->nlines, 0, 0);
@@ -360,7 +399,6 @@ run(struct merger *mg, const struct dest_conf *conf)
 		return EXIT_FAIL;
 	log_verbose("merging into %s (%s: %s)", conf->label, conf->ops->name,
 	    conf->masked);
-	progress_init(&mg->prog, conf->dry_run ? PROGRESS_OFF : mg->pm);
 	for (size_t i = 0; i < mg->n; i++)
 		progress_expect(&mg->prog, mg->v[i].nlines, 0);
 	/* in load_id order (a table refuses a load older than one it has
@@ -383,7 +421,6 @@ run(struct merger *mg, const struct dest_conf *conf)
 		}
 	}
 	d->ops->close(d);
-	progress_done(&mg->prog);
 	return status;
 }
 
@@ -471,6 +508,7 @@ main(int argc, char **argv)
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	progress_init(&mg.prog, dry ? PROGRESS_OFF : mg.pm);
 	status = read_all(&mg, argc - optind, argv + optind);
 	if (status == 0 && (check_col_opt(&mg, "--dedup-sort",
 	    mg.mo.dedup_sort) || check_col_opt(&mg, "--hard-delete",
@@ -493,6 +531,7 @@ main(int argc, char **argv)
 	interrupt_catch();
 	if (status == 0)
 		status = run(&mg, &conf);
+	progress_done(&mg.prog);
 	dest_conf_free(&conf);
 	free(mg.copied_to);
 	merger_free(&mg);

@@ -92,7 +92,20 @@ struct opts {
 	char *own_dataset, *own_dir, *own_load_id;	/* as used */
 	const char *rejects_path;
 	struct rejects rejects;
+	unsigned files_shown;	/* loader files counted in prog */
 };
+
+/* Counts rows and bytes read, and the loader files begun, into the
+ * progress display (in batches: it takes a lock). */
+static void
+show(struct opts *o, const struct writer *w, uint64_t *rows, uint64_t *bytes)
+{
+	unsigned n = writer_files(w);
+
+	progress_add(&o->prog, n - o->files_shown, *rows, *bytes);
+	o->files_shown = n;
+	*rows = *bytes = 0;
+}
 
 static _Noreturn void
 usage(void)
@@ -364,11 +377,15 @@ feed(struct opts *o, struct writer *w, int fd, const char *src)
 	size_t len;
 	int r, ret = 0;
 
+	uint64_t rows = 0, bytes = 0;
+
 	lines_open(&lr, fd);
 	while ((r = lines_next(&lr, &line, &len)) > 0) {
 		if (blank(line, len))
 			continue;
-		progress_add(&o->prog, 0, 1, len + 1);
+		bytes += len + 1;
+		if (++rows == 4096)
+			show(o, w, &rows, &bytes);
 		if (writer_record(w, line, len, err, sizeof err) == 0)
 			continue;
 		if (o->rejects_path) {
@@ -379,6 +396,7 @@ feed(struct opts *o, struct writer *w, int fd, const char *src)
 		ret = -1;
 		break;
 	}
+	show(o, w, &rows, &bytes);
 	if (r < 0)
 		die_errno(EXIT_FAIL, "%s: read", src);
 	lines_free(&lr);
@@ -413,7 +431,6 @@ run(struct opts *o, int nfiles, char **files)
 			ret = EXIT_FAIL;
 		if (fd > 0)
 			close(fd);
-		progress_add(&o->prog, 1, 0, 0);	/* inputs read */
 	}
 	if (ret == EXIT_DONE)
 		writer_finish(w);

@@ -1,7 +1,8 @@
 /*
  * log: one place for diagnostics and exit statuses.  The program name and
  * verbosity are set once by main (log_init, log_set_level) and only read
- * afterwards; they are this module's only state.
+ * afterwards; with the hook a progress display sets (log_set_hook), they
+ * are this module's only state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 
 static const char *prog_name = "stage";
 static enum log_level level = LOG_NORMAL;
+static void (*hook_fn)(void *arg, int before);
+static void *hook_arg;
 
 void
 log_init(const char *prog)
@@ -49,16 +52,27 @@ log_prog(void)
 	return prog_name;
 }
 
+void
+log_set_hook(void (*fn)(void *arg, int before), void *arg)
+{
+	hook_fn = fn;
+	hook_arg = arg;
+}
+
 static void
 vlog(const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[4096];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (hook_fn)
+		hook_fn(hook_arg, 1);
 	if (suffix)
 		fprintf(stderr, "%s: %s: %s\n", prog_name, msg, suffix);
 	else
 		fprintf(stderr, "%s: %s\n", prog_name, msg);
+	if (hook_fn)
+		hook_fn(hook_arg, 0);
 }
 
 void

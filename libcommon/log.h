@@ -32,6 +32,9 @@ void log_init(const char *prog);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 const char *log_prog(void);
+/* fn(arg, 1) runs before each message and fn(arg, 0) after it: the
+ * progress display clears its line (progress.h).  NULL: none. */
+void log_set_hook(void (*fn)(void *arg, int before), void *arg);
 
 /* "prog: message" on stderr. */
 void log_err(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -479,3 +479,9 @@ writer_free(struct writer *w)
 	buf_free(&w->tmp);
 	free(w);
 }
+
+unsigned
+writer_files(const struct writer *w)
+{
+	return w->file_ids;
+}

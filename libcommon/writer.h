@@ -51,6 +51,8 @@ int writer_record(struct writer *w, const char *line, size_t len,
     char *err, size_t errlen);
 /* Closes every file (emitting their manifest lines), then the end line. */
 void writer_finish(struct writer *w);
+/* How many loader files the writer has begun so far. */
+unsigned writer_files(const struct writer *w);
 /* Removes the temporaries of every open file. */
 void writer_abort(struct writer *w);
 void writer_free(struct writer *w);

@@ -205,7 +205,11 @@ pipeline() {
 	pipeline --progress
 	for s in write put copy merge; do
 		cat "$W/$s.err"
-		grep -qE "stage-$s: [0-9/]+ files, [0-9]+ rows" "$W/$s.err"
+		if [ $s = put ]; then	# stage-put moves bytes, not rows
+			grep -qE "stage-put: [0-9/]+ files, [0-9.]+ [kMG]?B" "$W/$s.err"
+		else
+			grep -qE "stage-$s: [0-9/]+ files, [0-9.]+k? rows" "$W/$s.err"
+		fi
 		# every stdout line is a manifest line: JSON with "v": 1
 		[ "$(jq -c 'select(.v == 1)' "$W/$s.out" | wc -l)" -eq "$(wc -l <"$W/$s.out")" ]
 		! grep -q 'files, ' "$W/$s.out"
@@ -223,6 +227,34 @@ pipeline() {
 	script -q -e -c "stage-write -q -t users -d '$W/f' '$data' >'$W/m2'" /dev/null >tty.out
 	! grep -q 'rows' tty.out
 	[ "$(jq -r 'select(.end) | .rows' "$W/m2")" = 4 ]
+}
+
+@test "on a terminal the pipeline draws one line, by its last step, for all four steps" {
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	for i in $(seq 1 60000); do printf '{"id":%d,"v":"x%d"}\n' "$i" "$i"; done >"$W/in"
+	script -q -e -c "stage-write -t t --max-rows 10000 -d '$W/f' '$W/in' |
+		stage-put -b '$W/b' | stage-copy -D 'sqlite://$W/stage.db' |
+		stage-merge -D 'sqlite://$W/stage.db' >'$W/out'" /dev/null >tty.out
+	tr '\r' '\n' <tty.out | sed 's/\x1b\[K//g' | grep -v '^$' >lines
+	cat lines
+	# the last step's line speaks for all four; no step draws its own
+	tail -1 lines | grep -qE '^write 6 files 60.0k rows \| put 6/6 [0-9.]+ [kM]B \| copy 6/6 60.0k \| merge 6/6 60.0k$'
+	! grep -qE '^stage-(write|put|copy): ' lines
+	# and the sentence that ends a merge on a terminal
+	grep -qE '^stage-merge: load [0-9.]+: merged 60000 rows into stage_dataset.t in [0-9.]+ s$' lines
+	[ "$(jq -r 'select(.end) | .rows' "$W/out")" = 60000 ]
+	# no shared state left behind
+	[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name "stage-progress.$(id -u).*" -newer tty.out 2>/dev/null)" ]
+}
+
+@test "a second stage-merge of the same load marks its lines skipped and says already merged" {
+	pipeline
+	run --separate-stderr stage-merge -D "sqlite://$W/stage.db" "$W/copy.out"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"already merged"* ]]
+	[ "$(jq -s 'map(select(.merged.skipped == true)) | length' <<<"$output")" -eq "$(jq -s 'map(select(.merged)) | length' "$W/merge.out")" ]
+	run --separate-stderr stage-merge -q -D "sqlite://$W/stage.db" "$W/copy.out"
+	[ -z "$stderr" ]
 }
 
 @test "-q prints nothing on success, not even a forced progress line" {
