@@ -18,8 +18,14 @@ CFLAGS ?= -O2 -g
 # Warnings are errors for the developers' and CI's builds (make check);
 # a user's newer compiler with new warnings still builds `make install`.
 WERROR ?=
+# libcommon/ is in folders by concern; include/ holds the public headers,
+# the only ones cmd/ sees.  Each folder's own headers are internal: the
+# back ends and the unit tests share them.
+LIBDIRS = base manifest format storage dest
+PUBLIC_INC = -Ilibcommon/include
+ALL_INC = $(PUBLIC_INC) $(LIBDIRS:%=-Ilibcommon/%)
 STAGE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra $(WERROR) \
-	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Ilibcommon \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
 
@@ -29,7 +35,7 @@ B ?= build
 OUT ?= bin
 
 PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
-LIBSRC = $(wildcard libcommon/*.c)
+LIBSRC = $(foreach d,$(LIBDIRS),$(wildcard libcommon/$(d)/*.c))
 LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITS = $(UNITSRC:tests/unit/%.c=$(B)/unit/%)
@@ -50,13 +56,20 @@ endif
 
 all: $(PROGS:%=$(OUT)/%)
 
-# The objects of units and programs are kept: a second make does nothing.
-.SECONDARY:
+# The objects of programs and units are kept (not removed as
+# intermediates), so a second make does nothing.
+.SECONDARY: $(PROGS:%=$(B)/cmd/%.o) $(UNITSRC:%.c=$(B)/%.o)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(STAGE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(STAGE_CFLAGS) $(ALL_INC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The programs see the public headers only.
+$(B)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(STAGE_CFLAGS) $(PUBLIC_INC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libcommon.a: $(LIBOBJ)
 	$(call say,AR,$@)

@@ -1,6 +1,6 @@
 /*
  * stage-copy: loads each staged file of a manifest into the staging
- * dataset of the destination, one transaction per file (DESIGN.md), and
+ * dataset of the destination, one transaction per file (doc/DESIGN.md), and
  * writes the lines through with "copied" added.  With -j N, N connections
  * load files side by side; lines come out as files commit, a load's end
  * line after all of its files.

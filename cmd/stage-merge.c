@@ -1,6 +1,6 @@
 /*
  * stage-merge: merges each complete load of a manifest from the staging
- * dataset into the final dataset, one transaction per load (DESIGN.md),
+ * dataset into the final dataset, one transaction per load (doc/DESIGN.md),
  * and writes the lines through with "merged" added.  The whole input is
  * read and checked before anything is touched: an incomplete manifest
  * changes nothing (exit 3), an unknown disposition or a merge table

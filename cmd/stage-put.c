@@ -2,7 +2,7 @@
  * stage-put: upload the files a manifest lists to the staging storage
  * (a local directory or s3://), in parallel and verified, and pass each
  * line on with its "url"; a load's end line follows once all its files
- * are stored.  See stage-put(1) and DESIGN.md.
+ * are stored.  See stage-put(1) and doc/DESIGN.md.
  */
 #include <errno.h>
 #include <getopt.h>

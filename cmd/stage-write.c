@@ -2,7 +2,7 @@
  * stage-write: NDJSON records in, loader files (CSV or JSONL, optionally
  * gzip or zstd) out, one manifest line per file on stdout, then the end
  * line.  This file parses options and drives the input; the work is in
- * libcommon/writer.c and the modules it uses.
+ * libcommon/format/writer.c and the modules it uses.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -59,7 +59,7 @@ setup() {
 	done
 }
 
-@test "stage(7) lists the exit statuses of DESIGN.md and the configuration precedence" {
+@test "stage(7) lists the exit statuses of doc/DESIGN.md and the configuration precedence" {
 	t=$(mandoc -T ascii "$M/stage.7" | sed 's/.\x08//g')
 	for s in 0 1 2 3; do
 		grep -qE "^ +$s +[a-z]" <<<"$t"

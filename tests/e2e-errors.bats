@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Bad input at every step, as a first-time user meets it, on the embedded
 # default (SQLite, local staging): each error says program: object: what:
-# why, exits with DESIGN.md's code, and leaves no partial table.
+# why, exits with doc/DESIGN.md's code, and leaves no partial table.
 
 setup() {
 	W=$BATS_TEST_TMPDIR

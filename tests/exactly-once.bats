@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Exactly once (DESIGN.md): stage-copy and stage-merge killed with SIGKILL
+# Exactly once (doc/DESIGN.md): stage-copy and stage-merge killed with SIGKILL
 # at random instants over several loads, each failed step re-run; the
 # final tables must equal the expected result row for row: nothing lost,
 # nothing duplicated.  And a server crash in the middle of a COPY.

@@ -84,12 +84,12 @@ loads() { sqlite3 "$1/stage__shop.db" "SELECT count(*) || ' ' || sum(status) FRO
 	run make -C "$STAGE_TOP" B="$W/b" OUT="$W/bin" all units
 	[ "$status" -eq 0 ]
 	! grep -q -E '^  (CC|LD)' <<<"$output"
-	touch "$W/b/libcommon/buf.o"
+	touch "$W/b/libcommon/base/buf.o"
 	run make -s -C "$STAGE_TOP" B="$W/b" OUT="$W/bin" all
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	run make -n -C "$STAGE_TOP" V=1 B="$W/b" OUT="$W/bin" "$W/b/libcommon/json.o" -W libcommon/json.c
-	grep -q -- '-c -o .*/libcommon/json.o libcommon/json.c' <<<"$output"
+	run make -n -C "$STAGE_TOP" V=1 B="$W/b" OUT="$W/bin" "$W/b/libcommon/base/json.o" -W libcommon/base/json.c
+	grep -q -- '-c -o .*/libcommon/base/json.o libcommon/base/json.c' <<<"$output"
 }
 
 @test "pipeline.sh: four loads as plain pipelines, the tables exactly right" {

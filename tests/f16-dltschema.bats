@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# dlt's stored schema as stage-merge writes it (libcommon/dltschema.c);
+# dlt's stored schema as stage-merge writes it (libcommon/dest/dltschema.c);
 # tests/f16-dlt.bats has dlt itself read it.
 
 @test "unit: dlt's stored schema: JSON of tables and columns, version hash, the _dlt_version insert" {

@@ -12,7 +12,7 @@ LINUX_ONLY='copy_file_range|sendfile|sendfile64|splice|vmsplice|tee|pipe2|accept
 NOLINUX="-U__linux__ -U__linux -Ulinux -U__gnu_linux__"
 
 sources() {
-	ls "$STAGE_TOP"/libcommon/*.c "$STAGE_TOP"/cmd/*.c 2>/dev/null
+	ls "$STAGE_TOP"/libcommon/*/*.c "$STAGE_TOP"/cmd/*.c 2>/dev/null
 }
 
 # The lines (file:line: text) that use a Linux-only name outside an
@@ -98,7 +98,7 @@ unguarded() {
 # compiler sees, against this system's strict POSIX headers.
 nolinux_build() {
 	local cc=$1 b=$BATS_FILE_TMPDIR/nolinux-$1
-	make -s -C "$STAGE_TOP" -j2 CC="$cc $NOLINUX" B="$b" OUT="$b/bin" \
+	make -s -C "$STAGE_TOP" -j2 WERROR=-Werror CC="$cc $NOLINUX" B="$b" OUT="$b/bin" \
 		CFLAGS="-O1" all units 2>&1
 }
 
@@ -107,7 +107,7 @@ nolinux_build() {
 	run nolinux_build gcc
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run make -s -C "$STAGE_TOP" -j2 CC="gcc -pedantic-errors" \
+	run make -s -C "$STAGE_TOP" -j2 WERROR=-Werror CC="gcc -pedantic-errors" \
 		B="$BATS_FILE_TMPDIR/pedantic-gcc" OUT="$BATS_FILE_TMPDIR/pedantic-gcc/bin" \
 		all units
 	echo "$output"
@@ -119,7 +119,7 @@ nolinux_build() {
 	run nolinux_build clang
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run make -s -C "$STAGE_TOP" -j2 CC="clang -pedantic-errors" \
+	run make -s -C "$STAGE_TOP" -j2 WERROR=-Werror CC="clang -pedantic-errors" \
 		B="$BATS_FILE_TMPDIR/pedantic-clang" OUT="$BATS_FILE_TMPDIR/pedantic-clang/bin" \
 		all units
 	echo "$output"
@@ -176,4 +176,14 @@ one_file_manifest() {
 	url=$(printf '%s\n' "$output" | jq -r 'select(.end != true) | .url')
 	[[ "$url" == file://"$d"/staging/* ]]
 	cmp "$d/data.csv" "${url#file://}"
+}
+
+@test "layout: cmd/ includes only the public headers of libcommon/include, and libcommon/ keeps its code in folders" {
+	for h in $(grep -ho '#include "[a-z0-9_]*\.h"' "$STAGE_TOP"/cmd/*.c | cut -d'"' -f2 | sort -u); do
+		[ -f "$STAGE_TOP/libcommon/include/$h" ] || { echo "cmd/ includes internal $h"; false; }
+	done
+	[ -z "$(ls "$STAGE_TOP"/libcommon/*.[ch] 2>/dev/null)" ]
+	for d in base manifest format storage dest include; do
+		[ -d "$STAGE_TOP/libcommon/$d" ]
+	done
 }

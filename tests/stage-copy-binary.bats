@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # stage-copy sends rows to PostgreSQL in binary COPY format when every
-# column's type allows (libcommon/pgbin.h), else as CSV.  The two paths
+# column's type allows (libcommon/dest/pgbin.h), else as CSV.  The two paths
 # must load exactly the same values: each test loads the same file both
 # ways (STAGE_PG_COPY=text forces CSV) and compares the tables.
 

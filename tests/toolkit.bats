@@ -86,7 +86,7 @@ complete_bash() {
 }
 
 @test "--version prints the program and the one version of the toolkit" {
-	v=$(sed -n 's/^#define STAGE_VERSION "\(.*\)"/\1/p' "$STAGE_TOP/libcommon/version.h")
+	v=$(sed -n 's/^#define STAGE_VERSION "\(.*\)"/\1/p' "$STAGE_TOP/libcommon/include/version.h")
 	[ -n "$v" ]
 	for p in $PROGS; do
 		run --separate-stderr "$p" --version

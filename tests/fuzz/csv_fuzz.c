@@ -2,9 +2,9 @@
  * must give the same records as when fed whole, or the same error; every
  * field must be NUL-terminated inside the input's length; no crash, no
  * leak.  The first byte chooses the split.  Build and run:
- *   clang -fsanitize=fuzzer,address,undefined -Ilibcommon \
- *       tests/fuzz/csv_fuzz.c libcommon/csvin.c libcommon/buf.c \
- *       libcommon/log.c -o csv_fuzz && ./csv_fuzz tests/fuzz/corpus/csv */
+ *   clang -fsanitize=fuzzer,address,undefined -Ilibcommon/include \
+ *       -Ilibcommon/base -Ilibcommon/format tests/fuzz/csv_fuzz.c libcommon/format/csvin.c libcommon/base/buf.c \
+ *       libcommon/base/log.c -o csv_fuzz && ./csv_fuzz tests/fuzz/corpus/csv */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

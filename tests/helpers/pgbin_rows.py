@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """pgbin_rows.py N SEED: N random CSV rows, in the canonical forms that
-stage-copy sends to PostgreSQL in binary (libcommon/pgbin.h), for the
+stage-copy sends to PostgreSQL in binary (libcommon/dest/pgbin.h), for the
 test that binary and text COPY load the same values.  Columns: id, i, d,
 b, ts, dt, tm, j, bin, s; about one value in eight is NULL."""
 import json

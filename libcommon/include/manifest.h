@@ -1,5 +1,5 @@
 /*
- * manifest: the NDJSON lines the four programs pass along (DESIGN.md).
+ * manifest: the NDJSON lines the four programs pass along (doc/DESIGN.md).
  *
  * Reading: manifest_in walks the file arguments (or stdin), parses each
  * line and says where it came from, so errors can name input and line.

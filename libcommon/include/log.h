@@ -1,5 +1,5 @@
 /*
- * log: diagnostics on stderr and the exit statuses of DESIGN.md.
+ * log: diagnostics on stderr and the exit statuses of doc/DESIGN.md.
  *
  * Every message starts with the program name set once by log_init(), the
  * way err(3) does.  Nothing here ever writes to stdout.

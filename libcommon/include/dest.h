@@ -11,7 +11,7 @@
  * a staged object into the back end (storage, decompression, JSONL to CSV)
  * is in source.h.
  *
- * The contract every back end keeps (DESIGN.md, "Exactly once" and "Atomic
+ * The contract every back end keeps (doc/DESIGN.md, "Exactly once" and "Atomic
  * on every destination"):
  * - stage_prepare and merge_prepare run DDL only, idempotently, outside
  *   any data transaction (some warehouses commit on DDL).  A back end
