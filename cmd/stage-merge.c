@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cliopt.h"
@@ -294,15 +293,6 @@ delete_staged(const struct load *ld)
 	return r;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* On a terminal, what a merged load did, in a sentence:
  * "load L: merged 4 rows into shop.users, 2 into shop.orders in 0.4 s". */
 static void
@@ -338,7 +328,7 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 	snprintf(phase, sizeof phase, "merging load %s (%zu table%s)",
 	    ld->l.load_id, ld->l.nt, ld->l.nt == 1 ? "" : "s");
 	progress_phase(&mg->prog, phase);
-	t0 = now();
+	t0 = progress_clock();
 	r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
 	if (r == 0)
 		r = d->ops->merge_load(d, &ld->l, &mg->mo, merged, &already);
@@ -348,7 +338,7 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 			log_warn("load %s: already merged (by an earlier run): "
 			    "nothing to do", ld->l.load_id);
 		else if (!dry)
-			summary(ld, merged, now() - t0);
+			summary(ld, merged, progress_clock() - t0);
 		if (!dry)
 			emit_load(ld, merged, already);
 		for (size_t i = 0; i < ld->l.nt; i++)

@@ -128,3 +128,22 @@ os.execvp(sys.argv[1], sys.argv[1:])' stage-copy -q -j 2 -D "$DEST" "$W/m2" >/de
 	sleep 1
 	[ "$(waiting "$pat")" = 0 ]
 }
+
+@test "PostgreSQL connections carry the program's name as application_name" {
+	stage-copy -q -D "$DEST" "$W/m1" | stage-merge -q -D "$DEST" >/dev/null
+	stage-copy -q -D "$DEST" "$W/m2" >"$W/c2"
+	hold 'SELECT 1 FROM ds.t WHERE id = 2 FOR UPDATE'
+	stage-merge -q -D "$DEST" "$W/c2" >/dev/null 3>&- &
+	pid=$!
+	for i in $(seq 200); do
+		[ "$(waiting 'DELETE FROM "ds"."t"%')" = 1 ] && break
+		sleep 0.05
+	done
+	name=$(dest_sql "SELECT application_name FROM pg_stat_activity
+		WHERE query LIKE 'DELETE FROM \"ds\".\"t\"%' AND application_name <> 'f16-holder'")
+	dest_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'f16-holder'" >/dev/null
+	wait "$pid"
+	[ "$name" = stage-merge ]
+	[ "$(dest_sql 'SELECT count(*) FROM ds.t')" = 3 ]
+}

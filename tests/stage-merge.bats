@@ -2,6 +2,8 @@
 # stage-merge: staging rows into the final dataset, one transaction per
 # load, dlt's dispositions.  Runs against STAGE_TEST_DEST (helpers/dest.bash).
 
+
+bats_require_minimum_version 1.5.0
 load helpers/dest-scenario.bash
 
 setup() {
@@ -131,13 +133,15 @@ L2|0' ]
 	[ "$(dest_sql 'SELECT _dlt_load_id FROM ds.t WHERE id = 2')" = L2 ]
 }
 
-@test "a load merged before is a no-op that writes the same output" {
+@test "a load merged before is a no-op that writes the same output, its lines marked skipped" {
 	load_of L1 append . "$(csv a 1,a,10 2,b,20)" >"$W/m1"
 	stage-copy -D "$DEST" "$W/m1" >"$W/c1"
 	first=$(stage-merge -D "$DEST" "$W/c1")
-	run stage-merge -D "$DEST" "$W/c1"
+	run --separate-stderr stage-merge -D "$DEST" "$W/c1"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$first" ]
+	[[ "$stderr" == *"load L1: already merged"* ]]
+	[ "$(jq -c 'del(.merged.skipped)' <<<"$output")" = "$(jq -c . <<<"$first")" ]
+	[ "$(jq -s 'map(select(.merged.skipped == true)) | length' <<<"$output")" -eq 1 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds.t')" = 2 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds._dlt_loads')" = 1 ]
 }

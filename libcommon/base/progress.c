@@ -31,8 +31,8 @@
 static const char *const role_names[NROLES] = { "write", "put", "copy",
 	"merge" };
 
-static double
-now(void)
+double
+progress_clock(void)
 {
 	struct timespec ts;
 
@@ -198,7 +198,7 @@ static void
 refresh(struct progress *p, char st)
 {
 	char mine[SLOT], brief[SLOT], line[NROLES * SLOT + 64];
-	double t = now();
+	double t = progress_clock();
 
 	state(p, t, 0, mine, sizeof mine);
 	state(p, t, 1, brief, sizeof brief);
@@ -303,7 +303,7 @@ progress_init(struct progress *p, enum progress_mode mode)
 	p->on = mode == PROGRESS_ON || (mode == PROGRESS_AUTO && p->tty);
 	if (log_get_level() == LOG_QUIET)
 		p->on = 0;
-	p->start = now();
+	p->start = progress_clock();
 	if (!p->on)
 		return;
 	p->role = role_of(log_prog());

@@ -333,7 +333,11 @@ pg_open(const struct dest_conf *conf)
 	d->s.drv = &pg_driver;
 	d->s.dry = conf->dry_run;
 	d->cancel_slot = -1;
-	d->c = PQconnectdb(conf->conninfo);
+	/* the program's name in pg_stat_activity, unless the connection
+	 * string or PGAPPNAME names another */
+	d->c = PQconnectdbParams((const char *const[]){ "dbname",
+	    "fallback_application_name", NULL }, (const char *const[]){
+	    conf->conninfo, log_prog(), NULL }, 1);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		struct buf b = BUF_INIT;
 		connect_why(&b, d->c, conf->conninfo);

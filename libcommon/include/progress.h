@@ -52,5 +52,7 @@ void progress_add(struct progress *p, uint64_t files, uint64_t rows,
 void progress_phase(struct progress *p, const char *what);
 /* Draws the final state and ends the line. */
 void progress_done(struct progress *p);
+/* Seconds on a monotonic clock, for timing a step. */
+double progress_clock(void);
 
 #endif
