@@ -2,7 +2,6 @@
 # stage-merge: staging rows into the final dataset, one transaction per
 # load, dlt's dispositions.  Runs against STAGE_TEST_DEST (helpers/dest.bash).
 
-
 bats_require_minimum_version 1.5.0
 load helpers/dest-scenario.bash
 
