@@ -100,6 +100,9 @@ check_line(struct mline *m)
 	const struct json_tok *v, *end;
 	char msg[160];
 
+	if (m->len >= 3 && memcmp(m->text, "\xEF\xBB\xBF", 3) == 0)
+		return bad(m, "not a manifest line: it starts with a UTF-8 "
+		    "byte order mark (BOM); manifests are UTF-8 without one");
 	if (json_parse(&m->doc, m->text, m->len)) {
 		snprintf(msg, sizeof msg, "not a manifest line: %s at byte %zu",
 		    m->doc.err, m->doc.err_off + 1);
@@ -115,6 +118,12 @@ check_line(struct mline *m)
 	}
 	end = mline_get(m, mf_name[MF_END]);
 	m->end = end && end->type == JSON_TRUE;
+	/* NDJSON records where a manifest was meant: say so */
+	if (!v && !end && !mline_get(m, mf_name[MF_FILE]) &&
+	    !mline_get(m, mf_name[MF_LOAD_ID]))
+		return bad(m, "this is not a manifest (it has no \"file\", "
+		    "\"load_id\" or \"v\"): records? did you mean "
+		    "stage-write?");
 	if (m->end && mline_need(m, mf_name[MF_LOAD_ID], JSON_STRING))
 		return -1;
 	/* The totals are what catch a lost file line: a missing or wrong
