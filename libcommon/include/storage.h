@@ -103,6 +103,9 @@ struct storage_ops {
 	 * their values for st into m (at most STORAGE_MAXM): how many. */
 	const char *const *members;
 	size_t (*line)(const struct storage *st, struct storage_member *m);
+	/* 1: "name@host" before the first '/' is part of the address
+	 * (abfss://container@account.dfs...), not credentials. */
+	int at_account;
 };
 
 struct storage {
@@ -160,6 +163,8 @@ void storage_known(struct buf *out);
 /* Back ends. */
 extern const struct storage_ops storage_file_ops;
 extern const struct storage_ops storage_s3_ops;
+extern const struct storage_ops storage_az_ops;
+extern const struct storage_ops storage_abfss_ops;
 
 /* Shared by back ends: hashes fd's bytes [0, n) into hex; -1 on error. */
 int storage_hash_fd(int fd, char hex[65], uint64_t *bytes);

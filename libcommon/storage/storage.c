@@ -20,6 +20,8 @@
 static const struct storage_ops *const backends[] = {
 	&storage_file_ops,
 	&storage_s3_ops,
+	&storage_az_ops,
+	&storage_abfss_ops,
 };
 #define NBACKENDS (sizeof backends / sizeof *backends)
 
@@ -201,7 +203,7 @@ storage_open(struct storage *st, const char *url,
 			if (strlen(backends[i]->scheme) == slen &&
 			    strncmp(backends[i]->scheme, url, slen) == 0)
 				ops = backends[i];
-		if (!ops || userinfo(colon + 3)) {
+		if (!ops || (!ops->at_account && userinfo(colon + 3))) {
 			char *shown = mask_userinfo(url);
 			if (!ops) {
 				unknown_scheme(url, slen, shown, err);

@@ -1,0 +1,882 @@
+/*
+ * storage_azure: Azure Blob Storage as staging storage, az://container
+ * [/prefix] and abfss://container@ACCOUNT.dfs.core.windows.net[/prefix]
+ * (ADLS Gen2's name for the same container: its blob endpoint is used).
+ *
+ * A put is a small state machine on az.c's asynchronous requests, at
+ * most opts.jobs requests in flight over all files:
+ *
+ *   HEAD (Get Blob Properties): x-ms-meta-sha256 equal to the manifest's
+ *     -> skipped.
+ *   below the threshold: hash the file (SHA-256, which must be the
+ *     manifest's, and MD5), then one Put Blob streamed from the file with
+ *     that Content-MD5, which the service checks, and x-ms-meta-sha256;
+ *   from the threshold on: Put Block for each block, streamed from the
+ *     file with its own Content-MD5, then Put Block List naming them, with
+ *     x-ms-meta-sha256.  The whole file's SHA-256 is taken block by block
+ *     in order and compared with the manifest's before the list is
+ *     committed, so a changed file never becomes the blob.
+ *
+ * Block ids are the same on every run for the same content (the
+ * manifest's SHA-256 and the block's number, one fixed length): the
+ * blocks a killed run left uncommitted are overwritten by the re-run's,
+ * and the service discards any other uncommitted block when the list is
+ * committed, so leftovers are harmless and nothing needs sweeping.  Put
+ * Block List names its blocks "Latest", so a retry after a lost answer
+ * commits the same blob again.
+ *
+ * Reading and hashing happen on httpx.h's helper thread, in order (the
+ * whole file's SHA-256 needs the blocks in order); the transfer reads
+ * the bytes again from the file (page cache), and the service's
+ * Content-MD5 check catches any change between the two reads.  Blocking
+ * gets and deletes take a connection from httpx.h's pool.  Before the
+ * first put a List Blobs of one name checks the container and the
+ * credentials once, so that a missing container or a wrong key is one
+ * clear error, not one per file.
+ *
+ * Manifest lines: stage-put's --endpoint, when given, goes into each line
+ * as az_endpoint; opening on such a line takes it back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "az.h"
+#include "json.h"
+#include "log.h"
+#include "sha256.h"
+#include "storage.h"
+
+enum fst { F_NEW, F_PUT, F_BLOCKS, F_COMMIT, F_DONE };
+enum opkind { OP_HEAD, OP_PUT, OP_BLOCK, OP_COMMIT };
+
+struct azfile {
+	struct azbe *be;
+	struct storage_put *p;
+	enum fst st;
+	int busy;		/* a request other than a block in flight */
+	int fd;
+	uint64_t size, bsize;
+	uint32_t nblocks, next, blocks_done, blocks_out;
+	struct sha256 whole;	/* the file's, block by block */
+	int failed;
+	struct azfile *link;
+};
+
+struct azop {
+	struct az_req r;
+	struct azfile *f;
+	enum opkind kind;
+	uint32_t block;
+	char id[48];		/* block id, base64 */
+	char md5[32];		/* Content-MD5, base64 */
+	struct buf body;	/* the block list */
+	struct buf perr;	/* preparation failed: why */
+	struct httpx_job job;
+};
+
+struct azbe {
+	struct az az;
+	int jobs, inflight;
+	uint64_t block_size, threshold;
+	int checked;
+	int no_list;		/* a SAS without list rights */
+	struct buf bad;		/* the container check failed: why */
+	struct azfile *head, **tail;
+	int nfiles;
+	char *scratch;		/* the helper thread's read buffer */
+	struct httpx_worker prep;
+	struct httpx_pool conns;
+};
+
+/* Blocks: up to 4000 MiB each, at most 50,000 in a blob. */
+#define MAX_BLOCK (4000ULL << 20)
+#define MAX_BLOCKS 50000
+#define SCRATCH (1 << 20)
+
+static const char *const az_members[] = { "az_endpoint", NULL };
+
+static size_t
+azbe_line(const struct storage *st, struct storage_member *m)
+{
+	const char *ep = st->opts.endpoint;
+
+	if (!ep)
+		return 0;
+	m[0].name = az_members[0];
+	json_put_str(&m[0].json, ep, strlen(ep));
+	return 1;
+}
+
+/* The line's az_endpoint into ep (NULL when absent). */
+static const char *
+line_endpoint(const struct storage_opts *o, struct buf *ep)
+{
+	struct json_doc d = { 0 };
+	int i;
+
+	if (o->endpoint || !o->line ||
+	    json_parse(&d, o->line, strlen(o->line)) || !d.ntok ||
+	    (i = json_obj_get(&d, 0, az_members[0])) < 0 ||
+	    d.tok[i].type != JSON_STRING) {
+		json_doc_free(&d);
+		return o->endpoint;
+	}
+	json_str_decode(&d.tok[i], ep);
+	json_doc_free(&d);
+	return ep->p;
+}
+
+static int
+container_ok(const char *c, size_t n)
+{
+	if (n < 3 || n > 63)
+		return n > 1 && c[0] == '$';	/* $root, $web */
+	for (size_t i = 0; i < n; i++)
+		if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' &&
+		    c[i] <= '9') || c[i] == '-'))
+			return 0;
+	return c[0] != '-';
+}
+
+/* rest: "container[/prefix]", or with abfss "container@host[/prefix]":
+ * the container, account and host into the bufs. */
+static int
+split_rest(const char *scheme, const char *rest, struct buf *ctr,
+    struct buf *acct, struct buf *host, struct buf *err)
+{
+	size_t n = strcspn(rest, "/"), cn = strcspn(rest, "@/");
+	int abfss = strcmp(scheme, "abfss") == 0;
+
+	buf_add(ctr, rest, cn);
+	buf_adds(ctr, "");
+	if (abfss) {
+		if (rest[cn] != '@' || n == cn + 1) {
+			buf_printf(err, "%s://%s: expected abfss://container@"
+			    "ACCOUNT.dfs.core.windows.net[/prefix]", scheme,
+			    rest);
+			return -1;
+		}
+		buf_add(host, rest + cn + 1, n - cn - 1);
+		buf_add(acct, host->p, strcspn(host->p, "."));
+	}
+	if (!container_ok(ctr->p, ctr->len) || (!abfss && cn != n)) {
+		buf_printf(err, "%s://%s: '%.*s' is not a container name (3 to "
+		    "63 lowercase letters, digits and hyphens)", scheme, rest,
+		    (int)n, rest);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_names(struct storage *st, const char *scheme, const char *rest)
+{
+	const char *slash = strchr(rest, '/');
+	struct buf url = BUF_INIT;
+
+	buf_printf(&url, "%s://%.*s", scheme, (int)(slash ? (size_t)(slash -
+	    rest) : strlen(rest)), rest);
+	st->url = url.p;
+	if (slash && slash[1]) {
+		struct buf pre = BUF_INIT;
+		buf_adds(&pre, slash + 1);
+		if (pre.p[pre.len - 1] != '/')
+			buf_addc(&pre, '/');
+		st->prefix = pre.p;
+	}
+}
+
+static int
+azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
+    struct buf *err)
+{
+	const char *scheme = st->ops->scheme;
+	struct buf ctr = BUF_INIT, acct = BUF_INIT, host = BUF_INIT;
+	struct buf ep = BUF_INIT;
+	struct azbe *be = xcalloc(1, sizeof *be);
+	int rc = -1;
+
+	if (split_rest(scheme, rest, &ctr, &acct, &host, err))
+		goto out;
+	be->az.cfg.retries = o->retries;
+	if (az_cfg_load(&be->az.cfg, ctr.p, acct.p, host.p,
+	    line_endpoint(o, &ep), o->setting, o->setting_ctx, err))
+		goto out;
+	be->jobs = o->jobs > 0 ? o->jobs : 8;
+	be->block_size = o->part_size;
+	be->threshold = o->threshold;
+	be->scratch = xmalloc(SCRATCH);
+	be->tail = &be->head;
+	az_init(&be->az);
+	httpx_worker_init(&be->prep, be->az.http);
+	httpx_pool_init(&be->conns);
+	set_names(st, scheme, rest);
+	st->be = be;
+	be = NULL;
+	rc = 0;
+out:
+	if (be) {
+		az_free(&be->az);
+		free(be);
+	}
+	buf_free(&ctr);
+	buf_free(&acct);
+	buf_free(&host);
+	buf_free(&ep);
+	return rc;
+}
+
+static void
+azbe_close(struct storage *st)
+{
+	struct azbe *be = st->be;
+
+	if (!be)
+		return;
+	httpx_worker_free(&be->prep);
+	httpx_pool_free(&be->conns);
+	free(be->scratch);
+	buf_free(&be->bad);
+	az_free(&be->az);
+	free(be);
+	st->be = NULL;
+}
+
+static int
+code_is(const struct az_req *r, const char *c)
+{
+	return r->code.p && strcmp(r->code.p, c) == 0;
+}
+
+/* Checks container and credentials once; an answer that says every put
+ * will fail is kept in be->bad. */
+static void
+check_container(struct storage *st)
+{
+	struct azbe *be = st->be;
+	struct http_conn *c = httpx_pool_take(&be->conns);
+	struct az_req r;
+
+	be->checked = 1;
+	az_req_init(&r, "GET", NULL);
+	az_req_query(&r, "restype", "container");
+	az_req_query(&r, "comp", "list");
+	az_req_query(&r, "maxresults", "1");
+	az_req_query(&r, "prefix", st->prefix);
+	if (az_perform(&be->az, c, &r)) {
+		/* A SAS that may write but not list. */
+		if (code_is(&r, "AuthorizationPermissionMismatch")) {
+			be->no_list = 1;
+		} else {
+			buf_printf(&be->bad, "container %s: ",
+			    be->az.cfg.container);
+			az_strerror(&r, &be->bad);
+		}
+	}
+	az_req_free(&r);
+	httpx_pool_give(&be->conns, c);
+}
+
+static void on_op_done(struct az_req *r);
+
+static struct azop *
+op_new(struct azfile *f, enum opkind kind, const char *method)
+{
+	struct azop *op = xcalloc(1, sizeof *op);
+
+	az_req_init(&op->r, method, f->p->key);
+	op->r.done = on_op_done;
+	op->r.ctx = op;
+	op->f = f;
+	op->kind = kind;
+	return op;
+}
+
+static void
+op_free(struct azop *op)
+{
+	az_req_free(&op->r);
+	buf_free(&op->body);
+	buf_free(&op->perr);
+	free(op);
+}
+
+static void
+fail(struct azfile *f, const char *what, const struct az_req *r)
+{
+	if (f->failed)
+		return;
+	f->failed = 1;
+	buf_printf(&f->p->err, "az %s failed: ", what);
+	if (r)
+		az_strerror(r, &f->p->err);
+}
+
+static void
+finish(struct azfile *f, enum storage_result res)
+{
+	struct azbe *be = f->be;
+	struct azfile **pp;
+
+	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
+		;
+	*pp = f->link;
+	if (be->tail == &f->link)
+		be->tail = pp;
+	be->nfiles--;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->whole.ctx) {
+		char hex[65];
+		sha256_final_hex(&f->whole, hex);
+	}
+	f->p->result = f->failed ? STORAGE_FAILED : res;
+	f->p->done(f->p);
+	free(f);
+}
+
+static int
+open_source(struct azfile *f)
+{
+	struct stat sb;
+
+	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(f->fd, &sb)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	f->size = (uint64_t)sb.st_size;
+	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
+		    "the manifest says %lld (changed since it was written?); "
+		    "not uploaded", (unsigned long long)f->size,
+		    (long long)f->p->bytes);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+plan_blocks(struct azfile *f)
+{
+	uint64_t bs = f->be->block_size;
+
+	/* Enlarge blocks (to whole MiB) until the file fits 50,000. */
+	if ((f->size + bs - 1) / bs > MAX_BLOCKS)
+		bs = ((f->size / MAX_BLOCKS) / (1 << 20) + 1) << 20;
+	if (bs > MAX_BLOCK)
+		bs = MAX_BLOCK;
+	f->bsize = bs;
+	f->nblocks = (uint32_t)((f->size + bs - 1) / bs);
+	sha256_init(&f->whole);
+}
+
+static void
+on_head(struct azfile *f, struct az_req *r)
+{
+	struct buf meta = BUF_INIT;
+
+	if (az_ok(r)) {
+		http_header(&r->h, "x-ms-meta-sha256", &meta);
+		if (meta.len && strcmp(meta.p, f->p->sha256) == 0) {
+			log_verbose("%s: already stored with sha256 %s, "
+			    "skipped", f->p->key, meta.p);
+			buf_free(&meta);
+			finish(f, STORAGE_SKIPPED);
+			return;
+		}
+		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
+		    meta.len ? meta.p : "(none)");
+	} else if (r->h.status != 404 &&
+	    !(r->h.status == 403 && f->be->no_list)) {
+		fail(f, "HEAD", r);
+		buf_free(&meta);
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	buf_free(&meta);
+	if (open_source(f)) {
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	if (f->size >= f->be->threshold && f->size > 0) {
+		plan_blocks(f);
+		log_verbose("%s: %u blocks of %llu bytes", f->p->key,
+		    f->nblocks, (unsigned long long)f->bsize);
+		f->st = F_BLOCKS;
+	} else {
+		f->st = F_PUT;
+	}
+}
+
+static void
+on_op_done(struct az_req *r)
+{
+	struct azop *op = r->ctx;
+	struct azfile *f = op->f;
+	char what[48];
+
+	f->be->inflight--;
+	switch (op->kind) {
+	case OP_HEAD:
+		f->busy = 0;
+		on_head(f, r);
+		break;
+	case OP_BLOCK:
+		f->blocks_out--;
+		if (az_ok(r)) {
+			f->blocks_done++;
+			break;
+		}
+		snprintf(what, sizeof what, "Put Block %u", op->block);
+		fail(f, what, r);
+		break;
+	case OP_PUT:
+	case OP_COMMIT:
+		f->busy = 0;
+		if (!az_ok(r))
+			fail(f, op->kind == OP_PUT ? "Put Blob" :
+			    "Put Block List", r);
+		finish(f, STORAGE_DONE);
+		break;
+	}
+	op_free(op);
+}
+
+/* MD5 (base64, into md5) of fd's [off, off + len), each byte also added
+ * to whole when not NULL; -1 with errno (0: the file shrank). */
+static int
+hash_range(int fd, uint64_t off, uint64_t len, char *scratch,
+    struct sha256 *whole, char md5[32])
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	if (!m || !EVP_DigestInit_ex(m, EVP_md5(), NULL))
+		die(EXIT_FAIL, "storage_azure: OpenSSL MD5 unavailable");
+	errno = 0;
+	while (len > 0) {
+		size_t want = len < SCRATCH ? (size_t)len : SCRATCH;
+		ssize_t n = pread(fd, scratch, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		EVP_DigestUpdate(m, scratch, (size_t)n);
+		if (whole)
+			sha256_update(whole, scratch, (size_t)n);
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(m, d, &dn);
+	azsign_b64(&b, d, dn);
+	snprintf(md5, 32, "%s", b.p);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(m);
+	buf_free(&b);
+	return rc;
+}
+
+static void
+mismatch(struct azop *op, const char *hex)
+{
+	buf_printf(&op->perr, "sha256 mismatch: the file hashes to %s, the "
+	    "manifest says %s (changed since it was written?); not uploaded",
+	    hex, op->f->p->sha256);
+}
+
+/* A block: its MD5, and the whole file's SHA-256 checked at the last. */
+static void
+hash_block(struct azop *op)
+{
+	struct azfile *f = op->f;
+	char hex[65];
+
+	if (hash_range(f->fd, op->r.body_off, op->r.body_len,
+	    f->be->scratch, &f->whole, op->md5)) {
+		buf_printf(&op->perr, "reading block %u: %s", op->block,
+		    errno ? strerror(errno) : "the file shrank");
+		return;
+	}
+	if (op->block == f->nblocks) {
+		sha256_final_hex(&f->whole, hex);
+		if (strcmp(hex, f->p->sha256) != 0)
+			mismatch(op, hex);
+	}
+}
+
+/* The whole file for Put Blob: MD5 and SHA-256. */
+static void
+hash_put(struct azop *op)
+{
+	struct azfile *f = op->f;
+	struct sha256 h;
+	char hex[65];
+
+	sha256_init(&h);
+	if (hash_range(f->fd, 0, f->size, f->be->scratch, &h, op->md5)) {
+		buf_printf(&op->perr, "reading: %s", errno ? strerror(errno) :
+		    "the file shrank");
+		sha256_final_hex(&h, hex);
+		return;
+	}
+	sha256_final_hex(&h, hex);
+	if (strcmp(hex, f->p->sha256) != 0)
+		mismatch(op, hex);
+}
+
+static struct azop *
+op_of(struct httpx_job *j)
+{
+	return (struct azop *)((char *)j - offsetof(struct azop, job));
+}
+
+/* On the helper thread. */
+static void
+hash_job(struct httpx_job *j)
+{
+	struct azop *op = op_of(j);
+
+	if (op->kind == OP_BLOCK)
+		hash_block(op);
+	else
+		hash_put(op);
+	if (!op->perr.len)
+		az_req_header(&op->r, "Content-MD5", op->md5);
+}
+
+static void
+op_prepare(struct azop *op)
+{
+	op->f->be->inflight++;
+	op->job.run = hash_job;
+	httpx_worker_push(&op->f->be->prep, &op->job);
+}
+
+/* Sends what the helper thread prepared, or fails its file. */
+static void
+collect(struct azbe *be)
+{
+	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
+
+	for (; j; j = nx) {
+		struct azop *op = op_of(j);
+		struct azfile *f = op->f;
+		nx = j->next;
+		if (!op->perr.len && !(op->kind == OP_BLOCK && f->failed)) {
+			az_start(&be->az, &op->r);
+			continue;
+		}
+		be->inflight--;
+		if (!f->failed && op->perr.len) {
+			f->failed = 1;
+			buf_add(&f->p->err, op->perr.p, op->perr.len);
+		}
+		if (op->kind == OP_BLOCK) {
+			f->blocks_out--;
+		} else {
+			f->busy = 0;
+			finish(f, STORAGE_FAILED);
+		}
+		op_free(op);
+	}
+}
+
+/* Block n's id: the manifest's SHA-256 (its first 17 digits) and n, 24
+ * bytes whatever n, in base64. */
+static void
+block_id(const struct azfile *f, uint32_t n, char out[48])
+{
+	char raw[32];
+	struct buf b = BUF_INIT;
+
+	snprintf(raw, sizeof raw, "%.17s-%06u", f->p->sha256, n);
+	azsign_b64(&b, raw, 24);
+	snprintf(out, 48, "%s", b.p);
+	buf_free(&b);
+}
+
+static struct azop *
+block_op(struct azfile *f)
+{
+	uint64_t off = (uint64_t)f->next * f->bsize;
+	uint64_t len = f->size - off < f->bsize ? f->size - off : f->bsize;
+	struct azop *op = op_new(f, OP_BLOCK, "PUT");
+
+	op->block = ++f->next;
+	block_id(f, op->block, op->id);
+	op->r.body_fd = f->fd;
+	op->r.body_off = off;
+	op->r.body_len = len;
+	az_req_query(&op->r, "comp", "block");
+	az_req_query(&op->r, "blockid", op->id);
+	return op;
+}
+
+static struct azop *
+put_op(struct azfile *f)
+{
+	struct azop *op = op_new(f, OP_PUT, "PUT");
+
+	op->r.body_fd = f->fd;
+	op->r.body_len = f->size;
+	az_req_header(&op->r, "x-ms-blob-type", "BlockBlob");
+	az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+	return op;
+}
+
+static struct azop *
+commit_op(struct azfile *f)
+{
+	struct azop *op = op_new(f, OP_COMMIT, "PUT");
+	char id[48];
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	struct buf md5 = BUF_INIT;
+
+	buf_adds(&op->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+	    "<BlockList>");
+	for (uint32_t i = 1; i <= f->nblocks; i++) {
+		block_id(f, i, id);
+		buf_printf(&op->body, "<Latest>%s</Latest>", id);
+	}
+	buf_adds(&op->body, "</BlockList>");
+	EVP_Digest(op->body.p, op->body.len, d, &dn, EVP_md5(), NULL);
+	azsign_b64(&md5, d, dn);
+	snprintf(op->md5, sizeof op->md5, "%s", md5.p);
+	buf_free(&md5);
+	op->r.body = op->body.p;
+	op->r.body_len = op->body.len;
+	az_req_query(&op->r, "comp", "blocklist");
+	az_req_header(&op->r, "Content-MD5", op->md5);
+	az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+	return op;
+}
+
+/* Sends blocks while there is room; commits once all are in. */
+static void
+pump_blocks(struct azfile *f)
+{
+	struct azbe *be = f->be;
+
+	while (!f->failed && f->next < f->nblocks && be->inflight < be->jobs) {
+		f->blocks_out++;
+		op_prepare(block_op(f));
+	}
+	if (f->failed && f->blocks_out == 0)
+		finish(f, STORAGE_FAILED);	/* nothing committed */
+	else if (!f->failed && f->blocks_done == f->nblocks)
+		f->st = F_COMMIT;
+}
+
+static void
+pump(struct azbe *be)
+{
+	struct azfile *f = be->head, *nx;
+	struct azop *op;
+
+	for (; f && be->inflight < be->jobs; f = nx) {
+		nx = f->link;
+		if (f->busy)
+			continue;
+		if (f->st == F_BLOCKS) {
+			pump_blocks(f);
+			continue;
+		}
+		f->busy = 1;
+		be->inflight++;
+		switch (f->st) {
+		case F_NEW:
+			op = op_new(f, OP_HEAD, "HEAD");
+			az_start(&be->az, &op->r);
+			break;
+		case F_PUT:
+			be->inflight--;
+			op_prepare(put_op(f));
+			break;
+		case F_COMMIT:
+			az_start(&be->az, &commit_op(f)->r);
+			break;
+		default:
+			f->busy = 0;
+			be->inflight--;
+		}
+	}
+}
+
+static void
+azbe_put(struct storage *st, struct storage_put *p)
+{
+	struct azbe *be = st->be;
+	struct azfile *f;
+
+	if (!be->checked)
+		check_container(st);
+	if (be->bad.len) {
+		buf_add(&p->err, be->bad.p, be->bad.len);
+		p->result = STORAGE_FAILED;
+		p->done(p);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->be = be;
+	f->p = p;
+	f->fd = -1;
+	*be->tail = f;
+	be->tail = &f->link;
+	be->nfiles++;
+}
+
+static int
+azbe_run(struct storage *st, int timeout_ms, int wait_fd)
+{
+	struct azbe *be = st->be;
+
+	collect(be);
+	pump(be);
+	if (be->nfiles || wait_fd >= 0)
+		az_run(&be->az, timeout_ms, wait_fd);
+	collect(be);
+	pump(be);
+	return be->nfiles;
+}
+
+static int
+azbe_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
+{
+	struct azbe *be = st->be;
+	struct http_conn *c = httpx_pool_take(&be->conns);
+	struct az_req r;
+	int rc;
+
+	az_req_init(&r, "GET", key);
+	r.range_off = off;
+	r.range_len = len;
+	r.sink = sink;
+	r.sink_ctx = ctx;
+	rc = az_perform(&be->az, c, &r);
+	if (rc && !r.h.sink_failed) {
+		buf_printf(err, "az GET failed: ");
+		az_strerror(&r, err);
+	}
+	az_req_free(&r);
+	httpx_pool_give(&be->conns, c);
+	return rc;
+}
+
+static int
+azbe_del(struct storage *st, const char *key, struct buf *err)
+{
+	struct azbe *be = st->be;
+	struct http_conn *c = httpx_pool_take(&be->conns);
+	struct az_req r;
+	int rc;
+
+	az_req_init(&r, "DELETE", key);
+	rc = az_perform(&be->az, c, &r);
+	if (rc && r.h.status == 404)
+		rc = 0;
+	if (rc) {
+		buf_printf(err, "az DELETE failed: ");
+		az_strerror(&r, err);
+	}
+	az_req_free(&r);
+	httpx_pool_give(&be->conns, c);
+	return rc;
+}
+
+static void
+describe_op(struct azbe *be, struct azop *op, struct buf *out)
+{
+	az_describe(&be->az, &op->r, out);
+	buf_addc(out, '\n');
+	op_free(op);
+}
+
+/* Dry run: the requests for a file absent from the container, in
+ * order, with the real Content-MD5s. */
+static int
+azbe_describe(struct storage *st, const struct storage_put *p,
+    struct buf *out)
+{
+	struct azbe *be = st->be;
+	struct azfile f = { 0 };
+	struct storage_put cp = *p;
+	struct azop *op;
+	int rc = -1;
+
+	memset(&cp.err, 0, sizeof cp.err);
+	f.be = be;
+	f.p = &cp;
+	f.fd = -1;
+	describe_op(be, op_new(&f, OP_HEAD, "HEAD"), out);
+	if (open_source(&f))
+		goto out;
+	if (f.size < be->threshold || f.size == 0) {
+		op = put_op(&f);
+		hash_job(&op->job);
+		if (op->perr.len)
+			goto bad;
+		describe_op(be, op, out);
+		rc = 0;
+		goto out;
+	}
+	plan_blocks(&f);
+	while (f.next < f.nblocks) {
+		op = block_op(&f);
+		hash_job(&op->job);
+		if (op->perr.len)
+			goto bad;
+		describe_op(be, op, out);
+	}
+	describe_op(be, commit_op(&f), out);
+	rc = 0;
+	goto out;
+bad:
+	buf_add(&cp.err, op->perr.p, op->perr.len);
+	op_free(op);
+out:
+	if (rc)
+		buf_add(&((struct storage_put *)p)->err, cp.err.p, cp.err.len);
+	buf_free(&cp.err);
+	if (f.fd >= 0)
+		close(f.fd);
+	if (f.whole.ctx) {
+		char hex[65];
+		sha256_final_hex(&f.whole, hex);
+	}
+	return rc;
+}
+
+#define AZ_OPS(name)							\
+	.scheme = name,							\
+	.max_part = MAX_BLOCK,						\
+	.init = http_init,						\
+	.open = azbe_open,						\
+	.close = azbe_close,						\
+	.put = azbe_put,						\
+	.run = azbe_run,						\
+	.get_range = azbe_get_range,					\
+	.del = azbe_del,						\
+	.describe = azbe_describe,					\
+	.members = az_members,						\
+	.line = azbe_line
+
+const struct storage_ops storage_az_ops = { AZ_OPS("az") };
+const struct storage_ops storage_abfss_ops = { AZ_OPS("abfss"),
+	.at_account = 1 };
