@@ -128,6 +128,28 @@ pair_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->value.p, y->value.p);
 }
 
+/* The service orders x-ms-* names by a collation that weighs letters
+ * and digits first and hyphens only to break ties: as if the hyphens
+ * were not there, then byte by byte. */
+static int
+hdr_cmp(const void *a, const void *b)
+{
+	const char *x = ((const struct pair *)a)->name.p;
+	const char *y = ((const struct pair *)b)->name.p;
+
+	for (const char *p = x, *q = y;; p++, q++) {
+		while (*p == '-')
+			p++;
+		while (*q == '-')
+			q++;
+		if (*p != *q)
+			return (unsigned char)*p < (unsigned char)*q ? -1 : 1;
+		if (!*p)
+			break;
+	}
+	return strcmp(x, y);
+}
+
 static void
 lower(struct buf *b)
 {
@@ -151,7 +173,7 @@ canon_headers(const struct azsign_req *r, struct buf *out)
 		add_trimmed(&p[n].value, r->hdrs[i].value);
 		n++;
 	}
-	qsort(p, n, sizeof *p, pair_cmp);
+	qsort(p, n, sizeof *p, hdr_cmp);
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(out, "%s:%s\n", p[i].name.p, p[i].value.p);
 		buf_free(&p[i].name);
