@@ -52,3 +52,7 @@ fuzz() {
 @test "fuzz: binary COPY fields are well formed and agree with strtoll/strtod (5 s)" {
 	fuzz pgbin 256
 }
+
+@test "fuzz: Azure connection strings load or fail with a message; SharedKey canonicalizes any query (5 s)" {
+	fuzz az 1024
+}
