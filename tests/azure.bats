@@ -277,3 +277,38 @@ sha() {
 	[[ "$output" == *"HEAD http://127.0.0.1:10000/devstoreaccount1/$AZ_CONTAINER/dev/"* ]]
 	[[ "$output" == *"SharedKey devstoreaccount1:****"* ]]
 }
+
+@test "az: -vv's libcurl trace masks the SharedKey signature and a SAS token's sig" {
+	mkfile a 1000
+	{ line a 1; endline 1; } >m
+	run -0 --separate-stderr stage-put -vv -b "az://$AZ_CONTAINER/trace" m
+	[[ "$stderr" == *"> Authorization: SharedKey ****"* ]]
+	[[ "$stderr" != *"SharedKey $AZ_ACCOUNT:"[A-Za-z0-9+/]* ]]
+	sas=$(az_peer sas "$AZ_CONTAINER" racwl)
+	sig=$(sed 's/.*sig=\([^&]*\).*/\1/' <<<"$sas")
+	unset AZURE_STORAGE_CONNECTION_STRING
+	mkfile b 1000
+	{ line b 2; endline 1; } >m
+	AZURE_STORAGE_SAS_TOKEN=$sas run -0 --separate-stderr stage-put -vv \
+		--endpoint "$AZ_ENDPOINT" -b "az://$AZ_CONTAINER/trace" m
+	[[ "$stderr" == *"sig=****"* ]]
+	[[ "$stderr" != *"$sig"* ]]
+}
+
+@test "az: an empty file, and blob names with spaces, '+' and non-ASCII letters, are stored as named" {
+	: >e
+	mkfile u 20000
+	{ line e 1; line u 2; endline 2; } >m
+	run -0 stage-put --layout '{table_name}/ü dir/{file_id} x+y.{ext}' \
+		-b "az://$AZ_CONTAINER/names" m
+	echo "$output"
+	[ "$(echo "$output" | sed -n 2p | jq -r .url)" = "az://$AZ_CONTAINER/names/users/ü dir/2 x+y.csv.gz" ]
+	run -0 az_peer ls "$AZ_CONTAINER" names/
+	echo "$output"
+	[ "$(grep -c . <<<"$output")" = 2 ]
+	[[ "$output" == *"names/users/ü dir/1 x+y.csv.gz 0 $(sha e)"* ]]
+	[ "$(az_peer sha256 "$AZ_CONTAINER" "names/users/ü dir/2 x+y.csv.gz")" = "$(sha u)" ]
+	run -0 --separate-stderr stage-put -v --layout '{table_name}/ü dir/{file_id} x+y.{ext}' \
+		-b "az://$AZ_CONTAINER/names" m
+	[ "$(grep -c 'already stored' <<<"$stderr")" = 2 ]
+}

@@ -199,19 +199,28 @@ trust(CURL *e, struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 }
 
-/* Masks what authenticates a request: the signature in Authorization and
- * a session token, wherever they appear in header text. */
+/* Masks what authenticates a request: the signature in Authorization
+ * (SigV4's Signature=, Azure's SharedKey account:signature), a session
+ * token, and a SAS token's sig= in the request line, wherever they appear
+ * in header text. */
 static void
 mask_secrets(char *s)
 {
-	static const char *const marks[] = { "Signature=",
-		"x-amz-security-token: ", "X-Amz-Security-Token: " };
+	static const struct {
+		const char *mark, *stop;
+	} marks[] = {
+		{ "Signature=", "\r\n," },
+		{ "x-amz-security-token: ", "\r\n," },
+		{ "X-Amz-Security-Token: ", "\r\n," },
+		{ "SharedKey ", "\r\n" },
+		{ "sig=", "\r\n& " },
+	};
 	char *p;
 
 	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-		for (p = s; (p = strstr(p, marks[i])); ) {
-			p += strlen(marks[i]);
-			while (*p && *p != '\r' && *p != '\n' && *p != ',')
+		for (p = s; (p = strstr(p, marks[i].mark)); ) {
+			p += strlen(marks[i].mark);
+			while (*p && !strchr(marks[i].stop, *p))
 				*p++ = '*';
 		}
 }
