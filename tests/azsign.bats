@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Azure SharedKey signing (libcommon/storage/azsign.c): the string to sign
-# by Microsoft's rules, and the signature against Azure's own Python SDK.
+# by Microsoft's rules, and the signature against Azure's own Python SDK;
+# and where az:// finds its account, credentials and endpoint (az.c).
 
 setup() {
 	[ -n "${STAGE_UNITS:-}" ] || skip "no unit-test directory"
@@ -21,4 +22,10 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"400 of 400 requests signed alike"* ]]
+}
+
+@test "unit: az:// finds account, credentials and endpoint in the documented order (az_cfg_load)" {
+	run "$STAGE_UNITS/az_cfg_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -519,14 +519,14 @@ parse_endpoint(struct az_cfg *c, const char *ep, const char *what,
 	else if (strncmp(ep, "http://", 7) == 0)
 		h = ep + 7;
 	else {
-		buf_printf(err, "%s endpoint %s: not an http:// or https:// "
-		    "URL", what, ep);
+		buf_printf(err, "%s %s: not an http:// or https:// URL",
+		    what, ep);
 		return -1;
 	}
 	n = strcspn(h, "/?#");
 	if (n == 0 || h[n] == '?' || h[n] == '#') {
-		buf_printf(err, "%s endpoint %s: expected "
-		    "scheme://host[:port][/path]", what, ep);
+		buf_printf(err, "%s %s: expected scheme://host[:port][/path]",
+		    what, ep);
 		return -1;
 	}
 	free(c->scheme);
@@ -571,11 +571,11 @@ endpoint_load(struct az_cfg *c, const char *flag, const char *url_host,
 		char *h = blob_host(url_host);
 		buf_printf(&ep, "https://%s", h);
 		free(h);
-		what = "the URL's";
+		what = "the URL's endpoint";
 	} else if (dlt_host) {
 		buf_printf(&ep, "%s%s", strstr(dlt_host, "://") ? "" :
 		    "https://", dlt_host);
-		what = "azure_account_host's";
+		what = "azure_account_host's endpoint";
 	} else if (cs->endpoint.len) {
 		buf_adds(&ep, cs->endpoint.p);
 		what = "the connection string's BlobEndpoint";
@@ -585,7 +585,7 @@ endpoint_load(struct az_cfg *c, const char *flag, const char *url_host,
 		buf_printf(&ep, "%s://%s.blob.%s", cs->proto.len ?
 		    cs->proto.p : "https", c->account, cs->suffix.len ?
 		    cs->suffix.p : "core.windows.net");
-		what = "the account's";
+		what = "the account's endpoint";
 	} else {
 		buf_adds(err, "no Azure storage account: set "
 		    "AZURE_STORAGE_ACCOUNT_NAME, "
