@@ -199,6 +199,57 @@ sha() {
 	[[ "$stderr" == *"already stored"* ]]
 }
 
+@test "az: kill -9 during a block upload, then a re-run with the same block size sends only the blocks that were missing" {
+	mkfile k 104857600
+	{ line k 1; endline 1; } >m
+	stage-put -j 2 --part-size 5M --multipart-threshold 8M \
+		-b "az://$AZ_CONTAINER/resume" m >out1 2>err1 &
+	pid=$!
+	az_peer wait-blocks "$AZ_CONTAINER" "$(blob resume 1)" 4 || {
+		wait $pid; cat err1; skip "the upload ended before the kill"; }
+	kill -9 $pid
+	wait $pid || true
+	had=$(az_peer blocks "$AZ_CONTAINER" "$(blob resume 1)" | awk '{ print $4 }')
+	run -0 --separate-stderr stage-put -v -j 2 --part-size 5M \
+		--multipart-threshold 8M -b "az://$AZ_CONTAINER/resume" m
+	echo "$stderr"
+	[[ "$stderr" == *"of 20 blocks already uploaded by an earlier run, not sent again"* ]]
+	reused=$(sed -n 's/.*: \([0-9]*\) of 20 blocks already.*/\1/p' <<<"$stderr")
+	[ "$reused" -ge 4 ] && [ "$reused" -le "$had" ]
+	[ "$(az_peer sha256 "$AZ_CONTAINER" "$(blob resume 1)")" = "$(sha k)" ]
+	[ "$(az_peer blocks "$AZ_CONTAINER" "$(blob resume 1)")" = "committed 20 uncommitted 0" ]
+}
+
+@test "az: an uncommitted block with this file's id but another size is sent again, not reused" {
+	mkfile c 12000000
+	{ line c 1; endline 1; } >m
+	# The SDK base64-encodes the ids it is given: these are stage's.
+	id1=$(printf '%.17s-%06d' "$(sha c)" 1)
+	id2=$(printf '%.17s-%06d' "$(sha c)" 2)
+	az_peer stage-block "$AZ_CONTAINER" "$(blob sizes 1)" "$id1" c 0 4000000
+	az_peer stage-block "$AZ_CONTAINER" "$(blob sizes 1)" "$id2" c 5242880 5242880
+	run --separate-stderr stage-put -v --part-size 5M \
+		--multipart-threshold 8M -b "az://$AZ_CONTAINER/sizes" m
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *": 1 of 3 blocks already uploaded by an earlier run"* ]]
+	[ "$(az_peer sha256 "$AZ_CONTAINER" "$(blob sizes 1)")" = "$(sha c)" ]
+	[ "$(az_peer blocks "$AZ_CONTAINER" "$(blob sizes 1)")" = "committed 3 uncommitted 0" ]
+}
+
+@test "az: uncommitted blocks another writer left with ids of another length are dropped first (the service would refuse ours)" {
+	mkfile f 12000000
+	{ line f 1; endline 1; } >m
+	az_peer stage-block "$AZ_CONTAINER" "$(blob foreign 1)" "someone-elses-id" f 0 1000
+	run --separate-stderr stage-put -v --part-size 5M \
+		--multipart-threshold 8M -b "az://$AZ_CONTAINER/foreign" m
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"uncommitted blocks of another writer"*"committing an empty block list"* ]]
+	[ "$(az_peer sha256 "$AZ_CONTAINER" "$(blob foreign 1)")" = "$(sha f)" ]
+	[ "$(az_peer blocks "$AZ_CONTAINER" "$(blob foreign 1)")" = "committed 3 uncommitted 0" ]
+}
+
 @test "az: abfss://container@ACCOUNT.dfs.core.windows.net/prefix is the same container through its blob endpoint" {
 	mkfile a 1000
 	{ line a 1; endline 1; } >m

@@ -11,17 +11,21 @@
  *   below the threshold: hash the file (SHA-256, which must be the
  *     manifest's, and MD5), then one Put Blob streamed from the file with
  *     that Content-MD5, which the service checks, and x-ms-meta-sha256;
- *   from the threshold on: Put Block for each block, streamed from the
- *     file with its own Content-MD5, then Put Block List naming them, with
+ *   from the threshold on: Get Block List of the uncommitted blocks, then
+ *     Put Block for each block not already there, streamed from the file
+ *     with its own Content-MD5, then Put Block List naming them all, with
  *     x-ms-meta-sha256.  The whole file's SHA-256 is taken block by block
  *     in order and compared with the manifest's before the list is
  *     committed, so a changed file never becomes the blob.
  *
  * Block ids are the same on every run for the same content (the
- * manifest's SHA-256 and the block's number, one fixed length): the
- * blocks a killed run left uncommitted are overwritten by the re-run's,
- * and the service discards any other uncommitted block when the list is
- * committed, so leftovers are harmless and nothing needs sweeping.  Put
+ * manifest's SHA-256 and the block's number, one fixed length): a block
+ * a killed run left uncommitted with the same id and size is not sent
+ * again (the service checked its Content-MD5 when it came; it is still
+ * read and hashed for the file's SHA-256), one of another size is
+ * overwritten, and the service discards every other uncommitted block
+ * when the list is committed, so leftovers are harmless and nothing
+ * needs sweeping.  Put
  * Block List names its blocks "Latest", so a retry after a lost answer
  * commits the same blob again.
  *
@@ -53,9 +57,10 @@
 #include "log.h"
 #include "sha256.h"
 #include "storage.h"
+#include "xml.h"
 
-enum fst { F_NEW, F_PUT, F_BLOCKS, F_COMMIT, F_DONE };
-enum opkind { OP_HEAD, OP_PUT, OP_BLOCK, OP_COMMIT };
+enum fst { F_NEW, F_PUT, F_LIST, F_CLEAR, F_BLOCKS, F_COMMIT, F_DONE };
+enum opkind { OP_HEAD, OP_PUT, OP_LIST, OP_CLEAR, OP_BLOCK, OP_COMMIT };
 
 struct azfile {
 	struct azbe *be;
@@ -64,7 +69,10 @@ struct azfile {
 	int busy;		/* a request other than a block in flight */
 	int fd;
 	uint64_t size, bsize;
-	uint32_t nblocks, next, blocks_done, blocks_out;
+	uint32_t nblocks, next, blocks_done, blocks_out, reused;
+	unsigned char *have;	/* block i + 1 is uncommitted already */
+	int foreign;		/* uncommitted blocks with ids of another
+				 * length are in the way */
 	struct sha256 whole;	/* the file's, block by block */
 	int failed;
 	struct azfile *link;
@@ -75,6 +83,7 @@ struct azop {
 	struct azfile *f;
 	enum opkind kind;
 	uint32_t block;
+	int reuse;		/* the block is there: hash, do not send */
 	char id[48];		/* block id, base64 */
 	char md5[32];		/* Content-MD5, base64 */
 	struct buf body;	/* the block list */
@@ -338,6 +347,7 @@ finish(struct azfile *f, enum storage_result res)
 		char hex[65];
 		sha256_final_hex(&f->whole, hex);
 	}
+	free(f->have);
 	f->p->result = f->failed ? STORAGE_FAILED : res;
 	f->p->done(f->p);
 	free(f);
@@ -413,10 +423,94 @@ on_head(struct azfile *f, struct az_req *r)
 		plan_blocks(f);
 		log_verbose("%s: %u blocks of %llu bytes", f->p->key,
 		    f->nblocks, (unsigned long long)f->bsize);
-		f->st = F_BLOCKS;
+		f->st = F_LIST;
 	} else {
 		f->st = F_PUT;
 	}
+}
+
+static void block_id(const struct azfile *f, uint32_t n, char out[48]);
+
+static uint64_t
+block_len(const struct azfile *f, uint32_t n)
+{
+	uint64_t off = (uint64_t)(n - 1) * f->bsize;
+
+	return f->size - off < f->bsize ? f->size - off : f->bsize;
+}
+
+/* Marks in f->have the blocks the listing in r holds with this file's
+ * id and size: what a killed run sent and need not be sent again (the
+ * service checked each one's Content-MD5; the id holds the file's
+ * SHA-256, checked again before the list is committed). */
+static void
+mark_blocks(struct azfile *f, const struct az_req *r)
+{
+	const char *p = r->h.resp.p, *in;
+	size_t n = r->h.resp.len, len, off;
+	struct buf name = BUF_INIT, size = BUF_INIT;
+	char id[48], first[48];
+	uint32_t i;
+
+	block_id(f, 1, first);
+	while (p && (off = xml_find(p, n, "Block", &in, &len))) {
+		if (xml_text(in, len, "Name", &name) == 0 &&
+		    name.len != strlen(first))
+			f->foreign = 1;
+		else if (xml_text(in, len, "Name", &name) == 0 &&
+		    xml_text(in, len, "Size", &size) == 0 &&
+		    name.len == strlen(first) &&
+		    strncmp(name.p, first, 20) == 0) {
+			for (i = 1; i <= f->nblocks; i++) {
+				block_id(f, i, id);
+				if (strcmp(id, name.p) == 0)
+					break;
+			}
+			if (i <= f->nblocks && !f->have[i - 1] &&
+			    strtoull(size.p, NULL, 10) == block_len(f, i)) {
+				f->have[i - 1] = 1;
+				f->reused++;
+			}
+		}
+		p += off;
+		n -= off;
+	}
+	buf_free(&name);
+	buf_free(&size);
+}
+
+static void
+on_list(struct azfile *f, struct az_req *r)
+{
+	struct buf why = BUF_INIT;
+
+	f->have = xcalloc(f->nblocks, 1);
+	f->st = F_BLOCKS;
+	if (!az_ok(r)) {
+		if (r->h.status != 404) {
+			az_strerror(r, &why);
+			log_verbose("%s: cannot list uncommitted blocks, all "
+			    "are sent: %s", f->p->key, why.p);
+		}
+		buf_free(&why);
+		return;
+	}
+	mark_blocks(f, r);
+	if (f->foreign) {
+		/* The service refuses a block whose id is not as long as
+		 * the uncommitted ones'. */
+		log_warn("%s: uncommitted blocks of another writer (ids of "
+		    "another length) are in the way: committing an empty "
+		    "block list to drop them", f->p->key);
+		memset(f->have, 0, f->nblocks);
+		f->reused = 0;
+		f->st = F_CLEAR;
+		return;
+	}
+	if (f->reused)
+		log_verbose("%s: %u of %u blocks already uploaded by an "
+		    "earlier run, not sent again", f->p->key, f->reused,
+		    f->nblocks);
 }
 
 static void
@@ -431,6 +525,19 @@ on_op_done(struct az_req *r)
 	case OP_HEAD:
 		f->busy = 0;
 		on_head(f, r);
+		break;
+	case OP_LIST:
+		f->busy = 0;
+		on_list(f, r);
+		break;
+	case OP_CLEAR:
+		f->busy = 0;
+		f->st = F_BLOCKS;
+		if (!az_ok(r)) {
+			fail(f, "Put Block List (an empty one, to drop "
+			    "another writer's uncommitted blocks)", r);
+			finish(f, STORAGE_FAILED);
+		}
 		break;
 	case OP_BLOCK:
 		f->blocks_out--;
@@ -453,19 +560,19 @@ on_op_done(struct az_req *r)
 	op_free(op);
 }
 
-/* MD5 (base64, into md5) of fd's [off, off + len), each byte also added
- * to whole when not NULL; -1 with errno (0: the file shrank). */
+/* MD5 (base64, into md5 unless NULL) of fd's [off, off + len), each byte
+ * also added to whole when not NULL; -1 with errno (0: the file shrank). */
 static int
 hash_range(int fd, uint64_t off, uint64_t len, char *scratch,
     struct sha256 *whole, char md5[32])
 {
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_MD_CTX *m = md5 ? EVP_MD_CTX_new() : NULL;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dn = 0;
 	struct buf b = BUF_INIT;
 	int rc = -1;
 
-	if (!m || !EVP_DigestInit_ex(m, EVP_md5(), NULL))
+	if (md5 && (!m || !EVP_DigestInit_ex(m, EVP_md5(), NULL)))
 		die(EXIT_FAIL, "storage_azure: OpenSSL MD5 unavailable");
 	errno = 0;
 	while (len > 0) {
@@ -475,15 +582,18 @@ hash_range(int fd, uint64_t off, uint64_t len, char *scratch,
 			continue;
 		if (n <= 0)
 			goto out;
-		EVP_DigestUpdate(m, scratch, (size_t)n);
+		if (m)
+			EVP_DigestUpdate(m, scratch, (size_t)n);
 		if (whole)
 			sha256_update(whole, scratch, (size_t)n);
 		off += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
-	EVP_DigestFinal_ex(m, d, &dn);
-	azsign_b64(&b, d, dn);
-	snprintf(md5, 32, "%s", b.p);
+	if (m) {
+		EVP_DigestFinal_ex(m, d, &dn);
+		azsign_b64(&b, d, dn);
+		snprintf(md5, 32, "%s", b.p);
+	}
 	rc = 0;
 out:
 	EVP_MD_CTX_free(m);
@@ -507,7 +617,7 @@ hash_block(struct azop *op)
 	char hex[65];
 
 	if (hash_range(f->fd, op->r.body_off, op->r.body_len,
-	    f->be->scratch, &f->whole, op->md5)) {
+	    f->be->scratch, &f->whole, op->reuse ? NULL : op->md5)) {
 		buf_printf(&op->perr, "reading block %u: %s", op->block,
 		    errno ? strerror(errno) : "the file shrank");
 		return;
@@ -555,7 +665,7 @@ hash_job(struct httpx_job *j)
 		hash_block(op);
 	else
 		hash_put(op);
-	if (!op->perr.len)
+	if (!op->perr.len && !op->reuse)
 		az_req_header(&op->r, "Content-MD5", op->md5);
 }
 
@@ -578,7 +688,15 @@ collect(struct azbe *be)
 		struct azfile *f = op->f;
 		nx = j->next;
 		if (!op->perr.len && !(op->kind == OP_BLOCK && f->failed)) {
-			az_start(&be->az, &op->r);
+			if (!op->reuse) {
+				az_start(&be->az, &op->r);
+				continue;
+			}
+			/* Hashed for the file's SHA-256, already there. */
+			be->inflight--;
+			f->blocks_out--;
+			f->blocks_done++;
+			op_free(op);
 			continue;
 		}
 		be->inflight--;
@@ -618,6 +736,7 @@ block_op(struct azfile *f)
 	struct azop *op = op_new(f, OP_BLOCK, "PUT");
 
 	op->block = ++f->next;
+	op->reuse = f->have && f->have[op->block - 1];
 	block_id(f, op->block, op->id);
 	op->r.body_fd = f->fd;
 	op->r.body_off = off;
@@ -639,10 +758,12 @@ put_op(struct azfile *f)
 	return op;
 }
 
+/* Put Block List of f's blocks, or with clear an empty one (no
+ * metadata): a blob of no bytes, every uncommitted block dropped. */
 static struct azop *
-commit_op(struct azfile *f)
+commit_op(struct azfile *f, int clear)
 {
-	struct azop *op = op_new(f, OP_COMMIT, "PUT");
+	struct azop *op = op_new(f, clear ? OP_CLEAR : OP_COMMIT, "PUT");
 	char id[48];
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dn = 0;
@@ -650,7 +771,7 @@ commit_op(struct azfile *f)
 
 	buf_adds(&op->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	    "<BlockList>");
-	for (uint32_t i = 1; i <= f->nblocks; i++) {
+	for (uint32_t i = 1; !clear && i <= f->nblocks; i++) {
 		block_id(f, i, id);
 		buf_printf(&op->body, "<Latest>%s</Latest>", id);
 	}
@@ -663,7 +784,8 @@ commit_op(struct azfile *f)
 	op->r.body_len = op->body.len;
 	az_req_query(&op->r, "comp", "blocklist");
 	az_req_header(&op->r, "Content-MD5", op->md5);
-	az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+	if (!clear)
+		az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
 	return op;
 }
 
@@ -708,8 +830,15 @@ pump(struct azbe *be)
 			be->inflight--;
 			op_prepare(put_op(f));
 			break;
+		case F_LIST:
+			op = op_new(f, OP_LIST, "GET");
+			az_req_query(&op->r, "comp", "blocklist");
+			az_req_query(&op->r, "blocklisttype", "uncommitted");
+			az_start(&be->az, &op->r);
+			break;
+		case F_CLEAR:
 		case F_COMMIT:
-			az_start(&be->az, &commit_op(f)->r);
+			az_start(&be->az, &commit_op(f, f->st == F_CLEAR)->r);
 			break;
 		default:
 			f->busy = 0;
@@ -837,6 +966,10 @@ azbe_describe(struct storage *st, const struct storage_put *p,
 		goto out;
 	}
 	plan_blocks(&f);
+	op = op_new(&f, OP_LIST, "GET");
+	az_req_query(&op->r, "comp", "blocklist");
+	az_req_query(&op->r, "blocklisttype", "uncommitted");
+	describe_op(be, op, out);
 	while (f.next < f.nblocks) {
 		op = block_op(&f);
 		hash_job(&op->job);
@@ -844,7 +977,7 @@ azbe_describe(struct storage *st, const struct storage_put *p,
 			goto bad;
 		describe_op(be, op, out);
 	}
-	describe_op(be, commit_op(&f), out);
+	describe_op(be, commit_op(&f, 0), out);
 	rc = 0;
 	goto out;
 bad:

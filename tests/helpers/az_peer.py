@@ -12,6 +12,9 @@ client, independent of stage's code:
                               the blob is committed)
   sas CONTAINER PERMS         a container SAS token (e.g. "racwl")
   put CONTAINER BLOB FILE     upload FILE with the SDK (no metadata)
+  stage-block CONTAINER BLOB ID FILE OFF LEN
+                              Put Block (uncommitted) of FILE's bytes
+                              [OFF, OFF + LEN) with base64 id ID
 """
 import datetime
 import hashlib
@@ -72,6 +75,12 @@ def main(cmd, *a):
         with open(a[2], "rb") as f:
             s.get_container_client(a[0]).upload_blob(a[1], f,
                                                      overwrite=True)
+    elif cmd == "stage-block":
+        with open(a[3], "rb") as f:
+            f.seek(int(a[4]))
+            data = f.read(int(a[5]))
+        s.get_container_client(a[0]).get_blob_client(a[1]).stage_block(
+            a[2], data)
     else:
         sys.exit("az_peer: unknown command " + cmd)
 
