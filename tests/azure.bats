@@ -175,6 +175,22 @@ sha() {
 	[ -z "$(az_peer_cs ls "$AZ_CONTAINER" readonly/)" ]
 }
 
+@test "az: an expired SAS token is refused by the service: one clear error naming the container, exit 1, its sig never printed" {
+	sas=$(az_peer sas "$AZ_CONTAINER" racwl -1)
+	sig=$(sed 's/.*sig=\([^&]*\).*/\1/' <<<"$sas")
+	unset AZURE_STORAGE_CONNECTION_STRING
+	export AZURE_STORAGE_ACCOUNT_NAME=$AZ_ACCOUNT AZURE_STORAGE_SAS_TOKEN="$sas"
+	mkfile s 1000
+	{ line s 1; endline 1; } >m
+	run -1 --separate-stderr stage-put -v --endpoint "$AZ_ENDPOINT" \
+		-b "az://$AZ_CONTAINER/expired" m
+	echo "$stderr"
+	[[ "$stderr" == *"container $AZ_CONTAINER: 403 "* ]]
+	[[ "$output" != *'"end"'* ]]
+	[[ "$stderr$output" != *"$sig"* ]]
+	[ -z "$(az_peer_cs ls "$AZ_CONTAINER" expired/)" ]
+}
+
 @test "az: kill -9 in the middle of a block upload, then a re-run (with another block size) commits exactly the file; the leftover blocks are gone" {
 	mkfile k 104857600
 	{ line k 1; endline 1; } >m

@@ -10,7 +10,9 @@ client, independent of stage's code:
   wait-blocks CONTAINER BLOB N  returns once N blocks are uncommitted
                               (polls; exit 1 after 60 s or once
                               the blob is committed)
-  sas CONTAINER PERMS         a container SAS token (e.g. "racwl")
+  sas CONTAINER PERMS [HOURS] a container SAS token (e.g. "racwl")
+                              valid HOURS from now (default 1; < 0:
+                              expired)
   put CONTAINER BLOB FILE     upload FILE with the SDK (no metadata)
   stage-block CONTAINER BLOB ID FILE OFF LEN
                               Put Block (uncommitted) of FILE's bytes
@@ -70,7 +72,8 @@ def main(cmd, *a):
         print(generate_container_sas(
             s.account_name, a[0], account_key=s.credential.account_key,
             permission=a[1], expiry=datetime.datetime.now(
-                datetime.timezone.utc) + datetime.timedelta(hours=1)))
+                datetime.timezone.utc) + datetime.timedelta(
+                    hours=float(a[2]) if len(a) > 2 else 1)))
     elif cmd == "put":
         with open(a[2], "rb") as f:
             s.get_container_client(a[0]).upload_blob(a[1], f,
