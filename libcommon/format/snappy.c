@@ -210,14 +210,16 @@ static int
 do_copy(unsigned char *out, size_t *at, size_t cap, size_t off, size_t len)
 {
 	unsigned char *d = out + *at;
+	const unsigned char *s;
 
 	if (off == 0 || off > *at || len > cap - *at)
 		return -1;
+	s = d - off;
 	if (off >= len) {
-		memcpy(d, d - off, len);
+		memcpy(d, s, len);
 	} else {
 		for (size_t i = 0; i < len; i++)
-			d[i] = d[i - off];
+			d[i] = s[i];
 	}
 	*at += len;
 	return 0;
