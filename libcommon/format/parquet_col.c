@@ -57,7 +57,8 @@ dict_clear(struct pqcol *c)
 	free(c->doff);
 	free(c->slots);
 	buf_free(&c->dvals);
-	c->idx = c->doff = c->slots = NULL;
+	c->idx = c->doff = NULL;
+	c->slots = NULL;
 	c->idxcap = c->doffcap = c->ndict = c->nslots = 0;
 }
 
@@ -128,41 +129,48 @@ entry(const struct pqcol *c, size_t k, size_t *n)
 	return d + c->doff[k] + 4;
 }
 
+/* A slot holds an entry's hash (high half) and its number + 1 (low
+ * half, 0 when empty): most probes end on the hash, without a compare. */
 static void
 rehash(struct pqcol *c)
 {
 	size_t ns = c->nslots ? c->nslots * 2 : 1024;
+	uint64_t *old = c->slots;
 
-	free(c->slots);
 	c->slots = xcalloc(ns, sizeof *c->slots);
-	c->nslots = ns;
-	for (size_t k = 0; k < c->ndict; k++) {
-		size_t n;
-		const unsigned char *p = entry(c, k, &n);
-		size_t s = hash_bytes(p, n) & (ns - 1);
+	for (size_t i = 0; i < c->nslots; i++) {
+		size_t s;
+		if (!old[i])
+			continue;
+		s = (size_t)(old[i] >> 32) & (ns - 1);
 		while (c->slots[s])
 			s = (s + 1) & (ns - 1);
-		c->slots[s] = (uint32_t)k + 1;
+		c->slots[s] = old[i];
 	}
+	free(old);
+	c->nslots = ns;
 }
 
 static uint32_t
 dict_insert(struct pqcol *c, const void *p, size_t n)
 {
 	size_t s, m;
+	uint64_t h = hash_bytes(p, n) >> 32 << 32, v;
 	uint32_t k, len = (uint32_t)n;
 
 	if (2 * (c->ndict + 1) > c->nslots)
 		rehash(c);
-	s = hash_bytes(p, n) & (c->nslots - 1);
-	while ((k = c->slots[s]) != 0) {
-		const unsigned char *e = entry(c, k - 1, &m);
-		if (m == n && memcmp(e, p, n) == 0)
-			return k - 1;
+	s = (size_t)(h >> 32) & (c->nslots - 1);
+	while ((v = c->slots[s]) != 0) {
+		if ((v >> 32 << 32) == h) {
+			const unsigned char *e = entry(c, (uint32_t)v - 1, &m);
+			if (m == n && memcmp(e, p, n) == 0)
+				return (uint32_t)v - 1;
+		}
 		s = (s + 1) & (c->nslots - 1);
 	}
 	k = (uint32_t)c->ndict++;
-	c->slots[s] = k + 1;
+	c->slots[s] = h | (k + 1);
 	if (!c->width) {
 		if (c->ndict > c->doffcap) {
 			c->doffcap = c->doffcap ? c->doffcap * 2 : 256;
@@ -220,7 +228,8 @@ pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
 		c->idx = xrealloc(c->idx, c->idxcap * sizeof *c->idx);
 	}
 	c->idx[c->nvals++] = dict_insert(c, p, n);
-	if (c->dvals.len > PQW_DICT_BYTES) {
+	if (c->dvals.len > PQW_DICT_BYTES || (c->nvals == PQW_DICT_PROBE &&
+	    c->ndict > PQW_DICT_PROBE / 10 * 9)) {
 		/* too many distinct values: PLAIN from here on */
 		pqcol_undict(c);
 		c->nodict = 1;

@@ -13,7 +13,8 @@
  *
  * Dictionary encoding is tried per column chunk and abandoned (PLAIN for
  * the rest of that column in the file) when the dictionary passes
- * PQW_DICT_BYTES; a chunk whose dictionary would not make it smaller is
+ * PQW_DICT_BYTES or most of the first PQW_DICT_PROBE values are
+ * distinct; a chunk whose dictionary would not make it smaller is
  * written PLAIN.  Bytes go to out as each row group completes; pos
  * counts everything appended since pqw_new (the file's offsets).
  */
@@ -27,8 +28,12 @@
 #include "coltype.h"
 
 #define PQW_DICT_BYTES (1u << 20)	/* dictionary page limit */
+/* After this many values of a group, a column with more than 9/10 of
+ * them distinct leaves the dictionary for the file: it would hardly
+ * shrink the column and costs a hash of every value. */
+#define PQW_DICT_PROBE 8192
 #define PQW_PAGE_BYTES (1u << 20)	/* data page target */
-#define PQW_PAGE_ROWS 20000
+#define PQW_PAGE_ROWS 200000
 #define PQW_STAT_MAX 4096	/* longer min/max values are left out */
 #define PQW_DEC_PRECISION 38
 #define PQW_DEC_SCALE 9
@@ -67,7 +72,7 @@ struct pqcol {
 	struct buf dvals;	/* dictionary entries, PLAIN */
 	uint32_t *doff;		/* byte arrays: entry k at dvals + doff[k] */
 	size_t ndict, doffcap;
-	uint32_t *slots;	/* hash of entries: entry + 1, 0 empty */
+	uint64_t *slots;	/* hash of entries: hash << 32 | entry + 1 */
 	size_t nslots;
 };
 
