@@ -121,21 +121,24 @@ PY
 	[ "$status" -eq 0 ]
 }
 
-@test "parquet: repeated values are dictionary-encoded, a column whose dictionary outgrows 1 MiB falls back to PLAIN" {
+@test "parquet: repeated values are dictionary-encoded; PLAIN when the dictionary outgrows 1 MiB or most values are distinct" {
 	"$PY" - >in.ndjson <<'PY'
 import json
 for i in range(30000):
     print(json.dumps({"city": ["Oslo", "Zürich", "東京"][i % 3], "n": i % 5,
-                      "u": "unique-%08d-%s" % (i, "x" * 40)}))
+                      "u": "unique-%08d-%s" % (i, "x" * 40),
+                      "w": "%06d-%s" % (i // 2, "y" * 200)}))
 PY
 	sw -t t -f parquet in.ndjson >m
 	run "$PY" - "$(mline <m | jq -r .file)" <<'PY'
 import sys, pyarrow.parquet as pq
 md = pq.ParquetFile(sys.argv[1]).metadata
-c = {md.row_group(0).column(i).path_in_schema: md.row_group(0).column(i) for i in range(3)}
+c = {md.row_group(0).column(i).path_in_schema: md.row_group(0).column(i) for i in range(4)}
 assert 'RLE_DICTIONARY' in c['city'].encodings and c['city'].has_dictionary_page, c['city']
 assert 'RLE_DICTIONARY' in c['n'].encodings
 assert 'RLE_DICTIONARY' not in c['u'].encodings and not c['u'].has_dictionary_page, c['u']
+# half distinct, but 3 MB of distinct values: past the 1 MiB dictionary
+assert 'RLE_DICTIONARY' not in c['w'].encodings and not c['w'].has_dictionary_page, c['w']
 assert c['city'].total_compressed_size < 2000
 print('ok')
 PY
