@@ -132,9 +132,10 @@ static int
 file_tool(const char *mode, const char *inpath, const char *outpath)
 {
 	struct buf in = BUF_INIT;
-	unsigned char chunk[65536], *out;
-	size_t k, n;
+	unsigned char chunk[65536], *out = NULL;
+	size_t k, n = 0;
 	FILE *f = fopen(inpath, "rb"), *o;
+	int r = 0;
 
 	if (!f)
 		return 2;
@@ -148,14 +149,16 @@ file_tool(const char *mode, const char *inpath, const char *outpath)
 	    !(out = malloc(n + 1)) ||
 	    snappy_decompress(in.p, in.len, out, n) < 0) {
 		fprintf(stderr, "%s: corrupt snappy block\n", inpath);
-		return 1;
+		r = 1;
+		goto done;
 	}
 	if (!(o = fopen(outpath, "wb")) || fwrite(out, 1, n, o) != n ||
 	    fclose(o) != 0)
-		return 2;
+		r = 2;
+done:
 	free(out);
 	buf_free(&in);
-	return 0;
+	return r;
 }
 
 int
