@@ -300,3 +300,10 @@ PY
 	[ "$(cat rss)" -lt 65536 ]
 	[ "$(mline <m | jq .rows)" -eq 200000 ]
 }
+
+@test "parquet: the encoders' unit test of Thrift compact bytes, RLE hybrid runs, decimals, dates and statistics order" {
+	[ -n "${STAGE_UNITS:-}" ] || skip "no unit-test directory"
+	run "$STAGE_UNITS/parquet_enc_test"
+	echo "$output" | grep -v '^ok' || true
+	[ "$status" -eq 0 ]
+}

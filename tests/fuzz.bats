@@ -56,3 +56,11 @@ fuzz() {
 @test "fuzz: the Snappy decompressor refuses or round-trips any block (5 s)" {
 	fuzz snappy 4096
 }
+
+@test "fuzz: the RLE / bit-packed hybrid encoder round-trips any values at any width (5 s)" {
+	fuzz rle 4096
+}
+
+@test "fuzz: the Thrift compact encoder writes what a compact decoder reads back (5 s)" {
+	fuzz thrift 4096
+}
