@@ -307,3 +307,12 @@ PY
 	echo "$output" | grep -v '^ok' || true
 	[ "$status" -eq 0 ]
 }
+
+@test "parquet: snappy on a manifest line of another format is malformed (stage-copy exits 3, naming the member)" {
+	input '{"a":1}'
+	sw -t t in.ndjson | jq -c 'if .file then .compression = "snappy" else . end' >m
+	run stage-copy -D "sqlite://$T/stage.db" m
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"compression"*"snappy is a codec inside Parquet files only"* ]]
+}
