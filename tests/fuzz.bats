@@ -64,3 +64,7 @@ fuzz() {
 @test "fuzz: the Thrift compact encoder writes what a compact decoder reads back (5 s)" {
 	fuzz thrift 4096
 }
+
+@test "fuzz: the Parquet decimal encoder agrees with a digit-string reference (5 s)" {
+	fuzz decimal 100
+}
