@@ -65,6 +65,6 @@ fuzz() {
 	fuzz thrift 4096
 }
 
-@test "fuzz: the Parquet decimal encoder agrees with a digit-string reference (5 s)" {
+@test "fuzz: the Parquet decimal and double encoders agree with a digit-string reference and strtod (5 s)" {
 	fuzz decimal 100
 }

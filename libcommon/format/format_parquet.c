@@ -107,22 +107,6 @@ int_value(const struct json_tok *t, int64_t *v)
 	return json_int64(&n, v);
 }
 
-static int
-double_value(const struct json_tok *t, double *d)
-{
-	char tmp[64], *end, *s = tmp;
-	int ok;
-
-	if (t->len >= sizeof tmp)
-		s = xmalloc(t->len + 1);
-	memcpy(s, t->p, t->len);
-	s[t->len] = '\0';
-	*d = strtod(s, &end);
-	ok = end == s + t->len && t->len > 0;
-	if (s != tmp)
-		free(s);
-	return ok ? 0 : -1;
-}
 
 static int
 hexval(char c)
@@ -183,7 +167,7 @@ put_cell(struct pqfile *p, size_t c, const struct json_tok *t)
 		pqw_put(p->q, c, &v, 8);
 		return;
 	case CT_DOUBLE:
-		if (double_value(t, &d) < 0)
+		if (pqv_double(t->p, t->len, &d) < 0)
 			bad_value(p, c, t, "not a number");
 		pqw_put(p->q, c, &d, 8);
 		return;

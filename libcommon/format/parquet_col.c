@@ -129,6 +129,18 @@ entry(const struct pqcol *c, size_t k, size_t *n)
 	return d + c->doff[k] + 4;
 }
 
+/* The fixed widths compare inline, without a call. */
+static inline int
+same(const unsigned char *a, const void *b, size_t n)
+{
+	switch (n) {
+	case 4: return memcmp(a, b, 4) == 0;
+	case 8: return memcmp(a, b, 8) == 0;
+	case 16: return memcmp(a, b, 16) == 0;
+	default: return memcmp(a, b, n) == 0;
+	}
+}
+
 /* A slot holds an entry's hash (high half) and its number + 1 (low
  * half, 0 when empty): most probes end on the hash, without a compare. */
 static void
@@ -164,7 +176,7 @@ dict_insert(struct pqcol *c, const void *p, size_t n)
 	while ((v = c->slots[s]) != 0) {
 		if ((v >> 32 << 32) == h) {
 			const unsigned char *e = entry(c, (uint32_t)v - 1, &m);
-			if (m == n && memcmp(e, p, n) == 0)
+			if (m == n && same(e, p, n))
 				return (uint32_t)v - 1;
 		}
 		s = (s + 1) & (c->nslots - 1);

@@ -4,8 +4,10 @@
  * decimals in two 64-bit halves, checked against 10^38 before every
  * step so nothing overflows.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "parquet_value.h"
 #include "parquet_write.h"
 
@@ -131,3 +133,56 @@ pqv_decimal(const char *s, size_t n, unsigned char out[16])
 	return 0;
 }
 
+
+/* Clinger's fast path: a mantissa below 2^53 times or divided by an
+ * exact power of ten up to 10^22 is one correctly rounded IEEE
+ * operation, so it equals strtod's result; anything else goes to
+ * strtod.  1 when done. */
+static int
+fast_double(const char *s, size_t n, double *d)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+	    1e19, 1e20, 1e21, 1e22 };
+	uint64_t m = 0;
+	size_t i = 0;
+	int neg = 0, frac = 0, point = 0, digits = 0;
+
+	if (i < n && s[i] == '-')
+		neg = s[i++] == '-';
+	for (; i < n; i++) {
+		if (s[i] == '.' && !point) {
+			point = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || ++digits > 15)
+			return 0;
+		m = m * 10 + (uint64_t)(s[i] - '0');
+		frac += point;
+	}
+	if (digits == 0 || frac > 22 || (neg && m == 0))
+		return 0;	/* -0 and exponents: strtod */
+	*d = frac ? (double)m / p10[frac] : (double)m;
+	if (neg)
+		*d = -*d;
+	return 1;
+}
+
+int
+pqv_double(const char *p, size_t n, double *d)
+{
+	char tmp[64], *end, *s = tmp;
+	int ok;
+
+	if (fast_double(p, n, d))
+		return 0;
+	if (n >= sizeof tmp)
+		s = xmalloc(n + 1);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	*d = strtod(s, &end);
+	ok = end == s + n && n > 0;
+	if (s != tmp)
+		free(s);
+	return ok ? 0 : -1;
+}

@@ -23,5 +23,8 @@ int pqv_time(enum coltype ct, const char *s, size_t n, int64_t *v);
  * PQW_DEC_SCALE (9): -1 when it has digits beyond the scale that are not
  * zeros, or 38 digits do not hold it. */
 int pqv_decimal(const char *s, size_t n, unsigned char out[16]);
+/* A JSON number's text as the double strtod gives (one exactly rounded
+ * operation on the fast path); -1 when the text is not all a number. */
+int pqv_double(const char *s, size_t n, double *d);
 
 #endif

@@ -1,8 +1,9 @@
-/* libFuzzer harness for the Parquet decimal encoder (parquet_value.c):
+/* libFuzzer harness for the Parquet number encoders (parquet_value.c):
  * any text either is refused or gives 16 bytes whose value, printed in
  * decimal by this harness, is the text's number times 10^9 exactly, as a
  * slow reference on digit strings computes it; and every number that
- * fits (38 digits at scale 9) is accepted. */
+ * fits (38 digits at scale 9) is accepted.  pqv_double, fast path or
+ * not, gives strtod's double bit for bit. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,6 +117,30 @@ reference(const char *s, size_t n, char *out)
 	return 1;
 }
 
+static void
+check_double(const char *p, size_t n)
+{
+	char s[128], *end;
+	double d, e;
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	if (memchr(p, '\0', n) || n == 0 || (p[0] != '-' && (p[0] < '0' ||
+	    p[0] > '9')))
+		return;		/* JSON numbers only: no hex, inf, space */
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789.eE+-", p[i]))
+			return;
+	e = strtod(s, &end);
+	if (end != s + n) {
+		if (pqv_double(p, n, &d) == 0)
+			abort();
+		return;
+	}
+	if (pqv_double(p, n, &d) < 0 || memcmp(&d, &e, sizeof d) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -134,5 +159,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(got, want) != 0)
 			abort();
 	}
+	check_double((const char *)data, size);
 	return 0;
 }
