@@ -99,6 +99,7 @@ print('ok')
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
+	$CHECK m in.ndjson
 }
 
 @test "parquet: statistics order strings by UTF-8 bytes, ints signed, and give -0.0 as a minimum" {
@@ -173,6 +174,15 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 	$CHECK m in.ndjson
+	# both bounds: whichever comes first
+	rm -rf "$D"
+	sw -t t -f parquet --row-group-size 1000 --row-group-size 16k in.ndjson >m
+	"$PY" - "$(mline <m | jq -r .file)" <<'PY'
+import sys, pyarrow.parquet as pq
+md = pq.ParquetFile(sys.argv[1]).metadata
+rows = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
+assert max(rows) < 1000 and sum(rows) == 5000, rows
+PY
 }
 
 @test "parquet: files rotate by --max-file-size (the buffered row group counts) and by --max-rows, each a whole file" {
