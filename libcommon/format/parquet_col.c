@@ -141,48 +141,59 @@ same(const unsigned char *a, const void *b, size_t n)
 	}
 }
 
-/* A slot holds an entry's hash (high half) and its number + 1 (low
- * half, 0 when empty): most probes end on the hash, without a compare. */
+/* A slot is 32 bits, to keep the table small in the cache: a 12-bit tag
+ * of the hash over the entry's number + 1 (0 empty), so most probes end
+ * on the tag without touching the entry.  The dictionary stays below
+ * 2^20 entries (PQW_DICT_BYTES of at least 4 bytes each). */
+#define TAG_SHIFT 20
+#define ENTRY_MASK ((1u << TAG_SHIFT) - 1)
+
+static uint32_t
+tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 52) << TAG_SHIFT;
+}
+
 static void
 rehash(struct pqcol *c)
 {
 	size_t ns = c->nslots ? c->nslots * 2 : 1024;
-	uint64_t *old = c->slots;
 
+	free(c->slots);
 	c->slots = xcalloc(ns, sizeof *c->slots);
-	for (size_t i = 0; i < c->nslots; i++) {
-		size_t s;
-		if (!old[i])
-			continue;
-		s = (size_t)(old[i] >> 32) & (ns - 1);
+	c->nslots = ns;
+	for (size_t k = 0; k < c->ndict; k++) {
+		size_t n;
+		const unsigned char *p = entry(c, k, &n);
+		uint64_t h = hash_bytes(p, n);
+		size_t s = (size_t)h & (ns - 1);
 		while (c->slots[s])
 			s = (s + 1) & (ns - 1);
-		c->slots[s] = old[i];
+		c->slots[s] = tag_of(h) | (uint32_t)(k + 1);
 	}
-	free(old);
-	c->nslots = ns;
 }
 
 static uint32_t
 dict_insert(struct pqcol *c, const void *p, size_t n)
 {
 	size_t s, m;
-	uint64_t h = hash_bytes(p, n) >> 32 << 32, v;
-	uint32_t k, len = (uint32_t)n;
+	uint64_t h = hash_bytes(p, n);
+	uint32_t k, v, tag = tag_of(h), len = (uint32_t)n;
 
 	if (2 * (c->ndict + 1) > c->nslots)
 		rehash(c);
-	s = (size_t)(h >> 32) & (c->nslots - 1);
+	s = (size_t)h & (c->nslots - 1);
 	while ((v = c->slots[s]) != 0) {
-		if ((v >> 32 << 32) == h) {
-			const unsigned char *e = entry(c, (uint32_t)v - 1, &m);
+		if ((v & ~ENTRY_MASK) == tag) {
+			const unsigned char *e = entry(c, (v & ENTRY_MASK) - 1,
+			    &m);
 			if (m == n && same(e, p, n))
-				return (uint32_t)v - 1;
+				return (v & ENTRY_MASK) - 1;
 		}
 		s = (s + 1) & (c->nslots - 1);
 	}
 	k = (uint32_t)c->ndict++;
-	c->slots[s] = h | (k + 1);
+	c->slots[s] = tag | (k + 1);
 	if (!c->width) {
 		if (c->ndict > c->doffcap) {
 			c->doffcap = c->doffcap ? c->doffcap * 2 : 256;
@@ -240,7 +251,8 @@ pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
 		c->idx = xrealloc(c->idx, c->idxcap * sizeof *c->idx);
 	}
 	c->idx[c->nvals++] = dict_insert(c, p, n);
-	if (c->dvals.len > PQW_DICT_BYTES || (c->nvals == PQW_DICT_PROBE &&
+	if (c->dvals.len > PQW_DICT_BYTES || c->ndict >= ENTRY_MASK ||
+	    (c->nvals == PQW_DICT_PROBE &&
 	    c->ndict > PQW_DICT_PROBE / 10 * 9)) {
 		/* too many distinct values: PLAIN from here on */
 		pqcol_undict(c);

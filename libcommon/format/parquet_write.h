@@ -72,7 +72,7 @@ struct pqcol {
 	struct buf dvals;	/* dictionary entries, PLAIN */
 	uint32_t *doff;		/* byte arrays: entry k at dvals + doff[k] */
 	size_t ndict, doffcap;
-	uint64_t *slots;	/* hash of entries: hash << 32 | entry + 1 */
+	uint32_t *slots;	/* hash of entries: tag | entry + 1 */
 	size_t nslots;
 };
 
