@@ -34,6 +34,7 @@ if [ -x "$py" ] && "$py" -c 'import duckdb' 2>/dev/null; then
 		f=$BENCH_TMP/duck.parquet
 		cmd="$py -c \"import duckdb; duckdb.sql(\\\"SET threads=1; COPY (FROM read_json('$in')) TO '$f' (FORMAT parquet, COMPRESSION $z)\\\")\""
 		bench duckdb "parquet, $z, threads=1" "$cmd"
+		bench_cpu duckdb "parquet, $z, threads=1" "$cmd"
 		size duckdb "parquet, $z, threads=1" "$f"
 		rm -f "$f"
 	done
@@ -46,6 +47,7 @@ if [ -x "$py" ] && "$py" -c 'import pyarrow' 2>/dev/null; then
 		f=$BENCH_TMP/pa.parquet
 		cmd="$py -c \"import pyarrow as pa, pyarrow.json as j, pyarrow.parquet as pq; pa.set_cpu_count(1); pa.set_io_thread_count(1); pq.write_table(j.read_json('$in', read_options=j.ReadOptions(use_threads=False)), '$f', compression='$z')\""
 		bench pyarrow "parquet, $z, one CPU" "$cmd"
+		bench_cpu pyarrow "parquet, $z, one CPU" "$cmd"
 		size pyarrow "parquet, $z, one CPU" "$f"
 		rm -f "$f"
 	done
