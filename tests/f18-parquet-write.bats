@@ -326,3 +326,32 @@ PY
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"compression"*"snappy is a codec inside Parquet files only"* ]]
 }
+
+@test "parquet: every type dictionary-encoded (few distinct values over many rows) reads back by pyarrow and DuckDB" {
+	"$PY" - >in.ndjson <<'PY'
+import json
+for i in range(5000):
+    k = i % 7
+    r = {"id": 100 + k, "f": k / 4, "s": "v%d" % k, "ts": "2024-01-0%dT10:00:00Z" % (k + 1),
+         "d": "1950-03-0%d" % (k + 1), "t": "0%d:30:00" % k, "dec": "DEC%d" % k,
+         "j": [k, "x"], "bin": "\\x0%d" % k}
+    if i % 11 == 0:
+        r["s"] = None
+    print(json.dumps(r).replace('"DEC%d"' % k, "%d.25" % k if k % 2 else str(k)))
+PY
+	sw -t t -f parquet --column t:time --column bin:binary --column j:json in.ndjson >m
+	run "$PY" - "$(mline <m | jq -r .file)" <<'PY'
+import sys, pyarrow.parquet as pq
+md = pq.ParquetFile(sys.argv[1]).metadata
+for i in range(md.num_columns):
+    c = md.row_group(0).column(i)
+    assert 'RLE_DICTIONARY' in c.encodings and c.has_dictionary_page, (c.path_in_schema, c.encodings)
+print('ok')
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(mline <m | jq -r '.columns | map(.type) | sort | join(",")')" = "bigint,binary,date,decimal,double,json,text,time,timestamp" ]
+	run $CHECK m in.ndjson
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
