@@ -355,3 +355,37 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "parquet: random tables (types, nulls, cardinality, long values, row group sizes) read back by pyarrow and DuckDB" {
+	for seed in ${SEEDS:-1 2 3 4 5 6}; do
+		"$PY" - $seed >in.ndjson <<'PY'
+import json, random, sys
+r = random.Random(int(sys.argv[1]))
+ncols = r.randint(1, 12)
+kinds = [r.choice(['int', 'float', 'str', 'bool', 'ts', 'date', 'bigstr']) for _ in range(ncols)]
+card = [r.choice([1, 3, 50, 10**9]) for _ in range(ncols)]
+nullp = [r.choice([0, 0.1, 0.5, 0.99]) for _ in range(ncols)]
+for i in range(r.randint(1, 3000)):
+    rec = {}
+    for c, (k, n, p) in enumerate(zip(kinds, card, nullp)):
+        if i > 0 and r.random() < p:
+            continue
+        v = r.randrange(n)
+        if k == 'int': x = v - n // 2 if n < 10**9 else r.randint(-2**63, 2**63 - 1)
+        elif k == 'float': x = (v - n // 2) / 8
+        elif k == 'str': x = 'é%d' % v
+        elif k == 'bool': x = v % 2 == 0
+        elif k == 'ts': x = '%04d-0%d-1%dT0%d:00:00Z' % (1 + v % 9999, 1 + v % 9, v % 10, v % 10)
+        elif k == 'date': x = '%04d-12-2%d' % (1 + v % 9999, v % 10)
+        else: x = 'x' * (v % 5000)
+        rec['c%d' % c] = x
+    print(json.dumps(rec, ensure_ascii=False))
+PY
+		rm -rf "$D"
+		rg=$(( (seed % 3) * 300 + 100 ))
+		sw -t t -f parquet -z $( [ $((seed % 2)) = 0 ] && echo zstd || echo snappy ) --row-group-size $rg in.ndjson >m
+		run $CHECK m in.ndjson
+		echo "seed $seed: $output"
+		[ "$status" -eq 0 ]
+	done
+}
