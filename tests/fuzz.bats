@@ -68,3 +68,7 @@ fuzz() {
 @test "fuzz: the Parquet decimal and double encoders agree with a digit-string reference and strtod (5 s)" {
 	fuzz decimal 100
 }
+
+@test "fuzz: the Parquet writer frames any columns and cells into a file with a well-formed footer (5 s)" {
+	fuzz parquet_write 4096
+}

@@ -226,6 +226,8 @@ put_values(struct pqw *q, const struct pqcol *c, int bw, size_t v, size_t k,
 	const unsigned char *p = (const unsigned char *)c->vals.p;
 	size_t end = *off;
 
+	if (k == 0 && !c->dict)
+		return;		/* all null: vals may have no buffer at all */
 	if (c->dict) {
 		buf_addc(&q->body, (char)bw);
 		rle_encode(&q->body, c->idx + v, k, bw);
