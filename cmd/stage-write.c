@@ -37,16 +37,17 @@
 enum {
 	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
 	OPT_LOAD_ID, OPT_MAX_SIZE, OPT_MAX_ROWS, OPT_SCHEMA, OPT_COLUMN,
-	OPT_REJECTS
+	OPT_REJECTS, OPT_ROW_GROUP
 };
 
 static const struct cliopt opts[] = {
 	{ "table", 't', "T", "the records' table", NULL },
 	{ "table-field", OPT_TABLE_FIELD, "F", "each record's table is its "
 	    "field F", NULL },
-	{ "format", 'f', "F", "csv (default) or jsonl", "csv jsonl" },
-	{ "compression", 'z', "C", "none (default), gzip or zstd",
-	    "none gzip zstd" },
+	{ "format", 'f', "F", "csv (default), jsonl or parquet",
+	    "csv jsonl parquet" },
+	{ "compression", 'z', "C", "none (default), gzip or zstd; parquet: "
+	    "snappy (default), zstd, gzip or none", "none gzip zstd snappy" },
 	{ "dir", 'd', "D", "where the files go (default ./stage-files)",
 	    "dir" },
 	{ "dataset", OPT_DATASET, "NAME", "target dataset (default "
@@ -67,13 +68,16 @@ static const struct cliopt opts[] = {
 	    "binary" },
 	{ "rejects", OPT_REJECTS, "FILE", "write bad records there and go on",
 	    "file" },
+	{ "row-group-size", OPT_ROW_GROUP, "N|S", "parquet row groups of N "
+	    "rows (default 122880) or S bytes (default 32M)", NULL },
 	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
 	"stage-write",
-	"usage: stage-write (-t table | --table-field name) [-f csv|jsonl]\n"
-	"           [-z none|gzip|zstd] [-d dir] [--dataset name]\n"
+	"usage: stage-write (-t table | --table-field name)\n"
+	"           [-f csv|jsonl|parquet] [-z none|gzip|zstd|snappy]\n"
+	"           [--row-group-size rows|size] [-d dir] [--dataset name]\n"
 	"           [--disposition append|replace|merge] [--primary-key cols]\n"
 	"           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
 	"           [--max-rows n] [--schema file] [--column name:type ...]\n"
@@ -253,6 +257,42 @@ check_hint_names(const struct schema_hints *h)
 			    h->pin_names[i], why);
 }
 
+/* --row-group-size: a plain count is rows, a size with a unit (k, M, G,
+ * optionally then B or iB) bytes of values; each sets its own bound. */
+static void
+row_group_size(struct writer_opts *w, const char *arg)
+{
+	size_t n = strlen(arg);
+	uint64_t v;
+
+	if (n && arg[n - 1] >= '0' && arg[n - 1] <= '9') {
+		v = cliopt_size("--row-group-size", arg);
+		if (v == 0)
+			die(EXIT_USAGE, "--row-group-size: 0 rows");
+		w->group_rows = v;
+	} else {
+		v = cliopt_size("--row-group-size", arg);
+		if (v < 1024)
+			die(EXIT_USAGE, "--row-group-size: '%s': at least 1k "
+			    "bytes, or a count of rows", arg);
+		w->group_bytes = v;
+	}
+}
+
+/* Parquet compresses its pages itself, snappy by default as dlt and
+ * DuckDB do; snappy means nothing to the other formats. */
+static void
+check_codec(struct writer_opts *w, int zset)
+{
+	if (w->format == FMT_PARQUET && !zset)
+		w->comp = COMP_SNAPPY;
+	if (w->format != FMT_PARQUET && w->comp == COMP_SNAPPY)
+		die(EXIT_USAGE, "-z snappy: only with -f parquet (its pages "
+		    "are compressed inside the file)");
+	if (w->format != FMT_PARQUET && (w->group_rows || w->group_bytes))
+		die(EXIT_USAGE, "--row-group-size: only with -f parquet");
+}
+
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -261,7 +301,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	struct config *cfg;
 	const char *env;
 	char err[1024];
-	int c;
+	int c, zset = 0;
 
 	w->format = FMT_CSV;
 	w->comp = COMP_NONE;
@@ -286,7 +326,11 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'z':
 			if (compression_parse(optarg, &w->comp) < 0)
 				die(EXIT_USAGE, "-z: unknown compression '%s' "
-				    "(none, gzip, zstd)", optarg);
+				    "(none, gzip, zstd, snappy)", optarg);
+			zset = 1;
+			break;
+		case OPT_ROW_GROUP:
+			row_group_size(w, optarg);
 			break;
 		case 'd': o->dir = optarg; break;
 		case OPT_DATASET: o->dataset = optarg; break;
@@ -323,6 +367,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			usage();
 		}
 	}
+	check_codec(w, zset);
 	if (!o->table == !w->table_field) {
 		log_err("give either -t TABLE or --table-field NAME");
 		usage();

@@ -56,3 +56,23 @@ fuzz() {
 @test "fuzz: Azure connection strings load or fail with a message; SharedKey canonicalizes any query (5 s)" {
 	fuzz az 1024
 }
+
+@test "fuzz: the Snappy decompressor refuses or round-trips any block (5 s)" {
+	fuzz snappy 4096
+}
+
+@test "fuzz: the RLE / bit-packed hybrid encoder round-trips any values at any width (5 s)" {
+	fuzz rle 4096
+}
+
+@test "fuzz: the Thrift compact encoder writes what a compact decoder reads back (5 s)" {
+	fuzz thrift 4096
+}
+
+@test "fuzz: the Parquet decimal and double encoders agree with a digit-string reference and strtod (5 s)" {
+	fuzz decimal 100
+}
+
+@test "fuzz: the Parquet writer frames any columns and cells into a file with a well-formed footer (5 s)" {
+	fuzz parquet_write 4096
+}

@@ -173,7 +173,7 @@ complete_bash() {
 	run complete_bash stage-write --disposition m
 	[ "$output" = merge ]
 	run complete_bash stage-write -f ''
-	[ "$output" = "$(printf 'csv\njsonl')" ]
+	[ "$output" = "$(printf 'csv\njsonl\nparquet')" ]
 }
 
 @test "bash completion: stage-copy --dest offers --destination" {

@@ -424,7 +424,13 @@ dfile_parse(const struct mline *m, struct dfile *f)
 		goto out;
 	}
 	if (mf.compression && compression_parse(mf.compression, &f->comp) < 0) {
-		bad(m, mf_name[MF_COMPRESSION], "is not none, gzip or zstd");
+		bad(m, mf_name[MF_COMPRESSION], "is not none, gzip, zstd or "
+		    "snappy");
+		goto out;
+	}
+	if (f->comp == COMP_SNAPPY && f->format != FMT_PARQUET) {
+		bad(m, mf_name[MF_COMPRESSION], "snappy is a codec inside "
+		    "Parquet files only");
 		goto out;
 	}
 	r = 0;

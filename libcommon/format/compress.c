@@ -54,13 +54,14 @@ struct zdec {
 	char err[256];
 };
 
-static const char *const names[] = { "none", "gzip", "zstd" };
-static const char *const exts[] = { "", ".gz", ".zst" };
+static const char *const names[] = { "none", "gzip", "zstd", "snappy" };
+static const char *const exts[] = { "", ".gz", ".zst", "" };
+#define NCOMP (sizeof names / sizeof names[0])
 
 int
 compression_parse(const char *name, enum compression *c)
 {
-	for (int i = 0; i < 3; i++)
+	for (size_t i = 0; i < NCOMP; i++)
 		if (strcmp(name, names[i]) == 0) {
 			*c = (enum compression)i;
 			return 0;
@@ -71,13 +72,13 @@ compression_parse(const char *name, enum compression *c)
 const char *
 compression_name(enum compression c)
 {
-	return (unsigned)c < 3 ? names[c] : "unknown";
+	return (unsigned)c < NCOMP ? names[c] : "unknown";
 }
 
 const char *
 compression_ext(enum compression c)
 {
-	return (unsigned)c < 3 ? exts[c] : "";
+	return (unsigned)c < NCOMP ? exts[c] : "";
 }
 
 /* Output buffer */

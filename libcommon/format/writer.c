@@ -348,7 +348,9 @@ table_fix(struct writer *w, struct table *t)
 	t->fixed = 1;
 	t->ncols = t->sch.ncols;
 	t->ff = (struct format_file){ .sch = &t->sch, .ncols = t->ncols,
-	    .comp = w->o.comp, .out = &t->out, .scratch = &w->scratch };
+	    .comp = w->o.comp, .out = &t->out, .scratch = &w->scratch,
+	    .path = t->path, .group_rows = w->o.group_rows,
+	    .group_bytes = w->o.group_bytes };
 	if (w->fmt->begin)
 		w->fmt->begin(&t->ff);
 	for (size_t i = 0; i < n; i++) {
@@ -408,8 +410,9 @@ writer_record(struct writer *w, const char *line, size_t len, char *err,
 		w->skipped++;
 		return 0;
 	}
-	if (t->lf && t->fixed && t->rec.maxcol >= (int)t->ncols)
-		table_close(w, t);	/* a new column: next file */
+	if (t->lf && t->fixed && (t->rec.maxcol >= (int)t->ncols ||
+	    (w->fmt->fits && !w->fmt->fits(&t->ff, &t->rec))))
+		table_close(w, t);	/* a new column or type: next file */
 	if (!t->lf)
 		table_open(w, t);
 	if (!t->fixed) {

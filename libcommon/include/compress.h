@@ -25,11 +25,13 @@
 
 #include <stddef.h>
 
-enum compression { COMP_NONE, COMP_GZIP, COMP_ZSTD };
+/* COMP_SNAPPY only names the codec inside a self-compressing format's
+ * file (Parquet's pages): no stream is wrapped in it. */
+enum compression { COMP_NONE, COMP_GZIP, COMP_ZSTD, COMP_SNAPPY };
 
 typedef int (*zsink)(void *ctx, const void *p, size_t n);
 
-/* "none", "gzip", "zstd" <-> enum; -1 for an unknown name. */
+/* "none", "gzip", "zstd", "snappy" <-> enum; -1 for an unknown name. */
 int compression_parse(const char *name, enum compression *c);
 const char *compression_name(enum compression c);
 /* File name suffix: "", ".gz", ".zst". */

@@ -55,6 +55,10 @@ struct format_file {
 	struct buf *scratch;		/* the writer's, for any row */
 	uint64_t held;			/* plain bytes held back, not in out */
 	void *state;			/* the format's own, or NULL */
+	const char *path;		/* the file, for messages */
+	/* A format that buffers row groups: their bound in rows and in
+	 * plain bytes, 0 for the format's default. */
+	uint64_t group_rows, group_bytes;
 };
 
 /* A ranged read: bytes [off, off + len) of the object to sink, in
@@ -95,6 +99,10 @@ struct format_ops {
 	    size_t linelen);
 	int (*end)(struct format_file *f);
 	void (*discard)(struct format_file *f);
+	/* May be NULL.  0 when record r cannot go into the file as begun
+	 * (a format whose files fix their column types, and a type widened
+	 * since begin): the writer then ends the file before the record. */
+	int (*fits)(const struct format_file *f, const struct record *r);
 	/* Reader side: feed and finish (streamed; feed is a zsink on the
 	 * struct format_read), or read (random access through r->range).
 	 * open, finish and close may be NULL; each returns 0, or -1 after setting

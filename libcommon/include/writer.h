@@ -10,7 +10,9 @@
  * first-seen order.  A row that brings a new column after the look-ahead
  * closes the file and starts the next one with that row, so a header is
  * always exact.  A type that widens within a file only changes the type
- * the manifest line gives for it; types never narrow from file to file.
+ * the manifest line gives for it, unless the format fixes its files'
+ * types (format.h, fits: Parquet), which ends the file before the row;
+ * types never narrow from file to file.
  * Files rotate after max_rows rows or max_bytes plain (uncompressed)
  * bytes, those the format holds back included.  The format (format.h)
  * writes the bytes; the writer owns files, look-ahead and rotation.
@@ -37,6 +39,8 @@ struct writer_opts {
 	struct schema_hints hints;	/* names normalized */
 	uint64_t max_rows;		/* 0: no limit */
 	uint64_t max_bytes;		/* 0: no limit */
+	uint64_t group_rows;		/* Parquet row groups; 0: default */
+	uint64_t group_bytes;		/* 0: default */
 	size_t lookahead_rows;
 	size_t lookahead_bytes;
 };

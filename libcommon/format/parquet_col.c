@@ -1,0 +1,384 @@
+/*
+ * parquet_col: one column's buffered row group (parquet_write.h): the
+ * definition bits, the values PLAIN or as dictionary indices, and the
+ * group's min and max in the column's type-defined order: signed for
+ * integers and decimals, IEEE order without NaN for doubles (-0.0 as a
+ * minimum, +0.0 as a maximum, as the format asks), false < true, and
+ * unsigned byte order for byte arrays (UTF-8's code point order).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parquet_write.h"
+
+static size_t
+plain_width(enum pq_phys p)
+{
+	switch (p) {
+	case PQ_BOOLEAN: return 1;	/* buffered as a byte, packed later */
+	case PQ_INT32: return 4;
+	case PQ_INT64: case PQ_DOUBLE: return 8;
+	case PQ_FLBA: return 16;
+	default: return 0;
+	}
+}
+
+static enum pq_phys
+phys_of(enum coltype t)
+{
+	switch (t) {
+	case CT_BIGINT: case CT_TIMESTAMP: case CT_TIME: return PQ_INT64;
+	case CT_DOUBLE: return PQ_DOUBLE;
+	case CT_BOOL: return PQ_BOOLEAN;
+	case CT_DATE: return PQ_INT32;
+	case CT_DECIMAL: return PQ_FLBA;
+	default: return PQ_BYTE_ARRAY;
+	}
+}
+
+void
+pqcol_init(struct pqcol *c, const struct pqw_colspec *s)
+{
+	memset(c, 0, sizeof *c);
+	c->name = s->name;
+	c->ct = s->type;
+	c->phys = phys_of(s->type);
+	c->width = plain_width(c->phys);
+	c->required = s->required;
+	c->nodict = c->phys == PQ_BOOLEAN;
+	pqcol_reset(c);
+}
+
+static void
+dict_clear(struct pqcol *c)
+{
+	free(c->idx);
+	free(c->doff);
+	free(c->slots);
+	buf_free(&c->dvals);
+	c->idx = c->doff = NULL;
+	c->slots = NULL;
+	c->idxcap = c->doffcap = c->ndict = c->nslots = 0;
+}
+
+void
+pqcol_free(struct pqcol *c)
+{
+	dict_clear(c);
+	buf_free(&c->vals);
+	free(c->def);
+	c->def = NULL;
+}
+
+void
+pqcol_reset(struct pqcol *c)
+{
+	if (c->def)
+		memset(c->def, 0, c->defcap);
+	c->nulls = 0;
+	c->nvals = 0;
+	c->plain_bytes = 0;
+	buf_reset(&c->vals);
+	dict_clear(c);
+	c->dict = !c->nodict;
+}
+
+void
+pqcol_row(struct pqcol *c, size_t row)
+{
+	if (row / 8 < c->defcap)
+		return;
+	size_t n = c->defcap ? c->defcap * 2 : 256;
+	while (n <= row / 8)
+		n *= 2;
+	c->def = xrealloc(c->def, n);
+	memset(c->def + c->defcap, 0, n - c->defcap);
+	c->defcap = n;
+}
+
+static uint64_t
+hash_bytes(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, x;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&x, p, 8);
+		h = (h ^ x) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	x = 0;
+	memcpy(&x, p, n);
+	h = (h ^ x) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+/* Entry k's value (without a byte array's length). */
+static const unsigned char *
+entry(const struct pqcol *c, size_t k, size_t *n)
+{
+	const unsigned char *d = (const unsigned char *)c->dvals.p;
+	uint32_t len;
+
+	if (c->width) {
+		*n = c->width;
+		return d + k * c->width;
+	}
+	memcpy(&len, d + c->doff[k], 4);	/* written in host order */
+	*n = len;
+	return d + c->doff[k] + 4;
+}
+
+/* The fixed widths compare inline, without a call. */
+static inline int
+same(const unsigned char *a, const void *b, size_t n)
+{
+	switch (n) {
+	case 4: return memcmp(a, b, 4) == 0;
+	case 8: return memcmp(a, b, 8) == 0;
+	case 16: return memcmp(a, b, 16) == 0;
+	default: return memcmp(a, b, n) == 0;
+	}
+}
+
+/* A slot is 32 bits, to keep the table small in the cache: a 12-bit tag
+ * of the hash over the entry's number + 1 (0 empty), so most probes end
+ * on the tag without touching the entry.  The dictionary stays below
+ * 2^20 entries (PQW_DICT_BYTES of at least 4 bytes each). */
+#define TAG_SHIFT 20
+#define ENTRY_MASK ((1u << TAG_SHIFT) - 1)
+
+static uint32_t
+tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 52) << TAG_SHIFT;
+}
+
+static void
+rehash(struct pqcol *c)
+{
+	size_t ns = c->nslots ? c->nslots * 2 : 1024;
+
+	free(c->slots);
+	c->slots = xcalloc(ns, sizeof *c->slots);
+	c->nslots = ns;
+	for (size_t k = 0; k < c->ndict; k++) {
+		size_t n;
+		const unsigned char *p = entry(c, k, &n);
+		uint64_t h = hash_bytes(p, n);
+		size_t s = (size_t)h & (ns - 1);
+		while (c->slots[s])
+			s = (s + 1) & (ns - 1);
+		c->slots[s] = tag_of(h) | (uint32_t)(k + 1);
+	}
+}
+
+static uint32_t
+dict_insert(struct pqcol *c, const void *p, size_t n)
+{
+	size_t s, m;
+	uint64_t h = hash_bytes(p, n);
+	uint32_t k, v, tag = tag_of(h), len = (uint32_t)n;
+
+	if (2 * (c->ndict + 1) > c->nslots)
+		rehash(c);
+	s = (size_t)h & (c->nslots - 1);
+	while ((v = c->slots[s]) != 0) {
+		if ((v & ~ENTRY_MASK) == tag) {
+			const unsigned char *e = entry(c, (v & ENTRY_MASK) - 1,
+			    &m);
+			if (m == n && same(e, p, n))
+				return (v & ENTRY_MASK) - 1;
+		}
+		s = (s + 1) & (c->nslots - 1);
+	}
+	k = (uint32_t)c->ndict++;
+	c->slots[s] = tag | (k + 1);
+	if (!c->width) {
+		if (c->ndict > c->doffcap) {
+			c->doffcap = c->doffcap ? c->doffcap * 2 : 256;
+			c->doff = xrealloc(c->doff, c->doffcap *
+			    sizeof *c->doff);
+		}
+		c->doff[k] = (uint32_t)c->dvals.len;
+		buf_add(&c->dvals, &len, 4);
+	}
+	buf_add(&c->dvals, p, n);
+	return k;
+}
+
+/* A PLAIN byte array: its length little-endian, then its bytes. */
+static void
+plain_add(struct pqcol *c, const void *p, size_t n)
+{
+	if (!c->width) {
+		unsigned char l[4] = { (unsigned char)n,
+		    (unsigned char)(n >> 8), (unsigned char)(n >> 16),
+		    (unsigned char)(n >> 24) };
+		buf_add(&c->vals, l, 4);
+	}
+	buf_add(&c->vals, p, n);
+}
+
+void
+pqcol_undict(struct pqcol *c)
+{
+	if (!c->dict)
+		return;
+	buf_reset(&c->vals);
+	buf_grow(&c->vals, c->plain_bytes);
+	for (size_t i = 0; i < c->nvals; i++) {
+		size_t n;
+		const unsigned char *p = entry(c, c->idx[i], &n);
+		plain_add(c, p, n);
+	}
+	dict_clear(c);
+	c->dict = 0;
+}
+
+void
+pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
+{
+	c->def[row / 8] |= (unsigned char)(1u << (row % 8));
+	c->plain_bytes += n + (c->width ? 0 : 4);
+	if (!c->dict) {
+		plain_add(c, p, n);
+		c->nvals++;
+		return;
+	}
+	if (c->nvals == c->idxcap) {
+		c->idxcap = c->idxcap ? c->idxcap * 2 : 1024;
+		c->idx = xrealloc(c->idx, c->idxcap * sizeof *c->idx);
+	}
+	c->idx[c->nvals++] = dict_insert(c, p, n);
+	if (c->dvals.len > PQW_DICT_BYTES || c->ndict >= ENTRY_MASK ||
+	    (c->nvals == PQW_DICT_PROBE &&
+	    c->ndict > PQW_DICT_PROBE / 10 * 9)) {
+		/* too many distinct values: PLAIN from here on */
+		pqcol_undict(c);
+		c->nodict = 1;
+	}
+}
+
+int
+pqcol_dict_pays(const struct pqcol *c)
+{
+	uint64_t bw = 1;
+
+	while (bw < 32 && (c->ndict - 1) >> bw)
+		bw++;
+	return c->dvals.len + (c->nvals * bw + 7) / 8 < c->plain_bytes;
+}
+
+/* Negative when a < b in the column's order. */
+static int
+cmp(const struct pqcol *c, const unsigned char *a, size_t na,
+    const unsigned char *b, size_t nb)
+{
+	int64_t x, y;
+	int32_t i, j;
+	double d, e;
+	int r;
+
+	switch (c->phys) {
+	case PQ_INT64:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return (x > y) - (x < y);
+	case PQ_INT32:
+		memcpy(&i, a, 4);
+		memcpy(&j, b, 4);
+		return (i > j) - (i < j);
+	case PQ_DOUBLE:
+		memcpy(&d, a, 8);
+		memcpy(&e, b, 8);
+		return (d > e) - (d < e);
+	case PQ_BOOLEAN:
+		return (*a > *b) - (*a < *b);
+	case PQ_FLBA:		/* big-endian two's complement */
+		if ((a[0] ^ 0x80) != (b[0] ^ 0x80))
+			return (a[0] ^ 0x80) < (b[0] ^ 0x80) ? -1 : 1;
+		return memcmp(a + 1, b + 1, 15);
+	default:
+		r = memcmp(a, b, na < nb ? na : nb);
+		return r ? r : (na > nb) - (na < nb);
+	}
+}
+
+static int
+is_nan(const struct pqcol *c, const unsigned char *p)
+{
+	double d;
+
+	if (c->phys != PQ_DOUBLE)
+		return 0;
+	memcpy(&d, p, 8);
+	return d != d;
+}
+
+/* The next value of the PLAIN buffer or of the dictionary at *off. */
+static const unsigned char *
+next_value(const struct pqcol *c, const struct buf *b, size_t *off,
+    size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)b->p + *off;
+	uint32_t len;
+
+	if (c->width) {
+		*n = c->width;
+		*off += c->width;
+		return p;
+	}
+	if (b == &c->dvals) {		/* host order, see dict_insert */
+		memcpy(&len, p, 4);
+	} else {
+		len = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	}
+	*n = len;
+	*off += 4 + len;
+	return p + 4;
+}
+
+int
+pqcol_minmax(const struct pqcol *c, struct buf *min, struct buf *max)
+{
+	const struct buf *b = c->dict ? &c->dvals : &c->vals;
+	const unsigned char *lo = NULL, *hi = NULL;
+	size_t nlo = 0, nhi = 0, off = 0;
+	double d;
+
+	buf_reset(min);
+	buf_reset(max);
+	while (off < b->len) {
+		size_t n;
+		const unsigned char *p = next_value(c, b, &off, &n);
+		if (is_nan(c, p))
+			continue;
+		if (!lo || cmp(c, p, n, lo, nlo) < 0) {
+			lo = p;
+			nlo = n;
+		}
+		if (!hi || cmp(c, p, n, hi, nhi) > 0) {
+			hi = p;
+			nhi = n;
+		}
+	}
+	if (!lo || nlo > PQW_STAT_MAX || nhi > PQW_STAT_MAX)
+		return 0;
+	buf_add(min, lo, nlo);
+	buf_add(max, hi, nhi);
+	if (c->phys == PQ_DOUBLE) {
+		memcpy(&d, min->p, 8);
+		if (d == 0) {
+			d = -0.0;
+			memcpy(min->p, &d, 8);
+		}
+		memcpy(&d, max->p, 8);
+		if (d == 0) {
+			d = 0.0;
+			memcpy(max->p, &d, 8);
+		}
+	}
+	return 1;
+}
