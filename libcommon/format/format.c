@@ -13,10 +13,12 @@ static const char *const names[] = { "csv", "jsonl", "parquet" };
  * is one row (and its declaration). */
 extern const struct format_ops format_csv_ops;
 extern const struct format_ops format_jsonl_ops;
+extern const struct format_ops format_parquet_ops;
 
 static const struct format_ops *const formats[] = {
 	&format_csv_ops,
 	&format_jsonl_ops,
+	&format_parquet_ops,
 };
 
 #define NNAMES (sizeof names / sizeof names[0])
