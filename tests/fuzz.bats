@@ -52,3 +52,7 @@ fuzz() {
 @test "fuzz: binary COPY fields are well formed and agree with strtoll/strtod (5 s)" {
 	fuzz pgbin 256
 }
+
+@test "fuzz: the Snappy decompressor refuses or round-trips any block (5 s)" {
+	fuzz snappy 4096
+}
