@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "parquet_col.h"
+#include "snappy.h"
 
 /* A page may not claim more than this uncompressed (pyarrow and DuckDB
  * write pages of about 1 MiB). */
@@ -343,6 +344,11 @@ page_bytes(struct pq_col *c, int codec, const uint8_t *in, size_t n,
 	buf_grow(b, outlen + 1);
 	*out = (const uint8_t *)b->p;
 	switch (codec) {
+	case PQC_SNAPPY:
+		if (snappy_uncompressed_length(in, n, &r) < 0 ||
+		    r != outlen || snappy_decompress(in, n, b->p, outlen) < 0)
+			return fail(c, "corrupt snappy page");
+		return 0;
 	case PQC_GZIP:
 		if (inflate_gzip(in, n, (uint8_t *)b->p, outlen) < 0)
 			return fail(c, "corrupt gzip page");

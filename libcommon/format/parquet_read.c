@@ -233,10 +233,11 @@ chunk_span(struct pqr *q, uint32_t g, size_t i, uint64_t *lo, uint64_t *hi)
 	    !name_is(c->path, c->pathlen, name))
 		return err(q, "row group %u, column \"%s\": the column chunk "
 		    "does not match the schema", g + 1, name);
-	if (c->codec != PQC_NONE && c->codec != PQC_GZIP &&
-	    c->codec != PQC_ZSTD)
+	if (c->codec != PQC_NONE && c->codec != PQC_SNAPPY &&
+	    c->codec != PQC_GZIP && c->codec != PQC_ZSTD)
 		return err(q, "row group %u, column \"%s\": compression codec "
-		    "%s is not supported (none, gzip, zstd are)", g + 1, name,
+		    "%s is not supported (none, snappy, gzip, zstd are)", g + 1,
+		    name,
 		    codec_name(c->codec));
 	start = c->dict_off > 0 && c->dict_off < c->data_off ? c->dict_off :
 	    c->data_off;
