@@ -232,6 +232,82 @@ delta_next(struct pq_delta *d, int64_t *v)
 	return 0;
 }
 
+/* Where a DELTA_BINARY_PACKED run of d->total values ends, and the sum
+ * of its values (byte array lengths: none negative). */
+static int
+delta_end(struct pq_delta d, const uint8_t **end, uint64_t *sum)
+{
+	int64_t v;
+
+	*sum = 0;
+	while (d.done < d.total) {
+		if (delta_next(&d, &v) < 0 || v < 0 ||
+		    (uint64_t)v > UINT64_MAX / 2 - *sum)
+			return -1;
+		*sum += (uint64_t)v;
+	}
+	*end = d.p;
+	return 0;
+}
+
+/* DELTA_LENGTH_BYTE_ARRAY at p: lengths, then the bytes; with pfx, the
+ * suffixes of DELTA_BYTE_ARRAY after its prefix lengths. */
+static int
+dlba_init(struct pq_col *c, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t sum;
+
+	if (delta_init(&c->delta, p, end) < 0 ||
+	    delta_end(c->delta, &c->dp, &sum) < 0 ||
+	    sum > (uint64_t)(end - c->dp))
+		return -1;
+	c->dend = end;
+	return 0;
+}
+
+static int
+dba_init(struct pq_col *c, const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *q;
+	uint64_t sum;
+
+	if (delta_init(&c->pfx, p, end) < 0 ||
+	    delta_end(c->pfx, &q, &sum) < 0)
+		return -1;
+	buf_reset(&c->prev);
+	return dlba_init(c, q, end);
+}
+
+static int
+dlba_value(struct pq_col *c, struct pq_val *v)
+{
+	int64_t n;
+
+	if (delta_next(&c->delta, &n) < 0 || n < 0 ||
+	    (uint64_t)n > (uint64_t)(c->dend - c->dp))
+		return -1;
+	v->p = c->dp;
+	v->u.n = (uint64_t)n;
+	c->dp += n;
+	return 0;
+}
+
+static int
+dba_value(struct pq_col *c, struct pq_val *v)
+{
+	int64_t k;
+	struct pq_val s;
+
+	if (delta_next(&c->pfx, &k) < 0 || k < 0 ||
+	    (uint64_t)k > c->prev.len || dlba_value(c, &s) < 0)
+		return -1;
+	c->prev.len = (size_t)k;
+	buf_add(&c->prev, s.p, (size_t)s.u.n);
+	v->p = (const uint8_t *)(c->prev.p ? c->prev.p : "");
+	v->u.n = c->prev.len;
+	return 0;
+}
+
 static int
 value_width(const struct pq_col *c)
 {
@@ -397,6 +473,27 @@ dict_page(struct pq_col *c, const struct pq_page_header *h,
 	return 0;
 }
 
+static const char *
+encoding_name(int e)
+{
+	static const char *const n[] = { "PLAIN", "GROUP_VAR_INT",
+	    "PLAIN_DICTIONARY", "RLE", "BIT_PACKED", "DELTA_BINARY_PACKED",
+	    "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "RLE_DICTIONARY",
+	    "BYTE_STREAM_SPLIT" };
+
+	return e >= 0 && e < 10 ? n[e] : "(unknown)";
+}
+
+static const char *
+type_name(enum pq_type t)
+{
+	static const char *const n[] = { "BOOLEAN", "INT32", "INT64",
+	    "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY",
+	    "FIXED_LEN_BYTE_ARRAY" };
+
+	return (unsigned)t < 8 ? n[t] : "(unknown)";
+}
+
 /* The values of a data page at p..end in encoding enc. */
 static int
 values_init(struct pq_col *c, int enc, const uint8_t *p, const uint8_t *end)
@@ -404,6 +501,7 @@ values_init(struct pq_col *c, int enc, const uint8_t *p, const uint8_t *end)
 	int w = value_width(c);
 
 	c->enc = enc;
+	c->dp = NULL;
 	c->vp = p;
 	c->vend = end;
 	c->bitpos = 0;
@@ -432,6 +530,18 @@ values_init(struct pq_col *c, int enc, const uint8_t *p, const uint8_t *end)
 		if (delta_init(&c->delta, p, end) < 0)
 			return fail(c, "corrupt DELTA_BINARY_PACKED header");
 		return 0;
+	case PQE_DELTA_LENGTH_BYTE_ARRAY:
+		if (c->type != PQ_BYTE_ARRAY)
+			break;
+		if (p < end && dlba_init(c, p, end) < 0)
+			return fail(c, "corrupt DELTA_LENGTH_BYTE_ARRAY lengths");
+		return 0;
+	case PQE_DELTA_BYTE_ARRAY:
+		if (c->type != PQ_BYTE_ARRAY && c->type != PQ_FIXED)
+			break;
+		if (p < end && dba_init(c, p, end) < 0)
+			return fail(c, "corrupt DELTA_BYTE_ARRAY lengths");
+		return 0;
 	case PQE_BYTE_STREAM_SPLIT:
 		if (c->type != PQ_INT32 && c->type != PQ_INT64 &&
 		    c->type != PQ_FLOAT && c->type != PQ_DOUBLE)
@@ -440,8 +550,8 @@ values_init(struct pq_col *c, int enc, const uint8_t *p, const uint8_t *end)
 		c->bss_n = (uint64_t)(end - p) / (uint64_t)w;
 		return 0;
 	}
-	return fail(c, "encoding %d of a %s column is not supported", enc,
-	    c->type == PQ_BYTE_ARRAY ? "BYTE_ARRAY" : "fixed-width");
+	return fail(c, "encoding %s of a %s column is not supported",
+	    encoding_name(enc), type_name(c->type));
 }
 
 static int
@@ -594,6 +704,10 @@ value(struct pq_col *c, struct pq_val *v)
 			return -1;
 		v->u.i = k & 1;
 		return 0;
+	case PQE_DELTA_LENGTH_BYTE_ARRAY:
+		return c->dp ? dlba_value(c, v) : -1;
+	case PQE_DELTA_BYTE_ARRAY:
+		return c->dp ? dba_value(c, v) : -1;
 	case PQE_DELTA_BINARY_PACKED:
 		if (delta_next(&c->delta, &v->u.i) < 0)
 			return -1;
@@ -644,6 +758,7 @@ pq_col_free(struct pq_col *c)
 {
 	buf_free(&c->page);
 	buf_free(&c->dictbuf);
+	buf_free(&c->prev);
 	free(c->dict);
 	ZSTD_freeDCtx(c->zd);
 	c->dict = NULL;

@@ -5,7 +5,8 @@
  * (codecs none, snappy, gzip, zstd), checking each page's CRC when it has
  * one, decoding the dictionary page, the definition levels (RLE /
  * bit-packed hybrid) and the values (PLAIN, PLAIN_DICTIONARY /
- * RLE_DICTIONARY, RLE booleans, DELTA_BINARY_PACKED integers, BYTE_STREAM_SPLIT).  Memory: one
+ * RLE_DICTIONARY, RLE booleans, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
+ * DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT).  Memory: one
  * decompressed page and the dictionary.
  *
  * Flat columns only: no repetition levels, a definition level of 0 or 1.
@@ -80,7 +81,10 @@ struct pq_col {
 	const uint8_t *vp, *vend;	/* PLAIN values */
 	uint64_t bitpos;	/* PLAIN booleans */
 	struct pq_rle idx;	/* dictionary indices, RLE booleans */
-	struct pq_delta delta;
+	struct pq_delta delta;	/* integers; byte array lengths */
+	struct pq_delta pfx;	/* DELTA_BYTE_ARRAY prefix lengths */
+	const uint8_t *dp, *dend;	/* DELTA_*BYTE_ARRAY bytes */
+	struct buf prev;	/* DELTA_BYTE_ARRAY: the last value */
 	uint64_t bss_i, bss_n;	/* BYTE_STREAM_SPLIT: value, count */
 	void *zd;		/* a zstd context, once needed */
 	char err[120];

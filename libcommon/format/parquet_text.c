@@ -219,24 +219,23 @@ per_second(enum pq_unit u)
 	    1000000000;
 }
 
-/* A time of day of v units (0 <= v < a day). */
+/* A time of day of v units (0 <= v < a day), the fraction in as few
+ * digits as hold it exactly. */
 static void
 put_clock(struct buf *b, int64_t v, enum pq_unit u)
 {
 	int64_t ps = per_second(u), s = v / ps, f = v % ps;
+	int digits = u == PQU_MILLIS ? 3 : u == PQU_MICROS ? 6 : 9;
 
 	buf_printf(b, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60),
 	    (int)(s % 60));
 	if (f == 0)
 		return;
-	if (u == PQU_MILLIS)
-		buf_printf(b, ".%03d000", (int)f);
-	else if (u == PQU_MICROS)
-		buf_printf(b, ".%06d", (int)f);
-	else if (f % 1000 == 0)
-		buf_printf(b, ".%06d", (int)(f / 1000));
-	else
-		buf_printf(b, ".%09d", (int)f);
+	while (f % 10 == 0) {
+		f /= 10;
+		digits--;
+	}
+	buf_printf(b, ".%0*lld", digits, (long long)f);
 }
 
 static int64_t
