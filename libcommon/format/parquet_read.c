@@ -143,9 +143,6 @@ check_flat(struct pqr *q)
 {
 	const struct pq_meta *m = &q->meta;
 
-	if (m->nschema < 1 || m->schema[0].num_children !=
-	    (int32_t)(m->nschema - 1))
-		return err(q, "nested schema: only flat tables are read");
 	for (uint32_t i = 1; i < m->nschema; i++) {
 		const struct pq_schema *s = &m->schema[i];
 		if (s->num_children > 0 || !s->has_type)
@@ -155,6 +152,10 @@ check_flat(struct pqr *q)
 			return err(q, "column \"%.*s\" is repeated: only flat "
 			    "tables are read", (int)s->namelen, s->name);
 	}
+	if (m->nschema < 1 || m->schema[0].num_children !=
+	    (int32_t)(m->nschema - 1))
+		return err(q, "the schema's root does not hold its %u columns",
+		    m->nschema ? m->nschema - 1 : 0);
 	return 0;
 }
 
