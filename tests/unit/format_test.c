@@ -62,8 +62,9 @@ names(void)
 			continue;
 		format_parse(all[i], &id);
 		ok(fo->id == id &&
-		    strcmp(fo->name, all[i]) == 0 && fo->ext[0] && fo->row &&
-		    (fo->feed || fo->read), "%s: a complete row", all[i]);
+		    strcmp(fo->name, all[i]) == 0 && fo->ext[0] &&
+		    (fo->row || fo->read) && (fo->feed || fo->read),
+		    "%s: a complete row", all[i]);
 	}
 	ok(strcmp(format_find("csv")->ext, "csv") == 0 &&
 	    strcmp(format_find("jsonl")->ext, "jsonl") == 0 &&
