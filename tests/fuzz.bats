@@ -56,3 +56,7 @@ fuzz() {
 @test "fuzz: the Snappy decompressor refuses or round-trips any block (5 s)" {
 	fuzz snappy 4096
 }
+
+@test "fuzz: the Parquet reader refuses with a message or gives exactly the footer's rows (5 s)" {
+	fuzz parquet 16384
+}

@@ -134,7 +134,7 @@ read_footer(struct pqr *q, const uint8_t **p, size_t *n)
 static int
 name_is(const uint8_t *p, size_t n, const char *s)
 {
-	return strlen(s) == n && memcmp(p, s, n) == 0;
+	return strlen(s) == n && (n == 0 || memcmp(p, s, n) == 0);
 }
 
 /* Every leaf is a top-level column of a type (a flat file). */
