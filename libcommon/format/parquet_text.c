@@ -156,6 +156,11 @@ put_hex(struct buf *b, const uint8_t *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* The shortest of 15, 16 or 17 significant digits that reads back as x.
+ * %.17g always does, and is as short as the value when it is an exact
+ * short decimal (1.5); only a value that is not (0.1) shows a run of 0s
+ * or 9s there, and only then are the shorter forms tried: one
+ * conversion for most values, where trying each costs three. */
 static void
 put_double(struct buf *b, double x, int is_float)
 {
@@ -169,13 +174,38 @@ put_double(struct buf *b, double x, int is_float)
 		buf_adds(b, x < 0 ? "-Infinity" : "Infinity");
 		return;
 	}
-	for (int p = is_float ? 6 : 15; p <= 17; p++) {
-		snprintf(s, sizeof s, "%.*g", p, x);
-		if (is_float ? strtof(s, NULL) == (float)x :
-		    strtod(s, NULL) == x)
-			break;
+	if (x == (double)(int64_t)x && fabs(x) < 1e15) {
+		buf_add_i64(b, (int64_t)x);
+		if (x == 0 && signbit(x))
+			buf_adds(b, ".0");	/* "-0" would read as 0 */
+		return;
+	}
+	snprintf(s, sizeof s, "%.*g", is_float ? 9 : 17, x);
+	if (strstr(s, "000") || strstr(s, "999")) {
+		char t[40];
+		for (int p = is_float ? 6 : 15; p < (is_float ? 9 : 17); p++) {
+			snprintf(t, sizeof t, "%.*g", p, x);
+			if (is_float ? strtof(t, NULL) == (float)x :
+			    strtod(t, NULL) == x) {
+				memcpy(s, t, sizeof s);
+				break;
+			}
+		}
 	}
 	buf_adds(b, s);
+}
+
+/* v (0 <= v < 10^width) in width digits, zero-padded. */
+static void
+put_digits(struct buf *b, int64_t v, int width)
+{
+	char d[20];
+
+	for (int i = width - 1; i >= 0; i--) {
+		d[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	buf_add(b, d, (size_t)width);
 }
 
 /* Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm). */
@@ -208,7 +238,11 @@ put_date(struct buf *b, int64_t days, char *why, size_t whylen)
 		return -1;
 	}
 	civil(days, &y, &m, &d);
-	buf_printf(b, "%04d-%02d-%02d", (int)y, m, d);
+	put_digits(b, (int64_t)y, 4);
+	buf_addc(b, '-');
+	put_digits(b, m, 2);
+	buf_addc(b, '-');
+	put_digits(b, d, 2);
 	return 0;
 }
 
@@ -227,15 +261,19 @@ put_clock(struct buf *b, int64_t v, enum pq_unit u)
 	int64_t ps = per_second(u), s = v / ps, f = v % ps;
 	int digits = u == PQU_MILLIS ? 3 : u == PQU_MICROS ? 6 : 9;
 
-	buf_printf(b, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60),
-	    (int)(s % 60));
+	put_digits(b, s / 3600, 2);
+	buf_addc(b, ':');
+	put_digits(b, s / 60 % 60, 2);
+	buf_addc(b, ':');
+	put_digits(b, s % 60, 2);
 	if (f == 0)
 		return;
 	while (f % 10 == 0) {
 		f /= 10;
 		digits--;
 	}
-	buf_printf(b, ".%0*lld", digits, (long long)f);
+	buf_addc(b, '.');
+	put_digits(b, f, digits);
 }
 
 static int64_t

@@ -6,8 +6,10 @@
  *
  *   bool       true, false
  *   bigint     the integer (signed or unsigned as the file says)
- *   double     the shortest text that reads back as the same double;
- *              NaN, Infinity, -Infinity
+ *   double     text that reads back as the same double: an integral
+ *              value as an integer, else 17 significant digits, or
+ *              fewer where that is a short decimal (0.1); NaN,
+ *              Infinity, -Infinity
  *   decimal    the unscaled integer with the point placed by the scale
  *              (DECIMAL of INT32, INT64, FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY)
  *   timestamp  YYYY-MM-DDTHH:MM:SS[.ffffff]Z (TIMESTAMP of any unit,
