@@ -174,10 +174,11 @@ put_double(struct buf *b, double x, int is_float)
 		buf_adds(b, x < 0 ? "-Infinity" : "Infinity");
 		return;
 	}
-	if (x == (double)(int64_t)x && fabs(x) < 1e15) {
-		buf_add_i64(b, (int64_t)x);
+	if (fabs(x) < 1e15 && x == (double)(int64_t)x) {
 		if (x == 0 && signbit(x))
-			buf_adds(b, ".0");	/* "-0" would read as 0 */
+			buf_adds(b, "-0.0");	/* not the integer 0 */
+		else
+			buf_add_i64(b, (int64_t)x);
 		return;
 	}
 	snprintf(s, sizeof s, "%.*g", is_float ? 9 : 17, x);

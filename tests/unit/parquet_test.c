@@ -176,6 +176,15 @@ values(void)
 	v.u.d = 0.1;
 	ok(strcmp(text(&o, &v), "0.1") == 0, "shortest double: %s",
 	    text(&o, &v));
+	v.u.d = 1.7976931348623157e308;	/* no integer holds it */
+	ok(strcmp(text(&o, &v), "1.7976931348623157e+308") == 0, "the "
+	    "largest double: %s", text(&o, &v));
+	v.u.d = -0.0;
+	ok(strcmp(text(&o, &v), "-0.0") == 0, "negative zero: %s",
+	    text(&o, &v));
+	v.u.d = 1e15;
+	ok(strcmp(text(&o, &v), "1e+15") == 0, "1e15: %s",
+	    text(&o, &v));
 	v.u.d = -HUGE_VAL;
 	ok(strcmp(text(&o, &v), "-Infinity") == 0, "-Infinity");
 	v.u.d = NAN;
