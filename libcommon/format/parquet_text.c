@@ -141,6 +141,25 @@ pq_text_quoted(struct buf *b, const void *vs, size_t n)
 	buf_addc(b, '"');
 }
 
+/* s as a CSV field: bare when nothing in it needs quotes (and it is not
+ * empty, which would read as NULL), else quoted.  Bare fields save the
+ * scanners downstream (row tagger, CSV reader) their quote handling. */
+static void
+put_field(struct buf *b, const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '"' || s[i] == ',' || s[i] == '\n' ||
+		    s[i] == '\r') {
+			pq_text_quoted(b, s, n);
+			return;
+		}
+	if (n == 0) {
+		buf_adds(b, "\"\"");
+		return;
+	}
+	buf_add(b, s, n);
+}
+
 static void
 put_hex(struct buf *b, const uint8_t *p, size_t n)
 {
@@ -434,7 +453,7 @@ pq_text_put(struct buf *b, const struct pq_out *o, const struct pq_val *v,
 		return 0;
 	case PK_TEXT:
 	case PK_BIN:
-		pq_text_quoted(b, v->p, (size_t)v->u.n);
+		put_field(b, v->p, (size_t)v->u.n);
 		return 0;
 	case PK_HEX:
 		put_hex(b, v->p, (size_t)v->u.n);

@@ -16,7 +16,8 @@
  *              nine fraction digits only where nanoseconds are not 0;
  *              legacy INT96; a DATE is its midnight)
  *   date       YYYY-MM-DD;  time  HH:MM:SS[.ffffff]
- *   text, json the bytes, quoted
+ *   text, json the bytes: quoted when empty or holding a quote, comma
+ *              or line break, else bare
  *   binary     \x and the bytes in hex, as PostgreSQL's bytea text
  *
  * A column whose Parquet type cannot hold the manifest's type is refused

@@ -200,6 +200,13 @@ values(void)
 	v.u.n = 3;
 	ok(strcmp(text(&o, &v), "\"a\"\"b\"") == 0, "text quoted: %s",
 	    text(&o, &v));
+	v.u.n = 0;
+	ok(strcmp(text(&o, &v), "\"\"") == 0, "the empty string quoted, "
+	    "not NULL");
+	v.p = (const uint8_t *)" x\\y ";
+	v.u.n = 5;
+	ok(strcmp(text(&o, &v), " x\\y ") == 0, "plain text bare: %s",
+	    text(&o, &v));
 	s.logical = PQL_STRING;
 	ok(pq_text_kind(&s, CT_BIGINT, &o, why, sizeof why) < 0 &&
 	    strcmp(why, "the manifest says bigint, the file has BYTE_ARRAY "
