@@ -200,7 +200,7 @@ TCOLS='[["id","bigint"],["s","text"]]'
 	refused "$W/x.parquet" "$TCOLS" "not a Parquet file (no PAR1 magic)"
 }
 
-@test "a truncated Parquet file is refused, and one shorter than the manifest says" {
+@test "a truncated Parquet file is refused, and one that is not what the manifest says" {
 	three "$W/a.parquet"
 	head -c -20 "$W/a.parquet" >"$W/cut.parquet"
 	refused "$W/cut.parquet" "$TCOLS" "not a Parquet file"
@@ -208,7 +208,15 @@ TCOLS='[["id","bigint"],["s","text"]]'
 	head -c -20 "$W/a.parquet" >"$W/a.short" && mv "$W/a.short" "$W/a.parquet"
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"a.parquet: size mismatch"* ]]
+	[[ "$output" == *"a.parquet: sha256 mismatch"* ]]
+	# the same size, one byte changed
+	three "$W/b.parquet"
+	{ fline L1 t append "$W/b.parquet" 3 "$TCOLS" '.format="parquet"'; eline L1 1 3; } >"$W/m"
+	printf 'X' | dd of="$W/b.parquet" bs=1 seek=100 conv=notrunc 2>/dev/null
+	run stage-copy -D "$DEST" "$W/m"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"b.parquet: sha256 mismatch"* ]]
+	[ "$(dest_sql "SELECT count(*) FROM ds_staging._stage_files" 2>/dev/null || echo 0)" = 0 ]
 }
 
 @test "a footer whose length or content lies is refused" {

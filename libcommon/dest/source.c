@@ -372,7 +372,6 @@ reader_open(const struct format_ops *fo, struct format_read *fr,
 /* A ranged read of a local file (format_range). */
 struct local_range {
 	int fd;
-	const char *path;
 };
 
 static int
@@ -454,12 +453,29 @@ run_read(const struct format_ops *fo, const struct dfile *f,
 	return 0;
 }
 
+/* A local file is hashed whole before it is read at offsets: from the
+ * page cache that costs little, and damage is then named as such. */
+static int
+verify_local(const struct dfile *f, const char *path)
+{
+	struct raw w;
+	int reported = 0;
+
+	memset(&w, 0, sizeof w);
+	sha256_init(&w.h);
+	w.bad = 1;		/* hash only */
+	if (read_local(f, path, &w, &reported) < 0)
+		return -1;
+	return verify(f, &w);
+}
+
 /* A format that reads at offsets gets the object's size and fr->range,
  * the ranged read of its local file or of its storage back end
  * (storage_get_range: the footer first, then what the footer points
- * at).  The object is then not hashed as a whole stream: the format
- * checks what it reads (Parquet: the footer's lengths and offsets, page
- * checksums) and the size is checked against the manifest's bytes. */
+ * at).  A local file is checked against the line's sha256 and bytes
+ * first; a remote object is not hashed as a whole, and the format checks
+ * what it reads (Parquet: the footer's lengths and offsets against the
+ * size, page checksums). */
 static int
 stream_ranged(struct sources **s, const struct format_ops *fo,
     const struct dfile *f, struct format_read *fr)
@@ -471,12 +487,13 @@ stream_ranged(struct sources **s, const struct format_ops *fo,
 	int r = -1;
 
 	if (path) {
+		if (verify_local(f, path) < 0)
+			return -1;
 		if ((l.fd = open(path, O_RDONLY)) < 0) {
 			log_err("%s: cannot open: %s", f->object,
 			    strerror(errno));
 			return -1;
 		}
-		l.path = path;
 		fr->range = local_range_read;
 		fr->range_ctx = &l;
 		if (local_size(f, l.fd, &fr->size) == 0)
