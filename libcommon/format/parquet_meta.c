@@ -164,7 +164,7 @@ schema_element(struct thr *t, struct pq_schema *s)
 	STRUCT_FIELDS(t, last, type, id) {
 		if (id == 1 && type == THR_I32) {
 			int32_t v = thr_i32(t);
-			if (v < 0 || v > PQ_FIXED)
+			if (v < 0 || v > PQT_FIXED)
 				thr_fail(t, "unknown physical type");
 			s->type = (enum pq_type)v;
 			s->has_type = 1;
@@ -215,7 +215,7 @@ column_meta(struct thr *t, struct pq_chunk *c)
 			for (uint32_t i = 0; i < n && !t->err; i++)
 				thr_bin(t, &c->path, &c->pathlen);
 		} else if (id == 4 && type == THR_I32) {
-			c->codec = (enum pq_codec)thr_i32(t);
+			c->codec = (enum pq_codec_id)thr_i32(t);
 		} else if (id == 5 && type == THR_I64) {
 			c->num_values = thr_i64(t);
 		} else if (id == 7 && type == THR_I64) {

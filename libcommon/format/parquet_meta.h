@@ -15,8 +15,8 @@
 
 /* Physical types. */
 enum pq_type {
-	PQ_BOOLEAN, PQ_INT32, PQ_INT64, PQ_INT96, PQ_FLOAT, PQ_DOUBLE,
-	PQ_BYTE_ARRAY, PQ_FIXED
+	PQT_BOOLEAN, PQT_INT32, PQT_INT64, PQT_INT96, PQT_FLOAT, PQT_DOUBLE,
+	PQT_BYTE_ARRAY, PQT_FIXED
 };
 
 /* What a column's logical (or legacy converted) type says, reduced. */
@@ -27,7 +27,7 @@ enum pq_logical {
 
 enum pq_unit { PQU_MILLIS, PQU_MICROS, PQU_NANOS };
 
-enum pq_codec {
+enum pq_codec_id {
 	PQC_NONE = 0, PQC_SNAPPY = 1, PQC_GZIP = 2, PQC_LZO = 3,
 	PQC_BROTLI = 4, PQC_LZ4 = 5, PQC_ZSTD = 6, PQC_LZ4_RAW = 7
 };
@@ -59,7 +59,7 @@ struct pq_chunk {
 	int has_meta;
 	int has_path;		/* file_path: data in another file */
 	enum pq_type type;
-	enum pq_codec codec;
+	enum pq_codec_id codec;
 	int64_t num_values;
 	int64_t total_compressed;
 	int64_t data_off, dict_off;	/* dict_off 0: none */

@@ -1,7 +1,7 @@
 /*
  * parquet_read: footer, column mapping, then row groups in order, each
  * read in one ranged request and turned into CSV row by row across its
- * column cursors (parquet_col.h).  Contract in parquet_read.h.
+ * column cursors (parquet_chunk.h).  Contract in parquet_read.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "dest.h"
-#include "parquet_col.h"
+#include "parquet_chunk.h"
 #include "parquet_meta.h"
 #include "parquet_read.h"
 #include "parquet_text.h"

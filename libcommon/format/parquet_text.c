@@ -29,30 +29,30 @@ static enum pq_kind
 natural(const struct pq_schema *s)
 {
 	switch (s->type) {
-	case PQ_BOOLEAN:
+	case PQT_BOOLEAN:
 		return s->logical == PQL_NONE ? PK_BOOL : PK_UNKNOWN;
-	case PQ_INT32:
-	case PQ_INT64:
+	case PQT_INT32:
+	case PQT_INT64:
 		switch (s->logical) {
 		case PQL_NONE:
 		case PQL_INT: return PK_INT;
 		case PQL_UINT: return PK_UINT;
 		case PQL_DECIMAL: return PK_DEC;
-		case PQL_DATE: return s->type == PQ_INT32 ? PK_DATE :
+		case PQL_DATE: return s->type == PQT_INT32 ? PK_DATE :
 		    PK_UNKNOWN;
 		case PQL_TIME: return PK_TIME;
-		case PQL_TIMESTAMP: return s->type == PQ_INT64 ? PK_TS :
+		case PQL_TIMESTAMP: return s->type == PQT_INT64 ? PK_TS :
 		    PK_UNKNOWN;
 		default: return PK_UNKNOWN;
 		}
-	case PQ_INT96:
+	case PQT_INT96:
 		return PK_TS96;
-	case PQ_FLOAT:
+	case PQT_FLOAT:
 		return s->logical == PQL_NONE ? PK_FLOAT : PK_UNKNOWN;
-	case PQ_DOUBLE:
+	case PQT_DOUBLE:
 		return s->logical == PQL_NONE ? PK_DOUBLE : PK_UNKNOWN;
-	case PQ_BYTE_ARRAY:
-	case PQ_FIXED:
+	case PQT_BYTE_ARRAY:
+	case PQT_FIXED:
 		if (s->logical == PQL_DECIMAL)
 			return PK_DEC;
 		if (s->logical == PQL_STRING || s->logical == PQL_JSON)
@@ -111,7 +111,7 @@ pq_text_kind(const struct pq_schema *s, enum coltype want, struct pq_out *o,
 	o->scale = s->scale;
 	if (k == PK_DEC && (s->scale < 0 || s->scale > SCALE_MAX))
 		k = PK_UNKNOWN;
-	if (s->type == PQ_FIXED && s->type_length <= 0)
+	if (s->type == PQT_FIXED && s->type_length <= 0)
 		k = PK_UNKNOWN;
 	if (k != PK_UNKNOWN && fits(want, &k)) {
 		o->kind = k;
@@ -427,7 +427,7 @@ put_ts96(struct buf *b, const uint8_t *p, char *why, size_t whylen)
 static int
 put_unsigned(struct buf *b, const struct pq_out *o, const struct pq_val *v)
 {
-	buf_add_u64(b, o->type == PQ_INT32 ? (uint32_t)v->u.i :
+	buf_add_u64(b, o->type == PQT_INT32 ? (uint32_t)v->u.i :
 	    (uint64_t)v->u.i);
 	return 0;
 }
@@ -472,7 +472,7 @@ pq_text_put(struct buf *b, const struct pq_out *o, const struct pq_val *v,
 	case PK_TS96:
 		return put_ts96(b, v->p, why, whylen);
 	case PK_DEC:
-		if (o->type == PQ_INT32 || o->type == PQ_INT64) {
+		if (o->type == PQT_INT32 || o->type == PQT_INT64) {
 			put_dec_int(b, v->u.i, o->scale);
 			return 0;
 		}

@@ -31,7 +31,7 @@
 
 #include "buf.h"
 #include "coltype.h"
-#include "parquet_col.h"
+#include "parquet_chunk.h"
 #include "parquet_meta.h"
 
 enum pq_kind {

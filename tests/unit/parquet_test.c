@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "parquet_col.h"
+#include "parquet_chunk.h"
 #include "parquet_meta.h"
 #include "parquet_text.h"
 #include "tap.h"
@@ -129,7 +129,7 @@ values(void)
 	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 	memset(&s, 0, sizeof s);
-	s.type = PQ_INT64;
+	s.type = PQT_INT64;
 	s.logical = PQL_TIMESTAMP;
 	s.unit = PQU_MICROS;
 	ok(pq_text_kind(&s, CT_TIMESTAMP, &o, why, sizeof why) == 0,
@@ -146,7 +146,7 @@ values(void)
 	ok(strcmp(text(&o, &v), "1969-12-31T23:59:59.999999999Z") == 0,
 	    "nanoseconds kept: %s", text(&o, &v));
 
-	s.type = PQ_INT32;
+	s.type = PQT_INT32;
 	s.logical = PQL_DATE;
 	pq_text_kind(&s, CT_DATE, &o, why, sizeof why);
 	v.u.i = -719163;
@@ -155,7 +155,7 @@ values(void)
 	v.u.i = 2932896;
 	ok(strcmp(text(&o, &v), "9999-12-31") == 0, "9999-12-31");
 
-	s.type = PQ_FIXED;
+	s.type = PQT_FIXED;
 	s.type_length = 4;
 	s.logical = PQL_DECIMAL;
 	s.scale = 2;
@@ -170,7 +170,7 @@ values(void)
 	ok(strcmp(text(&o, &v), "1701411834604692317316873037158841057.27")
 	    == 0, "128-bit decimal: %s", text(&o, &v));
 
-	s.type = PQ_DOUBLE;
+	s.type = PQT_DOUBLE;
 	s.logical = PQL_NONE;
 	pq_text_kind(&s, CT_DOUBLE, &o, why, sizeof why);
 	v.u.d = 0.1;
@@ -190,7 +190,7 @@ values(void)
 	v.u.d = NAN;
 	ok(strcmp(text(&o, &v), "NaN") == 0, "NaN");
 
-	s.type = PQ_BYTE_ARRAY;
+	s.type = PQT_BYTE_ARRAY;
 	pq_text_kind(&s, CT_BINARY, &o, why, sizeof why);
 	v.p = (const uint8_t *)"\x00\xff";
 	v.u.n = 2;

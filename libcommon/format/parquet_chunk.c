@@ -1,5 +1,5 @@
 /*
- * parquet_col: pages of a column chunk, then the values in them.  Every
+ * parquet_chunk: pages of a column chunk, then the values in them.  Every
  * length read from the file is checked against the bytes that are there
  * before it is used; a value count that its bytes cannot hold is refused
  * before anything is allocated for it.
@@ -13,7 +13,7 @@
 #include <zstd.h>
 
 #include "log.h"
-#include "parquet_col.h"
+#include "parquet_chunk.h"
 #include "snappy.h"
 
 /* A page may not claim more than this uncompressed (pyarrow and DuckDB
@@ -312,10 +312,10 @@ static int
 value_width(const struct pq_col *c)
 {
 	switch (c->type) {
-	case PQ_INT32: case PQ_FLOAT: return 4;
-	case PQ_INT64: case PQ_DOUBLE: return 8;
-	case PQ_INT96: return 12;
-	case PQ_FIXED: return c->type_length;
+	case PQT_INT32: case PQT_FLOAT: return 4;
+	case PQT_INT64: case PQT_DOUBLE: return 8;
+	case PQT_INT96: return 12;
+	case PQT_FIXED: return c->type_length;
 	default: return 0;
 	}
 }
@@ -328,17 +328,17 @@ fixed_value(const struct pq_col *c, const uint8_t *b, struct pq_val *v)
 
 	v->p = b;
 	switch (c->type) {
-	case PQ_INT32:
+	case PQT_INT32:
 		v->u.i = (int32_t)(uint32_t)le(b, 4);
 		break;
-	case PQ_INT64:
+	case PQT_INT64:
 		v->u.i = (int64_t)le(b, 8);
 		break;
-	case PQ_FLOAT:
+	case PQT_FLOAT:
 		memcpy(&f, b, 4);
 		v->u.d = f;
 		break;
-	case PQ_DOUBLE:
+	case PQT_DOUBLE:
 		memcpy(&v->u.d, b, 8);
 		break;
 	default:
@@ -354,14 +354,14 @@ plain_value(const struct pq_col *c, const uint8_t *p0, const uint8_t **pp,
 	int w = value_width(c);
 	uint64_t n;
 
-	if (c->type == PQ_BOOLEAN) {
+	if (c->type == PQT_BOOLEAN) {
 		if (*bit >> 3 >= (uint64_t)(end - p0))
 			return -1;
 		v->u.i = p0[*bit >> 3] >> (*bit & 7) & 1;
 		(*bit)++;
 		return 0;
 	}
-	if (c->type == PQ_BYTE_ARRAY) {
+	if (c->type == PQT_BYTE_ARRAY) {
 		if (end - *pp < 4)
 			return -1;
 		n = le(*pp, 4);
@@ -519,32 +519,32 @@ values_init(struct pq_col *c, int enc, const uint8_t *p, const uint8_t *end)
 		    p < end ? *p : 0);
 		return 0;
 	case PQE_RLE:
-		if (c->type != PQ_BOOLEAN || end - p < 4 ||
+		if (c->type != PQT_BOOLEAN || end - p < 4 ||
 		    le(p, 4) > (uint64_t)(end - p - 4))
 			break;
 		pq_rle_init(&c->idx, p + 4, p + 4 + le(p, 4), 1);
 		return 0;
 	case PQE_DELTA_BINARY_PACKED:
-		if (c->type != PQ_INT32 && c->type != PQ_INT64)
+		if (c->type != PQT_INT32 && c->type != PQT_INT64)
 			break;
 		if (delta_init(&c->delta, p, end) < 0)
 			return fail(c, "corrupt DELTA_BINARY_PACKED header");
 		return 0;
 	case PQE_DELTA_LENGTH_BYTE_ARRAY:
-		if (c->type != PQ_BYTE_ARRAY)
+		if (c->type != PQT_BYTE_ARRAY)
 			break;
 		if (p < end && dlba_init(c, p, end) < 0)
 			return fail(c, "corrupt DELTA_LENGTH_BYTE_ARRAY lengths");
 		return 0;
 	case PQE_DELTA_BYTE_ARRAY:
-		if (c->type != PQ_BYTE_ARRAY && c->type != PQ_FIXED)
+		if (c->type != PQT_BYTE_ARRAY && c->type != PQT_FIXED)
 			break;
 		if (p < end && dba_init(c, p, end) < 0)
 			return fail(c, "corrupt DELTA_BYTE_ARRAY lengths");
 		return 0;
 	case PQE_BYTE_STREAM_SPLIT:
-		if (c->type != PQ_INT32 && c->type != PQ_INT64 &&
-		    c->type != PQ_FLOAT && c->type != PQ_DOUBLE)
+		if (c->type != PQT_INT32 && c->type != PQT_INT64 &&
+		    c->type != PQT_FLOAT && c->type != PQT_DOUBLE)
 			break;
 		c->bss_i = 0;
 		c->bss_n = (uint64_t)(end - p) / (uint64_t)w;
@@ -711,7 +711,7 @@ value(struct pq_col *c, struct pq_val *v)
 	case PQE_DELTA_BINARY_PACKED:
 		if (delta_next(&c->delta, &v->u.i) < 0)
 			return -1;
-		if (c->type == PQ_INT32)
+		if (c->type == PQT_INT32)
 			v->u.i = (int32_t)(uint32_t)(uint64_t)v->u.i;
 		return 0;
 	default:

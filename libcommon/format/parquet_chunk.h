@@ -1,5 +1,5 @@
 /*
- * parquet_col: one column chunk of one row group, read value by value.
+ * parquet_chunk: one column chunk of one row group, read value by value.
  * The chunk's bytes are in memory (the reader fetched the row group);
  * the cursor walks its pages in order, decompressing one page at a time
  * (codecs none, snappy, gzip, zstd), checking each page's CRC when it has
@@ -11,8 +11,8 @@
  *
  * Flat columns only: no repetition levels, a definition level of 0 or 1.
  */
-#ifndef STAGE_PARQUET_COL_H
-#define STAGE_PARQUET_COL_H
+#ifndef STAGE_PARQUET_CHUNK_H
+#define STAGE_PARQUET_CHUNK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -63,7 +63,7 @@ struct pq_col {
 	enum pq_type type;
 	int32_t type_length;	/* FIXED_LEN_BYTE_ARRAY */
 	int optional;		/* max definition level 1 */
-	enum pq_codec codec;
+	enum pq_codec_id codec;
 	const uint8_t *p, *end;	/* the chunk's bytes, from its first page */
 	uint64_t base;		/* the chunk's offset in the file */
 	int64_t num_values;	/* as its metadata says */
