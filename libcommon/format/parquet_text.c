@@ -175,15 +175,88 @@ put_hex(struct buf *b, const uint8_t *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* Rounds the n digits d[] half to even at remainder f of 2^k; 1 when
+ * a carry left the first digit (then d[] holds 10...0, one digit
+ * more, written from d[-1]). */
+static int
+round_digits(char *d, int n, uint64_t f, int k)
+{
+	uint64_t half = k ? (uint64_t)1 << (k - 1) : 0;
+	int i;
+
+	if (!k || f < half || (f == half && (d[n - 1] - '0') % 2 == 0))
+		return 0;
+	for (i = n - 1; i >= 0 && d[i] == '9'; i--)
+		d[i] = '0';
+	if (i >= 0) {
+		d[i]++;
+		return 0;
+	}
+	d[-1] = '1';
+	return 1;
+}
+
+/* x (2^-8 <= x < 2^53) to 17 significant digits, correctly rounded, so
+ * that it reads back as x, in integer arithmetic: x is m / 2^k with m
+ * of 53 bits and k <= 60, so each fraction digit is one multiply.  0
+ * when x is outside that range (the caller uses snprintf). */
+static size_t
+fast17(double x, char *out)
+{
+	char buf[48], *d = buf + 1;
+	int e, k, n = 0, point, sig = 0;
+	uint64_t m, ip, f;
+	size_t len;
+
+	m = (uint64_t)ldexp(frexp(x, &e), 53);
+	k = 53 - e;
+	if (k < 1 || k > 60)
+		return 0;
+	ip = m >> k;
+	f = m & (((uint64_t)1 << k) - 1);
+	if (ip)
+		n = snprintf(d, 20, "%llu", (unsigned long long)ip);
+	point = n;
+	sig = n;
+	while (sig < 17) {
+		f *= 10;
+		d[n++] = (char)('0' + (f >> k));
+		f &= ((uint64_t)1 << k) - 1;
+		if (sig || d[n - 1] != '0')
+			sig++;
+	}
+	if (round_digits(d, n, f, k)) {
+		d--;
+		n++;
+		point++;
+	}
+	while (n > point && d[n - 1] == '0')
+		n--;
+	len = 0;
+	if (point == 0)
+		out[len++] = '0';
+	memcpy(out + len, d, (size_t)point);
+	len += (size_t)point;
+	if (n > point) {
+		out[len++] = '.';
+		memcpy(out + len, d + point, (size_t)(n - point));
+		len += (size_t)(n - point);
+	}
+	out[len] = '\0';
+	return len;
+}
+
 /* The shortest of 15, 16 or 17 significant digits that reads back as x.
- * %.17g always does, and is as short as the value when it is an exact
- * short decimal (1.5); only a value that is not (0.1) shows a run of 0s
- * or 9s there, and only then are the shorter forms tried: one
- * conversion for most values, where trying each costs three. */
+ * 17 always do, and are as short as the value when it is an exact short
+ * decimal (1.5); only a value that is not (0.1) shows a run of 0s or 9s
+ * there, and only then are the shorter forms tried: one conversion for
+ * most values (in integer arithmetic where fast17 can), where trying
+ * each would cost three. */
 static void
 put_double(struct buf *b, double x, int is_float)
 {
-	char s[40];
+	char s[48];
+	double ax = fabs(x);
 
 	if (isnan(x)) {
 		buf_adds(b, "NaN");
@@ -193,21 +266,23 @@ put_double(struct buf *b, double x, int is_float)
 		buf_adds(b, x < 0 ? "-Infinity" : "Infinity");
 		return;
 	}
-	if (fabs(x) < 1e15 && x == (double)(int64_t)x) {
+	if (ax < 1e15 && x == (double)(int64_t)x) {
 		if (x == 0 && signbit(x))
 			buf_adds(b, "-0.0");	/* not the integer 0 */
 		else
 			buf_add_i64(b, (int64_t)x);
 		return;
 	}
-	snprintf(s, sizeof s, "%.*g", is_float ? 9 : 17, x);
+	s[0] = '-';
+	if (is_float || !fast17(ax, s + (x < 0)))
+		snprintf(s, sizeof s, "%.*g", is_float ? 9 : 17, x);
 	if (strstr(s, "000") || strstr(s, "999")) {
 		char t[40];
 		for (int p = is_float ? 6 : 15; p < (is_float ? 9 : 17); p++) {
 			snprintf(t, sizeof t, "%.*g", p, x);
 			if (is_float ? strtof(t, NULL) == (float)x :
 			    strtod(t, NULL) == x) {
-				memcpy(s, t, sizeof s);
+				memcpy(s, t, sizeof t);
 				break;
 			}
 		}

@@ -3,6 +3,7 @@
  * (parquet_text.h), on hand-made bytes whose meaning is worked out in
  * the comments from parquet-format's and Thrift's specifications. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parquet_chunk.h"
@@ -176,6 +177,24 @@ values(void)
 	v.u.d = 0.1;
 	ok(strcmp(text(&o, &v), "0.1") == 0, "shortest double: %s",
 	    text(&o, &v));
+	{
+		/* integer arithmetic's digits, each read back */
+		static const double d[] = { 134.36424411240122, -123.45,
+		    0.0039062500000000009, 0.99999999999999989,
+		    9007199254740991.5, 4503599627370495.5, 1e-300,
+		    -2.2250738585072014e-308, 3.0000000000000004 };
+		static const char *const want[] = { "134.36424411240122",
+		    "-123.45", "0.003906250000000001",
+		    "0.9999999999999999", "9007199254740992",
+		    "4503599627370495.5", "1e-300",
+		    "-2.2250738585072014e-308", "3.0000000000000004" };
+		for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+			v.u.d = d[i];
+			ok(strcmp(text(&o, &v), want[i]) == 0 &&
+			    strtod(text(&o, &v), NULL) == d[i],
+			    "%s reads back", text(&o, &v));
+		}
+	}
 	v.u.d = 1.7976931348623157e308;	/* no integer holds it */
 	ok(strcmp(text(&o, &v), "1.7976931348623157e+308") == 0, "the "
 	    "largest double: %s", text(&o, &v));
