@@ -290,17 +290,17 @@ put_double(struct buf *b, double x, int is_float)
 	buf_adds(b, s);
 }
 
-/* v (0 <= v < 10^width) in width digits, zero-padded. */
-static void
-put_digits(struct buf *b, int64_t v, int width)
+/* v (0 <= v < 10^width) in width digits, zero-padded, at o; returns
+ * the end.  Dates and times are composed in a local array and appended
+ * once: a buf_add per piece cost more than the digits. */
+static char *
+digits(char *o, int64_t v, int width)
 {
-	char d[20];
-
 	for (int i = width - 1; i >= 0; i--) {
-		d[i] = (char)('0' + v % 10);
+		o[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
-	buf_add(b, d, (size_t)width);
+	return o + width;
 }
 
 /* Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm). */
@@ -320,24 +320,39 @@ civil(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* 0001-01-01 to 9999-12-31, else -1 with why. */
 static int
-put_date(struct buf *b, int64_t days, char *why, size_t whylen)
+date_ok(int64_t days, char *why, size_t whylen)
+{
+	if (days >= -719162 && days <= 2932896)
+		return 0;
+	snprintf(why, whylen, "date %lld days from 1970 is outside the years "
+	    "1 to 9999", (long long)days);
+	return -1;
+}
+
+static char *
+date_text(char *o, int64_t days)
 {
 	int64_t y;
 	int m, d;
 
-	/* 0001-01-01 and 9999-12-31 */
-	if (days < -719162 || days > 2932896) {
-		snprintf(why, whylen, "date %lld days from 1970 is outside "
-		    "the years 1 to 9999", (long long)days);
-		return -1;
-	}
 	civil(days, &y, &m, &d);
-	put_digits(b, (int64_t)y, 4);
-	buf_addc(b, '-');
-	put_digits(b, m, 2);
-	buf_addc(b, '-');
-	put_digits(b, d, 2);
+	o = digits(o, y, 4);
+	*o++ = '-';
+	o = digits(o, m, 2);
+	*o++ = '-';
+	return digits(o, d, 2);
+}
+
+static int
+put_date(struct buf *b, int64_t days, char *why, size_t whylen)
+{
+	char t[16];
+
+	if (date_ok(days, why, whylen) < 0)
+		return -1;
+	buf_add(b, t, (size_t)(date_text(t, days) - t));
 	return 0;
 }
 
@@ -350,25 +365,25 @@ per_second(enum pq_unit u)
 
 /* A time of day of v units (0 <= v < a day), the fraction in as few
  * digits as hold it exactly. */
-static void
-put_clock(struct buf *b, int64_t v, enum pq_unit u)
+static char *
+clock_text(char *o, int64_t v, enum pq_unit u)
 {
 	int64_t ps = per_second(u), s = v / ps, f = v % ps;
-	int digits = u == PQU_MILLIS ? 3 : u == PQU_MICROS ? 6 : 9;
+	int n = u == PQU_MILLIS ? 3 : u == PQU_MICROS ? 6 : 9;
 
-	put_digits(b, s / 3600, 2);
-	buf_addc(b, ':');
-	put_digits(b, s / 60 % 60, 2);
-	buf_addc(b, ':');
-	put_digits(b, s % 60, 2);
+	o = digits(o, s / 3600, 2);
+	*o++ = ':';
+	o = digits(o, s / 60 % 60, 2);
+	*o++ = ':';
+	o = digits(o, s % 60, 2);
 	if (f == 0)
-		return;
+		return o;
 	while (f % 10 == 0) {
 		f /= 10;
-		digits--;
+		n--;
 	}
-	buf_addc(b, '.');
-	put_digits(b, f, digits);
+	*o++ = '.';
+	return digits(o, f, n);
 }
 
 static int64_t
@@ -381,23 +396,29 @@ static int
 put_ts(struct buf *b, int64_t days, int64_t clock, enum pq_unit u,
     char *why, size_t whylen)
 {
-	if (put_date(b, days, why, whylen) < 0)
+	char t[48], *o;
+
+	if (date_ok(days, why, whylen) < 0)
 		return -1;
-	buf_addc(b, 'T');
-	put_clock(b, clock, u);
-	buf_addc(b, 'Z');
+	o = date_text(t, days);
+	*o++ = 'T';
+	o = clock_text(o, clock, u);
+	*o++ = 'Z';
+	buf_add(b, t, (size_t)(o - t));
 	return 0;
 }
 
 static int
 put_time(struct buf *b, int64_t v, enum pq_unit u, char *why, size_t whylen)
 {
+	char t[32];
+
 	if (v < 0 || v >= 86400 * per_second(u)) {
 		snprintf(why, whylen, "time of day %lld is out of range",
 		    (long long)v);
 		return -1;
 	}
-	put_clock(b, v, u);
+	buf_add(b, t, (size_t)(clock_text(t, v, u) - t));
 	return 0;
 }
 
