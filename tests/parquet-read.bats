@@ -195,6 +195,18 @@ pq.write_table(pa.table({"id": [1, 2, 3], "s": ["a", "b", "c"]}), sys.argv[1], *
 }
 TCOLS='[["id","bigint"],["s","text"]]'
 
+@test "a Parquet file's columns load by name, in whatever order the file has them" {
+	"$PY" -c 'import pyarrow as pa, pyarrow.parquet as pq, sys
+pq.write_table(pa.table({"s": ["a", None, ""], "id": [1, 2, 3]}), sys.argv[1])' "$W/o.parquet"
+	{ fline L1 t append "$W/o.parquet" 3 "$TCOLS" '.format="parquet"'; eline L1 1 3; } >"$W/m"
+	run stage-copy -D "$DEST" "$W/m"
+	echo "$output" | grep -v '^{' || :
+	[ "$status" -eq 0 ]
+	[ "$(dest_sql "SELECT id, coalesce(s, '<null>') FROM ds_staging.t ORDER BY id")" = '1|a
+2|<null>
+3|' ]
+}
+
 @test "a file that is not Parquet is refused as such" {
 	printf 'id,s\n1,a\n2,b\n3,c\n' >"$W/x.parquet"
 	refused "$W/x.parquet" "$TCOLS" "not a Parquet file (no PAR1 magic)"
