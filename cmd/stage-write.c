@@ -321,6 +321,9 @@ parse_args(struct opts *o, int argc, char **argv)
 				die(EXIT_USAGE, "-f: unknown format '%s' (%s)",
 				    optarg, known.p);
 			}
+			if (!fo->row)	/* a reader only, in this build */
+				die(EXIT_USAGE, "-f: this build reads %s files "
+				    "but does not write them", optarg);
 			w->format = fo->id;
 			break;
 		case 'z':

@@ -76,3 +76,7 @@ fuzz() {
 @test "fuzz: the Parquet writer frames any columns and cells into a file with a well-formed footer (5 s)" {
 	fuzz parquet_write 4096
 }
+
+@test "fuzz: the Parquet reader refuses with a message or gives exactly the footer's rows (5 s)" {
+	fuzz parquet 16384
+}

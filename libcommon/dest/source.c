@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -368,26 +369,151 @@ reader_open(const struct format_ops *fo, struct format_read *fr,
 	return fo->open ? fo->open(fr) : 0;
 }
 
-/* A format that reads at offsets gets fr->range, the storage's ranged
- * read, which is not wired here yet: such a format is refused, naming
- * it.  The object is then not hashed as a whole stream: the format checks
- * what it reads (Parquet: the footer's lengths and page checksums). */
+/* A ranged read of a local file (format_range). */
+struct local_range {
+	int fd;
+};
+
 static int
-stream_ranged(const struct format_ops *fo, const struct dfile *f,
-    struct format_read *fr)
+local_range_read(void *ctx, uint64_t off, uint64_t len, zsink sink,
+    void *sink_ctx, struct buf *err)
 {
-	if (!fr->range) {
-		log_err("%s: %s files need a ranged read of the staged "
-		    "object, which this build does not offer", f->object,
-		    fo->name);
+	struct local_range *l = ctx;
+	char *chunk = xmalloc(CHUNK);
+	int r = -1;
+
+	while (len > 0) {
+		size_t want = len < CHUNK ? (size_t)len : CHUNK;
+		ssize_t n = pread(l->fd, chunk, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "read: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;		/* short: the caller counts */
+		if (sink(sink_ctx, chunk, (size_t)n) < 0)
+			goto out;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	r = 0;
+out:
+	free(chunk);
+	return r;
+}
+
+/* A ranged read of a remote object (format_range). */
+struct remote_range {
+	struct storage *st;
+	const char *key;
+};
+
+static int
+remote_range_read(void *ctx, uint64_t off, uint64_t len, zsink sink,
+    void *sink_ctx, struct buf *err)
+{
+	struct remote_range *m = ctx;
+
+	return storage_get_range(m->st, m->key, off, len, sink, sink_ctx,
+	    err);
+}
+
+/* The local file's size, checked against the manifest's bytes. */
+static int
+local_size(const struct dfile *f, int fd, uint64_t *size)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0) {
+		log_err("%s: %s", f->object, strerror(errno));
 		return -1;
 	}
+	if (f->bytes > 0 && (uint64_t)sb.st_size != (uint64_t)f->bytes) {
+		log_err("%s: size mismatch: the staged object has %llu bytes, "
+		    "the manifest says %lld (changed or corrupted in the "
+		    "staging storage?)", f->object,
+		    (unsigned long long)sb.st_size, (long long)f->bytes);
+		return -1;
+	}
+	*size = (uint64_t)sb.st_size;
+	return 0;
+}
+
+static int
+run_read(const struct format_ops *fo, const struct dfile *f,
+    struct format_read *fr)
+{
 	if (fo->read(fr) < 0) {
 		if (fr->err[0])
 			log_err("%s: %s", f->object, fr->err);
 		return -1;
 	}
 	return 0;
+}
+
+/* A local file is hashed whole before it is read at offsets: from the
+ * page cache that costs little, and damage is then named as such. */
+static int
+verify_local(const struct dfile *f, const char *path)
+{
+	struct raw w;
+	int reported = 0;
+
+	memset(&w, 0, sizeof w);
+	sha256_init(&w.h);
+	w.bad = 1;		/* hash only */
+	if (read_local(f, path, &w, &reported) < 0)
+		return -1;
+	return verify(f, &w);
+}
+
+/* A format that reads at offsets gets the object's size and fr->range,
+ * the ranged read of its local file or of its storage back end
+ * (storage_get_range: the footer first, then what the footer points
+ * at).  A local file is checked against the line's sha256 and bytes
+ * first; a remote object is not hashed as a whole, and the format checks
+ * what it reads (Parquet: the footer's lengths and offsets against the
+ * size, page checksums). */
+static int
+stream_ranged(struct sources **s, const struct format_ops *fo,
+    const struct dfile *f, struct format_read *fr)
+{
+	const char *path = local_path(f);
+	struct sources *own = NULL, **use = s ? s : &own;
+	struct local_range l;
+	struct remote_range m;
+	int r = -1;
+
+	if (path) {
+		if (verify_local(f, path) < 0)
+			return -1;
+		if ((l.fd = open(path, O_RDONLY)) < 0) {
+			log_err("%s: cannot open: %s", f->object,
+			    strerror(errno));
+			return -1;
+		}
+		fr->range = local_range_read;
+		fr->range_ctx = &l;
+		if (local_size(f, l.fd, &fr->size) == 0)
+			r = run_read(fo, f, fr);
+		close(l.fd);
+		return r;
+	}
+	if (f->bytes <= 0) {
+		log_err("%s: %s files are read at offsets, which needs the "
+		    "object's size: the manifest line has no bytes", f->object,
+		    fo->name);
+		return -1;
+	}
+	if ((m.st = remote_open(use, f, &m.key))) {
+		fr->range = remote_range_read;
+		fr->range_ctx = &m;
+		r = run_read(fo, f, fr);
+	}
+	sources_free(own);
+	return r;
 }
 
 int
@@ -425,7 +551,7 @@ source_stream(struct sources **s, const struct dfile *f, int64_t file_no,
 		goto out;
 	}
 	if (!fo->feed) {
-		if (stream_ranged(fo, f, &fr) < 0)
+		if (stream_ranged(s, fo, f, &fr) < 0)
 			goto out;
 		goto tail;
 	}

@@ -1,7 +1,8 @@
 /*
- * format_parquet: Parquet loader files, the writer side (parquet_write.h
- * writes the bytes; this file turns each record's JSON values into the
- * columns' PLAIN values).  Types, as stage-write(1) documents them:
+ * format_parquet: Parquet loader files.  The writer side is here
+ * (parquet_write.h writes the bytes; this file turns each record's JSON
+ * values into the columns' PLAIN values); the reader side is
+ * parquet_read.h's, which stage-copy reads staged objects with.  Types, as stage-write(1) documents them:
  *
  *   bigint    INT64                  timestamp INT64 TIMESTAMP(UTC, MICROS)
  *   double    DOUBLE                 date      INT32 DATE
@@ -28,6 +29,7 @@
 #include "format.h"
 #include "json.h"
 #include "parquet_value.h"
+#include "parquet_read.h"
 #include "parquet_write.h"
 #include "version.h"
 
@@ -255,4 +257,5 @@ const struct format_ops format_parquet_ops = {
 	.fits = pq_fits,
 	.end = pq_end,
 	.discard = pq_free,
+	.read = parquet_read,
 };

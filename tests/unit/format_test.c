@@ -63,9 +63,7 @@ names(void)
 		format_parse(all[i], &id);
 		ok(fo->id == id &&
 		    strcmp(fo->name, all[i]) == 0 && fo->ext[0] && fo->row &&
-		    /* parquet's reader side (read) is wired in at the
-		     * merge of branch f18-read; drop this exception then */
-		    (fo->feed || fo->read || id == FMT_PARQUET),
+		    (fo->feed || fo->read),
 		    "%s: a complete row", all[i]);
 	}
 	ok(strcmp(format_find("csv")->ext, "csv") == 0 &&

@@ -1,0 +1,1 @@
+parquet-read-s3.bats
