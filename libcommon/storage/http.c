@@ -205,7 +205,8 @@ static void
 mask_secrets(char *s)
 {
 	static const char *const marks[] = { "Signature=",
-		"x-amz-security-token: ", "X-Amz-Security-Token: " };
+		"x-amz-security-token: ", "X-Amz-Security-Token: ",
+		"Bearer " };
 	char *p;
 
 	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
