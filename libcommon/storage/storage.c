@@ -20,6 +20,7 @@
 static const struct storage_ops *const backends[] = {
 	&storage_file_ops,
 	&storage_s3_ops,
+	&storage_gcs_ops,
 };
 #define NBACKENDS (sizeof backends / sizeof *backends)
 
