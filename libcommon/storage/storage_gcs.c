@@ -295,6 +295,8 @@ static void
 gcs_strerror(const struct greq *r, struct buf *out)
 {
 	describe_error(r, out);
+	if (r->autherr.len)
+		return;		/* the exchange said how often it tried */
 	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
 	    "tries");
 }

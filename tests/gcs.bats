@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# gs:// staging (issue 20): stage-put through GCS's JSON API against
+# gcp-storage-emulator, behind helpers/gcs_auth.py, which verifies the
+# service account's JWT assertion with PyJWT and lets through only
+# requests with a token it issued; the HMAC path against the JuiceFS S3
+# gateway (helpers/s3.bash); stage-copy reading gs:// into SQLite and
+# PostgreSQL.
+
+load helpers/gcs.bash
+load helpers/s3.bash
+load helpers/pg.bash
+
+setup_file() {
+	gcs_start
+}
+
+teardown_file() {
+	gcs_stop
+}
+
+setup() {
+	W=$BATS_TEST_TMPDIR
+	cd "$W"
+	unset STORAGE_EMULATOR_HOST GS_ACCESS_KEY_ID GS_SECRET_ACCESS_KEY
+	export GOOGLE_APPLICATION_CREDENTIALS=$GCS_DIR/sa.json
+	export HOME=$W
+}
+
+# records N [WIDTH]: N NDJSON records, rows of about WIDTH bytes.
+records() {
+	python3 -c 'import json, sys
+n, w = int(sys.argv[1]), int(sys.argv[2])
+for i in range(n):
+    print(json.dumps({"id": i, "s": ("r%d-" % i) * (w // 8 + 1)}))' "$1" "${2:-16}"
+}
+
+put() {
+	stage-put -b "gs://$GCS_BUCKET/raw" --endpoint "$GCS_EP" "$@"
+}
+
+key_of() {
+	jq -r 'select(.url) | .url' "$1" | sed -n "${2:-1}p" |
+		sed "s|^gs://$GCS_BUCKET/||"
+}
+
+# Every request the proxy saw carried a token the endpoint issued.
+all_authorized() {
+	[ -s "$GCS_LOG" ] && ! grep -v '^TOKEN' "$GCS_LOG" | grep -v 'auth=ok'
+}
+
+@test "gs: small files upload in one request each, with a verified token; the objects hold the files' bytes, sha256 and CRC-32C" {
+	gcs_proxy
+	records 3000 | stage-write -t users --max-file-size 20K >w.ndjson
+	run put -j 4 w.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	n=$(jq -r 'select(.file) | .file' w.ndjson | wc -l)
+	[ "$n" -gt 2 ]
+	[ "$(echo "$output" | jq -r 'select(.url) | .url' | grep -c "^gs://$GCS_BUCKET/raw/")" -eq "$n" ]
+	echo "$output" | tail -1 | jq -e '.end == true'
+	[ "$(grep -c '^TOKEN ok' "$GCS_LOG")" -eq 1 ]
+	[ "$(grep -c 'uploadType=multipart' "$GCS_LOG")" -eq "$n" ]
+	all_authorized
+	echo "$output" >p.ndjson
+	for i in $(seq "$n"); do
+		f=$(jq -r 'select(.file) | .file' w.ndjson | sed -n "${i}p")
+		k=$(key_of p.ndjson "$i")
+		cmp <(gcs_cat "$k") "$f"
+		m=$(gcs_meta "$k")
+		[ "$(echo "$m" | jq -r .metadata.sha256)" = "$(sha256sum <"$f" | cut -c1-64)" ]
+		[ "$(echo "$m" | jq -r .crc32c)" = "$(gcs_crc32c "$f")" ]
+	done
+}
+
+@test "gs: a re-run uploads nothing and still writes every line and the end line" {
+	records 2000 | stage-write -t again --max-file-size 20K >w.ndjson
+	put w.ndjson >first.ndjson
+	gcs_proxy
+	run put -v w.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	! grep -q 'upload' "$GCS_LOG"
+	[[ "$output" == *"already stored with sha256"* ]]
+	diff <(grep '^{' <<<"$output" | sort) <(sort first.ndjson)
+}
+
+@test "gs: a large file goes up as a resumable upload in 256 KiB-aligned chunks, the last one with X-Goog-Hash crc32c" {
+	records 120000 100 | stage-write -t big --max-file-size 1G >w.ndjson
+	f=$(jq -r 'select(.file) | .file' w.ndjson)
+	[ "$(stat -c %s "$f")" -gt 11000000 ]
+	gcs_proxy
+	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	echo "$output" | cut -c1-300; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	echo "$output" >p.ndjson
+	[ "$(grep -c '^POST .*uploadType=resumable' "$GCS_LOG")" -eq 1 ]
+	[ "$(grep -c '^PUT .*upload_id=' "$GCS_LOG")" -eq 3 ]
+	all_authorized
+	# Only the last chunk carries the whole file's CRC-32C.
+	[ "$(grep '^PUT .*upload_id=' "$GCS_LOG" | grep -c 'hash=crc32c=')" -eq 1 ]
+	grep '^PUT .*upload_id=' "$GCS_LOG" | tail -1 | grep -qF "hash=crc32c=$(gcs_crc32c "$f")"
+	k=$(key_of p.ndjson)
+	cmp <(gcs_cat "$k") "$f"
+	[ "$(gcs_meta "$k" | jq -r .metadata.sha256)" = "$(sha256sum <"$f" | cut -c1-64)" ]
+}
+
+@test "gs: kill -9 in the middle of a resumable upload leaves no object; the re-run completes it" {
+	records 120000 100 | stage-write -t killed --max-file-size 1G >w.ndjson
+	f=$(jq -r 'select(.file) | .file' w.ndjson)
+	gcs_proxy --delay-chunks 1
+	put --multipart-threshold 1M --part-size 5M w.ndjson >p1.ndjson 2>err1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q '^PUT .*upload_id=' "$GCS_LOG" && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	cat "$GCS_LOG"
+	! grep -q '"end":true' p1.ndjson
+	k="raw/$(jq -r 'select(.file) | "\(.dataset)/\(.table)/\(.load_id).\(.file_id).csv"' w.ndjson)"
+	[ "$(gcs_meta "$k" | jq -r '.error.code // 404')" = 404 ] ||
+		[ -z "$(gcs_meta "$k" | jq -r '.name // empty')" ]
+	gcs_proxy
+	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	echo "$output" | cut -c1-300
+	[ "$status" -eq 0 ]
+	echo "$output" | tail -1 | jq -e '.end == true'
+	cmp <(gcs_cat "$k") "$f"
+}
+
+@test "gs: the token is refreshed before it expires, and every request carries a live one" {
+	records 120000 100 | stage-write -t refresh --max-file-size 1G >w.ndjson
+	# Issued for 302 s: within 300 s of expiry after 2 s, so refreshed.
+	gcs_proxy --expires-in 302 --delay-chunks 1.5
+	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	echo "$output" | cut -c1-300; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^TOKEN ok' "$GCS_LOG")" -ge 2 ]
+	all_authorized
+}
+
+@test "gs: a key the service account does not have is refused at the token endpoint: exit 1, named, no end line, nothing uploaded" {
+	records 100 | stage-write -t wrongkey >w.ndjson
+	gcs_proxy
+	GOOGLE_APPLICATION_CREDENTIALS=$GCS_DIR/wrong.json run put w.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"token exchange at $GCS_EP/token for $GCS_EMAIL failed: 400 invalid_grant"* ]]
+	[[ "$output" == *"Signature"* ]]
+	! grep -q '"end":true' <<<"$output"
+	grep -q '^TOKEN refused' "$GCS_LOG"
+	! grep -v '^TOKEN' "$GCS_LOG"
+}
+
+@test "gs: a malformed key file is a configuration error naming the file, line and field (exit 2)" {
+	records 10 | stage-write -t badkey >w.ndjson
+	printf '{\n "type": "service_account",\n "client_email": "a@b"\n "x": 1}\n' >bad1.json
+	GOOGLE_APPLICATION_CREDENTIALS=$W/bad1.json run put w.ndjson
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$W/bad1.json:4: not a service-account key file"* ]]
+	jq 'del(.private_key)' "$GCS_DIR/sa.json" >bad2.json
+	GOOGLE_APPLICATION_CREDENTIALS=$W/bad2.json run put w.ndjson
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad2.json: field 'private_key' missing"* ]]
+	jq '.private_key = "-----BEGIN PRIVATE KEY-----\nnotakey\n-----END PRIVATE KEY-----\n"' \
+		"$GCS_DIR/sa.json" >bad3.json
+	GOOGLE_APPLICATION_CREDENTIALS=$W/bad3.json run put w.ndjson
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad3.json: private_key: not a PEM private key"* ]]
+	jq '.type = "authorized_user"' "$GCS_DIR/sa.json" >bad4.json
+	GOOGLE_APPLICATION_CREDENTIALS=$W/bad4.json run put w.ndjson
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"field 'type' is \"authorized_user\""* ]]
+	GOOGLE_APPLICATION_CREDENTIALS=$W/absent.json run put w.ndjson
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"absent.json: cannot read the key file"* ]]
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	run put w.ndjson
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no GCS credentials"* ]]
+}
+
+@test "gs: a missing bucket is one clear error per file, exit 1, no end line" {
+	records 10 | stage-write -t nobucket >w.ndjson
+	run stage-put -b gs://no-such-bucket/x --endpoint "$GCS_EP" w.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"bucket no-such-bucket: 404"* ]]
+	! grep -q '"end":true' <<<"$output"
+}
+
+@test "gs: dlt's client_email and private_key in .dlt/secrets.toml are a service account too" {
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	mkdir -p .dlt
+	python3 - "$GCS_DIR/sa.json" >.dlt/secrets.toml <<'EOF'
+import json, sys
+k = json.load(open(sys.argv[1]))
+print("[destination.filesystem.credentials]")
+for f in ("client_email", "private_key", "project_id", "token_uri"):
+    print('%s = %s' % (f, json.dumps(k[f])))
+EOF
+	records 50 | stage-write -t dltcfg >w.ndjson
+	gcs_proxy
+	run put w.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	grep -q '^TOKEN ok' "$GCS_LOG"
+	all_authorized
+}
+
+@test "gs: secrets never show: -vv, --dry-run and errors mask the token and never print the private key" {
+	records 50 | stage-write -t masked >w.ndjson
+	gcs_proxy
+	run put -vv w.ndjson
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Authorization: Bearer ****"* ]]
+	! grep -q 'ya29\.' <<<"$output"
+	! grep -q 'PRIVATE KEY\|MII' <<<"$output"
+	rm -rf "$W/x"; records 50 | stage-write -t masked2 >w2.ndjson
+	run put --dry-run w2.ndjson
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"POST $GCS_EP/upload/storage/v1/b/$GCS_BUCKET/o?uploadType=multipart"* ]]
+	[[ "$output" == *"Authorization: Bearer ****"* ]]
+	! grep -q 'ya29\.\|PRIVATE KEY\|MII' <<<"$output"
+	GOOGLE_APPLICATION_CREDENTIALS=$GCS_DIR/wrong.json run put w.ndjson
+	! grep -q 'ya29\.\|PRIVATE KEY\|MII\|eyJ' <<<"$output"
+}
+
+@test "gs: STORAGE_EMULATOR_HOST points at an emulator and sends no Authorization" {
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	records 200 | stage-write -t emu >w.ndjson
+	STORAGE_EMULATOR_HOST=${GCS_EMU#http://} run stage-put -vv -b "gs://$GCS_BUCKET/emu" w.ndjson
+	[ "$status" -eq 0 ]
+	! grep -qi '^> Authorization' <<<"$output"
+	echo "$output" | grep '^{' >p.ndjson
+	cmp <(gcs_cat "$(key_of p.ndjson)") "$(jq -r 'select(.file) | .file' w.ndjson)"
+}
+
+@test "gs: stage-copy loads gs:// objects (small and resumable) into SQLite, a re-run copies nothing twice" {
+	records 3000 | stage-write -t small --max-file-size 20K >a.ndjson
+	records 60000 100 | stage-write -t large >b.ndjson
+	cat a.ndjson b.ndjson | put --multipart-threshold 1M --part-size 5M >p.ndjson
+	gcs_proxy
+	run stage-copy -D "sqlite:///$W/t.db" p.ndjson
+	echo "$output" | cut -c1-200; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	all_authorized
+	grep -q 'alt=media' "$GCS_LOG"
+	[ "$(sqlite3 "$W/t__stage_dataset_staging.db" 'SELECT count(*), sum(id) FROM small')" = '3000|4498500' ]
+	[ "$(sqlite3 "$W/t__stage_dataset_staging.db" 'SELECT count(*), sum(id) FROM large')" = '60000|1799970000' ]
+	run stage-copy -D "sqlite:///$W/t.db" p.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$W/t__stage_dataset_staging.db" 'SELECT count(*) FROM small')" = 3000 ]
+}
+
+@test "gs: stage-copy loads gs:// objects into PostgreSQL" {
+	command -v psql >/dev/null || skip "no PostgreSQL"
+	pg_start
+	records 5000 | stage-write -t pgt --max-file-size 30K >a.ndjson
+	put <a.ndjson >p.ndjson
+	run stage-copy -D "postgresql://postgres@127.0.0.1:$PGPORT/postgres" p.ndjson
+	echo "$output" | cut -c1-200
+	st=$status
+	r=$(psql -X -At -c 'SELECT count(*), sum(id) FROM stage_dataset_staging.pgt')
+	pg_stop
+	[ "$st" -eq 0 ]
+	[ "$r" = '5000|12497500' ]
+}
+
+@test "gs: HMAC keys go through the S3-interoperable XML API (JuiceFS gateway): gs:// URLs, verified signatures, re-run skips" {
+	s3_start
+	export GS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+	unset GOOGLE_APPLICATION_CREDENTIALS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL
+	records 3000 | stage-write -t hmac --max-file-size 20K >w.ndjson
+	run stage-put -b "gs://$S3_BUCKET/hmac" --endpoint "$S3_ENDPOINT" w.ndjson
+	echo "$output" | cut -c1-300
+	st=$status
+	echo "$output" >p.ndjson
+	run stage-put -v -b "gs://$S3_BUCKET/hmac" --endpoint "$S3_ENDPOINT" w.ndjson
+	st2=$status; out2=$output
+	GS_SECRET_ACCESS_KEY=wrong-secret-123 run stage-put -b "gs://$S3_BUCKET/hmac2" --endpoint "$S3_ENDPOINT" w.ndjson
+	st3=$status; out3=$output
+	AWS_ACCESS_KEY_ID=$GS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$GS_SECRET_ACCESS_KEY \
+		aws --endpoint-url "$S3_ENDPOINT" s3 ls --recursive "s3://$S3_BUCKET/hmac/" >ls.txt
+	GS_ACCESS_KEY_ID=$GS_ACCESS_KEY_ID run stage-copy -D "sqlite:///$W/h.db" p.ndjson
+	st4=$status
+	s3_stop
+	[ "$st" -eq 0 ]
+	[ "$(jq -r 'select(.url) | .url' p.ndjson | grep -c "^gs://$S3_BUCKET/hmac/")" -eq "$(jq -r 'select(.file) | .file' w.ndjson | wc -l)" ]
+	[ "$(wc -l <ls.txt)" -eq "$(jq -r 'select(.file) | .file' w.ndjson | wc -l)" ]
+	[ "$st2" -eq 0 ]
+	[[ "$out2" == *"already stored with sha256"* ]]
+	[ "$st3" -eq 1 ]
+	[[ "$out3" == *"403"* ]]
+	! grep -q 'wrong-secret-123' <<<"$out3"
+	[ "$st4" -eq 0 ]
+	[ "$(sqlite3 "$W/h__stage_dataset_staging.db" 'SELECT count(*) FROM hmac')" = 3000 ]
+}
