@@ -52,3 +52,7 @@ fuzz() {
 @test "fuzz: binary COPY fields are well formed and agree with strtoll/strtod (5 s)" {
 	fuzz pgbin 256
 }
+
+@test "fuzz: service-account key files and token answers parse or fail cleanly (5 s)" {
+	fuzz gauth 4096
+}

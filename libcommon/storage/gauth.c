@@ -167,8 +167,8 @@ gauth_load_fields(struct gauth *g, const char *email, const char *pem,
 	return load_fields(g, email, pem, project, token_uri, where, err);
 }
 
-static int
-parse_keyfile(struct gauth *g, const char *path, const struct buf *text,
+int
+gauth_parse(struct gauth *g, const char *path, const struct buf *text,
     struct buf *err)
 {
 	struct json_doc d = { 0 };
@@ -177,6 +177,7 @@ parse_keyfile(struct gauth *g, const char *path, const struct buf *text,
 	size_t line;
 	int rc = -1;
 
+	init(g);
 	if (json_parse(&d, text->p, text->len)) {
 		line_of(text->p, d.err_off, &line);
 		buf_printf(err, "%s:%zu: not a service-account key file: %s",
@@ -229,8 +230,8 @@ gauth_load_file(struct gauth *g, const char *path, struct buf *err)
 	struct buf text = BUF_INIT, why = BUF_INIT;
 	int rc;
 
-	init(g);
 	if (read_all(path, &text, &why)) {
+		init(g);
 		buf_printf(err, "%s: cannot read the key file: %s", path,
 		    why.p);
 		buf_free(&why);
@@ -239,7 +240,7 @@ gauth_load_file(struct gauth *g, const char *path, struct buf *err)
 		buf_free(&text);
 		return -1;
 	}
-	rc = parse_keyfile(g, path, &text, err);
+	rc = gauth_parse(g, path, &text, err);
 	memset(text.p, 0, text.len);
 	buf_free(&text);
 	return rc;
@@ -332,31 +333,31 @@ gauth_assertion(const struct gauth *g, long long now, struct buf *out,
 	return rc;
 }
 
-/* The token endpoint's answer: the token and its lifetime, or why not. */
-static int
-parse_answer(struct gauth *g, const struct http_req *r, struct buf *err)
+int
+gauth_answer(struct gauth *g, long status, const struct buf *b,
+    struct buf *err)
 {
 	struct json_doc d = { 0 };
-	const struct buf *b = &r->resp;
 	char *tok = NULL, *e = NULL, *desc = NULL;
 	int64_t life = 3600;
 	int i, rc = -1;
 
 	if (!b->len || json_parse(&d, b->p, b->len) ||
 	    d.tok[0].type != JSON_OBJECT) {
-		buf_printf(err, "%ld, not a JSON answer", r->status);
+		buf_printf(err, "%ld, not a JSON answer", status);
 		goto out;
 	}
 	tok = member(&d, "access_token");
-	if (r->status / 100 != 2 || !tok || !*tok) {
+	if (status / 100 != 2 || !tok || !*tok) {
 		e = member(&d, "error");
 		desc = member(&d, "error_description");
-		buf_printf(err, "%ld %s%s%s", r->status, e ? e :
+		buf_printf(err, "%ld %s%s%s", status, e ? e :
 		    "no access_token", desc ? ": " : "", desc ? desc : "");
 		goto out;
 	}
-	if ((i = json_obj_get(&d, 0, "expires_in")) >= 0)
-		json_int64(&d.tok[i], &life);
+	if ((i = json_obj_get(&d, 0, "expires_in")) >= 0 &&
+	    (json_int64(&d.tok[i], &life) || life < 0 || life > 86400 * 366))
+		life = 0;	/* nonsense: good for this request only */
 	wipe_free(g->token);
 	g->token = tok;
 	tok = NULL;
@@ -430,7 +431,7 @@ exchange(struct gauth *g, struct http_conn *c, struct buf *err)
 			buf_adds(&why, http_strerror(&r));
 			rc = -1;
 		} else {
-			rc = parse_answer(g, &r, &why);
+			rc = gauth_answer(g, r.status, &r.resp, &why);
 		}
 		if (rc)
 			buf_printf(err, "service-account token exchange at %s "

@@ -50,6 +50,14 @@ int gauth_load_fields(struct gauth *g, const char *email, const char *pem,
     const char *project, const char *token_uri, const char *where,
     struct buf *err);
 void gauth_free(struct gauth *g);
+/* The key file's text (path names it in messages), as gauth_load_file;
+ * g must be zeroed.  Exposed for the fuzz target, as is gauth_answer: the
+ * token endpoint's answer (status and JSON body) taken into g, or -1 and
+ * why in err. */
+int gauth_parse(struct gauth *g, const char *path, const struct buf *text,
+    struct buf *err);
+int gauth_answer(struct gauth *g, long status, const struct buf *body,
+    struct buf *err);
 
 /* The signed assertion for time now (exposed for the unit test). */
 int gauth_assertion(const struct gauth *g, long long now, struct buf *out,
