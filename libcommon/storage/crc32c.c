@@ -3,13 +3,49 @@
  * for every object and checks an upload against (crc32c.h).  Software
  * slicing-by-8 over the tables below (generated from the polynomial
  * 0x82F63B78, reflected), about 1.5 GB/s on one core: cheaper than MD5,
- * the other checksum GCS checks.
+ * the other checksum GCS checks; on x86-64 with SSE4.2 (nearly all) the
+ * CPU's crc32 instruction, several times faster again.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crc32c.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define CRC32C_HW 1
+
+/* c is the running register (not inverted). */
+__attribute__((target("sse4.2"))) static uint32_t
+hw_update(uint32_t c, const unsigned char *p, size_t n)
+{
+	uint64_t c64;
+
+	for (; n && ((uintptr_t)p & 7); n--)
+		c = _mm_crc32_u8(c, *p++);
+	c64 = c;
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c64 = _mm_crc32_u64(c64, v);
+	}
+	c = (uint32_t)c64;
+	for (; n; n--)
+		c = _mm_crc32_u8(c, *p++);
+	return c;
+}
+
+/* STAGE_NO_CPU_CRC32C=1 forces the tables (the unit test runs both). */
+static int
+hw_available(void)
+{
+	const char *no = getenv("STAGE_NO_CPU_CRC32C");
+
+	return __builtin_cpu_supports("sse4.2") && !(no && *no == '1');
+}
+#endif
 
 static const uint32_t tab[8][256] = {
 	{
@@ -548,6 +584,10 @@ crc32c_update(uint32_t crc, const void *buf, size_t n)
 	const unsigned char *p = buf;
 	uint32_t c = ~crc;
 
+#ifdef CRC32C_HW
+	if (hw_available())
+		return ~hw_update(c, p, n);
+#endif
 	for (; n && ((uintptr_t)p & 7); n--)
 		c = tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
 	for (; n >= 8; n -= 8, p += 8) {
