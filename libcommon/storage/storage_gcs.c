@@ -79,6 +79,7 @@ struct greq {
 	void *sink_ctx;
 	void (*done)(struct greq *r);
 	void *ctx;
+	int no_retry;			/* the caller decides (a chunk) */
 	/* The outcome. */
 	struct http_req h;
 	int tries;
@@ -311,7 +312,7 @@ again(struct gcsbe *be, struct greq *r, int *delay)
 	if (greq_ok(r) || r->h.status == 308)
 		return 0;
 	parse_error(r);
-	if (!retryable(r) || r->tries > be->retries)
+	if (r->no_retry || !retryable(r) || r->tries > be->retries)
 		return 0;
 	*delay = httpx_backoff_ms(&be->backoff, r->tries);
 	describe_error(r, &why);
@@ -373,6 +374,16 @@ greq_start(struct gcsbe *be, struct greq *r)
 	r->be = be;
 	r->tries = 0;
 	launch(be, r);
+}
+
+/* greq_start after delay ms. */
+static void
+greq_start_later(struct gcsbe *be, struct greq *r, int delay)
+{
+	r->be = be;
+	r->tries = 0;
+	r->later.fire = fire;
+	httpx_delay(&be->delayed, &r->later, delay);
 }
 
 /* Blocking, with retries; GETs resume with Range (httpx_range). */
@@ -699,7 +710,7 @@ gcs_close(struct storage *st)
 /* ---- puts -------------------------------------------------------- */
 
 enum fst { F_NEW, F_PUT, F_INIT, F_CHUNKS, F_CANCEL, F_DONE };
-enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_CHUNK, OP_CANCEL };
+enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_CHUNK, OP_QUERY, OP_CANCEL };
 
 struct gfile {
 	struct gcsbe *be;
@@ -711,6 +722,9 @@ struct gfile {
 	uint64_t nchunks, next;	/* chunks, the next one to prepare */
 	uint64_t acked;		/* bytes the session has taken */
 	struct gop *ready;	/* a prepared chunk waiting for its turn */
+	struct gop *cur;	/* a failed chunk, while the session is asked
+				 * how much of it it took */
+	int chunk_tries;
 	int sending, preparing;	/* a chunk on the wire, on the thread */
 	char *session;		/* the resumable session's URL */
 	struct sha256 whole;
@@ -783,6 +797,8 @@ finish(struct gfile *f, enum storage_result res)
 		be->inflight--;
 		op_free(f->ready);
 	}
+	if (f->cur)
+		op_free(f->cur);
 	if (f->whole.ctx) {
 		char unused[65];
 		sha256_final_hex(&f->whole, unused);
@@ -1068,6 +1084,7 @@ chunk_op(struct gfile *f)
 	op->len = f->size - op->off < f->be->chunk ? f->size - op->off :
 	    f->be->chunk;
 	f->next++;
+	op->r.no_retry = 1;
 	op->r.url = xstrdup(f->session ? f->session : "SESSION_URL");
 	buf_printf(&cr, "bytes %llu-%llu/%llu", (unsigned long long)op->off,
 	    (unsigned long long)(op->off + op->len - 1),
@@ -1114,7 +1131,72 @@ persisted(const struct greq *r)
 	return n;
 }
 
+/* The status query of a session (Content-Range: bytes * /size). */
 static void
+query_op(struct gfile *f, int delay)
+{
+	struct gop *op = op_new(f, OP_QUERY, "PUT");
+	struct buf cr = BUF_INIT;
+
+	op->r.url = xstrdup(f->session);
+	buf_printf(&cr, "bytes */%llu", (unsigned long long)f->size);
+	greq_header(&op->r, "Content-Range", cr.p);
+	buf_free(&cr);
+	f->be->inflight++;
+	greq_start_later(f->be, &op->r, delay);
+}
+
+/* Sends the rest of chunk op from byte from on (the session took the
+ * bytes before it). */
+static void
+resend_from(struct gop *op, uint64_t from)
+{
+	struct gfile *f = op->f;
+	struct buf cr = BUF_INIT;
+	uint64_t end = op->off + op->len;
+
+	buf_printf(&cr, "Content-Range: bytes %llu-%llu/%llu",
+	    (unsigned long long)from, (unsigned long long)(end - 1),
+	    (unsigned long long)f->size);
+	free(op->r.hdr[0]);
+	op->r.hdr[0] = cr.p;
+	op->r.body = op->data + (from - op->off);
+	op->r.body_len = end - from;
+	buf_reset(&op->r.msg);
+	log_verbose("%s: resumable upload resumes at byte %llu", f->p->key,
+	    (unsigned long long)from);
+	f->sending = 1;
+	op_send(op);
+}
+
+/* A chunk that failed in a way worth another try: the session says how
+ * much it took (a lost answer may hide a chunk taken) and the rest goes
+ * again.  1 if op is kept for that. */
+static int
+chunk_again(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct greq *r = &op->r;
+	struct buf why = BUF_INIT;
+	int delay;
+
+	if (!retryable(r) || ++f->chunk_tries > f->be->retries)
+		return 0;
+	delay = httpx_backoff_ms(&f->be->backoff, f->chunk_tries);
+	describe_error(r, &why);
+	log_verbose("%s: resumable upload at byte %llu: %s; asking the "
+	    "session what it has, try %d of %d in %d ms", f->p->key,
+	    (unsigned long long)op->off, why.p, f->chunk_tries + 1,
+	    f->be->retries + 1, delay);
+	buf_free(&why);
+	f->cur = op;
+	f->sending = 1;
+	query_op(f, delay);
+	return 1;
+}
+
+/* 1 if op is kept (being recovered). */
+static int
 on_chunk(struct gop *op)
 {
 	struct gfile *f = op->f;
@@ -1129,19 +1211,61 @@ on_chunk(struct gop *op)
 		f->acked = end;
 		f->st = F_DONE;
 		finish(f, STORAGE_DONE);
-		return;
+		return 0;
 	}
 	if (end < f->size && r->h.status == 308 && persisted(r) == end) {
 		f->acked = end;
-		return;
+		f->chunk_tries = 0;
+		return 0;
 	}
-	if (r->h.status == 308 || greq_ok(r))
+	if (r->h.status == 308 || greq_ok(r)) {
 		buf_printf(&r->msg, "the session holds %llu bytes, %llu were "
 		    "sent", (unsigned long long)persisted(r),
 		    (unsigned long long)end);
-	else
+	} else {
 		parse_error(r);
+		if (chunk_again(op))
+			return 1;
+	}
 	fail(f, what, r);
+	f->st = F_CANCEL;
+	return 0;
+}
+
+/* The session's answer to the status query about chunk f->cur. */
+static void
+on_query(struct gfile *f, struct greq *r)
+{
+	struct gop *cur = f->cur;
+	uint64_t end = cur->off + cur->len, p;
+
+	f->cur = NULL;
+	f->sending = 0;
+	if (greq_ok(r) && end == f->size) {
+		log_verbose("%s: the last chunk was taken (its answer was "
+		    "lost)", f->p->key);
+		op_free(cur);
+		f->acked = end;
+		finish(f, STORAGE_DONE);
+		return;
+	}
+	p = persisted(r);
+	if (r->h.status == 308 && p >= cur->off && p < end) {
+		resend_from(cur, p);
+		return;
+	}
+	if (r->h.status == 308 && p == end && end < f->size) {
+		f->acked = end;
+		op_free(cur);
+		return;
+	}
+	if (r->h.status == 308 || greq_ok(r))
+		buf_printf(&r->msg, "the session holds %llu bytes, the chunk "
+		    "was bytes %llu-%llu", (unsigned long long)p,
+		    (unsigned long long)cur->off,
+		    (unsigned long long)(end - 1));
+	fail(f, "resumable upload status", r);
+	op_free(cur);
 	f->st = F_CANCEL;
 }
 
@@ -1167,7 +1291,11 @@ on_op_done(struct greq *r)
 		on_init(f, r);
 		break;
 	case OP_CHUNK:
-		on_chunk(op);
+		if (on_chunk(op))
+			return;		/* kept: recovered after a query */
+		break;
+	case OP_QUERY:
+		on_query(f, r);
 		break;
 	case OP_CANCEL:
 		/* GCS answers a cancelled session with 499. */
