@@ -719,6 +719,7 @@ struct gfile {
 	int busy;		/* a request other than a chunk in flight */
 	int fd;
 	uint64_t size;
+	uint64_t chunk;		/* this file's chunk size */
 	uint64_t nchunks, next;	/* chunks, the next one to prepare */
 	uint64_t acked;		/* bytes the session has taken */
 	struct gop *ready;	/* a prepared chunk waiting for its turn */
@@ -809,6 +810,18 @@ finish(struct gfile *f, enum storage_result res)
 	free(f);
 }
 
+/* A file's chunk size: the part size, or a quarter of the file when
+ * that is larger (a multiple of 256 KiB either way).  Every chunk ends
+ * in a round trip the session commits before the next one starts, so
+ * fewer are faster; sent from the file, a chunk costs no memory. */
+static uint64_t
+chunk_size(const struct gcsbe *be, uint64_t size)
+{
+	uint64_t q = (size / 4 + CHUNK_UNIT - 1) / CHUNK_UNIT * CHUNK_UNIT;
+
+	return q > be->chunk ? q : be->chunk;
+}
+
 static int
 open_source(struct gfile *f)
 {
@@ -829,7 +842,8 @@ open_source(struct gfile *f)
 		    (long long)f->p->bytes);
 		return -1;
 	}
-	f->nchunks = (f->size + f->be->chunk - 1) / f->be->chunk;
+	f->chunk = chunk_size(f->be, f->size);
+	f->nchunks = (f->size + f->chunk - 1) / f->chunk;
 	return 0;
 }
 
@@ -973,9 +987,39 @@ out:
 	buf_free(&head);
 }
 
-/* On the helper thread: a chunk read, the whole file's SHA-256 and
+/* Hashes the chunk's bytes into the whole file's SHA-256 and CRC-32C,
+ * a MiB at a time; -1 with op->perr set. */
+static int
+hash_chunk(struct gop *op)
+{
+	enum { STEP = 1 << 20 };
+	struct gfile *f = op->f;
+	char *b = xmalloc(STEP);
+	uint64_t off = op->off, end = op->off + op->len, n;
+	int rc = 0;
+
+	for (; off < end; off += n) {
+		n = end - off < STEP ? end - off : STEP;
+		errno = 0;
+		if (read_at(f->fd, b, n, off)) {
+			buf_printf(&op->perr, "reading at byte %llu: %s",
+			    (unsigned long long)off, errno ? strerror(errno) :
+			    "the file shrank");
+			rc = -1;
+			break;
+		}
+		sha256_update(&f->whole, b, n);
+		f->crc = crc32c_update(f->crc, b, n);
+	}
+	free(b);
+	return rc;
+}
+
+/* On the helper thread: a chunk hashed, the whole file's SHA-256 and
  * CRC-32C carried on (chunks come here in order); at the last one, the
- * SHA-256 checked and the CRC-32C sent for GCS to check. */
+ * SHA-256 checked and the CRC-32C sent for GCS to check.  The chunk is
+ * sent from the file (no copy in memory, whatever its size); should the
+ * file change in between, GCS refuses the bytes against the CRC-32C. */
 static void
 prep_chunk(struct gop *op)
 {
@@ -983,17 +1027,10 @@ prep_chunk(struct gop *op)
 	char hex[65], crc[9];
 	struct buf v = BUF_INIT;
 
-	op->data = xmalloc(op->len ? op->len : 1);
-	errno = 0;
-	if (read_at(f->fd, op->data, op->len, op->off)) {
-		buf_printf(&op->perr, "reading at byte %llu: %s",
-		    (unsigned long long)op->off, errno ? strerror(errno) :
-		    "the file shrank");
+	if (hash_chunk(op))
 		return;
-	}
-	sha256_update(&f->whole, op->data, op->len);
-	f->crc = crc32c_update(f->crc, op->data, op->len);
-	op->r.body = op->data;
+	op->r.body_fd = f->fd;
+	op->r.body_off = op->off;
 	op->r.body_len = op->len;
 	if (op->off + op->len < f->size)
 		return;
@@ -1080,9 +1117,9 @@ chunk_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_CHUNK, "PUT");
 	struct buf cr = BUF_INIT;
 
-	op->off = f->next * f->be->chunk;
-	op->len = f->size - op->off < f->be->chunk ? f->size - op->off :
-	    f->be->chunk;
+	op->off = f->next * f->chunk;
+	op->len = f->size - op->off < f->chunk ? f->size - op->off :
+	    f->chunk;
 	f->next++;
 	op->r.no_retry = 1;
 	op->r.url = xstrdup(f->session ? f->session : "SESSION_URL");
@@ -1160,7 +1197,7 @@ resend_from(struct gop *op, uint64_t from)
 	    (unsigned long long)f->size);
 	free(op->r.hdr[0]);
 	op->r.hdr[0] = cr.p;
-	op->r.body = op->data + (from - op->off);
+	op->r.body_off = from;
 	op->r.body_len = end - from;
 	buf_reset(&op->r.msg);
 	log_verbose("%s: resumable upload resumes at byte %llu", f->p->key,
