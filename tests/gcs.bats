@@ -86,19 +86,19 @@ all_authorized() {
 	diff <(grep '^{' <<<"$output" | sort) <(sort first.ndjson)
 }
 
-@test "gs: a large file goes up as a resumable upload in 256 KiB-aligned chunks, the last one with X-Goog-Hash crc32c" {
+@test "gs: a large file goes up as a resumable upload: its body streamed with the total open, then the final request with the rest and X-Goog-Hash crc32c" {
 	records 120000 100 | stage-write -t big --max-file-size 1G >w.ndjson
 	f=$(jq -r 'select(.file) | .file' w.ndjson)
 	[ "$(stat -c %s "$f")" -gt 11000000 ]
 	gcs_proxy
-	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	run put --multipart-threshold 1M w.ndjson
 	echo "$output" | cut -c1-300; cat "$GCS_LOG"
 	[ "$status" -eq 0 ]
 	echo "$output" >p.ndjson
 	[ "$(grep -c '^POST .*uploadType=resumable' "$GCS_LOG")" -eq 1 ]
-	[ "$(grep -c '^PUT .*upload_id=' "$GCS_LOG")" -eq 3 ]
+	[ "$(grep -c '^PUT .*upload_id=' "$GCS_LOG")" -eq 2 ]
 	all_authorized
-	# Only the last chunk carries the whole file's CRC-32C.
+	# Only the final request carries the whole file's CRC-32C.
 	[ "$(grep '^PUT .*upload_id=' "$GCS_LOG" | grep -c 'hash=crc32c=')" -eq 1 ]
 	grep '^PUT .*upload_id=' "$GCS_LOG" | tail -1 | grep -qF "hash=crc32c=$(gcs_crc32c "$f")"
 	k=$(key_of p.ndjson)
@@ -106,11 +106,51 @@ all_authorized() {
 	[ "$(gcs_meta "$k" | jq -r .metadata.sha256)" = "$(sha256sum <"$f" | cut -c1-64)" ]
 }
 
+# mline FILE ID [SHA256]: a file line for FILE (its own hash unless given).
+mline() {
+	printf '{"v":1,"load_id":"1","dataset":"b","table":"t","file":"%s","sha256":"%s","bytes":%s,"rows":1,"format":"csv","compression":"none","file_id":%s}\n' \
+		"$1" "${3:-$(sha256sum "$1" | cut -c1-64)}" "$(stat -c %s "$1")" "$2"
+}
+
+@test "gs: resumable edge sizes: whole 256 KiB units (an empty final request), under 256 KiB (the final alone), one byte over" {
+	head -c $((4 * 262144)) /dev/urandom >even.bin
+	head -c 1000 /dev/urandom >tiny.bin
+	head -c $((4 * 262144 + 1)) /dev/urandom >over.bin
+	{ mline "$W/even.bin" 1; mline "$W/tiny.bin" 2; mline "$W/over.bin" 3
+	  echo '{"v":1,"end":true,"load_id":"1","files":3,"rows":3}'; } >m.ndjson
+	gcs_proxy
+	run put --multipart-threshold 1 -j 1 m.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^POST .*uploadType=resumable' "$GCS_LOG")" -eq 3 ]
+	[ "$(grep -c 'hash=crc32c=' "$GCS_LOG")" -eq 3 ]
+	i=0
+	for f in even tiny over; do
+		i=$((i + 1))
+		cmp <(gcs_cat "raw/b/t/1.$i.csv") "$f.bin"
+	done
+}
+
+@test "gs: a large file that no longer hashes to the manifest's sha256 is refused, its session cancelled, no object" {
+	head -c $((3 << 20)) /dev/urandom >big.bin
+	{ mline "$W/big.bin" 1 "$(printf '%064d' 0)"
+	  echo '{"v":1,"end":true,"load_id":"1","files":1,"rows":1}'; } >m.ndjson
+	gcs_proxy
+	run stage-put -b "gs://$GCS_BUCKET/changed" --endpoint "$GCS_EP" --multipart-threshold 1M m.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"big.bin: sha256 mismatch: the file hashes to"* ]]
+	! grep -q '"end":true' <<<"$output"
+	grep -q '^DELETE .*upload_id=' "$GCS_LOG"
+	! grep -q 'hash=crc32c=' "$GCS_LOG"
+	[ -z "$(gcs_meta changed/b/t/1.1.csv | jq -r '.name // empty')" ]
+}
+
 @test "gs: kill -9 in the middle of a resumable upload leaves no object; the re-run completes it" {
 	records 120000 100 | stage-write -t killed --max-file-size 1G >w.ndjson
 	f=$(jq -r 'select(.file) | .file' w.ndjson)
 	gcs_proxy --delay-chunks 1
-	put --multipart-threshold 1M --part-size 5M w.ndjson >p1.ndjson 2>err1 &
+	put --multipart-threshold 1M w.ndjson >p1.ndjson 2>err1 &
 	pid=$!
 	for i in $(seq 100); do
 		grep -q '^PUT .*upload_id=' "$GCS_LOG" && break
@@ -124,23 +164,23 @@ all_authorized() {
 	[ "$(gcs_meta "$k" | jq -r '.error.code // 404')" = 404 ] ||
 		[ -z "$(gcs_meta "$k" | jq -r '.name // empty')" ]
 	gcs_proxy
-	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	run put --multipart-threshold 1M w.ndjson
 	echo "$output" | cut -c1-300
 	[ "$status" -eq 0 ]
 	echo "$output" | tail -1 | jq -e '.end == true'
 	cmp <(gcs_cat "$k") "$f"
 }
 
-@test "gs: a chunk whose answer is lost is not sent twice: the session is asked what it holds, and the upload goes on" {
+@test "gs: a resumable request whose answer is lost is not sent twice: the session is asked what it holds, and the upload goes on" {
 	records 120000 100 | stage-write -t lostchunk --max-file-size 1G >w.ndjson
 	f=$(jq -r 'select(.file) | .file' w.ndjson)
 	S3_ENDPOINT=$GCS_EMU fp_start
-	# The first chunk reaches the server, its answer does not: sent again
-	# from byte 0, the emulator would refuse it (400, wrong start).
+	# The body reaches the server, its answer does not: sent again from
+	# byte 0, the emulator would refuse it (400, wrong start).
 	fp_rules 'PUT upload_id= 1 lost'
 	unset GOOGLE_APPLICATION_CREDENTIALS
 	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -v -b "gs://$GCS_BUCKET/lost" \
-		--multipart-threshold 1M --part-size 5M w.ndjson
+		--multipart-threshold 1M w.ndjson
 	fp_stop
 	echo "$output" | cut -c1-300
 	[ "$status" -eq 0 ]
@@ -151,9 +191,10 @@ all_authorized() {
 
 @test "gs: the token is refreshed before it expires, and every request carries a live one" {
 	records 120000 100 | stage-write -t refresh --max-file-size 1G >w.ndjson
-	# Issued for 302 s: within 300 s of expiry after 2 s, so refreshed.
-	gcs_proxy --expires-in 302 --delay-chunks 1.5
-	run put --multipart-threshold 1M --part-size 5M w.ndjson
+	# Issued for 301 s: within 300 s of expiry after 1 s, so refreshed
+	# before the final request (the body takes 1.5 s).
+	gcs_proxy --expires-in 301 --delay-chunks 1.5
+	run put --multipart-threshold 1M w.ndjson
 	echo "$output" | cut -c1-300; cat "$GCS_LOG"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^TOKEN ok' "$GCS_LOG")" -ge 2 ]
@@ -264,7 +305,7 @@ EOF
 @test "gs: stage-copy loads gs:// objects (small and resumable) into SQLite, a re-run copies nothing twice" {
 	records 3000 | stage-write -t small --max-file-size 20K >a.ndjson
 	records 60000 100 | stage-write -t large >b.ndjson
-	cat a.ndjson b.ndjson | put --multipart-threshold 1M --part-size 5M >p.ndjson
+	cat a.ndjson b.ndjson | put --multipart-threshold 1M >p.ndjson
 	gcs_proxy
 	run stage-copy -D "sqlite:///$W/t.db" p.ndjson
 	echo "$output" | cut -c1-200; cat "$GCS_LOG"

@@ -22,12 +22,16 @@
  *     body (the metadata JSON, then the file's bytes) read and hashed on
  *     the helper thread: the SHA-256 must be the manifest's, and the
  *     CRC-32C goes into the metadata, which GCS checks the bytes against;
- *   from the threshold on: a resumable upload (uploadType=resumable) whose
- *     session is sent in chunks of the part size (a multiple of 256 KiB),
- *     one after the other, the next one read and hashed while the current
- *     one is on the wire; the last chunk carries X-Goog-Hash: crc32c=...
- *     of the whole file and goes out only once the whole file's SHA-256
- *     is the manifest's.  A failed upload's session is cancelled (DELETE);
+ *   from the threshold on: a resumable upload (uploadType=resumable) in
+ *     two requests: the body, the file's whole 256 KiB units streamed
+ *     from the file with the total left open ("bytes 0-M/ *"), while the
+ *     helper thread hashes the file; then, once the SHA-256 is the
+ *     manifest's, the final one with the last bytes (or none), the total
+ *     and X-Goog-Hash: crc32c=... of the whole file, which GCS checks.
+ *     Until the final request the object does not exist.  A body or final
+ *     that fails in a way worth another try is not sent again blindly:
+ *     a status query ("bytes * /N") says how much the session took and
+ *     the rest follows.  A failed upload's session is cancelled (DELETE);
  *     one left by a killed run is never finished, holds no object and
  *     expires by itself (GCS keeps sessions a week), so a re-run starts a
  *     new one: nothing half-written ever shows under the key.
@@ -59,7 +63,7 @@
 #include "storage.h"
 
 #define GCS_HOST "https://storage.googleapis.com"
-/* Resumable chunks must be multiples of 256 KiB. */
+/* A resumable request of a size not yet known is whole 256 KiB units. */
 #define CHUNK_UNIT (256ULL << 10)
 #define MAXH 8
 
@@ -79,7 +83,8 @@ struct greq {
 	void *sink_ctx;
 	void (*done)(struct greq *r);
 	void *ctx;
-	int no_retry;			/* the caller decides (a chunk) */
+	int no_retry;			/* the caller decides (a session's
+					 * body or final) */
 	/* The outcome. */
 	struct http_req h;
 	int tries;
@@ -104,7 +109,7 @@ struct gcsbe {
 	int stall_s;
 	/* The put side. */
 	int jobs, inflight;
-	uint64_t chunk, threshold;
+	uint64_t threshold;
 	int checked;
 	struct buf bad;
 	struct gfile *head, **tail;
@@ -657,9 +662,6 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->bucket = b.p;
 	be->retries = o->retries;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
-	be->chunk = o->part_size / CHUNK_UNIT * CHUNK_UNIT;
-	if (be->chunk < CHUNK_UNIT)
-		be->chunk = CHUNK_UNIT;
 	be->threshold = o->threshold;
 	be->tail = &be->head;
 	if (!ep)
@@ -709,27 +711,26 @@ gcs_close(struct storage *st)
 
 /* ---- puts -------------------------------------------------------- */
 
-enum fst { F_NEW, F_PUT, F_INIT, F_CHUNKS, F_CANCEL, F_DONE };
-enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_CHUNK, OP_QUERY, OP_CANCEL };
+enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE };
+enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_HASH, OP_BODY, OP_FINAL,
+	OP_QUERY, OP_CANCEL };
 
 struct gfile {
 	struct gcsbe *be;
 	struct storage_put *p;
 	enum fst st;
-	int busy;		/* a request other than a chunk in flight */
+	int busy;		/* a request other than the session's in flight */
 	int fd;
 	uint64_t size;
-	uint64_t chunk;		/* this file's chunk size */
-	uint64_t nchunks, next;	/* chunks, the next one to prepare */
+	uint64_t body_end;	/* the body request's bytes: [0, body_end) */
 	uint64_t acked;		/* bytes the session has taken */
-	struct gop *ready;	/* a prepared chunk waiting for its turn */
-	struct gop *cur;	/* a failed chunk, while the session is asked
-				 * how much of it it took */
-	int chunk_tries;
-	int sending, preparing;	/* a chunk on the wire, on the thread */
+	int hash_started, hashing, hashed, body_started, final_started;
+	int sending;		/* body or final on the wire, or recovering */
+	struct gop *cur;	/* a failed request, while the session is
+				 * asked how much of it it took */
+	int tries;		/* recoveries in a row */
+	char xhash[24];		/* "crc32c=..." of the whole file */
 	char *session;		/* the resumable session's URL */
-	struct sha256 whole;
-	uint32_t crc;
 	int failed;
 	struct gfile *link;
 };
@@ -738,9 +739,8 @@ struct gop {
 	struct greq r;
 	struct gfile *f;
 	enum opkind kind;
-	uint64_t off, len;	/* a chunk's bytes */
+	uint64_t off, end;	/* body or final: bytes [off, end) */
 	char *data;		/* a body read into memory */
-	size_t head;		/* multipart: the metadata part's length */
 	struct buf perr;	/* preparation failed: why */
 	struct httpx_job job;
 };
@@ -794,32 +794,12 @@ finish(struct gfile *f, enum storage_result res)
 	be->nfiles--;
 	if (f->fd >= 0)
 		close(f->fd);
-	if (f->ready) {
-		be->inflight--;
-		op_free(f->ready);
-	}
 	if (f->cur)
 		op_free(f->cur);
-	if (f->whole.ctx) {
-		char unused[65];
-		sha256_final_hex(&f->whole, unused);
-	}
 	free(f->session);
 	f->p->result = f->failed ? STORAGE_FAILED : res;
 	f->p->done(f->p);
 	free(f);
-}
-
-/* A file's chunk size: the part size, or a quarter of the file when
- * that is larger (a multiple of 256 KiB either way).  Every chunk ends
- * in a round trip the session commits before the next one starts, so
- * fewer are faster; sent from the file, a chunk costs no memory. */
-static uint64_t
-chunk_size(const struct gcsbe *be, uint64_t size)
-{
-	uint64_t q = (size / 4 + CHUNK_UNIT - 1) / CHUNK_UNIT * CHUNK_UNIT;
-
-	return q > be->chunk ? q : be->chunk;
 }
 
 static int
@@ -842,8 +822,8 @@ open_source(struct gfile *f)
 		    (long long)f->p->bytes);
 		return -1;
 	}
-	f->chunk = chunk_size(f->be, f->size);
-	f->nchunks = (f->size + f->chunk - 1) / f->chunk;
+	/* A request of a size not yet known must be whole 256 KiB. */
+	f->body_end = f->size / CHUNK_UNIT * CHUNK_UNIT;
 	return 0;
 }
 
@@ -959,90 +939,71 @@ prep_put(struct gop *op)
 	struct buf head = BUF_INIT;
 	struct sha256 h;
 	char hex[65], crc[9];
+	size_t hl;
 
 	multipart_head(f, "AAAAAA==", &head);
-	op->head = head.len;
-	op->data = xmalloc(head.len + f->size + sizeof tail_part);
+	hl = head.len;
+	op->data = xmalloc(hl + f->size + sizeof tail_part);
 	errno = 0;
-	if (read_at(f->fd, op->data + head.len, f->size, 0)) {
+	if (read_at(f->fd, op->data + hl, f->size, 0)) {
 		buf_printf(&op->perr, "reading: %s", errno ? strerror(errno) :
 		    "the file shrank");
 		goto out;
 	}
 	sha256_init(&h);
-	sha256_update(&h, op->data + head.len, f->size);
+	sha256_update(&h, op->data + hl, f->size);
 	sha256_final_hex(&h, hex);
 	if (strcmp(hex, f->p->sha256) != 0) {
 		mismatch(&op->perr, hex, f->p->sha256);
 		goto out;
 	}
-	crc32c_base64(crc32c_update(0, op->data + head.len, f->size), crc);
+	crc32c_base64(crc32c_update(0, op->data + hl, f->size), crc);
 	buf_reset(&head);
 	multipart_head(f, crc, &head);
-	memcpy(op->data, head.p, head.len);
-	memcpy(op->data + head.len + f->size, tail_part, sizeof tail_part - 1);
+	memcpy(op->data, head.p, hl);
+	memcpy(op->data + hl + f->size, tail_part, sizeof tail_part - 1);
 	op->r.body = op->data;
-	op->r.body_len = head.len + f->size + sizeof tail_part - 1;
+	op->r.body_len = hl + f->size + sizeof tail_part - 1;
 out:
 	buf_free(&head);
 }
 
-/* Hashes the chunk's bytes into the whole file's SHA-256 and CRC-32C,
- * a MiB at a time; -1 with op->perr set. */
-static int
-hash_chunk(struct gop *op)
+/* On the helper thread, while the body is on the wire: the whole file's
+ * SHA-256 (checked against the manifest's before the final request may
+ * go) and CRC-32C (for X-Goog-Hash), a MiB at a time. */
+static void
+prep_hash(struct gop *op)
 {
 	enum { STEP = 1 << 20 };
 	struct gfile *f = op->f;
-	char *b = xmalloc(STEP);
-	uint64_t off = op->off, end = op->off + op->len, n;
-	int rc = 0;
+	char *b = xmalloc(STEP), hex[65], crc[9];
+	struct sha256 h;
+	uint32_t c = 0;
+	uint64_t off, n;
 
-	for (; off < end; off += n) {
-		n = end - off < STEP ? end - off : STEP;
+	sha256_init(&h);
+	for (off = 0; off < f->size; off += n) {
+		n = f->size - off < STEP ? f->size - off : STEP;
 		errno = 0;
 		if (read_at(f->fd, b, n, off)) {
 			buf_printf(&op->perr, "reading at byte %llu: %s",
 			    (unsigned long long)off, errno ? strerror(errno) :
 			    "the file shrank");
-			rc = -1;
 			break;
 		}
-		sha256_update(&f->whole, b, n);
-		f->crc = crc32c_update(f->crc, b, n);
+		sha256_update(&h, b, n);
+		c = crc32c_update(c, b, n);
 	}
+	sha256_final_hex(&h, hex);
 	free(b);
-	return rc;
-}
-
-/* On the helper thread: a chunk hashed, the whole file's SHA-256 and
- * CRC-32C carried on (chunks come here in order); at the last one, the
- * SHA-256 checked and the CRC-32C sent for GCS to check.  The chunk is
- * sent from the file (no copy in memory, whatever its size); should the
- * file change in between, GCS refuses the bytes against the CRC-32C. */
-static void
-prep_chunk(struct gop *op)
-{
-	struct gfile *f = op->f;
-	char hex[65], crc[9];
-	struct buf v = BUF_INIT;
-
-	if (hash_chunk(op))
+	if (op->perr.len)
 		return;
-	op->r.body_fd = f->fd;
-	op->r.body_off = op->off;
-	op->r.body_len = op->len;
-	if (op->off + op->len < f->size)
-		return;
-	sha256_final_hex(&f->whole, hex);
 	if (strcmp(hex, f->p->sha256) != 0) {
 		mismatch(&op->perr, hex, f->p->sha256);
 		return;
 	}
-	crc32c_base64(f->crc, crc);
-	buf_printf(&v, "crc32c=%s", crc);
-	greq_header(&op->r, "X-Goog-Hash", v.p);
-	buf_free(&v);
+	crc32c_base64(c, crc);
+	snprintf(f->xhash, sizeof f->xhash, "crc32c=%s", crc);
 }
 
 static struct gop *
@@ -1056,8 +1017,8 @@ prep_job(struct httpx_job *j)
 {
 	struct gop *op = op_of(j);
 
-	if (op->kind == OP_CHUNK)
-		prep_chunk(op);
+	if (op->kind == OP_HASH)
+		prep_hash(op);
 	else
 		prep_put(op);
 }
@@ -1111,23 +1072,50 @@ init_op(struct gfile *f)
 	return op;
 }
 
-static struct gop *
-chunk_op(struct gfile *f)
+/* Points op (body or final) at bytes [from, op->end) of the file: the
+ * body's total is not yet known ("*": the object stays unfinished until
+ * the final request), the final's is the file's size; a final with no
+ * bytes left is "bytes * /size". */
+static void
+session_range(struct gop *op, uint64_t from)
 {
-	struct gop *op = op_new(f, OP_CHUNK, "PUT");
+	struct gfile *f = op->f;
 	struct buf cr = BUF_INIT;
 
-	op->off = f->next * f->chunk;
-	op->len = f->size - op->off < f->chunk ? f->size - op->off :
-	    f->chunk;
-	f->next++;
-	op->r.no_retry = 1;
+	if (op->r.nhdr)
+		free(op->r.hdr[0]);
+	if (from == op->end)
+		buf_printf(&cr, "Content-Range: bytes */%llu",
+		    (unsigned long long)f->size);
+	else if (op->kind == OP_FINAL)
+		buf_printf(&cr, "Content-Range: bytes %llu-%llu/%llu",
+		    (unsigned long long)from,
+		    (unsigned long long)(op->end - 1),
+		    (unsigned long long)f->size);
+	else
+		buf_printf(&cr, "Content-Range: bytes %llu-%llu/*",
+		    (unsigned long long)from,
+		    (unsigned long long)(op->end - 1));
+	op->r.hdr[0] = cr.p;
+	if (!op->r.nhdr)
+		op->r.nhdr = 1;
+	op->r.body_fd = f->fd;
+	op->r.body_off = from;
+	op->r.body_len = op->end - from;
+}
+
+static struct gop *
+session_op(struct gfile *f, enum opkind kind)
+{
+	struct gop *op = op_new(f, kind, "PUT");
+
+	op->r.no_retry = 1;	/* a failure asks the session (on_query) */
 	op->r.url = xstrdup(f->session ? f->session : "SESSION_URL");
-	buf_printf(&cr, "bytes %llu-%llu/%llu", (unsigned long long)op->off,
-	    (unsigned long long)(op->off + op->len - 1),
-	    (unsigned long long)f->size);
-	greq_header(&op->r, "Content-Range", cr.p);
-	buf_free(&cr);
+	op->off = kind == OP_FINAL ? f->body_end : 0;
+	op->end = kind == OP_FINAL ? f->size : f->body_end;
+	session_range(op, op->off);
+	if (kind == OP_FINAL)
+		greq_header(&op->r, "X-Goog-Hash", f->xhash);
 	return op;
 }
 
@@ -1145,9 +1133,7 @@ on_init(struct gfile *f, struct greq *r)
 		return;
 	}
 	f->session = loc.p;
-	sha256_init(&f->whole);
-	f->crc = 0;
-	f->st = F_CHUNKS;
+	f->st = F_SESSION;
 }
 
 /* The end of the bytes a 308 answer says the session holds (Range:
@@ -1157,13 +1143,10 @@ persisted(const struct greq *r)
 {
 	struct buf v = BUF_INIT;
 	uint64_t n = 0;
-	char *dash;
 
 	if (http_header(&r->h, "Range", &v) == 0 &&
-	    strncmp(v.p, "bytes=0-", 8) == 0) {
-		dash = v.p + 7;
-		n = strtoull(dash + 1, NULL, 10) + 1;
-	}
+	    strncmp(v.p, "bytes=0-", 8) == 0)
+		n = strtoull(v.p + 8, NULL, 10) + 1;
 	buf_free(&v);
 	return n;
 }
@@ -1183,47 +1166,23 @@ query_op(struct gfile *f, int delay)
 	greq_start_later(f->be, &op->r, delay);
 }
 
-/* Sends the rest of chunk op from byte from on (the session took the
- * bytes before it). */
-static void
-resend_from(struct gop *op, uint64_t from)
-{
-	struct gfile *f = op->f;
-	struct buf cr = BUF_INIT;
-	uint64_t end = op->off + op->len;
-
-	buf_printf(&cr, "Content-Range: bytes %llu-%llu/%llu",
-	    (unsigned long long)from, (unsigned long long)(end - 1),
-	    (unsigned long long)f->size);
-	free(op->r.hdr[0]);
-	op->r.hdr[0] = cr.p;
-	op->r.body_off = from;
-	op->r.body_len = end - from;
-	buf_reset(&op->r.msg);
-	log_verbose("%s: resumable upload resumes at byte %llu", f->p->key,
-	    (unsigned long long)from);
-	f->sending = 1;
-	op_send(op);
-}
-
-/* A chunk that failed in a way worth another try: the session says how
- * much it took (a lost answer may hide a chunk taken) and the rest goes
- * again.  1 if op is kept for that. */
+/* A body or final that failed in a way worth another try: the session
+ * says how much it took (a lost answer may hide bytes taken) and the
+ * rest goes again.  1 if op is kept for that. */
 static int
-chunk_again(struct gop *op)
+session_again(struct gop *op)
 {
 	struct gfile *f = op->f;
 	struct greq *r = &op->r;
 	struct buf why = BUF_INIT;
 	int delay;
 
-	if (!retryable(r) || ++f->chunk_tries > f->be->retries)
+	if (!retryable(r) || ++f->tries > f->be->retries)
 		return 0;
-	delay = httpx_backoff_ms(&f->be->backoff, f->chunk_tries);
+	delay = httpx_backoff_ms(&f->be->backoff, f->tries);
 	describe_error(r, &why);
-	log_verbose("%s: resumable upload at byte %llu: %s; asking the "
-	    "session what it has, try %d of %d in %d ms", f->p->key,
-	    (unsigned long long)op->off, why.p, f->chunk_tries + 1,
+	log_verbose("%s: resumable upload: %s; asking the session what it "
+	    "has, try %d of %d in %d ms", f->p->key, why.p, f->tries + 1,
 	    f->be->retries + 1, delay);
 	buf_free(&why);
 	f->cur = op;
@@ -1232,75 +1191,82 @@ chunk_again(struct gop *op)
 	return 1;
 }
 
+/* Where the session is after an answer of op's: done (1), its bytes up
+ * to op->end taken (0), else -1. */
+static int
+taken(struct gop *op, const struct greq *r)
+{
+	if (op->kind == OP_FINAL)
+		return greq_ok(r) ? 1 : -1;
+	return r->h.status == 308 && persisted(r) == op->end ? 0 : -1;
+}
+
 /* 1 if op is kept (being recovered). */
 static int
-on_chunk(struct gop *op)
+on_session(struct gop *op)
 {
 	struct gfile *f = op->f;
 	struct greq *r = &op->r;
-	char what[64];
-	uint64_t end = op->off + op->len;
+	int t = taken(op, r);
 
 	f->sending = 0;
-	snprintf(what, sizeof what, "resumable upload at byte %llu",
-	    (unsigned long long)op->off);
-	if (end == f->size && greq_ok(r)) {
-		f->acked = end;
-		f->st = F_DONE;
-		finish(f, STORAGE_DONE);
-		return 0;
-	}
-	if (end < f->size && r->h.status == 308 && persisted(r) == end) {
-		f->acked = end;
-		f->chunk_tries = 0;
+	if (t >= 0) {
+		f->acked = op->end;
+		f->tries = 0;
+		if (t == 1) {
+			f->st = F_DONE;
+			finish(f, STORAGE_DONE);
+		}
 		return 0;
 	}
 	if (r->h.status == 308 || greq_ok(r)) {
 		buf_printf(&r->msg, "the session holds %llu bytes, %llu were "
 		    "sent", (unsigned long long)persisted(r),
-		    (unsigned long long)end);
+		    (unsigned long long)op->end);
 	} else {
 		parse_error(r);
-		if (chunk_again(op))
+		if (session_again(op))
 			return 1;
 	}
-	fail(f, what, r);
+	fail(f, "resumable upload", r);
 	f->st = F_CANCEL;
 	return 0;
 }
 
-/* The session's answer to the status query about chunk f->cur. */
+/* The session's answer to the status query about f->cur. */
 static void
 on_query(struct gfile *f, struct greq *r)
 {
 	struct gop *cur = f->cur;
-	uint64_t end = cur->off + cur->len, p;
+	uint64_t p = persisted(r);
 
 	f->cur = NULL;
 	f->sending = 0;
-	if (greq_ok(r) && end == f->size) {
-		log_verbose("%s: the last chunk was taken (its answer was "
+	if (greq_ok(r) && cur->end == f->size) {
+		log_verbose("%s: the upload was complete (its answer was "
 		    "lost)", f->p->key);
 		op_free(cur);
-		f->acked = end;
 		finish(f, STORAGE_DONE);
 		return;
 	}
-	p = persisted(r);
-	if (r->h.status == 308 && p >= cur->off && p < end) {
-		resend_from(cur, p);
+	if (r->h.status == 308 && p >= cur->off && p < cur->end) {
+		log_verbose("%s: resumable upload resumes at byte %llu",
+		    f->p->key, (unsigned long long)p);
+		session_range(cur, p);
+		f->sending = 1;
+		op_send(cur);
 		return;
 	}
-	if (r->h.status == 308 && p == end && end < f->size) {
-		f->acked = end;
+	if (r->h.status == 308 && p == cur->end && cur->kind == OP_BODY) {
+		f->acked = p;
 		op_free(cur);
 		return;
 	}
 	if (r->h.status == 308 || greq_ok(r))
-		buf_printf(&r->msg, "the session holds %llu bytes, the chunk "
-		    "was bytes %llu-%llu", (unsigned long long)p,
+		buf_printf(&r->msg, "the session holds %llu bytes, the request "
+		    "was of bytes %llu-%llu", (unsigned long long)p,
 		    (unsigned long long)cur->off,
-		    (unsigned long long)(end - 1));
+		    (unsigned long long)cur->end);
 	fail(f, "resumable upload status", r);
 	op_free(cur);
 	f->st = F_CANCEL;
@@ -1313,33 +1279,38 @@ on_op_done(struct greq *r)
 	struct gfile *f = op->f;
 
 	f->be->inflight--;
-	if (op->kind != OP_CHUNK)
-		f->busy = 0;
 	switch (op->kind) {
 	case OP_STAT:
+		f->busy = 0;
 		on_stat(f, r);
 		break;
 	case OP_PUT:
+		f->busy = 0;
 		if (!greq_ok(r))
 			fail(f, "upload", r);
 		finish(f, STORAGE_DONE);
 		break;
 	case OP_INIT:
+		f->busy = 0;
 		on_init(f, r);
 		break;
-	case OP_CHUNK:
-		if (on_chunk(op))
+	case OP_BODY:
+	case OP_FINAL:
+		if (on_session(op))
 			return;		/* kept: recovered after a query */
 		break;
 	case OP_QUERY:
 		on_query(f, r);
 		break;
 	case OP_CANCEL:
+		f->busy = 0;
 		/* GCS answers a cancelled session with 499. */
 		if (!greq_ok(r) && r->h.status != 499 && r->h.status != 404)
 			log_warn("%s: cannot cancel the resumable upload "
 			    "session (it expires by itself)", f->p->key);
 		finish(f, STORAGE_FAILED);
+		break;
+	case OP_HASH:
 		break;
 	}
 	op_free(op);
@@ -1355,23 +1326,23 @@ collect(struct gcsbe *be)
 		struct gop *op = op_of(j);
 		struct gfile *f = op->f;
 		nx = j->next;
-		if (op->kind == OP_CHUNK)
-			f->preparing = 0;
+		be->inflight--;
+		if (op->kind == OP_HASH)
+			f->hashing = 0;
+		if (op->kind == OP_HASH && !op->perr.len) {
+			f->hashed = 1;
+			op_free(op);
+			continue;
+		}
 		if (!op->perr.len && !f->failed) {
-			if (op->kind == OP_CHUNK) {
-				f->ready = op;	/* sent in its turn */
-				continue;
-			}
-			be->inflight--;
 			op_send(op);
 			continue;
 		}
-		be->inflight--;
 		if (!f->failed) {
 			f->failed = 1;
 			buf_add(&f->p->err, op->perr.p, op->perr.len);
 		}
-		if (op->kind == OP_CHUNK) {
+		if (op->kind == OP_HASH) {
 			f->st = F_CANCEL;
 		} else {
 			f->busy = 0;
@@ -1381,23 +1352,30 @@ collect(struct gcsbe *be)
 	}
 }
 
-/* A resumable upload: one chunk on the wire, the next one prepared. */
+/* A resumable session: the hash on the helper thread and the body on
+ * the wire at once; the final request once both are through. */
 static void
-pump_chunks(struct gfile *f)
+pump_session(struct gfile *f)
 {
 	struct gcsbe *be = f->be;
+	struct gop *op;
 
-	if (f->ready && !f->sending && f->acked == f->ready->off) {
-		struct gop *op = f->ready;
-		f->ready = NULL;
-		f->sending = 1;
-		be->inflight--;
-		op_send(op);
+	if (!f->hash_started && be->inflight < be->jobs) {
+		f->hash_started = 1;
+		f->hashing = 1;
+		op_prepare(op_new(f, OP_HASH, "PUT"));
 	}
-	if (!f->ready && !f->preparing && f->next < f->nchunks &&
-	    be->inflight < be->jobs) {
-		f->preparing = 1;
-		op_prepare(chunk_op(f));
+	if (!f->body_started && f->body_end > 0 && be->inflight < be->jobs) {
+		f->body_started = 1;
+		f->sending = 1;
+		op_send(session_op(f, OP_BODY));
+	}
+	if (f->hashed && !f->sending && !f->final_started &&
+	    f->acked == f->body_end && be->inflight < be->jobs) {
+		f->final_started = 1;
+		f->sending = 1;
+		op = session_op(f, OP_FINAL);
+		op_send(op);
 	}
 }
 
@@ -1420,7 +1398,8 @@ next_op(struct gfile *f)
 		op = init_op(f);
 		break;
 	case F_CANCEL:
-		if (f->sending || f->preparing)
+		/* Once nothing of the file's is in flight. */
+		if (f->sending || f->hashing)
 			break;
 		if (!f->session) {
 			finish(f, STORAGE_FAILED);
@@ -1430,7 +1409,7 @@ next_op(struct gfile *f)
 		op->r.url = xstrdup(f->session);
 		f->st = F_DONE;
 		break;
-	case F_CHUNKS:
+	case F_SESSION:
 	case F_DONE:
 		break;
 	}
@@ -1446,8 +1425,8 @@ pump(struct gcsbe *be)
 		nx = f->link;
 		if (f->busy)
 			continue;
-		if (f->st == F_CHUNKS) {
-			pump_chunks(f);
+		if (f->st == F_SESSION) {
+			pump_session(f);
 			continue;
 		}
 		struct gop *op = next_op(f);
@@ -1641,29 +1620,24 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 		goto out;
 	}
 	describe_op(be, init_op(&f), out);
-	sha256_init(&f.whole);
-	while (f.next < f.nchunks) {
-		op = chunk_op(&f);
-		prep_chunk(op);
-		if (op->perr.len) {
-			rc = describe_fail(wp, op);
-			goto out;
-		}
-		describe_op(be, op, out);
+	op = op_new(&f, OP_HASH, "PUT");
+	prep_hash(op);
+	if (op->perr.len) {
+		rc = describe_fail(wp, op);
+		goto out;
 	}
+	op_free(op);
+	if (f.body_end)
+		describe_op(be, session_op(&f, OP_BODY), out);
+	describe_op(be, session_op(&f, OP_FINAL), out);
 out:
-	if (f.whole.ctx) {
-		char unused[65];
-		sha256_final_hex(&f.whole, unused);
-	}
 	close(f.fd);
 	return rc;
 }
 
 const struct storage_ops storage_gcs_ops = {
 	.scheme = "gs",
-	/* Resumable chunks: any multiple of 256 KiB; the part size is
-	 * rounded down to one. */
+	/* No parts: a resumable upload sends one streamed body. */
 	.min_part = 0,
 	.max_part = 0,
 	.init = http_init,
