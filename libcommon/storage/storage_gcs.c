@@ -672,6 +672,10 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	if (stall(be, err) || gcs_auth(st, be, rest, o, ep, err)) {
 		buf_free(&lep);
 		gcs_close(st);
+		/* storage_open frees these only after a successful open. */
+		free(st->url);
+		free(st->prefix);
+		st->url = st->prefix = NULL;
 		return -1;
 	}
 	buf_free(&lep);
