@@ -189,6 +189,28 @@ mline() {
 	cmp <(gcs_cat "$(key_of p.ndjson)") "$f"
 }
 
+@test "gs: ranged reads ask for that range; a GET cut mid-body resumes with Range where it stopped" {
+	[ -x "$STAGE_UNITS/storage_get" ] || skip "no unit programs"
+	head -c 300000 /dev/urandom >g.bin
+	{ mline "$W/g.bin" 1; echo '{"v":1,"end":true,"load_id":"1","files":1,"rows":1}'; } >m.ndjson
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	STORAGE_EMULATOR_HOST=${GCS_EMU#http://} stage-put -q -b "gs://$GCS_BUCKET/rg" m.ndjson >/dev/null
+	S3_ENDPOINT=$GCS_EMU fp_start
+	fp_rules 'GET alt=media 1 cut 1000'
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT "$STAGE_UNITS/storage_get" \
+		"gs://$GCS_BUCKET/rg/b/t" 1.1.csv >got.bin
+	cat "$FP_LOG"
+	cmp got.bin g.bin
+	grep -q $'range=bytes=1000-\tfault=-' "$FP_LOG"
+	fp_rules
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT "$STAGE_UNITS/storage_get" -r 5000 7000 \
+		"gs://$GCS_BUCKET/rg/b/t" 1.1.csv >part.bin
+	cat "$FP_LOG"
+	grep -q $'range=bytes=5000-11999' "$FP_LOG"
+	fp_stop
+	tail -c +5001 g.bin | head -c 7000 | cmp - part.bin
+}
+
 @test "gs: the token is refreshed before it expires, and every request carries a live one" {
 	records 120000 100 | stage-write -t refresh --max-file-size 1G >w.ndjson
 	# Issued for 301 s: within 300 s of expiry after 1 s, so refreshed
