@@ -19,6 +19,10 @@ teardown_file() {
 	gcs_stop
 }
 
+teardown() {
+	fp_stop
+}
+
 setup() {
 	W=$BATS_TEST_TMPDIR
 	cd "$W"
@@ -339,6 +343,19 @@ EOF
 	run stage-copy -D "sqlite:///$W/t.db" p.ndjson
 	[ "$status" -eq 0 ]
 	[ "$(sqlite3 "$W/t__stage_dataset_staging.db" 'SELECT count(*) FROM small')" = 3000 ]
+}
+
+@test "gs: write | put | copy | merge --delete-staged into SQLite removes the load's gs:// objects after the merge" {
+	records 3000 | stage-write -t piped --max-file-size 20K >w.ndjson
+	put w.ndjson | stage-copy -D "sqlite:///$W/m.db" |
+		stage-merge -D "sqlite:///$W/m.db" --delete-staged >out.ndjson
+	[ "$(tail -1 out.ndjson | jq -r .end)" = true ]
+	[ "$(sqlite3 "$W/m__stage_dataset.db" 'SELECT count(*), sum(id) FROM piped')" = '3000|4498500' ]
+	jq -r 'select(.url) | .url' out.ndjson >urls
+	[ -s urls ]
+	while read -r u; do
+		[ -z "$(gcs_meta "${u#gs://$GCS_BUCKET/}" | jq -r '.name // empty')" ]
+	done <urls
 }
 
 @test "gs: stage-copy loads gs:// objects into PostgreSQL" {
