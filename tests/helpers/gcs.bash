@@ -74,9 +74,20 @@ gcs_start() {
 	export GCS_DIR GCS_BUCKET GCS_EMAIL GCS_PPORT
 	export GCS_EMU="http://127.0.0.1:$eport" GCS_EP="http://127.0.0.1:$GCS_PPORT"
 	export GCS_LOG="$GCS_DIR/requests.log"
-	openssl genrsa -out "$GCS_DIR/key.pem" 2048 2>/dev/null
-	openssl rsa -in "$GCS_DIR/key.pem" -pubout -out "$GCS_DIR/pub.pem" 2>/dev/null
-	openssl genrsa -out "$GCS_DIR/wrongkey.pem" 2048 2>/dev/null
+	# Key pairs by cryptography (the PyJWT dependency): no openssl CLI.
+	"$(gcs_py)" - "$GCS_DIR" <<'EOF'
+import sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+for name, pub in (("key", "pub"), ("wrongkey", None)):
+    k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    open("%s/%s.pem" % (d, name), "wb").write(k.private_bytes(
+        s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
+    if pub:
+        open("%s/%s.pem" % (d, pub), "wb").write(k.public_key().public_bytes(
+            s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+EOF
 	gcs_keyfile "$GCS_DIR/key.pem" "$GCS_DIR/sa.json"
 	gcs_keyfile "$GCS_DIR/wrongkey.pem" "$GCS_DIR/wrong.json"
 	"$(dirname "$(gcs_py)")/gcp-storage-emulator" start --host 127.0.0.1 \
