@@ -549,7 +549,7 @@ gcs_line(const struct storage *st, struct storage_member *m)
 /* ---- HMAC keys: the XML API through storage_s3.c ------------------ */
 
 static int
-gcs_open_hmac(struct storage *st, struct gcsbe *be, const char *rest,
+gcs_open_hmac(struct gcsbe *be, const char *rest,
     const struct storage_opts *o, const char *ep, const char *ak,
     const char *sk, struct buf *err)
 {
@@ -567,7 +567,6 @@ gcs_open_hmac(struct storage *st, struct gcsbe *be, const char *rest,
 		return -1;
 	log_verbose("gs://%s: HMAC keys, through the XML API at %s",
 	    be->xml->url + 5, pre.endpoint);
-	(void)st;
 	return 0;
 }
 
@@ -576,7 +575,7 @@ gcs_open_hmac(struct storage *st, struct gcsbe *be, const char *rest,
 static void gcs_close(struct storage *st);
 
 static int
-gcs_auth(struct storage *st, struct gcsbe *be, const char *rest,
+gcs_auth(struct gcsbe *be, const char *rest,
     const struct storage_opts *o, const char *ep, struct buf *err)
 {
 	const char *emu = env("STORAGE_EMULATOR_HOST");
@@ -596,7 +595,7 @@ gcs_auth(struct storage *st, struct gcsbe *be, const char *rest,
 		sk = env("GS_SECRET_ACCESS_KEY");
 	}
 	if (ak && sk)
-		return gcs_open_hmac(st, be, rest, o, ep, ak, sk, err);
+		return gcs_open_hmac(be, rest, o, ep, ak, sk, err);
 	buf_adds(err, "no GCS credentials: set GOOGLE_APPLICATION_CREDENTIALS "
 	    "to a service-account key file, client_email and private_key "
 	    "in destination.filesystem.credentials (.dlt/secrets.toml), "
@@ -669,7 +668,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	if (!ep)
 		ep = setting(o, "endpoint_url");
 	set_root(st, b.p, slash);
-	if (stall(be, err) || gcs_auth(st, be, rest, o, ep, err)) {
+	if (stall(be, err) || gcs_auth(be, rest, o, ep, err)) {
 		buf_free(&lep);
 		gcs_close(st);
 		/* storage_open frees these only after a successful open. */
@@ -1229,7 +1228,8 @@ on_session(struct gop *op)
 		    (unsigned long long)op->end);
 	} else {
 		parse_error(r);
-		if (session_again(op))
+		/* Not for a file already failed (its hash, say). */
+		if (!f->failed && session_again(op))
 			return 1;
 	}
 	fail(f, "resumable upload", r);
@@ -1246,6 +1246,11 @@ on_query(struct gfile *f, struct greq *r)
 
 	f->cur = NULL;
 	f->sending = 0;
+	if (f->failed) {
+		op_free(cur);
+		f->st = F_CANCEL;
+		return;
+	}
 	if (greq_ok(r) && cur->end == f->size) {
 		log_verbose("%s: the upload was complete (its answer was "
 		    "lost)", f->p->key);
