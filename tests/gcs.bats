@@ -297,6 +297,19 @@ EOF
 	[ "$status" -eq 0 ]
 	grep -q '^TOKEN ok' "$GCS_LOG"
 	all_authorized
+	# The same through dlt's variables, the key's newlines written "\n"
+	# as a one-line variable holds them.
+	rm -r .dlt
+	records 60 | stage-write -t dltenv >w2.ndjson
+	gcs_proxy
+	DESTINATION__FILESYSTEM__CREDENTIALS__CLIENT_EMAIL=$(jq -r .client_email "$GCS_DIR/sa.json") \
+	DESTINATION__FILESYSTEM__CREDENTIALS__PRIVATE_KEY=$(jq -r .private_key "$GCS_DIR/sa.json" | awk '{printf "%s\\n", $0}') \
+	DESTINATION__FILESYSTEM__CREDENTIALS__TOKEN_URI=$(jq -r .token_uri "$GCS_DIR/sa.json") \
+		run put w2.ndjson
+	echo "$output"; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	grep -q '^TOKEN ok' "$GCS_LOG"
+	all_authorized
 }
 
 @test "gs: secrets never show: -vv, --dry-run and errors mask the token and never print the private key" {
