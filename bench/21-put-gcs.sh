@@ -8,9 +8,10 @@
 # tool, case, MB/s of file bytes (best of GCS_BENCH_RUNS, default 3, the
 # two tools alternating), and a "(cpu)" row per tool: MB per second of the
 # client's own CPU (median), from which the CPU seconds per GiB on stderr.
-# The emulator is Python and keeps objects in memory: it is the ceiling
-# here, and each upload's objects are deleted after it.
-# GCS_BENCH_BIG_MB and GCS_BENCH_FILES shrink the cases for a quick look.
+# The emulator is Python and keeps objects in memory (deleted ones too:
+# the bucket's soft-delete policy): it is the ceiling here, and it is
+# started afresh after every upload.  GCS_BENCH_BIG_MB and GCS_BENCH_FILES
+# shrink the cases for a quick look; GCS_BENCH_ONLY=big or small runs one.
 # Standalone: `bench/21-put-gcs.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -90,15 +91,26 @@ else:
     b.blob(prefix + "/" + os.path.basename(src)).upload_from_filename(src)
 EOF
 
-# empty: deletes every object (the emulator keeps them in memory).
+# empty: a fresh emulator on the same port with an empty bucket (it
+# keeps every object, deleted ones too, in memory).
 empty() {
-	"$py" - <<-'EOF' >/dev/null 2>&1 || true
-	import os
-	from google.cloud import storage
-	b = storage.Client(project="bench").bucket(os.environ["GCS_BUCKET"])
-	for o in list(b.list_blobs()):
-	    o.delete()
-	EOF
+	kill "$(cat "$GCS_DIR/emulator.pid")" 2>/dev/null || true
+	i=0
+	while kill -0 "$(cat "$GCS_DIR/emulator.pid")" 2>/dev/null &&
+	    [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$(dirname "$py")/gcp-storage-emulator" start --host 127.0.0.1 \
+		--port "${GCS_EMU##*:}" --in-memory >>"$GCS_DIR/emulator.log" 2>&1 &
+	echo $! >"$GCS_DIR/emulator.pid"
+	i=0
+	until curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
+	    -d "{\"name\":\"$GCS_BUCKET\"}" \
+	    "$GCS_EMU/storage/v1/b?project=bench" || [ "$i" -gt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 timed() {
@@ -153,7 +165,9 @@ pair() {
 	}' >&2
 }
 
-pair "gs 1x${bigmb}MiB" $big "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/one.ndjson" \
-	"$py $d/peer.py py\$run $d/one.bin"
-pair "gs ${nfiles}x5MiB" $small "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/many.ndjson" \
-	"$py $d/peer.py py\$run $d/many"
+[ "${GCS_BENCH_ONLY:-big}" = small ] ||
+	pair "gs 1x${bigmb}MiB" $big "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/one.ndjson" \
+		"$py $d/peer.py py\$run $d/one.bin"
+[ "${GCS_BENCH_ONLY:-small}" = big ] ||
+	pair "gs ${nfiles}x5MiB" $small "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/many.ndjson" \
+		"$py $d/peer.py py\$run $d/many"
