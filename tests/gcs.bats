@@ -203,6 +203,27 @@ mline() {
 	cmp <(gcs_cat "$(key_of p.ndjson)") "$f"
 }
 
+@test "gs: 503 and 429 answers and a reset are retried with backoff; the final error says how many tries" {
+	records 500 | stage-write -t retried >w.ndjson
+	S3_ENDPOINT=$GCS_EMU fp_start
+	fp_rules 'POST uploadType=multipart 1 error 503 SlowDown' \
+		'POST uploadType=multipart 1 error 429 TooMany' \
+		'POST uploadType=multipart 1 reset'
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -v -b "gs://$GCS_BUCKET/retry" w.ndjson
+	echo "$output" | cut -c1-200; cat "$FP_LOG"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c $'^POST\t.*uploadType=multipart' "$FP_LOG")" -eq 4 ]
+	echo "$output" | grep '^{' >p.ndjson
+	cmp <(gcs_cat "$(key_of p.ndjson)") "$(jq -r 'select(.file) | .file' w.ndjson)"
+	fp_rules 'POST uploadType=multipart * error 503 SlowDown'
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put --retries 2 -b "gs://$GCS_BUCKET/retry2" w.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"gs upload failed: 503"*"(after 3 tries)"* ]]
+	! grep -q '"end":true' <<<"$output"
+}
+
 @test "gs: ranged reads ask for that range; a GET cut mid-body resumes with Range where it stopped" {
 	[ -x "$STAGE_UNITS/storage_get" ] || skip "no unit programs"
 	head -c 300000 /dev/urandom >g.bin
