@@ -258,6 +258,18 @@ mline() {
 	all_authorized
 }
 
+@test "gs: a token revoked mid-run (401) is exchanged for a new one and the request goes again, once" {
+	records 3000 | stage-write -t revoked --max-file-size 20K >w.ndjson
+	gcs_proxy --revoke-after 2
+	run put -v -j 1 w.ndjson
+	echo "$output" | cut -c1-200; cat "$GCS_LOG"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^TOKEN ok' "$GCS_LOG")" -eq 2 ]
+	[ "$(grep -c 'auth=unknown' "$GCS_LOG")" -eq 1 ]
+	[[ "$output" == *"again with a new token"* ]]
+	echo "$output" | tail -1 | jq -e '.end == true'
+}
+
 @test "gs: a key the service account does not have is refused at the token endpoint: exit 1, named, no end line, nothing uploaded" {
 	records 100 | stage-write -t wrongkey >w.ndjson
 	gcs_proxy

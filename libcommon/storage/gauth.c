@@ -453,7 +453,7 @@ exchange(struct gauth *g, struct http_conn *c, struct buf *err)
 
 int
 gauth_header(struct gauth *g, struct http_conn *c, struct buf *hdr,
-    struct buf *err)
+    int *gen, struct buf *err)
 {
 	int rc = 0;
 
@@ -462,6 +462,16 @@ gauth_header(struct gauth *g, struct http_conn *c, struct buf *hdr,
 		rc = exchange(g, c, err);
 	if (rc == 0)
 		buf_printf(hdr, "Authorization: Bearer %s", g->token);
+	*gen = g->exchanges;
 	pthread_mutex_unlock(&g->mu);
 	return rc;
+}
+
+void
+gauth_forget(struct gauth *g, int gen)
+{
+	pthread_mutex_lock(&g->mu);
+	if (g->exchanges == gen)
+		g->expires = 0;
+	pthread_mutex_unlock(&g->mu);
 }

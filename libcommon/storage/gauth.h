@@ -64,8 +64,12 @@ int gauth_assertion(const struct gauth *g, long long now, struct buf *out,
     struct buf *err);
 /* "Authorization: Bearer TOKEN" into hdr, exchanging a new token when
  * there is none or it expires within GAUTH_MARGIN_S; c is used for the
- * exchange.  -1 with err set when the exchange fails. */
+ * exchange, *gen says which exchange the token came from.  -1 with err
+ * set when the exchange fails. */
 int gauth_header(struct gauth *g, struct http_conn *c, struct buf *hdr,
-    struct buf *err);
+    int *gen, struct buf *err);
+/* A request with the token of exchange gen was answered 401 (revoked, or
+ * the server's clock is ahead): that token is not used again. */
+void gauth_forget(struct gauth *g, int gen);
 
 #endif

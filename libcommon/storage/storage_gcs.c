@@ -85,6 +85,8 @@ struct greq {
 	void *ctx;
 	int no_retry;			/* the caller decides (a session's
 					 * body or final) */
+	int auth_gen;			/* the token's exchange */
+	int reauthed;			/* a 401 got it a new token once */
 	/* The outcome. */
 	struct http_req h;
 	int tries;
@@ -213,7 +215,8 @@ build(struct gcsbe *be, struct greq *r, struct http_conn *c)
 		if (!c)
 			c = own = httpx_pool_take(&be->conns);
 		buf_reset(&r->autherr);
-		rc = gauth_header(&be->auth, c, &auth, &r->autherr);
+		rc = gauth_header(&be->auth, c, &auth, &r->auth_gen,
+		    &r->autherr);
 		if (rc == 0)
 			http_req_header(&r->h, auth.p);
 		if (own)
@@ -317,6 +320,17 @@ again(struct gcsbe *be, struct greq *r, int *delay)
 	if (greq_ok(r) || r->h.status == 308)
 		return 0;
 	parse_error(r);
+	if (r->h.status == 401 && be->has_auth && !r->reauthed &&
+	    !r->autherr.len) {
+		/* Refused before anything was taken: the same request with
+		 * a new token, once. */
+		r->reauthed = 1;
+		gauth_forget(&be->auth, r->auth_gen);
+		log_verbose("gs: %s %s: 401 %s; again with a new token",
+		    r->method, r->url, r->msg.len ? r->msg.p : "");
+		*delay = 0;
+		return 1;
+	}
 	if (r->no_retry || !retryable(r) || r->tries > be->retries)
 		return 0;
 	*delay = httpx_backoff_ms(&be->backoff, r->tries);

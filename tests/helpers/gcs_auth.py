@@ -17,7 +17,8 @@ gcp-storage-emulator checks no token, so this stands in front of it:
 Every request is logged, one line each, to --log: "TOKEN ok|refused WHY",
 or "METHOD PATH auth=ok|missing|unknown|expired hash=X-Goog-Hash".
 --delay-chunks S sleeps S seconds before forwarding each resumable chunk
-(so that a test can kill a client mid-upload).
+(so that a test can kill a client mid-upload); --revoke-after N revokes
+every token issued so far once N requests were let through.
 """
 import argparse
 import http.client
@@ -41,12 +42,14 @@ def main():
     ap.add_argument("--email", required=True)
     ap.add_argument("--expires-in", type=int, default=3600)
     ap.add_argument("--delay-chunks", type=float, default=0)
+    ap.add_argument("--revoke-after", type=int, default=0)
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
     with open(a.pubkey, "rb") as f:
         pub = f.read()
     up = urllib.parse.urlsplit(a.upstream)
     tokens = {}
+    authorized = [0]
     mu = threading.Lock()
     logf = open(a.log, "a", buffering=1)
     aud = "http://127.0.0.1:%d/token" % a.port
@@ -113,6 +116,10 @@ def main():
                 return "unknown"
             with mu:
                 exp = tokens.get(h[7:])
+                if exp is not None and time.time() < exp:
+                    authorized[0] += 1
+                    if authorized[0] == a.revoke_after:
+                        tokens.clear()  # every token issued so far
             if exp is None:
                 return "unknown"
             return "ok" if time.time() < exp else "expired"
