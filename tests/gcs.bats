@@ -323,6 +323,19 @@ mline() {
 	! grep -q '"end":true' <<<"$output"
 }
 
+@test "gs: a 403 on the bucket itself (a role on objects only) does not stop the uploads" {
+	records 200 | stage-write -t objonly >w.ndjson
+	S3_ENDPOINT=$GCS_EMU fp_start
+	fp_rules "GET /b/$GCS_BUCKET[?]fields=name\$ * error 403 Forbidden"
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -v -b "gs://$GCS_BUCKET/objonly" w.ndjson
+	echo "$output" | cut -c1-200; cat "$FP_LOG"
+	[ "$status" -eq 0 ]
+	grep -q 'fault=error 403' "$FP_LOG"
+	[[ "$output" == *"403 on the bucket itself; going on"* ]]
+	echo "$output" | tail -1 | jq -e '.end == true'
+}
+
 @test "gs: dlt's client_email and private_key in .dlt/secrets.toml are a service account too" {
 	unset GOOGLE_APPLICATION_CREDENTIALS
 	mkdir -p .dlt

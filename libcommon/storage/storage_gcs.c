@@ -1475,7 +1475,13 @@ check_bucket(struct gcsbe *be)
 	greq_init(&r, "GET");
 	object_url(be, NULL, "fields=name", &u);
 	r.url = u.p;
-	if (greq_perform(be, c, &r, 0, 0)) {
+	if (greq_perform(be, c, &r, 0, 0) && r.h.status == 403 &&
+	    !r.autherr.len) {
+		/* storage.buckets.get is not a writer's permission (a role
+		 * on objects only): the objects' own answers will tell. */
+		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
+		    "with its objects", be->bucket);
+	} else if (!greq_ok(&r)) {
 		buf_printf(&be->bad, "bucket %s: ", be->bucket);
 		gcs_strerror(&r, &be->bad);
 	}
