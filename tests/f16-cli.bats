@@ -127,7 +127,9 @@ merge_load() {
 	[[ "$output" == *"s3:/bucket: not a URL (did you mean s3://bucket?)"* ]]
 	[ ! -e "$T/s3:" ]
 	run -2 stage-put -b s4://bucket m
-	[[ "$output" == *"unknown storage scheme 's4' (known: file, s3"*"); did you mean s3://?"* ]]
+	# every scheme of the back-end table is listed (gs since issue 20)
+	[[ "$output" == *"unknown storage scheme 's4' (known: file, s3, "*"); did you mean s3://?"* ]]
+	[[ "$output" == *"(known: "*"gs"*")"* ]]
 	# a local directory of that name can still be had
 	run -0 stage-put -b ./s3:bucket m
 	[ -d "$T/s3:bucket" ]

@@ -80,3 +80,7 @@ fuzz() {
 @test "fuzz: the Parquet reader refuses with a message or gives exactly the footer's rows (5 s)" {
 	fuzz parquet 16384
 }
+
+@test "fuzz: service-account key files and token answers parse or fail cleanly (5 s)" {
+	fuzz gauth 4096
+}

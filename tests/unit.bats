@@ -117,3 +117,7 @@ unit() {
 @test "unit: load ids order as numbers when both are dlt's, else as bytes" {
 	unit loadorder_test
 }
+
+@test "unit: gs:// CRC-32C vectors and the service account's RS256 JWT assertion" {
+	unit gcs_test
+}

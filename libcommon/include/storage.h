@@ -165,6 +165,7 @@ extern const struct storage_ops storage_file_ops;
 extern const struct storage_ops storage_s3_ops;
 extern const struct storage_ops storage_az_ops;
 extern const struct storage_ops storage_abfss_ops;
+extern const struct storage_ops storage_gcs_ops;
 
 /* Shared by back ends: hashes fd's bytes [0, n) into hex; -1 on error. */
 int storage_hash_fd(int fd, char hex[65], uint64_t *bytes);

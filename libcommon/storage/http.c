@@ -214,6 +214,7 @@ mask_secrets(char *s)
 		{ "X-Amz-Security-Token: ", "\r\n," },
 		{ "SharedKey ", "\r\n" },
 		{ "sig=", "\r\n& " },
+		{ "Bearer ", "\r\n" },
 	};
 	char *p;
 

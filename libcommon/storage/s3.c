@@ -600,7 +600,8 @@ s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
 		c->path_style = path_style;
 	else
 		c->path_style = ep != NULL || strchr(bucket, '.') != NULL;
-	load_credentials(c, get, ctx);
+	if (!c->access_key)
+		load_credentials(c, get, ctx);
 	if (!c->access_key || !c->secret_key) {
 		buf_adds(err, "no S3 credentials: set AWS_ACCESS_KEY_ID and "
 		    "AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/credentials, "

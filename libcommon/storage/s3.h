@@ -115,4 +115,20 @@ int s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
     const char *(*setting)(void *ctx, const char *key), void *sctx,
     struct buf *err);
 
+/* What another storage hands S3's back end (gs:// with HMAC keys, through
+ * GCS's S3-interoperable XML API): its endpoint, region and keys, which
+ * take the place of the AWS ones s3_cfg_load would look for. */
+struct s3_preset {
+	const char *endpoint;
+	const char *region;
+	const char *access_key;
+	const char *secret_key;
+};
+struct storage;
+struct storage_opts;
+/* storage_s3_ops' open on a preset configuration (storage_s3.c). */
+int storage_s3_open_preset(struct storage *st, const char *rest,
+    const struct storage_opts *o, const struct s3_preset *pre,
+    struct buf *err);
+
 #endif

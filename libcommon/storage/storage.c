@@ -22,6 +22,7 @@ static const struct storage_ops *const backends[] = {
 	&storage_s3_ops,
 	&storage_az_ops,
 	&storage_abfss_ops,
+	&storage_gcs_ops,
 };
 #define NBACKENDS (sizeof backends / sizeof *backends)
 

@@ -193,8 +193,8 @@ line_opts(const struct storage_opts *o, struct storage_opts *lo,
 }
 
 static int
-s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
-    struct buf *err)
+open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
+    const struct s3_preset *ps, struct buf *err)
 {
 	struct s3be *be;
 	const char *slash = strchr(rest, '/');
@@ -213,6 +213,14 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
 	be->part_size = o->part_size;
 	be->threshold = o->threshold;
 	be->s3.cfg.retries = o->retries;
+	if (ps) {
+		be->s3.cfg.access_key = xstrdup(ps->access_key);
+		be->s3.cfg.secret_key = xstrdup(ps->secret_key);
+		if (!o->endpoint)
+			o->endpoint = ps->endpoint;
+		if (!o->region)
+			o->region = ps->region;
+	}
 	if (s3_cfg_load(&be->s3.cfg, b.p, o->endpoint, o->region,
 	    o->path_style, o->setting, o->setting_ctx, err)) {
 		s3_free(&be->s3);
@@ -240,6 +248,21 @@ s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
 	st->be = be;
 	buf_free(&b);
 	return 0;
+}
+
+static int
+s3be_open(struct storage *st, const char *rest, const struct storage_opts *lo,
+    struct buf *err)
+{
+	return open_with(st, rest, lo, NULL, err);
+}
+
+int
+storage_s3_open_preset(struct storage *st, const char *rest,
+    const struct storage_opts *o, const struct s3_preset *pre,
+    struct buf *err)
+{
+	return open_with(st, rest, o, pre, err);
 }
 
 static void

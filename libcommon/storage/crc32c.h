@@ -1,0 +1,15 @@
+/*
+ * crc32c: CRC-32C, incrementally: crc32c_update(0, ...) starts, each call
+ * continues where the last one ended.  crc32c_base64 writes the form
+ * GCS uses (base64 of the big-endian 4 bytes, "AAAAAA==" for 0).
+ */
+#ifndef STAGE_CRC32C_H
+#define STAGE_CRC32C_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint32_t crc32c_update(uint32_t crc, const void *p, size_t n);
+void crc32c_base64(uint32_t crc, char out[9]);
+
+#endif

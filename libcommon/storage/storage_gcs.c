@@ -1,0 +1,1682 @@
+/*
+ * storage_gcs: Google Cloud Storage (gs://bucket[/prefix]) as staging
+ * storage, through the JSON API, or through the S3-interoperable XML API
+ * when HMAC keys are what was given (then it is storage_s3.c's back end
+ * with GCS's endpoint, see gcs_open_hmac).
+ *
+ * Credentials, first found wins: STORAGE_EMULATOR_HOST (an emulator: no
+ * authentication, as Google's client libraries do); dlt's
+ * destination.filesystem.credentials client_email + private_key (+
+ * project_id, token_uri); the key file GOOGLE_APPLICATION_CREDENTIALS
+ * names; HMAC keys (credentials aws_access_key_id + aws_secret_access_key,
+ * as dlt spells GCS's HMAC keys, or GS_ACCESS_KEY_ID +
+ * GS_SECRET_ACCESS_KEY).  A service account's token comes from gauth.h.
+ *
+ * A put is a small state machine on httpx.h's asynchronous requests (one
+ * libcurl multi handle; at most opts.jobs requests and prepared bodies at
+ * once over all files):
+ *
+ *   GET the object's resource: metadata.sha256 equal to the manifest's ->
+ *     skipped (a 404 is "absent");
+ *   below the threshold: one multipart upload (uploadType=multipart), its
+ *     body (the metadata JSON, then the file's bytes) read and hashed on
+ *     the helper thread: the SHA-256 must be the manifest's, and the
+ *     CRC-32C goes into the metadata, which GCS checks the bytes against;
+ *   from the threshold on: a resumable upload (uploadType=resumable) in
+ *     two requests: the body, the file's whole 256 KiB units streamed
+ *     from the file with the total left open ("bytes 0-M/ *"), while the
+ *     helper thread hashes the file; then, once the SHA-256 is the
+ *     manifest's, the final one with the last bytes (or none), the total
+ *     and X-Goog-Hash: crc32c=... of the whole file, which GCS checks.
+ *     Until the final request the object does not exist.  A body or final
+ *     that fails in a way worth another try is not sent again blindly:
+ *     a status query ("bytes * /N") says how much the session took and
+ *     the rest follows.  A failed upload's session is cancelled (DELETE);
+ *     one left by a killed run is never finished, holds no object and
+ *     expires by itself (GCS keeps sessions a week), so a re-run starts a
+ *     new one: nothing half-written ever shows under the key.
+ *
+ * Blocking gets and deletes take a connection from httpx.h's pool.
+ * Before the first put a GET of the bucket checks bucket and credentials
+ * (and fetches the first token) once: one clear error, not one per file.
+ *
+ * Manifest lines: --endpoint, when given, goes into each line as
+ * gs_endpoint, so stage-copy and stage-merge --delete-staged reach it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "gauth.h"
+#include "httpx.h"
+#include "json.h"
+#include "log.h"
+#include "s3.h"
+#include "sha256.h"
+#include "sigv4.h"
+#include "storage.h"
+
+#define GCS_HOST "https://storage.googleapis.com"
+/* A resumable request of a size not yet known is whole 256 KiB units. */
+#define CHUNK_UNIT (256ULL << 10)
+#define MAXH 8
+
+/* ---- requests ---------------------------------------------------- */
+
+struct gcsbe;
+
+struct greq {
+	const char *method;
+	char *url;
+	char *hdr[MAXH];		/* header lines, owned */
+	int nhdr;
+	const char *body;
+	int body_fd;
+	uint64_t body_off, body_len;
+	http_sink sink;
+	void *sink_ctx;
+	void (*done)(struct greq *r);
+	void *ctx;
+	int no_retry;			/* the caller decides (a session's
+					 * body or final) */
+	int auth_gen;			/* the token's exchange */
+	int reauthed;			/* a 401 got it a new token once */
+	/* The outcome. */
+	struct http_req h;
+	int tries;
+	struct buf msg;			/* error message, or "" */
+	struct buf autherr;		/* the token could not be had */
+	struct httpx_later later;
+	struct gcsbe *be;
+};
+
+struct gcsbe {
+	char *base;			/* scheme://host[:port] */
+	char *bucket;
+	int anon;			/* an emulator: no Authorization */
+	struct gauth auth;
+	int has_auth;
+	int retries;
+	struct http *http;
+	struct httpx_delays delayed;
+	struct httpx_backoff backoff;
+	struct httpx_worker prep;
+	struct httpx_pool conns;
+	int stall_s;
+	/* The put side. */
+	int jobs, inflight;
+	uint64_t threshold;
+	int checked;
+	struct buf bad;
+	struct gfile *head, **tail;
+	int nfiles;
+	/* HMAC keys: storage_s3.c's back end does the work. */
+	struct storage *xml;
+};
+
+static void
+greq_init(struct greq *r, const char *method)
+{
+	memset(r, 0, sizeof *r);
+	r->method = method;
+	r->body_fd = -1;
+	http_req_init(&r->h);
+}
+
+static void
+greq_free(struct greq *r)
+{
+	free(r->url);
+	for (int i = 0; i < r->nhdr; i++)
+		free(r->hdr[i]);
+	http_req_free(&r->h);
+	buf_free(&r->msg);
+	buf_free(&r->autherr);
+	memset(r->hdr, 0, sizeof r->hdr);
+	r->url = NULL;
+	r->nhdr = 0;
+}
+
+static void
+greq_header(struct greq *r, const char *name, const char *value)
+{
+	struct buf b = BUF_INIT;
+
+	if (r->nhdr == MAXH)
+		die(EXIT_FAIL, "gs: too many headers");
+	buf_printf(&b, "%s: %s", name, value);
+	r->hdr[r->nhdr++] = b.p;
+}
+
+/* Percent-encodes everything but unreserved characters (RFC 3986):
+ * an object name is one path segment in the JSON API, '/' included. */
+static void
+enc(struct buf *out, const char *s)
+{
+	sigv4_uri_encode(out, s, strlen(s), 0);
+}
+
+static void
+object_url(const struct gcsbe *be, const char *key, const char *query,
+    struct buf *out)
+{
+	buf_printf(out, "%s/storage/v1/b/", be->base);
+	enc(out, be->bucket);
+	if (key) {
+		buf_adds(out, "/o/");
+		enc(out, key);
+	}
+	if (query)
+		buf_printf(out, "?%s", query);
+}
+
+static void
+upload_url(const struct gcsbe *be, const char *type, const char *key,
+    struct buf *out)
+{
+	buf_printf(out, "%s/upload/storage/v1/b/", be->base);
+	enc(out, be->bucket);
+	buf_printf(out, "/o?uploadType=%s", type);
+	if (key) {
+		buf_adds(out, "&name=");
+		enc(out, key);
+	}
+}
+
+/* Builds r->h; the Authorization line from gauth (c for an exchange).
+ * -1 with r->autherr set when no token can be had. */
+static int
+build(struct gcsbe *be, struct greq *r, struct http_conn *c)
+{
+	struct buf auth = BUF_INIT;
+	struct http_conn *own = NULL;
+	int rc = 0;
+
+	http_req_clear_hdrs(&r->h);
+	free(r->h.url);
+	r->h.url = xstrdup(r->url);
+	r->h.method = r->method;
+	r->h.body = r->body;
+	r->h.body_fd = r->body_fd;
+	r->h.body_off = r->body_off;
+	r->h.body_len = r->body_len;
+	r->h.sink = r->sink;
+	r->h.sink_ctx = r->sink_ctx;
+	r->h.stall_s = be->stall_s;
+	for (int i = 0; i < r->nhdr; i++)
+		http_req_header(&r->h, r->hdr[i]);
+	if (be->has_auth) {
+		if (!c)
+			c = own = httpx_pool_take(&be->conns);
+		buf_reset(&r->autherr);
+		rc = gauth_header(&be->auth, c, &auth, &r->auth_gen,
+		    &r->autherr);
+		if (rc == 0)
+			http_req_header(&r->h, auth.p);
+		if (own)
+			httpx_pool_give(&be->conns, own);
+	}
+	http_req_header(&r->h, "Expect:");
+	if (strcmp(r->method, "POST") == 0 && !r->body_len)
+		http_req_header(&r->h, "Content-Type:");
+	if (auth.p)
+		memset(auth.p, 0, auth.len);
+	buf_free(&auth);
+	return rc;
+}
+
+static int
+greq_ok(const struct greq *r)
+{
+	return !r->autherr.len && r->h.curl_rc == 0 && r->h.status >= 200 &&
+	    r->h.status < 300;
+}
+
+/* The message of a JSON error answer ({"error":{"message":...}}), else
+ * the start of the body as text. */
+static void
+parse_error(struct greq *r)
+{
+	const struct buf *b = &r->h.resp;
+	struct json_doc d = { 0 };
+	int e, m;
+
+	buf_reset(&r->msg);
+	if (r->autherr.len) {
+		buf_add(&r->msg, r->autherr.p, r->autherr.len);
+		return;
+	}
+	if (r->h.curl_rc) {
+		buf_adds(&r->msg, http_strerror(&r->h));
+		return;
+	}
+	if (!b->len)
+		return;
+	if (json_parse(&d, b->p, b->len) == 0 && d.tok[0].type ==
+	    JSON_OBJECT && (e = json_obj_get(&d, 0, "error")) >= 0 &&
+	    d.tok[e].type == JSON_OBJECT &&
+	    (m = json_obj_get(&d, e, "message")) >= 0 &&
+	    d.tok[m].type == JSON_STRING) {
+		json_str_decode(&d.tok[m], &r->msg);
+	} else {
+		size_t n = strcspn(b->p, "\r\n");
+		buf_add(&r->msg, b->p, n > 200 ? 200 : n);
+	}
+	json_doc_free(&d);
+}
+
+static int
+retryable(const struct greq *r)
+{
+	if (r->autherr.len || r->h.sink_failed)
+		return 0;
+	if (r->h.curl_rc)
+		return http_transient(&r->h);
+	return (r->h.status >= 500 && r->h.status != 501) ||
+	    r->h.status == 429 || r->h.status == 408;
+}
+
+static void
+describe_error(const struct greq *r, struct buf *out)
+{
+	if (r->autherr.len || r->h.curl_rc) {
+		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
+		return;
+	}
+	buf_printf(out, "%ld", r->h.status);
+	if (r->msg.len)
+		buf_printf(out, " %s", r->msg.p);
+	else if (r->h.status == 404)
+		buf_adds(out, " Not Found");
+	else if (r->h.status == 403)
+		buf_adds(out, " Forbidden");
+	else if (r->h.status == 401)
+		buf_adds(out, " Unauthorized");
+}
+
+static void
+gcs_strerror(const struct greq *r, struct buf *out)
+{
+	describe_error(r, out);
+	if (r->autherr.len)
+		return;		/* the exchange said how often it tried */
+	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
+	    "tries");
+}
+
+/* 1 (and *delay) if r is to be tried again; 308 is an answer, not an
+ * error (a resumable chunk taken). */
+static int
+again(struct gcsbe *be, struct greq *r, int *delay)
+{
+	struct buf why = BUF_INIT;
+
+	if (greq_ok(r) || r->h.status == 308)
+		return 0;
+	parse_error(r);
+	if (r->h.status == 401 && be->has_auth && !r->reauthed &&
+	    !r->autherr.len) {
+		/* Refused before anything was taken: the same request with
+		 * a new token, once. */
+		r->reauthed = 1;
+		gauth_forget(&be->auth, r->auth_gen);
+		log_verbose("gs: %s %s: 401 %s; again with a new token",
+		    r->method, r->url, r->msg.len ? r->msg.p : "");
+		*delay = 0;
+		return 1;
+	}
+	if (r->no_retry || !retryable(r) || r->tries > be->retries)
+		return 0;
+	*delay = httpx_backoff_ms(&be->backoff, r->tries);
+	describe_error(r, &why);
+	log_verbose("gs: %s %s: %s; try %d of %d in %d ms", r->method, r->url,
+	    why.p, r->tries + 1, be->retries + 1, *delay);
+	buf_free(&why);
+	return 1;
+}
+
+static void on_http_done(struct http_req *h);
+static void fire(struct httpx_later *l);
+
+static void
+launch(struct gcsbe *be, struct greq *r)
+{
+	r->tries++;
+	if (build(be, r, NULL)) {
+		/* Reported from the loop, never from inside a start. */
+		r->later.fire = fire;
+		httpx_delay(&be->delayed, &r->later, 0);
+		return;
+	}
+	r->h.done = on_http_done;
+	r->h.ctx = r;
+	http_start(be->http, &r->h);
+}
+
+static void
+on_http_done(struct http_req *h)
+{
+	struct greq *r = h->ctx;
+	int delay;
+
+	if (again(r->be, r, &delay)) {
+		r->later.fire = fire;
+		httpx_delay(&r->be->delayed, &r->later, delay);
+		return;
+	}
+	r->done(r);
+}
+
+static void
+fire(struct httpx_later *l)
+{
+	struct greq *r = (struct greq *)((char *)l -
+	    offsetof(struct greq, later));
+
+	if (r->autherr.len) {
+		parse_error(r);
+		r->done(r);
+		return;
+	}
+	launch(r->be, r);
+}
+
+static void
+greq_start(struct gcsbe *be, struct greq *r)
+{
+	r->be = be;
+	r->tries = 0;
+	launch(be, r);
+}
+
+/* greq_start after delay ms. */
+static void
+greq_start_later(struct gcsbe *be, struct greq *r, int delay)
+{
+	r->be = be;
+	r->tries = 0;
+	r->later.fire = fire;
+	httpx_delay(&be->delayed, &r->later, delay);
+}
+
+/* Blocking, with retries; GETs resume with Range (httpx_range). */
+static int
+greq_perform(struct gcsbe *be, struct http_conn *c, struct greq *r,
+    uint64_t off, uint64_t len)
+{
+	struct httpx_range rs;
+	char range[64];
+	int nh = r->nhdr, delay;
+	http_sink sink = r->sink;
+	void *sctx = r->sink_ctx;
+
+	r->be = be;
+	httpx_range_init(&rs, &r->h, sink, sctx, off, len);
+	if (sink) {
+		r->sink = httpx_range_sink;
+		r->sink_ctx = &rs;
+	}
+	for (r->tries = 1;; r->tries++) {
+		while (r->nhdr > nh)
+			free(r->hdr[--r->nhdr]);
+		if (sink && httpx_range_next(&rs, range, sizeof range))
+			greq_header(r, "Range", range);
+		if (build(be, r, c) == 0)
+			http_conn_perform(c, &r->h);
+		if (!again(be, r, &delay))
+			break;
+		httpx_sleep_ms(delay);
+	}
+	r->sink = sink;
+	r->sink_ctx = sctx;
+	if (rs.bad) {
+		r->h.sink_failed = 0;
+		buf_reset(&r->msg);
+		httpx_range_bad(&rs, &r->msg);
+		return -1;
+	}
+	return greq_ok(r) ? 0 : -1;
+}
+
+/* ---- configuration ----------------------------------------------- */
+
+static const char *const gcs_members[] = { "gs_endpoint", NULL };
+
+static const char *
+setting(const struct storage_opts *o, const char *k)
+{
+	char key[160];
+	const char *v;
+
+	if (!o->setting)
+		return NULL;
+	snprintf(key, sizeof key, "destination.filesystem.credentials.%s", k);
+	v = o->setting(o->setting_ctx, key);
+	return v && *v ? v : NULL;
+}
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The endpoint a line names (gs_endpoint) into out, or NULL. */
+static const char *
+line_endpoint(const struct storage_opts *o, struct buf *out)
+{
+	struct json_doc d = { 0 };
+	int i;
+
+	if (o->line && json_parse(&d, o->line, strlen(o->line)) == 0 &&
+	    d.ntok && (i = json_obj_get(&d, 0, gcs_members[0])) >= 0 &&
+	    d.tok[i].type == JSON_STRING) {
+		json_str_decode(&d.tok[i], out);
+		buf_adds(out, "");
+	}
+	json_doc_free(&d);
+	return out->len ? out->p : NULL;
+}
+
+/* "http[s]://host[:port]" without a path, trailing '/' dropped. */
+static int
+set_base(struct gcsbe *be, const char *ep, const char *what, struct buf *err)
+{
+	size_t n;
+	const char *h;
+
+	if (strncmp(ep, "https://", 8) != 0 && strncmp(ep, "http://", 7) != 0) {
+		buf_printf(err, "%s %s: not an http:// or https:// URL", what,
+		    ep);
+		return -1;
+	}
+	h = strstr(ep, "://") + 3;
+	n = strcspn(h, "/?#");
+	if (n == 0 || (h[n] && strcmp(h + n, "/") != 0)) {
+		buf_printf(err, "%s %s: expected scheme://host[:port]", what,
+		    ep);
+		return -1;
+	}
+	be->base = xstrndup(ep, (size_t)(h + n - ep));
+	return 0;
+}
+
+/* STORAGE_EMULATOR_HOST: "host:port" or a URL. */
+static int
+emulator(struct gcsbe *be, const char *v, struct buf *err)
+{
+	struct buf u = BUF_INIT;
+	int rc;
+
+	if (!strstr(v, "://"))
+		buf_adds(&u, "http://");
+	buf_adds(&u, v);
+	rc = set_base(be, u.p, "STORAGE_EMULATOR_HOST", err);
+	buf_free(&u);
+	be->anon = 1;
+	return rc;
+}
+
+/* The service account, from dlt's fields or the key file; 1 when
+ * neither is there. */
+static int
+service_account(struct gcsbe *be, const struct storage_opts *o,
+    struct buf *err)
+{
+	const char *email = setting(o, "client_email");
+	const char *pem = setting(o, "private_key");
+	const char *file = env("GOOGLE_APPLICATION_CREDENTIALS");
+
+	if (email || pem) {
+		be->has_auth = 1;
+		return gauth_load_fields(&be->auth, email, pem,
+		    setting(o, "project_id"), setting(o, "token_uri"),
+		    "destination.filesystem.credentials", err);
+	}
+	if (file) {
+		be->has_auth = 1;
+		return gauth_load_file(&be->auth, file, err);
+	}
+	return 1;
+}
+
+static size_t
+gcs_line(const struct storage *st, struct storage_member *m)
+{
+	const char *ep = st->opts.endpoint;
+
+	if (!ep)
+		return 0;
+	m[0].name = gcs_members[0];
+	json_put_str(&m[0].json, ep, strlen(ep));
+	return 1;
+}
+
+/* ---- HMAC keys: the XML API through storage_s3.c ------------------ */
+
+static int
+gcs_open_hmac(struct gcsbe *be, const char *rest,
+    const struct storage_opts *o, const char *ep, const char *ak,
+    const char *sk, struct buf *err)
+{
+	struct s3_preset pre = { ep ? ep : GCS_HOST,
+		o->region ? o->region : "auto", ak, sk };
+	struct storage_opts xo = *o;
+
+	xo.line = NULL;
+	xo.endpoint = NULL;
+	xo.path_style = 1;
+	be->xml = xcalloc(1, sizeof *be->xml);
+	be->xml->ops = &storage_s3_ops;
+	be->xml->opts = xo;
+	if (storage_s3_open_preset(be->xml, rest, &xo, &pre, err))
+		return -1;
+	log_verbose("gs://%s: HMAC keys, through the XML API at %s",
+	    be->xml->url + 5, pre.endpoint);
+	return 0;
+}
+
+/* ---- open, close ------------------------------------------------- */
+
+static void gcs_close(struct storage *st);
+
+static int
+gcs_auth(struct gcsbe *be, const char *rest,
+    const struct storage_opts *o, const char *ep, struct buf *err)
+{
+	const char *emu = env("STORAGE_EMULATOR_HOST");
+	const char *ak, *sk;
+	int r;
+
+	if (emu)
+		return ep ? set_base(be, ep, "endpoint", err) :
+		    emulator(be, emu, err);
+	if ((r = service_account(be, o, err)) <= 0)
+		return r ? -1 : set_base(be, ep ? ep : GCS_HOST, "endpoint",
+		    err);
+	ak = setting(o, "aws_access_key_id");
+	sk = setting(o, "aws_secret_access_key");
+	if (!ak || !sk) {
+		ak = env("GS_ACCESS_KEY_ID");
+		sk = env("GS_SECRET_ACCESS_KEY");
+	}
+	if (ak && sk)
+		return gcs_open_hmac(be, rest, o, ep, ak, sk, err);
+	buf_adds(err, "no GCS credentials: set GOOGLE_APPLICATION_CREDENTIALS "
+	    "to a service-account key file, client_email and private_key "
+	    "in destination.filesystem.credentials (.dlt/secrets.toml), "
+	    "HMAC keys (GS_ACCESS_KEY_ID and GS_SECRET_ACCESS_KEY), or "
+	    "STORAGE_EMULATOR_HOST for an emulator");
+	return -1;
+}
+
+static int
+stall(struct gcsbe *be, struct buf *err)
+{
+	const char *v = env("STAGE_S3_TIMEOUT");
+	char *end;
+	long n;
+
+	be->stall_s = 60;
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 86400) {
+		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
+		    "from 1 to 86400", v);
+		return -1;
+	}
+	be->stall_s = (int)n;
+	return 0;
+}
+
+static void
+set_root(struct storage *st, const char *bucket, const char *slash)
+{
+	struct buf url = BUF_INIT;
+
+	buf_printf(&url, "gs://%s", bucket);
+	st->url = url.p;
+	if (slash && slash[1]) {
+		struct buf pre = BUF_INIT;
+		buf_adds(&pre, slash + 1);
+		if (pre.p[pre.len - 1] != '/')
+			buf_addc(&pre, '/');
+		st->prefix = pre.p;
+	}
+}
+
+static int
+gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
+    struct buf *err)
+{
+	const char *slash = strchr(rest, '/');
+	struct buf b = BUF_INIT, lep = BUF_INIT;
+	const char *ep = o->endpoint;
+	struct gcsbe *be;
+
+	buf_add(&b, rest, slash ? (size_t)(slash - rest) : strlen(rest));
+	if (!b.len) {
+		buf_printf(err, "gs://%s: no bucket name", rest);
+		buf_free(&b);
+		return -1;
+	}
+	be = xcalloc(1, sizeof *be);
+	st->be = be;
+	be->bucket = b.p;
+	be->retries = o->retries;
+	be->jobs = o->jobs > 0 ? o->jobs : 8;
+	be->threshold = o->threshold;
+	be->tail = &be->head;
+	if (!ep)
+		ep = line_endpoint(o, &lep);
+	if (!ep)
+		ep = setting(o, "endpoint_url");
+	set_root(st, b.p, slash);
+	if (stall(be, err) || gcs_auth(be, rest, o, ep, err)) {
+		buf_free(&lep);
+		gcs_close(st);
+		/* storage_open frees these only after a successful open. */
+		free(st->url);
+		free(st->prefix);
+		st->url = st->prefix = NULL;
+		return -1;
+	}
+	buf_free(&lep);
+	if (be->xml)
+		return 0;
+	be->http = http_new();
+	httpx_backoff_init(&be->backoff, 200);
+	httpx_worker_init(&be->prep, be->http);
+	httpx_pool_init(&be->conns);
+	return 0;
+}
+
+static void
+gcs_close(struct storage *st)
+{
+	struct gcsbe *be = st->be;
+
+	if (!be)
+		return;
+	if (be->xml) {
+		storage_close(be->xml);
+		free(be->xml);
+	}
+	if (be->http) {
+		httpx_worker_free(&be->prep);
+		httpx_pool_free(&be->conns);
+		http_free(be->http);
+	}
+	if (be->has_auth)
+		gauth_free(&be->auth);
+	buf_free(&be->bad);
+	free(be->base);
+	free(be->bucket);
+	free(be);
+	st->be = NULL;
+}
+
+/* ---- puts -------------------------------------------------------- */
+
+enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE };
+enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_HASH, OP_BODY, OP_FINAL,
+	OP_QUERY, OP_CANCEL };
+
+struct gfile {
+	struct gcsbe *be;
+	struct storage_put *p;
+	enum fst st;
+	int busy;		/* a request other than the session's in flight */
+	int fd;
+	uint64_t size;
+	uint64_t body_end;	/* the body request's bytes: [0, body_end) */
+	uint64_t acked;		/* bytes the session has taken */
+	int hash_started, hashing, hashed, body_started, final_started;
+	int sending;		/* body or final on the wire, or recovering */
+	struct gop *cur;	/* a failed request, while the session is
+				 * asked how much of it it took */
+	int tries;		/* recoveries in a row */
+	char xhash[24];		/* "crc32c=..." of the whole file */
+	char *session;		/* the resumable session's URL */
+	int failed;
+	struct gfile *link;
+};
+
+struct gop {
+	struct greq r;
+	struct gfile *f;
+	enum opkind kind;
+	uint64_t off, end;	/* body or final: bytes [off, end) */
+	char *data;		/* a body read into memory */
+	struct buf perr;	/* preparation failed: why */
+	struct httpx_job job;
+};
+
+static void on_op_done(struct greq *r);
+
+static struct gop *
+op_new(struct gfile *f, enum opkind kind, const char *method)
+{
+	struct gop *op = xcalloc(1, sizeof *op);
+
+	greq_init(&op->r, method);
+	op->r.done = on_op_done;
+	op->r.ctx = op;
+	op->f = f;
+	op->kind = kind;
+	return op;
+}
+
+static void
+op_free(struct gop *op)
+{
+	greq_free(&op->r);
+	buf_free(&op->perr);
+	free(op->data);
+	free(op);
+}
+
+static void
+fail(struct gfile *f, const char *what, const struct greq *r)
+{
+	if (f->failed)
+		return;
+	f->failed = 1;
+	buf_printf(&f->p->err, "gs %s failed: ", what);
+	if (r)
+		gcs_strerror(r, &f->p->err);
+}
+
+static void
+finish(struct gfile *f, enum storage_result res)
+{
+	struct gcsbe *be = f->be;
+	struct gfile **pp;
+
+	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
+		;
+	*pp = f->link;
+	if (be->tail == &f->link)
+		be->tail = pp;
+	be->nfiles--;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->cur)
+		op_free(f->cur);
+	free(f->session);
+	f->p->result = f->failed ? STORAGE_FAILED : res;
+	f->p->done(f->p);
+	free(f);
+}
+
+static int
+open_source(struct gfile *f)
+{
+	struct stat sb;
+
+	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(f->fd, &sb)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	f->size = (uint64_t)sb.st_size;
+	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
+		    "the manifest says %lld (changed since it was written?); "
+		    "not uploaded", (unsigned long long)f->size,
+		    (long long)f->p->bytes);
+		return -1;
+	}
+	/* A request of a size not yet known must be whole 256 KiB. */
+	f->body_end = f->size / CHUNK_UNIT * CHUNK_UNIT;
+	return 0;
+}
+
+/* metadata.sha256 of an object resource (JSON) into out. */
+static void
+meta_sha256(const struct buf *b, struct buf *out)
+{
+	struct json_doc d = { 0 };
+	int m, s;
+
+	if (b->len && json_parse(&d, b->p, b->len) == 0 &&
+	    d.tok[0].type == JSON_OBJECT &&
+	    (m = json_obj_get(&d, 0, "metadata")) >= 0 &&
+	    d.tok[m].type == JSON_OBJECT &&
+	    (s = json_obj_get(&d, m, "sha256")) >= 0 &&
+	    d.tok[s].type == JSON_STRING)
+		json_str_decode(&d.tok[s], out);
+	buf_adds(out, "");
+	json_doc_free(&d);
+}
+
+static void
+on_stat(struct gfile *f, struct greq *r)
+{
+	struct buf meta = BUF_INIT;
+
+	if (greq_ok(r)) {
+		meta_sha256(&r->h.resp, &meta);
+		if (strcmp(meta.p, f->p->sha256) == 0) {
+			log_verbose("%s: already stored with sha256 %s, "
+			    "skipped", f->p->key, meta.p);
+			buf_free(&meta);
+			finish(f, STORAGE_SKIPPED);
+			return;
+		}
+		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
+		    meta.len ? meta.p : "(none)");
+	} else if (r->h.status != 404 || r->autherr.len) {
+		fail(f, "GET", r);
+		buf_free(&meta);
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	buf_free(&meta);
+	if (open_source(f)) {
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	f->st = f->size >= f->be->threshold && f->size > 0 ? F_INIT : F_PUT;
+}
+
+/* The object's metadata: name, type, sha256, and the CRC-32C when
+ * known (crc: 8 base64 characters or NULL). */
+static void
+meta_json(const struct gfile *f, const char *crc, struct buf *out)
+{
+	buf_adds(out, "{\"name\":");
+	json_put_str(out, f->p->key, strlen(f->p->key));
+	buf_adds(out, ",\"contentType\":\"application/octet-stream\","
+	    "\"metadata\":{\"sha256\":");
+	json_put_str(out, f->p->sha256, strlen(f->p->sha256));
+	buf_addc(out, '}');
+	if (crc)
+		buf_printf(out, ",\"crc32c\":\"%s\"", crc);
+	buf_addc(out, '}');
+}
+
+#define BOUNDARY "stage-gcs-0c8f1d2e9b7a4f36a5e1"
+
+static void
+multipart_head(const struct gfile *f, const char *crc, struct buf *out)
+{
+	buf_adds(out, "--" BOUNDARY "\r\nContent-Type: application/json; "
+	    "charset=UTF-8\r\n\r\n");
+	meta_json(f, crc, out);
+	buf_adds(out, "\r\n--" BOUNDARY "\r\nContent-Type: "
+	    "application/octet-stream\r\n\r\n");
+}
+
+static const char tail_part[] = "\r\n--" BOUNDARY "--\r\n";
+
+static int
+read_at(int fd, char *b, uint64_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, b, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (uint64_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static void
+mismatch(struct buf *err, const char *hex, const char *want)
+{
+	buf_printf(err, "sha256 mismatch: the file hashes to %s, the "
+	    "manifest says %s (changed since it was written?); not uploaded",
+	    hex, want);
+}
+
+/* On the helper thread: the multipart body, its file part read and
+ * hashed once (SHA-256 checked, CRC-32C into the metadata; its length
+ * does not depend on the value, so the head is written in place). */
+static void
+prep_put(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct buf head = BUF_INIT;
+	struct sha256 h;
+	char hex[65], crc[9];
+	size_t hl;
+
+	multipart_head(f, "AAAAAA==", &head);
+	hl = head.len;
+	op->data = xmalloc(hl + f->size + sizeof tail_part);
+	errno = 0;
+	if (read_at(f->fd, op->data + hl, f->size, 0)) {
+		buf_printf(&op->perr, "reading: %s", errno ? strerror(errno) :
+		    "the file shrank");
+		goto out;
+	}
+	sha256_init(&h);
+	sha256_update(&h, op->data + hl, f->size);
+	sha256_final_hex(&h, hex);
+	if (strcmp(hex, f->p->sha256) != 0) {
+		mismatch(&op->perr, hex, f->p->sha256);
+		goto out;
+	}
+	crc32c_base64(crc32c_update(0, op->data + hl, f->size), crc);
+	buf_reset(&head);
+	multipart_head(f, crc, &head);
+	memcpy(op->data, head.p, hl);
+	memcpy(op->data + hl + f->size, tail_part, sizeof tail_part - 1);
+	op->r.body = op->data;
+	op->r.body_len = hl + f->size + sizeof tail_part - 1;
+out:
+	buf_free(&head);
+}
+
+/* On the helper thread, while the body is on the wire: the whole file's
+ * SHA-256 (checked against the manifest's before the final request may
+ * go) and CRC-32C (for X-Goog-Hash), a MiB at a time. */
+static void
+prep_hash(struct gop *op)
+{
+	enum { STEP = 1 << 20 };
+	struct gfile *f = op->f;
+	char *b = xmalloc(STEP), hex[65], crc[9];
+	struct sha256 h;
+	uint32_t c = 0;
+	uint64_t off, n;
+
+	sha256_init(&h);
+	for (off = 0; off < f->size; off += n) {
+		n = f->size - off < STEP ? f->size - off : STEP;
+		errno = 0;
+		if (read_at(f->fd, b, n, off)) {
+			buf_printf(&op->perr, "reading at byte %llu: %s",
+			    (unsigned long long)off, errno ? strerror(errno) :
+			    "the file shrank");
+			break;
+		}
+		sha256_update(&h, b, n);
+		c = crc32c_update(c, b, n);
+	}
+	sha256_final_hex(&h, hex);
+	free(b);
+	if (op->perr.len)
+		return;
+	if (strcmp(hex, f->p->sha256) != 0) {
+		mismatch(&op->perr, hex, f->p->sha256);
+		return;
+	}
+	crc32c_base64(c, crc);
+	snprintf(f->xhash, sizeof f->xhash, "crc32c=%s", crc);
+}
+
+static struct gop *
+op_of(struct httpx_job *j)
+{
+	return (struct gop *)((char *)j - offsetof(struct gop, job));
+}
+
+static void
+prep_job(struct httpx_job *j)
+{
+	struct gop *op = op_of(j);
+
+	if (op->kind == OP_HASH)
+		prep_hash(op);
+	else
+		prep_put(op);
+}
+
+static void
+op_prepare(struct gop *op)
+{
+	op->f->be->inflight++;
+	op->job.run = prep_job;
+	httpx_worker_push(&op->f->be->prep, &op->job);
+}
+
+static void
+op_send(struct gop *op)
+{
+	op->f->be->inflight++;
+	greq_start(op->f->be, &op->r);
+}
+
+static struct gop *
+put_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_PUT, "POST");
+	struct buf u = BUF_INIT;
+
+	upload_url(f->be, "multipart", NULL, &u);
+	op->r.url = u.p;
+	greq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	    BOUNDARY);
+	return op;
+}
+
+static struct gop *
+init_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_INIT, "POST");
+	struct buf u = BUF_INIT, len = BUF_INIT, body = BUF_INIT;
+
+	upload_url(f->be, "resumable", f->p->key, &u);
+	op->r.url = u.p;
+	meta_json(f, NULL, &body);
+	op->data = body.p;
+	op->r.body = body.p;
+	op->r.body_len = body.len;
+	greq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
+	greq_header(&op->r, "X-Upload-Content-Type",
+	    "application/octet-stream");
+	buf_printf(&len, "%llu", (unsigned long long)f->size);
+	greq_header(&op->r, "X-Upload-Content-Length", len.p);
+	buf_free(&len);
+	return op;
+}
+
+/* Points op (body or final) at bytes [from, op->end) of the file: the
+ * body's total is not yet known ("*": the object stays unfinished until
+ * the final request), the final's is the file's size; a final with no
+ * bytes left is "bytes * /size". */
+static void
+session_range(struct gop *op, uint64_t from)
+{
+	struct gfile *f = op->f;
+	struct buf cr = BUF_INIT;
+
+	if (op->r.nhdr)
+		free(op->r.hdr[0]);
+	if (from == op->end)
+		buf_printf(&cr, "Content-Range: bytes */%llu",
+		    (unsigned long long)f->size);
+	else if (op->kind == OP_FINAL)
+		buf_printf(&cr, "Content-Range: bytes %llu-%llu/%llu",
+		    (unsigned long long)from,
+		    (unsigned long long)(op->end - 1),
+		    (unsigned long long)f->size);
+	else
+		buf_printf(&cr, "Content-Range: bytes %llu-%llu/*",
+		    (unsigned long long)from,
+		    (unsigned long long)(op->end - 1));
+	op->r.hdr[0] = cr.p;
+	if (!op->r.nhdr)
+		op->r.nhdr = 1;
+	op->r.body_fd = f->fd;
+	op->r.body_off = from;
+	op->r.body_len = op->end - from;
+}
+
+static struct gop *
+session_op(struct gfile *f, enum opkind kind)
+{
+	struct gop *op = op_new(f, kind, "PUT");
+
+	op->r.no_retry = 1;	/* a failure asks the session (on_query) */
+	op->r.url = xstrdup(f->session ? f->session : "SESSION_URL");
+	op->off = kind == OP_FINAL ? f->body_end : 0;
+	op->end = kind == OP_FINAL ? f->size : f->body_end;
+	session_range(op, op->off);
+	if (kind == OP_FINAL)
+		greq_header(&op->r, "X-Goog-Hash", f->xhash);
+	return op;
+}
+
+static void
+on_init(struct gfile *f, struct greq *r)
+{
+	struct buf loc = BUF_INIT;
+
+	if (!greq_ok(r) || http_header(&r->h, "Location", &loc) || !loc.len) {
+		if (greq_ok(r))
+			buf_adds(&r->msg, "no Location in the answer");
+		fail(f, "resumable upload start", r);
+		buf_free(&loc);
+		finish(f, STORAGE_FAILED);
+		return;
+	}
+	f->session = loc.p;
+	f->st = F_SESSION;
+}
+
+/* The end of the bytes a 308 answer says the session holds (Range:
+ * bytes=0-N), 0 when none. */
+static uint64_t
+persisted(const struct greq *r)
+{
+	struct buf v = BUF_INIT;
+	uint64_t n = 0;
+
+	if (http_header(&r->h, "Range", &v) == 0 &&
+	    strncmp(v.p, "bytes=0-", 8) == 0)
+		n = strtoull(v.p + 8, NULL, 10) + 1;
+	buf_free(&v);
+	return n;
+}
+
+/* The status query of a session (Content-Range: bytes * /size). */
+static void
+query_op(struct gfile *f, int delay)
+{
+	struct gop *op = op_new(f, OP_QUERY, "PUT");
+	struct buf cr = BUF_INIT;
+
+	op->r.url = xstrdup(f->session);
+	buf_printf(&cr, "bytes */%llu", (unsigned long long)f->size);
+	greq_header(&op->r, "Content-Range", cr.p);
+	buf_free(&cr);
+	f->be->inflight++;
+	greq_start_later(f->be, &op->r, delay);
+}
+
+/* A body or final that failed in a way worth another try: the session
+ * says how much it took (a lost answer may hide bytes taken) and the
+ * rest goes again.  1 if op is kept for that. */
+static int
+session_again(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct greq *r = &op->r;
+	struct buf why = BUF_INIT;
+	int delay;
+
+	if (!retryable(r) || ++f->tries > f->be->retries)
+		return 0;
+	delay = httpx_backoff_ms(&f->be->backoff, f->tries);
+	describe_error(r, &why);
+	log_verbose("%s: resumable upload: %s; asking the session what it "
+	    "has, try %d of %d in %d ms", f->p->key, why.p, f->tries + 1,
+	    f->be->retries + 1, delay);
+	buf_free(&why);
+	f->cur = op;
+	f->sending = 1;
+	query_op(f, delay);
+	return 1;
+}
+
+/* Where the session is after an answer of op's: done (1), its bytes up
+ * to op->end taken (0), else -1. */
+static int
+taken(struct gop *op, const struct greq *r)
+{
+	if (op->kind == OP_FINAL)
+		return greq_ok(r) ? 1 : -1;
+	return r->h.status == 308 && persisted(r) == op->end ? 0 : -1;
+}
+
+/* 1 if op is kept (being recovered). */
+static int
+on_session(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct greq *r = &op->r;
+	int t = taken(op, r);
+
+	f->sending = 0;
+	if (t >= 0) {
+		f->acked = op->end;
+		f->tries = 0;
+		if (t == 1) {
+			f->st = F_DONE;
+			finish(f, STORAGE_DONE);
+		}
+		return 0;
+	}
+	if (r->h.status == 308 || greq_ok(r)) {
+		buf_printf(&r->msg, "the session holds %llu bytes, %llu were "
+		    "sent", (unsigned long long)persisted(r),
+		    (unsigned long long)op->end);
+	} else {
+		parse_error(r);
+		/* Not for a file already failed (its hash, say). */
+		if (!f->failed && session_again(op))
+			return 1;
+	}
+	fail(f, "resumable upload", r);
+	f->st = F_CANCEL;
+	return 0;
+}
+
+/* The session's answer to the status query about f->cur. */
+static void
+on_query(struct gfile *f, struct greq *r)
+{
+	struct gop *cur = f->cur;
+	uint64_t p = persisted(r);
+
+	f->cur = NULL;
+	f->sending = 0;
+	if (f->failed) {
+		op_free(cur);
+		f->st = F_CANCEL;
+		return;
+	}
+	if (greq_ok(r) && cur->end == f->size) {
+		log_verbose("%s: the upload was complete (its answer was "
+		    "lost)", f->p->key);
+		op_free(cur);
+		finish(f, STORAGE_DONE);
+		return;
+	}
+	if (r->h.status == 308 && p >= cur->off && p < cur->end) {
+		log_verbose("%s: resumable upload resumes at byte %llu",
+		    f->p->key, (unsigned long long)p);
+		session_range(cur, p);
+		f->sending = 1;
+		op_send(cur);
+		return;
+	}
+	if (r->h.status == 308 && p == cur->end && cur->kind == OP_BODY) {
+		f->acked = p;
+		op_free(cur);
+		return;
+	}
+	if (r->h.status == 308 || greq_ok(r))
+		buf_printf(&r->msg, "the session holds %llu bytes, the request "
+		    "was of bytes %llu-%llu", (unsigned long long)p,
+		    (unsigned long long)cur->off,
+		    (unsigned long long)cur->end);
+	fail(f, "resumable upload status", r);
+	op_free(cur);
+	f->st = F_CANCEL;
+}
+
+static void
+on_op_done(struct greq *r)
+{
+	struct gop *op = r->ctx;
+	struct gfile *f = op->f;
+
+	f->be->inflight--;
+	switch (op->kind) {
+	case OP_STAT:
+		f->busy = 0;
+		on_stat(f, r);
+		break;
+	case OP_PUT:
+		f->busy = 0;
+		if (!greq_ok(r))
+			fail(f, "upload", r);
+		finish(f, STORAGE_DONE);
+		break;
+	case OP_INIT:
+		f->busy = 0;
+		on_init(f, r);
+		break;
+	case OP_BODY:
+	case OP_FINAL:
+		if (on_session(op))
+			return;		/* kept: recovered after a query */
+		break;
+	case OP_QUERY:
+		on_query(f, r);
+		break;
+	case OP_CANCEL:
+		f->busy = 0;
+		/* GCS answers a cancelled session with 499. */
+		if (!greq_ok(r) && r->h.status != 499 && r->h.status != 404)
+			log_warn("%s: cannot cancel the resumable upload "
+			    "session (it expires by itself)", f->p->key);
+		finish(f, STORAGE_FAILED);
+		break;
+	case OP_HASH:
+		break;
+	}
+	op_free(op);
+}
+
+/* Sends what the helper thread prepared, or fails its file. */
+static void
+collect(struct gcsbe *be)
+{
+	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
+
+	for (; j; j = nx) {
+		struct gop *op = op_of(j);
+		struct gfile *f = op->f;
+		nx = j->next;
+		be->inflight--;
+		if (op->kind == OP_HASH)
+			f->hashing = 0;
+		if (op->kind == OP_HASH && !op->perr.len) {
+			f->hashed = 1;
+			op_free(op);
+			continue;
+		}
+		if (!op->perr.len && !f->failed) {
+			op_send(op);
+			continue;
+		}
+		if (!f->failed) {
+			f->failed = 1;
+			buf_add(&f->p->err, op->perr.p, op->perr.len);
+		}
+		if (op->kind == OP_HASH) {
+			f->st = F_CANCEL;
+		} else {
+			f->busy = 0;
+			finish(f, STORAGE_FAILED);
+		}
+		op_free(op);
+	}
+}
+
+/* A resumable session: the hash on the helper thread and the body on
+ * the wire at once; the final request once both are through. */
+static void
+pump_session(struct gfile *f)
+{
+	struct gcsbe *be = f->be;
+	struct gop *op;
+
+	if (!f->hash_started && be->inflight < be->jobs) {
+		f->hash_started = 1;
+		f->hashing = 1;
+		op_prepare(op_new(f, OP_HASH, "PUT"));
+	}
+	if (!f->body_started && f->body_end > 0 && be->inflight < be->jobs) {
+		f->body_started = 1;
+		f->sending = 1;
+		op_send(session_op(f, OP_BODY));
+	}
+	if (f->hashed && !f->sending && !f->final_started &&
+	    f->acked == f->body_end && be->inflight < be->jobs) {
+		f->final_started = 1;
+		f->sending = 1;
+		op = session_op(f, OP_FINAL);
+		op_send(op);
+	}
+}
+
+static struct gop *
+next_op(struct gfile *f)
+{
+	struct gop *op = NULL;
+	struct buf u = BUF_INIT;
+
+	switch (f->st) {
+	case F_NEW:
+		op = op_new(f, OP_STAT, "GET");
+		object_url(f->be, f->p->key, "fields=size,metadata", &u);
+		op->r.url = u.p;
+		break;
+	case F_PUT:
+		op = put_op(f);
+		break;
+	case F_INIT:
+		op = init_op(f);
+		break;
+	case F_CANCEL:
+		/* Once nothing of the file's is in flight. */
+		if (f->sending || f->hashing)
+			break;
+		if (!f->session) {
+			finish(f, STORAGE_FAILED);
+			break;
+		}
+		op = op_new(f, OP_CANCEL, "DELETE");
+		op->r.url = xstrdup(f->session);
+		f->st = F_DONE;
+		break;
+	case F_SESSION:
+	case F_DONE:
+		break;
+	}
+	return op;
+}
+
+static void
+pump(struct gcsbe *be)
+{
+	struct gfile *f = be->head, *nx;
+
+	for (; f && be->inflight < be->jobs; f = nx) {
+		nx = f->link;
+		if (f->busy)
+			continue;
+		if (f->st == F_SESSION) {
+			pump_session(f);
+			continue;
+		}
+		struct gop *op = next_op(f);
+		if (!op)
+			continue;
+		f->busy = 1;
+		if (op->kind == OP_PUT)
+			op_prepare(op);
+		else
+			op_send(op);
+	}
+}
+
+/* Checks bucket and credentials once (fetching the first token). */
+static void
+check_bucket(struct gcsbe *be)
+{
+	struct http_conn *c = httpx_pool_take(&be->conns);
+	struct greq r;
+	struct buf u = BUF_INIT;
+
+	be->checked = 1;
+	greq_init(&r, "GET");
+	object_url(be, NULL, "fields=name", &u);
+	r.url = u.p;
+	if (greq_perform(be, c, &r, 0, 0) && r.h.status == 403 &&
+	    !r.autherr.len) {
+		/* storage.buckets.get is not a writer's permission (a role
+		 * on objects only): the objects' own answers will tell. */
+		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
+		    "with its objects", be->bucket);
+	} else if (!greq_ok(&r)) {
+		buf_printf(&be->bad, "bucket %s: ", be->bucket);
+		gcs_strerror(&r, &be->bad);
+	}
+	greq_free(&r);
+	httpx_pool_give(&be->conns, c);
+}
+
+static void
+gcs_put(struct storage *st, struct storage_put *p)
+{
+	struct gcsbe *be = st->be;
+	struct gfile *f;
+
+	if (be->xml) {
+		storage_s3_ops.put(be->xml, p);
+		return;
+	}
+	if (!be->checked)
+		check_bucket(be);
+	if (be->bad.len) {
+		buf_add(&p->err, be->bad.p, be->bad.len);
+		p->result = STORAGE_FAILED;
+		p->done(p);
+		return;
+	}
+	f = xcalloc(1, sizeof *f);
+	f->be = be;
+	f->p = p;
+	f->fd = -1;
+	*be->tail = f;
+	be->tail = &f->link;
+	be->nfiles++;
+}
+
+static int
+gcs_run(struct storage *st, int timeout_ms, int wait_fd)
+{
+	struct gcsbe *be = st->be;
+
+	if (be->xml)
+		return storage_s3_ops.run(be->xml, timeout_ms, wait_fd);
+	collect(be);
+	pump(be);
+	if (be->nfiles || wait_fd >= 0) {
+		timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
+		http_run(be->http, timeout_ms, wait_fd);
+		httpx_delays_fire(&be->delayed, 0);
+	}
+	collect(be);
+	pump(be);
+	return be->nfiles;
+}
+
+/* ---- gets, deletes, dry runs -------------------------------------- */
+
+static int
+gcs_get_range(struct storage *st, const char *key, uint64_t off,
+    uint64_t len, storage_sink sink, void *ctx, struct buf *err)
+{
+	struct gcsbe *be = st->be;
+	struct http_conn *c;
+	struct greq r;
+	struct buf u = BUF_INIT;
+	int rc;
+
+	if (be->xml)
+		return storage_s3_ops.get_range(be->xml, key, off, len, sink,
+		    ctx, err);
+	c = httpx_pool_take(&be->conns);
+	greq_init(&r, "GET");
+	object_url(be, key, "alt=media", &u);
+	r.url = u.p;
+	r.sink = sink;
+	r.sink_ctx = ctx;
+	rc = greq_perform(be, c, &r, off, len);
+	if (rc && !r.h.sink_failed) {
+		buf_adds(err, "gs GET failed: ");
+		gcs_strerror(&r, err);
+	}
+	greq_free(&r);
+	httpx_pool_give(&be->conns, c);
+	return rc;
+}
+
+static int
+gcs_del(struct storage *st, const char *key, struct buf *err)
+{
+	struct gcsbe *be = st->be;
+	struct http_conn *c;
+	struct greq r;
+	struct buf u = BUF_INIT;
+	int rc;
+
+	if (be->xml)
+		return storage_s3_ops.del(be->xml, key, err);
+	c = httpx_pool_take(&be->conns);
+	greq_init(&r, "DELETE");
+	object_url(be, key, NULL, &u);
+	r.url = u.p;
+	rc = greq_perform(be, c, &r, 0, 0);
+	if (rc && r.h.status == 404 && !r.autherr.len)
+		rc = 0;
+	if (rc) {
+		buf_adds(err, "gs DELETE failed: ");
+		gcs_strerror(&r, err);
+	}
+	greq_free(&r);
+	httpx_pool_give(&be->conns, c);
+	return rc;
+}
+
+/* A request as it would be sent, the token masked. */
+static void
+describe_op(struct gcsbe *be, struct gop *op, struct buf *out)
+{
+	struct buf dump = BUF_INIT;
+
+	for (int i = 0; i < op->r.nhdr; i++)
+		http_req_header(&op->r.h, op->r.hdr[i]);
+	op->r.h.method = op->r.method;
+	op->r.h.url = xstrdup(op->r.url);
+	if (be->has_auth)
+		http_req_header(&op->r.h, "Authorization: Bearer ****");
+	http_req_dump(&op->r.h, &dump);
+	buf_add(out, dump.p, dump.len);
+	buf_addc(out, '\n');
+	buf_free(&dump);
+	op_free(op);
+}
+
+static int
+describe_fail(struct storage_put *p, struct gop *op)
+{
+	buf_add(&p->err, op->perr.p, op->perr.len);
+	op_free(op);
+	return -1;
+}
+
+/* Dry run: the requests for a file absent from the bucket, in order. */
+static int
+gcs_describe(struct storage *st, const struct storage_put *p,
+    struct buf *out)
+{
+	struct gcsbe *be = st->be;
+	struct storage_put *wp = (struct storage_put *)p;
+	struct gfile f = { 0 };
+	struct gop *op;
+	int rc = 0;
+
+	if (be->xml)
+		return storage_s3_ops.describe(be->xml, p, out);
+	f.be = be;
+	f.p = wp;
+	f.fd = -1;
+	describe_op(be, next_op(&f), out);
+	if (open_source(&f))
+		return -1;
+	if (f.size < be->threshold || f.size == 0) {
+		op = put_op(&f);
+		prep_put(op);
+		if (op->perr.len)
+			rc = describe_fail(wp, op);
+		else
+			describe_op(be, op, out);
+		goto out;
+	}
+	describe_op(be, init_op(&f), out);
+	op = op_new(&f, OP_HASH, "PUT");
+	prep_hash(op);
+	if (op->perr.len) {
+		rc = describe_fail(wp, op);
+		goto out;
+	}
+	op_free(op);
+	if (f.body_end)
+		describe_op(be, session_op(&f, OP_BODY), out);
+	describe_op(be, session_op(&f, OP_FINAL), out);
+out:
+	close(f.fd);
+	return rc;
+}
+
+const struct storage_ops storage_gcs_ops = {
+	.scheme = "gs",
+	/* No parts: a resumable upload sends one streamed body. */
+	.min_part = 0,
+	.max_part = 0,
+	.init = http_init,
+	.open = gcs_open,
+	.close = gcs_close,
+	.put = gcs_put,
+	.run = gcs_run,
+	.get_range = gcs_get_range,
+	.del = gcs_del,
+	.describe = gcs_describe,
+	.members = gcs_members,
+	.line = gcs_line,
+};
