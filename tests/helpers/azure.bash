@@ -26,9 +26,11 @@ az_peer() {
 
 az_start() {
 	local a="$STAGE_TOP/build/azurite/node_modules/.bin/azurite-blob" port i
-	[ -x "$a" ] || skip "no azurite (make deps)"
+	# make check installs both (tests/helpers/install-deps); a missing one
+	# fails the file, never skips it (bats cannot skip from setup_file).
+	[ -x "$a" ] || { echo "no azurite: run make deps" >&2; return 1; }
 	"$STAGE_TOP/.venv/bin/python" -c 'import azure.storage.blob' \
-		2>/dev/null || skip "no azure-storage-blob (make deps)"
+		2>/dev/null || { echo "no azure-storage-blob: run make deps" >&2; return 1; }
 	AZ_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/az.XXXXXX")
 	port=$(az_free_port)
 	"$a" --blobHost 127.0.0.1 --blobPort "$port" --location "$AZ_DIR/data" \
