@@ -52,8 +52,7 @@ static const struct cliopt opts[] = {
 
 static const struct cliprog prog = {
 	"stage-copy",
-	"usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
-	"                  [manifest ...]\n",
+	NULL,
 	"Load staged files into <dataset>_staging tables.",
 	NULL, "manifest", 23, opts
 };
