@@ -60,10 +60,10 @@ help_synopsis() {
 
 @test "the synopsis wraps at 78 columns, its lines indented under the first option" {
 	for p in $PROGS; do
-		help_synopsis "$p" > syn
-		[ "$(awk '{ if (length > 78) n++ } END { print n + 0 }' syn)" -eq 0 ]
+		help_synopsis "$p" > "$BATS_TEST_TMPDIR/syn"
+		[ "$(awk '{ if (length > 78) n++ } END { print n + 0 }' "$BATS_TEST_TMPDIR/syn")" -eq 0 ]
 		indent=$(printf "%$(( ${#p} + 8 ))s" "")
-		sed 1d syn | while IFS= read -r l; do
+		sed 1d "$BATS_TEST_TMPDIR/syn" | while IFS= read -r l; do
 			[[ $l == "$indent["* || $l == "$indent("* ]] || { echo "$p: '$l'"; false; }
 		done
 	done
