@@ -32,9 +32,7 @@ struct merger {
 enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP };
 
 static const struct cliopt opts[] = {
-	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
-	    "name\n(default: sqlite, ./stage.db)",
-	    "postgres postgresql:// sqlite sqlite://" },
+	DEST_CLIOPT_DESTINATION,
 	{ "strategy", O_STRATEGY, "S", "merge tables: delete-insert (default) "
 	    "or upsert", "delete-insert upsert" },
 	{ "dedup-sort", O_DEDUP, "C[:d]", "keep the row with the lowest (asc) "
@@ -45,7 +43,7 @@ static const struct cliopt opts[] = {
 	    "after commit", NULL },
 	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
 	    "remain in", NULL },
-	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	DEST_CLIOPT_DRY_RUN,
 	CLIOPT_COMMON
 };
 
