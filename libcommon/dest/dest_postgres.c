@@ -894,7 +894,8 @@ dry_load(struct sqldest *s, const struct dfile *f)
 	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_printf(&b, "-- data: %s (%lld rows, each led by the file_no "
-	    "returned above times 2^32 plus its row number%s)", f->object,
+	    "of the row inserted above times 2^32 plus its row number%s)",
+	    f->object,
 	    (long long)f->rows, bin ? "; sent as CSV instead, after a "
 	    "ROLLBACK and the same INSERT, if the staging table's types or "
 	    "a value do not allow binary" : "");

@@ -713,8 +713,9 @@ sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 	return r < 0 ? -1 : 0;
 }
 
-/* "INSERT INTO <staging>._stage_files ... RETURNING file_no": nothing
- * returned when the file is recorded already. */
+/* "INSERT INTO <staging>._stage_files ...": no row inserted when the
+ * file is recorded already.  Without RETURNING, which SQLite before 3.35
+ * lacks: the caller reads the file_no back. */
 static void
 file_row(struct buf *b, const struct dfile *f)
 {
@@ -735,8 +736,7 @@ file_row(struct buf *b, const struct dfile *f)
 		sql_str(b, f->sha256);
 	else
 		buf_adds(b, "NULL");
-	buf_printf(b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
-	    (long long)f->rows);
+	buf_printf(b, ", %lld) ON CONFLICT DO NOTHING", (long long)f->rows);
 	buf_free(&s);
 }
 
@@ -823,30 +823,14 @@ skip_recorded(struct sqldest *d, const struct dfile *f, int found,
 	return 0;
 }
 
-struct file_no_row {
-	int64_t file_no;
-	int found;
-};
-
-static int
-file_no_row(void *arg, const char *const *v, int n)
-{
-	struct file_no_row *F = arg;
-
-	(void)n;
-	F->found = 1;
-	F->file_no = v[0] ? strtoll(v[0], NULL, 10) : 0;
-	return 0;
-}
-
 /* In the file's transaction: its lock and bookkeeping row.  1 when this
  * run owns the file (*file_no: the tag of its rows), 0 when it is
  * recorded already, -1 after reporting. */
 static int
 record_file(struct sqldest *d, const struct dfile *f, int64_t *file_no)
 {
-	struct file_no_row F = { 0, 0 };
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int64_t n = 0;
 	int r = -1;
 
 	if (d->drv->file_lock) {
@@ -856,17 +840,27 @@ record_file(struct sqldest *d, const struct dfile *f, int64_t *file_no)
 		buf_reset(&b);
 	}
 	file_row(&b, f);
-	if (d->dry) {
-		r = d->drv->exec(d, f->object, b.p, NULL) < 0 ? -1 : 1;
+	if (d->drv->exec(d, f->object, b.p, &n) < 0)
+		goto out;
+	if (d->dry || n != 1) {
+		r = d->dry || n == 1;
 		goto out;
 	}
-	if (d->drv->rows(d, f->object, "SQL failed", b.p, NULL, file_no_row,
-	    &F) < 0)
-		goto out;
-	*file_no = F.file_no;
-	r = F.found;
+	/* the row just inserted: this transaction's own */
+	sql_staging_schema(&s, f->t.dataset);
+	buf_reset(&b);
+	buf_adds(&b, "SELECT file_no FROM ");
+	sql_qname(&b, s.p, "_stage_files");
+	buf_adds(&b, " WHERE load_id = ");
+	sql_str(&b, f->load_id);
+	buf_adds(&b, " AND table_name = ");
+	sql_str(&b, f->t.name);
+	buf_adds(&b, " AND file_id = ");
+	sql_str(&b, f->file_id);
+	r = d->drv->count(d, f->object, b.p, file_no) == 0 ? 1 : -1;
 out:
 	buf_free(&b);
+	buf_free(&s);
 	return r;
 }
 
