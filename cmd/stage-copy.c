@@ -42,18 +42,15 @@ struct copier {
 };
 
 static const struct cliopt opts[] = {
-	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
-	    "name\n(default: sqlite, ./stage.db)",
-	    "postgres postgresql:// sqlite sqlite://" },
+	DEST_CLIOPT_DESTINATION,
 	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
-	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
+	DEST_CLIOPT_DRY_RUN,
 	CLIOPT_COMMON
 };
 
 static const struct cliprog prog = {
 	"stage-copy",
-	"usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
-	"                  [manifest ...]\n",
+	NULL,
 	"Load staged files into <dataset>_staging tables.",
 	NULL, "manifest", 23, opts
 };
@@ -330,20 +327,11 @@ main(int argc, char **argv)
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
-		case 'D':
-			dest = optarg;
-			break;
-		case 'j':
-			jobs = cliopt_int("jobs", optarg, 1, 256);
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case CLIOPT_PROGRESS:
-			pm = PROGRESS_ON;
-			break;
-		default:
-			cliopt_usage(&prog);
+		case 'D': dest = optarg; break;
+		case 'j': jobs = cliopt_int("jobs", optarg, 1, 256); break;
+		case 'n': dry = 1; break;
+		case CLIOPT_PROGRESS: pm = PROGRESS_ON; break;
+		default: cliopt_usage(&prog);
 		}
 	}
 	cliopt_inputs(argc - optind, argv + optind);

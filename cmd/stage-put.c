@@ -10,19 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cliopt.h"
 #include "config.h"
+#include "keyset.h"
 #include "layout.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
 #include "storage.h"
+#include "upload.h"
 #include "version.h"
 
-#define DEFAULT_BUCKET "./stage-bucket"
 #define DEFAULT_LAYOUT "{dataset}/{table_name}/{load_id}.{file_id}.{ext}"
 
 struct job {
@@ -36,55 +36,6 @@ struct job {
 	struct buf file, key, url;
 	char sha[65];
 };
-
-/* Object names used in this run, to refuse two files under one name. */
-struct keyset {
-	char **v;
-	size_t n, cap;
-};
-
-static size_t
-key_hash(const char *s)
-{
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
-/* 0 if key was new (and is now in the set), -1 if it was there. */
-static int
-keyset_add(struct keyset *k, const char *key)
-{
-	size_t i;
-
-	if (2 * (k->n + 1) > k->cap) {
-		struct keyset g = { xcalloc(k->cap ? 2 * k->cap : 64,
-		    sizeof(char *)), 0, k->cap ? 2 * k->cap : 64 };
-		for (i = 0; i < k->cap; i++) {
-			if (k->v[i])
-				keyset_add(&g, k->v[i]);
-			free(k->v[i]);
-		}
-		free(k->v);
-		*k = g;
-	}
-	for (i = key_hash(key) % k->cap; k->v[i]; i = (i + 1) % k->cap)
-		if (strcmp(k->v[i], key) == 0)
-			return -1;
-	k->v[i] = xstrdup(key);
-	k->n++;
-	return 0;
-}
-
-static void
-keyset_free(struct keyset *k)
-{
-	for (size_t i = 0; i < k->cap; i++)
-		free(k->v[i]);
-	free(k->v);
-}
 
 struct put {			/* what main owns */
 	struct storage st;
@@ -128,11 +79,7 @@ static const struct cliopt opts[] = {
 
 static const struct cliprog prog = {
 	"stage-put",
-	"usage: stage-put [-nqv] [-b url] [-j jobs] [--layout template]\n"
-	"                 [--endpoint url] [--region name] [--path-style |\n"
-	"                 --virtual-hosted] [--part-size size]\n"
-	"                 [--multipart-threshold size] [--retries n]\n"
-	"                 [--dry-run] [--progress] [manifest ...]\n",
+	NULL,
 	"Upload the manifest's files to the staging storage.",
 	NULL, "manifest", 26, opts
 };
@@ -142,13 +89,6 @@ static const char *
 setting(void *ctx, const char *key)
 {
 	return ctx ? config_get(ctx, key) : NULL;
-}
-
-static int
-bad_line(const struct mline *m, const char *field, const char *why)
-{
-	log_err("%s:%zu: field '%s' %s", m->src, m->lineno, field, why);
-	return -1;
 }
 
 static void
@@ -178,39 +118,20 @@ on_done(struct storage_put *p)
 {
 	struct job *j = p->ctx;
 	struct put *pu = j->put;
-	struct mline m = { 0 };
-	struct buf out = BUF_INIT, url = BUF_INIT;
-	struct storage_member sm[STORAGE_MAXM];
-	size_t nm = 0;
 	struct mload *l;
 
 	pu->pending--;
 	if (p->result == STORAGE_FAILED) {
 		log_err("%s: %s", j->file.p, p->err.p);
 		pu->failed = 1;
-		goto out;
+	} else {
+		progress_add(&pu->prog, 1, 0, p->bytes > 0 ?
+		    (uint64_t)p->bytes : 0);
+		upload_emit(&pu->st, j->text, j->len, j->url.p);
+		l = mloads_get(&pu->loads, j->load_id);
+		l->done++;
+		emit_end(pu, l);
 	}
-	progress_add(&pu->prog, 1, 0, p->bytes > 0 ? (uint64_t)p->bytes : 0);
-	m.text = j->text;
-	m.len = j->len;
-	if (json_parse(&m.doc, m.text, m.len))
-		die(EXIT_FAIL, "internal error: a manifest line reparsed badly");
-	json_put_str(&url, j->url.p, j->url.len);
-	struct mfield f[1 + STORAGE_MAXM] = { { mf_name[MF_URL], url.p, url.len } };
-	nm = storage_members(&pu->st, sm);
-	for (size_t i = 0; i < nm; i++)
-		f[1 + i] = (struct mfield){ sm[i].name, sm[i].json.p,
-		    sm[i].json.len };
-	mline_rebuild(&out, &m, f, 1 + nm);
-	manifest_emit(&out);
-	l = mloads_get(&pu->loads, j->load_id);
-	l->done++;
-	emit_end(pu, l);
-out:
-	mline_free(&m);
-	buf_free(&out);
-	buf_free(&url);
-	storage_members_free(sm, nm);
 	job_free(j);
 }
 
@@ -233,19 +154,8 @@ file_line(struct put *pu, const struct mline *m)
 	struct mfile f;
 	int64_t bytes, rows;
 
-	if (mline_need(m, mf_name[MF_FILE], JSON_STRING) ||
-	    mline_need(m, mf_name[MF_SHA256], JSON_STRING))
+	if (upload_line(m, &f) < 0)
 		return -1;
-	if (mfile_parse(m, &f) < 0) {
-		mfile_free(&f);
-		return -1;
-	}
-	if (strlen(f.sha256) != 64 ||
-	    strspn(f.sha256, "0123456789abcdef") != 64) {
-		mfile_free(&f);
-		return bad_line(m, mf_name[MF_SHA256],
-		    "is not 64 lower-case hex digits");
-	}
 	rows = f.rows;
 	bytes = f.bytes;
 	j = xcalloc(1, sizeof *j);
@@ -257,9 +167,7 @@ file_line(struct put *pu, const struct mline *m)
 	mfile_free(&f);
 	buf_adds(&j->key, "");
 	storage_key(&pu->st, "", &j->key);
-	if (!j->file.len || layout_expand(pu->layout, m, j->file.p, &j->key)) {
-		if (!j->file.len)
-			bad_line(m, mf_name[MF_FILE], "is empty");
+	if (layout_expand(pu->layout, m, j->file.p, &j->key)) {
 		job_free(j);
 		return -1;
 	}
@@ -365,43 +273,6 @@ incomplete(const struct put *pu)
 		    stored == 1 ? "" : "s");
 }
 
-/* A local bucket directory may be made, but not its parent: a missing
- * parent is a typo far more often than a wish for a tree of new
- * directories (made as root, perhaps).  -1 after reporting. */
-static int
-local_root_usable(const struct storage *st)
-{
-	const char *root = st->url + strlen("file://");
-	struct stat sb;
-	char *parent;
-	int r = 0;
-
-	if (strncmp(st->url, "file://", 7) != 0 || stat(root, &sb) == 0)
-		return 0;
-	parent = xstrdup(root);
-	if (strrchr(parent, '/'))
-		*strrchr(parent, '/') = '\0';
-	if (*parent && (stat(parent, &sb) < 0 || !S_ISDIR(sb.st_mode))) {
-		log_err("%s: its parent directory %s does not exist (a typo? "
-		    "create it first to stage there)", root, parent);
-		r = -1;
-	}
-	free(parent);
-	return r;
-}
-
-static const char *
-default_bucket(const struct config *cfg)
-{
-	const char *v = cfg ? config_get(cfg, "destination.filesystem.bucket_url")
-	    : NULL;
-
-	if (v && *v)
-		return v;
-	v = getenv("STAGE_BUCKET_URL");
-	return v && *v ? v : DEFAULT_BUCKET;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -458,14 +329,14 @@ main(int argc, char **argv)
 	o.setting = setting;
 	o.setting_ctx = cfg;
 	if (!bucket)
-		bucket = default_bucket(cfg);
+		bucket = upload_default_bucket(cfg);
 	if (storage_open(&pu.st, bucket, &o, &err, &status)) {
 		log_err("%s", err.p);
 		buf_free(&err);
 		config_free(cfg);
 		return status;
 	}
-	if (local_root_usable(&pu.st) < 0) {
+	if (upload_root_usable(&pu.st) < 0) {
 		storage_close(&pu.st);
 		config_free(cfg);
 		return EXIT_USAGE;

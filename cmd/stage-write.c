@@ -7,13 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -27,12 +23,11 @@
 #include "progress.h"
 #include "rejects.h"
 #include "version.h"
+#include "wopts.h"
 #include "writer.h"
 
 #define DEFAULT_DIR "./stage-files"
 #define DEFAULT_MAX_BYTES (256ULL << 20)
-#define LOOKAHEAD_ROWS 10000
-#define LOOKAHEAD_BYTES (16u << 20)
 
 enum {
 	OPT_TABLE_FIELD = 256, OPT_DATASET, OPT_DISPOSITION, OPT_PK, OPT_MK,
@@ -75,13 +70,7 @@ static const struct cliopt opts[] = {
 
 static const struct cliprog prog = {
 	"stage-write",
-	"usage: stage-write (-t table | --table-field name)\n"
-	"           [-f csv|jsonl|parquet] [-z none|gzip|zstd|snappy]\n"
-	"           [--row-group-size rows|size] [-d dir] [--dataset name]\n"
-	"           [--disposition append|replace|merge] [--primary-key cols]\n"
-	"           [--merge-key cols] [--load-id id] [--max-file-size size]\n"
-	"           [--max-rows n] [--schema file] [--column name:type ...]\n"
-	"           [--rejects file] [--progress] [-qv] [file ...]\n",
+	"(-t table | --table-field name)",
 	"Write NDJSON records into loader files, a manifest of them on stdout.",
 	"See stage-write(1).\n", "NDJSON file", 25, opts
 };
@@ -117,182 +106,6 @@ usage(void)
 	cliopt_usage(&prog);
 }
 
-/* The normalized name of a table or dataset given as an option; a name
- * that cannot be one of its own is a usage error. */
-static char *
-normalized(const char *opt, const char *s, enum ident_kind k)
-{
-	struct buf b = BUF_INIT;
-	const char *why;
-
-	if ((why = ident_unnamed(s, strlen(s))))
-		die(EXIT_USAGE, "%s: '%s' %s", opt, s, why);
-	if (k == IDENT_DATASET)
-		ident_normalize_dataset(&b, s, strlen(s));
-	else
-		ident_normalize(&b, s, strlen(s));
-	if ((why = ident_reserved(k, b.p)))
-		die(EXIT_USAGE, "%s: '%s' (normalized: %s) %s", opt, s, b.p, why);
-	return b.p;
-}
-
-static char *
-default_load_id(void)
-{
-	struct timespec ts;
-	char id[64];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(id, sizeof id, "%lld.%06ld", (long long)ts.tv_sec,
-	    ts.tv_nsec / 1000);
-	return xstrdup(id);
-}
-
-static void
-check_load_id(const char *id)
-{
-	if (!*id || *id == '.')
-		die(EXIT_USAGE, "--load-id: must not be empty or start with '.'");
-	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		    *p == '-'))
-			die(EXIT_USAGE, "--load-id: '%s': only letters, digits, "
-			    "'.', '_' and '-' are allowed", id);
-}
-
-/* mkdir -p, then the path made absolute (the manifest's "file"). */
-static char *
-make_dir(const char *dir)
-{
-	char *p = xstrdup(dir), *cwd;
-	struct buf abs = BUF_INIT;
-
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0777) < 0 && errno != EEXIST)
-				die_errno(EXIT_FAIL, "%s", p);
-			*s = '/';
-		}
-	if (mkdir(p, 0777) < 0 && errno != EEXIST)
-		die_errno(EXIT_FAIL, "%s", p);
-	if (*p != '/') {
-		if (!(cwd = getcwd(NULL, 0)))
-			die_errno(EXIT_FAIL, "getcwd");
-		buf_adds(&abs, cwd);
-		free(cwd);
-		if (!(p[0] == '.' && p[1] == '\0'))
-			buf_printf(&abs, "/%s", p[0] == '.' && p[1] == '/' ?
-			    p + 2 : p);
-	} else {
-		buf_adds(&abs, p);
-	}
-	while (abs.len > 1 && abs.p[abs.len - 1] == '/')
-		abs.p[--abs.len] = '\0';
-	free(p);
-	return abs.p;
-}
-
-static void
-on_signal(int sig)
-{
-	loadfile_remove_temps();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-		struct sigaction old;
-		/* a signal ignored at start stays ignored (a job started
-		 * in the background of a non-interactive shell ignores
-		 * SIGINT: Ctrl-C in its terminal is not meant for it) */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(sigs[i], &sa, NULL);
-	}
-	atexit(loadfile_remove_temps);
-}
-
-/* dlt's dataset_name (DATASET_NAME, or dataset_name = "..." at the top
- * of .dlt/config.toml); else $STAGE_DATASET, the toolkit's own default
- * (STAGE_* variables fill in where the configuration says nothing); else
- * "stage_dataset", after dlt's <pipeline>_dataset (not "stage", whose
- * SQLite file would be the default catalog stage.db). */
-static const char *
-default_dataset(const struct config *cfg)
-{
-	const char *v = config_get(cfg, "dataset_name");
-
-	if (!v || !*v)
-		v = getenv("STAGE_DATASET");
-	return v && *v ? v : "stage_dataset";
-}
-
-/* A key or pinned column that no record may hold is a usage error. */
-static void
-check_hint_names(const struct schema_hints *h)
-{
-	const char *why;
-
-	for (size_t i = 0; i < h->npk; i++)
-		if ((why = ident_reserved(IDENT_COLUMN, h->pk[i])))
-			die(EXIT_USAGE, "--primary-key: %s %s", h->pk[i], why);
-	for (size_t i = 0; i < h->nmk; i++)
-		if ((why = ident_reserved(IDENT_COLUMN, h->mk[i])))
-			die(EXIT_USAGE, "--merge-key: %s %s", h->mk[i], why);
-	for (size_t i = 0; i < h->npins; i++)
-		if ((why = ident_reserved(IDENT_COLUMN, h->pin_names[i])))
-			die(EXIT_USAGE, "--column/--schema: %s %s",
-			    h->pin_names[i], why);
-}
-
-/* --row-group-size: a plain count is rows, a size with a unit (k, M, G,
- * optionally then B or iB) bytes of values; each sets its own bound. */
-static void
-row_group_size(struct writer_opts *w, const char *arg)
-{
-	size_t n = strlen(arg);
-	uint64_t v;
-
-	if (n && arg[n - 1] >= '0' && arg[n - 1] <= '9') {
-		v = cliopt_size("--row-group-size", arg);
-		if (v == 0)
-			die(EXIT_USAGE, "--row-group-size: 0 rows");
-		w->group_rows = v;
-	} else {
-		v = cliopt_size("--row-group-size", arg);
-		if (v < 1024)
-			die(EXIT_USAGE, "--row-group-size: '%s': at least 1k "
-			    "bytes, or a count of rows", arg);
-		w->group_bytes = v;
-	}
-}
-
-/* Parquet compresses its pages itself, snappy by default as dlt and
- * DuckDB do; snappy means nothing to the other formats. */
-static void
-check_codec(struct writer_opts *w, int zset)
-{
-	if (w->format == FMT_PARQUET && !zset)
-		w->comp = COMP_SNAPPY;
-	if (w->format != FMT_PARQUET && w->comp == COMP_SNAPPY)
-		die(EXIT_USAGE, "-z snappy: only with -f parquet (its pages "
-		    "are compressed inside the file)");
-	if (w->format != FMT_PARQUET && (w->group_rows || w->group_bytes))
-		die(EXIT_USAGE, "--row-group-size: only with -f parquet");
-}
-
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -311,7 +124,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		switch (c) {
 		case 't':
 			free(o->table);
-			o->table = normalized("-t", optarg, IDENT_TABLE);
+			o->table = wopts_name("-t", optarg, IDENT_TABLE);
 			break;
 		case OPT_TABLE_FIELD: w->table_field = optarg; break;
 		case 'f':
@@ -321,9 +134,6 @@ parse_args(struct opts *o, int argc, char **argv)
 				die(EXIT_USAGE, "-f: unknown format '%s' (%s)",
 				    optarg, known.p);
 			}
-			if (!fo->row)	/* a reader only, in this build */
-				die(EXIT_USAGE, "-f: this build reads %s files "
-				    "but does not write them", optarg);
 			w->format = fo->id;
 			break;
 		case 'z':
@@ -333,7 +143,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			zset = 1;
 			break;
 		case OPT_ROW_GROUP:
-			row_group_size(w, optarg);
+			wopts_row_group_size(w, optarg);
 			break;
 		case 'd': o->dir = optarg; break;
 		case OPT_DATASET: o->dataset = optarg; break;
@@ -370,7 +180,7 @@ parse_args(struct opts *o, int argc, char **argv)
 			usage();
 		}
 	}
-	check_codec(w, zset);
+	wopts_codec(w, zset);
 	if (!o->table == !w->table_field) {
 		log_err("give either -t TABLE or --table-field NAME");
 		usage();
@@ -382,29 +192,22 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (w->hints.npk > 64)
 		die(EXIT_USAGE, "--primary-key: at most 64 columns");
-	check_hint_names(&w->hints);
+	wopts_check_hints(&w->hints);
 	if (!(cfg = config_load()))	/* said "file:line: why" */
 		exit(EXIT_USAGE);
 	if (!o->dataset)
-		o->dataset = default_dataset(cfg);
-	o->dataset = o->own_dataset = normalized("dataset", o->dataset,
+		o->dataset = wopts_default_dataset(cfg);
+	o->dataset = o->own_dataset = wopts_name("dataset", o->dataset,
 	    IDENT_DATASET);
 	config_free(cfg);
 	if (!o->dir)
 		o->dir = (env = getenv("STAGE_WRITE_DIR")) && *env ? env :
 		    DEFAULT_DIR;
 	if (o->load_id)
-		check_load_id(o->load_id);
+		wopts_load_id_check(o->load_id);
 	o->load_id = o->own_load_id = o->load_id ? xstrdup(o->load_id) :
-	    default_load_id();
-	w->lookahead_rows = LOOKAHEAD_ROWS;
-	if ((env = getenv("STAGE_WRITE_LOOKAHEAD")) && atoi(env) > 0)
-		w->lookahead_rows = (size_t)atoi(env);
-	if (w->max_rows && w->max_rows < w->lookahead_rows)
-		w->lookahead_rows = (size_t)w->max_rows;
-	w->lookahead_bytes = LOOKAHEAD_BYTES;
-	if (w->max_bytes && w->max_bytes < w->lookahead_bytes)
-		w->lookahead_bytes = (size_t)w->max_bytes;
+	    wopts_load_id_new();
+	wopts_lookahead(w);
 }
 
 static int
@@ -457,7 +260,7 @@ run(struct opts *o, int nfiles, char **files)
 	struct writer *w;
 	int ret = EXIT_DONE;
 
-	o->w.dir = o->dir = o->own_dir = make_dir(o->dir);
+	o->w.dir = o->dir = o->own_dir = wopts_dir(o->dir);
 	atomic_sweep(o->dir);	/* what a killed run left (stage-write(1)) */
 	o->w.dataset = o->dataset;
 	o->w.load_id = o->load_id;
@@ -514,7 +317,7 @@ main(int argc, char **argv)
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
 	parse_args(&o, argc, argv);
 	cliopt_inputs(argc - optind, argv + optind);
-	catch_signals();
+	loadfile_catch_signals();
 	progress_init(&o.prog, o.pm);
 	ret = run(&o, argc - optind, argv + optind);
 	progress_done(&o.prog);

@@ -163,10 +163,116 @@ cliopt_int(const char *opt, const char *s, int lo, int hi)
 
 #define KEY_COMPLETION 0x7fff
 
+/* 1 if the program's lead names o (then the synopsis does not repeat
+ * it): "-x" or "--name", not as the start of a longer name. */
+static int
+in_lead(const struct cliprog *p, const struct cliopt *o)
+{
+	char w[80];
+	const char *at;
+
+	if (!p->lead)
+		return 0;
+	if (o->key < 256) {
+		snprintf(w, sizeof w, "-%c", o->key);
+		for (at = p->lead; (at = strstr(at, w)); at++)
+			if (!isalnum((unsigned char)at[2]) && at[2] != '-')
+				return 1;
+	}
+	snprintf(w, sizeof w, "--%s", o->name);
+	for (at = p->lead; (at = strstr(at, w)); at++)
+		if (!isalnum((unsigned char)at[strlen(w)]) &&
+		    at[strlen(w)] != '-')
+			return 1;
+	return 0;
+}
+
+/* Options every program has, which a synopsis leaves out. */
+static int
+unlisted(const struct cliopt *o)
+{
+	return strcmp(o->name, "help") == 0 || strcmp(o->name, "version") == 0;
+}
+
+/* An option's argument in the synopsis: its words as a|b|c when they
+ * are the only values (plain lower-case words), else its name. */
+static void
+syn_arg(struct buf *b, const struct cliopt *o)
+{
+	const char *v = o->values;
+
+	if (v && *v != ':' && strcmp(v, "file") && strcmp(v, "dir") &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz- ") == strlen(v)) {
+		for (; *v; v++)
+			buf_addc(b, *v == ' ' ? '|' : *v);
+		return;
+	}
+	buf_adds(b, o->arg);
+}
+
+/* Appends item to the synopsis b, wrapped at 78 columns and indented
+ * under the first option. */
+static void
+syn_add(struct buf *b, size_t *col, size_t indent, const char *item)
+{
+	size_t n = strlen(item);
+
+	if (*col + 1 + n > 78 && *col > indent) {
+		buf_printf(b, "\n%*s", (int)indent, "");
+		*col = indent;
+	} else {
+		buf_addc(b, ' ');
+		(*col)++;
+	}
+	buf_adds(b, item);
+	*col += n;
+}
+
+void
+cliopt_synopsis(struct buf *b, const struct cliprog *p)
+{
+	struct buf it = BUF_INIT;
+	size_t indent = strlen("usage: ") + strlen(p->name), col;
+	const struct cliopt *o;
+
+	buf_printf(b, "usage: %s", p->name);
+	col = indent++;
+	if (p->lead)
+		syn_add(b, &col, indent, p->lead);
+	buf_adds(&it, "[-");
+	for (o = p->opts; o->name; o++)
+		if (!o->arg && o->key < 256 && !unlisted(o) && !in_lead(p, o))
+			buf_addc(&it, (char)o->key);
+	buf_addc(&it, ']');
+	if (it.len > 3)		/* the flags with a letter: [-nqv] */
+		syn_add(b, &col, indent, it.p);
+	for (o = p->opts; o->name; o++) {
+		if (unlisted(o) || in_lead(p, o) || (!o->arg && o->key < 256))
+			continue;
+		buf_reset(&it);
+		if (o->key < 256)
+			buf_printf(&it, "[-%c ", o->key);
+		else
+			buf_printf(&it, "[--%s%s", o->name, o->arg ? " " : "");
+		if (o->arg)
+			syn_arg(&it, o);
+		buf_adds(&it, strstr(o->help, "(repeatable)") ? " ...]" : "]");
+		syn_add(b, &col, indent, it.p);
+	}
+	buf_reset(&it);
+	buf_printf(&it, "[%s ...]", p->operand);
+	syn_add(b, &col, indent, it.p);
+	buf_addc(b, '\n');
+	buf_free(&it);
+}
+
 _Noreturn void
 cliopt_usage(const struct cliprog *p)
 {
-	usage_exit(p->synopsis, NULL);
+	struct buf b = BUF_INIT;
+
+	cliopt_synopsis(&b, p);
+	usage_exit(b.p, NULL);
 }
 
 /* "  -x, --name ARG" */
@@ -186,7 +292,7 @@ help_exit(const struct cliprog *p)
 {
 	struct buf b = BUF_INIT;
 
-	buf_adds(&b, p->synopsis);
+	cliopt_synopsis(&b, p);
 	buf_printf(&b, "%s\n", p->summary);
 	for (const struct cliopt *o = p->opts; o->name; o++) {
 		size_t start = b.len;

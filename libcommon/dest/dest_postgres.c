@@ -470,58 +470,34 @@ convert_expr(struct buf *b, const char *c, enum coltype from, enum coltype to)
 	buf_printf(b, "::%s", pg_types[to]);
 }
 
-/* CREATE TABLE or ALTERs so that schema.name has t's columns with types
- * at least as wide; extra is appended to a CREATE's column list.  With
- * strict, a CREATE makes the manifest's non-nullable columns NOT NULL
- * (a column added later cannot be: the rows already there lack it). */
+/* The driver's widen: ALTER COLUMN ... TYPE ... USING, each column from
+ * a double after the setting that makes its text exact. */
 static int
-evolve(struct sqldest *s, const char *schema, const struct dtable *t,
-    const char *extra, int strict, const char *object)
+pg_widen(struct sqldest *s, const char *schema, const char *name,
+    const struct dtable *have, const enum coltype *want, const char *object)
 {
-	struct pgdest *d = (struct pgdest *)s;
-	struct dtable have;
 	struct buf b = BUF_INIT;
-	int exists, r = -1;
+	int r = 0;
 
-	if (columns_of(d, schema, t->name, &have, &exists) < 0)
-		return -1;
-	if (!exists) {
-		r = sqld_create_table(s, schema, t, extra, strict, object);
-		goto out;
-	}
-	for (size_t i = 0; i < t->ncols; i++) {
-		const struct dcol *c = &t->cols[i];
-		int k = dtable_col(&have, c->name);
-		enum coltype w;
+	for (size_t i = 0; i < have->ncols && r == 0; i++) {
+		const struct dcol *c = &have->cols[i];
 
+		if (want[i] == c->type)
+			continue;
+		if (c->type == CT_DOUBLE && pg_do(s, object,
+		    "SET LOCAL extra_float_digits = 3", NULL) < 0) {
+			r = -1;
+			break;
+		}
 		buf_reset(&b);
 		buf_adds(&b, "ALTER TABLE ");
-		sql_qname(&b, schema, t->name);
-		if (k < 0) {
-			buf_adds(&b, " ADD COLUMN IF NOT EXISTS ");
-			sql_col_def(&b, &pg_dialect, c, 0);
-		} else {
-			if (have.cols[k].type == CT_NONE ||
-			    (w = coltype_widen(have.cols[k].type, c->type)) ==
-			    have.cols[k].type)
-				continue;
-			if (have.cols[k].type == CT_DOUBLE &&
-			    pg_do(&d->s, object,
-			    "SET LOCAL extra_float_digits = 3", NULL) < 0)
-				goto out;
-			buf_adds(&b, " ALTER COLUMN ");
-			sql_ident(&b, c->name);
-			buf_printf(&b, " TYPE %s USING ", pg_types[w]);
-			convert_expr(&b, c->name, have.cols[k].type, w);
-			dest_widened(schema, t->name, c->name,
-			    have.cols[k].type, w);
-		}
-		if (pg_do(&d->s, object, b.p, NULL) < 0)
-			goto out;
+		sql_qname(&b, schema, name);
+		buf_adds(&b, " ALTER COLUMN ");
+		sql_ident(&b, c->name);
+		buf_printf(&b, " TYPE %s USING ", pg_types[want[i]]);
+		convert_expr(&b, c->name, c->type, want[i]);
+		r = pg_do(s, object, b.p, NULL);
 	}
-	r = 0;
-out:
-	dtable_free(&have);
 	buf_free(&b);
 	return r;
 }
@@ -631,148 +607,6 @@ copy_error(struct pgdest *d, const struct dfile *f, const PGresult *r)
 		log_err("%s: COPY failed: %s", f->object, b.p);
 	}
 	buf_free(&b);
-}
-
-static void
-recorded_query(struct buf *q, const struct dfile *f)
-{
-	struct buf s = BUF_INIT;
-
-	sql_staging_schema(&s, f->t.dataset);
-	buf_adds(q, "SELECT rows, sha256 FROM ");
-	sql_qname(q, s.p, "_stage_files");
-	buf_adds(q, " WHERE load_id = ");
-	sql_str(q, f->load_id);
-	buf_adds(q, " AND table_name = ");
-	sql_str(q, f->t.name);
-	buf_adds(q, " AND file_id = ");
-	sql_str(q, f->file_id);
-	buf_free(&s);
-}
-
-static int
-recorded_rows(struct pgdest *d, const struct dfile *f, struct dcopied *res)
-{
-	struct buf q = BUF_INIT;
-	PGresult *r;
-	int none;
-
-	recorded_query(&q, f);
-	r = pg_query(d, f->object, q.p, &none);
-	buf_reset(&q);
-	if (!r || PQntuples(r) != 1) {
-		if (r)
-			log_err("%s: recorded as copied by a concurrent run, "
-			    "but its record is gone", f->object);
-		PQclear(r);
-		buf_free(&q);
-		return -1;
-	}
-	if (dfile_reused(f, PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1),
-	    &q)) {
-		log_err("%s", q.p);
-		buf_free(&q);
-		PQclear(r);
-		return -1;
-	}
-	res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	res->skipped = 1;
-	PQclear(r);
-	buf_free(&q);
-	return 0;
-}
-
-/* Dry run: 1 if the file is recorded as copied (said as a comment), -1
- * if recorded for other data (said as a comment too, and reported).
- * Errors mean "not recorded" here: the tables may not exist yet. */
-static int
-dry_recorded(struct pgdest *d, const struct dfile *f, struct dcopied *res)
-{
-	struct buf q = BUF_INIT, why = BUF_INIT;
-	PGresult *r;
-	int found;
-
-	recorded_query(&q, f);
-	r = PQexec(d->c, q.p);
-	found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-	if (found && dfile_reused(f, PQgetisnull(r, 0, 1) ? NULL :
-	    PQgetvalue(r, 0, 1), &why)) {
-		buf_reset(&q);
-		buf_printf(&q, "-- %s", why.p);
-		manifest_emit(&q);
-		log_err("%s", why.p);
-		found = -1;
-	} else if (found) {
-		res->rows = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		res->skipped = 1;
-		buf_reset(&q);
-		buf_printf(&q, "-- skip: %s (copied before, %lld rows)",
-		    f->object, (long long)res->rows);
-		manifest_emit(&q);
-	}
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&why);
-	return found;
-}
-
-/* BEGIN and the bookkeeping row.  Returns 1 if this run owns the file
- * (*file_no set: the tag of its rows), 0 if it is recorded already. */
-static int
-copy_begin(struct pgdest *d, const struct dfile *f, int64_t *file_no)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	PGresult *res = NULL;
-	int r = -1;
-
-	*file_no = 0;
-	sql_staging_schema(&s, f->t.dataset);
-	if (pg_do(&d->s, f->object, "BEGIN", NULL) < 0)
-		goto out;
-	/* COPY's own lock, taken first: stage-merge --drop-staging locks
-	 * the table before it looks whether it is empty, and so waits for
-	 * this transaction (rows, bookkeeping row and all) */
-	buf_adds(&b, "LOCK TABLE ");
-	sql_qname(&b, s.p, f->t.name);
-	buf_adds(&b, " IN ROW EXCLUSIVE MODE");
-	if (pg_do(&d->s, f->object, b.p, NULL) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_adds(&b, "INSERT INTO ");
-	sql_qname(&b, s.p, "_stage_files");
-	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, rows) "
-	    "VALUES (");
-	sql_str(&b, f->load_id);
-	buf_adds(&b, ", ");
-	sql_str(&b, f->t.name);
-	buf_adds(&b, ", ");
-	sql_str(&b, f->file_id);
-	buf_printf(&b, ", %lld, ", (long long)f->seq);
-	if (f->sha256)
-		sql_str(&b, f->sha256);
-	else
-		buf_adds(&b, "NULL");
-	buf_printf(&b, ", %lld) ON CONFLICT DO NOTHING RETURNING file_no",
-	    (long long)f->rows);
-	if (d->s.dry) {
-		dest_dry_sql(b.p);
-		r = 1;
-		goto out;
-	}
-	log_verbose("%s: %s", f->object, b.p);
-	res = PQexec(d->c, b.p);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report(d, f->object, "SQL failed", res);
-		goto out;
-	}
-	r = PQntuples(res) == 1;
-	if (r)
-		*file_no = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-out:
-	PQclear(res);
-	buf_free(&b);
-	buf_free(&s);
-	return r;
 }
 
 static void
@@ -1041,8 +875,9 @@ copy_data(struct pgdest *d, const struct dfile *f, const char *sql,
  * allows it (copy_rows_binary), as the staging table has it or will
  * once created; CSV otherwise. */
 static void
-dry_copy(struct pgdest *d, const struct dfile *f)
+dry_load(struct sqldest *s, const struct dfile *f)
 {
+	struct pgdest *d = (struct pgdest *)s;
 	struct buf b = BUF_INIT;
 	int bin = d->binary;
 
@@ -1059,7 +894,8 @@ dry_copy(struct pgdest *d, const struct dfile *f)
 	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_printf(&b, "-- data: %s (%lld rows, each led by the file_no "
-	    "returned above times 2^32 plus its row number%s)", f->object,
+	    "of the row inserted above times 2^32 plus its row number%s)",
+	    f->object,
 	    (long long)f->rows, bin ? "; sent as CSV instead, after a "
 	    "ROLLBACK and the same INSERT, if the staging table's types or "
 	    "a value do not allow binary" : "");
@@ -1070,71 +906,70 @@ dry_copy(struct pgdest *d, const struct dfile *f)
 static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
 
+/* The driver's file_lock: COPY's own lock, taken first: stage-merge
+ * --drop-staging locks the table before it looks whether it is empty,
+ * and so waits for the file's transaction (rows, bookkeeping row and
+ * all). */
+static void
+file_lock(struct buf *b, const struct dfile *f)
+{
+	buf_adds(b, "LOCK TABLE ");
+	sql_staging_name(b, f->t.dataset, f->t.name);
+	buf_adds(b, " IN ROW EXCLUSIVE MODE");
+}
+
+/* The driver's load: binary COPY when the types allow and no value of
+ * this table was refused before, else CSV. */
+static int
+pg_load(struct sqldest *s, const struct dfile *f, int64_t file_no,
+    int64_t *rows)
+{
+	struct pgdest *d = (struct pgdest *)s;
+	struct buf b = BUF_INIT;
+	int bin, r;
+
+	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
+	bin = d->binary && !(d->text_table.p &&
+	    strcmp(d->text_table.p, b.p) == 0);
+	if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	if (bin == 1) {		/* refused: again, as text */
+		buf_reset(&d->text_table);
+		buf_adds(&d->text_table, b.p);
+		buf_free(&b);
+		return 1;
+	}
+	*rows = f->rows;
+	buf_reset(&b);
+	if (bin == 2) {
+		buf_free(&b);
+		return 0;
+	}
+	copy_stmt(&b, d, f, 0);
+	r = copy_data(d, f, b.p, file_no);
+	buf_free(&b);
+	return r;
+}
+
 static int
 pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf b = BUF_INIT;
-	int64_t file_no;
-	int r = -1, own, bin;
+	struct buf s = BUF_INIT;
+	int r = -1;
 
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
-	if (d->s.dry && d->c && (r = dry_recorded(d, f, res)) != 0)
-		return r < 0 ? -1 : 0;
 	/* stage-merge --drop-staging may have dropped the (then empty)
 	 * staging table since stage_prepare: make it again */
-	buf_reset(&b);
-	sql_staging_schema(&b, f->t.dataset);
-	if (!d->s.dry && !table_exists(&d->s, b.p, f->t.name) &&
-	    pg_stage_prepare(base, &f->t) < 0)
-		goto out;
-	buf_reset(&b);
-	buf_printf(&b, "%s\t%s", f->t.dataset, f->t.name);
-	bin = d->binary && !d->s.dry && !(d->text_table.p &&
-	    strcmp(d->text_table.p, b.p) == 0);
-	for (;; bin = 0) {
-		if ((own = copy_begin(d, f, &file_no)) < 0)
-			goto fail;
-		if (own == 0) {
-			rollback(&d->s);
-			r = recorded_rows(d, f, res);
-			goto out;
-		}
-		if (!d->s.dry && sqld_not_merged_yet(&d->s, f) < 0)
-			goto fail;
-		if (bin && (bin = copy_rows_binary(d, f, file_no)) < 0)
-			goto fail;
-		if (bin == 1) {		/* refused: again, as text */
-			rollback(&d->s);
-			buf_reset(&d->text_table);
-			buf_printf(&d->text_table, "%s\t%s", f->t.dataset,
-			    f->t.name);
-			continue;
-		}
-		if (bin == 2)
-			break;
-		buf_reset(&b);
-		if (d->s.dry) {
-			dry_copy(d, f);
-			break;
-		}
-		copy_stmt(&b, d, f, 0);
-		if (copy_data(d, f, b.p, file_no) < 0)
-			goto fail;
-		break;
-	}
-	if (pg_do(&d->s, f->object, "COMMIT", NULL) < 0)
-		goto out;
-	res->rows = f->rows;
-	r = 0;
-	goto out;
-fail:
-	if (d->c && PQstatus(d->c) == CONNECTION_OK)
-		rollback(&d->s);
-out:
-	buf_free(&b);
+	sql_staging_schema(&s, f->t.dataset);
+	if (d->s.dry || table_exists(&d->s, s.p, f->t.name) ||
+	    pg_stage_prepare(base, &f->t) == 0)
+		r = sqld_copy_file(&d->s, f, res);
+	buf_free(&s);
 	return r;
 }
 
@@ -1187,36 +1022,22 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 	return r;
 }
 
-/* Before any change: every NOT NULL column (without a default) of the
- * load's existing final tables gets values from the load
- * (dest_check_not_null), as a table dlt made may have others. */
+/* The driver's not_null_query. */
 static int
-final_fits(struct pgdest *d, const struct dload *l)
+not_null_query(struct sqldest *s, struct buf *q, const char *schema,
+    const char *name)
 {
-	struct buf q = BUF_INIT, qn = BUF_INIT;
-	PGresult *r;
-	int none, rc = 0;
+	struct buf qn = BUF_INIT;
 
-	for (size_t i = 0; i < l->nt && rc == 0; i++) {
-		buf_reset(&q);
-		buf_reset(&qn);
-		sql_qname(&qn, l->dataset, l->t[i].name);
-		buf_adds(&q, "SELECT a.attname FROM pg_attribute a WHERE "
-		    "a.attrelid = to_regclass(");
-		sql_str(&q, qn.p);
-		buf_adds(&q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
-		    "a.attnotnull AND NOT a.atthasdef ORDER BY a.attnum");
-		if (!(r = pg_query(d, l->t[i].name, q.p, &none))) {
-			rc = none ? 0 : -1;
-			continue;
-		}
-		for (int k = 0; k < PQntuples(r) && rc == 0; k++)
-			rc = dest_check_not_null(&l->t[i], PQgetvalue(r, k, 0), 1);
-		PQclear(r);
-	}
-	buf_free(&q);
+	(void)s;
+	sql_qname(&qn, schema, name);
+	buf_adds(q, "SELECT a.attname FROM pg_attribute a WHERE "
+	    "a.attrelid = to_regclass(");
+	sql_str(q, qn.p);
+	buf_adds(q, ") AND a.attnum > 0 AND NOT a.attisdropped AND "
+	    "a.attnotnull AND NOT a.atthasdef ORDER BY a.attnum");
 	buf_free(&qn);
-	return rc;
+	return 1;
 }
 
 /* 1 if the planner's idea of final table t's size is stale: never
@@ -1315,7 +1136,7 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 	(void)o;	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (locks_fit(d, l) < 0 || final_fits(d, l) < 0 ||
+	if (locks_fit(d, l) < 0 || sqld_final_fits(&d->s, l) < 0 ||
 	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
 	if (analyze_staging(d, l) < 0)
@@ -1398,141 +1219,44 @@ out:
 	return alone;
 }
 
-/* After a count check failed: the rows of a file recorded as copied may
- * be gone (its staging table dropped or emptied), and stage-copy would
- * skip that file forever.  Under the merge lock, unless the load was
- * merged meanwhile, such files lose their record: the documented
- * recovery (stage-copy, then stage-merge, on the manifest) then works. */
-static void
-forget_lost(struct pgdest *d, const struct dload *l)
-{
-	struct buf b = BUF_INIT, s = BUF_INIT;
-	int r;
-
-	sql_staging_schema(&s, l->dataset);
-	if (d->s.dry || !table_exists(&d->s, s.p, "_stage_files") ||
-	    pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "merge", l->dataset);
-	r = pg_do(&d->s, l->load_id, b.p, NULL) < 0 ? -1 :
-	    sqld_forget_lost(&d->s, l);
-	if (r < 0)
-		rollback(&d->s);
-	else
-		pg_do(&d->s, l->load_id, "COMMIT", NULL);
-out:
-	buf_free(&b);
-	buf_free(&s);
-}
-
 static int
 pg_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf b = BUF_INIT;
-	int r = -1, done, short_rows = 0;
 
-	*already = 0;
-	for (size_t i = 0; i < l->nt; i++)
-		merged[i] = 0;
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	if (pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "merge", l->dataset);
-	/* hash joins and the dedup sort spill to disk at the default 4MB;
-	 * never lowers a larger setting */
-	if (pg_do(&d->s, l->load_id, "SELECT set_config('work_mem', '65536kB', "
-	    "true) FROM pg_settings WHERE name = 'work_mem' AND "
-	    "setting::bigint < 65536", NULL) < 0 ||
-	    pg_do(&d->s, l->load_id, b.p, NULL) < 0 ||
-	    (done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
-		goto fail;
-	*already = done;
-	r = pg_do(&d->s, l->load_id, "COMMIT", NULL);
-	goto out;
-fail:
-	if (d->s.dry || PQstatus(d->c) == CONNECTION_OK)
-		rollback(&d->s);
-	if (short_rows && PQstatus(d->c) == CONNECTION_OK)
-		forget_lost(d, l);
-out:
-	buf_free(&b);
-	return r;
-}
-
-/* Drops staging table name if it holds no rows, in a transaction of its
- * own (one load may have thousands of tables: one transaction for all
- * would need a lock slot for each).  The table lock comes before the
- * check: it waits for a COPY in flight (copy_begin locks the table first
- * in its transaction), whose rows the check then sees. */
-static int
-drop_if_empty(struct pgdest *d, const char *dataset, const char *schema,
-    const char *name)
-{
-	struct buf b = BUF_INIT, qn = BUF_INIT;
-	int64_t rows = 0;
-	int r = -1, there;
-
-	sql_qname(&qn, schema, name);
-	if (pg_do(&d->s, dataset, "BEGIN", NULL) < 0)
-		goto out;
-	lock_stmt(&b, "ddl", schema);
-	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
-		goto fail;
-	if (!(there = table_exists(&d->s, schema, name)) && !d->s.dry)
-		goto done;	/* dropped by another run */
-	buf_reset(&b);
-	buf_printf(&b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qn.p);
-	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
-		goto fail;
-	/* only if empty: a load not merged yet keeps its table */
-	buf_reset(&b);
-	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
-	    qn.p);
-	if (there && pg_count(&d->s, dataset, b.p, &rows) < 0)
-		goto fail;
-	if (rows > 0)
-		goto done;
-	buf_reset(&b);
-	buf_printf(&b, "DROP TABLE %s", qn.p);
-	if (pg_do(&d->s, dataset, b.p, NULL) < 0)
-		goto fail;
-done:
-	r = pg_do(&d->s, dataset, "COMMIT", NULL);
-	goto out;
-fail:
-	rollback(&d->s);
-out:
-	buf_free(&b);
-	buf_free(&qn);
-	return r;
+	return sqld_merge_load(&d->s, l, o, merged, already);
 }
 
 static int
 pg_drop_staging(struct dest *base, const char *dataset)
 {
 	struct pgdest *d = (struct pgdest *)base;
-	struct buf q = BUF_INIT, s = BUF_INIT;
-	PGresult *r = NULL;
-	int none, rc = 0;
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	sql_staging_schema(&s, dataset);
-	buf_adds(&q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
-	sql_str(&q, s.p);
-	buf_adds(&q, " AND tablename <> '_stage_files' ORDER BY tablename");
-	r = pg_query(d, dataset, q.p, &none);
-	if (!r && !none)
-		rc = -1;
-	for (int i = 0; r && i < PQntuples(r) && rc == 0; i++)
-		rc = drop_if_empty(d, dataset, s.p, PQgetvalue(r, i, 0));
-	PQclear(r);
-	buf_free(&q);
-	buf_free(&s);
-	return rc;
+	return sqld_drop_staging(&d->s, dataset);
+}
+
+/* The driver's staging_tables. */
+static int
+staging_tables(struct sqldest *s, struct buf *q, const char *schema)
+{
+	(void)s;
+	buf_adds(q, "SELECT tablename FROM pg_tables WHERE schemaname = ");
+	sql_str(q, schema);
+	buf_adds(q, " AND tablename <> '_stage_files' ORDER BY tablename");
+	return 1;
+}
+
+/* The driver's lock_table: TRUNCATE's and DROP's lock, which waits for
+ * a COPY in flight (file_lock). */
+static void
+lock_table(struct buf *b, const char *qname)
+{
+	buf_printf(b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qname);
 }
 
 /* The shared SQL layer's driver (dest_sql.h). */
@@ -1548,7 +1272,8 @@ static const struct sql_driver pg_driver = {
 	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
 	.exec = pg_do, .count = pg_count,
 	.rows = pg_rows, .table_exists = table_exists,
-	.columns = pg_columns, .evolve = evolve,
+	.columns = pg_columns, .evolve = sqld_evolve,
+	.widen = pg_widen, .add_column = "ADD COLUMN IF NOT EXISTS ",
 	.tables_query = tables_query, .decl_type = decl_type,
 	.version_now = "clock_timestamp()",
 	/* cleared in the merge's transaction: TRUNCATE (transactional
@@ -1574,6 +1299,13 @@ static const struct sql_driver pg_driver = {
 	 * commit order */
 	.record_now = "clock_timestamp()",
 	.index_in_schema = 0,
+	.file_lock = file_lock, .load = pg_load, .dry_load = dry_load,
+	/* hash joins and the dedup sort spill to disk at the default 4MB;
+	 * never lowers a larger setting */
+	.merge_setup = "SELECT set_config('work_mem', '65536kB', true) FROM "
+	    "pg_settings WHERE name = 'work_mem' AND setting::bigint < 65536",
+	.not_null_query = not_null_query, .not_null_alter = 1,
+	.staging_tables = staging_tables, .lock_table = lock_table,
 };
 
 static const char *const pg_schemes[] = { "postgres", "postgresql", NULL };

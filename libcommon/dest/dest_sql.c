@@ -712,3 +712,502 @@ sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 	buf_free(&q);
 	return r < 0 ? -1 : 0;
 }
+
+/* "INSERT INTO <staging>._stage_files ...": no row inserted when the
+ * file is recorded already.  Without RETURNING, which SQLite before 3.35
+ * lacks: the caller reads the file_no back. */
+static void
+file_row(struct buf *b, const struct dfile *f)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(b, "INSERT INTO ");
+	sql_qname(b, s.p, "_stage_files");
+	buf_adds(b, " (load_id, table_name, file_id, seq, sha256, rows) "
+	    "VALUES (");
+	sql_str(b, f->load_id);
+	buf_adds(b, ", ");
+	sql_str(b, f->t.name);
+	buf_adds(b, ", ");
+	sql_str(b, f->file_id);
+	buf_printf(b, ", %lld, ", (long long)f->seq);
+	if (f->sha256)
+		sql_str(b, f->sha256);
+	else
+		buf_adds(b, "NULL");
+	buf_printf(b, ", %lld) ON CONFLICT DO NOTHING", (long long)f->rows);
+	buf_free(&s);
+}
+
+struct recorded_rows {
+	const struct dfile *f;
+	struct dcopied *res;
+	struct buf why;		/* dfile_reused's message */
+	int found;
+};
+
+static int
+recorded_row(void *arg, const char *const *v, int n)
+{
+	struct recorded_rows *R = arg;
+
+	(void)n;
+	R->found = 1;
+	R->res->rows = v[0] ? strtoll(v[0], NULL, 10) : 0;
+	R->res->skipped = 1;
+	dfile_reused(R->f, v[1], &R->why);
+	return 0;
+}
+
+/* 1 if f is recorded in _stage_files (res set), 0 if not, -1 after
+ * reporting; why gets dfile_reused's message when the record is of
+ * other data. */
+static int
+recorded(struct sqldest *d, const struct dfile *f, struct dcopied *res,
+    struct buf *why)
+{
+	struct recorded_rows R = { f, res, BUF_INIT, 0 };
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(&q, "SELECT rows, sha256 FROM ");
+	sql_qname(&q, s.p, "_stage_files");
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, f->load_id);
+	buf_adds(&q, " AND table_name = ");
+	sql_str(&q, f->t.name);
+	buf_adds(&q, " AND file_id = ");
+	sql_str(&q, f->file_id);
+	/* a dry run before anything was copied: nothing is recorded */
+	if (!d->dry || d->drv->table_exists(d, s.p, "_stage_files"))
+		r = d->drv->rows(d, f->object, "query failed", q.p, NULL,
+		    recorded_row, &R);
+	if (r == 0 && R.why.len)
+		buf_adds(why, R.why.p);
+	buf_free(&R.why);
+	buf_free(&q);
+	buf_free(&s);
+	return r < 0 ? -1 : R.found;
+}
+
+/* A file recorded already: 0 with res set (skipped), or -1 after
+ * reporting a record of other data (also as a comment in a dry run). */
+static int
+skip_recorded(struct sqldest *d, const struct dfile *f, int found,
+    const struct buf *why, const struct dcopied *res)
+{
+	struct buf b = BUF_INIT;
+
+	if (why->len) {
+		if (d->dry) {
+			buf_printf(&b, "-- %s", why->p);
+			manifest_emit(&b);
+		}
+		log_err("%s", why->p);
+		buf_free(&b);
+		return -1;
+	}
+	if (!found) {
+		log_err("%s: recorded as copied by a concurrent run, but its "
+		    "record is gone", f->object);
+		return -1;
+	}
+	if (d->dry) {
+		buf_printf(&b, "-- skip: %s (copied before, %lld rows)",
+		    f->object, (long long)res->rows);
+		manifest_emit(&b);
+		buf_free(&b);
+	}
+	return 0;
+}
+
+/* In the file's transaction: its lock and bookkeeping row.  1 when this
+ * run owns the file (*file_no: the tag of its rows), 0 when it is
+ * recorded already, -1 after reporting. */
+static int
+record_file(struct sqldest *d, const struct dfile *f, int64_t *file_no)
+{
+	struct buf b = BUF_INIT, s = BUF_INIT;
+	int64_t n = 0;
+	int r = -1;
+
+	if (d->drv->file_lock) {
+		d->drv->file_lock(&b, f);
+		if (d->drv->exec(d, f->object, b.p, NULL) < 0)
+			goto out;
+		buf_reset(&b);
+	}
+	file_row(&b, f);
+	if (d->drv->exec(d, f->object, b.p, &n) < 0)
+		goto out;
+	if (d->dry || n != 1) {
+		r = d->dry || n == 1;
+		goto out;
+	}
+	/* the row just inserted: this transaction's own */
+	sql_staging_schema(&s, f->t.dataset);
+	buf_reset(&b);
+	buf_adds(&b, "SELECT file_no FROM ");
+	sql_qname(&b, s.p, "_stage_files");
+	buf_adds(&b, " WHERE load_id = ");
+	sql_str(&b, f->load_id);
+	buf_adds(&b, " AND table_name = ");
+	sql_str(&b, f->t.name);
+	buf_adds(&b, " AND file_id = ");
+	sql_str(&b, f->file_id);
+	r = d->drv->count(d, f->object, b.p, file_no) == 0 ? 1 : -1;
+out:
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+/* Dry run: the file's transaction as it would run. */
+static int
+dry_copy(struct sqldest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct buf why = BUF_INIT;
+	int64_t file_no;
+	int found = recorded(d, f, res, &why);
+
+	if (found < 0) {
+		buf_free(&why);
+		return -1;
+	}
+	if (found || why.len) {
+		found = skip_recorded(d, f, 1, &why, res);
+		buf_free(&why);
+		return found;
+	}
+	res->rows = f->rows;
+	d->drv->exec(d, f->object, d->drv->begin, NULL);
+	record_file(d, f, &file_no);
+	if (d->drv->dry_load)
+		d->drv->dry_load(d, f);
+	d->drv->exec(d, f->object, "COMMIT", NULL);
+	return 0;
+}
+
+/* The file's transaction once: 0 committed (or skipped), 1 to run it
+ * again, -1 after reporting (rolled back). */
+static int
+copy_once(struct sqldest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct buf why = BUF_INIT;
+	int64_t file_no = 0, rows = 0;
+	int own, r;
+
+	if (d->drv->exec(d, f->object, d->drv->begin, NULL) < 0)
+		return -1;
+	if ((own = record_file(d, f, &file_no)) < 0)
+		goto fail;
+	if (own == 0) {
+		d->drv->rollback(d);
+		if ((r = recorded(d, f, res, &why)) >= 0)
+			r = skip_recorded(d, f, r, &why, res);
+		buf_free(&why);
+		return r;
+	}
+	if (sqld_not_merged_yet(d, f) < 0 ||
+	    (r = d->drv->load(d, f, file_no, &rows)) < 0)
+		goto fail;
+	if (r == 1) {
+		d->drv->rollback(d);
+		return 1;
+	}
+	if (rows != f->rows) {
+		log_err("%s: loaded %lld rows, the manifest says %lld: "
+		    "rolled back", f->object, (long long)rows,
+		    (long long)f->rows);
+		goto fail;
+	}
+	if (d->drv->exec(d, f->object, "COMMIT", NULL) < 0)
+		goto fail;
+	res->rows = rows;
+	return 0;
+fail:
+	d->drv->rollback(d);
+	return -1;
+}
+
+int
+sqld_copy_file(struct sqldest *d, const struct dfile *f, struct dcopied *res)
+{
+	int r;
+
+	memset(res, 0, sizeof *res);
+	if (d->dry)
+		return dry_copy(d, f, res);
+	while ((r = copy_once(d, f, res)) == 1)
+		memset(res, 0, sizeof *res);
+	return r;
+}
+
+/* BEGIN, then the driver's setup and its lock of what on schema: 0 or
+ * -1 (the caller rolls back). */
+static int
+begin_locked(struct sqldest *d, const char *object, const char *setup,
+    const char *what, const char *schema)
+{
+	struct buf b = BUF_INIT;
+	int r = -1;
+
+	if (d->drv->exec(d, object, d->drv->begin, NULL) < 0)
+		goto out;
+	if (d->drv->lock)
+		d->drv->lock(&b, what, schema);
+	if ((setup && d->drv->exec(d, object, setup, NULL) < 0) ||
+	    (b.p && d->drv->exec(d, object, b.p, NULL) < 0)) {
+		d->drv->rollback(d);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* After a count check failed: the rows of a file recorded as copied may
+ * be gone (its staging table dropped or emptied), and stage-copy would
+ * skip that file forever.  Under the merge's lock, unless the load was
+ * merged meanwhile, such files lose their record: the documented
+ * recovery (stage-copy, then stage-merge, on the manifest) then works. */
+static void
+forget_lost_txn(struct sqldest *d, const struct dload *l)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, l->dataset);
+	if (!d->dry && d->drv->table_exists(d, s.p, "_stage_files") &&
+	    begin_locked(d, l->load_id, NULL, "merge", l->dataset) == 0) {
+		if (sqld_forget_lost(d, l) < 0 ||
+		    d->drv->exec(d, l->load_id, "COMMIT", NULL) < 0)
+			d->drv->rollback(d);
+	}
+	buf_free(&s);
+}
+
+/* After the load's commit, where the engine clears staging then: its
+ * staging rows in a transaction of their own.  A kill between the two
+ * leaves a recorded load's staging rows, which nothing reads and the
+ * merge's re-run deletes. */
+static int
+clear_after_commit(struct sqldest *d, const struct dload *l)
+{
+	if (d->drv->exec(d, l->load_id, d->drv->begin, NULL) == 0) {
+		if (sqld_clear_staging(d, l, 0) == 0 &&
+		    d->drv->exec(d, l->load_id, "COMMIT", NULL) == 0)
+			return 0;
+		d->drv->rollback(d);
+	}
+	log_err("%s: merged, but its staging rows are still there: run "
+	    "stage-merge again to delete them", l->load_id);
+	return -1;
+}
+
+int
+sqld_merge_load(struct sqldest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *already)
+{
+	int done, short_rows = 0;
+
+	*already = 0;
+	for (size_t i = 0; i < l->nt; i++)
+		merged[i] = 0;
+	if (begin_locked(d, l->load_id, d->drv->merge_setup, "merge",
+	    l->dataset) < 0)
+		return -1;
+	if ((done = sqld_merge(d, l, o, merged, &short_rows)) < 0 ||
+	    d->drv->exec(d, l->load_id, "COMMIT", NULL) < 0) {
+		d->drv->rollback(d);
+		if (short_rows)
+			forget_lost_txn(d, l);
+		return -1;
+	}
+	*already = done;
+	return done || !d->drv->clear_after_commit ? 0 :
+	    clear_after_commit(d, l);
+}
+
+struct not_null_rows {
+	const struct dtable *t;
+	int alter;
+};
+
+static int
+not_null_row(void *arg, const char *const *v, int n)
+{
+	struct not_null_rows *N = arg;
+
+	(void)n;
+	return dest_check_not_null(N->t, v[0], N->alter);
+}
+
+int
+sqld_final_fits(struct sqldest *d, const struct dload *l)
+{
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < l->nt && r == 0; i++) {
+		struct not_null_rows N = { &l->t[i], d->drv->not_null_alter };
+
+		buf_reset(&q);
+		if (!d->drv->not_null_query ||
+		    !d->drv->not_null_query(d, &q, l->dataset, l->t[i].name))
+			continue;
+		r = d->drv->rows(d, l->t[i].name, "cannot read the table's "
+		    "columns", q.p, NULL, not_null_row, &N);
+		if (r == 1)
+			r = 0;
+	}
+	buf_free(&q);
+	return r < 0 ? -1 : 0;
+}
+
+/* The types have's columns need for t's rows, in want[] (one per column
+ * of have): 1 if one must widen (each said), else 0. */
+static int
+widened_types(const char *schema, const struct dtable *t,
+    const struct dtable *have, enum coltype *want)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < have->ncols; i++) {
+		const struct dcol *c = &have->cols[i];
+		int k = dtable_col(t, c->name);
+
+		want[i] = c->type;
+		if (k < 0 || c->type == CT_NONE)
+			continue;	/* a type we do not know is never altered */
+		want[i] = coltype_widen(c->type, t->cols[k].type);
+		if (want[i] != c->type) {
+			dest_widened(schema, t->name, c->name, c->type, want[i]);
+			any = 1;
+		}
+	}
+	return any;
+}
+
+int
+sqld_evolve(struct sqldest *d, const char *schema, const struct dtable *t,
+    const char *extra, int strict, const char *object)
+{
+	struct dtable have;
+	struct buf b = BUF_INIT;
+	enum coltype *want = NULL;
+	int exists, r = -1;
+
+	if (d->drv->columns(d, schema, t->name, &have, &exists) < 0)
+		return -1;
+	if (!exists) {
+		r = sqld_create_table(d, schema, t, extra, strict, object);
+		goto out;
+	}
+	want = xcalloc(have.ncols + 1, sizeof *want);
+	if (widened_types(schema, t, &have, want) &&
+	    d->drv->widen(d, schema, t->name, &have, want, object) < 0)
+		goto out;
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (dtable_col(&have, t->cols[i].name) >= 0)
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, t->name);
+		buf_printf(&b, " %s", d->drv->add_column ? d->drv->add_column :
+		    "ADD COLUMN ");
+		sql_col_def(&b, d->drv->dialect, &t->cols[i], 0);
+		if (d->drv->exec(d, object, b.p, NULL) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(want);
+	dtable_free(&have);
+	buf_free(&b);
+	return r;
+}
+
+struct names_rows {
+	char **v;
+	size_t n;
+};
+
+static int
+name_row(void *arg, const char *const *v, int n)
+{
+	struct names_rows *N = arg;
+
+	(void)n;
+	N->v = xrealloc(N->v, (N->n + 1) * sizeof *N->v);
+	N->v[N->n++] = xstrdup(v[0] ? v[0] : "");
+	return 0;
+}
+
+/* In its transaction: staging table schema.name dropped if it holds no
+ * rows (a load not merged yet keeps its table). */
+static int
+drop_if_empty(struct sqldest *d, const char *object, const char *schema,
+    const char *name)
+{
+	struct buf b = BUF_INIT, qn = BUF_INIT;
+	int64_t rows = 0;
+	int r = -1, there;
+
+	sql_qname(&qn, schema, name);
+	if (!(there = d->drv->table_exists(d, schema, name)) && !d->dry) {
+		r = 0;		/* dropped by another run */
+		goto out;
+	}
+	if (d->drv->lock_table) {
+		d->drv->lock_table(&b, qn.p);
+		if (d->drv->exec(d, object, b.p, NULL) < 0)
+			goto out;
+	}
+	buf_reset(&b);
+	buf_printf(&b, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) AS x",
+	    qn.p);
+	if (there && d->drv->count(d, object, b.p, &rows) < 0)
+		goto out;
+	r = 0;
+	if (rows > 0)
+		goto out;
+	buf_reset(&b);
+	buf_printf(&b, "DROP TABLE %s", qn.p);
+	r = d->drv->exec(d, object, b.p, NULL);
+out:
+	buf_free(&b);
+	buf_free(&qn);
+	return r;
+}
+
+int
+sqld_drop_staging(struct sqldest *d, const char *dataset)
+{
+	struct names_rows N = { NULL, 0 };
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, dataset);
+	if (d->drv->staging_tables(d, &q, s.p) &&
+	    d->drv->rows(d, dataset, "query failed", q.p, NULL, name_row,
+	    &N) < 0)
+		r = -1;
+	for (size_t i = 0; i < N.n && r == 0; i++) {
+		if (begin_locked(d, dataset, NULL, "ddl", s.p) < 0)
+			r = -1;
+		else if (drop_if_empty(d, dataset, s.p, N.v[i]) < 0 ||
+		    d->drv->exec(d, dataset, "COMMIT", NULL) < 0) {
+			d->drv->rollback(d);
+			r = -1;
+		}
+	}
+	for (size_t i = 0; i < N.n; i++)
+		free(N.v[i]);
+	free(N.v);
+	buf_free(&q);
+	buf_free(&s);
+	return r;
+}

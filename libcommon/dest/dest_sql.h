@@ -74,7 +74,9 @@ struct sql_driver {
 	int (*columns)(struct sqldest *d, const char *schema,
 	    const char *name, struct dtable *out, int *exists);
 	/* CREATE (with extra after the columns; strict: NOT NULL where the
-	 * manifest says so) or grow schema.t->name to hold t's columns. */
+	 * manifest says so) or grow schema.t->name to hold t's columns:
+	 * sqld_evolve over widen and add_column below, or the engine's
+	 * own. */
 	int (*evolve)(struct sqldest *d, const char *schema,
 	    const struct dtable *t, const char *extra, int strict,
 	    const char *object);
@@ -105,6 +107,49 @@ struct sql_driver {
 	int index_in_schema;		/* CREATE INDEX "schema"."name" ON
 					 * "table" (SQLite) rather than
 					 * "name" ON "schema"."table" */
+	/* stage-copy (sqld_copy_file).  Appends the statement that locks
+	 * f's staging table in the file's transaction before its
+	 * bookkeeping row; NULL: the engine's begin does. */
+	void (*file_lock)(struct buf *b, const struct dfile *f);
+	/* The bulk load of f's rows into its staging table in the file's
+	 * transaction, the n-th row tagged sql_row_tag(file_no, n): 0 with
+	 * *rows set, 1 when the file's transaction is to be rolled back
+	 * and run again (PostgreSQL: a value binary COPY refused, text
+	 * next), -1 after reporting. */
+	int (*load)(struct sqldest *d, const struct dfile *f, int64_t file_no,
+	    int64_t *rows);
+	/* Dry run: prints what load would send. */
+	void (*dry_load)(struct sqldest *d, const struct dfile *f);
+	/* stage-merge (sqld_merge_load).  A statement run first in the
+	 * merge's transaction, before its lock (PostgreSQL: work_mem), or
+	 * NULL. */
+	const char *merge_setup;
+	/* Appends the query of the NOT NULL columns without a default of
+	 * schema.name, one a row (sqld_final_fits): 1, or 0 when there is
+	 * nothing to ask (a dry run without the dataset).  not_null_alter:
+	 * the engine can ALTER COLUMN ... DROP NOT NULL
+	 * (dest_check_not_null). */
+	int (*not_null_query)(struct sqldest *d, struct buf *q,
+	    const char *schema, const char *name);
+	int not_null_alter;
+	/* sqld_evolve.  Gives the columns of schema.name (have, as columns
+	 * read them) the types in want[] (one per column of have; a type
+	 * equal to the column's: unchanged), keeping their values
+	 * (PostgreSQL: ALTER COLUMN ... TYPE, SQLite: the table rebuilt):
+	 * 0, or -1 after reporting. */
+	int (*widen)(struct sqldest *d, const char *schema, const char *name,
+	    const struct dtable *have, const enum coltype *want,
+	    const char *object);
+	const char *add_column;		/* "ADD COLUMN IF NOT EXISTS " */
+	/* sqld_drop_staging.  Appends the query of the tables of staging
+	 * schema s but _stage_files, one name a row: 1, or 0 when there is
+	 * nothing to ask (a dry run without the file). */
+	int (*staging_tables)(struct sqldest *d, struct buf *q, const char *s);
+	/* Appends the statement that locks qname (a qualified table) against
+	 * every other writer until the transaction ends (PostgreSQL: LOCK
+	 * TABLE ... IN ACCESS EXCLUSIVE MODE), or NULL: the engine's begin
+	 * does. */
+	void (*lock_table)(struct buf *b, const char *qname);
 };
 
 /* The first member of every SQL back end's handle. */
@@ -128,6 +173,14 @@ int sqld_stage_ddl(struct sqldest *d, const struct dtable *t);
 /* merge_prepare's DDL in its transaction: the dataset's schema and its
  * bookkeeping tables (sqld_bookkeeping_ddl). */
 int sqld_merge_ddl(struct sqldest *d, const struct dload *l);
+
+/* The driver's evolve written once: CREATE TABLE (sqld_create_table)
+ * when schema.t->name does not exist, else the columns whose types must
+ * widen for t's rows (said: dest_widened) through the driver's widen,
+ * then t's columns the table lacks added (nullable: the rows already
+ * there lack them). */
+int sqld_evolve(struct sqldest *d, const char *schema, const struct dtable *t,
+    const char *extra, int strict, const char *object);
 
 /* CREATE TABLE IF NOT EXISTS schema.t with t's columns (strict: NOT NULL
  * where t says so), extra after them. */
@@ -197,6 +250,41 @@ int sqld_merge(struct sqldest *d, const struct dload *l,
  * gone from staging lose their record (sqld_forget_table), so that the
  * documented recovery (stage-copy, then stage-merge) works.  0 or -1. */
 int sqld_forget_lost(struct sqldest *d, const struct dload *l);
+
+/* stage-copy's transaction of one file, after the engine's own
+ * preparation (connection, attached files, a staging table dropped since
+ * stage_prepare): BEGIN, the driver's file_lock, the bookkeeping row in
+ * _stage_files (its file_no tags the rows; a file recorded already is
+ * skipped, or refused when recorded for other data: dfile_reused), the
+ * load not merged yet, the driver's load, the rows it loaded against the
+ * manifest's, COMMIT.  A dry run says whether the file is recorded and
+ * prints the statements instead.  0 with *res set, or -1 after
+ * reporting (rolled back). */
+int sqld_copy_file(struct sqldest *d, const struct dfile *f,
+    struct dcopied *res);
+
+/* stage-merge's transaction of load l, after the engine's own
+ * preparation: BEGIN, the driver's merge_setup and lock ("merge" on the
+ * dataset), sqld_merge, COMMIT, and where the engine clears staging
+ * after the commit, that in a transaction of its own.  *already: l was
+ * merged before.  0, or -1 after reporting (rolled back; when staging
+ * lacked rows, the files whose rows are gone lose their record in a
+ * transaction of its own: sqld_forget_lost). */
+int sqld_merge_load(struct sqldest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *already);
+/* Before any change: every NOT NULL column (without a default) of the
+ * load's existing final tables gets values from the load
+ * (dest_check_not_null), as a table dlt made may have others.  0, or -1
+ * after reporting. */
+int sqld_final_fits(struct sqldest *d, const struct dload *l);
+
+/* stage-merge --drop-staging: drops each staging table of dataset that
+ * holds no rows, each in a transaction of its own (one load may have
+ * thousands of tables: one transaction for all would need a lock slot
+ * for each) under the "ddl" lock, the table locked (lock_table) before
+ * it is found empty, so that a copy in flight is waited for and its rows
+ * seen.  A table dropped by another run meanwhile is skipped.  0 or -1. */
+int sqld_drop_staging(struct sqldest *d, const char *dataset);
 
 /* Every table's disposition (sql_apply_tables) and the load's record
  * (sql_record_load): 0 or -1. */

@@ -911,56 +911,26 @@ out:
 	return r;
 }
 
-/* CREATE, ADD COLUMNs, or a rebuild, so that schema.name holds t's
- * columns with types at least as wide.  Inside the caller's transaction.
- * strict: as PostgreSQL's evolve (NOT NULL on CREATE only). */
+/* The driver's widen: the table rebuilt with the wider declared types
+ * (have and want are in the order of columns_of). */
 static int
-evolve(struct sqldest *s, const char *schema, const struct dtable *t,
-    const char *extra, int strict, const char *object)
+sq_widen(struct sqldest *s, const char *schema, const char *name,
+    const struct dtable *have, const enum coltype *want, const char *object)
 {
 	struct sqdest *d = (struct sqdest *)s;
-	struct sqcols have;
-	struct buf b = BUF_INIT;
-	enum coltype *want = NULL;
-	int r = -1, widen = 0;
+	struct sqcols cols;
+	int r;
 
-	if (columns_of(d, schema, t->name, &have) < 0)
+	if (columns_of(d, schema, name, &cols) < 0)
 		return -1;
-	if (have.n == 0) {
-		r = sqld_create_table(s, schema, t, extra, strict, object);
-		goto out;
+	if (cols.n != have->ncols) {
+		log_err("%s: %s.%s: its columns changed while it was being "
+		    "widened: nothing changed", object, schema, name);
+		sqcols_free(&cols);
+		return -1;
 	}
-	want = xmalloc(have.n * sizeof *want);
-	for (size_t i = 0; i < have.n; i++) {
-		int k = dtable_col(t, have.v[i].name);
-		want[i] = have.v[i].type;
-		if (k >= 0 && have.v[i].type != CT_NONE) {
-			want[i] = coltype_widen(have.v[i].type, t->cols[k].type);
-			if (want[i] != have.v[i].type) {
-				dest_widened(schema, t->name, have.v[i].name,
-				    have.v[i].type, want[i]);
-				widen = 1;
-			}
-		}
-	}
-	if (widen && rebuild(d, schema, t->name, &have, want, object) < 0)
-		goto out;
-	for (size_t i = 0; i < t->ncols; i++) {
-		if (sqcols_find(&have, t->cols[i].name) >= 0)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "ALTER TABLE ");
-		sql_qname(&b, schema, t->name);
-		buf_adds(&b, " ADD COLUMN ");
-		sql_col_def(&b, &sq_dialect, &t->cols[i], 0);
-		if (sq_do(&d->s, object, b.p, NULL) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	free(want);
-	sqcols_free(&have);
-	buf_free(&b);
+	r = rebuild(d, schema, name, &cols, want, object);
+	sqcols_free(&cols);
 	return r;
 }
 
@@ -1318,99 +1288,28 @@ out:
 	return r;
 }
 
-/* The bookkeeping row's rows, or -1 when the file is not recorded;
- * -2 after reporting an error.  *why gets dfile_reused's message when the
- * row records other data than f (the rows are still returned). */
-static int64_t
-recorded(struct sqdest *d, const struct dfile *f, const char *schema,
-    struct buf *why)
-{
-	struct buf q = BUF_INIT;
-	sqlite3_stmt *st;
-	int64_t n = -2;
-	int rc;
-
-	buf_adds(&q, "SELECT rows, sha256 FROM ");
-	sql_qname(&q, schema, "_stage_files");
-	buf_adds(&q, " WHERE load_id = ?1 AND table_name = ?2 AND "
-	    "file_id = ?3");
-	st = sq_prep(d, f->object, q.p);
-	buf_free(&q);
-	if (!st)
-		return -2;
-	sqlite3_bind_text(st, 1, f->load_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, f->t.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, f->file_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		n = sqlite3_column_int64(st, 0);
-		dfile_reused(f, (const char *)sqlite3_column_text(st, 1), why);
-	} else if (rc == SQLITE_DONE)
-		n = -1;
-	else
-		report(d, f->object, "query failed");
-	sqlite3_finalize(st);
-	return n;
-}
-
-static void
-bookkeeping(struct buf *b, const struct dfile *f, const char *schema)
-{
-	buf_adds(b, "INSERT INTO ");
-	sql_qname(b, schema, "_stage_files");
-	buf_adds(b, " (load_id, table_name, file_id, seq, sha256, rows) "
-	    "VALUES (");
-	sql_str(b, f->load_id);
-	buf_adds(b, ", ");
-	sql_str(b, f->t.name);
-	buf_adds(b, ", ");
-	sql_str(b, f->file_id);
-	buf_printf(b, ", %lld, ", (long long)f->seq);
-	if (f->sha256)
-		sql_str(b, f->sha256);
-	else
-		buf_adds(b, "NULL");
-	buf_printf(b, ", %lld)", (long long)f->rows);
-}
-
+/* The driver's load (load_file). */
 static int
-dry_copy(struct sqdest *d, const struct dfile *f, const char *schema,
-    int absent, struct dcopied *res)
+sq_load(struct sqldest *s, const struct dfile *f, int64_t file_no,
+    int64_t *rows)
 {
-	struct buf b = BUF_INIT, why = BUF_INIT;
-	int64_t n = absent || !d->db ? -1 : recorded(d, f, schema, &why);
+	return load_file((struct sqdest *)s, f, file_no, rows);
+}
 
-	res->rows = f->rows;
-	if (why.len) {
-		buf_printf(&b, "-- %s", why.p);
-		manifest_emit(&b);
-		log_err("%s", why.p);
-		buf_free(&b);
-		buf_free(&why);
-		return -1;
-	}
-	if (n >= 0) {
-		res->rows = n;
-		res->skipped = 1;
-		buf_printf(&b, "-- skip: %s (copied before, %lld rows)",
-		    f->object, (long long)n);
-		manifest_emit(&b);
-		buf_free(&b);
-		return 0;
-	}
-	dest_dry_sql("BEGIN IMMEDIATE");
-	bookkeeping(&b, f, schema);
-	dest_dry_sql(b.p);
-	buf_reset(&b);
+/* The driver's dry_load: the prepared INSERT, run once per row. */
+static void
+dry_load(struct sqldest *s, const struct dfile *f)
+{
+	struct buf b = BUF_INIT;
+
+	(void)s;
 	insert_stmt(&b, f);
 	dest_dry_sql(b.p);
 	buf_reset(&b);
 	buf_printf(&b, "-- data: %s (%lld rows, one execution per row)",
 	    f->object, (long long)f->rows);
 	manifest_emit(&b);
-	dest_dry_sql("COMMIT");
 	buf_free(&b);
-	return 0;
 }
 
 static int attach_load(struct sqdest *d, const char *dataset, int *absent);
@@ -1436,56 +1335,14 @@ static int
 sq_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
 	struct sqdest *d = (struct sqdest *)base;
-	struct buf s = BUF_INIT, b = BUF_INIT;
-	int64_t n, rows = 0;
-	int r = -1, a, ds;
+	struct buf s = BUF_INIT;
+	int r = -1;
 
 	memset(res, 0, sizeof *res);
-	if ((a = attach_staging(d, f->t.dataset, &s)) < 0)
-		goto out;
-	if (d->s.dry) {
-		r = dry_copy(d, f, s.p, a == 1, res);
-		goto out;
-	}
-	if ((ds = attach_merged(d, f->t.dataset)) < 0)
-		goto out;
-	if (sq_do(&d->s, f->object, "BEGIN IMMEDIATE", NULL) < 0)
-		goto out;
-	if ((n = recorded(d, f, s.p, &b)) < -1)
-		goto fail;
-	if (b.len) {
-		log_err("%s", b.p);
-		goto fail;
-	}
-	if (n >= 0) {
-		rollback(&d->s);
-		res->rows = n;
-		res->skipped = 1;
-		r = 0;
-		goto out;
-	}
-	if (ds && sqld_not_merged_yet(&d->s, f) < 0)
-		goto fail;
-	bookkeeping(&b, f, s.p);
-	if (sq_do(&d->s, f->object, b.p, NULL) < 0 ||
-	    load_file(d, f, sqlite3_last_insert_rowid(d->db), &rows) < 0)
-		goto fail;
-	if (rows != f->rows) {
-		log_err("%s: loaded %lld rows, the manifest says %lld: "
-		    "rolled back", f->object, (long long)rows,
-		    (long long)f->rows);
-		goto fail;
-	}
-	if (sq_do(&d->s, f->object, "COMMIT", NULL) < 0)
-		goto fail;
-	res->rows = rows;
-	r = 0;
-	goto out;
-fail:
-	rollback(&d->s);
-out:
+	if (attach_staging(d, f->t.dataset, &s) >= 0 &&
+	    (d->s.dry || attach_merged(d, f->t.dataset) >= 0))
+		r = sqld_copy_file(&d->s, f, res);
 	buf_free(&s);
-	buf_free(&b);
 	return r;
 }
 
@@ -1514,35 +1371,22 @@ attach_load(struct sqdest *d, const char *dataset, int *absent)
  * newest version sorts last whichever tool stored it. */
 #define DLT_VERSION_NOW "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
-/* Before any change: every NOT NULL column (without a default) of the
- * load's existing final tables gets values from the load
- * (dest_check_not_null), as a table dlt made may have others. */
+/* The driver's not_null_query: none when the dataset is not attached
+ * (a dry run before its file exists). */
 static int
-final_fits(struct sqdest *d, const struct dload *l)
+not_null_query(struct sqldest *s, struct buf *q, const char *schema,
+    const char *name)
 {
-	sqlite3_stmt *st;
-	int rc = 0, step;
+	struct sqdest *d = (struct sqdest *)s;
 
-	if (!d->db || !is_attached(d, l->dataset))
+	if (!d->db || !is_attached(d, schema))
 		return 0;
-	if (!(st = sq_prep(d, l->load_id, "SELECT name FROM "
-	    "pragma_table_info(?1, ?2) WHERE \"notnull\" AND dflt_value IS "
-	    "NULL ORDER BY cid")))
-		return -1;
-	for (size_t i = 0; i < l->nt && rc == 0; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, l->t[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, l->dataset, -1, SQLITE_STATIC);
-		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-			rc = dest_check_not_null(&l->t[i],
-			    (const char *)sqlite3_column_text(st, 0), 0);
-		if (rc == 0 && step != SQLITE_DONE) {
-			report(d, l->t[i].name, "cannot read the table's columns");
-			rc = -1;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
+	buf_adds(q, "SELECT name FROM pragma_table_info(");
+	sql_str(q, name);
+	buf_adds(q, ", ");
+	sql_str(q, schema);
+	buf_adds(q, ") WHERE \"notnull\" AND dflt_value IS NULL ORDER BY cid");
+	return 1;
 }
 
 static int
@@ -1554,7 +1398,7 @@ sq_merge_prepare(struct dest *base, const struct dload *l,
 	(void)o;	/* the upsert's index is made in the merge */
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
-	if (final_fits(d, l) < 0)
+	if (sqld_final_fits(&d->s, l) < 0)
 		return -1;
 	return sqld_merge_ddl(&d->s, l);
 }
@@ -1696,129 +1540,31 @@ holds_only(struct sqldest *s, const struct dtable *t, int64_t rows)
 	return r;
 }
 
-/* After the load's commit, its staging rows in a transaction of their
- * own (one file each: atomic in any journal mode).  A kill between the
- * two leaves a recorded load's staging rows, which nothing reads and the
- * merge's re-run deletes. */
-static int
-clear_merged(struct sqdest *d, const struct dload *l)
-{
-	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
-		goto fail;
-	if (sqld_clear_staging(&d->s, l, 0) == 0 &&
-	    sq_do(&d->s, l->load_id, "COMMIT", NULL) == 0)
-		return 0;
-	rollback(&d->s);
-fail:
-	log_err("%s: merged, but its staging rows are still there: run "
-	    "stage-merge again to delete them", l->load_id);
-	return -1;
-}
-
-/* in_txn's fn: see forget_lost */
-static int
-forget_tables(struct sqldest *d, const void *arg, const char *object)
-{
-	(void)object;
-	return sqld_forget_lost(d, arg);
-}
-
-/* After a count check failed: the rows of a file recorded as copied may
- * be gone (its staging table dropped or emptied), and stage-copy would
- * skip that file forever.  In a write transaction of its own, unless the
- * load was merged meanwhile, such files lose their record: the
- * documented recovery (stage-copy, then stage-merge) then works. */
-static void
-forget_lost(struct sqdest *d, const struct dload *l)
-{
-	struct buf s = BUF_INIT;
-
-	sql_staging_schema(&s, l->dataset);
-	if (!d->s.dry && table_exists(&d->s, s.p, "_stage_files"))
-		sqld_in_txn(&d->s, l->load_id, forget_tables, l, NULL);
-	buf_free(&s);
-}
-
 static int
 sq_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct sqdest *d = (struct sqdest *)base;
-	int done, short_rows = 0;
 
-	*already = 0;
-	for (size_t i = 0; i < l->nt; i++)
-		merged[i] = 0;
 	if (attach_load(d, l->dataset, NULL) < 0)
 		return DEST_FATAL;
-	if (sq_do(&d->s, l->load_id, "BEGIN IMMEDIATE", NULL) < 0)
-		return -1;
-	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0)
-		goto fail;
-	*already = done;
-	if (sq_do(&d->s, l->load_id, "COMMIT", NULL) < 0)
-		goto fail;
-	return done ? 0 : clear_merged(d, l);
-fail:
-	rollback(&d->s);
-	if (short_rows)
-		forget_lost(d, l);
-	return -1;
+	return sqld_merge_load(&d->s, l, o, merged, already);
 }
 
+/* The driver's staging_tables: none when the staging file is not
+ * attached (a dry run before it exists). */
 static int
-drop_empty(struct sqldest *sd, const void *arg, const char *object)
+staging_tables(struct sqldest *sd, struct buf *q, const char *s)
 {
 	struct sqdest *d = (struct sqdest *)sd;
-	const char *s = arg;
-	struct buf q = BUF_INIT, b = BUF_INIT;
-	char **names = NULL;
-	size_t n = 0;
-	sqlite3_stmt *st;
-	int r = -1, rc;
 
-	buf_adds(&q, "SELECT name FROM ");
-	sql_qname(&q, s, "sqlite_master");
-	buf_adds(&q, " WHERE type = 'table' AND name <> '_stage_files' AND "
-	    "name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
 	if (!d->db || !is_attached(d, s))
-		goto done;
-	if (!(st = sq_prep(d, object, q.p)))
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	for (size_t i = 0; i < n; i++) {
-		int empty;
-		/* only if empty: a load not merged yet keeps its table */
-		buf_reset(&b);
-		buf_adds(&b, "SELECT NOT EXISTS (SELECT 1 FROM ");
-		sql_qname(&b, s, names[i]);
-		buf_addc(&b, ')');
-		if (!(st = sq_prep(d, object, b.p)))
-			goto out;
-		empty = sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-		if (!empty)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "DROP TABLE ");
-		sql_qname(&b, s, names[i]);
-		if (sq_do(&d->s, object, b.p, NULL) < 0)
-			goto out;
-	}
-done:
-	r = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	buf_free(&q);
-	buf_free(&b);
-	return r;
+		return 0;
+	buf_adds(q, "SELECT name FROM ");
+	sql_qname(q, s, "sqlite_master");
+	buf_adds(q, " WHERE type = 'table' AND name <> '_stage_files' AND "
+	    "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+	return 1;
 }
 
 static int
@@ -1829,7 +1575,7 @@ sq_drop_staging(struct dest *base, const char *dataset)
 	int r;
 
 	if ((r = attach_staging(d, dataset, &s)) >= 0)
-		r = sqld_in_txn(&d->s, dataset, drop_empty, s.p, NULL);
+		r = sqld_drop_staging(&d->s, dataset);
 	buf_free(&s);
 	return r;
 }
@@ -1848,7 +1594,8 @@ static const struct sql_driver sq_driver = {
 	    "copied_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:"
 	    "%fZ', 'now')), UNIQUE (load_id, table_name, file_id)",
 	.rows = sq_rows, .param = "?1", .table_exists = table_exists,
-	.columns = sq_columns, .evolve = evolve, .decl_type = dlt_type,
+	.columns = sq_columns, .evolve = sqld_evolve, .decl_type = dlt_type,
+	.widen = sq_widen, .add_column = "ADD COLUMN ",
 	.tables_query = tables_query, .version_now = DLT_VERSION_NOW,
 	/* cleared after the merge's commit (clear_merged); a table with no
 	 * other rows by a DELETE without WHERE, which drops its pages */
@@ -1869,6 +1616,10 @@ static const struct sql_driver sq_driver = {
 	    "NULL, version_hash VARCHAR NOT NULL, schema VARCHAR NOT NULL",
 	.record_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
 	.index_in_schema = 1,
+	.file_lock = NULL, .load = sq_load, .dry_load = dry_load,
+	.merge_setup = NULL, .not_null_query = not_null_query,
+	.not_null_alter = 0, .staging_tables = staging_tables,
+	.lock_table = NULL,
 };
 
 static const char *const sq_schemes[] = { "sqlite", NULL };

@@ -4,7 +4,7 @@
  * named `x"; drop table y; --` is exactly that name.  What differs per
  * destination (type names, how a staging row names its file, the _dlt_id
  * expression, ON CONFLICT or MERGE, the clock) comes from a struct
- * sql_dialect (doc/DESIGN.md, "Row identity").
+ * sql_dialect (doc/DESIGN.md, "Row identity and order").
  *
  * The statements for one table of a load (sql_merge_table) are dlt's:
  * - append: insert this load's staging rows;
@@ -33,7 +33,8 @@
 #include "buf.h"
 #include "dest.h"
 
-/* How an engine writes what differs (doc/DESIGN.md, "Row identity"). */
+/* How an engine writes what differs (doc/DESIGN.md, "Row identity and
+ * order"). */
 struct sql_dialect {
 	const char *const *types;	/* coltype -> the engine's type name */
 	/* Appends the file number (_stage_files.file_no) of the staging

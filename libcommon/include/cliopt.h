@@ -58,7 +58,11 @@ enum { CLIOPT_PROGRESS = 0x7f00, CLIOPT_VERSION };
 
 struct cliprog {
 	const char *name;	/* "stage-copy" */
-	const char *synopsis;	/* "usage: stage-copy ...\n" */
+	const char *lead;	/* what the synopsis says before the
+				 * options, for what a table cannot say
+				 * ("(-t T | --table-field F)": one of
+				 * two is required); the options it names
+				 * are not repeated.  NULL: nothing */
 	const char *summary;	/* --help's line after the synopsis */
 	const char *footer;	/* after the options, or NULL */
 	const char *operand;	/* what file operands are ("manifest") */
@@ -73,6 +77,11 @@ struct cliprog {
  * missing argument gets a "did you mean" hint and the synopsis (exit
  * 2). */
 int cliopt_next(const struct cliprog *p, int argc, char **argv);
+/* Appends p's synopsis, "usage: PROG [-flags] [--option ARG] ...
+ * [operand ...]\n", made from its table (help and version left out),
+ * wrapped under the first option. */
+struct buf;
+void cliopt_synopsis(struct buf *b, const struct cliprog *p);
 /* The synopsis on stderr, exit 2. */
 _Noreturn void cliopt_usage(const struct cliprog *p);
 /* An integer from lo to hi, else "--opt: expected a number from lo to

@@ -296,4 +296,13 @@ int load_id_cmp(const char *a, const char *b);
  * committed, already merged into that table, is newer than l; else 0. */
 int dest_check_order(const struct dload *l, size_t i, const char *committed);
 
+/* The rows of an option table (cliopt.h) that stage-copy and stage-merge
+ * share: where they load (-D) and the dry run (-n). */
+#define DEST_CLIOPT_DESTINATION \
+	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a " \
+	    "name\n(default: sqlite, ./stage.db)", \
+	    "postgres postgresql:// sqlite sqlite://" }
+#define DEST_CLIOPT_DRY_RUN \
+	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL }
+
 #endif

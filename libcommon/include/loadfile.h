@@ -37,5 +37,8 @@ void loadfile_abort(struct loadfile *f);
 /* Removes the temporaries of every open loadfile; only async-signal-safe
  * calls, for signal handlers and atexit(3). */
 void loadfile_remove_temps(void);
+/* Has SIGINT, SIGTERM and SIGHUP (unless ignored at start) and exit(3)
+ * remove them (loadfile_signals.c). */
+void loadfile_catch_signals(void);
 
 #endif
