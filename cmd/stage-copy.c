@@ -13,6 +13,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "housekeeping.h"
 #include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
@@ -41,11 +42,15 @@ struct copier {
 	struct progress prog;	/* under mu */
 };
 
+enum { O_CHECK = 256 };
+
 static const struct cliopt opts[] = {
 	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
 	    "name\n(default: sqlite, ./stage.db)",
 	    "postgres postgresql:// sqlite sqlite://" },
 	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
+	{ "check", O_CHECK, NULL, "say whether the destination is reached, "
+	    "as whom", NULL },
 	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
 	CLIOPT_COMMON
 };
@@ -53,7 +58,8 @@ static const struct cliopt opts[] = {
 static const struct cliprog prog = {
 	"stage-copy",
 	"usage: stage-copy [-nqv] [--progress] [-D destination] [-j jobs]\n"
-	"                  [manifest ...]\n",
+	"                  [manifest ...]\n"
+	"       stage-copy [-D destination] --check\n",
 	"Load staged files into <dataset>_staging tables.",
 	NULL, "manifest", 23, opts
 };
@@ -324,7 +330,7 @@ main(int argc, char **argv)
 	const char *dest = NULL;
 	struct dest_conf conf;
 	enum progress_mode pm = PROGRESS_AUTO;
-	int c, jobs = 1, dry = 0, status;
+	int c, jobs = 1, dry = 0, status, check = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -339,6 +345,9 @@ main(int argc, char **argv)
 		case 'n':
 			dry = 1;
 			break;
+		case O_CHECK:
+			check = 1;
+			break;
 		case CLIOPT_PROGRESS:
 			pm = PROGRESS_ON;
 			break;
@@ -349,6 +358,13 @@ main(int argc, char **argv)
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	if (check) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--check reads no manifest");
+		status = house_check(&conf);
+		dest_conf_free(&conf);
+		return status;
+	}
 	/* Ctrl-C cancels what the server is doing too */
 	interrupt_catch();
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);

@@ -14,6 +14,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "housekeeping.h"
 #include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
@@ -39,12 +40,14 @@ struct merger {
 	size_t n;
 	struct merge_opts mo;
 	int delete_staged, drop_staging;
+	int64_t prune_after;	/* housekeeping.h; -1: never */
 	char *copied_to;	/* the lines' copied.destination, if any */
 	enum progress_mode pm;
 	struct progress prog;
 };
 
-enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP };
+enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP, O_ABANDONED,
+    O_DISCARD, O_PRUNE, O_CHECK };
 
 static const struct cliopt opts[] = {
 	{ "destination", 'D', "D", "postgresql://… or sqlite://… URL, or a "
@@ -60,6 +63,14 @@ static const struct cliopt opts[] = {
 	    "after commit", NULL },
 	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
 	    "remain in", NULL },
+	{ "prune-after", O_PRUNE, "AGE", "forget file records of loads merged "
+	    "AGE ago\n(30d, 12h, never; default 30d)", "30d 7d never" },
+	{ "abandoned", O_ABANDONED, NULL, "list loads copied but never merged, "
+	    "and stop", NULL },
+	{ "discard", O_DISCARD, "LOAD_ID", "remove an abandoned load's staging "
+	    "rows, and stop", NULL },
+	{ "check", O_CHECK, NULL, "say whether the destination is reached, "
+	    "as whom", NULL },
 	{ "dry-run", 'n', NULL, "print the SQL instead of running it", NULL },
 	CLIOPT_COMMON
 };
@@ -69,7 +80,10 @@ static const struct cliprog prog = {
 	"usage: stage-merge [-nqv] [--progress] [-D destination]\n"
 	"                   [--strategy delete-insert|upsert]\n"
 	"                   [--dedup-sort col[:asc|desc]] [--hard-delete col]\n"
-	"                   [--delete-staged] [--drop-staging] [manifest ...]\n",
+	"                   [--delete-staged] [--drop-staging]\n"
+	"                   [--prune-after age] [manifest ...]\n"
+	"       stage-merge [-D destination] --abandoned | --discard load_id |\n"
+	"                   --check\n",
 	"Merge staged loads into their datasets, one transaction per load.",
 	NULL, "manifest", 25, opts
 };
@@ -410,6 +424,11 @@ run(struct merger *mg, const struct dest_conf *conf)
 				status = EXIT_FAIL;
 		}
 	}
+	for (size_t i = 0; status == 0 && i < mg->n; i++)
+		if ((i == 0 || strcmp(mg->v[i - 1].l.dataset,
+		    mg->v[i].l.dataset) != 0) && mg->v[i].l.dataset &&
+		    house_prune(d, mg->v[i].l.dataset, mg->prune_after) < 0)
+			status = EXIT_FAIL;
 	d->ops->close(d);
 	return status;
 }
@@ -450,8 +469,8 @@ main(int argc, char **argv)
 {
 	struct merger mg;
 	struct dest_conf conf;
-	const char *dest = NULL;
-	int c, dry = 0, status;
+	const char *dest = NULL, *discard = NULL, *prune = NULL;
+	int c, dry = 0, status, house = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -482,6 +501,18 @@ main(int argc, char **argv)
 		case O_DROP:
 			mg.drop_staging = 1;
 			break;
+		case O_PRUNE:
+			prune = optarg;
+			break;
+		case O_ABANDONED:
+		case O_CHECK:
+		case O_DISCARD:
+			if (house && house != c)
+				die(EXIT_USAGE, "--abandoned, --discard and "
+				    "--check go alone");
+			house = c;
+			discard = c == O_DISCARD ? optarg : discard;
+			break;
 		case 'n':
 			dry = 1;
 			break;
@@ -497,6 +528,18 @@ main(int argc, char **argv)
 	 * all the same, so that a broken configuration is exit 2 first. */
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
+		return EXIT_USAGE;
+	if (house) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--abandoned, --discard and --check "
+			    "read no manifest");
+		status = house == O_CHECK ? house_check(&conf) :
+		    house == O_DISCARD ? house_discard(&conf, discard) :
+		    house_abandoned(&conf, !isatty(1));
+		dest_conf_free(&conf);
+		return status;
+	}
+	if (house_prune_after(prune, &mg.prune_after) < 0)
 		return EXIT_USAGE;
 	progress_init(&mg.prog, dry ? PROGRESS_OFF : mg.pm);
 	status = read_all(&mg, argc - optind, argv + optind);

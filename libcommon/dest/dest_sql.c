@@ -191,6 +191,67 @@ none_staged_since(struct sqldest *d, const struct dload *l, size_t i)
 	return r;
 }
 
+struct pruned_rows {
+	int64_t files, rows;
+	int found;
+};
+
+static int
+pruned_row(void *arg, const char *const *v, int n)
+{
+	struct pruned_rows *p = arg;
+
+	(void)n;
+	p->found = 1;
+	p->files = strtoll(v[0], NULL, 10);
+	p->rows = strtoll(v[1], NULL, 10);
+	return 0;
+}
+
+/* The summary stage-merge's pruning left of table's files of load_id in
+ * _stage_pruned (housekeeping.h): 1 with *p set, 0 if none, -1. */
+static int
+pruned(struct sqldest *d, const char *dataset, const char *load_id,
+    const char *table, struct pruned_rows *p)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r;
+
+	memset(p, 0, sizeof *p);
+	sql_staging_schema(&s, dataset);
+	if (!d->drv->table_exists(d, s.p, "_stage_pruned")) {
+		buf_free(&s);
+		return 0;
+	}
+	buf_adds(&q, "SELECT files, rows FROM ");
+	sql_qname(&q, s.p, "_stage_pruned");
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, load_id);
+	buf_adds(&q, " AND table_name = ");
+	sql_str(&q, table);
+	r = d->drv->rows(d, table, "query failed", q.p, NULL, pruned_row, p);
+	buf_free(&q);
+	buf_free(&s);
+	return r < 0 ? -1 : p->found;
+}
+
+/* A merged load whose file records were pruned: 0 if the manifest's
+ * files and rows of table i are those the summary kept, else -1 after
+ * saying that its load id was used again. */
+static int
+pruned_agrees(const struct dload *l, size_t i, const struct pruned_rows *p)
+{
+	if (p->files == l->files[i] && p->rows == l->rows[i])
+		return 0;
+	log_err("%s: load %s was merged and its file records pruned; they "
+	    "had %lld files and %lld rows of %s, this manifest lists %lld "
+	    "and %lld: its load id was used again for other data (give that "
+	    "data a load id of its own): nothing changed", l->t[i].name,
+	    l->load_id, (long long)p->files, (long long)p->rows,
+	    l->t[i].name, (long long)l->files[i], (long long)l->rows[i]);
+	return -1;
+}
+
 int
 sqld_check_files(struct sqldest *d, const struct dload *l, int merged)
 {
@@ -213,8 +274,18 @@ sqld_check_files(struct sqldest *d, const struct dload *l, int merged)
 			continue;
 		if ((r = d->drv->count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
+			struct pruned_rows p;
+			int k = merged && n == 0 ? pruned(d, l->dataset,
+			    l->load_id, l->t[i].name, &p) : 0;
+
+			if (k > 0)
+				r = pruned_agrees(l, i, &p);
+			else if (k < 0)
+				r = -1;
+			else {
+				dest_files_mismatch(l, i, n, merged);
+				r = -1;
+			}
 		}
 		if (r == 0 && merged &&
 		    d->drv->table_exists(d, s.p, l->t[i].name))
@@ -688,17 +759,20 @@ sqld_merge_ddl(struct sqldest *d, const struct dload *l)
 static int
 merged_load_row(void *arg, const char *const *v, int n)
 {
+	int *found = arg;
+
 	(void)v;
 	(void)n;
-	dest_file_after_merge(arg);
-	return -1;
+	*found = 1;
+	return 0;
 }
 
 int
 sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 {
+	struct pruned_rows p;
 	struct buf q = BUF_INIT;
-	int r;
+	int r, found = 0;
 
 	if (!d->drv->table_exists(d, f->t.dataset, "_dlt_loads"))
 		return 0;
@@ -708,7 +782,19 @@ sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 	param(&q, d, f->load_id);
 	buf_adds(&q, " AND status = 0");
 	r = d->drv->rows(d, f->object, "query failed", q.p, f->load_id,
-	    merged_load_row, (void *)f);
+	    merged_load_row, &found);
 	buf_free(&q);
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (!found)
+		return 0;
+	/* merged: its file records pruned since, or other data */
+	if ((r = pruned(d, f->t.dataset, f->load_id, f->t.name, &p)) > 0) {
+		log_verbose("%s: load %s is merged and its file records "
+		    "pruned: not copied again", f->object, f->load_id);
+		return 1;
+	}
+	if (r == 0)
+		dest_file_after_merge(f);
+	return -1;
 }

@@ -144,6 +144,7 @@ struct dest_conf {
 };
 
 struct sources;
+struct dest_house;
 
 struct dest {
 	const struct dest_ops *ops;
@@ -202,6 +203,10 @@ struct dest_ops {
 	 * url, else its credentials table, else the back end's defaults
 	 * (environment).  Returns 1 when src->url held a secret, else 0. */
 	int (*resolve)(struct dest_conf *c, const struct dest_src *src);
+
+	/* What housekeeping.h needs of the back end (house.h), or NULL:
+	 * it has no --abandoned, --discard, pruning or --check. */
+	const struct dest_house *house;
 };
 
 /* The back ends (one row each in dest.c's table). */
