@@ -324,6 +324,16 @@ summary(const struct load *ld, const int64_t *merged, double secs)
 	buf_free(&b);
 }
 
+/* Where the load's lines say stage-copy copied them, or NULL. */
+static const char *
+copied_of(const struct load *ld)
+{
+	for (size_t i = 0; i < ld->nlines; i++)
+		if (ld->lines[i].f.copied_to)
+			return ld->lines[i].f.copied_to;
+	return NULL;
+}
+
 static int
 merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 {
@@ -343,7 +353,10 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 	    ld->l.load_id, ld->l.nt, ld->l.nt == 1 ? "" : "s");
 	progress_phase(&mg->prog, phase);
 	t0 = progress_clock();
-	r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
+	r = dry ? 0 : house_merge_ready(d, &ld->l, copied_of(ld),
+	    d->conf->label);
+	if (r == 0)
+		r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
 	if (r == 0)
 		r = d->ops->merge_load(d, &ld->l, &mg->mo, merged, &already);
 	progress_phase(&mg->prog, NULL);

@@ -202,3 +202,35 @@ files_of() {
 	run stage-merge -D "$DEST" --check "$W/ma"
 	[ "$status" -eq 2 ]
 }
+
+@test "stage-merge of a manifest that never went through stage-copy says 'run stage-copy first' and creates nothing" {
+	run stage-merge -D "$DEST" "$W/ma"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"load LA: its lines have no \"copied\": this manifest did not go through stage-copy"*"run stage-copy first"*"nothing changed"* ]]
+	case $STAGE_TEST_DEST in
+	postgres) [ "$(dest_sql "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'ds%'")" = 0 ] ;;
+	sqlite) [ -z "$(ls "$SQLITE_DIR" | grep -v '^stage.db$')" ] ;;
+	esac
+	# the same manifest after a stage-copy whose output was not kept
+	# merges: the destination has its records
+	stage-copy -q -D "$DEST" "$W/ma" >/dev/null
+	stage-merge -q -D "$DEST" "$W/ma" >/dev/null
+	[ "$(dest_sql 'SELECT count(*) FROM ds.t')" = 2 ]
+}
+
+@test "stage-merge of a manifest copied to another destination says where, and creates nothing at -D" {
+	other="sqlite://$W/other.db"
+	stage-copy -q -D "$other" "$W/ma" >"$W/ca"
+	run stage-merge -D "$DEST" "$W/ca"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"load LA: its files were copied to $other, and "*" has no record of them: merge there (stage-merge -D $other), or stage-copy -D "*" first; nothing changed"* ]]
+	case $STAGE_TEST_DEST in
+	postgres) [ "$(dest_sql "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'ds%'")" = 0 ] ;;
+	sqlite) [ -z "$(ls "$SQLITE_DIR" | grep -v '^stage.db$')" ] ;;
+	esac
+	# without -D it merges where the lines say
+	stage-merge -q "$W/ca" >/dev/null
+	[ "$(sqlite3 "$W/other__ds.db" 'SELECT count(*) FROM t')" = 2 ]
+}

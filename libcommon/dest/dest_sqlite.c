@@ -1870,18 +1870,23 @@ sq_datasets(struct sqldest *s, char ***v, size_t *n)
 	return rc;
 }
 
-/* The staging file, and the dataset's when it exists (a dataset never
- * merged has none, and none is made for looking). */
+/* The staging file and the dataset's, each when it exists (none is
+ * made for looking). */
 static int
 sq_attach(struct sqldest *s, const char *dataset)
 {
 	struct sqdest *d = (struct sqdest *)s;
 	struct buf st = BUF_INIT;
-	int r;
+	char *file;
+	int r = 0;
 
 	if (d->natt + 2 > MAX_ATTACHED)
 		detach_all(d);
-	r = attach_staging(d, dataset, &st);
+	sql_staging_schema(&st, dataset);
+	file = known_file(d, st.p);
+	if (access(file, F_OK) == 0)
+		r = attach(d, st.p);
+	free(file);
 	buf_free(&st);
 	if (r < 0 || attach_merged(d, dataset) < 0)
 		return -1;

@@ -420,6 +420,75 @@ out:
 	return status;
 }
 
+/* --- before a merge --- */
+
+/* 1 if the named bookkeeping table of schema has a row of load_id. */
+static int
+has_load(struct sqldest *s, const char *schema, const char *table,
+    const char *load_id)
+{
+	struct names t = { 0 };
+	struct buf q = BUF_INIT;
+	int r;
+
+	if (!s->drv->table_exists(s, schema, table))
+		return 0;
+	buf_adds(&q, "SELECT load_id FROM ");
+	sql_qname(&q, schema, table);
+	buf_adds(&q, " WHERE load_id = ");
+	param(&q, s, load_id);
+	r = s->drv->rows(s, load_id, "query failed", q.p, load_id, name_row,
+	    &t);
+	if (r == 0)
+		r = t.n > 0;
+	strv_free(t.v, t.n);
+	buf_free(&q);
+	return r;
+}
+
+/* 1 if s records l (copied files, a merge, a pruned summary), 0 if not,
+ * -1 after reporting. */
+static int
+knows_load(struct sqldest *s, const struct dload *l)
+{
+	struct buf st = BUF_INIT;
+	int r;
+
+	sql_staging_schema(&st, l->dataset);
+	if ((r = reach(s, l->dataset)) == 0 &&
+	    (r = has_load(s, st.p, "_stage_files", l->load_id)) == 0 &&
+	    (r = has_load(s, st.p, "_stage_pruned", l->load_id)) == 0)
+		r = has_load(s, l->dataset, "_dlt_loads", l->load_id);
+	buf_free(&st);
+	return r;
+}
+
+int
+house_merge_ready(struct dest *d, const struct dload *l,
+    const char *copied_to, const char *label)
+{
+	int r;
+
+	if (!d->ops->house)
+		return 0;
+	if ((r = knows_load((struct sqldest *)d, l)) != 0)
+		return r < 0 ? -1 : 0;
+	if (copied_to && label && strcmp(copied_to, label) != 0)
+		log_err("load %s: its files were copied to %s, and %s has "
+		    "no record of them: merge there (stage-merge -D %s), or "
+		    "stage-copy -D %s first; nothing changed", l->load_id,
+		    copied_to, label, copied_to, label);
+	else if (!copied_to)
+		log_err("load %s: its lines have no \"copied\": this manifest "
+		    "did not go through stage-copy, and %s has no record of "
+		    "the load: run stage-copy first (stage-copy -D %s < "
+		    "manifest | stage-merge); nothing changed", l->load_id,
+		    label, label);
+	else
+		return 0;	/* copied here and lost: the merge says so */
+	return -1;
+}
+
 /* --- --check --- */
 
 int

@@ -42,6 +42,13 @@ int house_check(struct dest_conf *c);
  * than horizon seconds ago (-1: never) become _stage_pruned rows.  0 or
  * -1 after reporting; a failure changes nothing. */
 int house_prune(struct dest *d, const char *dataset, int64_t horizon);
+/* Before a merge touches anything: 0 if d knows load l (file records
+ * in its staging, a merge, or a pruned summary) or cannot tell, else -1
+ * after saying why the manifest cannot merge there: its lines were
+ * copied to another destination (copied_to, where -D said label), or
+ * never copied ("run stage-copy first"). */
+int house_merge_ready(struct dest *d, const struct dload *l,
+    const char *copied_to, const char *label);
 /* "30d", "12h", "90m", "3600s", "3600", "never": seconds, or -1 for
  * never; -2 for anything else. */
 int64_t house_horizon(const char *s);
