@@ -234,3 +234,24 @@ files_of() {
 	stage-merge -q "$W/ca" >/dev/null
 	[ "$(sqlite3 "$W/other__ds.db" 'SELECT count(*) FROM t')" = 2 ]
 }
+
+@test "PostgreSQL: the connections carry application_name 'stage-copy <load id>', unless PGAPPNAME names them" {
+	[ "$STAGE_TEST_DEST" = postgres ] || skip "application_name is PostgreSQL's"
+	mkfifo "$W/fifo"
+	fline LF t append "$W/a.csv" 2 "$cols" |
+		jq -c --arg f "$W/fifo" '.file = $f | .url = "file://" + $f' >"$W/mf"
+	eline LF 1 2 >>"$W/mf"
+	for app in "" mine; do
+		env ${app:+PGAPPNAME=$app} stage-copy -q -D "$DEST" "$W/mf" >/dev/null 3>&- &
+		copy=$!
+		exec 5>"$W/fifo"
+		sleep 1
+		names=$(dest_sql "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'stage-copy%' OR application_name = 'mine'")
+		cat "$W/a.csv" >&5
+		exec 5>&-
+		wait "$copy"
+		echo "$app: $names"
+		[ "$names" = "${app:-stage-copy LF}" ]
+		dest_reset
+	done
+}

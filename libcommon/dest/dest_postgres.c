@@ -378,6 +378,31 @@ pg_close(struct dest *base)
 	free(d);
 }
 
+/* The load in pg_stat_activity: application_name "stage-copy <load id>"
+ * while a load's files or merge run, unless the connection string or
+ * PGAPPNAME named the connection otherwise (then it stays theirs). */
+static void
+app_name(struct pgdest *d, const char *load_id)
+{
+	const char *cur, *prog = log_prog();
+	struct buf v = BUF_INIT, q = BUF_INIT;
+	size_t n = strlen(prog);
+
+	if (!d->c || d->s.dry ||
+	    !(cur = PQparameterStatus(d->c, "application_name")) ||
+	    strncmp(cur, prog, n) != 0 || (cur[n] && cur[n] != ' '))
+		return;
+	buf_printf(&v, "%s %s", prog, load_id);
+	if (strncmp(cur, v.p, 63) != 0) {
+		buf_adds(&q, "SELECT set_config('application_name', ");
+		sql_str(&q, v.p);
+		buf_adds(&q, ", false)");
+		PQclear(PQexec(d->c, q.p));
+	}
+	buf_free(&v);
+	buf_free(&q);
+}
+
 /* A lost connection is retried once per item, so that a server restart
  * fails the files in flight but not the rest of the run. */
 static int
@@ -1082,6 +1107,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
+	app_name(d, f->load_id);
 	if (d->s.dry && d->c && (r = dry_recorded(d, f, res)) != 0)
 		return r < 0 ? -1 : 0;
 	/* stage-merge --drop-staging may have dropped the (then empty)
@@ -1446,6 +1472,7 @@ pg_merge_load(struct dest *base, const struct dload *l,
 		merged[i] = 0;
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
+	app_name(d, l->load_id);
 	if (pg_do(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		goto out;
 	lock_stmt(&b, "merge", l->dataset);
