@@ -16,6 +16,7 @@
 #include "cliopt.h"
 #include "config.h"
 #include "layout.h"
+#include "localfile.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -93,12 +94,13 @@ struct put {			/* what main owns */
 	struct keyset keys;
 	const char *layout;
 	int dry_run;
+	int remove_source;	/* localfile.h */
 	int failed;
 	size_t pending;
 };
 
 enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
-    O_PART_SIZE, O_THRESHOLD, O_RETRIES };
+    O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_REMOVE_SOURCE, O_CHECK };
 
 static const struct cliopt opts[] = {
 	{ "bucket-url", 'b', "URL", "a directory, file:// or "
@@ -121,6 +123,10 @@ static const struct cliopt opts[] = {
 	    "(default 64M)", NULL },
 	{ "retries", O_RETRIES, "N", "retries of a failed request (default 5)",
 	    NULL },
+	{ "remove-source", O_REMOVE_SOURCE, NULL, "remove each local file once "
+	    "its staged copy\nis verified (default: keep)", NULL },
+	{ "check", O_CHECK, NULL, "say whether the bucket is reached, as whom",
+	    NULL },
 	{ "dry-run", 'n', NULL, "print the requests instead of sending them",
 	    NULL },
 	CLIOPT_COMMON
@@ -132,7 +138,9 @@ static const struct cliprog prog = {
 	"                 [--endpoint url] [--region name] [--path-style |\n"
 	"                 --virtual-hosted] [--part-size size]\n"
 	"                 [--multipart-threshold size] [--retries n]\n"
-	"                 [--dry-run] [--progress] [manifest ...]\n",
+	"                 [--remove-source] [--dry-run] [--progress]\n"
+	"                 [manifest ...]\n"
+	"       stage-put [-b url] [--endpoint url] [--region name] --check\n",
 	"Upload the manifest's files to the staging storage.",
 	NULL, "manifest", 26, opts
 };
@@ -203,6 +211,10 @@ on_done(struct storage_put *p)
 		    sm[i].json.len };
 	mline_rebuild(&out, &m, f, 1 + nm);
 	manifest_emit(&out);
+	/* after the line is out: a kill leaves the file or the line */
+	if (pu->remove_source && localfile_remove(j->file.p, j->p.bytes,
+	    &pu->st, j->key.p) < 0)
+		pu->failed = 1;
 	l = mloads_get(&pu->loads, j->load_id);
 	l->done++;
 	emit_end(pu, l);
@@ -411,7 +423,7 @@ main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	const char *bucket = NULL;
 	enum progress_mode pmode = PROGRESS_AUTO;
-	int c, status, rc;
+	int c, status, rc, check = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -439,6 +451,8 @@ main(int argc, char **argv)
 		case O_RETRIES:
 			o.retries = cliopt_int("retries", optarg, 0, 100);
 			break;
+		case O_REMOVE_SOURCE: pu.remove_source = 1; break;
+		case O_CHECK: check = 1; break;
 		case 'n': pu.dry_run = 1; break;
 		case CLIOPT_PROGRESS: pmode = PROGRESS_ON; break;
 		default: cliopt_usage(&prog);
@@ -463,6 +477,22 @@ main(int argc, char **argv)
 		log_err("%s", err.p);
 		buf_free(&err);
 		config_free(cfg);
+		return status;
+	}
+	if (check) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--check reads no manifest");
+		buf_reset(&err);
+		status = storage_check(&pu.st, &err) == 0 ? EXIT_DONE :
+		    EXIT_FAIL;
+		if (status == EXIT_DONE)
+			printf("reached %s: %s\n", pu.st.ops->scheme, err.p);
+		else
+			log_err("check: did not reach %s: %s", pu.st.url,
+			    err.p);
+		storage_close(&pu.st);
+		config_free(cfg);
+		buf_free(&err);
 		return status;
 	}
 	if (local_root_usable(&pu.st) < 0) {
