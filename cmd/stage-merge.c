@@ -285,10 +285,15 @@ emit_load(const struct load *ld, const int64_t *merged, int already)
 		for (k = 0; k < ld->l.nt; k++)
 			if (strcmp(ld->l.t[k].name, ln->f.t.name) == 0)
 				break;
+		const struct dmerged *dm = ld->l.done ? &ld->l.done[k] : NULL;
+
 		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
 		mresult_emit(ln->text, ln->len, &(struct mresult){
 			.key = MF_MERGED, .table = q.p, .rows = merged[k],
-			.skipped = already });
+			.skipped = already, .counted = dm && dm->added >= 0,
+			.added = dm ? dm->added : 0,
+			.updated = dm ? dm->updated : 0,
+			.deleted = dm ? dm->deleted : 0 });
 		buf_free(&q);
 	}
 	manifest_emit(&ld->m.endline);
@@ -307,6 +312,17 @@ delete_staged(const struct load *ld)
 	return r;
 }
 
+/* " (2 new, 1 updated, 1 deleted)" when some rows were not new. */
+static void
+dmerged_words(struct buf *b, const struct dmerged *m)
+{
+	if (!m || m->added < 0 || (m->updated == 0 && m->deleted == 0))
+		return;
+	buf_printf(b, " (%lld new, %lld updated, %lld deleted)",
+	    (long long)m->added, (long long)m->updated,
+	    (long long)m->deleted);
+}
+
 /* On a terminal, what a merged load did, in a sentence:
  * "load L: merged 4 rows into shop.users, 2 into shop.orders in 0.4 s". */
 static void
@@ -316,10 +332,12 @@ summary(const struct load *ld, const int64_t *merged, double secs)
 
 	if (!isatty(2))
 		return;
-	for (size_t i = 0; i < ld->l.nt; i++)
+	for (size_t i = 0; i < ld->l.nt; i++) {
 		buf_printf(&b, "%s%lld%s into %s.%s", i ? ", " : "",
 		    (long long)merged[i], i ? "" : " rows", ld->l.dataset,
 		    ld->l.t[i].name);
+		dmerged_words(&b, ld->l.done ? &ld->l.done[i] : NULL);
+	}
 	log_warn("load %s: merged %s in %.1f s", ld->l.load_id, b.p, secs);
 	buf_free(&b);
 }
@@ -348,6 +366,9 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 		return 0;
 	}
 	merged = xcalloc(ld->l.nt + 1, sizeof *merged);
+	ld->l.done = xcalloc(ld->l.nt + 1, sizeof *ld->l.done);
+	for (size_t i = 0; i < ld->l.nt; i++)	/* not counted (yet) */
+		ld->l.done[i] = (struct dmerged){ -1, -1, -1 };
 
 	snprintf(phase, sizeof phase, "merging load %s (%zu table%s)",
 	    ld->l.load_id, ld->l.nt, ld->l.nt == 1 ? "" : "s");
@@ -377,6 +398,8 @@ merge_one(struct merger *mg, struct dest *d, struct load *ld, int dry)
 		log_err("load %s: not merged (rolled back)", ld->l.load_id);
 	}
 	free(merged);
+	free(ld->l.done);
+	ld->l.done = NULL;
 	return r;
 }
 

@@ -337,12 +337,82 @@ sqld_check_counts(struct sqldest *d, const struct dload *l, int *short_rows)
 	return r;
 }
 
+/* Rows of table t that the merge will update, counted before it runs
+ * when its statements cannot tell (an upsert; a delete-insert with a hard
+ * delete or a merge key, whose DELETE removes more than updated rows);
+ * -1 when its DELETE's count is it, -2 after reporting. */
+static int64_t
+updates_before(struct sqldest *d, const struct dload *l, size_t i,
+    const struct merge_opts *o)
+{
+	const struct dtable *t = &l->t[i];
+	struct buf q = BUF_INIT;
+	int64_t n = -1;
+	int hd = o->hard_delete && dtable_col(t, o->hard_delete) >= 0;
+
+	if (t->disp != DISP_MERGE || !t->npk || (o->strategy !=
+	    MERGE_UPSERT && !hd && !t->nmk))
+		return -1;
+	sql_updated_count(&q, d->drv->dialect, t, l->load_id, o);
+	if (d->drv->count(d, t->name, q.p, &n) != 0)
+		n = -2;
+	buf_free(&q);
+	return n;
+}
+
+/* The breakdown of table i from its statements' counts c[0..n) (the
+ * shapes of sql_merge_table) and updates_before's u. */
+static void
+breakdown(struct dmerged *m, const struct dtable *t,
+    const struct merge_opts *o, const int64_t *c, size_t n, int64_t u)
+{
+	int64_t last = c[n - 1], first = n > 1 ? c[0] : 0;
+
+	m->added = last;
+	m->updated = m->deleted = 0;
+	if (t->disp == DISP_REPLACE)
+		m->deleted = first;
+	else if (t->disp == DISP_MERGE && o->strategy == MERGE_UPSERT &&
+	    t->npk) {
+		m->updated = u;
+		m->added = last - u;
+		m->deleted = first;	/* the hard delete's, if any */
+	} else if (t->disp == DISP_MERGE && t->npk) {
+		m->updated = u >= 0 ? u : first;
+		m->added = last - m->updated;
+		m->deleted = first - m->updated;
+	} else if (t->disp == DISP_MERGE) {
+		m->deleted = first;	/* a merge key's rows, replaced */
+	}
+}
+
 int
 sqld_apply_tables(struct sqldest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
 {
-	return sql_apply_tables(d->drv->dialect, l, o, d->dry, merged,
-	    sqld_exec, d);
+	for (size_t i = 0; i < l->nt; i++) {
+		struct sqlv v = { 0 };
+		int64_t *c, u = -1;
+		int r = 0;
+
+		if (l->done)
+			l->done[i] = (struct dmerged){ -1, -1, -1 };
+		if (!d->dry && l->done &&
+		    (u = updates_before(d, l, i, o)) == -2)
+			return -1;
+		sql_merge_table(&v, d->drv->dialect, &l->t[i], l->load_id, o);
+		c = xcalloc(v.n + 1, sizeof *c);
+		for (size_t k = 0; k < v.n && r == 0; k++)
+			r = d->drv->exec(d, l->t[i].name, v.v[k], &c[k]);
+		merged[i] = d->dry ? l->rows[i] : v.n ? c[v.n - 1] : 0;
+		if (r == 0 && !d->dry && l->done && v.n)
+			breakdown(&l->done[i], &l->t[i], o, c, v.n, u);
+		free(c);
+		sqlv_free(&v);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
