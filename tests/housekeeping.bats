@@ -138,12 +138,23 @@ files_of() {
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.t')" = 0 ]
 }
 
-@test "the default horizon (30 days) keeps today's records; --prune-after never keeps all" {
+@test "the default horizon (30 days) prunes a load merged 31 days ago and keeps today's; --prune-after never keeps all" {
 	stage-copy -q -D "$DEST" "$W/ma" | stage-merge -q -D "$DEST" >/dev/null
 	[ "$(files_of LA)" = 1 ]
+	# load A merged 31 days ago: the next merge (default horizon) prunes it
+	case $STAGE_TEST_DEST in
+	postgres) dest_sql "UPDATE ds._dlt_loads SET inserted_at = now() - interval '31 days' WHERE load_id = 'LA'" ;;
+	sqlite) dest_sql "UPDATE ds._dlt_loads SET inserted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-31 days') WHERE load_id = 'LA'" ;;
+	esac
 	stage-copy -q -D "$DEST" "$W/mb" | stage-merge -q -D "$DEST" --prune-after never >/dev/null
 	[ "$(files_of LA)" = 1 ]
 	[ "$(files_of LB)" = 2 ]
+	printf 'id,name\n8,y\n' >"$W/d.csv"
+	{ fline LD t append "$W/d.csv" 1 "$cols"; eline LD 1 1; } >"$W/md"
+	stage-copy -q -D "$DEST" "$W/md" | stage-merge -q -D "$DEST" >/dev/null
+	[ "$(files_of LA)" = 0 ]
+	[ "$(files_of LB)" = 2 ]
+	[ "$(files_of LD)" = 1 ]
 	# the configuration's stage.prune_after, as an environment variable
 	printf 'id,name\n9,z\n' >"$W/c.csv"
 	{ fline LC t append "$W/c.csv" 1 "$cols"; eline LC 1 1; } >"$W/mc"
@@ -152,7 +163,7 @@ files_of() {
 	[ "$(files_of LA)" = 0 ]
 	[ "$(files_of LB)" = 0 ]
 	[ "$(files_of LC)" = 0 ]
-	[ "$(dest_sql 'SELECT count(*) FROM ds_staging._stage_pruned')" = 4 ]
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging._stage_pruned')" = 5 ]
 }
 
 @test "a bad --prune-after or stage.prune_after is a usage error that changes nothing" {

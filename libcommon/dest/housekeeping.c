@@ -644,15 +644,17 @@ int
 house_prune(struct dest *d, const char *dataset, int64_t horizon)
 {
 	struct prune p = { dataset, horizon, BUF_INIT, 0 };
-	struct buf st = BUF_INIT;
+	struct buf st = BUF_INIT, q = BUF_INIT;
 	struct sqldest *s;
+	int64_t n = 0;
 	int r = 0;
 
 	if (horizon < 0 || !d->ops->house)
 		return 0;
 	s = (struct sqldest *)d;
 	sql_staging_schema(&st, dataset);
-	if (s->dry || !s->drv->table_exists(s, dataset, "_dlt_loads") ||
+	if (s->dry || reach(s, dataset) < 0 ||
+	    !s->drv->table_exists(s, dataset, "_dlt_loads") ||
 	    !s->drv->table_exists(s, st.p, "_stage_files"))
 		goto out;
 	buf_adds(&p.loads, "SELECT load_id FROM ");
@@ -660,6 +662,12 @@ house_prune(struct dest *d, const char *dataset, int64_t horizon)
 	buf_adds(&p.loads, " WHERE status = 0 AND ");
 	house_of(s)->age(&p.loads, "inserted_at");
 	buf_printf(&p.loads, " >= %" PRId64, horizon);
+	/* nothing past the horizon (the usual case): no transaction */
+	buf_adds(&q, "SELECT count(*) FROM ");
+	sql_qname(&q, st.p, "_stage_files");
+	buf_printf(&q, " WHERE load_id IN (%s)", p.loads.p);
+	if ((r = s->drv->count(s, dataset, q.p, &n)) != 0 || n == 0)
+		goto out;
 	r = sqld_in_txn(s, dataset, prune_txn, &p, st.p);
 	if (r < 0)
 		log_err("%s: pruning _stage_files failed (rolled back): the "
@@ -667,5 +675,6 @@ house_prune(struct dest *d, const char *dataset, int64_t horizon)
 out:
 	buf_free(&p.loads);
 	buf_free(&st);
-	return r;
+	buf_free(&q);
+	return r < 0 ? -1 : 0;
 }
