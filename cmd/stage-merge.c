@@ -285,15 +285,10 @@ emit_load(const struct load *ld, const int64_t *merged, int already)
 		for (k = 0; k < ld->l.nt; k++)
 			if (strcmp(ld->l.t[k].name, ln->f.t.name) == 0)
 				break;
-		const struct dmerged *dm = ld->l.done ? &ld->l.done[k] : NULL;
-
 		buf_printf(&q, "%s.%s", ln->f.t.dataset, ln->f.t.name);
 		mresult_emit(ln->text, ln->len, &(struct mresult){
 			.key = MF_MERGED, .table = q.p, .rows = merged[k],
-			.skipped = already, .counted = dm && dm->added >= 0,
-			.added = dm ? dm->added : 0,
-			.updated = dm ? dm->updated : 0,
-			.deleted = dm ? dm->deleted : 0 });
+			.skipped = already });
 		buf_free(&q);
 	}
 	manifest_emit(&ld->m.endline);

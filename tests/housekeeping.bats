@@ -267,7 +267,7 @@ files_of() {
 	done
 }
 
-@test "the merged counts break down into new, updated and deleted, the same on both strategies, and the terminal summary says so" {
+@test "the terminal summary breaks the merged rows down into new, updated and deleted, the same on both strategies" {
 	c3='[["id","bigint"],["name","text"],["del","bool"]]'
 	printf 'id,name,del\n1,a,\n2,b,\n3,c,\n' >"$W/k1.csv"
 	printf 'id,name,del\n2,B,\n3,,true\n4,d,\n5,e,\n5,E,\n' >"$W/k2.csv"
@@ -276,7 +276,7 @@ files_of() {
 	for st in delete-insert upsert; do
 		dest_reset
 		stage-copy -q -D "$DEST" "$W/mk1" | stage-merge -q -D "$DEST" --strategy $st --hard-delete del >"$W/o1"
-		[ "$(jq -c '.merged | select(.) | [.rows, .new, .updated, .deleted]' "$W/o1")" = '[3,3,0,0]' ]
+		[ "$(jq -c '.merged | select(.)' "$W/o1")" = '{"table":"ds.t","rows":3}' ]
 		stage-copy -q -D "$DEST" "$W/mk2" >"$W/c2"
 		if command -v script >/dev/null; then
 			script -q -e -c "stage-merge -D '$DEST' --strategy $st --hard-delete del '$W/c2' >'$W/o2'" /dev/null >"$W/tty"
@@ -284,9 +284,10 @@ files_of() {
 		else
 			stage-merge -D "$DEST" --strategy $st --hard-delete del "$W/c2" >"$W/o2"
 		fi
-		[ "$(jq -c '.merged | select(.) | [.rows, .new, .updated, .deleted]' "$W/o2")" = '[3,2,1,1]' ]
+		# rows: new + updated, the same in the manifest
+		[ "$(jq -c '.merged | select(.)' "$W/o2")" = '{"table":"ds.t","rows":3}' ]
 		[ "$(dest_sql 'SELECT id, name FROM ds.t ORDER BY id' | tr '\n' ' ')" = "1|a 2|B 4|d 5|E " ]
-		# a repeated merge has no counts to give: the load's recorded rows
+		# a repeated merge: the load's recorded rows
 		run --separate-stderr stage-merge -D "$DEST" --strategy $st "$W/c2"
 		[ "$(jq -c '.merged | select(.)' <<<"$output")" = '{"table":"ds.t","rows":3,"skipped":true}' ]
 	done

@@ -108,10 +108,6 @@ struct mresult {
 	int64_t rows;
 	int skipped;
 	const char *destination;	/* or NULL */
-	/* merged: the table's rows new, updated and deleted, when counted
-	 * (stage-manifest(5)) */
-	int counted;
-	int64_t added, updated, deleted;
 };
 /* Emits the line text (as this step read it) with r's member set. */
 void mresult_emit(const char *text, size_t len, const struct mresult *r);

@@ -498,10 +498,6 @@ mresult_emit(const char *text, size_t len, const struct mresult *r)
 	}
 	if (r->destination)
 		put_str(&val, MF_DESTINATION, r->destination);
-	if (r->counted)
-		buf_printf(&val, ",\"new\":%lld,\"updated\":%lld,"
-		    "\"deleted\":%lld", (long long)r->added,
-		    (long long)r->updated, (long long)r->deleted);
 	buf_addc(&val, '}');
 	set.json = val.p;
 	set.len = val.len;
