@@ -292,3 +292,10 @@ files_of() {
 		[ "$(jq -c '.merged | select(.)' <<<"$output")" = '{"table":"ds.t","rows":3,"skipped":true}' ]
 	done
 }
+
+@test "unit: --prune-after's ages" {
+	[ -n "${STAGE_UNITS:-}" ] || skip "STAGE_UNITS is not set"
+	run "$STAGE_UNITS/housekeeping_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

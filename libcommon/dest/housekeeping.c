@@ -527,6 +527,8 @@ house_horizon(const char *s)
 		return -2;
 	if (strcmp(s, "never") == 0)
 		return -1;
+	if (*s < '0' || *s > '9')
+		return -2;
 	v = strtoll(s, &end, 10);
 	if (end == s || v < 0 || v > 100000000)
 		return -2;
