@@ -265,6 +265,18 @@ files_of() {
 		[ "$names" = "${app:-stage-copy LF}" ]
 		dest_reset
 	done
+	# stage-merge, waiting for the dataset's merge lock a session holds
+	stage-copy -q -D "$DEST" "$W/ma" >"$W/ca"
+	psql -X -q -At -c "BEGIN; SELECT pg_advisory_xact_lock(hashtext('stage:merge:ds')); SELECT pg_sleep(3); COMMIT" >/dev/null &
+	holder=$!
+	sleep 1
+	stage-merge -q -D "$DEST" "$W/ca" >/dev/null 3>&- &
+	merge=$!
+	sleep 1
+	names=$(dest_sql "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'stage-merge%'")
+	wait "$holder"
+	wait "$merge"
+	[ "$names" = "stage-merge LA" ]
 }
 
 @test "the terminal summary breaks the merged rows down into new, updated and deleted, the same on both strategies" {
