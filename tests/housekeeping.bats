@@ -311,3 +311,13 @@ files_of() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "--abandoned on a terminal: a table with its heads, and a count" {
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	stage-copy -q -D "$DEST" "$W/mb" >/dev/null
+	script -q -e -c "stage-merge -D '$DEST' --abandoned" /dev/null | tr -d '\r' >"$W/tty"
+	cat "$W/tty"
+	grep -qE '^LOAD_ID +DATASET +TABLES +FILES +ROWS +AGE$' "$W/tty"
+	grep -qE '^LB +ds +t,u +2 +3 +[0-9]+s$' "$W/tty"
+	grep -q '1 abandoned load (copied, never merged) in' "$W/tty"
+}

@@ -214,9 +214,14 @@ house_abandoned(const struct dest_conf *c, int json)
 		return EXIT_FAIL;
 	if (!(s = sql_of(d)) || house_of(s)->datasets(s, &ds, &n) < 0)
 		goto out;
-	if (!json)
-		log_warn("%-20s %-16s %-24s %6s %10s %s", "LOAD_ID", "DATASET",
-		    "TABLES", "FILES", "ROWS", "AGE");
+	if (!json) {		/* a terminal: the heads above the rows */
+		struct buf h = BUF_INIT;
+
+		buf_printf(&h, "%-20s %-16s %-24s %6s %10s %s", "LOAD_ID",
+		    "DATASET", "TABLES", "FILES", "ROWS", "AGE");
+		manifest_emit(&h);
+		buf_free(&h);
+	}
 	status = 0;
 	for (size_t i = 0; i < n && status == 0; i++)
 		if (abandoned_in(s, ds[i], &a) < 0)
