@@ -570,8 +570,10 @@ main(int argc, char **argv)
 		dest_conf_free(&conf);
 		return status;
 	}
-	if (house_prune_after(prune, &mg.prune_after) < 0)
+	if (house_prune_after(prune, &mg.prune_after) < 0) {
+		dest_conf_free(&conf);
 		return EXIT_USAGE;
+	}
 	progress_init(&mg.prog, dry ? PROGRESS_OFF : mg.pm);
 	status = read_all(&mg, argc - optind, argv + optind);
 	if (status == 0 && (check_col_opt(&mg, "--dedup-sort",
