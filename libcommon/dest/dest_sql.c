@@ -337,12 +337,29 @@ sqld_check_counts(struct sqldest *d, const struct dload *l, int *short_rows)
 	return r;
 }
 
-/* Rows of table t that the merge will update, counted before it runs
- * when its statements cannot tell (an upsert; a delete-insert with a hard
- * delete or a merge key, whose DELETE removes more than updated rows);
- * -1 when its DELETE's count is it, -2 after reporting. */
+/* The rows of t's final table: 0, or -1 after reporting. */
+static int
+final_rows(struct sqldest *d, const struct dtable *t, int64_t *n)
+{
+	struct buf q = BUF_INIT;
+	int r;
+
+	buf_adds(&q, "SELECT count(*) FROM ");
+	sql_qname(&q, t->dataset, t->name);
+	r = d->drv->count(d, t->name, q.p, n) == 0 ? 0 : -1;
+	buf_free(&q);
+	return r;
+}
+
+/* What the breakdown of table t needs that its statements' counts do
+ * not say, counted before they run: an upsert's final rows (its single
+ * statement counts new and updated rows together: the table's growth
+ * tells them apart), or the rows a delete-insert with a hard delete or a
+ * merge key will update (its DELETE removes more than those).  -1 when
+ * the counts are enough (the default delete-insert: free), -2 after
+ * reporting. */
 static int64_t
-updates_before(struct sqldest *d, const struct dload *l, size_t i,
+count_before(struct sqldest *d, const struct dload *l, size_t i,
     const struct merge_opts *o)
 {
 	const struct dtable *t = &l->t[i];
@@ -350,8 +367,11 @@ updates_before(struct sqldest *d, const struct dload *l, size_t i,
 	int64_t n = -1;
 	int hd = o->hard_delete && dtable_col(t, o->hard_delete) >= 0;
 
-	if (t->disp != DISP_MERGE || !t->npk || (o->strategy !=
-	    MERGE_UPSERT && !hd && !t->nmk))
+	if (t->disp != DISP_MERGE || !t->npk)
+		return -1;
+	if (o->strategy == MERGE_UPSERT)
+		return final_rows(d, t, &n) < 0 ? -2 : n;
+	if (!hd && !t->nmk)
 		return -1;
 	sql_updated_count(&q, d->drv->dialect, t, l->load_id, o);
 	if (d->drv->count(d, t->name, q.p, &n) != 0)
@@ -360,11 +380,13 @@ updates_before(struct sqldest *d, const struct dload *l, size_t i,
 	return n;
 }
 
-/* The breakdown of table i from its statements' counts c[0..n) (the
- * shapes of sql_merge_table) and updates_before's u. */
+/* The breakdown of table t from its statements' counts c[0..n) (the
+ * shapes of sql_merge_table: [DELETE,] INSERT or upsert) and
+ * count_before's u; an upsert's final rows after it in *after. */
 static void
 breakdown(struct dmerged *m, const struct dtable *t,
-    const struct merge_opts *o, const int64_t *c, size_t n, int64_t u)
+    const struct merge_opts *o, const int64_t *c, size_t n, int64_t u,
+    int64_t after)
 {
 	int64_t last = c[n - 1], first = n > 1 ? c[0] : 0;
 
@@ -374,9 +396,9 @@ breakdown(struct dmerged *m, const struct dtable *t,
 		m->deleted = first;
 	else if (t->disp == DISP_MERGE && o->strategy == MERGE_UPSERT &&
 	    t->npk) {
-		m->updated = u;
-		m->added = last - u;
 		m->deleted = first;	/* the hard delete's, if any */
+		m->added = after - u + first;
+		m->updated = last - m->added;
 	} else if (t->disp == DISP_MERGE && t->npk) {
 		m->updated = u >= 0 ? u : first;
 		m->added = last - m->updated;
@@ -392,21 +414,24 @@ sqld_apply_tables(struct sqldest *d, const struct dload *l,
 {
 	for (size_t i = 0; i < l->nt; i++) {
 		struct sqlv v = { 0 };
-		int64_t *c, u = -1;
+		int64_t *c, u = -1, after = 0;
 		int r = 0;
 
 		if (l->done)
 			l->done[i] = (struct dmerged){ -1, -1, -1 };
 		if (!d->dry && l->done &&
-		    (u = updates_before(d, l, i, o)) == -2)
+		    (u = count_before(d, l, i, o)) == -2)
 			return -1;
 		sql_merge_table(&v, d->drv->dialect, &l->t[i], l->load_id, o);
 		c = xcalloc(v.n + 1, sizeof *c);
 		for (size_t k = 0; k < v.n && r == 0; k++)
 			r = d->drv->exec(d, l->t[i].name, v.v[k], &c[k]);
 		merged[i] = d->dry ? l->rows[i] : v.n ? c[v.n - 1] : 0;
+		if (r == 0 && !d->dry && l->done && v.n &&
+		    o->strategy == MERGE_UPSERT && u >= 0)
+			r = final_rows(d, &l->t[i], &after);
 		if (r == 0 && !d->dry && l->done && v.n)
-			breakdown(&l->done[i], &l->t[i], o, c, v.n, u);
+			breakdown(&l->done[i], &l->t[i], o, c, v.n, u, after);
 		free(c);
 		sqlv_free(&v);
 		if (r < 0)
