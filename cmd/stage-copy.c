@@ -13,6 +13,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "housekeeping.h"
 #include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
@@ -41,9 +42,13 @@ struct copier {
 	struct progress prog;	/* under mu */
 };
 
+enum { O_CHECK = 256 };
+
 static const struct cliopt opts[] = {
 	DEST_CLIOPT_DESTINATION,
 	{ "jobs", 'j', "N", "load N files at once (default 1)", "1 2 4 8" },
+	{ "check", O_CHECK, NULL, "say whether the destination is reached, "
+	    "as whom", NULL },
 	DEST_CLIOPT_DRY_RUN,
 	CLIOPT_COMMON
 };
@@ -321,7 +326,7 @@ main(int argc, char **argv)
 	const char *dest = NULL;
 	struct dest_conf conf;
 	enum progress_mode pm = PROGRESS_AUTO;
-	int c, jobs = 1, dry = 0, status;
+	int c, jobs = 1, dry = 0, status, check = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -330,6 +335,7 @@ main(int argc, char **argv)
 		case 'D': dest = optarg; break;
 		case 'j': jobs = cliopt_int("jobs", optarg, 1, 256); break;
 		case 'n': dry = 1; break;
+		case O_CHECK: check = 1; break;
 		case CLIOPT_PROGRESS: pm = PROGRESS_ON; break;
 		default: cliopt_usage(&prog);
 		}
@@ -337,6 +343,13 @@ main(int argc, char **argv)
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	if (check) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--check reads no manifest");
+		status = house_check(&conf);
+		dest_conf_free(&conf);
+		return status;
+	}
 	/* Ctrl-C cancels what the server is doing too */
 	interrupt_catch();
 	status = run(&conf, jobs, pm, argc - optind, argv + optind);

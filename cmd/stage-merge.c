@@ -14,6 +14,7 @@
 
 #include "cliopt.h"
 #include "dest.h"
+#include "housekeeping.h"
 #include "interrupt.h"
 #include "log.h"
 #include "manifest.h"
@@ -25,11 +26,13 @@ struct merger {
 	struct mergein in;
 	struct merge_opts mo;
 	int delete_staged, drop_staging;
+	int64_t prune_after;	/* housekeeping.h; -1: never */
 	enum progress_mode pm;
 	struct progress prog;
 };
 
-enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP };
+enum { O_STRATEGY = 256, O_DEDUP, O_HARD, O_DELSTAGED, O_DROP, O_ABANDONED,
+    O_DISCARD, O_PRUNE, O_CHECK };
 
 static const struct cliopt opts[] = {
 	DEST_CLIOPT_DESTINATION,
@@ -43,6 +46,14 @@ static const struct cliopt opts[] = {
 	    "after commit", NULL },
 	{ "drop-staging", O_DROP, NULL, "drop staging tables no load's rows "
 	    "remain in", NULL },
+	{ "prune-after", O_PRUNE, "AGE", "forget file records of loads merged "
+	    "AGE ago\n(30d, 12h, never; default 30d)", "30d 7d never" },
+	{ "abandoned", O_ABANDONED, NULL, "list loads copied but never merged, "
+	    "and stop", NULL },
+	{ "discard", O_DISCARD, "LOAD_ID", "remove an abandoned load's staging "
+	    "rows, and stop", NULL },
+	{ "check", O_CHECK, NULL, "say whether the destination is reached, "
+	    "as whom", NULL },
 	DEST_CLIOPT_DRY_RUN,
 	CLIOPT_COMMON
 };
@@ -54,6 +65,17 @@ static const struct cliprog prog = {
 	NULL, "manifest", 25, opts
 };
 
+/* " (2 new, 1 updated, 1 deleted)" when some rows were not new. */
+static void
+dmerged_words(struct buf *b, const struct dmerged *m)
+{
+	if (!m || m->added < 0 || (m->updated == 0 && m->deleted == 0))
+		return;
+	buf_printf(b, " (%lld new, %lld updated, %lld deleted)",
+	    (long long)m->added, (long long)m->updated,
+	    (long long)m->deleted);
+}
+
 /* On a terminal, what a merged load did, in a sentence:
  * "load L: merged 4 rows into shop.users, 2 into shop.orders in 0.4 s". */
 static void
@@ -63,12 +85,24 @@ summary(const struct mergein_load *ld, const int64_t *merged, double secs)
 
 	if (!isatty(2))
 		return;
-	for (size_t i = 0; i < ld->l.nt; i++)
+	for (size_t i = 0; i < ld->l.nt; i++) {
 		buf_printf(&b, "%s%lld%s into %s.%s", i ? ", " : "",
 		    (long long)merged[i], i ? "" : " rows", ld->l.dataset,
 		    ld->l.t[i].name);
+		dmerged_words(&b, ld->l.done ? &ld->l.done[i] : NULL);
+	}
 	log_warn("load %s: merged %s in %.1f s", ld->l.load_id, b.p, secs);
 	buf_free(&b);
+}
+
+/* Where the load's lines say stage-copy copied them, or NULL. */
+static const char *
+copied_of(const struct mergein_load *ld)
+{
+	for (size_t i = 0; i < ld->nlines; i++)
+		if (ld->lines[i].f.copied_to)
+			return ld->lines[i].f.copied_to;
+	return NULL;
 }
 
 static int
@@ -85,12 +119,18 @@ merge_one(struct merger *mg, struct dest *d, struct mergein_load *ld, int dry)
 		return 0;
 	}
 	merged = xcalloc(ld->l.nt + 1, sizeof *merged);
+	ld->l.done = xcalloc(ld->l.nt + 1, sizeof *ld->l.done);
+	for (size_t i = 0; i < ld->l.nt; i++)	/* not counted (yet) */
+		ld->l.done[i] = (struct dmerged){ -1, -1, -1 };
 
 	snprintf(phase, sizeof phase, "merging load %s (%zu table%s)",
 	    ld->l.load_id, ld->l.nt, ld->l.nt == 1 ? "" : "s");
 	progress_phase(&mg->prog, phase);
 	t0 = progress_clock();
-	r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
+	r = dry ? 0 : house_merge_ready(d, &ld->l, copied_of(ld),
+	    d->conf->label);
+	if (r == 0)
+		r = d->ops->merge_prepare(d, &ld->l, &mg->mo);
 	if (r == 0)
 		r = d->ops->merge_load(d, &ld->l, &mg->mo, merged, &already);
 	progress_phase(&mg->prog, NULL);
@@ -111,6 +151,8 @@ merge_one(struct merger *mg, struct dest *d, struct mergein_load *ld, int dry)
 		log_err("load %s: not merged (rolled back)", ld->l.load_id);
 	}
 	free(merged);
+	free(ld->l.done);
+	ld->l.done = NULL;
 	return r;
 }
 
@@ -145,6 +187,11 @@ run(struct merger *mg, const struct dest_conf *conf)
 				status = EXIT_FAIL;
 		}
 	}
+	for (size_t i = 0; status == 0 && i < mg->in.n; i++)
+		if ((i == 0 || strcmp(mg->in.v[i - 1].l.dataset,
+		    mg->in.v[i].l.dataset) != 0) && mg->in.v[i].l.dataset &&
+		    house_prune(d, mg->in.v[i].l.dataset, mg->prune_after) < 0)
+			status = EXIT_FAIL;
 	d->ops->close(d);
 	return status;
 }
@@ -169,8 +216,8 @@ main(int argc, char **argv)
 {
 	struct merger mg;
 	struct dest_conf conf;
-	const char *dest = NULL;
-	int c, dry = 0, status;
+	const char *dest = NULL, *discard = NULL, *prune = NULL;
+	int c, dry = 0, status, house = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -202,6 +249,18 @@ main(int argc, char **argv)
 		case O_DROP:
 			mg.drop_staging = 1;
 			break;
+		case O_PRUNE:
+			prune = optarg;
+			break;
+		case O_ABANDONED:
+		case O_CHECK:
+		case O_DISCARD:
+			if (house && house != c)
+				die(EXIT_USAGE, "--abandoned, --discard and "
+				    "--check go alone");
+			house = c;
+			discard = c == O_DISCARD ? optarg : discard;
+			break;
 		case 'n':
 			dry = 1;
 			break;
@@ -218,6 +277,20 @@ main(int argc, char **argv)
 	cliopt_inputs(argc - optind, argv + optind);
 	if (dest_resolve(dest, dry, &conf) < 0)
 		return EXIT_USAGE;
+	if (house) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--abandoned, --discard and --check "
+			    "read no manifest");
+		status = house == O_CHECK ? house_check(&conf) :
+		    house == O_DISCARD ? house_discard(&conf, discard) :
+		    house_abandoned(&conf, !isatty(1));
+		dest_conf_free(&conf);
+		return status;
+	}
+	if (house_prune_after(prune, &mg.prune_after) < 0) {
+		dest_conf_free(&conf);
+		return EXIT_USAGE;
+	}
 	progress_init(&mg.prog, dry ? PROGRESS_OFF : mg.pm);
 	status = mergein_read(&mg.in, argc - optind, argv + optind);
 	if (status == 0 && (mergein_check_col(&mg.in, "--dedup-sort",

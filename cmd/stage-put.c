@@ -16,6 +16,7 @@
 #include "config.h"
 #include "keyset.h"
 #include "layout.h"
+#include "localfile.h"
 #include "log.h"
 #include "manifest.h"
 #include "progress.h"
@@ -44,12 +45,13 @@ struct put {			/* what main owns */
 	struct keyset keys;
 	const char *layout;
 	int dry_run;
+	int remove_source;	/* localfile.h */
 	int failed;
 	size_t pending;
 };
 
 enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
-    O_PART_SIZE, O_THRESHOLD, O_RETRIES };
+    O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_REMOVE_SOURCE, O_CHECK };
 
 static const struct cliopt opts[] = {
 	{ "bucket-url", 'b', "URL", "a directory, file:// or "
@@ -71,6 +73,10 @@ static const struct cliopt opts[] = {
 	{ "multipart-threshold", O_THRESHOLD, "S", "multipart from S on "
 	    "(default 64M)", NULL },
 	{ "retries", O_RETRIES, "N", "retries of a failed request (default 5)",
+	    NULL },
+	{ "remove-source", O_REMOVE_SOURCE, NULL, "remove each local file once "
+	    "its staged copy\nis verified (default: keep)", NULL },
+	{ "check", O_CHECK, NULL, "say whether the bucket is reached, as whom",
 	    NULL },
 	{ "dry-run", 'n', NULL, "print the requests instead of sending them",
 	    NULL },
@@ -128,6 +134,10 @@ on_done(struct storage_put *p)
 		progress_add(&pu->prog, 1, 0, p->bytes > 0 ?
 		    (uint64_t)p->bytes : 0);
 		upload_emit(&pu->st, j->text, j->len, j->url.p);
+		/* after the line is out: a kill leaves the file or the line */
+		if (pu->remove_source && localfile_remove(j->file.p,
+		    j->p.bytes, &pu->st, j->key.p) < 0)
+			pu->failed = 1;
 		l = mloads_get(&pu->loads, j->load_id);
 		l->done++;
 		emit_end(pu, l);
@@ -282,7 +292,7 @@ main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	const char *bucket = NULL;
 	enum progress_mode pmode = PROGRESS_AUTO;
-	int c, status, rc;
+	int c, status, rc, check = 0;
 
 	log_init(argv[0]);
 	argv[0] = (char *)log_prog();	/* getopt says "prog: ..." */
@@ -310,6 +320,8 @@ main(int argc, char **argv)
 		case O_RETRIES:
 			o.retries = cliopt_int("retries", optarg, 0, 100);
 			break;
+		case O_REMOVE_SOURCE: pu.remove_source = 1; break;
+		case O_CHECK: check = 1; break;
 		case 'n': pu.dry_run = 1; break;
 		case CLIOPT_PROGRESS: pmode = PROGRESS_ON; break;
 		default: cliopt_usage(&prog);
@@ -334,6 +346,22 @@ main(int argc, char **argv)
 		log_err("%s", err.p);
 		buf_free(&err);
 		config_free(cfg);
+		return status;
+	}
+	if (check) {
+		if (optind < argc)
+			die(EXIT_USAGE, "--check reads no manifest");
+		buf_reset(&err);
+		status = storage_check(&pu.st, &err) == 0 ? EXIT_DONE :
+		    EXIT_FAIL;
+		if (status == EXIT_DONE)
+			printf("reached %s: %s\n", pu.st.ops->scheme, err.p);
+		else
+			log_err("check: did not reach %s: %s", pu.st.url,
+			    err.p);
+		storage_close(&pu.st);
+		config_free(cfg);
+		buf_free(&err);
 		return status;
 	}
 	if (upload_root_usable(&pu.st) < 0) {

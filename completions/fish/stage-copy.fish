@@ -1,6 +1,7 @@
 # fish completion for stage-copy(1), made by `stage-copy --completion=fish` from its option table
 complete -c stage-copy -s D -l destination -x -a 'postgres postgresql:// sqlite sqlite://' -d 'postgresql://… or sqlite://… URL, or a name (default: sqlite, ./stage.db)'
 complete -c stage-copy -s j -l jobs -x -a '1 2 4 8' -d 'load N files at once (default 1)'
+complete -c stage-copy -l check -d 'say whether the destination is reached, as whom'
 complete -c stage-copy -s n -l dry-run -d 'print the SQL instead of running it'
 complete -c stage-copy -l progress -d 'progress line on stderr even if not a tty'
 complete -c stage-copy -s q -l quiet -d 'errors only'

@@ -38,6 +38,7 @@
 #include "sha256.h"
 #include "source.h"
 #include "dest_sql.h"
+#include "house.h"
 
 struct pgdest {
 	struct sqldest s;	/* s.dry: print what would change */
@@ -375,6 +376,31 @@ pg_close(struct dest *base)
 	sources_free(d->s.base.sources);
 	buf_free(&d->text_table);
 	free(d);
+}
+
+/* The load in pg_stat_activity: application_name "stage-copy <load id>"
+ * while a load's files or merge run, unless the connection string or
+ * PGAPPNAME named the connection otherwise (then it stays theirs). */
+static void
+app_name(struct pgdest *d, const char *load_id)
+{
+	const char *cur, *prog = log_prog();
+	struct buf v = BUF_INIT, q = BUF_INIT;
+	size_t n = strlen(prog);
+
+	if (!d->c || d->s.dry ||
+	    !(cur = PQparameterStatus(d->c, "application_name")) ||
+	    strncmp(cur, prog, n) != 0 || (cur[n] && cur[n] != ' '))
+		return;
+	buf_printf(&v, "%s %s", prog, load_id);
+	if (strncmp(cur, v.p, 63) != 0) {
+		buf_adds(&q, "SELECT set_config('application_name', ");
+		sql_str(&q, v.p);
+		buf_adds(&q, ", false)");
+		PQclear(PQexec(d->c, q.p));
+	}
+	buf_free(&v);
+	buf_free(&q);
 }
 
 /* A lost connection is retried once per item, so that a server restart
@@ -963,6 +989,7 @@ pg_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	memset(res, 0, sizeof *res);
 	if (pg_alive(d) < 0)
 		return -1;
+	app_name(d, f->load_id);
 	/* stage-merge --drop-staging may have dropped the (then empty)
 	 * staging table since stage_prepare: make it again */
 	sql_staging_schema(&s, f->t.dataset);
@@ -1227,6 +1254,7 @@ pg_merge_load(struct dest *base, const struct dload *l,
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
+	app_name(d, l->load_id);
 	return sqld_merge_load(&d->s, l, o, merged, already);
 }
 
@@ -1258,6 +1286,144 @@ lock_table(struct buf *b, const char *qname)
 {
 	buf_printf(b, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", qname);
 }
+
+/* --- housekeeping (house.h) --- */
+
+static int
+pg_datasets(struct sqldest *s, char ***v, size_t *n)
+{
+	struct pgdest *d = (struct pgdest *)s;
+	PGresult *r;
+	int none;
+
+	r = pg_query(d, "datasets", "SELECT substr(n.nspname, 1, "
+	    "length(n.nspname) - 8) FROM pg_namespace n JOIN pg_class c ON "
+	    "c.relnamespace = n.oid WHERE c.relname = '_stage_files' AND "
+	    "n.nspname LIKE '%\\_staging' ORDER BY 1", &none);
+	if (!r)
+		return none ? 0 : -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = xstrdup(PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+	return 0;
+}
+
+static void
+pg_age(struct buf *q, const char *e)
+{
+	buf_printf(q, "CAST(EXTRACT(EPOCH FROM (now() - %s)) AS bigint)", e);
+}
+
+/* 1 when a process other than ours holds a lock of mode on one of the
+ * tables of schema: said in who. */
+static int
+held_by_other(struct pgdest *d, const char *schema, char *const *tables,
+    size_t n, struct buf *who)
+{
+	struct buf q = BUF_INIT;
+	int64_t k = 0;
+	int r;
+
+	buf_adds(&q, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON "
+	    "c.oid = l.relation JOIN pg_namespace n ON n.oid = "
+	    "c.relnamespace WHERE l.pid <> pg_backend_pid() AND l.mode = "
+	    "'RowExclusiveLock' AND n.nspname = ");
+	sql_str(&q, schema);
+	buf_adds(&q, " AND c.relname IN ('_stage_files'");
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(&q, ", ");
+		sql_str(&q, tables[i]);
+	}
+	buf_addc(&q, ')');
+	r = pg_count(&d->s, schema, q.p, &k);
+	if (r == 0 && k > 0) {
+		buf_printf(who, "a stage-copy (or another writer) into %s",
+		    schema);
+		r = 1;
+	}
+	buf_free(&q);
+	return r;
+}
+
+/* Without waiting: the dataset's merge lock (lock_stmt's, as
+ * pg_try_advisory_xact_lock), no COPY in flight into the load's staging
+ * tables, then those tables locked against new COPYs until COMMIT. */
+static int
+pg_hold(struct sqldest *s, const char *dataset, char *const *tables,
+    size_t n, struct buf *who)
+{
+	struct pgdest *d = (struct pgdest *)s;
+	struct buf q = BUF_INIT, st = BUF_INIT, k = BUF_INIT;
+	int64_t busy = 0;
+	int r = -1;
+
+	sql_staging_schema(&st, dataset);
+	buf_printf(&k, "stage:merge:%s", dataset);
+	buf_adds(&q, "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext(");
+	sql_str(&q, k.p);
+	buf_adds(&q, ")) THEN 0 ELSE 1 END");
+	if (pg_do(s, dataset, "BEGIN", NULL) < 0)
+		goto out;
+	if (pg_count(s, dataset, q.p, &busy) != 0)
+		goto fail;
+	if (busy) {
+		buf_printf(who, "a stage-merge of %s", dataset);
+		r = 1;
+		goto fail;
+	}
+	if ((r = held_by_other(d, st.p, tables, n, who)) != 0)
+		goto fail;
+	buf_reset(&q);
+	buf_adds(&q, "LOCK TABLE ");
+	sql_qname(&q, st.p, "_stage_files");
+	for (size_t i = 0; i < n; i++)
+		if (table_exists(s, st.p, tables[i])) {
+			buf_adds(&q, ", ");
+			sql_qname(&q, st.p, tables[i]);
+		}
+	buf_adds(&q, " IN SHARE ROW EXCLUSIVE MODE");
+	if ((r = pg_do(s, dataset, q.p, NULL)) == 0)
+		goto out;
+fail:
+	rollback(s);
+out:
+	buf_free(&q);
+	buf_free(&st);
+	buf_free(&k);
+	return r;
+}
+
+static int
+pg_check(const struct dest_conf *c, struct buf *out)
+{
+	struct pgdest *d = (struct pgdest *)pg_open(c);
+	const char *host, *ver;
+	PGresult *r;
+	int none;
+
+	if (!d)
+		return -1;	/* said "cannot connect: why" */
+	host = PQhost(d->c);
+	ver = PQparameterStatus(d->c, "server_version");
+	buf_printf(out, "user %s, database %s, host %s, port %s (PostgreSQL "
+	    "%s)", PQuser(d->c), PQdb(d->c), host ? host : "?", PQport(d->c),
+	    ver ? ver : "?");
+	if ((r = pg_query(d, "check", "SELECT pg_is_in_recovery()", &none))) {
+		if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+			buf_adds(out, "; a read-only standby: stage-copy and "
+			    "stage-merge need the primary");
+		PQclear(r);
+	}
+	pg_close(&d->s.base);
+	return 0;
+}
+
+const struct dest_house house_postgres = {
+	.datasets = pg_datasets, .attach = NULL, .age = pg_age,
+	.hold = pg_hold, .check = pg_check,
+};
 
 /* The shared SQL layer's driver (dest_sql.h). */
 static const struct sql_driver pg_driver = {
@@ -1324,4 +1490,5 @@ const struct dest_ops dest_postgres = {
 	63,		/* NAMEDATALEN - 1 */
 	0,
 	pg_resolve,
+	&house_postgres,
 };

@@ -191,6 +191,67 @@ none_staged_since(struct sqldest *d, const struct dload *l, size_t i)
 	return r;
 }
 
+struct pruned_rows {
+	int64_t files, rows;
+	int found;
+};
+
+static int
+pruned_row(void *arg, const char *const *v, int n)
+{
+	struct pruned_rows *p = arg;
+
+	(void)n;
+	p->found = 1;
+	p->files = strtoll(v[0], NULL, 10);
+	p->rows = strtoll(v[1], NULL, 10);
+	return 0;
+}
+
+/* The summary stage-merge's pruning left of table's files of load_id in
+ * _stage_pruned (housekeeping.h): 1 with *p set, 0 if none, -1. */
+static int
+pruned(struct sqldest *d, const char *dataset, const char *load_id,
+    const char *table, struct pruned_rows *p)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r;
+
+	memset(p, 0, sizeof *p);
+	sql_staging_schema(&s, dataset);
+	if (!d->drv->table_exists(d, s.p, "_stage_pruned")) {
+		buf_free(&s);
+		return 0;
+	}
+	buf_adds(&q, "SELECT files, rows FROM ");
+	sql_qname(&q, s.p, "_stage_pruned");
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, load_id);
+	buf_adds(&q, " AND table_name = ");
+	sql_str(&q, table);
+	r = d->drv->rows(d, table, "query failed", q.p, NULL, pruned_row, p);
+	buf_free(&q);
+	buf_free(&s);
+	return r < 0 ? -1 : p->found;
+}
+
+/* A merged load whose file records were pruned: 0 if the manifest's
+ * files and rows of table i are those the summary kept, else -1 after
+ * saying that its load id was used again. */
+static int
+pruned_agrees(const struct dload *l, size_t i, const struct pruned_rows *p)
+{
+	if (p->files == l->files[i] && p->rows == l->rows[i])
+		return 0;
+	log_err("%s: load %s was merged and its file records pruned; they "
+	    "had %lld files and %lld rows of %s, this manifest lists %lld "
+	    "and %lld: its load id was used again for other data (give that "
+	    "data a load id of its own): nothing changed", l->t[i].name,
+	    l->load_id, (long long)p->files, (long long)p->rows,
+	    l->t[i].name, (long long)l->files[i], (long long)l->rows[i]);
+	return -1;
+}
+
 int
 sqld_check_files(struct sqldest *d, const struct dload *l, int merged)
 {
@@ -213,8 +274,18 @@ sqld_check_files(struct sqldest *d, const struct dload *l, int merged)
 			continue;
 		if ((r = d->drv->count(d, l->t[i].name, q.p, &n)) == 0 &&
 		    n != l->files[i]) {
-			dest_files_mismatch(l, i, n, merged);
-			r = -1;
+			struct pruned_rows p;
+			int k = merged && n == 0 ? pruned(d, l->dataset,
+			    l->load_id, l->t[i].name, &p) : 0;
+
+			if (k > 0)
+				r = pruned_agrees(l, i, &p);
+			else if (k < 0)
+				r = -1;
+			else {
+				dest_files_mismatch(l, i, n, merged);
+				r = -1;
+			}
 		}
 		if (r == 0 && merged &&
 		    d->drv->table_exists(d, s.p, l->t[i].name))
@@ -266,12 +337,107 @@ sqld_check_counts(struct sqldest *d, const struct dload *l, int *short_rows)
 	return r;
 }
 
+/* The rows of t's final table: 0, or -1 after reporting. */
+static int
+final_rows(struct sqldest *d, const struct dtable *t, int64_t *n)
+{
+	struct buf q = BUF_INIT;
+	int r;
+
+	buf_adds(&q, "SELECT count(*) FROM ");
+	sql_qname(&q, t->dataset, t->name);
+	r = d->drv->count(d, t->name, q.p, n) == 0 ? 0 : -1;
+	buf_free(&q);
+	return r;
+}
+
+/* What the breakdown of table t needs that its statements' counts do
+ * not say, counted before they run: an upsert's final rows (its single
+ * statement counts new and updated rows together: the table's growth
+ * tells them apart), or the rows a delete-insert with a hard delete or a
+ * merge key will update (its DELETE removes more than those).  -1 when
+ * the counts are enough (the default delete-insert: free), -2 after
+ * reporting. */
+static int64_t
+count_before(struct sqldest *d, const struct dload *l, size_t i,
+    const struct merge_opts *o)
+{
+	const struct dtable *t = &l->t[i];
+	struct buf q = BUF_INIT;
+	int64_t n = -1;
+	int hd = o->hard_delete && dtable_col(t, o->hard_delete) >= 0;
+
+	if (t->disp != DISP_MERGE || !t->npk)
+		return -1;
+	if (o->strategy == MERGE_UPSERT)
+		return final_rows(d, t, &n) < 0 ? -2 : n;
+	if (!hd && !t->nmk)
+		return -1;
+	sql_updated_count(&q, d->drv->dialect, t, l->load_id, o);
+	if (d->drv->count(d, t->name, q.p, &n) != 0)
+		n = -2;
+	buf_free(&q);
+	return n;
+}
+
+/* The breakdown of table t from its statements' counts c[0..n) (the
+ * shapes of sql_merge_table: [DELETE,] INSERT or upsert) and
+ * count_before's u; an upsert's final rows after it in *after. */
+static void
+breakdown(struct dmerged *m, const struct dtable *t,
+    const struct merge_opts *o, const int64_t *c, size_t n, int64_t u,
+    int64_t after)
+{
+	int64_t last = c[n - 1], first = n > 1 ? c[0] : 0;
+
+	m->added = last;
+	m->updated = m->deleted = 0;
+	if (t->disp == DISP_REPLACE)
+		m->deleted = first;
+	else if (t->disp == DISP_MERGE && o->strategy == MERGE_UPSERT &&
+	    t->npk) {
+		m->deleted = first;	/* the hard delete's, if any */
+		m->added = after - u + first;
+		m->updated = last - m->added;
+	} else if (t->disp == DISP_MERGE && t->npk) {
+		m->updated = u >= 0 ? u : first;
+		m->added = last - m->updated;
+		m->deleted = first - m->updated;
+	} else if (t->disp == DISP_MERGE) {
+		m->deleted = first;	/* a merge key's rows, replaced */
+	}
+}
+
 int
 sqld_apply_tables(struct sqldest *d, const struct dload *l,
     const struct merge_opts *o, int64_t *merged)
 {
-	return sql_apply_tables(d->drv->dialect, l, o, d->dry, merged,
-	    sqld_exec, d);
+	for (size_t i = 0; i < l->nt; i++) {
+		struct sqlv v = { 0 };
+		int64_t *c, u = -1, after = 0;
+		int r = 0;
+
+		if (l->done)
+			l->done[i] = (struct dmerged){ -1, -1, -1 };
+		if (!d->dry && l->done &&
+		    (u = count_before(d, l, i, o)) == -2)
+			return -1;
+		sql_merge_table(&v, d->drv->dialect, &l->t[i], l->load_id, o);
+		c = xcalloc(v.n + 1, sizeof *c);
+		for (size_t k = 0; k < v.n && r == 0; k++)
+			r = d->drv->exec(d, l->t[i].name, v.v[k], &c[k]);
+		merged[i] = d->dry ? l->rows[i] : v.n ? c[v.n - 1] : 0;
+		if (r == 0 && !d->dry && l->done && v.n &&
+		    o->strategy == MERGE_UPSERT && u >= 0)
+			r = final_rows(d, &l->t[i], &after);
+		if (r == 0 && !d->dry && l->done && v.n)
+			breakdown(&l->done[i], &l->t[i], o, c, v.n, u, after);
+		free(c);
+		sqlv_free(&v);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -688,17 +854,20 @@ sqld_merge_ddl(struct sqldest *d, const struct dload *l)
 static int
 merged_load_row(void *arg, const char *const *v, int n)
 {
+	int *found = arg;
+
 	(void)v;
 	(void)n;
-	dest_file_after_merge(arg);
-	return -1;
+	*found = 1;
+	return 0;
 }
 
 int
 sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 {
+	struct pruned_rows p;
 	struct buf q = BUF_INIT;
-	int r;
+	int r, found = 0;
 
 	if (!d->drv->table_exists(d, f->t.dataset, "_dlt_loads"))
 		return 0;
@@ -708,9 +877,21 @@ sqld_not_merged_yet(struct sqldest *d, const struct dfile *f)
 	param(&q, d, f->load_id);
 	buf_adds(&q, " AND status = 0");
 	r = d->drv->rows(d, f->object, "query failed", q.p, f->load_id,
-	    merged_load_row, (void *)f);
+	    merged_load_row, &found);
 	buf_free(&q);
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (!found)
+		return 0;
+	/* merged: its file records pruned since, or other data */
+	if ((r = pruned(d, f->t.dataset, f->load_id, f->t.name, &p)) > 0) {
+		log_verbose("%s: load %s is merged and its file records "
+		    "pruned: not copied again", f->object, f->load_id);
+		return 1;
+	}
+	if (r == 0)
+		dest_file_after_merge(f);
+	return -1;
 }
 
 /* "INSERT INTO <staging>._stage_files ...": no row inserted when the
@@ -910,8 +1091,15 @@ copy_once(struct sqldest *d, const struct dfile *f, struct dcopied *res)
 		buf_free(&why);
 		return r;
 	}
-	if (sqld_not_merged_yet(d, f) < 0 ||
-	    (r = d->drv->load(d, f, file_no, &rows)) < 0)
+	if ((r = sqld_not_merged_yet(d, f)) != 0) {
+		if (r < 0)
+			goto fail;
+		d->drv->rollback(d);	/* merged, its records pruned */
+		res->rows = f->rows;
+		res->skipped = 1;
+		return 0;
+	}
+	if ((r = d->drv->load(d, f, file_no, &rows)) < 0)
 		goto fail;
 	if (r == 1) {
 		d->drv->rollback(d);

@@ -213,8 +213,10 @@ int sqld_check_counts(struct sqldest *d, const struct dload *l,
     int *short_rows);
 
 /* In the file's transaction, for a file not recorded before: 0 if its
- * load is not merged yet, else -1 after reporting (a file added to a
- * merged load would be staged and never merged). */
+ * load is not merged yet; 1 if it is and its file records were pruned
+ * (housekeeping.h: a re-run of its manifest, not copied again); else -1
+ * after reporting (a file added to a merged load would be staged and
+ * never merged). */
 int sqld_not_merged_yet(struct sqldest *d, const struct dfile *f);
 
 /* 1 if load l is recorded as merged (merged[] then gets its rows per

@@ -72,6 +72,7 @@
 #include "sha256.h"
 #include "source.h"
 #include "dest_sql.h"
+#include "house.h"
 
 #define MAX_ATTACHED 8		/* below SQLite's default limit of 10 */
 
@@ -1580,6 +1581,136 @@ sq_drop_staging(struct dest *base, const char *dataset)
 	return r;
 }
 
+/* --- housekeeping (house.h) --- */
+
+static int
+sq_datasets(struct sqldest *s, char ***v, size_t *n)
+{
+	struct sqdest *d = (struct sqdest *)s;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	if (!d->db)
+		return 0;
+	if (!(st = sq_prep(d, "datasets", "SELECT substr(name, 1, "
+	    "length(name) - 8) FROM main._stage_schemas WHERE name LIKE "
+	    "'%\\_staging' ESCAPE '\\' ORDER BY name")))
+		return -1;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = xstrdup((const char *)sqlite3_column_text(st,
+		    0));
+	}
+	if (step != SQLITE_DONE) {
+		report(d, "datasets", "cannot read _stage_schemas");
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The staging file and the dataset's, each when it exists (none is
+ * made for looking). */
+static int
+sq_attach(struct sqldest *s, const char *dataset)
+{
+	struct sqdest *d = (struct sqdest *)s;
+	struct buf st = BUF_INIT;
+	char *file;
+	int r = 0;
+
+	if (d->natt + 2 > MAX_ATTACHED)
+		detach_all(d);
+	sql_staging_schema(&st, dataset);
+	file = known_file(d, st.p);
+	if (access(file, F_OK) == 0)
+		r = attach(d, st.p);
+	free(file);
+	buf_free(&st);
+	if (r < 0 || attach_merged(d, dataset) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+sq_age(struct buf *q, const char *e)
+{
+	buf_printf(q, "CAST((julianday('now') - julianday(%s)) * 86400 AS "
+	    "INTEGER)", e);
+}
+
+/* BEGIN IMMEDIATE without the busy wait: another writer (a copy or a
+ * merge in flight) holds the file's write lock. */
+static int
+sq_hold(struct sqldest *s, const char *dataset, char *const *tables,
+    size_t n, struct buf *who)
+{
+	struct sqdest *d = (struct sqdest *)s;
+	int rc;
+
+	(void)tables;
+	(void)n;
+	sqlite3_busy_timeout(d->db, 0);
+	rc = sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(d->db, d->busy_ms);
+	if (rc == SQLITE_OK)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY) {
+		buf_printf(who, "another writer of %s (a stage-copy or "
+		    "stage-merge)", dataset);
+		return 1;
+	}
+	report(d, dataset, "BEGIN IMMEDIATE failed");
+	return -1;
+}
+
+/* Opens the catalog read-only (a check creates nothing) and reads it. */
+static int
+sq_check(const struct dest_conf *c, struct buf *out)
+{
+	const char *path = c->conninfo, *slash = strrchr(path, '/');
+	struct buf dir = BUF_INIT;
+	sqlite3 *db = NULL;
+	int r = -1;
+
+	buf_add(&dir, path, slash ? (size_t)(slash + 1 - path) : 0);
+	buf_adds(&dir, slash ? "" : ".");
+	if (access(path, F_OK) != 0) {
+		buf_printf(out, "%s does not exist yet", path);
+		if (access(dir.p, W_OK) == 0) {
+			buf_adds(out, " (stage-copy creates it)");
+			r = 0;
+		} else {
+			buf_printf(out, ", and its directory %s cannot be "
+			    "written (%s)", dir.p, strerror(errno));
+		}
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_exec(db, "SELECT count(*) FROM sqlite_master",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		buf_printf(out, "%s: cannot read it: %s", path, db ?
+		    sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	buf_printf(out, "%s (SQLite %s)", path, sqlite3_libversion());
+	if (access(path, W_OK) != 0 || access(dir.p, W_OK) != 0) {
+		buf_printf(out, " is read-only here (%s)", strerror(errno));
+		goto out;
+	}
+	buf_adds(out, ", writable");
+	r = 0;
+out:
+	sqlite3_close(db);
+	buf_free(&dir);
+	return r;
+}
+
+const struct dest_house house_sqlite = {
+	.datasets = sq_datasets, .attach = sq_attach, .age = sq_age,
+	.hold = sq_hold, .check = sq_check,
+};
+
 /* The shared SQL layer's driver (dest_sql.h), the bookkeeping tables
  * with the types dlt's sqlalchemy destination gives them (dltschema.h). */
 static const struct sql_driver sq_driver = {
@@ -1638,4 +1769,5 @@ const struct dest_ops dest_sqlite = {
 	0,
 	1,		/* ASCII case folded in every name */
 	sq_resolve,
+	&house_sqlite,
 };

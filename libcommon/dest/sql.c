@@ -497,6 +497,23 @@ sql_run(const struct sqlv *v, sql_exec_fn *exec, void *ctx,
 	return r < 0 ? -1 : 0;
 }
 
+void
+sql_updated_count(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, const struct merge_opts *o)
+{
+	struct buf f = BUF_INIT;
+
+	sql_qname(&f, t->dataset, t->name);
+	buf_adds(b, "SELECT count(*) FROM ");
+	surviving_from(b, d, t, load_id, o);
+	buf_adds(b, " AND EXISTS (SELECT 1 FROM ");
+	buf_adds(b, f.p);
+	buf_adds(b, " WHERE ");
+	key_match(b, "s", f.p, t->pk, t->npk);
+	buf_addc(b, ')');
+	buf_free(&f);
+}
+
 int
 sql_apply_tables(const struct sql_dialect *d, const struct dload *l,
     const struct merge_opts *o, int dry, int64_t *merged,

@@ -124,6 +124,12 @@ typedef int sql_exec_fn(void *ctx, const char *object, const char *sql,
 int sql_run(const struct sqlv *v, sql_exec_fn *exec, void *ctx,
     const char *object, int64_t *rows);
 
+/* For a merge table with a primary key: the count of l's surviving rows
+ * (deduplicated, hard deletes left out) whose key the final table holds
+ * before the merge, i.e. the rows it will update. */
+void sql_updated_count(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id, const struct merge_opts *o);
+
 /* Merges each table of l with the statements of d (sql_merge_table),
  * run by exec; merged[i] gets the last statement's rows, or l->rows[i]
  * when dry.  0, or -1 at the first table that failed. */

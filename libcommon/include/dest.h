@@ -102,6 +102,15 @@ struct dfile {
 				 * position among the load's lines */
 };
 
+/* What a merge did to one final table: rows new (a key it did not
+ * hold), updated (a key's row written again) and deleted (--hard-delete,
+ * rows of a merge key's or a replace's that were not written again);
+ * -1 each where the destination did not count (a dry run, a load merged
+ * before).  new + updated is the table's merged rows. */
+struct dmerged {
+	int64_t added, updated, deleted;
+};
+
 /* One load for stage-merge: its tables with every file's columns merged
  * (types widened) and the rows the manifest promises per table. */
 struct dload {
@@ -112,6 +121,8 @@ struct dload {
 	size_t nt;
 	int64_t *files;		/* per table: its file lines, all of which
 				 * must be recorded as copied to merge */
+	struct dmerged *done;	/* per table, or NULL: filled by a merge
+				 * that counts them (the caller's array) */
 };
 
 /* Result of one copied file. */
@@ -144,6 +155,7 @@ struct dest_conf {
 };
 
 struct sources;
+struct dest_house;
 
 struct dest {
 	const struct dest_ops *ops;
@@ -202,6 +214,10 @@ struct dest_ops {
 	 * url, else its credentials table, else the back end's defaults
 	 * (environment).  Returns 1 when src->url held a secret, else 0. */
 	int (*resolve)(struct dest_conf *c, const struct dest_src *src);
+
+	/* What housekeeping.h needs of the back end (house.h), or NULL:
+	 * it has no --abandoned, --discard, pruning or --check. */
+	const struct dest_house *house;
 };
 
 /* The back ends (one row each in dest.c's table). */

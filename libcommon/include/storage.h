@@ -106,6 +106,10 @@ struct storage_ops {
 	/* 1: "name@host" before the first '/' is part of the address
 	 * (abfss://container@account.dfs...), not credentials. */
 	int at_account;
+	/* stage-put --check: reaches the bucket, changing nothing, and says
+	 * in out where and as whom (secrets masked).  0, or -1 with why in
+	 * out.  NULL: the back end cannot tell. */
+	int (*check)(struct storage *st, struct buf *out);
 };
 
 struct storage {
@@ -143,6 +147,8 @@ int storage_get_range(struct storage *st, const char *key, uint64_t off,
 int storage_del(struct storage *st, const char *key, struct buf *err);
 int storage_describe(struct storage *st, const struct storage_put *p,
     struct buf *out);
+/* The back end's check (stage-put --check): 0, or -1 with why in out. */
+int storage_check(struct storage *st, struct buf *out);
 
 /* The back end's own members for each manifest line stage-put stores
  * (s3: the flags that reach its endpoint), so that stage-copy and

@@ -302,6 +302,16 @@ storage_describe(struct storage *st, const struct storage_put *p,
 	return st->ops->describe(st, p, out);
 }
 
+int
+storage_check(struct storage *st, struct buf *out)
+{
+	if (!st->ops->check) {
+		buf_printf(out, "%s: no check for this storage", st->url);
+		return -1;
+	}
+	return st->ops->check(st, out);
+}
+
 size_t
 storage_members(const struct storage *st,
     struct storage_member m[STORAGE_MAXM])

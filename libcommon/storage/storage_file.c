@@ -364,6 +364,44 @@ fs_describe(struct storage *st, const struct storage_put *p, struct buf *out)
 	return 0;
 }
 
+/* A directory stage-put can write, or one it can make. */
+static int
+fs_check(struct storage *st, struct buf *out)
+{
+	struct fs *fs = st->be;
+	struct stat sb;
+	char *parent;
+	int r = 0;
+
+	if (stat(fs->root, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			buf_printf(out, "%s is not a directory", fs->root);
+			return -1;
+		}
+		if (access(fs->root, W_OK | X_OK) != 0) {
+			buf_printf(out, "directory %s cannot be written (%s)",
+			    fs->root, strerror(errno));
+			return -1;
+		}
+		buf_printf(out, "directory %s, writable", fs->root);
+		return 0;
+	}
+	parent = xstrdup(fs->root);
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = '\0';
+	if (access(*parent ? parent : "/", W_OK | X_OK) == 0)
+		buf_printf(out, "directory %s does not exist yet (stage-put "
+		    "makes it)", fs->root);
+	else {
+		buf_printf(out, "directory %s does not exist, and %s cannot be "
+		    "written (%s)", fs->root, *parent ? parent : "/",
+		    strerror(errno));
+		r = -1;
+	}
+	free(parent);
+	return r;
+}
+
 const struct storage_ops storage_file_ops = {
 	.scheme = "file",
 	.open = fs_open,
@@ -373,4 +411,5 @@ const struct storage_ops storage_file_ops = {
 	.get_range = fs_get_range,
 	.del = fs_del,
 	.describe = fs_describe,
+	.check = fs_check,
 };

@@ -1223,6 +1223,48 @@ out:
 	return rc;
 }
 
+/* "AKIA...WXYZ": enough of an access key id to tell which it is. */
+static void
+key_masked(struct buf *out, const char *k)
+{
+	size_t n = k ? strlen(k) : 0;
+
+	if (n >= 12)
+		buf_printf(out, "%.4s...%s", k, k + n - 4);
+	else if (n)
+		buf_printf(out, "%.2s***", k);
+	else
+		buf_adds(out, "(none)");
+}
+
+/* ListObjectsV2 of the prefix, one key at most: reading the bucket is
+ * what stage-copy needs, and it changes nothing. */
+static int
+s3be_check(struct storage *st, struct buf *out)
+{
+	struct s3be *be = st->be;
+	const struct s3_cfg *c = &be->s3.cfg;
+	struct http_conn *conn = httpx_pool_take(&be->conns);
+	struct s3_req r;
+	int rc;
+
+	buf_printf(out, "bucket %s, endpoint %s://%s, region %s, access key "
+	    "id ", c->bucket, c->scheme, c->host, c->region ? c->region : "?");
+	key_masked(out, c->access_key);
+	s3_req_init(&r, "GET", NULL);
+	s3_req_query(&r, "list-type", "2");
+	s3_req_query(&r, "max-keys", "1");
+	s3_req_query(&r, "prefix", st->prefix);
+	rc = s3_perform(&be->s3, conn, &r);
+	if (rc) {
+		buf_adds(out, ": ");
+		s3_strerror(&r, out);
+	}
+	s3_req_free(&r);
+	httpx_pool_give(&be->conns, conn);
+	return rc ? -1 : 0;
+}
+
 const struct storage_ops storage_s3_ops = {
 	.scheme = "s3",
 	.min_part = MIN_PART,
@@ -1237,4 +1279,5 @@ const struct storage_ops storage_s3_ops = {
 	.describe = s3be_describe,
 	.members = s3_members,
 	.line = s3be_line,
+	.check = s3be_check,
 };

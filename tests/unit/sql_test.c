@@ -252,7 +252,7 @@ test_record_load(void)
 	struct dtable t[2] = { table(DISP_APPEND, 0, 0),
 	    table(DISP_APPEND, 0, 0) };
 	int64_t rows[2] = { 3, 4 }, merged[2] = { 3, 2 };
-	struct dload l = { "L1", "d", t, rows, 2, NULL };
+	struct dload l = { "L1", "d", t, rows, 2, NULL, NULL };
 	struct sqlv v = { 0 };
 
 	t[1].name = "u";
