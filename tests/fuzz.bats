@@ -52,3 +52,7 @@ fuzz() {
 @test "fuzz: binary COPY fields are well formed and agree with strtoll/strtod (5 s)" {
 	fuzz pgbin 256
 }
+
+@test "fuzz: the Arrow IPC reader reads whatever bytes inside them, or says why not (5 s)" {
+	fuzz arrowipc 8192
+}
