@@ -142,7 +142,10 @@ final_ddl(struct sqldest *d, const struct dtable *t, const struct merge_opts *o)
 	    (st_exists && drv->evolve(d, s.p, &want, drv->staging_extra, 0,
 	    t->name) < 0))
 		goto out;
-	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT) {
+	/* ON CONFLICT needs a unique index; MERGE matches by key alone
+	 * (and warehouses that MERGE have no CREATE INDEX) */
+	if (t->disp == DISP_MERGE && t->npk && o->strategy == MERGE_UPSERT &&
+	    drv->dialect->upsert == SQL_ON_CONFLICT) {
 		unique_index(&b, drv, t);
 		if (drv->exec(d, t->name, b.p, NULL) < 0)
 			goto out;
