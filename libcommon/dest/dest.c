@@ -19,6 +19,7 @@
 static const struct dest_ops *const backends[] = {
 	&dest_sqlite,
 	&dest_postgres,
+	&dest_snowflake,
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 

@@ -615,6 +615,8 @@ sqld_in_txn(struct sqldest *d, const char *object, sqld_txn_fn *fn,
 	struct buf b = BUF_INIT;
 	int r = -1;
 
+	if (d->drv->ddl_commits)
+		return fn(d, arg, object) < 0 ? -1 : 0;
 	if (d->drv->exec(d, object, d->drv->begin, NULL) < 0)
 		goto out;
 	if (d->drv->lock)
