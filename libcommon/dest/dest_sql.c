@@ -330,7 +330,7 @@ sqld_already_merged(struct sqldest *d, const struct dload *l, int64_t *merged)
 	struct buf q = BUF_INIT;
 	int r;
 
-	buf_adds(&q, "SELECT t.table_name, t.rows FROM ");
+	buf_adds(&q, "SELECT t.table_name, t.\"rows\" FROM ");
 	sql_qname(&q, l->dataset, "_dlt_loads");
 	buf_adds(&q, " AS l LEFT JOIN ");
 	sql_qname(&q, l->dataset, "_stage_loads");
