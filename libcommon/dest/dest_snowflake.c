@@ -71,6 +71,7 @@ secret_key(int k)
 struct sfdest {
 	struct sqldest s;
 	struct sfwire *w;	/* NULL in a dry run that did not connect */
+	int64_t dry_file_no;	/* dry run before staging exists: 1, 2, ... */
 	char *v[K_N];
 };
 
@@ -269,6 +270,35 @@ stage_name(const struct dest_src *src, char **v)
 	buf_free(&k);
 }
 
+/* A URL without a password or key takes them from dlt's credentials
+ * (.dlt/secrets.toml, DESTINATION__SNOWFLAKE__CREDENTIALS__...), as
+ * libpq takes PGPASSWORD: secrets stay out of argv. */
+static void
+secrets_for_url(const struct dest_src *src, char **v)
+{
+	static const struct { const char *field; int k; } f[] = {
+		{ "password", K_PASSWORD }, { "private_key", K_PRIVATE_KEY },
+		{ "private_key_path", K_PRIVATE_KEY_PATH },
+		{ "private_key_passphrase", K_PASSPHRASE },
+	};
+	struct config *cf;
+	struct buf k = BUF_INIT;
+
+	if (!src->url || v[K_PASSWORD] || v[K_PRIVATE_KEY] ||
+	    v[K_PRIVATE_KEY_PATH] || !(cf = config_load()))
+		return;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		const char *val;
+		buf_reset(&k);
+		buf_printf(&k, "destination.%s.credentials.%s",
+		    src->name ? src->name : "snowflake", f[i].field);
+		if (!v[f[i].k] && (val = config_get(cf, k.p)))
+			v[f[i].k] = xstrdup(val);
+	}
+	config_free(cf);
+	buf_free(&k);
+}
+
 static int
 sf_resolve(struct dest_conf *c, const struct dest_src *src)
 {
@@ -290,8 +320,9 @@ sf_resolve(struct dest_conf *c, const struct dest_src *src)
 	} else if (src->key) {
 		from_config(src, v);
 	}
-	stage_name(src, v);
 	had = v[K_PASSWORD] != NULL && src->url != NULL;
+	secrets_for_url(src, v);
+	stage_name(src, v);
 	c->conninfo = conf_join(v);
 	c->masked = conf_masked(v);
 	conf_free(v);
@@ -842,6 +873,18 @@ next_file_no(struct sfdest *d, const struct dfile *f, int64_t *no)
 
 	buf_adds(&q, "SELECT COALESCE(MAX(file_no), 0) + 1 FROM ");
 	files_table(&q, f);
+	if (d->s.dry) {
+		struct buf s = BUF_INIT;
+		sql_staging_schema(&s, f->t.dataset);
+		if (!table_exists(&d->s, s.p, "_stage_files"))
+			d->dry_file_no++;
+		buf_free(&s);
+		if (d->dry_file_no) {
+			*no = d->dry_file_no;
+			buf_free(&q);
+			return 0;
+		}
+	}
 	r = sf_count(&d->s, f->object, q.p, no);
 	buf_free(&q);
 	if (r == 1)
@@ -1276,7 +1319,7 @@ copy_txn(struct sfdest *d, const struct dfile *f, const char *from,
 
 	if (sf_exec(&d->s, f->object, "BEGIN", NULL) < 0)
 		return -1;
-	if (d->w && (r = recorded(d, f, res)) != 0) {
+	if (!d->s.dry && (r = recorded(d, f, res)) != 0) {
 		rollback(&d->s);
 		return r < 0 ? -1 : 0;
 	}
@@ -1311,7 +1354,9 @@ sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 	int r = -1;
 
 	memset(res, 0, sizeof *res);
-	if (d->s.dry && d->w && (r = recorded(d, f, res)) != 0) {
+	sql_staging_schema(&s, f->t.dataset);
+	if (d->s.dry && table_exists(&d->s, s.p, "_stage_files") &&
+	    (r = recorded(d, f, res)) != 0) {
 		if (r > 0) {
 			buf_printf(&s, "-- skip: %s (copied before, %lld rows)",
 			    f->object, (long long)res->rows);
@@ -1320,7 +1365,6 @@ sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 		buf_free(&s);
 		return r < 0 ? -1 : 0;
 	}
-	sql_staging_schema(&s, f->t.dataset);
 	if (!d->s.dry && !table_exists(&d->s, s.p, f->t.name) &&
 	    sf_stage_prepare(base, &f->t) < 0)
 		goto out;
@@ -1464,7 +1508,7 @@ static const struct sql_driver sf_driver = {
 	.version_cols = "version NUMBER(38,0) NOT NULL, engine_version "
 	    "NUMBER(38,0) NOT NULL, inserted_at TIMESTAMP_TZ NOT NULL, "
 	    "schema_name VARCHAR NOT NULL, version_hash VARCHAR NOT NULL, "
-	    "schema VARCHAR NOT NULL",
+	    "\"schema\" VARCHAR NOT NULL",
 	.record_now = "CURRENT_TIMESTAMP()",
 	.index_in_schema = 0,
 	.ddl_commits = 1,
