@@ -235,3 +235,49 @@ pipeline() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no password and no private key"* ]]
 }
+
+# golden NAME [stage-copy|stage-merge] [options]: the dry run of
+# tests/snowflake/golden.ndjson (four s3:// files of three tables: CSV
+# gzip, JSON lines zstd, Parquet; every type) must equal
+# tests/snowflake/NAME.sql, and every statement must parse as Snowflake
+# SQL (sqlglot).  STAGE_GOLDEN_UPDATE=1 rewrites the golden file.
+golden() {
+	local name=$1 prog=$2
+	shift 2
+	AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=aws-Secret-3 \
+		"$prog" --dry-run "$@" <"$STAGE_TOP/tests/snowflake/golden.ndjson" \
+		>"$name.sql" 2>err
+	cat err
+	! grep -q "aws-Secret-3" "$name.sql" err
+	[ -z "${STAGE_GOLDEN_UPDATE:-}" ] ||
+		cp "$name.sql" "$STAGE_TOP/tests/snowflake/$name.sql"
+	diff -u "$STAGE_TOP/tests/snowflake/$name.sql" "$name.sql"
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <"$name.sql"
+}
+
+@test "snowflake: golden dry run: COPY from s3:// through a temporary stage with forwarded credentials (masked), one per file, CSV gzip, JSON zstd, Parquet by name" {
+	golden copy-s3 stage-copy -D "$SF_DEST"
+	grep -q "METADATA\$FILE_ROW_NUMBER" copy-s3.sql
+	! grep -q "FORCE" copy-s3.sql
+}
+
+@test "snowflake: golden dry run: COPY from dlt's named stage, and through a storage integration" {
+	golden copy-stage stage-copy -D "$SF_DEST&stage_name=shop.raw_stage"
+	grep -q 'FROM @shop.raw_stage/raw/golden/users/) FILES' copy-stage.sql
+	golden copy-integration stage-copy -D "$SF_DEST&storage_integration=lake_int"
+	grep -q 'STORAGE_INTEGRATION = "lake_int"' copy-integration.sql
+}
+
+@test "snowflake: golden dry run: the merge (delete-insert with dedup and hard delete, append, replace by DELETE) in one transaction after the DDL" {
+	golden merge stage-merge --hard-delete b -D "$SF_DEST"
+	# every DDL before BEGIN: Snowflake commits on DDL
+	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' merge.sql
+	[ -z "$output" ]
+	! grep -q TRUNCATE merge.sql
+}
+
+@test "snowflake: golden dry run: --strategy upsert merges with MERGE INTO (no unique index)" {
+	golden merge-upsert stage-merge --strategy upsert -D "$SF_DEST"
+	grep -q '^MERGE INTO "golden"."users" AS d USING' merge-upsert.sql
+	! grep -q "INDEX" merge-upsert.sql
+}

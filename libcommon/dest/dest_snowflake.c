@@ -72,6 +72,9 @@ struct sfdest {
 	struct sqldest s;
 	struct sfwire *w;	/* NULL in a dry run that did not connect */
 	int64_t dry_file_no;	/* dry run before staging exists: 1, 2, ... */
+	int in_txn;		/* between BEGIN and COMMIT or ROLLBACK */
+	char *stage_url;	/* the temporary stage made on this folder */
+	char *stage_schema;	/* ... in this schema */
 	char *v[K_N];
 };
 
@@ -479,6 +482,8 @@ sf_close(struct dest *base)
 	if (!d)
 		return;
 	sfw_close(d->w);
+	free(d->stage_url);
+	free(d->stage_schema);
 	sources_free(d->s.base.sources);
 	conf_free(d->v);
 	free(d);
@@ -511,6 +516,8 @@ sf_exec(struct sqldest *s, const char *object, const char *sql, int64_t *rows)
 	struct sfresult res = { 0 };
 	int r;
 
+	if (strcmp(sql, "BEGIN") == 0 || strcmp(sql, "COMMIT") == 0)
+		d->in_txn = sql[0] == 'B';
 	if (s->dry) {
 		dest_dry_sql(sql);
 		if (rows)
@@ -530,6 +537,7 @@ rollback(struct sqldest *s)
 	struct sfdest *d = (struct sfdest *)s;
 	struct sfresult res = { 0 };
 
+	d->in_txn = 0;
 	if (s->dry) {
 		dest_dry_sql("ROLLBACK");
 		return;
@@ -719,7 +727,10 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 	if (sf_columns(s, schema, t->name, &have, &exists) < 0)
 		goto out;
 	if (!exists) {
-		r = sqld_create_table(s, schema, t, extra, strict, object);
+		/* a dry run planned it before the transaction (DDL commits:
+		 * merge_prepare runs it first) */
+		r = s->dry && ((struct sfdest *)s)->in_txn ? 0 :
+		    sqld_create_table(s, schema, t, extra, strict, object);
 		goto out;
 	}
 	r = 0;
@@ -740,6 +751,8 @@ evolve(struct sqldest *s, const char *schema, const struct dtable *t,
 			r = -1;
 			break;
 		}
+		if (s->dry && ((struct sfdest *)s)->in_txn)
+			continue;	/* planned before the transaction */
 		buf_reset(&b);
 		buf_adds(&b, "ALTER TABLE ");
 		sql_qname(&b, schema, t->name);
@@ -1107,6 +1120,18 @@ file_format(struct buf *b, const struct dfile *f)
 	buf_addc(b, ')');
 }
 
+/* e becomes CAST(e AS VARCHAR). */
+static void
+buf_insert_cast(struct buf *e)
+{
+	struct buf t = BUF_INIT;
+
+	buf_printf(&t, "CAST(%s AS VARCHAR)", e->p);
+	buf_reset(e);
+	buf_adds(e, t.p);
+	buf_free(&t);
+}
+
 /* The select list of the COPY's transform: each column from the file
  * (CSV by position, JSON and Parquet by name), then _stage_row. */
 static void
@@ -1126,7 +1151,11 @@ copy_select(struct buf *b, const struct dfile *f, int64_t file_no)
 			buf_addc(&e, ')');
 			if (c->type == CT_JSON)
 				buf_adds(b, e.p);
-			else
+			else if (c->type == CT_BINARY) {
+				/* as text first, as in CSV */
+				buf_insert_cast(&e);
+				convert(b, c, e.p);
+			} else
 				buf_printf(b, "CAST(%s AS %s)", e.p,
 				    sf_types[c->type]);
 		}
@@ -1169,6 +1198,10 @@ copy_from(struct sfdest *d, const struct dfile *f, struct buf *from,
 		goto out;
 	}
 	sql_staging_schema(&s, f->t.dataset);
+	if (d->stage_url && strncmp(d->stage_url, f->url, strlen(f->url) -
+	    strlen(name->p)) == 0 && strlen(d->stage_url) == strlen(f->url) -
+	    strlen(name->p) && strcmp(d->stage_schema, s.p) == 0)
+		goto made;	/* made for an earlier file of this folder */
 	buf_adds(&b, "CREATE OR REPLACE TEMPORARY STAGE ");
 	sql_qname(&b, s.p, "_stage_bucket");
 	buf_adds(&b, " URL = ");
@@ -1217,8 +1250,15 @@ copy_from(struct sfdest *d, const struct dfile *f, struct buf *from,
 	}
 	if (d->s.dry)
 		dest_dry_sql(b.p);
-	else if (sf_exec(&d->s, f->object, b.p, NULL) < 0)
+	else if (sf_exec(&d->s, f->object, b.p, NULL) < 0) {
 		r = -1;
+		goto out;
+	}
+	free(d->stage_url);
+	free(d->stage_schema);
+	d->stage_url = xstrndup(f->url, strlen(f->url) - strlen(name->p));
+	d->stage_schema = xstrdup(s.p);
+made:
 	buf_adds(from, "@");
 	sql_qname(from, s.p, "_stage_bucket");
 out:
