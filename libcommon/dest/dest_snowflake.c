@@ -876,51 +876,48 @@ out:
 	return found;
 }
 
-/* The next file number of the staging dataset (in the file's
- * transaction; a dry run without a connection says 1). */
+/* The number _stage_files gave f's row (AUTOINCREMENT: unique however
+ * many copiers run at once, where MAX(file_no) + 1 is not); a dry run
+ * counts 1, 2, ... */
 static int
-next_file_no(struct sfdest *d, const struct dfile *f, int64_t *no)
+file_no_of(struct sfdest *d, const struct dfile *f, int64_t *no)
 {
 	struct buf q = BUF_INIT;
 	int r;
 
-	buf_adds(&q, "SELECT COALESCE(MAX(file_no), 0) + 1 FROM ");
-	files_table(&q, f);
 	if (d->s.dry) {
-		struct buf s = BUF_INIT;
-		sql_staging_schema(&s, f->t.dataset);
-		if (!table_exists(&d->s, s.p, "_stage_files"))
-			d->dry_file_no++;
-		buf_free(&s);
-		if (d->dry_file_no) {
-			*no = d->dry_file_no;
-			buf_free(&q);
-			return 0;
-		}
+		*no = ++d->dry_file_no;
+		return 0;
 	}
+	buf_adds(&q, "SELECT file_no FROM ");
+	files_table(&q, f);
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, f->load_id);
+	buf_adds(&q, " AND table_name = ");
+	sql_str(&q, f->t.name);
+	buf_adds(&q, " AND file_id = ");
+	sql_str(&q, f->file_id);
 	r = sf_count(&d->s, f->object, q.p, no);
 	buf_free(&q);
-	if (r == 1)
-		*no = 1, r = 0;
 	return r;
 }
 
 static int
-record_file(struct sfdest *d, const struct dfile *f, int64_t file_no)
+record_file(struct sfdest *d, const struct dfile *f)
 {
 	struct buf b = BUF_INIT;
 	int r;
 
 	buf_adds(&b, "INSERT INTO ");
 	files_table(&b, f);
-	buf_adds(&b, " (load_id, table_name, file_id, file_no, seq, sha256, "
+	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, "
 	    "\"rows\", copied_at) VALUES (");
 	sql_str(&b, f->load_id);
 	buf_adds(&b, ", ");
 	sql_str(&b, f->t.name);
 	buf_adds(&b, ", ");
 	sql_str(&b, f->file_id);
-	buf_printf(&b, ", %lld, %lld, ", (long long)file_no, (long long)f->seq);
+	buf_printf(&b, ", %lld, ", (long long)f->seq);
 	if (f->sha256)
 		sql_str(&b, f->sha256);
 	else
@@ -1364,8 +1361,7 @@ copy_txn(struct sfdest *d, const struct dfile *f, const char *from,
 		return r < 0 ? -1 : 0;
 	}
 	if ((d->w && sqld_not_merged_yet(&d->s, f) < 0) ||
-	    next_file_no(d, f, &file_no) < 0 ||
-	    record_file(d, f, file_no) < 0)
+	    record_file(d, f) < 0 || file_no_of(d, f, &file_no) < 0)
 		goto fail;
 	r = from ? copy_rows(d, f, file_no, from, name, &loaded) :
 	    insert_rows(d, f, file_no, &loaded);
@@ -1524,7 +1520,7 @@ static const struct sql_driver sf_driver = {
 	.lock = NULL, .schemas = 1,
 	.staging_fit = staging_fit,
 	.files_cols = "load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
-	    "file_id VARCHAR NOT NULL, file_no NUMBER(38,0) NOT NULL, "
+	    "file_id VARCHAR NOT NULL, file_no NUMBER(38,0) AUTOINCREMENT, "
 	    "seq NUMBER(38,0) NOT NULL, sha256 VARCHAR, \"rows\" NUMBER(38,0) "
 	    "NOT NULL, copied_at TIMESTAMP_TZ NOT NULL, "
 	    "PRIMARY KEY (load_id, table_name, file_id)",
