@@ -281,3 +281,16 @@ golden() {
 	grep -q '^MERGE INTO "golden"."users" AS d USING' merge-upsert.sql
 	! grep -q "INDEX" merge-upsert.sql
 }
+
+@test "snowflake: parallel copiers (-j 3) give every file its own number: the merge finds exactly each file's rows" {
+	for i in 1 2 3 4 5 6; do printf '{"id":%d}\n' $(seq $((i * 10)) $((i * 10 + 4))); done |
+		stage-write -q -t p --dataset par --max-rows 5 -d out |
+		stage-put -q -b bucket >put.ndjson
+	[ "$(grep -c '"file"' put.ndjson)" -eq 6 ]
+	stage-copy -q -j 3 -D "$SF_DEST" <put.ndjson >copy.ndjson
+	run sf_sql 'SELECT count(DISTINCT file_no) FROM "par_staging"."_stage_files"'
+	[ "$output" = 6 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "par"."p"'
+	[ "$output" = "30|30" ]
+}
