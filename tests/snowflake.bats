@@ -44,6 +44,15 @@ pipeline() {
 	stage-merge -q -D "$SF_DEST" <"$W/copy.ndjson" >"$W/merge.ndjson"
 }
 
+@test "unit: Snowflake's JWT pieces (base64url, account locator) and the reading of query answers (rows, DML counts, refusals, polling, malformed)" {
+	run "$STAGE_UNITS/sfjwt_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$STAGE_UNITS/sfwire_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "snowflake: key-pair JWT (encrypted PKCS#8 key) verifies with PyJWT: signature, iss fingerprint, sub, lifetime" {
 	openssl genrsa -out k.pem 2048 2>/dev/null
 	openssl pkcs8 -topk8 -in k.pem -out enc.pem -passout pass:pa55 -v2 aes-256-cbc
