@@ -303,3 +303,7 @@ golden() {
 	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "par"."p"'
 	[ "$output" = "30|30" ]
 }
+
+@test "snowflake: Parquet end to end (COPY ... FILE_FORMAT = (TYPE = PARQUET), columns by name)" {
+	skip "fakesnow cannot run a COPY with a transformation (METADATA\$FILE_ROW_NUMBER), and stage-write -f parquet is on branch f18-write, not landed here: the statement is pinned by the golden dry run (copy-s3.sql)"
+}
