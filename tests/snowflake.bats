@@ -226,6 +226,8 @@ pipeline() {
 	run stage-copy --dry-run -D "snowflake://u:url-Secret-5@test/DB?host=127.0.0.1&port=$SF_PORT&protocol=http" <put.ndjson
 	echo "$output"
 	[[ "$output" != *"url-Secret-5"* ]]
+	# the warning names Snowflake's way, not libpq's
+	[[ "$output" == *"visible to other users (ps): use DESTINATION__<NAME>__CREDENTIALS__PASSWORD"* ]]
 }
 
 @test "snowflake: bad configuration exits 2 or 1 with a clear message: unknown URL parameter, no database, no password" {
