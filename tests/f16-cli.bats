@@ -161,9 +161,9 @@ merge_load() {
 
 @test "f16-17: an unknown destination type lists the known ones and the nearest" {
 	run -2 stage-copy -D postgress://h/db m
-	[[ "$output" == *"postgress: unknown destination type (known: sqlite, postgres, postgresql; did you mean postgres?)"* ]]
+	[[ "$output" == *"postgress: unknown destination type (known: sqlite, postgres, postgresql, snowflake; did you mean postgres?)"* ]]
 	run -2 stage-merge -D mysql m
-	[[ "$output" == *"known: sqlite, postgres, postgresql"* ]]
+	[[ "$output" == *"known: sqlite, postgres, postgresql, snowflake"* ]]
 }
 
 @test "f16-17: an unknown long option is a usage error naming the nearest option" {

@@ -84,3 +84,7 @@ fuzz() {
 @test "fuzz: service-account key files and token answers parse or fail cleanly (5 s)" {
 	fuzz gauth 4096
 }
+
+@test "fuzz: the Arrow IPC reader reads whatever bytes inside them, or says why not (5 s)" {
+	fuzz arrowipc 8192
+}

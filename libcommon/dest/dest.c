@@ -19,6 +19,7 @@
 static const struct dest_ops *const backends[] = {
 	&dest_sqlite,
 	&dest_postgres,
+	&dest_snowflake,
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
@@ -64,8 +65,10 @@ from_url(struct dest_conf *c, const char *name, const char *url, int argv)
 
 	if (c->ops->resolve(c, &src) && argv)
 		log_warn("warning: a password on the command line is visible "
-		    "to other users (ps): use PGPASSWORD, ~/.pgpass or "
-		    ".dlt/secrets.toml");
+		    "to other users (ps): use %s or .dlt/secrets.toml",
+		    strcmp(c->ops->name, "postgres") == 0 ?
+		    "PGPASSWORD, ~/.pgpass" :
+		    "DESTINATION__<NAME>__CREDENTIALS__PASSWORD");
 }
 
 /* A -D that names nothing may be a keyword connection string holding a

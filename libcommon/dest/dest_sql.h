@@ -150,6 +150,9 @@ struct sql_driver {
 	 * TABLE ... IN ACCESS EXCLUSIVE MODE), or NULL: the engine's begin
 	 * does. */
 	void (*lock_table)(struct buf *b, const char *qname);
+	int ddl_commits;		/* every DDL statement commits on its
+					 * own (Snowflake): sqld_in_txn runs
+					 * no BEGIN, lock or COMMIT around it */
 };
 
 /* The first member of every SQL back end's handle. */
@@ -163,7 +166,8 @@ struct sqldest {
 int sqld_exec(void *ctx, const char *object, const char *sql, int64_t *rows);
 
 /* fn in a transaction of its own (begin, lock on lockname, fn, COMMIT;
- * ROLLBACK when a step fails): 0 or -1. */
+ * ROLLBACK when a step fails), or just fn where the driver's DDL
+ * commits on its own (ddl_commits): 0 or -1. */
 int sqld_in_txn(struct sqldest *d, const char *object, sqld_txn_fn *fn,
     const void *arg, const char *lockname);
 /* stage_prepare's DDL in its transaction: the staging schema (where the

@@ -96,7 +96,7 @@ dltschema_insert_sql(struct dltschema *s, struct buf *b, const char *dataset,
 	buf_adds(b, "INSERT INTO ");
 	sql_qname(b, dataset, "_dlt_version");
 	buf_printf(b, " (version, engine_version, inserted_at, schema_name, "
-	    "version_hash, schema) VALUES (%lld, %d, %s, ", (long long)version,
+	    "version_hash, \"schema\") VALUES (%lld, %d, %s, ", (long long)version,
 	    DLTSCHEMA_ENGINE_VERSION, now);
 	sql_str(b, name);
 	buf_adds(b, ", ");

@@ -476,7 +476,7 @@ sql_record_load(struct sqlv *out, const struct dload *l,
 		buf_reset(&b);
 		buf_adds(&b, "INSERT INTO ");
 		sql_qname(&b, l->dataset, "_stage_loads");
-		buf_adds(&b, " (load_id, table_name, rows) VALUES (");
+		buf_adds(&b, " (load_id, table_name, \"rows\") VALUES (");
 		sql_str(&b, l->load_id);
 		buf_adds(&b, ", ");
 		sql_str(&b, l->t[i].name);
@@ -542,10 +542,10 @@ sql_lost_files(struct buf *b, const struct sql_dialect *d,
 
 	sql_staging_schema(&sch, t->dataset);
 	if (staged)
-		buf_adds(b, "SELECT f.file_no, f.file_id, f.rows, "
+		buf_adds(b, "SELECT f.file_no, f.file_id, f.\"rows\", "
 		    "count(s.\"_stage_row\") FROM ");
 	else
-		buf_adds(b, "SELECT f.file_no, f.file_id, f.rows, 0 FROM ");
+		buf_adds(b, "SELECT f.file_no, f.file_id, f.\"rows\", 0 FROM ");
 	sql_qname(b, sch.p, "_stage_files");
 	buf_adds(b, " AS f");
 	if (staged) {
@@ -560,8 +560,8 @@ sql_lost_files(struct buf *b, const struct sql_dialect *d,
 	buf_adds(b, " AND f.table_name = ");
 	sql_str(b, t->name);
 	if (staged)
-		buf_adds(b, " GROUP BY f.file_no, f.file_id, f.rows "
-		    "HAVING count(s.\"_stage_row\") <> f.rows");
+		buf_adds(b, " GROUP BY f.file_no, f.file_id, f.\"rows\" "
+		    "HAVING count(s.\"_stage_row\") <> f.\"rows\"");
 	buf_adds(b, " ORDER BY f.file_no");
 	buf_free(&sch);
 }

@@ -223,6 +223,7 @@ struct dest_ops {
 /* The back ends (one row each in dest.c's table). */
 extern const struct dest_ops dest_postgres;
 extern const struct dest_ops dest_sqlite;
+extern const struct dest_ops dest_snowflake;
 
 /* Resolves -D (NULL: configured or embedded default) into c.  Returns 0,
  * or -1 after reporting a configuration error (exit 2). */

@@ -20,7 +20,7 @@ main(void)
 	dltschema_hash(&s, h1);
 	dltschema_insert_sql(&s, &b, "ds", "ds", 3, h1, "now()");
 	ok(strstr(b.p, "INSERT INTO \"ds\".\"_dlt_version\" (version, "
-	    "engine_version, inserted_at, schema_name, version_hash, schema) "
+	    "engine_version, inserted_at, schema_name, version_hash, \"schema\") "
 	    "VALUES (3, 11, now(), 'ds', '") == b.p, "the insert: %s", b.p);
 	ok(strstr(b.p, "'{\"version\":3,\"version_hash\":\"") != NULL,
 	    "the version and hash lead the JSON");

@@ -1,0 +1,1569 @@
+/*
+ * dest_snowflake: Snowflake through its session protocol
+ * (snowflake_wire.h), over the shared SQL layer (dest_sql.h).
+ *
+ * Names: stage's names are lower case (ident_nocase refuses others) and
+ * quoted; the session sets QUOTED_IDENTIFIERS_IGNORE_CASE, so "users" is
+ * USERS, the table dlt's Snowflake destination makes (it upper-cases
+ * every identifier), and each tool reads the other's tables.  Catalog
+ * queries compare upper case and fold the names back to lower case.
+ *
+ * Staging: <DATASET>_STAGING, one table per manifest table plus
+ * _stage_row, and _stage_files.  A file staged in a bucket is loaded by
+ * Snowflake itself: COPY INTO the staging table from the staged object
+ * with _stage_row computed in the load statement from
+ * METADATA$FILE_ROW_NUMBER and the file's number (doc/DESIGN.md, "Row
+ * identity"), never FORCE, so Snowflake's load history and _stage_files
+ * agree on what was loaded.  A file staged on the local disk (file://,
+ * or no bucket), which Snowflake cannot read, is streamed through
+ * stage-copy (source.h) as INSERT ... SELECT ... FROM VALUES batches with
+ * the same _stage_row.  Each file: its _stage_files row and its rows in
+ * one transaction.
+ *
+ * Merge: DDL first (Snowflake commits on DDL), then one transaction per
+ * load: the shared layer's dispositions (delete-insert, or MERGE for
+ * --strategy upsert: the SQL_MERGE dialect), the _dlt_loads record and
+ * the clearing of the load's staging rows.
+ *
+ * Types: text VARCHAR, bigint NUMBER(38,0), double FLOAT, bool BOOLEAN,
+ * timestamp TIMESTAMP_TZ, date DATE, time TIME, decimal NUMBER(38,9),
+ * json VARIANT, binary BINARY.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "csvin.h"
+#include "dest.h"
+#include "dest_sql.h"
+#include "log.h"
+#include "manifest.h"
+#include "sfjwt.h"
+#include "snowflake_wire.h"
+#include "source.h"
+
+/* The connection's settings, parsed from conninfo (sf_resolve's
+ * "key=value&..." with values percent-encoded). */
+enum {
+	K_ACCOUNT, K_USER, K_PASSWORD, K_DATABASE, K_SCHEMA, K_WAREHOUSE,
+	K_ROLE, K_HOST, K_PORT, K_PROTOCOL, K_AUTHENTICATOR, K_PRIVATE_KEY,
+	K_PRIVATE_KEY_PATH, K_PASSPHRASE, K_STAGE_NAME, K_INTEGRATION, K_N
+};
+
+static const char *const keys[K_N] = {
+	"account", "user", "password", "database", "schema", "warehouse",
+	"role", "host", "port", "protocol", "authenticator", "private_key",
+	"private_key_path", "private_key_passphrase", "stage_name",
+	"storage_integration"
+};
+
+static int
+secret_key(int k)
+{
+	return k == K_PASSWORD || k == K_PRIVATE_KEY || k == K_PASSPHRASE;
+}
+
+struct sfdest {
+	struct sqldest s;
+	struct sfwire *w;	/* NULL in a dry run that did not connect */
+	int64_t dry_file_no;	/* dry run before staging exists: 1, 2, ... */
+	int in_txn;		/* between BEGIN and COMMIT or ROLLBACK */
+	char *stage_url;	/* the temporary stage made on this folder */
+	char *stage_schema;	/* ... in this schema */
+	char *v[K_N];
+};
+
+static const char *const sf_types[] = {
+	[CT_TEXT] = "VARCHAR", [CT_BIGINT] = "NUMBER(38,0)",
+	[CT_DOUBLE] = "FLOAT", [CT_BOOL] = "BOOLEAN",
+	[CT_TIMESTAMP] = "TIMESTAMP_TZ", [CT_DATE] = "DATE",
+	[CT_TIME] = "TIME", [CT_DECIMAL] = "NUMBER(38,9)",
+	[CT_JSON] = "VARIANT", [CT_BINARY] = "BINARY"
+};
+
+static const struct sql_dialect sf_dialect = {
+	sf_types, sql_file_div, sql_new_id_tagged, SQL_MERGE,
+	"CURRENT_TIMESTAMP()"
+};
+
+static const struct sql_driver sf_driver;
+
+/* --- configuration --- */
+
+static int
+key_index(const char *k, size_t n)
+{
+	for (int i = 0; i < K_N; i++)
+		if (strlen(keys[i]) == n && strncmp(keys[i], k, n) == 0)
+			return i;
+	return -1;
+}
+
+static char *
+unescape(const char *s, size_t n)
+{
+	int len = 0;
+	char *u = curl_easy_unescape(NULL, s, (int)n, &len);
+	char *r = u ? xstrndup(u, (size_t)len) : xstrndup(s, n);
+
+	curl_free(u);
+	return r;
+}
+
+static void
+conf_add(struct buf *b, int k, const char *v)
+{
+	char *e = curl_easy_escape(NULL, v, 0);
+
+	if (b->len)
+		buf_addc(b, '&');
+	buf_printf(b, "%s=%s", keys[k], e ? e : "");
+	curl_free(e);
+}
+
+/* Parses conninfo into v[]; -1 with why for an unknown key. */
+static int
+conf_parse(const char *s, char **v, struct buf *why)
+{
+	while (s && *s) {
+		const char *amp = strchr(s, '&'), *eq;
+		size_t n = amp ? (size_t)(amp - s) : strlen(s);
+		int k;
+
+		eq = memchr(s, '=', n);
+		k = eq ? key_index(s, (size_t)(eq - s)) : -1;
+		if (k < 0) {
+			buf_printf(why, "unknown parameter '%.*s' (known: "
+			    "warehouse, role, schema, host, port, protocol, "
+			    "authenticator, private_key_path, stage_name, "
+			    "storage_integration)", (int)(eq ? eq - s : (long)n),
+			    s);
+			return -1;
+		}
+		free(v[k]);
+		v[k] = unescape(eq + 1, n - (size_t)(eq + 1 - s));
+		s = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The masked form every message shows. */
+static char *
+conf_masked(char **v)
+{
+	struct buf b = BUF_INIT;
+	int q = 0;
+
+	buf_adds(&b, "snowflake://");
+	if (v[K_USER])
+		buf_printf(&b, "%s%s@", v[K_USER], v[K_PASSWORD] ? ":***" : "");
+	buf_printf(&b, "%s/%s", v[K_ACCOUNT] ? v[K_ACCOUNT] : "",
+	    v[K_DATABASE] ? v[K_DATABASE] : "");
+	if (v[K_SCHEMA])
+		buf_printf(&b, "/%s", v[K_SCHEMA]);
+	for (int k = K_WAREHOUSE; k < K_N; k++) {
+		if (!v[k] || k == K_SCHEMA)
+			continue;
+		buf_printf(&b, "%c%s=%s", q++ ? '&' : '?', keys[k],
+		    secret_key(k) ? "***" : v[k]);
+	}
+	return b.p;
+}
+
+/* snowflake://user[:password]@account/database[/schema]?k=v into v[];
+ * -1 with why. */
+static int
+url_parse(const char *url, char **v, struct buf *why)
+{
+	const char *p = url + strlen("snowflake://"), *at, *sl, *q;
+	const char *end;
+
+	q = strchr(p, '?');
+	end = q ? q : p + strlen(p);
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		v[K_USER] = unescape(p, (size_t)((colon ? colon : at) - p));
+		if (colon)
+			v[K_PASSWORD] = unescape(colon + 1,
+			    (size_t)(at - colon - 1));
+		p = at + 1;
+	}
+	sl = memchr(p, '/', (size_t)(end - p));
+	v[K_ACCOUNT] = unescape(p, (size_t)((sl ? sl : end) - p));
+	if (sl) {
+		const char *sl2 = memchr(sl + 1, '/', (size_t)(end - sl - 1));
+		v[K_DATABASE] = unescape(sl + 1, (size_t)((sl2 ? sl2 : end) -
+		    sl - 1));
+		if (sl2 && sl2 + 1 < end)
+			v[K_SCHEMA] = unescape(sl2 + 1,
+			    (size_t)(end - sl2 - 1));
+	}
+	if (q && conf_parse(q + 1, v, why) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+conf_free(char **v)
+{
+	for (int k = 0; k < K_N; k++) {
+		free(v[k]);
+		v[k] = NULL;
+	}
+}
+
+static char *
+conf_join(char **v)
+{
+	struct buf b = BUF_INIT;
+
+	for (int k = 0; k < K_N; k++)
+		if (v[k])
+			conf_add(&b, k, v[k]);
+	return b.p ? b.p : xstrdup("");
+}
+
+/* dlt's credential fields (host is dlt's name for the account). */
+static void
+from_config(const struct dest_src *src, char **v)
+{
+	static const struct { const char *field; int k; } f[] = {
+		{ "database", K_DATABASE }, { "username", K_USER },
+		{ "password", K_PASSWORD }, { "host", K_ACCOUNT },
+		{ "account", K_ACCOUNT }, { "warehouse", K_WAREHOUSE },
+		{ "role", K_ROLE }, { "private_key", K_PRIVATE_KEY },
+		{ "private_key_path", K_PRIVATE_KEY_PATH },
+		{ "private_key_passphrase", K_PASSPHRASE },
+		{ "authenticator", K_AUTHENTICATOR }, { "schema", K_SCHEMA },
+		{ "endpoint_host", K_HOST }, { "port", K_PORT },
+		{ "protocol", K_PROTOCOL },
+	};
+	struct buf k = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		const char *val;
+		buf_reset(&k);
+		buf_printf(&k, "%s.%s", src->key, f[i].field);
+		if ((val = config_get(src->cf, k.p))) {
+			free(v[f[i].k]);
+			v[f[i].k] = xstrdup(val);
+		}
+	}
+	buf_free(&k);
+}
+
+/* destination.<name>.stage_name (dlt's named stage). */
+static void
+stage_name(const struct dest_src *src, char **v)
+{
+	struct buf k = BUF_INIT;
+	const char *val;
+
+	if (!src->cf || !src->name)
+		return;
+	buf_printf(&k, "destination.%s.stage_name", src->name);
+	if (!v[K_STAGE_NAME] && (val = config_get(src->cf, k.p)))
+		v[K_STAGE_NAME] = xstrdup(val);
+	buf_free(&k);
+}
+
+/* A URL without a password or key takes them from dlt's credentials
+ * (.dlt/secrets.toml, DESTINATION__SNOWFLAKE__CREDENTIALS__...), as
+ * libpq takes PGPASSWORD: secrets stay out of argv. */
+static void
+secrets_for_url(const struct dest_src *src, char **v)
+{
+	static const struct { const char *field; int k; } f[] = {
+		{ "password", K_PASSWORD }, { "private_key", K_PRIVATE_KEY },
+		{ "private_key_path", K_PRIVATE_KEY_PATH },
+		{ "private_key_passphrase", K_PASSPHRASE },
+	};
+	struct config *cf;
+	struct buf k = BUF_INIT;
+
+	if (!src->url || v[K_PASSWORD] || v[K_PRIVATE_KEY] ||
+	    v[K_PRIVATE_KEY_PATH] || !(cf = config_load()))
+		return;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		const char *val;
+		buf_reset(&k);
+		buf_printf(&k, "destination.%s.credentials.%s",
+		    src->name ? src->name : "snowflake", f[i].field);
+		if (!v[f[i].k] && (val = config_get(cf, k.p)))
+			v[f[i].k] = xstrdup(val);
+	}
+	config_free(cf);
+	buf_free(&k);
+}
+
+static int
+sf_resolve(struct dest_conf *c, const struct dest_src *src)
+{
+	char *v[K_N] = { 0 };
+	struct buf why = BUF_INIT, k_why = BUF_INIT;
+	int had;
+
+	if (src->url && strncmp(src->url, "snowflake://", 12) == 0) {
+		if (url_parse(src->url, v, &why) < 0) {
+			/* open reports it ("!why"): resolve cannot fail */
+			conf_free(v);
+			buf_reset(&k_why);
+			buf_printf(&k_why, "!%s", why.p);
+			c->conninfo = k_why.p;
+			c->masked = xstrdup("snowflake://");
+			buf_free(&why);
+			return 0;
+		}
+	} else if (src->key) {
+		from_config(src, v);
+	}
+	had = v[K_PASSWORD] != NULL && src->url != NULL;
+	secrets_for_url(src, v);
+	stage_name(src, v);
+	c->conninfo = conf_join(v);
+	c->masked = conf_masked(v);
+	conf_free(v);
+	buf_free(&why);
+	return had;
+}
+
+/* --- the connection --- */
+
+static char *
+slurp(const char *path, struct buf *why)
+{
+	struct buf b = BUF_INIT;
+	FILE *f = fopen(path, "rb");
+	char tmp[4096];
+	size_t n;
+
+	if (!f) {
+		buf_printf(why, "private_key_path %s: cannot read it", path);
+		return NULL;
+	}
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(f);
+	buf_adds(&b, "");
+	return b.p;
+}
+
+/* The key-pair token when a private key is configured: 1 with it in
+ * jwt, 0 without a key, -1 with why. */
+static int
+keypair(char **v, struct buf *jwt, struct buf *why)
+{
+	char *pem = NULL;
+	int r;
+
+	if (v[K_PRIVATE_KEY])
+		pem = xstrdup(v[K_PRIVATE_KEY]);
+	else if (v[K_PRIVATE_KEY_PATH] &&
+	    !(pem = slurp(v[K_PRIVATE_KEY_PATH], why)))
+		return -1;
+	if (!pem)
+		return 0;
+	r = sfjwt_make(pem, v[K_PASSPHRASE], v[K_ACCOUNT], v[K_USER],
+	    (int64_t)time(NULL), 60, jwt, why) < 0 ? -1 : 1;
+	free(pem);
+	return r;
+}
+
+static int
+check_conf(char **v, struct buf *why)
+{
+	if (!v[K_ACCOUNT] || !*v[K_ACCOUNT])
+		buf_adds(why, "no account (snowflake://user@ACCOUNT/database, "
+		    "or credentials.host)");
+	else if (!v[K_USER] || !*v[K_USER])
+		buf_adds(why, "no user (snowflake://USER@account/database, or "
+		    "credentials.username)");
+	else if (!v[K_DATABASE] || !*v[K_DATABASE])
+		buf_adds(why, "no database (snowflake://user@account/DATABASE, "
+		    "or credentials.database)");
+	else if (v[K_AUTHENTICATOR] && strcasecmp(v[K_AUTHENTICATOR],
+	    "snowflake") && strcasecmp(v[K_AUTHENTICATOR], "snowflake_jwt"))
+		buf_printf(why, "authenticator %s: not supported (password or "
+		    "key-pair: snowflake, snowflake_jwt)", v[K_AUTHENTICATOR]);
+	else if (v[K_PROTOCOL] && strcmp(v[K_PROTOCOL], "http") &&
+	    strcmp(v[K_PROTOCOL], "https"))
+		buf_printf(why, "protocol %s: http or https", v[K_PROTOCOL]);
+	return why->len ? -1 : 0;
+}
+
+static int
+connect_wire(struct sfdest *d, const char *masked, struct buf *why)
+{
+	struct sfw_login l = { 0 };
+	struct buf base = BUF_INIT, jwt = BUF_INIT;
+	int kp = keypair(d->v, &jwt, why);
+
+	if (kp < 0)
+		return -1;
+	if (!kp && !d->v[K_PASSWORD]) {
+		buf_adds(why, "no password and no private key (set "
+		    "credentials.password or private_key in .dlt/secrets.toml, "
+		    "or DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD)");
+		return -1;
+	}
+	buf_printf(&base, "%s://", d->v[K_PROTOCOL] ? d->v[K_PROTOCOL] :
+	    "https");
+	if (d->v[K_HOST])
+		buf_adds(&base, d->v[K_HOST]);
+	else
+		buf_printf(&base, "%s.snowflakecomputing.com", d->v[K_ACCOUNT]);
+	if (d->v[K_PORT])
+		buf_printf(&base, ":%s", d->v[K_PORT]);
+	l.base = base.p;
+	l.account = d->v[K_ACCOUNT];
+	l.user = d->v[K_USER];
+	l.password = kp ? NULL : d->v[K_PASSWORD];
+	l.jwt = kp ? jwt.p : NULL;
+	l.database = d->v[K_DATABASE];
+	l.schema = d->v[K_SCHEMA];
+	l.warehouse = d->v[K_WAREHOUSE];
+	l.role = d->v[K_ROLE];
+	l.label = masked;
+	d->w = sfw_open(&l);
+	buf_free(&base);
+	buf_free(&jwt);
+	return d->w ? 0 : -2;
+}
+
+static struct dest *
+sf_open(const struct dest_conf *conf)
+{
+	struct sfdest *d = xcalloc(1, sizeof *d);
+	struct buf why = BUF_INIT;
+	int r;
+
+	d->s.base.ops = &dest_snowflake;
+	d->s.base.conf = conf;
+	d->s.drv = &sf_driver;
+	d->s.dry = conf->dry_run;
+	if (conf->conninfo[0] == '!')
+		buf_adds(&why, conf->conninfo + 1);
+	else if (conf_parse(conf->conninfo, d->v, &why) == 0)
+		check_conf(d->v, &why);
+	if (why.len) {
+		log_err("%s: %s", conf->masked, why.p);
+		goto fail;
+	}
+	if ((r = connect_wire(d, conf->masked, &why)) == 0) {
+		buf_free(&why);
+		return &d->s.base;
+	}
+	if (r == -1)
+		log_err("%s: %s", conf->masked, why.p);
+	if (d->s.dry) {
+		log_warn("%s: cannot connect: planning as if the database "
+		    "were empty", conf->masked);
+		buf_free(&why);
+		return &d->s.base;
+	}
+fail:
+	conf_free(d->v);
+	free(d);
+	buf_free(&why);
+	return NULL;
+}
+
+static void
+sf_close(struct dest *base)
+{
+	struct sfdest *d = (struct sfdest *)base;
+
+	if (!d)
+		return;
+	sfw_close(d->w);
+	free(d->stage_url);
+	free(d->stage_schema);
+	sources_free(d->s.base.sources);
+	conf_free(d->v);
+	free(d);
+}
+
+/* --- the driver --- */
+
+/* Runs sql: 0 with res, -1 after reporting "object: what: why". */
+static int
+sf_run(struct sfdest *d, const char *object, const char *what,
+    const char *sql, struct sfresult *res)
+{
+	int r;
+
+	log_verbose("%s: %s", object, sql);
+	if (!d->w) {
+		log_err("%s: %s: not connected", object, what);
+		return -1;
+	}
+	r = sfw_query(d->w, sql, res);
+	if (r == -1)
+		log_err("%s: %s: %s", object, what, res->err.p);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+sf_exec(struct sqldest *s, const char *object, const char *sql, int64_t *rows)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	int r;
+
+	if (strcmp(sql, "BEGIN") == 0 || strcmp(sql, "COMMIT") == 0)
+		d->in_txn = sql[0] == 'B';
+	if (s->dry) {
+		dest_dry_sql(sql);
+		if (rows)
+			*rows = 0;
+		return 0;
+	}
+	r = sf_run(d, object, "SQL failed", sql, &res);
+	if (r == 0 && rows)
+		*rows = res.affected;
+	sfresult_free(&res);
+	return r;
+}
+
+static void
+rollback(struct sqldest *s)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+
+	d->in_txn = 0;
+	if (s->dry) {
+		dest_dry_sql("ROLLBACK");
+		return;
+	}
+	if (d->w)
+		sfw_query(d->w, "ROLLBACK", &res);
+	sfresult_free(&res);
+}
+
+static int
+sf_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	int r;
+
+	*n = 0;
+	if (!d->w)
+		return 1;
+	r = sf_run(d, object, "query failed", sql, &res);
+	if (r == 0 && (res.nrows != 1 || res.ncols < 1)) {
+		log_err("%s: query failed: %lld rows, not one", object,
+		    (long long)res.nrows);
+		r = -1;
+	}
+	if (r == 0 && sfresult_at(&res, 0, 0))
+		*n = strtoll(sfresult_at(&res, 0, 0), NULL, 10);
+	sfresult_free(&res);
+	return r;
+}
+
+static int
+sf_rows(struct sqldest *s, const char *object, const char *what,
+    const char *sql, const char *param, sqld_row_fn *row, void *arg)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	int r;
+
+	(void)param;	/* no placeholder: values are inlined */
+	if (!d->w)
+		return 1;
+	r = sf_run(d, object, what, sql, &res);
+	for (int64_t i = 0; r == 0 && i < res.nrows; i++)
+		if (row(arg, (const char *const *)&res.v[i * res.ncols],
+		    res.ncols) < 0)
+			r = -1;
+	sfresult_free(&res);
+	return r;
+}
+
+/* WHERE clause of schema.name in information_schema (upper case: see
+ * the top of this file). */
+static void
+where_table(struct buf *q, const char *schema, const char *name)
+{
+	buf_adds(q, " WHERE UPPER(table_schema) = UPPER(");
+	sql_str(q, schema);
+	buf_adds(q, ")");
+	if (name) {
+		buf_adds(q, " AND UPPER(table_name) = UPPER(");
+		sql_str(q, name);
+		buf_adds(q, ")");
+	}
+}
+
+static int
+table_exists(struct sqldest *s, const char *schema, const char *name)
+{
+	struct buf q = BUF_INIT;
+	int64_t n = 0;
+	int r;
+
+	if (!((struct sfdest *)s)->w)
+		return 0;
+	buf_adds(&q, "SELECT count(*) FROM information_schema.tables");
+	where_table(&q, schema, name);
+	r = sf_count(s, name, q.p, &n);
+	buf_free(&q);
+	return r == 0 && n > 0;
+}
+
+/* Snowflake's information_schema type (with precision and scale) as
+ * ours; CT_NONE for one stage never makes. */
+static enum coltype
+sf_type(const char *t, const char *scale)
+{
+	static const struct { const char *name; enum coltype t; } m[] = {
+		{ "TEXT", CT_TEXT }, { "VARCHAR", CT_TEXT },
+		{ "FLOAT", CT_DOUBLE }, { "BOOLEAN", CT_BOOL },
+		{ "TIMESTAMP_TZ", CT_TIMESTAMP }, { "DATE", CT_DATE },
+		{ "TIME", CT_TIME }, { "VARIANT", CT_JSON },
+		{ "BINARY", CT_BINARY },
+	};
+
+	if (!t)
+		return CT_NONE;
+	if (strcmp(t, "NUMBER") == 0)
+		return scale && strcmp(scale, "0") ? CT_DECIMAL : CT_BIGINT;
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (strcmp(t, m[i].name) == 0)
+			return m[i].t;
+	return CT_NONE;
+}
+
+static enum coltype
+decl_type(const char *decl)
+{
+	const char *comma = decl ? strchr(decl, ',') : NULL;
+	char t[64];
+
+	if (!decl)
+		return CT_NONE;
+	snprintf(t, sizeof t, "%.*s", (int)strcspn(decl, "("), decl);
+	return sf_type(t, comma ? comma + 1 : NULL);
+}
+
+static char *
+lower(const char *s)
+{
+	char *r = xstrdup(s ? s : "");
+
+	for (char *p = r; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return r;
+}
+
+static void
+tables_query(struct buf *q, const char *dataset)
+{
+	buf_adds(q, "SELECT LOWER(table_name), LOWER(column_name), "
+	    "data_type || '(' || COALESCE(CAST(numeric_precision AS VARCHAR), "
+	    "'') || ',' || COALESCE(CAST(numeric_scale AS VARCHAR), '') || ')', "
+	    "CASE WHEN is_nullable = 'NO' THEN 'true' ELSE 'false' END FROM "
+	    "information_schema.columns");
+	where_table(q, dataset, NULL);
+	buf_adds(q, " AND SUBSTR(LOWER(table_name), 1, 7) <> '_stage_' "
+	    "ORDER BY LOWER(table_name), ordinal_position");
+}
+
+static int
+sf_columns(struct sqldest *s, const char *schema, const char *name,
+    struct dtable *out, int *exists)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	struct buf q = BUF_INIT;
+	int r = 0;
+
+	memset(out, 0, sizeof *out);
+	*exists = 0;
+	if (!d->w)
+		return 0;
+	buf_adds(&q, "SELECT column_name, data_type, numeric_scale FROM "
+	    "information_schema.columns");
+	where_table(&q, schema, name);
+	buf_adds(&q, " ORDER BY ordinal_position");
+	if (sf_run(d, name, "cannot read its columns", q.p, &res) < 0)
+		r = -1;
+	*exists = res.nrows > 0;
+	out->name = xstrdup(name);
+	out->cols = xcalloc((size_t)res.nrows + 1, sizeof *out->cols);
+	for (int64_t i = 0; r == 0 && i < res.nrows; i++) {
+		struct dcol *c = &out->cols[out->ncols++];
+		c->name = lower(sfresult_at(&res, i, 0));
+		c->type = sf_type(sfresult_at(&res, i, 1),
+		    sfresult_at(&res, i, 2));
+		c->nullable = 1;
+	}
+	sfresult_free(&res);
+	buf_free(&q);
+	return r;
+}
+
+/* CREATE, or ADD COLUMN what t has and the table lacks.  Snowflake
+ * changes no column's type but a NUMBER's precision or a VARCHAR's
+ * length: a wider type is refused, saying what to do. */
+static int
+evolve(struct sqldest *s, const char *schema, const struct dtable *t,
+    const char *extra, int strict, const char *object)
+{
+	struct dtable have;
+	struct buf b = BUF_INIT;
+	int exists, r = -1;
+
+	if (sf_columns(s, schema, t->name, &have, &exists) < 0)
+		goto out;
+	if (!exists) {
+		/* a dry run planned it before the transaction (DDL commits:
+		 * merge_prepare runs it first) */
+		r = s->dry && ((struct sfdest *)s)->in_txn ? 0 :
+		    sqld_create_table(s, schema, t, extra, strict, object);
+		goto out;
+	}
+	r = 0;
+	for (size_t i = 0; i < t->ncols && r == 0; i++) {
+		int k = dtable_col(&have, t->cols[i].name);
+		if (k >= 0 && (have.cols[k].type == t->cols[i].type ||
+		    have.cols[k].type == CT_NONE ||
+		    coltype_widen(t->cols[i].type, have.cols[k].type) ==
+		    have.cols[k].type))
+			continue;
+		if (k >= 0) {
+			log_err("%s: column %s of %s.%s is %s, the manifest "
+			    "says %s: Snowflake cannot widen a column's type "
+			    "(recreate the table, or cast in the producer)",
+			    object, t->cols[i].name, schema, t->name,
+			    sf_types[have.cols[k].type],
+			    sf_types[t->cols[i].type]);
+			r = -1;
+			break;
+		}
+		if (s->dry && ((struct sfdest *)s)->in_txn)
+			continue;	/* planned before the transaction */
+		buf_reset(&b);
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, t->name);
+		buf_adds(&b, " ADD COLUMN ");
+		sql_col_def(&b, &sf_dialect, &t->cols[i], 0);
+		r = sf_exec(s, object, b.p, NULL);
+	}
+out:
+	dtable_free(&have);
+	buf_free(&b);
+	return r;
+}
+
+/* A staging table dlt made lacks _stage_row. */
+static int
+staging_fit(struct sqldest *s, const char *schema, const char *name,
+    const char *object)
+{
+	struct dtable have;
+	struct buf b = BUF_INIT;
+	int exists, r;
+
+	if ((r = sf_columns(s, schema, name, &have, &exists)) == 0 &&
+	    exists && dtable_col(&have, "_stage_row") < 0) {
+		buf_adds(&b, "ALTER TABLE ");
+		sql_qname(&b, schema, name);
+		buf_adds(&b, " ADD COLUMN \"_stage_row\" NUMBER(38,0)");
+		r = sf_exec(s, object, b.p, NULL);
+	}
+	dtable_free(&have);
+	buf_free(&b);
+	return r;
+}
+
+/* Staging is cleared by load (DELETE of the load's rows): never
+ * "alone", so no TRUNCATE, which would commit. */
+static int
+alone(struct sqldest *s, const struct dtable *t, int64_t rows)
+{
+	(void)s;
+	(void)t;
+	(void)rows;
+	return 0;
+}
+
+/* --- stage-copy --- */
+
+static int
+sf_stage_prepare(struct dest *base, const struct dtable *t)
+{
+	return sqld_stage_ddl((struct sqldest *)base, t);
+}
+
+/* A value as a Snowflake string literal: quotes doubled and, as
+ * backslash escapes inside literals, backslashes too. */
+static void
+sf_str(struct buf *b, const char *s, size_t n)
+{
+	buf_addc(b, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'' || s[i] == '\\')
+			buf_addc(b, s[i]);
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '\'');
+}
+
+static void
+files_table(struct buf *b, const struct dfile *f)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	sql_qname(b, s.p, "_stage_files");
+	buf_free(&s);
+}
+
+static void
+recorded_query(struct buf *q, const struct dfile *f)
+{
+	buf_adds(q, "SELECT \"rows\", sha256 FROM ");
+	files_table(q, f);
+	buf_adds(q, " WHERE load_id = ");
+	sql_str(q, f->load_id);
+	buf_adds(q, " AND table_name = ");
+	sql_str(q, f->t.name);
+	buf_adds(q, " AND file_id = ");
+	sql_str(q, f->file_id);
+}
+
+/* 1 if f is recorded as copied (res filled), 0 if not, -1 after
+ * reporting (also: recorded for other data). */
+static int
+recorded(struct sfdest *d, const struct dfile *f, struct dcopied *res)
+{
+	struct sfresult r = { 0 };
+	struct buf q = BUF_INIT, why = BUF_INIT;
+	int found = -1;
+
+	recorded_query(&q, f);
+	if (sf_run(d, f->object, "query failed", q.p, &r) < 0)
+		goto out;
+	found = r.nrows > 0;
+	if (found && dfile_reused(f, sfresult_at(&r, 0, 1), &why)) {
+		log_err("%s", why.p);
+		if (d->s.dry) {
+			buf_reset(&q);
+			buf_printf(&q, "-- %s", why.p);
+			manifest_emit(&q);
+		}
+		found = -1;
+	} else if (found) {
+		res->rows = strtoll(sfresult_at(&r, 0, 0) ?
+		    sfresult_at(&r, 0, 0) : "0", NULL, 10);
+		res->skipped = 1;
+	}
+out:
+	sfresult_free(&r);
+	buf_free(&q);
+	buf_free(&why);
+	return found;
+}
+
+/* The number _stage_files gave f's row (AUTOINCREMENT: unique however
+ * many copiers run at once, where MAX(file_no) + 1 is not); a dry run
+ * counts 1, 2, ... */
+static int
+file_no_of(struct sfdest *d, const struct dfile *f, int64_t *no)
+{
+	struct buf q = BUF_INIT;
+	int r;
+
+	if (d->s.dry) {
+		*no = ++d->dry_file_no;
+		return 0;
+	}
+	buf_adds(&q, "SELECT file_no FROM ");
+	files_table(&q, f);
+	buf_adds(&q, " WHERE load_id = ");
+	sql_str(&q, f->load_id);
+	buf_adds(&q, " AND table_name = ");
+	sql_str(&q, f->t.name);
+	buf_adds(&q, " AND file_id = ");
+	sql_str(&q, f->file_id);
+	r = sf_count(&d->s, f->object, q.p, no);
+	buf_free(&q);
+	return r;
+}
+
+static int
+record_file(struct sfdest *d, const struct dfile *f)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "INSERT INTO ");
+	files_table(&b, f);
+	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, "
+	    "\"rows\", copied_at) VALUES (");
+	sql_str(&b, f->load_id);
+	buf_adds(&b, ", ");
+	sql_str(&b, f->t.name);
+	buf_adds(&b, ", ");
+	sql_str(&b, f->file_id);
+	buf_printf(&b, ", %lld, ", (long long)f->seq);
+	if (f->sha256)
+		sql_str(&b, f->sha256);
+	else
+		buf_adds(&b, "NULL");
+	buf_printf(&b, ", %lld, CURRENT_TIMESTAMP())", (long long)f->rows);
+	r = sf_exec(&d->s, f->object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
+/* The expression turning column text expr into column c's type. */
+static void
+convert(struct buf *b, const struct dcol *c, const char *expr)
+{
+	switch (c->type) {
+	case CT_JSON:
+		buf_printf(b, "PARSE_JSON(%s)", expr);
+		break;
+	case CT_BINARY:
+		buf_printf(b, "CASE WHEN STARTSWITH(%s, '\\\\x') THEN "
+		    "TO_BINARY(SUBSTR(%s, 3), 'HEX') ELSE TO_BINARY(%s, "
+		    "'UTF-8') END", expr, expr, expr);
+		break;
+	case CT_TEXT:
+		buf_adds(b, expr);
+		break;
+	default:
+		buf_printf(b, "CAST(%s AS %s)", expr, sf_types[c->type]);
+	}
+}
+
+/* Rows of a local file sent as INSERT ... SELECT ... FROM VALUES. */
+#define INS_ROWS 1000
+#define INS_BYTES (4 << 20)
+
+struct ins {
+	struct sfdest *d;
+	const struct dfile *f;
+	struct buf head;	/* INSERT INTO ... FROM VALUES */
+	struct buf vals;
+	int64_t n, sent, loaded, first_line;
+	int header;
+	int failed;
+};
+
+static void
+ins_head(struct ins *I)
+{
+	struct buf s = BUF_INIT;
+	char col[32];
+
+	sql_staging_schema(&s, I->f->t.dataset);
+	buf_adds(&I->head, "INSERT INTO ");
+	sql_qname(&I->head, s.p, I->f->t.name);
+	buf_adds(&I->head, " (");
+	sql_collist(&I->head, &I->f->t, "");
+	buf_adds(&I->head, ", \"_stage_row\") SELECT ");
+	for (size_t i = 0; i < I->f->t.ncols; i++) {
+		snprintf(col, sizeof col, "column%zu", i + 2);
+		convert(&I->head, &I->f->t.cols[i], col);
+		buf_adds(&I->head, ", ");
+	}
+	buf_adds(&I->head, "CAST(column1 AS NUMBER(38,0)) FROM VALUES ");
+	buf_free(&s);
+}
+
+static int
+ins_flush(struct ins *I)
+{
+	struct buf sql = BUF_INIT;
+	int64_t rows = 0;
+	int r;
+
+	if (!I->n)
+		return 0;
+	buf_add(&sql, I->head.p, I->head.len);
+	buf_add(&sql, I->vals.p, I->vals.len);
+	if (I->d->s.dry) {
+		r = 0;
+		rows = I->n;
+	} else {
+		struct sfresult res = { 0 };
+		log_verbose("%s: INSERT of rows %lld-%lld", I->f->object,
+		    (long long)I->sent + 1, (long long)(I->sent + I->n));
+		r = sfw_query(I->d->w, sql.p, &res);
+		if (r == -1)
+			log_err("%s: rows %lld-%lld (lines from %lld): %s",
+			    I->f->object, (long long)I->sent + 1,
+			    (long long)(I->sent + I->n),
+			    (long long)I->first_line, res.err.p);
+		rows = res.affected;
+		sfresult_free(&res);
+	}
+	I->loaded += rows;
+	I->sent += I->n;
+	I->n = 0;
+	buf_reset(&I->vals);
+	buf_free(&sql);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+ins_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
+{
+	struct ins *I = ctx;
+
+	if (!I->header) {
+		I->header = 1;
+		return 0;
+	}
+	if (n != I->f->t.ncols + 1) {
+		log_err("%s: line %zu: %zu fields, the manifest has %zu "
+		    "columns", I->f->object, line, n - 1, I->f->t.ncols);
+		return I->failed = -1;
+	}
+	if (!I->n)
+		I->first_line = (int64_t)line;
+	buf_adds(&I->vals, I->n ? ", (" : "(");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_adds(&I->vals, ", ");
+		if (v[i].null)
+			buf_adds(&I->vals, "NULL");
+		else
+			sf_str(&I->vals, v[i].p, v[i].len);
+	}
+	buf_addc(&I->vals, ')');
+	if (++I->n >= INS_ROWS || I->vals.len >= INS_BYTES)
+		return ins_flush(I) < 0 ? (I->failed = -1) : 0;
+	return 0;
+}
+
+/* Streams f (tagged with file_no) into its staging table; *loaded gets
+ * the rows Snowflake took. */
+static int
+insert_rows(struct sfdest *d, const struct dfile *f, int64_t file_no,
+    int64_t *loaded)
+{
+	struct ins I = { d, f, BUF_INIT, BUF_INIT, 0, 0, 0, 0, 0, 0 };
+	struct csvin *c = csvin_new(ins_row, &I);
+	int r;
+
+	ins_head(&I);
+	if (d->s.dry) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "%s(<_stage_row>, <values>), ... -- the rows "
+		    "of %s, %d a statement", I.head.p, f->object, INS_ROWS);
+		manifest_emit(&b);
+		buf_free(&b);
+		*loaded = f->rows;
+		csvin_free(c);
+		buf_free(&I.head);
+		return 0;
+	}
+	r = source_stream(&d->s.base.sources, f, file_no, csvin_feed, c);
+	if (r == 0 && csvin_finish(c) < 0)
+		r = -1;
+	if (r < 0 && !I.failed && csvin_error(c))
+		log_err("%s: %s", f->object, csvin_error(c));
+	if (r == 0)
+		r = ins_flush(&I);
+	*loaded = I.loaded;
+	csvin_free(c);
+	buf_free(&I.head);
+	buf_free(&I.vals);
+	return r;
+}
+
+/* --- COPY from the bucket --- */
+
+static const char *
+comp_name(enum compression c)
+{
+	return c == COMP_GZIP ? "GZIP" : c == COMP_ZSTD ? "ZSTD" : "NONE";
+}
+
+/* FILE_FORMAT for f: stage-write's CSV (a header; NULL an empty unquoted
+ * field, "" an empty string), JSON lines, or Parquet. */
+static void
+file_format(struct buf *b, const struct dfile *f)
+{
+	buf_adds(b, " FILE_FORMAT = (");
+	switch (f->format) {
+	case FMT_JSONL:
+		buf_printf(b, "TYPE = JSON COMPRESSION = %s",
+		    comp_name(f->comp));
+		break;
+	case FMT_PARQUET:
+		buf_adds(b, "TYPE = PARQUET");
+		break;
+	default:
+		buf_printf(b, "TYPE = CSV SKIP_HEADER = 1 "
+		    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = "
+		    "TRUE NULL_IF = () ESCAPE_UNENCLOSED_FIELD = NONE "
+		    "COMPRESSION = %s", comp_name(f->comp));
+	}
+	buf_addc(b, ')');
+}
+
+/* e becomes CAST(e AS VARCHAR). */
+static void
+buf_insert_cast(struct buf *e)
+{
+	struct buf t = BUF_INIT;
+
+	buf_printf(&t, "CAST(%s AS VARCHAR)", e->p);
+	buf_reset(e);
+	buf_adds(e, t.p);
+	buf_free(&t);
+}
+
+/* The select list of the COPY's transform: each column from the file
+ * (CSV by position, JSON and Parquet by name), then _stage_row. */
+static void
+copy_select(struct buf *b, const struct dfile *f, int64_t file_no)
+{
+	struct buf e = BUF_INIT;
+
+	for (size_t i = 0; i < f->t.ncols; i++) {
+		const struct dcol *c = &f->t.cols[i];
+		buf_reset(&e);
+		if (f->format == FMT_CSV) {
+			buf_printf(&e, "$%zu", i + 1);
+			convert(b, c, e.p);
+		} else {
+			buf_adds(&e, "GET($1, ");
+			sf_str(&e, c->name, strlen(c->name));
+			buf_addc(&e, ')');
+			if (c->type == CT_JSON)
+				buf_adds(b, e.p);
+			else if (c->type == CT_BINARY) {
+				/* as text first, as in CSV */
+				buf_insert_cast(&e);
+				convert(b, c, e.p);
+			} else
+				buf_printf(b, "CAST(%s AS %s)", e.p,
+				    sf_types[c->type]);
+		}
+		buf_adds(b, ", ");
+	}
+	buf_printf(b, "%lld * 4294967296 + METADATA$FILE_ROW_NUMBER",
+	    (long long)file_no);
+	buf_free(&e);
+}
+
+/* s3://bucket/dir/name -> "dir/" (the key's folder) and "name". */
+static void
+split_key(const char *url, struct buf *dir, struct buf *name)
+{
+	const char *p = strstr(url, "://"), *key, *slash;
+
+	p = p ? p + 3 : url;
+	key = strchr(p, '/');
+	key = key ? key + 1 : p + strlen(p);
+	slash = strrchr(key, '/');
+	if (slash)
+		buf_add(dir, key, (size_t)(slash + 1 - key));
+	buf_adds(dir, "");
+	buf_adds(name, slash ? slash + 1 : key);
+}
+
+/* Where the COPY reads f: the named stage (dlt's stage_name) or this
+ * session's temporary stage on the file's bucket folder (made here,
+ * before the file's transaction: DDL commits). */
+static int
+copy_from(struct sfdest *d, const struct dfile *f, struct buf *from,
+    struct buf *name)
+{
+	struct buf dir = BUF_INIT, b = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	split_key(f->url, &dir, name);
+	if (d->v[K_STAGE_NAME]) {
+		buf_printf(from, "@%s/%s", d->v[K_STAGE_NAME], dir.p);
+		goto out;
+	}
+	sql_staging_schema(&s, f->t.dataset);
+	if (d->stage_url && strncmp(d->stage_url, f->url, strlen(f->url) -
+	    strlen(name->p)) == 0 && strlen(d->stage_url) == strlen(f->url) -
+	    strlen(name->p) && strcmp(d->stage_schema, s.p) == 0)
+		goto made;	/* made for an earlier file of this folder */
+	buf_adds(&b, "CREATE OR REPLACE TEMPORARY STAGE ");
+	sql_qname(&b, s.p, "_stage_bucket");
+	buf_adds(&b, " URL = ");
+	{
+		struct buf u = BUF_INIT;
+		buf_add(&u, f->url, strlen(f->url) - strlen(name->p));
+		sf_str(&b, u.p, u.len);
+		buf_free(&u);
+	}
+	if (d->v[K_INTEGRATION]) {
+		buf_adds(&b, " STORAGE_INTEGRATION = ");
+		sql_ident(&b, d->v[K_INTEGRATION]);
+	} else if (strncmp(f->url, "s3://", 5) == 0) {
+		const char *k = getenv("AWS_ACCESS_KEY_ID");
+		const char *sk = getenv("AWS_SECRET_ACCESS_KEY");
+		const char *t = getenv("AWS_SESSION_TOKEN");
+		if (!k || !sk) {
+			log_err("%s: no credentials to forward to Snowflake "
+			    "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), "
+			    "and no storage_integration or stage_name",
+			    f->object);
+			r = -1;
+			goto out;
+		}
+		buf_adds(&b, " CREDENTIALS = (AWS_KEY_ID = ");
+		sf_str(&b, k, strlen(k));
+		buf_adds(&b, " AWS_SECRET_KEY = ");
+		if (d->s.dry)
+			buf_adds(&b, "'***'");
+		else
+			sf_str(&b, sk, strlen(sk));
+		if (t) {
+			buf_adds(&b, " AWS_TOKEN = ");
+			if (d->s.dry)
+				buf_adds(&b, "'***'");
+			else
+				sf_str(&b, t, strlen(t));
+		}
+		buf_addc(&b, ')');
+	} else {
+		log_err("%s: Snowflake reads gs:// and azure:// objects through "
+		    "a named stage or a storage integration: set stage_name or "
+		    "storage_integration", f->object);
+		r = -1;
+		goto out;
+	}
+	if (d->s.dry)
+		dest_dry_sql(b.p);
+	else if (sf_exec(&d->s, f->object, b.p, NULL) < 0) {
+		r = -1;
+		goto out;
+	}
+	free(d->stage_url);
+	free(d->stage_schema);
+	d->stage_url = xstrndup(f->url, strlen(f->url) - strlen(name->p));
+	d->stage_schema = xstrdup(s.p);
+made:
+	buf_adds(from, "@");
+	sql_qname(from, s.p, "_stage_bucket");
+out:
+	buf_free(&dir);
+	buf_free(&b);
+	buf_free(&s);
+	return r;
+}
+
+static void
+copy_stmt(struct buf *b, const struct dfile *f, int64_t file_no,
+    const char *from, const char *name)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(b, "COPY INTO ");
+	sql_qname(b, s.p, f->t.name);
+	buf_adds(b, " (");
+	sql_collist(b, &f->t, "");
+	buf_adds(b, ", \"_stage_row\") FROM (SELECT ");
+	copy_select(b, f, file_no);
+	buf_printf(b, " FROM %s) FILES = (", from);
+	sf_str(b, name, strlen(name));
+	buf_addc(b, ')');
+	file_format(b, f);
+	buf_adds(b, " ON_ERROR = ABORT_STATEMENT");
+	buf_free(&s);
+}
+
+/* The rows COPY loaded, from its result; -1 after reporting a file it
+ * skipped (Snowflake's load history has it, _stage_files has not). */
+static int
+copy_result(const struct dfile *f, const struct sfresult *r, int64_t *loaded)
+{
+	int st = sfresult_col(r, "status"), rl = sfresult_col(r,
+	    "rows_loaded"), fe = sfresult_col(r, "first_error");
+
+	*loaded = 0;
+	for (int64_t i = 0; i < r->nrows; i++) {
+		const char *status = st >= 0 ? sfresult_at(r, i, st) : NULL;
+		if (status && strcmp(status, "LOAD_SKIPPED") == 0) {
+			log_err("%s: Snowflake skipped it (its load history "
+			    "has it: loaded before, by another tool or into "
+			    "another table) but _stage_files has no record "
+			    "of it: nothing loaded; stage-copy never sends "
+			    "FORCE", f->object);
+			return -1;
+		}
+		if (status && strcmp(status, "LOADED") != 0) {
+			log_err("%s: %s: %s", f->object, status, fe >= 0 &&
+			    sfresult_at(r, i, fe) ? sfresult_at(r, i, fe) : "");
+			return -1;
+		}
+		if (rl >= 0 && sfresult_at(r, i, rl))
+			*loaded += strtoll(sfresult_at(r, i, rl), NULL, 10);
+	}
+	return 0;
+}
+
+static int
+copy_rows(struct sfdest *d, const struct dfile *f, int64_t file_no,
+    const char *from, const char *name, int64_t *loaded)
+{
+	struct buf b = BUF_INIT;
+	struct sfresult res = { 0 };
+	int r;
+
+	copy_stmt(&b, f, file_no, from, name);
+	if (d->s.dry) {
+		dest_dry_sql(b.p);
+		*loaded = f->rows;
+		buf_free(&b);
+		return 0;
+	}
+	r = sf_run(d, f->object, "COPY failed", b.p, &res);
+	if (r == 0)
+		r = copy_result(f, &res, loaded);
+	sfresult_free(&res);
+	buf_free(&b);
+	return r;
+}
+
+static int
+in_bucket(const struct sfdest *d, const struct dfile *f)
+{
+	return f->url && strncmp(f->url, "file:", 5) != 0 &&
+	    (strstr(f->url, "://") || d->v[K_STAGE_NAME]);
+}
+
+/* The file's transaction: its record and its rows. */
+static int
+copy_txn(struct sfdest *d, const struct dfile *f, const char *from,
+    const char *name, struct dcopied *res)
+{
+	int64_t file_no, loaded = 0;
+	int r;
+
+	if (sf_exec(&d->s, f->object, "BEGIN", NULL) < 0)
+		return -1;
+	if (!d->s.dry && (r = recorded(d, f, res)) != 0) {
+		rollback(&d->s);
+		return r < 0 ? -1 : 0;
+	}
+	if ((d->w && sqld_not_merged_yet(&d->s, f) < 0) ||
+	    record_file(d, f) < 0 || file_no_of(d, f, &file_no) < 0)
+		goto fail;
+	r = from ? copy_rows(d, f, file_no, from, name, &loaded) :
+	    insert_rows(d, f, file_no, &loaded);
+	if (r < 0)
+		goto fail;
+	if (loaded != f->rows) {
+		log_err("%s: Snowflake loaded %lld rows, the manifest says "
+		    "%lld: rolled back", f->object, (long long)loaded,
+		    (long long)f->rows);
+		goto fail;
+	}
+	if (sf_exec(&d->s, f->object, "COMMIT", NULL) < 0)
+		return -1;
+	res->rows = loaded;
+	return 0;
+fail:
+	rollback(&d->s);
+	return -1;
+}
+
+static int
+sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
+{
+	struct sfdest *d = (struct sfdest *)base;
+	struct buf from = BUF_INIT, name = BUF_INIT, s = BUF_INIT;
+	int r = -1;
+
+	memset(res, 0, sizeof *res);
+	sql_staging_schema(&s, f->t.dataset);
+	if (d->s.dry && table_exists(&d->s, s.p, "_stage_files") &&
+	    (r = recorded(d, f, res)) != 0) {
+		if (r > 0) {
+			buf_printf(&s, "-- skip: %s (copied before, %lld rows)",
+			    f->object, (long long)res->rows);
+			manifest_emit(&s);
+		}
+		buf_free(&s);
+		return r < 0 ? -1 : 0;
+	}
+	if (!d->s.dry && !table_exists(&d->s, s.p, f->t.name) &&
+	    sf_stage_prepare(base, &f->t) < 0)
+		goto out;
+	if (in_bucket(d, f) && copy_from(d, f, &from, &name) < 0)
+		goto out;
+	r = copy_txn(d, f, from.p, name.p, res);
+out:
+	buf_free(&from);
+	buf_free(&name);
+	buf_free(&s);
+	return r;
+}
+
+/* --- stage-merge --- */
+
+/* All DDL before the merge's transaction (Snowflake commits on DDL):
+ * the dataset, its bookkeeping and the final tables made or grown; the
+ * same DDL inside the transaction then finds nothing to do. */
+static int
+sf_merge_prepare(struct dest *base, const struct dload *l,
+    const struct merge_opts *o)
+{
+	struct sfdest *d = (struct sfdest *)base;
+
+	if (!d->w && !d->s.dry)
+		return DEST_FATAL;
+	if (sqld_merge_ddl(&d->s, l) < 0)
+		return -1;
+	return sqld_final_ddls(&d->s, l, o);
+}
+
+static void
+forget_lost(struct sfdest *d, const struct dload *l)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, l->dataset);
+	if (!d->s.dry && table_exists(&d->s, s.p, "_stage_files") &&
+	    sf_exec(&d->s, l->load_id, "BEGIN", NULL) == 0) {
+		if (sqld_forget_lost(&d->s, l) < 0)
+			rollback(&d->s);
+		else
+			sf_exec(&d->s, l->load_id, "COMMIT", NULL);
+	}
+	buf_free(&s);
+}
+
+static int
+sf_merge_load(struct dest *base, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *already)
+{
+	struct sfdest *d = (struct sfdest *)base;
+	int done, short_rows = 0;
+
+	*already = 0;
+	for (size_t i = 0; i < l->nt; i++)
+		merged[i] = 0;
+	if (!d->w && !d->s.dry)
+		return DEST_FATAL;
+	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
+		return -1;
+	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0) {
+		rollback(&d->s);
+		if (short_rows)
+			forget_lost(d, l);
+		return -1;
+	}
+	*already = done;
+	return sf_exec(&d->s, l->load_id, "COMMIT", NULL);
+}
+
+static int
+sf_drop_staging(struct dest *base, const char *dataset)
+{
+	struct sfdest *d = (struct sfdest *)base;
+	struct sfresult res = { 0 };
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	int r = 0;
+
+	sql_staging_schema(&s, dataset);
+	if (!d->w)
+		goto out;
+	buf_adds(&q, "SELECT LOWER(table_name) FROM information_schema.tables");
+	where_table(&q, s.p, NULL);
+	buf_adds(&q, " AND SUBSTR(LOWER(table_name), 1, 7) <> '_stage_' "
+	    "ORDER BY 1");
+	if (sf_run(d, dataset, "cannot list staging tables", q.p, &res) < 0) {
+		r = -1;
+		goto out;
+	}
+	for (int64_t i = 0; i < res.nrows && r == 0; i++) {
+		const char *t = sfresult_at(&res, i, 0);
+		int64_t n;
+
+		buf_reset(&q);
+		buf_adds(&q, "SELECT count(*) FROM ");
+		sql_qname(&q, s.p, t);
+		if ((r = sf_count(&d->s, t, q.p, &n)) < 0 || n > 0)
+			continue;
+		buf_reset(&q);
+		buf_adds(&q, "DROP TABLE IF EXISTS ");
+		sql_qname(&q, s.p, t);
+		r = sf_exec(&d->s, t, q.p, NULL);
+	}
+out:
+	sfresult_free(&res);
+	buf_free(&q);
+	buf_free(&s);
+	return r;
+}
+
+static const struct sql_driver sf_driver = {
+	.dialect = &sf_dialect, .param = NULL,
+	.begin = "BEGIN", .rollback = rollback,
+	/* no advisory locks: Snowflake locks the tables a DML statement
+	 * changes until the transaction ends */
+	.lock = NULL, .schemas = 1,
+	.staging_fit = staging_fit,
+	.files_cols = "load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+	    "file_id VARCHAR NOT NULL, file_no NUMBER(38,0) AUTOINCREMENT, "
+	    "seq NUMBER(38,0) NOT NULL, sha256 VARCHAR, \"rows\" NUMBER(38,0) "
+	    "NOT NULL, copied_at TIMESTAMP_TZ NOT NULL, "
+	    "PRIMARY KEY (load_id, table_name, file_id)",
+	.exec = sf_exec, .count = sf_count,
+	.rows = sf_rows, .table_exists = table_exists,
+	.columns = sf_columns, .evolve = evolve,
+	.tables_query = tables_query, .decl_type = decl_type,
+	.version_now = "CURRENT_TIMESTAMP()",
+	.clear_after_commit = 0, .alone = alone,
+	.empty = "DELETE FROM ",
+	.empty_note = NULL,
+	.staging_extra = "\"_stage_row\" NUMBER(38,0)",
+	.final_extra = "\"_dlt_load_id\" VARCHAR NOT NULL, "
+	    "\"_dlt_id\" VARCHAR NOT NULL",
+	.loads_cols = "load_id VARCHAR NOT NULL, schema_name VARCHAR, "
+	    "status NUMBER(38,0) NOT NULL, inserted_at TIMESTAMP_TZ NOT NULL, "
+	    "schema_version_hash VARCHAR",
+	.stage_loads_cols = "load_id VARCHAR NOT NULL, table_name VARCHAR NOT "
+	    "NULL, \"rows\" NUMBER(38,0) NOT NULL, PRIMARY KEY (load_id, "
+	    "table_name)",
+	.version_cols = "version NUMBER(38,0) NOT NULL, engine_version "
+	    "NUMBER(38,0) NOT NULL, inserted_at TIMESTAMP_TZ NOT NULL, "
+	    "schema_name VARCHAR NOT NULL, version_hash VARCHAR NOT NULL, "
+	    "\"schema\" VARCHAR NOT NULL",
+	.record_now = "CURRENT_TIMESTAMP()",
+	.index_in_schema = 0,
+	.ddl_commits = 1,
+};
+
+static const char *const sf_schemes[] = { "snowflake", NULL };
+
+const struct dest_ops dest_snowflake = {
+	"snowflake",
+	sf_schemes,
+	0,
+	sf_open,
+	sf_close,
+	sf_stage_prepare,
+	sf_copy_file,
+	sf_merge_prepare,
+	sf_merge_load,
+	sf_drop_staging,
+	255,
+	1,		/* quoted names fold to upper case (see above) */
+	sf_resolve,
+};

@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# Issue 19: Snowflake as a destination, checked against fakesnow (an
+# emulator on DuckDB that speaks Snowflake's session protocol: see
+# tests/helpers/snowflake.bash) and against independent readers: the
+# official Python connector reads what stage loaded, PyJWT checks the
+# key-pair token, pyarrow writes the Arrow streams the reader must read,
+# sqlglot parses every dry-run statement as Snowflake SQL.
+
+load helpers/snowflake.bash
+
+setup_file() {
+	if [ ! -x "${SF_VENV:-$STAGE_TOP/.venv-fakesnow}/bin/fakesnow" ]; then
+		export SF_MISSING=1
+		return 0
+	fi
+	sf_start
+}
+
+teardown_file() {
+	sf_stop
+}
+
+setup() {
+	[ -z "${SF_MISSING:-}" ] ||
+		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
+	W=$(mktemp -d "$BATS_TMPDIR/sf.XXXXXX")
+	cd "$W"
+	PY=$STAGE_TOP/.venv/bin/python
+}
+
+teardown() {
+	[ -n "${W:-}" ] && rm -rf "$W"
+	return 0
+}
+
+# load DATASET TABLE DISP [stage-write options] < records: the pipeline
+# with local staging (rows sent as INSERT batches)
+pipeline() {
+	local ds=$1 t=$2 disp=$3
+	shift 3
+	stage-write -q -t "$t" --dataset "$ds" --disposition "$disp" "$@" \
+		-d "$W/out" | stage-put -q -b "$W/bucket" >"$W/put.ndjson" &&
+	stage-copy -q -D "$SF_DEST" <"$W/put.ndjson" >"$W/copy.ndjson" &&
+	stage-merge -q -D "$SF_DEST" <"$W/copy.ndjson" >"$W/merge.ndjson"
+}
+
+@test "unit: Snowflake's JWT pieces (base64url, account locator) and the reading of query answers (rows, DML counts, refusals, polling, malformed)" {
+	run "$STAGE_UNITS/sfjwt_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$STAGE_UNITS/sfwire_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "snowflake: key-pair JWT (encrypted PKCS#8 key) verifies with PyJWT: signature, iss fingerprint, sub, lifetime" {
+	openssl genrsa -out k.pem 2048 2>/dev/null
+	openssl pkcs8 -topk8 -in k.pem -out enc.pem -passout pass:pa55 -v2 aes-256-cbc
+	openssl rsa -in k.pem -pubout -out pub.pem 2>/dev/null
+	run "$STAGE_UNITS/sfjwt_sign" enc.pem xy12345.eu-west-1.aws alice 1700000000 pa55
+	[ "$status" -eq 0 ]
+	run "$SF_PY" - "$output" <<-'PY'
+		import base64, hashlib, sys, jwt
+		from cryptography.hazmat.primitives import serialization
+		pub = open("pub.pem", "rb").read()
+		c = jwt.decode(sys.argv[1], pub, algorithms=["RS256"],
+		    options={"verify_exp": False, "verify_iat": False})
+		der = serialization.load_pem_public_key(pub).public_bytes(
+		    serialization.Encoding.DER,
+		    serialization.PublicFormat.SubjectPublicKeyInfo)
+		fp = "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+		assert c == {"iss": "XY12345.ALICE." + fp, "sub": "XY12345.ALICE",
+		    "iat": 1700000000, "exp": 1700000060}, c
+		assert jwt.get_unverified_header(sys.argv[1]) == {"alg": "RS256", "typ": "JWT"}
+		print("verified")
+	PY
+	echo "$output"
+	[ "$output" = verified ]
+	# a wrong passphrase and an EC key are refused, saying why
+	run "$STAGE_UNITS/sfjwt_sign" enc.pem a u 1 wrong
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"passphrase does not open it"* ]]
+	openssl ecparam -name prime256v1 -genkey -noout -out ec.pem
+	run "$STAGE_UNITS/sfjwt_sign" ec.pem a u 1
+	[[ "$output" == *"not an RSA key"* ]]
+}
+
+@test "snowflake: the Arrow IPC reader reads what pyarrow writes (ints with scale, decimals, bools, doubles, strings, binary, nulls)" {
+	"$PY" - <<-'PY'
+		import decimal, pyarrow as pa
+		f = [pa.field("N", pa.int64(), metadata={"scale": "0"}),
+		     pa.field("S", pa.string()), pa.field("B", pa.bool_()),
+		     pa.field("D", pa.decimal128(38, 2)),
+		     pa.field("I", pa.int16(), metadata={"scale": "2"}),
+		     pa.field("X", pa.binary())]
+		t = pa.table([pa.array([-9223372036854775808, None, 42]),
+		    pa.array(["é\tx", "", None]), pa.array([True, None, False]),
+		    pa.array([decimal.Decimal("-0.05"), None,
+		        decimal.Decimal("12345678901234567890123456789012345.67")],
+		        pa.decimal128(38, 2)),
+		    pa.array([-1234, 5, None], pa.int16()),
+		    pa.array([b"\x00\xff", None, b""])], schema=pa.schema(f))
+		s = pa.BufferOutputStream()
+		with pa.ipc.new_stream(s, t.schema) as w:
+		    w.write_batch(t.to_batches()[0].slice(0, 2))
+		    w.write_batch(t.to_batches()[0].slice(2))
+		open("t.arrow", "wb").write(s.getvalue().to_pybytes())
+	PY
+	run "$STAGE_UNITS/arrowipc_dump" <t.arrow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf -- '-9223372036854775808\té\tx\ttrue\t-0.05\t-12.34\t00ff')" ]
+	[ "${lines[1]}" = "$(printf '\\N\t\t\\N\t\\N\t0.05\t\\N')" ]
+	[ "${lines[2]}" = "$(printf '42\t\\N\tfalse\t12345678901234567890123456789012345.67\t\\N\t')" ]
+	# truncated anywhere: an error, never a crash or a partial answer
+	for n in 8 100 300 $(( $(wc -c <t.arrow) - 9 )); do
+		head -c "$n" t.arrow >cut.arrow
+		run "$STAGE_UNITS/arrowipc_dump" <cut.arrow
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"error: "* ]]
+	done
+}
+
+@test "snowflake: the session protocol against fakesnow: login, DDL, DML counts, Arrow results, errors with code and SQL state" {
+	export SFW_PASSWORD=x
+	run "$STAGE_UNITS/sfwire_run" "$SF_URL" \
+		'CREATE SCHEMA IF NOT EXISTS "wire"' \
+		'CREATE OR REPLACE TABLE "wire"."t" ("id" NUMBER(38,0), "v" VARCHAR)' \
+		"INSERT INTO \"wire\".\"t\" VALUES (1, 'a'), (2, NULL)" \
+		'SELECT "id", "v" FROM "wire"."t" ORDER BY 1' \
+		'SELECT nope FROM "wire"."missing"'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"affected 2"* ]]
+	[[ "$output" == *"$(printf '1\ta\n2\t\\N')"* ]]
+	[[ "$output" == *"error: "*"(code 002003, SQL state 42S02)"* ]]
+}
+
+@test "snowflake: stage-copy and stage-merge load a merge table end to end; the connector reads every value back" {
+	printf '%s\n' \
+		'{"id":1,"name":"a","doc":{"k":[1,2]},"at":"2024-01-02T03:04:05Z","ok":true,"n":1.5}' \
+		'{"id":2,"name":"b\\c'"'"'q \"x\" é","doc":null,"at":null,"ok":false,"n":2.25}' \
+		'{"id":1,"name":"a2","doc":"s","at":"2024-01-03T00:00:00Z","ok":null,"n":3}' |
+		pipeline shop users merge --primary-key id
+	grep -q '"copied":{"table":"shop_staging.users","rows":3' copy.ndjson
+	grep -q '"merged"' merge.ndjson
+	run sf_sql 'SELECT "id", "name", "ok", CAST("n" AS VARCHAR) FROM "shop"."users" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = "1|a2||3.000000000" ]
+	[ "${lines[1]}" = "2|b\\c'q \"x\" é|f|2.250000000" ]
+	[ "${#lines[@]}" -eq 2 ]
+	run sf_sql 'SELECT status FROM "shop"."_dlt_loads"'
+	[ "$output" = 0 ]
+	# the load's staging rows are gone, its files recorded
+	run sf_sql 'SELECT count(*) FROM "shop_staging"."users"'
+	[ "$output" = 0 ]
+	run sf_sql 'SELECT file_id, "rows" FROM "shop_staging"."_stage_files"'
+	[ "$output" = "1|3" ]
+}
+
+@test "snowflake: re-runs load nothing twice: stage-copy skips recorded files, stage-merge is a no-op" {
+	printf '{"id":%d,"v":"x"}\n' 1 2 3 | pipeline ex t append
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"copied":{"table":"ex_staging.t","rows":3'* ]]
+	run stage-merge -D "$SF_DEST" <copy.ndjson
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already merged"* ]]
+	run sf_sql 'SELECT count(*) FROM "ex"."t"'
+	[ "$output" = 3 ]
+	run sf_sql 'SELECT count(*) FROM "ex_staging"."t"'
+	[ "$output" = 0 ]
+}
+
+@test "snowflake: append adds, replace empties with DELETE in the merge's transaction, merge hard-deletes" {
+	printf '{"id":%d}\n' 1 2 | pipeline d a append
+	printf '{"id":%d}\n' 3 | pipeline d a append
+	run sf_sql 'SELECT count(*) FROM "d"."a"'
+	[ "$output" = 3 ]
+	printf '{"id":%d}\n' 1 2 | pipeline d r replace
+	printf '{"id":%d}\n' 7 | pipeline d r replace
+	run sf_sql 'SELECT "id" FROM "d"."r"'
+	[ "$output" = 7 ]
+	printf '{"id":1,"gone":false}\n{"id":2,"gone":false}\n' |
+		pipeline d m merge --primary-key id
+	printf '{"id":1,"gone":true}\n{"id":3,"gone":false}\n' |
+		stage-write -q -t m --dataset d --disposition merge \
+		--primary-key id -d out2 | stage-put -q -b bucket |
+		stage-copy -q -D "$SF_DEST" >copy2.ndjson
+	stage-merge -q --hard-delete gone -D "$SF_DEST" <copy2.ndjson
+	run sf_sql 'SELECT "id" FROM "d"."m" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = 2 ]
+	[ "${lines[1]}" = 3 ]
+}
+
+@test "snowflake: dlt's credentials from secrets.toml and DESTINATION__SNOWFLAKE__ variables; the password never printed" {
+	mkdir -p .dlt
+	cat >.dlt/secrets.toml <<-EOF
+		[destination.snowflake.credentials]
+		database = "STAGE_TEST"
+		username = "stage"
+		password = "toml-Secret-91"
+		host = "test"
+		endpoint_host = "127.0.0.1"
+		port = "$SF_PORT"
+		protocol = "http"
+	EOF
+	unset DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD
+	printf '{"id":1}\n' | stage-write -q -t c --dataset cfg -d out |
+		stage-put -q -b bucket >put.ndjson
+	stage-copy -v -D snowflake <put.ndjson >copy.ndjson 2>err
+	cat err
+	! grep -q "toml-Secret-91" copy.ndjson err
+	grep -q '"destination":"snowflake"' copy.ndjson
+	# stage-merge finds the destination by the name stage-copy recorded
+	stage-merge -v <copy.ndjson >merge.ndjson 2>err
+	! grep -q "toml-Secret-91" merge.ndjson err
+	run sf_sql 'SELECT count(*) FROM "cfg"."c"'
+	[ "$output" = 1 ]
+	# the environment overrides the file; a URL password is masked
+	DESTINATION__SNOWFLAKE__CREDENTIALS__DATABASE=OTHER_DB \
+		run stage-copy --dry-run -D snowflake <put.ndjson
+	[ "$status" -eq 0 ]
+	run stage-copy --dry-run -D "snowflake://u:url-Secret-5@test/DB?host=127.0.0.1&port=$SF_PORT&protocol=http" <put.ndjson
+	echo "$output"
+	[[ "$output" != *"url-Secret-5"* ]]
+	# the warning names Snowflake's way, not libpq's
+	[[ "$output" == *"visible to other users (ps): use DESTINATION__<NAME>__CREDENTIALS__PASSWORD"* ]]
+}
+
+@test "snowflake: bad configuration exits 2 or 1 with a clear message: unknown URL parameter, no database, no password" {
+	run stage-copy -D "snowflake://u@acct/db?warehous=x" </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown parameter 'warehous'"* ]]
+	run stage-copy -D "snowflake://u@acct" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no database"* ]]
+	unset DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD
+	printf '{"id":1}\n' | stage-write -q -t t --dataset x -d out |
+		stage-put -q -b bucket >put.ndjson
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no password and no private key"* ]]
+}
+
+# golden NAME [stage-copy|stage-merge] [options]: the dry run of
+# tests/snowflake/golden.ndjson (four s3:// files of three tables: CSV
+# gzip, JSON lines zstd, Parquet; every type) must equal
+# tests/snowflake/NAME.sql, and every statement must parse as Snowflake
+# SQL (sqlglot).  STAGE_GOLDEN_UPDATE=1 rewrites the golden file.
+golden() {
+	local name=$1 prog=$2
+	shift 2
+	AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=aws-Secret-3 \
+		"$prog" --dry-run "$@" <"$STAGE_TOP/tests/snowflake/golden.ndjson" \
+		>"$name.sql" 2>err
+	cat err
+	! grep -q "aws-Secret-3" "$name.sql" err
+	[ -z "${STAGE_GOLDEN_UPDATE:-}" ] ||
+		cp "$name.sql" "$STAGE_TOP/tests/snowflake/$name.sql"
+	diff -u "$STAGE_TOP/tests/snowflake/$name.sql" "$name.sql"
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <"$name.sql"
+}
+
+@test "snowflake: golden dry run: COPY from s3:// through a temporary stage with forwarded credentials (masked), one per file, CSV gzip, JSON zstd, Parquet by name" {
+	golden copy-s3 stage-copy -D "$SF_DEST"
+	grep -q "METADATA\$FILE_ROW_NUMBER" copy-s3.sql
+	! grep -q "FORCE" copy-s3.sql
+}
+
+@test "snowflake: golden dry run: COPY from dlt's named stage, and through a storage integration" {
+	golden copy-stage stage-copy -D "$SF_DEST&stage_name=shop.raw_stage"
+	grep -q 'FROM @shop.raw_stage/raw/golden/users/) FILES' copy-stage.sql
+	golden copy-integration stage-copy -D "$SF_DEST&storage_integration=lake_int"
+	grep -q 'STORAGE_INTEGRATION = "lake_int"' copy-integration.sql
+}
+
+@test "snowflake: golden dry run: the merge (delete-insert with dedup and hard delete, append, replace by DELETE) in one transaction after the DDL" {
+	golden merge stage-merge --hard-delete b -D "$SF_DEST"
+	# every DDL before BEGIN: Snowflake commits on DDL
+	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' merge.sql
+	[ -z "$output" ]
+	! grep -q TRUNCATE merge.sql
+}
+
+@test "snowflake: golden dry run: --strategy upsert merges with MERGE INTO (no unique index)" {
+	golden merge-upsert stage-merge --strategy upsert -D "$SF_DEST"
+	grep -q '^MERGE INTO "golden"."users" AS d USING' merge-upsert.sql
+	! grep -q "INDEX" merge-upsert.sql
+}
+
+@test "snowflake: parallel copiers (-j 3) give every file its own number: the merge finds exactly each file's rows" {
+	for i in 1 2 3 4 5 6; do printf '{"id":%d}\n' $(seq $((i * 10)) $((i * 10 + 4))); done |
+		stage-write -q -t p --dataset par --max-rows 5 -d out |
+		stage-put -q -b bucket >put.ndjson
+	[ "$(grep -c '"file"' put.ndjson)" -eq 6 ]
+	stage-copy -q -j 3 -D "$SF_DEST" <put.ndjson >copy.ndjson
+	run sf_sql 'SELECT count(DISTINCT file_no) FROM "par_staging"."_stage_files"'
+	[ "$output" = 6 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "par"."p"'
+	[ "$output" = "30|30" ]
+}
+
+@test "snowflake: Parquet end to end (COPY ... FILE_FORMAT = (TYPE = PARQUET), columns by name)" {
+	skip "fakesnow cannot run a COPY with a transformation (METADATA\$FILE_ROW_NUMBER), and stage-write -f parquet is on branch f18-write, not landed here: the statement is pinned by the golden dry run (copy-s3.sql)"
+}
