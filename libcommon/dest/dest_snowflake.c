@@ -1566,4 +1566,5 @@ const struct dest_ops dest_snowflake = {
 	255,
 	1,		/* quoted names fold to upper case (see above) */
 	sf_resolve,
+	NULL,		/* no housekeeping (stage-merge --abandoned...) yet */
 };
