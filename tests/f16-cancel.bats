@@ -144,6 +144,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' stage-copy -q -j 2 -D "$DEST" "$W/m2" >/de
 	dest_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE application_name = 'f16-holder'" >/dev/null
 	wait "$pid"
-	[ "$name" = stage-merge ]
+	# the program's name, then the load id (stage-merge(1))
+	[[ "$name" == "stage-merge "* ]]
 	[ "$(dest_sql 'SELECT count(*) FROM ds.t')" = 3 ]
 }

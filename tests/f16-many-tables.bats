@@ -13,9 +13,11 @@ load helpers/dest-scenario.bash
 	printf 'id\n1\n' >"$W/one.csv"
 	sha=$(sha256sum "$W/one.csv" | cut -c1-64)
 	# 1500 tables x 3 locks > 64 x (60 connections + 0) of the test server
-	python3 - "$W/one.csv" "$sha" >"$W/m" <<'PY'
+	# lines as stage-copy leaves them ("copied" there), so that stage-merge
+	# gets as far as its lock-table check
+	python3 - "$W/one.csv" "$sha" "$DEST" >"$W/m" <<'PY'
 import json, sys
-f, sha = sys.argv[1], sys.argv[2]
+f, sha, dest = sys.argv[1], sys.argv[2], sys.argv[3]
 n = 1500
 for i in range(n):
     print(json.dumps({"v": 1, "load_id": "L1", "dataset": "ds",
@@ -23,7 +25,9 @@ for i in range(n):
         "merge_key": [], "columns": [{"name": "id", "type": "bigint",
         "nullable": True}], "file": f, "format": "csv",
         "compression": "none", "rows": 1, "bytes": 4, "sha256": sha,
-        "file_id": "t%d.one.csv" % i, "url": "file://" + f}))
+        "file_id": "t%d.one.csv" % i, "url": "file://" + f,
+        "copied": {"table": "ds_staging.t%d" % i, "rows": 1,
+            "destination": dest}}))
 print(json.dumps({"v": 1, "end": True, "load_id": "L1", "files": n, "rows": n}))
 PY
 	run stage-merge -D "$DEST" "$W/m"
