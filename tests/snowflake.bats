@@ -6,6 +6,8 @@
 # key-pair token, pyarrow writes the Arrow streams the reader must read,
 # sqlglot parses every dry-run statement as Snowflake SQL.
 
+bats_require_minimum_version 1.5.0
+
 load helpers/snowflake.bash
 
 setup_file() {
@@ -409,4 +411,57 @@ for l in sys.stdin:
 	stage-merge -q -D "$SF_DEST" <copy.ndjson
 	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "killed"."t2"'
 	[ "$output" = "10|10" ]
+}
+
+@test "snowflake: --check logs in and says user, account, database, warehouse and role, changing nothing" {
+	run --separate-stderr stage-merge -D "$SF_DEST&warehouse=wh1&role=loader" --check
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "reached snowflake: user "*", account test"*", database STAGE_TEST, warehouse "*", role "*"(Snowflake "*")" ]]
+	# fakesnow has no CURRENT_WAREHOUSE(): the configured one, said so
+	[[ "$output" == *"warehouse wh1 (as configured)"* ]]
+	run stage-copy -D "$SF_DEST" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"test-Secret-77"* ]]
+}
+
+@test "snowflake: --abandoned lists a load copied and never merged; --discard removes it, then the manifest copies and merges once" {
+	many 2 hk
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	lid=$(head -1 copy.ndjson | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["load_id"])')
+	run --separate-stderr stage-merge -D "$SF_DEST" --abandoned
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"load_id\":\"$lid\",\"dataset\":\"hk\",\"tables\":[\"t0\",\"t1\",\"t2\"],\"files\":6,\"rows\":12"* ]]
+	run stage-merge -D "$SF_DEST" --discard "$lid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"discarded 12 staging rows"* ]]
+	run sf_sql 'SELECT count(*) FROM "hk_staging"."_stage_files"'
+	[ "$output" = 0 ]
+	run sf_sql 'SELECT count(*) FROM "hk_staging"."t1"'
+	[ "$output" = 0 ]
+	run --separate-stderr stage-merge -D "$SF_DEST" --abandoned
+	[ -z "$output" ]
+	stage-copy -q -D "$SF_DEST" <put.ndjson | stage-merge -q -D "$SF_DEST"
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "hk"."t1"'
+	[ "$output" = "4|4" ]
+}
+
+@test "snowflake: merged loads past --prune-after keep one _stage_pruned row per table (made before the transaction), and a re-run is a no-op" {
+	many 2 pr
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" --prune-after 0 <copy.ndjson >/dev/null
+	run sf_sql 'SELECT table_name, files, "rows" FROM "pr_staging"."_stage_pruned" ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf 't0|2|4\nt1|2|4\nt2|2|4')" ]
+	run sf_sql 'SELECT count(*) FROM "pr_staging"."_stage_files"'
+	[ "$output" = 0 ]
+	# the manifest again: every file skipped, the merge a no-op
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"skipped":true' <<<"$output")" -eq 6 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*) FROM "pr"."t0"'
+	[ "$output" = 4 ]
 }

@@ -44,6 +44,7 @@
 #include "csvin.h"
 #include "dest.h"
 #include "dest_sql.h"
+#include "house.h"
 #include "log.h"
 #include "manifest.h"
 #include "sfjwt.h"
@@ -1911,6 +1912,109 @@ out:
 	return r;
 }
 
+/* --- housekeeping (house.h) --- */
+
+/* The datasets whose <dataset>_staging has _stage_files. */
+static int
+sf_datasets(struct sqldest *s, char ***v, size_t *n)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	int r;
+
+	if (!d->w)
+		return 0;
+	r = sf_run(d, "datasets", "cannot list staging datasets",
+	    "SELECT DISTINCT LOWER(table_schema) FROM information_schema."
+	    "tables WHERE UPPER(table_name) = '_STAGE_FILES' AND "
+	    "UPPER(table_schema) LIKE '%\\\\_STAGING' ESCAPE '\\\\' "
+	    "ORDER BY 1", &res);
+	for (int64_t i = 0; r == 0 && i < res.nrows; i++) {
+		const char *sc = sfresult_at(&res, i, 0);
+		size_t len = sc ? strlen(sc) : 0;
+		if (len <= 8)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = xstrndup(sc, len - 8);
+	}
+	sfresult_free(&res);
+	return r;
+}
+
+static void
+sf_age(struct buf *q, const char *e)
+{
+	buf_printf(q, "DATEDIFF(second, %s, CURRENT_TIMESTAMP())", e);
+}
+
+/* Snowflake has no advisory lock and no lock that fails instead of
+ * waiting that the emulator knows: the hold is the transaction alone.
+ * Its DML then waits for (and is serialized with) any transaction
+ * writing the same tables; stage-merge(1), "Snowflake", says what this
+ * does not guarantee. */
+static int
+sf_hold(struct sqldest *s, const char *dataset, char *const *tables,
+    size_t n, struct buf *who)
+{
+	(void)tables;
+	(void)n;
+	(void)who;
+	return sf_exec(s, dataset, "BEGIN", NULL) < 0 ? -1 : 0;
+}
+
+/* One value of a one-row query, or NULL (a function the server lacks:
+ * the emulator has no CURRENT_WAREHOUSE). */
+static char *
+sf_value(struct sfdest *d, const char *sql)
+{
+	struct sfresult res = { 0 };
+	char *v = NULL;
+
+	if (sfw_query(d->w, sql, &res) == 0 && res.nrows == 1 &&
+	    res.ncols >= 1 && sfresult_at(&res, 0, 0))
+		v = xstrdup(sfresult_at(&res, 0, 0));
+	sfresult_free(&res);
+	return v;
+}
+
+static int
+sf_check(const struct dest_conf *c, struct buf *out)
+{
+	static const struct { const char *what, *sql; int k; } q[] = {
+		{ "user", "SELECT CURRENT_USER()", K_USER },
+		{ "account", "SELECT CURRENT_ACCOUNT()", K_ACCOUNT },
+		{ "database", "SELECT CURRENT_DATABASE()", K_DATABASE },
+		{ "warehouse", "SELECT CURRENT_WAREHOUSE()", K_WAREHOUSE },
+		{ "role", "SELECT CURRENT_ROLE()", K_ROLE },
+	};
+	struct sfdest *d = (struct sfdest *)sf_open(c);
+	char *ver;
+
+	if (!d || !d->w) {
+		if (d)
+			sf_close(&d->s.base);
+		return -1;	/* said why */
+	}
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		char *v = sf_value(d, q[i].sql);
+		buf_printf(out, "%s%s %s", i ? ", " : "", q[i].what, v ? v :
+		    d->v[q[i].k] ? d->v[q[i].k] : "(none)");
+		if (!v && d->v[q[i].k])
+			buf_adds(out, " (as configured)");
+		free(v);
+	}
+	ver = sf_value(d, "SELECT CURRENT_VERSION()");
+	buf_printf(out, " (Snowflake %s)", ver ? ver : "?");
+	free(ver);
+	sf_close(&d->s.base);
+	return 0;
+}
+
+static const struct dest_house house_snowflake = {
+	.datasets = sf_datasets, .attach = NULL, .age = sf_age,
+	.hold = sf_hold, .check = sf_check,
+};
+
 static const struct sql_driver sf_driver = {
 	.dialect = &sf_dialect, .param = NULL,
 	.begin = "BEGIN", .rollback = rollback,
@@ -1965,6 +2069,6 @@ const struct dest_ops dest_snowflake = {
 	255,
 	1,		/* quoted names fold to upper case (see above) */
 	sf_resolve,
-	NULL,		/* no housekeeping (stage-merge --abandoned...) yet */
+	&house_snowflake,
 	sf_copy_batch,
 };
