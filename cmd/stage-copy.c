@@ -1,6 +1,8 @@
 /*
  * stage-copy: loads each staged file of a manifest into the staging
- * dataset of the destination, one transaction per file (doc/DESIGN.md), and
+ * dataset of the destination, one transaction per file (doc/DESIGN.md; a
+ * back end with copy_batch gets each load's files at once: Snowflake's
+ * one COPY per table), and
  * writes the lines through with "copied" added.  With -j N, N connections
  * load files side by side; lines come out as files commit, a load's end
  * line after all of its files.
@@ -40,7 +42,14 @@ struct copier {
 	size_t qcap, qhead, qlen;
 	int closing;
 	struct progress prog;	/* under mu */
+	struct job **pend;	/* files waiting for the back end's
+				 * copy_batch (one load's, in order) */
+	size_t npend;
 };
+
+/* Files a batch holds at most before it is sent (the back end splits
+ * it further, e.g. at Snowflake's 1,000 names per COPY). */
+#define BATCH_MAX 10000
 
 enum { O_CHECK = 256 };
 
@@ -109,17 +118,59 @@ job_free(struct job *j)
 }
 
 static void
+job_done(struct copier *cp, struct job *j, int r, const struct dcopied *res)
+{
+	if (r == 0)
+		log_verbose("%s: %s %lld rows", j->f.object,
+		    res->skipped ? "already copied," : "copied",
+		    (long long)res->rows);
+	finish_job(cp, j, r, res);
+	job_free(j);
+}
+
+static void
 run_job(struct copier *cp, struct dest *d, struct job *j)
 {
 	struct dcopied res = { 0, 0 };
 	int r = d ? d->ops->copy_file(d, &j->f, &res) : -1;
 
-	if (r == 0)
-		log_verbose("%s: %s %lld rows", j->f.object,
-		    res.skipped ? "already copied," : "copied",
-		    (long long)res.rows);
-	finish_job(cp, j, r, &res);
-	job_free(j);
+	job_done(cp, j, r, &res);
+}
+
+/* Sends the pending files to the back end's copy_batch. */
+static void
+flush_batch(struct copier *cp)
+{
+	size_t n = cp->npend;
+	const struct dfile **fv;
+	struct dcopied *res;
+	int *rc, r;
+
+	if (!n)
+		return;
+	fv = xcalloc(n, sizeof *fv);
+	res = xcalloc(n, sizeof *res);
+	rc = xcalloc(n, sizeof *rc);
+	for (size_t i = 0; i < n; i++)
+		fv[i] = &cp->pend[i]->f;
+	r = cp->main->ops->copy_batch(cp->main, fv, n, res, rc);
+	cp->npend = 0;
+	for (size_t i = 0; i < n; i++)
+		job_done(cp, cp->pend[i], r == 0 ? rc[i] : -1, &res[i]);
+	free(fv);
+	free(res);
+	free(rc);
+}
+
+/* Holds j for the next batch; a batch is one load's files. */
+static void
+batch_job(struct copier *cp, struct job *j)
+{
+	if (cp->npend && (strcmp(cp->pend[0]->f.load_id, j->f.load_id) ||
+	    cp->npend == BATCH_MAX))
+		flush_batch(cp);
+	cp->pend = xrealloc(cp->pend, (cp->npend + 1) * sizeof *cp->pend);
+	cp->pend[cp->npend++] = j;
 }
 
 static void *
@@ -245,7 +296,9 @@ file_line(struct copier *cp, const struct mline *m)
 		job_free(j);
 		return 0;
 	}
-	if (cp->jobs > 1)
+	if (cp->main->ops->copy_batch)
+		batch_job(cp, j);
+	else if (cp->jobs > 1)
 		enqueue(cp, j);
 	else
 		run_job(cp, cp->main, j);
@@ -257,8 +310,10 @@ on_line(void *arg, const struct mline *m)
 {
 	struct copier *cp = arg;
 
-	if (m->end)
+	if (m->end) {
+		flush_batch(cp);
 		return end_line(cp, m) ? EXIT_INCOMPLETE : 0;
+	}
 	return file_line(cp, m);
 }
 
@@ -273,7 +328,7 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 	memset(&cp, 0, sizeof cp);
 	cp.conf = conf;
 	progress_init(&cp.prog, conf->dry_run ? PROGRESS_OFF : pm);
-	cp.jobs = conf->dry_run ? 1 : jobs;
+	cp.jobs = conf->dry_run || conf->ops->copy_batch ? 1 : jobs;
 	if (conf->ops->max_jobs && cp.jobs > conf->ops->max_jobs)
 		cp.jobs = conf->ops->max_jobs;
 	pthread_mutex_init(&cp.mu, NULL);
@@ -291,6 +346,7 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 				die(EXIT_FAIL, "cannot start a thread");
 	}
 	status = manifest_each(argc, argv, on_line, &cp);
+	flush_batch(&cp);
 	if (cp.jobs > 1) {
 		pthread_mutex_lock(&cp.mu);
 		cp.closing = 1;
@@ -316,6 +372,7 @@ run(const struct dest_conf *conf, int jobs, enum progress_mode pm, int argc,
 	free(cp.prepared);
 	mloads_free(&cp.loads);
 	free(cp.q);
+	free(cp.pend);
 	free(tid);
 	return status;
 }

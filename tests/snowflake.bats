@@ -6,6 +6,8 @@
 # key-pair token, pyarrow writes the Arrow streams the reader must read,
 # sqlglot parses every dry-run statement as Snowflake SQL.
 
+bats_require_minimum_version 1.5.0
+
 load helpers/snowflake.bash
 
 setup_file() {
@@ -266,7 +268,7 @@ golden() {
 	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <"$name.sql"
 }
 
-@test "snowflake: golden dry run: COPY from s3:// through a temporary stage with forwarded credentials (masked), one per file, CSV gzip, JSON zstd, Parquet by name" {
+@test "snowflake: golden dry run: COPY from s3:// through a temporary stage with forwarded credentials (masked), one per table, CSV gzip, JSON zstd, Parquet by name" {
 	golden copy-s3 stage-copy -D "$SF_DEST"
 	grep -q "METADATA\$FILE_ROW_NUMBER" copy-s3.sql
 	! grep -q "FORCE" copy-s3.sql
@@ -308,4 +310,158 @@ golden() {
 
 @test "snowflake: Parquet end to end (COPY ... FILE_FORMAT = (TYPE = PARQUET), columns by name)" {
 	skip "fakesnow cannot run a COPY with a transformation (METADATA\$FILE_ROW_NUMBER), and stage-write -f parquet is on branch f18-write, not landed here: the statement is pinned by the golden dry run (copy-s3.sql)"
+}
+
+# many N [DATASET]: a load of 3 tables (t0, t1, t2) of N files each, 2
+# rows a file, staged on the local disk (put.ndjson)
+many() {
+	local rows=$(($1 * 6)) ds=${2:-many}
+	for i in $(seq 1 "$rows"); do
+		printf '{"tbl":"t%d","id":%d,"v":"x%d"}\n' $((i % 3)) "$i" "$i"
+	done | stage-write -q --table-field tbl --dataset "$ds" --max-rows 2 \
+		-d out | stage-put -q -b bucket >put.ndjson
+}
+
+# in_s3 < manifest: the same lines as if stage-put had put them in s3://lake
+in_s3() {
+	"$PY" -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if "url" in o:
+        o["url"] = "s3://lake/raw/" + o["url"].split("/bucket/", 1)[1]
+    print(json.dumps(o, separators=(",", ":")))'
+}
+
+@test "snowflake: one COPY per table per load: 30 staged files of 3 tables make 3 COPY statements, each naming its 10 files and their numbers" {
+	many 10
+	[ "$(grep -c '"file"' put.ndjson)" -eq 30 ]
+	in_s3 <put.ndjson >s3.ndjson
+	AWS_ACCESS_KEY_ID=AK AWS_SECRET_ACCESS_KEY=aws-Secret-3 \
+		stage-copy --dry-run -D "$SF_DEST" <s3.ndjson >plan.sql
+	[ "$(grep -c '^COPY INTO' plan.sql)" -eq 3 ]
+	[ "$(grep -c '^BEGIN;' plan.sql)" -eq 3 ]
+	[ "$(grep -c '^INSERT INTO "many_staging"."_stage_files"' plan.sql)" -eq 3 ]
+	# each COPY: its table's 10 files, each mapped to its own number
+	for t in t0 t1 t2; do
+		run grep "^COPY INTO \"many_staging\".\"$t\"" plan.sql
+		[ "$(grep -o "WHEN '[0-9.]*csv' THEN [0-9]*" <<<"$output" | sort -u | wc -l)" -eq 10 ]
+		[[ "$output" == *"FILES = ('"*"', '"*"')"* ]]
+	done
+	! grep -q FORCE plan.sql
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <plan.sql
+}
+
+@test "snowflake: a table of 1,001 files is split into two COPY statements (1,000 names at most in FILES)" {
+	for i in $(seq 1 1001); do printf '{"id":%d}\n' "$i"; done |
+		stage-write -q -t big --dataset split --max-rows 1 -d out |
+		stage-put -q -b bucket | in_s3 >s3.ndjson
+	AWS_ACCESS_KEY_ID=AK AWS_SECRET_ACCESS_KEY=aws-Secret-3 \
+		stage-copy --dry-run -D "$SF_DEST" <s3.ndjson >plan.sql
+	[ "$(grep -c '^COPY INTO' plan.sql)" -eq 2 ]
+	run awk '/^COPY INTO/ { n = gsub(/csv'"'"' THEN/, ""); print n }' plan.sql
+	[ "${lines[0]}" -eq 1000 ]
+	[ "${lines[1]}" -eq 0 ]
+	# the one file of the second COPY keeps its own number
+	grep -q "^COPY INTO .* 1001 \* 4294967296 + METADATA\$FILE_ROW_NUMBER" plan.sql
+}
+
+@test "snowflake: 30 local files of 3 tables are sent in O(tables) statements (one transaction per table), every row right" {
+	many 10
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	n=$(sed -n 's/.*: \([0-9]*\) statements sent$/\1/p' err)
+	echo "statements: $n"
+	# 13 a table: its DDL (5) and its transaction (8); one transaction
+	# per file made it 245 for these 30 files
+	[ "$n" -le 45 ]
+	[ "$(grep -c '^stage-copy: .*: BEGIN$' err)" -eq 3 ]
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 30 ]
+	run sf_sql 'SELECT count(*), count(DISTINCT file_no) FROM "many_staging"."_stage_files"'
+	[ "$output" = "30|30" ]
+	# _stage_row: file number * 2^32 + row in the file (1 or 2)
+	run sf_sql 'SELECT count(*) FROM "many_staging"."t1" s JOIN "many_staging"."_stage_files" f ON FLOOR(s."_stage_row" / 4294967296) = f.file_no AND f.table_name = '"'t1'"' WHERE MOD(s."_stage_row", 4294967296) IN (1, 2)'
+	[ "$output" = 20 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id"), min("id"), max("id") FROM "many"."t0"'
+	[ "$output" = "20|20|3|60" ]
+	# a re-run sends no rows: every file is recorded
+	run stage-copy -v -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"skipped":true' <<<"$output")" -eq 30 ]
+}
+
+@test "snowflake: stage-copy killed at any instant of a batched load, then re-run: every table exactly right" {
+	many 5 killed
+	for delay in 0.05 0.2 0.4 0.7 1.0; do
+		stage-copy -q -D "$SF_DEST" <put.ndjson >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 15 ]
+	run sf_sql 'SELECT table_name, count(*), CAST(sum("rows") AS INTEGER) FROM "killed_staging"."_stage_files" GROUP BY 1 ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf 't0|5|10\nt1|5|10\nt2|5|10')" ]
+	for t in t0 t1 t2; do
+		run sf_sql "SELECT count(*), count(DISTINCT \"_stage_row\") FROM \"killed_staging\".\"$t\""
+		[ "$output" = "10|10" ]
+	done
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "killed"."t2"'
+	[ "$output" = "10|10" ]
+}
+
+@test "snowflake: --check logs in and says user, account, database, warehouse and role, changing nothing" {
+	run --separate-stderr stage-merge -D "$SF_DEST&warehouse=wh1&role=loader" --check
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "reached snowflake: user "*", account test"*", database STAGE_TEST, warehouse "*", role "*"(Snowflake "*")" ]]
+	# fakesnow has no CURRENT_WAREHOUSE(): the configured one, said so
+	[[ "$output" == *"warehouse wh1 (as configured)"* ]]
+	run stage-copy -D "$SF_DEST" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"test-Secret-77"* ]]
+}
+
+@test "snowflake: --abandoned lists a load copied and never merged; --discard removes it, then the manifest copies and merges once" {
+	many 2 hk
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	lid=$(head -1 copy.ndjson | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["load_id"])')
+	run --separate-stderr stage-merge -D "$SF_DEST" --abandoned
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\"load_id\":\"$lid\",\"dataset\":\"hk\",\"tables\":[\"t0\",\"t1\",\"t2\"],\"files\":6,\"rows\":12"* ]]
+	run stage-merge -D "$SF_DEST" --discard "$lid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"discarded 12 staging rows"* ]]
+	run sf_sql 'SELECT count(*) FROM "hk_staging"."_stage_files"'
+	[ "$output" = 0 ]
+	run sf_sql 'SELECT count(*) FROM "hk_staging"."t1"'
+	[ "$output" = 0 ]
+	run --separate-stderr stage-merge -D "$SF_DEST" --abandoned
+	[ -z "$output" ]
+	stage-copy -q -D "$SF_DEST" <put.ndjson | stage-merge -q -D "$SF_DEST"
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "hk"."t1"'
+	[ "$output" = "4|4" ]
+}
+
+@test "snowflake: merged loads past --prune-after keep one _stage_pruned row per table (made before the transaction), and a re-run is a no-op" {
+	many 2 pr
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" --prune-after 0 <copy.ndjson >/dev/null
+	run sf_sql 'SELECT table_name, files, "rows" FROM "pr_staging"."_stage_pruned" ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf 't0|2|4\nt1|2|4\nt2|2|4')" ]
+	run sf_sql 'SELECT count(*) FROM "pr_staging"."_stage_files"'
+	[ "$output" = 0 ]
+	# the manifest again: every file skipped, the merge a no-op
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"skipped":true' <<<"$output")" -eq 6 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*) FROM "pr"."t0"'
+	[ "$output" = 4 ]
 }

@@ -1491,4 +1491,5 @@ const struct dest_ops dest_postgres = {
 	0,
 	pg_resolve,
 	&house_postgres,
+	NULL,		/* copy_batch: one transaction per file */
 };

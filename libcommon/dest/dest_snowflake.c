@@ -17,8 +17,11 @@
  * agree on what was loaded.  A file staged on the local disk (file://,
  * or no bucket), which Snowflake cannot read, is streamed through
  * stage-copy (source.h) as INSERT ... SELECT ... FROM VALUES batches with
- * the same _stage_row.  Each file: its _stage_files row and its rows in
- * one transaction.
+ * the same _stage_row.  stage-copy gives each load's files at once
+ * (copy_batch): per table, folder, format and column list, one
+ * transaction holds their _stage_files rows (one INSERT) and their rows
+ * (one COPY naming up to 1,000 files, or INSERT batches running on
+ * across the files), so statements grow with tables, not files.
  *
  * Merge: DDL first (Snowflake commits on DDL), then one transaction per
  * load: the shared layer's dispositions (delete-insert, or MERGE for
@@ -41,6 +44,7 @@
 #include "csvin.h"
 #include "dest.h"
 #include "dest_sql.h"
+#include "house.h"
 #include "log.h"
 #include "manifest.h"
 #include "sfjwt.h"
@@ -481,6 +485,9 @@ sf_close(struct dest *base)
 
 	if (!d)
 		return;
+	if (d->w)
+		log_verbose("%s: %lld statements sent", d->s.base.conf->masked,
+		    (long long)sfw_statements(d->w));
 	sfw_close(d->w);
 	free(d->stage_url);
 	free(d->stage_schema);
@@ -876,54 +883,157 @@ out:
 	return found;
 }
 
-/* The number _stage_files gave f's row (AUTOINCREMENT: unique however
- * many copiers run at once, where MAX(file_no) + 1 is not); a dry run
- * counts 1, 2, ... */
-static int
-file_no_of(struct sfdest *d, const struct dfile *f, int64_t *no)
+/* " AND file_id IN ('1', '2', ...)" of the files of g marked in todo. */
+static void
+file_ids_in(struct buf *q, const struct dfile *const *g, size_t m,
+    const int *todo)
 {
-	struct buf q = BUF_INIT;
-	int r;
+	int first = 1;
 
-	if (d->s.dry) {
-		*no = ++d->dry_file_no;
-		return 0;
+	buf_adds(q, " AND file_id IN (");
+	for (size_t k = 0; k < m; k++) {
+		if (!todo[k])
+			continue;
+		if (!first)
+			buf_adds(q, ", ");
+		sql_str(q, g[k]->file_id);
+		first = 0;
 	}
-	buf_adds(&q, "SELECT file_no FROM ");
-	files_table(&q, f);
-	buf_adds(&q, " WHERE load_id = ");
-	sql_str(&q, f->load_id);
-	buf_adds(&q, " AND table_name = ");
-	sql_str(&q, f->t.name);
-	buf_adds(&q, " AND file_id = ");
-	sql_str(&q, f->file_id);
-	r = sf_count(&d->s, f->object, q.p, no);
-	buf_free(&q);
-	return r;
+	buf_addc(q, ')');
 }
 
+/* "... FROM <staging>._stage_files WHERE load_id = .. AND table_name =
+ * .. AND file_id IN (..)" for the files of g (one load, one table). */
+static void
+files_where(struct buf *q, const struct dfile *const *g, size_t m,
+    const int *todo)
+{
+	buf_adds(q, " FROM ");
+	files_table(q, g[0]);
+	buf_adds(q, " WHERE load_id = ");
+	sql_str(q, g[0]->load_id);
+	buf_adds(q, " AND table_name = ");
+	sql_str(q, g[0]->t.name);
+	file_ids_in(q, g, m, todo);
+}
+
+/* Index in g of the file whose file_id is id, among those in todo; or
+ * -1. */
+static long
+file_index(const struct dfile *const *g, size_t m, const int *todo,
+    const char *id)
+{
+	for (size_t k = 0; k < m; k++)
+		if (todo[k] && id && strcmp(g[k]->file_id, id) == 0)
+			return (long)k;
+	return -1;
+}
+
+/* Inside the group's transaction: the files of g that _stage_files
+ * records leave todo, as skipped (res, rc 0) or, recorded for other
+ * data, failed (reported).  0, or -1 after reporting. */
 static int
-record_file(struct sfdest *d, const struct dfile *f)
+recorded_many(struct sfdest *d, const struct dfile *const *g, size_t m,
+    int *todo, struct dcopied *res, int *rc)
+{
+	struct sfresult r = { 0 };
+	struct buf q = BUF_INIT, why = BUF_INIT;
+	int ret = -1;
+
+	buf_adds(&q, "SELECT file_id, \"rows\", sha256");
+	files_where(&q, g, m, todo);
+	if (sf_run(d, g[0]->object, "query failed", q.p, &r) < 0)
+		goto out;
+	for (int64_t i = 0; i < r.nrows; i++) {
+		long k = file_index(g, m, todo, sfresult_at(&r, i, 0));
+		if (k < 0)
+			continue;
+		todo[k] = 0;
+		buf_reset(&why);
+		if (dfile_reused(g[k], sfresult_at(&r, i, 2), &why)) {
+			log_err("%s", why.p);
+			continue;
+		}
+		res[k].rows = strtoll(sfresult_at(&r, i, 1) ?
+		    sfresult_at(&r, i, 1) : "0", NULL, 10);
+		res[k].skipped = 1;
+		rc[k] = 0;
+	}
+	ret = 0;
+out:
+	sfresult_free(&r);
+	buf_free(&q);
+	buf_free(&why);
+	return ret;
+}
+
+/* The numbers _stage_files gave the files of g in todo (AUTOINCREMENT:
+ * unique however many copiers run at once, where MAX(file_no) + 1 is
+ * not), one query for them all; a dry run counts 1, 2, ... */
+static int
+file_nos(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, int64_t *no)
+{
+	struct sfresult r = { 0 };
+	struct buf q = BUF_INIT;
+	int ret = 0;
+
+	for (size_t k = 0; k < m; k++)
+		no[k] = d->s.dry && todo[k] ? ++d->dry_file_no : -1;
+	if (d->s.dry)
+		return 0;
+	buf_adds(&q, "SELECT file_id, file_no");
+	files_where(&q, g, m, todo);
+	if (sf_run(d, g[0]->object, "query failed", q.p, &r) < 0)
+		ret = -1;
+	for (int64_t i = 0; ret == 0 && i < r.nrows; i++) {
+		long k = file_index(g, m, todo, sfresult_at(&r, i, 0));
+		if (k >= 0 && sfresult_at(&r, i, 1))
+			no[k] = strtoll(sfresult_at(&r, i, 1), NULL, 10);
+	}
+	for (size_t k = 0; ret == 0 && k < m; k++)
+		if (todo[k] && no[k] < 0) {
+			log_err("%s: _stage_files gave it no file_no",
+			    g[k]->object);
+			ret = -1;
+		}
+	sfresult_free(&r);
+	buf_free(&q);
+	return ret;
+}
+
+/* One INSERT of the _stage_files rows of the files of g in todo. */
+static int
+record_files(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo)
 {
 	struct buf b = BUF_INIT;
-	int r;
+	int r, first = 1;
 
 	buf_adds(&b, "INSERT INTO ");
-	files_table(&b, f);
+	files_table(&b, g[0]);
 	buf_adds(&b, " (load_id, table_name, file_id, seq, sha256, "
-	    "\"rows\", copied_at) VALUES (");
-	sql_str(&b, f->load_id);
-	buf_adds(&b, ", ");
-	sql_str(&b, f->t.name);
-	buf_adds(&b, ", ");
-	sql_str(&b, f->file_id);
-	buf_printf(&b, ", %lld, ", (long long)f->seq);
-	if (f->sha256)
-		sql_str(&b, f->sha256);
-	else
-		buf_adds(&b, "NULL");
-	buf_printf(&b, ", %lld, CURRENT_TIMESTAMP())", (long long)f->rows);
-	r = sf_exec(&d->s, f->object, b.p, NULL);
+	    "\"rows\", copied_at) VALUES ");
+	for (size_t k = 0; k < m; k++) {
+		const struct dfile *f = g[k];
+		if (!todo[k])
+			continue;
+		buf_adds(&b, first ? "(" : ", (");
+		first = 0;
+		sql_str(&b, f->load_id);
+		buf_adds(&b, ", ");
+		sql_str(&b, f->t.name);
+		buf_adds(&b, ", ");
+		sql_str(&b, f->file_id);
+		buf_printf(&b, ", %lld, ", (long long)f->seq);
+		if (f->sha256)
+			sql_str(&b, f->sha256);
+		else
+			buf_adds(&b, "NULL");
+		buf_printf(&b, ", %lld, CURRENT_TIMESTAMP())",
+		    (long long)f->rows);
+	}
+	r = sf_exec(&d->s, g[0]->object, b.p, NULL);
 	buf_free(&b);
 	return r;
 }
@@ -959,6 +1069,7 @@ struct ins {
 	struct buf head;	/* INSERT INTO ... FROM VALUES */
 	struct buf vals;
 	int64_t n, sent, loaded, first_line;
+	const char *first_obj;	/* the file of the batch's first row */
 	int header;
 	int failed;
 };
@@ -1004,10 +1115,12 @@ ins_flush(struct ins *I)
 		    (long long)I->sent + 1, (long long)(I->sent + I->n));
 		r = sfw_query(I->d->w, sql.p, &res);
 		if (r == -1)
-			log_err("%s: rows %lld-%lld (lines from %lld): %s",
+			log_err("%s: rows %lld-%lld (from line %lld%s%s): %s",
 			    I->f->object, (long long)I->sent + 1,
 			    (long long)(I->sent + I->n),
-			    (long long)I->first_line, res.err.p);
+			    (long long)I->first_line, I->first_obj == I->f->object
+			    ? "" : " of ", I->first_obj == I->f->object ? "" :
+			    I->first_obj, res.err.p);
 		rows = res.affected;
 		sfresult_free(&res);
 	}
@@ -1033,8 +1146,10 @@ ins_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 		    "columns", I->f->object, line, n - 1, I->f->t.ncols);
 		return I->failed = -1;
 	}
-	if (!I->n)
+	if (!I->n) {
 		I->first_line = (int64_t)line;
+		I->first_obj = I->f->object;
+	}
 	buf_adds(&I->vals, I->n ? ", (" : "(");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -1050,37 +1165,51 @@ ins_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 	return 0;
 }
 
-/* Streams f (tagged with file_no) into its staging table; *loaded gets
- * the rows Snowflake took. */
+/* Streams the files of g marked in todo (tagged with their numbers no)
+ * into their staging table, INSERT batches running on across files;
+ * loaded[k] gets file k's rows (those Snowflake took, in total, must be
+ * those sent: else -1 after reporting). */
 static int
-insert_rows(struct sfdest *d, const struct dfile *f, int64_t file_no,
-    int64_t *loaded)
+insert_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, int64_t *loaded)
 {
-	struct ins I = { d, f, BUF_INIT, BUF_INIT, 0, 0, 0, 0, 0, 0 };
-	struct csvin *c = csvin_new(ins_row, &I);
-	int r;
+	struct ins I = { d, NULL, BUF_INIT, BUF_INIT, 0, 0, 0, 0, NULL, 0, 0 };
+	int r = 0;
 
-	ins_head(&I);
-	if (d->s.dry) {
-		struct buf b = BUF_INIT;
-		buf_printf(&b, "%s(<_stage_row>, <values>), ... -- the rows "
-		    "of %s, %d a statement", I.head.p, f->object, INS_ROWS);
-		manifest_emit(&b);
-		buf_free(&b);
-		*loaded = f->rows;
+	for (size_t k = 0; k < m && r == 0; k++) {
+		struct csvin *c;
+		int64_t before = I.sent + I.n;
+
+		if (!todo[k])
+			continue;
+		I.f = g[k];
+		I.header = 0;
+		if (!I.head.len)
+			ins_head(&I);
+		if (d->s.dry) {
+			struct buf b = BUF_INIT;
+			buf_printf(&b, "%s(<_stage_row>, <values>), ... -- the "
+			    "rows of %s, %d a statement", I.head.p, g[k]->object,
+			    INS_ROWS);
+			manifest_emit(&b);
+			buf_free(&b);
+			loaded[k] = g[k]->rows;
+			continue;
+		}
+		c = csvin_new(ins_row, &I);
+		r = source_stream(&d->s.base.sources, g[k], no[k], csvin_feed, c);
+		if (r == 0 && csvin_finish(c) < 0)
+			r = -1;
+		if (r < 0 && !I.failed && csvin_error(c))
+			log_err("%s: %s", g[k]->object, csvin_error(c));
+		loaded[k] = I.sent + I.n - before;
 		csvin_free(c);
-		buf_free(&I.head);
-		return 0;
 	}
-	r = source_stream(&d->s.base.sources, f, file_no, csvin_feed, c);
-	if (r == 0 && csvin_finish(c) < 0)
+	if (r == 0 && (r = ins_flush(&I)) == 0 && I.loaded != I.sent) {
+		log_err("%s: Snowflake inserted %lld rows of the %lld sent",
+		    I.f->object, (long long)I.loaded, (long long)I.sent);
 		r = -1;
-	if (r < 0 && !I.failed && csvin_error(c))
-		log_err("%s: %s", f->object, csvin_error(c));
-	if (r == 0)
-		r = ins_flush(&I);
-	*loaded = I.loaded;
-	csvin_free(c);
+	}
 	buf_free(&I.head);
 	buf_free(&I.vals);
 	return r;
@@ -1132,7 +1261,7 @@ buf_insert_cast(struct buf *e)
 /* The select list of the COPY's transform: each column from the file
  * (CSV by position, JSON and Parquet by name), then _stage_row. */
 static void
-copy_select(struct buf *b, const struct dfile *f, int64_t file_no)
+copy_select(struct buf *b, const struct dfile *f, const char *file_no)
 {
 	struct buf e = BUF_INIT;
 
@@ -1158,8 +1287,7 @@ copy_select(struct buf *b, const struct dfile *f, int64_t file_no)
 		}
 		buf_adds(b, ", ");
 	}
-	buf_printf(b, "%lld * 4294967296 + METADATA$FILE_ROW_NUMBER",
-	    (long long)file_no);
+	buf_printf(b, "%s * 4294967296 + METADATA$FILE_ROW_NUMBER", file_no);
 	buf_free(&e);
 }
 
@@ -1265,75 +1393,162 @@ out:
 	return r;
 }
 
-static void
-copy_stmt(struct buf *b, const struct dfile *f, int64_t file_no,
-    const char *from, const char *name)
-{
-	struct buf s = BUF_INIT;
+/* --- one load's files at once (copy_batch) --- */
 
-	sql_staging_schema(&s, f->t.dataset);
-	buf_adds(b, "COPY INTO ");
-	sql_qname(b, s.p, f->t.name);
-	buf_adds(b, " (");
-	sql_collist(b, &f->t, "");
-	buf_adds(b, ", \"_stage_row\") FROM (SELECT ");
-	copy_select(b, f, file_no);
-	buf_printf(b, " FROM %s) FILES = (", from);
-	sf_str(b, name, strlen(name));
-	buf_addc(b, ')');
-	file_format(b, f);
-	buf_adds(b, " ON_ERROR = ABORT_STATEMENT");
-	buf_free(&s);
+#define COPY_FILES_MAX 1000	/* names one COPY's FILES = (...) takes */
+
+/* The last part of a path or URL. */
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
 }
 
-/* The rows COPY loaded, from its result; -1 after reporting a file it
- * skipped (Snowflake's load history has it, _stage_files has not). */
+/* The file number of each row: the number itself for one file, else
+ * chosen by METADATA$FILENAME's last part, as FILES names them. */
+static void
+file_no_expr(struct buf *e, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < m; k++)
+		n += todo[k] != 0;
+	for (size_t k = 0; n == 1 && k < m; k++)
+		if (todo[k])
+			buf_printf(e, "%lld", (long long)no[k]);
+	if (n == 1)
+		return;
+	buf_adds(e, "CASE SPLIT_PART(METADATA$FILENAME, '/', -1)");
+	for (size_t k = 0; k < m; k++) {
+		const char *name;
+		if (!todo[k])
+			continue;
+		name = base_name(g[k]->url);
+		buf_adds(e, " WHEN ");
+		sf_str(e, name, strlen(name));
+		buf_printf(e, " THEN %lld", (long long)no[k]);
+	}
+	buf_adds(e, " END");
+}
+
+static void
+copy_stmt(struct buf *b, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, const char *from)
+{
+	struct buf s = BUF_INIT, e = BUF_INIT;
+	int first = 1;
+
+	sql_staging_schema(&s, g[0]->t.dataset);
+	file_no_expr(&e, g, m, todo, no);
+	buf_adds(b, "COPY INTO ");
+	sql_qname(b, s.p, g[0]->t.name);
+	buf_adds(b, " (");
+	sql_collist(b, &g[0]->t, "");
+	buf_adds(b, ", \"_stage_row\") FROM (SELECT ");
+	copy_select(b, g[0], e.p);
+	buf_printf(b, " FROM %s) FILES = (", from);
+	for (size_t k = 0; k < m; k++) {
+		const char *name = base_name(g[k]->url);
+		if (!todo[k])
+			continue;
+		if (!first)
+			buf_adds(b, ", ");
+		sf_str(b, name, strlen(name));
+		first = 0;
+	}
+	buf_addc(b, ')');
+	file_format(b, g[0]);
+	buf_adds(b, " ON_ERROR = ABORT_STATEMENT");
+	buf_free(&s);
+	buf_free(&e);
+}
+
+/* The COPY result's row for file k of g; -1 when none names it. */
+static int64_t
+result_row(const struct sfresult *r, const struct dfile *f, size_t ntodo)
+{
+	int fc = sfresult_col(r, "file");
+
+	if (fc < 0)
+		return ntodo == 1 && r->nrows == 1 ? 0 : -1;
+	for (int64_t i = 0; i < r->nrows; i++) {
+		const char *v = sfresult_at(r, i, fc);
+		if (v && strcmp(base_name(v), base_name(f->url)) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Reads the COPY's result into loaded[]: 0; 1 when Snowflake skipped
+ * some files (its load history has them, _stage_files has not: they
+ * leave todo, reported; the others are to be loaded again without
+ * them); -1 after reporting a file Snowflake refused. */
 static int
-copy_result(const struct dfile *f, const struct sfresult *r, int64_t *loaded)
+copy_result(const struct dfile *const *g, size_t m, int *todo,
+    const struct sfresult *r, int64_t *loaded)
 {
 	int st = sfresult_col(r, "status"), rl = sfresult_col(r,
 	    "rows_loaded"), fe = sfresult_col(r, "first_error");
+	size_t ntodo = 0;
+	int ret = 0;
 
-	*loaded = 0;
-	for (int64_t i = 0; i < r->nrows; i++) {
-		const char *status = st >= 0 ? sfresult_at(r, i, st) : NULL;
-		if (status && strcmp(status, "LOAD_SKIPPED") == 0) {
+	for (size_t k = 0; k < m; k++)
+		ntodo += todo[k] != 0;
+	for (size_t k = 0; k < m; k++) {
+		int64_t i = todo[k] ? result_row(r, g[k], ntodo) : -1;
+		const char *status = i >= 0 && st >= 0 ? sfresult_at(r, i, st) :
+		    NULL;
+
+		loaded[k] = 0;
+		if (!todo[k])
+			continue;
+		if ((status && strcmp(status, "LOAD_SKIPPED") == 0) ||
+		    (i < 0 && g[k]->rows > 0)) {
 			log_err("%s: Snowflake skipped it (its load history "
 			    "has it: loaded before, by another tool or into "
 			    "another table) but _stage_files has no record "
 			    "of it: nothing loaded; stage-copy never sends "
-			    "FORCE", f->object);
-			return -1;
+			    "FORCE", g[k]->object);
+			todo[k] = 0;
+			if (ret == 0)
+				ret = 1;
+			continue;
 		}
 		if (status && strcmp(status, "LOADED") != 0) {
-			log_err("%s: %s: %s", f->object, status, fe >= 0 &&
+			log_err("%s: %s: %s", g[k]->object, status, fe >= 0 &&
 			    sfresult_at(r, i, fe) ? sfresult_at(r, i, fe) : "");
-			return -1;
+			ret = -1;
 		}
-		if (rl >= 0 && sfresult_at(r, i, rl))
-			*loaded += strtoll(sfresult_at(r, i, rl), NULL, 10);
+		if (i >= 0 && rl >= 0 && sfresult_at(r, i, rl))
+			loaded[k] = strtoll(sfresult_at(r, i, rl), NULL, 10);
 	}
-	return 0;
+	return ret;
 }
 
+/* One COPY of the files of g in todo: 0, 1 (files skipped: see
+ * copy_result), -1 after reporting. */
 static int
-copy_rows(struct sfdest *d, const struct dfile *f, int64_t file_no,
-    const char *from, const char *name, int64_t *loaded)
+copy_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
+    int *todo, const int64_t *no, const char *from, int64_t *loaded)
 {
 	struct buf b = BUF_INIT;
 	struct sfresult res = { 0 };
 	int r;
 
-	copy_stmt(&b, f, file_no, from, name);
+	copy_stmt(&b, g, m, todo, no, from);
 	if (d->s.dry) {
 		dest_dry_sql(b.p);
-		*loaded = f->rows;
+		for (size_t k = 0; k < m; k++)
+			loaded[k] = g[k]->rows;
 		buf_free(&b);
 		return 0;
 	}
-	r = sf_run(d, f->object, "COPY failed", b.p, &res);
+	r = sf_run(d, g[0]->object, "COPY failed", b.p, &res);
 	if (r == 0)
-		r = copy_result(f, &res, loaded);
+		r = copy_result(g, m, todo, &res, loaded);
 	sfresult_free(&res);
 	buf_free(&b);
 	return r;
@@ -1346,73 +1561,258 @@ in_bucket(const struct sfdest *d, const struct dfile *f)
 	    (strstr(f->url, "://") || d->v[K_STAGE_NAME]);
 }
 
-/* The file's transaction: its record and its rows. */
-static int
-copy_txn(struct sfdest *d, const struct dfile *f, const char *from,
-    const char *name, struct dcopied *res)
-{
-	int64_t file_no, loaded = 0;
-	int r;
+/* One group of files being copied: one load's files of one table, from
+ * one place, of one format and one column list. */
+struct sfgroup {
+	const struct dfile *const *f;
+	size_t m;
+	int *todo;		/* 1: still to be loaded */
+	int64_t *no;		/* file numbers */
+	int64_t *loaded;
+	struct dcopied *res;
+	int *rc;
+};
 
-	if (sf_exec(&d->s, f->object, "BEGIN", NULL) < 0)
-		return -1;
-	if (!d->s.dry && (r = recorded(d, f, res)) != 0) {
+/* Says of each file still to do that it was rolled back with the
+ * others (unless it was the one that failed, said before). */
+static void
+group_failed(struct sfgroup *G, const int *said)
+{
+	for (size_t k = 0; k < G->m; k++)
+		if (G->todo[k] && !said[k] && G->m > 1)
+			log_err("%s: not copied: rolled back with the other "
+			    "files of its COPY", G->f[k]->object);
+}
+
+/* Every loaded count against the manifest's: -1 after reporting. */
+static int
+check_loaded(struct sfgroup *G, int *said)
+{
+	int r = 0;
+
+	for (size_t k = 0; k < G->m; k++)
+		if (G->todo[k] && G->loaded[k] != G->f[k]->rows) {
+			log_err("%s: Snowflake loaded %lld rows, the manifest "
+			    "says %lld: rolled back", G->f[k]->object,
+			    (long long)G->loaded[k], (long long)G->f[k]->rows);
+			said[k] = 1;
+			r = -1;
+		}
+	return r;
+}
+
+/* The group's transaction: the records of its files not recorded yet
+ * and their rows.  0 done (rc[] set), 1 to be run again (files Snowflake
+ * skipped left todo), -1 failed. */
+static int
+group_txn(struct sfdest *d, struct sfgroup *G, const char *from)
+{
+	int *said = xcalloc(G->m, sizeof *said);
+	const struct dfile *first = NULL;
+	int r = -1, nm = 0;
+
+	if (sf_exec(&d->s, G->f[0]->object, "BEGIN", NULL) < 0)
+		goto out;
+	if (!d->s.dry && recorded_many(d, G->f, G->m, G->todo, G->res,
+	    G->rc) < 0)
+		goto fail;
+	for (size_t k = 0; k < G->m && !first; k++)
+		if (G->todo[k])
+			first = G->f[k];
+	if (!first) {
 		rollback(&d->s);
-		return r < 0 ? -1 : 0;
+		r = 0;
+		goto out;
 	}
-	if ((d->w && sqld_not_merged_yet(&d->s, f) < 0) ||
-	    record_file(d, f) < 0 || file_no_of(d, f, &file_no) < 0)
-		goto fail;
-	r = from ? copy_rows(d, f, file_no, from, name, &loaded) :
-	    insert_rows(d, f, file_no, &loaded);
-	if (r < 0)
-		goto fail;
-	if (loaded != f->rows) {
-		log_err("%s: Snowflake loaded %lld rows, the manifest says "
-		    "%lld: rolled back", f->object, (long long)loaded,
-		    (long long)f->rows);
-		goto fail;
+	if (d->w && (nm = sqld_not_merged_yet(&d->s, first)) != 0) {
+		if (nm < 0)
+			goto fail;
+		rollback(&d->s);	/* merged, its records pruned */
+		for (size_t k = 0; k < G->m; k++)
+			if (G->todo[k]) {
+				G->res[k].rows = G->f[k]->rows;
+				G->res[k].skipped = 1;
+				G->rc[k] = 0;
+			}
+		r = 0;
+		goto out;
 	}
-	if (sf_exec(&d->s, f->object, "COMMIT", NULL) < 0)
-		return -1;
-	res->rows = loaded;
-	return 0;
+	if (record_files(d, G->f, G->m, G->todo) < 0 ||
+	    file_nos(d, G->f, G->m, G->todo, G->no) < 0)
+		goto fail;
+	r = from ? copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded) :
+	    insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
+	if (r == 1) {
+		rollback(&d->s);
+		goto out;
+	}
+	if (r < 0 || check_loaded(G, said) < 0 ||
+	    sf_exec(&d->s, G->f[0]->object, "COMMIT", NULL) < 0)
+		goto fail;
+	for (size_t k = 0; k < G->m; k++)
+		if (G->todo[k]) {
+			G->res[k].rows = G->loaded[k];
+			G->rc[k] = 0;
+		}
+	r = 0;
+	goto out;
 fail:
 	rollback(&d->s);
-	return -1;
+	group_failed(G, said);
+	r = -1;
+out:
+	free(said);
+	return r;
+}
+
+/* A dry run skips, saying so, what _stage_files records already. */
+static void
+dry_recorded(struct sfdest *d, struct sfgroup *G)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, G->f[0]->t.dataset);
+	if (!table_exists(&d->s, s.p, "_stage_files"))
+		goto out;
+	for (size_t k = 0; k < G->m; k++) {
+		int r = recorded(d, G->f[k], &G->res[k]);
+		if (r == 0)
+			continue;
+		G->todo[k] = 0;
+		if (r > 0) {
+			G->rc[k] = 0;
+			buf_reset(&s);
+			buf_printf(&s, "-- skip: %s (copied before, %lld rows)",
+			    G->f[k]->object, (long long)G->res[k].rows);
+			manifest_emit(&s);
+		}
+	}
+out:
+	buf_free(&s);
+}
+
+/* Copies one group: its staging table made if missing, its stage (DDL,
+ * before the transaction), then its transaction, again without the
+ * files Snowflake skipped. */
+static void
+copy_group(struct sfdest *d, struct sfgroup *G)
+{
+	struct buf from = BUF_INIT, name = BUF_INIT, s = BUF_INIT;
+	int r;
+
+	for (size_t k = 0; k < G->m; k++) {
+		G->todo[k] = 1;
+		G->rc[k] = -1;
+		memset(&G->res[k], 0, sizeof G->res[k]);
+	}
+	sql_staging_schema(&s, G->f[0]->t.dataset);
+	if (d->s.dry)
+		dry_recorded(d, G);
+	else if (!table_exists(&d->s, s.p, G->f[0]->t.name) &&
+	    sf_stage_prepare(&d->s.base, &G->f[0]->t) < 0)
+		goto fail;
+	if (in_bucket(d, G->f[0]) && copy_from(d, G->f[0], &from, &name) < 0)
+		goto fail;
+	while ((r = group_txn(d, G, in_bucket(d, G->f[0]) ? from.p : NULL))
+	    == 1)
+		;
+	goto out;
+fail:
+	for (size_t k = 0; k < G->m; k++)
+		if (G->m > 1 && k > 0)
+			log_err("%s: not copied (see above)", G->f[k]->object);
+out:
+	buf_free(&from);
+	buf_free(&name);
+	buf_free(&s);
+}
+
+static int
+same_cols(const struct dtable *a, const struct dtable *b)
+{
+	if (a->ncols != b->ncols)
+		return 0;
+	for (size_t i = 0; i < a->ncols; i++)
+		if (strcmp(a->cols[i].name, b->cols[i].name) ||
+		    a->cols[i].type != b->cols[i].type)
+			return 0;
+	return 1;
+}
+
+/* Whether a and b can share one COPY (or one INSERT stream). */
+static int
+same_group(const struct sfdest *d, const struct dfile *a,
+    const struct dfile *b)
+{
+	int ba = in_bucket(d, a);
+	size_t la, lb;
+
+	if (strcmp(a->t.dataset, b->t.dataset) || strcmp(a->t.name,
+	    b->t.name) || strcmp(a->load_id, b->load_id) ||
+	    ba != in_bucket(d, b) || a->format != b->format ||
+	    a->comp != b->comp || !same_cols(&a->t, &b->t))
+		return 0;
+	if (!ba)
+		return 1;
+	la = (size_t)(base_name(a->url) - a->url);
+	lb = (size_t)(base_name(b->url) - b->url);
+	return la == lb && strncmp(a->url, b->url, la) == 0;
+}
+
+static int
+sf_copy_batch(struct dest *base, const struct dfile *const *f, size_t n,
+    struct dcopied *res, int *rc)
+{
+	struct sfdest *d = (struct sfdest *)base;
+	char *taken = xcalloc(n ? n : 1, 1);
+	const struct dfile **g = xcalloc(n ? n : 1, sizeof *g);
+	size_t *at = xcalloc(n ? n : 1, sizeof *at);
+	struct sfgroup G = { .f = g };
+
+	G.todo = xcalloc(n ? n : 1, sizeof *G.todo);
+	G.no = xcalloc(n ? n : 1, sizeof *G.no);
+	G.loaded = xcalloc(n ? n : 1, sizeof *G.loaded);
+	G.res = xcalloc(n ? n : 1, sizeof *G.res);
+	G.rc = xcalloc(n ? n : 1, sizeof *G.rc);
+	for (size_t i = 0; i < n; i++) {
+		rc[i] = -1;
+		memset(&res[i], 0, sizeof res[i]);
+	}
+	for (size_t i = 0; i < n && (d->w || d->s.dry); i++) {
+		if (taken[i])
+			continue;
+		G.m = 0;
+		for (size_t j = i; j < n && G.m < COPY_FILES_MAX; j++)
+			if (!taken[j] && same_group(d, f[i], f[j])) {
+				taken[j] = 1;
+				at[G.m] = j;
+				g[G.m++] = f[j];
+			}
+		copy_group(d, &G);
+		for (size_t k = 0; k < G.m; k++) {
+			res[at[k]] = G.res[k];
+			rc[at[k]] = G.rc[k];
+		}
+	}
+	free(taken);
+	free(g);
+	free(at);
+	free(G.todo);
+	free(G.no);
+	free(G.loaded);
+	free(G.res);
+	free(G.rc);
+	return d->w || d->s.dry ? 0 : DEST_FATAL;
 }
 
 static int
 sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 {
-	struct sfdest *d = (struct sfdest *)base;
-	struct buf from = BUF_INIT, name = BUF_INIT, s = BUF_INIT;
-	int r = -1;
+	int rc = -1, r = sf_copy_batch(base, &f, 1, res, &rc);
 
-	memset(res, 0, sizeof *res);
-	sql_staging_schema(&s, f->t.dataset);
-	if (d->s.dry && table_exists(&d->s, s.p, "_stage_files") &&
-	    (r = recorded(d, f, res)) != 0) {
-		if (r > 0) {
-			buf_printf(&s, "-- skip: %s (copied before, %lld rows)",
-			    f->object, (long long)res->rows);
-			manifest_emit(&s);
-		}
-		buf_free(&s);
-		return r < 0 ? -1 : 0;
-	}
-	if (!d->s.dry && !table_exists(&d->s, s.p, f->t.name) &&
-	    sf_stage_prepare(base, &f->t) < 0)
-		goto out;
-	if (in_bucket(d, f) && copy_from(d, f, &from, &name) < 0)
-		goto out;
-	r = copy_txn(d, f, from.p, name.p, res);
-out:
-	buf_free(&from);
-	buf_free(&name);
-	buf_free(&s);
-	return r;
+	return r ? r : rc;
 }
+
 
 /* --- stage-merge --- */
 
@@ -1512,6 +1912,109 @@ out:
 	return r;
 }
 
+/* --- housekeeping (house.h) --- */
+
+/* The datasets whose <dataset>_staging has _stage_files. */
+static int
+sf_datasets(struct sqldest *s, char ***v, size_t *n)
+{
+	struct sfdest *d = (struct sfdest *)s;
+	struct sfresult res = { 0 };
+	int r;
+
+	if (!d->w)
+		return 0;
+	r = sf_run(d, "datasets", "cannot list staging datasets",
+	    "SELECT DISTINCT LOWER(table_schema) FROM information_schema."
+	    "tables WHERE UPPER(table_name) = '_STAGE_FILES' AND "
+	    "UPPER(table_schema) LIKE '%\\\\_STAGING' ESCAPE '\\\\' "
+	    "ORDER BY 1", &res);
+	for (int64_t i = 0; r == 0 && i < res.nrows; i++) {
+		const char *sc = sfresult_at(&res, i, 0);
+		size_t len = sc ? strlen(sc) : 0;
+		if (len <= 8)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = xstrndup(sc, len - 8);
+	}
+	sfresult_free(&res);
+	return r;
+}
+
+static void
+sf_age(struct buf *q, const char *e)
+{
+	buf_printf(q, "DATEDIFF(second, %s, CURRENT_TIMESTAMP())", e);
+}
+
+/* Snowflake has no advisory lock and no lock that fails instead of
+ * waiting that the emulator knows: the hold is the transaction alone.
+ * Its DML then waits for (and is serialized with) any transaction
+ * writing the same tables; stage-merge(1), "Snowflake", says what this
+ * does not guarantee. */
+static int
+sf_hold(struct sqldest *s, const char *dataset, char *const *tables,
+    size_t n, struct buf *who)
+{
+	(void)tables;
+	(void)n;
+	(void)who;
+	return sf_exec(s, dataset, "BEGIN", NULL) < 0 ? -1 : 0;
+}
+
+/* One value of a one-row query, or NULL (a function the server lacks:
+ * the emulator has no CURRENT_WAREHOUSE). */
+static char *
+sf_value(struct sfdest *d, const char *sql)
+{
+	struct sfresult res = { 0 };
+	char *v = NULL;
+
+	if (sfw_query(d->w, sql, &res) == 0 && res.nrows == 1 &&
+	    res.ncols >= 1 && sfresult_at(&res, 0, 0))
+		v = xstrdup(sfresult_at(&res, 0, 0));
+	sfresult_free(&res);
+	return v;
+}
+
+static int
+sf_check(const struct dest_conf *c, struct buf *out)
+{
+	static const struct { const char *what, *sql; int k; } q[] = {
+		{ "user", "SELECT CURRENT_USER()", K_USER },
+		{ "account", "SELECT CURRENT_ACCOUNT()", K_ACCOUNT },
+		{ "database", "SELECT CURRENT_DATABASE()", K_DATABASE },
+		{ "warehouse", "SELECT CURRENT_WAREHOUSE()", K_WAREHOUSE },
+		{ "role", "SELECT CURRENT_ROLE()", K_ROLE },
+	};
+	struct sfdest *d = (struct sfdest *)sf_open(c);
+	char *ver;
+
+	if (!d || !d->w) {
+		if (d)
+			sf_close(&d->s.base);
+		return -1;	/* said why */
+	}
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		char *v = sf_value(d, q[i].sql);
+		buf_printf(out, "%s%s %s", i ? ", " : "", q[i].what, v ? v :
+		    d->v[q[i].k] ? d->v[q[i].k] : "(none)");
+		if (!v && d->v[q[i].k])
+			buf_adds(out, " (as configured)");
+		free(v);
+	}
+	ver = sf_value(d, "SELECT CURRENT_VERSION()");
+	buf_printf(out, " (Snowflake %s)", ver ? ver : "?");
+	free(ver);
+	sf_close(&d->s.base);
+	return 0;
+}
+
+static const struct dest_house house_snowflake = {
+	.datasets = sf_datasets, .attach = NULL, .age = sf_age,
+	.hold = sf_hold, .check = sf_check,
+};
+
 static const struct sql_driver sf_driver = {
 	.dialect = &sf_dialect, .param = NULL,
 	.begin = "BEGIN", .rollback = rollback,
@@ -1566,5 +2069,6 @@ const struct dest_ops dest_snowflake = {
 	255,
 	1,		/* quoted names fold to upper case (see above) */
 	sf_resolve,
-	NULL,		/* no housekeeping (stage-merge --abandoned...) yet */
+	&house_snowflake,
+	sf_copy_batch,
 };

@@ -1770,4 +1770,5 @@ const struct dest_ops dest_sqlite = {
 	1,		/* ASCII case folded in every name */
 	sq_resolve,
 	&house_sqlite,
+	NULL,		/* copy_batch: one transaction per file */
 };

@@ -583,6 +583,20 @@ static const char pruned_cols[] = "load_id text NOT NULL, table_name text "
     "NOT NULL, files bigint NOT NULL, rows bigint NOT NULL, PRIMARY KEY "
     "(load_id, table_name)";
 
+static int
+pruned_ddl(struct sqldest *s, const char *schema, const char *object)
+{
+	struct buf q = BUF_INIT;
+	int r;
+
+	buf_adds(&q, "CREATE TABLE IF NOT EXISTS ");
+	sql_qname(&q, schema, "_stage_pruned");
+	buf_printf(&q, " (%s)", pruned_cols);
+	r = s->drv->exec(s, object, q.p, NULL);
+	buf_free(&q);
+	return r;
+}
+
 /* In the prune's transaction: staging rows the loads left (a merge
  * killed before it cleared them), then the summary, then the records. */
 static int
@@ -615,12 +629,8 @@ prune_txn(struct sqldest *s, const void *arg, const char *object)
 		if (s->drv->exec(s, t.v[i], q.p, NULL) < 0)
 			goto out;
 	}
-	buf_reset(&q);
-	buf_adds(&q, "CREATE TABLE IF NOT EXISTS ");
-	sql_qname(&q, st.p, "_stage_pruned");
-	buf_printf(&q, " (%s)", pruned_cols);
-	if (s->drv->exec(s, object, q.p, NULL) < 0)
-		goto out;
+	if (!s->drv->ddl_commits && pruned_ddl(s, st.p, object) < 0)
+		goto out;	/* else made before the transaction */
 	buf_reset(&q);
 	buf_adds(&q, "INSERT INTO ");
 	sql_qname(&q, st.p, "_stage_pruned");
@@ -645,6 +655,23 @@ out:
 	buf_free(&q);
 	buf_free(&st);
 	return r;
+}
+
+/* The prune's transaction where DDL commits (Snowflake): _stage_pruned
+ * made first, then the rest in BEGIN ... COMMIT, which sqld_in_txn
+ * leaves out there. */
+static int
+prune_ddl_first(struct sqldest *s, struct prune *p, const char *schema)
+{
+	if (pruned_ddl(s, schema, p->dataset) < 0 ||
+	    s->drv->exec(s, p->dataset, s->drv->begin, NULL) < 0)
+		return -1;
+	if (prune_txn(s, p, p->dataset) < 0 ||
+	    s->drv->exec(s, p->dataset, "COMMIT", NULL) < 0) {
+		s->drv->rollback(s);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -675,7 +702,8 @@ house_prune(struct dest *d, const char *dataset, int64_t horizon)
 	buf_printf(&q, " WHERE load_id IN (%s)", p.loads.p);
 	if ((r = s->drv->count(s, dataset, q.p, &n)) != 0 || n == 0)
 		goto out;
-	r = sqld_in_txn(s, dataset, prune_txn, &p, st.p);
+	r = s->drv->ddl_commits ? prune_ddl_first(s, &p, st.p) :
+	    sqld_in_txn(s, dataset, prune_txn, &p, st.p);
 	if (r < 0)
 		log_err("%s: pruning _stage_files failed (rolled back): the "
 		    "loads are merged all the same", dataset);

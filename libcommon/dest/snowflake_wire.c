@@ -27,6 +27,12 @@ struct sfwire {
 	struct httpx_backoff backoff;
 };
 
+int64_t
+sfw_statements(const struct sfwire *w)
+{
+	return w ? w->seq : 0;
+}
+
 void
 sfresult_free(struct sfresult *res)
 {

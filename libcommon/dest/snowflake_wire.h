@@ -57,6 +57,9 @@ void sfw_close(struct sfwire *w);
  * says why, not reported), -2 after reporting a transport or protocol
  * failure.  res is freed and reset first. */
 int sfw_query(struct sfwire *w, const char *sql, struct sfresult *res);
+/* The statements sent in this session (each query request once, however
+ * often retried or polled): what -v reports and make bench counts. */
+int64_t sfw_statements(const struct sfwire *w);
 void sfresult_free(struct sfresult *res);
 /* Value of row r, column c. */
 static inline const char *

@@ -218,6 +218,15 @@ struct dest_ops {
 	/* What housekeeping.h needs of the back end (house.h), or NULL:
 	 * it has no --abandoned, --discard, pruning or --check. */
 	const struct dest_house *house;
+
+	/* Copies n files of one load (in manifest order) as copy_file
+	 * would copy each, in as few statements as the engine allows (a
+	 * warehouse's one COPY per table): rc[i] gets what copy_file would
+	 * return for f[i], res[i] its result.  Returns 0, or DEST_FATAL
+	 * when nothing more can work.  NULL: stage-copy calls copy_file
+	 * per file. */
+	int (*copy_batch)(struct dest *d, const struct dfile *const *f,
+	    size_t n, struct dcopied *res, int *rc);
 };
 
 /* The back ends (one row each in dest.c's table). */
