@@ -56,9 +56,11 @@ dict_clear(struct pqcol *c)
 	free(c->idx);
 	free(c->doff);
 	free(c->slots);
+	free(c->keys);
 	buf_free(&c->dvals);
 	c->idx = c->doff = NULL;
 	c->slots = NULL;
+	c->keys = NULL;
 	c->idxcap = c->doffcap = c->ndict = c->nslots = 0;
 }
 
@@ -78,6 +80,7 @@ pqcol_reset(struct pqcol *c)
 		memset(c->def, 0, c->defcap);
 	c->nulls = 0;
 	c->nvals = 0;
+	c->built = 0;
 	c->plain_bytes = 0;
 	buf_reset(&c->vals);
 	dict_clear(c);
@@ -207,6 +210,72 @@ dict_insert(struct pqcol *c, const void *p, size_t n)
 	return k;
 }
 
+/* A 4- or 8-byte value as a 64-bit key (zero-extended), and its hash:
+ * the high half folded in first, so values differing only in a
+ * double's sign or exponent spread as well as any others. */
+static uint64_t
+fixed_key(const void *p, size_t n)
+{
+	uint64_t x = 0;
+
+	memcpy(&x, p, n);
+	return x;
+}
+
+static size_t
+fixed_hash(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	return (size_t)(x ^ x >> 33);
+}
+
+static void
+fixed_rehash(struct pqcol *c)
+{
+	size_t ns = c->nslots ? c->nslots * 2 : 1024, mask = ns - 1;
+	const unsigned char *d = (const unsigned char *)c->dvals.p;
+
+	free(c->keys);
+	c->keys = xcalloc(ns, sizeof *c->keys);
+	c->nslots = ns;
+	for (size_t k = 0; k < c->ndict; k++) {
+		uint64_t x = fixed_key(d + k * c->width, c->width);
+		size_t s = fixed_hash(x) & mask;
+		while (c->keys[s].ent)
+			s = (s + 1) & mask;
+		c->keys[s].key = x;
+		c->keys[s].ent = (uint32_t)(k + 1);
+	}
+}
+
+/* dict_insert for 4- and 8-byte values: the same entries in the same
+ * order, found through struct pqkey's slots. */
+static uint32_t
+fixed_insert(struct pqcol *c, const void *p, size_t n)
+{
+	uint64_t x = fixed_key(p, n);
+	size_t s, mask;
+	uint32_t e;
+
+	if (2 * (c->ndict + 1) > c->nslots)
+		fixed_rehash(c);
+	mask = c->nslots - 1;
+	s = fixed_hash(x) & mask;
+	while ((e = c->keys[s].ent) != 0) {
+		if (c->keys[s].key == x)
+			return e - 1;
+		s = (s + 1) & mask;
+	}
+	c->keys[s].key = x;
+	c->keys[s].ent = (uint32_t)c->ndict + 1;
+	buf_add(&c->dvals, p, n);
+	return (uint32_t)c->ndict++;
+}
+
+static const unsigned char *next_value(const struct pqcol *c,
+    const struct buf *b, size_t *off, size_t *n);
+
 /* A PLAIN byte array: its length little-endian, then its bytes. */
 static void
 plain_add(struct pqcol *c, const void *p, size_t n)
@@ -223,17 +292,9 @@ plain_add(struct pqcol *c, const void *p, size_t n)
 void
 pqcol_undict(struct pqcol *c)
 {
-	if (!c->dict)
-		return;
-	buf_reset(&c->vals);
-	buf_grow(&c->vals, c->plain_bytes);
-	for (size_t i = 0; i < c->nvals; i++) {
-		size_t n;
-		const unsigned char *p = entry(c, c->idx[i], &n);
-		plain_add(c, p, n);
-	}
 	dict_clear(c);
 	c->dict = 0;
+	c->built = 0;
 }
 
 void
@@ -241,23 +302,42 @@ pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
 {
 	c->def[row / 8] |= (unsigned char)(1u << (row % 8));
 	c->plain_bytes += n + (c->width ? 0 : 4);
-	if (!c->dict) {
-		plain_add(c, p, n);
-		c->nvals++;
+	plain_add(c, p, n);
+	c->nvals++;
+}
+
+/* Whether the dictionary, after its first nv values, is given up. */
+static int
+dict_fails(const struct pqcol *c, size_t nv)
+{
+	return c->dvals.len > PQW_DICT_BYTES || c->ndict >= ENTRY_MASK ||
+	    (nv == PQW_DICT_PROBE && c->ndict > PQW_DICT_PROBE / 10 * 9);
+}
+
+void
+pqcol_encode(struct pqcol *c)
+{
+	size_t off = 0, n;
+	int fixed = c->width == 4 || c->width == 8;
+
+	if (!c->dict || c->built)
 		return;
-	}
-	if (c->nvals == c->idxcap) {
-		c->idxcap = c->idxcap ? c->idxcap * 2 : 1024;
+	if (c->nvals > c->idxcap) {
+		c->idxcap = c->nvals;
 		c->idx = xrealloc(c->idx, c->idxcap * sizeof *c->idx);
 	}
-	c->idx[c->nvals++] = dict_insert(c, p, n);
-	if (c->dvals.len > PQW_DICT_BYTES || c->ndict >= ENTRY_MASK ||
-	    (c->nvals == PQW_DICT_PROBE &&
-	    c->ndict > PQW_DICT_PROBE / 10 * 9)) {
-		/* too many distinct values: PLAIN from here on */
-		pqcol_undict(c);
-		c->nodict = 1;
+	for (size_t i = 0; i < c->nvals; i++) {
+		const unsigned char *p = next_value(c, &c->vals, &off, &n);
+		c->idx[i] = fixed ? fixed_insert(c, p, n) :
+		    dict_insert(c, p, n);
+		if (dict_fails(c, i + 1)) {
+			/* too many distinct values: PLAIN for the file */
+			pqcol_undict(c);
+			c->nodict = 1;
+			return;
+		}
 	}
+	c->built = 1;
 }
 
 int
@@ -343,7 +423,7 @@ next_value(const struct pqcol *c, const struct buf *b, size_t *off,
 int
 pqcol_minmax(const struct pqcol *c, struct buf *min, struct buf *max)
 {
-	const struct buf *b = c->dict ? &c->dvals : &c->vals;
+	const struct buf *b = c->dict && c->built ? &c->dvals : &c->vals;
 	const unsigned char *lo = NULL, *hi = NULL;
 	size_t nlo = 0, nhi = 0, off = 0;
 	double d;

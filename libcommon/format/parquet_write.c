@@ -321,6 +321,7 @@ chunk(struct pqw *q, struct pqcol *c, uint64_t *usum, uint64_t *csum)
 {
 	uint64_t start = q->pos, dict_off = 0, usize = 0, csize = 0;
 
+	pqcol_encode(c);
 	if (c->dict && !pqcol_dict_pays(c))
 		pqcol_undict(c);
 	if (c->dict) {

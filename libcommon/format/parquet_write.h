@@ -53,6 +53,14 @@ struct pqw_colspec {
 	int required;		/* never null: no definition levels */
 };
 
+/* A slot of the dictionary's hash for 4- and 8-byte values: the value
+ * itself beside its entry's number + 1 (0 empty), so a probe reads one
+ * cache line and never the entries. */
+struct pqkey {
+	uint64_t key;
+	uint32_t ent;
+};
+
 struct pqcol {
 	const char *name;
 	enum coltype ct;
@@ -66,6 +74,7 @@ struct pqcol {
 	uint64_t plain_bytes;	/* PLAIN size of the group's values */
 	struct buf vals;	/* PLAIN values, when not dictionary-encoding */
 	int dict;		/* dictionary-encoding this group */
+	int built;		/* its dictionary built (pqcol_encode) */
 	int nodict;		/* dictionary given up for the file */
 	uint32_t *idx;		/* per value: its dictionary entry */
 	size_t idxcap;
@@ -73,6 +82,7 @@ struct pqcol {
 	uint32_t *doff;		/* byte arrays: entry k at dvals + doff[k] */
 	size_t ndict, doffcap;
 	uint32_t *slots;	/* hash of entries: tag | entry + 1 */
+	struct pqkey *keys;	/* 4- and 8-byte values: hash of entries */
 	size_t nslots;
 };
 
@@ -101,12 +111,17 @@ void pqcol_init(struct pqcol *c, const struct pqw_colspec *s);
 void pqcol_free(struct pqcol *c);
 /* Starts a row group. */
 void pqcol_reset(struct pqcol *c);
-/* Adds a value (PLAIN, without a byte array's length) at row. */
+/* Adds a value (PLAIN, without a byte array's length) at row: kept
+ * PLAIN until pqcol_encode, which looks the group's values up in the
+ * dictionary in one tight loop rather than one per row between the
+ * parsing of records (the hash stays in the cache). */
 void pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n);
 /* Makes room for row's definition bit. */
 void pqcol_row(struct pqcol *c, size_t row);
-/* Leaves dictionary encoding for this group, rebuilding the PLAIN
- * values from it. */
+/* Builds the group's dictionary from its PLAIN values, or leaves the
+ * dictionary for the file when it grows too large or too distinct. */
+void pqcol_encode(struct pqcol *c);
+/* Leaves dictionary encoding for this group (its PLAIN values stay). */
 void pqcol_undict(struct pqcol *c);
 /* Whether the group's values are smaller with the dictionary. */
 int pqcol_dict_pays(const struct pqcol *c);
