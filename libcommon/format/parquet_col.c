@@ -276,17 +276,34 @@ fixed_insert(struct pqcol *c, const void *p, size_t n)
 static const unsigned char *next_value(const struct pqcol *c,
     const struct buf *b, size_t *off, size_t *n);
 
-/* A PLAIN byte array: its length little-endian, then its bytes. */
+/* A PLAIN value onto vals: a byte array's length little-endian, then
+ * its bytes.  Room is made once per value and the fixed widths copy
+ * with a constant size, inline: this runs for every value. */
 static void
 plain_add(struct pqcol *c, const void *p, size_t n)
 {
-	if (!c->width) {
-		unsigned char l[4] = { (unsigned char)n,
-		    (unsigned char)(n >> 8), (unsigned char)(n >> 16),
-		    (unsigned char)(n >> 24) };
-		buf_add(&c->vals, l, 4);
+	struct buf *b = &c->vals;
+	unsigned char *d;
+
+	if (b->len + n + 5 > b->cap)
+		buf_grow(b, n + 4);
+	d = (unsigned char *)b->p + b->len;
+	switch (c->width) {
+	case 8: memcpy(d, p, 8); break;
+	case 4: memcpy(d, p, 4); break;
+	case 0:
+		d[0] = (unsigned char)n;
+		d[1] = (unsigned char)(n >> 8);
+		d[2] = (unsigned char)(n >> 16);
+		d[3] = (unsigned char)(n >> 24);
+		if (n)
+			memcpy(d + 4, p, n);
+		n += 4;
+		break;
+	default: memcpy(d, p, n); break;
 	}
-	buf_add(&c->vals, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
 }
 
 void
