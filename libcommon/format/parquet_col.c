@@ -100,18 +100,39 @@ pqcol_row(struct pqcol *c, size_t row)
 	c->defcap = n;
 }
 
+/* The last 1 to 7 bytes of a value as one word, without a copy of
+ * variable length (a call per value): overlapping loads instead. */
+static uint64_t
+tail_word(const unsigned char *p, size_t n)
+{
+	uint32_t a, b;
+
+	if (n >= 4) {
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return (uint64_t)a | (uint64_t)b << 32;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 |
+	    (uint64_t)p[n - 1] << 16;
+}
+
 static uint64_t
 hash_bytes(const unsigned char *p, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, x;
+	size_t left = n;
 
-	for (; n >= 8; p += 8, n -= 8) {
+	for (; left >= 8; p += 8, left -= 8) {
 		memcpy(&x, p, 8);
 		h = (h ^ x) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
 	}
-	x = 0;
-	memcpy(&x, p, n);
+	if (left && n >= 8)
+		memcpy(&x, p + left - 8, 8);	/* the last 8, overlapping */
+	else
+		x = tail_word(p, left);
 	h = (h ^ x) * 0xc4ceb9fe1a85ec53ULL;
 	return h ^ (h >> 29);
 }
@@ -140,7 +161,13 @@ same(const unsigned char *a, const void *b, size_t n)
 	case 4: return memcmp(a, b, 4) == 0;
 	case 8: return memcmp(a, b, 8) == 0;
 	case 16: return memcmp(a, b, 16) == 0;
-	default: return memcmp(a, b, n) == 0;
+	default:
+		if (n > 16)
+			return memcmp(a, b, n) == 0;
+		for (size_t i = 0; i < n; i++)	/* short: no call */
+			if (a[i] != ((const unsigned char *)b)[i])
+				return 0;
+		return 1;
 	}
 }
 
@@ -317,6 +344,8 @@ pqcol_undict(struct pqcol *c)
 void
 pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
 {
+	if (row / 8 >= c->defcap)
+		pqcol_row(c, row);
 	c->def[row / 8] |= (unsigned char)(1u << (row % 8));
 	c->plain_bytes += n + (c->width ? 0 : 4);
 	plain_add(c, p, n);

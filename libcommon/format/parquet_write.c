@@ -76,7 +76,6 @@ pqw_new(const struct pqw_colspec *cols, size_t ncols, enum pq_codec codec,
 void
 pqw_put(struct pqw *q, size_t c, const void *p, size_t n)
 {
-	pqcol_row(&q->cols[c], q->rows);
 	pqcol_add(&q->cols[c], q->rows, p, n);
 	q->held += n + 4;
 }

@@ -111,7 +111,8 @@ void pqcol_init(struct pqcol *c, const struct pqw_colspec *s);
 void pqcol_free(struct pqcol *c);
 /* Starts a row group. */
 void pqcol_reset(struct pqcol *c);
-/* Adds a value (PLAIN, without a byte array's length) at row: kept
+/* Adds a value (PLAIN, without a byte array's length) at row, making
+ * room for its definition bit: kept
  * PLAIN until pqcol_encode, which looks the group's values up in the
  * dictionary in one tight loop rather than one per row between the
  * parsing of records (the hash stays in the cache). */
