@@ -94,3 +94,24 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "parquet dictionary: 250 repeated integer columns (row groups cut at 32 MiB of PLAIN values) stay under 64 MiB peak" {
+	"$PY" - >in.ndjson <<'PY'
+import json, sys
+w = sys.stdout.write
+for i in range(40000):
+    w(json.dumps({"c%d" % k: (i + k) % 7 for k in range(250)}) + "\n")
+PY
+	/usr/bin/time -f '%M' -o rss stage-write -d "$D" -t t -f parquet in.ndjson >m
+	echo "peak $(cat rss) KiB"
+	[ "$(cat rss)" -lt 65536 ]
+	"$PY" - "$(mline <m | jq -r .file)" <<'PY'
+import sys, pyarrow.parquet as pq
+pf = pq.ParquetFile(sys.argv[1])
+assert pf.metadata.num_row_groups >= 2, pf.metadata.num_row_groups
+t = pf.read()
+assert t.num_rows == 40000
+assert t.column('c3').to_pylist()[:9] == [3, 4, 5, 6, 0, 1, 2, 3, 4]
+assert 'RLE_DICTIONARY' in pf.metadata.row_group(1).column(0).encodings
+PY
+}

@@ -80,7 +80,7 @@ pqcol_reset(struct pqcol *c)
 		memset(c->def, 0, c->defcap);
 	c->nulls = 0;
 	c->nvals = 0;
-	c->built = 0;
+	c->nenc = 0;
 	c->plain_bytes = 0;
 	buf_reset(&c->vals);
 	dict_clear(c);
@@ -333,23 +333,33 @@ plain_add(struct pqcol *c, const void *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
-void
-pqcol_undict(struct pqcol *c)
+/* The group's PLAIN values into a fresh vals, leaving the dictionary:
+ * the encoded ones from their entries, then those still pending. */
+static void
+to_plain(struct pqcol *c)
 {
+	struct buf pending = c->vals;
+
+	c->vals = (struct buf)BUF_INIT;
+	buf_grow(&c->vals, c->plain_bytes);
+	for (size_t i = 0; i < c->nenc; i++) {
+		size_t n;
+		const unsigned char *p = entry(c, c->idx[i], &n);
+		plain_add(c, p, n);
+	}
+	if (pending.len)
+		buf_add(&c->vals, pending.p, pending.len);
+	buf_free(&pending);
 	dict_clear(c);
 	c->dict = 0;
-	c->built = 0;
+	c->nenc = 0;
 }
 
 void
-pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
+pqcol_undict(struct pqcol *c)
 {
-	if (row / 8 >= c->defcap)
-		pqcol_row(c, row);
-	c->def[row / 8] |= (unsigned char)(1u << (row % 8));
-	c->plain_bytes += n + (c->width ? 0 : 4);
-	plain_add(c, p, n);
-	c->nvals++;
+	if (c->dict)
+		to_plain(c);
 }
 
 /* Whether the dictionary, after its first nv values, is given up. */
@@ -369,32 +379,32 @@ dict_fails(const struct pqcol *c, size_t nv)
 #define PREFETCH(p) ((void)(p))
 #endif
 
-/* The dictionary of 4- and 8-byte values; -1 when it fails. */
+/* The pending 4- and 8-byte values, the group's from start on, into
+ * the dictionary; -1 when it fails. */
 static int
-encode_fixed(struct pqcol *c)
+encode_fixed(struct pqcol *c, size_t start)
 {
 	const unsigned char *v = (const unsigned char *)c->vals.p;
-	size_t w = c->width;
+	size_t w = c->width, m = c->nvals - start;
 
-	for (size_t i = 0; i < c->nvals; i++) {
-		if (i + AHEAD < c->nvals && c->keys)
+	for (size_t i = 0; i < m; i++) {
+		if (i + AHEAD < m && c->keys)
 			PREFETCH(&c->keys[fixed_hash(fixed_key(v + (i + AHEAD) *
 			    w, w)) & (c->nslots - 1)]);
-		c->idx[i] = fixed_insert(c, v + i * w, w);
-		if (dict_fails(c, i + 1))
+		c->idx[start + i] = fixed_insert(c, v + i * w, w);
+		if (dict_fails(c, start + i + 1))
 			return -1;
 	}
 	return 0;
 }
 
-/* The dictionary of byte arrays (and 16-byte decimals); -1 when it
- * fails. */
+/* The same for byte arrays (and 16-byte decimals). */
 static int
-encode_bytes(struct pqcol *c)
+encode_bytes(struct pqcol *c, size_t start)
 {
 	size_t off = 0, n;
 
-	for (size_t i = 0; i < c->nvals; i++) {
+	for (size_t i = start; i < c->nvals; i++) {
 		const unsigned char *p = next_value(c, &c->vals, &off, &n);
 		c->idx[i] = dict_insert(c, p, n);
 		if (dict_fails(c, i + 1))
@@ -406,23 +416,39 @@ encode_bytes(struct pqcol *c)
 void
 pqcol_encode(struct pqcol *c)
 {
+	size_t start = c->nenc;
 	int r;
 
-	if (!c->dict || c->built)
+	if (!c->dict || start == c->nvals)
 		return;
 	if (c->nvals > c->idxcap) {
-		c->idxcap = c->nvals;
+		c->idxcap = c->idxcap * 2 > c->nvals ? c->idxcap * 2 :
+		    c->nvals;
 		c->idx = xrealloc(c->idx, c->idxcap * sizeof *c->idx);
 	}
-	r = c->width == 4 || c->width == 8 ? encode_fixed(c) :
-	    encode_bytes(c);
+	r = c->width == 4 || c->width == 8 ? encode_fixed(c, start) :
+	    encode_bytes(c, start);
 	if (r < 0) {
 		/* too many distinct values: PLAIN for the file */
-		pqcol_undict(c);
+		to_plain(c);
 		c->nodict = 1;
 		return;
 	}
-	c->built = 1;
+	c->nenc = c->nvals;
+	buf_reset(&c->vals);
+}
+
+void
+pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n)
+{
+	if (row / 8 >= c->defcap)
+		pqcol_row(c, row);
+	c->def[row / 8] |= (unsigned char)(1u << (row % 8));
+	c->plain_bytes += n + (c->width ? 0 : 4);
+	plain_add(c, p, n);
+	c->nvals++;
+	if (c->dict && c->nvals - c->nenc >= PQW_DICT_BATCH)
+		pqcol_encode(c);
 }
 
 int
@@ -505,30 +531,43 @@ next_value(const struct pqcol *c, const struct buf *b, size_t *off,
 	return p + 4;
 }
 
-int
-pqcol_minmax(const struct pqcol *c, struct buf *min, struct buf *max)
+/* The least and greatest of the values in b into *lo and *hi. */
+static void
+scan_minmax(const struct pqcol *c, const struct buf *b,
+    const unsigned char **lo, size_t *nlo, const unsigned char **hi,
+    size_t *nhi)
 {
-	const struct buf *b = c->dict && c->built ? &c->dvals : &c->vals;
-	const unsigned char *lo = NULL, *hi = NULL;
-	size_t nlo = 0, nhi = 0, off = 0;
-	double d;
+	size_t off = 0;
 
-	buf_reset(min);
-	buf_reset(max);
 	while (off < b->len) {
 		size_t n;
 		const unsigned char *p = next_value(c, b, &off, &n);
 		if (is_nan(c, p))
 			continue;
-		if (!lo || cmp(c, p, n, lo, nlo) < 0) {
-			lo = p;
-			nlo = n;
+		if (!*lo || cmp(c, p, n, *lo, *nlo) < 0) {
+			*lo = p;
+			*nlo = n;
 		}
-		if (!hi || cmp(c, p, n, hi, nhi) > 0) {
-			hi = p;
-			nhi = n;
+		if (!*hi || cmp(c, p, n, *hi, *nhi) > 0) {
+			*hi = p;
+			*nhi = n;
 		}
 	}
+}
+
+int
+pqcol_minmax(const struct pqcol *c, struct buf *min, struct buf *max)
+{
+	const unsigned char *lo = NULL, *hi = NULL;
+	size_t nlo = 0, nhi = 0;
+	double d;
+
+	buf_reset(min);
+	buf_reset(max);
+	/* the dictionary's entries are the encoded values' */
+	if (c->dict)
+		scan_minmax(c, &c->dvals, &lo, &nlo, &hi, &nhi);
+	scan_minmax(c, &c->vals, &lo, &nlo, &hi, &nhi);
 	if (!lo || nlo > PQW_STAT_MAX || nhi > PQW_STAT_MAX)
 		return 0;
 	buf_add(min, lo, nlo);

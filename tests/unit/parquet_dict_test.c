@@ -37,7 +37,7 @@ maps_back(const struct pqcol *c, const void *const *vals,
 {
 	uint32_t next = 0;
 
-	if (!c->dict || !c->built || c->nvals != nv)
+	if (!c->dict || c->nenc != nv || c->nvals != nv)
 		return 0;
 	for (size_t i = 0; i < nv; i++) {
 		size_t n;
@@ -213,7 +213,7 @@ test_minmax_either_way(void)
 	}
 	ok(pqcol_minmax(&c, &lo, &hi), "min and max before the dictionary");
 	pqcol_encode(&c);
-	ok(c.dict && c.built && pqcol_minmax(&c, &lo2, &hi2) &&
+	ok(c.dict && c.nenc == c.nvals && pqcol_minmax(&c, &lo2, &hi2) &&
 	    lo.len == 8 && lo2.len == 8 && memcmp(lo.p, lo2.p, 8) == 0 &&
 	    memcmp(hi.p, hi2.p, 8) == 0, "the same min and max from the "
 	    "dictionary");
@@ -227,6 +227,36 @@ test_minmax_either_way(void)
 	buf_free(&hi2);
 }
 
+static void
+test_minmax_pending(void)
+{
+	struct pqw_colspec sp = { "i", CT_BIGINT, 0 };
+	struct pqcol c;
+	struct buf lo = BUF_INIT, hi = BUF_INIT;
+	int64_t v, a, b;
+	size_t n = PQW_DICT_BATCH + PQW_DICT_BATCH / 2;
+
+	/* the extremes only among the values still pending */
+	pqcol_init(&c, &sp);
+	for (size_t i = 0; i < n; i++) {
+		v = i < PQW_DICT_BATCH ? (int64_t)(i % 10) :
+		    i == n - 1 ? -1000 : i == n - 2 ? 1000 : 5;
+		pqcol_add(&c, i, &v, 8);
+	}
+	ok(c.dict && c.nenc == PQW_DICT_BATCH && pqcol_minmax(&c, &lo, &hi),
+	    "a batch in the dictionary, the rest pending");
+	memcpy(&a, lo.p, 8);
+	memcpy(&b, hi.p, 8);
+	ok(a == -1000 && b == 1000, "min and max over both");
+	pqcol_undict(&c);
+	ok(!c.dict && c.vals.len == n * 8 && memcmp(c.vals.p + 7 * 8,
+	    &(int64_t){ 7 }, 8) == 0 && memcmp(c.vals.p + (n - 1) * 8,
+	    &(int64_t){ -1000 }, 8) == 0, "undict: every value PLAIN, in order");
+	pqcol_free(&c);
+	buf_free(&lo);
+	buf_free(&hi);
+}
+
 int
 main(void)
 {
@@ -236,5 +266,6 @@ main(void)
 	test_probe_fallback();
 	test_bytes_fallback();
 	test_minmax_either_way();
+	test_minmax_pending();
 	return tap_done();
 }
