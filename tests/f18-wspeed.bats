@@ -22,6 +22,13 @@ teardown() { sw_teardown; }
 	[ "$status" -eq 0 ]
 }
 
+@test "parquet values: the unit test of doubles from JSON text, strtod's exact bits on the fast path" {
+	[ -n "${STAGE_UNITS:-}" ] || skip "no unit-test directory"
+	run "$STAGE_UNITS/parquet_double_test"
+	echo "$output" | grep -v '^ok' || true
+	[ "$status" -eq 0 ]
+}
+
 @test "parquet dictionary: doubles x and -x, 0.0 and -0.0, dates and times repeated over several row groups read back exactly" {
 	"$PY" - >in.ndjson <<'PY'
 import json
