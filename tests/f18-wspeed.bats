@@ -111,7 +111,10 @@ for i in range(40000):
 PY
 	/usr/bin/time -f '%M' -o rss stage-write -d "$D" -t t -f parquet in.ndjson >m
 	echo "peak $(cat rss) KiB"
-	[ "$(cat rss)" -lt 65536 ]
+	# an AddressSanitizer build's shadow and quarantine are no measure
+	if ! grep -q __asan_init "$(command -v stage-write)"; then
+		[ "$(cat rss)" -lt 65536 ]
+	fi
 	"$PY" - "$(mline <m | jq -r .file)" <<'PY'
 import sys, pyarrow.parquet as pq
 pf = pq.ParquetFile(sys.argv[1])
