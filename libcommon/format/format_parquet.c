@@ -200,6 +200,12 @@ put_cell(struct pqfile *p, size_t c, const struct json_tok *t)
 		pqw_put(p->q, c, dec, 16);
 		return;
 	default:
+		if (t->type != JSON_STRING ||
+		    (ct == CT_TEXT && !(t->flags & JSON_F_ESCAPED))) {
+			/* the token's bytes as they are: no copy */
+			pqw_put(p->q, c, t->p, t->len);
+			return;
+		}
 		bytes_value(&p->s, t, ct);
 		pqw_put(p->q, c, p->s.p ? p->s.p : "", p->s.len);
 	}

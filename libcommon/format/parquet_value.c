@@ -144,24 +144,27 @@ fast_double(const char *s, size_t n, double *d)
 	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 	    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
 	    1e19, 1e20, 1e21, 1e22 };
-	uint64_t m = 0;
-	size_t i = 0;
-	int neg = 0, frac = 0, point = 0, digits = 0;
+	const char *p = s, *e = s + n, *f;
+	uint64_t m = 0;		/* wraps past 19 digits: refused below */
+	int neg = 0, frac = 0, digits;
 
-	if (i < n && s[i] == '-')
-		neg = s[i++] == '-';
-	for (; i < n; i++) {
-		if (s[i] == '.' && !point) {
-			point = 1;
-			continue;
-		}
-		if (s[i] < '0' || s[i] > '9' || ++digits > 15)
-			return 0;
-		m = m * 10 + (uint64_t)(s[i] - '0');
-		frac += point;
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
 	}
-	if (digits == 0 || frac > 22 || (neg && m == 0))
-		return 0;	/* -0 and exponents: strtod */
+	f = p;
+	while (p < e && (unsigned char)(*p - '0') < 10)
+		m = m * 10 + (uint64_t)(*p++ - '0');
+	digits = (int)(p - f);
+	if (p < e && *p == '.') {
+		f = ++p;
+		while (p < e && (unsigned char)(*p - '0') < 10)
+			m = m * 10 + (uint64_t)(*p++ - '0');
+		frac = (int)(p - f);
+		digits += frac;
+	}
+	if (p != e || digits == 0 || digits > 15 || (neg && m == 0))
+		return 0;	/* exponents, -0, long mantissas: strtod */
 	*d = frac ? (double)m / p10[frac] : (double)m;
 	if (neg)
 		*d = -*d;

@@ -76,7 +76,6 @@ pqw_new(const struct pqw_colspec *cols, size_t ncols, enum pq_codec codec,
 void
 pqw_put(struct pqw *q, size_t c, const void *p, size_t n)
 {
-	pqcol_row(&q->cols[c], q->rows);
 	pqcol_add(&q->cols[c], q->rows, p, n);
 	q->held += n + 4;
 }
@@ -321,6 +320,7 @@ chunk(struct pqw *q, struct pqcol *c, uint64_t *usum, uint64_t *csum)
 {
 	uint64_t start = q->pos, dict_off = 0, usize = 0, csize = 0;
 
+	pqcol_encode(c);
 	if (c->dict && !pqcol_dict_pays(c))
 		pqcol_undict(c);
 	if (c->dict) {

@@ -32,6 +32,7 @@
  * them distinct leaves the dictionary for the file: it would hardly
  * shrink the column and costs a hash of every value. */
 #define PQW_DICT_PROBE 8192
+#define PQW_DICT_BATCH 1024	/* values looked up together */
 #define PQW_PAGE_BYTES (1u << 20)	/* data page target */
 #define PQW_PAGE_ROWS 200000
 #define PQW_STAT_MAX 4096	/* longer min/max values are left out */
@@ -53,6 +54,14 @@ struct pqw_colspec {
 	int required;		/* never null: no definition levels */
 };
 
+/* A slot of the dictionary's hash for 4- and 8-byte values: the value
+ * itself beside its entry's number + 1 (0 empty), so a probe reads one
+ * cache line and never the entries. */
+struct pqkey {
+	uint64_t key;
+	uint32_t ent;
+};
+
 struct pqcol {
 	const char *name;
 	enum coltype ct;
@@ -66,6 +75,8 @@ struct pqcol {
 	uint64_t plain_bytes;	/* PLAIN size of the group's values */
 	struct buf vals;	/* PLAIN values, when not dictionary-encoding */
 	int dict;		/* dictionary-encoding this group */
+	size_t nenc;		/* values in the dictionary (idx); vals then
+				 * holds those after them, PLAIN */
 	int nodict;		/* dictionary given up for the file */
 	uint32_t *idx;		/* per value: its dictionary entry */
 	size_t idxcap;
@@ -73,6 +84,7 @@ struct pqcol {
 	uint32_t *doff;		/* byte arrays: entry k at dvals + doff[k] */
 	size_t ndict, doffcap;
 	uint32_t *slots;	/* hash of entries: tag | entry + 1 */
+	struct pqkey *keys;	/* 4- and 8-byte values: hash of entries */
 	size_t nslots;
 };
 
@@ -101,12 +113,20 @@ void pqcol_init(struct pqcol *c, const struct pqw_colspec *s);
 void pqcol_free(struct pqcol *c);
 /* Starts a row group. */
 void pqcol_reset(struct pqcol *c);
-/* Adds a value (PLAIN, without a byte array's length) at row. */
+/* Adds a value (PLAIN, without a byte array's length) at row, making
+ * room for its definition bit.  A dictionary column keeps it PLAIN
+ * until PQW_DICT_BATCH values are pending, then pqcol_encode looks
+ * them up in one tight loop rather than one per row between the
+ * parsing of records (the hash stays in the cache). */
 void pqcol_add(struct pqcol *c, size_t row, const void *p, size_t n);
 /* Makes room for row's definition bit. */
 void pqcol_row(struct pqcol *c, size_t row);
-/* Leaves dictionary encoding for this group, rebuilding the PLAIN
- * values from it. */
+/* Looks the group's pending PLAIN values up in the dictionary, or
+ * leaves the dictionary for the file when it grows too large or too
+ * distinct (vals then holds all of the group's values PLAIN). */
+void pqcol_encode(struct pqcol *c);
+/* Leaves dictionary encoding for this group, rebuilding its PLAIN
+ * values from the dictionary. */
 void pqcol_undict(struct pqcol *c);
 /* Whether the group's values are smaller with the dictionary. */
 int pqcol_dict_pays(const struct pqcol *c);
