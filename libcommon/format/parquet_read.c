@@ -13,6 +13,7 @@
 #include "parquet_meta.h"
 #include "parquet_read.h"
 #include "parquet_text.h"
+#include "parquet_typed.h"
 
 #define TAIL (64 * 1024)
 #define CHUNK (256 * 1024)
@@ -25,6 +26,8 @@ struct pqr {
 	size_t *leaf;		/* manifest column -> leaf (chunk) index */
 	struct pq_out *outs;
 	struct pq_col *cols;
+	struct fval *fv;	/* typed rows (r->row): one row's values */
+	struct buf *txt;	/* and their text forms, one per column */
 	int64_t row;		/* rows written */
 };
 
@@ -321,6 +324,28 @@ one_row(struct pqr *q, uint32_t g)
 	return 0;
 }
 
+/* One row handed over typed (r->row) instead of as CSV. */
+static int
+typed_row(struct pqr *q, uint32_t g)
+{
+	const struct dtable *t = q->r->t;
+	struct pq_val v;
+	char why[120];
+	int null;
+
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (pq_col_next(&q->cols[i], &v, &null) < 0)
+			return err(q, "row group %u, column \"%s\": %s", g + 1,
+			    t->cols[i].name, q->cols[i].err);
+		if (pq_typed(&q->fv[i], &q->outs[i], t->cols[i].type, &v,
+		    null, &q->txt[i], why, sizeof why) < 0)
+			return err(q, "row %lld, column \"%s\": %s",
+			    (long long)q->row + 1, t->cols[i].name, why);
+	}
+	q->row++;
+	return q->r->row(q->r->row_ctx, q->fv, t->ncols);
+}
+
 static int
 row_group(struct pqr *q, uint32_t g)
 {
@@ -341,7 +366,7 @@ row_group(struct pqr *q, uint32_t g)
 	    cols_open(q, g, lo) < 0)
 		goto out;
 	for (int64_t k = 0; k < n; k++) {
-		if (one_row(q, g) < 0)
+		if ((q->r->row ? typed_row(q, g) : one_row(q, g)) < 0)
 			goto out;
 		if (q->out.len >= CHUNK && flush(q) < 0)
 			goto out;
@@ -414,7 +439,12 @@ parquet_read(struct format_read *r)
 	}
 	if (map_columns(&q) < 0 || check_rows(&q) < 0)
 		goto out;
-	header(&q);
+	if (r->row) {
+		q.fv = xcalloc(r->t->ncols + 1, sizeof *q.fv);
+		q.txt = xcalloc(r->t->ncols + 1, sizeof *q.txt);
+	} else {
+		header(&q);
+	}
 	for (uint32_t g = 0; g < q.meta.nrg; g++)
 		if (row_group(&q, g) < 0)
 			goto out;
@@ -425,6 +455,10 @@ out:
 	pq_meta_free(&q.meta);
 	free(q.leaf);
 	free(q.outs);
+	for (size_t i = 0; q.txt && i < r->t->ncols; i++)
+		buf_free(&q.txt[i]);
+	free(q.txt);
+	free(q.fv);
 	buf_free(&q.tail);
 	buf_free(&q.footer);
 	buf_free(&q.rg);
