@@ -862,6 +862,8 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	pgbin_header(&L.out);
 	c = csvin_new(bin_row, &L);
 	if (typed_ok(f, kinds)) {
+		log_verbose("%s: rows read typed, no CSV in between",
+		    f->object);
 		L.header = 1;
 		src = source_rows(&d->s.base.sources, f, bin_values, &L);
 		sent = src == 0;
