@@ -15,6 +15,9 @@
  * with r->err naming the row group, column and byte where it applies,
  * before or instead of the rows that would have been wrong: the
  * destination's transaction then loads nothing of the file.
+ *
+ * With r->row set the rows go to it as typed values (parquet_typed.h)
+ * instead of CSV to r->sink, in the same order and with the same checks.
  */
 #ifndef STAGE_PARQUET_READ_H
 #define STAGE_PARQUET_READ_H
