@@ -130,3 +130,29 @@ pq.write_table(eval(sys.argv[1]), sys.argv[2])' "$1" "$2"
 	[[ "$output" == *"y.parquet: row 2, column \"ts\": date 2932897 days from 1970 is outside the years 1 to 9999"* ]]
 	[ "$(dest_sql "SELECT count(*) FROM ds_staging.t" 2>/dev/null || echo 0)" = 0 ]
 }
+
+@test "a row group larger than one read loads column by column, the same rows, in less memory than the file" {
+	"$PY" -c 'import sys, random, pyarrow as pa, pyarrow.parquet as pq
+random.seed(7)
+n = 1200000
+t = pa.table({"id": pa.array(range(1, n + 1), pa.int64()),
+ "x": pa.array([random.getrandbits(62) for _ in range(n)], pa.int64()),
+ "f": pa.array([random.random() for _ in range(n)]),
+ "s": pa.array([None if i % 7 == 0 else "v%d" % random.getrandbits(40) for i in range(n)])})
+pq.write_table(t, sys.argv[1], row_group_size=n)
+m = pq.ParquetFile(sys.argv[1]).metadata
+import os
+assert m.num_row_groups == 1 and os.path.getsize(sys.argv[1]) > 17 << 20
+print(sum(t.column("x").to_pylist()) % 1000003, t.column("s").null_count)' "$W/big.parquet" >"$W/want"
+	local c='[["id","bigint"],["x","bigint"],["f","double"],["s","text"]]'
+	{ fline L1 t append "$W/big.parquet" 1200000 "$c" '.format="parquet"'
+	  eline L1 1 1200000; } >"$W/m"
+	run /usr/bin/time -f 'peak %M KB' stage-copy -q -D "$DEST" "$W/m"
+	echo "$output" | grep -v '^{'
+	[ "$status" -eq 0 ]
+	local kb=$(sed -n 's/^peak \([0-9]*\) KB$/\1/p' <<<"$output")
+	echo "peak $kb KB, file $(wc -c <"$W/big.parquet") bytes"
+	[ "$kb" -lt $(($(wc -c <"$W/big.parquet") / 1024)) ]
+	[ "$(dest_sql "SELECT sum(x) % 1000003, count(*) - count(s) FROM ds_staging.t")" = "$(tr ' ' '|' <"$W/want")" ]
+	[ "$(dest_sql "SELECT count(*), sum(id), count(DISTINCT _stage_row & 4294967295) FROM ds_staging.t WHERE id = _stage_row & 4294967295")" = '1200000|720000600000|1200000' ]
+}

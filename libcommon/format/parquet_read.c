@@ -17,6 +17,11 @@
 
 #define TAIL (64 * 1024)
 #define CHUNK (256 * 1024)
+/* A row group up to READ_MAX is read in one request; a larger one column
+ * by column as it is decoded, READ_SEG at a time: memory is then one
+ * segment per column, and rows leave while the rest is read. */
+#define READ_MAX (16u << 20)
+#define READ_SEG (1u << 20)
 
 struct pqr {
 	struct format_read *r;
@@ -274,7 +279,15 @@ flush(struct pqr *q)
 	return 0;
 }
 
-/* Cursors over the row group's chunks in q->rg, which starts at lo. */
+/* A column cursor's read of the file (pq_col's fill). */
+static int
+fill(void *ctx, uint64_t off, uint64_t len, struct buf *into)
+{
+	return fetch(ctx, off, len, into);
+}
+
+/* Cursors over the row group's chunks: in q->rg, which starts at lo,
+ * or (lo UINT64_MAX) each read as it goes. */
 static int
 cols_open(struct pqr *q, uint32_t g, uint64_t lo)
 {
@@ -292,8 +305,16 @@ cols_open(struct pqr *q, uint32_t g, uint64_t lo)
 		k->type_length = s->type_length;
 		k->optional = s->repetition == 1;
 		k->codec = c->codec;
-		k->p = (const uint8_t *)q->rg.p + (a - lo);
-		k->end = k->p + (b - a);
+		if (lo == UINT64_MAX) {
+			k->fill = fill;
+			k->fill_ctx = q;
+			k->flen = b - a;
+			k->seg = q->r->read_seg ? (size_t)q->r->read_seg :
+			    READ_SEG;
+		} else {
+			k->p = (const uint8_t *)q->rg.p + (a - lo);
+			k->end = k->p + (b - a);
+		}
 		k->base = a;
 		k->num_values = c->num_values;
 	}
@@ -362,8 +383,15 @@ row_group(struct pqr *q, uint32_t g)
 		lo = a < lo ? a : lo;
 		hi = b > hi ? b : hi;
 	}
-	if (t->ncols == 0 || fetch(q, lo, hi - lo, &q->rg) < 0 ||
-	    cols_open(q, g, lo) < 0)
+	if (t->ncols == 0)
+		goto out;
+	if (hi - lo > (q->r->read_max ? q->r->read_max : READ_MAX)) {
+		buf_free(&q->rg);
+		lo = UINT64_MAX;
+	} else if (fetch(q, lo, hi - lo, &q->rg) < 0) {
+		goto out;
+	}
+	if (cols_open(q, g, lo) < 0)
 		goto out;
 	for (int64_t k = 0; k < n; k++) {
 		if ((q->r->row ? typed_row(q, g) : one_row(q, g)) < 0)

@@ -105,6 +105,10 @@ struct format_read {
 	 * -1 of read's with err empty). */
 	format_row row;
 	void *row_ctx;
+	/* A format with read: row groups larger than this (0: the format's
+	 * default) are read column by column as they are decoded, in
+	 * ranged reads of read_seg bytes (0: its default), not at once. */
+	uint64_t read_max, read_seg;
 	/* A data error ("line 3: not a JSON object"), which the caller
 	 * reports once it knows the object is the one the manifest names;
 	 * empty when a -1 came from the sink (which reported it). */
