@@ -1,7 +1,8 @@
 /*
  * parquet_chunk: one column chunk of one row group, read value by value.
- * The chunk's bytes are in memory (the reader fetched the row group);
- * the cursor walks its pages in order, decompressing one page at a time
+ * The chunk's bytes are in memory (the reader fetched the row group), or
+ * read through fill a window at a time as the cursor needs them; the
+ * cursor walks its pages in order, decompressing one page at a time
  * (codecs none, snappy, gzip, zstd), checking each page's CRC when it has
  * one, decoding the dictionary page, the definition levels (RLE /
  * bit-packed hybrid) and the values (PLAIN, PLAIN_DICTIONARY /

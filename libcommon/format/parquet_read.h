@@ -2,9 +2,12 @@
  * parquet_read: the reader side of the Parquet format (format.h).  A
  * staged Parquet file becomes the CSV every destination loads: its footer
  * is read first through r->range (the last 64 KiB of the object, or the
- * footer's exact length when it is larger), then one row group at a time
- * (one ranged read of its column chunks), so memory is bounded by the
- * largest row group, never the file.
+ * footer's exact length when it is larger), then one row group at a time:
+ * one ranged read of its column chunks, or, for a row group larger than
+ * r->read_max (default 16 MiB), each column's chunk read in windows of
+ * r->read_seg (1 MiB) as its values are decoded; so memory is bounded by
+ * the largest row group up to that size and by a window per column
+ * beyond it, never by the file.
  *
  * Flat files only (one leaf column per top-level field).  The file's
  * columns must be the manifest line's columns, matched by name (order may
