@@ -647,16 +647,23 @@ window(struct pq_col *c, uint64_t at, uint64_t want, const uint8_t **p,
 		return 0;
 	}
 	if (at < c->win_off || at + want > c->win_off + c->win.len) {
+		/* what the window holds from at on is kept, not read again */
+		uint64_t keep = at >= c->win_off &&
+		    at < c->win_off + c->win.len ?
+		    c->win_off + c->win.len - at : 0;
 		len = want > c->seg ? want : c->seg;
 		if (len > end - at)
 			len = end - at;
-		buf_reset(&c->win);
-		if (c->fill(c->fill_ctx, at, len, &c->win) < 0 ||
+		if (keep)
+			memmove(c->win.p, c->win.p + (at - c->win_off),
+			    (size_t)keep);
+		c->win.len = (size_t)keep;
+		c->win_off = at;
+		if (c->fill(c->fill_ctx, at + keep, len - keep, &c->win) < 0 ||
 		    c->win.len != len)
 			return fail(c, "cannot read bytes %llu-%llu",
-			    (unsigned long long)at,
+			    (unsigned long long)(at + keep),
 			    (unsigned long long)(at + len));
-		c->win_off = at;
 	}
 	*p = (const uint8_t *)c->win.p + (at - c->win_off);
 	*have = c->win_off + c->win.len - at;

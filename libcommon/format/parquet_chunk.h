@@ -69,7 +69,7 @@ struct pq_col {
 	uint64_t base;		/* the chunk's offset in the file */
 	int64_t num_values;	/* as its metadata says */
 	/* Or, with fill set, the chunk is read as the cursor goes (p and
-	 * end unset): fill puts bytes [off, off + len) of the file into
+	 * end unset): fill appends bytes [off, off + len) of the file to
 	 * into (0, or -1), at least seg of them where the chunk's flen
 	 * bytes from base have that many; memory is then one window of
 	 * them, a decompressed page and the dictionary. */

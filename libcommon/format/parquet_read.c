@@ -279,11 +279,16 @@ flush(struct pqr *q)
 	return 0;
 }
 
-/* A column cursor's read of the file (pq_col's fill). */
+/* A column cursor's read of the file (pq_col's fill): appended. */
 static int
 fill(void *ctx, uint64_t off, uint64_t len, struct buf *into)
 {
-	return fetch(ctx, off, len, into);
+	struct pqr *q = ctx;
+
+	if (fetch(q, off, len, &q->tmp) < 0)
+		return -1;
+	buf_add(into, q->tmp.p, q->tmp.len);
+	return 0;
 }
 
 /* Cursors over the row group's chunks: in q->rg, which starts at lo,
