@@ -152,7 +152,9 @@ print(sum(t.column("x").to_pylist()) % 1000003, t.column("s").null_count)' "$W/b
 	[ "$status" -eq 0 ]
 	local kb=$(sed -n 's/^peak \([0-9]*\) KB$/\1/p' <<<"$output")
 	echo "peak $kb KB, file $(wc -c <"$W/big.parquet") bytes"
-	[ "$kb" -lt $(($(wc -c <"$W/big.parquet") / 1024)) ]
+	# (a sanitizer's shadow memory and quarantine say nothing of ours)
+	grep -q __asan_init "$(command -v stage-copy)" ||
+		[ "$kb" -lt $(($(wc -c <"$W/big.parquet") / 1024)) ]
 	[ "$(dest_sql "SELECT sum(x) % 1000003, count(*) - count(s) FROM ds_staging.t")" = "$(tr ' ' '|' <"$W/want")" ]
 	[ "$(dest_sql "SELECT count(*), sum(id), count(DISTINCT _stage_row & 4294967295) FROM ds_staging.t WHERE id = _stage_row & 4294967295")" = '1200000|720000600000|1200000' ]
 }
