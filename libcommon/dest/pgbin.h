@@ -36,6 +36,7 @@
 
 #include "buf.h"
 #include "coltype.h"
+#include "format.h"
 
 /* 1 if columns of type t can be sent in binary. */
 int pgbin_takes(enum coltype t);
@@ -54,5 +55,12 @@ void pgbin_int8(struct buf *b, int64_t v);
  * is not in a form listed above (b then holds a partial field). */
 int pgbin_field(struct buf *b, enum coltype t, const char *s, size_t len,
     int null, int utc);
+
+/* Appends typed value v (format.h) as a value of type t: the typed kinds
+ * directly when t is theirs (FV_TS a timestamptz), text through
+ * pgbin_field (tmp holds it NUL-terminated where t needs that).  0, or
+ * -1 as pgbin_field's, and for a typed kind of another type. */
+int pgbin_value(struct buf *b, enum coltype t, const struct fval *v, int utc,
+    struct buf *tmp);
 
 #endif

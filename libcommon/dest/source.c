@@ -596,6 +596,51 @@ out:
 }
 
 int
+source_typed(const struct dfile *f)
+{
+	const struct format_ops *fo = format_get(f->format);
+
+	return fo && fo->read && fo->typed_rows;
+}
+
+/* The sink of a typed read, which writes no CSV. */
+static int
+no_csv(void *ctx, const void *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return -1;
+}
+
+int
+source_rows(struct sources **s, const struct dfile *f, format_row row,
+    void *ctx)
+{
+	const struct format_ops *fo = format_get(f->format);
+	struct format_read fr;
+	struct guard g = { no_csv, NULL, 0 };
+	int r = -1;
+
+	if (!source_typed(f)) {
+		log_err("%s: %s files are not read as typed rows", f->object,
+		    format_name(f->format));
+		return -1;
+	}
+	if (reader_open(fo, &fr, f, &g) < 0) {
+		if (fr.err[0])
+			log_err("%s: %s", f->object, fr.err);
+	} else {
+		fr.row = row;
+		fr.row_ctx = ctx;
+		r = stream_ranged(s, fo, f, &fr);
+	}
+	if (fo->close)
+		fo->close(&fr);
+	return r;
+}
+
+int
 source_delete(struct sources **s, const struct dfile *f)
 {
 	const char *path = local_path(f);

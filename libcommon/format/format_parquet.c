@@ -264,4 +264,5 @@ const struct format_ops format_parquet_ops = {
 	.end = pq_end,
 	.discard = pq_free,
 	.read = parquet_read,
+	.typed_rows = 1,
 };

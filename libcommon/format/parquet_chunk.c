@@ -19,6 +19,9 @@
 /* A page may not claim more than this uncompressed (pyarrow and DuckDB
  * write pages of about 1 MiB). */
 #define PAGE_MAX (256u << 20)
+/* What a page header is read in (pyarrow's and DuckDB's are under 100
+ * bytes; statistics of long strings make them longer). */
+#define HEADER_MAX (256u << 10)
 
 static int
 fail(struct pq_col *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -457,6 +460,11 @@ dict_page(struct pq_col *c, const struct pq_page_header *h,
 	if (page_bytes(c, c->codec, body, (size_t)h->compressed,
 	    (size_t)h->uncompressed, &c->dictbuf, &p) < 0)
 		return -1;
+	if (p == body && c->fill) {	/* the window moves on: keep it */
+		buf_reset(&c->dictbuf);
+		buf_add(&c->dictbuf, body, (size_t)h->compressed);
+		p = (const uint8_t *)c->dictbuf.p;
+	}
 	if (h->num_values < 0 ||
 	    (uint64_t)h->num_values > (uint64_t)h->uncompressed * 8)
 		return fail(c, "dictionary of %d values in %d bytes",
@@ -615,10 +623,51 @@ data_v2(struct pq_col *c, const struct pq_page_header *h,
 	    p + (h->uncompressed - lv));
 }
 
+/* Where the chunk ends in the file. */
 static uint64_t
-offset_of(const struct pq_col *c, const uint8_t *p)
+chunk_end(const struct pq_col *c)
 {
-	return c->base + (uint64_t)(p - c->p);
+	return c->base + (c->fill ? c->flen : (uint64_t)(c->end - c->p));
+}
+
+/* The chunk's bytes from file offset at (at most its end): *p, and *have
+ * of them, want at least where the chunk has them; read into the window
+ * when the chunk is not in memory. */
+static int
+window(struct pq_col *c, uint64_t at, uint64_t want, const uint8_t **p,
+    uint64_t *have)
+{
+	uint64_t end = chunk_end(c), len;
+
+	if (want > end - at)
+		want = end - at;
+	if (!c->fill) {
+		*p = c->p + (at - c->base);
+		*have = end - at;
+		return 0;
+	}
+	if (at < c->win_off || at + want > c->win_off + c->win.len) {
+		/* what the window holds from at on is kept, not read again */
+		uint64_t keep = at >= c->win_off &&
+		    at < c->win_off + c->win.len ?
+		    c->win_off + c->win.len - at : 0;
+		len = want > c->seg ? want : c->seg;
+		if (len > end - at)
+			len = end - at;
+		if (keep)
+			memmove(c->win.p, c->win.p + (at - c->win_off),
+			    (size_t)keep);
+		c->win.len = (size_t)keep;
+		c->win_off = at;
+		if (c->fill(c->fill_ctx, at + keep, len - keep, &c->win) < 0 ||
+		    c->win.len != len)
+			return fail(c, "cannot read bytes %llu-%llu",
+			    (unsigned long long)(at + keep),
+			    (unsigned long long)(at + len));
+	}
+	*p = (const uint8_t *)c->win.p + (at - c->win_off);
+	*have = c->win_off + c->win.len - at;
+	return 0;
 }
 
 /* Reads page headers until a data page is set up. */
@@ -626,25 +675,31 @@ static int
 next_page(struct pq_col *c)
 {
 	struct pq_page_header h;
-	const uint8_t *body;
+	const uint8_t *hp, *body;
 	const char *why;
+	uint64_t end = chunk_end(c), have;
 	size_t used;
 
 	for (;;) {
-		uint64_t at = offset_of(c, c->pos);
-		if (c->pos >= c->end)
+		uint64_t at = c->next;
+		if (at >= end)
 			return fail(c, "the column chunk ends after %lld of "
 			    "its %lld values", (long long)c->seen,
 			    (long long)c->num_values);
-		if (pq_page_header_parse(&h, c->pos, (size_t)(c->end - c->pos),
-		    &used, &why) < 0)
+		if (window(c, at, HEADER_MAX, &hp, &have) < 0)
+			return -1;
+		if (pq_page_header_parse(&h, hp, (size_t)have, &used,
+		    &why) < 0)
 			return fail(c, "page header at byte %llu: %s",
 			    (unsigned long long)at, why);
-		body = c->pos + used;
-		if (h.compressed > c->end - body)
+		if (h.compressed < 0 ||
+		    (uint64_t)h.compressed > end - at - used)
 			return fail(c, "page at byte %llu runs past its "
 			    "column chunk", (unsigned long long)at);
-		c->pos = body + h.compressed;
+		if (window(c, at + used, (uint64_t)h.compressed, &body,
+		    &have) < 0)
+			return -1;
+		c->next = at + used + (uint64_t)h.compressed;
 		if (h.has_crc && (uint32_t)crc32(0, body, (uInt)h.compressed) !=
 		    h.crc)
 			return fail(c, "page at byte %llu: checksum mismatch",
@@ -724,8 +779,10 @@ pq_col_next(struct pq_col *c, struct pq_val *v, int *null)
 {
 	uint32_t d = 1;
 
-	if (!c->pos)
-		c->pos = c->p;
+	if (!c->started) {
+		c->next = c->base;
+		c->started = 1;
+	}
 	while (c->page_left == 0)
 		if (next_page(c) < 0)
 			return -1;
@@ -759,6 +816,7 @@ pq_col_free(struct pq_col *c)
 	buf_free(&c->page);
 	buf_free(&c->dictbuf);
 	buf_free(&c->prev);
+	buf_free(&c->win);
 	free(c->dict);
 	ZSTD_freeDCtx(c->zd);
 	c->dict = NULL;

@@ -1,7 +1,8 @@
 /*
  * parquet_chunk: one column chunk of one row group, read value by value.
- * The chunk's bytes are in memory (the reader fetched the row group);
- * the cursor walks its pages in order, decompressing one page at a time
+ * The chunk's bytes are in memory (the reader fetched the row group), or
+ * read through fill a window at a time as the cursor needs them; the
+ * cursor walks its pages in order, decompressing one page at a time
  * (codecs none, snappy, gzip, zstd), checking each page's CRC when it has
  * one, decoding the dictionary page, the definition levels (RLE /
  * bit-packed hybrid) and the values (PLAIN, PLAIN_DICTIONARY /
@@ -67,9 +68,21 @@ struct pq_col {
 	const uint8_t *p, *end;	/* the chunk's bytes, from its first page */
 	uint64_t base;		/* the chunk's offset in the file */
 	int64_t num_values;	/* as its metadata says */
+	/* Or, with fill set, the chunk is read as the cursor goes (p and
+	 * end unset): fill appends bytes [off, off + len) of the file to
+	 * into (0, or -1), at least seg of them where the chunk's flen
+	 * bytes from base have that many; memory is then one window of
+	 * them, a decompressed page and the dictionary. */
+	int (*fill)(void *ctx, uint64_t off, uint64_t len, struct buf *into);
+	void *fill_ctx;
+	uint64_t flen;
+	size_t seg;
 
 	/* the cursor */
-	const uint8_t *pos;	/* next page header */
+	uint64_t next;		/* next page header's offset in the file */
+	int started;
+	struct buf win;		/* fill: bytes from win_off */
+	uint64_t win_off;
 	struct buf page, dictbuf;
 	struct pq_val *dict;
 	uint32_t ndict;

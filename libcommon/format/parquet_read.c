@@ -13,9 +13,15 @@
 #include "parquet_meta.h"
 #include "parquet_read.h"
 #include "parquet_text.h"
+#include "parquet_typed.h"
 
 #define TAIL (64 * 1024)
 #define CHUNK (256 * 1024)
+/* A row group up to READ_MAX is read in one request; a larger one column
+ * by column as it is decoded, READ_SEG at a time: memory is then one
+ * segment per column, and rows leave while the rest is read. */
+#define READ_MAX (16u << 20)
+#define READ_SEG (1u << 20)
 
 struct pqr {
 	struct format_read *r;
@@ -25,6 +31,8 @@ struct pqr {
 	size_t *leaf;		/* manifest column -> leaf (chunk) index */
 	struct pq_out *outs;
 	struct pq_col *cols;
+	struct fval *fv;	/* typed rows (r->row): one row's values */
+	struct buf *txt;	/* and their text forms, one per column */
 	int64_t row;		/* rows written */
 };
 
@@ -271,7 +279,20 @@ flush(struct pqr *q)
 	return 0;
 }
 
-/* Cursors over the row group's chunks in q->rg, which starts at lo. */
+/* A column cursor's read of the file (pq_col's fill): appended. */
+static int
+fill(void *ctx, uint64_t off, uint64_t len, struct buf *into)
+{
+	struct pqr *q = ctx;
+
+	if (fetch(q, off, len, &q->tmp) < 0)
+		return -1;
+	buf_add(into, q->tmp.p, q->tmp.len);
+	return 0;
+}
+
+/* Cursors over the row group's chunks: in q->rg, which starts at lo,
+ * or (lo UINT64_MAX) each read as it goes. */
 static int
 cols_open(struct pqr *q, uint32_t g, uint64_t lo)
 {
@@ -289,8 +310,16 @@ cols_open(struct pqr *q, uint32_t g, uint64_t lo)
 		k->type_length = s->type_length;
 		k->optional = s->repetition == 1;
 		k->codec = c->codec;
-		k->p = (const uint8_t *)q->rg.p + (a - lo);
-		k->end = k->p + (b - a);
+		if (lo == UINT64_MAX) {
+			k->fill = fill;
+			k->fill_ctx = q;
+			k->flen = b - a;
+			k->seg = q->r->read_seg ? (size_t)q->r->read_seg :
+			    READ_SEG;
+		} else {
+			k->p = (const uint8_t *)q->rg.p + (a - lo);
+			k->end = k->p + (b - a);
+		}
 		k->base = a;
 		k->num_values = c->num_values;
 	}
@@ -321,6 +350,28 @@ one_row(struct pqr *q, uint32_t g)
 	return 0;
 }
 
+/* One row handed over typed (r->row) instead of as CSV. */
+static int
+typed_row(struct pqr *q, uint32_t g)
+{
+	const struct dtable *t = q->r->t;
+	struct pq_val v;
+	char why[120];
+	int null;
+
+	for (size_t i = 0; i < t->ncols; i++) {
+		if (pq_col_next(&q->cols[i], &v, &null) < 0)
+			return err(q, "row group %u, column \"%s\": %s", g + 1,
+			    t->cols[i].name, q->cols[i].err);
+		if (pq_typed(&q->fv[i], &q->outs[i], t->cols[i].type, &v,
+		    null, &q->txt[i], why, sizeof why) < 0)
+			return err(q, "row %lld, column \"%s\": %s",
+			    (long long)q->row + 1, t->cols[i].name, why);
+	}
+	q->row++;
+	return q->r->row(q->r->row_ctx, q->fv, t->ncols);
+}
+
 static int
 row_group(struct pqr *q, uint32_t g)
 {
@@ -337,11 +388,18 @@ row_group(struct pqr *q, uint32_t g)
 		lo = a < lo ? a : lo;
 		hi = b > hi ? b : hi;
 	}
-	if (t->ncols == 0 || fetch(q, lo, hi - lo, &q->rg) < 0 ||
-	    cols_open(q, g, lo) < 0)
+	if (t->ncols == 0)
+		goto out;
+	if (hi - lo > (q->r->read_max ? q->r->read_max : READ_MAX)) {
+		buf_free(&q->rg);
+		lo = UINT64_MAX;
+	} else if (fetch(q, lo, hi - lo, &q->rg) < 0) {
+		goto out;
+	}
+	if (cols_open(q, g, lo) < 0)
 		goto out;
 	for (int64_t k = 0; k < n; k++) {
-		if (one_row(q, g) < 0)
+		if ((q->r->row ? typed_row(q, g) : one_row(q, g)) < 0)
 			goto out;
 		if (q->out.len >= CHUNK && flush(q) < 0)
 			goto out;
@@ -414,7 +472,12 @@ parquet_read(struct format_read *r)
 	}
 	if (map_columns(&q) < 0 || check_rows(&q) < 0)
 		goto out;
-	header(&q);
+	if (r->row) {
+		q.fv = xcalloc(r->t->ncols + 1, sizeof *q.fv);
+		q.txt = xcalloc(r->t->ncols + 1, sizeof *q.txt);
+	} else {
+		header(&q);
+	}
 	for (uint32_t g = 0; g < q.meta.nrg; g++)
 		if (row_group(&q, g) < 0)
 			goto out;
@@ -425,6 +488,10 @@ out:
 	pq_meta_free(&q.meta);
 	free(q.leaf);
 	free(q.outs);
+	for (size_t i = 0; q.txt && i < r->t->ncols; i++)
+		buf_free(&q.txt[i]);
+	free(q.txt);
+	free(q.fv);
 	buf_free(&q.tail);
 	buf_free(&q.footer);
 	buf_free(&q.rg);

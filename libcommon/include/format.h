@@ -68,6 +68,27 @@ typedef int (*format_range)(void *ctx, uint64_t off, uint64_t len,
 
 struct dtable;
 
+/* One value of a row handed over typed (format_read's row), which spares
+ * a destination that sends values in binary the CSV text and its parse.
+ * A typed kind is given only for a column of the matching manifest type
+ * (FV_INT bigint, FV_DOUBLE double: finite, normal or zero; FV_BOOL bool,
+ * i 0 or 1; FV_TS timestamp, i microseconds since 1970-01-01 UTC);
+ * every other value is FV_TEXT: its CSV field unquoted (a text or json
+ * value's bytes, any other type's text as the CSV has it), p n bytes
+ * long, not NUL-terminated. */
+enum fval_kind { FV_NULL, FV_TEXT, FV_INT, FV_DOUBLE, FV_BOOL, FV_TS };
+
+struct fval {
+	enum fval_kind kind;
+	const char *p;
+	size_t n;
+	int64_t i;
+	double d;
+};
+
+/* A row's n values in manifest column order: 0, or -1 to stop. */
+typedef int (*format_row)(void *ctx, const struct fval *v, size_t n);
+
 /* One staged object being read. */
 struct format_read {
 	const struct dtable *t;		/* columns in manifest order */
@@ -79,6 +100,15 @@ struct format_read {
 	uint64_t size;
 	format_range range;
 	void *range_ctx;
+	/* For a format with typed_rows: set, each row goes to row (no
+	 * header) in place of the CSV to sink; its -1 stops the read (a
+	 * -1 of read's with err empty). */
+	format_row row;
+	void *row_ctx;
+	/* A format with read: row groups larger than this (0: the format's
+	 * default) are read column by column as they are decoded, in
+	 * ranged reads of read_seg bytes (0: its default), not at once. */
+	uint64_t read_max, read_seg;
 	/* A data error ("line 3: not a JSON object"), which the caller
 	 * reports once it knows the object is the one the manifest names;
 	 * empty when a -1 came from the sink (which reported it). */
@@ -112,6 +142,8 @@ struct format_ops {
 	int (*finish)(struct format_read *r);
 	int (*read)(struct format_read *r);
 	void (*close)(struct format_read *r);
+	/* read honours r->row (typed rows, struct fval). */
+	int typed_rows;
 };
 
 /* The format's implementation, or NULL when this build has none. */

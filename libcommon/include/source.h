@@ -16,6 +16,7 @@
 
 #include "compress.h"
 #include "dest.h"
+#include "format.h"
 
 /* With file_no >= 0 every CSV row is led by the staging bookkeeping: the
  * header by "_stage_row," and data row n (from 1) by sql_row_tag(file_no,
@@ -36,6 +37,15 @@ void sources_free(struct sources *s);
  * returns -1 without a message here). */
 int source_stream(struct sources **s, const struct dfile *f,
     int64_t file_no, zsink sink, void *ctx);
+
+/* 1 when f's format hands its rows over typed (format.h: struct fval),
+ * which source_rows then reads. */
+int source_typed(const struct dfile *f);
+/* Reads f as source_stream does, but hands row each row's values in the
+ * manifest's column order (no header, no tags) instead of CSV text.
+ * Returns 0, or -1 after reporting (a -1 of row's without a message). */
+int source_rows(struct sources **s, const struct dfile *f, format_row row,
+    void *ctx);
 
 /* Removes the staged object (url, else the local file); an object that
  * is already gone counts as removed.  -1 after reporting. */

@@ -4,7 +4,11 @@
  * num_rows rows), never a read out of bounds, a crash or a leak.  The
  * manifest's columns are the file's own leaves, each given the first
  * type of a list that its Parquet type holds, the list rotated by the
- * input's size, so that every printer runs.
+ * input's size, so that every printer runs.  The same bytes are then read
+ * as typed rows (r->row): the same outcome, the same number of rows,
+ * each value of a kind its column's type allows, its text readable.
+ * Inputs of odd size have their row groups read column by column in
+ * small windows (read_max, read_seg) instead of at once.
  * Build with tests/fuzz/build; seeds (pyarrow and DuckDB files) in
  * tests/fuzz/corpus/parquet. */
 #include <stddef.h>
@@ -60,12 +64,47 @@ count(void *ctx, const void *vp, size_t n)
 	return 0;
 }
 
+struct typed {
+	const struct dtable *t;
+	uint64_t n;
+	unsigned sum;
+};
+
+static int
+kind_ok(enum fval_kind k, enum coltype t)
+{
+	return k == FV_NULL || k == FV_TEXT ||
+	    (k == FV_INT && t == CT_BIGINT) ||
+	    (k == FV_DOUBLE && t == CT_DOUBLE) ||
+	    (k == FV_BOOL && t == CT_BOOL) ||
+	    (k == FV_TS && t == CT_TIMESTAMP);
+}
+
+static int
+typed_row(void *ctx, const struct fval *v, size_t n)
+{
+	struct typed *y = ctx;
+
+	if (n != y->t->ncols)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (!kind_ok(v[i].kind, y->t->cols[i].type))
+			abort();
+		if (v[i].kind == FV_BOOL && (v[i].i & ~(int64_t)1))
+			abort();
+		for (size_t k = 0; v[i].kind == FV_TEXT && k < v[i].n; k++)
+			y->sum += (unsigned char)v[i].p[k];
+	}
+	y->n++;
+	return 0;
+}
+
 /* The file's leaves as manifest columns; 0 when the footer is unread. */
 static size_t
 columns(const uint8_t *d, size_t n, struct dtable *t, int64_t *rows)
 {
 	static const enum coltype pick[] = { CT_TIMESTAMP, CT_DATE, CT_TIME,
-	    CT_BOOL, CT_BIGINT, CT_DECIMAL, CT_BINARY, CT_TEXT };
+	    CT_BOOL, CT_BIGINT, CT_DOUBLE, CT_DECIMAL, CT_BINARY, CT_TEXT };
 	enum { NPICK = sizeof pick / sizeof pick[0] };
 	struct pq_meta m;
 	const char *why;
@@ -123,11 +162,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.size = size;
 	r.range = range;
 	r.range_ctx = &o;
+	if (size % 2) {		/* every row group read as it goes */
+		r.read_max = 1;
+		r.read_seg = 1 + size % 97;
+	}
 	rc = parquet_read(&r);
 	if (rc < 0 && !r.err[0])
 		abort();	/* our sink never fails: a message is owed */
 	if (rc == 0 && (int64_t)rows.n != want + 1)
 		abort();	/* the rows the footer promises, and a header */
+	{
+		struct typed y = { &t, 0, 0 };
+		int trc;
+		r.row = typed_row;
+		r.row_ctx = &y;
+		r.err[0] = '\0';
+		trc = parquet_read(&r);
+		if (trc != rc || (trc < 0 && !r.err[0]))
+			abort();	/* typed or not, one outcome */
+		if (trc == 0 && (int64_t)y.n != want)
+			abort();
+	}
 	for (size_t i = 0; i < t.ncols; i++)
 		free(t.cols[i].name);
 	free(t.cols);
