@@ -57,6 +57,7 @@
 #include "httpx.h"
 #include "json.h"
 #include "log.h"
+#include "objq.h"
 #include "s3.h"
 #include "sha256.h"
 #include "sigv4.h"
@@ -112,10 +113,7 @@ struct gcsbe {
 	/* The put side. */
 	int jobs, inflight;
 	uint64_t threshold;
-	int checked;
-	struct buf bad;
-	struct gfile *head, **tail;
-	int nfiles;
+	struct objq q;		/* the files, and the bucket check's verdict */
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
 };
@@ -655,6 +653,8 @@ set_root(struct storage *st, const char *bucket, const char *slash)
 	}
 }
 
+static void queue_init(struct gcsbe *be);
+
 static int
 gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
     struct buf *err)
@@ -676,7 +676,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->retries = o->retries;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->threshold = o->threshold;
-	be->tail = &be->head;
+	queue_init(be);
 	if (!ep)
 		ep = line_endpoint(o, &lep);
 	if (!ep)
@@ -719,7 +719,7 @@ gcs_close(struct storage *st)
 	}
 	if (be->has_auth)
 		gauth_free(&be->auth);
-	buf_free(&be->bad);
+	objq_free(&be->q);
 	free(be->base);
 	free(be->bucket);
 	free(be);
@@ -749,8 +749,14 @@ struct gfile {
 	char xhash[24];		/* "crc32c=..." of the whole file */
 	char *session;		/* the resumable session's URL */
 	int failed;
-	struct gfile *link;
+	void *link;		/* the next file (objq) */
 };
+
+static void
+queue_init(struct gcsbe *be)
+{
+	objq_init(&be->q, offsetof(struct gfile, link));
+}
 
 struct gop {
 	struct greq r;
@@ -801,14 +807,8 @@ static void
 finish(struct gfile *f, enum storage_result res)
 {
 	struct gcsbe *be = f->be;
-	struct gfile **pp;
 
-	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
-		;
-	*pp = f->link;
-	if (be->tail == &f->link)
-		be->tail = pp;
-	be->nfiles--;
+	objq_unlink(&be->q, f);
 	if (f->fd >= 0)
 		close(f->fd);
 	if (f->cur)
@@ -1442,10 +1442,10 @@ next_op(struct gfile *f)
 static void
 pump(struct gcsbe *be)
 {
-	struct gfile *f = be->head, *nx;
+	struct gfile *f = objq_next(&be->q, NULL), *nx;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = f->link;
+		nx = objq_next(&be->q, f);
 		if (f->busy)
 			continue;
 		if (f->st == F_SESSION) {
@@ -1465,13 +1465,13 @@ pump(struct gcsbe *be)
 
 /* Checks bucket and credentials once (fetching the first token). */
 static void
-check_bucket(struct gcsbe *be)
+check_bucket(void *ctx)
 {
+	struct gcsbe *be = ctx;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct greq r;
 	struct buf u = BUF_INIT;
 
-	be->checked = 1;
 	greq_init(&r, "GET");
 	object_url(be, NULL, "fields=name", &u);
 	r.url = u.p;
@@ -1482,8 +1482,8 @@ check_bucket(struct gcsbe *be)
 		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
 		    "with its objects", be->bucket);
 	} else if (!greq_ok(&r)) {
-		buf_printf(&be->bad, "bucket %s: ", be->bucket);
-		gcs_strerror(&r, &be->bad);
+		buf_printf(&be->q.bad, "bucket %s: ", be->bucket);
+		gcs_strerror(&r, &be->q.bad);
 	}
 	greq_free(&r);
 	httpx_pool_give(&be->conns, c);
@@ -1499,21 +1499,31 @@ gcs_put(struct storage *st, struct storage_put *p)
 		storage_s3_ops.put(be->xml, p);
 		return;
 	}
-	if (!be->checked)
-		check_bucket(be);
-	if (be->bad.len) {
-		buf_add(&p->err, be->bad.p, be->bad.len);
-		p->result = STORAGE_FAILED;
-		p->done(p);
+	if (!objq_admit(&be->q, check_bucket, be, p))
 		return;
-	}
 	f = xcalloc(1, sizeof *f);
 	f->be = be;
 	f->p = p;
 	f->fd = -1;
-	*be->tail = f;
-	be->tail = &f->link;
-	be->nfiles++;
+	objq_push(&be->q, f);
+}
+
+static void
+step(void *be)
+{
+	collect(be);
+	pump(be);
+}
+
+/* The network, and the retries that have come due. */
+static void
+wait_net(void *ctx, int timeout_ms, int wait_fd)
+{
+	struct gcsbe *be = ctx;
+
+	timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
+	http_run(be->http, timeout_ms, wait_fd);
+	httpx_delays_fire(&be->delayed, 0);
 }
 
 static int
@@ -1523,16 +1533,7 @@ gcs_run(struct storage *st, int timeout_ms, int wait_fd)
 
 	if (be->xml)
 		return storage_s3_ops.run(be->xml, timeout_ms, wait_fd);
-	collect(be);
-	pump(be);
-	if (be->nfiles || wait_fd >= 0) {
-		timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
-		http_run(be->http, timeout_ms, wait_fd);
-		httpx_delays_fire(&be->delayed, 0);
-	}
-	collect(be);
-	pump(be);
-	return be->nfiles;
+	return objq_turn(&be->q, step, wait_net, be, timeout_ms, wait_fd);
 }
 
 /* ---- gets, deletes, dry runs -------------------------------------- */
