@@ -287,15 +287,8 @@ describe_error(const struct greq *r, struct buf *out)
 		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
 		return;
 	}
-	buf_printf(out, "%ld", r->h.status);
-	if (r->msg.len)
-		buf_printf(out, " %s", r->msg.p);
-	else if (r->h.status == 404)
-		buf_adds(out, " Not Found");
-	else if (r->h.status == 403)
-		buf_adds(out, " Forbidden");
-	else if (r->h.status == 401)
-		buf_adds(out, " Unauthorized");
+	/* GCS's message stands where S3's and Azure's code does. */
+	httpx_describe(&r->h, &r->msg, NULL, out);
 }
 
 static void
@@ -304,8 +297,7 @@ gcs_strerror(const struct greq *r, struct buf *out)
 	describe_error(r, out);
 	if (r->autherr.len)
 		return;		/* the exchange said how often it tried */
-	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
-	    "tries");
+	httpx_tries(r->tries, out);
 }
 
 /* 1 (and *delay) if r is to be tried again; 308 is an answer, not an
@@ -333,8 +325,8 @@ again(struct gcsbe *be, struct greq *r, int *delay)
 		return 0;
 	*delay = httpx_backoff_ms(&be->backoff, r->tries);
 	describe_error(r, &why);
-	log_verbose("gs: %s %s: %s; try %d of %d in %d ms", r->method, r->url,
-	    why.p, r->tries + 1, be->retries + 1, *delay);
+	httpx_retry_note("gs", r->method, r->url, why.p, r->tries,
+	    be->retries, *delay);
 	buf_free(&why);
 	return 1;
 }
