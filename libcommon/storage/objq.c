@@ -10,10 +10,13 @@ link_of(const struct objq *q, void *f)
 }
 
 void
-objq_init(struct objq *q, size_t link_off)
+objq_init(struct objq *q, const struct objq_ops *ops, void *be,
+    size_t link_off)
 {
 	struct buf empty = BUF_INIT;
 
+	q->ops = ops;
+	q->be = be;
 	q->head = NULL;
 	q->tail = &q->head;
 	q->link_off = link_off;
@@ -28,29 +31,38 @@ objq_free(struct objq *q)
 	buf_free(&q->bad);
 }
 
-int
-objq_admit(struct objq *q, void (*check)(void *ctx), void *ctx,
-    struct storage_put *p)
+void
+objq_put(struct objq *q, struct storage *st, struct storage_put *p)
 {
+	void *f;
+
 	if (!q->checked) {
 		q->checked = 1;
-		check(ctx);
+		q->ops->check(st, &q->bad);
 	}
-	if (!q->bad.len)
-		return 1;
-	buf_add(&p->err, q->bad.p, q->bad.len);
-	p->result = STORAGE_FAILED;
-	p->done(p);
-	return 0;
-}
-
-void
-objq_push(struct objq *q, void *f)
-{
+	if (q->bad.len) {
+		buf_add(&p->err, q->bad.p, q->bad.len);
+		p->result = STORAGE_FAILED;
+		p->done(p);
+		return;
+	}
+	f = q->ops->file(q->be, p);
 	*link_of(q, f) = NULL;
 	*q->tail = f;
 	q->tail = link_of(q, f);
 	q->n++;
+}
+
+int
+objq_run(struct objq *q, int timeout_ms, int wait_fd)
+{
+	q->ops->collect(q->be);
+	q->ops->pump(q->be);
+	if (q->n || wait_fd >= 0)
+		q->ops->wait(q->be, timeout_ms, wait_fd);
+	q->ops->collect(q->be);
+	q->ops->pump(q->be);
+	return q->n;
 }
 
 void
@@ -70,16 +82,4 @@ void *
 objq_next(const struct objq *q, void *f)
 {
 	return f ? *link_of(q, f) : q->head;
-}
-
-int
-objq_turn(struct objq *q, void (*step)(void *be),
-    void (*wait)(void *be, int timeout_ms, int wait_fd), void *be,
-    int timeout_ms, int wait_fd)
-{
-	step(be);
-	if (q->n || wait_fd >= 0)
-		wait(be, timeout_ms, wait_fd);
-	step(be);
-	return q->n;
 }

@@ -8,8 +8,11 @@
  *  - the bucket or container check, made once before the first file:
  *    when it says every upload will fail, every file fails with its
  *    reason, without a request of its own;
- *  - a turn of the transfer loop: the back end's step (collect what
- *    finished, start what fits) around its wait on the network.
+ *  - a turn of the transfer loop: collect what finished, start what
+ *    fits, wait on the network, and again.
+ *
+ * What is the protocol's comes in struct objq_ops, called with the back
+ * end's own state.
  */
 #ifndef STAGE_OBJQ_H
 #define STAGE_OBJQ_H
@@ -19,7 +22,22 @@
 #include "buf.h"
 #include "storage.h"
 
+struct objq_ops {
+	/* Once, before the first file: writes into bad why every file
+	 * would fail, if it would. */
+	void (*check)(struct storage *st, struct buf *bad);
+	/* A new file for p (its link NULL), to be queued. */
+	void *(*file)(void *be, struct storage_put *p);
+	void (*collect)(void *be);	/* what finished */
+	void (*pump)(void *be);		/* start what fits */
+	/* The network, for at most timeout_ms or until wait_fd is
+	 * readable. */
+	void (*wait)(void *be, int timeout_ms, int wait_fd);
+};
+
 struct objq {
+	const struct objq_ops *ops;
+	void *be;
 	void *head;
 	void **tail;
 	size_t link_off;	/* offsetof(file struct, its void *link) */
@@ -28,24 +46,17 @@ struct objq {
 	struct buf bad;		/* the check said every file fails: why */
 };
 
-void objq_init(struct objq *q, size_t link_off);
+void objq_init(struct objq *q, const struct objq_ops *ops, void *be,
+    size_t link_off);
 void objq_free(struct objq *q);
 
-/* Before p is queued: check(ctx) the first time, which writes into
- * q->bad why every file would fail, if it would.  0 (p failed with that
- * reason and done) or 1 (go on). */
-int objq_admit(struct objq *q, void (*check)(void *ctx), void *ctx,
-    struct storage_put *p);
+/* storage_ops.put: fails p with the check's reason, or queues a file. */
+void objq_put(struct objq *q, struct storage *st, struct storage_put *p);
+/* storage_ops.run: a turn; the files still queued. */
+int objq_run(struct objq *q, int timeout_ms, int wait_fd);
 
-void objq_push(struct objq *q, void *f);
 void objq_unlink(struct objq *q, void *f);
 /* The file after f (NULL: the first); NULL at the end. */
 void *objq_next(const struct objq *q, void *f);
-
-/* A turn: step(be), wait(be, timeout_ms, wait_fd) while files are
- * queued or wait_fd is watched, step(be) again.  The files still queued. */
-int objq_turn(struct objq *q, void (*step)(void *be),
-    void (*wait)(void *be, int timeout_ms, int wait_fd), void *be,
-    int timeout_ms, int wait_fd);
 
 #endif

@@ -201,6 +201,8 @@ set_names(struct storage *st, const char *scheme, const char *rest)
 	}
 }
 
+static const struct objq_ops put_ops;
+
 static int
 azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
     struct buf *err)
@@ -221,7 +223,7 @@ azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->block_size = o->part_size;
 	be->threshold = o->threshold;
 	be->scratch = xmalloc(SCRATCH);
-	objq_init(&be->q, offsetof(struct azfile, link));
+	objq_init(&be->q, &put_ops, be, offsetof(struct azfile, link));
 	az_init(&be->az);
 	httpx_worker_init(&be->prep, be->az.http);
 	httpx_pool_init(&be->conns);
@@ -264,11 +266,10 @@ code_is(const struct az_req *r, const char *c)
 }
 
 /* Checks container and credentials once; an answer that says every put
- * will fail is kept in be->q.bad (objq_admit's check). */
+ * will fail is kept in bad (objq's check). */
 static void
-check_container(void *ctx)
+check_container(struct storage *st, struct buf *bad)
 {
-	struct storage *st = ctx;
 	struct azbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct az_req r;
@@ -283,9 +284,9 @@ check_container(void *ctx)
 		if (code_is(&r, "AuthorizationPermissionMismatch")) {
 			be->no_list = 1;
 		} else {
-			buf_printf(&be->q.bad, "container %s: ",
+			buf_printf(bad, "container %s: ",
 			    be->az.cfg.container);
-			az_strerror(&r, &be->q.bad);
+			az_strerror(&r, bad);
 		}
 	}
 	az_req_free(&r);
@@ -671,8 +672,9 @@ op_prepare(struct azop *op)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct azbe *be)
+collect(void *ctx)
 {
+	struct azbe *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -798,8 +800,9 @@ pump_blocks(struct azfile *f)
 }
 
 static void
-pump(struct azbe *be)
+pump(void *ctx)
 {
+	struct azbe *be = ctx;
 	struct azfile *f = objq_next(&be->q, NULL), *nx;
 	struct azop *op;
 
@@ -839,26 +842,15 @@ pump(struct azbe *be)
 	}
 }
 
-static void
-azbe_put(struct storage *st, struct storage_put *p)
+static void *
+new_file(void *be, struct storage_put *p)
 {
-	struct azbe *be = st->be;
-	struct azfile *f;
+	struct azfile *f = xcalloc(1, sizeof *f);
 
-	if (!objq_admit(&be->q, check_container, st, p))
-		return;
-	f = xcalloc(1, sizeof *f);
 	f->be = be;
 	f->p = p;
 	f->fd = -1;
-	objq_push(&be->q, f);
-}
-
-static void
-step(void *be)
-{
-	collect(be);
-	pump(be);
+	return f;
 }
 
 static void
@@ -867,12 +859,24 @@ wait_net(void *be, int timeout_ms, int wait_fd)
 	az_run(&((struct azbe *)be)->az, timeout_ms, wait_fd);
 }
 
+static const struct objq_ops put_ops = {
+	.check = check_container,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
+
+static void
+azbe_put(struct storage *st, struct storage_put *p)
+{
+	objq_put(&((struct azbe *)st->be)->q, st, p);
+}
+
 static int
 azbe_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	struct azbe *be = st->be;
-
-	return objq_turn(&be->q, step, wait_net, be, timeout_ms, wait_fd);
+	return objq_run(&((struct azbe *)st->be)->q, timeout_ms, wait_fd);
 }
 
 static int

@@ -744,10 +744,12 @@ struct gfile {
 	void *link;		/* the next file (objq) */
 };
 
+static const struct objq_ops put_ops;
+
 static void
 queue_init(struct gcsbe *be)
 {
-	objq_init(&be->q, offsetof(struct gfile, link));
+	objq_init(&be->q, &put_ops, be, offsetof(struct gfile, link));
 }
 
 struct gop {
@@ -1333,8 +1335,9 @@ on_op_done(struct greq *r)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct gcsbe *be)
+collect(void *ctx)
 {
+	struct gcsbe *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -1432,8 +1435,9 @@ next_op(struct gfile *f)
 }
 
 static void
-pump(struct gcsbe *be)
+pump(void *ctx)
 {
+	struct gcsbe *be = ctx;
 	struct gfile *f = objq_next(&be->q, NULL), *nx;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
@@ -1457,9 +1461,9 @@ pump(struct gcsbe *be)
 
 /* Checks bucket and credentials once (fetching the first token). */
 static void
-check_bucket(void *ctx)
+check_bucket(struct storage *st, struct buf *bad)
 {
-	struct gcsbe *be = ctx;
+	struct gcsbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct greq r;
 	struct buf u = BUF_INIT;
@@ -1474,37 +1478,34 @@ check_bucket(void *ctx)
 		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
 		    "with its objects", be->bucket);
 	} else if (!greq_ok(&r)) {
-		buf_printf(&be->q.bad, "bucket %s: ", be->bucket);
-		gcs_strerror(&r, &be->q.bad);
+		buf_printf(bad, "bucket %s: ", be->bucket);
+		gcs_strerror(&r, bad);
 	}
 	greq_free(&r);
 	httpx_pool_give(&be->conns, c);
+}
+
+static void *
+new_file(void *be, struct storage_put *p)
+{
+	struct gfile *f = xcalloc(1, sizeof *f);
+
+	f->be = be;
+	f->p = p;
+	f->fd = -1;
+	return f;
 }
 
 static void
 gcs_put(struct storage *st, struct storage_put *p)
 {
 	struct gcsbe *be = st->be;
-	struct gfile *f;
 
 	if (be->xml) {
 		storage_s3_ops.put(be->xml, p);
 		return;
 	}
-	if (!objq_admit(&be->q, check_bucket, be, p))
-		return;
-	f = xcalloc(1, sizeof *f);
-	f->be = be;
-	f->p = p;
-	f->fd = -1;
-	objq_push(&be->q, f);
-}
-
-static void
-step(void *be)
-{
-	collect(be);
-	pump(be);
+	objq_put(&be->q, st, p);
 }
 
 /* The network, and the retries that have come due. */
@@ -1518,6 +1519,14 @@ wait_net(void *ctx, int timeout_ms, int wait_fd)
 	httpx_delays_fire(&be->delayed, 0);
 }
 
+static const struct objq_ops put_ops = {
+	.check = check_bucket,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
+
 static int
 gcs_run(struct storage *st, int timeout_ms, int wait_fd)
 {
@@ -1525,7 +1534,7 @@ gcs_run(struct storage *st, int timeout_ms, int wait_fd)
 
 	if (be->xml)
 		return storage_s3_ops.run(be->xml, timeout_ms, wait_fd);
-	return objq_turn(&be->q, step, wait_net, be, timeout_ms, wait_fd);
+	return objq_run(&be->q, timeout_ms, wait_fd);
 }
 
 /* ---- gets, deletes, dry runs -------------------------------------- */

@@ -190,6 +190,8 @@ line_opts(const struct storage_opts *o, struct storage_opts *lo,
 	json_doc_free(&d);
 }
 
+static const struct objq_ops put_ops;
+
 static int
 open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
     const struct s3_preset *ps, struct buf *err)
@@ -231,7 +233,7 @@ open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
 	buf_free(&ep);
 	buf_free(&rg);
 	s3_init(&be->s3);
-	objq_init(&be->q, offsetof(struct s3file, link));
+	objq_init(&be->q, &put_ops, be, offsetof(struct s3file, link));
 	httpx_worker_init(&be->prep, be->s3.http);
 	httpx_pool_init(&be->conns);
 	buf_printf(&url, "s3://%s", b.p);
@@ -309,11 +311,10 @@ pool_put(struct s3be *be, char *b, uint64_t size)
 }
 
 /* Checks bucket and credentials once; an answer that says every put
- * will fail is kept in be->q.bad (objq_admit's check). */
+ * will fail is kept in bad (objq's check). */
 static void
-check_bucket(void *ctx)
+check_bucket(struct storage *st, struct buf *bad)
 {
-	struct storage *st = ctx;
 	struct s3be *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct s3_req r;
@@ -327,9 +328,8 @@ check_bucket(void *ctx)
 		if (r.code.p && strcmp(r.code.p, "AccessDenied") == 0) {
 			be->no_list = 1;
 		} else {
-			buf_printf(&be->q.bad, "bucket %s: ",
-			    be->s3.cfg.bucket);
-			s3_strerror(&r, &be->q.bad);
+			buf_printf(bad, "bucket %s: ", be->s3.cfg.bucket);
+			s3_strerror(&r, bad);
 		}
 	}
 	s3_req_free(&r);
@@ -846,8 +846,9 @@ op_prepare(struct s3op *op)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct s3be *be)
+collect(void *ctx)
 {
+	struct s3be *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -970,8 +971,9 @@ pump_parts(struct s3file *f)
 
 /* Starts whatever requests fit, file by file in order. */
 static void
-pump(struct s3be *be)
+pump(void *ctx)
 {
+	struct s3be *be = ctx;
 	struct s3file *f = objq_next(&be->q, NULL), *nx;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
@@ -994,26 +996,15 @@ pump(struct s3be *be)
 	}
 }
 
-static void
-s3be_put(struct storage *st, struct storage_put *p)
+static void *
+new_file(void *be, struct storage_put *p)
 {
-	struct s3be *be = st->be;
-	struct s3file *f;
+	struct s3file *f = xcalloc(1, sizeof *f);
 
-	if (!objq_admit(&be->q, check_bucket, st, p))
-		return;
-	f = xcalloc(1, sizeof *f);
 	f->be = be;
 	f->p = p;
 	f->fd = -1;
-	objq_push(&be->q, f);
-}
-
-static void
-step(void *be)
-{
-	collect(be);
-	pump(be);
+	return f;
 }
 
 static void
@@ -1022,12 +1013,24 @@ wait_net(void *be, int timeout_ms, int wait_fd)
 	s3_run(&((struct s3be *)be)->s3, timeout_ms, wait_fd);
 }
 
+static const struct objq_ops put_ops = {
+	.check = check_bucket,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
+
+static void
+s3be_put(struct storage *st, struct storage_put *p)
+{
+	objq_put(&((struct s3be *)st->be)->q, st, p);
+}
+
 static int
 s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	struct s3be *be = st->be;
-
-	return objq_turn(&be->q, step, wait_net, be, timeout_ms, wait_fd);
+	return objq_run(&((struct s3be *)st->be)->q, timeout_ms, wait_fd);
 }
 
 static int
