@@ -225,29 +225,11 @@ retryable(const struct az_req *r)
 	return s == 408 || s == 429 || (s >= 500 && s != 501 && s != 505);
 }
 
-static void
-describe_error(const struct az_req *r, struct buf *out)
-{
-	if (r->h.curl_rc) {
-		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
-		return;
-	}
-	buf_printf(out, "%ld", r->h.status);
-	if (r->code.len)
-		buf_printf(out, " %s", r->code.p);
-	if (r->msg.len)
-		buf_printf(out, ": %s", r->msg.p);
-	if (!r->code.len && !r->msg.len)
-		buf_adds(out, r->h.status == 404 ? " Not Found" :
-		    r->h.status == 403 ? " Forbidden" : "");
-}
-
 void
 az_strerror(const struct az_req *r, struct buf *out)
 {
-	describe_error(r, out);
-	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
-	    "tries");
+	httpx_describe(&r->h, &r->code, &r->msg, out);
+	httpx_tries(r->tries, out);
 }
 
 static int
@@ -261,11 +243,10 @@ again(struct az *a, struct az_req *r, int *delay)
 	if (!retryable(r) || r->tries > a->cfg.retries)
 		return 0;
 	*delay = httpx_backoff_ms(&a->backoff, r->tries);
-	describe_error(r, &why);
-	log_verbose("%s: %s %s: %s; try %d of %d in %d ms",
-	    r->key ? r->key : a->cfg.container, r->method,
-	    r->key ? "blob" : "container", why.p, r->tries + 1,
-	    a->cfg.retries + 1, *delay);
+	httpx_describe(&r->h, &r->code, &r->msg, &why);
+	httpx_retry_note(r->key ? r->key : a->cfg.container, r->method,
+	    r->key ? "blob" : "container", why.p, r->tries, a->cfg.retries,
+	    *delay);
 	buf_free(&why);
 	return 1;
 }

@@ -32,6 +32,55 @@ httpx_sleep_ms(int ms)
 		;
 }
 
+static const char *
+status_name(long status)
+{
+	switch (status) {
+	case 404:
+		return " Not Found";
+	case 403:
+		return " Forbidden";
+	case 401:
+		return " Unauthorized";
+	default:
+		return "";
+	}
+}
+
+void
+httpx_describe(const struct http_req *h, const struct buf *code,
+    const struct buf *msg, struct buf *out)
+{
+	int has_code = code && code->len, has_msg = msg && msg->len;
+
+	if (h->curl_rc) {
+		buf_adds(out, has_msg ? msg->p : http_strerror(h));
+		return;
+	}
+	buf_printf(out, "%ld", h->status);
+	if (has_code)
+		buf_printf(out, " %s", code->p);
+	if (has_msg)
+		buf_printf(out, ": %s", msg->p);
+	if (!has_code && !has_msg)
+		buf_adds(out, status_name(h->status));
+}
+
+void
+httpx_tries(int tries, struct buf *out)
+{
+	buf_printf(out, " (after %d %s)", tries, tries == 1 ? "try" :
+	    "tries");
+}
+
+void
+httpx_retry_note(const char *who, const char *method, const char *what,
+    const char *why, int tries, int retries, int delay_ms)
+{
+	log_verbose("%s: %s %s: %s; try %d of %d in %d ms", who, method,
+	    what, why, tries + 1, retries + 1, delay_ms);
+}
+
 void
 httpx_backoff_init(struct httpx_backoff *b, int base_ms)
 {

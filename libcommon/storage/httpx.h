@@ -29,6 +29,20 @@
 long long httpx_now_ms(void);	/* monotonic */
 void httpx_sleep_ms(int ms);
 
+/* Why a request failed, in words, alike for every storage: a transfer
+ * error is msg (else curl's words); an answer is its status, then " CODE"
+ * and ": MSG" as its body gave them (either may be NULL), or, when it
+ * gave neither, the status's name (404, 403, 401). */
+void httpx_describe(const struct http_req *h, const struct buf *code,
+    const struct buf *msg, struct buf *out);
+/* " (after N tries)", after the words of a request that gave up. */
+void httpx_tries(int tries, struct buf *out);
+/* The verbose line of a retry: "WHO: METHOD WHAT: WHY; try N of M in D
+ * ms" (tries made so far; retries allowed). */
+void httpx_retry_note(const char *who, const char *method,
+    const char *what, const char *why, int tries, int retries,
+    int delay_ms);
+
 /* Delay before try tries + 1: base_ms (200 when 0) doubled per try,
  * capped at 20 s, then spread over its upper half (jitter). */
 struct httpx_backoff {

@@ -246,30 +246,11 @@ retryable(const struct s3_req *r)
 	    code_is(r, "InternalError") || code_is(r, "ServiceUnavailable");
 }
 
-static void
-describe_error(const struct s3_req *r, struct buf *out)
-{
-	if (r->h.curl_rc) {
-		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
-		return;
-	}
-	buf_printf(out, "%ld", r->h.status);
-	if (r->code.len)
-		buf_printf(out, " %s", r->code.p);
-	if (r->msg.len)
-		buf_printf(out, ": %s", r->msg.p);
-	if (!r->code.len && !r->msg.len && r->h.status == 404)
-		buf_adds(out, " Not Found");
-	else if (!r->code.len && !r->msg.len && r->h.status == 403)
-		buf_adds(out, " Forbidden");
-}
-
 void
 s3_strerror(const struct s3_req *r, struct buf *out)
 {
-	describe_error(r, out);
-	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
-	    "tries");
+	httpx_describe(&r->h, &r->code, &r->msg, out);
+	httpx_tries(r->tries, out);
 }
 
 /* After a try: 1 if it is to be tried again (after *delay ms). */
@@ -284,11 +265,10 @@ again(struct s3 *s, struct s3_req *r, int *delay)
 	if (!retryable(r) || r->tries > s->cfg.retries)
 		return 0;
 	*delay = httpx_backoff_ms(&s->backoff, r->tries);
-	describe_error(r, &why);
-	log_verbose("%s: %s %s: %s; try %d of %d in %d ms",
-	    r->key ? r->key : s->cfg.bucket, r->method,
-	    r->key ? "object" : "bucket", why.p, r->tries + 1,
-	    s->cfg.retries + 1, *delay);
+	httpx_describe(&r->h, &r->code, &r->msg, &why);
+	httpx_retry_note(r->key ? r->key : s->cfg.bucket, r->method,
+	    r->key ? "object" : "bucket", why.p, r->tries, s->cfg.retries,
+	    *delay);
 	buf_free(&why);
 	return 1;
 }

@@ -55,6 +55,7 @@
 #include "az.h"
 #include "json.h"
 #include "log.h"
+#include "objq.h"
 #include "sha256.h"
 #include "storage.h"
 #include "xml.h"
@@ -75,7 +76,7 @@ struct azfile {
 				 * length are in the way */
 	struct sha256 whole;	/* the file's, block by block */
 	int failed;
-	struct azfile *link;
+	void *link;		/* the next file (objq) */
 };
 
 struct azop {
@@ -95,11 +96,8 @@ struct azbe {
 	struct az az;
 	int jobs, inflight;
 	uint64_t block_size, threshold;
-	int checked;
 	int no_list;		/* a SAS without list rights */
-	struct buf bad;		/* the container check failed: why */
-	struct azfile *head, **tail;
-	int nfiles;
+	struct objq q;		/* the files; the container check's verdict */
 	char *scratch;		/* the helper thread's read buffer */
 	struct httpx_worker prep;
 	struct httpx_pool conns;
@@ -203,6 +201,8 @@ set_names(struct storage *st, const char *scheme, const char *rest)
 	}
 }
 
+static const struct objq_ops put_ops;
+
 static int
 azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
     struct buf *err)
@@ -223,7 +223,7 @@ azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->block_size = o->part_size;
 	be->threshold = o->threshold;
 	be->scratch = xmalloc(SCRATCH);
-	be->tail = &be->head;
+	objq_init(&be->q, &put_ops, be, offsetof(struct azfile, link));
 	az_init(&be->az);
 	httpx_worker_init(&be->prep, be->az.http);
 	httpx_pool_init(&be->conns);
@@ -253,7 +253,7 @@ azbe_close(struct storage *st)
 	httpx_worker_free(&be->prep);
 	httpx_pool_free(&be->conns);
 	free(be->scratch);
-	buf_free(&be->bad);
+	objq_free(&be->q);
 	az_free(&be->az);
 	free(be);
 	st->be = NULL;
@@ -266,15 +266,14 @@ code_is(const struct az_req *r, const char *c)
 }
 
 /* Checks container and credentials once; an answer that says every put
- * will fail is kept in be->bad. */
+ * will fail is kept in bad (objq's check). */
 static void
-check_container(struct storage *st)
+check_container(struct storage *st, struct buf *bad)
 {
 	struct azbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct az_req r;
 
-	be->checked = 1;
 	az_req_init(&r, "GET", NULL);
 	az_req_query(&r, "restype", "container");
 	az_req_query(&r, "comp", "list");
@@ -285,9 +284,9 @@ check_container(struct storage *st)
 		if (code_is(&r, "AuthorizationPermissionMismatch")) {
 			be->no_list = 1;
 		} else {
-			buf_printf(&be->bad, "container %s: ",
+			buf_printf(bad, "container %s: ",
 			    be->az.cfg.container);
-			az_strerror(&r, &be->bad);
+			az_strerror(&r, bad);
 		}
 	}
 	az_req_free(&r);
@@ -333,14 +332,8 @@ static void
 finish(struct azfile *f, enum storage_result res)
 {
 	struct azbe *be = f->be;
-	struct azfile **pp;
 
-	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
-		;
-	*pp = f->link;
-	if (be->tail == &f->link)
-		be->tail = pp;
-	be->nfiles--;
+	objq_unlink(&be->q, f);
 	if (f->fd >= 0)
 		close(f->fd);
 	if (f->whole.ctx) {
@@ -679,8 +672,9 @@ op_prepare(struct azop *op)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct azbe *be)
+collect(void *ctx)
 {
+	struct azbe *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -806,13 +800,14 @@ pump_blocks(struct azfile *f)
 }
 
 static void
-pump(struct azbe *be)
+pump(void *ctx)
 {
-	struct azfile *f = be->head, *nx;
+	struct azbe *be = ctx;
+	struct azfile *f = objq_next(&be->q, NULL), *nx;
 	struct azop *op;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = f->link;
+		nx = objq_next(&be->q, f);
 		if (f->busy)
 			continue;
 		if (f->st == F_BLOCKS) {
@@ -847,41 +842,41 @@ pump(struct azbe *be)
 	}
 }
 
-static void
-azbe_put(struct storage *st, struct storage_put *p)
+static void *
+new_file(void *be, struct storage_put *p)
 {
-	struct azbe *be = st->be;
-	struct azfile *f;
+	struct azfile *f = xcalloc(1, sizeof *f);
 
-	if (!be->checked)
-		check_container(st);
-	if (be->bad.len) {
-		buf_add(&p->err, be->bad.p, be->bad.len);
-		p->result = STORAGE_FAILED;
-		p->done(p);
-		return;
-	}
-	f = xcalloc(1, sizeof *f);
 	f->be = be;
 	f->p = p;
 	f->fd = -1;
-	*be->tail = f;
-	be->tail = &f->link;
-	be->nfiles++;
+	return f;
+}
+
+static void
+wait_net(void *be, int timeout_ms, int wait_fd)
+{
+	az_run(&((struct azbe *)be)->az, timeout_ms, wait_fd);
+}
+
+static const struct objq_ops put_ops = {
+	.check = check_container,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
+
+static void
+azbe_put(struct storage *st, struct storage_put *p)
+{
+	objq_put(&((struct azbe *)st->be)->q, st, p);
 }
 
 static int
 azbe_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	struct azbe *be = st->be;
-
-	collect(be);
-	pump(be);
-	if (be->nfiles || wait_fd >= 0)
-		az_run(&be->az, timeout_ms, wait_fd);
-	collect(be);
-	pump(be);
-	return be->nfiles;
+	return objq_run(&((struct azbe *)st->be)->q, timeout_ms, wait_fd);
 }
 
 static int

@@ -57,6 +57,7 @@
 #include "httpx.h"
 #include "json.h"
 #include "log.h"
+#include "objq.h"
 #include "s3.h"
 #include "sha256.h"
 #include "sigv4.h"
@@ -112,10 +113,7 @@ struct gcsbe {
 	/* The put side. */
 	int jobs, inflight;
 	uint64_t threshold;
-	int checked;
-	struct buf bad;
-	struct gfile *head, **tail;
-	int nfiles;
+	struct objq q;		/* the files, and the bucket check's verdict */
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
 };
@@ -289,15 +287,8 @@ describe_error(const struct greq *r, struct buf *out)
 		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
 		return;
 	}
-	buf_printf(out, "%ld", r->h.status);
-	if (r->msg.len)
-		buf_printf(out, " %s", r->msg.p);
-	else if (r->h.status == 404)
-		buf_adds(out, " Not Found");
-	else if (r->h.status == 403)
-		buf_adds(out, " Forbidden");
-	else if (r->h.status == 401)
-		buf_adds(out, " Unauthorized");
+	/* GCS's message stands where S3's and Azure's code does. */
+	httpx_describe(&r->h, &r->msg, NULL, out);
 }
 
 static void
@@ -306,8 +297,7 @@ gcs_strerror(const struct greq *r, struct buf *out)
 	describe_error(r, out);
 	if (r->autherr.len)
 		return;		/* the exchange said how often it tried */
-	buf_printf(out, " (after %d %s)", r->tries, r->tries == 1 ? "try" :
-	    "tries");
+	httpx_tries(r->tries, out);
 }
 
 /* 1 (and *delay) if r is to be tried again; 308 is an answer, not an
@@ -335,8 +325,8 @@ again(struct gcsbe *be, struct greq *r, int *delay)
 		return 0;
 	*delay = httpx_backoff_ms(&be->backoff, r->tries);
 	describe_error(r, &why);
-	log_verbose("gs: %s %s: %s; try %d of %d in %d ms", r->method, r->url,
-	    why.p, r->tries + 1, be->retries + 1, *delay);
+	httpx_retry_note("gs", r->method, r->url, why.p, r->tries,
+	    be->retries, *delay);
 	buf_free(&why);
 	return 1;
 }
@@ -655,6 +645,8 @@ set_root(struct storage *st, const char *bucket, const char *slash)
 	}
 }
 
+static void queue_init(struct gcsbe *be);
+
 static int
 gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
     struct buf *err)
@@ -676,7 +668,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->retries = o->retries;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->threshold = o->threshold;
-	be->tail = &be->head;
+	queue_init(be);
 	if (!ep)
 		ep = line_endpoint(o, &lep);
 	if (!ep)
@@ -719,7 +711,7 @@ gcs_close(struct storage *st)
 	}
 	if (be->has_auth)
 		gauth_free(&be->auth);
-	buf_free(&be->bad);
+	objq_free(&be->q);
 	free(be->base);
 	free(be->bucket);
 	free(be);
@@ -749,8 +741,16 @@ struct gfile {
 	char xhash[24];		/* "crc32c=..." of the whole file */
 	char *session;		/* the resumable session's URL */
 	int failed;
-	struct gfile *link;
+	void *link;		/* the next file (objq) */
 };
+
+static const struct objq_ops put_ops;
+
+static void
+queue_init(struct gcsbe *be)
+{
+	objq_init(&be->q, &put_ops, be, offsetof(struct gfile, link));
+}
 
 struct gop {
 	struct greq r;
@@ -801,14 +801,8 @@ static void
 finish(struct gfile *f, enum storage_result res)
 {
 	struct gcsbe *be = f->be;
-	struct gfile **pp;
 
-	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
-		;
-	*pp = f->link;
-	if (be->tail == &f->link)
-		be->tail = pp;
-	be->nfiles--;
+	objq_unlink(&be->q, f);
 	if (f->fd >= 0)
 		close(f->fd);
 	if (f->cur)
@@ -1341,8 +1335,9 @@ on_op_done(struct greq *r)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct gcsbe *be)
+collect(void *ctx)
 {
+	struct gcsbe *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -1440,12 +1435,13 @@ next_op(struct gfile *f)
 }
 
 static void
-pump(struct gcsbe *be)
+pump(void *ctx)
 {
-	struct gfile *f = be->head, *nx;
+	struct gcsbe *be = ctx;
+	struct gfile *f = objq_next(&be->q, NULL), *nx;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = f->link;
+		nx = objq_next(&be->q, f);
 		if (f->busy)
 			continue;
 		if (f->st == F_SESSION) {
@@ -1465,13 +1461,13 @@ pump(struct gcsbe *be)
 
 /* Checks bucket and credentials once (fetching the first token). */
 static void
-check_bucket(struct gcsbe *be)
+check_bucket(struct storage *st, struct buf *bad)
 {
+	struct gcsbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct greq r;
 	struct buf u = BUF_INIT;
 
-	be->checked = 1;
 	greq_init(&r, "GET");
 	object_url(be, NULL, "fields=name", &u);
 	r.url = u.p;
@@ -1482,39 +1478,54 @@ check_bucket(struct gcsbe *be)
 		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
 		    "with its objects", be->bucket);
 	} else if (!greq_ok(&r)) {
-		buf_printf(&be->bad, "bucket %s: ", be->bucket);
-		gcs_strerror(&r, &be->bad);
+		buf_printf(bad, "bucket %s: ", be->bucket);
+		gcs_strerror(&r, bad);
 	}
 	greq_free(&r);
 	httpx_pool_give(&be->conns, c);
+}
+
+static void *
+new_file(void *be, struct storage_put *p)
+{
+	struct gfile *f = xcalloc(1, sizeof *f);
+
+	f->be = be;
+	f->p = p;
+	f->fd = -1;
+	return f;
 }
 
 static void
 gcs_put(struct storage *st, struct storage_put *p)
 {
 	struct gcsbe *be = st->be;
-	struct gfile *f;
 
 	if (be->xml) {
 		storage_s3_ops.put(be->xml, p);
 		return;
 	}
-	if (!be->checked)
-		check_bucket(be);
-	if (be->bad.len) {
-		buf_add(&p->err, be->bad.p, be->bad.len);
-		p->result = STORAGE_FAILED;
-		p->done(p);
-		return;
-	}
-	f = xcalloc(1, sizeof *f);
-	f->be = be;
-	f->p = p;
-	f->fd = -1;
-	*be->tail = f;
-	be->tail = &f->link;
-	be->nfiles++;
+	objq_put(&be->q, st, p);
 }
+
+/* The network, and the retries that have come due. */
+static void
+wait_net(void *ctx, int timeout_ms, int wait_fd)
+{
+	struct gcsbe *be = ctx;
+
+	timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
+	http_run(be->http, timeout_ms, wait_fd);
+	httpx_delays_fire(&be->delayed, 0);
+}
+
+static const struct objq_ops put_ops = {
+	.check = check_bucket,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
 
 static int
 gcs_run(struct storage *st, int timeout_ms, int wait_fd)
@@ -1523,16 +1534,7 @@ gcs_run(struct storage *st, int timeout_ms, int wait_fd)
 
 	if (be->xml)
 		return storage_s3_ops.run(be->xml, timeout_ms, wait_fd);
-	collect(be);
-	pump(be);
-	if (be->nfiles || wait_fd >= 0) {
-		timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
-		http_run(be->http, timeout_ms, wait_fd);
-		httpx_delays_fire(&be->delayed, 0);
-	}
-	collect(be);
-	pump(be);
-	return be->nfiles;
+	return objq_run(&be->q, timeout_ms, wait_fd);
 }
 
 /* ---- gets, deletes, dry runs -------------------------------------- */

@@ -64,6 +64,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "objq.h"
 #include "s3.h"
 #include "sha256.h"
 #include "storage.h"
@@ -92,7 +93,7 @@ struct s3file {
 	enum storage_result swept;	/* the result once the sweep is over */
 	int gone;		/* a part was answered NoSuchUpload */
 	int failed;
-	struct s3file *link;
+	void *link;		/* the next file (objq) */
 };
 
 struct s3op {
@@ -112,11 +113,8 @@ struct s3be {
 	struct s3 s3;
 	int jobs, inflight;
 	uint64_t part_size, threshold;
-	int checked;
 	int no_list;		/* no s3:ListBucket: HEAD says 403 for absent */
-	struct buf bad;		/* set when the bucket check failed */
-	struct s3file *head, **tail;
-	int nfiles;
+	struct objq q;		/* the files, and the bucket check's verdict */
 	char **pool;
 	size_t npool;
 	struct httpx_worker prep;	/* the reading and hashing thread */
@@ -192,6 +190,8 @@ line_opts(const struct storage_opts *o, struct storage_opts *lo,
 	json_doc_free(&d);
 }
 
+static const struct objq_ops put_ops;
+
 static int
 open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
     const struct s3_preset *ps, struct buf *err)
@@ -233,7 +233,7 @@ open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
 	buf_free(&ep);
 	buf_free(&rg);
 	s3_init(&be->s3);
-	be->tail = &be->head;
+	objq_init(&be->q, &put_ops, be, offsetof(struct s3file, link));
 	httpx_worker_init(&be->prep, be->s3.http);
 	httpx_pool_init(&be->conns);
 	buf_printf(&url, "s3://%s", b.p);
@@ -277,7 +277,7 @@ s3be_close(struct storage *st)
 	for (size_t i = 0; i < be->npool; i++)
 		free(be->pool[i]);
 	free(be->pool);
-	buf_free(&be->bad);
+	objq_free(&be->q);
 	s3_free(&be->s3);
 	free(be);
 	st->be = NULL;
@@ -311,15 +311,14 @@ pool_put(struct s3be *be, char *b, uint64_t size)
 }
 
 /* Checks bucket and credentials once; an answer that says every put
- * will fail is kept in be->bad. */
+ * will fail is kept in bad (objq's check). */
 static void
-check_bucket(struct storage *st)
+check_bucket(struct storage *st, struct buf *bad)
 {
 	struct s3be *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
 	struct s3_req r;
 
-	be->checked = 1;
 	s3_req_init(&r, "GET", NULL);
 	s3_req_query(&r, "list-type", "2");
 	s3_req_query(&r, "max-keys", "1");
@@ -329,8 +328,8 @@ check_bucket(struct storage *st)
 		if (r.code.p && strcmp(r.code.p, "AccessDenied") == 0) {
 			be->no_list = 1;
 		} else {
-			buf_printf(&be->bad, "bucket %s: ", be->s3.cfg.bucket);
-			s3_strerror(&r, &be->bad);
+			buf_printf(bad, "bucket %s: ", be->s3.cfg.bucket);
+			s3_strerror(&r, bad);
 		}
 	}
 	s3_req_free(&r);
@@ -385,14 +384,8 @@ static void
 finish(struct s3file *f, enum storage_result res)
 {
 	struct s3be *be = f->be;
-	struct s3file **pp;
 
-	for (pp = &be->head; *pp != f; pp = &(*pp)->link)
-		;
-	*pp = f->link;
-	if (be->tail == &f->link)
-		be->tail = pp;
-	be->nfiles--;
+	objq_unlink(&be->q, f);
 	if (f->fd >= 0)
 		close(f->fd);
 	for (uint32_t i = 0; f->etags && i < f->nparts; i++)
@@ -853,8 +846,9 @@ op_prepare(struct s3op *op)
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
-collect(struct s3be *be)
+collect(void *ctx)
 {
+	struct s3be *be = ctx;
 	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
 
 	for (; j; j = nx) {
@@ -977,12 +971,13 @@ pump_parts(struct s3file *f)
 
 /* Starts whatever requests fit, file by file in order. */
 static void
-pump(struct s3be *be)
+pump(void *ctx)
 {
-	struct s3file *f = be->head, *nx;
+	struct s3be *be = ctx;
+	struct s3file *f = objq_next(&be->q, NULL), *nx;
 
 	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = f->link;
+		nx = objq_next(&be->q, f);
 		if (f->busy)
 			continue;
 		if (f->st == F_PARTS) {
@@ -1001,41 +996,41 @@ pump(struct s3be *be)
 	}
 }
 
-static void
-s3be_put(struct storage *st, struct storage_put *p)
+static void *
+new_file(void *be, struct storage_put *p)
 {
-	struct s3be *be = st->be;
-	struct s3file *f;
+	struct s3file *f = xcalloc(1, sizeof *f);
 
-	if (!be->checked)
-		check_bucket(st);
-	if (be->bad.len) {
-		buf_add(&p->err, be->bad.p, be->bad.len);
-		p->result = STORAGE_FAILED;
-		p->done(p);
-		return;
-	}
-	f = xcalloc(1, sizeof *f);
 	f->be = be;
 	f->p = p;
 	f->fd = -1;
-	*be->tail = f;
-	be->tail = &f->link;
-	be->nfiles++;
+	return f;
+}
+
+static void
+wait_net(void *be, int timeout_ms, int wait_fd)
+{
+	s3_run(&((struct s3be *)be)->s3, timeout_ms, wait_fd);
+}
+
+static const struct objq_ops put_ops = {
+	.check = check_bucket,
+	.file = new_file,
+	.collect = collect,
+	.pump = pump,
+	.wait = wait_net,
+};
+
+static void
+s3be_put(struct storage *st, struct storage_put *p)
+{
+	objq_put(&((struct s3be *)st->be)->q, st, p);
 }
 
 static int
 s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	struct s3be *be = st->be;
-
-	collect(be);
-	pump(be);
-	if (be->nfiles || wait_fd >= 0)
-		s3_run(&be->s3, timeout_ms, wait_fd);
-	collect(be);
-	pump(be);
-	return be->nfiles;
+	return objq_run(&((struct s3be *)st->be)->q, timeout_ms, wait_fd);
 }
 
 static int
