@@ -14,7 +14,10 @@ sf_free_port() {
 }
 
 sf_start() {
-	[ -x "$SF_VENV/bin/fakesnow" ] || return 1
+	[ -x "$SF_VENV/bin/fakesnow" ] || {
+		echo "no fakesnow in $SF_VENV: run make deps" >&2
+		return 1
+	}
 	SF_PORT=$(sf_free_port)
 	SF_DIR=$(mktemp -d /tmp/stage-fakesnow.XXXXXX)
 	"$SF_VENV/bin/fakesnow" -s -p "$SF_PORT" >"$SF_DIR/fakesnow.log" 2>&1 &
