@@ -138,9 +138,11 @@ nolinux_build() {
 @test "portability: the unit tests pass in the build without __linux__" {
 	local b=$BATS_FILE_TMPDIR/nolinux-gcc u n=0
 	[ -f "$b/libcommon.a" ] || nolinux_build gcc
-	for u in "$b"/unit/*; do
+	# the *_test programs; the others are drivers that the bats files
+	# feed (sigv4_sign, arrowipc_dump, sfwire_run...)
+	for u in "$b"/unit/*_test; do
 		[ -x "$u" ] || continue
-		run "$u"
+		run "$u" </dev/null
 		echo "$u: $status"
 		[ "$status" -eq 0 ] || { echo "$output"; false; }
 		n=$((n + 1))
