@@ -54,21 +54,23 @@ enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
     O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_REMOVE_SOURCE, O_CHECK };
 
 static const struct cliopt opts[] = {
-	{ "bucket-url", 'b', "URL", "a directory, file:// or "
-	    "s3://bucket/prefix\n(default: config, else ./stage-bucket)",
+	{ "bucket-url", 'b', "URL", "a directory, file://, s3://, gs://, "
+	    "az:// or abfss://\n(default: config, else ./stage-bucket)",
 	    "dir" },
 	{ "jobs", 'j', "N", "requests in flight at once (default 8)", NULL },
 	{ "layout", O_LAYOUT, "T", "object names (default\n"
 	    "{dataset}/{table_name}/{load_id}.{file_id}.{ext})", NULL },
-	{ "endpoint", O_ENDPOINT, "URL", "S3 endpoint (default: config, "
-	    "AWS_ENDPOINT_URL)", NULL },
+	{ "endpoint", O_ENDPOINT, "URL", "the storage's endpoint (S3: config, "
+	    "AWS_ENDPOINT_URL;\ngs://: the JSON API host; az://: the blob "
+	    "endpoint)", NULL },
 	{ "region", O_REGION, "NAME", "S3 region (default: config, "
 	    "AWS_REGION)", NULL },
 	{ "path-style", O_PATH_STYLE, NULL, "address buckets as "
 	    "host/bucket/key", NULL },
 	{ "virtual-hosted", O_VHOST, NULL, "address buckets as "
 	    "bucket.host/key", NULL },
-	{ "part-size", O_PART_SIZE, "S", "multipart part size (default 16M)",
+	{ "part-size", O_PART_SIZE, "S", "multipart part (Azure: block) size "
+	    "(default 16M)",
 	    NULL },
 	{ "multipart-threshold", O_THRESHOLD, "S", "multipart from S on "
 	    "(default 64M)", NULL },

@@ -65,8 +65,12 @@ gcs_proxy() {
 }
 
 gcs_start() {
-	"$(gcs_py)" -c 'import jwt, gcp_storage_emulator' 2>/dev/null ||
-		skip "no gcp-storage-emulator or PyJWT (make deps)"
+	# make check installs both; a missing one fails the file with its
+	# reason (bats cannot skip from setup_file)
+	"$(gcs_py)" -c 'import jwt, gcp_storage_emulator' 2>/dev/null || {
+		echo "no gcp-storage-emulator or PyJWT: run make deps" >&2
+		return 1
+	}
 	GCS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/gcs.XXXXXX")
 	local eport
 	eport=$(gcs_free_port)
