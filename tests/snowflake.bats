@@ -308,8 +308,29 @@ golden() {
 	[ "$output" = "30|30" ]
 }
 
-@test "snowflake: Parquet end to end (COPY ... FILE_FORMAT = (TYPE = PARQUET), columns by name)" {
-	skip "fakesnow cannot run a COPY with a transformation (METADATA\$FILE_ROW_NUMBER), and stage-write -f parquet is on branch f18-write, not landed here: the statement is pinned by the golden dry run (copy-s3.sql)"
+# fakesnow cannot run a COPY with a transformation (METADATA$FILE_ROW_NUMBER),
+# so stage-write's own Parquet files are taken to the statement, not the rows.
+@test "snowflake: stage-write's Parquet files become one COPY per table, FILE_FORMAT = (TYPE = PARQUET), every column by name, valid Snowflake SQL" {
+	for i in $(seq 1 12); do
+		printf '{"id":%d,"name":"n%d","at":"2026-01-0%dT00:00:00Z","ok":true}\n' \
+			"$i" "$i" $((i % 9 + 1))
+	done | stage-write -q -t p -f parquet --dataset par --max-rows 4 -d out |
+		stage-put -q -b bucket | in_s3 >put.ndjson
+	[ "$(grep -c '"format":"parquet"' put.ndjson)" -eq 3 ]
+	AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=aws-Secret-3 \
+		stage-copy --dry-run -D "$SF_DEST" <put.ndjson >copy.sql
+	[ "$(grep -c '^COPY INTO "par_staging"."p"' copy.sql)" -eq 1 ]
+	grep '^COPY INTO' copy.sql | grep -q 'FILE_FORMAT = (TYPE = PARQUET)'
+	for c in id name at ok; do
+		grep '^COPY INTO' copy.sql | grep -q "GET(\$1, '$c')"
+	done
+	# the three files in FILES, each given its file number for _stage_row
+	[ "$(grep '^COPY INTO' copy.sql | grep -o 'FILES = ([^)]*)' |
+		grep -o '[.]parquet' | wc -l)" -eq 3 ]
+	[ "$(grep '^COPY INTO' copy.sql | grep -o "WHEN '[^']*[.]parquet' THEN" |
+		wc -l)" -eq 3 ]
+	! grep -q "aws-Secret-3" copy.sql
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <copy.sql
 }
 
 # many N [DATASET]: a load of 3 tables (t0, t1, t2) of N files each, 2
