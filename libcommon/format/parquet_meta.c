@@ -1,10 +1,13 @@
 /*
  * parquet_meta: FileMetaData, SchemaElement, RowGroup, ColumnChunk,
- * ColumnMetaData and PageHeader of parquet.thrift, field by field.
- * Unknown fields are skipped, as Thrift's evolution rules want; counts
- * are bounded by the bytes that hold them (thr_list), so a hostile count
- * cannot make an allocation larger than the footer.
+ * ColumnMetaData and PageHeader of parquet.thrift.  Each struct is a
+ * table of the fields kept as they come (thr_member) and a function for
+ * those that need more (lists, nested structs, checks); unknown fields
+ * are skipped, as Thrift's evolution rules want.  Counts are bounded by
+ * the bytes that hold them (thr_list), so a hostile count cannot make an
+ * allocation larger than the footer.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,116 +15,94 @@
 #include "parquet_meta.h"
 #include "thrift_read.h"
 
-/* A loop over the fields of one struct, id and type set for each. */
-#define STRUCT_FIELDS(t, last, type, id) \
-	for (int16_t last = 0; thr_field(t, &last, &type, &id);)
+/* thr_member stores an int32_t into enum members. */
+_Static_assert(sizeof(enum pq_type) == sizeof(int32_t), "enum size");
+_Static_assert(sizeof(enum pq_codec_id) == sizeof(int32_t), "enum size");
+_Static_assert(sizeof(enum pq_encoding) == sizeof(int32_t), "enum size");
 
-static void
-time_unit(struct thr *t, enum pq_unit *u)
+#define M_SCHEMA(id, type, m)	THR_MEMBER(id, type, struct pq_schema, m)
+#define M_CHUNK(id, type, m)	THR_MEMBER(id, type, struct pq_chunk, m)
+#define M_PAGE(id, type, m)	THR_MEMBER(id, type, struct pq_page_header, m)
+
+/* TimeUnit, a union of empty structs: the member's id names the unit. */
+static int
+unit_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type;
-
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1)
-			*u = PQU_MILLIS;
-		else if (id == 2)
-			*u = PQU_MICROS;
-		else if (id == 3)
-			*u = PQU_NANOS;
-		thr_skip(t, type);
-	}
-	thr_leave(t);
+	(void)t;
+	(void)type;
+	if (id >= 1 && id <= 3)
+		*(enum pq_unit *)ctx = id == 1 ? PQU_MILLIS :
+		    id == 2 ? PQU_MICROS : PQU_NANOS;
+	return 0;
 }
 
 /* TimeType, TimestampType: isAdjustedToUTC (ignored: stage's timestamps
  * are UTC), unit. */
-static void
-time_type(struct thr *t, struct pq_schema *s)
+static int
+time_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type;
+	struct pq_schema *s = ctx;
 
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 2 && type == THR_STRUCT)
-			time_unit(t, &s->unit);
-		else
-			thr_skip(t, type);
-	}
-	thr_leave(t);
+	if (id != 2 || type != THR_STRUCT)
+		return 0;
+	thr_struct(t, NULL, 0, NULL, unit_field, &s->unit);
+	return 1;
 }
 
-static void
-decimal_type(struct thr *t, struct pq_schema *s)
+static const struct thr_member decimal_members[] = {
+	M_SCHEMA(1, THR_I32, scale),
+	M_SCHEMA(2, THR_I32, precision),
+};
+
+static const struct thr_member int_members[] = {
+	M_SCHEMA(1, THR_BYTE, bits),
+};
+
+/* IntType's isSigned. */
+static int
+sign_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type;
+	struct pq_schema *s = ctx;
 
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_I32)
-			s->scale = thr_i32(t);
-		else if (id == 2 && type == THR_I32)
-			s->precision = thr_i32(t);
-		else
-			thr_skip(t, type);
-	}
-	thr_leave(t);
-}
-
-static void
-int_type(struct thr *t, struct pq_schema *s)
-{
-	int16_t id;
-	int type, sign = 1;
-
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_BYTE && t->p < t->end)
-			s->bits = (int8_t)*t->p++;
-		else if (id == 2 && (type == THR_TRUE || type == THR_FALSE))
-			sign = thr_bool(t, type);
-		else
-			thr_skip(t, type);
-	}
-	s->logical = sign ? PQL_INT : PQL_UINT;
-	thr_leave(t);
+	if (id != 2 || (type != THR_TRUE && type != THR_FALSE))
+		return 0;
+	s->logical = thr_bool(t, type) ? PQL_INT : PQL_UINT;
+	return 1;
 }
 
 /* LogicalType, a union: the member's field id names it. */
-static void
-logical_type(struct thr *t, struct pq_schema *s)
+static int
+logical_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type;
+	struct pq_schema *s = ctx;
 
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (type != THR_STRUCT) {
-			thr_skip(t, type);
-			continue;
-		}
-		switch (id) {
-		case 1:	s->logical = PQL_STRING; thr_skip(t, type); break;
-		case 4:	s->logical = PQL_STRING; thr_skip(t, type); break;
-		case 5:	s->logical = PQL_DECIMAL; decimal_type(t, s); break;
-		case 6:	s->logical = PQL_DATE; thr_skip(t, type); break;
-		case 7:	s->logical = PQL_TIME; time_type(t, s); break;
-		case 8:	s->logical = PQL_TIMESTAMP; time_type(t, s); break;
-		case 10: int_type(t, s); break;
-		case 11: s->logical = PQL_NONE; thr_skip(t, type); break;
-		case 12: s->logical = PQL_JSON; thr_skip(t, type); break;
-		default: s->logical = PQL_OTHER; thr_skip(t, type); break;
-		}
+	if (type != THR_STRUCT)
+		return 0;
+	switch (id) {
+	case 1:	s->logical = PQL_STRING; return 0;
+	case 4:	s->logical = PQL_STRING; return 0;
+	case 6:	s->logical = PQL_DATE; return 0;
+	case 11: s->logical = PQL_NONE; return 0;
+	case 12: s->logical = PQL_JSON; return 0;
+	case 5:
+		s->logical = PQL_DECIMAL;
+		thr_struct(t, decimal_members, THR_NMEMB(decimal_members), s,
+		    NULL, NULL);
+		return 1;
+	case 7:
+	case 8:
+		s->logical = id == 7 ? PQL_TIME : PQL_TIMESTAMP;
+		thr_struct(t, NULL, 0, NULL, time_field, s);
+		return 1;
+	case 10:
+		s->logical = PQL_INT;
+		thr_struct(t, int_members, THR_NMEMB(int_members), s,
+		    sign_field, s);
+		return 1;
+	default:
+		s->logical = PQL_OTHER;
+		return 0;
 	}
-	thr_leave(t);
 }
 
 /* The legacy ConvertedType, where no LogicalType says more. */
@@ -152,104 +133,105 @@ converted_type(struct pq_schema *s, int32_t c)
 		}
 }
 
-static void
-schema_element(struct thr *t, struct pq_schema *s)
+static const struct thr_member schema_members[] = {
+	M_SCHEMA(2, THR_I32, type_length),
+	M_SCHEMA(3, THR_I32, repetition),
+	M_SCHEMA(5, THR_I32, num_children),
+	M_SCHEMA(7, THR_I32, scale),
+	M_SCHEMA(8, THR_I32, precision),
+};
+
+struct schema_ctx {
+	struct pq_schema *s;
+	int has_logical;
+	int32_t conv;
+};
+
+static int
+schema_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type, has_logical = 0, conv = -1;
+	struct schema_ctx *c = ctx;
 	size_t n;
 
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_I32) {
-			int32_t v = thr_i32(t);
-			if (v < 0 || v > PQT_FIXED)
-				thr_fail(t, "unknown physical type");
-			s->type = (enum pq_type)v;
-			s->has_type = 1;
-		} else if (id == 2 && type == THR_I32) {
-			s->type_length = thr_i32(t);
-		} else if (id == 3 && type == THR_I32) {
-			s->repetition = thr_i32(t);
-		} else if (id == 4 && type == THR_BINARY) {
-			thr_bin(t, &s->name, &n);
-			s->namelen = n;
-		} else if (id == 5 && type == THR_I32) {
-			s->num_children = thr_i32(t);
-		} else if (id == 6 && type == THR_I32) {
-			conv = thr_i32(t);
-		} else if (id == 7 && type == THR_I32) {
-			s->scale = thr_i32(t);
-		} else if (id == 8 && type == THR_I32) {
-			s->precision = thr_i32(t);
-		} else if (id == 10 && type == THR_STRUCT) {
-			logical_type(t, s);
-			has_logical = 1;
-		} else {
-			thr_skip(t, type);
-		}
+	if (id == 1 && type == THR_I32) {
+		int32_t v = thr_i32(t);
+		if (v < 0 || v > PQT_FIXED)
+			thr_fail(t, "unknown physical type");
+		c->s->type = (enum pq_type)v;
+		c->s->has_type = 1;
+	} else if (id == 4 && type == THR_BINARY) {
+		thr_bin(t, &c->s->name, &n);
+		c->s->namelen = n;
+	} else if (id == 6 && type == THR_I32) {
+		c->conv = thr_i32(t);
+	} else if (id == 10 && type == THR_STRUCT) {
+		thr_struct(t, NULL, 0, NULL, logical_field, c->s);
+		c->has_logical = 1;
+	} else {
+		return 0;
 	}
-	if (!has_logical && conv >= 0)
-		converted_type(s, conv);
-	thr_leave(t);
+	return 1;
 }
 
 static void
-column_meta(struct thr *t, struct pq_chunk *c)
+schema_element(struct thr *t, void *p)
 {
-	int16_t id;
-	int type, elem;
+	struct schema_ctx c = { p, 0, -1 };
 
-	if (thr_enter(t) < 0)
-		return;
+	thr_struct(t, schema_members, THR_NMEMB(schema_members), p,
+	    schema_field, &c);
+	if (!c.has_logical && c.conv >= 0)
+		converted_type(c.s, c.conv);
+}
+
+static const struct thr_member column_members[] = {
+	M_CHUNK(1, THR_I32, type),
+	M_CHUNK(4, THR_I32, codec),
+	M_CHUNK(5, THR_I64, num_values),
+	M_CHUNK(7, THR_I64, total_compressed),
+	M_CHUNK(9, THR_I64, data_off),
+	M_CHUNK(11, THR_I64, dict_off),
+};
+
+/* ColumnMetaData's path_in_schema: its depth and last element. */
+static int
+path_field(struct thr *t, int16_t id, int type, void *ctx)
+{
+	struct pq_chunk *c = ctx;
+	int elem;
+
+	if (id != 3 || type != THR_LIST)
+		return 0;
+	c->path_depth = thr_list(t, &elem);
+	if (elem != THR_BINARY)
+		thr_fail(t, "path_in_schema not strings");
+	for (uint32_t i = 0; i < c->path_depth && !t->err; i++)
+		thr_bin(t, &c->path, &c->pathlen);
+	return 1;
+}
+
+/* ColumnChunk: file_path (data in another file), meta_data. */
+static int
+chunk_field(struct thr *t, int16_t id, int type, void *ctx)
+{
+	struct pq_chunk *c = ctx;
+
+	if (id == 1 && type == THR_BINARY) {
+		c->has_path = 1;
+		return 0;
+	}
+	if (id != 3 || type != THR_STRUCT)
+		return 0;
 	c->has_meta = 1;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_I32) {
-			c->type = (enum pq_type)thr_i32(t);
-		} else if (id == 3 && type == THR_LIST) {
-			uint32_t n = thr_list(t, &elem);
-			if (elem != THR_BINARY)
-				thr_fail(t, "path_in_schema not strings");
-			c->path_depth = n;
-			for (uint32_t i = 0; i < n && !t->err; i++)
-				thr_bin(t, &c->path, &c->pathlen);
-		} else if (id == 4 && type == THR_I32) {
-			c->codec = (enum pq_codec_id)thr_i32(t);
-		} else if (id == 5 && type == THR_I64) {
-			c->num_values = thr_i64(t);
-		} else if (id == 7 && type == THR_I64) {
-			c->total_compressed = thr_i64(t);
-		} else if (id == 9 && type == THR_I64) {
-			c->data_off = thr_i64(t);
-		} else if (id == 11 && type == THR_I64) {
-			c->dict_off = thr_i64(t);
-		} else {
-			thr_skip(t, type);
-		}
-	}
-	thr_leave(t);
+	thr_struct(t, column_members, THR_NMEMB(column_members), c,
+	    path_field, c);
+	return 1;
 }
 
 static void
-column_chunk(struct thr *t, struct pq_chunk *c)
+column_chunk(struct thr *t, void *p)
 {
-	int16_t id;
-	int type;
-
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_BINARY) {
-			thr_skip(t, type);
-			c->has_path = 1;
-		} else if (id == 3 && type == THR_STRUCT) {
-			column_meta(t, c);
-		} else {
-			thr_skip(t, type);
-		}
-	}
-	thr_leave(t);
+	thr_struct(t, NULL, 0, NULL, chunk_field, p);
 }
 
 /* A list of structs into a new array of n elements of size sz, each
@@ -275,64 +257,59 @@ struct_list(struct thr *t, uint32_t *n, size_t sz,
 	return a;
 }
 
-static void
-chunk_fn(struct thr *t, void *p)
+static const struct thr_member rowgroup_members[] = {
+	THR_MEMBER(3, THR_I64, struct pq_rowgroup, num_rows),
+};
+
+static int
+rowgroup_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	column_chunk(t, p);
+	struct pq_rowgroup *g = ctx;
+
+	if (id != 1 || type != THR_LIST || g->cols)
+		return 0;
+	g->cols = struct_list(t, &g->ncols, sizeof *g->cols, column_chunk);
+	return 1;
 }
 
 static void
-row_group(struct thr *t, struct pq_rowgroup *g)
+row_group(struct thr *t, void *p)
 {
-	int16_t id;
-	int type;
-
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_LIST && !g->cols)
-			g->cols = struct_list(t, &g->ncols, sizeof *g->cols,
-			    chunk_fn);
-		else if (id == 3 && type == THR_I64)
-			g->num_rows = thr_i64(t);
-		else
-			thr_skip(t, type);
-	}
-	thr_leave(t);
+	thr_struct(t, rowgroup_members, THR_NMEMB(rowgroup_members), p,
+	    rowgroup_field, p);
 }
 
-static void
-schema_fn(struct thr *t, void *p)
-{
-	schema_element(t, p);
-}
+static const struct thr_member meta_members[] = {
+	THR_MEMBER(3, THR_I64, struct pq_meta, num_rows),
+};
 
-static void
-rg_fn(struct thr *t, void *p)
+/* FileMetaData: schema, row_groups. */
+static int
+meta_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	row_group(t, p);
+	struct pq_meta *m = ctx;
+
+	if (type != THR_LIST)
+		return 0;
+	if (id == 2 && !m->schema)
+		m->schema = struct_list(t, &m->nschema, sizeof *m->schema,
+		    schema_element);
+	else if (id == 4 && !m->rg)
+		m->rg = struct_list(t, &m->nrg, sizeof *m->rg, row_group);
+	else
+		return 0;
+	return 1;
 }
 
 int
 pq_meta_parse(struct pq_meta *m, const void *p, size_t n, const char **why)
 {
 	struct thr t;
-	int16_t id;
-	int type;
 
 	memset(m, 0, sizeof *m);
 	thr_init(&t, p, n);
-	STRUCT_FIELDS(&t, last, type, id) {
-		if (id == 2 && type == THR_LIST && !m->schema)
-			m->schema = struct_list(&t, &m->nschema,
-			    sizeof *m->schema, schema_fn);
-		else if (id == 3 && type == THR_I64)
-			m->num_rows = thr_i64(&t);
-		else if (id == 4 && type == THR_LIST && !m->rg)
-			m->rg = struct_list(&t, &m->nrg, sizeof *m->rg, rg_fn);
-		else
-			thr_skip(&t, type);
-	}
+	thr_fields(&t, meta_members, THR_NMEMB(meta_members), m, meta_field,
+	    m);
 	if (!t.err && !m->schema)
 		thr_fail(&t, "no schema");
 	*why = t.err;
@@ -349,52 +326,47 @@ pq_meta_free(struct pq_meta *m)
 	memset(m, 0, sizeof *m);
 }
 
-static void
-data_page_v1(struct thr *t, struct pq_page_header *h)
+/* DataPageHeader, DictionaryPageHeader (num_values, encoding) and
+ * DataPageHeaderV2. */
+static const struct thr_member v1_members[] = {
+	M_PAGE(1, THR_I32, num_values),
+	M_PAGE(2, THR_I32, encoding),
+};
+
+static const struct thr_member v2_members[] = {
+	M_PAGE(1, THR_I32, num_values),
+	M_PAGE(2, THR_I32, num_nulls),
+	M_PAGE(3, THR_I32, num_rows),
+	M_PAGE(4, THR_I32, encoding),
+	M_PAGE(5, THR_I32, def_len),
+	M_PAGE(6, THR_I32, rep_len),
+	M_PAGE(7, THR_TRUE, is_compressed),
+};
+
+static const struct thr_member page_members[] = {
+	M_PAGE(1, THR_I32, type),
+	M_PAGE(2, THR_I32, uncompressed),
+	M_PAGE(3, THR_I32, compressed),
+};
+
+static int
+page_field(struct thr *t, int16_t id, int type, void *ctx)
 {
-	int16_t id;
-	int type;
+	struct pq_page_header *h = ctx;
 
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_I32)
-			h->num_values = thr_i32(t);
-		else if (id == 2 && type == THR_I32)
-			h->encoding = (enum pq_encoding)thr_i32(t);
-		else
-			thr_skip(t, type);
+	if (id == 4 && type == THR_I32) {
+		h->crc = (uint32_t)thr_i32(t);
+		h->has_crc = 1;
+	} else if ((id == 5 || id == 7) && type == THR_STRUCT) {
+		thr_struct(t, v1_members, THR_NMEMB(v1_members), h, NULL,
+		    NULL);
+	} else if (id == 8 && type == THR_STRUCT) {
+		thr_struct(t, v2_members, THR_NMEMB(v2_members), h, NULL,
+		    NULL);
+	} else {
+		return 0;
 	}
-	thr_leave(t);
-}
-
-static void
-data_page_v2(struct thr *t, struct pq_page_header *h)
-{
-	int16_t id;
-	int type;
-
-	if (thr_enter(t) < 0)
-		return;
-	STRUCT_FIELDS(t, last, type, id) {
-		if (id == 1 && type == THR_I32)
-			h->num_values = thr_i32(t);
-		else if (id == 2 && type == THR_I32)
-			h->num_nulls = thr_i32(t);
-		else if (id == 3 && type == THR_I32)
-			h->num_rows = thr_i32(t);
-		else if (id == 4 && type == THR_I32)
-			h->encoding = (enum pq_encoding)thr_i32(t);
-		else if (id == 5 && type == THR_I32)
-			h->def_len = thr_i32(t);
-		else if (id == 6 && type == THR_I32)
-			h->rep_len = thr_i32(t);
-		else if (id == 7 && (type == THR_TRUE || type == THR_FALSE))
-			h->is_compressed = thr_bool(t, type);
-		else
-			thr_skip(t, type);
-	}
-	thr_leave(t);
+	return 1;
 }
 
 int
@@ -402,32 +374,13 @@ pq_page_header_parse(struct pq_page_header *h, const void *p, size_t n,
     size_t *used, const char **why)
 {
 	struct thr t;
-	int16_t id;
-	int type;
 
 	memset(h, 0, sizeof *h);
 	h->type = -1;
 	h->is_compressed = 1;
 	thr_init(&t, p, n);
-	STRUCT_FIELDS(&t, last, type, id) {
-		if (id == 1 && type == THR_I32)
-			h->type = thr_i32(&t);
-		else if (id == 2 && type == THR_I32)
-			h->uncompressed = thr_i32(&t);
-		else if (id == 3 && type == THR_I32)
-			h->compressed = thr_i32(&t);
-		else if (id == 4 && type == THR_I32) {
-			h->crc = (uint32_t)thr_i32(&t);
-			h->has_crc = 1;
-		} else if (id == 5 && type == THR_STRUCT)
-			data_page_v1(&t, h);
-		else if (id == 7 && type == THR_STRUCT)
-			data_page_v1(&t, h);	/* num_values, encoding */
-		else if (id == 8 && type == THR_STRUCT)
-			data_page_v2(&t, h);
-		else
-			thr_skip(&t, type);
-	}
+	thr_fields(&t, page_members, THR_NMEMB(page_members), h, page_field,
+	    h);
 	if (!t.err && (h->uncompressed < 0 || h->compressed < 0))
 		thr_fail(&t, "negative page size");
 	*why = t.err;

@@ -169,14 +169,7 @@ thr_leave(struct thr *t)
 static void
 skip_struct(struct thr *t)
 {
-	int16_t last = 0, id;
-	int type;
-
-	if (thr_enter(t) < 0)
-		return;
-	while (thr_field(t, &last, &type, &id))
-		thr_skip(t, type);
-	thr_leave(t);
+	thr_struct(t, NULL, 0, NULL, NULL, NULL);
 }
 
 /* A bool inside a list or map takes a byte. */
@@ -254,4 +247,67 @@ thr_skip(struct thr *t, int type)
 	default:
 		thr_fail(t, "unknown type");
 	}
+}
+
+/* The value of a field of member m's type, stored into its member. */
+static void
+member_store(struct thr *t, const struct thr_member *m, int type, void *obj)
+{
+	char *dst = (char *)obj + m->off;
+	int64_t v;
+
+	if (m->type == THR_TRUE)
+		v = thr_bool(t, type);
+	else if (m->type == THR_BYTE)
+		v = t->p < t->end ? (int8_t)*t->p++ : thr_fail(t, "truncated");
+	else if (m->type == THR_I64)
+		v = thr_i64(t);
+	else
+		v = thr_i32(t);
+	if (m->size == 8) {
+		memcpy(dst, &v, 8);
+	} else if (m->size == 4) {
+		int32_t w = (int32_t)v;
+		memcpy(dst, &w, 4);
+	} else {
+		int8_t b = (int8_t)v;
+		memcpy(dst, &b, 1);
+	}
+}
+
+static const struct thr_member *
+member_find(const struct thr_member *m, size_t n, int16_t id, int type)
+{
+	if (type == THR_FALSE)
+		type = THR_TRUE;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].id == id && m[i].type == type)
+			return &m[i];
+	return NULL;
+}
+
+void
+thr_fields(struct thr *t, const struct thr_member *m, size_t n, void *obj,
+    thr_more_fn *more, void *ctx)
+{
+	const struct thr_member *mm;
+	int16_t last = 0, id;
+	int type;
+
+	while (thr_field(t, &last, &type, &id)) {
+		if ((mm = member_find(m, n, id, type)))
+			member_store(t, mm, type, obj);
+		else if (!more || !more(t, id, type, ctx))
+			thr_skip(t, type);
+	}
+}
+
+void
+thr_struct(struct thr *t, const struct thr_member *m, size_t n, void *obj,
+    thr_more_fn *more, void *ctx)
+{
+	if (thr_enter(t) < 0)
+		return;
+	thr_fields(t, m, n, obj, more, ctx);
+	thr_leave(t);
 }

@@ -56,4 +56,32 @@ void thr_skip(struct thr *t, int type);
 /* Sets the error (if none yet) and returns -1. */
 int thr_fail(struct thr *t, const char *why);
 
+/*
+ * A struct read by table: each field the caller keeps as it comes is a
+ * thr_member (its id, its type -- THR_I32, THR_I64, THR_BYTE, or
+ * THR_TRUE for a bool -- and the member it goes to: an integer of 1, 4
+ * or 8 bytes, or an enum the size of an int32_t); any other field is
+ * offered to a thr_more_fn, which returns 0 when it did not read it, and
+ * is skipped then.
+ */
+struct thr_member {
+	int16_t id;
+	uint8_t type;
+	uint8_t size;
+	size_t off;
+};
+#define THR_MEMBER(id, type, T, m) \
+	{ (id), (type), sizeof(((T *)0)->m), offsetof(T, m) }
+#define THR_NMEMB(a) (sizeof (a) / sizeof (a)[0])
+
+typedef int thr_more_fn(struct thr *t, int16_t id, int type, void *ctx);
+
+/* The fields of the current struct, up to its stop field, into obj
+ * (members) and through more with ctx (more may be NULL). */
+void thr_fields(struct thr *t, const struct thr_member *m, size_t n,
+    void *obj, thr_more_fn *more, void *ctx);
+/* The same for a nested struct: thr_enter, thr_fields, thr_leave. */
+void thr_struct(struct thr *t, const struct thr_member *m, size_t n,
+    void *obj, thr_more_fn *more, void *ctx);
+
 #endif
