@@ -107,11 +107,12 @@ check: deps
 check-asan: deps
 	$(MAKE) B=build-asan OUT=build-asan/bin CC=clang WERROR=-Werror \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all units
-	# the kill test lands 100 kills in the normal and static runs; under
-	# the sanitizers 30 (memory is what this run checks), to keep CI short
+	# the kill test lands 50 kills per destination in the normal and
+	# static runs; under the sanitizers 20 (memory is what this run
+	# checks), to keep CI short
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	STAGE_KILL_INSTANTS=$${STAGE_KILL_INSTANTS:-30} \
+	STAGE_KILL_INSTANTS=$${STAGE_KILL_INSTANTS:-20} \
 		tests/run-suite build-asan/bin build-asan/unit
 
 # Static, portable builds (musl; see static/README.md): the dependencies are

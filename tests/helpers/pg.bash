@@ -36,8 +36,10 @@ pg_initdb() {
 	pg_as "$PG_BIN/initdb" -D "$1" -A trust -U postgres \
 		--no-sync -E UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 || {
 		cat "$PG_DIR/initdb.log" >&2; return 1; }
-	if [ -n "$t" ] && [ -d "$t" ] && [ ! -e "$t/data" ]; then
-		pg_as cp -Rp "$1" "$t/data.$$" && mv "$t/data.$$" "$t/data"
+	# the first to take the lock makes the template; a rename makes it
+	# appear whole to the others (tests/run-suite runs files side by side)
+	if [ -n "$t" ] && mkdir "$t/lock" 2>/dev/null; then
+		pg_as cp -Rp "$1" "$t/new" && mv "$t/new" "$t/data"
 	fi
 	return 0
 }
