@@ -80,7 +80,7 @@ struct azfile {
 };
 
 struct azop {
-	struct az_req r;
+	struct objreq r;
 	struct azfile *f;
 	enum opkind kind;
 	uint32_t block;
@@ -225,7 +225,7 @@ azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->scratch = xmalloc(SCRATCH);
 	objq_init(&be->q, &put_ops, be, offsetof(struct azfile, link));
 	az_init(&be->az);
-	httpx_worker_init(&be->prep, be->az.http);
+	httpx_worker_init(&be->prep, be->az.x.http);
 	httpx_pool_init(&be->conns);
 	set_names(st, scheme, rest);
 	st->be = be;
@@ -260,7 +260,7 @@ azbe_close(struct storage *st)
 }
 
 static int
-code_is(const struct az_req *r, const char *c)
+code_is(const struct objreq *r, const char *c)
 {
 	return r->code.p && strcmp(r->code.p, c) == 0;
 }
@@ -272,35 +272,35 @@ check_container(struct storage *st, struct buf *bad)
 {
 	struct azbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct az_req r;
+	struct objreq r;
 
-	az_req_init(&r, "GET", NULL);
-	az_req_query(&r, "restype", "container");
-	az_req_query(&r, "comp", "list");
-	az_req_query(&r, "maxresults", "1");
-	az_req_query(&r, "prefix", st->prefix);
-	if (az_perform(&be->az, c, &r)) {
+	objreq_init(&r, "GET", NULL);
+	objreq_query(&r, "restype", "container");
+	objreq_query(&r, "comp", "list");
+	objreq_query(&r, "maxresults", "1");
+	objreq_query(&r, "prefix", st->prefix);
+	if (objx_perform(&be->az.x, c, &r)) {
 		/* A SAS that may write but not list. */
 		if (code_is(&r, "AuthorizationPermissionMismatch")) {
 			be->no_list = 1;
 		} else {
 			buf_printf(bad, "container %s: ",
 			    be->az.cfg.container);
-			az_strerror(&r, bad);
+			objreq_strerror(&r, bad);
 		}
 	}
-	az_req_free(&r);
+	objreq_free(&r);
 	httpx_pool_give(&be->conns, c);
 }
 
-static void on_op_done(struct az_req *r);
+static void on_op_done(struct objreq *r);
 
 static struct azop *
 op_new(struct azfile *f, enum opkind kind, const char *method)
 {
 	struct azop *op = xcalloc(1, sizeof *op);
 
-	az_req_init(&op->r, method, f->p->key);
+	objreq_init(&op->r, method, f->p->key);
 	op->r.done = on_op_done;
 	op->r.ctx = op;
 	op->f = f;
@@ -311,21 +311,21 @@ op_new(struct azfile *f, enum opkind kind, const char *method)
 static void
 op_free(struct azop *op)
 {
-	az_req_free(&op->r);
+	objreq_free(&op->r);
 	buf_free(&op->body);
 	buf_free(&op->perr);
 	free(op);
 }
 
 static void
-fail(struct azfile *f, const char *what, const struct az_req *r)
+fail(struct azfile *f, const char *what, const struct objreq *r)
 {
 	if (f->failed)
 		return;
 	f->failed = 1;
 	buf_printf(&f->p->err, "az %s failed: ", what);
 	if (r)
-		az_strerror(r, &f->p->err);
+		objreq_strerror(r, &f->p->err);
 }
 
 static void
@@ -385,7 +385,7 @@ plan_blocks(struct azfile *f)
 }
 
 static void
-on_head(struct azfile *f, struct az_req *r)
+on_head(struct azfile *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
 
@@ -437,7 +437,7 @@ block_len(const struct azfile *f, uint32_t n)
  * service checked each one's Content-MD5; the id holds the file's
  * SHA-256, checked again before the list is committed). */
 static void
-mark_blocks(struct azfile *f, const struct az_req *r)
+mark_blocks(struct azfile *f, const struct objreq *r)
 {
 	const char *p = r->h.resp.p, *in;
 	size_t n = r->h.resp.len, len, off;
@@ -473,7 +473,7 @@ mark_blocks(struct azfile *f, const struct az_req *r)
 }
 
 static void
-on_list(struct azfile *f, struct az_req *r)
+on_list(struct azfile *f, struct objreq *r)
 {
 	struct buf why = BUF_INIT;
 
@@ -481,7 +481,7 @@ on_list(struct azfile *f, struct az_req *r)
 	f->st = F_BLOCKS;
 	if (!az_ok(r)) {
 		if (r->h.status != 404) {
-			az_strerror(r, &why);
+			objreq_strerror(r, &why);
 			log_verbose("%s: cannot list uncommitted blocks, all "
 			    "are sent: %s", f->p->key, why.p);
 		}
@@ -507,7 +507,7 @@ on_list(struct azfile *f, struct az_req *r)
 }
 
 static void
-on_op_done(struct az_req *r)
+on_op_done(struct objreq *r)
 {
 	struct azop *op = r->ctx;
 	struct azfile *f = op->f;
@@ -659,7 +659,7 @@ hash_job(struct httpx_job *j)
 	else
 		hash_put(op);
 	if (!op->perr.len && !op->reuse)
-		az_req_header(&op->r, "Content-MD5", op->md5);
+		objreq_header(&op->r, "Content-MD5", op->md5);
 }
 
 static void
@@ -683,7 +683,7 @@ collect(void *ctx)
 		nx = j->next;
 		if (!op->perr.len && !(op->kind == OP_BLOCK && f->failed)) {
 			if (!op->reuse) {
-				az_start(&be->az, &op->r);
+				objx_start(&be->az.x, &op->r);
 				continue;
 			}
 			/* Hashed for the file's SHA-256, already there. */
@@ -735,8 +735,8 @@ block_op(struct azfile *f)
 	op->r.body_fd = f->fd;
 	op->r.body_off = off;
 	op->r.body_len = len;
-	az_req_query(&op->r, "comp", "block");
-	az_req_query(&op->r, "blockid", op->id);
+	objreq_query(&op->r, "comp", "block");
+	objreq_query(&op->r, "blockid", op->id);
 	return op;
 }
 
@@ -747,8 +747,8 @@ put_op(struct azfile *f)
 
 	op->r.body_fd = f->fd;
 	op->r.body_len = f->size;
-	az_req_header(&op->r, "x-ms-blob-type", "BlockBlob");
-	az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+	objreq_header(&op->r, "x-ms-blob-type", "BlockBlob");
+	objreq_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
 	return op;
 }
 
@@ -776,10 +776,10 @@ commit_op(struct azfile *f, int clear)
 	buf_free(&md5);
 	op->r.body = op->body.p;
 	op->r.body_len = op->body.len;
-	az_req_query(&op->r, "comp", "blocklist");
-	az_req_header(&op->r, "Content-MD5", op->md5);
+	objreq_query(&op->r, "comp", "blocklist");
+	objreq_header(&op->r, "Content-MD5", op->md5);
 	if (!clear)
-		az_req_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+		objreq_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
 	return op;
 }
 
@@ -819,7 +819,7 @@ pump(void *ctx)
 		switch (f->st) {
 		case F_NEW:
 			op = op_new(f, OP_HEAD, "HEAD");
-			az_start(&be->az, &op->r);
+			objx_start(&be->az.x, &op->r);
 			break;
 		case F_PUT:
 			be->inflight--;
@@ -827,13 +827,13 @@ pump(void *ctx)
 			break;
 		case F_LIST:
 			op = op_new(f, OP_LIST, "GET");
-			az_req_query(&op->r, "comp", "blocklist");
-			az_req_query(&op->r, "blocklisttype", "uncommitted");
-			az_start(&be->az, &op->r);
+			objreq_query(&op->r, "comp", "blocklist");
+			objreq_query(&op->r, "blocklisttype", "uncommitted");
+			objx_start(&be->az.x, &op->r);
 			break;
 		case F_CLEAR:
 		case F_COMMIT:
-			az_start(&be->az, &commit_op(f, f->st == F_CLEAR)->r);
+			objx_start(&be->az.x, &commit_op(f, f->st == F_CLEAR)->r);
 			break;
 		default:
 			f->busy = 0;
@@ -856,7 +856,7 @@ new_file(void *be, struct storage_put *p)
 static void
 wait_net(void *be, int timeout_ms, int wait_fd)
 {
-	az_run(&((struct azbe *)be)->az, timeout_ms, wait_fd);
+	objx_run(&((struct azbe *)be)->az.x, timeout_ms, wait_fd);
 }
 
 static const struct objq_ops put_ops = {
@@ -885,20 +885,20 @@ azbe_get_range(struct storage *st, const char *key, uint64_t off,
 {
 	struct azbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct az_req r;
+	struct objreq r;
 	int rc;
 
-	az_req_init(&r, "GET", key);
+	objreq_init(&r, "GET", key);
 	r.range_off = off;
 	r.range_len = len;
 	r.sink = sink;
 	r.sink_ctx = ctx;
-	rc = az_perform(&be->az, c, &r);
+	rc = objx_perform(&be->az.x, c, &r);
 	if (rc && !r.h.sink_failed) {
 		buf_printf(err, "az GET failed: ");
-		az_strerror(&r, err);
+		objreq_strerror(&r, err);
 	}
-	az_req_free(&r);
+	objreq_free(&r);
 	httpx_pool_give(&be->conns, c);
 	return rc;
 }
@@ -908,18 +908,18 @@ azbe_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct azbe *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct az_req r;
+	struct objreq r;
 	int rc;
 
-	az_req_init(&r, "DELETE", key);
-	rc = az_perform(&be->az, c, &r);
+	objreq_init(&r, "DELETE", key);
+	rc = objx_perform(&be->az.x, c, &r);
 	if (rc && r.h.status == 404)
 		rc = 0;
 	if (rc) {
 		buf_printf(err, "az DELETE failed: ");
-		az_strerror(&r, err);
+		objreq_strerror(&r, err);
 	}
-	az_req_free(&r);
+	objreq_free(&r);
 	httpx_pool_give(&be->conns, c);
 	return rc;
 }
@@ -962,8 +962,8 @@ azbe_describe(struct storage *st, const struct storage_put *p,
 	}
 	plan_blocks(&f);
 	op = op_new(&f, OP_LIST, "GET");
-	az_req_query(&op->r, "comp", "blocklist");
-	az_req_query(&op->r, "blocklisttype", "uncommitted");
+	objreq_query(&op->r, "comp", "blocklist");
+	objreq_query(&op->r, "blocklisttype", "uncommitted");
 	describe_op(be, op, out);
 	while (f.next < f.nblocks) {
 		op = block_op(&f);
