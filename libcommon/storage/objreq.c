@@ -247,3 +247,45 @@ objx_perform(struct objx *x, struct http_conn *c, struct objreq *r)
 	}
 	return x->proto->ok(r) ? 0 : -1;
 }
+
+int
+objx_get(struct objx *x, struct httpx_pool *pool, const char *key,
+    uint64_t off, uint64_t len, http_sink sink, void *ctx, struct buf *err)
+{
+	struct http_conn *c = httpx_pool_take(pool);
+	struct objreq r;
+	int rc;
+
+	objreq_init(&r, "GET", key);
+	r.range_off = off;
+	r.range_len = len;
+	r.sink = sink;
+	r.sink_ctx = ctx;
+	rc = objx_perform(x, c, &r);
+	if (rc && !r.h.sink_failed) {
+		buf_printf(err, "%s GET failed: ", x->proto->name);
+		objreq_strerror(&r, err);
+	}
+	objreq_free(&r);
+	httpx_pool_give(pool, c);
+	return rc;
+}
+
+int
+objx_delete(struct objx *x, struct http_conn *c, const char *key,
+    struct buf *err)
+{
+	struct objreq r;
+	int rc;
+
+	objreq_init(&r, "DELETE", key);
+	rc = objx_perform(x, c, &r);
+	if (rc && r.h.status == 404)
+		rc = 0;
+	if (rc) {
+		buf_printf(err, "%s DELETE failed: ", x->proto->name);
+		objreq_strerror(&r, err);
+	}
+	objreq_free(&r);
+	return rc;
+}

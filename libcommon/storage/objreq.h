@@ -128,4 +128,14 @@ int objx_run(struct objx *x, int timeout_ms, int wait_fd);
  * ranged GET (range_off, range_len). */
 int objx_perform(struct objx *x, struct http_conn *c, struct objreq *r);
 
+/* What the storage back ends' blocking calls share, on a connection of
+ * pool: a GET of key's bytes [off, off + len) (as range_off, range_len)
+ * into sink, and a DELETE of key, where a missing key is no error.  -1
+ * with err set ("s3 GET failed: 403 AccessDenied ...") on failure, but
+ * err is left alone when the caller's sink failed. */
+int objx_get(struct objx *x, struct httpx_pool *pool, const char *key,
+    uint64_t off, uint64_t len, http_sink sink, void *ctx, struct buf *err);
+int objx_delete(struct objx *x, struct http_conn *c, const char *key,
+    struct buf *err);
+
 #endif

@@ -816,21 +816,8 @@ finish(struct gfile *f, enum storage_result res)
 static int
 open_source(struct gfile *f)
 {
-	struct stat sb;
-
-	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(f->fd, &sb)) {
+	if (objq_open_source(f->p, &f->fd, &f->size)) {
 		f->failed = 1;
-		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	f->size = (uint64_t)sb.st_size;
-	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
-		    "the manifest says %lld (changed since it was written?); "
-		    "not uploaded", (unsigned long long)f->size,
-		    (long long)f->p->bytes);
 		return -1;
 	}
 	/* A request of a size not yet known must be whole 256 KiB. */

@@ -424,21 +424,8 @@ plan_parts(struct s3file *f)
 static int
 open_source(struct s3file *f)
 {
-	struct stat sb;
-
-	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(f->fd, &sb)) {
+	if (objq_open_source(f->p, &f->fd, &f->size)) {
 		f->failed = 1;
-		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	f->size = (uint64_t)sb.st_size;
-	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
-		    "the manifest says %lld (changed since it was written?); "
-		    "not uploaded", (unsigned long long)f->size,
-		    (long long)f->p->bytes);
 		return -1;
 	}
 	return 0;
@@ -1038,23 +1025,8 @@ s3be_get_range(struct storage *st, const char *key, uint64_t off,
     uint64_t len, storage_sink sink, void *ctx, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct objreq r;
-	int rc;
 
-	objreq_init(&r, "GET", key);
-	r.range_off = off;
-	r.range_len = len;
-	r.sink = sink;
-	r.sink_ctx = ctx;
-	rc = objx_perform(&be->s3.x, c, &r);
-	if (rc && !r.h.sink_failed) {
-		buf_printf(err, "s3 GET failed: ");
-		objreq_strerror(&r, err);
-	}
-	objreq_free(&r);
-	httpx_pool_give(&be->conns, c);
-	return rc;
+	return objx_get(&be->s3.x, &be->conns, key, off, len, sink, ctx, err);
 }
 
 /* Blocking ListMultipartUploads of key, every page: the ids of exactly
@@ -1122,18 +1094,8 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct s3be *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct objreq r;
-	int rc;
+	int rc = objx_delete(&be->s3.x, c, key, err);
 
-	objreq_init(&r, "DELETE", key);
-	rc = objx_perform(&be->s3.x, c, &r);
-	if (rc && r.h.status == 404)
-		rc = 0;
-	if (rc) {
-		buf_printf(err, "s3 DELETE failed: ");
-		objreq_strerror(&r, err);
-	}
-	objreq_free(&r);
 	if (!rc)
 		sweep_blocking(be, c, key);
 	httpx_pool_give(&be->conns, c);
