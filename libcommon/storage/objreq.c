@@ -108,12 +108,6 @@ objx_free(struct objx *x)
 	x->http = NULL;
 }
 
-int
-objx_ok(const struct objx *x, const struct objreq *r)
-{
-	return x->proto->ok(r);
-}
-
 static void
 parse_error(const struct objx *x, struct objreq *r)
 {

@@ -117,8 +117,6 @@ void objreq_strerror(const struct objreq *r, struct buf *out);
 void objx_init(struct objx *x, const struct objx_proto *p, const void *be,
     int retries, int backoff_ms);
 void objx_free(struct objx *x);
-/* 1 if r ended with a success (the protocol's ok). */
-int objx_ok(const struct objx *x, const struct objreq *r);
 void objx_start(struct objx *x, struct objreq *r);
 /* As http_run; counts retries waiting too. */
 int objx_run(struct objx *x, int timeout_ms, int wait_fd);
