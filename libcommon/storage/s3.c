@@ -367,27 +367,6 @@ parse_endpoint(struct s3_cfg *c, const char *ep, struct buf *err)
 	return 0;
 }
 
-static int
-stall_timeout(struct s3_cfg *c, struct buf *err)
-{
-	const char *v = getenv("STAGE_S3_TIMEOUT");
-	char *end;
-	long n;
-
-	c->stall_s = 60;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 1 || n > 86400) {
-		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
-		    "from 1 to 86400", v);
-		return -1;
-	}
-	c->stall_s = (int)n;
-	return 0;
-}
-
 int
 s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
     const char *region, int path_style,
@@ -430,5 +409,5 @@ s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
 	}
 	if (c->backoff_ms <= 0)
 		c->backoff_ms = 200;
-	return stall_timeout(c, err);
+	return httpx_stall_timeout(&c->stall_s, err);
 }

@@ -611,22 +611,7 @@ gcs_auth(struct gcsbe *be, const char *rest,
 static int
 stall(struct gcsbe *be, struct buf *err)
 {
-	const char *v = env("STAGE_S3_TIMEOUT");
-	char *end;
-	long n;
-
-	be->stall_s = 60;
-	if (!v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 1 || n > 86400) {
-		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
-		    "from 1 to 86400", v);
-		return -1;
-	}
-	be->stall_s = (int)n;
-	return 0;
+	return httpx_stall_timeout(&be->stall_s, err);
 }
 
 static void
