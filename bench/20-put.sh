@@ -22,7 +22,7 @@ if [ -z "${BENCH_TMP:-}" ]; then
 fi
 sp="$top/bin/stage-put"
 d="$BENCH_TMP/put"
-mkdir -p "$d/many"
+mkdir -p "$d"
 
 # The S3 peer, as in the tests (bash helper, run from this sh script).
 STAGE_TOP=$top BATS_FILE_TMPDIR=$d bash -c '
@@ -52,99 +52,17 @@ row() {
 	awk -v ns="$best" -v b="$bytes" -v t="$tool" -v c="$case" 'BEGIN {
 		printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
 	}'
-	# Keep the server's disk use bounded.
+	put_empty	# keeps the server's disk use bounded
+}
+
+put_files "$d" $((1 << 30)) 200
+
+ep=$S3_ENDPOINT b=$S3_BUCKET
+put_empty() {
 	aws --endpoint-url "$S3_ENDPOINT" s3 rm --recursive --quiet \
 		"s3://$S3_BUCKET/" >/dev/null 2>&1 || true
 }
-
-# manifest FILE...: manifest lines (and the end line) for the files.
-manifest() {
-	i=0
-	for f in "$@"; do
-		i=$((i + 1))
-		printf '{"v":1,"load_id":"1","dataset":"b","table":"t","file":"%s","sha256":"%s","bytes":%s,"format":"csv","compression":"none","file_id":%s}\n' \
-			"$f" "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" "$i"
-	done
-	printf '{"end":true,"load_id":"1","files":%s}\n' "$i"
-}
-
-head -c $((1 << 30)) /dev/urandom >"$d/one.bin"
-i=0
-while [ "$i" -lt 200 ]; do
-	i=$((i + 1))
-	head -c $((5 << 20)) /dev/urandom >"$d/many/f$i.bin"
-done
-manifest "$d/one.bin" >"$d/one.ndjson"
-manifest "$d/many"/*.bin >"$d/many.ndjson"
-big=$((1 << 30)) small=$((200 * (5 << 20)))
-cat "$d/one.bin" "$d/many"/*.bin >/dev/null	# warm the page cache
-
-ep=$S3_ENDPOINT b=$S3_BUCKET
-# timed CMD: runs CMD (through sh -c, $run set), sets wall (ns) and cpu
-# (ms, user + system of CMD and its children); 1 if it failed.
-timed() {
-	t0=$(now_ns)
-	/usr/bin/time -f '%U %S' -o "$d/cpu" sh -c "$1" >/dev/null \
-	    2>"$d/err" || { sed 's/^/  /' "$d/err" | head -3 >&2; return 1; }
-	wall=$(($(now_ns) - t0))
-	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$d/cpu")
-}
-
-# median FILE, fastest FILE: of the numbers in FILE, one a line (median:
-# the upper middle one of an even count).
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
-}
-fastest() {
-	sort -n "$1" | head -1
-}
-
-tool() {
-	[ "$1" = 1 ] && echo stage-put || echo aws-cli
-}
-
-# pair CASE BYTES CMD1 CMD2: stage-put (CMD1) and the aws CLI (CMD2)
-# alternately, $runs times each, emptying the bucket after every upload
-# (what one left behind must not slow the other).  Rows for each: the
-# best run's MB/s, and MB per second of the client's own CPU (median);
-# on stderr the ratio of the median runs and of the best, and of CPU.
-# The S3 server shares the machine: its CPU load is the same for both
-# tools, the client's is what differs.
-pair() {
-	case=$1 bytes=$2 i=0
-	: >"$d/t1"; : >"$d/t2"; : >"$d/c1"; : >"$d/c2"
-	while [ "$i" -lt "$runs" ]; do
-		for which in 1 2; do
-			if [ "$which" = 1 ]; then c=$3; else c=$4; fi
-			run=$i
-			export run
-			if ! timed "$c"; then
-				printf '%-16s %-34s %10s %12s\n' "$(tool $which)" \
-				    "$case" failed -
-				return 0
-			fi
-			echo "$wall" >>"$d/t$which"
-			echo "$cpu" >>"$d/c$which"
-			aws --endpoint-url "$S3_ENDPOINT" s3 rm --recursive --quiet \
-				"s3://$S3_BUCKET/" >/dev/null 2>&1 || true
-		done
-		i=$((i + 1))
-	done
-	for which in 1 2; do
-		awk -v ns="$(fastest "$d/t$which")" -v ms="$(median "$d/c$which")" \
-		    -v b="$bytes" -v c="$case" -v t="$(tool $which)" 'BEGIN {
-			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
-			printf "%-16s %-34s %10.1f %12s\n", t, c " (cpu)", b / (ms / 1e3) / 1e6, "-" }'
-	done
-	awk -v m1="$(median "$d/t1")" -v m2="$(median "$d/t2")" \
-	    -v b1="$(fastest "$d/t1")" -v b2="$(fastest "$d/t2")" \
-	    -v c1="$(median "$d/c1")" -v c2="$(median "$d/c2")" \
-	    -v c="$case" -v n="$runs" 'BEGIN {
-		printf "20-put: %s: stage-put %.2fx the aws CLI (median of %d " \
-		    "alternating runs; best %.2fx), %.2fx less client CPU " \
-		    "(%.2f s against %.2f s)\n", c, m2 / m1, n, b2 / b1,
-		    c2 / c1, c1 / 1e3, c2 / 1e3 }' >&2
-}
+PAIR_NAME=20-put PAIR_PEER=aws-cli PAIR_RUNS=$runs
 pair "s3 1x1GiB" $big "$sp -q -b s3://$b/sp\$run $d/one.ndjson" \
 	"aws --endpoint-url $ep s3 cp --quiet $d/one.bin s3://$b/aws\$run/one.bin"
 pair "s3 200x5MiB" $small "$sp -q -b s3://$b/sp\$run $d/many.ndjson" \

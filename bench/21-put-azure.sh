@@ -21,7 +21,7 @@ fi
 sp="$top/bin/stage-put"
 py="$top/.venv/bin/python"
 d="$BENCH_TMP/az"
-mkdir -p "$d/many"
+mkdir -p "$d"
 
 STAGE_TOP=$top BATS_FILE_TMPDIR=$d AZ_CONTAINER=bench bash -c '
 	skip() { echo "bench/21-put-azure.sh: $*" >&2; exit 1; }
@@ -41,39 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-manifest() {
-	i=0
-	for f in "$@"; do
-		i=$((i + 1))
-		printf '{"v":1,"load_id":"1","dataset":"b","table":"t","file":"%s","sha256":"%s","bytes":%s,"format":"csv","compression":"none","rows":1,"file_id":%s}\n' \
-			"$f" "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" "$i"
-	done
-	printf '{"end":true,"load_id":"1","files":%s,"rows":%s}\n' "$i" "$i"
-}
+. "$top/bench/lib.sh"
+put_files "$d" $((1 << 30)) 200
 
-head -c $((1 << 30)) /dev/urandom >"$d/one.bin"
-i=0
-while [ "$i" -lt 200 ]; do
-	i=$((i + 1))
-	head -c $((5 << 20)) /dev/urandom >"$d/many/f$i.bin"
-done
-manifest "$d/one.bin" >"$d/one.ndjson"
-manifest "$d/many"/*.bin >"$d/many.ndjson"
-big=$((1 << 30)) small=$((200 * (5 << 20)))
-cat "$d/one.bin" "$d/many"/*.bin >/dev/null
-
-# timed CMD: wall (ns) and cpu (ms of CMD and its children); 1 if failed.
-timed() {
-	t0=$(date +%s%N)
-	/usr/bin/time -f '%U %S' -o "$d/cpu" sh -c "$1" >/dev/null \
-	    2>"$d/err" || { sed 's/^/  /' "$d/err" | head -3 >&2; return 1; }
-	wall=$(($(date +%s%N) - t0))
-	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$d/cpu")
-}
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
-}
-empty() {
+put_empty() {
 	"$py" - <<-'PY' >/dev/null 2>&1 || true
 	import os
 	from azure.storage.blob import BlobServiceClient
@@ -83,45 +54,7 @@ empty() {
 	    c.delete_blob(b.name)
 	PY
 }
-tool() {
-	[ "$1" = 1 ] && echo stage-put || echo azure-sdk
-}
-
-# pair CASE BYTES CMD1 CMD2: as bench/20-put.sh's, against the SDK.
-pair() {
-	case=$1 bytes=$2 i=0
-	: >"$d/t1"; : >"$d/t2"; : >"$d/c1"; : >"$d/c2"
-	while [ "$i" -lt "$runs" ]; do
-		for which in 1 2; do
-			if [ "$which" = 1 ]; then c=$3; else c=$4; fi
-			run=$i
-			export run
-			if ! timed "$c"; then
-				printf '%-16s %-34s %10s %12s\n' "$(tool $which)" \
-				    "$case" failed -
-				return 0
-			fi
-			echo "$wall" >>"$d/t$which"
-			echo "$cpu" >>"$d/c$which"
-			empty
-		done
-		i=$((i + 1))
-	done
-	for which in 1 2; do
-		awk -v ns="$(sort -n "$d/t$which" | head -1)" \
-		    -v ms="$(median "$d/c$which")" -v b="$bytes" -v c="$case" \
-		    -v t="$(tool $which)" 'BEGIN {
-			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
-			printf "%-16s %-34s %10.1f %12s\n", t, c " (cpu)", b / (ms / 1e3) / 1e6, "-" }'
-	done
-	awk -v m1="$(median "$d/t1")" -v m2="$(median "$d/t2")" \
-	    -v c1="$(median "$d/c1")" -v c2="$(median "$d/c2")" \
-	    -v b="$bytes" -v c="$case" -v n="$runs" 'BEGIN {
-		g = b / 1073741824
-		printf "21-put-azure: %s: stage-put %.2fx the Azure SDK (median " \
-		    "of %d alternating runs); client CPU %.2f s/GiB against " \
-		    "%.2f s/GiB\n", c, m2 / m1, n, c1 / 1e3 / g, c2 / 1e3 / g }' >&2
-}
+PAIR_NAME=21-put-azure PAIR_PEER=azure-sdk PAIR_RUNS=$runs
 sdk="$py $top/bench/az-sdk-put.py bench"
 pair "az 1x1GiB" $big "$sp -q -b az://bench/sp\$run $d/one.ndjson" \
 	"$sdk sdk\$run $d/one.bin 8"

@@ -26,7 +26,7 @@ if [ -z "${BENCH_TMP:-}" ]; then
 fi
 sp="$top/bin/stage-put"
 d="$BENCH_TMP/put-gcs"
-mkdir -p "$d/many"
+mkdir -p "$d"
 "$py" -c 'import google.cloud.storage' 2>/dev/null || {
 	echo "bench/21-put-gcs.sh: no google-cloud-storage (make deps), skipped" >&2
 	exit 0
@@ -53,26 +53,8 @@ STORAGE_EMULATOR_HOST=$GCS_EMU
 export STORAGE_EMULATOR_HOST
 unset GOOGLE_APPLICATION_CREDENTIALS
 
-manifest() {
-	i=0
-	for f in "$@"; do
-		i=$((i + 1))
-		printf '{"v":1,"load_id":"1","dataset":"b","table":"t","file":"%s","sha256":"%s","bytes":%s,"rows":1,"format":"csv","compression":"none","file_id":%s}\n' \
-			"$f" "$(sha256sum "$f" | cut -c1-64)" "$(stat -c %s "$f")" "$i"
-	done
-	printf '{"v":1,"end":true,"load_id":"1","files":%s,"rows":%s}\n' "$i" "$i"
-}
-
-head -c $((bigmb << 20)) /dev/urandom >"$d/one.bin"
-i=0
-while [ "$i" -lt "$nfiles" ]; do
-	i=$((i + 1))
-	head -c $((5 << 20)) /dev/urandom >"$d/many/f$i.bin"
-done
-manifest "$d/one.bin" >"$d/one.ndjson"
-manifest "$d/many"/*.bin >"$d/many.ndjson"
-big=$((bigmb << 20)) small=$((nfiles * (5 << 20)))
-cat "$d/one.bin" "$d/many"/*.bin >/dev/null
+. "$top/bench/lib.sh"
+put_files "$d" $((bigmb << 20)) "$nfiles"
 
 cat >"$d/peer.py" <<'EOF'
 import os, sys
@@ -91,9 +73,9 @@ else:
     b.blob(prefix + "/" + os.path.basename(src)).upload_from_filename(src)
 EOF
 
-# empty: a fresh emulator on the same port with an empty bucket (it
+# put_empty: a fresh emulator on the same port with an empty bucket (it
 # keeps every object, deleted ones too, in memory).
-empty() {
+put_empty() {
 	kill "$(cat "$GCS_DIR/emulator.pid")" 2>/dev/null || true
 	i=0
 	while kill -0 "$(cat "$GCS_DIR/emulator.pid")" 2>/dev/null &&
@@ -113,57 +95,7 @@ empty() {
 	done
 }
 
-timed() {
-	t0=$(date +%s%N)
-	/usr/bin/time -f '%U %S' -o "$d/cpu" sh -c "$1" >/dev/null \
-	    2>"$d/err" || { sed 's/^/  /' "$d/err" | tail -3 >&2; return 1; }
-	wall=$(($(date +%s%N) - t0))
-	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$d/cpu")
-}
-
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
-}
-
-tool() {
-	[ "$1" = 1 ] && echo stage-put || echo google-cloud-py
-}
-
-pair() {
-	case=$1 bytes=$2 i=0
-	: >"$d/t1"; : >"$d/t2"; : >"$d/c1"; : >"$d/c2"
-	while [ "$i" -lt "$runs" ]; do
-		for which in 1 2; do
-			if [ "$which" = 1 ]; then c=$3; else c=$4; fi
-			run=$i
-			export run
-			if ! timed "$c"; then
-				printf '%-16s %-34s %10s %12s\n' "$(tool $which)" \
-				    "$case" failed -
-				return 0
-			fi
-			echo "$wall" >>"$d/t$which"
-			echo "$cpu" >>"$d/c$which"
-			empty
-		done
-		i=$((i + 1))
-	done
-	for which in 1 2; do
-		awk -v ns="$(sort -n "$d/t$which" | head -1)" \
-		    -v ms="$(median "$d/c$which")" -v b="$bytes" -v c="$case" \
-		    -v t="$(tool $which)" 'BEGIN {
-			printf "%-16s %-34s %10.1f %12s\n", t, c, b / (ns / 1e9) / 1e6, "-"
-			printf "%-16s %-34s %10.1f %12s\n", t, c " (cpu)", b / (ms / 1e3) / 1e6, "-" }'
-	done
-	awk -v m1="$(median "$d/t1")" -v m2="$(median "$d/t2")" \
-	    -v c1="$(median "$d/c1")" -v c2="$(median "$d/c2")" \
-	    -v b="$bytes" -v c="$case" -v n="$runs" 'BEGIN {
-		g = b / 1073741824
-		printf "21-put-gcs: %s: stage-put %.2fx google-cloud-storage " \
-		    "(median of %d alternating runs); CPU per GiB %.2f s " \
-		    "against %.2f s\n", c, m2 / m1, n, c1 / 1e3 / g, c2 / 1e3 / g
-	}' >&2
-}
+PAIR_NAME=21-put-gcs PAIR_PEER=google-cloud-py PAIR_RUNS=$runs
 
 [ "${GCS_BENCH_ONLY:-big}" = small ] ||
 	pair "gs 1x${bigmb}MiB" $big "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/one.ndjson" \

@@ -369,7 +369,8 @@ sha() {
 	run -0 stage-put --layout '{table_name}/ü dir/{file_id} x+y.{ext}' \
 		-b "az://$AZ_CONTAINER/names" m
 	echo "$output"
-	[ "$(echo "$output" | sed -n 2p | jq -r .url)" = "az://$AZ_CONTAINER/names/users/ü dir/2 x+y.csv.gz" ]
+	# Lines come as files are stored (stage-put(1)), not in input order.
+	[ "$(echo "$output" | jq -r 'select(.file_id == 2) | .url')" = "az://$AZ_CONTAINER/names/users/ü dir/2 x+y.csv.gz" ]
 	run -0 az_peer ls "$AZ_CONTAINER" names/
 	echo "$output"
 	[ "$(grep -c . <<<"$output")" = 2 ]

@@ -21,46 +21,12 @@
 	"tq/K1SZFPTOtr/KBHBeksoGMGw=="
 #define DEV_ENDPOINT "http://127.0.0.1:10000/" DEV_ACCOUNT
 
-void
-az_req_init(struct az_req *r, const char *method, const char *key)
-{
-	memset(r, 0, sizeof *r);
-	r->method = method;
-	r->key = key;
-	r->body_fd = -1;
-	http_req_init(&r->h);
-}
-
-void
-az_req_free(struct az_req *r)
-{
-	http_req_free(&r->h);
-	buf_free(&r->code);
-	buf_free(&r->msg);
-}
-
-void
-az_req_query(struct az_req *r, const char *name, const char *value)
-{
-	if (r->nquery == AZ_MAXQ)
-		die(EXIT_FAIL, "az: too many query parameters");
-	r->query[r->nquery++] = (struct azsign_hdr){ name, value };
-}
-
-void
-az_req_header(struct az_req *r, const char *name, const char *value)
-{
-	if (r->nhdrs == AZ_MAXH)
-		die(EXIT_FAIL, "az: too many headers");
-	r->hdrs[r->nhdrs++] = (struct azsign_hdr){ name, value };
-}
+static const struct objx_proto az_proto;
 
 void
 az_init(struct az *a)
 {
-	a->http = http_new();
-	memset(&a->delayed, 0, sizeof a->delayed);
-	httpx_backoff_init(&a->backoff, a->cfg.backoff_ms);
+	objx_init(&a->x, &az_proto, a, a->cfg.retries, a->cfg.backoff_ms);
 }
 
 static void
@@ -76,8 +42,7 @@ az_free(struct az *a)
 {
 	struct az_cfg *c = &a->cfg;
 
-	http_free(a->http);
-	a->http = NULL;
+	objx_free(&a->x);
 	free(c->scheme);
 	free(c->host);
 	free(c->base);
@@ -103,7 +68,7 @@ url_path(const struct az_cfg *c, const char *key, struct buf *path)
 }
 
 static void
-url_query(const struct az_req *r, const char *sas, struct buf *q)
+url_query(const struct objreq *r, const char *sas, struct buf *q)
 {
 	buf_adds(q, "");
 	for (size_t i = 0; i < r->nquery; i++) {
@@ -119,90 +84,71 @@ url_query(const struct az_req *r, const char *sas, struct buf *q)
 }
 
 static void
-add_hdr(struct az_req *r, struct azsign_hdr *sh, size_t *n, const char *name,
+add_hdr(struct objreq *r, struct azsign_hdr *sh, size_t *n, const char *name,
     const char *value)
 {
-	struct buf line = BUF_INIT;
-
-	buf_printf(&line, "%s: %s", name, value);
-	http_req_header(&r->h, line.p);
-	buf_free(&line);
+	objreq_hline(r, name, value);
 	sh[(*n)++] = (struct azsign_hdr){ name, value };
+}
+
+static void
+sign(const struct az_cfg *c, struct objreq *r, const char *path,
+    const struct azsign_hdr *sh, size_t n)
+{
+	/* With the query as sent: azsign decodes its values. */
+	struct buf q = BUF_INIT, auth = BUF_INIT;
+	struct azsign_req sr;
+
+	url_query(r, NULL, &q);
+	sr = (struct azsign_req){ r->method, path, q.p, sh, n, r->body_len };
+	buf_adds(&auth, "Authorization: ");
+	azsign_sign(&sr, c->account, &c->key, &auth, NULL);
+	http_req_header(&r->h, auth.p);
+	buf_free(&q);
+	buf_free(&auth);
 }
 
 /* Builds r->h: URL, headers and, with a key, the signature for now. */
 static void
-build(const struct az *a, struct az_req *r, long long now)
+build(const void *be, struct objreq *r, long long now)
 {
-	const struct az_cfg *c = &a->cfg;
+	const struct az_cfg *c = &((const struct az *)be)->cfg;
 	struct buf path = BUF_INIT, query = BUF_INIT, url = BUF_INIT;
-	struct buf auth = BUF_INIT;
-	struct azsign_hdr sh[AZ_MAXH + 2];
+	struct azsign_hdr sh[OBJREQ_MAXH + 2];
 	size_t n = 0;
 	char date[30];
 	int keyed = c->key.len > 0;
 
-	http_req_clear_hdrs(&r->h);
-	free(r->h.url);
 	url_path(c, r->key, &path);
 	url_query(r, keyed ? NULL : c->sas, &query);
 	buf_printf(&url, "%s://%s%s%s%s", c->scheme, c->host, path.p,
 	    query.len ? "?" : "", query.p);
-	r->h.url = url.p;
-	r->h.method = r->method;
-	r->h.body = r->body;
-	r->h.body_fd = r->body_fd;
-	r->h.body_off = r->body_off;
-	r->h.body_len = r->body_len;
-	r->h.sink = r->sink;
-	r->h.sink_ctx = r->sink_ctx;
-	r->h.stall_s = c->stall_s;
+	objreq_fill(r, url.p, c->stall_s);
 	azsign_date(now, date);
 	add_hdr(r, sh, &n, "x-ms-date", date);
 	add_hdr(r, sh, &n, "x-ms-version", AZ_VERSION);
 	for (size_t i = 0; i < r->nhdrs; i++)
 		add_hdr(r, sh, &n, r->hdrs[i].name, r->hdrs[i].value);
-	if (keyed) {
-		/* With the query as sent: azsign decodes its values. */
-		struct buf q = BUF_INIT;
-		url_query(r, NULL, &q);
-		struct azsign_req sr = { r->method, path.p, q.p, sh, n,
-			r->body_len };
-		buf_adds(&auth, "Authorization: ");
-		azsign_sign(&sr, c->account, &c->key, &auth, NULL);
-		http_req_header(&r->h, auth.p);
-		buf_free(&q);
-	}
+	if (keyed)
+		sign(c, r, path.p, sh, n);
 	/* Only to stop curl adding its own (unsigned) ones. */
 	http_req_header(&r->h, "Expect:");
 	http_req_header(&r->h, "Content-Type:");
 	buf_free(&path);
 	buf_free(&query);
-	buf_free(&auth);
 }
 
 int
-az_ok(const struct az_req *r)
+az_ok(const struct objreq *r)
 {
 	return r->h.curl_rc == 0 && r->h.status >= 200 && r->h.status < 300;
 }
 
 /* Code and the first line of Message, from the header or the body. */
 static void
-parse_error(struct az_req *r)
+parse_error(struct objreq *r)
 {
-	const struct buf *b = &r->h.resp;
-
-	buf_reset(&r->code);
-	buf_reset(&r->msg);
-	if (r->h.curl_rc) {
-		buf_adds(&r->msg, http_strerror(&r->h));
-		return;
-	}
-	if (b->len) {
-		xml_text(b->p, b->len, "Code", &r->code);
-		xml_text(b->p, b->len, "Message", &r->msg);
-	}
+	objreq_xml_error(r);
 	if (!r->code.len) {
 		buf_reset(&r->code);
 		http_header(&r->h, "x-ms-error-code", &r->code);
@@ -214,131 +160,29 @@ parse_error(struct az_req *r)
 }
 
 static int
-retryable(const struct az_req *r)
+retryable(const struct objreq *r)
 {
 	long s = r->h.status;
 
-	if (r->h.sink_failed)
-		return 0;
-	if (r->h.curl_rc)
-		return http_transient(&r->h);
 	return s == 408 || s == 429 || (s >= 500 && s != 501 && s != 505);
 }
 
-void
-az_strerror(const struct az_req *r, struct buf *out)
+static const char *
+container(const void *be)
 {
-	httpx_describe(&r->h, &r->code, &r->msg, out);
-	httpx_tries(r->tries, out);
+	return ((const struct az *)be)->cfg.container;
 }
 
-static int
-again(struct az *a, struct az_req *r, int *delay)
-{
-	struct buf why = BUF_INIT;
-
-	if (az_ok(r))
-		return 0;
-	parse_error(r);
-	if (!retryable(r) || r->tries > a->cfg.retries)
-		return 0;
-	*delay = httpx_backoff_ms(&a->backoff, r->tries);
-	httpx_describe(&r->h, &r->code, &r->msg, &why);
-	httpx_retry_note(r->key ? r->key : a->cfg.container, r->method,
-	    r->key ? "blob" : "container", why.p, r->tries, a->cfg.retries,
-	    *delay);
-	buf_free(&why);
-	return 1;
-}
-
-static void on_http_done(struct http_req *h);
-static void fire(struct httpx_later *l);
-
-static void
-launch(struct az *a, struct az_req *r)
-{
-	r->tries++;
-	build(a, r, (long long)time(NULL));
-	r->h.done = on_http_done;
-	r->h.ctx = r;
-	http_start(a->http, &r->h);
-}
-
-static void
-on_http_done(struct http_req *h)
-{
-	struct az_req *r = h->ctx;
-	int delay;
-
-	if (again(r->az, r, &delay)) {
-		r->later.fire = fire;
-		httpx_delay(&r->az->delayed, &r->later, delay);
-		return;
-	}
-	r->done(r);
-}
-
-static void
-fire(struct httpx_later *l)
-{
-	struct az_req *r = (struct az_req *)((char *)l -
-	    offsetof(struct az_req, later));
-
-	launch(r->az, r);
-}
-
-void
-az_start(struct az *a, struct az_req *r)
-{
-	r->az = a;
-	r->tries = 0;
-	launch(a, r);
-}
-
-int
-az_run(struct az *a, int timeout_ms, int wait_fd)
-{
-	timeout_ms = httpx_delays_fire(&a->delayed, timeout_ms);
-	return http_run(a->http, timeout_ms, wait_fd) + a->delayed.n;
-}
-
-int
-az_perform(struct az *a, struct http_conn *c, struct az_req *r)
-{
-	struct httpx_range rs;
-	char range[64];
-	size_t nh = r->nhdrs;
-	http_sink sink = r->sink;
-	void *sink_ctx = r->sink_ctx;
-	int delay;
-
-	httpx_range_init(&rs, &r->h, sink, sink_ctx, r->range_off,
-	    r->range_len);
-	if (sink) {
-		r->sink = httpx_range_sink;
-		r->sink_ctx = &rs;
-	}
-	r->az = a;
-	for (r->tries = 1;; r->tries++) {
-		r->nhdrs = nh;
-		if (httpx_range_next(&rs, range, sizeof range))
-			az_req_header(r, "Range", range);
-		build(a, r, (long long)time(NULL));
-		http_conn_perform(c, &r->h);
-		if (!again(a, r, &delay))
-			break;
-		httpx_sleep_ms(delay);
-	}
-	r->nhdrs = nh;
-	r->sink = sink;
-	r->sink_ctx = sink_ctx;
-	if (rs.bad) {
-		r->h.sink_failed = 0;
-		buf_reset(&r->msg);
-		httpx_range_bad(&rs, &r->msg);
-	}
-	return az_ok(r) ? 0 : -1;
-}
+static const struct objx_proto az_proto = {
+	.name = "az",
+	.key_noun = "blob",
+	.root_noun = "container",
+	.root = container,
+	.build = build,
+	.ok = az_ok,
+	.parse_error = parse_error,
+	.retryable = retryable,
+};
 
 /* Appends line with the value after "marker" up to the next "until" or
  * the line's end masked. */
@@ -362,7 +206,7 @@ mask_after(struct buf *out, const char *line, size_t n, const char *marker,
 }
 
 void
-az_describe(const struct az *a, struct az_req *r, struct buf *out)
+az_describe(const struct az *a, struct objreq *r, struct buf *out)
 {
 	struct buf dump = BUF_INIT;
 	const char *p;

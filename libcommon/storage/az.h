@@ -9,9 +9,8 @@
  * cfg.retries more times with httpx.h's backoff and jitter, each retry
  * logged with -v; the final error says how many tries were made.
  *
- * Asynchronous use: az_start then az_run in a loop (one thread).
- * Blocking use: az_perform with an http_conn the caller owns (one per
- * thread; the configuration is only read).
+ * The request type, the retries and the sending are objreq.h's, shared
+ * with S3's s3.h: this module brings Azure's URLs, signing and errors.
  */
 #ifndef STAGE_AZ_H
 #define STAGE_AZ_H
@@ -22,6 +21,7 @@
 #include "buf.h"
 #include "http.h"
 #include "httpx.h"
+#include "objreq.h"
 
 #define AZ_VERSION "2021-08-06"
 
@@ -39,62 +39,20 @@ struct az_cfg {
 	int stall_s;
 };
 
-#define AZ_MAXQ 4
-#define AZ_MAXH 6
-
-struct az_req {
-	/* What to send (strings owned by the caller, alive until done). */
-	const char *method;
-	const char *key;		/* blob name; NULL: the container */
-	struct azsign_hdr query[AZ_MAXQ];	/* raw names and values */
-	size_t nquery;
-	struct azsign_hdr hdrs[AZ_MAXH];	/* more headers, all signed */
-	size_t nhdrs;
-	const char *body;		/* in memory, or a file range: */
-	int body_fd;
-	uint64_t body_off, body_len;
-	http_sink sink;			/* GET: the blob's bytes */
-	uint64_t range_off, range_len;	/* GET: only these (as s3.h) */
-	void *sink_ctx;
-	void (*done)(struct az_req *r);	/* asynchronous completion */
-	void *ctx;
-	/* The outcome. */
-	struct http_req h;
-	int tries;
-	struct buf code;		/* x-ms-error-code or <Code>, or "" */
-	struct buf msg;			/* <Message>'s first line, or
-					 * the transport error */
-	/* Private. */
-	struct httpx_later later;
-	struct az *az;
-};
-
+/* A request is objreq.h's; az_init sets up the engine (objx) with
+ * Azure's protocol, and objx_start / objx_run / objx_perform send it. */
 struct az {
 	struct az_cfg cfg;
-	struct http *http;
-	struct httpx_delays delayed;
-	struct httpx_backoff backoff;
+	struct objx x;
 };
-
-void az_req_init(struct az_req *r, const char *method, const char *key);
-void az_req_free(struct az_req *r);
-void az_req_query(struct az_req *r, const char *name, const char *value);
-void az_req_header(struct az_req *r, const char *name, const char *value);
 
 void az_init(struct az *a);	/* after cfg is filled in */
 void az_free(struct az *a);	/* also frees cfg's strings, wipes the key */
 
-void az_start(struct az *a, struct az_req *r);
-int az_run(struct az *a, int timeout_ms, int wait_fd);
-/* Blocking, with retries and range resume (as s3_perform); 0 on 2xx. */
-int az_perform(struct az *a, struct http_conn *c, struct az_req *r);
-
-int az_ok(const struct az_req *r);
-/* "403 AuthenticationFailed: Server failed to ... (after 1 try)". */
-void az_strerror(const struct az_req *r, struct buf *out);
+int az_ok(const struct objreq *r);
 /* The request as it would be sent, the signature and the SAS token's
  * sig masked (for --dry-run). */
-void az_describe(const struct az *a, struct az_req *r, struct buf *out);
+void az_describe(const struct az *a, struct objreq *r, struct buf *out);
 
 /*
  * Fills c for container: the account, key, SAS and endpoint, from (first

@@ -8,7 +8,7 @@
  * goes to a sink callback, with the same shape as compress.h's zsink, when
  * the status is 2xx; otherwise, or without a sink, its first HTTP_KEEP
  * bytes are kept in resp for error parsing.  Nothing here retries: that is
- * the protocol layer's decision (s3.c).  http_init runs once however often
+ * the protocol layer's decision (objreq.c).  http_init runs once however often
  * it is called; the storage layer calls it when it opens an HTTP storage
  * (storage.h), before its threads start.
  */

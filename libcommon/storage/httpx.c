@@ -335,3 +335,24 @@ httpx_pool_free(struct httpx_pool *p)
 		http_conn_free(p->idle[--p->nidle]);
 	pthread_mutex_destroy(&p->mu);
 }
+
+int
+httpx_stall_timeout(int *stall_s, struct buf *err)
+{
+	const char *v = getenv("STAGE_S3_TIMEOUT");
+	char *end;
+	long n;
+
+	*stall_s = 60;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 86400) {
+		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
+		    "from 1 to 86400", v);
+		return -1;
+	}
+	*stall_s = (int)n;
+	return 0;
+}

@@ -127,4 +127,8 @@ struct http_conn *httpx_pool_take(struct httpx_pool *p);
 void httpx_pool_give(struct httpx_pool *p, struct http_conn *c);
 void httpx_pool_free(struct httpx_pool *p);
 
+/* The stall timeout every HTTP storage takes: STAGE_S3_TIMEOUT seconds
+ * (1 to 86400), else 60; -1 with err set when it is not such a number. */
+int httpx_stall_timeout(int *stall_s, struct buf *err);
+
 #endif

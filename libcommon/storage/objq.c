@@ -1,6 +1,11 @@
 /*
  * objq: the upload queue the HTTP object-store back ends share (objq.h).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "objq.h"
 
 static void **
@@ -82,4 +87,25 @@ void *
 objq_next(const struct objq *q, void *f)
 {
 	return f ? *link_of(q, f) : q->head;
+}
+
+int
+objq_open_source(struct storage_put *p, int *fd, uint64_t *size)
+{
+	struct stat sb;
+
+	if ((*fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(*fd, &sb)) {
+		buf_printf(&p->err, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	*size = (uint64_t)sb.st_size;
+	if (p->bytes >= 0 && (uint64_t)p->bytes != *size) {
+		buf_printf(&p->err, "size mismatch: the file has %llu bytes, "
+		    "the manifest says %lld (changed since it was written?); "
+		    "not uploaded", (unsigned long long)*size,
+		    (long long)p->bytes);
+		return -1;
+	}
+	return 0;
 }

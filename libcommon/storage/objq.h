@@ -18,6 +18,7 @@
 #define STAGE_OBJQ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "storage.h"
@@ -58,5 +59,10 @@ int objq_run(struct objq *q, int timeout_ms, int wait_fd);
 void objq_unlink(struct objq *q, void *f);
 /* The file after f (NULL: the first); NULL at the end. */
 void *objq_next(const struct objq *q, void *f);
+
+/* Opens p's file for an upload into *fd (read-only, close-on-exec) and
+ * its size into *size; -1 with p->err set when it cannot be opened or
+ * its size is not the manifest's. */
+int objq_open_source(struct storage_put *p, int *fd, uint64_t *size);
 
 #endif

@@ -29,46 +29,12 @@
 #include "s3.h"
 #include "xml.h"
 
-void
-s3_req_init(struct s3_req *r, const char *method, const char *key)
-{
-	memset(r, 0, sizeof *r);
-	r->method = method;
-	r->key = key;
-	r->body_fd = -1;
-	http_req_init(&r->h);
-}
-
-void
-s3_req_free(struct s3_req *r)
-{
-	http_req_free(&r->h);
-	buf_free(&r->code);
-	buf_free(&r->msg);
-}
-
-void
-s3_req_query(struct s3_req *r, const char *name, const char *value)
-{
-	if (r->nquery == S3_MAXQ)
-		die(EXIT_FAIL, "s3: too many query parameters");
-	r->query[r->nquery++] = (struct sigv4_param){ name, value };
-}
-
-void
-s3_req_header(struct s3_req *r, const char *name, const char *value)
-{
-	if (r->nhdrs == S3_MAXH)
-		die(EXIT_FAIL, "s3: too many headers");
-	r->hdrs[r->nhdrs++] = (struct sigv4_hdr){ name, value };
-}
+static const struct objx_proto s3_proto;
 
 void
 s3_init(struct s3 *s)
 {
-	s->http = http_new();
-	memset(&s->delayed, 0, sizeof s->delayed);
-	httpx_backoff_init(&s->backoff, s->cfg.backoff_ms);
+	objx_init(&s->x, &s3_proto, s, s->cfg.retries, s->cfg.backoff_ms);
 }
 
 void
@@ -76,8 +42,7 @@ s3_free(struct s3 *s)
 {
 	struct s3_cfg *c = &s->cfg;
 
-	http_free(s->http);
-	s->http = NULL;
+	objx_free(&s->x);
 	free(c->scheme);
 	free(c->host);
 	free(c->bucket);
@@ -127,44 +92,41 @@ s3_url(const struct s3_cfg *c, const char *key, struct buf *out)
 }
 
 static void
-add_hdr(struct s3_req *r, struct sigv4_hdr *sh, size_t *n, const char *name,
+add_hdr(struct objreq *r, struct sigv4_hdr *sh, size_t *n, const char *name,
     const char *value)
 {
-	struct buf line = BUF_INIT;
-
-	buf_printf(&line, "%s: %s", name, value);
-	http_req_header(&r->h, line.p);
-	buf_free(&line);
+	objreq_hline(r, name, value);
 	sh[(*n)++] = (struct sigv4_hdr){ name, value };
+}
+
+static void
+query_string(const struct objreq *r, struct buf *out)
+{
+	struct sigv4_param q[OBJREQ_MAXQ];
+
+	for (size_t i = 0; i < r->nquery; i++)
+		q[i] = (struct sigv4_param){ r->query[i].name,
+			r->query[i].value };
+	buf_adds(out, "");
+	sigv4_query(out, q, r->nquery);
 }
 
 /* Builds r->h: URL, headers and the signature for the time now. */
 static void
-build(const struct s3 *s, struct s3_req *r, long long now)
+build(const void *be, struct objreq *r, long long now)
 {
-	const struct s3_cfg *c = &s->cfg;
+	const struct s3_cfg *c = &((const struct s3 *)be)->cfg;
 	struct buf host = BUF_INIT, path = BUF_INIT, query = BUF_INIT;
 	struct buf url = BUF_INIT, auth = BUF_INIT;
-	struct sigv4_hdr sh[S3_MAXH + 4];
+	struct sigv4_hdr sh[OBJREQ_MAXH + 4];
 	size_t n = 0;
 	char date[17];
 
-	http_req_clear_hdrs(&r->h);
-	free(r->h.url);
 	locate(c, r->key, &host, &path);
-	buf_adds(&query, "");
-	sigv4_query(&query, r->query, r->nquery);
+	query_string(r, &query);
 	buf_printf(&url, "%s://%s%s%s%s", c->scheme, host.p, path.p,
 	    query.len ? "?" : "", query.p);
-	r->h.url = url.p;
-	r->h.method = r->method;
-	r->h.body = r->body;
-	r->h.body_fd = r->body_fd;
-	r->h.body_off = r->body_off;
-	r->h.body_len = r->body_len;
-	r->h.sink = r->sink;
-	r->h.sink_ctx = r->sink_ctx;
-	r->h.stall_s = c->stall_s;
+	objreq_fill(r, url.p, c->stall_s);
 	if (!r->payload_hash[0])
 		memcpy(r->payload_hash, S3_EMPTY_SHA256, 65);
 
@@ -195,7 +157,7 @@ build(const struct s3 *s, struct s3_req *r, long long now)
 }
 
 static int
-has_error_body(const struct s3_req *r)
+has_error_body(const struct objreq *r)
 {
 	const struct buf *b = &r->h.resp;
 
@@ -203,168 +165,46 @@ has_error_body(const struct s3_req *r)
 }
 
 int
-s3_ok(const struct s3_req *r)
+s3_ok(const struct objreq *r)
 {
 	return r->h.curl_rc == 0 && r->h.status >= 200 && r->h.status < 300 &&
 	    !has_error_body(r);
 }
 
-/* Reads Code and Message from an error answer. */
-static void
-parse_error(struct s3_req *r)
-{
-	const struct buf *b = &r->h.resp;
-
-	buf_reset(&r->code);
-	buf_reset(&r->msg);
-	if (r->h.curl_rc) {
-		buf_adds(&r->msg, http_strerror(&r->h));
-		return;
-	}
-	if (b->len) {
-		xml_text(b->p, b->len, "Code", &r->code);
-		xml_text(b->p, b->len, "Message", &r->msg);
-	}
-}
-
 static int
-code_is(const struct s3_req *r, const char *c)
+code_is(const struct objreq *r, const char *c)
 {
 	return r->code.p && strcmp(r->code.p, c) == 0;
 }
 
 static int
-retryable(const struct s3_req *r)
+retryable(const struct objreq *r)
 {
-	if (r->h.sink_failed)
-		return 0;
-	if (r->h.curl_rc)
-		return http_transient(&r->h);
 	if (r->h.status >= 500 && r->h.status != 501)
 		return 1;
 	return code_is(r, "SlowDown") || code_is(r, "RequestTimeout") ||
 	    code_is(r, "InternalError") || code_is(r, "ServiceUnavailable");
 }
 
-void
-s3_strerror(const struct s3_req *r, struct buf *out)
+static const char *
+bucket(const void *be)
 {
-	httpx_describe(&r->h, &r->code, &r->msg, out);
-	httpx_tries(r->tries, out);
+	return ((const struct s3 *)be)->cfg.bucket;
 }
 
-/* After a try: 1 if it is to be tried again (after *delay ms). */
-static int
-again(struct s3 *s, struct s3_req *r, int *delay)
-{
-	struct buf why = BUF_INIT;
-
-	if (s3_ok(r))
-		return 0;
-	parse_error(r);
-	if (!retryable(r) || r->tries > s->cfg.retries)
-		return 0;
-	*delay = httpx_backoff_ms(&s->backoff, r->tries);
-	httpx_describe(&r->h, &r->code, &r->msg, &why);
-	httpx_retry_note(r->key ? r->key : s->cfg.bucket, r->method,
-	    r->key ? "object" : "bucket", why.p, r->tries, s->cfg.retries,
-	    *delay);
-	buf_free(&why);
-	return 1;
-}
-
-static void on_http_done(struct http_req *h);
-static void fire(struct httpx_later *l);
-
-static void
-launch(struct s3 *s, struct s3_req *r)
-{
-	r->tries++;
-	build(s, r, (long long)time(NULL));
-	r->h.done = on_http_done;
-	r->h.ctx = r;
-	http_start(s->http, &r->h);
-}
-
-static void
-on_http_done(struct http_req *h)
-{
-	struct s3_req *r = h->ctx;
-	struct s3 *s = r->s3;
-	int delay;
-
-	if (again(s, r, &delay)) {
-		r->later.fire = fire;
-		httpx_delay(&s->delayed, &r->later, delay);
-		return;
-	}
-	r->done(r);
-}
-
-static void
-fire(struct httpx_later *l)
-{
-	struct s3_req *r = (struct s3_req *)((char *)l -
-	    offsetof(struct s3_req, later));
-
-	launch(r->s3, r);
-}
+static const struct objx_proto s3_proto = {
+	.name = "s3",
+	.key_noun = "object",
+	.root_noun = "bucket",
+	.root = bucket,
+	.build = build,
+	.ok = s3_ok,
+	.parse_error = objreq_xml_error,
+	.retryable = retryable,
+};
 
 void
-s3_start(struct s3 *s, struct s3_req *r)
-{
-	r->s3 = s;
-	r->tries = 0;
-	launch(s, r);
-}
-
-int
-s3_run(struct s3 *s, int timeout_ms, int wait_fd)
-{
-	timeout_ms = httpx_delays_fire(&s->delayed, timeout_ms);
-	return http_run(s->http, timeout_ms, wait_fd) + s->delayed.n;
-}
-
-int
-s3_perform(struct s3 *s, struct http_conn *c, struct s3_req *r)
-{
-	struct httpx_range rs;
-	char range[64];
-	size_t nh = r->nhdrs;
-	http_sink sink = r->sink;
-	void *sink_ctx = r->sink_ctx;
-	int delay;
-
-	httpx_range_init(&rs, &r->h, sink, sink_ctx, r->range_off,
-	    r->range_len);
-	if (sink) {
-		r->sink = httpx_range_sink;
-		r->sink_ctx = &rs;
-	}
-	for (r->tries = 1;; r->tries++) {
-		r->nhdrs = nh;
-		if (httpx_range_next(&rs, range, sizeof range))
-			s3_req_header(r, "Range", range);
-		build(s, r, (long long)time(NULL));
-		http_conn_perform(c, &r->h);
-		if (!again(s, r, &delay))
-			break;
-		httpx_sleep_ms(delay);
-	}
-	r->nhdrs = nh;
-	r->sink = sink;
-	r->sink_ctx = sink_ctx;
-	if (rs.bad) {
-		/* Ours to report, not the sink's. */
-		r->h.sink_failed = 0;
-		buf_reset(&r->msg);
-		httpx_range_bad(&rs, &r->msg);
-	}
-	return s3_ok(r) ? 0 : -1;
-}
-
-void
-s3_describe(const struct s3 *s, struct s3_req *r, struct buf *out)
+s3_describe(const struct s3 *s, struct objreq *r, struct buf *out)
 {
 	struct s3 masked = *s;
 	struct buf dump = BUF_INIT;
@@ -527,27 +367,6 @@ parse_endpoint(struct s3_cfg *c, const char *ep, struct buf *err)
 	return 0;
 }
 
-static int
-stall_timeout(struct s3_cfg *c, struct buf *err)
-{
-	const char *v = getenv("STAGE_S3_TIMEOUT");
-	char *end;
-	long n;
-
-	c->stall_s = 60;
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 1 || n > 86400) {
-		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
-		    "from 1 to 86400", v);
-		return -1;
-	}
-	c->stall_s = (int)n;
-	return 0;
-}
-
 int
 s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
     const char *region, int path_style,
@@ -590,5 +409,5 @@ s3_cfg_load(struct s3_cfg *c, const char *bucket, const char *endpoint,
 	}
 	if (c->backoff_ms <= 0)
 		c->backoff_ms = 200;
-	return stall_timeout(c, err);
+	return httpx_stall_timeout(&c->stall_s, err);
 }

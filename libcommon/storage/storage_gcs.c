@@ -611,22 +611,7 @@ gcs_auth(struct gcsbe *be, const char *rest,
 static int
 stall(struct gcsbe *be, struct buf *err)
 {
-	const char *v = env("STAGE_S3_TIMEOUT");
-	char *end;
-	long n;
-
-	be->stall_s = 60;
-	if (!v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 1 || n > 86400) {
-		buf_printf(err, "STAGE_S3_TIMEOUT=%s: not a number of seconds "
-		    "from 1 to 86400", v);
-		return -1;
-	}
-	be->stall_s = (int)n;
-	return 0;
+	return httpx_stall_timeout(&be->stall_s, err);
 }
 
 static void
@@ -816,21 +801,8 @@ finish(struct gfile *f, enum storage_result res)
 static int
 open_source(struct gfile *f)
 {
-	struct stat sb;
-
-	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(f->fd, &sb)) {
+	if (objq_open_source(f->p, &f->fd, &f->size)) {
 		f->failed = 1;
-		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	f->size = (uint64_t)sb.st_size;
-	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
-		    "the manifest says %lld (changed since it was written?); "
-		    "not uploaded", (unsigned long long)f->size,
-		    (long long)f->p->bytes);
 		return -1;
 	}
 	/* A request of a size not yet known must be whole 256 KiB. */

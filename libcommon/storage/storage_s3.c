@@ -97,7 +97,7 @@ struct s3file {
 };
 
 struct s3op {
-	struct s3_req r;
+	struct objreq r;
 	struct s3file *f;
 	enum opkind kind;
 	uint32_t part;
@@ -234,7 +234,7 @@ open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
 	buf_free(&rg);
 	s3_init(&be->s3);
 	objq_init(&be->q, &put_ops, be, offsetof(struct s3file, link));
-	httpx_worker_init(&be->prep, be->s3.http);
+	httpx_worker_init(&be->prep, be->s3.x.http);
 	httpx_pool_init(&be->conns);
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
@@ -317,33 +317,33 @@ check_bucket(struct storage *st, struct buf *bad)
 {
 	struct s3be *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct s3_req r;
+	struct objreq r;
 
-	s3_req_init(&r, "GET", NULL);
-	s3_req_query(&r, "list-type", "2");
-	s3_req_query(&r, "max-keys", "1");
-	s3_req_query(&r, "prefix", st->prefix);
-	if (s3_perform(&be->s3, c, &r)) {
+	objreq_init(&r, "GET", NULL);
+	objreq_query(&r, "list-type", "2");
+	objreq_query(&r, "max-keys", "1");
+	objreq_query(&r, "prefix", st->prefix);
+	if (objx_perform(&be->s3.x, c, &r)) {
 		/* Without s3:ListBucket a writer can still put objects. */
 		if (r.code.p && strcmp(r.code.p, "AccessDenied") == 0) {
 			be->no_list = 1;
 		} else {
 			buf_printf(bad, "bucket %s: ", be->s3.cfg.bucket);
-			s3_strerror(&r, bad);
+			objreq_strerror(&r, bad);
 		}
 	}
-	s3_req_free(&r);
+	objreq_free(&r);
 	httpx_pool_give(&be->conns, c);
 }
 
-static void on_op_done(struct s3_req *r);
+static void on_op_done(struct objreq *r);
 
 static struct s3op *
 op_new(struct s3file *f, enum opkind kind, const char *method)
 {
 	struct s3op *op = xcalloc(1, sizeof *op);
 
-	s3_req_init(&op->r, method, f->p->key);
+	objreq_init(&op->r, method, f->p->key);
 	op->r.done = on_op_done;
 	op->r.ctx = op;
 	op->f = f;
@@ -354,7 +354,7 @@ op_new(struct s3file *f, enum opkind kind, const char *method)
 static void
 op_free(struct s3op *op)
 {
-	s3_req_free(&op->r);
+	objreq_free(&op->r);
 	buf_free(&op->body);
 	buf_free(&op->perr);
 	free(op->id);
@@ -365,18 +365,18 @@ static void
 op_send(struct s3op *op)
 {
 	op->f->be->inflight++;
-	s3_start(&op->f->be->s3, &op->r);
+	objx_start(&op->f->be->s3.x, &op->r);
 }
 
 static void
-fail(struct s3file *f, const char *what, const struct s3_req *r)
+fail(struct s3file *f, const char *what, const struct objreq *r)
 {
 	if (f->failed)
 		return;
 	f->failed = 1;
 	buf_printf(&f->p->err, "s3 %s failed: ", what);
 	if (r)
-		s3_strerror(r, &f->p->err);
+		objreq_strerror(r, &f->p->err);
 }
 
 /* Ends a file: unlinks it and reports. */
@@ -424,21 +424,8 @@ plan_parts(struct s3file *f)
 static int
 open_source(struct s3file *f)
 {
-	struct stat sb;
-
-	if ((f->fd = open(f->p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(f->fd, &sb)) {
+	if (objq_open_source(f->p, &f->fd, &f->size)) {
 		f->failed = 1;
-		buf_printf(&f->p->err, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	f->size = (uint64_t)sb.st_size;
-	if (f->p->bytes >= 0 && (uint64_t)f->p->bytes != f->size) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "size mismatch: the file has %llu bytes, "
-		    "the manifest says %lld (changed since it was written?); "
-		    "not uploaded", (unsigned long long)f->size,
-		    (long long)f->p->bytes);
 		return -1;
 	}
 	return 0;
@@ -468,7 +455,7 @@ after_stale(struct s3file *f)
 }
 
 static void
-on_head(struct s3file *f, struct s3_req *r)
+on_head(struct s3file *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
 
@@ -508,7 +495,7 @@ on_head(struct s3file *f, struct s3_req *r)
  * (a server bug must not loop forever). */
 static int
 more_uploads(const char *key, struct buf *mark_key, struct buf *mark_id,
-    struct s3_req *r)
+    struct objreq *r)
 {
 	const char *p = r->h.resp.p;
 	size_t n = r->h.resp.len;
@@ -544,7 +531,7 @@ out:
 /* Appends to ids (NUL-separated) the upload ids of exactly key in the
  * listing page in r. */
 static void
-uploads_of(const char *key, const struct s3_req *r, struct buf *ids)
+uploads_of(const char *key, const struct objreq *r, struct buf *ids)
 {
 	const char *p = r->h.resp.p, *in;
 	size_t n = r->h.resp.len, len, off;
@@ -563,12 +550,12 @@ uploads_of(const char *key, const struct s3_req *r, struct buf *ids)
 }
 
 static void
-on_list(struct s3file *f, struct s3_req *r)
+on_list(struct s3file *f, struct objreq *r)
 {
 
 	if (!s3_ok(r)) {
 		struct buf why = BUF_INIT;
-		s3_strerror(r, &why);
+		objreq_strerror(r, &why);
 		log_warn("%s: cannot list multipart uploads, stale ones are "
 		    "not cleaned up: %s", f->p->key, why.p);
 		buf_free(&why);
@@ -585,7 +572,7 @@ on_list(struct s3file *f, struct s3_req *r)
 }
 
 static void
-on_create(struct s3file *f, struct s3_req *r)
+on_create(struct s3file *f, struct objreq *r)
 {
 	struct buf id = BUF_INIT;
 
@@ -628,7 +615,7 @@ on_part(struct s3op *op)
 }
 
 static void
-on_complete(struct s3file *f, struct s3_req *r)
+on_complete(struct s3file *f, struct objreq *r)
 {
 	if (s3_ok(r)) {
 		free(f->upload_id);
@@ -644,7 +631,7 @@ on_complete(struct s3file *f, struct s3_req *r)
 /* After NoSuchUpload from CompleteMultipartUpload: the object holding
  * this file's SHA-256 means an earlier try completed it. */
 static void
-on_check(struct s3file *f, struct s3_req *r)
+on_check(struct s3file *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
 
@@ -661,7 +648,7 @@ on_check(struct s3file *f, struct s3_req *r)
 }
 
 static void
-on_op_done(struct s3_req *r)
+on_op_done(struct objreq *r)
 {
 	struct s3op *op = r->ctx;
 	struct s3file *f = op->f;
@@ -708,7 +695,7 @@ on_op_done(struct s3_req *r)
 		if (!s3_ok(r) && r->h.status != 404) {
 			buf_adds(&f->p->err, "; aborting the multipart upload "
 			    "failed too: ");
-			s3_strerror(r, &f->p->err);
+			objreq_strerror(r, &f->p->err);
 		}
 		finish(f, STORAGE_FAILED);
 		break;
@@ -746,8 +733,8 @@ part_op(struct s3file *f)
 	op->r.body_off = off;
 	snprintf(op->num, sizeof op->num, "%u", op->part);
 	op->id = xstrdup(f->upload_id);
-	s3_req_query(&op->r, "partNumber", op->num);
-	s3_req_query(&op->r, "uploadId", op->id);
+	objreq_query(&op->r, "partNumber", op->num);
+	objreq_query(&op->r, "uploadId", op->id);
 	return op;
 }
 
@@ -793,7 +780,7 @@ put_op(struct s3file *f)
 
 	op->r.body_fd = f->fd;
 	op->r.body_len = f->size;
-	s3_req_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+	objreq_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
 	return op;
 }
 
@@ -856,7 +843,7 @@ collect(void *ctx)
 		struct s3file *f = op->f;
 		nx = j->next;
 		if (!op->perr.len && !(op->kind == OP_PART && f->failed)) {
-			s3_start(&be->s3, &op->r);
+			objx_start(&be->s3.x, &op->r);
 			continue;
 		}
 		/* Failed here, or a part of a file that already failed:
@@ -908,29 +895,29 @@ next_op(struct s3file *f)
 	case F_LIST:
 		op = op_new(f, OP_LIST, "GET");
 		op->r.key = NULL;
-		s3_req_query(&op->r, "uploads", "");
-		s3_req_query(&op->r, "prefix", f->p->key);
+		objreq_query(&op->r, "uploads", "");
+		objreq_query(&op->r, "prefix", f->p->key);
 		if (f->mark_key.len) {
-			s3_req_query(&op->r, "key-marker", f->mark_key.p);
-			s3_req_query(&op->r, "upload-id-marker",
+			objreq_query(&op->r, "key-marker", f->mark_key.p);
+			objreq_query(&op->r, "upload-id-marker",
 			    f->mark_id.p);
 		}
 		break;
 	case F_ABORT_OLD:
 		op = op_new(f, OP_ABORT_OLD, "DELETE");
 		op->id = xstrdup(f->stale.p + f->stale_off);
-		s3_req_query(&op->r, "uploadId", op->id);
+		objreq_query(&op->r, "uploadId", op->id);
 		break;
 	case F_CREATE:
 		plan_parts(f);
 		op = op_new(f, OP_CREATE, "POST");
-		s3_req_query(&op->r, "uploads", "");
-		s3_req_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+		objreq_query(&op->r, "uploads", "");
+		objreq_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
 		break;
 	case F_COMPLETE:
 		op = op_new(f, OP_COMPLETE, "POST");
 		op->id = xstrdup(f->upload_id);
-		s3_req_query(&op->r, "uploadId", op->id);
+		objreq_query(&op->r, "uploadId", op->id);
 		complete_body(f, op);
 		break;
 	case F_PUT:
@@ -939,7 +926,7 @@ next_op(struct s3file *f)
 	case F_ABORT:
 		op = op_new(f, OP_ABORT, "DELETE");
 		op->id = xstrdup(f->upload_id);
-		s3_req_query(&op->r, "uploadId", op->id);
+		objreq_query(&op->r, "uploadId", op->id);
 		break;
 	case F_CHECK:
 		op = op_new(f, OP_CHECK, "HEAD");
@@ -1010,7 +997,7 @@ new_file(void *be, struct storage_put *p)
 static void
 wait_net(void *be, int timeout_ms, int wait_fd)
 {
-	s3_run(&((struct s3be *)be)->s3, timeout_ms, wait_fd);
+	objx_run(&((struct s3be *)be)->s3.x, timeout_ms, wait_fd);
 }
 
 static const struct objq_ops put_ops = {
@@ -1038,23 +1025,8 @@ s3be_get_range(struct storage *st, const char *key, uint64_t off,
     uint64_t len, storage_sink sink, void *ctx, struct buf *err)
 {
 	struct s3be *be = st->be;
-	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct s3_req r;
-	int rc;
 
-	s3_req_init(&r, "GET", key);
-	r.range_off = off;
-	r.range_len = len;
-	r.sink = sink;
-	r.sink_ctx = ctx;
-	rc = s3_perform(&be->s3, c, &r);
-	if (rc && !r.h.sink_failed) {
-		buf_printf(err, "s3 GET failed: ");
-		s3_strerror(&r, err);
-	}
-	s3_req_free(&r);
-	httpx_pool_give(&be->conns, c);
-	return rc;
+	return objx_get(&be->s3.x, &be->conns, key, off, len, sink, ctx, err);
 }
 
 /* Blocking ListMultipartUploads of key, every page: the ids of exactly
@@ -1064,28 +1036,28 @@ list_uploads(struct s3be *be, struct http_conn *c, const char *key,
     struct buf *ids)
 {
 	struct buf mk = BUF_INIT, mid = BUF_INIT, why = BUF_INIT;
-	struct s3_req r;
+	struct objreq r;
 	int more = 1, rc = 0;
 
 	while (more) {
-		s3_req_init(&r, "GET", NULL);
-		s3_req_query(&r, "uploads", "");
-		s3_req_query(&r, "prefix", key);
+		objreq_init(&r, "GET", NULL);
+		objreq_query(&r, "uploads", "");
+		objreq_query(&r, "prefix", key);
 		if (mk.len) {
-			s3_req_query(&r, "key-marker", mk.p);
-			s3_req_query(&r, "upload-id-marker", mid.p);
+			objreq_query(&r, "key-marker", mk.p);
+			objreq_query(&r, "upload-id-marker", mid.p);
 		}
-		if (s3_perform(&be->s3, c, &r)) {
-			s3_strerror(&r, &why);
+		if (objx_perform(&be->s3.x, c, &r)) {
+			objreq_strerror(&r, &why);
 			log_warn("%s: cannot list multipart uploads, stale "
 			    "ones are not cleaned up: %s", key, why.p);
-			s3_req_free(&r);
+			objreq_free(&r);
 			rc = -1;
 			break;
 		}
 		uploads_of(key, &r, ids);
 		more = more_uploads(key, &mk, &mid, &r);
-		s3_req_free(&r);
+		objreq_free(&r);
 	}
 	buf_free(&mk);
 	buf_free(&mid);
@@ -1100,19 +1072,19 @@ static void
 sweep_blocking(struct s3be *be, struct http_conn *c, const char *key)
 {
 	struct buf ids = BUF_INIT;
-	struct s3_req r;
+	struct objreq r;
 
 	list_uploads(be, c, key, &ids);
 	for (size_t off = 0; off < ids.len; off += strlen(ids.p + off) + 1) {
-		s3_req_init(&r, "DELETE", key);
-		s3_req_query(&r, "uploadId", ids.p + off);
-		if (s3_perform(&be->s3, c, &r) == 0 || r.h.status == 404)
+		objreq_init(&r, "DELETE", key);
+		objreq_query(&r, "uploadId", ids.p + off);
+		if (objx_perform(&be->s3.x, c, &r) == 0 || r.h.status == 404)
 			log_verbose("%s: aborted stale multipart upload %s",
 			    key, ids.p + off);
 		else
 			log_warn("%s: cannot abort stale multipart upload %s",
 			    key, ids.p + off);
-		s3_req_free(&r);
+		objreq_free(&r);
 	}
 	buf_free(&ids);
 }
@@ -1122,18 +1094,8 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct s3be *be = st->be;
 	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct s3_req r;
-	int rc;
+	int rc = objx_delete(&be->s3.x, c, key, err);
 
-	s3_req_init(&r, "DELETE", key);
-	rc = s3_perform(&be->s3, c, &r);
-	if (rc && r.h.status == 404)
-		rc = 0;
-	if (rc) {
-		buf_printf(err, "s3 DELETE failed: ");
-		s3_strerror(&r, err);
-	}
-	s3_req_free(&r);
 	if (!rc)
 		sweep_blocking(be, c, key);
 	httpx_pool_give(&be->conns, c);
@@ -1240,22 +1202,22 @@ s3be_check(struct storage *st, struct buf *out)
 	struct s3be *be = st->be;
 	const struct s3_cfg *c = &be->s3.cfg;
 	struct http_conn *conn = httpx_pool_take(&be->conns);
-	struct s3_req r;
+	struct objreq r;
 	int rc;
 
 	buf_printf(out, "bucket %s, endpoint %s://%s, region %s, access key "
 	    "id ", c->bucket, c->scheme, c->host, c->region ? c->region : "?");
 	key_masked(out, c->access_key);
-	s3_req_init(&r, "GET", NULL);
-	s3_req_query(&r, "list-type", "2");
-	s3_req_query(&r, "max-keys", "1");
-	s3_req_query(&r, "prefix", st->prefix);
-	rc = s3_perform(&be->s3, conn, &r);
+	objreq_init(&r, "GET", NULL);
+	objreq_query(&r, "list-type", "2");
+	objreq_query(&r, "max-keys", "1");
+	objreq_query(&r, "prefix", st->prefix);
+	rc = objx_perform(&be->s3.x, conn, &r);
 	if (rc) {
 		buf_adds(out, ": ");
-		s3_strerror(&r, out);
+		objreq_strerror(&r, out);
 	}
-	s3_req_free(&r);
+	objreq_free(&r);
 	httpx_pool_give(&be->conns, conn);
 	return rc ? -1 : 0;
 }
