@@ -76,7 +76,7 @@ static const struct cliopt opts[] = {
 	{ "multipart-threshold", O_THRESHOLD, "S", "multipart from S on "
 	    "(default 64M)", NULL },
 	{ "composite-threshold", O_COMPOSITE, "S", "gs://: parallel composite "
-	    "upload from S on\n(default 150M, 0: never)", NULL },
+	    "uploads from S on\n(default 0: never)", NULL },
 	{ "retries", O_RETRIES, "N", "retries of a failed request (default 5)",
 	    NULL },
 	{ "remove-source", O_REMOVE_SOURCE, NULL, "remove each local file once "
@@ -306,7 +306,6 @@ main(int argc, char **argv)
 	o.retries = 5;
 	o.part_size = 16ULL << 20;
 	o.threshold = 64ULL << 20;
-	o.composite = 150ULL << 20;
 	while ((c = cliopt_next(&prog, argc, argv)) != -1) {
 		switch (c) {
 		case 'b': bucket = optarg; break;

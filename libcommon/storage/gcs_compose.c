@@ -149,6 +149,10 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 		    "the file shrank");
 		goto out;
 	}
+	if (!h->open) {
+		buf_printf(err, "part %d hashed out of order", i);
+		goto out;
+	}
 	sha256_update(&h->sha, b + hl, n);
 	h->crc = crc32c_update(h->crc, b + hl, n);
 	/* The part's own CRC-32C: the same bytes again, cheap with the

@@ -1581,9 +1581,11 @@ static struct gop *
 part_op(struct gfile *f, int i)
 {
 	struct gop *op = op_new(f, OP_PART, "POST");
-	struct buf u = BUF_INIT;
+	struct buf u = BUF_INIT, name = BUF_INIT;
 
-	upload_url(f->be, "multipart", NULL, &u);
+	gcs_part_name(f->p->key, i, &name);
+	upload_url(f->be, "multipart", name.p, &u);
+	buf_free(&name);
 	op->r.url = u.p;
 	greq_header(&op->r, "Content-Type", "multipart/related; boundary="
 	    GCS_PART_BOUNDARY);
@@ -1973,6 +1975,28 @@ describe_fail(struct storage_put *p, struct gop *op)
 	return -1;
 }
 
+/* Dry run of a composite upload (f->comp set when there is one): the
+ * file hashed as the parts would hash it, then their requests. */
+static int
+describe_compose(struct gcsbe *be, struct gfile *f, struct buf *out)
+{
+	struct gop *op;
+
+	compose_plan(f);
+	if (!f->comp)
+		return 0;
+	op = op_new(f, OP_HASH, "PUT");
+	prep_hash(op);
+	if (op->perr.len)
+		return describe_fail(f->p, op);
+	op_free(op);
+	for (int i = 0; i < f->comp->pl.n; i++)
+		describe_op(be, part_op(f, i), out);
+	describe_op(be, compose_op(f), out);
+	describe_op(be, list_op(f), out);
+	return 0;
+}
+
 /* Dry run: the requests for a file absent from the bucket, in order. */
 static int
 gcs_describe(struct storage *st, const struct storage_put *p,
@@ -1992,6 +2016,12 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 	describe_op(be, next_op(&f), out);
 	if (open_source(&f))
 		return -1;
+	if (describe_compose(be, &f, out))
+		rc = -1;
+	if (f.comp) {
+		free(f.comp);
+		goto out;
+	}
 	if (f.size < be->threshold || f.size == 0) {
 		op = put_op(&f);
 		prep_put(op);
