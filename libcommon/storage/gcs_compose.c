@@ -216,9 +216,9 @@ gcs_list_names(const char *json, size_t n, const char *prefix,
 			continue;
 		buf_reset(&one);
 		json_str_decode(&d.tok[nm], &one);
-		if (!one.len || memchr(one.p, '\0', one.len) ||
+		if (one.len <= strlen(prefix) || memchr(one.p, '\0', one.len) ||
 		    strncmp(one.p, prefix, strlen(prefix)) != 0)
-			continue;	/* not a name to hand on */
+			continue;	/* not a part's name */
 		buf_add(names, one.p, one.len);
 		buf_addc(names, '\0');
 		count++;

@@ -72,8 +72,9 @@ void gcs_compose_body(const char *key, int n, const char *sha256,
     const char *crc, struct buf *out);
 
 /* An objects.list answer ({"items":[{"name":...}],"nextPageToken":...}):
- * the names that start with prefix, each followed by a NUL, appended to
- * names (others, and names holding a NUL, are passed over); *more set
+ * the names that start with prefix and go on after it, each followed by
+ * a NUL, appended to names (others, and names holding a NUL, are passed
+ * over); *more set
  * when there is a next page.  The number of names, or -1 when the answer
  * is not such an object. */
 int gcs_list_names(const char *json, size_t n, const char *prefix,

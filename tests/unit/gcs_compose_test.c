@@ -92,6 +92,8 @@ test_list(void)
 	    &n, &more) == 0 && !more && n.len == 0,
 	    "names outside the prefix, with a NUL, or not strings: passed "
 	    "over");
+	ok(list("{\"items\":[{\"name\":\"k.stage-parts/\"}]}", &n, &more) ==
+	    0 && n.len == 0, "the prefix itself is not a part (fuzz finding)");
 	ok(list("[1]", &n, &more) == -1, "not an object: -1");
 	ok(list("{\"items\":{}}", &n, &more) == -1, "items not an array: -1");
 	ok(list("{\"items\":[", &n, &more) == -1, "truncated: -1");
