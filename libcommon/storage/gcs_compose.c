@@ -101,6 +101,30 @@ read_fully(int fd, char *b, uint64_t n, uint64_t off)
 	return 0;
 }
 
+/* Bytes [off, off + n) of fd into b a piece at a time, each hashed into
+ * h's SHA-256 and *crc while still in the CPU's cache. */
+static int
+read_hashed(struct gcs_hashrun *h, int fd, char *b, uint64_t n, uint64_t off,
+    uint32_t *crc, struct buf *err)
+{
+	enum { PIECE = 256 << 10 };
+	uint64_t at, m;
+
+	for (at = 0; at < n; at += m) {
+		m = n - at < PIECE ? n - at : PIECE;
+		errno = 0;
+		if (read_fully(fd, b + at, m, off + at)) {
+			buf_printf(err, "reading at byte %llu: %s",
+			    (unsigned long long)(off + at), errno ?
+			    strerror(errno) : "the file shrank");
+			return -1;
+		}
+		sha256_update(&h->sha, b + at, m);
+		*crc = crc32c_update(*crc, b + at, m);
+	}
+	return 0;
+}
+
 /* After the last part: the SHA-256 checked, the CRC-32C written. */
 static int
 hashrun_end(struct gcs_hashrun *h, const char *want, char crc[9],
@@ -127,6 +151,7 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 {
 	struct buf head = BUF_INIT, name = BUF_INIT;
 	uint64_t off, n;
+	uint32_t c = 0;
 	char pcrc[9];
 	char *b;
 	size_t hl;
@@ -142,22 +167,15 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 		h->open = 1;
 		h->crc = 0;
 	}
-	errno = 0;
-	if (read_fully(fd, b + hl, n, off)) {
-		buf_printf(err, "reading at byte %llu: %s",
-		    (unsigned long long)off, errno ? strerror(errno) :
-		    "the file shrank");
-		goto out;
-	}
 	if (!h->open) {
 		buf_printf(err, "part %d hashed out of order", i);
 		goto out;
 	}
-	sha256_update(&h->sha, b + hl, n);
-	h->crc = crc32c_update(h->crc, b + hl, n);
-	/* The part's own CRC-32C: the same bytes again, cheap with the
-	 * CPU's instruction and still a small cost without it. */
-	crc32c_base64(crc32c_update(0, b + hl, n), pcrc);
+	if (read_hashed(h, fd, b + hl, n, off, &c, err))
+		goto out;
+	/* The whole file's from the parts' (one pass over the bytes). */
+	h->crc = crc32c_combine(h->crc, c, n);
+	crc32c_base64(c, pcrc);
 	if (i == pl->n - 1 && hashrun_end(h, want, crc, err))
 		goto out;
 	buf_reset(&head);

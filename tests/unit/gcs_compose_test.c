@@ -155,6 +155,17 @@ test_body(void)
 	pl.size = 5000;
 	pl.n = 5;
 	rc = gcs_part_body(&h, &pl, fd, 3, "k", "00", &body, &len, crc, &err);
+	ok(rc == -1 && strstr(err.p, "part 3 hashed out of order"),
+	    "a part without its run: refused: %s", err.p);
+	buf_reset(&err);
+	rc = 0;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		rc = gcs_part_body(&h, &pl, fd, i, "k", "00", &body, &len, crc,
+		    &err);
+		if (rc == 0)
+			free(body);
+	}
+	rc = gcs_part_body(&h, &pl, fd, 3, "k", "00", &body, &len, crc, &err);
 	ok(rc == -1 && strstr(err.p, "reading at byte 3072"),
 	    "a file shorter than planned: %s", err.p);
 	gcs_hashrun_free(&h);
