@@ -103,16 +103,19 @@ sha() {
 	cmp <(gcs_cat par/b/t/1.1.csv) par.bin
 }
 
-@test "gs: a file below --composite-threshold, with --composite-threshold 0, or without it (the default) is not composed" {
+@test "gs: a file below --composite-threshold, with --composite-threshold 0, without it (the default), or of one part is not composed" {
 	head -c $((12 << 20)) /dev/urandom >mid.bin
 	manifest mid.bin >m.ndjson
 	gcs_proxy
 	run -0 stage-put -b "gs://$GCS_BUCKET/below" --endpoint "$GCS_EP" --composite-threshold 13M --part-size 5M --multipart-threshold 1M m.ndjson
 	run -0 stage-put -b "gs://$GCS_BUCKET/off" --endpoint "$GCS_EP" --composite-threshold 0 --part-size 5M --multipart-threshold 1M m.ndjson
 	run -0 stage-put -b "gs://$GCS_BUCKET/default" --endpoint "$GCS_EP" --part-size 5M --multipart-threshold 1M m.ndjson
+	# one part of 20 MiB holds the whole file: nothing to compose
+	run -0 stage-put -v -b "gs://$GCS_BUCKET/onepart" --endpoint "$GCS_EP" --composite-threshold 8M --part-size 20M --multipart-threshold 1M m.ndjson
+	[[ "$output" == *"onepart/b/t/1.1.csv: not composed: one part"* ]]
 	cat "$GCS_LOG"
 	! grep -q 'stage-parts\|/compose' "$GCS_LOG"
-	[ "$(grep -c '^POST .*uploadType=resumable' "$GCS_LOG")" -eq 3 ]
+	[ "$(grep -c '^POST .*uploadType=resumable' "$GCS_LOG")" -eq 4 ]
 	cmp <(gcs_cat below/b/t/1.1.csv) mid.bin
 	cmp <(gcs_cat off/b/t/1.1.csv) mid.bin
 }

@@ -1572,9 +1572,14 @@ compose_plan(struct gfile *f)
 {
 	struct gcs_parts pl;
 
-	if (!f->be->composite || f->size < f->be->composite ||
-	    gcs_parts_plan(f->size, f->be->part_size, &pl))
+	if (!f->be->composite || f->size < f->be->composite)
 		return;
+	if (gcs_parts_plan(f->size, f->be->part_size, &pl)) {
+		log_verbose("%s: not composed: %s", f->p->key, f->size >
+		    f->be->part_size ? "its parts would be over 128 MiB each" :
+		    "one part");
+		return;
+	}
 	comp_of(f)->pl = pl;
 	f->st = F_COMPOSE;
 }
