@@ -78,7 +78,7 @@ sha() {
 	[[ "$output" == *"c1/b/t/1.1.csv: composed from 5 parts"* ]]
 	# 23 MiB in 5 MiB parts: 5 part uploads, each named under the key
 	[ "$(grep -c '^POST .*uploadType=multipart&name=c1%2Fb%2Ft%2F1.1.csv.stage-parts%2F0[0-4] ' "$GCS_LOG")" -eq 5 ]
-	[ "$(grep -c '^POST .*/o/c1%2Fb%2Ft%2F1.1.csv/compose ' "$GCS_LOG")" -eq 1 ]
+	[ "$(grep -c '^POST .*/o/c1%2Fb%2Ft%2F1.1.csv/compose?deleteSourceObjects=true ' "$GCS_LOG")" -eq 1 ]
 	[ "$(grep -c '^DELETE .*stage-parts' "$GCS_LOG")" -eq 5 ]
 	! grep -q 'uploadType=resumable' "$GCS_LOG"
 	all=$(grep -cv '^TOKEN' "$GCS_LOG")
@@ -212,6 +212,31 @@ sha() {
 	[ -z "$(parts refused/b/t/1.1.csv)" ]
 }
 
+@test "gs: a compose sent again after a lost answer that finds its parts gone (GCS deleted them with the first) looks for the object: the file's is success" {
+	head -c $((11 << 20)) /dev/urandom >gone.bin
+	manifest gone.bin >m.ndjson
+	S3_ENDPOINT=$GCS_EMU fp_start
+	fp_rules 'POST /compose 1 lost' 'POST /compose 1 error 404 NotFound'
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -v -b "gs://$GCS_BUCKET/gone" "${COMP[@]}" m.ndjson
+	echo "$output" | cut -c1-200; cat "$FP_LOG"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"compose: 404 on try 2; looking for the object"* ]]
+	[[ "$output" == *"composed by the try whose answer was lost"* ]]
+	echo "$output" | tail -1 | jq -e '.end == true'
+	cmp <(gcs_cat gone/b/t/1.1.csv) gone.bin
+	[ -z "$(parts gone/b/t/1.1.csv)" ]
+	# A 404 without an object behind it is a failure, the parts deleted.
+	fp_rules 'POST /compose 1 reset' 'POST /compose 1 error 404 NotFound'
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -b "gs://$GCS_BUCKET/gone2" "${COMP[@]}" m.ndjson
+	echo "$output" | cut -c1-300; cat "$FP_LOG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"gone.bin: gs compose failed: 404 (the parts gone) on a retry, and the object is not the file's"* ]]
+	! grep -q '"end":true' <<<"$output"
+	absent gone2/b/t/1.1.csv
+	[ -z "$(parts gone2/b/t/1.1.csv)" ]
+}
+
 @test "gs: a file that no longer hashes to the manifest's sha256 is never composed: exit 1, named, its parts deleted, no object" {
 	head -c $((17 << 20)) /dev/urandom >changed.bin
 	{ mline "$W/changed.bin" 1 "$(printf '%064d' 0)"
@@ -234,7 +259,7 @@ sha() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^POST .*uploadType=multipart&name=dry%2Fb%2Ft%2F1.1.csv.stage-parts%2F0[0-2]$' <<<"$output")" -eq 3 ]
-	grep -q '^POST .*/o/dry%2Fb%2Ft%2F1.1.csv/compose$' <<<"$output"
+	grep -q '^POST .*/o/dry%2Fb%2Ft%2F1.1.csv/compose?deleteSourceObjects=true$' <<<"$output"
 	grep -q '^GET .*prefix=dry%2Fb%2Ft%2F1.1.csv.stage-parts%2F' <<<"$output"
 	grep -q 'Authorization: Bearer \*\*\*\*' <<<"$output"
 	absent dry/b/t/1.1.csv

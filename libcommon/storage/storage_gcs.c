@@ -729,7 +729,8 @@ gcs_close(struct storage *st)
 enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE, F_COMPOSE,
 	F_CLEAN };
 enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_HASH, OP_BODY, OP_FINAL,
-	OP_QUERY, OP_CANCEL, OP_PART, OP_COMPOSE, OP_LIST, OP_PDEL };
+	OP_QUERY, OP_CANCEL, OP_PART, OP_COMPOSE, OP_LIST, OP_PDEL,
+	OP_VERIFY };
 
 /* A parallel composite upload (gcs_compose.h): its parts, then the
  * compose, then the parts' prefix listed and emptied (F_CLEAN, also
@@ -1357,6 +1358,7 @@ static void part_done(struct gop *op);
 static void composed(struct gfile *f, struct greq *r);
 static void listed(struct gfile *f, struct greq *r);
 static void part_deleted(struct gfile *f, struct greq *r);
+static void verified(struct gfile *f, struct greq *r);
 
 static void
 on_op_done(struct greq *r)
@@ -1407,6 +1409,9 @@ on_op_done(struct greq *r)
 		break;
 	case OP_PDEL:
 		part_deleted(f, r);
+		break;
+	case OP_VERIFY:
+		verified(f, r);
 		break;
 	case OP_HASH:
 		break;
@@ -1676,7 +1681,10 @@ compose_op(struct gfile *f)
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
 	object_url(f->be, f->p->key, NULL, &u);
-	buf_adds(&u, "/compose");
+	/* The parts hard-deleted by GCS with the compose: kept by no
+	 * soft-delete policy (the listing after it is for an emulator, and
+	 * for what killed runs left). */
+	buf_adds(&u, "/compose?deleteSourceObjects=true");
 	op->r.url = u.p;
 	gcs_compose_body(f->p->key, f->comp->pl.n, f->p->sha256,
 	    f->comp->crc, &body);
@@ -1685,6 +1693,51 @@ compose_op(struct gfile *f)
 	op->r.body_len = body.len;
 	greq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
 	return op;
+}
+
+static struct gop *
+verify_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_VERIFY, "GET");
+	struct buf u = BUF_INIT;
+
+	object_url(f->be, f->p->key, "fields=metadata,crc32c", &u);
+	op->r.url = u.p;
+	return op;
+}
+
+/* The object a compose whose answer was lost made: the file's if it
+ * holds its sha256 and CRC-32C. */
+static void
+verified(struct gfile *f, struct greq *r)
+{
+	struct gcomp *c = f->comp;
+	struct json_doc d = { 0 };
+	struct buf meta = BUF_INIT;
+	int i, same = 0;
+
+	c->composing = 0;
+	if (greq_ok(r)) {
+		meta_sha256(&r->h.resp, &meta);
+		same = strcmp(meta.p, f->p->sha256) == 0 &&
+		    json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 &&
+		    d.ntok && d.tok[0].type == JSON_OBJECT &&
+		    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
+		    d.tok[i].type == JSON_STRING &&
+		    json_str_eq(&d.tok[i], c->crc);
+	}
+	json_doc_free(&d);
+	buf_free(&meta);
+	if (same) {
+		log_verbose("%s: composed by the try whose answer was lost",
+		    f->p->key);
+		clean_start(f, STORAGE_DONE);
+		return;
+	}
+	f->failed = 1;
+	buf_adds(&f->p->err, "gs compose failed: 404 (the parts gone) on a "
+	    "retry, and the object is not the file's");
+	clean_start(f, STORAGE_FAILED);
 }
 
 /* The composed object's CRC-32C must be the file's (GCS computes it
@@ -1697,6 +1750,16 @@ composed(struct gfile *f, struct greq *r)
 	int i;
 
 	c->composing = 0;
+	if (!greq_ok(r) && r->h.status == 404 && r->tries > 1 &&
+	    !r->autherr.len) {
+		/* Sent again after a lost answer: the first may have made
+		 * the object and deleted the parts with it. */
+		log_verbose("%s: compose: 404 on try %d; looking for the "
+		    "object", f->p->key, r->tries);
+		c->composing = 1;
+		op_send(verify_op(f));
+		return;
+	}
 	if (!greq_ok(r)) {
 		fail(f, "compose", r);
 		clean_start(f, STORAGE_FAILED);
@@ -1705,7 +1768,7 @@ composed(struct gfile *f, struct greq *r)
 	if (json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 && d.ntok &&
 	    d.tok[0].type == JSON_OBJECT &&
 	    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
-	    !json_str_eq(&d.tok[i], c->crc)) {
+	    d.tok[i].type == JSON_STRING && !json_str_eq(&d.tok[i], c->crc)) {
 		f->failed = 1;
 		buf_printf(&f->p->err, "gs compose: the object's CRC-32C is "
 		    "not the file's (%s); deleted", c->crc);
