@@ -12,6 +12,9 @@
 # the bucket's soft-delete policy): it is the ceiling here, and it is
 # started afresh after every upload.  GCS_BENCH_BIG_MB and GCS_BENCH_FILES
 # shrink the cases for a quick look; GCS_BENCH_ONLY=big or small runs one.
+# GCS_BENCH_COMPOSITE=S adds the big case again with stage-put
+# --composite-threshold S (parallel composite upload; on this emulator its
+# compose, concatenating in Python, is the ceiling).
 # Standalone: `bench/21-put-gcs.sh` with bin/ built.
 set -eu
 top=${BENCH_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -100,6 +103,9 @@ PAIR_NAME=21-put-gcs PAIR_PEER=google-cloud-py PAIR_RUNS=$runs
 [ "${GCS_BENCH_ONLY:-big}" = small ] ||
 	pair "gs 1x${bigmb}MiB" $big "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/one.ndjson" \
 		"$py $d/peer.py py\$run $d/one.bin"
+[ -z "${GCS_BENCH_COMPOSITE:-}" ] || [ "${GCS_BENCH_ONLY:-big}" = small ] ||
+	pair "gs 1x${bigmb}MiB composite" $big "$sp -q --composite-threshold $GCS_BENCH_COMPOSITE -b gs://$GCS_BUCKET/spc\$run $d/one.ndjson" \
+		"$py $d/peer.py pyc\$run $d/one.bin"
 [ "${GCS_BENCH_ONLY:-small}" = big ] ||
 	pair "gs ${nfiles}x5MiB" $small "$sp -q -b gs://$GCS_BUCKET/sp\$run $d/many.ndjson" \
 		"$py $d/peer.py py\$run $d/many"

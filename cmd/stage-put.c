@@ -51,7 +51,8 @@ struct put {			/* what main owns */
 };
 
 enum { O_LAYOUT = 256, O_ENDPOINT, O_REGION, O_PATH_STYLE, O_VHOST,
-    O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_REMOVE_SOURCE, O_CHECK };
+    O_PART_SIZE, O_THRESHOLD, O_RETRIES, O_REMOVE_SOURCE, O_CHECK,
+    O_COMPOSITE };
 
 static const struct cliopt opts[] = {
 	{ "bucket-url", 'b', "URL", "a directory, file://, s3://, gs://, "
@@ -74,6 +75,8 @@ static const struct cliopt opts[] = {
 	    NULL },
 	{ "multipart-threshold", O_THRESHOLD, "S", "multipart from S on "
 	    "(default 64M)", NULL },
+	{ "composite-threshold", O_COMPOSITE, "S", "gs://: parallel composite "
+	    "uploads from S on\n(default 0: never)", NULL },
 	{ "retries", O_RETRIES, "N", "retries of a failed request (default 5)",
 	    NULL },
 	{ "remove-source", O_REMOVE_SOURCE, NULL, "remove each local file once "
@@ -317,6 +320,10 @@ main(int argc, char **argv)
 			break;
 		case O_THRESHOLD:
 			o.threshold = cliopt_size("--multipart-threshold",
+			    optarg);
+			break;
+		case O_COMPOSITE:
+			o.composite = cliopt_size("--composite-threshold",
 			    optarg);
 			break;
 		case O_RETRIES:

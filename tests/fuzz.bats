@@ -88,3 +88,7 @@ fuzz() {
 @test "fuzz: the Arrow IPC reader reads whatever bytes inside them, or says why not (5 s)" {
 	fuzz arrowipc 8192
 }
+
+@test "fuzz: gs:// listing answers give only part names under the prefix, or fail cleanly (5 s)" {
+	fuzz gcs_list 4096
+}

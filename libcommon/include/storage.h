@@ -49,6 +49,8 @@ struct storage_opts {
 	int retries;			/* tries after the first */
 	uint64_t part_size;		/* multipart part size */
 	uint64_t threshold;		/* multipart from this size on */
+	uint64_t composite;		/* gs://: parallel composite uploads
+					 * from this size on, 0: never */
 	int no_fastcopy;		/* file: plain read/write only */
 	int reads_only;			/* no puts: part sizes not checked */
 	/* Configuration lookup by dotted dlt key (may be NULL). */

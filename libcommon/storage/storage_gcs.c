@@ -54,6 +54,7 @@
 
 #include "crc32c.h"
 #include "gauth.h"
+#include "gcs_compose.h"
 #include "httpx.h"
 #include "json.h"
 #include "log.h"
@@ -113,6 +114,9 @@ struct gcsbe {
 	/* The put side. */
 	int jobs, inflight;
 	uint64_t threshold;
+	uint64_t part_size;
+	uint64_t composite;	/* parallel composite from this size on,
+				 * 0: never (gcs_compose.h) */
 	struct objq q;		/* the files, and the bucket check's verdict */
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
@@ -653,6 +657,8 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->retries = o->retries;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->threshold = o->threshold;
+	be->part_size = o->part_size;
+	be->composite = o->composite;
 	queue_init(be);
 	if (!ep)
 		ep = line_endpoint(o, &lep);
@@ -705,9 +711,30 @@ gcs_close(struct storage *st)
 
 /* ---- puts -------------------------------------------------------- */
 
-enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE };
+enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE, F_COMPOSE,
+	F_CLEAN };
 enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_HASH, OP_BODY, OP_FINAL,
-	OP_QUERY, OP_CANCEL };
+	OP_QUERY, OP_CANCEL, OP_PART, OP_COMPOSE, OP_LIST, OP_PDEL,
+	OP_VERIFY };
+
+/* A parallel composite upload (gcs_compose.h): its parts, then the
+ * compose, then the parts' prefix listed and emptied (F_CLEAN, also
+ * before a skip, for what a killed run left). */
+struct gcomp {
+	struct gcs_parts pl;
+	struct gcs_hashrun hr;	/* the helper thread's */
+	char crc[9];		/* the whole file's, after the last part */
+	int next;		/* parts started */
+	int sent;		/* parts stored */
+	int busy;		/* parts being read or sent */
+	int hashed;		/* the last part read, the SHA-256 right */
+	int composing;
+	/* Cleaning up: the prefix listed, its names deleted. */
+	enum storage_result after;
+	struct buf names;	/* NUL-separated */
+	size_t name_off;
+	int listing, listed, more, dels, rounds, stop;
+};
 
 struct gfile {
 	struct gcsbe *be;
@@ -726,6 +753,7 @@ struct gfile {
 	char xhash[24];		/* "crc32c=..." of the whole file */
 	char *session;		/* the resumable session's URL */
 	int failed;
+	struct gcomp *comp;	/* F_COMPOSE, F_CLEAN */
 	void *link;		/* the next file (objq) */
 };
 
@@ -792,6 +820,11 @@ finish(struct gfile *f, enum storage_result res)
 		close(f->fd);
 	if (f->cur)
 		op_free(f->cur);
+	if (f->comp) {
+		gcs_hashrun_free(&f->comp->hr);
+		buf_free(&f->comp->names);
+		free(f->comp);
+	}
 	free(f->session);
 	f->p->result = f->failed ? STORAGE_FAILED : res;
 	f->p->done(f->p);
@@ -828,6 +861,9 @@ meta_sha256(const struct buf *b, struct buf *out)
 	json_doc_free(&d);
 }
 
+static int compose_leftovers(struct gfile *f);
+static void compose_plan(struct gfile *f);
+
 static void
 on_stat(struct gfile *f, struct greq *r)
 {
@@ -839,7 +875,8 @@ on_stat(struct gfile *f, struct greq *r)
 			log_verbose("%s: already stored with sha256 %s, "
 			    "skipped", f->p->key, meta.p);
 			buf_free(&meta);
-			finish(f, STORAGE_SKIPPED);
+			if (!compose_leftovers(f))
+				finish(f, STORAGE_SKIPPED);
 			return;
 		}
 		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
@@ -856,6 +893,7 @@ on_stat(struct gfile *f, struct greq *r)
 		return;
 	}
 	f->st = f->size >= f->be->threshold && f->size > 0 ? F_INIT : F_PUT;
+	compose_plan(f);
 }
 
 /* The object's metadata: name, type, sha256, and the CRC-32C when
@@ -904,6 +942,30 @@ read_at(int fd, char *b, uint64_t n, uint64_t off)
 	return 0;
 }
 
+/* Reads bytes [0, n) of fd into b a piece at a time, each hashed into h
+ * and *crc while it is still in the CPU's cache (one pass over memory,
+ * not three). */
+static int
+read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
+    struct buf *err)
+{
+	enum { PIECE = 256 << 10 };
+	uint64_t off, m;
+
+	for (off = 0; off < n; off += m) {
+		m = n - off < PIECE ? n - off : PIECE;
+		errno = 0;
+		if (read_at(fd, b + off, m, off)) {
+			buf_printf(err, "reading: %s", errno ? strerror(errno) :
+			    "the file shrank");
+			return -1;
+		}
+		sha256_update(h, b + off, m);
+		*crc = crc32c_update(*crc, b + off, m);
+	}
+	return 0;
+}
+
 static void
 mismatch(struct buf *err, const char *hex, const char *want)
 {
@@ -922,25 +984,23 @@ prep_put(struct gop *op)
 	struct buf head = BUF_INIT;
 	struct sha256 h;
 	char hex[65], crc[9];
+	uint32_t c = 0;
 	size_t hl;
+	int rc;
 
 	multipart_head(f, "AAAAAA==", &head);
 	hl = head.len;
 	op->data = xmalloc(hl + f->size + sizeof tail_part);
-	errno = 0;
-	if (read_at(f->fd, op->data + hl, f->size, 0)) {
-		buf_printf(&op->perr, "reading: %s", errno ? strerror(errno) :
-		    "the file shrank");
-		goto out;
-	}
 	sha256_init(&h);
-	sha256_update(&h, op->data + hl, f->size);
+	rc = read_hashed(f->fd, op->data + hl, f->size, &h, &c, &op->perr);
 	sha256_final_hex(&h, hex);
+	if (rc)
+		goto out;
 	if (strcmp(hex, f->p->sha256) != 0) {
 		mismatch(&op->perr, hex, f->p->sha256);
 		goto out;
 	}
-	crc32c_base64(crc32c_update(0, op->data + hl, f->size), crc);
+	crc32c_base64(c, crc);
 	buf_reset(&head);
 	multipart_head(f, crc, &head);
 	memcpy(op->data, head.p, hl);
@@ -953,11 +1013,12 @@ out:
 
 /* On the helper thread, while the body is on the wire: the whole file's
  * SHA-256 (checked against the manifest's before the final request may
- * go) and CRC-32C (for X-Goog-Hash), a MiB at a time. */
+ * go) and CRC-32C (for X-Goog-Hash), in pieces small enough that both
+ * hashes read them from the CPU's cache. */
 static void
 prep_hash(struct gop *op)
 {
-	enum { STEP = 1 << 20 };
+	enum { STEP = 256 << 10 };
 	struct gfile *f = op->f;
 	char *b = xmalloc(STEP), hex[65], crc[9];
 	struct sha256 h;
@@ -995,6 +1056,8 @@ op_of(struct httpx_job *j)
 	return (struct gop *)((char *)j - offsetof(struct gop, job));
 }
 
+static void prep_part(struct gop *op);
+
 static void
 prep_job(struct httpx_job *j)
 {
@@ -1002,6 +1065,8 @@ prep_job(struct httpx_job *j)
 
 	if (op->kind == OP_HASH)
 		prep_hash(op);
+	else if (op->kind == OP_PART)
+		prep_part(op);
 	else
 		prep_put(op);
 }
@@ -1261,6 +1326,12 @@ on_query(struct gfile *f, struct greq *r)
 	f->st = F_CANCEL;
 }
 
+static void part_done(struct gop *op);
+static void composed(struct gfile *f, struct greq *r);
+static void listed(struct gfile *f, struct greq *r);
+static void part_deleted(struct gfile *f, struct greq *r);
+static void verified(struct gfile *f, struct greq *r);
+
 static void
 on_op_done(struct greq *r)
 {
@@ -1299,11 +1370,28 @@ on_op_done(struct greq *r)
 			    "session (it expires by itself)", f->p->key);
 		finish(f, STORAGE_FAILED);
 		break;
+	case OP_PART:
+		part_done(op);
+		break;
+	case OP_COMPOSE:
+		composed(f, r);
+		break;
+	case OP_LIST:
+		listed(f, r);
+		break;
+	case OP_PDEL:
+		part_deleted(f, r);
+		break;
+	case OP_VERIFY:
+		verified(f, r);
+		break;
 	case OP_HASH:
 		break;
 	}
 	op_free(op);
 }
+
+static void part_prepared(struct gop *op);
 
 /* Sends what the helper thread prepared, or fails its file. */
 static void
@@ -1317,6 +1405,10 @@ collect(void *ctx)
 		struct gfile *f = op->f;
 		nx = j->next;
 		be->inflight--;
+		if (op->kind == OP_PART) {
+			part_prepared(op);
+			continue;
+		}
 		if (op->kind == OP_HASH)
 			f->hashing = 0;
 		if (op->kind == OP_HASH && !op->perr.len) {
@@ -1401,10 +1493,15 @@ next_op(struct gfile *f)
 		break;
 	case F_SESSION:
 	case F_DONE:
+	case F_COMPOSE:
+	case F_CLEAN:
 		break;
 	}
 	return op;
 }
+
+static void pump_compose(struct gfile *f);
+static void pump_clean(struct gfile *f);
 
 static void
 pump(void *ctx)
@@ -1420,6 +1517,10 @@ pump(void *ctx)
 			pump_session(f);
 			continue;
 		}
+		if (f->st == F_COMPOSE || f->st == F_CLEAN) {
+			(f->st == F_COMPOSE ? pump_compose : pump_clean)(f);
+			continue;
+		}
 		struct gop *op = next_op(f);
 		if (!op)
 			continue;
@@ -1429,6 +1530,349 @@ pump(void *ctx)
 		else
 			op_send(op);
 	}
+}
+
+/* ---- parallel composite uploads (gcs_compose.h) ------------------ */
+
+static struct gcomp *
+comp_of(struct gfile *f)
+{
+	if (!f->comp)
+		f->comp = xcalloc(1, sizeof *f->comp);
+	return f->comp;
+}
+
+/* From the composite threshold on, a file of two parts or more goes up
+ * in parts. */
+static void
+compose_plan(struct gfile *f)
+{
+	struct gcs_parts pl;
+
+	if (!f->be->composite || f->size < f->be->composite)
+		return;
+	if (gcs_parts_plan(f->size, f->be->part_size, &pl)) {
+		log_verbose("%s: not composed: %s", f->p->key, f->size >
+		    f->be->part_size ? "its parts would be over 128 MiB each" :
+		    "one part");
+		return;
+	}
+	comp_of(f)->pl = pl;
+	f->st = F_COMPOSE;
+}
+
+/* The parts' prefix listed and emptied, then f finished with after. */
+static void
+clean_start(struct gfile *f, enum storage_result after)
+{
+	comp_of(f)->after = after;
+	f->st = F_CLEAN;
+}
+
+/* An object already stored that was composite-sized: a killed run may
+ * have left its parts.  1 if they are being looked for. */
+static int
+compose_leftovers(struct gfile *f)
+{
+	uint64_t size = f->p->bytes >= 0 ? (uint64_t)f->p->bytes : 0;
+
+	if (!f->be->composite || size < f->be->composite)
+		return 0;
+	clean_start(f, STORAGE_SKIPPED);
+	return 1;
+}
+
+static struct gop *
+part_op(struct gfile *f, int i)
+{
+	struct gop *op = op_new(f, OP_PART, "POST");
+	struct buf u = BUF_INIT, name = BUF_INIT;
+
+	gcs_part_name(f->p->key, i, &name);
+	upload_url(f->be, "multipart", name.p, &u);
+	buf_free(&name);
+	op->r.url = u.p;
+	greq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	    GCS_PART_BOUNDARY);
+	op->off = (uint64_t)i;		/* the part's number */
+	return op;
+}
+
+/* On the helper thread, parts in order (their SHA-256 is one run). */
+static void
+prep_part(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct gcomp *c = f->comp;
+	size_t len;
+
+	if (gcs_part_body(&c->hr, &c->pl, f->fd, (int)op->off, f->p->key,
+	    f->p->sha256, &op->data, &len, c->crc, &op->perr) == 0) {
+		op->r.body = op->data;
+		op->r.body_len = len;
+	}
+}
+
+static void
+part_prepared(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct gcomp *c = f->comp;
+
+	if (op->perr.len || f->failed) {
+		if (!f->failed) {
+			f->failed = 1;
+			buf_add(&f->p->err, op->perr.p, op->perr.len);
+		}
+		c->busy--;
+		op_free(op);
+		return;
+	}
+	if ((int)op->off == c->pl.n - 1)
+		c->hashed = 1;
+	op_send(op);
+}
+
+static void
+part_done(struct gop *op)
+{
+	struct gfile *f = op->f;
+	struct gcomp *c = f->comp;
+
+	c->busy--;
+	if (greq_ok(&op->r))
+		c->sent++;
+	else
+		fail(f, "part upload", &op->r);
+}
+
+static struct gop *
+compose_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_COMPOSE, "POST");
+	struct buf u = BUF_INIT, body = BUF_INIT;
+
+	object_url(f->be, f->p->key, NULL, &u);
+	/* The parts hard-deleted by GCS with the compose: kept by no
+	 * soft-delete policy (the listing after it is for an emulator, and
+	 * for what killed runs left). */
+	buf_adds(&u, "/compose?deleteSourceObjects=true");
+	op->r.url = u.p;
+	gcs_compose_body(f->p->key, f->comp->pl.n, f->p->sha256,
+	    f->comp->crc, &body);
+	op->data = body.p;
+	op->r.body = body.p;
+	op->r.body_len = body.len;
+	greq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
+	return op;
+}
+
+static struct gop *
+verify_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_VERIFY, "GET");
+	struct buf u = BUF_INIT;
+
+	object_url(f->be, f->p->key, "fields=metadata,crc32c", &u);
+	op->r.url = u.p;
+	return op;
+}
+
+/* The object a compose whose answer was lost made: the file's if it
+ * holds its sha256 and CRC-32C. */
+static void
+verified(struct gfile *f, struct greq *r)
+{
+	struct gcomp *c = f->comp;
+	struct json_doc d = { 0 };
+	struct buf meta = BUF_INIT;
+	int i, same = 0;
+
+	c->composing = 0;
+	if (greq_ok(r)) {
+		meta_sha256(&r->h.resp, &meta);
+		same = strcmp(meta.p, f->p->sha256) == 0 &&
+		    json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 &&
+		    d.ntok && d.tok[0].type == JSON_OBJECT &&
+		    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
+		    d.tok[i].type == JSON_STRING &&
+		    json_str_eq(&d.tok[i], c->crc);
+	}
+	json_doc_free(&d);
+	buf_free(&meta);
+	if (same) {
+		log_verbose("%s: composed by the try whose answer was lost",
+		    f->p->key);
+		clean_start(f, STORAGE_DONE);
+		return;
+	}
+	f->failed = 1;
+	buf_adds(&f->p->err, "gs compose failed: 404 (the parts gone) on a "
+	    "retry, and the object is not the file's");
+	clean_start(f, STORAGE_FAILED);
+}
+
+/* The composed object's CRC-32C must be the file's (GCS computes it
+ * from the parts'); one that is not is deleted with the parts. */
+static void
+composed(struct gfile *f, struct greq *r)
+{
+	struct gcomp *c = f->comp;
+	struct json_doc d = { 0 };
+	int i;
+
+	c->composing = 0;
+	if (!greq_ok(r) && r->h.status == 404 && r->tries > 1 &&
+	    !r->autherr.len) {
+		/* Sent again after a lost answer: the first may have made
+		 * the object and deleted the parts with it. */
+		log_verbose("%s: compose: 404 on try %d; looking for the "
+		    "object", f->p->key, r->tries);
+		c->composing = 1;
+		op_send(verify_op(f));
+		return;
+	}
+	if (!greq_ok(r)) {
+		fail(f, "compose", r);
+		clean_start(f, STORAGE_FAILED);
+		return;
+	}
+	if (json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 && d.ntok &&
+	    d.tok[0].type == JSON_OBJECT &&
+	    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
+	    d.tok[i].type == JSON_STRING && !json_str_eq(&d.tok[i], c->crc)) {
+		f->failed = 1;
+		buf_printf(&f->p->err, "gs compose: the object's CRC-32C is "
+		    "not the file's (%s); deleted", c->crc);
+		buf_adds(&c->names, f->p->key);
+		buf_addc(&c->names, '\0');
+	}
+	json_doc_free(&d);
+	log_verbose("%s: composed from %d parts", f->p->key, c->pl.n);
+	clean_start(f, STORAGE_DONE);
+}
+
+static void
+pump_compose(struct gfile *f)
+{
+	struct gcsbe *be = f->be;
+	struct gcomp *c = f->comp;
+
+	if (f->failed) {
+		if (!c->busy && !c->composing)
+			clean_start(f, STORAGE_FAILED);
+		return;
+	}
+	while (c->next < c->pl.n && be->inflight < be->jobs) {
+		c->busy++;
+		op_prepare(part_op(f, c->next++));
+	}
+	if (c->sent == c->pl.n && c->hashed && !c->composing &&
+	    be->inflight < be->jobs) {
+		c->composing = 1;
+		op_send(compose_op(f));
+	}
+}
+
+static struct gop *
+list_op(struct gfile *f)
+{
+	struct gop *op = op_new(f, OP_LIST, "GET");
+	struct buf u = BUF_INIT, pre = BUF_INIT;
+
+	gcs_part_prefix(f->p->key, &pre);
+	buf_printf(&u, "%s/storage/v1/b/", f->be->base);
+	enc(&u, f->be->bucket);
+	buf_adds(&u, "/o?maxResults=200&fields=items%28name%29%2C"
+	    "nextPageToken&prefix=");
+	enc(&u, pre.p);
+	op->r.url = u.p;
+	buf_free(&pre);
+	return op;
+}
+
+static void
+listed(struct gfile *f, struct greq *r)
+{
+	struct gcomp *c = f->comp;
+	struct buf pre = BUF_INIT, why = BUF_INIT;
+
+	c->listing = 0;
+	c->listed = 1;
+	gcs_part_prefix(f->p->key, &pre);
+	if (!greq_ok(r) || gcs_list_names(r->h.resp.p, r->h.resp.len, pre.p,
+	    &c->names, &c->more) < 0) {
+		if (greq_ok(r))
+			buf_adds(&why, "not an object listing");
+		else
+			gcs_strerror(r, &why);
+		log_warn("%s: cannot list the part objects under %s: %s (a "
+		    "re-run deletes them)", f->p->key, pre.p, why.p);
+		c->stop = 1;
+	}
+	buf_free(&pre);
+	buf_free(&why);
+}
+
+static void
+part_deleted(struct gfile *f, struct greq *r)
+{
+	struct gcomp *c = f->comp;
+	struct buf why = BUF_INIT;
+
+	c->dels--;
+	if (greq_ok(r) || (r->h.status == 404 && !r->autherr.len) || c->stop)
+		return;
+	gcs_strerror(r, &why);
+	log_warn("%s: cannot delete a part object: %s (a re-run deletes it)",
+	    f->p->key, why.p);
+	buf_free(&why);
+	c->stop = 1;
+}
+
+static struct gop *
+pdel_op(struct gfile *f, const char *name)
+{
+	struct gop *op = op_new(f, OP_PDEL, "DELETE");
+	struct buf u = BUF_INIT;
+
+	object_url(f->be, name, NULL, &u);
+	op->r.url = u.p;
+	return op;
+}
+
+/* Lists the parts' prefix, deletes what it holds, and again while the
+ * listing said there is more (bounded), then finishes the file. */
+static void
+pump_clean(struct gfile *f)
+{
+	struct gcsbe *be = f->be;
+	struct gcomp *c = f->comp;
+
+	if (!c->listed) {
+		if (!c->listing && be->inflight < be->jobs) {
+			c->listing = 1;
+			op_send(list_op(f));
+		}
+		return;
+	}
+	while (!c->stop && c->name_off < c->names.len &&
+	    be->inflight < be->jobs) {
+		const char *name = c->names.p + c->name_off;
+		c->name_off += strlen(name) + 1;
+		c->dels++;
+		op_send(pdel_op(f, name));
+	}
+	if (c->dels || (!c->stop && c->name_off < c->names.len))
+		return;
+	if (c->more && !c->stop && ++c->rounds < 16) {
+		c->listed = 0;
+		c->more = 0;
+		buf_reset(&c->names);
+		c->name_off = 0;
+		return;
+	}
+	finish(f, c->after);
 }
 
 /* Checks bucket and credentials once (fetching the first token). */
@@ -1594,6 +2038,28 @@ describe_fail(struct storage_put *p, struct gop *op)
 	return -1;
 }
 
+/* Dry run of a composite upload (f->comp set when there is one): the
+ * file hashed as the parts would hash it, then their requests. */
+static int
+describe_compose(struct gcsbe *be, struct gfile *f, struct buf *out)
+{
+	struct gop *op;
+
+	compose_plan(f);
+	if (!f->comp)
+		return 0;
+	op = op_new(f, OP_HASH, "PUT");
+	prep_hash(op);
+	if (op->perr.len)
+		return describe_fail(f->p, op);
+	op_free(op);
+	for (int i = 0; i < f->comp->pl.n; i++)
+		describe_op(be, part_op(f, i), out);
+	describe_op(be, compose_op(f), out);
+	describe_op(be, list_op(f), out);
+	return 0;
+}
+
 /* Dry run: the requests for a file absent from the bucket, in order. */
 static int
 gcs_describe(struct storage *st, const struct storage_put *p,
@@ -1613,6 +2079,12 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 	describe_op(be, next_op(&f), out);
 	if (open_source(&f))
 		return -1;
+	if (describe_compose(be, &f, out))
+		rc = -1;
+	if (f.comp) {
+		free(f.comp);
+		goto out;
+	}
 	if (f.size < be->threshold || f.size == 0) {
 		op = put_op(&f);
 		prep_put(op);
