@@ -150,4 +150,12 @@ void sql_lost_files(struct buf *b, const struct sql_dialect *d,
 void sql_forget_file(struct sqlv *out, const struct sql_dialect *d,
     const struct dtable *t, int64_t file_no, int staged);
 
+/* ANALYZE of table t in schema (its staging table when staging): only
+ * the columns a merge's statements join, sort or filter on (_stage_row,
+ * the primary and merge keys, o's dedup_sort and hard_delete when t has
+ * them), which records the table's size as a full ANALYZE does at a
+ * fraction of its cost; the whole table when none applies. */
+void sql_analyze(struct buf *b, const char *schema, const struct dtable *t,
+    const struct merge_opts *o, int staging);
+
 #endif
