@@ -1512,6 +1512,7 @@ static const struct sql_driver pg_driver = {
 	.file_lock = file_lock, .load = pg_load, .dry_load = dry_load,
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
+	.dup_check = 1,
 	.merge_setup = "SELECT set_config('work_mem', '65536kB', true) FROM "
 	    "pg_settings WHERE name = 'work_mem' AND setting::bigint < 65536",
 	.not_null_query = not_null_query, .not_null_alter = 1,

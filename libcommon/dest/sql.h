@@ -158,4 +158,12 @@ void sql_forget_file(struct sqlv *out, const struct sql_dialect *d,
 void sql_analyze(struct buf *b, const char *schema, const struct dtable *t,
     const struct merge_opts *o, int staging);
 
+/* SELECT count(*) that is 0 when no primary key occurs twice among
+ * load_id's staging rows of t, else 1: with 0 a merge may set
+ * o->keys_unique and read those rows without deduplication (the same
+ * rows survive; a NULL key counts as one key, as dedup's PARTITION BY
+ * takes it). */
+void sql_dup_keys(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id);
+
 #endif
