@@ -80,8 +80,11 @@ timed() {
 }
 T() { echo "/usr/bin/time -f %M -o $W/mem.$1"; }
 
+# stage-write rotates its files every 250k rows, as the README advises
+# for a pipeline: stage-put and stage-copy start on the first file while
+# it writes the next.
 stage_run() {
-	echo "$(T w) $bin/stage-write -t rows --dataset stage_ds --disposition merge --primary-key id -d $W/files <$data |
+	echo "$(T w) $bin/stage-write -t rows --dataset stage_ds --disposition merge --primary-key id --max-rows 250000 -d $W/files <$data |
 	$(T p) $bin/stage-put -b $W/bucket |
 	$(T c) $bin/stage-copy -D $DSN |
 	$(T m) $bin/stage-merge -D $DSN >/dev/null"

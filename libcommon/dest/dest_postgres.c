@@ -1073,9 +1073,10 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
 
 /* Fresh COPYs leave the staging tables without statistics (autovacuum
  * comes later), and the merge's joins then get plans several times
- * slower: sample them first. */
+ * slower: sample them first, the columns the merge uses (sql_analyze). */
 static int
-analyze_staging(struct pgdest *d, const struct dload *l)
+analyze_staging(struct pgdest *d, const struct dload *l,
+    const struct merge_opts *o)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
 	int r = 0;
@@ -1085,8 +1086,7 @@ analyze_staging(struct pgdest *d, const struct dload *l)
 		if (!d->s.dry && !table_exists(&d->s, s.p, l->t[i].name))
 			continue;	/* merged and dropped before */
 		buf_reset(&b);
-		buf_adds(&b, "ANALYZE ");
-		sql_qname(&b, s.p, l->t[i].name);
+		sql_analyze(&b, s.p, &l->t[i], o, 1);
 		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
@@ -1152,8 +1152,7 @@ analyze_final(struct pgdest *d, const struct dload *l)
 		if (l->t[i].disp != DISP_MERGE || !final_stale(d, &l->t[i]))
 			continue;
 		buf_reset(&b);
-		buf_adds(&b, "ANALYZE ");
-		sql_qname(&b, l->dataset, l->t[i].name);
+		sql_analyze(&b, l->dataset, &l->t[i], NULL, 0);
 		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
 	}
 	buf_free(&b);
@@ -1205,13 +1204,13 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 {
 	struct pgdest *d = (struct pgdest *)base;
 
-	(void)o;	/* the upsert's index is made in the merge */
+	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
 	if (locks_fit(d, l) < 0 || sqld_final_fits(&d->s, l) < 0 ||
 	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
-	if (analyze_staging(d, l) < 0)
+	if (analyze_staging(d, l, o) < 0)
 		return -1;
 	return analyze_final(d, l);
 }
@@ -1513,6 +1512,7 @@ static const struct sql_driver pg_driver = {
 	.file_lock = file_lock, .load = pg_load, .dry_load = dry_load,
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
+	.dup_check = 1,
 	.merge_setup = "SELECT set_config('work_mem', '65536kB', true) FROM "
 	    "pg_settings WHERE name = 'work_mem' AND setting::bigint < 65536",
 	.not_null_query = not_null_query, .not_null_alter = 1,

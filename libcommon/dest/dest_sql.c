@@ -411,17 +411,48 @@ breakdown(struct dmerged *m, const struct dtable *t,
 	}
 }
 
+/* o for table i of l in *to: keys_unique set when the driver asks
+ * (dup_check) and no primary key occurs twice among the load's staging
+ * rows, so its statements skip dedup's sort of every row.  0, or -1
+ * after reporting. */
+static int
+table_opts(struct sqldest *d, const struct dload *l, size_t i,
+    const struct merge_opts *o, struct merge_opts *to)
+{
+	const struct dtable *t = &l->t[i];
+	struct buf q = BUF_INIT;
+	int64_t n = 1;
+	int r = 0;
+
+	*to = *o;
+	to->keys_unique = 0;
+	if (!d->drv->dup_check || t->disp != DISP_MERGE || !t->npk)
+		return 0;
+	sql_dup_keys(&q, d->drv->dialect, t, l->load_id);
+	if (d->dry)
+		dest_dry_check(q.p, "0 means no primary key of %s occurs "
+		    "twice in the load: then its statements read the staging "
+		    "rows as they are, else deduplicated as below", t->name);
+	else if ((r = d->drv->count(d, t->name, q.p, &n)) == 0)
+		to->keys_unique = n == 0;
+	buf_free(&q);
+	return r < 0 ? -1 : 0;
+}
+
 int
 sqld_apply_tables(struct sqldest *d, const struct dload *l,
-    const struct merge_opts *o, int64_t *merged)
+    const struct merge_opts *lo, int64_t *merged)
 {
 	for (size_t i = 0; i < l->nt; i++) {
 		struct sqlv v = { 0 };
+		struct merge_opts mo, *o = &mo;
 		int64_t *c, u = -1, after = 0;
 		int r = 0;
 
 		if (l->done)
 			l->done[i] = (struct dmerged){ -1, -1, -1 };
+		if (table_opts(d, l, i, lo, &mo) < 0)
+			return -1;
 		if (!d->dry && l->done &&
 		    (u = count_before(d, l, i, o)) == -2)
 			return -1;

@@ -153,6 +153,12 @@ struct sql_driver {
 	int ddl_commits;		/* every DDL statement commits on its
 					 * own (Snowflake): sqld_in_txn runs
 					 * no BEGIN, lock or COMMIT around it */
+	int dup_check;			/* ask sql_dup_keys before a merge
+					 * table's statements and leave dedup
+					 * out when the keys are unique
+					 * (PostgreSQL: its sort of every
+					 * staged row costs more than the
+					 * question) */
 };
 
 /* The first member of every SQL back end's handle. */

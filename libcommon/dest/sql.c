@@ -245,7 +245,7 @@ static void
 surviving_from(struct buf *b, const struct sql_dialect *d,
     const struct dtable *t, const char *load_id, const struct merge_opts *o)
 {
-	if (t->npk) {
+	if (t->npk && !o->keys_unique) {
 		dedup_from(b, d, t, load_id, o);
 		buf_adds(b, " WHERE s.\"_stage_rn\" = 1");
 	} else {
@@ -355,8 +355,13 @@ upsert(struct sqlv *out, const struct sql_dialect *d, const struct dtable *t,
 		buf_adds(&b, "DELETE FROM ");
 		buf_adds(&b, f.p);
 		buf_adds(&b, " WHERE EXISTS (SELECT 1 FROM ");
-		dedup_from(&b, d, t, load_id, o);
-		buf_adds(&b, " WHERE s.\"_stage_rn\" = 1 AND ");
+		if (o->keys_unique) {
+			plain_from(&b, d, t, load_id);
+			buf_adds(&b, " AND ");
+		} else {
+			dedup_from(&b, d, t, load_id, o);
+			buf_adds(&b, " WHERE s.\"_stage_rn\" = 1 AND ");
+		}
 		deleted_cond(&b, t, o->hard_delete);
 		buf_adds(&b, " AND ");
 		key_match(&b, "s", f.p, t->pk, t->npk);

@@ -150,4 +150,20 @@ void sql_lost_files(struct buf *b, const struct sql_dialect *d,
 void sql_forget_file(struct sqlv *out, const struct sql_dialect *d,
     const struct dtable *t, int64_t file_no, int staged);
 
+/* ANALYZE of table t in schema (its staging table when staging): only
+ * the columns a merge's statements join, sort or filter on (_stage_row,
+ * the primary and merge keys, o's dedup_sort and hard_delete when t has
+ * them), which records the table's size as a full ANALYZE does at a
+ * fraction of its cost; the whole table when none applies. */
+void sql_analyze(struct buf *b, const char *schema, const struct dtable *t,
+    const struct merge_opts *o, int staging);
+
+/* SELECT count(*) that is 0 when no primary key occurs twice among
+ * load_id's staging rows of t, else 1: with 0 a merge may set
+ * o->keys_unique and read those rows without deduplication (the same
+ * rows survive; a NULL key counts as one key, as dedup's PARTITION BY
+ * takes it). */
+void sql_dup_keys(struct buf *b, const struct sql_dialect *d,
+    const struct dtable *t, const char *load_id);
+
 #endif

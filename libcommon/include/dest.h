@@ -138,6 +138,10 @@ struct merge_opts {
 	const char *dedup_sort;		/* column, or NULL: input order */
 	int dedup_desc;			/* keep the highest dedup_sort */
 	const char *hard_delete;	/* column, or NULL */
+	int keys_unique;		/* set by the merge, per table: the
+					 * load's primary keys are unique, so
+					 * dedup has nothing to do
+					 * (sql_dup_keys) */
 };
 
 /* How to reach the destination, resolved by dest_resolve. */
