@@ -32,15 +32,19 @@
  * timestamp TIMESTAMP_TZ, date DATE, time TIME, decimal NUMBER(38,9),
  * json VARIANT, binary BINARY.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 
 #include "config.h"
+#include "compress.h"
 #include "csvin.h"
 #include "dest.h"
 #include "dest_sql.h"
@@ -48,6 +52,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "sfjwt.h"
+#include "sfput.h"
 #include "snowflake_wire.h"
 #include "source.h"
 
@@ -1554,6 +1559,246 @@ copy_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 	return r;
 }
 
+/* --- PUT to the table's stage (local files) --- */
+
+/* Whether the rows of t can go through the stage as CSV: a JSON or
+ * BINARY column cannot (the CSV carries them as text that only a COPY
+ * transformation converts, which fakesnow cannot run): INSERT then. */
+static int
+put_fits(const struct dtable *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == CT_JSON || t->cols[i].type == CT_BINARY)
+			return 0;
+	return 1;
+}
+
+/* One attempt's folder in the table's stage: @"s"."%t"/stage-<hex>/
+ * (fresh each time, so that it holds exactly this attempt's files). */
+static void
+put_folder(struct buf *ref, const struct dfile *f)
+{
+	struct buf s = BUF_INIT, t = BUF_INIT;
+	unsigned char r[8];
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		memset(r, 0, sizeof r);
+	sql_staging_schema(&s, f->t.dataset);
+	buf_printf(&t, "%%%s", f->t.name);
+	buf_addc(ref, '@');
+	sql_qname(ref, s.p, t.p);
+	buf_adds(ref, "/stage-");
+	for (size_t i = 0; i < sizeof r; i++)
+		buf_printf(ref, "%02x", r[i]);
+	buf_addc(ref, '/');
+	buf_free(&s);
+	buf_free(&t);
+}
+
+struct gzfile {
+	FILE *fp;
+	struct zenc *z;
+};
+
+static int
+gz_write(void *ctx, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, ((struct gzfile *)ctx)->fp) == n ? 0 : -1;
+}
+
+static int
+gz_feed(void *ctx, const void *p, size_t n)
+{
+	return zenc_write(((struct gzfile *)ctx)->z, p, n);
+}
+
+/* f's rows as gzip CSV, each led by its _stage_row (file number no), in
+ * path: 0, or -1 after reporting. */
+static int
+put_csv(struct sfdest *d, const struct dfile *f, int64_t no,
+    const char *path)
+{
+	struct gzfile g = { fopen(path, "wb"), NULL };
+	int r;
+
+	if (!g.fp) {
+		log_err("%s: cannot write %s: %s", f->object, path,
+		    strerror(errno));
+		return -1;
+	}
+	g.z = zenc_new(COMP_GZIP, 0, gz_write, &g);
+	r = source_stream(&d->s.base.sources, f, no, gz_feed, &g);
+	if (zenc_finish(g.z) < 0 && r == 0) {
+		log_err("%s: cannot compress into %s", f->object, path);
+		r = -1;
+	}
+	if (fclose(g.fp) != 0 && r == 0) {
+		log_err("%s: cannot write %s: %s", f->object, path,
+		    strerror(errno));
+		r = -1;
+	}
+	return r;
+}
+
+/* PUTs path into the folder ref: 0, 1 when the stage is of a kind stage
+ * cannot upload to (said as a warning: the caller inserts instead), -1
+ * after reporting. */
+static int
+put_file(struct sfdest *d, const struct dfile *f, const char *path,
+    const char *name, const char *ref)
+{
+	struct buf q = BUF_INIT, raw = BUF_INIT, why = BUF_INIT;
+	struct sfresult res = { 0 };
+	struct sfput p = { 0 };
+	int r = -1;
+
+	buf_adds(&q, "PUT ");
+	{
+		struct buf u = BUF_INIT;
+		buf_printf(&u, "file://%s", path);
+		sf_str(&q, u.p, u.len);
+		buf_free(&u);
+	}
+	buf_printf(&q, " %s AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP "
+	    "OVERWRITE = TRUE", ref);
+	if (d->s.dry) {
+		dest_dry_sql(q.p);
+		r = 0;
+		goto out;
+	}
+	log_verbose("%s: %s", f->object, q.p);
+	if (sfw_query_raw(d->w, q.p, &res, &raw) == -2)
+		goto out;
+	if (sfput_parse(raw.p ? raw.p : "", raw.len, &p, &why) < 0)
+		log_err("%s: %s", f->object, why.p);
+	else if (sfput_check(&p, &why) < 0) {
+		log_warn("%s: %s: its rows go as INSERT batches instead",
+		    f->object, why.p);
+		r = 1;
+	} else if (sfput_upload(&p, path, name, &why) < 0)
+		log_err("%s: %s", f->object, why.p);
+	else
+		r = 0;
+out:
+	sfput_free(&p);
+	sfresult_free(&res);
+	buf_free(&q);
+	buf_free(&raw);
+	buf_free(&why);
+	return r;
+}
+
+static void
+put_copy_stmt(struct buf *b, const struct dfile *f, const char *ref)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(b, "COPY INTO ");
+	sql_qname(b, s.p, f->t.name);
+	buf_adds(b, " (\"_stage_row\", ");
+	sql_collist(b, &f->t, "");
+	buf_printf(b, ") FROM %s FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 "
+	    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
+	    "NULL_IF = () ESCAPE_UNENCLOSED_FIELD = NONE COMPRESSION = GZIP) "
+	    "PURGE = TRUE ON_ERROR = ABORT_STATEMENT", ref);
+	buf_free(&s);
+}
+
+/* The COPY's counts by the staged names: loaded[k] for file k; -1 after
+ * reporting a file Snowflake refused or skipped. */
+static int
+put_result(const struct dfile *const *g, size_t m, const int *todo,
+    const int64_t *no, const struct sfresult *r, int64_t *loaded)
+{
+	int fc = sfresult_col(r, "file"), st = sfresult_col(r, "status"),
+	    rl = sfresult_col(r, "rows_loaded"), fe = sfresult_col(r,
+	    "first_error"), ret = 0;
+	char name[48];
+
+	for (size_t k = 0; k < m; k++) {
+		loaded[k] = 0;
+		if (!todo[k])
+			continue;
+		snprintf(name, sizeof name, "f%lld.csv.gz", (long long)no[k]);
+		for (int64_t i = 0; fc >= 0 && i < r->nrows; i++) {
+			const char *v = sfresult_at(r, i, fc), *s;
+			if (!v || strcmp(base_name(v), name) != 0)
+				continue;
+			s = st >= 0 ? sfresult_at(r, i, st) : NULL;
+			if (s && strcmp(s, "LOADED") != 0) {
+				log_err("%s: %s: %s", g[k]->object, s, fe >= 0 &&
+				    sfresult_at(r, i, fe) ? sfresult_at(r, i,
+				    fe) : "");
+				ret = -1;
+			}
+			if (rl >= 0 && sfresult_at(r, i, rl))
+				loaded[k] = strtoll(sfresult_at(r, i, rl),
+				    NULL, 10);
+		}
+	}
+	return ret;
+}
+
+/* Local files of g in todo through the table's stage, as dlt loads
+ * local files: each PUT into a fresh folder of the staging table's
+ * stage, then one COPY of the folder.  0, 1 when PUT cannot be used here
+ * (warned: the caller inserts instead), -1 after reporting. */
+static int
+put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, int64_t *loaded)
+{
+	struct buf ref = BUF_INIT, path = BUF_INIT, q = BUF_INIT;
+	struct sfresult res = { 0 };
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], name[48];
+	int r = 0, made = 0;
+
+	if (!put_fits(&g[0]->t))
+		return 1;
+	put_folder(&ref, g[0]);
+	snprintf(dir, sizeof dir, "%s/stage-sfput.XXXXXX", tmp && *tmp ?
+	    tmp : "/tmp");
+	if (d->s.dry)
+		made = 0;
+	else if (!mkdtemp(dir)) {
+		log_err("%s: cannot make a directory %s: %s", g[0]->object,
+		    dir, strerror(errno));
+		r = -1;
+	} else
+		made = 1;
+	for (size_t k = 0; k < m && r == 0; k++) {
+		if (!todo[k])
+			continue;
+		snprintf(name, sizeof name, "f%lld.csv.gz", (long long)no[k]);
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, name);
+		if (!d->s.dry && put_csv(d, g[k], no[k], path.p) < 0)
+			r = -1;
+		else
+			r = put_file(d, g[k], path.p, name, ref.p);
+		if (made)
+			unlink(path.p);
+	}
+	if (r == 0) {
+		put_copy_stmt(&q, g[0], ref.p);
+		if (d->s.dry) {
+			dest_dry_sql(q.p);
+			for (size_t k = 0; k < m; k++)
+				loaded[k] = g[k]->rows;
+		} else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
+		    &res)) == 0)
+			r = put_result(g, m, todo, no, &res, loaded);
+	}
+	if (made)
+		rmdir(dir);
+	sfresult_free(&res);
+	buf_free(&ref);
+	buf_free(&path);
+	buf_free(&q);
+	return r;
+}
+
 static int
 in_bucket(const struct sfdest *d, const struct dfile *f)
 {
@@ -1640,9 +1885,12 @@ group_txn(struct sfdest *d, struct sfgroup *G, const char *from)
 	if (record_files(d, G->f, G->m, G->todo) < 0 ||
 	    file_nos(d, G->f, G->m, G->todo, G->no) < 0)
 		goto fail;
-	r = from ? copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded) :
-	    insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
-	if (r == 1) {
+	if (from)
+		r = copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded);
+	else if ((r = put_rows(d, G->f, G->m, G->todo, G->no,
+	    G->loaded)) == 1)
+		r = insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
+	if (from && r == 1) {
 		rollback(&d->s);
 		goto out;
 	}
