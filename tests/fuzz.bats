@@ -88,3 +88,7 @@ fuzz() {
 @test "fuzz: the Arrow IPC reader reads whatever bytes inside them, or says why not (5 s)" {
 	fuzz arrowipc 8192
 }
+
+@test "fuzz: Snowflake PUT answers (stageInfo) parse or fail with a reason (5 s)" {
+	fuzz sfput 4096
+}

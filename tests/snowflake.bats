@@ -392,9 +392,12 @@ for l in sys.stdin:
 	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
 	n=$(sed -n 's/.*: \([0-9]*\) statements sent$/\1/p' err)
 	echo "statements: $n"
-	# 13 a table: its DDL (5) and its transaction (8); one transaction
-	# per file made it 245 for these 30 files
-	[ "$n" -le 45 ]
+	# a PUT per file (the upload is the client's, file by file, as the
+	# official drivers do it); the rest, 13 a table: its DDL (5) and its
+	# transaction (8); one transaction per file made it 245 for these 30
+	[ "$(grep -c ": PUT 'file://" err)" -eq 30 ]
+	[ "$(grep -c ': COPY INTO "many_staging"' err)" -eq 3 ]
+	[ "$((n - 30))" -le 45 ]
 	[ "$(grep -c '^stage-copy: .*: BEGIN$' err)" -eq 3 ]
 	[ "$(grep -c '"copied"' copy.ndjson)" -eq 30 ]
 	run sf_sql 'SELECT count(*), count(DISTINCT file_no) FROM "many_staging"."_stage_files"'
@@ -485,4 +488,94 @@ for l in sys.stdin:
 	stage-merge -q -D "$SF_DEST" <copy.ndjson
 	run sf_sql 'SELECT count(*) FROM "pr"."t0"'
 	[ "$output" = 4 ]
+}
+
+# --- local files through the table's stage (PUT), as dlt loads them ---
+
+@test "snowflake: local files go through the staging table's stage: a PUT per file into a fresh folder of @\"<dataset>_staging\".\"%<table>\", one COPY per table, every value right" {
+	many 4 viaput
+	mkdir tmp
+	TMPDIR=$W/tmp stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 12 ]
+	for t in t0 t1 t2; do
+		# 4 PUTs of gzip CSV into one folder, then one COPY of that folder
+		run grep -o "PUT 'file://[^']*/f[0-9]*\.csv\.gz' @\"viaput_staging\"\.\"%$t\"/stage-[0-9a-f]*/ AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE" err
+		[ "${#lines[@]}" -eq 4 ]
+		[ "$(sed 's/.*@//; s/ .*//' <<<"$output" | sort -u | wc -l)" -eq 1 ]
+		run grep -c "COPY INTO \"viaput_staging\".\"$t\" (\"_stage_row\", \"id\", \"v\") FROM @\"viaput_staging\".\"%$t\"/stage-[0-9a-f]*/ FILE_FORMAT = (TYPE = CSV .*COMPRESSION = GZIP) PURGE = TRUE ON_ERROR = ABORT_STATEMENT" err
+		[ "$output" -eq 1 ]
+	done
+	# no row travels in an INSERT
+	! grep -q 'INSERT INTO "viaput_staging"."t[0-2]"' err
+	! grep -q 'INSERT of rows' err
+	# _stage_row: each file's number * 2^32 + its row, as the INSERT path made it
+	run sf_sql 'SELECT count(*) FROM "viaput_staging"."t1" s JOIN "viaput_staging"."_stage_files" f ON FLOOR(s."_stage_row" / 4294967296) = f.file_no AND f.table_name = '"'t1'"' WHERE MOD(s."_stage_row", 4294967296) IN (1, 2)'
+	[ "$output" = 8 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id"), min("id"), max("id"), min("v"), max("v") FROM "viaput"."t0"'
+	[ "$output" = "8|8|3|24|x12|x9" ]
+	# PURGE: the stage keeps no file once it is loaded; no temporary file left
+	run sf_sql 'LIST @"viaput_staging"."%t0"'
+	[ -z "$output" ]
+	[ -z "$(ls tmp)" ]
+}
+
+@test "snowflake: a PUT load re-run sends no file twice: every file skipped, no PUT, no COPY, the tables unchanged" {
+	many 2 putrerun
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	run stage-copy -v -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"skipped":true' <<<"$output")" -eq 6 ]
+	[[ "$output" != *"PUT 'file://"* ]]
+	[[ "$output" != *"COPY INTO"* ]]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run stage-merge -D "$SF_DEST" <copy.ndjson
+	[[ "$output" == *"already merged"* ]]
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "putrerun"."t2"'
+	[ "$output" = "4|4" ]
+}
+
+@test "snowflake: stage-copy killed (-9) at any instant of a PUT load (writing, uploading, copying), then re-run: every table exactly right, merged once" {
+	many 8 putkill
+	for delay in 0.02 0.1 0.25 0.5 0.8 1.2; do
+		stage-copy -q -D "$SF_DEST" <put.ndjson >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 24 ]
+	run sf_sql 'SELECT table_name, count(*), CAST(sum("rows") AS INTEGER) FROM "putkill_staging"."_stage_files" GROUP BY 1 ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf 't0|8|16\nt1|8|16\nt2|8|16')" ]
+	for t in t0 t1 t2; do
+		run sf_sql "SELECT count(*), count(DISTINCT \"_stage_row\"), count(DISTINCT \"id\") FROM \"putkill_staging\".\"$t\""
+		[ "$output" = "16|16|16" ]
+	done
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	for t in t0 t1 t2; do
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\") FROM \"putkill\".\"$t\""
+		[ "$output" = "16|16" ]
+	done
+}
+
+@test "snowflake: a table with a JSON column keeps the INSERT path (its CSV text needs a COPY transformation), saying so under -v; the dry run of a PUT load is valid Snowflake SQL" {
+	printf '{"id":1,"doc":[1,2]}\n{"id":2,"doc":null}\n' |
+		stage-write -q -t j --dataset putjson --disposition append -d out |
+		stage-put -q -b bucket >put.ndjson
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	grep -q 'a JSON or BINARY column: its rows go as INSERT batches' err
+	! grep -q "PUT 'file://" err
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT "id", CAST("doc" AS VARCHAR) FROM "putjson"."j" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = '1|[1,2]' ]
+	# the dry run of a load of plain columns: PUT and COPY, parsed by sqlglot
+	many 1 putdry
+	stage-copy --dry-run -D "$SF_DEST" <put.ndjson >plan.sql
+	[ "$(grep -c "^PUT 'file://" plan.sql)" -eq 3 ]
+	[ "$(grep -c '^COPY INTO "putdry_staging"."t[0-2]" ("_stage_row", "id", "v") FROM @"putdry_staging"."%t[0-2]"/stage-' plan.sql)" -eq 3 ]
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <plan.sql
 }

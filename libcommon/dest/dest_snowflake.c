@@ -1754,8 +1754,12 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 	char dir[4096], name[48];
 	int r = 0, made = 0;
 
-	if (!put_fits(&g[0]->t))
+	if (!put_fits(&g[0]->t)) {
+		log_verbose("%s: a JSON or BINARY column: its rows go as "
+		    "INSERT batches, not through the table's stage (see "
+		    "stage-copy(1), Snowflake)", g[0]->object);
 		return 1;
+	}
 	put_folder(&ref, g[0]);
 	snprintf(dir, sizeof dir, "%s/stage-sfput.XXXXXX", tmp && *tmp ?
 	    tmp : "/tmp");
