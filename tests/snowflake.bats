@@ -283,6 +283,9 @@ golden() {
 
 @test "snowflake: golden dry run: the merge (delete-insert with dedup and hard delete, append, replace by DELETE) in one transaction after the DDL" {
 	golden merge stage-merge --hard-delete b -D "$SF_DEST"
+	# the dataset's lock row, made before, is the transaction's first write
+	grep -q '^CREATE TABLE IF NOT EXISTS "golden"."_stage_locks" ' merge.sql
+	[ "$(sed -n '/^BEGIN;/{n;p;q;}' merge.sql)" = "UPDATE \"golden\".\"_stage_locks\" SET holder = '1700000000.000001', locked_at = CURRENT_TIMESTAMP() WHERE name = 'merge';" ]
 	# every DDL before BEGIN: Snowflake commits on DDL
 	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' merge.sql
 	[ -z "$output" ]
@@ -578,4 +581,54 @@ for l in sys.stdin:
 	[ "$(grep -c "^PUT 'file://" plan.sql)" -eq 3 ]
 	[ "$(grep -c '^COPY INTO "putdry_staging"."t[0-2]" ("_stage_row", "id", "v") FROM @"putdry_staging"."%t[0-2]"/stage-' plan.sql)" -eq 3 ]
 	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <plan.sql
+}
+
+@test "snowflake: two overlapping stage-merge of different loads into one dataset both end right (the _stage_locks row serializes them; a conflict is retried)" {
+	for round in 1 2 3; do
+		# load A replaces tables m and r, load B tables n and r: r must
+		# end with one load's rows, never both (unserialized, each DELETE
+		# saw the table empty and both inserted)
+		{ seq 1 60 | sed 's/.*/{"tbl":"m","id":&,"v":"a"}/'
+		  seq 1 60 | sed 's/.*/{"tbl":"r","id":&,"v":"a"}/'; } |
+			stage-write -q --table-field tbl --dataset ovl$round --disposition replace -d outa |
+			stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >a.ndjson
+		{ seq 31 90 | sed 's/.*/{"tbl":"n","id":&,"v":"b"}/'
+		  seq 31 90 | sed 's/.*/{"tbl":"r","id":&,"v":"b"}/'; } |
+			stage-write -q --table-field tbl --dataset ovl$round --disposition replace -d outb |
+			stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >b.ndjson
+		stage-merge -v -D "$SF_DEST" <a.ndjson >ma.ndjson 2>ea &
+		pa=$!
+		stage-merge -v -D "$SF_DEST" <b.ndjson >mb.ndjson 2>eb &
+		pb=$!
+		sa=0; sb=0
+		wait "$pa" || sa=$?
+		wait "$pb" || sb=$?
+		grep -h "conflict with another" ea eb | sed "s/^/# /" >&3 || true
+		grep -h "error\|failed\|not merged" ea eb || true
+		# B (the newer load) always merges; A too, unless B merged r first:
+		# then A is refused by design (a table's loads in load_id order)
+		[ "$sb" -eq 0 ]
+		loads=2
+		if [ "$sa" -ne 0 ]; then
+			[ "$sa" -eq 1 ]
+			grep -q "merge loads of a table in load_id order" ea
+			loads=1
+		fi
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), min(\"id\"), max(\"id\") FROM \"ovl$round\".\"m\""
+		[ "$output" = "60|60|1|60" ] || [ "$loads" -eq 1 ]
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), min(\"id\"), max(\"id\") FROM \"ovl$round\".\"n\""
+		[ "$output" = "60|60|31|90" ]
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), count(DISTINCT \"v\") FROM \"ovl$round\".\"r\""
+		echo "r: $output"
+		[ "$output" = "60|60|1" ]
+		run sf_sql "SELECT count(*) FROM \"ovl$round\".\"_dlt_loads\" WHERE status = 0"
+		[ "$output" = "$loads" ]
+		# the merged loads' staging rows are gone (a refused load keeps its)
+		tables="m n r"
+		[ "$loads" -eq 2 ] || tables=n
+		for t in $tables; do
+			run sf_sql "SELECT count(*) FROM \"ovl${round}_staging\".\"$t\""
+			[ "$output" = 0 ]
+		done
+	done
 }

@@ -49,6 +49,7 @@
 #include "dest.h"
 #include "dest_sql.h"
 #include "house.h"
+#include "httpx.h"
 #include "log.h"
 #include "manifest.h"
 #include "sfjwt.h"
@@ -82,6 +83,9 @@ struct sfdest {
 	struct sfwire *w;	/* NULL in a dry run that did not connect */
 	int64_t dry_file_no;	/* dry run before staging exists: 1, 2, ... */
 	int in_txn;		/* between BEGIN and COMMIT or ROLLBACK */
+	int soft;		/* a conflict is retried: not an error yet */
+	int conflicted;		/* ... and one happened */
+	int locking;		/* running the lock UPDATE or the COMMIT */
 	char *stage_url;	/* the temporary stage made on this folder */
 	char *stage_schema;	/* ... in this schema */
 	char *v[K_N];
@@ -503,7 +507,26 @@ sf_close(struct dest *base)
 
 /* --- the driver --- */
 
-/* Runs sql: 0 with res, -1 after reporting "object: what: why". */
+/* Whether Snowflake refused a statement for another transaction's
+ * locks (waiters over the limit, a deadlock, the lock wait timing out;
+ * 000625 and the lock timeout's 000630), or the emulator for a write
+ * conflict (DuckDB answers one instead of waiting, and fakesnow passes
+ * it on as an unhandled exception, code 261000: taken for a conflict on
+ * the lock UPDATE and the COMMIT only): worth running the transaction
+ * again. */
+static int
+conflict(const struct sfdest *d, const struct sfresult *res)
+{
+	const char *m = res->err.p ? res->err.p : "";
+
+	return strcmp(res->code, "000625") == 0 ||
+	    strcmp(res->code, "000630") == 0 || strstr(m, "onflict") ||
+	    strstr(m, "deadlock") || strstr(m, "Deadlock") ||
+	    (d->locking && strcmp(res->code, "261000") == 0);
+}
+
+/* Runs sql: 0 with res, -1 after reporting "object: what: why" (a
+ * conflict while d->soft: only under -v, d->conflicted set). */
 static int
 sf_run(struct sfdest *d, const char *object, const char *what,
     const char *sql, struct sfresult *res)
@@ -516,7 +539,10 @@ sf_run(struct sfdest *d, const char *object, const char *what,
 		return -1;
 	}
 	r = sfw_query(d->w, sql, res);
-	if (r == -1)
+	if (r == -1 && d->soft && conflict(d, res)) {
+		d->conflicted = 1;
+		log_verbose("%s: %s: %s", object, what, res->err.p);
+	} else if (r == -1)
 		log_err("%s: %s: %s", object, what, res->err.p);
 	return r < 0 ? -1 : 0;
 }
@@ -2068,6 +2094,49 @@ sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 
 /* --- stage-merge --- */
 
+/* Snowflake has no advisory lock: a row of "<dataset>"."_stage_locks",
+ * UPDATEd first in each merge transaction of the dataset, serializes
+ * them (Snowflake makes the second wait for the first's end; fakesnow's
+ * DuckDB answers a conflict instead, which sf_merge_load retries). */
+#define SF_MERGE_TRIES 8
+
+static int
+lock_ddl(struct sfdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, t = BUF_INIT;
+	int r;
+
+	sql_qname(&t, l->dataset, "_stage_locks");
+	buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (name VARCHAR NOT NULL, "
+	    "holder VARCHAR, locked_at TIMESTAMP_TZ)", t.p);
+	r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_reset(&b);
+	buf_printf(&b, "INSERT INTO %s (name) SELECT 'merge' FROM (SELECT 1 "
+	    "AS one) AS o WHERE NOT EXISTS (SELECT 1 FROM %s WHERE name = "
+	    "'merge')", t.p, t.p);
+	if (r == 0)
+		r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_free(&b);
+	buf_free(&t);
+	return r;
+}
+
+static int
+merge_lock(struct sfdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "UPDATE ");
+	sql_qname(&b, l->dataset, "_stage_locks");
+	buf_adds(&b, " SET holder = ");
+	sql_str(&b, l->load_id);
+	buf_adds(&b, ", locked_at = CURRENT_TIMESTAMP() WHERE name = 'merge'");
+	r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 /* All DDL before the merge's transaction (Snowflake commits on DDL):
  * the dataset, its bookkeeping and the final tables made or grown; the
  * same DDL inside the transaction then finds nothing to do. */
@@ -2079,7 +2148,7 @@ sf_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (!d->w && !d->s.dry)
 		return DEST_FATAL;
-	if (sqld_merge_ddl(&d->s, l) < 0)
+	if (sqld_merge_ddl(&d->s, l) < 0 || lock_ddl(d, l) < 0)
 		return -1;
 	return sqld_final_ddls(&d->s, l, o);
 }
@@ -2100,28 +2169,70 @@ forget_lost(struct sfdest *d, const struct dload *l)
 	buf_free(&s);
 }
 
+/* One try of the merge's transaction: 0 committed (done: 1 when merged
+ * before), -1 rolled back. */
+static int
+merge_try(struct sfdest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *short_rows, int *done)
+{
+	for (size_t i = 0; i < l->nt; i++)
+		merged[i] = 0;
+	*short_rows = 0;
+	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
+		return -1;
+	d->locking = 1;
+	if (merge_lock(d, l) < 0)
+		goto fail;
+	d->locking = 0;
+	if ((*done = sqld_merge(&d->s, l, o, merged, short_rows)) < 0)
+		goto fail;
+	d->locking = 1;
+	if (sf_exec(&d->s, l->load_id, "COMMIT", NULL) < 0)
+		goto fail;
+	d->locking = 0;
+	return 0;
+fail:
+	d->locking = 0;
+	rollback(&d->s);
+	return -1;
+}
+
+/* The merge's transaction, run again (at most SF_MERGE_TRIES times, with
+ * backoff) when another merge of the dataset made it conflict. */
 static int
 sf_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct sfdest *d = (struct sfdest *)base;
-	int done, short_rows = 0;
+	struct httpx_backoff bo;
+	int done = 0, short_rows = 0, r;
 
 	*already = 0;
-	for (size_t i = 0; i < l->nt; i++)
-		merged[i] = 0;
 	if (!d->w && !d->s.dry)
 		return DEST_FATAL;
-	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
-		return -1;
-	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0) {
-		rollback(&d->s);
+	httpx_backoff_init(&bo, 200);
+	for (int tries = 1;; tries++) {
+		d->soft = tries < SF_MERGE_TRIES;
+		d->conflicted = 0;
+		r = merge_try(d, l, o, merged, &short_rows, &done);
+		if (r == 0 || !d->conflicted)
+			break;
+		{
+			int ms = httpx_backoff_ms(&bo, tries);
+			log_verbose("load %s: conflict with another transaction "
+			    "on dataset %s: try %d of %d in %d ms", l->load_id,
+			    l->dataset, tries + 1, SF_MERGE_TRIES, ms);
+			httpx_sleep_ms(ms);
+		}
+	}
+	d->soft = 0;
+	if (r < 0) {
 		if (short_rows)
 			forget_lost(d, l);
 		return -1;
 	}
 	*already = done;
-	return sf_exec(&d->s, l->load_id, "COMMIT", NULL);
+	return 0;
 }
 
 static int
@@ -2200,7 +2311,9 @@ sf_age(struct buf *q, const char *e)
 }
 
 /* Snowflake has no advisory lock and no lock that fails instead of
- * waiting that the emulator knows: the hold is the transaction alone.
+ * waiting that the emulator knows: the hold is the transaction and, once
+ * a merge made it, the dataset's _stage_locks row, UPDATEd first as a
+ * merge does (so housekeeping and merges of the dataset are serialized).
  * Its DML then waits for (and is serialized with) any transaction
  * writing the same tables; stage-merge(1), "Snowflake", says what this
  * does not guarantee. */
@@ -2208,10 +2321,24 @@ static int
 sf_hold(struct sqldest *s, const char *dataset, char *const *tables,
     size_t n, struct buf *who)
 {
+	struct buf b = BUF_INIT;
+	int r = 0;
+
 	(void)tables;
 	(void)n;
 	(void)who;
-	return sf_exec(s, dataset, "BEGIN", NULL) < 0 ? -1 : 0;
+	if (sf_exec(s, dataset, "BEGIN", NULL) < 0)
+		return -1;
+	if (table_exists(s, dataset, "_stage_locks")) {
+		buf_adds(&b, "UPDATE ");
+		sql_qname(&b, dataset, "_stage_locks");
+		buf_adds(&b, " SET holder = 'housekeeping', locked_at = "
+		    "CURRENT_TIMESTAMP() WHERE name = 'merge'");
+		if ((r = sf_exec(s, dataset, b.p, NULL)) < 0)
+			rollback(s);
+	}
+	buf_free(&b);
+	return r < 0 ? -1 : 0;
 }
 
 /* One value of a one-row query, or NULL (a function the server lacks:
