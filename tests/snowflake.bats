@@ -632,3 +632,53 @@ for l in sys.stdin:
 		done
 	done
 }
+
+# --- widening a column's type ---
+
+@test "snowflake: a column widens by kind (bigint to decimal, bigint to text, date to timestamp) through a new column, before the merge's transaction; the values stay" {
+	printf '{"id":1,"n":5,"d":"2024-01-02","s":7}\n' | pipeline wid t append
+	printf '{"id":2,"n":2.5,"d":"2024-01-03T04:05:06Z","s":"x"}\n' |
+		stage-write -q -t t --dataset wid --disposition append -d out2 |
+		stage-put -q -b bucket >put2.ndjson
+	stage-copy -q -D "$SF_DEST" <put2.ndjson >copy2.ndjson
+	# the merge's plan: every widening before BEGIN
+	stage-merge --dry-run -D "$SF_DEST" <copy2.ndjson >plan.sql
+	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' plan.sql
+	[ -z "$output" ]
+	stage-merge -v -D "$SF_DEST" <copy2.ndjson >merge2.ndjson 2>err
+	grep -q 'column n of wid.t widens from NUMBER(38,0) to NUMBER(38,9)' err
+	grep -q 'column s of wid.t widens from NUMBER(38,0) to VARCHAR' err
+	grep -q 'column d of wid.t widens from DATE to TIMESTAMP_TZ' err
+	grep -q 'ALTER TABLE "wid"."t" RENAME COLUMN "s__stage_widen" TO "s"' err
+	run sf_sql "SELECT data_type FROM information_schema.columns WHERE table_schema = 'wid' AND table_name = 't' AND column_name IN ('n', 's', 'd') ORDER BY column_name"
+	echo "$output"
+	[ "$output" = "$(printf 'TIMESTAMP_TZ\nNUMBER\nTEXT')" ]
+	run sf_sql 'SELECT "id", CAST("n" AS VARCHAR), "s", CAST("d" AS DATE), count(*) OVER () FROM "wid"."t" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = "1|5.000000000|7|2024-01-02|2" ]
+	[ "${lines[1]}" = "2|2.500000000|x|2024-01-03|2" ]
+	# nothing left of the new columns; a re-run changes nothing
+	run sf_sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'wid' AND column_name LIKE '%stage_widen'"
+	[ "$output" = 0 ]
+	run stage-merge -D "$SF_DEST" <copy2.ndjson
+	[[ "$output" == *"already merged"* ]]
+}
+
+@test "snowflake: a widening killed at any step ends on the re-run (the new column says where): after the ADD and UPDATE, and after the DROP" {
+	for state in filled dropped; do
+		ds=wk$state
+		printf '{"id":1,"s":7}\n' | pipeline $ds t append
+		# what a kill leaves: the new column made and filled (and the old
+		# one dropped)
+		sf_sql "ALTER TABLE \"$ds\".\"t\" ADD COLUMN \"s__stage_widen\" VARCHAR" >/dev/null
+		sf_sql "UPDATE \"$ds\".\"t\" SET \"s__stage_widen\" = CAST(\"s\" AS VARCHAR)" >/dev/null
+		[ "$state" = filled ] ||
+			sf_sql "ALTER TABLE \"$ds\".\"t\" DROP COLUMN \"s\"" >/dev/null
+		printf '{"id":2,"s":"x"}\n' | pipeline $ds t append
+		run sf_sql "SELECT \"id\", \"s\" FROM \"$ds\".\"t\" ORDER BY 1"
+		echo "$output"
+		[ "$output" = "$(printf '1|7\n2|x')" ]
+		run sf_sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$ds' AND column_name LIKE '%stage_widen'"
+		[ "$output" = 0 ]
+	done
+}

@@ -751,50 +751,195 @@ sf_columns(struct sqldest *s, const char *schema, const char *name,
 	return r;
 }
 
-/* CREATE, or ADD COLUMN what t has and the table lacks.  Snowflake
- * changes no column's type but a NUMBER's precision or a VARCHAR's
- * length: a wider type is refused, saying what to do. */
+/* --- widening a column's type --- */
+
+#define WIDEN_SUFFIX "__stage_widen"
+
+static void
+alter(struct buf *b, const char *schema, const char *table)
+{
+	buf_reset(b);
+	buf_adds(b, "ALTER TABLE ");
+	sql_qname(b, schema, table);
+	buf_addc(b, ' ');
+}
+
+/* The expression turning column name of type from into type to. */
+static void
+widen_expr(struct buf *b, const char *name, enum coltype from,
+    enum coltype to)
+{
+	struct buf col = BUF_INIT;
+
+	sql_ident(&col, name);
+	if (to == CT_TEXT && from == CT_BINARY)
+		buf_printf(b, "'\\\\x' || TO_VARCHAR(%s, 'HEX')", col.p);
+	else
+		buf_printf(b, "CAST(%s AS %s)", col.p, sf_types[to]);
+	buf_free(&col);
+}
+
+/* Finishes a widening of column name whose new column tmp exists (made
+ * now, or by a run that was killed): UPDATE it from the old column while
+ * that exists, DROP the old, RENAME the new.  Each step commits (DDL;
+ * the UPDATE alone), and the columns present say which are left, so a
+ * re-run after a kill at any instant ends it the same way. */
+static int
+widen_finish(struct sqldest *s, const char *schema, const char *table,
+    const char *name, const char *tmp, enum coltype from, enum coltype to,
+    int old_exists, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r = 0;
+
+	if (old_exists) {
+		buf_adds(&b, "UPDATE ");
+		sql_qname(&b, schema, table);
+		buf_adds(&b, " SET ");
+		sql_ident(&b, tmp);
+		buf_adds(&b, " = ");
+		widen_expr(&b, name, from, to);
+		r = sf_exec(s, object, b.p, NULL);
+		alter(&b, schema, table);
+		buf_adds(&b, "DROP COLUMN ");
+		sql_ident(&b, name);
+		if (r == 0)
+			r = sf_exec(s, object, b.p, NULL);
+	}
+	alter(&b, schema, table);
+	buf_adds(&b, "RENAME COLUMN ");
+	sql_ident(&b, tmp);
+	buf_adds(&b, " TO ");
+	sql_ident(&b, name);
+	if (r == 0)
+		r = sf_exec(s, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
+/* Column c of the table is of type from and must become c->type, a
+ * change of kind Snowflake's ALTER ... SET DATA TYPE cannot make (it
+ * only lengthens a VARCHAR or raises a NUMBER's precision, and stage's
+ * VARCHAR and NUMBER(38,s) are at their widest): through a new column
+ * (ADD, then widen_finish). */
+static int
+widen_col(struct sqldest *s, const char *schema, const char *table,
+    const struct dcol *c, enum coltype from, const char *object)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	struct dcol t = *c;
+	int r;
+
+	buf_printf(&tmp, "%s%s", c->name, WIDEN_SUFFIX);
+	if (tmp.len > dest_snowflake.ident_max) {
+		log_err("%s: column %s of %s.%s is %s, the manifest says %s: "
+		    "its name is too long to widen it through a new column "
+		    "(recreate the table, or cast in the producer)", object,
+		    c->name, schema, table, sf_types[from], sf_types[c->type]);
+		buf_free(&tmp);
+		return -1;
+	}
+	log_verbose("%s: column %s of %s.%s widens from %s to %s", object,
+	    c->name, schema, table, sf_types[from], sf_types[c->type]);
+	t.name = tmp.p;
+	t.nullable = 1;
+	alter(&b, schema, table);
+	buf_adds(&b, "ADD COLUMN ");
+	sql_col_def(&b, &sf_dialect, &t, 0);
+	r = sf_exec(s, object, b.p, NULL);
+	if (r == 0)
+		r = widen_finish(s, schema, table, c->name, tmp.p, from,
+		    c->type, 1, object);
+	buf_free(&b);
+	buf_free(&tmp);
+	return r;
+}
+
+/* Widenings a killed run left half done (a "<col>__stage_widen" column):
+ * ended first.  1 when there were some (the caller reads the columns
+ * again), 0, -1 after reporting. */
+static int
+widen_resume(struct sqldest *s, const char *schema, const struct dtable *have,
+    const char *table, const char *object)
+{
+	size_t sl = strlen(WIDEN_SUFFIX);
+	int n = 0;
+
+	for (size_t i = 0; i < have->ncols; i++) {
+		const char *tn = have->cols[i].name;
+		size_t l = strlen(tn);
+		char *name;
+		int k, r;
+
+		if (l <= sl || strcmp(tn + l - sl, WIDEN_SUFFIX) != 0)
+			continue;
+		name = xstrndup(tn, l - sl);
+		k = dtable_col(have, name);
+		log_verbose("%s: ending the widening of column %s of %s.%s a "
+		    "run before began", object, name, schema, table);
+		r = widen_finish(s, schema, table, name, tn, k >= 0 ?
+		    have->cols[k].type : CT_NONE, have->cols[i].type, k >= 0,
+		    object);
+		free(name);
+		if (r < 0)
+			return -1;
+		n++;
+	}
+	return n > 0;
+}
+
+/* CREATE, or ADD COLUMN what t has and the table lacks, and widen a
+ * column whose type the manifest's widens (coltype_widen: to DECIMAL, to
+ * TIMESTAMP, to TEXT) through a new column: DDL, so before any
+ * transaction (merge_prepare, stage_prepare), never inside one. */
 static int
 evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
 	struct dtable have;
 	struct buf b = BUF_INIT;
-	int exists, r = -1;
+	int exists, r = -1, dry_txn = s->dry && ((struct sfdest *)s)->in_txn;
 
 	if (sf_columns(s, schema, t->name, &have, &exists) < 0)
 		goto out;
 	if (!exists) {
 		/* a dry run planned it before the transaction (DDL commits:
 		 * merge_prepare runs it first) */
-		r = s->dry && ((struct sfdest *)s)->in_txn ? 0 :
-		    sqld_create_table(s, schema, t, extra, strict, object);
+		r = dry_txn ? 0 : sqld_create_table(s, schema, t, extra, strict,
+		    object);
 		goto out;
+	}
+	if (!dry_txn && (r = widen_resume(s, schema, &have, t->name,
+	    object)) != 0) {
+		if (r < 0)
+			goto out;
+		dtable_free(&have);
+		if (sf_columns(s, schema, t->name, &have, &exists) < 0) {
+			r = -1;
+			goto out;
+		}
 	}
 	r = 0;
 	for (size_t i = 0; i < t->ncols && r == 0; i++) {
 		int k = dtable_col(&have, t->cols[i].name);
+		enum coltype w;
 		if (k >= 0 && (have.cols[k].type == t->cols[i].type ||
 		    have.cols[k].type == CT_NONE ||
 		    coltype_widen(t->cols[i].type, have.cols[k].type) ==
 		    have.cols[k].type))
 			continue;
-		if (k >= 0) {
-			log_err("%s: column %s of %s.%s is %s, the manifest "
-			    "says %s: Snowflake cannot widen a column's type "
-			    "(recreate the table, or cast in the producer)",
-			    object, t->cols[i].name, schema, t->name,
-			    sf_types[have.cols[k].type],
-			    sf_types[t->cols[i].type]);
-			r = -1;
-			break;
-		}
-		if (s->dry && ((struct sfdest *)s)->in_txn)
+		if (dry_txn)
 			continue;	/* planned before the transaction */
-		buf_reset(&b);
-		buf_adds(&b, "ALTER TABLE ");
-		sql_qname(&b, schema, t->name);
-		buf_adds(&b, " ADD COLUMN ");
+		if (k >= 0) {
+			struct dcol c = t->cols[i];
+			w = coltype_widen(t->cols[i].type, have.cols[k].type);
+			c.type = w;
+			r = widen_col(s, schema, t->name, &c, have.cols[k].type,
+			    object);
+			continue;
+		}
+		alter(&b, schema, t->name);
+		buf_adds(&b, "ADD COLUMN ");
 		sql_col_def(&b, &sf_dialect, &t->cols[i], 0);
 		r = sf_exec(s, object, b.p, NULL);
 	}
