@@ -682,3 +682,22 @@ for l in sys.stdin:
 		[ "$output" = 0 ]
 	done
 }
+
+@test "snowflake: --strategy upsert on fakesnow 0.12.1: its MERGE fails inside the transaction (the emulator's own catalog write), which rolls back whole: nothing half merged, the load merges afterwards by delete-insert" {
+	printf '{"id":1,"v":"a"}\n{"id":2,"v":"b"}\n' | pipeline ups u merge --primary-key id
+	printf '{"id":1,"v":"a2"}\n{"id":3,"v":"c"}\n' |
+		stage-write -q -t u --dataset ups --disposition merge --primary-key id -d out2 |
+		stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >copy2.ndjson
+	run stage-merge --strategy upsert -D "$SF_DEST" <copy2.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'u: SQL failed: '*'MERGE INTO "ups"."u" AS d USING'* ]]
+	[[ "$output" == *"not merged (rolled back)"* ]]
+	run sf_sql 'SELECT "id", "v" FROM "ups"."u" ORDER BY 1'
+	[ "$output" = "$(printf '1|a\n2|b')" ]
+	run sf_sql 'SELECT count(*) FROM "ups"."_dlt_loads"'
+	[ "$output" = 1 ]
+	stage-merge -q -D "$SF_DEST" <copy2.ndjson
+	run sf_sql 'SELECT "id", "v" FROM "ups"."u" ORDER BY 1'
+	[ "$output" = "$(printf '1|a2\n2|b\n3|c')" ]
+}
