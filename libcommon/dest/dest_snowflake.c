@@ -15,18 +15,23 @@
  * METADATA$FILE_ROW_NUMBER and the file's number (doc/DESIGN.md, "Row
  * identity"), never FORCE, so Snowflake's load history and _stage_files
  * agree on what was loaded.  A file staged on the local disk (file://,
- * or no bucket), which Snowflake cannot read, is streamed through
- * stage-copy (source.h) as INSERT ... SELECT ... FROM VALUES batches with
+ * or no bucket), which Snowflake cannot read, goes through the staging
+ * table's stage as dlt does it: its rows with their _stage_row as gzip
+ * CSV, PUT (sfput.h) into a fresh folder of the table's stage, one COPY
+ * of that folder; where PUT cannot be used (see put_rows) the rows are
+ * streamed (source.h) as INSERT ... SELECT ... FROM VALUES batches with
  * the same _stage_row.  stage-copy gives each load's files at once
  * (copy_batch): per table, folder, format and column list, one
  * transaction holds their _stage_files rows (one INSERT) and their rows
  * (one COPY naming up to 1,000 files, or INSERT batches running on
  * across the files), so statements grow with tables, not files.
  *
- * Merge: DDL first (Snowflake commits on DDL), then one transaction per
- * load: the shared layer's dispositions (delete-insert, or MERGE for
- * --strategy upsert: the SQL_MERGE dialect), the _dlt_loads record and
- * the clearing of the load's staging rows.
+ * Merge: DDL first (Snowflake commits on DDL, and widening a column's
+ * kind takes a new column), then one transaction per load, serialized
+ * with the dataset's other merges by its _stage_locks row: the shared
+ * layer's dispositions (delete-insert, or MERGE for --strategy upsert:
+ * the SQL_MERGE dialect), the _dlt_loads record and the clearing of the
+ * load's staging rows.
  *
  * Types: text VARCHAR, bigint NUMBER(38,0), double FLOAT, bool BOOLEAN,
  * timestamp TIMESTAMP_TZ, date DATE, time TIME, decimal NUMBER(38,9),
