@@ -46,11 +46,14 @@ pipeline() {
 	stage-merge -q -D "$SF_DEST" <"$W/copy.ndjson" >"$W/merge.ndjson"
 }
 
-@test "unit: Snowflake's JWT pieces (base64url, account locator) and the reading of query answers (rows, DML counts, refusals, polling, malformed)" {
+@test "unit: Snowflake's JWT pieces (base64url, account locator), the reading of query answers (rows, DML counts, refusals, polling, malformed) and of PUT answers (stage kinds, encryption, LOCAL_FS copy)" {
 	run "$STAGE_UNITS/sfjwt_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run "$STAGE_UNITS/sfwire_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$STAGE_UNITS/sfput_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
