@@ -1771,9 +1771,16 @@ put_folder(struct buf *ref, const struct dfile *f)
 	buf_free(&t);
 }
 
+/* The group's rows in one gzip CSV: each file's CSV (source.h) without
+ * its header record, so one PUT and one COPY take them all; the records
+ * of each file are counted on the way (RFC 4180: a record ends at a
+ * newline outside quotes). */
 struct gzfile {
 	FILE *fp;
 	struct zenc *z;
+	int header;		/* inside the current file's header record */
+	int inq;		/* inside a quoted field */
+	int64_t rows;		/* records written */
 };
 
 static int
@@ -1785,31 +1792,58 @@ gz_write(void *ctx, const void *p, size_t n)
 static int
 gz_feed(void *ctx, const void *p, size_t n)
 {
-	return zenc_write(((struct gzfile *)ctx)->z, p, n);
+	struct gzfile *g = ctx;
+	const char *c = p;
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i] == '"')
+			g->inq = !g->inq;
+		else if (c[i] == '\n' && !g->inq) {
+			if (g->header) {
+				g->header = 0;
+				from = i + 1;
+			} else {
+				g->rows++;
+			}
+		}
+	}
+	if (g->header || from >= n)
+		return 0;
+	return zenc_write(g->z, c + from, n - from);
 }
 
-/* f's rows as gzip CSV, each led by its _stage_row (file number no), in
- * path: 0, or -1 after reporting. */
+/* The rows of the files of g in todo, each led by its _stage_row (file
+ * number no[k]), into path; sent[k] gets file k's records.  0, or -1
+ * after reporting. */
 static int
-put_csv(struct sfdest *d, const struct dfile *f, int64_t no,
-    const char *path)
+put_csv(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, const char *path, int64_t *sent)
 {
-	struct gzfile g = { fopen(path, "wb"), NULL };
-	int r;
+	struct gzfile z = { fopen(path, "wb"), NULL, 0, 0, 0 };
+	int r = 0;
 
-	if (!g.fp) {
-		log_err("%s: cannot write %s: %s", f->object, path,
+	if (!z.fp) {
+		log_err("%s: cannot write %s: %s", g[0]->object, path,
 		    strerror(errno));
 		return -1;
 	}
-	g.z = zenc_new(COMP_GZIP, 0, gz_write, &g);
-	r = source_stream(&d->s.base.sources, f, no, gz_feed, &g);
-	if (zenc_finish(g.z) < 0 && r == 0) {
-		log_err("%s: cannot compress into %s", f->object, path);
+	z.z = zenc_new(COMP_GZIP, 0, gz_write, &z);
+	for (size_t k = 0; k < m && r == 0; k++) {
+		int64_t before = z.rows;
+		if (!todo[k])
+			continue;
+		z.header = 1;
+		z.inq = 0;
+		r = source_stream(&d->s.base.sources, g[k], no[k], gz_feed, &z);
+		sent[k] = z.rows - before;
+	}
+	if (zenc_finish(z.z) < 0 && r == 0) {
+		log_err("%s: cannot compress into %s", g[0]->object, path);
 		r = -1;
 	}
-	if (fclose(g.fp) != 0 && r == 0) {
-		log_err("%s: cannot write %s: %s", f->object, path,
+	if (fclose(z.fp) != 0 && r == 0) {
+		log_err("%s: cannot write %s: %s", g[0]->object, path,
 		    strerror(errno));
 		r = -1;
 	}
@@ -1874,52 +1908,55 @@ put_copy_stmt(struct buf *b, const struct dfile *f, const char *ref)
 	sql_qname(b, s.p, f->t.name);
 	buf_adds(b, " (\"_stage_row\", ");
 	sql_collist(b, &f->t, "");
-	buf_printf(b, ") FROM %s FILE_FORMAT = (TYPE = CSV SKIP_HEADER = 1 "
+	buf_printf(b, ") FROM %s FILE_FORMAT = (TYPE = CSV "
 	    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
 	    "NULL_IF = () ESCAPE_UNENCLOSED_FIELD = NONE COMPRESSION = GZIP) "
 	    "PURGE = TRUE ON_ERROR = ABORT_STATEMENT", ref);
 	buf_free(&s);
 }
 
-/* The COPY's counts by the staged names: loaded[k] for file k; -1 after
- * reporting a file Snowflake refused or skipped. */
+/* The COPY's answer against what was sent: the file LOADED with all
+ * the rows (their sum over sent[] of the files in todo), else -1 after
+ * reporting. */
 static int
 put_result(const struct dfile *const *g, size_t m, const int *todo,
-    const int64_t *no, const struct sfresult *r, int64_t *loaded)
+    const int64_t *sent, const struct sfresult *r)
 {
-	int fc = sfresult_col(r, "file"), st = sfresult_col(r, "status"),
-	    rl = sfresult_col(r, "rows_loaded"), fe = sfresult_col(r,
-	    "first_error"), ret = 0;
-	char name[48];
+	int st = sfresult_col(r, "status"), rl = sfresult_col(r,
+	    "rows_loaded"), fe = sfresult_col(r, "first_error");
+	int64_t want = 0, got = 0;
+	size_t n = 0;
 
-	for (size_t k = 0; k < m; k++) {
-		loaded[k] = 0;
-		if (!todo[k])
-			continue;
-		snprintf(name, sizeof name, "f%lld.csv.gz", (long long)no[k]);
-		for (int64_t i = 0; fc >= 0 && i < r->nrows; i++) {
-			const char *v = sfresult_at(r, i, fc), *s;
-			if (!v || strcmp(base_name(v), name) != 0)
-				continue;
-			s = st >= 0 ? sfresult_at(r, i, st) : NULL;
-			if (s && strcmp(s, "LOADED") != 0) {
-				log_err("%s: %s: %s", g[k]->object, s, fe >= 0 &&
-				    sfresult_at(r, i, fe) ? sfresult_at(r, i,
-				    fe) : "");
-				ret = -1;
-			}
-			if (rl >= 0 && sfresult_at(r, i, rl))
-				loaded[k] = strtoll(sfresult_at(r, i, rl),
-				    NULL, 10);
+	for (size_t k = 0; k < m; k++)
+		if (todo[k]) {
+			want += sent[k];
+			n++;
 		}
+	for (int64_t i = 0; i < r->nrows; i++) {
+		const char *s = st >= 0 ? sfresult_at(r, i, st) : NULL;
+		if (s && strcmp(s, "LOADED") != 0) {
+			log_err("%s (and the other files of its COPY, %zu in "
+			    "all): %s: %s", g[0]->object, n, s, fe >= 0 &&
+			    sfresult_at(r, i, fe) ? sfresult_at(r, i, fe) : "");
+			return -1;
+		}
+		if (rl >= 0 && sfresult_at(r, i, rl))
+			got += strtoll(sfresult_at(r, i, rl), NULL, 10);
 	}
-	return ret;
+	if (got != want) {
+		log_err("%s (and the other files of its COPY, %zu in all): "
+		    "Snowflake loaded %lld rows of the %lld sent", g[0]->object,
+		    n, (long long)got, (long long)want);
+		return -1;
+	}
+	return 0;
 }
 
 /* Local files of g in todo through the table's stage, as dlt loads
- * local files: each PUT into a fresh folder of the staging table's
- * stage, then one COPY of the folder.  0, 1 when PUT cannot be used here
- * (warned: the caller inserts instead), -1 after reporting. */
+ * local files: their rows in one gzip CSV, PUT into a fresh folder of
+ * the staging table's stage, one COPY of that folder; loaded[k] gets
+ * file k's rows (Snowflake must take them all).  0, 1 when PUT cannot be
+ * used here (said: the caller inserts instead), -1 after reporting. */
 static int
 put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
     const int *todo, const int64_t *no, int64_t *loaded)
@@ -1927,7 +1964,7 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 	struct buf ref = BUF_INIT, path = BUF_INIT, q = BUF_INIT;
 	struct sfresult res = { 0 };
 	const char *tmp = getenv("TMPDIR");
-	char dir[4096], name[48];
+	char dir[4096];
 	int r = 0, made = 0;
 
 	if (!put_fits(&g[0]->t)) {
@@ -1939,36 +1976,28 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 	put_folder(&ref, g[0]);
 	snprintf(dir, sizeof dir, "%s/stage-sfput.XXXXXX", tmp && *tmp ?
 	    tmp : "/tmp");
-	if (d->s.dry)
-		made = 0;
-	else if (!mkdtemp(dir)) {
+	if (!d->s.dry && !mkdtemp(dir)) {
 		log_err("%s: cannot make a directory %s: %s", g[0]->object,
 		    dir, strerror(errno));
 		r = -1;
 	} else
-		made = 1;
-	for (size_t k = 0; k < m && r == 0; k++) {
-		if (!todo[k])
-			continue;
-		snprintf(name, sizeof name, "f%lld.csv.gz", (long long)no[k]);
-		buf_reset(&path);
-		buf_printf(&path, "%s/%s", dir, name);
-		if (!d->s.dry && put_csv(d, g[k], no[k], path.p) < 0)
-			r = -1;
-		else
-			r = put_file(d, g[k], path.p, name, ref.p);
-		if (made)
-			unlink(path.p);
-	}
+		made = !d->s.dry;
+	buf_printf(&path, "%s/rows.csv.gz", dir);
+	for (size_t k = 0; k < m; k++)
+		loaded[k] = todo[k] ? g[k]->rows : 0;
+	if (r == 0 && made)
+		r = put_csv(d, g, m, todo, no, path.p, loaded);
+	if (r == 0)
+		r = put_file(d, g[0], path.p, "rows.csv.gz", ref.p);
+	if (made)
+		unlink(path.p);
 	if (r == 0) {
 		put_copy_stmt(&q, g[0], ref.p);
-		if (d->s.dry) {
+		if (d->s.dry)
 			dest_dry_sql(q.p);
-			for (size_t k = 0; k < m; k++)
-				loaded[k] = g[k]->rows;
-		} else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
+		else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
 		    &res)) == 0)
-			r = put_result(g, m, todo, no, &res, loaded);
+			r = put_result(g, m, todo, loaded, &res);
 	}
 	if (made)
 		rmdir(dir);
