@@ -1828,7 +1828,11 @@ put_csv(struct sfdest *d, const struct dfile *const *g, size_t m,
 		    strerror(errno));
 		return -1;
 	}
-	z.z = zenc_new(COMP_GZIP, 0, gz_write, &z);
+	if (!(z.z = zenc_new(COMP_GZIP, 0, gz_write, &z))) {
+		log_err("%s: cannot compress into %s", g[0]->object, path);
+		fclose(z.fp);
+		return -1;
+	}
 	for (size_t k = 0; k < m && r == 0; k++) {
 		int64_t before = z.rows;
 		if (!todo[k])
