@@ -721,3 +721,22 @@ for l in sys.stdin:
 	echo "$output"
 	[ "$output" = "$(printf '1|a<nl>b\n2|q"x\n3|c,d\n4|<nl>\n5|e"<nl>f')" ]
 }
+
+@test "snowflake: a PUT the server refuses (fakesnow cannot name the stage of a table called x\"; drop table y; --) sends the rows as INSERTs instead, warning; the table holds exactly them" {
+	printf '{"id":%d}\n' 1 2 3 |
+		stage-write -q -t h --dataset d_s --disposition append -d out |
+		stage-put -q -b bucket |
+		"$PY" -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if "table" in o:
+        o["table"] = "x\"; drop table y; --"
+    print(json.dumps(o, separators=(",", ":")))' >put.ndjson
+	run --separate-stderr stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"PUT refused: "*"does not exist"*": its rows go as INSERT batches instead"* ]]
+	run sf_sql 'SELECT count(*), CAST(sum("id") AS INTEGER) FROM "d_s_staging"."x""; drop table y; --"'
+	[ "$output" = "3|6" ]
+}

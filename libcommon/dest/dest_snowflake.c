@@ -1883,16 +1883,20 @@ put_file(struct sfdest *d, const struct dfile *f, const char *path,
 	log_verbose("%s: %s", f->object, q.p);
 	if (sfw_query_raw(d->w, q.p, &res, &raw) == -2)
 		goto out;
-	if (sfput_parse(raw.p ? raw.p : "", raw.len, &p, &why) < 0)
+	if ((r = sfput_parse(raw.p ? raw.p : "", raw.len, &p, &why)) > 0) {
+		/* refused (no PUT privilege, a stage the server cannot name):
+		 * the rows can still go as INSERTs */
+		log_warn("%s: %s: its rows go as INSERT batches instead",
+		    f->object, why.p);
+	} else if (r < 0) {
 		log_err("%s: %s", f->object, why.p);
-	else if (sfput_check(&p, &why) < 0) {
+	} else if (sfput_check(&p, &why) < 0) {
 		log_warn("%s: %s: its rows go as INSERT batches instead",
 		    f->object, why.p);
 		r = 1;
-	} else if (sfput_upload(&p, path, name, &why) < 0)
+	} else if ((r = sfput_upload(&p, path, name, &why)) < 0) {
 		log_err("%s: %s", f->object, why.p);
-	else
-		r = 0;
+	}
 out:
 	sfput_free(&p);
 	sfresult_free(&res);

@@ -66,6 +66,7 @@ sfput_parse(const char *body, size_t n, struct sfput *p, struct buf *why)
 	ok = json_obj_get(&d, 0, "success");
 	if (ok < 0 || d.tok[ok].type != JSON_TRUE) {
 		refusal(&d, why);
+		r = 1;
 		goto out;
 	}
 	data = json_obj_get(&d, 0, "data");
@@ -94,7 +95,7 @@ sfput_parse(const char *body, size_t n, struct sfput *p, struct buf *why)
 	}
 	r = 0;
 out:
-	if (r < 0)
+	if (r != 0)
 		sfput_free(p);
 	json_doc_free(&d);
 	return r;

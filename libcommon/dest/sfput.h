@@ -29,8 +29,9 @@ struct sfput {
 	int encrypted;		/* encryptionMaterial given */
 };
 
-/* Reads a PUT's answer (the query request's whole body): 0, or -1 with
- * why (refused: Snowflake's message; malformed: what is wrong). */
+/* Reads a PUT's answer (the query request's whole body): 0; 1 with why
+ * when Snowflake refused the PUT (its message and code); -1 with why
+ * when the answer is malformed. */
 int sfput_parse(const char *body, size_t n, struct sfput *p,
     struct buf *why);
 /* 0 when sfput_upload can move the file, -1 with why when not. */

@@ -54,8 +54,8 @@ main(void)
 	sfput_free(&p);
 	ok(parse("{\"data\":{\"errorCode\":\"002003\"},\"code\":\"002003\","
 	    "\"message\":\"Stage 'X' does not exist\",\"success\":false}", &p,
-	    &why) < 0 && strstr(why.p, "does not exist") && strstr(why.p,
-	    "002003"), "a refusal gives Snowflake's message and code");
+	    &why) == 1 && strstr(why.p, "does not exist") && strstr(why.p,
+	    "002003"), "a refusal (1) gives Snowflake's message and code");
 	ok(parse("{\"data\":{\"rowtype\":[]},\"success\":true}", &p, &why) < 0
 	    && strstr(why.p, "no stageInfo"), "no stageInfo: said");
 	ok(parse("{\"data\":{\"stageInfo\":{\"location\":\"x\"}},"
