@@ -92,3 +92,7 @@ fuzz() {
 @test "fuzz: gs:// listing answers give only part names under the prefix, or fail cleanly (5 s)" {
 	fuzz gcs_list 4096
 }
+
+@test "fuzz: Snowflake PUT answers (stageInfo) parse or fail with a reason (5 s)" {
+	fuzz sfput 4096
+}

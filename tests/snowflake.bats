@@ -46,11 +46,14 @@ pipeline() {
 	stage-merge -q -D "$SF_DEST" <"$W/copy.ndjson" >"$W/merge.ndjson"
 }
 
-@test "unit: Snowflake's JWT pieces (base64url, account locator) and the reading of query answers (rows, DML counts, refusals, polling, malformed)" {
+@test "unit: Snowflake's JWT pieces (base64url, account locator), the reading of query answers (rows, DML counts, refusals, polling, malformed) and of PUT answers (stage kinds, encryption, LOCAL_FS copy)" {
 	run "$STAGE_UNITS/sfjwt_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run "$STAGE_UNITS/sfwire_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$STAGE_UNITS/sfput_test"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
@@ -283,6 +286,9 @@ golden() {
 
 @test "snowflake: golden dry run: the merge (delete-insert with dedup and hard delete, append, replace by DELETE) in one transaction after the DDL" {
 	golden merge stage-merge --hard-delete b -D "$SF_DEST"
+	# the dataset's lock row, made before, is the transaction's first write
+	grep -q '^CREATE TABLE IF NOT EXISTS "golden"."_stage_locks" ' merge.sql
+	[ "$(sed -n '/^BEGIN;/{n;p;q;}' merge.sql)" = "UPDATE \"golden\".\"_stage_locks\" SET holder = '1700000000.000001', locked_at = CURRENT_TIMESTAMP() WHERE name = 'merge';" ]
 	# every DDL before BEGIN: Snowflake commits on DDL
 	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' merge.sql
 	[ -z "$output" ]
@@ -392,9 +398,12 @@ for l in sys.stdin:
 	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
 	n=$(sed -n 's/.*: \([0-9]*\) statements sent$/\1/p' err)
 	echo "statements: $n"
-	# 13 a table: its DDL (5) and its transaction (8); one transaction
-	# per file made it 245 for these 30 files
+	# 13 a table: its DDL (5) and its transaction (8, one PUT of all
+	# its files' rows and one COPY among them); one transaction per file
+	# made it 245 for these 30 files
 	[ "$n" -le 45 ]
+	[ "$(grep -c ": PUT 'file://" err)" -eq 3 ]
+	[ "$(grep -c ': COPY INTO "many_staging"' err)" -eq 3 ]
 	[ "$(grep -c '^stage-copy: .*: BEGIN$' err)" -eq 3 ]
 	[ "$(grep -c '"copied"' copy.ndjson)" -eq 30 ]
 	run sf_sql 'SELECT count(*), count(DISTINCT file_no) FROM "many_staging"."_stage_files"'
@@ -485,4 +494,249 @@ for l in sys.stdin:
 	stage-merge -q -D "$SF_DEST" <copy.ndjson
 	run sf_sql 'SELECT count(*) FROM "pr"."t0"'
 	[ "$output" = 4 ]
+}
+
+# --- local files through the table's stage (PUT), as dlt loads them ---
+
+@test "snowflake: local files go through the staging table's stage: their rows in one gzip CSV a table, one PUT into a fresh folder of @\"<dataset>_staging\".\"%<table>\", one COPY, every value right" {
+	many 4 viaput
+	mkdir tmp
+	TMPDIR=$W/tmp stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 12 ]
+	for t in t0 t1 t2; do
+		# the 4 files' rows in one gzip CSV, one PUT into a fresh folder,
+		# then one COPY of that folder
+		run grep -o "PUT 'file://[^']*/rows\.csv\.gz' @\"viaput_staging\"\.\"%$t\"/stage-[0-9a-f]*/ AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE" err
+		[ "${#lines[@]}" -eq 1 ]
+		folder=$(sed 's/.*@//; s/ .*//' <<<"$output")
+		run grep -c "COPY INTO \"viaput_staging\".\"$t\" (\"_stage_row\", \"id\", \"v\") FROM @$folder FILE_FORMAT = (TYPE = CSV .*COMPRESSION = GZIP) PURGE = TRUE ON_ERROR = ABORT_STATEMENT" err
+		[ "$output" -eq 1 ]
+	done
+	# no row travels in an INSERT
+	! grep -q 'INSERT INTO "viaput_staging"."t[0-2]"' err
+	! grep -q 'INSERT of rows' err
+	# _stage_row: each file's number * 2^32 + its row, as the INSERT path made it
+	run sf_sql 'SELECT count(*) FROM "viaput_staging"."t1" s JOIN "viaput_staging"."_stage_files" f ON FLOOR(s."_stage_row" / 4294967296) = f.file_no AND f.table_name = '"'t1'"' WHERE MOD(s."_stage_row", 4294967296) IN (1, 2)'
+	[ "$output" = 8 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT count(*), count(DISTINCT "id"), min("id"), max("id"), min("v"), max("v") FROM "viaput"."t0"'
+	[ "$output" = "8|8|3|24|x12|x9" ]
+	# PURGE: the stage keeps no file once it is loaded; no temporary file left
+	run sf_sql 'LIST @"viaput_staging"."%t0"'
+	[ -z "$output" ]
+	[ -z "$(ls tmp)" ]
+}
+
+@test "snowflake: a PUT load re-run sends no file twice: every file skipped, no PUT, no COPY, the tables unchanged" {
+	many 2 putrerun
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	run stage-copy -v -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"skipped":true' <<<"$output")" -eq 6 ]
+	[[ "$output" != *"PUT 'file://"* ]]
+	[[ "$output" != *"COPY INTO"* ]]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run stage-merge -D "$SF_DEST" <copy.ndjson
+	[[ "$output" == *"already merged"* ]]
+	run sf_sql 'SELECT count(*), count(DISTINCT "id") FROM "putrerun"."t2"'
+	[ "$output" = "4|4" ]
+}
+
+@test "snowflake: stage-copy killed (-9) at any instant of a PUT load (writing, uploading, copying), then re-run: every table exactly right, merged once" {
+	many 8 putkill
+	for delay in 0.02 0.1 0.25 0.5 0.8 1.2; do
+		stage-copy -q -D "$SF_DEST" <put.ndjson >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	[ "$(grep -c '"copied"' copy.ndjson)" -eq 24 ]
+	run sf_sql 'SELECT table_name, count(*), CAST(sum("rows") AS INTEGER) FROM "putkill_staging"."_stage_files" GROUP BY 1 ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf 't0|8|16\nt1|8|16\nt2|8|16')" ]
+	for t in t0 t1 t2; do
+		run sf_sql "SELECT count(*), count(DISTINCT \"_stage_row\"), count(DISTINCT \"id\") FROM \"putkill_staging\".\"$t\""
+		[ "$output" = "16|16|16" ]
+	done
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	for t in t0 t1 t2; do
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\") FROM \"putkill\".\"$t\""
+		[ "$output" = "16|16" ]
+	done
+}
+
+@test "snowflake: a table with a JSON column keeps the INSERT path (its CSV text needs a COPY transformation), saying so under -v; the dry run of a PUT load is valid Snowflake SQL" {
+	printf '{"id":1,"doc":[1,2]}\n{"id":2,"doc":null}\n' |
+		stage-write -q -t j --dataset putjson --disposition append -d out |
+		stage-put -q -b bucket >put.ndjson
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	grep -q 'a JSON or BINARY column: its rows go as INSERT batches' err
+	! grep -q "PUT 'file://" err
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT "id", CAST("doc" AS VARCHAR) FROM "putjson"."j" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = '1|[1,2]' ]
+	# the dry run of a load of plain columns: PUT and COPY, parsed by sqlglot
+	many 1 putdry
+	stage-copy --dry-run -D "$SF_DEST" <put.ndjson >plan.sql
+	[ "$(grep -c "^PUT 'file://" plan.sql)" -eq 3 ]
+	[ "$(grep -c '^COPY INTO "putdry_staging"."t[0-2]" ("_stage_row", "id", "v") FROM @"putdry_staging"."%t[0-2]"/stage-' plan.sql)" -eq 3 ]
+	"$PY" "$STAGE_TOP/tests/helpers/sqlglot_check.py" <plan.sql
+}
+
+@test "snowflake: two overlapping stage-merge of different loads into one dataset both end right (the _stage_locks row serializes them; a conflict is retried)" {
+	for round in 1 2 3; do
+		# load A replaces tables m and r, load B tables n and r: r must
+		# end with one load's rows, never both (unserialized, each DELETE
+		# saw the table empty and both inserted)
+		{ seq 1 60 | sed 's/.*/{"tbl":"m","id":&,"v":"a"}/'
+		  seq 1 60 | sed 's/.*/{"tbl":"r","id":&,"v":"a"}/'; } |
+			stage-write -q --table-field tbl --dataset ovl$round --disposition replace -d outa |
+			stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >a.ndjson
+		{ seq 31 90 | sed 's/.*/{"tbl":"n","id":&,"v":"b"}/'
+		  seq 31 90 | sed 's/.*/{"tbl":"r","id":&,"v":"b"}/'; } |
+			stage-write -q --table-field tbl --dataset ovl$round --disposition replace -d outb |
+			stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >b.ndjson
+		stage-merge -v -D "$SF_DEST" <a.ndjson >ma.ndjson 2>ea &
+		pa=$!
+		stage-merge -v -D "$SF_DEST" <b.ndjson >mb.ndjson 2>eb &
+		pb=$!
+		sa=0; sb=0
+		wait "$pa" || sa=$?
+		wait "$pb" || sb=$?
+		grep -h "conflict with another" ea eb | sed "s/^/# /" >&3 || true
+		grep -h "error\|failed\|not merged" ea eb || true
+		# B (the newer load) always merges; A too, unless B merged r first:
+		# then A is refused by design (a table's loads in load_id order)
+		[ "$sb" -eq 0 ]
+		loads=2
+		if [ "$sa" -ne 0 ]; then
+			[ "$sa" -eq 1 ]
+			grep -q "merge loads of a table in load_id order" ea
+			loads=1
+		fi
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), min(\"id\"), max(\"id\") FROM \"ovl$round\".\"m\""
+		[ "$output" = "60|60|1|60" ] || [ "$loads" -eq 1 ]
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), min(\"id\"), max(\"id\") FROM \"ovl$round\".\"n\""
+		[ "$output" = "60|60|31|90" ]
+		run sf_sql "SELECT count(*), count(DISTINCT \"id\"), count(DISTINCT \"v\") FROM \"ovl$round\".\"r\""
+		echo "r: $output"
+		[ "$output" = "60|60|1" ]
+		run sf_sql "SELECT count(*) FROM \"ovl$round\".\"_dlt_loads\" WHERE status = 0"
+		[ "$output" = "$loads" ]
+		# the merged loads' staging rows are gone (a refused load keeps its)
+		tables="m n r"
+		[ "$loads" -eq 2 ] || tables=n
+		for t in $tables; do
+			run sf_sql "SELECT count(*) FROM \"ovl${round}_staging\".\"$t\""
+			[ "$output" = 0 ]
+		done
+	done
+}
+
+# --- widening a column's type ---
+
+@test "snowflake: a column widens by kind (bigint to decimal, bigint to text, date to timestamp) through a new column, before the merge's transaction; the values stay" {
+	printf '{"id":1,"n":5,"d":"2024-01-02","s":7}\n' | pipeline wid t append
+	printf '{"id":2,"n":2.5,"d":"2024-01-03T04:05:06Z","s":"x"}\n' |
+		stage-write -q -t t --dataset wid --disposition append -d out2 |
+		stage-put -q -b bucket >put2.ndjson
+	stage-copy -q -D "$SF_DEST" <put2.ndjson >copy2.ndjson
+	# the merge's plan: every widening before BEGIN
+	stage-merge --dry-run -D "$SF_DEST" <copy2.ndjson >plan.sql
+	run awk '/^BEGIN;/ { t = 1 } t && /^(CREATE|ALTER|DROP)/ { print }' plan.sql
+	[ -z "$output" ]
+	stage-merge -v -D "$SF_DEST" <copy2.ndjson >merge2.ndjson 2>err
+	grep -q 'column n of wid.t widens from NUMBER(38,0) to NUMBER(38,9)' err
+	grep -q 'column s of wid.t widens from NUMBER(38,0) to VARCHAR' err
+	grep -q 'column d of wid.t widens from DATE to TIMESTAMP_TZ' err
+	grep -q 'ALTER TABLE "wid"."t" RENAME COLUMN "s__stage_widen" TO "s"' err
+	run sf_sql "SELECT data_type FROM information_schema.columns WHERE table_schema = 'wid' AND table_name = 't' AND column_name IN ('n', 's', 'd') ORDER BY column_name"
+	echo "$output"
+	[ "$output" = "$(printf 'TIMESTAMP_TZ\nNUMBER\nTEXT')" ]
+	run sf_sql 'SELECT "id", CAST("n" AS VARCHAR), "s", CAST("d" AS DATE), count(*) OVER () FROM "wid"."t" ORDER BY 1'
+	echo "$output"
+	[ "${lines[0]}" = "1|5.000000000|7|2024-01-02|2" ]
+	[ "${lines[1]}" = "2|2.500000000|x|2024-01-03|2" ]
+	# nothing left of the new columns; a re-run changes nothing
+	run sf_sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'wid' AND column_name LIKE '%stage_widen'"
+	[ "$output" = 0 ]
+	run stage-merge -D "$SF_DEST" <copy2.ndjson
+	[[ "$output" == *"already merged"* ]]
+}
+
+@test "snowflake: a widening killed at any step ends on the re-run (the new column says where): after the ADD and UPDATE, and after the DROP" {
+	for state in filled dropped; do
+		ds=wk$state
+		printf '{"id":1,"s":7}\n' | pipeline $ds t append
+		# what a kill leaves: the new column made and filled (and the old
+		# one dropped)
+		sf_sql "ALTER TABLE \"$ds\".\"t\" ADD COLUMN \"s__stage_widen\" VARCHAR" >/dev/null
+		sf_sql "UPDATE \"$ds\".\"t\" SET \"s__stage_widen\" = CAST(\"s\" AS VARCHAR)" >/dev/null
+		[ "$state" = filled ] ||
+			sf_sql "ALTER TABLE \"$ds\".\"t\" DROP COLUMN \"s\"" >/dev/null
+		printf '{"id":2,"s":"x"}\n' | pipeline $ds t append
+		run sf_sql "SELECT \"id\", \"s\" FROM \"$ds\".\"t\" ORDER BY 1"
+		echo "$output"
+		[ "$output" = "$(printf '1|7\n2|x')" ]
+		run sf_sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$ds' AND column_name LIKE '%stage_widen'"
+		[ "$output" = 0 ]
+	done
+}
+
+@test "snowflake: --strategy upsert on fakesnow 0.12.1: its MERGE fails inside the transaction (the emulator's own catalog write), which rolls back whole: nothing half merged, the load merges afterwards by delete-insert" {
+	printf '{"id":1,"v":"a"}\n{"id":2,"v":"b"}\n' | pipeline ups u merge --primary-key id
+	printf '{"id":1,"v":"a2"}\n{"id":3,"v":"c"}\n' |
+		stage-write -q -t u --dataset ups --disposition merge --primary-key id -d out2 |
+		stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >copy2.ndjson
+	run stage-merge --strategy upsert -D "$SF_DEST" <copy2.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'u: SQL failed: '*'MERGE INTO "ups"."u" AS d USING'* ]]
+	[[ "$output" == *"not merged (rolled back)"* ]]
+	run sf_sql 'SELECT "id", "v" FROM "ups"."u" ORDER BY 1'
+	[ "$output" = "$(printf '1|a\n2|b')" ]
+	run sf_sql 'SELECT count(*) FROM "ups"."_dlt_loads"'
+	[ "$output" = 1 ]
+	stage-merge -q -D "$SF_DEST" <copy2.ndjson
+	run sf_sql 'SELECT "id", "v" FROM "ups"."u" ORDER BY 1'
+	[ "$output" = "$(printf '1|a2\n2|b\n3|c')" ]
+}
+
+@test "snowflake: a PUT load of several files whose values hold newlines, quotes and commas: one CSV with each file's header left out, every record counted and loaded" {
+	printf '%s\n' '{"id":1,"v":"a\nb"}' '{"id":2,"v":"q\"x"}' '{"id":3,"v":"c,d"}' \
+		'{"id":4,"v":"\n"}' '{"id":5,"v":"e\"\nf"}' |
+		stage-write -q -t t --dataset putnl --max-rows 2 -d out |
+		stage-put -q -b bucket >put.ndjson
+	[ "$(grep -c '"file"' put.ndjson)" -eq 3 ]
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err
+	[ "$(grep -c ": PUT 'file://" err)" -eq 1 ]
+	grep -q '"copied":{"table":"putnl_staging.t","rows":2' copy.ndjson
+	grep -q '"copied":{"table":"putnl_staging.t","rows":1' copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson
+	run sf_sql 'SELECT "id", REPLACE("v", CHR(10), '"'<nl>'"') FROM "putnl"."t" ORDER BY 1'
+	echo "$output"
+	[ "$output" = "$(printf '1|a<nl>b\n2|q"x\n3|c,d\n4|<nl>\n5|e"<nl>f')" ]
+}
+
+@test "snowflake: a PUT the server refuses (fakesnow cannot name the stage of a table called x\"; drop table y; --) sends the rows as INSERTs instead, warning; the table holds exactly them" {
+	printf '{"id":%d}\n' 1 2 3 |
+		stage-write -q -t h --dataset d_s --disposition append -d out |
+		stage-put -q -b bucket |
+		"$PY" -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if "table" in o:
+        o["table"] = "x\"; drop table y; --"
+    print(json.dumps(o, separators=(",", ":")))' >put.ndjson
+	run --separate-stderr stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"PUT refused: "*"does not exist"*": its rows go as INSERT batches instead"* ]]
+	run sf_sql 'SELECT count(*), CAST(sum("id") AS INTEGER) FROM "d_s_staging"."x""; drop table y; --"'
+	[ "$output" = "3|6" ]
 }

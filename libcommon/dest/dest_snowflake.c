@@ -15,39 +15,50 @@
  * METADATA$FILE_ROW_NUMBER and the file's number (doc/DESIGN.md, "Row
  * identity"), never FORCE, so Snowflake's load history and _stage_files
  * agree on what was loaded.  A file staged on the local disk (file://,
- * or no bucket), which Snowflake cannot read, is streamed through
- * stage-copy (source.h) as INSERT ... SELECT ... FROM VALUES batches with
+ * or no bucket), which Snowflake cannot read, goes through the staging
+ * table's stage as dlt does it: its rows with their _stage_row as gzip
+ * CSV, PUT (sfput.h) into a fresh folder of the table's stage, one COPY
+ * of that folder; where PUT cannot be used (see put_rows) the rows are
+ * streamed (source.h) as INSERT ... SELECT ... FROM VALUES batches with
  * the same _stage_row.  stage-copy gives each load's files at once
  * (copy_batch): per table, folder, format and column list, one
  * transaction holds their _stage_files rows (one INSERT) and their rows
  * (one COPY naming up to 1,000 files, or INSERT batches running on
  * across the files), so statements grow with tables, not files.
  *
- * Merge: DDL first (Snowflake commits on DDL), then one transaction per
- * load: the shared layer's dispositions (delete-insert, or MERGE for
- * --strategy upsert: the SQL_MERGE dialect), the _dlt_loads record and
- * the clearing of the load's staging rows.
+ * Merge: DDL first (Snowflake commits on DDL, and widening a column's
+ * kind takes a new column), then one transaction per load, serialized
+ * with the dataset's other merges by its _stage_locks row: the shared
+ * layer's dispositions (delete-insert, or MERGE for --strategy upsert:
+ * the SQL_MERGE dialect), the _dlt_loads record and the clearing of the
+ * load's staging rows.
  *
  * Types: text VARCHAR, bigint NUMBER(38,0), double FLOAT, bool BOOLEAN,
  * timestamp TIMESTAMP_TZ, date DATE, time TIME, decimal NUMBER(38,9),
  * json VARIANT, binary BINARY.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/rand.h>
 
 #include "config.h"
+#include "compress.h"
 #include "csvin.h"
 #include "dest.h"
 #include "dest_sql.h"
 #include "house.h"
+#include "httpx.h"
 #include "log.h"
 #include "manifest.h"
 #include "sfjwt.h"
+#include "sfput.h"
 #include "snowflake_wire.h"
 #include "source.h"
 
@@ -77,6 +88,9 @@ struct sfdest {
 	struct sfwire *w;	/* NULL in a dry run that did not connect */
 	int64_t dry_file_no;	/* dry run before staging exists: 1, 2, ... */
 	int in_txn;		/* between BEGIN and COMMIT or ROLLBACK */
+	int soft;		/* a conflict is retried: not an error yet */
+	int conflicted;		/* ... and one happened */
+	int locking;		/* running the lock UPDATE or the COMMIT */
 	char *stage_url;	/* the temporary stage made on this folder */
 	char *stage_schema;	/* ... in this schema */
 	char *v[K_N];
@@ -498,7 +512,26 @@ sf_close(struct dest *base)
 
 /* --- the driver --- */
 
-/* Runs sql: 0 with res, -1 after reporting "object: what: why". */
+/* Whether Snowflake refused a statement for another transaction's
+ * locks (waiters over the limit, a deadlock, the lock wait timing out;
+ * 000625 and the lock timeout's 000630), or the emulator for a write
+ * conflict (DuckDB answers one instead of waiting, and fakesnow passes
+ * it on as an unhandled exception, code 261000: taken for a conflict on
+ * the lock UPDATE and the COMMIT only): worth running the transaction
+ * again. */
+static int
+conflict(const struct sfdest *d, const struct sfresult *res)
+{
+	const char *m = res->err.p ? res->err.p : "";
+
+	return strcmp(res->code, "000625") == 0 ||
+	    strcmp(res->code, "000630") == 0 || strstr(m, "onflict") ||
+	    strstr(m, "deadlock") || strstr(m, "Deadlock") ||
+	    (d->locking && strcmp(res->code, "261000") == 0);
+}
+
+/* Runs sql: 0 with res, -1 after reporting "object: what: why" (a
+ * conflict while d->soft: only under -v, d->conflicted set). */
 static int
 sf_run(struct sfdest *d, const char *object, const char *what,
     const char *sql, struct sfresult *res)
@@ -511,7 +544,10 @@ sf_run(struct sfdest *d, const char *object, const char *what,
 		return -1;
 	}
 	r = sfw_query(d->w, sql, res);
-	if (r == -1)
+	if (r == -1 && d->soft && conflict(d, res)) {
+		d->conflicted = 1;
+		log_verbose("%s: %s: %s", object, what, res->err.p);
+	} else if (r == -1)
 		log_err("%s: %s: %s", object, what, res->err.p);
 	return r < 0 ? -1 : 0;
 }
@@ -720,50 +756,195 @@ sf_columns(struct sqldest *s, const char *schema, const char *name,
 	return r;
 }
 
-/* CREATE, or ADD COLUMN what t has and the table lacks.  Snowflake
- * changes no column's type but a NUMBER's precision or a VARCHAR's
- * length: a wider type is refused, saying what to do. */
+/* --- widening a column's type --- */
+
+#define WIDEN_SUFFIX "__stage_widen"
+
+static void
+alter(struct buf *b, const char *schema, const char *table)
+{
+	buf_reset(b);
+	buf_adds(b, "ALTER TABLE ");
+	sql_qname(b, schema, table);
+	buf_addc(b, ' ');
+}
+
+/* The expression turning column name of type from into type to. */
+static void
+widen_expr(struct buf *b, const char *name, enum coltype from,
+    enum coltype to)
+{
+	struct buf col = BUF_INIT;
+
+	sql_ident(&col, name);
+	if (to == CT_TEXT && from == CT_BINARY)
+		buf_printf(b, "'\\\\x' || TO_VARCHAR(%s, 'HEX')", col.p);
+	else
+		buf_printf(b, "CAST(%s AS %s)", col.p, sf_types[to]);
+	buf_free(&col);
+}
+
+/* Finishes a widening of column name whose new column tmp exists (made
+ * now, or by a run that was killed): UPDATE it from the old column while
+ * that exists, DROP the old, RENAME the new.  Each step commits (DDL;
+ * the UPDATE alone), and the columns present say which are left, so a
+ * re-run after a kill at any instant ends it the same way. */
+static int
+widen_finish(struct sqldest *s, const char *schema, const char *table,
+    const char *name, const char *tmp, enum coltype from, enum coltype to,
+    int old_exists, const char *object)
+{
+	struct buf b = BUF_INIT;
+	int r = 0;
+
+	if (old_exists) {
+		buf_adds(&b, "UPDATE ");
+		sql_qname(&b, schema, table);
+		buf_adds(&b, " SET ");
+		sql_ident(&b, tmp);
+		buf_adds(&b, " = ");
+		widen_expr(&b, name, from, to);
+		r = sf_exec(s, object, b.p, NULL);
+		alter(&b, schema, table);
+		buf_adds(&b, "DROP COLUMN ");
+		sql_ident(&b, name);
+		if (r == 0)
+			r = sf_exec(s, object, b.p, NULL);
+	}
+	alter(&b, schema, table);
+	buf_adds(&b, "RENAME COLUMN ");
+	sql_ident(&b, tmp);
+	buf_adds(&b, " TO ");
+	sql_ident(&b, name);
+	if (r == 0)
+		r = sf_exec(s, object, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
+/* Column c of the table is of type from and must become c->type, a
+ * change of kind Snowflake's ALTER ... SET DATA TYPE cannot make (it
+ * only lengthens a VARCHAR or raises a NUMBER's precision, and stage's
+ * VARCHAR and NUMBER(38,s) are at their widest): through a new column
+ * (ADD, then widen_finish). */
+static int
+widen_col(struct sqldest *s, const char *schema, const char *table,
+    const struct dcol *c, enum coltype from, const char *object)
+{
+	struct buf b = BUF_INIT, tmp = BUF_INIT;
+	struct dcol t = *c;
+	int r;
+
+	buf_printf(&tmp, "%s%s", c->name, WIDEN_SUFFIX);
+	if (tmp.len > dest_snowflake.ident_max) {
+		log_err("%s: column %s of %s.%s is %s, the manifest says %s: "
+		    "its name is too long to widen it through a new column "
+		    "(recreate the table, or cast in the producer)", object,
+		    c->name, schema, table, sf_types[from], sf_types[c->type]);
+		buf_free(&tmp);
+		return -1;
+	}
+	log_verbose("%s: column %s of %s.%s widens from %s to %s", object,
+	    c->name, schema, table, sf_types[from], sf_types[c->type]);
+	t.name = tmp.p;
+	t.nullable = 1;
+	alter(&b, schema, table);
+	buf_adds(&b, "ADD COLUMN ");
+	sql_col_def(&b, &sf_dialect, &t, 0);
+	r = sf_exec(s, object, b.p, NULL);
+	if (r == 0)
+		r = widen_finish(s, schema, table, c->name, tmp.p, from,
+		    c->type, 1, object);
+	buf_free(&b);
+	buf_free(&tmp);
+	return r;
+}
+
+/* Widenings a killed run left half done (a "<col>__stage_widen" column):
+ * ended first.  1 when there were some (the caller reads the columns
+ * again), 0, -1 after reporting. */
+static int
+widen_resume(struct sqldest *s, const char *schema, const struct dtable *have,
+    const char *table, const char *object)
+{
+	size_t sl = strlen(WIDEN_SUFFIX);
+	int n = 0;
+
+	for (size_t i = 0; i < have->ncols; i++) {
+		const char *tn = have->cols[i].name;
+		size_t l = strlen(tn);
+		char *name;
+		int k, r;
+
+		if (l <= sl || strcmp(tn + l - sl, WIDEN_SUFFIX) != 0)
+			continue;
+		name = xstrndup(tn, l - sl);
+		k = dtable_col(have, name);
+		log_verbose("%s: ending the widening of column %s of %s.%s a "
+		    "run before began", object, name, schema, table);
+		r = widen_finish(s, schema, table, name, tn, k >= 0 ?
+		    have->cols[k].type : CT_NONE, have->cols[i].type, k >= 0,
+		    object);
+		free(name);
+		if (r < 0)
+			return -1;
+		n++;
+	}
+	return n > 0;
+}
+
+/* CREATE, or ADD COLUMN what t has and the table lacks, and widen a
+ * column whose type the manifest's widens (coltype_widen: to DECIMAL, to
+ * TIMESTAMP, to TEXT) through a new column: DDL, so before any
+ * transaction (merge_prepare, stage_prepare), never inside one. */
 static int
 evolve(struct sqldest *s, const char *schema, const struct dtable *t,
     const char *extra, int strict, const char *object)
 {
 	struct dtable have;
 	struct buf b = BUF_INIT;
-	int exists, r = -1;
+	int exists, r = -1, dry_txn = s->dry && ((struct sfdest *)s)->in_txn;
 
 	if (sf_columns(s, schema, t->name, &have, &exists) < 0)
 		goto out;
 	if (!exists) {
 		/* a dry run planned it before the transaction (DDL commits:
 		 * merge_prepare runs it first) */
-		r = s->dry && ((struct sfdest *)s)->in_txn ? 0 :
-		    sqld_create_table(s, schema, t, extra, strict, object);
+		r = dry_txn ? 0 : sqld_create_table(s, schema, t, extra, strict,
+		    object);
 		goto out;
+	}
+	if (!dry_txn && (r = widen_resume(s, schema, &have, t->name,
+	    object)) != 0) {
+		if (r < 0)
+			goto out;
+		dtable_free(&have);
+		if (sf_columns(s, schema, t->name, &have, &exists) < 0) {
+			r = -1;
+			goto out;
+		}
 	}
 	r = 0;
 	for (size_t i = 0; i < t->ncols && r == 0; i++) {
 		int k = dtable_col(&have, t->cols[i].name);
+		enum coltype w;
 		if (k >= 0 && (have.cols[k].type == t->cols[i].type ||
 		    have.cols[k].type == CT_NONE ||
 		    coltype_widen(t->cols[i].type, have.cols[k].type) ==
 		    have.cols[k].type))
 			continue;
-		if (k >= 0) {
-			log_err("%s: column %s of %s.%s is %s, the manifest "
-			    "says %s: Snowflake cannot widen a column's type "
-			    "(recreate the table, or cast in the producer)",
-			    object, t->cols[i].name, schema, t->name,
-			    sf_types[have.cols[k].type],
-			    sf_types[t->cols[i].type]);
-			r = -1;
-			break;
-		}
-		if (s->dry && ((struct sfdest *)s)->in_txn)
+		if (dry_txn)
 			continue;	/* planned before the transaction */
-		buf_reset(&b);
-		buf_adds(&b, "ALTER TABLE ");
-		sql_qname(&b, schema, t->name);
-		buf_adds(&b, " ADD COLUMN ");
+		if (k >= 0) {
+			struct dcol c = t->cols[i];
+			w = coltype_widen(t->cols[i].type, have.cols[k].type);
+			c.type = w;
+			r = widen_col(s, schema, t->name, &c, have.cols[k].type,
+			    object);
+			continue;
+		}
+		alter(&b, schema, t->name);
+		buf_adds(&b, "ADD COLUMN ");
 		sql_col_def(&b, &sf_dialect, &t->cols[i], 0);
 		r = sf_exec(s, object, b.p, NULL);
 	}
@@ -1554,6 +1735,287 @@ copy_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 	return r;
 }
 
+/* --- PUT to the table's stage (local files) --- */
+
+/* Whether the rows of t can go through the stage as CSV: a JSON or
+ * BINARY column cannot (the CSV carries them as text that only a COPY
+ * transformation converts, which fakesnow cannot run): INSERT then. */
+static int
+put_fits(const struct dtable *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == CT_JSON || t->cols[i].type == CT_BINARY)
+			return 0;
+	return 1;
+}
+
+/* One attempt's folder in the table's stage: @"s"."%t"/stage-<hex>/
+ * (fresh each time, so that it holds exactly this attempt's files). */
+static void
+put_folder(struct buf *ref, const struct dfile *f)
+{
+	struct buf s = BUF_INIT, t = BUF_INIT;
+	unsigned char r[8];
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		memset(r, 0, sizeof r);
+	sql_staging_schema(&s, f->t.dataset);
+	buf_printf(&t, "%%%s", f->t.name);
+	buf_addc(ref, '@');
+	sql_qname(ref, s.p, t.p);
+	buf_adds(ref, "/stage-");
+	for (size_t i = 0; i < sizeof r; i++)
+		buf_printf(ref, "%02x", r[i]);
+	buf_addc(ref, '/');
+	buf_free(&s);
+	buf_free(&t);
+}
+
+/* The group's rows in one gzip CSV: each file's CSV (source.h) without
+ * its header record, so one PUT and one COPY take them all; the records
+ * of each file are counted on the way (RFC 4180: a record ends at a
+ * newline outside quotes). */
+struct gzfile {
+	FILE *fp;
+	struct zenc *z;
+	int header;		/* inside the current file's header record */
+	int inq;		/* inside a quoted field */
+	int64_t rows;		/* records written */
+};
+
+static int
+gz_write(void *ctx, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, ((struct gzfile *)ctx)->fp) == n ? 0 : -1;
+}
+
+static int
+gz_feed(void *ctx, const void *p, size_t n)
+{
+	struct gzfile *g = ctx;
+	const char *c = p;
+	size_t from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i] == '"')
+			g->inq = !g->inq;
+		else if (c[i] == '\n' && !g->inq) {
+			if (g->header) {
+				g->header = 0;
+				from = i + 1;
+			} else {
+				g->rows++;
+			}
+		}
+	}
+	if (g->header || from >= n)
+		return 0;
+	return zenc_write(g->z, c + from, n - from);
+}
+
+/* The rows of the files of g in todo, each led by its _stage_row (file
+ * number no[k]), into path; sent[k] gets file k's records.  0, or -1
+ * after reporting. */
+static int
+put_csv(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, const char *path, int64_t *sent)
+{
+	struct gzfile z = { fopen(path, "wb"), NULL, 0, 0, 0 };
+	int r = 0;
+
+	if (!z.fp) {
+		log_err("%s: cannot write %s: %s", g[0]->object, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!(z.z = zenc_new(COMP_GZIP, 0, gz_write, &z))) {
+		log_err("%s: cannot compress into %s", g[0]->object, path);
+		fclose(z.fp);
+		return -1;
+	}
+	for (size_t k = 0; k < m && r == 0; k++) {
+		int64_t before = z.rows;
+		if (!todo[k])
+			continue;
+		z.header = 1;
+		z.inq = 0;
+		r = source_stream(&d->s.base.sources, g[k], no[k], gz_feed, &z);
+		sent[k] = z.rows - before;
+	}
+	if (zenc_finish(z.z) < 0 && r == 0) {
+		log_err("%s: cannot compress into %s", g[0]->object, path);
+		r = -1;
+	}
+	if (fclose(z.fp) != 0 && r == 0) {
+		log_err("%s: cannot write %s: %s", g[0]->object, path,
+		    strerror(errno));
+		r = -1;
+	}
+	return r;
+}
+
+/* PUTs path into the folder ref: 0, 1 when the stage is of a kind stage
+ * cannot upload to (said as a warning: the caller inserts instead), -1
+ * after reporting. */
+static int
+put_file(struct sfdest *d, const struct dfile *f, const char *path,
+    const char *name, const char *ref)
+{
+	struct buf q = BUF_INIT, raw = BUF_INIT, why = BUF_INIT;
+	struct sfresult res = { 0 };
+	struct sfput p = { 0 };
+	int r = -1;
+
+	buf_adds(&q, "PUT ");
+	{
+		struct buf u = BUF_INIT;
+		buf_printf(&u, "file://%s", path);
+		sf_str(&q, u.p, u.len);
+		buf_free(&u);
+	}
+	buf_printf(&q, " %s AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP "
+	    "OVERWRITE = TRUE", ref);
+	if (d->s.dry) {
+		dest_dry_sql(q.p);
+		r = 0;
+		goto out;
+	}
+	log_verbose("%s: %s", f->object, q.p);
+	if (sfw_query_raw(d->w, q.p, &res, &raw) == -2)
+		goto out;
+	if ((r = sfput_parse(raw.p ? raw.p : "", raw.len, &p, &why)) > 0) {
+		/* refused (no PUT privilege, a stage the server cannot name):
+		 * the rows can still go as INSERTs */
+		log_warn("%s: %s: its rows go as INSERT batches instead",
+		    f->object, why.p);
+	} else if (r < 0) {
+		log_err("%s: %s", f->object, why.p);
+	} else if (sfput_check(&p, &why) < 0) {
+		log_warn("%s: %s: its rows go as INSERT batches instead",
+		    f->object, why.p);
+		r = 1;
+	} else if ((r = sfput_upload(&p, path, name, &why)) < 0) {
+		log_err("%s: %s", f->object, why.p);
+	}
+out:
+	sfput_free(&p);
+	sfresult_free(&res);
+	buf_free(&q);
+	buf_free(&raw);
+	buf_free(&why);
+	return r;
+}
+
+static void
+put_copy_stmt(struct buf *b, const struct dfile *f, const char *ref)
+{
+	struct buf s = BUF_INIT;
+
+	sql_staging_schema(&s, f->t.dataset);
+	buf_adds(b, "COPY INTO ");
+	sql_qname(b, s.p, f->t.name);
+	buf_adds(b, " (\"_stage_row\", ");
+	sql_collist(b, &f->t, "");
+	buf_printf(b, ") FROM %s FILE_FORMAT = (TYPE = CSV "
+	    "FIELD_OPTIONALLY_ENCLOSED_BY = '\"' EMPTY_FIELD_AS_NULL = TRUE "
+	    "NULL_IF = () ESCAPE_UNENCLOSED_FIELD = NONE COMPRESSION = GZIP) "
+	    "PURGE = TRUE ON_ERROR = ABORT_STATEMENT", ref);
+	buf_free(&s);
+}
+
+/* The COPY's answer against what was sent: the file LOADED with all
+ * the rows (their sum over sent[] of the files in todo), else -1 after
+ * reporting. */
+static int
+put_result(const struct dfile *const *g, size_t m, const int *todo,
+    const int64_t *sent, const struct sfresult *r)
+{
+	int st = sfresult_col(r, "status"), rl = sfresult_col(r,
+	    "rows_loaded"), fe = sfresult_col(r, "first_error");
+	int64_t want = 0, got = 0;
+	size_t n = 0;
+
+	for (size_t k = 0; k < m; k++)
+		if (todo[k]) {
+			want += sent[k];
+			n++;
+		}
+	for (int64_t i = 0; i < r->nrows; i++) {
+		const char *s = st >= 0 ? sfresult_at(r, i, st) : NULL;
+		if (s && strcmp(s, "LOADED") != 0) {
+			log_err("%s (and the other files of its COPY, %zu in "
+			    "all): %s: %s", g[0]->object, n, s, fe >= 0 &&
+			    sfresult_at(r, i, fe) ? sfresult_at(r, i, fe) : "");
+			return -1;
+		}
+		if (rl >= 0 && sfresult_at(r, i, rl))
+			got += strtoll(sfresult_at(r, i, rl), NULL, 10);
+	}
+	if (got != want) {
+		log_err("%s (and the other files of its COPY, %zu in all): "
+		    "Snowflake loaded %lld rows of the %lld sent", g[0]->object,
+		    n, (long long)got, (long long)want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Local files of g in todo through the table's stage, as dlt loads
+ * local files: their rows in one gzip CSV, PUT into a fresh folder of
+ * the staging table's stage, one COPY of that folder; loaded[k] gets
+ * file k's rows (Snowflake must take them all).  0, 1 when PUT cannot be
+ * used here (said: the caller inserts instead), -1 after reporting. */
+static int
+put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *no, int64_t *loaded)
+{
+	struct buf ref = BUF_INIT, path = BUF_INIT, q = BUF_INIT;
+	struct sfresult res = { 0 };
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	int r = 0, made = 0;
+
+	if (!put_fits(&g[0]->t)) {
+		log_verbose("%s: a JSON or BINARY column: its rows go as "
+		    "INSERT batches, not through the table's stage (see "
+		    "stage-copy(1), Snowflake)", g[0]->object);
+		return 1;
+	}
+	put_folder(&ref, g[0]);
+	snprintf(dir, sizeof dir, "%s/stage-sfput.XXXXXX", tmp && *tmp ?
+	    tmp : "/tmp");
+	if (!d->s.dry && !mkdtemp(dir)) {
+		log_err("%s: cannot make a directory %s: %s", g[0]->object,
+		    dir, strerror(errno));
+		r = -1;
+	} else
+		made = !d->s.dry;
+	buf_printf(&path, "%s/rows.csv.gz", dir);
+	for (size_t k = 0; k < m; k++)
+		loaded[k] = todo[k] ? g[k]->rows : 0;
+	if (r == 0 && made)
+		r = put_csv(d, g, m, todo, no, path.p, loaded);
+	if (r == 0)
+		r = put_file(d, g[0], path.p, "rows.csv.gz", ref.p);
+	if (made)
+		unlink(path.p);
+	if (r == 0) {
+		put_copy_stmt(&q, g[0], ref.p);
+		if (d->s.dry)
+			dest_dry_sql(q.p);
+		else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
+		    &res)) == 0)
+			r = put_result(g, m, todo, loaded, &res);
+	}
+	if (made)
+		rmdir(dir);
+	sfresult_free(&res);
+	buf_free(&ref);
+	buf_free(&path);
+	buf_free(&q);
+	return r;
+}
+
 static int
 in_bucket(const struct sfdest *d, const struct dfile *f)
 {
@@ -1640,9 +2102,12 @@ group_txn(struct sfdest *d, struct sfgroup *G, const char *from)
 	if (record_files(d, G->f, G->m, G->todo) < 0 ||
 	    file_nos(d, G->f, G->m, G->todo, G->no) < 0)
 		goto fail;
-	r = from ? copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded) :
-	    insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
-	if (r == 1) {
+	if (from)
+		r = copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded);
+	else if ((r = put_rows(d, G->f, G->m, G->todo, G->no,
+	    G->loaded)) == 1)
+		r = insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
+	if (from && r == 1) {
 		rollback(&d->s);
 		goto out;
 	}
@@ -1816,6 +2281,49 @@ sf_copy_file(struct dest *base, const struct dfile *f, struct dcopied *res)
 
 /* --- stage-merge --- */
 
+/* Snowflake has no advisory lock: a row of "<dataset>"."_stage_locks",
+ * UPDATEd first in each merge transaction of the dataset, serializes
+ * them (Snowflake makes the second wait for the first's end; fakesnow's
+ * DuckDB answers a conflict instead, which sf_merge_load retries). */
+#define SF_MERGE_TRIES 8
+
+static int
+lock_ddl(struct sfdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT, t = BUF_INIT;
+	int r;
+
+	sql_qname(&t, l->dataset, "_stage_locks");
+	buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (name VARCHAR NOT NULL, "
+	    "holder VARCHAR, locked_at TIMESTAMP_TZ)", t.p);
+	r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_reset(&b);
+	buf_printf(&b, "INSERT INTO %s (name) SELECT 'merge' FROM (SELECT 1 "
+	    "AS one) AS o WHERE NOT EXISTS (SELECT 1 FROM %s WHERE name = "
+	    "'merge')", t.p, t.p);
+	if (r == 0)
+		r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_free(&b);
+	buf_free(&t);
+	return r;
+}
+
+static int
+merge_lock(struct sfdest *d, const struct dload *l)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_adds(&b, "UPDATE ");
+	sql_qname(&b, l->dataset, "_stage_locks");
+	buf_adds(&b, " SET holder = ");
+	sql_str(&b, l->load_id);
+	buf_adds(&b, ", locked_at = CURRENT_TIMESTAMP() WHERE name = 'merge'");
+	r = sf_exec(&d->s, l->load_id, b.p, NULL);
+	buf_free(&b);
+	return r;
+}
+
 /* All DDL before the merge's transaction (Snowflake commits on DDL):
  * the dataset, its bookkeeping and the final tables made or grown; the
  * same DDL inside the transaction then finds nothing to do. */
@@ -1827,7 +2335,7 @@ sf_merge_prepare(struct dest *base, const struct dload *l,
 
 	if (!d->w && !d->s.dry)
 		return DEST_FATAL;
-	if (sqld_merge_ddl(&d->s, l) < 0)
+	if (sqld_merge_ddl(&d->s, l) < 0 || lock_ddl(d, l) < 0)
 		return -1;
 	return sqld_final_ddls(&d->s, l, o);
 }
@@ -1848,28 +2356,70 @@ forget_lost(struct sfdest *d, const struct dload *l)
 	buf_free(&s);
 }
 
+/* One try of the merge's transaction: 0 committed (done: 1 when merged
+ * before), -1 rolled back. */
+static int
+merge_try(struct sfdest *d, const struct dload *l,
+    const struct merge_opts *o, int64_t *merged, int *short_rows, int *done)
+{
+	for (size_t i = 0; i < l->nt; i++)
+		merged[i] = 0;
+	*short_rows = 0;
+	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
+		return -1;
+	d->locking = 1;
+	if (merge_lock(d, l) < 0)
+		goto fail;
+	d->locking = 0;
+	if ((*done = sqld_merge(&d->s, l, o, merged, short_rows)) < 0)
+		goto fail;
+	d->locking = 1;
+	if (sf_exec(&d->s, l->load_id, "COMMIT", NULL) < 0)
+		goto fail;
+	d->locking = 0;
+	return 0;
+fail:
+	d->locking = 0;
+	rollback(&d->s);
+	return -1;
+}
+
+/* The merge's transaction, run again (at most SF_MERGE_TRIES times, with
+ * backoff) when another merge of the dataset made it conflict. */
 static int
 sf_merge_load(struct dest *base, const struct dload *l,
     const struct merge_opts *o, int64_t *merged, int *already)
 {
 	struct sfdest *d = (struct sfdest *)base;
-	int done, short_rows = 0;
+	struct httpx_backoff bo;
+	int done = 0, short_rows = 0, r;
 
 	*already = 0;
-	for (size_t i = 0; i < l->nt; i++)
-		merged[i] = 0;
 	if (!d->w && !d->s.dry)
 		return DEST_FATAL;
-	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
-		return -1;
-	if ((done = sqld_merge(&d->s, l, o, merged, &short_rows)) < 0) {
-		rollback(&d->s);
+	httpx_backoff_init(&bo, 200);
+	for (int tries = 1;; tries++) {
+		d->soft = tries < SF_MERGE_TRIES;
+		d->conflicted = 0;
+		r = merge_try(d, l, o, merged, &short_rows, &done);
+		if (r == 0 || !d->conflicted)
+			break;
+		{
+			int ms = httpx_backoff_ms(&bo, tries);
+			log_verbose("load %s: conflict with another transaction "
+			    "on dataset %s: try %d of %d in %d ms", l->load_id,
+			    l->dataset, tries + 1, SF_MERGE_TRIES, ms);
+			httpx_sleep_ms(ms);
+		}
+	}
+	d->soft = 0;
+	if (r < 0) {
 		if (short_rows)
 			forget_lost(d, l);
 		return -1;
 	}
 	*already = done;
-	return sf_exec(&d->s, l->load_id, "COMMIT", NULL);
+	return 0;
 }
 
 static int
@@ -1948,7 +2498,9 @@ sf_age(struct buf *q, const char *e)
 }
 
 /* Snowflake has no advisory lock and no lock that fails instead of
- * waiting that the emulator knows: the hold is the transaction alone.
+ * waiting that the emulator knows: the hold is the transaction and, once
+ * a merge made it, the dataset's _stage_locks row, UPDATEd first as a
+ * merge does (so housekeeping and merges of the dataset are serialized).
  * Its DML then waits for (and is serialized with) any transaction
  * writing the same tables; stage-merge(1), "Snowflake", says what this
  * does not guarantee. */
@@ -1956,10 +2508,24 @@ static int
 sf_hold(struct sqldest *s, const char *dataset, char *const *tables,
     size_t n, struct buf *who)
 {
+	struct buf b = BUF_INIT;
+	int r = 0;
+
 	(void)tables;
 	(void)n;
 	(void)who;
-	return sf_exec(s, dataset, "BEGIN", NULL) < 0 ? -1 : 0;
+	if (sf_exec(s, dataset, "BEGIN", NULL) < 0)
+		return -1;
+	if (table_exists(s, dataset, "_stage_locks")) {
+		buf_adds(&b, "UPDATE ");
+		sql_qname(&b, dataset, "_stage_locks");
+		buf_adds(&b, " SET holder = 'housekeeping', locked_at = "
+		    "CURRENT_TIMESTAMP() WHERE name = 'merge'");
+		if ((r = sf_exec(s, dataset, b.p, NULL)) < 0)
+			rollback(s);
+	}
+	buf_free(&b);
+	return r < 0 ? -1 : 0;
 }
 
 /* One value of a one-row query, or NULL (a function the server lacks:

@@ -535,7 +535,7 @@ query_body(struct sfwire *w, const char *sql, struct buf *b)
 /* One request (POST with body, else GET) and its parsed answer. */
 static int
 exchange(struct sfwire *w, const char *url, const char *body,
-    struct sfresult *res, struct buf *poll)
+    struct sfresult *res, struct buf *poll, struct buf *raw)
 {
 	struct http_req r;
 	struct buf why = BUF_INIT;
@@ -555,6 +555,11 @@ exchange(struct sfwire *w, const char *url, const char *body,
 		return -2;
 	}
 	sfresult_free(res);
+	if (raw) {
+		buf_reset(raw);
+		buf_add(raw, r.resp.p ? r.resp.p : "", r.resp.len);
+		buf_adds(raw, "");
+	}
 	rc = sfw_parse(r.resp.p ? r.resp.p : "", r.resp.len, res, poll, &why);
 	if (rc == -2)
 		log_err("%s: query: %s", w->label, why.p);
@@ -566,6 +571,13 @@ exchange(struct sfwire *w, const char *url, const char *body,
 int
 sfw_query(struct sfwire *w, const char *sql, struct sfresult *res)
 {
+	return sfw_query_raw(w, sql, res, NULL);
+}
+
+int
+sfw_query_raw(struct sfwire *w, const char *sql, struct sfresult *res,
+    struct buf *raw)
+{
 	struct buf u = BUF_INIT, body = BUF_INIT, poll = BUF_INIT;
 	long long until = httpx_now_ms() + SFW_POLL_S * 1000LL;
 	char id[37];
@@ -575,7 +587,7 @@ sfw_query(struct sfwire *w, const char *sql, struct sfresult *res)
 	buf_printf(&u, "%s/queries/v1/query-request?requestId=%s", w->base,
 	    id);
 	query_body(w, sql, &body);
-	rc = exchange(w, u.p, body.p, res, &poll);
+	rc = exchange(w, u.p, body.p, res, &poll, raw);
 	while (rc == 1) {
 		if (httpx_now_ms() > until) {
 			log_err("%s: query still running after %d s: given up",
@@ -587,7 +599,7 @@ sfw_query(struct sfwire *w, const char *sql, struct sfresult *res)
 		    tries : 6));
 		buf_reset(&u);
 		buf_printf(&u, "%s%s", w->base, poll.p);
-		rc = exchange(w, u.p, NULL, res, &poll);
+		rc = exchange(w, u.p, NULL, res, &poll, raw);
 	}
 	buf_free(&u);
 	buf_free(&body);

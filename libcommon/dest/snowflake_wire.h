@@ -57,6 +57,10 @@ void sfw_close(struct sfwire *w);
  * says why, not reported), -2 after reporting a transport or protocol
  * failure.  res is freed and reset first. */
 int sfw_query(struct sfwire *w, const char *sql, struct sfresult *res);
+/* As sfw_query, and raw gets the final answer's body (a PUT's answer
+ * carries its stage information there, not in rows: sfput.h). */
+int sfw_query_raw(struct sfwire *w, const char *sql, struct sfresult *res,
+    struct buf *raw);
 /* The statements sent in this session (each query request once, however
  * often retried or polled): what -v reports and make bench counts. */
 int64_t sfw_statements(const struct sfwire *w);

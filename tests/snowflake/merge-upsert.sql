@@ -2,10 +2,13 @@ CREATE SCHEMA IF NOT EXISTS "golden";
 CREATE TABLE IF NOT EXISTS "golden"."_dlt_loads" (load_id VARCHAR NOT NULL, schema_name VARCHAR, status NUMBER(38,0) NOT NULL, inserted_at TIMESTAMP_TZ NOT NULL, schema_version_hash VARCHAR);
 CREATE TABLE IF NOT EXISTS "golden"."_dlt_version" (version NUMBER(38,0) NOT NULL, engine_version NUMBER(38,0) NOT NULL, inserted_at TIMESTAMP_TZ NOT NULL, schema_name VARCHAR NOT NULL, version_hash VARCHAR NOT NULL, "schema" VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS "golden"."_stage_loads" (load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "rows" NUMBER(38,0) NOT NULL, PRIMARY KEY (load_id, table_name));
+CREATE TABLE IF NOT EXISTS "golden"."_stage_locks" (name VARCHAR NOT NULL, holder VARCHAR, locked_at TIMESTAMP_TZ);
+INSERT INTO "golden"."_stage_locks" (name) SELECT 'merge' FROM (SELECT 1 AS one) AS o WHERE NOT EXISTS (SELECT 1 FROM "golden"."_stage_locks" WHERE name = 'merge');
 CREATE TABLE IF NOT EXISTS "golden"."users" ("id" NUMBER(38,0) NOT NULL, "s" VARCHAR, "i" NUMBER(38,0), "f" FLOAT, "b" BOOLEAN, "ts" TIMESTAMP_TZ, "d" DATE, "t" TIME, "n" NUMBER(38,9), "j" VARIANT, "x" BINARY, "_dlt_load_id" VARCHAR NOT NULL, "_dlt_id" VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS "golden"."events" ("s" VARCHAR, "i" NUMBER(38,0), "f" FLOAT, "b" BOOLEAN, "ts" TIMESTAMP_TZ, "d" DATE, "t" TIME, "n" NUMBER(38,9), "j" VARIANT, "x" BINARY, "_dlt_load_id" VARCHAR NOT NULL, "_dlt_id" VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS "golden"."clicks" ("id" NUMBER(38,0), "j" VARIANT, "at" TIMESTAMP_TZ, "_dlt_load_id" VARCHAR NOT NULL, "_dlt_id" VARCHAR NOT NULL);
 BEGIN;
+UPDATE "golden"."_stage_locks" SET holder = '1700000000.000001', locked_at = CURRENT_TIMESTAMP() WHERE name = 'merge';
 SELECT t.table_name, t."rows" FROM "golden"."_dlt_loads" AS l LEFT JOIN "golden"."_stage_loads" AS t ON t.load_id = l.load_id WHERE l.load_id = '1700000000.000001' AND l.status = 0;
 -- check: rows mean load 1700000000.000001 was merged before: then only its tables and files are checked, nothing is merged
 SELECT count(*) FROM "golden_staging"."users" AS s JOIN "golden_staging"."_stage_files" AS f ON f.file_no = FLOOR(s."_stage_row" / 4294967296) WHERE f.load_id = '1700000000.000001' AND f.table_name = 'users';
