@@ -102,6 +102,18 @@ objreq_strerror(const struct objreq *r, struct buf *out)
 }
 
 void
+objreq_fail(struct buf *err, int *failed, const char *who,
+    const char *what, const struct objreq *r)
+{
+	if (*failed)
+		return;
+	*failed = 1;
+	buf_printf(err, "%s %s failed: ", who, what);
+	if (r)
+		objreq_strerror(r, err);
+}
+
+void
 objx_init(struct objx *x, const struct objx_proto *p, const void *be,
     int retries, int backoff_ms)
 {

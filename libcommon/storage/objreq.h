@@ -135,6 +135,10 @@ void objreq_xml_error(struct objreq *r);
 void objreq_strerror(const struct objreq *r, struct buf *out);
 /* The same without the tries. */
 void objreq_describe(const struct objreq *r, struct buf *out);
+/* A file's first failure into err: "gs upload failed: " (who, what)
+ * and, with r, objreq_strerror; *failed set, later failures dropped. */
+void objreq_fail(struct buf *err, int *failed, const char *who,
+    const char *what, const struct objreq *r);
 
 void objx_init(struct objx *x, const struct objx_proto *p, const void *be,
     int retries, int backoff_ms);
