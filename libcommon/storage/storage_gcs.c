@@ -54,6 +54,7 @@
 
 #include "crc32c.h"
 #include "gauth.h"
+#include "gcs.h"
 #include "gcs_compose.h"
 #include "httpx.h"
 #include "json.h"
@@ -62,25 +63,16 @@
 #include "objreq.h"
 #include "s3.h"
 #include "sha256.h"
-#include "sigv4.h"
 #include "storage.h"
 
 #define GCS_HOST "https://storage.googleapis.com"
 /* A resumable request of a size not yet known is whole 256 KiB units. */
 #define CHUNK_UNIT (256ULL << 10)
 
-/* ---- requests: objreq.h's, with GCS's URLs, token and errors ------- */
-
 struct gcsbe {
-	char *base;			/* scheme://host[:port] */
-	char *bucket;
+	struct gcs g;			/* requests (gcs.h) */
 	int anon;			/* an emulator: no Authorization */
-	struct gauth auth;
-	int has_auth;
-	struct objx x;			/* requests, retries */
 	struct httpx_worker prep;
-	struct httpx_pool conns;
-	int stall_s;
 	/* The put side. */
 	int jobs, inflight;
 	uint64_t threshold;
@@ -90,177 +82,6 @@ struct gcsbe {
 	struct objq q;		/* the files, and the bucket check's verdict */
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
-};
-
-/* Percent-encodes everything but unreserved characters (RFC 3986):
- * an object name is one path segment in the JSON API, '/' included. */
-static void
-enc(struct buf *out, const char *s)
-{
-	sigv4_uri_encode(out, s, strlen(s), 0);
-}
-
-static void
-object_url(const struct gcsbe *be, const char *key, const char *query,
-    struct buf *out)
-{
-	buf_printf(out, "%s/storage/v1/b/", be->base);
-	enc(out, be->bucket);
-	if (key) {
-		buf_adds(out, "/o/");
-		enc(out, key);
-	}
-	if (query)
-		buf_printf(out, "?%s", query);
-}
-
-static void
-upload_url(const struct gcsbe *be, const char *type, const char *key,
-    struct buf *out)
-{
-	buf_printf(out, "%s/upload/storage/v1/b/", be->base);
-	enc(out, be->bucket);
-	buf_printf(out, "/o?uploadType=%s", type);
-	if (key) {
-		buf_adds(out, "&name=");
-		enc(out, key);
-	}
-}
-
-/* r->url, or the object's resource (alt=media for a GET's bytes). */
-static char *
-req_url(const struct gcsbe *be, const struct objreq *r)
-{
-	struct buf u = BUF_INIT;
-
-	if (r->url)
-		return xstrdup(r->url);
-	object_url(be, r->key, r->sink ? "alt=media" : NULL, &u);
-	return u.p;
-}
-
-/* r->h but for the token (authorize). */
-static void
-build(const void *v, struct objreq *r, long long now)
-{
-	const struct gcsbe *be = v;
-
-	(void)now;
-	objreq_fill(r, req_url(be, r), be->stall_s);
-	for (size_t i = 0; i < r->nhdrs; i++)
-		objreq_hline(r, r->hdrs[i].name, r->hdrs[i].value);
-	http_req_header(&r->h, "Expect:");
-	if (strcmp(r->method, "POST") == 0 && !r->body_len)
-		http_req_header(&r->h, "Content-Type:");
-}
-
-/* The token cache and the connection pool are what a request changes. */
-static struct gcsbe *
-mut(const void *be)
-{
-	return (struct gcsbe *)be;
-}
-
-/* The Authorization line from gauth (on c, or a connection of the
- * pool, for an exchange); -1 with r->msg set when no token can be had. */
-static int
-authorize(const void *v, struct objreq *r, struct http_conn *c)
-{
-	struct gcsbe *be = mut(v);
-	struct buf auth = BUF_INIT;
-	struct http_conn *own = NULL;
-	int rc;
-
-	if (!be->has_auth)
-		return 0;
-	if (!c)
-		c = own = httpx_pool_take(&be->conns);
-	buf_reset(&r->msg);
-	rc = gauth_header(&be->auth, c, &auth, &r->auth_gen, &r->msg);
-	if (rc == 0)
-		http_req_header(&r->h, auth.p);
-	if (own)
-		httpx_pool_give(&be->conns, own);
-	if (auth.p)
-		memset(auth.p, 0, auth.len);
-	buf_free(&auth);
-	return rc;
-}
-
-static int
-gcs_ok(const struct objreq *r)
-{
-	return !r->unsent && r->h.curl_rc == 0 && r->h.status >= 200 &&
-	    r->h.status < 300;
-}
-
-/* The message of a JSON error answer ({"error":{"message":...}}), else
- * the start of the body as text; in code's place, where S3's and
- * Azure's code stands. */
-static void
-parse_error(struct objreq *r)
-{
-	const struct buf *b = &r->h.resp;
-	struct json_doc d = { 0 };
-	int e, m;
-
-	if (!b->len)
-		return;
-	if (json_parse(&d, b->p, b->len) == 0 && d.tok[0].type ==
-	    JSON_OBJECT && (e = json_obj_get(&d, 0, "error")) >= 0 &&
-	    d.tok[e].type == JSON_OBJECT &&
-	    (m = json_obj_get(&d, e, "message")) >= 0 &&
-	    d.tok[m].type == JSON_STRING) {
-		json_str_decode(&d.tok[m], &r->code);
-	} else {
-		size_t n = strcspn(b->p, "\r\n");
-		buf_add(&r->code, b->p, n > 200 ? 200 : n);
-	}
-	json_doc_free(&d);
-}
-
-/* 308 is an answer, not an error (a resumable chunk taken). */
-static int
-retryable(const struct objreq *r)
-{
-	long s = r->h.status;
-
-	return (s >= 500 && s != 501) || s == 429 || s == 408;
-}
-
-/* Refused before anything was taken: the same request with a new
- * token, once. */
-static int
-renew(const void *v, struct objreq *r)
-{
-	struct gcsbe *be = mut(v);
-
-	if (r->h.status != 401 || !be->has_auth || r->reauthed)
-		return 0;
-	r->reauthed = 1;
-	gauth_forget(&be->auth, r->auth_gen);
-	log_verbose("gs: %s %s: 401 %s; again with a new token", r->method,
-	    r->h.url, r->code.len ? r->code.p : "");
-	return 1;
-}
-
-static const char *
-bucket(const void *be)
-{
-	return ((const struct gcsbe *)be)->bucket;
-}
-
-static const struct objx_proto gcs_proto = {
-	.name = "gs",
-	.key_noun = "object",
-	.root_noun = "bucket",
-	.root = bucket,
-	.build = build,
-	.authorize = authorize,
-	.ok = gcs_ok,
-	.parse_error = parse_error,
-	.retryable = retryable,
-	.renew = renew,
 };
 
 /* ---- configuration ----------------------------------------------- */
@@ -324,7 +145,7 @@ set_base(struct gcsbe *be, const char *ep, const char *what, struct buf *err)
 		    ep);
 		return -1;
 	}
-	be->base = xstrndup(ep, (size_t)(h + n - ep));
+	be->g.base = xstrndup(ep, (size_t)(h + n - ep));
 	return 0;
 }
 
@@ -355,14 +176,14 @@ service_account(struct gcsbe *be, const struct storage_opts *o,
 	const char *file = env("GOOGLE_APPLICATION_CREDENTIALS");
 
 	if (email || pem) {
-		be->has_auth = 1;
-		return gauth_load_fields(&be->auth, email, pem,
+		be->g.has_auth = 1;
+		return gauth_load_fields(&be->g.auth, email, pem,
 		    setting(o, "project_id"), setting(o, "token_uri"),
 		    "destination.filesystem.credentials", err);
 	}
 	if (file) {
-		be->has_auth = 1;
-		return gauth_load_file(&be->auth, file, err);
+		be->g.has_auth = 1;
+		return gauth_load_file(&be->g.auth, file, err);
 	}
 	return 1;
 }
@@ -440,7 +261,7 @@ gcs_auth(struct gcsbe *be, const char *rest,
 static int
 stall(struct gcsbe *be, struct buf *err)
 {
-	return httpx_stall_timeout(&be->stall_s, err);
+	return httpx_stall_timeout(&be->g.stall_s, err);
 }
 
 static void
@@ -478,7 +299,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	}
 	be = xcalloc(1, sizeof *be);
 	st->be = be;
-	be->bucket = b.p;
+	be->g.bucket = b.p;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->threshold = o->threshold;
 	be->part_size = o->part_size;
@@ -501,9 +322,8 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	buf_free(&lep);
 	if (be->xml)
 		return 0;
-	objx_init(&be->x, &gcs_proto, be, o->retries, 200);
-	httpx_worker_init(&be->prep, be->x.http);
-	httpx_pool_init(&be->conns);
+	gcs_init(&be->g, o->retries, 200);
+	httpx_worker_init(&be->prep, be->g.x.http);
 	return 0;
 }
 
@@ -518,16 +338,10 @@ gcs_close(struct storage *st)
 		storage_close(be->xml);
 		free(be->xml);
 	}
-	if (be->x.http) {
+	if (be->g.x.http)
 		httpx_worker_free(&be->prep);
-		httpx_pool_free(&be->conns);
-		objx_free(&be->x);
-	}
-	if (be->has_auth)
-		gauth_free(&be->auth);
+	gcs_free(&be->g);
 	objq_free(&be->q);
-	free(be->base);
-	free(be->bucket);
 	free(be);
 	st->be = NULL;
 }
@@ -627,12 +441,7 @@ op_free(struct gop *op)
 static void
 fail(struct gfile *f, const char *what, const struct objreq *r)
 {
-	if (f->failed)
-		return;
-	f->failed = 1;
-	buf_printf(&f->p->err, "gs %s failed: ", what);
-	if (r)
-		objreq_strerror(r, &f->p->err);
+	objreq_fail(&f->p->err, &f->failed, "gs", what, r);
 }
 
 static void
@@ -751,22 +560,6 @@ multipart_head(const struct gfile *f, const char *crc, struct buf *out)
 
 static const char tail_part[] = "\r\n--" BOUNDARY "--\r\n";
 
-static int
-read_at(int fd, char *b, uint64_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (uint64_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 /* Reads bytes [0, n) of fd into b a piece at a time, each hashed into h
  * and *crc while it is still in the CPU's cache (one pass over memory,
  * not three). */
@@ -780,7 +573,7 @@ read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
 	for (off = 0; off < n; off += m) {
 		m = n - off < PIECE ? n - off : PIECE;
 		errno = 0;
-		if (read_at(fd, b + off, m, off)) {
+		if (objq_read_at(fd, b + off, m, off)) {
 			buf_printf(err, "reading: %s", errno ? strerror(errno) :
 			    "the file shrank");
 			return -1;
@@ -854,7 +647,7 @@ prep_hash(struct gop *op)
 	for (off = 0; off < f->size; off += n) {
 		n = f->size - off < STEP ? f->size - off : STEP;
 		errno = 0;
-		if (read_at(f->fd, b, n, off)) {
+		if (objq_read_at(f->fd, b, n, off)) {
 			buf_printf(&op->perr, "reading at byte %llu: %s",
 			    (unsigned long long)off, errno ? strerror(errno) :
 			    "the file shrank");
@@ -908,7 +701,7 @@ static void
 op_send(struct gop *op)
 {
 	op->f->be->inflight++;
-	objx_start(&op->f->be->x, &op->r);
+	objx_start(&op->f->be->g.x, &op->r);
 }
 
 static struct gop *
@@ -917,7 +710,7 @@ put_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_PUT, "POST");
 	struct buf u = BUF_INIT;
 
-	upload_url(f->be, "multipart", NULL, &u);
+	gcs_upload_url(&f->be->g, "multipart", NULL, &u);
 	op->r.url = u.p;
 	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
 	    BOUNDARY);
@@ -930,7 +723,7 @@ init_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_INIT, "POST");
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	upload_url(f->be, "resumable", f->p->key, &u);
+	gcs_upload_url(&f->be->g, "resumable", f->p->key, &u);
 	op->r.url = u.p;
 	meta_json(f, NULL, &body);
 	op->data = body.p;
@@ -1031,7 +824,7 @@ query_op(struct gfile *f, int delay)
 	    (unsigned long long)f->size);
 	objreq_header(&op->r, "Content-Range", op->range);
 	f->be->inflight++;
-	objx_start_later(&f->be->x, &op->r, delay);
+	objx_start_later(&f->be->g.x, &op->r, delay);
 }
 
 /* A body or final that failed in a way worth another try: the session
@@ -1042,16 +835,17 @@ session_again(struct gop *op)
 {
 	struct gfile *f = op->f;
 	struct objreq *r = &op->r;
+	struct objx *x = &f->be->g.x;
 	struct buf why = BUF_INIT;
 	int delay;
 
-	if (!objx_retryable(&f->be->x, r) || ++f->tries > f->be->x.retries)
+	if (!objx_retryable(x, r) || ++f->tries > x->retries)
 		return 0;
-	delay = httpx_backoff_ms(&f->be->x.backoff, f->tries);
+	delay = httpx_backoff_ms(&x->backoff, f->tries);
 	objreq_describe(r, &why);
 	log_verbose("%s: resumable upload: %s; asking the session what it "
 	    "has, try %d of %d in %d ms", f->p->key, why.p, f->tries + 1,
-	    f->be->x.retries + 1, delay);
+	    x->retries + 1, delay);
 	buf_free(&why);
 	f->cur = op;
 	f->sending = 1;
@@ -1289,7 +1083,7 @@ next_op(struct gfile *f)
 	switch (f->st) {
 	case F_NEW:
 		op = op_new(f, OP_STAT, "GET");
-		object_url(f->be, f->p->key, "fields=size,metadata", &u);
+		gcs_object_url(&f->be->g, f->p->key, "fields=size,metadata", &u);
 		op->r.url = u.p;
 		break;
 	case F_PUT:
@@ -1408,7 +1202,7 @@ part_op(struct gfile *f, int i)
 	struct buf u = BUF_INIT, name = BUF_INIT;
 
 	gcs_part_name(f->p->key, i, &name);
-	upload_url(f->be, "multipart", name.p, &u);
+	gcs_upload_url(&f->be->g, "multipart", name.p, &u);
 	buf_free(&name);
 	op->r.url = u.p;
 	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
@@ -1471,7 +1265,7 @@ compose_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_COMPOSE, "POST");
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	object_url(f->be, f->p->key, NULL, &u);
+	gcs_object_url(&f->be->g, f->p->key, NULL, &u);
 	/* The parts hard-deleted by GCS with the compose: kept by no
 	 * soft-delete policy (the listing after it is for an emulator, and
 	 * for what killed runs left). */
@@ -1492,7 +1286,7 @@ verify_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_VERIFY, "GET");
 	struct buf u = BUF_INIT;
 
-	object_url(f->be, f->p->key, "fields=metadata,crc32c", &u);
+	gcs_object_url(&f->be->g, f->p->key, "fields=metadata,crc32c", &u);
 	op->r.url = u.p;
 	return op;
 }
@@ -1600,11 +1394,11 @@ list_op(struct gfile *f)
 	struct buf u = BUF_INIT, pre = BUF_INIT;
 
 	gcs_part_prefix(f->p->key, &pre);
-	buf_printf(&u, "%s/storage/v1/b/", f->be->base);
-	enc(&u, f->be->bucket);
+	buf_printf(&u, "%s/storage/v1/b/", f->be->g.base);
+	gcs_enc(&u, f->be->g.bucket);
 	buf_adds(&u, "/o?maxResults=200&fields=items%28name%29%2C"
 	    "nextPageToken&prefix=");
-	enc(&u, pre.p);
+	gcs_enc(&u, pre.p);
 	op->r.url = u.p;
 	buf_free(&pre);
 	return op;
@@ -1655,7 +1449,7 @@ pdel_op(struct gfile *f, const char *name)
 	struct gop *op = op_new(f, OP_PDEL, "DELETE");
 	struct buf u = BUF_INIT;
 
-	object_url(f->be, name, NULL, &u);
+	gcs_object_url(&f->be->g, name, NULL, &u);
 	op->r.url = u.p;
 	return op;
 }
@@ -1699,25 +1493,25 @@ static void
 check_bucket(struct storage *st, struct buf *bad)
 {
 	struct gcsbe *be = st->be;
-	struct http_conn *c = httpx_pool_take(&be->conns);
+	struct http_conn *c = httpx_pool_take(&be->g.conns);
 	struct objreq r;
 	struct buf u = BUF_INIT;
 
 	objreq_init(&r, "GET", NULL);
-	object_url(be, NULL, "fields=name", &u);
+	gcs_object_url(&be->g, NULL, "fields=name", &u);
 	r.url = u.p;
-	if (objx_perform(&be->x, c, &r) && r.h.status == 403 &&
+	if (objx_perform(&be->g.x, c, &r) && r.h.status == 403 &&
 	    !r.unsent) {
 		/* storage.buckets.get is not a writer's permission (a role
 		 * on objects only): the objects' own answers will tell. */
 		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
-		    "with its objects", be->bucket);
+		    "with its objects", be->g.bucket);
 	} else if (!gcs_ok(&r)) {
-		buf_printf(bad, "bucket %s: ", be->bucket);
+		buf_printf(bad, "bucket %s: ", be->g.bucket);
 		objreq_strerror(&r, bad);
 	}
 	objreq_free(&r);
-	httpx_pool_give(&be->conns, c);
+	httpx_pool_give(&be->g.conns, c);
 }
 
 static void *
@@ -1749,8 +1543,8 @@ wait_net(void *ctx, int timeout_ms, int wait_fd)
 {
 	struct gcsbe *be = ctx;
 
-	objx_run(&be->x, timeout_ms, wait_fd);
-	httpx_delays_fire(&be->x.delayed, 0);
+	objx_run(&be->g.x, timeout_ms, wait_fd);
+	httpx_delays_fire(&be->g.x.delayed, 0);
 }
 
 static const struct objq_ops put_ops = {
@@ -1782,7 +1576,7 @@ gcs_get_range(struct storage *st, const char *key, uint64_t off,
 	if (be->xml)
 		return storage_s3_ops.get_range(be->xml, key, off, len, sink,
 		    ctx, err);
-	return objx_get(&be->x, &be->conns, key, off, len, sink, ctx, err);
+	return objx_get(&be->g.x, &be->g.conns, key, off, len, sink, ctx, err);
 }
 
 static int
@@ -1794,9 +1588,9 @@ gcs_del(struct storage *st, const char *key, struct buf *err)
 
 	if (be->xml)
 		return storage_s3_ops.del(be->xml, key, err);
-	c = httpx_pool_take(&be->conns);
-	rc = objx_delete(&be->x, c, key, err);
-	httpx_pool_give(&be->conns, c);
+	c = httpx_pool_take(&be->g.conns);
+	rc = objx_delete(&be->g.x, c, key, err);
+	httpx_pool_give(&be->g.conns, c);
 	return rc;
 }
 
@@ -1806,8 +1600,8 @@ describe_op(struct gcsbe *be, struct gop *op, struct buf *out)
 {
 	struct buf dump = BUF_INIT;
 
-	build(be, &op->r, 0);
-	if (be->has_auth)
+	gcs_build(&be->g, &op->r);
+	if (be->g.has_auth)
 		http_req_header(&op->r.h, "Authorization: Bearer ****");
 	http_req_dump(&op->r.h, &dump);
 	buf_add(out, dump.p, dump.len);
