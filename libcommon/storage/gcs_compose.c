@@ -12,6 +12,7 @@
 #include "gcs_compose.h"
 #include "json.h"
 #include "log.h"
+#include "objq.h"
 
 int
 gcs_parts_plan(uint64_t size, uint64_t part_size, struct gcs_parts *pl)
@@ -85,22 +86,6 @@ part_head(const char *name, const char *crc, struct buf *out)
 
 static const char part_tail[] = "\r\n--" GCS_PART_BOUNDARY "--\r\n";
 
-static int
-read_fully(int fd, char *b, uint64_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (uint64_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 /* Bytes [off, off + n) of fd into b a piece at a time, each hashed into
  * h's SHA-256 and *crc while still in the CPU's cache. */
 static int
@@ -113,7 +98,7 @@ read_hashed(struct gcs_hashrun *h, int fd, char *b, uint64_t n, uint64_t off,
 	for (at = 0; at < n; at += m) {
 		m = n - at < PIECE ? n - at : PIECE;
 		errno = 0;
-		if (read_fully(fd, b + at, m, off + at)) {
+		if (objq_read_at(fd, b + at, m, off + at)) {
 			buf_printf(err, "reading at byte %llu: %s",
 			    (unsigned long long)(off + at), errno ?
 			    strerror(errno) : "the file shrank");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "objq.h"
 
@@ -106,6 +107,22 @@ objq_open_source(struct storage_put *p, int *fd, uint64_t *size)
 		    "not uploaded", (unsigned long long)*size,
 		    (long long)p->bytes);
 		return -1;
+	}
+	return 0;
+}
+
+int
+objq_read_at(int fd, char *b, uint64_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, b, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (uint64_t)r;
+		off += (uint64_t)r;
 	}
 	return 0;
 }

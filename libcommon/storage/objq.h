@@ -64,5 +64,9 @@ void *objq_next(const struct objq *q, void *f);
  * its size into *size; -1 with p->err set when it cannot be opened or
  * its size is not the manifest's. */
 int objq_open_source(struct storage_put *p, int *fd, uint64_t *size);
+/* Reads bytes [off, off + n) of fd into b, all of them (pread, again
+ * after EINTR); -1 on an error (errno) or a file that ends first (errno
+ * as it was). */
+int objq_read_at(int fd, char *b, uint64_t n, uint64_t off);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * objreq: the request type, retries and blocking or asynchronous sending
- * that the S3 and Azure protocols share (objreq.h).
+ * that the S3, Azure and GCS protocols share (objreq.h).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -25,6 +25,8 @@ void
 objreq_free(struct objreq *r)
 {
 	http_req_free(&r->h);
+	free(r->url);
+	r->url = NULL;
 	buf_free(&r->code);
 	buf_free(&r->msg);
 }
@@ -83,10 +85,32 @@ objreq_xml_error(struct objreq *r)
 }
 
 void
+objreq_describe(const struct objreq *r, struct buf *out)
+{
+	if (r->unsent)
+		buf_adds(out, r->msg.p);
+	else
+		httpx_describe(&r->h, &r->code, &r->msg, out);
+}
+
+void
 objreq_strerror(const struct objreq *r, struct buf *out)
 {
-	httpx_describe(&r->h, &r->code, &r->msg, out);
-	httpx_tries(r->tries, out);
+	objreq_describe(r, out);
+	if (!r->unsent)
+		httpx_tries(r->tries, out);
+}
+
+void
+objreq_fail(struct buf *err, int *failed, const char *who,
+    const char *what, const struct objreq *r)
+{
+	if (*failed)
+		return;
+	*failed = 1;
+	buf_printf(err, "%s %s failed: ", who, what);
+	if (r)
+		objreq_strerror(r, err);
 }
 
 void
@@ -120,10 +144,10 @@ parse_error(const struct objx *x, struct objreq *r)
 	x->proto->parse_error(r);
 }
 
-static int
-retryable(const struct objx *x, const struct objreq *r)
+int
+objx_retryable(const struct objx *x, const struct objreq *r)
 {
-	if (r->h.sink_failed)
+	if (r->unsent || r->h.sink_failed)
 		return 0;
 	if (r->h.curl_rc)
 		return http_transient(&r->h);
@@ -137,18 +161,37 @@ again(struct objx *x, struct objreq *r, int *delay)
 	const struct objx_proto *p = x->proto;
 	struct buf why = BUF_INIT;
 
-	if (p->ok(r))
+	if (r->unsent || p->ok(r))
 		return 0;
 	parse_error(x, r);
-	if (!retryable(x, r) || r->tries > x->retries)
+	if (p->renew && p->renew(x->be, r)) {
+		*delay = 0;
+		return 1;
+	}
+	if (r->no_retry || !objx_retryable(x, r) || r->tries > x->retries)
 		return 0;
 	*delay = httpx_backoff_ms(&x->backoff, r->tries);
 	httpx_describe(&r->h, &r->code, &r->msg, &why);
-	httpx_retry_note(r->key ? r->key : p->root(x->be), r->method,
-	    r->key ? p->key_noun : p->root_noun, why.p, r->tries, x->retries,
-	    *delay);
+	httpx_retry_note(r->key ? r->key : r->url ? r->url : p->root(x->be),
+	    r->method, r->key || r->url ? p->key_noun : p->root_noun, why.p,
+	    r->tries, x->retries, *delay);
 	buf_free(&why);
 	return 1;
+}
+
+/* r->h for the next try; -1 (r->unsent) if it cannot be made. */
+static int
+build(struct objx *x, struct objreq *r, struct http_conn *c)
+{
+	const struct objx_proto *p = x->proto;
+
+	r->unsent = 0;
+	p->build(x->be, r, (long long)time(NULL));
+	if (p->authorize && p->authorize(x->be, r, c)) {
+		r->unsent = 1;
+		return -1;
+	}
+	return 0;
 }
 
 static void on_http_done(struct http_req *h);
@@ -158,7 +201,12 @@ static void
 launch(struct objx *x, struct objreq *r)
 {
 	r->tries++;
-	x->proto->build(x->be, r, (long long)time(NULL));
+	if (build(x, r, NULL)) {
+		/* Reported from the loop, never from inside a start. */
+		r->later.fire = fire;
+		httpx_delay(&x->delayed, &r->later, 0);
+		return;
+	}
 	r->h.done = on_http_done;
 	r->h.ctx = r;
 	http_start(x->http, &r->h);
@@ -185,6 +233,10 @@ fire(struct httpx_later *l)
 	struct objreq *r = (struct objreq *)((char *)l -
 	    offsetof(struct objreq, later));
 
+	if (r->unsent) {
+		r->done(r);
+		return;
+	}
 	launch(r->x, r);
 }
 
@@ -193,7 +245,18 @@ objx_start(struct objx *x, struct objreq *r)
 {
 	r->x = x;
 	r->tries = 0;
+	r->unsent = 0;
 	launch(x, r);
+}
+
+void
+objx_start_later(struct objx *x, struct objreq *r, int delay_ms)
+{
+	r->x = x;
+	r->tries = 0;
+	r->unsent = 0;
+	r->later.fire = fire;
+	httpx_delay(&x->delayed, &r->later, delay_ms);
 }
 
 int
@@ -224,8 +287,8 @@ objx_perform(struct objx *x, struct http_conn *c, struct objreq *r)
 		r->nhdrs = nh;
 		if (httpx_range_next(&rs, range, sizeof range))
 			objreq_header(r, "Range", range);
-		x->proto->build(x->be, r, (long long)time(NULL));
-		http_conn_perform(c, &r->h);
+		if (build(x, r, c) == 0)
+			http_conn_perform(c, &r->h);
 		if (!again(x, r, &delay))
 			break;
 		httpx_sleep_ms(delay);
@@ -239,7 +302,7 @@ objx_perform(struct objx *x, struct http_conn *c, struct objreq *r)
 		buf_reset(&r->msg);
 		httpx_range_bad(&rs, &r->msg);
 	}
-	return x->proto->ok(r) ? 0 : -1;
+	return !r->unsent && x->proto->ok(r) ? 0 : -1;
 }
 
 int
@@ -274,7 +337,7 @@ objx_delete(struct objx *x, struct http_conn *c, const char *key,
 
 	objreq_init(&r, "DELETE", key);
 	rc = objx_perform(x, c, &r);
-	if (rc && r.h.status == 404)
+	if (rc && r.h.status == 404 && !r.unsent)
 		rc = 0;
 	if (rc) {
 		buf_printf(err, "%s DELETE failed: ", x->proto->name);

@@ -59,7 +59,17 @@ struct objreq {
 	void *sink_ctx;
 	void (*done)(struct objreq *r);	/* asynchronous completion */
 	void *ctx;
+	char *url;			/* a whole URL the caller made
+					 * (GCS), owned; NULL: the protocol
+					 * makes it from key and query */
+	int no_retry;			/* the caller decides what follows
+					 * a failure (GCS's session) */
+	int auth_gen;			/* the credentials a try used (GCS's
+					 * token exchange) */
+	int reauthed;			/* new credentials got once */
 	/* The outcome. */
+	int unsent;			/* the last try could not be made:
+					 * msg says why */
 	struct http_req h;
 	int tries;
 	struct buf code;		/* the service's error code, or "" */
@@ -80,6 +90,11 @@ struct objx_proto {
 	/* r->h for the try about to be made at time now: URL, headers,
 	 * signature (objreq_fill copies the rest). */
 	void (*build)(const void *be, struct objreq *r, long long now);
+	/* Optional, after build: what the try must fetch first (GCS's
+	 * token), on c (NULL: none at hand).  0, or -1 with r->msg set:
+	 * the try is not made and the request fails (no retry). */
+	int (*authorize)(const void *be, struct objreq *r,
+	    struct http_conn *c);
 	/* 1 if r's answer is a success. */
 	int (*ok)(const struct objreq *r);
 	/* After an answer that is not: code and msg from its headers or
@@ -87,6 +102,10 @@ struct objx_proto {
 	void (*parse_error)(struct objreq *r);
 	/* 1 if the answer (not a transport error) is worth a retry. */
 	int (*retryable)(const struct objreq *r);
+	/* Optional, after parse_error: 1 if the answer asks for the same
+	 * try again at once, not counted as a retry (GCS: a 401 with a
+	 * token to renew). */
+	int (*renew)(const void *be, struct objreq *r);
 };
 
 struct objx {
@@ -111,13 +130,25 @@ void objreq_fill(struct objreq *r, char *url, int stall_s);
 void objreq_hline(struct objreq *r, const char *name, const char *value);
 /* An XML error answer's Code and Message (S3's and Azure's shape). */
 void objreq_xml_error(struct objreq *r);
-/* "403 AccessDenied: Access Denied (after 1 try)" and the like. */
+/* "403 AccessDenied: Access Denied (after 1 try)" and the like; a
+ * request never sent, only why. */
 void objreq_strerror(const struct objreq *r, struct buf *out);
+/* The same without the tries. */
+void objreq_describe(const struct objreq *r, struct buf *out);
+/* A file's first failure into err: "gs upload failed: " (who, what)
+ * and, with r, objreq_strerror; *failed set, later failures dropped. */
+void objreq_fail(struct buf *err, int *failed, const char *who,
+    const char *what, const struct objreq *r);
 
 void objx_init(struct objx *x, const struct objx_proto *p, const void *be,
     int retries, int backoff_ms);
 void objx_free(struct objx *x);
 void objx_start(struct objx *x, struct objreq *r);
+/* objx_start after delay_ms, from objx_run. */
+void objx_start_later(struct objx *x, struct objreq *r, int delay_ms);
+/* 1 if r's failed answer is worth another try (a caller deciding for
+ * itself, no_retry). */
+int objx_retryable(const struct objx *x, const struct objreq *r);
 /* As http_run; counts retries waiting too. */
 int objx_run(struct objx *x, int timeout_ms, int wait_fd);
 /* Blocking, with retries; 0 on success.  A GET that breaks after some

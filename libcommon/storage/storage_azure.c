@@ -329,12 +329,7 @@ op_free(struct azop *op)
 static void
 fail(struct azfile *f, const char *what, const struct objreq *r)
 {
-	if (f->failed)
-		return;
-	f->failed = 1;
-	buf_printf(&f->p->err, "az %s failed: ", what);
-	if (r)
-		objreq_strerror(r, &f->p->err);
+	objreq_fail(&f->p->err, &f->failed, "az", what, r);
 }
 
 static void

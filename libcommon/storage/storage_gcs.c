@@ -54,63 +54,25 @@
 
 #include "crc32c.h"
 #include "gauth.h"
+#include "gcs.h"
 #include "gcs_compose.h"
 #include "httpx.h"
 #include "json.h"
 #include "log.h"
 #include "objq.h"
+#include "objreq.h"
 #include "s3.h"
 #include "sha256.h"
-#include "sigv4.h"
 #include "storage.h"
 
 #define GCS_HOST "https://storage.googleapis.com"
 /* A resumable request of a size not yet known is whole 256 KiB units. */
 #define CHUNK_UNIT (256ULL << 10)
-#define MAXH 8
-
-/* ---- requests ---------------------------------------------------- */
-
-struct gcsbe;
-
-struct greq {
-	const char *method;
-	char *url;
-	char *hdr[MAXH];		/* header lines, owned */
-	int nhdr;
-	const char *body;
-	int body_fd;
-	uint64_t body_off, body_len;
-	http_sink sink;
-	void *sink_ctx;
-	void (*done)(struct greq *r);
-	void *ctx;
-	int no_retry;			/* the caller decides (a session's
-					 * body or final) */
-	int auth_gen;			/* the token's exchange */
-	int reauthed;			/* a 401 got it a new token once */
-	/* The outcome. */
-	struct http_req h;
-	int tries;
-	struct buf msg;			/* error message, or "" */
-	struct buf autherr;		/* the token could not be had */
-	struct httpx_later later;
-	struct gcsbe *be;
-};
 
 struct gcsbe {
-	char *base;			/* scheme://host[:port] */
-	char *bucket;
+	struct gcs g;			/* requests (gcs.h) */
 	int anon;			/* an emulator: no Authorization */
-	struct gauth auth;
-	int has_auth;
-	int retries;
-	struct http *http;
-	struct httpx_delays delayed;
-	struct httpx_backoff backoff;
 	struct httpx_worker prep;
-	struct httpx_pool conns;
-	int stall_s;
 	/* The put side. */
 	int jobs, inflight;
 	uint64_t threshold;
@@ -121,322 +83,6 @@ struct gcsbe {
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
 };
-
-static void
-greq_init(struct greq *r, const char *method)
-{
-	memset(r, 0, sizeof *r);
-	r->method = method;
-	r->body_fd = -1;
-	http_req_init(&r->h);
-}
-
-static void
-greq_free(struct greq *r)
-{
-	free(r->url);
-	for (int i = 0; i < r->nhdr; i++)
-		free(r->hdr[i]);
-	http_req_free(&r->h);
-	buf_free(&r->msg);
-	buf_free(&r->autherr);
-	memset(r->hdr, 0, sizeof r->hdr);
-	r->url = NULL;
-	r->nhdr = 0;
-}
-
-static void
-greq_header(struct greq *r, const char *name, const char *value)
-{
-	struct buf b = BUF_INIT;
-
-	if (r->nhdr == MAXH)
-		die(EXIT_FAIL, "gs: too many headers");
-	buf_printf(&b, "%s: %s", name, value);
-	r->hdr[r->nhdr++] = b.p;
-}
-
-/* Percent-encodes everything but unreserved characters (RFC 3986):
- * an object name is one path segment in the JSON API, '/' included. */
-static void
-enc(struct buf *out, const char *s)
-{
-	sigv4_uri_encode(out, s, strlen(s), 0);
-}
-
-static void
-object_url(const struct gcsbe *be, const char *key, const char *query,
-    struct buf *out)
-{
-	buf_printf(out, "%s/storage/v1/b/", be->base);
-	enc(out, be->bucket);
-	if (key) {
-		buf_adds(out, "/o/");
-		enc(out, key);
-	}
-	if (query)
-		buf_printf(out, "?%s", query);
-}
-
-static void
-upload_url(const struct gcsbe *be, const char *type, const char *key,
-    struct buf *out)
-{
-	buf_printf(out, "%s/upload/storage/v1/b/", be->base);
-	enc(out, be->bucket);
-	buf_printf(out, "/o?uploadType=%s", type);
-	if (key) {
-		buf_adds(out, "&name=");
-		enc(out, key);
-	}
-}
-
-/* Builds r->h; the Authorization line from gauth (c for an exchange).
- * -1 with r->autherr set when no token can be had. */
-static int
-build(struct gcsbe *be, struct greq *r, struct http_conn *c)
-{
-	struct buf auth = BUF_INIT;
-	struct http_conn *own = NULL;
-	int rc = 0;
-
-	http_req_clear_hdrs(&r->h);
-	free(r->h.url);
-	r->h.url = xstrdup(r->url);
-	r->h.method = r->method;
-	r->h.body = r->body;
-	r->h.body_fd = r->body_fd;
-	r->h.body_off = r->body_off;
-	r->h.body_len = r->body_len;
-	r->h.sink = r->sink;
-	r->h.sink_ctx = r->sink_ctx;
-	r->h.stall_s = be->stall_s;
-	for (int i = 0; i < r->nhdr; i++)
-		http_req_header(&r->h, r->hdr[i]);
-	if (be->has_auth) {
-		if (!c)
-			c = own = httpx_pool_take(&be->conns);
-		buf_reset(&r->autherr);
-		rc = gauth_header(&be->auth, c, &auth, &r->auth_gen,
-		    &r->autherr);
-		if (rc == 0)
-			http_req_header(&r->h, auth.p);
-		if (own)
-			httpx_pool_give(&be->conns, own);
-	}
-	http_req_header(&r->h, "Expect:");
-	if (strcmp(r->method, "POST") == 0 && !r->body_len)
-		http_req_header(&r->h, "Content-Type:");
-	if (auth.p)
-		memset(auth.p, 0, auth.len);
-	buf_free(&auth);
-	return rc;
-}
-
-static int
-greq_ok(const struct greq *r)
-{
-	return !r->autherr.len && r->h.curl_rc == 0 && r->h.status >= 200 &&
-	    r->h.status < 300;
-}
-
-/* The message of a JSON error answer ({"error":{"message":...}}), else
- * the start of the body as text. */
-static void
-parse_error(struct greq *r)
-{
-	const struct buf *b = &r->h.resp;
-	struct json_doc d = { 0 };
-	int e, m;
-
-	buf_reset(&r->msg);
-	if (r->autherr.len) {
-		buf_add(&r->msg, r->autherr.p, r->autherr.len);
-		return;
-	}
-	if (r->h.curl_rc) {
-		buf_adds(&r->msg, http_strerror(&r->h));
-		return;
-	}
-	if (!b->len)
-		return;
-	if (json_parse(&d, b->p, b->len) == 0 && d.tok[0].type ==
-	    JSON_OBJECT && (e = json_obj_get(&d, 0, "error")) >= 0 &&
-	    d.tok[e].type == JSON_OBJECT &&
-	    (m = json_obj_get(&d, e, "message")) >= 0 &&
-	    d.tok[m].type == JSON_STRING) {
-		json_str_decode(&d.tok[m], &r->msg);
-	} else {
-		size_t n = strcspn(b->p, "\r\n");
-		buf_add(&r->msg, b->p, n > 200 ? 200 : n);
-	}
-	json_doc_free(&d);
-}
-
-static int
-retryable(const struct greq *r)
-{
-	if (r->autherr.len || r->h.sink_failed)
-		return 0;
-	if (r->h.curl_rc)
-		return http_transient(&r->h);
-	return (r->h.status >= 500 && r->h.status != 501) ||
-	    r->h.status == 429 || r->h.status == 408;
-}
-
-static void
-describe_error(const struct greq *r, struct buf *out)
-{
-	if (r->autherr.len || r->h.curl_rc) {
-		buf_adds(out, r->msg.len ? r->msg.p : http_strerror(&r->h));
-		return;
-	}
-	/* GCS's message stands where S3's and Azure's code does. */
-	httpx_describe(&r->h, &r->msg, NULL, out);
-}
-
-static void
-gcs_strerror(const struct greq *r, struct buf *out)
-{
-	describe_error(r, out);
-	if (r->autherr.len)
-		return;		/* the exchange said how often it tried */
-	httpx_tries(r->tries, out);
-}
-
-/* 1 (and *delay) if r is to be tried again; 308 is an answer, not an
- * error (a resumable chunk taken). */
-static int
-again(struct gcsbe *be, struct greq *r, int *delay)
-{
-	struct buf why = BUF_INIT;
-
-	if (greq_ok(r) || r->h.status == 308)
-		return 0;
-	parse_error(r);
-	if (r->h.status == 401 && be->has_auth && !r->reauthed &&
-	    !r->autherr.len) {
-		/* Refused before anything was taken: the same request with
-		 * a new token, once. */
-		r->reauthed = 1;
-		gauth_forget(&be->auth, r->auth_gen);
-		log_verbose("gs: %s %s: 401 %s; again with a new token",
-		    r->method, r->url, r->msg.len ? r->msg.p : "");
-		*delay = 0;
-		return 1;
-	}
-	if (r->no_retry || !retryable(r) || r->tries > be->retries)
-		return 0;
-	*delay = httpx_backoff_ms(&be->backoff, r->tries);
-	describe_error(r, &why);
-	httpx_retry_note("gs", r->method, r->url, why.p, r->tries,
-	    be->retries, *delay);
-	buf_free(&why);
-	return 1;
-}
-
-static void on_http_done(struct http_req *h);
-static void fire(struct httpx_later *l);
-
-static void
-launch(struct gcsbe *be, struct greq *r)
-{
-	r->tries++;
-	if (build(be, r, NULL)) {
-		/* Reported from the loop, never from inside a start. */
-		r->later.fire = fire;
-		httpx_delay(&be->delayed, &r->later, 0);
-		return;
-	}
-	r->h.done = on_http_done;
-	r->h.ctx = r;
-	http_start(be->http, &r->h);
-}
-
-static void
-on_http_done(struct http_req *h)
-{
-	struct greq *r = h->ctx;
-	int delay;
-
-	if (again(r->be, r, &delay)) {
-		r->later.fire = fire;
-		httpx_delay(&r->be->delayed, &r->later, delay);
-		return;
-	}
-	r->done(r);
-}
-
-static void
-fire(struct httpx_later *l)
-{
-	struct greq *r = (struct greq *)((char *)l -
-	    offsetof(struct greq, later));
-
-	if (r->autherr.len) {
-		parse_error(r);
-		r->done(r);
-		return;
-	}
-	launch(r->be, r);
-}
-
-static void
-greq_start(struct gcsbe *be, struct greq *r)
-{
-	r->be = be;
-	r->tries = 0;
-	launch(be, r);
-}
-
-/* greq_start after delay ms. */
-static void
-greq_start_later(struct gcsbe *be, struct greq *r, int delay)
-{
-	r->be = be;
-	r->tries = 0;
-	r->later.fire = fire;
-	httpx_delay(&be->delayed, &r->later, delay);
-}
-
-/* Blocking, with retries; GETs resume with Range (httpx_range). */
-static int
-greq_perform(struct gcsbe *be, struct http_conn *c, struct greq *r,
-    uint64_t off, uint64_t len)
-{
-	struct httpx_range rs;
-	char range[64];
-	int nh = r->nhdr, delay;
-	http_sink sink = r->sink;
-	void *sctx = r->sink_ctx;
-
-	r->be = be;
-	httpx_range_init(&rs, &r->h, sink, sctx, off, len);
-	if (sink) {
-		r->sink = httpx_range_sink;
-		r->sink_ctx = &rs;
-	}
-	for (r->tries = 1;; r->tries++) {
-		while (r->nhdr > nh)
-			free(r->hdr[--r->nhdr]);
-		if (sink && httpx_range_next(&rs, range, sizeof range))
-			greq_header(r, "Range", range);
-		if (build(be, r, c) == 0)
-			http_conn_perform(c, &r->h);
-		if (!again(be, r, &delay))
-			break;
-		httpx_sleep_ms(delay);
-	}
-	r->sink = sink;
-	r->sink_ctx = sctx;
-	if (rs.bad) {
-		r->h.sink_failed = 0;
-		buf_reset(&r->msg);
-		httpx_range_bad(&rs, &r->msg);
-		return -1;
-	}
-	return greq_ok(r) ? 0 : -1;
-}
 
 /* ---- configuration ----------------------------------------------- */
 
@@ -499,7 +145,7 @@ set_base(struct gcsbe *be, const char *ep, const char *what, struct buf *err)
 		    ep);
 		return -1;
 	}
-	be->base = xstrndup(ep, (size_t)(h + n - ep));
+	be->g.base = xstrndup(ep, (size_t)(h + n - ep));
 	return 0;
 }
 
@@ -530,14 +176,14 @@ service_account(struct gcsbe *be, const struct storage_opts *o,
 	const char *file = env("GOOGLE_APPLICATION_CREDENTIALS");
 
 	if (email || pem) {
-		be->has_auth = 1;
-		return gauth_load_fields(&be->auth, email, pem,
+		be->g.has_auth = 1;
+		return gauth_load_fields(&be->g.auth, email, pem,
 		    setting(o, "project_id"), setting(o, "token_uri"),
 		    "destination.filesystem.credentials", err);
 	}
 	if (file) {
-		be->has_auth = 1;
-		return gauth_load_file(&be->auth, file, err);
+		be->g.has_auth = 1;
+		return gauth_load_file(&be->g.auth, file, err);
 	}
 	return 1;
 }
@@ -615,7 +261,7 @@ gcs_auth(struct gcsbe *be, const char *rest,
 static int
 stall(struct gcsbe *be, struct buf *err)
 {
-	return httpx_stall_timeout(&be->stall_s, err);
+	return httpx_stall_timeout(&be->g.stall_s, err);
 }
 
 static void
@@ -653,8 +299,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	}
 	be = xcalloc(1, sizeof *be);
 	st->be = be;
-	be->bucket = b.p;
-	be->retries = o->retries;
+	be->g.bucket = b.p;
 	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->threshold = o->threshold;
 	be->part_size = o->part_size;
@@ -677,10 +322,8 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	buf_free(&lep);
 	if (be->xml)
 		return 0;
-	be->http = http_new();
-	httpx_backoff_init(&be->backoff, 200);
-	httpx_worker_init(&be->prep, be->http);
-	httpx_pool_init(&be->conns);
+	gcs_init(&be->g, o->retries, 200);
+	httpx_worker_init(&be->prep, be->g.x.http);
 	return 0;
 }
 
@@ -695,16 +338,10 @@ gcs_close(struct storage *st)
 		storage_close(be->xml);
 		free(be->xml);
 	}
-	if (be->http) {
+	if (be->g.x.http)
 		httpx_worker_free(&be->prep);
-		httpx_pool_free(&be->conns);
-		http_free(be->http);
-	}
-	if (be->has_auth)
-		gauth_free(&be->auth);
+	gcs_free(&be->g);
 	objq_free(&be->q);
-	free(be->base);
-	free(be->bucket);
 	free(be);
 	st->be = NULL;
 }
@@ -766,23 +403,25 @@ queue_init(struct gcsbe *be)
 }
 
 struct gop {
-	struct greq r;
+	struct objreq r;
 	struct gfile *f;
 	enum opkind kind;
 	uint64_t off, end;	/* body or final: bytes [off, end) */
 	char *data;		/* a body read into memory */
 	struct buf perr;	/* preparation failed: why */
+	char num[24];		/* X-Upload-Content-Length's value */
+	char range[80];		/* Content-Range's */
 	struct httpx_job job;
 };
 
-static void on_op_done(struct greq *r);
+static void on_op_done(struct objreq *r);
 
 static struct gop *
 op_new(struct gfile *f, enum opkind kind, const char *method)
 {
 	struct gop *op = xcalloc(1, sizeof *op);
 
-	greq_init(&op->r, method);
+	objreq_init(&op->r, method, NULL);
 	op->r.done = on_op_done;
 	op->r.ctx = op;
 	op->f = f;
@@ -793,21 +432,16 @@ op_new(struct gfile *f, enum opkind kind, const char *method)
 static void
 op_free(struct gop *op)
 {
-	greq_free(&op->r);
+	objreq_free(&op->r);
 	buf_free(&op->perr);
 	free(op->data);
 	free(op);
 }
 
 static void
-fail(struct gfile *f, const char *what, const struct greq *r)
+fail(struct gfile *f, const char *what, const struct objreq *r)
 {
-	if (f->failed)
-		return;
-	f->failed = 1;
-	buf_printf(&f->p->err, "gs %s failed: ", what);
-	if (r)
-		gcs_strerror(r, &f->p->err);
+	objreq_fail(&f->p->err, &f->failed, "gs", what, r);
 }
 
 static void
@@ -865,11 +499,11 @@ static int compose_leftovers(struct gfile *f);
 static void compose_plan(struct gfile *f);
 
 static void
-on_stat(struct gfile *f, struct greq *r)
+on_stat(struct gfile *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
 
-	if (greq_ok(r)) {
+	if (gcs_ok(r)) {
 		meta_sha256(&r->h.resp, &meta);
 		if (strcmp(meta.p, f->p->sha256) == 0) {
 			log_verbose("%s: already stored with sha256 %s, "
@@ -881,7 +515,7 @@ on_stat(struct gfile *f, struct greq *r)
 		}
 		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
 		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404 || r->autherr.len) {
+	} else if (r->h.status != 404 || r->unsent) {
 		fail(f, "GET", r);
 		buf_free(&meta);
 		finish(f, STORAGE_FAILED);
@@ -926,22 +560,6 @@ multipart_head(const struct gfile *f, const char *crc, struct buf *out)
 
 static const char tail_part[] = "\r\n--" BOUNDARY "--\r\n";
 
-static int
-read_at(int fd, char *b, uint64_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (uint64_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 /* Reads bytes [0, n) of fd into b a piece at a time, each hashed into h
  * and *crc while it is still in the CPU's cache (one pass over memory,
  * not three). */
@@ -955,7 +573,7 @@ read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
 	for (off = 0; off < n; off += m) {
 		m = n - off < PIECE ? n - off : PIECE;
 		errno = 0;
-		if (read_at(fd, b + off, m, off)) {
+		if (objq_read_at(fd, b + off, m, off)) {
 			buf_printf(err, "reading: %s", errno ? strerror(errno) :
 			    "the file shrank");
 			return -1;
@@ -1029,7 +647,7 @@ prep_hash(struct gop *op)
 	for (off = 0; off < f->size; off += n) {
 		n = f->size - off < STEP ? f->size - off : STEP;
 		errno = 0;
-		if (read_at(f->fd, b, n, off)) {
+		if (objq_read_at(f->fd, b, n, off)) {
 			buf_printf(&op->perr, "reading at byte %llu: %s",
 			    (unsigned long long)off, errno ? strerror(errno) :
 			    "the file shrank");
@@ -1083,7 +701,7 @@ static void
 op_send(struct gop *op)
 {
 	op->f->be->inflight++;
-	greq_start(op->f->be, &op->r);
+	objx_start(&op->f->be->g.x, &op->r);
 }
 
 static struct gop *
@@ -1092,9 +710,9 @@ put_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_PUT, "POST");
 	struct buf u = BUF_INIT;
 
-	upload_url(f->be, "multipart", NULL, &u);
+	gcs_upload_url(&f->be->g, "multipart", NULL, &u);
 	op->r.url = u.p;
-	greq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
 	    BOUNDARY);
 	return op;
 }
@@ -1103,20 +721,20 @@ static struct gop *
 init_op(struct gfile *f)
 {
 	struct gop *op = op_new(f, OP_INIT, "POST");
-	struct buf u = BUF_INIT, len = BUF_INIT, body = BUF_INIT;
+	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	upload_url(f->be, "resumable", f->p->key, &u);
+	gcs_upload_url(&f->be->g, "resumable", f->p->key, &u);
 	op->r.url = u.p;
 	meta_json(f, NULL, &body);
 	op->data = body.p;
 	op->r.body = body.p;
 	op->r.body_len = body.len;
-	greq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
-	greq_header(&op->r, "X-Upload-Content-Type",
+	objreq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
+	objreq_header(&op->r, "X-Upload-Content-Type",
 	    "application/octet-stream");
-	buf_printf(&len, "%llu", (unsigned long long)f->size);
-	greq_header(&op->r, "X-Upload-Content-Length", len.p);
-	buf_free(&len);
+	snprintf(op->num, sizeof op->num, "%llu",
+	    (unsigned long long)f->size);
+	objreq_header(&op->r, "X-Upload-Content-Length", op->num);
 	return op;
 }
 
@@ -1128,25 +746,21 @@ static void
 session_range(struct gop *op, uint64_t from)
 {
 	struct gfile *f = op->f;
-	struct buf cr = BUF_INIT;
+	char *cr = op->range;
+	size_t n = sizeof op->range;
 
-	if (op->r.nhdr)
-		free(op->r.hdr[0]);
 	if (from == op->end)
-		buf_printf(&cr, "Content-Range: bytes */%llu",
-		    (unsigned long long)f->size);
+		snprintf(cr, n, "bytes */%llu", (unsigned long long)f->size);
 	else if (op->kind == OP_FINAL)
-		buf_printf(&cr, "Content-Range: bytes %llu-%llu/%llu",
+		snprintf(cr, n, "bytes %llu-%llu/%llu",
 		    (unsigned long long)from,
 		    (unsigned long long)(op->end - 1),
 		    (unsigned long long)f->size);
 	else
-		buf_printf(&cr, "Content-Range: bytes %llu-%llu/*",
-		    (unsigned long long)from,
+		snprintf(cr, n, "bytes %llu-%llu/*", (unsigned long long)from,
 		    (unsigned long long)(op->end - 1));
-	op->r.hdr[0] = cr.p;
-	if (!op->r.nhdr)
-		op->r.nhdr = 1;
+	if (!op->r.nhdrs)
+		objreq_header(&op->r, "Content-Range", cr);
 	op->r.body_fd = f->fd;
 	op->r.body_off = from;
 	op->r.body_len = op->end - from;
@@ -1163,18 +777,18 @@ session_op(struct gfile *f, enum opkind kind)
 	op->end = kind == OP_FINAL ? f->size : f->body_end;
 	session_range(op, op->off);
 	if (kind == OP_FINAL)
-		greq_header(&op->r, "X-Goog-Hash", f->xhash);
+		objreq_header(&op->r, "X-Goog-Hash", f->xhash);
 	return op;
 }
 
 static void
-on_init(struct gfile *f, struct greq *r)
+on_init(struct gfile *f, struct objreq *r)
 {
 	struct buf loc = BUF_INIT;
 
-	if (!greq_ok(r) || http_header(&r->h, "Location", &loc) || !loc.len) {
-		if (greq_ok(r))
-			buf_adds(&r->msg, "no Location in the answer");
+	if (!gcs_ok(r) || http_header(&r->h, "Location", &loc) || !loc.len) {
+		if (gcs_ok(r))
+			buf_adds(&r->code, "no Location in the answer");
 		fail(f, "resumable upload start", r);
 		buf_free(&loc);
 		finish(f, STORAGE_FAILED);
@@ -1187,7 +801,7 @@ on_init(struct gfile *f, struct greq *r)
 /* The end of the bytes a 308 answer says the session holds (Range:
  * bytes=0-N), 0 when none. */
 static uint64_t
-persisted(const struct greq *r)
+persisted(const struct objreq *r)
 {
 	struct buf v = BUF_INIT;
 	uint64_t n = 0;
@@ -1204,14 +818,13 @@ static void
 query_op(struct gfile *f, int delay)
 {
 	struct gop *op = op_new(f, OP_QUERY, "PUT");
-	struct buf cr = BUF_INIT;
 
 	op->r.url = xstrdup(f->session);
-	buf_printf(&cr, "bytes */%llu", (unsigned long long)f->size);
-	greq_header(&op->r, "Content-Range", cr.p);
-	buf_free(&cr);
+	snprintf(op->range, sizeof op->range, "bytes */%llu",
+	    (unsigned long long)f->size);
+	objreq_header(&op->r, "Content-Range", op->range);
 	f->be->inflight++;
-	greq_start_later(f->be, &op->r, delay);
+	objx_start_later(&f->be->g.x, &op->r, delay);
 }
 
 /* A body or final that failed in a way worth another try: the session
@@ -1221,17 +834,18 @@ static int
 session_again(struct gop *op)
 {
 	struct gfile *f = op->f;
-	struct greq *r = &op->r;
+	struct objreq *r = &op->r;
+	struct objx *x = &f->be->g.x;
 	struct buf why = BUF_INIT;
 	int delay;
 
-	if (!retryable(r) || ++f->tries > f->be->retries)
+	if (!objx_retryable(x, r) || ++f->tries > x->retries)
 		return 0;
-	delay = httpx_backoff_ms(&f->be->backoff, f->tries);
-	describe_error(r, &why);
+	delay = httpx_backoff_ms(&x->backoff, f->tries);
+	objreq_describe(r, &why);
 	log_verbose("%s: resumable upload: %s; asking the session what it "
 	    "has, try %d of %d in %d ms", f->p->key, why.p, f->tries + 1,
-	    f->be->retries + 1, delay);
+	    x->retries + 1, delay);
 	buf_free(&why);
 	f->cur = op;
 	f->sending = 1;
@@ -1242,10 +856,10 @@ session_again(struct gop *op)
 /* Where the session is after an answer of op's: done (1), its bytes up
  * to op->end taken (0), else -1. */
 static int
-taken(struct gop *op, const struct greq *r)
+taken(struct gop *op, const struct objreq *r)
 {
 	if (op->kind == OP_FINAL)
-		return greq_ok(r) ? 1 : -1;
+		return gcs_ok(r) ? 1 : -1;
 	return r->h.status == 308 && persisted(r) == op->end ? 0 : -1;
 }
 
@@ -1254,7 +868,7 @@ static int
 on_session(struct gop *op)
 {
 	struct gfile *f = op->f;
-	struct greq *r = &op->r;
+	struct objreq *r = &op->r;
 	int t = taken(op, r);
 
 	f->sending = 0;
@@ -1267,12 +881,11 @@ on_session(struct gop *op)
 		}
 		return 0;
 	}
-	if (r->h.status == 308 || greq_ok(r)) {
-		buf_printf(&r->msg, "the session holds %llu bytes, %llu were "
+	if (r->h.status == 308 || gcs_ok(r)) {
+		buf_printf(&r->code, "the session holds %llu bytes, %llu were "
 		    "sent", (unsigned long long)persisted(r),
 		    (unsigned long long)op->end);
 	} else {
-		parse_error(r);
 		/* Not for a file already failed (its hash, say). */
 		if (!f->failed && session_again(op))
 			return 1;
@@ -1284,7 +897,7 @@ on_session(struct gop *op)
 
 /* The session's answer to the status query about f->cur. */
 static void
-on_query(struct gfile *f, struct greq *r)
+on_query(struct gfile *f, struct objreq *r)
 {
 	struct gop *cur = f->cur;
 	uint64_t p = persisted(r);
@@ -1296,7 +909,7 @@ on_query(struct gfile *f, struct greq *r)
 		f->st = F_CANCEL;
 		return;
 	}
-	if (greq_ok(r) && cur->end == f->size) {
+	if (gcs_ok(r) && cur->end == f->size) {
 		log_verbose("%s: the upload was complete (its answer was "
 		    "lost)", f->p->key);
 		op_free(cur);
@@ -1316,8 +929,8 @@ on_query(struct gfile *f, struct greq *r)
 		op_free(cur);
 		return;
 	}
-	if (r->h.status == 308 || greq_ok(r))
-		buf_printf(&r->msg, "the session holds %llu bytes, the request "
+	if (r->h.status == 308 || gcs_ok(r))
+		buf_printf(&r->code, "the session holds %llu bytes, the request "
 		    "was of bytes %llu-%llu", (unsigned long long)p,
 		    (unsigned long long)cur->off,
 		    (unsigned long long)cur->end);
@@ -1327,13 +940,13 @@ on_query(struct gfile *f, struct greq *r)
 }
 
 static void part_done(struct gop *op);
-static void composed(struct gfile *f, struct greq *r);
-static void listed(struct gfile *f, struct greq *r);
-static void part_deleted(struct gfile *f, struct greq *r);
-static void verified(struct gfile *f, struct greq *r);
+static void composed(struct gfile *f, struct objreq *r);
+static void listed(struct gfile *f, struct objreq *r);
+static void part_deleted(struct gfile *f, struct objreq *r);
+static void verified(struct gfile *f, struct objreq *r);
 
 static void
-on_op_done(struct greq *r)
+on_op_done(struct objreq *r)
 {
 	struct gop *op = r->ctx;
 	struct gfile *f = op->f;
@@ -1346,7 +959,7 @@ on_op_done(struct greq *r)
 		break;
 	case OP_PUT:
 		f->busy = 0;
-		if (!greq_ok(r))
+		if (!gcs_ok(r))
 			fail(f, "upload", r);
 		finish(f, STORAGE_DONE);
 		break;
@@ -1365,7 +978,7 @@ on_op_done(struct greq *r)
 	case OP_CANCEL:
 		f->busy = 0;
 		/* GCS answers a cancelled session with 499. */
-		if (!greq_ok(r) && r->h.status != 499 && r->h.status != 404)
+		if (!gcs_ok(r) && r->h.status != 499 && r->h.status != 404)
 			log_warn("%s: cannot cancel the resumable upload "
 			    "session (it expires by itself)", f->p->key);
 		finish(f, STORAGE_FAILED);
@@ -1470,7 +1083,7 @@ next_op(struct gfile *f)
 	switch (f->st) {
 	case F_NEW:
 		op = op_new(f, OP_STAT, "GET");
-		object_url(f->be, f->p->key, "fields=size,metadata", &u);
+		gcs_object_url(&f->be->g, f->p->key, "fields=size,metadata", &u);
 		op->r.url = u.p;
 		break;
 	case F_PUT:
@@ -1589,10 +1202,10 @@ part_op(struct gfile *f, int i)
 	struct buf u = BUF_INIT, name = BUF_INIT;
 
 	gcs_part_name(f->p->key, i, &name);
-	upload_url(f->be, "multipart", name.p, &u);
+	gcs_upload_url(&f->be->g, "multipart", name.p, &u);
 	buf_free(&name);
 	op->r.url = u.p;
-	greq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
 	    GCS_PART_BOUNDARY);
 	op->off = (uint64_t)i;		/* the part's number */
 	return op;
@@ -1640,7 +1253,7 @@ part_done(struct gop *op)
 	struct gcomp *c = f->comp;
 
 	c->busy--;
-	if (greq_ok(&op->r))
+	if (gcs_ok(&op->r))
 		c->sent++;
 	else
 		fail(f, "part upload", &op->r);
@@ -1652,7 +1265,7 @@ compose_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_COMPOSE, "POST");
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	object_url(f->be, f->p->key, NULL, &u);
+	gcs_object_url(&f->be->g, f->p->key, NULL, &u);
 	/* The parts hard-deleted by GCS with the compose: kept by no
 	 * soft-delete policy (the listing after it is for an emulator, and
 	 * for what killed runs left). */
@@ -1663,7 +1276,7 @@ compose_op(struct gfile *f)
 	op->data = body.p;
 	op->r.body = body.p;
 	op->r.body_len = body.len;
-	greq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
+	objreq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
 	return op;
 }
 
@@ -1673,7 +1286,7 @@ verify_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_VERIFY, "GET");
 	struct buf u = BUF_INIT;
 
-	object_url(f->be, f->p->key, "fields=metadata,crc32c", &u);
+	gcs_object_url(&f->be->g, f->p->key, "fields=metadata,crc32c", &u);
 	op->r.url = u.p;
 	return op;
 }
@@ -1681,7 +1294,7 @@ verify_op(struct gfile *f)
 /* The object a compose whose answer was lost made: the file's if it
  * holds its sha256 and CRC-32C. */
 static void
-verified(struct gfile *f, struct greq *r)
+verified(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
 	struct json_doc d = { 0 };
@@ -1689,7 +1302,7 @@ verified(struct gfile *f, struct greq *r)
 	int i, same = 0;
 
 	c->composing = 0;
-	if (greq_ok(r)) {
+	if (gcs_ok(r)) {
 		meta_sha256(&r->h.resp, &meta);
 		same = strcmp(meta.p, f->p->sha256) == 0 &&
 		    json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 &&
@@ -1715,15 +1328,15 @@ verified(struct gfile *f, struct greq *r)
 /* The composed object's CRC-32C must be the file's (GCS computes it
  * from the parts'); one that is not is deleted with the parts. */
 static void
-composed(struct gfile *f, struct greq *r)
+composed(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
 	struct json_doc d = { 0 };
 	int i;
 
 	c->composing = 0;
-	if (!greq_ok(r) && r->h.status == 404 && r->tries > 1 &&
-	    !r->autherr.len) {
+	if (!gcs_ok(r) && r->h.status == 404 && r->tries > 1 &&
+	    !r->unsent) {
 		/* Sent again after a lost answer: the first may have made
 		 * the object and deleted the parts with it. */
 		log_verbose("%s: compose: 404 on try %d; looking for the "
@@ -1732,7 +1345,7 @@ composed(struct gfile *f, struct greq *r)
 		op_send(verify_op(f));
 		return;
 	}
-	if (!greq_ok(r)) {
+	if (!gcs_ok(r)) {
 		fail(f, "compose", r);
 		clean_start(f, STORAGE_FAILED);
 		return;
@@ -1781,18 +1394,18 @@ list_op(struct gfile *f)
 	struct buf u = BUF_INIT, pre = BUF_INIT;
 
 	gcs_part_prefix(f->p->key, &pre);
-	buf_printf(&u, "%s/storage/v1/b/", f->be->base);
-	enc(&u, f->be->bucket);
+	buf_printf(&u, "%s/storage/v1/b/", f->be->g.base);
+	gcs_enc(&u, f->be->g.bucket);
 	buf_adds(&u, "/o?maxResults=200&fields=items%28name%29%2C"
 	    "nextPageToken&prefix=");
-	enc(&u, pre.p);
+	gcs_enc(&u, pre.p);
 	op->r.url = u.p;
 	buf_free(&pre);
 	return op;
 }
 
 static void
-listed(struct gfile *f, struct greq *r)
+listed(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
 	struct buf pre = BUF_INIT, why = BUF_INIT;
@@ -1800,12 +1413,12 @@ listed(struct gfile *f, struct greq *r)
 	c->listing = 0;
 	c->listed = 1;
 	gcs_part_prefix(f->p->key, &pre);
-	if (!greq_ok(r) || gcs_list_names(r->h.resp.p, r->h.resp.len, pre.p,
+	if (!gcs_ok(r) || gcs_list_names(r->h.resp.p, r->h.resp.len, pre.p,
 	    &c->names, &c->more) < 0) {
-		if (greq_ok(r))
+		if (gcs_ok(r))
 			buf_adds(&why, "not an object listing");
 		else
-			gcs_strerror(r, &why);
+			objreq_strerror(r, &why);
 		log_warn("%s: cannot list the part objects under %s: %s (a "
 		    "re-run deletes them)", f->p->key, pre.p, why.p);
 		c->stop = 1;
@@ -1815,15 +1428,15 @@ listed(struct gfile *f, struct greq *r)
 }
 
 static void
-part_deleted(struct gfile *f, struct greq *r)
+part_deleted(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
 	struct buf why = BUF_INIT;
 
 	c->dels--;
-	if (greq_ok(r) || (r->h.status == 404 && !r->autherr.len) || c->stop)
+	if (gcs_ok(r) || (r->h.status == 404 && !r->unsent) || c->stop)
 		return;
-	gcs_strerror(r, &why);
+	objreq_strerror(r, &why);
 	log_warn("%s: cannot delete a part object: %s (a re-run deletes it)",
 	    f->p->key, why.p);
 	buf_free(&why);
@@ -1836,7 +1449,7 @@ pdel_op(struct gfile *f, const char *name)
 	struct gop *op = op_new(f, OP_PDEL, "DELETE");
 	struct buf u = BUF_INIT;
 
-	object_url(f->be, name, NULL, &u);
+	gcs_object_url(&f->be->g, name, NULL, &u);
 	op->r.url = u.p;
 	return op;
 }
@@ -1880,25 +1493,25 @@ static void
 check_bucket(struct storage *st, struct buf *bad)
 {
 	struct gcsbe *be = st->be;
-	struct http_conn *c = httpx_pool_take(&be->conns);
-	struct greq r;
+	struct http_conn *c = httpx_pool_take(&be->g.conns);
+	struct objreq r;
 	struct buf u = BUF_INIT;
 
-	greq_init(&r, "GET");
-	object_url(be, NULL, "fields=name", &u);
+	objreq_init(&r, "GET", NULL);
+	gcs_object_url(&be->g, NULL, "fields=name", &u);
 	r.url = u.p;
-	if (greq_perform(be, c, &r, 0, 0) && r.h.status == 403 &&
-	    !r.autherr.len) {
+	if (objx_perform(&be->g.x, c, &r) && r.h.status == 403 &&
+	    !r.unsent) {
 		/* storage.buckets.get is not a writer's permission (a role
 		 * on objects only): the objects' own answers will tell. */
 		log_verbose("gs: bucket %s: 403 on the bucket itself; going on "
-		    "with its objects", be->bucket);
-	} else if (!greq_ok(&r)) {
-		buf_printf(bad, "bucket %s: ", be->bucket);
-		gcs_strerror(&r, bad);
+		    "with its objects", be->g.bucket);
+	} else if (!gcs_ok(&r)) {
+		buf_printf(bad, "bucket %s: ", be->g.bucket);
+		objreq_strerror(&r, bad);
 	}
-	greq_free(&r);
-	httpx_pool_give(&be->conns, c);
+	objreq_free(&r);
+	httpx_pool_give(&be->g.conns, c);
 }
 
 static void *
@@ -1930,9 +1543,8 @@ wait_net(void *ctx, int timeout_ms, int wait_fd)
 {
 	struct gcsbe *be = ctx;
 
-	timeout_ms = httpx_delays_fire(&be->delayed, timeout_ms);
-	http_run(be->http, timeout_ms, wait_fd);
-	httpx_delays_fire(&be->delayed, 0);
+	objx_run(&be->g.x, timeout_ms, wait_fd);
+	httpx_delays_fire(&be->g.x.delayed, 0);
 }
 
 static const struct objq_ops put_ops = {
@@ -1960,28 +1572,11 @@ gcs_get_range(struct storage *st, const char *key, uint64_t off,
     uint64_t len, storage_sink sink, void *ctx, struct buf *err)
 {
 	struct gcsbe *be = st->be;
-	struct http_conn *c;
-	struct greq r;
-	struct buf u = BUF_INIT;
-	int rc;
 
 	if (be->xml)
 		return storage_s3_ops.get_range(be->xml, key, off, len, sink,
 		    ctx, err);
-	c = httpx_pool_take(&be->conns);
-	greq_init(&r, "GET");
-	object_url(be, key, "alt=media", &u);
-	r.url = u.p;
-	r.sink = sink;
-	r.sink_ctx = ctx;
-	rc = greq_perform(be, c, &r, off, len);
-	if (rc && !r.h.sink_failed) {
-		buf_adds(err, "gs GET failed: ");
-		gcs_strerror(&r, err);
-	}
-	greq_free(&r);
-	httpx_pool_give(&be->conns, c);
-	return rc;
+	return objx_get(&be->g.x, &be->g.conns, key, off, len, sink, ctx, err);
 }
 
 static int
@@ -1989,25 +1584,13 @@ gcs_del(struct storage *st, const char *key, struct buf *err)
 {
 	struct gcsbe *be = st->be;
 	struct http_conn *c;
-	struct greq r;
-	struct buf u = BUF_INIT;
 	int rc;
 
 	if (be->xml)
 		return storage_s3_ops.del(be->xml, key, err);
-	c = httpx_pool_take(&be->conns);
-	greq_init(&r, "DELETE");
-	object_url(be, key, NULL, &u);
-	r.url = u.p;
-	rc = greq_perform(be, c, &r, 0, 0);
-	if (rc && r.h.status == 404 && !r.autherr.len)
-		rc = 0;
-	if (rc) {
-		buf_adds(err, "gs DELETE failed: ");
-		gcs_strerror(&r, err);
-	}
-	greq_free(&r);
-	httpx_pool_give(&be->conns, c);
+	c = httpx_pool_take(&be->g.conns);
+	rc = objx_delete(&be->g.x, c, key, err);
+	httpx_pool_give(&be->g.conns, c);
 	return rc;
 }
 
@@ -2017,11 +1600,8 @@ describe_op(struct gcsbe *be, struct gop *op, struct buf *out)
 {
 	struct buf dump = BUF_INIT;
 
-	for (int i = 0; i < op->r.nhdr; i++)
-		http_req_header(&op->r.h, op->r.hdr[i]);
-	op->r.h.method = op->r.method;
-	op->r.h.url = xstrdup(op->r.url);
-	if (be->has_auth)
+	gcs_build(&be->g, &op->r);
+	if (be->g.has_auth)
 		http_req_header(&op->r.h, "Authorization: Bearer ****");
 	http_req_dump(&op->r.h, &dump);
 	buf_add(out, dump.p, dump.len);

@@ -371,12 +371,7 @@ op_send(struct s3op *op)
 static void
 fail(struct s3file *f, const char *what, const struct objreq *r)
 {
-	if (f->failed)
-		return;
-	f->failed = 1;
-	buf_printf(&f->p->err, "s3 %s failed: ", what);
-	if (r)
-		objreq_strerror(r, &f->p->err);
+	objreq_fail(&f->p->err, &f->failed, "s3", what, r);
 }
 
 /* Ends a file: unlinks it and reports. */
@@ -703,22 +698,6 @@ on_op_done(struct objreq *r)
 	op_free(op);
 }
 
-static int
-read_at(int fd, char *b, uint64_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t r = pread(fd, b, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (uint64_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
 /* The request for the next part, its bytes still to be read. */
 static struct s3op *
 part_op(struct s3file *f)
@@ -752,7 +731,7 @@ hash_part(struct s3op *op)
 	char hex[65];
 
 	errno = 0;
-	if (read_at(f->fd, op->data, len, op->r.body_off)) {
+	if (objq_read_at(f->fd, op->data, len, op->r.body_off)) {
 		buf_printf(&op->perr, "reading part %u: %s", op->part,
 		    errno ? strerror(errno) : "the file shrank");
 		return;
