@@ -482,6 +482,19 @@ json_str_decode(const struct json_tok *t, struct buf *out)
 	}
 }
 
+char *
+json_obj_str(const struct json_doc *d, int obj, const char *key)
+{
+	int i = obj >= 0 ? json_obj_get(d, obj, key) : -1;
+	struct buf b = BUF_INIT;
+
+	if (i < 0 || d->tok[i].type != JSON_STRING)
+		return NULL;
+	json_str_decode(&d->tok[i], &b);
+	buf_adds(&b, "");
+	return b.p;
+}
+
 int
 json_str_eq(const struct json_tok *t, const char *s)
 {

@@ -26,24 +26,11 @@ sfput_free(struct sfput *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* String member key of object obj, or NULL (absent, null, not text). */
-static char *
-member(const struct json_doc *d, int obj, const char *key)
-{
-	int i = obj >= 0 ? json_obj_get(d, obj, key) : -1;
-	struct buf b = BUF_INIT;
-
-	if (i < 0 || d->tok[i].type != JSON_STRING)
-		return NULL;
-	json_str_decode(&d->tok[i], &b);
-	buf_adds(&b, "");
-	return b.p;
-}
-
 static void
 refusal(const struct json_doc *d, struct buf *why)
 {
-	char *msg = member(d, 0, "message"), *code = member(d, 0, "code");
+	char *msg = json_obj_str(d, 0, "message");
+	char *code = json_obj_str(d, 0, "code");
 
 	buf_printf(why, "PUT refused: %s", msg ? msg : "no message");
 	if (code)
@@ -77,10 +64,10 @@ sfput_parse(const char *body, size_t n, struct sfput *p, struct buf *why)
 		    "Snowflake that stages files?)");
 		goto out;
 	}
-	p->type = member(&d, si, "locationType");
-	p->location = member(&d, si, "location");
-	p->presigned = member(&d, si, "presignedUrl");
-	p->command = member(&d, data, "command");
+	p->type = json_obj_str(&d, si, "locationType");
+	p->location = json_obj_str(&d, si, "location");
+	p->presigned = json_obj_str(&d, si, "presignedUrl");
+	p->command = json_obj_str(&d, data, "command");
 	if (p->presigned && !*p->presigned) {
 		free(p->presigned);
 		p->presigned = NULL;

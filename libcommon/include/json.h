@@ -57,6 +57,9 @@ int json_obj_get(const struct json_doc *d, int obj, const char *key);
 
 /* Appends the decoded (UTF-8) bytes of string token t to out. */
 void json_str_decode(const struct json_tok *t, struct buf *out);
+/* The decoded string member key of object token obj, in a new C string
+ * (the caller frees it), or NULL: obj < 0, key absent, or not a string. */
+char *json_obj_str(const struct json_doc *d, int obj, const char *key);
 
 /* 1 if string token t equals the C string s once decoded. */
 int json_str_eq(const struct json_tok *t, const char *s);

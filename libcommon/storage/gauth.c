@@ -58,20 +58,6 @@ read_all(const char *path, struct buf *out, struct buf *err)
 	return 0;
 }
 
-/* Decoded string member name, or NULL (absent, or not a string). */
-static char *
-member(const struct json_doc *d, const char *name)
-{
-	int i = json_obj_get(d, 0, name);
-	struct buf b = BUF_INIT;
-
-	if (i < 0 || d->tok[i].type != JSON_STRING)
-		return NULL;
-	json_str_decode(&d->tok[i], &b);
-	buf_adds(&b, "");
-	return b.p;
-}
-
 static void
 wipe_free(char *s)
 {
@@ -189,7 +175,7 @@ gauth_parse(struct gauth *g, const char *path, const struct buf *text,
 		    "JSON object", path);
 		goto out;
 	}
-	type = member(&d, "type");
+	type = json_obj_str(&d, 0, "type");
 	if (!type || strcmp(type, "service_account") != 0) {
 		buf_printf(err, "%s: field 'type' is %s%s%s, not "
 		    "\"service_account\" (only service-account keys are "
@@ -197,10 +183,10 @@ gauth_parse(struct gauth *g, const char *path, const struct buf *text,
 		    "missing", type ? "\"" : "");
 		goto out;
 	}
-	email = member(&d, "client_email");
-	pem = member(&d, "private_key");
-	proj = member(&d, "project_id");
-	uri = member(&d, "token_uri");
+	email = json_obj_str(&d, 0, "client_email");
+	pem = json_obj_str(&d, 0, "private_key");
+	proj = json_obj_str(&d, 0, "project_id");
+	uri = json_obj_str(&d, 0, "token_uri");
 	if (!email || !*email || !pem || !*pem) {
 		buf_printf(err, "%s: field '%s' missing or not a string", path,
 		    !email || !*email ? "client_email" : "private_key");
@@ -208,7 +194,7 @@ gauth_parse(struct gauth *g, const char *path, const struct buf *text,
 	}
 	rc = load_fields(g, email, pem, proj, uri, path, err);
 	if (rc == 0) {
-		g->key_id = member(&d, "private_key_id");
+		g->key_id = json_obj_str(&d, 0, "private_key_id");
 		if (g->key_id && !*g->key_id) {
 			free(g->key_id);
 			g->key_id = NULL;
@@ -347,10 +333,10 @@ gauth_answer(struct gauth *g, long status, const struct buf *b,
 		buf_printf(err, "%ld, not a JSON answer", status);
 		goto out;
 	}
-	tok = member(&d, "access_token");
+	tok = json_obj_str(&d, 0, "access_token");
 	if (status / 100 != 2 || !tok || !*tok) {
-		e = member(&d, "error");
-		desc = member(&d, "error_description");
+		e = json_obj_str(&d, 0, "error");
+		desc = json_obj_str(&d, 0, "error_description");
 		buf_printf(err, "%ld %s%s%s", status, e ? e :
 		    "no access_token", desc ? ": " : "", desc ? desc : "");
 		goto out;
