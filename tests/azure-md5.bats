@@ -17,11 +17,7 @@ teardown_file() {
 	az_stop
 }
 
-setup() {
-	T=$BATS_TEST_TMPDIR
-	cd "$T"
-	export HOME=$T
-}
+setup() { az_setup; }
 
 # manifest FILE: its line and the end line.
 manifest() {

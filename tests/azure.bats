@@ -14,11 +14,7 @@ teardown_file() {
 	az_stop
 }
 
-setup() {
-	T=$BATS_TEST_TMPDIR
-	cd "$T"
-	export HOME=$T
-}
+setup() { az_setup; }
 
 mkfile() {
 	head -c "$2" /dev/urandom >"$T/$1"

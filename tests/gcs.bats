@@ -23,13 +23,7 @@ teardown() {
 	fp_stop
 }
 
-setup() {
-	W=$BATS_TEST_TMPDIR
-	cd "$W"
-	unset STORAGE_EMULATOR_HOST GS_ACCESS_KEY_ID GS_SECRET_ACCESS_KEY
-	export GOOGLE_APPLICATION_CREDENTIALS=$GCS_DIR/sa.json
-	export HOME=$W
-}
+setup() { gcs_setup; }
 
 # records N [WIDTH]: N NDJSON records, rows of about WIDTH bytes.
 records() {

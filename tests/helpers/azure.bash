@@ -72,3 +72,10 @@ az_peer_cs() {
 	AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$AZ_ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=$AZ_ENDPOINT;" \
 		az_peer "$@"
 }
+
+# az_setup: each test in its own directory T (and HOME).
+az_setup() {
+	T=$BATS_TEST_TMPDIR
+	cd "$T" || return 1
+	export HOME=$T
+}

@@ -134,3 +134,13 @@ gcs_crc32c() {
 c = google_crc32c.Checksum(open(sys.argv[1], "rb").read())
 print(base64.b64encode(c.digest()).decode())' "$1"
 }
+
+# gcs_setup: each test in its own directory W (and HOME), through the
+# service account of gcs_start, with no emulator or HMAC variables.
+gcs_setup() {
+	W=$BATS_TEST_TMPDIR
+	cd "$W" || return 1
+	unset STORAGE_EMULATOR_HOST GS_ACCESS_KEY_ID GS_SECRET_ACCESS_KEY
+	export GOOGLE_APPLICATION_CREDENTIALS=$GCS_DIR/sa.json
+	export HOME=$W
+}
