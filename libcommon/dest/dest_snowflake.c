@@ -1886,13 +1886,15 @@ put_file(struct sfdest *d, const struct dfile *f, const char *path,
 	if ((r = sfput_parse(raw.p ? raw.p : "", raw.len, &p, &why)) > 0) {
 		/* refused (no PUT privilege, a stage the server cannot name):
 		 * the rows can still go as INSERTs */
-		log_warn("%s: %s: its rows go as INSERT batches instead",
-		    f->object, why.p);
+		log_warn("%s: %s: its rows go as INSERT batches instead, "
+		    "which need no stage", f->object, why.p);
 	} else if (r < 0) {
 		log_err("%s: %s", f->object, why.p);
 	} else if (sfput_check(&p, &why) < 0) {
-		log_warn("%s: %s: its rows go as INSERT batches instead",
-		    f->object, why.p);
+		/* a stage stage cannot write to (an unknown location type,
+		 * no credentials in the answer): INSERTs need none */
+		log_warn("%s: %s: its rows go as INSERT batches instead, "
+		    "which need no stage", f->object, why.p);
 		r = 1;
 	} else if ((r = sfput_upload(&p, path, name, &why)) < 0) {
 		log_err("%s: %s", f->object, why.p);
@@ -1971,7 +1973,6 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 {
 	struct buf ref = BUF_INIT, path = BUF_INIT, q = BUF_INIT;
 	struct sfresult res = { 0 };
-	const char *tmp = getenv("TMPDIR");
 	char dir[4096];
 	int r = 0, made = 0;
 
@@ -1982,9 +1983,9 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 		return 1;
 	}
 	put_folder(&ref, g[0]);
-	snprintf(dir, sizeof dir, "%s/stage-sfput.XXXXXX", tmp && *tmp ?
-	    tmp : "/tmp");
-	if (!d->s.dry && !mkdtemp(dir)) {
+	snprintf(dir, sizeof dir, "%s/stage-sfput.%ld.XXXXXX",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+	if (!d->s.dry && sfput_tmpdir(dir, sizeof dir) < 0) {
 		log_err("%s: cannot make a directory %s: %s", g[0]->object,
 		    dir, strerror(errno));
 		r = -1;

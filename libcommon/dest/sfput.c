@@ -9,12 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "httpx.h"
+#include <openssl/evp.h>
+
 #include "json.h"
+#include "sfcse.h"
 #include "sfput.h"
 
-#define SFPUT_TRIES 6
+/* Frees a secret after overwriting it. */
+static void
+wipe(char *s)
+{
+	if (s)
+		memset(s, 0, strlen(s));
+	free(s);
+}
 
 void
 sfput_free(struct sfput *p)
@@ -23,6 +31,17 @@ sfput_free(struct sfput *p)
 	free(p->location);
 	free(p->presigned);
 	free(p->command);
+	free(p->region);
+	free(p->endpoint);
+	free(p->account);
+	free(p->key_id);
+	free(p->query_id);
+	free(p->smk_id);
+	wipe(p->secret);
+	wipe(p->token);
+	wipe(p->sas);
+	wipe(p->gcs_token);
+	wipe(p->smk);
 	memset(p, 0, sizeof *p);
 }
 
@@ -39,11 +58,73 @@ refusal(const struct json_doc *d, struct buf *why)
 	free(code);
 }
 
+/* A string member, NULL when absent or empty. */
+static char *
+str_nz(const struct json_doc *d, int obj, const char *key)
+{
+	char *v = json_obj_str(d, obj, key);
+
+	if (v && !*v) {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+static void
+parse_stage(const struct json_doc *d, int si, struct sfput *p)
+{
+	int creds = json_obj_get(d, si, "creds"), r;
+
+	p->type = json_obj_str(d, si, "locationType");
+	p->location = json_obj_str(d, si, "location");
+	p->presigned = str_nz(d, si, "presignedUrl");
+	p->region = str_nz(d, si, "region");
+	p->endpoint = str_nz(d, si, "endPoint");
+	p->account = str_nz(d, si, "storageAccount");
+	r = json_obj_get(d, si, "useS3RegionalUrl");
+	p->regional = r >= 0 && d->tok[r].type == JSON_TRUE;
+	if (creds < 0 || d->tok[creds].type != JSON_OBJECT)
+		return;
+	p->key_id = str_nz(d, creds, "AWS_KEY_ID");
+	p->secret = str_nz(d, creds, "AWS_SECRET_KEY");
+	p->token = str_nz(d, creds, "AWS_TOKEN");
+	p->sas = str_nz(d, creds, "AZURE_SAS_TOKEN");
+	p->gcs_token = str_nz(d, creds, "GCS_ACCESS_TOKEN");
+}
+
+/* encryptionMaterial: an object, or (several source files) an array of
+ * them, of which the first is this file's; null or empty: none. */
+static void
+parse_material(const struct json_doc *d, int data, struct sfput *p)
+{
+	int em = json_obj_get(d, data, "encryptionMaterial"), sid;
+	struct buf b = BUF_INIT;
+
+	if (em >= 0 && d->tok[em].type == JSON_ARRAY &&
+	    d->tok[em].end > (uint32_t)em + 1)
+		em++;
+	if (em < 0 || d->tok[em].type != JSON_OBJECT ||
+	    d->tok[em].end == (uint32_t)em + 1)
+		return;
+	p->encrypted = 1;
+	p->smk = json_obj_str(d, em, "queryStageMasterKey");
+	p->query_id = json_obj_str(d, em, "queryId");
+	sid = json_obj_get(d, em, "smkId");
+	if (sid >= 0 && d->tok[sid].type == JSON_STRING)
+		p->smk_id = json_obj_str(d, em, "smkId");
+	else if (sid >= 0 && d->tok[sid].type == JSON_NUMBER) {
+		json_put_raw(&b, &d->tok[sid]);
+		p->smk_id = strdup(b.p);
+	}
+	buf_free(&b);
+}
+
 int
 sfput_parse(const char *body, size_t n, struct sfput *p, struct buf *why)
 {
 	struct json_doc d = { 0 };
-	int ok, data, si, em, r = -1;
+	int ok, data, si, r = -1;
 
 	memset(p, 0, sizeof *p);
 	if (json_parse(&d, body, n) < 0 || d.tok[0].type != JSON_OBJECT) {
@@ -64,18 +145,9 @@ sfput_parse(const char *body, size_t n, struct sfput *p, struct buf *why)
 		    "Snowflake that stages files?)");
 		goto out;
 	}
-	p->type = json_obj_str(&d, si, "locationType");
-	p->location = json_obj_str(&d, si, "location");
-	p->presigned = json_obj_str(&d, si, "presignedUrl");
+	parse_stage(&d, si, p);
 	p->command = json_obj_str(&d, data, "command");
-	if (p->presigned && !*p->presigned) {
-		free(p->presigned);
-		p->presigned = NULL;
-	}
-	em = json_obj_get(&d, data, "encryptionMaterial");
-	p->encrypted = em >= 0 && d.tok[em].type != JSON_NULL &&
-	    !((d.tok[em].type == JSON_ARRAY || d.tok[em].type == JSON_OBJECT)
-	    && d.tok[em].end == (uint32_t)em + 1);
+	parse_material(&d, data, p);
 	if (!p->type || !p->location) {
 		buf_adds(why, "PUT: stageInfo lacks locationType or location");
 		goto out;
@@ -88,26 +160,45 @@ out:
 	return r;
 }
 
+/* What a cloud stage lacks for stage to upload to it, or NULL. */
+static const char *
+cloud_lacks(const struct sfput *p)
+{
+	if (strcmp(p->type, "S3") == 0)
+		return p->key_id && p->secret ? NULL :
+		    "S3 stage without AWS_KEY_ID and AWS_SECRET_KEY in its creds";
+	if (strcmp(p->type, "AZURE") == 0)
+		return p->account && p->sas && p->endpoint ? NULL :
+		    "AZURE stage without storageAccount, endPoint or "
+		    "AZURE_SAS_TOKEN";
+	if (strcmp(p->type, "GCS") == 0)
+		return p->presigned || p->gcs_token ? NULL :
+		    "GCS stage without a presigned URL or GCS_ACCESS_TOKEN";
+	return "";
+}
+
 int
 sfput_check(const struct sfput *p, struct buf *why)
 {
-	if (p->command && strcmp(p->command, "UPLOAD") != 0)
+	const char *lack;
+
+	if (p->command && strcmp(p->command, "UPLOAD") != 0) {
 		buf_printf(why, "PUT answered command %s, not UPLOAD",
 		    p->command);
-	else if (p->encrypted)
-		buf_printf(why, "the %s stage asks for client-side encryption, "
-		    "which stage does not implement (a named stage made with "
-		    "ENCRYPTION = (TYPE = 'SNOWFLAKE_SSE') needs none)",
-		    p->type);
-	else if (strcmp(p->type, "LOCAL_FS") == 0 ||
-	    (strcmp(p->type, "GCS") == 0 && p->presigned))
+		return -1;
+	}
+	if (strcmp(p->type, "LOCAL_FS") == 0)
 		return 0;
-	else
-		buf_printf(why, "stage location type %s%s is not supported "
-		    "(LOCAL_FS, and GCS through a presigned URL, are)", p->type,
-		    strcmp(p->type, "GCS") == 0 ? " without a presigned URL" :
-		    "");
-	return -1;
+	if ((lack = cloud_lacks(p)) && !*lack) {
+		buf_printf(why, "stage location type %s is not supported "
+		    "(LOCAL_FS, S3, AZURE and GCS are)", p->type);
+		return -1;
+	}
+	if (lack) {
+		buf_printf(why, "the PUT's answer names an %s", lack);
+		return -1;
+	}
+	return 0;
 }
 
 /* mkdir -p of dir. */
@@ -191,68 +282,132 @@ out:
 	return r;
 }
 
+/* The file to send: path itself, or its encryption into path.enc
+ * (meta filled) when the stage asks for it; its size and, for S3, the
+ * hex SHA-256 of the bytes sent. */
+struct sendfile {
+	int fd;
+	uint64_t size;
+	char sha256[65];
+	struct buf enc;		/* the encrypted copy's path, or empty */
+	struct sfcse_meta meta;
+	int has_meta;
+};
+
 static int
-worth_retry(const struct http_req *r)
+sha256_fd(int fd, char *hex, struct buf *why)
 {
-	return r->status == 0 ? http_transient(r) : r->status == 429 ||
-	    r->status >= 500;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char b[1 << 16], md[32];
+	ssize_t n;
+	int r = -1;
+
+	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		goto out;
+	while ((n = read(fd, b, sizeof b)) > 0)
+		EVP_DigestUpdate(h, b, (size_t)n);
+	if (n < 0 || EVP_DigestFinal_ex(h, md, NULL) != 1 ||
+	    lseek(fd, 0, SEEK_SET) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof md; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	r = 0;
+out:
+	if (r < 0)
+		buf_printf(why, "PUT: cannot read the file: %s",
+		    strerror(errno));
+	EVP_MD_CTX_free(h);
+	return r;
 }
 
-/* GCS through the presigned URL: one HTTP PUT of the file's bytes. */
+/* Encrypts the file open on in into path.enc, which f then sends. */
 static int
-presigned_put(const struct sfput *p, const char *path, struct buf *why)
+encrypt_to(const struct sfput *p, int in, const char *path,
+    struct sendfile *f, struct buf *why)
 {
-	struct http_conn *c;
-	struct http_req r;
-	struct httpx_backoff bo;
-	struct stat st;
-	int fd = open(path, O_RDONLY), tries, rc = -1;
+	struct sfcse_key k;
+	int out;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		buf_printf(why, "PUT: cannot read %s: %s", path,
+	if (sfcse_key_set(&k, p->smk, p->query_id, p->smk_id, why) < 0)
+		return -1;
+	buf_printf(&f->enc, "%s.enc", path);
+	out = open(f->enc.p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (out < 0) {
+		buf_printf(why, "PUT: cannot write %s: %s", f->enc.p,
 		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		sfcse_key_free(&k);
 		return -1;
 	}
-	http_init();
-	c = http_conn_new();
-	httpx_backoff_init(&bo, 100);
-	http_req_init(&r);
-	r.method = "PUT";
-	r.url = strdup(p->presigned);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = (uint64_t)st.st_size;
-	http_req_header(&r, "Content-Type: application/octet-stream");
-	for (tries = 1;; tries++) {
-		http_req_clear(&r);
-		http_conn_perform(c, &r);
-		if (!worth_retry(&r) || tries >= SFPUT_TRIES)
-			break;
-		httpx_sleep_ms(httpx_backoff_ms(&bo, tries));
+	f->fd = out;
+	if (sfcse_encrypt(&k, in, out, NULL, NULL, &f->meta, why) < 0 ||
+	    lseek(out, 0, SEEK_SET) < 0) {
+		sfcse_key_free(&k);
+		return -1;
 	}
-	if (r.status >= 200 && r.status < 300)
-		rc = 0;
-	else if (r.status == 0)
-		buf_printf(why, "PUT: upload failed: %s (after %d tries)",
-		    http_strerror(&r), tries);
-	else
-		buf_printf(why, "PUT: upload failed: HTTP %ld (after %d %s)",
-		    r.status, tries, tries == 1 ? "try" : "tries");
-	http_req_free(&r);
-	http_conn_free(c);
-	close(fd);
-	return rc;
+	sfcse_key_free(&k);
+	f->has_meta = 1;
+	f->size = f->meta.size;
+	memcpy(f->sha256, f->meta.sha256, sizeof f->sha256);
+	return 0;
+}
+
+static int
+sendfile_open(const struct sfput *p, const char *path, struct sendfile *f,
+    struct buf *why)
+{
+	struct stat st;
+	int in = open(path, O_RDONLY), r;
+
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	if (in < 0 || fstat(in, &st) < 0) {
+		buf_printf(why, "PUT: cannot read %s: %s", path,
+		    strerror(errno));
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	if (p->encrypted) {
+		r = encrypt_to(p, in, path, f, why);
+		close(in);
+		return r;
+	}
+	f->fd = in;
+	f->size = (uint64_t)st.st_size;
+	return strcmp(p->type, "S3") == 0 ? sha256_fd(in, f->sha256, why) : 0;
+}
+
+static void
+sendfile_close(struct sendfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->enc.len)
+		unlink(f->enc.p);
+	buf_free(&f->enc);
 }
 
 int
 sfput_upload(const struct sfput *p, const char *path, const char *name,
     struct buf *why)
 {
+	struct sendfile f;
+	const struct sfcse_meta *m;
+	int r = -1;
+
 	if (sfput_check(p, why) < 0)
 		return -1;
 	if (strcmp(p->type, "LOCAL_FS") == 0)
 		return local_copy(p, path, name, why);
-	return presigned_put(p, path, why);
+	if (sendfile_open(p, path, &f, why) == 0) {
+		m = f.has_meta ? &f.meta : NULL;
+		if (strcmp(p->type, "S3") == 0)
+			r = sfput_s3(p, f.fd, f.size, m, f.sha256, name, why);
+		else if (strcmp(p->type, "AZURE") == 0)
+			r = sfput_azure(p, f.fd, f.size, m, name, why);
+		else
+			r = sfput_gcs(p, f.fd, f.size, m, name, why);
+	}
+	sendfile_close(&f);
+	return r;
 }

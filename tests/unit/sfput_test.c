@@ -34,18 +34,47 @@ main(void)
 	ok(sfput_check(&p, &why) == 0, "GCS with a presigned URL: supported");
 	sfput_free(&p);
 	ok(parse("{\"data\":{\"stageInfo\":{\"locationType\":\"S3\","
-	    "\"location\":\"b/p/\",\"creds\":{\"AWS_KEY_ID\":\"k\"}},"
+	    "\"location\":\"b/p/\",\"region\":\"eu-west-1\",\"endPoint\":null,"
+	    "\"useS3RegionalUrl\":true,\"creds\":{\"AWS_KEY_ID\":\"k\","
+	    "\"AWS_SECRET_KEY\":\"s\",\"AWS_TOKEN\":\"t\"}},"
 	    "\"encryptionMaterial\":{\"queryStageMasterKey\":\"a2V5\","
-	    "\"queryId\":\"q\",\"smkId\":1},\"command\":\"UPLOAD\"},"
+	    "\"queryId\":\"q\",\"smkId\":12345},\"command\":\"UPLOAD\"},"
 	    "\"success\":true}", &p, &why) == 0 && p.encrypted,
 	    "S3 with encryption material parses, encrypted");
+	ok(strcmp(p.smk, "a2V5") == 0 && strcmp(p.query_id, "q") == 0 &&
+	    strcmp(p.smk_id, "12345") == 0, "the material: key, queryId, "
+	    "smkId (a number, kept as written)");
+	ok(strcmp(p.key_id, "k") == 0 && strcmp(p.secret, "s") == 0 &&
+	    strcmp(p.token, "t") == 0 && strcmp(p.region, "eu-west-1") == 0 &&
+	    !p.endpoint && p.regional, "S3's creds, region, regional URL");
 	buf_reset(&why);
-	ok(sfput_check(&p, &why) < 0 && strstr(why.p, "client-side "
-	    "encryption"), "encrypted stages are refused, saying why");
-	p.encrypted = 0;
+	ok(sfput_check(&p, &why) == 0, "S3 with creds, encrypted: supported");
+	free(p.secret);
+	p.secret = NULL;
 	buf_reset(&why);
-	ok(sfput_check(&p, &why) < 0 && strstr(why.p, "S3 is not supported"),
-	    "S3 is refused, saying which kinds are supported: %s", why.p);
+	ok(sfput_check(&p, &why) < 0 && strstr(why.p, "AWS_SECRET_KEY"),
+	    "S3 without its secret is refused, saying why: %s", why.p);
+	free(p.type);
+	p.type = strdup("ORACLE");
+	buf_reset(&why);
+	ok(sfput_check(&p, &why) < 0 && strstr(why.p, "ORACLE is not "
+	    "supported"), "an unknown location type is refused: %s", why.p);
+	sfput_free(&p);
+	ok(parse("{\"data\":{\"stageInfo\":{\"locationType\":\"AZURE\","
+	    "\"location\":\"c/p/\",\"storageAccount\":\"acct\",\"endPoint\":"
+	    "\"core.windows.net\",\"creds\":{\"AZURE_SAS_TOKEN\":\"?sv=1&sig=x\"}},"
+	    "\"encryptionMaterial\":[{\"queryStageMasterKey\":\"a2V5\","
+	    "\"queryId\":\"q2\",\"smkId\":\"7\"}]},\"success\":true}", &p,
+	    &why) == 0 && p.encrypted && strcmp(p.query_id, "q2") == 0 &&
+	    strcmp(p.smk_id, "7") == 0 && strcmp(p.sas, "?sv=1&sig=x") == 0 &&
+	    sfput_check(&p, &why) == 0, "AZURE with a SAS token, material in "
+	    "an array: supported");
+	sfput_free(&p);
+	ok(parse("{\"data\":{\"stageInfo\":{\"locationType\":\"GCS\","
+	    "\"location\":\"b/p/\",\"creds\":{}},\"encryptionMaterial\":[]},"
+	    "\"success\":true}", &p, &why) == 0 && !p.encrypted &&
+	    sfput_check(&p, &why) < 0 && strstr(why.p, "GCS_ACCESS_TOKEN"),
+	    "GCS with neither presigned URL nor token: refused, saying why");
 	sfput_free(&p);
 	ok(parse("{\"data\":{\"stageInfo\":{\"locationType\":\"LOCAL_FS\","
 	    "\"location\":\"/l/\"},\"encryptionMaterial\":null},"
