@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# Issue 19, PUT to a table's internal stage as real Snowflake on AWS asks
+# for it: an S3 stage with temporary credentials and client-side
+# encryption.  The peer is fakesnow behind tests/helpers/sf_cse_proxy.py,
+# which turns a PUT's answer into such a stage on the JuiceFS S3 gateway
+# and, before fakesnow's COPY, decrypts what stage-copy uploaded with
+# Python's cryptography (not OpenSSL), checking the key, IV, matdesc and
+# digest in the object's metadata (tests/helpers/sf_cse.bash).
+
+bats_require_minimum_version 1.5.0
+
+load helpers/sf_cse.bash
+
+setup_file() {
+	if [ ! -x "${SF_VENV:-$STAGE_TOP/.venv-fakesnow}/bin/fakesnow" ]; then
+		export SF_MISSING=1
+		return 0
+	fi
+	cse_start
+}
+
+teardown_file() {
+	cse_stop
+}
+
+setup() {
+	[ -z "${SF_MISSING:-}" ] ||
+		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
+	W=$(mktemp -d "$BATS_TMPDIR/sfcse.XXXXXX")
+	cd "$W"
+	mkdir tmp
+	export TMPDIR=$W/tmp
+	PY=$STAGE_TOP/.venv/bin/python
+	cse_mode '{}'
+}
+
+teardown() {
+	[ -n "${W:-}" ] && rm -rf "$W"
+	return 0
+}
+
+# records N OFFSET: N rows of two tables' records, ids from OFFSET
+records() {
+	awk -v n="$1" -v o="${2:-0}" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"id\":%d,\"name\":\"n%d, \\\"q\\\"\",\"amount\":%.2f,\"ok\":%s}\n",
+			o + i, o + i, i * 0.5, (i % 3) ? "true" : "false" }'
+}
+
+# stage DATASET: two tables (orders, merged by id; events, appended),
+# three files each, staged in the local bucket: put.ndjson
+stage() {
+	local ds=$1
+	{
+		records 3000 | stage-write -q -t orders --dataset "$ds" \
+			--disposition merge --primary-key id --max-rows 1000 -d out1
+		records 2000 100000 | stage-write -q -t events --dataset "$ds" \
+			--disposition append --max-rows 700 -d out2
+	} | stage-put -q -b "$W/bucket" >put.ndjson
+}
+
+# exact DATASET: the final tables hold exactly the records
+exact() {
+	local ds=$1
+	run sf_sql "SELECT count(*), count(DISTINCT \"id\"), CAST(sum(\"id\") AS BIGINT), CAST(sum(\"amount\") * 100 AS BIGINT) FROM \"$ds\".\"orders\""
+	echo "orders: $output"
+	[ "$output" = "3000|3000|4501500|225075000" ] || return 1
+	run sf_sql "SELECT \"name\", \"ok\" FROM \"$ds\".\"orders\" WHERE \"id\" = 3"
+	[ "$output" = 'n3, "q"|f' ] || return 1
+	run sf_sql "SELECT count(*), min(\"id\"), max(\"id\") FROM \"$ds\".\"events\""
+	echo "events: $output"
+	[ "$output" = "2000|100001|102000" ] || return 1
+	run sf_sql "SELECT count(*) FROM \"${ds}_staging\".\"orders\""
+	[ "$output" = 0 ]
+}
+
+# nothing_committed DATASET: no file recorded, no row loaded or merged
+nothing_committed() {
+	local ds=$1
+	run sf_sql "SELECT count(*) FROM \"${ds}_staging\".\"_stage_files\""
+	echo "files: $output"
+	[ "$output" = 0 ] || [[ "$output" == *"does not exist"* ]] || return 1
+	run sf_sql "SELECT count(*) FROM \"${ds}_staging\".\"orders\""
+	[ "$output" = 0 ] || [[ "$output" == *"does not exist"* ]] || return 1
+	run sf_sql "SELECT count(*) FROM \"$ds\".\"orders\""
+	[[ "$output" == *"does not exist"* ]] || [ "$output" = 0 ]
+}
+
+@test "snowflake-cse: the encryption's known answers (AES-128, AES-256, padding) and a random-key file decrypted by Python's cryptography" {
+	run "$STAGE_UNITS/sfcse_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	head -c 300001 /dev/urandom >plain
+	smk=$(head -c 16 /dev/urandom | base64)
+	"$STAGE_UNITS/sfcse_test" "$smk" plain enc >meta
+	run "$PY" - "$smk" <<-'PY'
+		import base64, hashlib, json, sys
+		from cryptography.hazmat.primitives import padding
+		from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+		m = dict(l.rstrip("\n").split(" ", 1) for l in open("meta"))
+		smk = base64.b64decode(sys.argv[1])
+		def unpad(b):
+		    u = padding.PKCS7(128).unpadder(); return u.update(b) + u.finalize()
+		d = Cipher(algorithms.AES(smk), modes.ECB()).decryptor()
+		fk = unpad(d.update(base64.b64decode(m["key"])) + d.finalize())
+		assert len(fk) == 16
+		enc = open("enc", "rb").read()
+		assert hashlib.sha256(enc).hexdigest() == m["sha256"] and len(enc) == int(m["size"])
+		d = Cipher(algorithms.AES(fk), modes.CBC(base64.b64decode(m["iv"]))).decryptor()
+		plain = unpad(d.update(enc) + d.finalize())
+		assert plain == open("plain", "rb").read()
+		assert json.loads(m["matdesc"]) == {"queryId": "q-1", "smkId": "77", "keySize": "128"}
+		assert base64.b64decode(m["digest"]) == hashlib.sha256(plain).digest()
+		ed = json.loads(m["encryptiondata"])
+		assert ed["WrappedContentKey"]["EncryptedKey"] == m["key"]
+		assert ed["ContentEncryptionIV"] == m["iv"] and ed["EncryptionMode"] == "FullBlob"
+		print("decrypted")
+	PY
+	echo "$output"
+	[ "$output" = decrypted ]
+}
+
+@test "snowflake-cse: a whole load goes through the encrypted S3 PUT (AES-128) and ends with exact tables; a re-run sends nothing" {
+	stage cse1
+	stage-copy -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err || { cat err; false; }
+	cat err
+	! grep -q "INSERT batches" err
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact cse1
+	# one PUT per table, each decrypted by the proxy
+	[ "$(cse_stat puts)" -eq 2 ]
+	[ "$(cse_stat decrypted)" -eq 2 ]
+	[ "$(cse_stat failures)" = "[]" ]
+	# the temporary files are gone
+	[ -z "$(ls tmp)" ]
+	# a re-run sends nothing: no PUT, no COPY, the same tables
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	[ "$status" -eq 0 ]
+	run stage-merge -D "$SF_DEST" <copy.ndjson
+	[ "$status" -eq 0 ]
+	[ "$(cse_stat puts)" -eq 2 ]
+	[ "$(cse_stat copies)" -eq 2 ]
+	exact cse1
+}
