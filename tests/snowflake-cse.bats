@@ -141,3 +141,114 @@ nothing_committed() {
 	[ "$(cse_stat copies)" -eq 2 ]
 	exact cse1
 }
+
+@test "snowflake-cse: an AES-256 master key: the load is exact, the matdesc says keySize 256" {
+	cse_mode '{"key_bits":256}'
+	stage cse256
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact cse256
+	[ "$(cse_stat failures)" = "[]" ]
+}
+
+@test "snowflake-cse: an undecodable or wrong-sized master key: a clear error, exit 1, nothing committed" {
+	stage csebad
+	cse_mode '{"smk":"not base64!!"}'
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"orders"*"not base64"* ]]
+	[[ "$output" != *'"copied"'* ]]
+	nothing_committed csebad
+	cse_mode "{\"smk\":\"$(head -c 20 /dev/urandom | base64)\"}"
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"queryStageMasterKey) is 20 bytes"* ]]
+	nothing_committed csebad
+	[ -z "$(ls tmp)" ]
+	# then a good stage: everything loads, once
+	cse_mode '{}'
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact csebad
+}
+
+@test "snowflake-cse: a file the stage cannot decrypt (another master key) fails the COPY: exit 1, nothing committed" {
+	stage csewrong
+	cse_mode '{"wrong_key":1}'
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"COPY failed"*"cse proxy"* ]]
+	[[ "$output" != *'"copied"'* ]]
+	nothing_committed csewrong
+}
+
+@test "snowflake-cse: S3 refuses the upload (bad stage credentials): the error says so, exit 1, nothing committed, the secret never printed" {
+	stage cses3
+	cse_mode '{"s3_secret":"wrong-Secret-4711"}'
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"S3 upload of s3://"*"failed: 403"* ]]
+	[[ "$output" != *"wrong-Secret-4711"* ]]
+	[[ "$output" != *'"copied"'* ]]
+	nothing_committed cses3
+	[ -z "$(ls tmp)" ]
+}
+
+@test "snowflake-cse: kill -9 during the S3 upload, then a re-run: exact tables, and the killed run's temporary directory is removed" {
+	stage csekill
+	cse_mode '{"slow_s3":30}'
+	before=$(cse_stat s3_requests)
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.1 2>err.1 &
+	pid=$!
+	for _ in $(seq 300); do
+		[ "$(cse_stat s3_requests)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(cse_stat s3_requests)" -gt "$before" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	# the upload was under way: its temporary directory stays behind
+	ls tmp
+	[ -n "$(ls -d tmp/stage-sfput."$pid".* 2>/dev/null)" ]
+	nothing_committed csekill
+	cse_mode '{}'
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact csekill
+	[ -z "$(ls tmp)" ]
+}
+
+@test "snowflake-cse: stale stage-sfput directories of dead processes are removed, a live process's kept" {
+	sleep 60 &
+	live=$!
+	( exit 0 ) &
+	dead=$!
+	wait "$dead"
+	mkdir "tmp/stage-sfput.$live.AbCdEf" "tmp/stage-sfput.$dead.XyZ123" \
+		tmp/stage-sfput.junk tmp/other
+	echo rows >"tmp/stage-sfput.$dead.XyZ123/rows.csv.gz"
+	echo enc >"tmp/stage-sfput.$dead.XyZ123/rows.csv.gz.enc"
+	printf '{"id":1,"name":"x","amount":1.5,"ok":true}\n' |
+		stage-write -q -t orders --dataset csestale -d out |
+		stage-put -q -b "$W/bucket" >put.ndjson
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	kill "$live"
+	run ls tmp
+	echo "$output"
+	[ "$output" = "$(printf '%s\n' other "stage-sfput.$live.AbCdEf" stage-sfput.junk)" ]
+}
+
+@test "snowflake-cse: an encrypted GCS stage (presigned URL): encryptiondata and matdesc headers, decrypted independently, exact tables" {
+	cse_mode '{"gcs":1,"key_bits":256}'
+	before=$(cse_stat decrypted)
+	stage csegcs
+	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact csegcs
+	[ "$(cse_stat decrypted)" -eq $((before + 2)) ]
+	[ "$(cse_stat failures)" = "[]" ]
+}

@@ -42,13 +42,14 @@ sfcse_key_set(struct sfcse_key *k, const char *smk_b64,
 
 	memset(k, 0, sizeof *k);
 	if (!smk_b64 || azsign_unb64(&raw, smk_b64) < 0) {
-		buf_adds(why, "the stage's encryption material has no master "
-		    "key, or one that is not base64");
+		buf_adds(why, "PUT: the stage's master key (encryptionMaterial."
+		    "queryStageMasterKey) is missing or not base64");
 		goto out;
 	}
 	if (raw.len != 16 && raw.len != 24 && raw.len != 32) {
-		buf_printf(why, "the stage's master key is %zu bytes, not an "
-		    "AES key (16, 24 or 32 bytes)", raw.len);
+		buf_printf(why, "PUT: the stage's master key (encryptionMaterial."
+		    "queryStageMasterKey) is %zu bytes, not an AES key (16, 24 "
+		    "or 32 bytes)", raw.len);
 		goto out;
 	}
 	memcpy(k->smk, raw.p, raw.len);

@@ -21,8 +21,11 @@ Control (tests): POST /_cse/mode with a JSON object of
   s3_secret     the AWS_SECRET_KEY sent instead (S3 refuses the upload)
   slow_s3       seconds: the stage's endPoint is this proxy, which holds
                 each S3 request that long before passing it on
+  gcs           1: fakesnow's own GCS stage (a presigned URL, here this
+                proxy's), encrypted: the PUT of the file is decrypted
+                from its x-goog-meta-encryptiondata and -matdesc headers
 and GET /_cse/stats: {"puts", "copies", "decrypted", "s3_requests",
-"failures": [...]}.
+"failures": [...]} (a new mode empties "failures").
 
 Usage: sf_cse_proxy.py PORT FAKESNOW_URL S3_ENDPOINT BUCKET KEY_ID SECRET
 """
@@ -70,14 +73,14 @@ def unpad(b):
     return u.update(b) + u.finalize()
 
 
-def decrypt(smk, meta, body):
-    wrapped = base64.b64decode(meta["x-amz-key"])
+def decrypt(smk, key_b64, iv_b64, body):
+    wrapped = base64.b64decode(key_b64)
     d = Cipher(algorithms.AES(smk), modes.ECB()).decryptor()
     file_key = unpad(d.update(wrapped) + d.finalize())
     if len(file_key) != len(smk):
         raise ValueError("file key of %d bytes under a %d-byte master key"
                          % (len(file_key), len(smk)))
-    iv = base64.b64decode(meta["x-amz-iv"])
+    iv = base64.b64decode(iv_b64)
     d = Cipher(algorithms.AES(file_key), modes.CBC(iv)).decryptor()
     return unpad(d.update(body) + d.finalize())
 
@@ -94,6 +97,39 @@ def fakesnow_put(url, body):
         raise RuntimeError("fakesnow refused the plaintext: %d" % r.status)
 
 
+def master(put):
+    if MODE.get("wrong_key"):
+        return os.urandom(len(put["smk"]))
+    return put["smk"]
+
+
+def check_matdesc(put, key, matdesc):
+    want = {"queryId": put["query_id"], "smkId": str(put["smk_id"]),
+            "keySize": str(len(put["smk"]) * 8)}
+    if json.loads(matdesc) != want:
+        raise RuntimeError("%s: matdesc %s, not %s" % (key, matdesc, want))
+
+
+def check_digest(key, plain, digest):
+    if base64.b64encode(hashlib.sha256(plain).digest()).decode() != digest:
+        raise RuntimeError("%s: sfc-digest does not match" % key)
+
+
+def gcs_land(put, headers, body):
+    """A GCS-style PUT of an encrypted file: its encryptiondata and
+    matdesc headers checked, the plaintext handed to fakesnow."""
+    ed = json.loads(headers["x-goog-meta-encryptiondata"])
+    assert ed["EncryptionMode"] == "FullBlob", ed
+    assert ed["EncryptionAgent"]["EncryptionAlgorithm"] == "AES_CBC_256", ed
+    check_matdesc(put, "gcs", headers["x-goog-meta-matdesc"])
+    plain = decrypt(master(put), ed["WrappedContentKey"]["EncryptedKey"],
+                    ed["ContentEncryptionIV"], body)
+    check_digest("gcs", plain, headers["x-goog-meta-sfc-digest"])
+    fakesnow_put(put["presigned"], plain)
+    with LOCK:
+        STATS["decrypted"] += 1
+
+
 def land(put):
     """Decrypts every object of a PUT's folder into fakesnow's stage."""
     s3 = s3_client()
@@ -108,17 +144,10 @@ def land(put):
         for h in ("x-amz-key", "x-amz-iv", "x-amz-matdesc", "sfc-digest"):
             if h not in meta:
                 raise RuntimeError("%s: no x-amz-meta-%s" % (key, h))
-        want = {"queryId": put["query_id"], "smkId": str(put["smk_id"]),
-                "keySize": str(len(put["smk"]) * 8)}
-        if json.loads(meta["x-amz-matdesc"]) != want:
-            raise RuntimeError("%s: matdesc %s, not %s"
-                               % (key, meta["x-amz-matdesc"], want))
-        smk = put["smk"] if not MODE.get("wrong_key") else os.urandom(
-            len(put["smk"]))
-        plain = decrypt(smk, meta, o["Body"].read())
-        digest = base64.b64encode(hashlib.sha256(plain).digest()).decode()
-        if digest != meta["sfc-digest"]:
-            raise RuntimeError("%s: sfc-digest does not match" % key)
+        check_matdesc(put, key, meta["x-amz-matdesc"])
+        plain = decrypt(master(put), meta["x-amz-key"], meta["x-amz-iv"],
+                        o["Body"].read())
+        check_digest(key, plain, meta["sfc-digest"])
         base = put["presigned"].rsplit("/", 1)[0]
         fakesnow_put(base + "/" + key.rsplit("/", 1)[1], plain)
         s3.delete_object(Bucket=BUCKET, Key=key)
@@ -182,13 +211,25 @@ class Proxy(BaseHTTPRequestHandler):
             with LOCK:
                 MODE.clear()
                 MODE.update(json.loads(body or b"{}"))
+                STATS["failures"] = []
             return self.answer(200, b"{}")
         if self.path.startswith("/queries/v1/query-request"):
             return self.query(body)
         self.relay(body)
 
     def do_PUT(self):
-        self.relay(self.body())
+        body = self.body()
+        with LOCK:
+            put = PENDING.pop(self.path, None)
+        if put is None:
+            return self.relay(body)
+        try:
+            gcs_land(put, self.headers, body)
+        except Exception as e:  # noqa: BLE001 - said to the client
+            with LOCK:
+                STATS["failures"].append("gcs: %r" % e)
+            return self.answer(400, ("cse proxy: %r" % e).encode())
+        self.answer(200, b"")
 
     do_HEAD = do_GET
     do_DELETE = do_PUT
@@ -246,6 +287,12 @@ class Proxy(BaseHTTPRequestHandler):
                "smk": os.urandom(bits // 8), "query_id": str(uuid.uuid4()),
                "smk_id": int.from_bytes(os.urandom(4), "big"),
                "presigned": stage["presignedUrl"]}
+        material = {
+            "queryStageMasterKey": MODE.get("smk") or base64.b64encode(
+                put["smk"]).decode(),
+            "queryId": put["query_id"], "smkId": put["smk_id"]}
+        if MODE.get("gcs"):
+            return self.rewrite_gcs(a, put, material)
         endpoint = S3_ENDPOINT
         if MODE.get("slow_s3"):
             endpoint = "http://127.0.0.1:%d" % PORT
@@ -256,13 +303,22 @@ class Proxy(BaseHTTPRequestHandler):
             "isClientSideEncrypted": True,
             "creds": {"AWS_KEY_ID": KEY_ID,
                       "AWS_SECRET_KEY": MODE.get("s3_secret") or SECRET}}
-        a["data"]["encryptionMaterial"] = {
-            "queryStageMasterKey": MODE.get("smk") or base64.b64encode(
-                put["smk"]).decode(),
-            "queryId": put["query_id"], "smkId": put["smk_id"]}
+        a["data"]["encryptionMaterial"] = material
         with LOCK:
             STATS["puts"] += 1
             PENDING[m.group(0)] = put
+        return json.dumps(a).encode()
+
+    def rewrite_gcs(self, a, put, material):
+        """fakesnow's own GCS stage, its presigned URL this proxy's, and
+        encryption asked for (as a real GCS stage would)."""
+        path = urllib.parse.urlsplit(put["presigned"]).path
+        a["data"]["stageInfo"]["presignedUrl"] = "http://127.0.0.1:%d%s" % (
+            PORT, path)
+        a["data"]["encryptionMaterial"] = [material]
+        with LOCK:
+            STATS["puts"] += 1
+            PENDING[path] = put
         return json.dumps(a).encode()
 
 
