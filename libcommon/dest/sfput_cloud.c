@@ -206,7 +206,9 @@ meta_headers(const struct sfcse_meta *m, const char *prefix, char **hdr)
 	buf_printf(&b, "%smatdesc: %s", prefix, m->matdesc);
 	hdr[n++] = strdup(b.p);
 	buf_reset(&b);
-	buf_printf(&b, "%ssfc-digest: %s", prefix, m->digest);
+	/* Azure's metadata names are C# identifiers: no '-' */
+	buf_printf(&b, "%s%s: %s", prefix, strcmp(prefix, "x-ms-meta-") == 0
+	    ? "sfcdigest" : "sfc-digest", m->digest);
 	hdr[n++] = strdup(b.p);
 	buf_free(&b);
 	buf_free(&ed);
