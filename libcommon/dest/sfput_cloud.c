@@ -240,13 +240,18 @@ sfput_azure(const struct sfput *p, int fd, uint64_t size,
 		return -1;
 	}
 	split_location(p->location, name, &container, &key);
-	buf_printf(&url, "https://%s.blob.%s/", p->account, p->endpoint);
+	/* endPoint: the blob host's suffix; an emulator's
+	 * "http[s]://host:port" means path-style, account first */
+	if (strstr(p->endpoint, "://"))
+		buf_printf(&url, "%s/%s/", p->endpoint, p->account);
+	else
+		buf_printf(&url, "https://%s.blob.%s/", p->account,
+		    p->endpoint);
 	sigv4_uri_encode(&url, container, strlen(container), 0);
 	buf_addc(&url, '/');
 	sigv4_uri_encode(&url, key.p, key.len, 1);
 	buf_printf(&url, "?%s", sas);
-	buf_printf(&what, "azure://%s.blob.%s/%s/%s", p->account, p->endpoint,
-	    container, key.p);
+	buf_printf(&what, "azure://%s/%s/%s", p->account, container, key.p);
 	n = meta_headers(m, "x-ms-meta-", hdr);
 	hdr[n++] = strdup("x-ms-blob-type: BlockBlob");
 	hdr[n++] = strdup("x-ms-version: 2020-10-02");

@@ -4,15 +4,21 @@
 # encryption, and the proxy decrypts what was uploaded (Python's
 # cryptography) before fakesnow's COPY reads it.  cse_start (setup_file)
 # starts all three and points SF_DEST at the proxy; cse_stop ends them.
+# Azurite (azure.bash) too, when installed, for an AZURE stage.
 # cse_mode JSON sets the proxy's mode (see the proxy); cse_stat NAME
 # prints one of its counters.
 
 load "${STAGE_TOP}/tests/helpers/s3.bash"
 load "${STAGE_TOP}/tests/helpers/snowflake.bash"
+load "${STAGE_TOP}/tests/helpers/azure.bash"
 
 cse_start() {
 	s3_start || return 1
 	sf_start || return 1
+	# Azurite for the AZURE stage's test, when installed
+	if [ -x "$STAGE_TOP/build/azurite/node_modules/.bin/azurite-blob" ]; then
+		az_start || return 1
+	fi
 	CSE_PORT=$(sf_free_port)
 	"$STAGE_TOP/.venv/bin/python" "$STAGE_TOP/tests/helpers/sf_cse_proxy.py" \
 		"$CSE_PORT" "$SF_URL" "$S3_ENDPOINT" "$S3_BUCKET" \
@@ -43,6 +49,7 @@ cse_stop() {
 	fi
 	sf_stop
 	s3_stop
+	az_stop
 }
 
 cse_mode() {

@@ -21,6 +21,11 @@ Control (tests): POST /_cse/mode with a JSON object of
   s3_secret     the AWS_SECRET_KEY sent instead (S3 refuses the upload)
   slow_s3       seconds: the stage's endPoint is this proxy, which holds
                 each S3 request that long before passing it on
+  azure         1: an AZURE stage on Azurite (AZURE_STORAGE_CONNECTION_STRING,
+                AZ_ENDPOINT, AZ_CONTAINER, AZ_KEY in the proxy's
+                environment) with a container SAS token; on COPY its
+                blobs are decrypted from their encryptiondata, matdesc
+                and sfcdigest metadata
   gcs           1: fakesnow's own GCS stage (a presigned URL, here this
                 proxy's), encrypted: the PUT of the file is decrypted
                 from its x-goog-meta-encryptiondata and -matdesc headers
@@ -130,8 +135,52 @@ def gcs_land(put, headers, body):
         STATS["decrypted"] += 1
 
 
+def az_container():
+    from azure.storage.blob import BlobServiceClient
+    svc = BlobServiceClient.from_connection_string(
+        os.environ["AZURE_STORAGE_CONNECTION_STRING"])
+    return svc.get_container_client(os.environ["AZ_CONTAINER"])
+
+
+def az_land(put):
+    """Decrypts every blob of a PUT's folder on Azurite into fakesnow."""
+    c = az_container()
+    names = [b.name for b in c.list_blobs(name_starts_with=put["prefix"])]
+    if not names:
+        raise RuntimeError("nothing was uploaded to azure %s"
+                           % put["prefix"])
+    for name in names:
+        b = c.get_blob_client(name)
+        meta = b.get_blob_properties().metadata
+        for h in ("encryptiondata", "matdesc", "sfcdigest"):
+            if h not in meta:
+                raise RuntimeError("%s: no x-ms-meta-%s" % (name, h))
+        ed = json.loads(meta["encryptiondata"])
+        check_matdesc(put, name, meta["matdesc"])
+        plain = decrypt(master(put), ed["WrappedContentKey"]["EncryptedKey"],
+                        ed["ContentEncryptionIV"], b.download_blob().readall())
+        check_digest(name, plain, meta["sfcdigest"])
+        base = put["presigned"].rsplit("/", 1)[0]
+        fakesnow_put(base + "/" + name.rsplit("/", 1)[1], plain)
+        b.delete_blob()
+        with LOCK:
+            STATS["decrypted"] += 1
+
+
+def az_sas():
+    import datetime
+    from azure.storage.blob import generate_container_sas
+    return generate_container_sas(
+        "devstoreaccount1", os.environ["AZ_CONTAINER"],
+        account_key=os.environ["AZ_KEY"], permission="cw",
+        expiry=datetime.datetime.now(datetime.timezone.utc)
+        + datetime.timedelta(hours=1))
+
+
 def land(put):
     """Decrypts every object of a PUT's folder into fakesnow's stage."""
+    if put.get("azure"):
+        return az_land(put)
     s3 = s3_client()
     objs = s3.list_objects_v2(Bucket=BUCKET, Prefix=put["prefix"])
     keys = [o["Key"] for o in objs.get("Contents", [])]
@@ -293,6 +342,8 @@ class Proxy(BaseHTTPRequestHandler):
             "queryId": put["query_id"], "smkId": put["smk_id"]}
         if MODE.get("gcs"):
             return self.rewrite_gcs(a, put, material)
+        if MODE.get("azure"):
+            return self.rewrite_azure(a, m.group(0), put, material)
         endpoint = S3_ENDPOINT
         if MODE.get("slow_s3"):
             endpoint = "http://127.0.0.1:%d" % PORT
@@ -307,6 +358,24 @@ class Proxy(BaseHTTPRequestHandler):
         with LOCK:
             STATS["puts"] += 1
             PENDING[m.group(0)] = put
+        return json.dumps(a).encode()
+
+    def rewrite_azure(self, a, ref, put, material):
+        """An AZURE stage on Azurite, path-style through an endPoint with
+        a scheme, a container SAS token, encryption asked for."""
+        put["azure"] = True
+        ep = os.environ["AZ_ENDPOINT"].rsplit("/", 1)[0]
+        a["data"]["stageInfo"] = {
+            "locationType": "AZURE",
+            "location": os.environ["AZ_CONTAINER"] + "/" + put["prefix"],
+            "path": put["prefix"], "region": "westeurope",
+            "storageAccount": "devstoreaccount1", "endPoint": ep,
+            "isClientSideEncrypted": True,
+            "creds": {"AZURE_SAS_TOKEN": "?" + az_sas()}}
+        a["data"]["encryptionMaterial"] = material
+        with LOCK:
+            STATS["puts"] += 1
+            PENDING[ref] = put
         return json.dumps(a).encode()
 
     def rewrite_gcs(self, a, put, material):
