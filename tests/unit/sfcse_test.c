@@ -83,6 +83,10 @@ encrypt_file(const char *smk, const char *in, const char *out)
 	    "encryptiondata %s\n", m.key, m.iv, m.matdesc, m.digest, m.sha256,
 	    (unsigned long long)m.size, ed.p);
 	sfcse_key_free(&k);
+	buf_free(&ed);
+	buf_free(&why);
+	close(fi);
+	close(fo);
 	return 0;
 }
 
