@@ -285,7 +285,7 @@ out:
 /* The file to send: path itself, or its encryption into path.enc
  * (meta filled) when the stage asks for it; its size and, for S3, the
  * hex SHA-256 of the bytes sent. */
-struct sendfile {
+struct upfile {
 	int fd;
 	uint64_t size;
 	char sha256[65];
@@ -323,7 +323,7 @@ out:
 /* Encrypts the file open on in into path.enc, which f then sends. */
 static int
 encrypt_to(const struct sfput *p, int in, const char *path,
-    struct sendfile *f, struct buf *why)
+    struct upfile *f, struct buf *why)
 {
 	struct sfcse_key k;
 	int out;
@@ -352,7 +352,7 @@ encrypt_to(const struct sfput *p, int in, const char *path,
 }
 
 static int
-sendfile_open(const struct sfput *p, const char *path, struct sendfile *f,
+upfile_open(const struct sfput *p, const char *path, struct upfile *f,
     struct buf *why)
 {
 	struct stat st;
@@ -378,7 +378,7 @@ sendfile_open(const struct sfput *p, const char *path, struct sendfile *f,
 }
 
 static void
-sendfile_close(struct sendfile *f)
+upfile_close(struct upfile *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
@@ -391,7 +391,7 @@ int
 sfput_upload(const struct sfput *p, const char *path, const char *name,
     struct buf *why)
 {
-	struct sendfile f;
+	struct upfile f;
 	const struct sfcse_meta *m;
 	int r = -1;
 
@@ -399,7 +399,7 @@ sfput_upload(const struct sfput *p, const char *path, const char *name,
 		return -1;
 	if (strcmp(p->type, "LOCAL_FS") == 0)
 		return local_copy(p, path, name, why);
-	if (sendfile_open(p, path, &f, why) == 0) {
+	if (upfile_open(p, path, &f, why) == 0) {
 		m = f.has_meta ? &f.meta : NULL;
 		if (strcmp(p->type, "S3") == 0)
 			r = sfput_s3(p, f.fd, f.size, m, f.sha256, name, why);
@@ -408,6 +408,6 @@ sfput_upload(const struct sfput *p, const char *path, const char *name,
 		else
 			r = sfput_gcs(p, f.fd, f.size, m, name, why);
 	}
-	sendfile_close(&f);
+	upfile_close(&f);
 	return r;
 }
