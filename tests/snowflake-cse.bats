@@ -266,3 +266,16 @@ nothing_committed() {
 	[ "$(cse_stat decrypted)" -eq $((before + 2)) ]
 	[ "$(cse_stat failures)" = "[]" ]
 }
+
+@test "snowflake-cse: the stage's AWS_TOKEN goes as a signed x-amz-security-token, never printed (the gateway, which issues no such tokens, refuses it: exit 1, nothing committed)" {
+	stage csetok
+	cse_mode '{"token":"tok-Secret-5150"}'
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"S3 upload of s3://"*"failed: "* ]]
+	[[ "$output" != *"tok-Secret-5150"* ]]
+	[ "$(cse_stat s3_token)" = tok-Secret-5150 ]
+	[ "$(cse_stat s3_token_signed)" = true ]
+	nothing_committed csetok
+}

@@ -21,6 +21,10 @@ Control (tests): POST /_cse/mode with a JSON object of
   s3_secret     the AWS_SECRET_KEY sent instead (S3 refuses the upload)
   slow_s3       seconds: the stage's endPoint is this proxy, which holds
                 each S3 request that long before passing it on
+  token         an AWS_TOKEN for the stage's creds; the endPoint is this
+                proxy, which notes the x-amz-security-token it gets and
+                whether the signature covers it (stats "s3_token",
+                "s3_token_signed") before passing the request on
   azure         1: an AZURE stage on Azurite (AZURE_STORAGE_CONNECTION_STRING,
                 AZ_ENDPOINT, AZ_CONTAINER, AZ_KEY in the proxy's
                 environment) with a container SAS token; on COPY its
@@ -285,8 +289,13 @@ class Proxy(BaseHTTPRequestHandler):
 
     def relay(self, body):
         if self.path.startswith("/" + BUCKET + "/"):
+            auth = self.headers.get("Authorization") or ""
             with LOCK:
                 STATS["s3_requests"] += 1
+                STATS["s3_token"] = self.headers.get("x-amz-security-token")
+                STATS["s3_token_signed"] = (
+                    "x-amz-security-token" in auth.split("SignedHeaders=")[-1]
+                    .split(",")[0].split(";"))
             time.sleep(float(MODE.get("slow_s3") or 0))
             st, hd, data = self.forward(S3_ENDPOINT, body, keep_host=True)
         else:
@@ -345,7 +354,7 @@ class Proxy(BaseHTTPRequestHandler):
         if MODE.get("azure"):
             return self.rewrite_azure(a, m.group(0), put, material)
         endpoint = S3_ENDPOINT
-        if MODE.get("slow_s3"):
+        if MODE.get("slow_s3") or MODE.get("token"):
             endpoint = "http://127.0.0.1:%d" % PORT
         a["data"]["stageInfo"] = {
             "locationType": "S3", "location": BUCKET + "/" + put["prefix"],
@@ -353,7 +362,8 @@ class Proxy(BaseHTTPRequestHandler):
             "endPoint": endpoint, "useS3RegionalUrl": False,
             "isClientSideEncrypted": True,
             "creds": {"AWS_KEY_ID": KEY_ID,
-                      "AWS_SECRET_KEY": MODE.get("s3_secret") or SECRET}}
+                      "AWS_SECRET_KEY": MODE.get("s3_secret") or SECRET,
+                      "AWS_TOKEN": MODE.get("token")}}
         a["data"]["encryptionMaterial"] = material
         with LOCK:
             STATS["puts"] += 1
