@@ -70,6 +70,32 @@ objup_prepare(struct objup_op *op)
 	httpx_worker_push(&op->u->prep, &op->job);
 }
 
+char *
+objup_buf_get(struct objup *u, uint64_t size)
+{
+	/* The last one given back first; one too small is dropped. */
+	while (u->npool) {
+		struct objup_buf b = u->pool[--u->npool];
+		if (size <= b.cap)
+			return b.p;
+		free(b.p);
+	}
+	return xmalloc(size ? size : 1);
+}
+
+void
+objup_buf_put(struct objup *u, char *p, uint64_t size)
+{
+	if (!p)
+		return;
+	if (u->npool >= (size_t)u->jobs) {
+		free(p);
+		return;
+	}
+	u->pool = xrealloc(u->pool, (u->npool + 1) * sizeof *u->pool);
+	u->pool[u->npool++] = (struct objup_buf){ p, size };
+}
+
 void
 objup_fail(struct objup_file *f, const char *what, const struct objreq *r)
 {
@@ -310,6 +336,8 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 	u->x = x;
 	u->jobs = jobs;
 	u->inflight = 0;
+	u->pool = NULL;
+	u->npool = 0;
 	u->qops = (struct objq_ops){ p->check, up_file, up_collect, up_pump,
 		up_wait };
 	objq_init(&u->q, &u->qops, u, offsetof(struct objup_file, link));
@@ -321,6 +349,9 @@ objup_free(struct objup *u)
 {
 	httpx_worker_free(&u->prep);
 	objq_free(&u->q);
+	for (size_t i = 0; i < u->npool; i++)
+		free(u->pool[i].p);
+	free(u->pool);
 }
 
 void

@@ -103,6 +103,13 @@ struct objup {
 	struct objq q;
 	struct objq_ops qops;
 	struct httpx_worker prep;
+	/* Request bodies' buffers kept for the next (at most jobs): a
+	 * fresh one of megabytes costs its pages' faults every time. */
+	struct objup_buf {
+		char *p;
+		uint64_t cap;
+	} *pool;
+	size_t npool;
 };
 
 void objup_init(struct objup *u, const struct objup_proto *p, void *be,
@@ -125,6 +132,11 @@ void objup_op_free(struct objup_op *op);
 /* Takes a transfer slot and sends op, or has it prepared first. */
 void objup_send(struct objup_op *op);
 void objup_prepare(struct objup_op *op);
+
+/* A buffer of at least size bytes, and back (NULL: nothing); both on
+ * the transfer thread (the helper thread fills what it is handed). */
+char *objup_buf_get(struct objup *u, uint64_t size);
+void objup_buf_put(struct objup *u, char *p, uint64_t size);
 
 /* f's first failure ("s3 UploadPart 3 failed: ..."). */
 void objup_fail(struct objup_file *f, const char *what,

@@ -385,7 +385,8 @@ struct gfile {
 struct gop {
 	struct objup_op b;	/* first: the engine's part */
 	uint64_t off, end;	/* body or final: bytes [off, end) */
-	char *data;		/* a body read into memory */
+	char *data;		/* a body read into memory ... */
+	uint64_t cap;		/* ... in a pool buffer of this many, or 0 */
 	char num[24];		/* X-Upload-Content-Length's value */
 	char range[80];		/* Content-Range's */
 };
@@ -416,9 +417,14 @@ op_free(struct gop *op)
 }
 
 static void
-op_data_free(struct objup_op *op)
+op_data_free(struct objup_op *o)
 {
-	free(((struct gop *)op)->data);
+	struct gop *op = (struct gop *)o;
+
+	if (op->cap)
+		objup_buf_put(o->u, op->data, op->cap);
+	else
+		free(op->data);
 }
 
 static void
@@ -579,7 +585,6 @@ prep_put(struct gop *op)
 
 	multipart_head(f, "AAAAAA==", &head);
 	hl = head.len;
-	op->data = xmalloc(hl + f->b.size + sizeof tail_part);
 	sha256_init(&h);
 	rc = read_hashed(f->b.fd, op->data + hl, f->b.size, &h, &c, &op->b.perr);
 	sha256_final_hex(&h, hex);
@@ -673,6 +678,11 @@ put_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_PUT, "POST");
 	struct buf u = BUF_INIT;
 
+	/* The body's buffer, for the helper thread to fill (prep_put). */
+	multipart_head(f, "AAAAAA==", &u);
+	op->cap = u.len + f->b.size + sizeof tail_part;
+	op->data = objup_buf_get(f->b.u, op->cap);
+	buf_reset(&u);
 	op->b.prepare = 1;
 	gcs_upload_url(&be_of(f)->g, "multipart", NULL, &u);
 	op->b.r.url = u.p;

@@ -90,7 +90,8 @@ struct s3file {
 
 struct s3op {
 	struct objup_op b;	/* first: the engine's part */
-	char *data;		/* part bytes (a pool buffer) */
+	char *data;		/* part bytes (a pool buffer) ... */
+	uint64_t cap;		/* ... of this many */
 	char num[16];
 	char *id;		/* upload id copy for the query */
 	struct buf body;
@@ -102,8 +103,6 @@ struct s3be {
 	int no_list;		/* no s3:ListBucket: HEAD says 403 for absent */
 	struct objup up;	/* the files, the transfer slots, the helper
 				 * thread (reading and hashing) */
-	char **pool;
-	size_t npool;
 	struct httpx_pool conns;	/* for blocking calls */
 };
 
@@ -259,39 +258,9 @@ s3be_close(struct storage *st)
 		return;
 	objup_free(&be->up);
 	httpx_pool_free(&be->conns);
-	for (size_t i = 0; i < be->npool; i++)
-		free(be->pool[i]);
-	free(be->pool);
 	s3_free(&be->s3);
 	free(be);
 	st->be = NULL;
-}
-
-static char *
-pool_get(struct s3be *be, uint64_t size)
-{
-	/* Buffers are all be->part_size or larger (enlarged parts); a
-	 * pooled one that is too small is dropped. */
-	while (be->npool) {
-		char *b = be->pool[--be->npool];
-		if (size <= be->part_size)
-			return b;
-		free(b);
-	}
-	return xmalloc(size > be->part_size ? size : be->part_size);
-}
-
-static void
-pool_put(struct s3be *be, char *b, uint64_t size)
-{
-	if (!b)
-		return;
-	if (size > be->part_size || be->npool >= (size_t)be->up.jobs) {
-		free(b);
-		return;
-	}
-	be->pool = xrealloc(be->pool, (be->npool + 1) * sizeof *be->pool);
-	be->pool[be->npool++] = b;
 }
 
 /* Checks bucket and credentials once; an answer that says every put
@@ -332,7 +301,7 @@ op_free(struct objup_op *o)
 {
 	struct s3op *op = (struct s3op *)o;
 
-	pool_put(o->u->be, op->data, o->r.body_len);
+	objup_buf_put(o->u, op->data, op->cap);
 	buf_free(&op->body);
 	free(op->id);
 }
@@ -622,7 +591,9 @@ part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 	struct s3op *op = op_new(f, OBJUP_PART, "PUT");
 
 	op->b.part = n;
-	op->data = pool_get(be_of(f), len);
+	/* Every buffer a whole part, the last part's too. */
+	op->cap = len > b->psize ? len : b->psize;
+	op->data = objup_buf_get(b->u, op->cap);
 	op->b.r.body_len = len;
 	op->b.r.body_off = off;
 	snprintf(op->num, sizeof op->num, "%u", n);
@@ -937,7 +908,7 @@ describe_part(struct s3be *be, struct s3file *f, struct buf *err,
 
 	op->b.part = f->b.next;
 	hash_part(op);
-	pool_put(be, op->data, op->b.r.body_len);
+	objup_buf_put(&be->up, op->data, op->cap);
 	op->data = NULL;
 	if (op->b.perr.len) {
 		buf_add(err, op->b.perr.p, op->b.perr.len);
