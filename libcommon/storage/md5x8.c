@@ -91,19 +91,41 @@ step(int i, __m256i a, __m256i b, __m256i c, __m256i d, const __m256i *w)
 	return _mm256_add_epi32(a, b);
 }
 
-/* Word j of each lane's 64-byte block (little-endian, as x86 is). */
+/* Words j0 to j0 + 7 of each lane's 64-byte block (little-endian, as x86
+ * is) into w[j0..j0 + 7]: the lanes' 32 bytes loaded whole and turned
+ * (an 8 x 8 transpose of 32-bit words in 24 shuffles), not gathered a
+ * word at a time. */
+static inline CPU void
+load_half(const unsigned char *const p[MD5X8_LANES], size_t off,
+    __m256i *w)
+{
+	__m256i r[8], t[8], u[8];
+
+	for (int l = 0; l < 8; l++)
+		r[l] = _mm256_loadu_si256((const __m256i *)(p[l] + off));
+	for (int l = 0; l < 8; l += 2) {
+		t[l] = _mm256_unpacklo_epi32(r[l], r[l + 1]);
+		t[l + 1] = _mm256_unpackhi_epi32(r[l], r[l + 1]);
+	}
+	for (int k = 0; k < 8; k += 4) {
+		u[k] = _mm256_unpacklo_epi64(t[k], t[k + 2]);
+		u[k + 1] = _mm256_unpackhi_epi64(t[k], t[k + 2]);
+		u[k + 2] = _mm256_unpacklo_epi64(t[k + 1], t[k + 3]);
+		u[k + 3] = _mm256_unpackhi_epi64(t[k + 1], t[k + 3]);
+	}
+	for (int j = 0; j < 4; j++) {
+		w[j] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x20);
+		w[j + 4] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x31);
+	}
+}
+
+/* Word j of each lane's 64-byte block. */
 static inline CPU void
 load_words(const unsigned char *const p[MD5X8_LANES], size_t off,
     __m256i w[16])
 {
-	uint32_t v[MD5X8_LANES][16];
-
-	for (int l = 0; l < MD5X8_LANES; l++)
-		memcpy(v[l], p[l] + off, 64);
-	for (int j = 0; j < 16; j++)
-		w[j] = _mm256_setr_epi32((int)v[0][j], (int)v[1][j],
-		    (int)v[2][j], (int)v[3][j], (int)v[4][j], (int)v[5][j],
-		    (int)v[6][j], (int)v[7][j]);
+	load_half(p, off, w);
+	load_half(p, off + 32, w + 8);
 }
 
 static CPU void

@@ -56,55 +56,43 @@
 #include "json.h"
 #include "md5x8.h"
 #include "log.h"
-#include "objq.h"
+#include "objupload.h"
 #include "sha256.h"
 #include "storage.h"
 #include "xml.h"
 
 enum fst { F_NEW, F_PUT, F_LIST, F_CLEAR, F_BLOCKS, F_COMMIT, F_DONE };
-enum opkind { OP_HEAD, OP_PUT, OP_LIST, OP_CLEAR, OP_BLOCK, OP_COMMIT };
+enum opkind { OP_HEAD, OP_PUT, OP_LIST, OP_CLEAR, OP_COMMIT };
 
 struct azfile {
-	struct azbe *be;
-	struct storage_put *p;
-	enum fst st;
-	int busy;		/* a request other than a block in flight */
-	int fd;
-	uint64_t size, bsize;
-	uint32_t nblocks, next, blocks_done, blocks_out, reused;
+	struct objup_file b;	/* first: the engine's part; its parts
+				 * are the blocks */
+	uint32_t reused;
 	unsigned char *have;	/* block i + 1 is uncommitted already */
 	int foreign;		/* uncommitted blocks with ids of another
 				 * length are in the way */
 	struct sha256 whole;	/* the file's, block by block */
 	unsigned char (*md5s)[16];	/* blocks' MD5s taken ahead ... */
 	uint32_t md5_upto;	/* ... for blocks 1 to this (md5x8) */
-	int failed;
-	void *link;		/* the next file (objq) */
 };
 
 struct azop {
-	struct objreq r;
-	struct azfile *f;
-	enum opkind kind;
-	uint32_t block;
-	int reuse;		/* the block is there: hash, do not send */
+	struct objup_op b;	/* first: the engine's part; nosend: the
+				 * block is there, hash, do not send */
 	char id[48];		/* block id, base64 */
 	char md5[32];		/* Content-MD5, base64 */
 	struct buf body;	/* the block list */
-	struct buf perr;	/* preparation failed: why */
-	struct httpx_job job;
 };
 
 struct azbe {
 	struct az az;
-	int jobs, inflight;
 	uint64_t block_size, threshold;
 	int no_list;		/* a SAS without list rights */
-	struct objq q;		/* the files; the container check's verdict */
+	struct objup up;	/* the files, the transfer slots, the helper
+				 * thread */
 	char *scratch;		/* the helper thread's read buffer */
 	unsigned char *lanes;	/* and md5x8's, LANE_CHUNK a lane, or
 				 * NULL: MD5s one by one */
-	struct httpx_worker prep;
 	struct httpx_pool conns;
 };
 
@@ -207,7 +195,7 @@ set_names(struct storage *st, const char *scheme, const char *rest)
 	}
 }
 
-static const struct objq_ops put_ops;
+static const struct objup_proto put_proto;
 
 static int
 azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
@@ -225,15 +213,14 @@ azbe_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	if (az_cfg_load(&be->az.cfg, ctr.p, acct.p, host.p,
 	    line_endpoint(o, &ep), o->setting, o->setting_ctx, err))
 		goto out;
-	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->block_size = o->part_size;
 	be->threshold = o->threshold;
 	be->scratch = xmalloc(SCRATCH);
 	if (md5x8_available())
 		be->lanes = xmalloc(MD5X8_LANES * LANE_CHUNK);
-	objq_init(&be->q, &put_ops, be, offsetof(struct azfile, link));
 	az_init(&be->az);
-	httpx_worker_init(&be->prep, be->az.x.http);
+	objup_init(&be->up, &put_proto, be, &be->az.x,
+	    o->jobs > 0 ? o->jobs : 8);
 	httpx_pool_init(&be->conns);
 	set_names(st, scheme, rest);
 	st->be = be;
@@ -258,11 +245,10 @@ azbe_close(struct storage *st)
 
 	if (!be)
 		return;
-	httpx_worker_free(&be->prep);
+	objup_free(&be->up);
 	httpx_pool_free(&be->conns);
 	free(be->scratch);
 	free(be->lanes);
-	objq_free(&be->q);
 	az_free(&be->az);
 	free(be);
 	st->be = NULL;
@@ -302,77 +288,42 @@ check_container(struct storage *st, struct buf *bad)
 	httpx_pool_give(&be->conns, c);
 }
 
-static void on_op_done(struct objreq *r);
-
 static struct azop *
-op_new(struct azfile *f, enum opkind kind, const char *method)
+op_new(struct azfile *f, int kind, const char *method)
 {
-	struct azop *op = xcalloc(1, sizeof *op);
-
-	objreq_init(&op->r, method, f->p->key);
-	op->r.done = on_op_done;
-	op->r.ctx = op;
-	op->f = f;
-	op->kind = kind;
-	return op;
+	return (struct azop *)objup_op_new(&f->b, sizeof(struct azop), kind,
+	    method, f->b.p->key);
 }
 
 static void
-op_free(struct azop *op)
+op_free(struct objup_op *o)
 {
-	objreq_free(&op->r);
-	buf_free(&op->body);
-	buf_free(&op->perr);
-	free(op);
+	buf_free(&((struct azop *)o)->body);
 }
 
 static void
-fail(struct azfile *f, const char *what, const struct objreq *r)
+file_free(struct objup_file *b)
 {
-	objreq_fail(&f->p->err, &f->failed, "az", what, r);
-}
+	struct azfile *f = (struct azfile *)b;
 
-static void
-finish(struct azfile *f, enum storage_result res)
-{
-	struct azbe *be = f->be;
-
-	objq_unlink(&be->q, f);
-	if (f->fd >= 0)
-		close(f->fd);
 	if (f->whole.ctx) {
 		char hex[65];
 		sha256_final_hex(&f->whole, hex);
 	}
 	free(f->have);
 	free(f->md5s);
-	f->p->result = f->failed ? STORAGE_FAILED : res;
-	f->p->done(f->p);
-	free(f);
 }
 
-static int
-open_source(struct azfile *f)
+static struct azbe *
+be_of(const struct azfile *f)
 {
-	if (objq_open_source(f->p, &f->fd, &f->size)) {
-		f->failed = 1;
-		return -1;
-	}
-	return 0;
+	return f->b.u->be;
 }
 
 static void
 plan_blocks(struct azfile *f)
 {
-	uint64_t bs = f->be->block_size;
-
-	/* Enlarge blocks (to whole MiB) until the file fits 50,000. */
-	if ((f->size + bs - 1) / bs > MAX_BLOCKS)
-		bs = ((f->size / MAX_BLOCKS) / (1 << 20) + 1) << 20;
-	if (bs > MAX_BLOCK)
-		bs = MAX_BLOCK;
-	f->bsize = bs;
-	f->nblocks = (uint32_t)((f->size + bs - 1) / bs);
+	objup_plan(&f->b, be_of(f)->block_size, 0, MAX_BLOCK, MAX_BLOCKS);
 	sha256_init(&f->whole);
 }
 
@@ -380,37 +331,23 @@ static void
 on_head(struct azfile *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
+	int seen;
 
-	if (az_ok(r)) {
+	if (az_ok(r))
 		http_header(&r->h, "x-ms-meta-sha256", &meta);
-		if (meta.len && strcmp(meta.p, f->p->sha256) == 0) {
-			log_verbose("%s: already stored with sha256 %s, "
-			    "skipped", f->p->key, meta.p);
-			buf_free(&meta);
-			finish(f, STORAGE_SKIPPED);
-			return;
-		}
-		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
-		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404 &&
-	    !(r->h.status == 403 && f->be->no_list)) {
-		fail(f, "HEAD", r);
-		buf_free(&meta);
-		finish(f, STORAGE_FAILED);
-		return;
-	}
+	seen = objup_seen(&f->b, r, az_ok(r), meta.p, r->h.status == 404 ||
+	    (r->h.status == 403 && be_of(f)->no_list), "HEAD");
 	buf_free(&meta);
-	if (open_source(f)) {
-		finish(f, STORAGE_FAILED);
-		return;
-	}
-	if (f->size >= f->be->threshold && f->size > 0) {
+	if (seen == 1) {
+		objup_finish(&f->b, STORAGE_SKIPPED);
+	} else if (seen == 0 && f->b.size >= be_of(f)->threshold &&
+	    f->b.size > 0) {
 		plan_blocks(f);
-		log_verbose("%s: %u blocks of %llu bytes", f->p->key,
-		    f->nblocks, (unsigned long long)f->bsize);
-		f->st = F_LIST;
-	} else {
-		f->st = F_PUT;
+		log_verbose("%s: %u blocks of %llu bytes", f->b.p->key,
+		    f->b.nparts, (unsigned long long)f->b.psize);
+		f->b.st = F_LIST;
+	} else if (seen == 0) {
+		f->b.st = F_PUT;
 	}
 }
 
@@ -419,9 +356,9 @@ static void block_id(const struct azfile *f, uint32_t n, char out[48]);
 static uint64_t
 block_len(const struct azfile *f, uint32_t n)
 {
-	uint64_t off = (uint64_t)(n - 1) * f->bsize;
+	uint64_t off = (uint64_t)(n - 1) * f->b.psize;
 
-	return f->size - off < f->bsize ? f->size - off : f->bsize;
+	return f->b.size - off < f->b.psize ? f->b.size - off : f->b.psize;
 }
 
 /* Marks in f->have the blocks the listing in r holds with this file's
@@ -446,12 +383,12 @@ mark_blocks(struct azfile *f, const struct objreq *r)
 		    xml_text(in, len, "Size", &size) == 0 &&
 		    name.len == strlen(first) &&
 		    strncmp(name.p, first, 20) == 0) {
-			for (i = 1; i <= f->nblocks; i++) {
+			for (i = 1; i <= f->b.nparts; i++) {
 				block_id(f, i, id);
 				if (strcmp(id, name.p) == 0)
 					break;
 			}
-			if (i <= f->nblocks && !f->have[i - 1] &&
+			if (i <= f->b.nparts && !f->have[i - 1] &&
 			    strtoull(size.p, NULL, 10) == block_len(f, i)) {
 				f->have[i - 1] = 1;
 				f->reused++;
@@ -469,13 +406,13 @@ on_list(struct azfile *f, struct objreq *r)
 {
 	struct buf why = BUF_INIT;
 
-	f->have = xcalloc(f->nblocks, 1);
-	f->st = F_BLOCKS;
+	f->have = xcalloc(f->b.nparts, 1);
+	f->b.st = F_BLOCKS;
 	if (!az_ok(r)) {
 		if (r->h.status != 404) {
 			objreq_strerror(r, &why);
 			log_verbose("%s: cannot list uncommitted blocks, all "
-			    "are sent: %s", f->p->key, why.p);
+			    "are sent: %s", f->b.p->key, why.p);
 		}
 		buf_free(&why);
 		return;
@@ -486,63 +423,60 @@ on_list(struct azfile *f, struct objreq *r)
 		 * the uncommitted ones'. */
 		log_warn("%s: uncommitted blocks of another writer (ids of "
 		    "another length) are in the way: committing an empty "
-		    "block list to drop them", f->p->key);
-		memset(f->have, 0, f->nblocks);
+		    "block list to drop them", f->b.p->key);
+		memset(f->have, 0, f->b.nparts);
 		f->reused = 0;
-		f->st = F_CLEAR;
+		f->b.st = F_CLEAR;
 		return;
 	}
 	if (f->reused)
 		log_verbose("%s: %u of %u blocks already uploaded by an "
-		    "earlier run, not sent again", f->p->key, f->reused,
-		    f->nblocks);
+		    "earlier run, not sent again", f->b.p->key, f->reused,
+		    f->b.nparts);
 }
 
-static void
-on_op_done(struct objreq *r)
+static int
+on_block(struct objup_op *op)
 {
-	struct azop *op = r->ctx;
-	struct azfile *f = op->f;
 	char what[48];
 
-	f->be->inflight--;
+	if (az_ok(&op->r))
+		return 0;
+	snprintf(what, sizeof what, "Put Block %u", op->part);
+	objup_fail(op->f, what, &op->r);
+	return -1;
+}
+
+static int
+on_answer(struct objup_op *op)
+{
+	struct azfile *f = (struct azfile *)op->f;
+	struct objreq *r = &op->r;
+
 	switch (op->kind) {
 	case OP_HEAD:
-		f->busy = 0;
 		on_head(f, r);
 		break;
 	case OP_LIST:
-		f->busy = 0;
 		on_list(f, r);
 		break;
 	case OP_CLEAR:
-		f->busy = 0;
-		f->st = F_BLOCKS;
+		f->b.st = F_BLOCKS;
 		if (!az_ok(r)) {
-			fail(f, "Put Block List (an empty one, to drop "
-			    "another writer's uncommitted blocks)", r);
-			finish(f, STORAGE_FAILED);
+			objup_fail(&f->b, "Put Block List (an empty one, to "
+			    "drop another writer's uncommitted blocks)", r);
+			objup_finish(&f->b, STORAGE_FAILED);
 		}
-		break;
-	case OP_BLOCK:
-		f->blocks_out--;
-		if (az_ok(r)) {
-			f->blocks_done++;
-			break;
-		}
-		snprintf(what, sizeof what, "Put Block %u", op->block);
-		fail(f, what, r);
 		break;
 	case OP_PUT:
 	case OP_COMMIT:
-		f->busy = 0;
 		if (!az_ok(r))
-			fail(f, op->kind == OP_PUT ? "Put Blob" :
+			objup_fail(&f->b, op->kind == OP_PUT ? "Put Blob" :
 			    "Put Block List", r);
-		finish(f, STORAGE_DONE);
+		objup_finish(&f->b, STORAGE_DONE);
 		break;
 	}
-	op_free(op);
+	return 0;
 }
 
 /* MD5 (base64, into md5 unless NULL) of fd's [off, off + len), each byte
@@ -593,12 +527,12 @@ read_lanes(struct azfile *f, uint32_t first, uint32_t count, uint64_t at,
     size_t n, const unsigned char *p[MD5X8_LANES])
 {
 	for (uint32_t l = 0; l < MD5X8_LANES; l++) {
-		unsigned char *b = f->be->lanes + (size_t)l * LANE_CHUNK;
-		uint64_t off = (uint64_t)(first + l - 1) * f->bsize + at;
+		unsigned char *b = be_of(f)->lanes + (size_t)l * LANE_CHUNK;
+		uint64_t off = (uint64_t)(first + l - 1) * f->b.psize + at;
 		size_t got = 0;
 		p[l] = l < count ? b : p[0];
 		while (l < count && got < n) {
-			ssize_t r = pread(f->fd, b + got, n - got,
+			ssize_t r = pread(f->b.fd, b + got, n - got,
 			    (off_t)(off + got));
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -621,14 +555,14 @@ md5_group(struct azfile *f, uint32_t first)
 	struct md5x8 m;
 	uint32_t count = 0;
 
-	while (count < MD5X8_LANES && first + count <= f->nblocks &&
-	    block_len(f, first + count) == f->bsize)
+	while (count < MD5X8_LANES && first + count <= f->b.nparts &&
+	    block_len(f, first + count) == f->b.psize)
 		count++;
 	md5x8_init(&m);
 	errno = 0;
-	for (uint64_t at = 0; at < f->bsize; at += LANE_CHUNK) {
-		size_t n = f->bsize - at < LANE_CHUNK ?
-		    (size_t)(f->bsize - at) : LANE_CHUNK;
+	for (uint64_t at = 0; at < f->b.psize; at += LANE_CHUNK) {
+		size_t n = f->b.psize - at < LANE_CHUNK ?
+		    (size_t)(f->b.psize - at) : LANE_CHUNK;
 		if (read_lanes(f, first, count, at, n, p))
 			return -1;
 		md5x8_update(&m, p, n);
@@ -647,46 +581,44 @@ md5_ahead(struct azfile *f, uint32_t n)
 {
 	if (n <= f->md5_upto)
 		return 1;
-	if (!f->be->lanes || f->bsize % 64 || n == f->nblocks ||
-	    block_len(f, n + 1) != f->bsize)
+	if (!be_of(f)->lanes || f->b.psize % 64 || n == f->b.nparts ||
+	    block_len(f, n + 1) != f->b.psize)
 		return 0;	/* fewer than two whole blocks left */
 	if (!f->md5s)
-		f->md5s = xcalloc(f->nblocks, sizeof *f->md5s);
+		f->md5s = xcalloc(f->b.nparts, sizeof *f->md5s);
 	return md5_group(f, n) ? -1 : 1;
 }
 
 static void
 mismatch(struct azop *op, const char *hex)
 {
-	buf_printf(&op->perr, "sha256 mismatch: the file hashes to %s, the "
-	    "manifest says %s (changed since it was written?); not uploaded",
-	    hex, op->f->p->sha256);
+	objup_mismatch(&op->b.perr, hex, op->b.f->p->sha256);
 }
 
 /* A block: its MD5, and the whole file's SHA-256 checked at the last. */
 static void
 hash_block(struct azop *op)
 {
-	struct azfile *f = op->f;
+	struct azfile *f = (struct azfile *)op->b.f;
 	char hex[65];
 
-	int ahead = md5_ahead(f, op->block);
+	int ahead = md5_ahead(f, op->b.part);
 
-	if (ahead < 0 || hash_range(f->fd, op->r.body_off, op->r.body_len,
-	    f->be->scratch, &f->whole, op->reuse || ahead ? NULL : op->md5)) {
-		buf_printf(&op->perr, "reading block %u: %s", op->block,
+	if (ahead < 0 || hash_range(f->b.fd, op->b.r.body_off, op->b.r.body_len,
+	    be_of(f)->scratch, &f->whole, op->b.nosend || ahead ? NULL : op->md5)) {
+		buf_printf(&op->b.perr, "reading block %u: %s", op->b.part,
 		    errno ? strerror(errno) : "the file shrank");
 		return;
 	}
-	if (ahead && !op->reuse) {
+	if (ahead && !op->b.nosend) {
 		struct buf b = BUF_INIT;
-		azsign_b64(&b, f->md5s[op->block - 1], 16);
+		azsign_b64(&b, f->md5s[op->b.part - 1], 16);
 		snprintf(op->md5, sizeof op->md5, "%s", b.p);
 		buf_free(&b);
 	}
-	if (op->block == f->nblocks) {
+	if (op->b.part == f->b.nparts) {
 		sha256_final_hex(&f->whole, hex);
-		if (strcmp(hex, f->p->sha256) != 0)
+		if (strcmp(hex, f->b.p->sha256) != 0)
 			mismatch(op, hex);
 	}
 }
@@ -695,86 +627,34 @@ hash_block(struct azop *op)
 static void
 hash_put(struct azop *op)
 {
-	struct azfile *f = op->f;
+	struct azfile *f = (struct azfile *)op->b.f;
 	struct sha256 h;
 	char hex[65];
 
 	sha256_init(&h);
-	if (hash_range(f->fd, 0, f->size, f->be->scratch, &h, op->md5)) {
-		buf_printf(&op->perr, "reading: %s", errno ? strerror(errno) :
+	if (hash_range(f->b.fd, 0, f->b.size, be_of(f)->scratch, &h, op->md5)) {
+		buf_printf(&op->b.perr, "reading: %s", errno ? strerror(errno) :
 		    "the file shrank");
 		sha256_final_hex(&h, hex);
 		return;
 	}
 	sha256_final_hex(&h, hex);
-	if (strcmp(hex, f->p->sha256) != 0)
+	if (strcmp(hex, f->b.p->sha256) != 0)
 		mismatch(op, hex);
-}
-
-static struct azop *
-op_of(struct httpx_job *j)
-{
-	return (struct azop *)((char *)j - offsetof(struct azop, job));
 }
 
 /* On the helper thread. */
 static void
-hash_job(struct httpx_job *j)
+hash_op(struct objup_op *o)
 {
-	struct azop *op = op_of(j);
+	struct azop *op = (struct azop *)o;
 
-	if (op->kind == OP_BLOCK)
+	if (o->kind == OBJUP_PART)
 		hash_block(op);
 	else
 		hash_put(op);
-	if (!op->perr.len && !op->reuse)
-		objreq_header(&op->r, "Content-MD5", op->md5);
-}
-
-static void
-op_prepare(struct azop *op)
-{
-	op->f->be->inflight++;
-	op->job.run = hash_job;
-	httpx_worker_push(&op->f->be->prep, &op->job);
-}
-
-/* Sends what the helper thread prepared, or fails its file. */
-static void
-collect(void *ctx)
-{
-	struct azbe *be = ctx;
-	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
-
-	for (; j; j = nx) {
-		struct azop *op = op_of(j);
-		struct azfile *f = op->f;
-		nx = j->next;
-		if (!op->perr.len && !(op->kind == OP_BLOCK && f->failed)) {
-			if (!op->reuse) {
-				objx_start(&be->az.x, &op->r);
-				continue;
-			}
-			/* Hashed for the file's SHA-256, already there. */
-			be->inflight--;
-			f->blocks_out--;
-			f->blocks_done++;
-			op_free(op);
-			continue;
-		}
-		be->inflight--;
-		if (!f->failed && op->perr.len) {
-			f->failed = 1;
-			buf_add(&f->p->err, op->perr.p, op->perr.len);
-		}
-		if (op->kind == OP_BLOCK) {
-			f->blocks_out--;
-		} else {
-			f->busy = 0;
-			finish(f, STORAGE_FAILED);
-		}
-		op_free(op);
-	}
+	if (!o->perr.len && !o->nosend)
+		objreq_header(&o->r, "Content-MD5", op->md5);
 }
 
 /* Block n's id: the manifest's SHA-256 (its first 17 digits) and n, 24
@@ -785,28 +665,27 @@ block_id(const struct azfile *f, uint32_t n, char out[48])
 	char raw[32];
 	struct buf b = BUF_INIT;
 
-	snprintf(raw, sizeof raw, "%.17s-%06u", f->p->sha256, n);
+	snprintf(raw, sizeof raw, "%.17s-%06u", f->b.p->sha256, n);
 	azsign_b64(&b, raw, 24);
 	snprintf(out, 48, "%s", b.p);
 	buf_free(&b);
 }
 
-static struct azop *
-block_op(struct azfile *f)
+static struct objup_op *
+block_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 {
-	uint64_t off = (uint64_t)f->next * f->bsize;
-	uint64_t len = f->size - off < f->bsize ? f->size - off : f->bsize;
-	struct azop *op = op_new(f, OP_BLOCK, "PUT");
+	struct azfile *f = (struct azfile *)b;
+	struct azop *op = op_new(f, OBJUP_PART, "PUT");
 
-	op->block = ++f->next;
-	op->reuse = f->have && f->have[op->block - 1];
-	block_id(f, op->block, op->id);
-	op->r.body_fd = f->fd;
-	op->r.body_off = off;
-	op->r.body_len = len;
-	objreq_query(&op->r, "comp", "block");
-	objreq_query(&op->r, "blockid", op->id);
-	return op;
+	op->b.part = n;
+	op->b.nosend = f->have && f->have[n - 1];
+	block_id(f, n, op->id);
+	op->b.r.body_fd = b->fd;
+	op->b.r.body_off = off;
+	op->b.r.body_len = len;
+	objreq_query(&op->b.r, "comp", "block");
+	objreq_query(&op->b.r, "blockid", op->id);
+	return &op->b;
 }
 
 static struct azop *
@@ -814,10 +693,11 @@ put_op(struct azfile *f)
 {
 	struct azop *op = op_new(f, OP_PUT, "PUT");
 
-	op->r.body_fd = f->fd;
-	op->r.body_len = f->size;
-	objreq_header(&op->r, "x-ms-blob-type", "BlockBlob");
-	objreq_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+	op->b.prepare = 1;
+	op->b.r.body_fd = f->b.fd;
+	op->b.r.body_len = f->b.size;
+	objreq_header(&op->b.r, "x-ms-blob-type", "BlockBlob");
+	objreq_header(&op->b.r, "x-ms-meta-sha256", f->b.p->sha256);
 	return op;
 }
 
@@ -834,7 +714,7 @@ commit_op(struct azfile *f, int clear)
 
 	buf_adds(&op->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	    "<BlockList>");
-	for (uint32_t i = 1; !clear && i <= f->nblocks; i++) {
+	for (uint32_t i = 1; !clear && i <= f->b.nparts; i++) {
 		block_id(f, i, id);
 		buf_printf(&op->body, "<Latest>%s</Latest>", id);
 	}
@@ -843,109 +723,88 @@ commit_op(struct azfile *f, int clear)
 	azsign_b64(&md5, d, dn);
 	snprintf(op->md5, sizeof op->md5, "%s", md5.p);
 	buf_free(&md5);
-	op->r.body = op->body.p;
-	op->r.body_len = op->body.len;
-	objreq_query(&op->r, "comp", "blocklist");
-	objreq_header(&op->r, "Content-MD5", op->md5);
+	op->b.r.body = op->body.p;
+	op->b.r.body_len = op->body.len;
+	objreq_query(&op->b.r, "comp", "blocklist");
+	objreq_header(&op->b.r, "Content-MD5", op->md5);
 	if (!clear)
-		objreq_header(&op->r, "x-ms-meta-sha256", f->p->sha256);
+		objreq_header(&op->b.r, "x-ms-meta-sha256", f->b.p->sha256);
 	return op;
 }
 
-/* Sends blocks while there is room; commits once all are in. */
-static void
-pump_blocks(struct azfile *f)
+/* Every block in: commit; one failed: nothing is committed. */
+static int
+blocks_over(struct objup_file *f)
 {
-	struct azbe *be = f->be;
-
-	while (!f->failed && f->next < f->nblocks && be->inflight < be->jobs) {
-		f->blocks_out++;
-		op_prepare(block_op(f));
+	if (f->failed) {
+		objup_finish(f, STORAGE_FAILED);
+		return 1;
 	}
-	if (f->failed && f->blocks_out == 0)
-		finish(f, STORAGE_FAILED);	/* nothing committed */
-	else if (!f->failed && f->blocks_done == f->nblocks)
-		f->st = F_COMMIT;
+	f->st = F_COMMIT;
+	return 0;
 }
 
-static void
-pump(void *ctx)
+static struct azop *
+list_op(struct azfile *f)
 {
-	struct azbe *be = ctx;
-	struct azfile *f = objq_next(&be->q, NULL), *nx;
+	struct azop *op = op_new(f, OP_LIST, "GET");
+
+	objreq_query(&op->b.r, "comp", "blocklist");
+	objreq_query(&op->b.r, "blocklisttype", "uncommitted");
+	return op;
+}
+
+static struct objup_op *
+next_op(struct objup_file *b)
+{
+	struct azfile *f = (struct azfile *)b;
 	struct azop *op;
 
-	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = objq_next(&be->q, f);
-		if (f->busy)
-			continue;
-		if (f->st == F_BLOCKS) {
-			pump_blocks(f);
-			continue;
-		}
-		f->busy = 1;
-		be->inflight++;
-		switch (f->st) {
-		case F_NEW:
-			op = op_new(f, OP_HEAD, "HEAD");
-			objx_start(&be->az.x, &op->r);
-			break;
-		case F_PUT:
-			be->inflight--;
-			op_prepare(put_op(f));
-			break;
-		case F_LIST:
-			op = op_new(f, OP_LIST, "GET");
-			objreq_query(&op->r, "comp", "blocklist");
-			objreq_query(&op->r, "blocklisttype", "uncommitted");
-			objx_start(&be->az.x, &op->r);
-			break;
-		case F_CLEAR:
-		case F_COMMIT:
-			objx_start(&be->az.x, &commit_op(f, f->st == F_CLEAR)->r);
-			break;
-		default:
-			f->busy = 0;
-			be->inflight--;
-		}
+	switch (b->st) {
+	case F_NEW:
+		op = op_new(f, OP_HEAD, "HEAD");
+		break;
+	case F_PUT:
+		op = put_op(f);
+		break;
+	case F_LIST:
+		op = list_op(f);
+		break;
+	case F_CLEAR:
+	case F_COMMIT:
+		op = commit_op(f, b->st == F_CLEAR);
+		break;
+	default:
+		return NULL;
 	}
+	return &op->b;
 }
 
-static void *
-new_file(void *be, struct storage_put *p)
-{
-	struct azfile *f = xcalloc(1, sizeof *f);
-
-	f->be = be;
-	f->p = p;
-	f->fd = -1;
-	return f;
-}
-
-static void
-wait_net(void *be, int timeout_ms, int wait_fd)
-{
-	objx_run(&((struct azbe *)be)->az.x, timeout_ms, wait_fd);
-}
-
-static const struct objq_ops put_ops = {
+static const struct objup_proto put_proto = {
+	.name = "az",
+	.file_size = sizeof(struct azfile),
+	.parts_state = F_BLOCKS,
 	.check = check_container,
-	.file = new_file,
-	.collect = collect,
-	.pump = pump,
-	.wait = wait_net,
+	.next = next_op,
+	.part = block_op,
+	.prep = hash_op,
+	.part_done = on_block,
+	.answer = on_answer,
+	.parts_over = blocks_over,
+	.op_free = op_free,
+	.file_free = file_free,
 };
 
 static void
 azbe_put(struct storage *st, struct storage_put *p)
 {
-	objq_put(&((struct azbe *)st->be)->q, st, p);
+	objup_put(&((struct azbe *)st->be)->up, st, p);
 }
 
 static int
 azbe_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	return objq_run(&((struct azbe *)st->be)->q, timeout_ms, wait_fd);
+	return objup_run(&((struct azbe *)st->be)->up, timeout_ms, wait_fd);
 }
 
 static int
@@ -971,9 +830,9 @@ azbe_del(struct storage *st, const char *key, struct buf *err)
 static void
 describe_op(struct azbe *be, struct azop *op, struct buf *out)
 {
-	az_describe(&be->az, &op->r, out);
+	az_describe(&be->az, &op->b.r, out);
 	buf_addc(out, '\n');
-	op_free(op);
+	objup_op_free(&op->b);
 }
 
 /* Dry run: the requests for a file absent from the container, in
@@ -986,33 +845,32 @@ azbe_describe(struct storage *st, const struct storage_put *p,
 	struct azfile f = { 0 };
 	struct storage_put cp = *p;
 	struct azop *op;
+	uint64_t off;
 	int rc = -1;
 
 	memset(&cp.err, 0, sizeof cp.err);
-	f.be = be;
-	f.p = &cp;
-	f.fd = -1;
+	objup_file_init(&be->up, &f.b, &cp);
 	describe_op(be, op_new(&f, OP_HEAD, "HEAD"), out);
-	if (open_source(&f))
+	if (objup_open(&f.b))
 		goto out;
-	if (f.size < be->threshold || f.size == 0) {
+	if (f.b.size < be->threshold || f.b.size == 0) {
 		op = put_op(&f);
-		hash_job(&op->job);
-		if (op->perr.len)
+		hash_op(&op->b);
+		if (op->b.perr.len)
 			goto bad;
 		describe_op(be, op, out);
 		rc = 0;
 		goto out;
 	}
 	plan_blocks(&f);
-	op = op_new(&f, OP_LIST, "GET");
-	objreq_query(&op->r, "comp", "blocklist");
-	objreq_query(&op->r, "blocklisttype", "uncommitted");
-	describe_op(be, op, out);
-	while (f.next < f.nblocks) {
-		op = block_op(&f);
-		hash_job(&op->job);
-		if (op->perr.len)
+	describe_op(be, list_op(&f), out);
+	while (f.b.next < f.b.nparts) {
+		off = (uint64_t)f.b.next * f.b.psize;
+		op = (struct azop *)block_op(&f.b, ++f.b.next, off,
+		    f.b.size - off < f.b.psize ? f.b.size - off : f.b.psize);
+		op->b.kind = OBJUP_PART;
+		hash_op(&op->b);
+		if (op->b.perr.len)
 			goto bad;
 		describe_op(be, op, out);
 	}
@@ -1020,19 +878,13 @@ azbe_describe(struct storage *st, const struct storage_put *p,
 	rc = 0;
 	goto out;
 bad:
-	buf_add(&cp.err, op->perr.p, op->perr.len);
-	op_free(op);
+	buf_add(&cp.err, op->b.perr.p, op->b.perr.len);
+	objup_op_free(&op->b);
 out:
 	if (rc)
 		buf_add(&((struct storage_put *)p)->err, cp.err.p, cp.err.len);
 	buf_free(&cp.err);
-	if (f.fd >= 0)
-		close(f.fd);
-	if (f.whole.ctx) {
-		char hex[65];
-		sha256_final_hex(&f.whole, hex);
-	}
-	free(f.md5s);
+	objup_file_done(&f.b);
 	return rc;
 }
 

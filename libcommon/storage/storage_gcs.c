@@ -59,8 +59,7 @@
 #include "httpx.h"
 #include "json.h"
 #include "log.h"
-#include "objq.h"
-#include "objreq.h"
+#include "objupload.h"
 #include "s3.h"
 #include "sha256.h"
 #include "storage.h"
@@ -72,14 +71,14 @@
 struct gcsbe {
 	struct gcs g;			/* requests (gcs.h) */
 	int anon;			/* an emulator: no Authorization */
-	struct httpx_worker prep;
 	/* The put side. */
-	int jobs, inflight;
 	uint64_t threshold;
 	uint64_t part_size;
 	uint64_t composite;	/* parallel composite from this size on,
 				 * 0: never (gcs_compose.h) */
-	struct objq q;		/* the files, and the bucket check's verdict */
+	struct objup up;	/* the files, the transfer slots, the helper
+				 * thread (objupload.h) */
+	int jobs;
 	/* HMAC keys: storage_s3.c's back end does the work. */
 	struct storage *xml;
 };
@@ -280,7 +279,7 @@ set_root(struct storage *st, const char *bucket, const char *slash)
 	}
 }
 
-static void queue_init(struct gcsbe *be);
+static const struct objup_proto put_proto;
 
 static int
 gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
@@ -304,7 +303,6 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	be->threshold = o->threshold;
 	be->part_size = o->part_size;
 	be->composite = o->composite;
-	queue_init(be);
 	if (!ep)
 		ep = line_endpoint(o, &lep);
 	if (!ep)
@@ -323,7 +321,7 @@ gcs_open(struct storage *st, const char *rest, const struct storage_opts *o,
 	if (be->xml)
 		return 0;
 	gcs_init(&be->g, o->retries, 200);
-	httpx_worker_init(&be->prep, be->g.x.http);
+	objup_init(&be->up, &put_proto, be, &be->g.x, be->jobs);
 	return 0;
 }
 
@@ -339,32 +337,28 @@ gcs_close(struct storage *st)
 		free(be->xml);
 	}
 	if (be->g.x.http)
-		httpx_worker_free(&be->prep);
+		objup_free(&be->up);
 	gcs_free(&be->g);
-	objq_free(&be->q);
 	free(be);
 	st->be = NULL;
 }
 
 /* ---- puts -------------------------------------------------------- */
 
+/* F_COMPOSE: the parts of a composite upload (objupload.h's parts
+ * state); F_JOIN: their compose. */
 enum fst { F_NEW, F_PUT, F_INIT, F_SESSION, F_CANCEL, F_DONE, F_COMPOSE,
-	F_CLEAN };
+	F_CLEAN, F_JOIN };
 enum opkind { OP_STAT, OP_PUT, OP_INIT, OP_HASH, OP_BODY, OP_FINAL,
-	OP_QUERY, OP_CANCEL, OP_PART, OP_COMPOSE, OP_LIST, OP_PDEL,
-	OP_VERIFY };
+	OP_QUERY, OP_CANCEL, OP_COMPOSE, OP_LIST, OP_PDEL, OP_VERIFY };
 
-/* A parallel composite upload (gcs_compose.h): its parts, then the
- * compose, then the parts' prefix listed and emptied (F_CLEAN, also
- * before a skip, for what a killed run left). */
+/* A parallel composite upload (gcs_compose.h): its parts (the engine's,
+ * objupload.h), then the compose, then the parts' prefix listed and
+ * emptied (F_CLEAN, also before a skip, for what a killed run left). */
 struct gcomp {
 	struct gcs_parts pl;
 	struct gcs_hashrun hr;	/* the helper thread's */
 	char crc[9];		/* the whole file's, after the last part */
-	int next;		/* parts started */
-	int sent;		/* parts stored */
-	int busy;		/* parts being read or sent */
-	int hashed;		/* the last part read, the SHA-256 right */
 	int composing;
 	/* Cleaning up: the prefix listed, its names deleted. */
 	enum storage_result after;
@@ -374,12 +368,8 @@ struct gcomp {
 };
 
 struct gfile {
-	struct gcsbe *be;
-	struct storage_put *p;
-	enum fst st;
-	int busy;		/* a request other than the session's in flight */
-	int fd;
-	uint64_t size;
+	struct objup_file b;	/* first: the engine's part; busy: a
+				 * request other than the session's */
 	uint64_t body_end;	/* the body request's bytes: [0, body_end) */
 	uint64_t acked;		/* bytes the session has taken */
 	int hash_started, hashing, hashed, body_started, final_started;
@@ -389,69 +379,71 @@ struct gfile {
 	int tries;		/* recoveries in a row */
 	char xhash[24];		/* "crc32c=..." of the whole file */
 	char *session;		/* the resumable session's URL */
-	int failed;
 	struct gcomp *comp;	/* F_COMPOSE, F_CLEAN */
-	void *link;		/* the next file (objq) */
 };
-
-static const struct objq_ops put_ops;
-
-static void
-queue_init(struct gcsbe *be)
-{
-	objq_init(&be->q, &put_ops, be, offsetof(struct gfile, link));
-}
 
 struct gop {
-	struct objreq r;
-	struct gfile *f;
-	enum opkind kind;
+	struct objup_op b;	/* first: the engine's part */
 	uint64_t off, end;	/* body or final: bytes [off, end) */
-	char *data;		/* a body read into memory */
-	struct buf perr;	/* preparation failed: why */
+	char *data;		/* a body read into memory ... */
+	uint64_t cap;		/* ... in a pool buffer of this many, or 0 */
 	char num[24];		/* X-Upload-Content-Length's value */
 	char range[80];		/* Content-Range's */
-	struct httpx_job job;
 };
 
-static void on_op_done(struct objreq *r);
+static struct gfile *
+gf(const struct gop *op)
+{
+	return (struct gfile *)op->b.f;
+}
+
+static struct gcsbe *
+be_of(const struct gfile *f)
+{
+	return f->b.u->be;
+}
 
 static struct gop *
-op_new(struct gfile *f, enum opkind kind, const char *method)
+op_new(struct gfile *f, int kind, const char *method)
 {
-	struct gop *op = xcalloc(1, sizeof *op);
-
-	objreq_init(&op->r, method, NULL);
-	op->r.done = on_op_done;
-	op->r.ctx = op;
-	op->f = f;
-	op->kind = kind;
-	return op;
+	return (struct gop *)objup_op_new(&f->b, sizeof(struct gop), kind,
+	    method, NULL);
 }
 
 static void
 op_free(struct gop *op)
 {
-	objreq_free(&op->r);
-	buf_free(&op->perr);
-	free(op->data);
-	free(op);
+	objup_op_free(&op->b);
+}
+
+static void
+op_data_free(struct objup_op *o)
+{
+	struct gop *op = (struct gop *)o;
+
+	if (op->cap)
+		objup_buf_put(o->u, op->data, op->cap);
+	else
+		free(op->data);
 }
 
 static void
 fail(struct gfile *f, const char *what, const struct objreq *r)
 {
-	objreq_fail(&f->p->err, &f->failed, "gs", what, r);
+	objup_fail(&f->b, what, r);
 }
 
 static void
 finish(struct gfile *f, enum storage_result res)
 {
-	struct gcsbe *be = f->be;
+	objup_finish(&f->b, res);
+}
 
-	objq_unlink(&be->q, f);
-	if (f->fd >= 0)
-		close(f->fd);
+static void
+file_free(struct objup_file *b)
+{
+	struct gfile *f = (struct gfile *)b;
+
 	if (f->cur)
 		op_free(f->cur);
 	if (f->comp) {
@@ -460,20 +452,15 @@ finish(struct gfile *f, enum storage_result res)
 		free(f->comp);
 	}
 	free(f->session);
-	f->p->result = f->failed ? STORAGE_FAILED : res;
-	f->p->done(f->p);
-	free(f);
 }
 
 static int
 open_source(struct gfile *f)
 {
-	if (objq_open_source(f->p, &f->fd, &f->size)) {
-		f->failed = 1;
+	if (objup_open(&f->b))
 		return -1;
-	}
 	/* A request of a size not yet known must be whole 256 KiB. */
-	f->body_end = f->size / CHUNK_UNIT * CHUNK_UNIT;
+	f->body_end = f->b.size / CHUNK_UNIT * CHUNK_UNIT;
 	return 0;
 }
 
@@ -502,31 +489,21 @@ static void
 on_stat(struct gfile *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
+	int seen;
 
-	if (gcs_ok(r)) {
+	if (gcs_ok(r))
 		meta_sha256(&r->h.resp, &meta);
-		if (strcmp(meta.p, f->p->sha256) == 0) {
-			log_verbose("%s: already stored with sha256 %s, "
-			    "skipped", f->p->key, meta.p);
-			buf_free(&meta);
-			if (!compose_leftovers(f))
-				finish(f, STORAGE_SKIPPED);
-			return;
-		}
-		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
-		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404 || r->unsent) {
-		fail(f, "GET", r);
-		buf_free(&meta);
-		finish(f, STORAGE_FAILED);
-		return;
-	}
+	seen = objup_seen(&f->b, r, gcs_ok(r), meta.p, r->h.status == 404 &&
+	    !r->unsent, "GET");
 	buf_free(&meta);
-	if (open_source(f)) {
-		finish(f, STORAGE_FAILED);
+	if (seen == 1 && !compose_leftovers(f))
+		finish(f, STORAGE_SKIPPED);
+	if (seen)
 		return;
-	}
-	f->st = f->size >= f->be->threshold && f->size > 0 ? F_INIT : F_PUT;
+	/* A request of a size not yet known must be whole 256 KiB. */
+	f->body_end = f->b.size / CHUNK_UNIT * CHUNK_UNIT;
+	f->b.st = f->b.size >= be_of(f)->threshold && f->b.size > 0 ?
+	    F_INIT : F_PUT;
 	compose_plan(f);
 }
 
@@ -536,10 +513,10 @@ static void
 meta_json(const struct gfile *f, const char *crc, struct buf *out)
 {
 	buf_adds(out, "{\"name\":");
-	json_put_str(out, f->p->key, strlen(f->p->key));
+	json_put_str(out, f->b.p->key, strlen(f->b.p->key));
 	buf_adds(out, ",\"contentType\":\"application/octet-stream\","
 	    "\"metadata\":{\"sha256\":");
-	json_put_str(out, f->p->sha256, strlen(f->p->sha256));
+	json_put_str(out, f->b.p->sha256, strlen(f->b.p->sha256));
 	buf_addc(out, '}');
 	if (crc)
 		buf_printf(out, ",\"crc32c\":\"%s\"", crc);
@@ -598,7 +575,7 @@ mismatch(struct buf *err, const char *hex, const char *want)
 static void
 prep_put(struct gop *op)
 {
-	struct gfile *f = op->f;
+	struct gfile *f = gf(op);
 	struct buf head = BUF_INIT;
 	struct sha256 h;
 	char hex[65], crc[9];
@@ -608,23 +585,22 @@ prep_put(struct gop *op)
 
 	multipart_head(f, "AAAAAA==", &head);
 	hl = head.len;
-	op->data = xmalloc(hl + f->size + sizeof tail_part);
 	sha256_init(&h);
-	rc = read_hashed(f->fd, op->data + hl, f->size, &h, &c, &op->perr);
+	rc = read_hashed(f->b.fd, op->data + hl, f->b.size, &h, &c, &op->b.perr);
 	sha256_final_hex(&h, hex);
 	if (rc)
 		goto out;
-	if (strcmp(hex, f->p->sha256) != 0) {
-		mismatch(&op->perr, hex, f->p->sha256);
+	if (strcmp(hex, f->b.p->sha256) != 0) {
+		mismatch(&op->b.perr, hex, f->b.p->sha256);
 		goto out;
 	}
 	crc32c_base64(c, crc);
 	buf_reset(&head);
 	multipart_head(f, crc, &head);
 	memcpy(op->data, head.p, hl);
-	memcpy(op->data + hl + f->size, tail_part, sizeof tail_part - 1);
-	op->r.body = op->data;
-	op->r.body_len = hl + f->size + sizeof tail_part - 1;
+	memcpy(op->data + hl + f->b.size, tail_part, sizeof tail_part - 1);
+	op->b.r.body = op->data;
+	op->b.r.body_len = hl + f->b.size + sizeof tail_part - 1;
 out:
 	buf_free(&head);
 }
@@ -637,18 +613,18 @@ static void
 prep_hash(struct gop *op)
 {
 	enum { STEP = 256 << 10 };
-	struct gfile *f = op->f;
+	struct gfile *f = gf(op);
 	char *b = xmalloc(STEP), hex[65], crc[9];
 	struct sha256 h;
 	uint32_t c = 0;
 	uint64_t off, n;
 
 	sha256_init(&h);
-	for (off = 0; off < f->size; off += n) {
-		n = f->size - off < STEP ? f->size - off : STEP;
+	for (off = 0; off < f->b.size; off += n) {
+		n = f->b.size - off < STEP ? f->b.size - off : STEP;
 		errno = 0;
-		if (objq_read_at(f->fd, b, n, off)) {
-			buf_printf(&op->perr, "reading at byte %llu: %s",
+		if (objq_read_at(f->b.fd, b, n, off)) {
+			buf_printf(&op->b.perr, "reading at byte %llu: %s",
 			    (unsigned long long)off, errno ? strerror(errno) :
 			    "the file shrank");
 			break;
@@ -658,32 +634,27 @@ prep_hash(struct gop *op)
 	}
 	sha256_final_hex(&h, hex);
 	free(b);
-	if (op->perr.len)
+	if (op->b.perr.len)
 		return;
-	if (strcmp(hex, f->p->sha256) != 0) {
-		mismatch(&op->perr, hex, f->p->sha256);
+	if (strcmp(hex, f->b.p->sha256) != 0) {
+		mismatch(&op->b.perr, hex, f->b.p->sha256);
 		return;
 	}
 	crc32c_base64(c, crc);
 	snprintf(f->xhash, sizeof f->xhash, "crc32c=%s", crc);
 }
 
-static struct gop *
-op_of(struct httpx_job *j)
-{
-	return (struct gop *)((char *)j - offsetof(struct gop, job));
-}
-
 static void prep_part(struct gop *op);
 
+/* On the helper thread. */
 static void
-prep_job(struct httpx_job *j)
+prep_job(struct objup_op *o)
 {
-	struct gop *op = op_of(j);
+	struct gop *op = (struct gop *)o;
 
-	if (op->kind == OP_HASH)
+	if (o->kind == OP_HASH)
 		prep_hash(op);
-	else if (op->kind == OP_PART)
+	else if (o->kind == OBJUP_PART)
 		prep_part(op);
 	else
 		prep_put(op);
@@ -692,16 +663,13 @@ prep_job(struct httpx_job *j)
 static void
 op_prepare(struct gop *op)
 {
-	op->f->be->inflight++;
-	op->job.run = prep_job;
-	httpx_worker_push(&op->f->be->prep, &op->job);
+	objup_prepare(&op->b);
 }
 
 static void
 op_send(struct gop *op)
 {
-	op->f->be->inflight++;
-	objx_start(&op->f->be->g.x, &op->r);
+	objup_send(&op->b);
 }
 
 static struct gop *
@@ -710,9 +678,15 @@ put_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_PUT, "POST");
 	struct buf u = BUF_INIT;
 
-	gcs_upload_url(&f->be->g, "multipart", NULL, &u);
-	op->r.url = u.p;
-	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	/* The body's buffer, for the helper thread to fill (prep_put). */
+	multipart_head(f, "AAAAAA==", &u);
+	op->cap = u.len + f->b.size + sizeof tail_part;
+	op->data = objup_buf_get(f->b.u, op->cap);
+	buf_reset(&u);
+	op->b.prepare = 1;
+	gcs_upload_url(&be_of(f)->g, "multipart", NULL, &u);
+	op->b.r.url = u.p;
+	objreq_header(&op->b.r, "Content-Type", "multipart/related; boundary="
 	    BOUNDARY);
 	return op;
 }
@@ -723,18 +697,18 @@ init_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_INIT, "POST");
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	gcs_upload_url(&f->be->g, "resumable", f->p->key, &u);
-	op->r.url = u.p;
+	gcs_upload_url(&be_of(f)->g, "resumable", f->b.p->key, &u);
+	op->b.r.url = u.p;
 	meta_json(f, NULL, &body);
 	op->data = body.p;
-	op->r.body = body.p;
-	op->r.body_len = body.len;
-	objreq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
-	objreq_header(&op->r, "X-Upload-Content-Type",
+	op->b.r.body = body.p;
+	op->b.r.body_len = body.len;
+	objreq_header(&op->b.r, "Content-Type", "application/json; charset=UTF-8");
+	objreq_header(&op->b.r, "X-Upload-Content-Type",
 	    "application/octet-stream");
 	snprintf(op->num, sizeof op->num, "%llu",
-	    (unsigned long long)f->size);
-	objreq_header(&op->r, "X-Upload-Content-Length", op->num);
+	    (unsigned long long)f->b.size);
+	objreq_header(&op->b.r, "X-Upload-Content-Length", op->num);
 	return op;
 }
 
@@ -745,25 +719,25 @@ init_op(struct gfile *f)
 static void
 session_range(struct gop *op, uint64_t from)
 {
-	struct gfile *f = op->f;
+	struct gfile *f = gf(op);
 	char *cr = op->range;
 	size_t n = sizeof op->range;
 
 	if (from == op->end)
-		snprintf(cr, n, "bytes */%llu", (unsigned long long)f->size);
-	else if (op->kind == OP_FINAL)
+		snprintf(cr, n, "bytes */%llu", (unsigned long long)f->b.size);
+	else if (op->b.kind == OP_FINAL)
 		snprintf(cr, n, "bytes %llu-%llu/%llu",
 		    (unsigned long long)from,
 		    (unsigned long long)(op->end - 1),
-		    (unsigned long long)f->size);
+		    (unsigned long long)f->b.size);
 	else
 		snprintf(cr, n, "bytes %llu-%llu/*", (unsigned long long)from,
 		    (unsigned long long)(op->end - 1));
-	if (!op->r.nhdrs)
-		objreq_header(&op->r, "Content-Range", cr);
-	op->r.body_fd = f->fd;
-	op->r.body_off = from;
-	op->r.body_len = op->end - from;
+	if (!op->b.r.nhdrs)
+		objreq_header(&op->b.r, "Content-Range", cr);
+	op->b.r.body_fd = f->b.fd;
+	op->b.r.body_off = from;
+	op->b.r.body_len = op->end - from;
 }
 
 static struct gop *
@@ -771,13 +745,13 @@ session_op(struct gfile *f, enum opkind kind)
 {
 	struct gop *op = op_new(f, kind, "PUT");
 
-	op->r.no_retry = 1;	/* a failure asks the session (on_query) */
-	op->r.url = xstrdup(f->session ? f->session : "SESSION_URL");
+	op->b.r.no_retry = 1;	/* a failure asks the session (on_query) */
+	op->b.r.url = xstrdup(f->session ? f->session : "SESSION_URL");
 	op->off = kind == OP_FINAL ? f->body_end : 0;
-	op->end = kind == OP_FINAL ? f->size : f->body_end;
+	op->end = kind == OP_FINAL ? f->b.size : f->body_end;
 	session_range(op, op->off);
 	if (kind == OP_FINAL)
-		objreq_header(&op->r, "X-Goog-Hash", f->xhash);
+		objreq_header(&op->b.r, "X-Goog-Hash", f->xhash);
 	return op;
 }
 
@@ -795,7 +769,7 @@ on_init(struct gfile *f, struct objreq *r)
 		return;
 	}
 	f->session = loc.p;
-	f->st = F_SESSION;
+	f->b.st = F_SESSION;
 }
 
 /* The end of the bytes a 308 answer says the session holds (Range:
@@ -819,12 +793,12 @@ query_op(struct gfile *f, int delay)
 {
 	struct gop *op = op_new(f, OP_QUERY, "PUT");
 
-	op->r.url = xstrdup(f->session);
+	op->b.r.url = xstrdup(f->session);
 	snprintf(op->range, sizeof op->range, "bytes */%llu",
-	    (unsigned long long)f->size);
-	objreq_header(&op->r, "Content-Range", op->range);
-	f->be->inflight++;
-	objx_start_later(&f->be->g.x, &op->r, delay);
+	    (unsigned long long)f->b.size);
+	objreq_header(&op->b.r, "Content-Range", op->range);
+	be_of(f)->up.inflight++;
+	objx_start_later(&be_of(f)->g.x, &op->b.r, delay);
 }
 
 /* A body or final that failed in a way worth another try: the session
@@ -833,9 +807,9 @@ query_op(struct gfile *f, int delay)
 static int
 session_again(struct gop *op)
 {
-	struct gfile *f = op->f;
-	struct objreq *r = &op->r;
-	struct objx *x = &f->be->g.x;
+	struct gfile *f = gf(op);
+	struct objreq *r = &op->b.r;
+	struct objx *x = &be_of(f)->g.x;
 	struct buf why = BUF_INIT;
 	int delay;
 
@@ -844,7 +818,7 @@ session_again(struct gop *op)
 	delay = httpx_backoff_ms(&x->backoff, f->tries);
 	objreq_describe(r, &why);
 	log_verbose("%s: resumable upload: %s; asking the session what it "
-	    "has, try %d of %d in %d ms", f->p->key, why.p, f->tries + 1,
+	    "has, try %d of %d in %d ms", f->b.p->key, why.p, f->tries + 1,
 	    x->retries + 1, delay);
 	buf_free(&why);
 	f->cur = op;
@@ -858,7 +832,7 @@ session_again(struct gop *op)
 static int
 taken(struct gop *op, const struct objreq *r)
 {
-	if (op->kind == OP_FINAL)
+	if (op->b.kind == OP_FINAL)
 		return gcs_ok(r) ? 1 : -1;
 	return r->h.status == 308 && persisted(r) == op->end ? 0 : -1;
 }
@@ -867,8 +841,8 @@ taken(struct gop *op, const struct objreq *r)
 static int
 on_session(struct gop *op)
 {
-	struct gfile *f = op->f;
-	struct objreq *r = &op->r;
+	struct gfile *f = gf(op);
+	struct objreq *r = &op->b.r;
 	int t = taken(op, r);
 
 	f->sending = 0;
@@ -876,7 +850,7 @@ on_session(struct gop *op)
 		f->acked = op->end;
 		f->tries = 0;
 		if (t == 1) {
-			f->st = F_DONE;
+			f->b.st = F_DONE;
 			finish(f, STORAGE_DONE);
 		}
 		return 0;
@@ -887,11 +861,11 @@ on_session(struct gop *op)
 		    (unsigned long long)op->end);
 	} else {
 		/* Not for a file already failed (its hash, say). */
-		if (!f->failed && session_again(op))
+		if (!f->b.failed && session_again(op))
 			return 1;
 	}
 	fail(f, "resumable upload", r);
-	f->st = F_CANCEL;
+	f->b.st = F_CANCEL;
 	return 0;
 }
 
@@ -904,27 +878,27 @@ on_query(struct gfile *f, struct objreq *r)
 
 	f->cur = NULL;
 	f->sending = 0;
-	if (f->failed) {
+	if (f->b.failed) {
 		op_free(cur);
-		f->st = F_CANCEL;
+		f->b.st = F_CANCEL;
 		return;
 	}
-	if (gcs_ok(r) && cur->end == f->size) {
+	if (gcs_ok(r) && cur->end == f->b.size) {
 		log_verbose("%s: the upload was complete (its answer was "
-		    "lost)", f->p->key);
+		    "lost)", f->b.p->key);
 		op_free(cur);
 		finish(f, STORAGE_DONE);
 		return;
 	}
 	if (r->h.status == 308 && p >= cur->off && p < cur->end) {
 		log_verbose("%s: resumable upload resumes at byte %llu",
-		    f->p->key, (unsigned long long)p);
+		    f->b.p->key, (unsigned long long)p);
 		session_range(cur, p);
 		f->sending = 1;
 		op_send(cur);
 		return;
 	}
-	if (r->h.status == 308 && p == cur->end && cur->kind == OP_BODY) {
+	if (r->h.status == 308 && p == cur->end && cur->b.kind == OP_BODY) {
 		f->acked = p;
 		op_free(cur);
 		return;
@@ -936,55 +910,52 @@ on_query(struct gfile *f, struct objreq *r)
 		    (unsigned long long)cur->end);
 	fail(f, "resumable upload status", r);
 	op_free(cur);
-	f->st = F_CANCEL;
+	f->b.st = F_CANCEL;
 }
 
-static void part_done(struct gop *op);
 static void composed(struct gfile *f, struct objreq *r);
 static void listed(struct gfile *f, struct objreq *r);
 static void part_deleted(struct gfile *f, struct objreq *r);
 static void verified(struct gfile *f, struct objreq *r);
 
 static void
-on_op_done(struct objreq *r)
+on_cancel(struct gfile *f, struct objreq *r)
 {
-	struct gop *op = r->ctx;
-	struct gfile *f = op->f;
+	/* GCS answers a cancelled session with 499. */
+	if (!gcs_ok(r) && r->h.status != 499 && r->h.status != 404)
+		log_warn("%s: cannot cancel the resumable upload session (it "
+		    "expires by itself)", f->b.p->key);
+	finish(f, STORAGE_FAILED);
+}
 
-	f->be->inflight--;
-	switch (op->kind) {
+/* 1 if op is kept (a session request recovered after a query). */
+static int
+on_answer(struct objup_op *o)
+{
+	struct gop *op = (struct gop *)o;
+	struct gfile *f = gf(op);
+	struct objreq *r = &o->r;
+
+	switch (o->kind) {
 	case OP_STAT:
-		f->busy = 0;
 		on_stat(f, r);
 		break;
 	case OP_PUT:
-		f->busy = 0;
 		if (!gcs_ok(r))
 			fail(f, "upload", r);
 		finish(f, STORAGE_DONE);
 		break;
 	case OP_INIT:
-		f->busy = 0;
 		on_init(f, r);
 		break;
 	case OP_BODY:
 	case OP_FINAL:
-		if (on_session(op))
-			return;		/* kept: recovered after a query */
-		break;
+		return on_session(op);
 	case OP_QUERY:
 		on_query(f, r);
 		break;
 	case OP_CANCEL:
-		f->busy = 0;
-		/* GCS answers a cancelled session with 499. */
-		if (!gcs_ok(r) && r->h.status != 499 && r->h.status != 404)
-			log_warn("%s: cannot cancel the resumable upload "
-			    "session (it expires by itself)", f->p->key);
-		finish(f, STORAGE_FAILED);
-		break;
-	case OP_PART:
-		part_done(op);
+		on_cancel(f, r);
 		break;
 	case OP_COMPOSE:
 		composed(f, r);
@@ -998,53 +969,32 @@ on_op_done(struct objreq *r)
 	case OP_VERIFY:
 		verified(f, r);
 		break;
-	case OP_HASH:
-		break;
 	}
-	op_free(op);
+	return 0;
 }
 
-static void part_prepared(struct gop *op);
-
-/* Sends what the helper thread prepared, or fails its file. */
-static void
-collect(void *ctx)
+/* The session's hash, back from the helper thread: the final request
+ * may go, or the session is cancelled.  1 if o was that. */
+static int
+hash_prepared(struct objup_op *o)
 {
-	struct gcsbe *be = ctx;
-	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
+	struct gfile *f = gf((struct gop *)o);
 
-	for (; j; j = nx) {
-		struct gop *op = op_of(j);
-		struct gfile *f = op->f;
-		nx = j->next;
-		be->inflight--;
-		if (op->kind == OP_PART) {
-			part_prepared(op);
-			continue;
+	if (o->kind != OP_HASH)
+		return 0;
+	o->u->inflight--;
+	f->hashing = 0;
+	if (!o->perr.len) {
+		f->hashed = 1;
+	} else {
+		if (!f->b.failed) {
+			f->b.failed = 1;
+			buf_add(&f->b.p->err, o->perr.p, o->perr.len);
 		}
-		if (op->kind == OP_HASH)
-			f->hashing = 0;
-		if (op->kind == OP_HASH && !op->perr.len) {
-			f->hashed = 1;
-			op_free(op);
-			continue;
-		}
-		if (!op->perr.len && !f->failed) {
-			op_send(op);
-			continue;
-		}
-		if (!f->failed) {
-			f->failed = 1;
-			buf_add(&f->p->err, op->perr.p, op->perr.len);
-		}
-		if (op->kind == OP_HASH) {
-			f->st = F_CANCEL;
-		} else {
-			f->busy = 0;
-			finish(f, STORAGE_FAILED);
-		}
-		op_free(op);
+		f->b.st = F_CANCEL;
 	}
+	objup_op_free(o);
+	return 1;
 }
 
 /* A resumable session: the hash on the helper thread and the body on
@@ -1052,21 +1002,21 @@ collect(void *ctx)
 static void
 pump_session(struct gfile *f)
 {
-	struct gcsbe *be = f->be;
+	struct gcsbe *be = be_of(f);
 	struct gop *op;
 
-	if (!f->hash_started && be->inflight < be->jobs) {
+	if (!f->hash_started && be->up.inflight < be->up.jobs) {
 		f->hash_started = 1;
 		f->hashing = 1;
 		op_prepare(op_new(f, OP_HASH, "PUT"));
 	}
-	if (!f->body_started && f->body_end > 0 && be->inflight < be->jobs) {
+	if (!f->body_started && f->body_end > 0 && be->up.inflight < be->up.jobs) {
 		f->body_started = 1;
 		f->sending = 1;
 		op_send(session_op(f, OP_BODY));
 	}
 	if (f->hashed && !f->sending && !f->final_started &&
-	    f->acked == f->body_end && be->inflight < be->jobs) {
+	    f->acked == f->body_end && be->up.inflight < be->up.jobs) {
 		f->final_started = 1;
 		f->sending = 1;
 		op = session_op(f, OP_FINAL);
@@ -1074,23 +1024,39 @@ pump_session(struct gfile *f)
 	}
 }
 
-static struct gop *
-next_op(struct gfile *f)
+static void pump_clean(struct gfile *f);
+static void pump_join(struct gfile *f);
+
+/* The request f needs next; the session's, the compose's and the
+ * clean-up's go from here (they do not hold f busy). */
+static struct objup_op *
+next_op(struct objup_file *b)
 {
+	struct gfile *f = (struct gfile *)b;
 	struct gop *op = NULL;
 	struct buf u = BUF_INIT;
 
-	switch (f->st) {
+	switch (b->st) {
 	case F_NEW:
 		op = op_new(f, OP_STAT, "GET");
-		gcs_object_url(&f->be->g, f->p->key, "fields=size,metadata", &u);
-		op->r.url = u.p;
+		gcs_object_url(&be_of(f)->g, b->p->key, "fields=size,metadata",
+		    &u);
+		op->b.r.url = u.p;
 		break;
 	case F_PUT:
 		op = put_op(f);
 		break;
 	case F_INIT:
 		op = init_op(f);
+		break;
+	case F_SESSION:
+		pump_session(f);
+		break;
+	case F_JOIN:
+		pump_join(f);
+		break;
+	case F_CLEAN:
+		pump_clean(f);
 		break;
 	case F_CANCEL:
 		/* Once nothing of the file's is in flight. */
@@ -1101,48 +1067,11 @@ next_op(struct gfile *f)
 			break;
 		}
 		op = op_new(f, OP_CANCEL, "DELETE");
-		op->r.url = xstrdup(f->session);
-		f->st = F_DONE;
-		break;
-	case F_SESSION:
-	case F_DONE:
-	case F_COMPOSE:
-	case F_CLEAN:
+		op->b.r.url = xstrdup(f->session);
+		b->st = F_DONE;
 		break;
 	}
-	return op;
-}
-
-static void pump_compose(struct gfile *f);
-static void pump_clean(struct gfile *f);
-
-static void
-pump(void *ctx)
-{
-	struct gcsbe *be = ctx;
-	struct gfile *f = objq_next(&be->q, NULL), *nx;
-
-	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = objq_next(&be->q, f);
-		if (f->busy)
-			continue;
-		if (f->st == F_SESSION) {
-			pump_session(f);
-			continue;
-		}
-		if (f->st == F_COMPOSE || f->st == F_CLEAN) {
-			(f->st == F_COMPOSE ? pump_compose : pump_clean)(f);
-			continue;
-		}
-		struct gop *op = next_op(f);
-		if (!op)
-			continue;
-		f->busy = 1;
-		if (op->kind == OP_PUT)
-			op_prepare(op);
-		else
-			op_send(op);
-	}
+	return op ? &op->b : NULL;
 }
 
 /* ---- parallel composite uploads (gcs_compose.h) ------------------ */
@@ -1162,16 +1091,18 @@ compose_plan(struct gfile *f)
 {
 	struct gcs_parts pl;
 
-	if (!f->be->composite || f->size < f->be->composite)
+	if (!be_of(f)->composite || f->b.size < be_of(f)->composite)
 		return;
-	if (gcs_parts_plan(f->size, f->be->part_size, &pl)) {
-		log_verbose("%s: not composed: %s", f->p->key, f->size >
-		    f->be->part_size ? "its parts would be over 128 MiB each" :
+	if (gcs_parts_plan(f->b.size, be_of(f)->part_size, &pl)) {
+		log_verbose("%s: not composed: %s", f->b.p->key, f->b.size >
+		    be_of(f)->part_size ? "its parts would be over 128 MiB each" :
 		    "one part");
 		return;
 	}
 	comp_of(f)->pl = pl;
-	f->st = F_COMPOSE;
+	f->b.nparts = (uint32_t)pl.n;
+	f->b.psize = pl.part;
+	f->b.st = F_COMPOSE;
 }
 
 /* The parts' prefix listed and emptied, then f finished with after. */
@@ -1179,7 +1110,7 @@ static void
 clean_start(struct gfile *f, enum storage_result after)
 {
 	comp_of(f)->after = after;
-	f->st = F_CLEAN;
+	f->b.st = F_CLEAN;
 }
 
 /* An object already stored that was composite-sized: a killed run may
@@ -1187,76 +1118,71 @@ clean_start(struct gfile *f, enum storage_result after)
 static int
 compose_leftovers(struct gfile *f)
 {
-	uint64_t size = f->p->bytes >= 0 ? (uint64_t)f->p->bytes : 0;
+	uint64_t size = f->b.p->bytes >= 0 ? (uint64_t)f->b.p->bytes : 0;
 
-	if (!f->be->composite || size < f->be->composite)
+	if (!be_of(f)->composite || size < be_of(f)->composite)
 		return 0;
 	clean_start(f, STORAGE_SKIPPED);
 	return 1;
 }
 
-static struct gop *
-part_op(struct gfile *f, int i)
+/* Part n (from 1) of a composite upload: its bytes are gcs_compose.h's
+ * plan's. */
+static struct objup_op *
+part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 {
-	struct gop *op = op_new(f, OP_PART, "POST");
+	struct gfile *f = (struct gfile *)b;
+	struct gop *op = op_new(f, OBJUP_PART, "POST");
 	struct buf u = BUF_INIT, name = BUF_INIT;
 
-	gcs_part_name(f->p->key, i, &name);
-	gcs_upload_url(&f->be->g, "multipart", name.p, &u);
+	(void)off;
+	(void)len;
+	gcs_part_name(b->p->key, (int)n - 1, &name);
+	gcs_upload_url(&be_of(f)->g, "multipart", name.p, &u);
 	buf_free(&name);
-	op->r.url = u.p;
-	objreq_header(&op->r, "Content-Type", "multipart/related; boundary="
+	op->b.r.url = u.p;
+	objreq_header(&op->b.r, "Content-Type", "multipart/related; boundary="
 	    GCS_PART_BOUNDARY);
-	op->off = (uint64_t)i;		/* the part's number */
-	return op;
+	op->off = (uint64_t)n - 1;	/* the part's index */
+	return &op->b;
 }
 
 /* On the helper thread, parts in order (their SHA-256 is one run). */
 static void
 prep_part(struct gop *op)
 {
-	struct gfile *f = op->f;
+	struct gfile *f = gf(op);
 	struct gcomp *c = f->comp;
 	size_t len;
 
-	if (gcs_part_body(&c->hr, &c->pl, f->fd, (int)op->off, f->p->key,
-	    f->p->sha256, &op->data, &len, c->crc, &op->perr) == 0) {
-		op->r.body = op->data;
-		op->r.body_len = len;
+	if (gcs_part_body(&c->hr, &c->pl, f->b.fd, (int)op->off, f->b.p->key,
+	    f->b.p->sha256, &op->data, &len, c->crc, &op->b.perr) == 0) {
+		op->b.r.body = op->data;
+		op->b.r.body_len = len;
 	}
 }
 
-static void
-part_prepared(struct gop *op)
+static int
+part_done(struct objup_op *op)
 {
-	struct gfile *f = op->f;
-	struct gcomp *c = f->comp;
-
-	if (op->perr.len || f->failed) {
-		if (!f->failed) {
-			f->failed = 1;
-			buf_add(&f->p->err, op->perr.p, op->perr.len);
-		}
-		c->busy--;
-		op_free(op);
-		return;
-	}
-	if ((int)op->off == c->pl.n - 1)
-		c->hashed = 1;
-	op_send(op);
-}
-
-static void
-part_done(struct gop *op)
-{
-	struct gfile *f = op->f;
-	struct gcomp *c = f->comp;
-
-	c->busy--;
 	if (gcs_ok(&op->r))
-		c->sent++;
+		return 0;
+	objup_fail(op->f, "part upload", &op->r);
+	return -1;
+}
+
+/* Every part stored (the last one read, so the SHA-256 is right): the
+ * compose; one failed: the parts are deleted. */
+static int
+parts_over(struct objup_file *b)
+{
+	struct gfile *f = (struct gfile *)b;
+
+	if (b->failed)
+		clean_start(f, STORAGE_FAILED);
 	else
-		fail(f, "part upload", &op->r);
+		b->st = F_JOIN;
+	return 0;
 }
 
 static struct gop *
@@ -1265,18 +1191,18 @@ compose_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_COMPOSE, "POST");
 	struct buf u = BUF_INIT, body = BUF_INIT;
 
-	gcs_object_url(&f->be->g, f->p->key, NULL, &u);
+	gcs_object_url(&be_of(f)->g, f->b.p->key, NULL, &u);
 	/* The parts hard-deleted by GCS with the compose: kept by no
 	 * soft-delete policy (the listing after it is for an emulator, and
 	 * for what killed runs left). */
 	buf_adds(&u, "/compose?deleteSourceObjects=true");
-	op->r.url = u.p;
-	gcs_compose_body(f->p->key, f->comp->pl.n, f->p->sha256,
+	op->b.r.url = u.p;
+	gcs_compose_body(f->b.p->key, f->comp->pl.n, f->b.p->sha256,
 	    f->comp->crc, &body);
 	op->data = body.p;
-	op->r.body = body.p;
-	op->r.body_len = body.len;
-	objreq_header(&op->r, "Content-Type", "application/json; charset=UTF-8");
+	op->b.r.body = body.p;
+	op->b.r.body_len = body.len;
+	objreq_header(&op->b.r, "Content-Type", "application/json; charset=UTF-8");
 	return op;
 }
 
@@ -1286,8 +1212,8 @@ verify_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_VERIFY, "GET");
 	struct buf u = BUF_INIT;
 
-	gcs_object_url(&f->be->g, f->p->key, "fields=metadata,crc32c", &u);
-	op->r.url = u.p;
+	gcs_object_url(&be_of(f)->g, f->b.p->key, "fields=metadata,crc32c", &u);
+	op->b.r.url = u.p;
 	return op;
 }
 
@@ -1304,7 +1230,7 @@ verified(struct gfile *f, struct objreq *r)
 	c->composing = 0;
 	if (gcs_ok(r)) {
 		meta_sha256(&r->h.resp, &meta);
-		same = strcmp(meta.p, f->p->sha256) == 0 &&
+		same = strcmp(meta.p, f->b.p->sha256) == 0 &&
 		    json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 &&
 		    d.ntok && d.tok[0].type == JSON_OBJECT &&
 		    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
@@ -1315,12 +1241,12 @@ verified(struct gfile *f, struct objreq *r)
 	buf_free(&meta);
 	if (same) {
 		log_verbose("%s: composed by the try whose answer was lost",
-		    f->p->key);
+		    f->b.p->key);
 		clean_start(f, STORAGE_DONE);
 		return;
 	}
-	f->failed = 1;
-	buf_adds(&f->p->err, "gs compose failed: 404 (the parts gone) on a "
+	f->b.failed = 1;
+	buf_adds(&f->b.p->err, "gs compose failed: 404 (the parts gone) on a "
 	    "retry, and the object is not the file's");
 	clean_start(f, STORAGE_FAILED);
 }
@@ -1340,7 +1266,7 @@ composed(struct gfile *f, struct objreq *r)
 		/* Sent again after a lost answer: the first may have made
 		 * the object and deleted the parts with it. */
 		log_verbose("%s: compose: 404 on try %d; looking for the "
-		    "object", f->p->key, r->tries);
+		    "object", f->b.p->key, r->tries);
 		c->composing = 1;
 		op_send(verify_op(f));
 		return;
@@ -1354,37 +1280,24 @@ composed(struct gfile *f, struct objreq *r)
 	    d.tok[0].type == JSON_OBJECT &&
 	    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
 	    d.tok[i].type == JSON_STRING && !json_str_eq(&d.tok[i], c->crc)) {
-		f->failed = 1;
-		buf_printf(&f->p->err, "gs compose: the object's CRC-32C is "
+		f->b.failed = 1;
+		buf_printf(&f->b.p->err, "gs compose: the object's CRC-32C is "
 		    "not the file's (%s); deleted", c->crc);
-		buf_adds(&c->names, f->p->key);
+		buf_adds(&c->names, f->b.p->key);
 		buf_addc(&c->names, '\0');
 	}
 	json_doc_free(&d);
-	log_verbose("%s: composed from %d parts", f->p->key, c->pl.n);
+	log_verbose("%s: composed from %d parts", f->b.p->key, c->pl.n);
 	clean_start(f, STORAGE_DONE);
 }
 
 static void
-pump_compose(struct gfile *f)
+pump_join(struct gfile *f)
 {
-	struct gcsbe *be = f->be;
-	struct gcomp *c = f->comp;
-
-	if (f->failed) {
-		if (!c->busy && !c->composing)
-			clean_start(f, STORAGE_FAILED);
+	if (f->comp->composing)
 		return;
-	}
-	while (c->next < c->pl.n && be->inflight < be->jobs) {
-		c->busy++;
-		op_prepare(part_op(f, c->next++));
-	}
-	if (c->sent == c->pl.n && c->hashed && !c->composing &&
-	    be->inflight < be->jobs) {
-		c->composing = 1;
-		op_send(compose_op(f));
-	}
+	f->comp->composing = 1;
+	op_send(compose_op(f));
 }
 
 static struct gop *
@@ -1393,13 +1306,13 @@ list_op(struct gfile *f)
 	struct gop *op = op_new(f, OP_LIST, "GET");
 	struct buf u = BUF_INIT, pre = BUF_INIT;
 
-	gcs_part_prefix(f->p->key, &pre);
-	buf_printf(&u, "%s/storage/v1/b/", f->be->g.base);
-	gcs_enc(&u, f->be->g.bucket);
+	gcs_part_prefix(f->b.p->key, &pre);
+	buf_printf(&u, "%s/storage/v1/b/", be_of(f)->g.base);
+	gcs_enc(&u, be_of(f)->g.bucket);
 	buf_adds(&u, "/o?maxResults=200&fields=items%28name%29%2C"
 	    "nextPageToken&prefix=");
 	gcs_enc(&u, pre.p);
-	op->r.url = u.p;
+	op->b.r.url = u.p;
 	buf_free(&pre);
 	return op;
 }
@@ -1412,7 +1325,7 @@ listed(struct gfile *f, struct objreq *r)
 
 	c->listing = 0;
 	c->listed = 1;
-	gcs_part_prefix(f->p->key, &pre);
+	gcs_part_prefix(f->b.p->key, &pre);
 	if (!gcs_ok(r) || gcs_list_names(r->h.resp.p, r->h.resp.len, pre.p,
 	    &c->names, &c->more) < 0) {
 		if (gcs_ok(r))
@@ -1420,7 +1333,7 @@ listed(struct gfile *f, struct objreq *r)
 		else
 			objreq_strerror(r, &why);
 		log_warn("%s: cannot list the part objects under %s: %s (a "
-		    "re-run deletes them)", f->p->key, pre.p, why.p);
+		    "re-run deletes them)", f->b.p->key, pre.p, why.p);
 		c->stop = 1;
 	}
 	buf_free(&pre);
@@ -1438,7 +1351,7 @@ part_deleted(struct gfile *f, struct objreq *r)
 		return;
 	objreq_strerror(r, &why);
 	log_warn("%s: cannot delete a part object: %s (a re-run deletes it)",
-	    f->p->key, why.p);
+	    f->b.p->key, why.p);
 	buf_free(&why);
 	c->stop = 1;
 }
@@ -1449,8 +1362,8 @@ pdel_op(struct gfile *f, const char *name)
 	struct gop *op = op_new(f, OP_PDEL, "DELETE");
 	struct buf u = BUF_INIT;
 
-	gcs_object_url(&f->be->g, name, NULL, &u);
-	op->r.url = u.p;
+	gcs_object_url(&be_of(f)->g, name, NULL, &u);
+	op->b.r.url = u.p;
 	return op;
 }
 
@@ -1459,18 +1372,18 @@ pdel_op(struct gfile *f, const char *name)
 static void
 pump_clean(struct gfile *f)
 {
-	struct gcsbe *be = f->be;
+	struct gcsbe *be = be_of(f);
 	struct gcomp *c = f->comp;
 
 	if (!c->listed) {
-		if (!c->listing && be->inflight < be->jobs) {
+		if (!c->listing && be->up.inflight < be->up.jobs) {
 			c->listing = 1;
 			op_send(list_op(f));
 		}
 		return;
 	}
 	while (!c->stop && c->name_off < c->names.len &&
-	    be->inflight < be->jobs) {
+	    be->up.inflight < be->up.jobs) {
 		const char *name = c->names.p + c->name_off;
 		c->name_off += strlen(name) + 1;
 		c->dels++;
@@ -1514,16 +1427,21 @@ check_bucket(struct storage *st, struct buf *bad)
 	httpx_pool_give(&be->g.conns, c);
 }
 
-static void *
-new_file(void *be, struct storage_put *p)
-{
-	struct gfile *f = xcalloc(1, sizeof *f);
-
-	f->be = be;
-	f->p = p;
-	f->fd = -1;
-	return f;
-}
+static const struct objup_proto put_proto = {
+	.name = "gs",
+	.file_size = sizeof(struct gfile),
+	.parts_state = F_COMPOSE,
+	.check = check_bucket,
+	.next = next_op,
+	.part = part_op,
+	.prep = prep_job,
+	.prepared = hash_prepared,
+	.part_done = part_done,
+	.answer = on_answer,
+	.parts_over = parts_over,
+	.op_free = op_data_free,
+	.file_free = file_free,
+};
 
 static void
 gcs_put(struct storage *st, struct storage_put *p)
@@ -1534,26 +1452,8 @@ gcs_put(struct storage *st, struct storage_put *p)
 		storage_s3_ops.put(be->xml, p);
 		return;
 	}
-	objq_put(&be->q, st, p);
+	objup_put(&be->up, st, p);
 }
-
-/* The network, and the retries that have come due. */
-static void
-wait_net(void *ctx, int timeout_ms, int wait_fd)
-{
-	struct gcsbe *be = ctx;
-
-	objx_run(&be->g.x, timeout_ms, wait_fd);
-	httpx_delays_fire(&be->g.x.delayed, 0);
-}
-
-static const struct objq_ops put_ops = {
-	.check = check_bucket,
-	.file = new_file,
-	.collect = collect,
-	.pump = pump,
-	.wait = wait_net,
-};
 
 static int
 gcs_run(struct storage *st, int timeout_ms, int wait_fd)
@@ -1562,7 +1462,7 @@ gcs_run(struct storage *st, int timeout_ms, int wait_fd)
 
 	if (be->xml)
 		return storage_s3_ops.run(be->xml, timeout_ms, wait_fd);
-	return objq_run(&be->q, timeout_ms, wait_fd);
+	return objup_run(&be->up, timeout_ms, wait_fd);
 }
 
 /* ---- gets, deletes, dry runs -------------------------------------- */
@@ -1600,10 +1500,10 @@ describe_op(struct gcsbe *be, struct gop *op, struct buf *out)
 {
 	struct buf dump = BUF_INIT;
 
-	gcs_build(&be->g, &op->r);
+	gcs_build(&be->g, &op->b.r);
 	if (be->g.has_auth)
-		http_req_header(&op->r.h, "Authorization: Bearer ****");
-	http_req_dump(&op->r.h, &dump);
+		http_req_header(&op->b.r.h, "Authorization: Bearer ****");
+	http_req_dump(&op->b.r.h, &dump);
 	buf_add(out, dump.p, dump.len);
 	buf_addc(out, '\n');
 	buf_free(&dump);
@@ -1613,7 +1513,7 @@ describe_op(struct gcsbe *be, struct gop *op, struct buf *out)
 static int
 describe_fail(struct storage_put *p, struct gop *op)
 {
-	buf_add(&p->err, op->perr.p, op->perr.len);
+	buf_add(&p->err, op->b.perr.p, op->b.perr.len);
 	op_free(op);
 	return -1;
 }
@@ -1630,11 +1530,12 @@ describe_compose(struct gcsbe *be, struct gfile *f, struct buf *out)
 		return 0;
 	op = op_new(f, OP_HASH, "PUT");
 	prep_hash(op);
-	if (op->perr.len)
-		return describe_fail(f->p, op);
+	if (op->b.perr.len)
+		return describe_fail(f->b.p, op);
 	op_free(op);
 	for (int i = 0; i < f->comp->pl.n; i++)
-		describe_op(be, part_op(f, i), out);
+		describe_op(be, (struct gop *)part_op(&f->b, (uint32_t)i + 1,
+		    0, 0), out);
 	describe_op(be, compose_op(f), out);
 	describe_op(be, list_op(f), out);
 	return 0;
@@ -1653,22 +1554,18 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 
 	if (be->xml)
 		return storage_s3_ops.describe(be->xml, p, out);
-	f.be = be;
-	f.p = wp;
-	f.fd = -1;
-	describe_op(be, next_op(&f), out);
+	objup_file_init(&be->up, &f.b, wp);
+	describe_op(be, (struct gop *)next_op(&f.b), out);
 	if (open_source(&f))
 		return -1;
 	if (describe_compose(be, &f, out))
 		rc = -1;
-	if (f.comp) {
-		free(f.comp);
+	if (f.comp)
 		goto out;
-	}
-	if (f.size < be->threshold || f.size == 0) {
+	if (f.b.size < be->threshold || f.b.size == 0) {
 		op = put_op(&f);
 		prep_put(op);
-		if (op->perr.len)
+		if (op->b.perr.len)
 			rc = describe_fail(wp, op);
 		else
 			describe_op(be, op, out);
@@ -1677,7 +1574,7 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 	describe_op(be, init_op(&f), out);
 	op = op_new(&f, OP_HASH, "PUT");
 	prep_hash(op);
-	if (op->perr.len) {
+	if (op->b.perr.len) {
 		rc = describe_fail(wp, op);
 		goto out;
 	}
@@ -1686,7 +1583,7 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 		describe_op(be, session_op(&f, OP_BODY), out);
 	describe_op(be, session_op(&f, OP_FINAL), out);
 out:
-	close(f.fd);
+	objup_file_done(&f.b);
 	return rc;
 }
 

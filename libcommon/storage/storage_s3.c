@@ -64,7 +64,7 @@
 
 #include "json.h"
 #include "log.h"
-#include "objq.h"
+#include "objupload.h"
 #include "s3.h"
 #include "sha256.h"
 #include "storage.h"
@@ -72,17 +72,11 @@
 
 enum fst { F_NEW, F_LIST, F_ABORT_OLD, F_CREATE, F_PARTS, F_COMPLETE, F_PUT,
 	F_ABORT, F_CHECK, F_DONE };
-enum opkind { OP_HEAD, OP_LIST, OP_ABORT_OLD, OP_CREATE, OP_PART,
-	OP_COMPLETE, OP_PUT, OP_ABORT, OP_CHECK };
+enum opkind { OP_HEAD, OP_LIST, OP_ABORT_OLD, OP_CREATE, OP_COMPLETE, OP_PUT,
+	OP_ABORT, OP_CHECK };
 
 struct s3file {
-	struct s3be *be;
-	struct storage_put *p;
-	enum fst st;
-	int busy;		/* a request other than a part in flight */
-	int fd;
-	uint64_t size, psize;
-	uint32_t nparts, next, parts_done, parts_out;
+	struct objup_file b;	/* first: the engine's part */
 	char **etags;
 	char *upload_id;
 	struct sha256_pair fh;	/* the whole file's and each part's */
@@ -92,32 +86,23 @@ struct s3file {
 	int sweeping;		/* listing, aborting once the object is in */
 	enum storage_result swept;	/* the result once the sweep is over */
 	int gone;		/* a part was answered NoSuchUpload */
-	int failed;
-	void *link;		/* the next file (objq) */
 };
 
 struct s3op {
-	struct objreq r;
-	struct s3file *f;
-	enum opkind kind;
-	uint32_t part;
-	char *data;		/* part bytes (a pool buffer) */
+	struct objup_op b;	/* first: the engine's part */
+	char *data;		/* part bytes (a pool buffer) ... */
+	uint64_t cap;		/* ... of this many */
 	char num[16];
 	char *id;		/* upload id copy for the query */
 	struct buf body;
-	struct buf perr;	/* preparation failed: why */
-	struct httpx_job job;	/* in the helper thread's queues */
 };
 
 struct s3be {
 	struct s3 s3;
-	int jobs, inflight;
 	uint64_t part_size, threshold;
 	int no_list;		/* no s3:ListBucket: HEAD says 403 for absent */
-	struct objq q;		/* the files, and the bucket check's verdict */
-	char **pool;
-	size_t npool;
-	struct httpx_worker prep;	/* the reading and hashing thread */
+	struct objup up;	/* the files, the transfer slots, the helper
+				 * thread (reading and hashing) */
 	struct httpx_pool conns;	/* for blocking calls */
 };
 
@@ -190,7 +175,7 @@ line_opts(const struct storage_opts *o, struct storage_opts *lo,
 	json_doc_free(&d);
 }
 
-static const struct objq_ops put_ops;
+static const struct objup_proto put_proto;
 
 static int
 open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
@@ -209,7 +194,6 @@ open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
 	}
 	line_opts(lo, o, &ep, &rg);
 	be = xcalloc(1, sizeof *be);
-	be->jobs = o->jobs > 0 ? o->jobs : 8;
 	be->part_size = o->part_size;
 	be->threshold = o->threshold;
 	be->s3.cfg.retries = o->retries;
@@ -233,8 +217,8 @@ open_with(struct storage *st, const char *rest, const struct storage_opts *lo,
 	buf_free(&ep);
 	buf_free(&rg);
 	s3_init(&be->s3);
-	objq_init(&be->q, &put_ops, be, offsetof(struct s3file, link));
-	httpx_worker_init(&be->prep, be->s3.x.http);
+	objup_init(&be->up, &put_proto, be, &be->s3.x,
+	    o->jobs > 0 ? o->jobs : 8);
 	httpx_pool_init(&be->conns);
 	buf_printf(&url, "s3://%s", b.p);
 	st->url = url.p;
@@ -272,42 +256,11 @@ s3be_close(struct storage *st)
 
 	if (!be)
 		return;
-	httpx_worker_free(&be->prep);
+	objup_free(&be->up);
 	httpx_pool_free(&be->conns);
-	for (size_t i = 0; i < be->npool; i++)
-		free(be->pool[i]);
-	free(be->pool);
-	objq_free(&be->q);
 	s3_free(&be->s3);
 	free(be);
 	st->be = NULL;
-}
-
-static char *
-pool_get(struct s3be *be, uint64_t size)
-{
-	/* Buffers are all be->part_size or larger (enlarged parts); a
-	 * pooled one that is too small is dropped. */
-	while (be->npool) {
-		char *b = be->pool[--be->npool];
-		if (size <= be->part_size)
-			return b;
-		free(b);
-	}
-	return xmalloc(size > be->part_size ? size : be->part_size);
-}
-
-static void
-pool_put(struct s3be *be, char *b, uint64_t size)
-{
-	if (!b)
-		return;
-	if (size > be->part_size || be->npool >= (size_t)be->jobs) {
-		free(b);
-		return;
-	}
-	be->pool = xrealloc(be->pool, (be->npool + 1) * sizeof *be->pool);
-	be->pool[be->npool++] = b;
 }
 
 /* Checks bucket and credentials once; an answer that says every put
@@ -336,54 +289,29 @@ check_bucket(struct storage *st, struct buf *bad)
 	httpx_pool_give(&be->conns, c);
 }
 
-static void on_op_done(struct objreq *r);
-
 static struct s3op *
-op_new(struct s3file *f, enum opkind kind, const char *method)
+op_new(struct s3file *f, int kind, const char *method)
 {
-	struct s3op *op = xcalloc(1, sizeof *op);
-
-	objreq_init(&op->r, method, f->p->key);
-	op->r.done = on_op_done;
-	op->r.ctx = op;
-	op->f = f;
-	op->kind = kind;
-	return op;
+	return (struct s3op *)objup_op_new(&f->b, sizeof(struct s3op), kind,
+	    method, f->b.p->key);
 }
 
 static void
-op_free(struct s3op *op)
+op_free(struct objup_op *o)
 {
-	objreq_free(&op->r);
+	struct s3op *op = (struct s3op *)o;
+
+	objup_buf_put(o->u, op->data, op->cap);
 	buf_free(&op->body);
-	buf_free(&op->perr);
 	free(op->id);
-	free(op);
 }
 
 static void
-op_send(struct s3op *op)
+file_free(struct objup_file *b)
 {
-	op->f->be->inflight++;
-	objx_start(&op->f->be->s3.x, &op->r);
-}
+	struct s3file *f = (struct s3file *)b;
 
-static void
-fail(struct s3file *f, const char *what, const struct objreq *r)
-{
-	objreq_fail(&f->p->err, &f->failed, "s3", what, r);
-}
-
-/* Ends a file: unlinks it and reports. */
-static void
-finish(struct s3file *f, enum storage_result res)
-{
-	struct s3be *be = f->be;
-
-	objq_unlink(&be->q, f);
-	if (f->fd >= 0)
-		close(f->fd);
-	for (uint32_t i = 0; f->etags && i < f->nparts; i++)
+	for (uint32_t i = 0; f->etags && i < b->nparts; i++)
 		free(f->etags[i]);
 	free(f->etags);
 	free(f->upload_id);
@@ -391,39 +319,12 @@ finish(struct s3file *f, enum storage_result res)
 	buf_free(&f->stale);
 	buf_free(&f->mark_key);
 	buf_free(&f->mark_id);
-	f->p->result = f->failed ? STORAGE_FAILED : res;
-	f->p->done(f->p);
-	free(f);
 }
 
-static void
-plan_parts(struct s3file *f)
+static struct s3be *
+be_of(const struct s3file *f)
 {
-	struct s3be *be = f->be;
-	uint64_t ps = be->part_size;
-
-	/* Enlarge parts (to whole MiB) until the file fits 10,000. */
-	if ((f->size + ps - 1) / ps > MAX_PARTS)
-		ps = ((f->size / MAX_PARTS) / (1 << 20) + 1) << 20;
-	if (ps < MIN_PART)
-		ps = MIN_PART;
-	if (ps > MAX_PART)
-		ps = MAX_PART;
-	f->psize = ps;
-	f->nparts = (uint32_t)((f->size + ps - 1) / ps);
-	if (f->nparts == 0)
-		f->nparts = 1;
-}
-
-/* Opens the file and checks its size against the manifest's. */
-static int
-open_source(struct s3file *f)
-{
-	if (objq_open_source(f->p, &f->fd, &f->size)) {
-		f->failed = 1;
-		return -1;
-	}
-	return 0;
+	return f->b.u->be;
 }
 
 /* Lists and aborts the uploads of f's key, then finishes with res. */
@@ -436,7 +337,7 @@ start_sweep(struct s3file *f, enum storage_result res)
 	f->stale_off = 0;
 	f->sweeping = 1;
 	f->swept = res;
-	f->st = F_LIST;
+	f->b.st = F_LIST;
 }
 
 /* After the listing or the last abort: create, or end the sweep. */
@@ -444,45 +345,32 @@ static void
 after_stale(struct s3file *f)
 {
 	if (f->sweeping)
-		finish(f, f->swept);
+		objup_finish(&f->b, f->swept);
 	else
-		f->st = F_CREATE;
+		f->b.st = F_CREATE;
 }
 
 static void
 on_head(struct s3file *f, struct objreq *r)
 {
 	struct buf meta = BUF_INIT;
+	struct storage_put *p = f->b.p;
+	int seen;
 
-	if (s3_ok(r)) {
+	if (s3_ok(r))
 		http_header(&r->h, "x-amz-meta-sha256", &meta);
-		if (meta.len && strcmp(meta.p, f->p->sha256) == 0) {
-			log_verbose("%s: already stored with sha256 %s, "
-			    "skipped", f->p->key, meta.p);
-			buf_free(&meta);
-			if (f->p->bytes > 0 &&
-			    (uint64_t)f->p->bytes >= f->be->threshold)
-				start_sweep(f, STORAGE_SKIPPED);
-			else
-				finish(f, STORAGE_SKIPPED);
-			return;
-		}
-		log_verbose("%s: exists with sha256 %s, replacing", f->p->key,
-		    meta.len ? meta.p : "(none)");
-	} else if (r->h.status != 404 &&
-	    !(r->h.status == 403 && f->be->no_list)) {
-		/* Without s3:ListBucket, S3 answers 403 for a missing key. */
-		fail(f, "HEAD", r);
-		buf_free(&meta);
-		finish(f, STORAGE_FAILED);
-		return;
-	}
+	/* Without s3:ListBucket, S3 answers 403 for a missing key. */
+	seen = objup_seen(&f->b, r, s3_ok(r), meta.p, r->h.status == 404 ||
+	    (r->h.status == 403 && be_of(f)->no_list), "HEAD");
 	buf_free(&meta);
-	if (open_source(f)) {
-		finish(f, STORAGE_FAILED);
-		return;
-	}
-	f->st = f->size >= f->be->threshold && f->size > 0 ? F_LIST : F_PUT;
+	if (seen == 1 && p->bytes > 0 &&
+	    (uint64_t)p->bytes >= be_of(f)->threshold)
+		start_sweep(f, STORAGE_SKIPPED);
+	else if (seen == 1)
+		objup_finish(&f->b, STORAGE_SKIPPED);
+	else if (seen == 0)
+		f->b.st = f->b.size >= be_of(f)->threshold && f->b.size > 0 ?
+		    F_LIST : F_PUT;
 }
 
 /* 1 if the listing in r is truncated: the markers of the next page go
@@ -544,24 +432,24 @@ uploads_of(const char *key, const struct objreq *r, struct buf *ids)
 	buf_free(&id);
 }
 
+
 static void
 on_list(struct s3file *f, struct objreq *r)
 {
-
 	if (!s3_ok(r)) {
 		struct buf why = BUF_INIT;
 		objreq_strerror(r, &why);
 		log_warn("%s: cannot list multipart uploads, stale ones are "
-		    "not cleaned up: %s", f->p->key, why.p);
+		    "not cleaned up: %s", f->b.p->key, why.p);
 		buf_free(&why);
 		after_stale(f);
 		return;
 	}
-	uploads_of(f->p->key, r, &f->stale);
-	if (more_uploads(f->p->key, &f->mark_key, &f->mark_id, r))
+	uploads_of(f->b.p->key, r, &f->stale);
+	if (more_uploads(f->b.p->key, &f->mark_key, &f->mark_id, r))
 		return;		/* F_LIST again, from the markers */
 	if (f->stale.len)
-		f->st = F_ABORT_OLD;
+		f->b.st = F_ABORT_OLD;
 	else
 		after_stale(f);
 }
@@ -573,40 +461,37 @@ on_create(struct s3file *f, struct objreq *r)
 
 	if (!s3_ok(r) || xml_text(r->h.resp.p, r->h.resp.len, "UploadId",
 	    &id) || !id.len) {
-		fail(f, "CreateMultipartUpload", r);
+		objup_fail(&f->b, "CreateMultipartUpload", r);
 		buf_free(&id);
-		finish(f, STORAGE_FAILED);
+		objup_finish(&f->b, STORAGE_FAILED);
 		return;
 	}
 	f->upload_id = id.p;
 	log_verbose("%s: multipart upload %s: %u parts of %llu bytes",
-	    f->p->key, f->upload_id, f->nparts,
-	    (unsigned long long)f->psize);
-	f->etags = xcalloc(f->nparts, sizeof *f->etags);
+	    f->b.p->key, f->upload_id, f->b.nparts,
+	    (unsigned long long)f->b.psize);
+	f->etags = xcalloc(f->b.nparts, sizeof *f->etags);
 	sha256_pair_init(&f->fh);
-	f->st = F_PARTS;
+	f->b.st = F_PARTS;
 }
 
-static void
-on_part(struct s3op *op)
+static int
+on_part(struct objup_op *o)
 {
-	struct s3file *f = op->f;
+	struct s3file *f = (struct s3file *)o->f;
 	struct buf etag = BUF_INIT;
 	char msg[48];
 
-	f->parts_out--;
-	pool_put(f->be, op->data, op->r.body_len);
-	op->data = NULL;
-	if (!s3_ok(&op->r) || http_header(&op->r.h, "ETag", &etag)) {
-		snprintf(msg, sizeof msg, "UploadPart %u", op->part);
-		fail(f, msg, &op->r);
-		if (op->r.code.p && strcmp(op->r.code.p, "NoSuchUpload") == 0)
+	if (!s3_ok(&o->r) || http_header(&o->r.h, "ETag", &etag)) {
+		snprintf(msg, sizeof msg, "UploadPart %u", o->part);
+		objup_fail(&f->b, msg, &o->r);
+		if (o->r.code.p && strcmp(o->r.code.p, "NoSuchUpload") == 0)
 			f->gone = 1;
 		buf_free(&etag);
-		return;
+		return -1;
 	}
-	f->etags[op->part - 1] = etag.p;
-	f->parts_done++;
+	f->etags[o->part - 1] = etag.p;
+	return 0;
 }
 
 static void
@@ -618,8 +503,8 @@ on_complete(struct s3file *f, struct objreq *r)
 		start_sweep(f, STORAGE_DONE);
 		return;
 	}
-	fail(f, "CompleteMultipartUpload", r);
-	f->st = r->code.p && strcmp(r->code.p, "NoSuchUpload") == 0 ?
+	objup_fail(&f->b, "CompleteMultipartUpload", r);
+	f->b.st = r->code.p && strcmp(r->code.p, "NoSuchUpload") == 0 ?
 	    F_CHECK : F_ABORT;
 }
 
@@ -631,27 +516,38 @@ on_check(struct s3file *f, struct objreq *r)
 	struct buf meta = BUF_INIT;
 
 	if (s3_ok(r) && http_header(&r->h, "x-amz-meta-sha256", &meta) == 0 &&
-	    strcmp(meta.p, f->p->sha256) == 0) {
+	    strcmp(meta.p, f->b.p->sha256) == 0) {
 		log_verbose("%s: multipart upload %s was completed by an "
-		    "earlier try (its answer was lost)", f->p->key,
+		    "earlier try (its answer was lost)", f->b.p->key,
 		    f->upload_id);
-		f->failed = 0;
-		buf_reset(&f->p->err);
+		f->b.failed = 0;
+		buf_reset(&f->b.p->err);
 	}
 	buf_free(&meta);
-	finish(f, STORAGE_DONE);
+	objup_finish(&f->b, STORAGE_DONE);
 }
 
 static void
-on_op_done(struct objreq *r)
+on_abort_old(struct s3file *f, struct s3op *op)
 {
-	struct s3op *op = r->ctx;
-	struct s3file *f = op->f;
+	if (s3_ok(&op->b.r) || op->b.r.h.status == 404)
+		log_verbose("%s: aborted stale multipart upload %s",
+		    f->b.p->key, op->id);
+	else
+		log_warn("%s: cannot abort stale multipart upload %s",
+		    f->b.p->key, op->id);
+	f->stale_off += strlen(f->stale.p + f->stale_off) + 1;
+	if (f->stale_off >= f->stale.len)
+		after_stale(f);
+}
 
-	f->be->inflight--;
-	if (op->kind != OP_PART)
-		f->busy = 0;
-	switch (op->kind) {
+static int
+on_answer(struct objup_op *o)
+{
+	struct s3file *f = (struct s3file *)o->f;
+	struct objreq *r = &o->r;
+
+	switch (o->kind) {
 	case OP_HEAD:
 		on_head(f, r);
 		break;
@@ -659,21 +555,10 @@ on_op_done(struct objreq *r)
 		on_list(f, r);
 		break;
 	case OP_ABORT_OLD:
-		if (s3_ok(r) || r->h.status == 404)
-			log_verbose("%s: aborted stale multipart upload %s",
-			    f->p->key, op->id);
-		else
-			log_warn("%s: cannot abort stale multipart upload "
-			    "%s", f->p->key, op->id);
-		f->stale_off += strlen(f->stale.p + f->stale_off) + 1;
-		if (f->stale_off >= f->stale.len)
-			after_stale(f);
+		on_abort_old(f, (struct s3op *)o);
 		break;
 	case OP_CREATE:
 		on_create(f, r);
-		break;
-	case OP_PART:
-		on_part(op);
 		break;
 	case OP_COMPLETE:
 		on_complete(f, r);
@@ -683,38 +568,39 @@ on_op_done(struct objreq *r)
 		break;
 	case OP_PUT:
 		if (!s3_ok(r))
-			fail(f, "PUT", r);
-		finish(f, STORAGE_DONE);
+			objup_fail(&f->b, "PUT", r);
+		objup_finish(&f->b, STORAGE_DONE);
 		break;
 	case OP_ABORT:
 		if (!s3_ok(r) && r->h.status != 404) {
-			buf_adds(&f->p->err, "; aborting the multipart upload "
-			    "failed too: ");
-			objreq_strerror(r, &f->p->err);
+			buf_adds(&f->b.p->err, "; aborting the multipart "
+			    "upload failed too: ");
+			objreq_strerror(r, &f->b.p->err);
 		}
-		finish(f, STORAGE_FAILED);
+		objup_finish(&f->b, STORAGE_FAILED);
 		break;
 	}
-	op_free(op);
+	return 0;
 }
 
-/* The request for the next part, its bytes still to be read. */
-static struct s3op *
-part_op(struct s3file *f)
+/* The request for part n, its bytes still to be read. */
+static struct objup_op *
+part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 {
-	uint64_t off = (uint64_t)f->next * f->psize;
-	uint64_t len = f->size - off < f->psize ? f->size - off : f->psize;
-	struct s3op *op = op_new(f, OP_PART, "PUT");
+	struct s3file *f = (struct s3file *)b;
+	struct s3op *op = op_new(f, OBJUP_PART, "PUT");
 
-	op->part = ++f->next;
-	op->data = pool_get(f->be, len);
-	op->r.body_len = len;
-	op->r.body_off = off;
-	snprintf(op->num, sizeof op->num, "%u", op->part);
+	op->b.part = n;
+	/* Every buffer a whole part, the last part's too. */
+	op->cap = len > b->psize ? len : b->psize;
+	op->data = objup_buf_get(b->u, op->cap);
+	op->b.r.body_len = len;
+	op->b.r.body_off = off;
+	snprintf(op->num, sizeof op->num, "%u", n);
 	op->id = xstrdup(f->upload_id);
-	objreq_query(&op->r, "partNumber", op->num);
-	objreq_query(&op->r, "uploadId", op->id);
-	return op;
+	objreq_query(&op->b.r, "partNumber", op->num);
+	objreq_query(&op->b.r, "uploadId", op->id);
+	return &op->b;
 }
 
 /* Reads a part and hashes it in one pass (sha256_pair): its own SHA-256
@@ -722,31 +608,29 @@ part_op(struct s3file *f)
  * Content-MD5 as well would cost the client more CPU than both SHA-256s,
  * for no more safety) and the whole file's (parts of a file come here in
  * order), checked against the manifest's at the last part.  Sets
- * op->perr on failure. */
+ * perr on failure. */
 static void
 hash_part(struct s3op *op)
 {
-	struct s3file *f = op->f;
-	uint64_t len = op->r.body_len;
+	struct s3file *f = (struct s3file *)op->b.f;
+	struct objreq *r = &op->b.r;
+	uint64_t len = r->body_len;
 	char hex[65];
 
 	errno = 0;
-	if (objq_read_at(f->fd, op->data, len, op->r.body_off)) {
-		buf_printf(&op->perr, "reading part %u: %s", op->part,
+	if (objq_read_at(f->b.fd, op->data, len, r->body_off)) {
+		buf_printf(&op->b.perr, "reading part %u: %s", op->b.part,
 		    errno ? strerror(errno) : "the file shrank");
 		return;
 	}
-	op->r.body_off = 0;
-	op->r.body = op->data;
+	r->body_off = 0;
+	r->body = op->data;
 	sha256_pair_update(&f->fh, op->data, len);
-	sha256_pair_piece_hex(&f->fh, op->r.payload_hash);
-	if (op->part == f->nparts) {
+	sha256_pair_piece_hex(&f->fh, r->payload_hash);
+	if (op->b.part == f->b.nparts) {
 		sha256_pair_final_hex(&f->fh, hex);
-		if (strcmp(hex, f->p->sha256) != 0)
-			buf_printf(&op->perr, "sha256 mismatch: the file "
-			    "hashes to %s, the manifest says %s (changed since "
-			    "it was written?); not uploaded", hex,
-			    f->p->sha256);
+		if (strcmp(hex, f->b.p->sha256) != 0)
+			objup_mismatch(&op->b.perr, hex, f->b.p->sha256);
 	}
 }
 
@@ -757,98 +641,42 @@ put_op(struct s3file *f)
 {
 	struct s3op *op = op_new(f, OP_PUT, "PUT");
 
-	op->r.body_fd = f->fd;
-	op->r.body_len = f->size;
-	objreq_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+	op->b.prepare = 1;
+	op->b.r.body_fd = f->b.fd;
+	op->b.r.body_len = f->b.size;
+	objreq_header(&op->b.r, "x-amz-meta-sha256", f->b.p->sha256);
 	return op;
 }
 
 static void
 hash_put(struct s3op *op)
 {
-	struct s3file *f = op->f;
+	struct objup_file *f = op->b.f;
+	char *h = op->b.r.payload_hash;
 
-	if (storage_hash_fd(f->fd, op->r.payload_hash, NULL)) {
-		buf_printf(&op->perr, "reading: %s", strerror(errno));
+	if (storage_hash_fd(f->fd, h, NULL)) {
+		buf_printf(&op->b.perr, "reading: %s", strerror(errno));
 		return;
 	}
-	if (strcmp(op->r.payload_hash, f->p->sha256) != 0)
-		buf_printf(&op->perr, "sha256 mismatch: the file hashes to "
-		    "%s, the manifest says %s (changed since it was written?); "
-		    "not uploaded", op->r.payload_hash, f->p->sha256);
-}
-
-static void
-hash_op(struct s3op *op)
-{
-	if (op->kind == OP_PART)
-		hash_part(op);
-	else
-		hash_put(op);
-}
-
-static struct s3op *
-op_of(struct httpx_job *j)
-{
-	return (struct s3op *)((char *)j - offsetof(struct s3op, job));
+	if (strcmp(h, f->p->sha256) != 0)
+		objup_mismatch(&op->b.perr, h, f->p->sha256);
 }
 
 /* On the helper thread. */
 static void
-hash_job(struct httpx_job *j)
+hash_op(struct objup_op *o)
 {
-	hash_op(op_of(j));
-}
-
-/* Hands a request to the helper thread; it holds a transfer slot from
- * now on, so that memory stays bounded by jobs parts. */
-static void
-op_prepare(struct s3op *op)
-{
-	op->f->be->inflight++;
-	op->job.run = hash_job;
-	httpx_worker_push(&op->f->be->prep, &op->job);
-}
-
-/* Sends what the helper thread prepared, or fails its file. */
-static void
-collect(void *ctx)
-{
-	struct s3be *be = ctx;
-	struct httpx_job *j = httpx_worker_take(&be->prep), *nx;
-
-	for (; j; j = nx) {
-		struct s3op *op = op_of(j);
-		struct s3file *f = op->f;
-		nx = j->next;
-		if (!op->perr.len && !(op->kind == OP_PART && f->failed)) {
-			objx_start(&be->s3.x, &op->r);
-			continue;
-		}
-		/* Failed here, or a part of a file that already failed:
-		 * nothing is sent. */
-		be->inflight--;
-		if (!f->failed && op->perr.len) {
-			f->failed = 1;
-			buf_add(&f->p->err, op->perr.p, op->perr.len);
-		}
-		if (op->kind == OP_PART) {
-			f->parts_out--;
-			pool_put(be, op->data, op->r.body_len);
-			op->data = NULL;
-		} else {
-			f->busy = 0;
-			finish(f, STORAGE_FAILED);
-		}
-		op_free(op);
-	}
+	if (o->kind == OBJUP_PART)
+		hash_part((struct s3op *)o);
+	else
+		hash_put((struct s3op *)o);
 }
 
 static void
 complete_body(struct s3file *f, struct s3op *op)
 {
 	buf_adds(&op->body, "<CompleteMultipartUpload>");
-	for (uint32_t i = 0; i < f->nparts; i++) {
+	for (uint32_t i = 0; i < f->b.nparts; i++) {
 		buf_printf(&op->body, "<Part><PartNumber>%u</PartNumber><ETag>",
 		    i + 1);
 		xml_escape(&op->body, f->etags[i] ? f->etags[i] : "",
@@ -856,147 +684,125 @@ complete_body(struct s3file *f, struct s3op *op)
 		buf_adds(&op->body, "</ETag></Part>");
 	}
 	buf_adds(&op->body, "</CompleteMultipartUpload>");
-	op->r.body = op->body.p;
-	op->r.body_len = op->body.len;
-	sha256_hex(op->body.p, op->body.len, op->r.payload_hash);
+	op->b.r.body = op->body.p;
+	op->b.r.body_len = op->body.len;
+	sha256_hex(op->body.p, op->body.len, op->b.r.payload_hash);
 }
 
-/* The request a file needs next in state st (not a part). */
+/* The request with the upload id in its query. */
 static struct s3op *
-next_op(struct s3file *f)
+upload_op(struct s3file *f, int kind, const char *method, const char *id)
+{
+	struct s3op *op = op_new(f, kind, method);
+
+	op->id = xstrdup(id);
+	objreq_query(&op->b.r, "uploadId", op->id);
+	return op;
+}
+
+static struct s3op *
+list_op(struct s3file *f)
+{
+	struct s3op *op = op_new(f, OP_LIST, "GET");
+
+	op->b.r.key = NULL;
+	objreq_query(&op->b.r, "uploads", "");
+	objreq_query(&op->b.r, "prefix", f->b.p->key);
+	if (f->mark_key.len) {
+		objreq_query(&op->b.r, "key-marker", f->mark_key.p);
+		objreq_query(&op->b.r, "upload-id-marker", f->mark_id.p);
+	}
+	return op;
+}
+
+/* The request a file needs next in its state (not a part). */
+static struct s3op *
+next_s3op(struct s3file *f)
 {
 	struct s3op *op = NULL;
 
-	switch (f->st) {
+	switch (f->b.st) {
 	case F_NEW:
 		op = op_new(f, OP_HEAD, "HEAD");
 		break;
 	case F_LIST:
-		op = op_new(f, OP_LIST, "GET");
-		op->r.key = NULL;
-		objreq_query(&op->r, "uploads", "");
-		objreq_query(&op->r, "prefix", f->p->key);
-		if (f->mark_key.len) {
-			objreq_query(&op->r, "key-marker", f->mark_key.p);
-			objreq_query(&op->r, "upload-id-marker",
-			    f->mark_id.p);
-		}
+		op = list_op(f);
 		break;
 	case F_ABORT_OLD:
-		op = op_new(f, OP_ABORT_OLD, "DELETE");
-		op->id = xstrdup(f->stale.p + f->stale_off);
-		objreq_query(&op->r, "uploadId", op->id);
+		op = upload_op(f, OP_ABORT_OLD, "DELETE",
+		    f->stale.p + f->stale_off);
 		break;
 	case F_CREATE:
-		plan_parts(f);
+		objup_plan(&f->b, be_of(f)->part_size, MIN_PART, MAX_PART,
+		    MAX_PARTS);
 		op = op_new(f, OP_CREATE, "POST");
-		objreq_query(&op->r, "uploads", "");
-		objreq_header(&op->r, "x-amz-meta-sha256", f->p->sha256);
+		objreq_query(&op->b.r, "uploads", "");
+		objreq_header(&op->b.r, "x-amz-meta-sha256", f->b.p->sha256);
 		break;
 	case F_COMPLETE:
-		op = op_new(f, OP_COMPLETE, "POST");
-		op->id = xstrdup(f->upload_id);
-		objreq_query(&op->r, "uploadId", op->id);
+		op = upload_op(f, OP_COMPLETE, "POST", f->upload_id);
 		complete_body(f, op);
 		break;
 	case F_PUT:
 		op = put_op(f);
 		break;
 	case F_ABORT:
-		op = op_new(f, OP_ABORT, "DELETE");
-		op->id = xstrdup(f->upload_id);
-		objreq_query(&op->r, "uploadId", op->id);
+		op = upload_op(f, OP_ABORT, "DELETE", f->upload_id);
 		break;
 	case F_CHECK:
 		op = op_new(f, OP_CHECK, "HEAD");
-		break;
-	case F_PARTS:
-	case F_DONE:
 		break;
 	}
 	return op;
 }
 
-/* Sends parts while there is room; moves on when all are out. */
-static void
-pump_parts(struct s3file *f)
+static struct objup_op *
+next_op(struct objup_file *f)
 {
-	struct s3be *be = f->be;
+	struct s3op *op = next_s3op((struct s3file *)f);
 
-	while (!f->failed && f->next < f->nparts && be->inflight < be->jobs) {
-		f->parts_out++;
-		op_prepare(part_op(f));
-	}
-	if (f->failed) {
-		if (f->parts_out == 0)
-			f->st = f->gone ? F_CHECK : F_ABORT;
-	} else if (f->parts_done == f->nparts) {
-		f->st = F_COMPLETE;
-	}
+	return op ? &op->b : NULL;
 }
 
-/* Starts whatever requests fit, file by file in order. */
-static void
-pump(void *ctx)
+/* Every part stored: complete; a part failed: abort, or decide by a
+ * HEAD when the upload is gone. */
+static int
+parts_over(struct objup_file *b)
 {
-	struct s3be *be = ctx;
-	struct s3file *f = objq_next(&be->q, NULL), *nx;
+	struct s3file *f = (struct s3file *)b;
 
-	for (; f && be->inflight < be->jobs; f = nx) {
-		nx = objq_next(&be->q, f);
-		if (f->busy)
-			continue;
-		if (f->st == F_PARTS) {
-			pump_parts(f);
-			if (f->st == F_PARTS)
-				continue;
-		}
-		struct s3op *op = next_op(f);
-		if (!op)
-			continue;	/* finished, or waiting for parts */
-		f->busy = 1;
-		if (op->kind == OP_PUT)
-			op_prepare(op);
-		else
-			op_send(op);
-	}
+	if (b->failed)
+		b->st = f->gone ? F_CHECK : F_ABORT;
+	else
+		b->st = F_COMPLETE;
+	return 0;
 }
 
-static void *
-new_file(void *be, struct storage_put *p)
-{
-	struct s3file *f = xcalloc(1, sizeof *f);
-
-	f->be = be;
-	f->p = p;
-	f->fd = -1;
-	return f;
-}
-
-static void
-wait_net(void *be, int timeout_ms, int wait_fd)
-{
-	objx_run(&((struct s3be *)be)->s3.x, timeout_ms, wait_fd);
-}
-
-static const struct objq_ops put_ops = {
+static const struct objup_proto put_proto = {
+	.name = "s3",
+	.file_size = sizeof(struct s3file),
+	.parts_state = F_PARTS,
 	.check = check_bucket,
-	.file = new_file,
-	.collect = collect,
-	.pump = pump,
-	.wait = wait_net,
+	.next = next_op,
+	.part = part_op,
+	.prep = hash_op,
+	.part_done = on_part,
+	.answer = on_answer,
+	.parts_over = parts_over,
+	.op_free = op_free,
+	.file_free = file_free,
 };
 
 static void
 s3be_put(struct storage *st, struct storage_put *p)
 {
-	objq_put(&((struct s3be *)st->be)->q, st, p);
+	objup_put(&((struct s3be *)st->be)->up, st, p);
 }
 
 static int
 s3be_run(struct storage *st, int timeout_ms, int wait_fd)
 {
-	return objq_run(&((struct s3be *)st->be)->q, timeout_ms, wait_fd);
+	return objup_run(&((struct s3be *)st->be)->up, timeout_ms, wait_fd);
 }
 
 static int
@@ -1084,9 +890,35 @@ s3be_del(struct storage *st, const char *key, struct buf *err)
 static void
 describe_op(struct s3be *be, struct s3op *op, struct buf *out)
 {
-	s3_describe(&be->s3, &op->r, out);
+	s3_describe(&be->s3, &op->b.r, out);
 	buf_addc(out, '\n');
-	op_free(op);
+	objup_op_free(&op->b);
+}
+
+/* A dry run's part: read and hashed as it would be, its body dropped;
+ * -1 with the reason in err. */
+static int
+describe_part(struct s3be *be, struct s3file *f, struct buf *err,
+    struct buf *out)
+{
+	uint64_t off = (uint64_t)f->b.next * f->b.psize;
+	uint64_t left = f->b.size - off;
+	struct s3op *op = (struct s3op *)part_op(&f->b, ++f->b.next, off,
+	    left < f->b.psize ? left : f->b.psize);
+
+	op->b.part = f->b.next;
+	hash_part(op);
+	objup_buf_put(&be->up, op->data, op->cap);
+	op->data = NULL;
+	if (op->b.perr.len) {
+		buf_add(err, op->b.perr.p, op->b.perr.len);
+		objup_op_free(&op->b);
+		return -1;
+	}
+	op->b.r.body = "";
+	f->etags[op->b.part - 1] = xstrdup("ETAG_OF_PART");
+	describe_op(be, op, out);
+	return 0;
 }
 
 /* Dry run: the requests for a file absent from the bucket, in order;
@@ -1102,60 +934,39 @@ s3be_describe(struct storage *st, const struct storage_put *p,
 	int rc = 0;
 
 	memset(&cp.err, 0, sizeof cp.err);
-	f.be = be;
-	f.p = &cp;
-	f.fd = -1;
-	describe_op(be, next_op(&f), out);
-	if (open_source(&f))
+	objup_file_init(&be->up, &f.b, &cp);
+	describe_op(be, next_s3op(&f), out);
+	if (objup_open(&f.b))
 		goto bad;
-	if (f.size < be->threshold || f.size == 0) {
+	if (f.b.size < be->threshold || f.b.size == 0) {
 		op = put_op(&f);
 		hash_put(op);
-		if (op->perr.len) {
-			buf_add(&cp.err, op->perr.p, op->perr.len);
-			op_free(op);
+		if (op->b.perr.len) {
+			buf_add(&cp.err, op->b.perr.p, op->b.perr.len);
+			objup_op_free(&op->b);
 			goto bad;
 		}
 		describe_op(be, op, out);
 		goto out;
 	}
-	for (f.st = F_LIST; f.st != F_PARTS; f.st++)
-		if (f.st != F_ABORT_OLD)
-			describe_op(be, next_op(&f), out);
+	for (f.b.st = F_LIST; f.b.st != F_PARTS; f.b.st++)
+		if (f.b.st != F_ABORT_OLD)
+			describe_op(be, next_s3op(&f), out);
 	f.upload_id = xstrdup("UPLOAD_ID");
-	f.etags = xcalloc(f.nparts, sizeof *f.etags);
+	f.etags = xcalloc(f.b.nparts, sizeof *f.etags);
 	sha256_pair_init(&f.fh);
-	while (f.next < f.nparts) {
-		op = part_op(&f);
-		hash_part(op);
-		if (op->perr.len) {
-			buf_add(&cp.err, op->perr.p, op->perr.len);
-			pool_put(be, op->data, op->r.body_len);
-			op->data = NULL;
-			op_free(op);
+	while (f.b.next < f.b.nparts)
+		if (describe_part(be, &f, &cp.err, out))
 			goto bad;
-		}
-		pool_put(be, op->data, op->r.body_len);
-		op->data = NULL;
-		op->r.body = "";
-		f.etags[op->part - 1] = xstrdup("ETAG_OF_PART");
-		describe_op(be, op, out);
-	}
-	f.st = F_COMPLETE;
-	describe_op(be, next_op(&f), out);
+	f.b.st = F_COMPLETE;
+	describe_op(be, next_s3op(&f), out);
 	goto out;
 bad:
 	rc = -1;
 	buf_add(&((struct storage_put *)p)->err, cp.err.p, cp.err.len);
 out:
 	buf_free(&cp.err);
-	if (f.fd >= 0)
-		close(f.fd);
-	for (uint32_t i = 0; f.etags && i < f.nparts; i++)
-		free(f.etags[i]);
-	free(f.etags);
-	free(f.upload_id);
-	sha256_pair_free(&f.fh);
+	objup_file_done(&f.b);
 	return rc;
 }
 
