@@ -25,6 +25,16 @@ load helpers/s3.bash
 load helpers/kill.bash
 
 MERGE_OPTS=(--dedup-sort ver:desc --hard-delete deleted)
+CLEAN_RUNS="s3:delete-insert local:upsert"
+if [ "$STAGE_TEST_DEST" = snowflake ]; then
+	# fakesnow 0.12.1 reads no s3:// and fails --strategy upsert's MERGE
+	# inside a transaction, and a killed stage-merge's transaction stays
+	# open there ($SF_BUCKET, $SF_UPSERT, $SF_DETACHED in
+	# helpers/dest-snowflake.bash): stage-copy killed, local staging (PUT
+	# and COPY), delete-insert
+	KILL_STAGINGS=local KILL_STRATEGIES=delete-insert KILL_STEPS=copy
+	CLEAN_RUNS=local:delete-insert
+fi
 
 setup_file() {
 	dest_start
@@ -39,7 +49,7 @@ teardown_file() {
 
 @test "clean loads of the kill scenario land the rows the inputs say" {
 	K=$BATS_FILE_TMPDIR/k
-	for run in s3:delete-insert local:upsert; do
+	for run in $CLEAN_RUNS; do
 		st=${run%:*}
 		dest_reset
 		for r in 1 2; do

@@ -15,6 +15,13 @@ setup() {
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
 	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(CAST(s.age AS TEXT), '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 ORDER BY s.id"
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# the rows, but the empty string cannot be told from NULL there
+		[ "$output" = '1|alice|30|L1
+2|<null>|<null>|L1
+3|bob "the" builder|41|L1' ]
+		skip "$SF_QUOTED_EMPTY"
+	fi
 	[ "$output" = '1|alice|30|L1
 2||<null>|L1
 3|bob "the" builder|41|L1' ]
@@ -25,7 +32,7 @@ setup() {
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"destination\":\"$DEST\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
 	[ "$(jq -c 'del(.copied)' <<<"${lines[0]}")" = "$(head -1 "$W/m")" ]
 	[ "${lines[1]}" = "$(tail -1 "$W/m")" ]
 }
@@ -35,7 +42,7 @@ setup() {
 	stage-copy -D "$DEST" "$W/m" >/dev/null
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"$DEST\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging._stage_files')" = 1 ]
 }
@@ -61,7 +68,7 @@ setup() {
 	# the same line again with the original sha256: skipped as before
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"$DEST\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
 	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds_staging.users')" = '3|6' ]
 }
 
@@ -90,7 +97,7 @@ JSON
 	[ "$status" -eq 0 ]
 	# json as each destination writes it: jsonb's spacing, or the text as given
 	case $STAGE_TEST_DEST in
-	sqlite) doc1='{"a":[1,2]}' ;;
+	sqlite | snowflake) doc1='{"a":[1,2]}' ;;
 	*) doc1='{"a": [1, 2]}' ;;
 	esac
 	run dest_sql "SELECT id, coalesce(msg, '<null>'), coalesce(CAST(n AS TEXT), '<null>'), coalesce(CASE WHEN ok THEN 'true' WHEN NOT ok THEN 'false' END, '<null>'), coalesce(CAST(doc AS TEXT), '<null>') FROM ds_staging.ev ORDER BY id"
@@ -181,6 +188,7 @@ three|n/a|-' ]
 	[ "$status" -eq 0 ]
 	case $STAGE_TEST_DEST in
 	sqlite) [[ "$output" == *'INSERT INTO "ds_staging"."users" ("id", "name", "age", "_stage_row") VALUES (?'* ]] ;;
+	snowflake) [[ "$output" == *'COPY INTO "ds_staging"."users" ("_stage_row", "id", "name", "age") FROM @"ds_staging"."%users"/stage-'* ]] ;;
 	*) [[ "$output" == *'COPY "ds_staging"."users" ("_stage_row", "id", "name", "age") FROM STDIN'* ]] ;;
 	esac
 	[[ "$output" != *'"copied"'* ]]
