@@ -32,7 +32,7 @@ setup() {
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 2 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"destination\":\"$DEST\"}" ]
 	[ "$(jq -c 'del(.copied)' <<<"${lines[0]}")" = "$(head -1 "$W/m")" ]
 	[ "${lines[1]}" = "$(tail -1 "$W/m")" ]
 }
@@ -42,7 +42,7 @@ setup() {
 	stage-copy -D "$DEST" "$W/m" >/dev/null
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"$DEST\"}" ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging._stage_files')" = 1 ]
 }
@@ -68,7 +68,7 @@ setup() {
 	# the same line again with the original sha256: skipped as before
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"${DEST_SHOWN:-$DEST}\"}" ]
+	[ "$(jq -c .copied <<<"${lines[0]}")" = "{\"table\":\"ds_staging.users\",\"rows\":3,\"skipped\":true,\"destination\":\"$DEST\"}" ]
 	[ "$(dest_sql 'SELECT count(*), sum(id) FROM ds_staging.users')" = '3|6' ]
 }
 

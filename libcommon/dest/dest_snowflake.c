@@ -342,10 +342,13 @@ sf_resolve(struct dest_conf *c, const struct dest_src *src)
 		from_config(src, v);
 	}
 	had = v[K_PASSWORD] != NULL && src->url != NULL;
-	secrets_for_url(src, v);
 	stage_name(src, v);
-	c->conninfo = conf_join(v);
+	/* masked before the URL's secrets are taken from the environment:
+	 * the URL shows (and the manifest's copied.destination keeps) what
+	 * was given, which stage-merge resolves again the same way */
 	c->masked = conf_masked(v);
+	secrets_for_url(src, v);
+	c->conninfo = conf_join(v);
 	conf_free(v);
 	buf_free(&why);
 	return had;
@@ -2035,6 +2038,19 @@ struct sfgroup {
 	int *rc;
 };
 
+/* Whether the group's files still to do hold no rows, by the
+ * manifest: then there is nothing to PUT and COPY (a stage COPY of an
+ * empty file is refused by fakesnow, and costs two statements anywhere),
+ * and the INSERT path reads and counts them, sending no row. */
+static int
+group_empty(const struct sfgroup *G)
+{
+	for (size_t k = 0; k < G->m; k++)
+		if (G->todo[k] && G->f[k]->rows != 0)
+			return 0;
+	return 1;
+}
+
 /* Says of each file still to do that it was rolled back with the
  * others (unless it was the one that failed, said before). */
 static void
@@ -2104,8 +2120,8 @@ group_txn(struct sfdest *d, struct sfgroup *G, const char *from)
 		goto fail;
 	if (from)
 		r = copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded);
-	else if ((r = put_rows(d, G->f, G->m, G->todo, G->no,
-	    G->loaded)) == 1)
+	else if (group_empty(G) || (r = put_rows(d, G->f, G->m, G->todo,
+	    G->no, G->loaded)) == 1)
 		r = insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
 	if (from && r == 1) {
 		rollback(&d->s);

@@ -6,8 +6,6 @@ load "${STAGE_TOP}/tests/helpers/snowflake.bash"
 dest_start() {
 	sf_start || return 1
 	export DEST="$SF_DEST"
-	# the password (from the environment) is shown masked
-	export DEST_SHOWN="snowflake://stage:***@test/STAGE_TEST?host=127.0.0.1&port=$SF_PORT&protocol=http"
 }
 
 dest_stop() { sf_stop; }

@@ -6,8 +6,6 @@
 #   dest_restart              crash and restart it (where that means
 #                             something; else a no-op)
 #   DEST                      the value of -D for the programs
-#   DEST_SHOWN                how the programs name it in their output
-#                             (copied.destination): DEST unless set
 # Tests read floats through CAST(x AS TEXT) and booleans through CASE WHEN
 # so that every destination prints the same; where a destination prints
 # differently (json text, whole doubles) the test says so per destination.

@@ -29,6 +29,9 @@ def main():
     con = snowflake.connector.connect(
         user="check", password="x", account="test", host="127.0.0.1",
         port=port, protocol="http", database="STAGE_TEST",
+        # fakesnow answers a statement it cannot run with a 500, which
+        # the connector retries until this (default: for ever)
+        network_timeout=10,
         session_parameters={"QUOTED_IDENTIFIERS_IGNORE_CASE": True})
     cur = con.cursor()
     for stmt in [s for s in sql.split(";\n") if s.strip()]:
