@@ -115,7 +115,8 @@ kill_check_expected() {
 }
 
 # One query (one client start) for all tables: each row as one text
-# line "table|col|col…", NULL as ~.
+# line "table|col|col…", NULL as ~ (the columns quoted: "at" is a
+# keyword in Snowflake).
 kill_dump_sql() {
 	local spec t cols c sql= sel
 	for spec in "${KILL_TABLES[@]}"; do
@@ -123,7 +124,7 @@ kill_dump_sql() {
 		cols=${spec#*:}
 		sel="'$t'"
 		for c in ${cols//,/ }; do
-			sel="$sel || '|' || coalesce(CAST($c AS TEXT), '~')"
+			sel="$sel || '|' || coalesce(CAST("$c" AS TEXT), '~')"
 		done
 		sql="${sql:+$sql UNION ALL }SELECT $sel AS x FROM ds.$t"
 	done
