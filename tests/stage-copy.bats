@@ -159,7 +159,14 @@ three|n/a|-' ]
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bad.csv: line 3, column age"*abc* ]]
 	[ "$(jq -r 'select(.end) | .end' <<<"$output" 2>/dev/null)" = "" ]
-	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
+	good=3
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# a table's files of a load are one COPY in one transaction
+		# there: the good file is rolled back with the bad, and says so
+		good=0
+		[[ "$output" == *"u1.csv: not copied: rolled back with the other files of its COPY"* ]]
+	fi
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = $good ]
 	[ "$(dest_sql "SELECT count(*) FROM ds_staging._stage_files WHERE file_id = 'users.bad.csv'")" = 0 ]
 }
 

@@ -57,6 +57,7 @@
 #include "httpx.h"
 #include "log.h"
 #include "manifest.h"
+#include "sfcopyerr.h"
 #include "sfjwt.h"
 #include "sfput.h"
 #include "snowflake_wire.h"
@@ -553,6 +554,41 @@ sf_run(struct sfdest *d, const char *object, const char *what,
 	} else if (r == -1)
 		log_err("%s: %s: %s", object, what, res->err.p);
 	return r < 0 ? -1 : 0;
+}
+
+/* The COPY of a local load's one CSV (put_rows): 0 with res, else -1
+ * after naming the file, line and column the server's message points
+ * at, which it counts in the CSV of all the files (sent[k] records of
+ * each in todo; the COPY's columns "_stage_row" first); the group's
+ * first file when it points at none. */
+static int
+put_copy_run(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *sent, const char *sql,
+    struct sfresult *res)
+{
+	const struct dfile *f;
+	int64_t rec, in;
+	size_t k;
+	int col, r;
+
+	if (!d->w)
+		return sf_run(d, g[0]->object, "COPY failed", sql, res);
+	log_verbose("%s: %s", g[0]->object, sql);
+	if ((r = sfw_query(d->w, sql, res)) != -1)
+		return r < 0 ? -1 : 0;
+	if (sfcopyerr_where(res->err.p, &rec, &col) < 0 ||
+	    sfcopyerr_file(rec, todo, sent, m, &k, &in) < 0) {
+		log_err("%s: COPY failed: %s", g[0]->object, res->err.p);
+		return -1;
+	}
+	f = g[k];
+	/* a CSV's records follow its header line; JSON lines are records */
+	log_err("%s: %s %lld%s%s: COPY failed: %s", f->object,
+	    f->format == FMT_PARQUET ? "row" : "line", (long long)(in +
+	    (f->format == FMT_CSV)), col > 0 && (size_t)col <= f->t.ncols ?
+	    ", column " : "", col > 0 && (size_t)col <= f->t.ncols ?
+	    f->t.cols[col - 1].name : "", res->err.p);
+	return -1;
 }
 
 static int
@@ -2006,7 +2042,7 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 		put_copy_stmt(&q, g[0], ref.p);
 		if (d->s.dry)
 			dest_dry_sql(q.p);
-		else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
+		else if ((r = put_copy_run(d, g, m, todo, loaded, q.p,
 		    &res)) == 0)
 			r = put_result(g, m, todo, loaded, &res);
 	}

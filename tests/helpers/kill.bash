@@ -115,8 +115,8 @@ kill_check_expected() {
 }
 
 # One query (one client start) for all tables: each row as one text
-# line "table|col|col…", NULL as ~ (the columns quoted: "at" is a
-# keyword in Snowflake).
+# line "table|col|col…", NULL as ~ (the columns quoted and qualified:
+# "at" is a keyword in Snowflake, and fakesnow unquotes it).
 kill_dump_sql() {
 	local spec t cols c sql= sel
 	for spec in "${KILL_TABLES[@]}"; do
@@ -124,9 +124,9 @@ kill_dump_sql() {
 		cols=${spec#*:}
 		sel="'$t'"
 		for c in ${cols//,/ }; do
-			sel="$sel || '|' || coalesce(CAST("$c" AS TEXT), '~')"
+			sel="$sel || '|' || coalesce(CAST(d.\"$c\" AS TEXT), '~')"
 		done
-		sql="${sql:+$sql UNION ALL }SELECT $sel AS x FROM ds.$t"
+		sql="${sql:+$sql UNION ALL }SELECT $sel AS x FROM ds.$t AS d"
 	done
 	echo "$sql ORDER BY 1"
 }
