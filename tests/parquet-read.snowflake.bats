@@ -1,1 +1,0 @@
-parquet-read.bats
