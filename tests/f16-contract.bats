@@ -145,7 +145,10 @@ rows() {
 	{ head -1 "$W/m1"; fline L1 t append "$(csv b 2,b,20)" 1 "$cols"; eline L1 2 2; } >"$W/m2"
 	stage-copy -D "$DEST" "$W/m1" | stage-merge -D "$DEST" >/dev/null
 	# what a stage-copy that did not look at the merge record would do
-	dest_sql "INSERT INTO ds_staging._stage_files (load_id, table_name, file_id, seq, sha256, rows) VALUES ('L1', 't', 't.b', 2, 'x', 1)" >/dev/null
+	# (Snowflake's _stage_files has no default for copied_at)
+	at= atv=
+	[ "$STAGE_TEST_DEST" != snowflake ] || at=', copied_at' atv=', CURRENT_TIMESTAMP()'
+	dest_sql "INSERT INTO ds_staging._stage_files (load_id, table_name, file_id, seq, sha256, \"rows\"$at) VALUES ('L1', 't', 't.b', 2, 'x', 1$atv)" >/dev/null
 	n=$(dest_sql "SELECT file_no FROM ds_staging._stage_files WHERE file_id = 't.b'")
 	dest_sql "INSERT INTO ds_staging.t (id, name, v, _stage_row) VALUES (2, 'b', 20, $n * 4294967296 + 1)" >/dev/null
 	run stage-merge -D "$DEST" "$W/m2"
@@ -198,7 +201,10 @@ twenty() {
 	{ fline L1 t append "$(csv a 1,a,10)" 1 "$cols"; eline L1 1 1; } >"$W/m"
 	run -0 stage-copy -n -D "$DEST" "$W/m"
 	plan=$output
-	if [ "$STAGE_TEST_DEST" != postgres ]; then
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		[[ "$plan" == *'COPY INTO "ds_staging"."t" ("_stage_row", "id", "name", "v") FROM @"ds_staging"."%t"/stage-'* ]]
+		skip "binary COPY is PostgreSQL's"
+	elif [ "$STAGE_TEST_DEST" != postgres ]; then
 		[[ "$plan" == *'INSERT INTO "ds_staging"."t"'* ]]
 		skip "binary COPY is PostgreSQL's"
 	fi

@@ -23,6 +23,7 @@ setup() {
 	cd "$W"
 	PY=$STAGE_TOP/.venv/bin/python
 	export RUNTIME__LOG_LEVEL=WARNING DLT_DATA_DIR=$W/dlt-data
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "dlt's Snowflake destination needs snowflake-connector-python, which is in .venv-fakesnow, not in dlt's .venv (bench/sf-dlt.py runs dlt against fakesnow)"
 	case $STAGE_TEST_DEST in
 	# dlt's sqlalchemy destination: the catalog file is its main
 	# database, each dataset a file beside it

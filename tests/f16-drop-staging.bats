@@ -21,6 +21,10 @@ rows() {
 }
 
 @test "--drop-staging waits for a COPY in flight and keeps the rows it committed" {
+	# stage's Snowflake back end has no lock that a copy holds and
+	# --drop-staging waits for: the table is dropped under the copy, whose
+	# COPY then fails and rolls back (a re-run loads it)
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "Snowflake: --drop-staging does not wait for a COPY in flight (its staging table has no committed row): the COPY fails and rolls back, a re-run of stage-copy loads it"
 	# load A merged: its staging table is empty, and may be dropped
 	stage-copy -q -D "$DEST" "$W/ma" | stage-merge -q -D "$DEST" >/dev/null
 	# load B's file arrives through a pipe: its COPY stays in flight
@@ -37,7 +41,7 @@ rows() {
 	sleep 1		# the drop looks while the COPY is in flight
 	tail -n +501 "$W/b.csv" >&5
 	exec 5>&-
-	wait "$copy"
+	wait "$copy" || { cat "$W/copy.err"; false; }
 	wait "$drop" || { cat "$W/drop.err"; false; }
 	# B's rows are still staged: B merges
 	run stage-merge -D "$DEST" "$W/cb"

@@ -15,8 +15,9 @@
 #
 #   STAGE_KILL_SEED=N       replay a run (the seed is printed)
 #   STAGE_KILL_INSTANTS=N   kills that must land (default 50, so with
-#                           the SQLite twin 100 a run; a trial draws two
-#                           instants, at most 2N are drawn)
+#                           the SQLite twin 100 a run; 10 on Snowflake;
+#                           a trial draws two instants, at most 2N are
+#                           drawn)
 # Runs against STAGE_TEST_DEST (helpers/dest.bash); f16-kill.sqlite.bats
 # is this file against SQLite.
 
@@ -25,6 +26,20 @@ load helpers/s3.bash
 load helpers/kill.bash
 
 MERGE_OPTS=(--dedup-sort ver:desc --hard-delete deleted)
+CLEAN_RUNS="s3:delete-insert local:upsert"
+KILLS=50
+if [ "$STAGE_TEST_DEST" = snowflake ]; then
+	# fakesnow 0.12.1 reads no s3:// and fails --strategy upsert's MERGE
+	# inside a transaction, and a killed stage-merge's transaction stays
+	# open there ($SF_BUCKET, $SF_UPSERT, $SF_DETACHED in
+	# helpers/dest-snowflake.bash): stage-copy killed, local staging (PUT
+	# and COPY), delete-insert
+	KILL_STAGINGS=local KILL_STRATEGIES=delete-insert KILL_STEPS=copy
+	CLEAN_RUNS=local:delete-insert
+	# a trial there takes some 20-40 s (fakesnow answers slowly): 10
+	# kills keep make check's time (20 took 534 s on a loaded machine)
+	KILLS=10
+fi
 
 setup_file() {
 	dest_start
@@ -39,7 +54,7 @@ teardown_file() {
 
 @test "clean loads of the kill scenario land the rows the inputs say" {
 	K=$BATS_FILE_TMPDIR/k
-	for run in s3:delete-insert local:upsert; do
+	for run in $CLEAN_RUNS; do
 		st=${run%:*}
 		dest_reset
 		for r in 1 2; do
@@ -55,7 +70,7 @@ teardown_file() {
 @test "SIGKILL of stage-copy and stage-merge at seeded random instants: re-runs finish the loads exactly once, in bounded time" {
 	K=$BATS_FILE_TMPDIR/k
 	seed=${STAGE_KILL_SEED:-$(( $(od -An -N2 -tu2 /dev/urandom) ))}
-	want=${STAGE_KILL_INSTANTS:-50}
+	want=${STAGE_KILL_INSTANTS:-$KILLS}
 	echo "# seed $seed (replay: STAGE_KILL_SEED=$seed), $want kills to land" >&3
 	kill_clean_reference "$K" "$W"
 	RANDOM=$seed

@@ -110,9 +110,11 @@ one_load() {
 	run stage-copy -D "$DEST" m.ndjson
 	echo "$output"
 	case $STAGE_TEST_DEST in
-	sqlite)
+	sqlite | snowflake)
+		# (Snowflake: stage's names are quoted with the session's
+		# QUOTED_IDENTIFIERS_IGNORE_CASE, as dlt's are)
 		[ "$status" -eq 2 ]
-		[[ "$output" == *"m.ndjson:1: table 'Upper' holds upper-case letters: sqlite does not tell them from lower case"* ]]
+		[[ "$output" == *"m.ndjson:1: table 'Upper' holds upper-case letters: $STAGE_TEST_DEST does not tell them from lower case"* ]]
 		run stage-merge -D "$DEST" m.ndjson
 		[ "$status" -eq 2 ]
 		;;
@@ -136,6 +138,7 @@ one_load() {
 }
 
 @test "numbers no double holds land exactly as decimal, beside doubles in the same column" {
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "Snowflake's decimal is NUMBER(38,9) (dlt's too): 1e400 does not fit, and the COPY refuses it"
 	printf '{"id":1,"a":1.5}\n{"id":2,"a":1e400}\n{"id":3,"a":-2e308}\n{"id":4,"a":1e-400}\n' |
 		load_table n append 600.1
 	run dest_sql 'SELECT id, CAST(a AS TEXT) FROM ds.n ORDER BY id'

@@ -7,6 +7,12 @@
 
 load helpers/dest-scenario.bash
 
+setup() {
+	scenario_setup
+	# widening on Snowflake: tests/snowflake.bats
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "Snowflake widens a column before the merge's transaction (its DDL commits) through a new column, and its decimal is NUMBER(38,9): these are PostgreSQL's and SQLite's expectations"
+}
+
 copy_merge() {
 	stage-copy -D "$DEST" "$1" | stage-merge -D "$DEST" "${@:2}"
 }

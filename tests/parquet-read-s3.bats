@@ -27,6 +27,7 @@ teardown_file() {
 
 setup() {
 	scenario_setup
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "$SF_BUCKET"
 	"$PY" -c 'import pyarrow' 2>/dev/null || skip "no pyarrow in .venv"
 }
 

@@ -20,9 +20,14 @@ setup() {
 		skip "no pyarrow or duckdb in .venv (make deps)"
 }
 
-# hostile N: the hostile records in $W/ref.jsonl.
+# hostile N: the hostile records in $W/ref.jsonl.  Snowflake's decimal
+# is NUMBER(38,9) (dlt's too), 29 digits before the point: there its
+# largest negative value stands in for the peer's 35-digit one, which
+# Snowflake refuses as a real server does.
 hostile() {
 	"$PY" "$PEER" hostile "$1" >"$W/ref.jsonl"
+	[ "$STAGE_TEST_DEST" = snowflake ] || return 0
+	sed -i 's/"-99999999999999999999999999999999999[.]99"/"-99999999999999999999999999999.99"/' "$W/ref.jsonl"
 }
 
 # pqwrite FILE [peer options]: $W/ref.jsonl as Parquet, $HCOLS's types.
@@ -128,6 +133,7 @@ print(m.num_row_groups, c.compression, ",".join(sorted(c.encodings)))' "$@"
 	COLS='[["v","text"]]' pqwrite "$W/one.parquet"
 	COLS='[["v","text"]]' load_both 3 "$W/one.parquet"
 	same_rows v
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "$SF_QUOTED_EMPTY"
 	[ "$(dest_sql "SELECT coalesce(v, '<null>') FROM ds_staging.pq ORDER BY _stage_row")" = 'a
 <null>' ]
 }
@@ -141,6 +147,7 @@ for r in range(3):
 	COLS=$("$PY" -c 'import json
 print(json.dumps([["c%d" % i, "bigint" if i % 2 else "text"] for i in range(1000)]))')
 	export COLS
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "$SF_WIDE_CSV"
 	pqwrite "$W/wide.parquet"
 	load_both 3 "$W/wide.parquet"
 	same_rows "c0, c1, c2, c499, c500, c997, c998, c999"
@@ -161,6 +168,13 @@ pq.write_table(pa.table({"id": [1, 2, 3], "f": [float("inf"), float("-inf"), flo
 		return
 	fi
 	[ "$status" -eq 0 ]
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# Snowflake spells them inf, -inf and NaN (fakesnow: nan)
+		[ "$(dest_sql "SELECT LOWER(CAST(f AS TEXT)) FROM ds_staging.t ORDER BY id")" = 'inf
+-inf
+nan' ]
+		return
+	fi
 	[ "$(dest_sql "SELECT CAST(f AS TEXT) FROM ds_staging.t ORDER BY id")" = 'Infinity
 -Infinity
 NaN' ]
@@ -202,6 +216,12 @@ pq.write_table(pa.table({"s": ["a", None, ""], "id": [1, 2, 3]}), sys.argv[1])' 
 	run stage-copy -D "$DEST" "$W/m"
 	echo "$output" | grep -v '^{' || :
 	[ "$status" -eq 0 ]
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		[ "$(dest_sql "SELECT id, coalesce(s, '<null>') FROM ds_staging.t ORDER BY id")" = '1|a
+2|<null>
+3|<null>' ]
+		skip "$SF_QUOTED_EMPTY"
+	fi
 	[ "$(dest_sql "SELECT id, coalesce(s, '<null>') FROM ds_staging.t ORDER BY id")" = '1|a
 2|<null>
 3|' ]

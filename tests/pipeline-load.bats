@@ -35,10 +35,14 @@ JSON
 JSON
 	echo "$output"
 	[ "$status" -eq 0 ]
-	# 1.5 and 2 in one column are decimal: 2 reads 2 everywhere
-	two=2
+	# 1.5 and 2 in one column are decimal: 2 reads 2 everywhere but on
+	# Snowflake, whose NUMBER(38,9) (dlt's decimal) prints its 9 places
+	two=2 half=2.5
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		two=2.000000000 half=2.500000000
+	fi
 	[ "$(dest_sql "SELECT id, name, address__city, coalesce(CAST(score AS TEXT), '-'), _dlt_load_id FROM shop.users ORDER BY id")" = "1|ann|Oslo|-|1000.1
-2|bob|Bern|2.5|1000.2
+2|bob|Bern|$half|1000.2
 4|dee|Kyiv|$two|1000.2" ]
 	[ "$(dest_sql 'SELECT load_id, status FROM shop._dlt_loads ORDER BY load_id')" = '1000.1|0
 1000.2|0' ]

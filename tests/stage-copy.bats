@@ -15,6 +15,13 @@ setup() {
 	run stage-copy -D "$DEST" "$W/m"
 	[ "$status" -eq 0 ]
 	run dest_sql "SELECT s.id, coalesce(s.name, '<null>'), coalesce(CAST(s.age AS TEXT), '<null>'), f.load_id FROM ds_staging.users s JOIN ds_staging._stage_files f ON f.file_no = s._stage_row >> 32 ORDER BY s.id"
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# the rows, but the empty string cannot be told from NULL there
+		[ "$output" = '1|alice|30|L1
+2|<null>|<null>|L1
+3|bob "the" builder|41|L1' ]
+		skip "$SF_QUOTED_EMPTY"
+	fi
 	[ "$output" = '1|alice|30|L1
 2||<null>|L1
 3|bob "the" builder|41|L1' ]
@@ -90,7 +97,7 @@ JSON
 	[ "$status" -eq 0 ]
 	# json as each destination writes it: jsonb's spacing, or the text as given
 	case $STAGE_TEST_DEST in
-	sqlite) doc1='{"a":[1,2]}' ;;
+	sqlite | snowflake) doc1='{"a":[1,2]}' ;;
 	*) doc1='{"a": [1, 2]}' ;;
 	esac
 	run dest_sql "SELECT id, coalesce(msg, '<null>'), coalesce(CAST(n AS TEXT), '<null>'), coalesce(CASE WHEN ok THEN 'true' WHEN NOT ok THEN 'false' END, '<null>'), coalesce(CAST(doc AS TEXT), '<null>') FROM ds_staging.ev ORDER BY id"
@@ -152,7 +159,14 @@ three|n/a|-' ]
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bad.csv: line 3, column age"*abc* ]]
 	[ "$(jq -r 'select(.end) | .end' <<<"$output" 2>/dev/null)" = "" ]
-	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = 3 ]
+	good=3
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# a table's files of a load are one COPY in one transaction
+		# there: the good file is rolled back with the bad, and says so
+		good=0
+		[[ "$output" == *"u1.csv: not copied: rolled back with the other files of its COPY"* ]]
+	fi
+	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.users')" = $good ]
 	[ "$(dest_sql "SELECT count(*) FROM ds_staging._stage_files WHERE file_id = 'users.bad.csv'")" = 0 ]
 }
 
@@ -181,6 +195,7 @@ three|n/a|-' ]
 	[ "$status" -eq 0 ]
 	case $STAGE_TEST_DEST in
 	sqlite) [[ "$output" == *'INSERT INTO "ds_staging"."users" ("id", "name", "age", "_stage_row") VALUES (?'* ]] ;;
+	snowflake) [[ "$output" == *'COPY INTO "ds_staging"."users" ("_stage_row", "id", "name", "age") FROM @"ds_staging"."%users"/stage-'* ]] ;;
 	*) [[ "$output" == *'COPY "ds_staging"."users" ("_stage_row", "id", "name", "age") FROM STDIN'* ]] ;;
 	esac
 	[[ "$output" != *'"copied"'* ]]

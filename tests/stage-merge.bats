@@ -115,6 +115,7 @@ L2|0' ]
 }
 
 @test "merge: --strategy upsert updates in place, inserts new keys, applies hard deletes" {
+	[ "$STAGE_TEST_DEST" != snowflake ] || skip "$SF_UPSERT"
 	cols='[["id","bigint"],["name","text"],["v","bigint"],["gone","text"]]'
 	pk='.primary_key=["id"]'
 	printf 'id,name,v,gone\n1,a,10,\n2,b,20,\n3,c,30,\n' >"$W/a"
@@ -164,9 +165,14 @@ L2|0' ]
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"staging holds 1 rows of load L1, the manifest says 2"* ]]
-	# the final table is made inside the merge's transaction: not at all
+	# the final table is made inside the merge's transaction: not at all;
+	# where DDL commits (Snowflake) it is made before, and stays empty
 	run dest_sql 'SELECT count(*) FROM ds.t'
-	[ "$status" -ne 0 ]
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		[ "$output" = 0 ]
+	else
+		[ "$status" -ne 0 ]
+	fi
 	[ "$(dest_sql 'SELECT count(*) FROM ds._dlt_loads')" = 0 ]
 	[ "$(dest_sql 'SELECT count(*) FROM ds_staging.t')" = 1 ]
 }
@@ -192,8 +198,13 @@ L2|0' ]
 	run copy_merge "$W/m2"
 	[ "$status" -eq 0 ]
 	# bigint and double widen to decimal, which keeps both exactly
-	[ "$(dest_sql "SELECT id, v, coalesce(extra, '-') FROM ds.t ORDER BY id")" = "1|10|-
-2|2.5|x" ]
+	# (Snowflake's NUMBER(38,9), dlt's decimal, prints its 9 places)
+	ten=10 half=2.5
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		ten=10.000000000 half=2.500000000
+	fi
+	[ "$(dest_sql "SELECT id, v, coalesce(extra, '-') FROM ds.t ORDER BY id")" = "1|$ten|-
+2|$half|x" ]
 }
 
 # nullability of ds.t's columns, in order: "id=1 name=0 ..." (1: NOT NULL)
@@ -274,12 +285,21 @@ notnull() {
 	evil='x"; drop table y; --'
 	printf '"%s",v\n1,2\n1,3\n' "${evil//\"/\"\"}" >"$W/h.csv"
 	ecol=$(sed 's/"/\\"/g' <<<"$evil")
-	{ dataset="e'vil" fline "L'1" "$evil" merge "$W/h.csv" 2 "[[\"$ecol\",\"bigint\"],[\"v\",\"bigint\"]]" ".primary_key=[\"$ecol\"]"
+	ds="e'vil" qds="e'vil"
+	if [ "$STAGE_TEST_DEST" = snowflake ]; then
+		# fakesnow 0.12.1 sets DuckDB's schema to the name between quotes
+		# unescaped (SET schema='DB.e'vil_staging': a parser error, and
+		# "Unterminated quote in qualified name" for a double quote), so
+		# there the dataset is hostile without quotes; the load id keeps
+		# its quote, the table and column theirs
+		ds='e v;il -- é' qds='e v;il -- é'
+	fi
+	{ dataset=$ds fline "L'1" "$evil" merge "$W/h.csv" 2 "[[\"$ecol\",\"bigint\"],[\"v\",\"bigint\"]]" ".primary_key=[\"$ecol\"]"
 	  eline "L'1" 1 2; } >"$W/m"
 	run copy_merge "$W/m"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(dest_sql 'SELECT "x""; drop table y; --", v, _dlt_load_id FROM "e'"'"'vil"."x""; drop table y; --"')" = "1|3|L'1" ]
+	[ "$(dest_sql 'SELECT "x""; drop table y; --", v, _dlt_load_id FROM "'"$qds"'"."x""; drop table y; --"')" = "1|3|L'1" ]
 }
 
 @test "stage-merge bash completion offers its options" {

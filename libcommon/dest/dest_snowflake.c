@@ -57,6 +57,7 @@
 #include "httpx.h"
 #include "log.h"
 #include "manifest.h"
+#include "sfcopyerr.h"
 #include "sfjwt.h"
 #include "sfput.h"
 #include "snowflake_wire.h"
@@ -342,10 +343,13 @@ sf_resolve(struct dest_conf *c, const struct dest_src *src)
 		from_config(src, v);
 	}
 	had = v[K_PASSWORD] != NULL && src->url != NULL;
-	secrets_for_url(src, v);
 	stage_name(src, v);
-	c->conninfo = conf_join(v);
+	/* masked before the URL's secrets are taken from the environment:
+	 * the URL shows (and the manifest's copied.destination keeps) what
+	 * was given, which stage-merge resolves again the same way */
 	c->masked = conf_masked(v);
+	secrets_for_url(src, v);
+	c->conninfo = conf_join(v);
 	conf_free(v);
 	buf_free(&why);
 	return had;
@@ -550,6 +554,41 @@ sf_run(struct sfdest *d, const char *object, const char *what,
 	} else if (r == -1)
 		log_err("%s: %s: %s", object, what, res->err.p);
 	return r < 0 ? -1 : 0;
+}
+
+/* The COPY of a local load's one CSV (put_rows): 0 with res, else -1
+ * after naming the file, line and column the server's message points
+ * at, which it counts in the CSV of all the files (sent[k] records of
+ * each in todo; the COPY's columns "_stage_row" first); the group's
+ * first file when it points at none. */
+static int
+put_copy_run(struct sfdest *d, const struct dfile *const *g, size_t m,
+    const int *todo, const int64_t *sent, const char *sql,
+    struct sfresult *res)
+{
+	const struct dfile *f;
+	int64_t rec, in;
+	size_t k;
+	int col, r;
+
+	if (!d->w)
+		return sf_run(d, g[0]->object, "COPY failed", sql, res);
+	log_verbose("%s: %s", g[0]->object, sql);
+	if ((r = sfw_query(d->w, sql, res)) != -1)
+		return r < 0 ? -1 : 0;
+	if (sfcopyerr_where(res->err.p, &rec, &col) < 0 ||
+	    sfcopyerr_file(rec, todo, sent, m, &k, &in) < 0) {
+		log_err("%s: COPY failed: %s", g[0]->object, res->err.p);
+		return -1;
+	}
+	f = g[k];
+	/* a CSV's records follow its header line; JSON lines are records */
+	log_err("%s: %s %lld%s%s: COPY failed: %s", f->object,
+	    f->format == FMT_PARQUET ? "row" : "line", (long long)(in +
+	    (f->format == FMT_CSV)), col > 0 && (size_t)col <= f->t.ncols ?
+	    ", column " : "", col > 0 && (size_t)col <= f->t.ncols ?
+	    f->t.cols[col - 1].name : "", res->err.p);
+	return -1;
 }
 
 static int
@@ -2005,7 +2044,7 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 		put_copy_stmt(&q, g[0], ref.p);
 		if (d->s.dry)
 			dest_dry_sql(q.p);
-		else if ((r = sf_run(d, g[0]->object, "COPY failed", q.p,
+		else if ((r = put_copy_run(d, g, m, todo, loaded, q.p,
 		    &res)) == 0)
 			r = put_result(g, m, todo, loaded, &res);
 	}
@@ -2036,6 +2075,19 @@ struct sfgroup {
 	struct dcopied *res;
 	int *rc;
 };
+
+/* Whether the group's files still to do hold no rows, by the
+ * manifest: then there is nothing to PUT and COPY (a stage COPY of an
+ * empty file is refused by fakesnow, and costs two statements anywhere),
+ * and the INSERT path reads and counts them, sending no row. */
+static int
+group_empty(const struct sfgroup *G)
+{
+	for (size_t k = 0; k < G->m; k++)
+		if (G->todo[k] && G->f[k]->rows != 0)
+			return 0;
+	return 1;
+}
 
 /* Says of each file still to do that it was rolled back with the
  * others (unless it was the one that failed, said before). */
@@ -2106,8 +2158,8 @@ group_txn(struct sfdest *d, struct sfgroup *G, const char *from)
 		goto fail;
 	if (from)
 		r = copy_rows(d, G->f, G->m, G->todo, G->no, from, G->loaded);
-	else if ((r = put_rows(d, G->f, G->m, G->todo, G->no,
-	    G->loaded)) == 1)
+	else if (group_empty(G) || (r = put_rows(d, G->f, G->m, G->todo,
+	    G->no, G->loaded)) == 1)
 		r = insert_rows(d, G->f, G->m, G->todo, G->no, G->loaded);
 	if (from && r == 1) {
 		rollback(&d->s);

@@ -9,9 +9,11 @@
 # Tests read floats through CAST(x AS TEXT) and booleans through CASE WHEN
 # so that every destination prints the same; where a destination prints
 # differently (json text, whole doubles) the test says so per destination.
-# A scenario file linked as NAME.sqlite.bats runs against sqlite.
+# A scenario file linked as NAME.sqlite.bats runs against sqlite, one
+# linked as NAME.snowflake.bats against Snowflake (fakesnow).
 case ${BATS_TEST_FILENAME:-} in
 *.sqlite.bats) STAGE_TEST_DEST=sqlite ;;
+*.snowflake.bats) STAGE_TEST_DEST=snowflake ;;
 esac
 STAGE_TEST_DEST=${STAGE_TEST_DEST:-postgres}
 

@@ -15,9 +15,22 @@
 # Uses dest.bash's DEST, dest_reset, dest_sql and s3.bash's S3_BUCKET; the
 # caller sets MERGE_OPTS (stage-merge's options) and seeds RANDOM.  The
 # merge strategy (KILL_STRATEGY) is drawn per trial: both must leave the
-# same rows.
+# same rows.  A destination that cannot run one of them narrows
+# KILL_STAGINGS (default "s3 local"), KILL_STRATEGIES (default
+# "delete-insert upsert") or KILL_STEPS (default "copy merge"); the draws from RANDOM stay the same, so a
+# seed replays the same trials.
 
 KILL_STRATEGY=delete-insert
+KILL_STAGINGS=${KILL_STAGINGS:-s3 local}
+KILL_STRATEGIES=${KILL_STRATEGIES:-delete-insert upsert}
+KILL_STEPS=${KILL_STEPS:-copy merge}
+
+# kill_pick "A B" N: the element N (0 or 1, a draw) of the list, modulo
+# its length
+kill_pick() {
+	local a=($1)
+	echo "${a[$(($2 % ${#a[@]}))]}"
+}
 
 # The final tables and the columns compared (_dlt_id is random per row).
 KILL_TABLES=(
@@ -102,7 +115,8 @@ kill_check_expected() {
 }
 
 # One query (one client start) for all tables: each row as one text
-# line "table|col|col…", NULL as ~.
+# line "table|col|col…", NULL as ~ (the columns quoted and qualified:
+# "at" is a keyword in Snowflake, and fakesnow unquotes it).
 kill_dump_sql() {
 	local spec t cols c sql= sel
 	for spec in "${KILL_TABLES[@]}"; do
@@ -110,9 +124,9 @@ kill_dump_sql() {
 		cols=${spec#*:}
 		sel="'$t'"
 		for c in ${cols//,/ }; do
-			sel="$sel || '|' || coalesce(CAST($c AS TEXT), '~')"
+			sel="$sel || '|' || coalesce(CAST(d.\"$c\" AS TEXT), '~')"
 		done
-		sql="${sql:+$sql UNION ALL }SELECT $sel AS x FROM ds.$t"
+		sql="${sql:+$sql UNION ALL }SELECT $sel AS x FROM ds.$t AS d"
 	done
 	echo "$sql ORDER BY 1"
 }
@@ -151,9 +165,9 @@ kill_merge() { "${KILL_STEP_merge[@]}" "$1"; }
 kill_clean_reference() {
 	local k=$1 w=$2 st r t0 t1 t2 key
 	declare -gA KILL_T=() KILL_CLEAN=()
-	for KILL_STRATEGY in delete-insert upsert; do
+	for KILL_STRATEGY in $KILL_STRATEGIES; do
 		kill_steps
-		for st in s3 local; do
+		for st in $KILL_STAGINGS; do
 			dest_reset
 			for r in 1 2; do
 				t0=$(now_us)
@@ -227,8 +241,8 @@ kill_rerun() {
 # kill_round K W TRIAL ST R: one round of a trial: a kill, the re-run,
 # the checks.  Returns 1 (after writing W/failures) when a check failed.
 kill_round() {
-	local k=$1 w=$2 st=$4 r=$5 step=copy m
-	[ $((RANDOM % 2)) -eq 0 ] || step=merge
+	local k=$1 w=$2 st=$4 r=$5 step m i=$((RANDOM % 2))
+	step=$(kill_pick "$KILL_STEPS" "$i")
 	local -n cmd=KILL_STEP_$step
 	kill_draw "${KILL_T[$st.$r.$step]}"
 	KILL_WHAT="trial $3 ($st staging, $KILL_STRATEGY) round $r: SIGKILL"
@@ -303,16 +317,16 @@ kill_check() {
 }
 
 kill_trials() {
-	local k=$1 w=$2 want=$3 max=$4 trial=0 st r
+	local k=$1 w=$2 want=$3 max=$4 trial=0 st r i
 	KILL_LANDED=0 KILL_DRAWN=0 KILL_COPY=0 KILL_MERGE=0 KILL_S3=0
 	KILL_WORST_US=0 KILL_WORST=none
 	: >"$w/failures"
 	while [ "$KILL_LANDED" -lt "$want" ] && [ "$trial" -lt "$max" ]; do
 		trial=$((trial + 1))
-		st=s3
-		[ $((RANDOM % 2)) -eq 0 ] || st=local
-		KILL_STRATEGY=delete-insert
-		[ $((RANDOM % 2)) -eq 0 ] || KILL_STRATEGY=upsert
+		i=$((RANDOM % 2))
+		st=$(kill_pick "$KILL_STAGINGS" "$i")
+		i=$((RANDOM % 2))
+		KILL_STRATEGY=$(kill_pick "$KILL_STRATEGIES" "$i")
 		kill_steps
 		dest_reset
 		for r in 1 2; do

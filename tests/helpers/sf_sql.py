@@ -1,6 +1,7 @@
 """sf_sql.py PORT SQL: runs SQL on fakesnow through the official Snowflake
 connector (snowflake-connector-python) and prints its rows as psql -At
-does: values joined by |, NULL empty, booleans t/f."""
+does: values joined by |, NULL empty, booleans t/f, doubles in the
+shortest form (6, not 6.0)."""
 import sys
 import warnings
 
@@ -15,6 +16,11 @@ def text(v):
         return "t"
     if v is False:
         return "f"
+    if isinstance(v, float):
+        # psql's float8 text: shortest round trip, a whole number without
+        # ".0" (6, not 6.0; 1.5; 1e+20)
+        r = repr(v)
+        return r[:-2] if r.endswith(".0") else r
     return str(v)
 
 
@@ -23,6 +29,9 @@ def main():
     con = snowflake.connector.connect(
         user="check", password="x", account="test", host="127.0.0.1",
         port=port, protocol="http", database="STAGE_TEST",
+        # fakesnow answers a statement it cannot run with a 500, which
+        # the connector retries until this (default: for ever)
+        network_timeout=10,
         session_parameters={"QUOTED_IDENTIFIERS_IGNORE_CASE": True})
     cur = con.cursor()
     for stmt in [s for s in sql.split(";\n") if s.strip()]:
