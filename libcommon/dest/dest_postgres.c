@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mask.h"
 #include "pgbin.h"
+#include "pgkeys.h"
 #include "sha256.h"
 #include "source.h"
 #include "dest_sql.h"
@@ -578,6 +579,31 @@ out:
 	return rc;
 }
 
+/* A _stage_files made before pgkeys' columns gets them. */
+static int
+keys_columns(struct pgdest *d, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	PGresult *r;
+	int none, rc = -1;
+
+	sql_staging_schema(&s, t->dataset);
+	pgkeys_missing(&q, s.p);
+	if (!(r = pg_query(d, t->name, q.p, &none)))
+		goto out;
+	rc = 0;
+	if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+		buf_reset(&q);
+		pgkeys_add(&q, s.p);
+		rc = pg_do(&d->s, t->name, q.p, NULL);
+	}
+	PQclear(r);
+out:
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
 static int
 pg_stage_prepare(struct dest *base, const struct dtable *t)
 {
@@ -585,7 +611,9 @@ pg_stage_prepare(struct dest *base, const struct dtable *t)
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	return sqld_stage_ddl(&d->s, t);
+	if (sqld_stage_ddl(&d->s, t) < 0)
+		return -1;
+	return d->s.dry ? 0 : keys_columns(d, t);
 }
 
 /* The COPY's data path: libpq copies into its buffer and sends. */
@@ -707,6 +735,7 @@ struct binload {
 	int header;		/* the header row was seen */
 	int refused;		/* a row this encoder does not take */
 	int sink_failed;
+	struct pgkeys keys;	/* the merge key's ascent (pgkeys.h) */
 };
 
 static int
@@ -741,10 +770,13 @@ bin_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 		goto refuse;
 	pgbin_tuple(&L->out, (int)n + 1);
 	pgbin_int8(&L->out, sql_row_tag(L->file_no, L->row));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0, at; i < n; i++) {
+		at = L->out.len;
 		if (pgbin_field(&L->out, L->kinds[i], v[i].p, v[i].len,
 		    v[i].null, L->utc) < 0)
 			goto refuse;
+		pgkeys_field(&L->keys, i, &L->out, at);
+	}
 	return L->out.len >= 65536 ? bin_flush(L) : 0;
 refuse:
 	L->out.len = mark;
@@ -763,10 +795,13 @@ bin_values(void *ctx, const struct fval *v, size_t n)
 		goto refuse;
 	pgbin_tuple(&L->out, (int)n + 1);
 	pgbin_int8(&L->out, sql_row_tag(L->file_no, L->row));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0, at; i < n; i++) {
+		at = L->out.len;
 		if (pgbin_value(&L->out, L->kinds[i], &v[i], L->utc,
 		    &L->tmp) < 0)
 			goto refuse;
+		pgkeys_field(&L->keys, i, &L->out, at);
+	}
 	return L->out.len >= 65536 ? bin_flush(L) : 0;
 refuse:
 	L->out.len = mark;
@@ -830,12 +865,13 @@ rows_match(const struct dfile *f, int64_t n)
 	return -1;
 }
 
-/* The file's rows in binary.  0 when loaded, 1 when the file must be
- * loaded as text instead (a value pgbin does not take, or one the server
- * refused: its text-mode message says where), -1 after reporting. */
+/* The file's rows in binary.  0 when loaded (*keys: its merge key's
+ * ascent), 1 when the file must be loaded as text instead (a value pgbin
+ * does not take, or one the server refused: its text-mode message says
+ * where), -1 after reporting. */
 static int
 copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
-    const enum coltype *kinds)
+    const enum coltype *kinds, struct pgkeys *keys)
 {
 	struct binload L;
 	struct csvin *c;
@@ -850,6 +886,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	L.kinds = kinds;
 	L.file_no = file_no;
 	L.utc = session_utc(d->c);
+	pgkeys_start(&L.keys, f, kinds);
 	copy_stmt(&b, d, f, 1);
 	log_verbose("%s: %s", f->object, b.p);
 	r = PQexec(d->c, b.p);
@@ -888,6 +925,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	}
 	if (ret == 1)
 		log_verbose("%s: loading as text", f->object);
+	*keys = L.keys;
 	PQclear(r);
 	csvin_free(c);
 	buf_free(&L.out);
@@ -903,13 +941,17 @@ static int
 copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
 {
 	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
+	struct pgkeys keys;
+	struct buf b = BUF_INIT;
 	int r = bin_kinds(d, f, kinds);
 
-	if (r == 1) {
-		r = copy_binary(d, f, file_no, kinds);
-		if (r == 0)
-			r = 2;
+	if (r == 1 && (r = copy_binary(d, f, file_no, kinds, &keys)) == 0) {
+		r = 2;
+		if (pgkeys_record(&b, &keys, f, file_no) &&
+		    pg_do(&d->s, f->object, b.p, NULL) < 0)
+			r = -1;
 	}
+	buf_free(&b);
 	free(kinds);
 	return r;
 }
@@ -1231,6 +1273,20 @@ pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
+/* The driver's keys_known (pgkeys.h). */
+static int
+pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id)
+{
+	struct buf q = BUF_INIT;
+	int64_t n = 1;
+	int r;
+
+	pgkeys_unique_query(&q, t, load_id);
+	r = pg_count(s, t->name, q.p, &n);
+	buf_free(&q);
+	return r < 0 ? -1 : r == 0 && n == 0;
+}
+
 /* The driver's rows (dest_sql.h): values inlined, param unused; a
  * failure is libpq's "query failed" whatever what says. */
 static int
@@ -1479,7 +1535,8 @@ static const struct sql_driver pg_driver = {
 	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
 	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
 	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
-	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
+	    "now(), " PGKEYS_COLS ", PRIMARY KEY (load_id, table_name, "
+	    "file_id)",
 	.exec = pg_do, .count = pg_count,
 	.rows = pg_rows, .table_exists = table_exists,
 	.columns = pg_columns, .evolve = sqld_evolve,
@@ -1512,7 +1569,7 @@ static const struct sql_driver pg_driver = {
 	.file_lock = file_lock, .load = pg_load, .dry_load = dry_load,
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
-	.dup_check = 1,
+	.dup_check = 1, .keys_known = pg_keys_known,
 	.merge_setup = "SELECT set_config('work_mem', '65536kB', true) FROM "
 	    "pg_settings WHERE name = 'work_mem' AND setting::bigint < 65536",
 	.not_null_query = not_null_query, .not_null_alter = 1,

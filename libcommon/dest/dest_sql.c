@@ -428,6 +428,11 @@ table_opts(struct sqldest *d, const struct dload *l, size_t i,
 	to->keys_unique = 0;
 	if (!d->drv->dup_check || t->disp != DISP_MERGE || !t->npk)
 		return 0;
+	if (!d->dry && d->drv->keys_known &&
+	    (r = d->drv->keys_known(d, t, l->load_id)) != 0) {
+		to->keys_unique = r == 1;
+		return r < 0 ? -1 : 0;
+	}
 	sql_dup_keys(&q, d->drv->dialect, t, l->load_id);
 	if (d->dry)
 		dest_dry_check(q.p, "0 means no primary key of %s occurs "

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# Issue 21, the end-to-end speed: a merge table's load whose one bigint
+# primary key only grows needs no sort to know that no key repeats.
+# stage-copy records each binary-copied file's first and last key in its
+# _stage_files row (key_lo, key_hi) when the file's keys strictly ascend;
+# stage-merge skips sql_dup_keys' question when every file of the load
+# has its range and no two ranges overlap (libcommon/dest/pgkeys.h).
+# Whatever it skips, the rows merged are dedup's.
+
+bats_require_minimum_version 1.5.0
+load helpers/dest-scenario.bash
+
+setup() {
+	scenario_setup
+	[ "${STAGE_TEST_DEST:-postgres}" = postgres ] || skip "PostgreSQL only"
+	cols='[["id","bigint"],["name","text"]]'
+	pk='.primary_key=["id"]'
+}
+
+# load_of LOAD A B...: manifest $W/LOAD of table t, one file a line of
+# rows each (FILE CONTENT as $'1,a\n2,b\n')
+load_of() {
+	local load=$1 i=0 n total=0
+	shift
+	: >"$W/$load"
+	for rows in "$@"; do
+		i=$((i + 1))
+		printf 'id,name\n%s' "$rows" >"$W/$load.$i"
+		n=$(($(wc -l <"$W/$load.$i") - 1))
+		total=$((total + n))
+		fline "$load" t merge "$W/$load.$i" "$n" "$cols" "$pk" >>"$W/$load"
+	done
+	eline "$load" "$i" "$total" >>"$W/$load"
+}
+
+log_all() {
+	dest_sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
+	dest_sql "SELECT pg_reload_conf()" >/dev/null
+	sleep 0.2
+	mark=$(wc -c <"$PG_DIR/server.log")
+}
+
+# the server's log since log_all, statement logging off again
+logged() {
+	dest_sql "ALTER SYSTEM RESET log_statement" >/dev/null
+	dest_sql "SELECT pg_reload_conf()" >/dev/null
+	tail -c +$((mark + 1)) "$PG_DIR/server.log"
+}
+
+rows() {
+	dest_sql "SELECT id, coalesce(name, '-') FROM ds.t ORDER BY id NULLS LAST"
+}
+
+ranges() {
+	dest_sql "SELECT file_id, coalesce(key_lo::text, '-'), coalesce(key_hi::text, '-') FROM ds_staging._stage_files WHERE load_id = '$1' ORDER BY seq, file_id"
+}
+
+@test "ascending keys: each file records its range, the merge skips the sort of the keys" {
+	load_of L1 $'1,a\n2,b\n3,c\n' $'5,e\n7,g\n'
+	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
+	[ "$(ranges L1)" = "t.L1.1|1|3
+t.L1.2|5|7" ]
+	log_all
+	run stage-merge -D "$DEST" "$W/c1"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"key_lo"* ]]
+	[[ "$log" != *"HAVING count(*) > 1"* ]]
+	[[ "$log" != *"ROW_NUMBER()"* ]]
+	[ "$(rows)" = '1|a
+2|b
+3|c
+5|e
+7|g' ]
+	# the same keys again: replaced, not doubled
+	load_of L2 $'1,A\n2,B\n' $'3,C\n8,H\n'
+	stage-copy -D "$DEST" "$W/L2" | stage-merge -D "$DEST" >/dev/null
+	[ "$(rows)" = '1|A
+2|B
+3|C
+5|e
+7|g
+8|H' ]
+}
+
+@test "ranges that overlap across files: the merge asks, and the last file's row wins" {
+	load_of L1 $'1,a\n2,b\n3,c\n' $'3,x\n4,d\n'
+	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
+	[ "$(ranges L1)" = "t.L1.1|1|3
+t.L1.2|3|4" ]
+	log_all
+	run stage-merge -D "$DEST" "$W/c1"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"HAVING count(*) > 1"* ]]
+	[[ "$log" == *"ROW_NUMBER()"* ]]
+	[ "$(rows)" = '1|a
+2|b
+3|x
+4|d' ]
+}
+
+@test "files in any order: ranges that do not overlap are enough" {
+	load_of L1 $'10,j\n11,k\n' $'1,a\n2,b\n'
+	log_all
+	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L1' | stage-merge -D '$DEST'"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" != *"HAVING count(*) > 1"* ]]
+	[ "$(rows)" = '1|a
+2|b
+10|j
+11|k' ]
+}
+
+@test "a key repeated or out of order in a file, or NULL: no range, the merge asks" {
+	load_of L1 $'1,a\n2,b\n2,c\n' $'9,i\n8,h\n' $',n\n'
+	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
+	[ "$(ranges L1)" = "t.L1.1|-|-
+t.L1.2|-|-
+t.L1.3|-|-" ]
+	log_all
+	run stage-merge -D "$DEST" "$W/c1"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"HAVING count(*) > 1"* ]]
+	[ "$(rows)" = '1|a
+2|c
+8|h
+9|i
+|n' ]
+}
+
+@test "keys out of order but unique: the merge asks and skips dedup's sort" {
+	load_of L1 $'3,c\n1,a\n2,b\n'
+	log_all
+	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L1' | stage-merge -D '$DEST'"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"HAVING count(*) > 1"* ]]
+	[[ "$log" != *"ROW_NUMBER()"* ]]
+	[ "$(rows)" = '1|a
+2|b
+3|c' ]
+}
+
+@test "text COPY, a text key, a key of two columns: no range" {
+	load_of L1 $'1,a\n2,b\n'
+	STAGE_PG_COPY=text stage-copy -D "$DEST" "$W/L1" >/dev/null
+	[ "$(ranges L1)" = "t.L1.1|-|-" ]
+	cols='[["id","text"],["name","text"]]' load_of L2 $'1,a\n2,b\n'
+	dest_sql "DROP SCHEMA ds_staging CASCADE" >/dev/null
+	stage-copy -D "$DEST" "$W/L2" >/dev/null
+	[ "$(ranges L2)" = "t.L2.1|-|-" ]
+	pk='.primary_key=["id","name"]' load_of L3 $'3,a\n4,b\n'
+	stage-copy -D "$DEST" "$W/L3" >/dev/null
+	[ "$(ranges L3)" = "t.L3.1|-|-" ]
+}
+
+@test "a _stage_files made before the ranges: stage-copy adds them, a load copied before them is merged after the question" {
+	load_of L1 $'1,a\n2,b\n'
+	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
+	dest_sql "ALTER TABLE ds_staging._stage_files DROP COLUMN key_lo, DROP COLUMN key_hi" >/dev/null
+	log_all
+	run stage-merge -D "$DEST" "$W/c1"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"HAVING count(*) > 1"* ]]
+	[ "$(rows)" = '1|a
+2|b' ]
+	load_of L2 $'3,c\n'
+	stage-copy -D "$DEST" "$W/L2" >/dev/null
+	[ "$(ranges L2)" = "t.L2.1|3|3" ]
+}
+
+@test "a staging key column no longer bigint: the merge asks" {
+	load_of L1 $'1,a\n2,b\n'
+	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
+	dest_sql "ALTER TABLE ds_staging.t ALTER COLUMN id TYPE text" >/dev/null
+	log_all
+	run stage-merge -D "$DEST" "$W/c1"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *"HAVING count(*) > 1"* ]]
+}
