@@ -25,7 +25,8 @@ load_of() {
 	: >"$W/$load"
 	for rows in "$@"; do
 		i=$((i + 1))
-		printf 'id,name\n%s' "$rows" >"$W/$load.$i"
+		printf '%s\n%s' "$(jq -r 'map(.[0]) | join(",")' <<<"$cols")" \
+			"$rows" >"$W/$load.$i"
 		n=$(($(wc -l <"$W/$load.$i") - 1))
 		total=$((total + n))
 		fline "$load" t merge "$W/$load.$i" "$n" "$cols" "$pk" >>"$W/$load"
@@ -53,6 +54,13 @@ rows() {
 
 ranges() {
 	dest_sql "SELECT file_id, coalesce(key_lo::text, '-'), coalesce(key_hi::text, '-') FROM ds_staging._stage_files WHERE load_id = '$1' ORDER BY seq, file_id"
+}
+
+@test "unit: a file's key ascent as binary COPY sends it, the exact span of a load's keys, the DELETE by span" {
+	[ -n "${STAGE_UNITS:-}" ] || skip "no unit-test directory"
+	run "$STAGE_UNITS/pgkeys_test"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "ascending keys: each file records its range, the merge skips the sort of the keys" {
@@ -182,4 +190,65 @@ t.L1.3|-|-" ]
 	log=$(logged)
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
+}
+
+@test "dense keys: the DELETE of the rows replaced reads the final table alone, by the keys' span" {
+	load_of L1 $'1,a\n2,b\n3,c\n' $'4,d\n5,e\n' $'9,i\n' $'20,t\n'
+	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
+	load_of L2 $'2,B\n3,C\n' $'4,D\n5,E\n' $'8,H\n9,I\n'
+	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
+	log_all
+	run stage-merge -D "$DEST" "$W/c2"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 5 OR "id" BETWEEN 8 AND 9)'* ]]
+	[ "$(rows)" = '1|a
+2|B
+3|C
+4|D
+5|E
+8|H
+9|I
+20|t' ]
+	[ "$(dest_sql "SELECT count(DISTINCT _dlt_id) FROM ds.t WHERE _dlt_load_id = 'L2'")" = 6 ]
+}
+
+@test "keys with gaps, or a final key column not bigint: the DELETE joins the staging rows" {
+	load_of L1 $'1,a\n3,c\n'
+	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
+	load_of L2 $'1,A\n3,C\n'
+	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
+	log_all
+	run stage-merge -D "$DEST" "$W/c2"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *'DELETE FROM "ds"."t" WHERE EXISTS'* ]]
+	[ "$(rows)" = '1|A
+3|C' ]
+	dest_sql "ALTER TABLE ds.t ALTER COLUMN id TYPE text" >/dev/null
+	load_of L3 $'1,x\n2,y\n'
+	stage-copy -D "$DEST" "$W/L3" >"$W/c3"
+	log_all
+	run stage-merge -D "$DEST" "$W/c3"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *'DELETE FROM "ds"."t" WHERE EXISTS'* ]]
+	[ "$(dest_sql "SELECT id || ':' || name FROM ds.t ORDER BY id")" = '1:x
+2:y
+3:C' ]
+}
+
+@test "dense keys with --hard-delete: flagged rows are deleted, not inserted" {
+	cols='[["id","bigint"],["name","text"],["gone","bool"]]'
+	load_of L1 $'1,a,\n2,b,\n3,c,\n'
+	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" --hard-delete gone >/dev/null
+	load_of L2 $'2,B,true\n3,C,false\n4,D,\n'
+	log_all
+	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L2' | stage-merge -D '$DEST' --hard-delete gone"
+	log=$(logged)
+	[ "$status" -eq 0 ]
+	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 4)'* ]]
+	[ "$(rows)" = '1|a
+3|C
+4|D' ]
 }

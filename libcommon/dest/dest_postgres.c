@@ -1273,19 +1273,6 @@ pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	return 0;
 }
 
-/* The driver's keys_known (pgkeys.h). */
-static int
-pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id)
-{
-	struct buf q = BUF_INIT;
-	int64_t n = 1;
-	int r;
-
-	pgkeys_unique_query(&q, t, load_id);
-	r = pg_count(s, t->name, q.p, &n);
-	buf_free(&q);
-	return r < 0 ? -1 : r == 0 && n == 0;
-}
 
 /* The driver's rows (dest_sql.h): values inlined, param unused; a
  * failure is libpq's "query failed" whatever what says. */
@@ -1313,6 +1300,37 @@ pg_rows(struct sqldest *s, const char *object, const char *what,
 	free(v);
 	PQclear(r);
 	return rc < 0 ? -1 : 0;
+}
+
+static int
+span_row(void *arg, const char *const *v, int n)
+{
+	return pgkeys_span_row(arg, v, n);
+}
+
+/* The driver's keys_known (pgkeys.h). */
+static int
+pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
+    struct buf *span)
+{
+	struct buf q = BUF_INIT;
+	struct pgspan sp;
+	int64_t n = 1;
+	int r;
+
+	pgkeys_unique_query(&q, t, load_id);
+	r = pg_count(s, t->name, q.p, &n);
+	if (r == 0 && n == 0) {
+		buf_reset(&q);
+		pgkeys_span_query(&q, t, load_id);
+		pgkeys_span_start(&sp, span, t->pk[0]);
+		if (pg_rows(s, t->name, NULL, q.p, NULL, span_row, &sp) < 0)
+			r = -1;
+		else
+			pgkeys_span_end(&sp);
+	}
+	buf_free(&q);
+	return r < 0 ? -1 : r == 0 && n == 0;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number

@@ -2,6 +2,7 @@
  * pgkeys: the ascent of a merge table's bigint key in each copied file,
  * and the merge's question about it (pgkeys.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "pgkeys.h"
@@ -131,4 +132,95 @@ pgkeys_unique_query(struct buf *q, const struct dtable *t,
 	sql_str(q, t->name);
 	buf_adds(q, " AND f.\"rows\" > 0) AS r) AS w WHERE lo IS NULL OR hi "
 	    "IS NULL OR lo <= prev) ELSE 1 END");
+}
+
+void
+pgkeys_span_query(struct buf *q, const struct dtable *t, const char *load_id)
+{
+	struct buf n = BUF_INIT;
+
+	sql_qname(&n, t->dataset, t->name);
+	buf_adds(q, "SELECT f.key_lo, f.key_hi, f.\"rows\", (SELECT a.atttypid "
+	    "= 'bigint'::regtype FROM pg_attribute a WHERE a.attrelid = "
+	    "to_regclass(");
+	sql_str(q, n.p);
+	buf_adds(q, ") AND a.attname = ");
+	sql_str(q, t->pk[0]);
+	buf_adds(q, " AND NOT a.attisdropped) IS TRUE FROM ");
+	sql_staging_name(q, t->dataset, "_stage_files");
+	buf_adds(q, " AS f WHERE f.load_id = ");
+	sql_str(q, load_id);
+	buf_adds(q, " AND f.table_name = ");
+	sql_str(q, t->name);
+	buf_adds(q, " AND f.\"rows\" > 0 ORDER BY f.key_lo");
+	buf_free(&n);
+}
+
+static void
+span_flush(struct pgspan *s)
+{
+	if (!s->open)
+		return;
+	buf_adds(s->out, s->n ? " OR " : "(");
+	sql_ident(s->out, s->key);
+	buf_printf(s->out, " BETWEEN %lld AND %lld", (long long)s->lo,
+	    (long long)s->hi);
+	s->n++;
+	s->open = 0;
+}
+
+void
+pgkeys_span_start(struct pgspan *s, struct buf *out, const char *key)
+{
+	memset(s, 0, sizeof *s);
+	s->out = out;
+	s->key = key;
+	s->ok = 1;
+}
+
+int
+pgkeys_span_row(struct pgspan *s, const char *const *v, int n)
+{
+	long long lo, hi, rows;
+
+	if (!s->ok)
+		return 0;
+	if (n != 4 || !v[0] || !v[1] || !v[2] || !v[3] ||
+	    strcmp(v[3], "t") != 0 || sscanf(v[0], "%lld", &lo) != 1 ||
+	    sscanf(v[1], "%lld", &hi) != 1 || sscanf(v[2], "%lld", &rows) != 1 ||
+	    rows < 1 || hi < lo ||
+	    (unsigned long long)hi - (unsigned long long)lo !=
+	    (unsigned long long)rows - 1) {
+		s->ok = 0;	/* a gap in a file's keys: not exact */
+		return 0;
+	}
+	if (s->open && lo <= s->hi) {
+		s->ok = 0;	/* overlaps: keys_known said otherwise */
+		return 0;
+	}
+	if (s->open && s->hi < INT64_MAX && lo == s->hi + 1) {
+		s->hi = hi;	/* adjacent: one range */
+		return 0;
+	}
+	span_flush(s);
+	if (s->n >= PGKEYS_SPAN_MAX) {
+		s->ok = 0;
+		return 0;
+	}
+	s->lo = lo;
+	s->hi = hi;
+	s->open = 1;
+	return 0;
+}
+
+int
+pgkeys_span_end(struct pgspan *s)
+{
+	span_flush(s);
+	if (!s->ok || !s->n) {
+		buf_reset(s->out);
+		return 0;
+	}
+	buf_addc(s->out, ')');
+	return 1;
 }

@@ -65,4 +65,27 @@ void pgkeys_add(struct buf *b, const char *schema);
 void pgkeys_unique_query(struct buf *q, const struct dtable *t,
     const char *load_id);
 
+/* The exact set of the load's keys, when every file's keys are dense
+ * (key_hi - key_lo + 1 = rows: strictly ascending integers without a
+ * gap) and the final table's key column is bigint: "("id" BETWEEN lo AND
+ * hi OR ...)", adjacent ranges joined, at most PGKEYS_SPAN_MAX of them.
+ * delete-insert's DELETE then reads only the final table.  Asked only
+ * once pgkeys_unique_query answered 0.  The query's rows go to
+ * pgkeys_span_row; pgkeys_span_end says whether out holds the span
+ * (else it is empty). */
+#define PGKEYS_SPAN_MAX 32
+
+struct pgspan {
+	struct buf *out;
+	const char *key;
+	int64_t lo, hi;		/* the range being joined */
+	int open, n, ok;
+};
+
+void pgkeys_span_query(struct buf *q, const struct dtable *t,
+    const char *load_id);
+void pgkeys_span_start(struct pgspan *s, struct buf *out, const char *key);
+int pgkeys_span_row(struct pgspan *s, const char *const *v, int n);
+int pgkeys_span_end(struct pgspan *s);
+
 #endif
