@@ -1018,6 +1018,8 @@ dry_load(struct sqldest *s, const struct dfile *f)
 
 static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
+static int pg_keys_known(struct sqldest *s, const struct dtable *t,
+    const char *load_id, struct buf *span);
 
 /* The driver's file_lock: COPY's own lock, taken first: stage-merge
  * --drop-staging locks the table before it looks whether it is empty,
@@ -1118,15 +1120,16 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
  * slower: sample them first, the columns the merge uses (sql_analyze). */
 static int
 analyze_staging(struct pgdest *d, const struct dload *l,
-    const struct merge_opts *o)
+    const struct merge_opts *o, const int *exact)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (!d->s.dry && !table_exists(&d->s, s.p, l->t[i].name))
-			continue;	/* merged and dropped before */
+		if (exact[i] || (!d->s.dry &&
+		    !table_exists(&d->s, s.p, l->t[i].name)))
+			continue;	/* no join to plan; merged and dropped */
 		buf_reset(&b);
 		sql_analyze(&b, s.p, &l->t[i], o, 1);
 		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
@@ -1185,13 +1188,14 @@ final_stale(struct pgdest *d, const struct dtable *t)
 /* The merge disposition's DELETE joins the final table: it must be
  * planned on true sizes (final_stale). */
 static int
-analyze_final(struct pgdest *d, const struct dload *l)
+analyze_final(struct pgdest *d, const struct dload *l, const int *exact)
 {
 	struct buf b = BUF_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (l->t[i].disp != DISP_MERGE || !final_stale(d, &l->t[i]))
+		if (l->t[i].disp != DISP_MERGE || exact[i] ||
+		    !final_stale(d, &l->t[i]))
 			continue;
 		buf_reset(&b);
 		sql_analyze(&b, l->dataset, &l->t[i], NULL, 0);
@@ -1240,11 +1244,37 @@ locks_fit(struct pgdest *d, const struct dload *l)
 	return ok ? 0 : -1;
 }
 
+/* 1 when table i's merge joins nothing the planner could get wrong
+ * without fresh statistics: a delete-insert whose keys pgkeys shows
+ * unique and that deletes by their span (pgkeys.h) or has no final
+ * table yet; its statements then scan the staging rows once with the
+ * load's few _stage_files rows hashed.  -1 after reporting. */
+static int
+keys_exact(struct pgdest *d, const struct dload *l, size_t i,
+    const struct merge_opts *o)
+{
+	const struct dtable *t = &l->t[i];
+	struct buf span = BUF_INIT, s = BUF_INIT;
+	int r;
+
+	if (d->s.dry || t->disp != DISP_MERGE || t->npk != 1 || t->nmk ||
+	    o->strategy != MERGE_DELETE_INSERT)
+		return 0;
+	sql_staging_schema(&s, l->dataset);
+	r = table_exists(&d->s, s.p, "_stage_files");
+	buf_free(&s);
+	if (r && (r = pg_keys_known(&d->s, t, l->load_id, &span)) == 1)
+		r = span.len || !table_exists(&d->s, l->dataset, t->name);
+	buf_free(&span);
+	return r;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct pgdest *d = (struct pgdest *)base;
+	int *exact, r = 0;
 
 	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
@@ -1252,9 +1282,15 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 	if (locks_fit(d, l) < 0 || sqld_final_fits(&d->s, l) < 0 ||
 	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
-	if (analyze_staging(d, l, o) < 0)
-		return -1;
-	return analyze_final(d, l);
+	exact = xcalloc(l->nt + 1, sizeof *exact);
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = (exact[i] = keys_exact(d, l, i, o)) < 0 ? -1 : 0;
+	if (r == 0 && analyze_staging(d, l, o, exact) < 0)
+		r = -1;
+	if (r == 0)
+		r = analyze_final(d, l, exact);
+	free(exact);
+	return r;
 }
 
 /* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
