@@ -9,8 +9,11 @@
 #   psql     the hand-written second run: psql \copy of stage-write's CSV
 #            into a temporary table, then INSERT ... ON CONFLICT DO UPDATE
 # Rows: tool, run, wall seconds, peak memory (the largest process of the
-# tool; for stage the largest of its four programs), rows/s.  It also
-# writes build/bench/e2e.svg, the chart the README shows.
+# tool; for stage the largest of its four programs), rows/s, and the
+# machine's load average (1 min) as the run started: other jobs on the
+# same cores slow every tool, the servers' share most.  It also writes
+# build/bench/e2e.svg, the chart the README shows, which says the range
+# of those load averages.
 #
 #   ROWS=1000000 E2E_TOOLS="stage sling dlt psql" bench/40-e2e.sh
 #
@@ -57,12 +60,18 @@ echo "40-e2e: $rows rows, $(($(wc -c <"$data") / 1048576)) MiB of NDJSON, Postgr
 
 results=$W/results
 : >"$results"
+# loadavg: the 1-minute load average, or - where there is no
+# /proc/loadavg (uptime's format differs from system to system)
+loadavg() {
+	if [ -r /proc/loadavg ]; then cut -d' ' -f1 /proc/loadavg; else echo -; fi
+}
 # timed TOOL RUN CMD...: runs CMD through sh under /usr/bin/time (one
 # file per process, $W/mem.*), prints and records the row.
 timed() {
-	local tool=$1 run=$2 t0 t1 s mem
+	local tool=$1 run=$2 t0 t1 s mem la
 	shift 2
 	rm -f "$W"/mem.*
+	la=$(loadavg)
 	t0=$(date +%s%N)
 	if ! sh -c "$*" >"$W/out" 2>"$W/err"; then
 		printf '%-8s %-6s %10s\n' "$tool" "$run" failed
@@ -74,9 +83,9 @@ timed() {
 	s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 	mem=$(cat "$W"/mem.* 2>/dev/null | sort -n | tail -1)
 	mem=$(awk -v k="${mem:-0}" 'BEGIN { printf "%.0f", k / 1024 }')
-	printf '%-8s %-6s %10s %10s %12.0f\n' "$tool" "$run" "$s" "$mem" \
-		"$(awk -v r="$rows" -v s="$s" 'BEGIN { print r / s }')"
-	echo "$tool $run $s $mem" >>"$results"
+	printf '%-8s %-6s %10s %10s %12.0f %6s\n' "$tool" "$run" "$s" "$mem" \
+		"$(awk -v r="$rows" -v s="$s" 'BEGIN { print r / s }')" "$la"
+	echo "$tool $run $s $mem $la" >>"$results"
 }
 T() { echo "/usr/bin/time -f %M -o $W/mem.$1"; }
 
@@ -126,7 +135,7 @@ psql_prepare() {
 	SQL
 }
 
-printf '%-8s %-6s %10s %10s %12s\n' tool run seconds 'peak MiB' rows/s
+printf '%-8s %-6s %10s %10s %12s %6s\n' tool run seconds 'peak MiB' rows/s load
 for t in $TOOLS; do
 	case $t in
 	stage)
@@ -147,5 +156,6 @@ for t in $TOOLS; do
 done
 
 mkdir -p "$top/build/bench"
-"$top/bench/e2e-svg" "$rows" <"$results" >"$top/build/bench/e2e.svg"
+"$top/bench/e2e-svg" "$rows" "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')" \
+	<"$results" >"$top/build/bench/e2e.svg"
 echo "40-e2e: chart in build/bench/e2e.svg" >&2

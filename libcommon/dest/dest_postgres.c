@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mask.h"
 #include "pgbin.h"
+#include "pgkeys.h"
 #include "sha256.h"
 #include "source.h"
 #include "dest_sql.h"
@@ -578,6 +579,31 @@ out:
 	return rc;
 }
 
+/* A _stage_files made before pgkeys' columns gets them. */
+static int
+keys_columns(struct pgdest *d, const struct dtable *t)
+{
+	struct buf q = BUF_INIT, s = BUF_INIT;
+	PGresult *r;
+	int none, rc = -1;
+
+	sql_staging_schema(&s, t->dataset);
+	pgkeys_missing(&q, s.p);
+	if (!(r = pg_query(d, t->name, q.p, &none)))
+		goto out;
+	rc = 0;
+	if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+		buf_reset(&q);
+		pgkeys_add(&q, s.p);
+		rc = pg_do(&d->s, t->name, q.p, NULL);
+	}
+	PQclear(r);
+out:
+	buf_free(&q);
+	buf_free(&s);
+	return rc;
+}
+
 static int
 pg_stage_prepare(struct dest *base, const struct dtable *t)
 {
@@ -585,7 +611,9 @@ pg_stage_prepare(struct dest *base, const struct dtable *t)
 
 	if (pg_alive(d) < 0)
 		return DEST_FATAL;
-	return sqld_stage_ddl(&d->s, t);
+	if (sqld_stage_ddl(&d->s, t) < 0)
+		return -1;
+	return d->s.dry ? 0 : keys_columns(d, t);
 }
 
 /* The COPY's data path: libpq copies into its buffer and sends. */
@@ -707,6 +735,7 @@ struct binload {
 	int header;		/* the header row was seen */
 	int refused;		/* a row this encoder does not take */
 	int sink_failed;
+	struct pgkeys keys;	/* the merge key's ascent (pgkeys.h) */
 };
 
 static int
@@ -741,10 +770,13 @@ bin_row(void *ctx, const struct csvfield *v, size_t n, size_t line)
 		goto refuse;
 	pgbin_tuple(&L->out, (int)n + 1);
 	pgbin_int8(&L->out, sql_row_tag(L->file_no, L->row));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0, at; i < n; i++) {
+		at = L->out.len;
 		if (pgbin_field(&L->out, L->kinds[i], v[i].p, v[i].len,
 		    v[i].null, L->utc) < 0)
 			goto refuse;
+		pgkeys_field(&L->keys, i, &L->out, at);
+	}
 	return L->out.len >= 65536 ? bin_flush(L) : 0;
 refuse:
 	L->out.len = mark;
@@ -763,10 +795,13 @@ bin_values(void *ctx, const struct fval *v, size_t n)
 		goto refuse;
 	pgbin_tuple(&L->out, (int)n + 1);
 	pgbin_int8(&L->out, sql_row_tag(L->file_no, L->row));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0, at; i < n; i++) {
+		at = L->out.len;
 		if (pgbin_value(&L->out, L->kinds[i], &v[i], L->utc,
 		    &L->tmp) < 0)
 			goto refuse;
+		pgkeys_field(&L->keys, i, &L->out, at);
+	}
 	return L->out.len >= 65536 ? bin_flush(L) : 0;
 refuse:
 	L->out.len = mark;
@@ -830,12 +865,13 @@ rows_match(const struct dfile *f, int64_t n)
 	return -1;
 }
 
-/* The file's rows in binary.  0 when loaded, 1 when the file must be
- * loaded as text instead (a value pgbin does not take, or one the server
- * refused: its text-mode message says where), -1 after reporting. */
+/* The file's rows in binary.  0 when loaded (*keys: its merge key's
+ * ascent), 1 when the file must be loaded as text instead (a value pgbin
+ * does not take, or one the server refused: its text-mode message says
+ * where), -1 after reporting. */
 static int
 copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
-    const enum coltype *kinds)
+    const enum coltype *kinds, struct pgkeys *keys)
 {
 	struct binload L;
 	struct csvin *c;
@@ -850,6 +886,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	L.kinds = kinds;
 	L.file_no = file_no;
 	L.utc = session_utc(d->c);
+	pgkeys_start(&L.keys, f, kinds);
 	copy_stmt(&b, d, f, 1);
 	log_verbose("%s: %s", f->object, b.p);
 	r = PQexec(d->c, b.p);
@@ -888,6 +925,7 @@ copy_binary(struct pgdest *d, const struct dfile *f, int64_t file_no,
 	}
 	if (ret == 1)
 		log_verbose("%s: loading as text", f->object);
+	*keys = L.keys;
 	PQclear(r);
 	csvin_free(c);
 	buf_free(&L.out);
@@ -903,13 +941,17 @@ static int
 copy_rows_binary(struct pgdest *d, const struct dfile *f, int64_t file_no)
 {
 	enum coltype *kinds = xcalloc(f->t.ncols + 1, sizeof *kinds);
+	struct pgkeys keys;
+	struct buf b = BUF_INIT;
 	int r = bin_kinds(d, f, kinds);
 
-	if (r == 1) {
-		r = copy_binary(d, f, file_no, kinds);
-		if (r == 0)
-			r = 2;
+	if (r == 1 && (r = copy_binary(d, f, file_no, kinds, &keys)) == 0) {
+		r = 2;
+		if (pgkeys_record(&b, &keys, f, file_no) &&
+		    pg_do(&d->s, f->object, b.p, NULL) < 0)
+			r = -1;
 	}
+	buf_free(&b);
 	free(kinds);
 	return r;
 }
@@ -976,6 +1018,8 @@ dry_load(struct sqldest *s, const struct dfile *f)
 
 static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
+static int pg_keys_known(struct sqldest *s, const struct dtable *t,
+    const char *load_id, struct buf *span);
 
 /* The driver's file_lock: COPY's own lock, taken first: stage-merge
  * --drop-staging locks the table before it looks whether it is empty,
@@ -1076,15 +1120,16 @@ table_exists(struct sqldest *s, const char *schema, const char *name)
  * slower: sample them first, the columns the merge uses (sql_analyze). */
 static int
 analyze_staging(struct pgdest *d, const struct dload *l,
-    const struct merge_opts *o)
+    const struct merge_opts *o, const int *exact)
 {
 	struct buf b = BUF_INIT, s = BUF_INIT;
 	int r = 0;
 
 	sql_staging_schema(&s, l->dataset);
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (!d->s.dry && !table_exists(&d->s, s.p, l->t[i].name))
-			continue;	/* merged and dropped before */
+		if (exact[i] || (!d->s.dry &&
+		    !table_exists(&d->s, s.p, l->t[i].name)))
+			continue;	/* no join to plan; merged and dropped */
 		buf_reset(&b);
 		sql_analyze(&b, s.p, &l->t[i], o, 1);
 		r = pg_do(&d->s, l->t[i].name, b.p, NULL);
@@ -1143,13 +1188,14 @@ final_stale(struct pgdest *d, const struct dtable *t)
 /* The merge disposition's DELETE joins the final table: it must be
  * planned on true sizes (final_stale). */
 static int
-analyze_final(struct pgdest *d, const struct dload *l)
+analyze_final(struct pgdest *d, const struct dload *l, const int *exact)
 {
 	struct buf b = BUF_INIT;
 	int r = 0;
 
 	for (size_t i = 0; i < l->nt && r == 0; i++) {
-		if (l->t[i].disp != DISP_MERGE || !final_stale(d, &l->t[i]))
+		if (l->t[i].disp != DISP_MERGE || exact[i] ||
+		    !final_stale(d, &l->t[i]))
 			continue;
 		buf_reset(&b);
 		sql_analyze(&b, l->dataset, &l->t[i], NULL, 0);
@@ -1198,11 +1244,37 @@ locks_fit(struct pgdest *d, const struct dload *l)
 	return ok ? 0 : -1;
 }
 
+/* 1 when table i's merge joins nothing the planner could get wrong
+ * without fresh statistics: a delete-insert whose keys pgkeys shows
+ * unique and that deletes by their span (pgkeys.h) or has no final
+ * table yet; its statements then scan the staging rows once with the
+ * load's few _stage_files rows hashed.  -1 after reporting. */
+static int
+keys_exact(struct pgdest *d, const struct dload *l, size_t i,
+    const struct merge_opts *o)
+{
+	const struct dtable *t = &l->t[i];
+	struct buf span = BUF_INIT, s = BUF_INIT;
+	int r;
+
+	if (d->s.dry || t->disp != DISP_MERGE || t->npk != 1 || t->nmk ||
+	    o->strategy != MERGE_DELETE_INSERT)
+		return 0;
+	sql_staging_schema(&s, l->dataset);
+	r = table_exists(&d->s, s.p, "_stage_files");
+	buf_free(&s);
+	if (r && (r = pg_keys_known(&d->s, t, l->load_id, &span)) == 1)
+		r = span.len || !table_exists(&d->s, l->dataset, t->name);
+	buf_free(&span);
+	return r;
+}
+
 static int
 pg_merge_prepare(struct dest *base, const struct dload *l,
     const struct merge_opts *o)
 {
 	struct pgdest *d = (struct pgdest *)base;
+	int *exact, r = 0;
 
 	/* the upsert's index is made in the merge */
 	if (pg_alive(d) < 0)
@@ -1210,9 +1282,15 @@ pg_merge_prepare(struct dest *base, const struct dload *l,
 	if (locks_fit(d, l) < 0 || sqld_final_fits(&d->s, l) < 0 ||
 	    sqld_merge_ddl(&d->s, l) < 0)
 		return -1;
-	if (analyze_staging(d, l, o) < 0)
-		return -1;
-	return analyze_final(d, l);
+	exact = xcalloc(l->nt + 1, sizeof *exact);
+	for (size_t i = 0; i < l->nt && r == 0; i++)
+		r = (exact[i] = keys_exact(d, l, i, o)) < 0 ? -1 : 0;
+	if (r == 0 && analyze_staging(d, l, o, exact) < 0)
+		r = -1;
+	if (r == 0)
+		r = analyze_final(d, l, exact);
+	free(exact);
+	return r;
 }
 
 /* The integer a one-row query (a count) answers, in *n: 0, 1 when a dry
@@ -1230,6 +1308,7 @@ pg_count(struct sqldest *s, const char *object, const char *sql, int64_t *n)
 	PQclear(r);
 	return 0;
 }
+
 
 /* The driver's rows (dest_sql.h): values inlined, param unused; a
  * failure is libpq's "query failed" whatever what says. */
@@ -1257,6 +1336,37 @@ pg_rows(struct sqldest *s, const char *object, const char *what,
 	free(v);
 	PQclear(r);
 	return rc < 0 ? -1 : 0;
+}
+
+static int
+span_row(void *arg, const char *const *v, int n)
+{
+	return pgkeys_span_row(arg, v, n);
+}
+
+/* The driver's keys_known (pgkeys.h). */
+static int
+pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
+    struct buf *span)
+{
+	struct buf q = BUF_INIT;
+	struct pgspan sp;
+	int64_t n = 1;
+	int r;
+
+	pgkeys_unique_query(&q, t, load_id);
+	r = pg_count(s, t->name, q.p, &n);
+	if (r == 0 && n == 0) {
+		buf_reset(&q);
+		pgkeys_span_query(&q, t, load_id);
+		pgkeys_span_start(&sp, span, t->pk[0]);
+		if (pg_rows(s, t->name, NULL, q.p, NULL, span_row, &sp) < 0)
+			r = -1;
+		else
+			pgkeys_span_end(&sp);
+	}
+	buf_free(&q);
+	return r < 0 ? -1 : r == 0 && n == 0;
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number
@@ -1479,7 +1589,8 @@ static const struct sql_driver pg_driver = {
 	    "file_id text NOT NULL, file_no bigint GENERATED ALWAYS AS "
 	    "IDENTITY UNIQUE, seq bigint NOT NULL, sha256 text, rows bigint "
 	    "NOT NULL, copied_at timestamp with time zone NOT NULL DEFAULT "
-	    "now(), PRIMARY KEY (load_id, table_name, file_id)",
+	    "now(), " PGKEYS_COLS ", PRIMARY KEY (load_id, table_name, "
+	    "file_id)",
 	.exec = pg_do, .count = pg_count,
 	.rows = pg_rows, .table_exists = table_exists,
 	.columns = pg_columns, .evolve = sqld_evolve,
@@ -1512,7 +1623,7 @@ static const struct sql_driver pg_driver = {
 	.file_lock = file_lock, .load = pg_load, .dry_load = dry_load,
 	/* hash joins and the dedup sort spill to disk at the default 4MB;
 	 * never lowers a larger setting */
-	.dup_check = 1,
+	.dup_check = 1, .keys_known = pg_keys_known,
 	.merge_setup = "SELECT set_config('work_mem', '65536kB', true) FROM "
 	    "pg_settings WHERE name = 'work_mem' AND setting::bigint < 65536",
 	.not_null_query = not_null_query, .not_null_alter = 1,

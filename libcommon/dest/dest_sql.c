@@ -413,11 +413,12 @@ breakdown(struct dmerged *m, const struct dtable *t,
 
 /* o for table i of l in *to: keys_unique set when the driver asks
  * (dup_check) and no primary key occurs twice among the load's staging
- * rows, so its statements skip dedup's sort of every row.  0, or -1
+ * rows, so its statements skip dedup's sort of every row; key_span
+ * (held in span) when the driver knows the keys exactly.  0, or -1
  * after reporting. */
 static int
 table_opts(struct sqldest *d, const struct dload *l, size_t i,
-    const struct merge_opts *o, struct merge_opts *to)
+    const struct merge_opts *o, struct merge_opts *to, struct buf *span)
 {
 	const struct dtable *t = &l->t[i];
 	struct buf q = BUF_INIT;
@@ -426,8 +427,15 @@ table_opts(struct sqldest *d, const struct dload *l, size_t i,
 
 	*to = *o;
 	to->keys_unique = 0;
+	to->key_span = NULL;
 	if (!d->drv->dup_check || t->disp != DISP_MERGE || !t->npk)
 		return 0;
+	if (!d->dry && d->drv->keys_known &&
+	    (r = d->drv->keys_known(d, t, l->load_id, span)) != 0) {
+		to->keys_unique = r == 1;
+		to->key_span = r == 1 && span->len ? span->p : NULL;
+		return r < 0 ? -1 : 0;
+	}
 	sql_dup_keys(&q, d->drv->dialect, t, l->load_id);
 	if (d->dry)
 		dest_dry_check(q.p, "0 means no primary key of %s occurs "
@@ -446,16 +454,18 @@ sqld_apply_tables(struct sqldest *d, const struct dload *l,
 	for (size_t i = 0; i < l->nt; i++) {
 		struct sqlv v = { 0 };
 		struct merge_opts mo, *o = &mo;
+		struct buf span = BUF_INIT;
 		int64_t *c, u = -1, after = 0;
 		int r = 0;
 
 		if (l->done)
 			l->done[i] = (struct dmerged){ -1, -1, -1 };
-		if (table_opts(d, l, i, lo, &mo) < 0)
+		if (table_opts(d, l, i, lo, &mo, &span) < 0 ||
+		    (!d->dry && l->done &&
+		    (u = count_before(d, l, i, o)) == -2)) {
+			buf_free(&span);
 			return -1;
-		if (!d->dry && l->done &&
-		    (u = count_before(d, l, i, o)) == -2)
-			return -1;
+		}
 		sql_merge_table(&v, d->drv->dialect, &l->t[i], l->load_id, o);
 		c = xcalloc(v.n + 1, sizeof *c);
 		for (size_t k = 0; k < v.n && r == 0; k++)
@@ -468,6 +478,7 @@ sqld_apply_tables(struct sqldest *d, const struct dload *l,
 			breakdown(&l->done[i], &l->t[i], o, c, v.n, u, after);
 		free(c);
 		sqlv_free(&v);
+		buf_free(&span);
 		if (r < 0)
 			return -1;
 	}

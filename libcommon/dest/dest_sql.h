@@ -159,6 +159,13 @@ struct sql_driver {
 					 * (PostgreSQL: its sort of every
 					 * staged row costs more than the
 					 * question) */
+	/* Before dup_check's question: 1 when what stage-copy recorded
+	 * shows t's keys in load_id unique without reading its rows
+	 * (PostgreSQL: pgkeys.h), with span set to merge_opts' key_span
+	 * when it also knows them exactly (else left empty), 0 when it
+	 * does not (ask), -1 after reporting; NULL: always ask. */
+	int (*keys_known)(struct sqldest *d, const struct dtable *t,
+	    const char *load_id, struct buf *span);
 };
 
 /* The first member of every SQL back end's handle. */

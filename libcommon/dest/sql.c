@@ -266,15 +266,26 @@ merge_insert(struct buf *b, const struct sql_dialect *d,
 	surviving_from(b, d, t, load_id, o);
 }
 
+/* The DELETE of the final rows a merge replaces: those whose key (or
+ * merge key) a staging row of the load has; by the key's span alone,
+ * without reading the staging rows, when the merge knows it
+ * (merge_opts' key_span) and there is no merge key. */
 static void
 delete_matching(struct sqlv *out, const struct sql_dialect *d,
-    const struct dtable *t, const char *load_id)
+    const struct dtable *t, const char *load_id, const struct merge_opts *o)
 {
 	struct buf b = BUF_INIT, f = BUF_INIT;
 
 	sql_qname(&f, t->dataset, t->name);
 	buf_adds(&b, "DELETE FROM ");
 	buf_adds(&b, f.p);
+	if (o->key_span && t->npk && !t->nmk) {
+		buf_printf(&b, " WHERE %s", o->key_span);
+		sqlv_add(out, &b);
+		buf_free(&b);
+		buf_free(&f);
+		return;
+	}
 	buf_adds(&b, " WHERE EXISTS (SELECT 1 FROM ");
 	plain_from(&b, d, t, load_id);
 	buf_adds(&b, " AND (");
@@ -401,7 +412,7 @@ sql_merge_table(struct sqlv *out, const struct sql_dialect *d,
 			upsert(out, d, t, load_id, o);
 			break;
 		}
-		delete_matching(out, d, t, load_id);
+		delete_matching(out, d, t, load_id, o);
 		merge_insert(&b, d, t, load_id, o);
 		sqlv_add(out, &b);
 		break;

@@ -142,6 +142,12 @@ struct merge_opts {
 					 * load's primary keys are unique, so
 					 * dedup has nothing to do
 					 * (sql_dup_keys) */
+	const char *key_span;		/* set by the merge, per table, or
+					 * NULL: a condition on the final
+					 * table's key that holds exactly for
+					 * the load's keys (pgkeys.h), which
+					 * delete-insert's DELETE uses instead
+					 * of a join with the staging rows */
 };
 
 /* How to reach the destination, resolved by dest_resolve. */

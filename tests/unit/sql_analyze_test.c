@@ -27,8 +27,8 @@ main(void)
 {
 	char *pk[] = { "id" }, *mk[] = { "id", "v" }, *nope[] = { "nope" };
 	struct dtable t = { "d", "t", DISP_MERGE, pk, 1, mk, 2, cols, 4 };
-	struct merge_opts o = { MERGE_DELETE_INSERT, "at", 1, "gone", 0 };
-	struct merge_opts other = { MERGE_DELETE_INSERT, "none", 0, NULL, 0 };
+	struct merge_opts o = { MERGE_DELETE_INSERT, "at", 1, "gone", 0, NULL };
+	struct merge_opts other = { MERGE_DELETE_INSERT, "none", 0, NULL, 0, NULL };
 
 	check(&t, &o, 1, "ANALYZE \"s\"\"x\".\"t\" (\"_stage_row\", \"id\", "
 	    "\"v\", \"at\", \"gone\")", "staging, keys listed once");

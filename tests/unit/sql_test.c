@@ -84,7 +84,7 @@ table(enum disposition d, int pk, int mk)
 static void
 test_merge_sql(void)
 {
-	struct merge_opts o = { MERGE_DELETE_INSERT, NULL, 0, "gone", 0 };
+	struct merge_opts o = { MERGE_DELETE_INSERT, NULL, 0, "gone", 0, NULL };
 	struct dtable t = table(DISP_MERGE, 1, 1);
 	struct sqlv v = { 0 };
 
