@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "azsign.h"
+#include "fdio.h"
 #include "json.h"
 #include "sfcse.h"
 
@@ -72,21 +73,6 @@ sfcse_key_free(struct sfcse_key *k)
 	memset(k, 0, sizeof *k);
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static void
 b64(char *out, size_t cap, const unsigned char *p, size_t n)
 {
@@ -143,13 +129,13 @@ cbc_stream(EVP_CIPHER_CTX *c, int in, int out, struct sfcse_meta *m,
 		    EVP_EncryptUpdate(c, ob, &k, ib, (int)n) != 1)
 			goto io;
 		if (EVP_DigestUpdate(hc, ob, (size_t)k) != 1 ||
-		    write_all(out, ob, (size_t)k) < 0)
+		    fd_write_all(out, ob, (size_t)k) < 0)
 			goto io;
 		m->size += (uint64_t)k;
 	}
 	if (EVP_EncryptFinal_ex(c, ob, &k) != 1 ||
 	    EVP_DigestUpdate(hc, ob, (size_t)k) != 1 ||
-	    write_all(out, ob, (size_t)k) < 0)
+	    fd_write_all(out, ob, (size_t)k) < 0)
 		goto io;
 	m->size += (uint64_t)k;
 	EVP_DigestFinal_ex(hp, md, NULL);

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "fdio.h"
 #include "json.h"
 #include "sfcse.h"
 #include "sfput.h"
@@ -230,16 +231,13 @@ copy_fd(int in, int out)
 	char b[1 << 16];
 	ssize_t n;
 
-	while ((n = read(in, b, sizeof b)) > 0)
-		for (ssize_t w = 0; w < n;) {
-			ssize_t k = write(out, b + w, (size_t)(n - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				return -1;
-			w += k;
-		}
-	return n < 0 ? -1 : 0;
+	while ((n = read(in, b, sizeof b)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || fd_write_all(out, b, (size_t)n) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* LOCAL_FS: a copy into location, made under a temporary name and

@@ -22,6 +22,7 @@
 
 #include "atomic.h"
 #include "buf.h"
+#include "fdio.h"
 #include "loadfile.h"
 #include "log.h"
 #include "sha256.h"
@@ -104,20 +105,12 @@ static int
 to_disk(void *ctx, const void *p, size_t n)
 {
 	struct loadfile *f = ctx;
-	const char *q = p;
 
 	sha256_update(&f->h, p, n);
 	f->bytes += n;
-	while (n > 0) {
-		ssize_t w = write(f->af.fd, q, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			f->err = errno;
-			return -1;
-		}
-		q += w;
-		n -= (size_t)w;
+	if (fd_write_all(f->af.fd, p, n) < 0) {
+		f->err = errno;
+		return -1;
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "json.h"
 #include "log.h"
 #include "rejects.h"
@@ -23,18 +24,8 @@ rejects_open(struct rejects *r, const char *path)
 static void
 flush(struct rejects *r)
 {
-	const char *p = r->b.p;
-	size_t n = r->b.len;
-
-	while (n > 0) {
-		ssize_t k = write(r->fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			die_errno(EXIT_FAIL, "%s", r->path);
-		p += k;
-		n -= (size_t)k;
-	}
+	if (fd_write_all(r->fd, r->b.p, r->b.len) < 0)
+		die_errno(EXIT_FAIL, "%s", r->path);
 	buf_reset(&r->b);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "manifest.h"
 
@@ -281,17 +282,11 @@ mline_rebuild(struct buf *out, const struct mline *m,
 static void
 write_all(const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(1, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EPIPE)
-			exit(EXIT_FAIL);
-		if (w < 0)
-			die_errno(EXIT_FAIL, "writing the manifest to stdout");
-		p += w;
-		n -= (size_t)w;
-	}
+	if (fd_write_all(1, p, n) == 0)
+		return;
+	if (errno == EPIPE)
+		exit(EXIT_FAIL);
+	die_errno(EXIT_FAIL, "writing the manifest to stdout");
 }
 
 void

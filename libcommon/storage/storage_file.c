@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "fdio.h"
 #include "log.h"
 #include "sha256.h"
 #include "storage.h"
@@ -89,21 +90,6 @@ make_parents(const char *path)
 	return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* read/write, hashing on the way. */
 static int
 copy_plain(int in, int out, char hex[65])
@@ -124,7 +110,7 @@ copy_plain(int in, int out, char hex[65])
 			break;
 		}
 		sha256_update(&h, b, (size_t)n);
-		if (write_all(out, b, (size_t)n)) {
+		if (fd_write_all(out, b, (size_t)n)) {
 			r = -1;
 			break;
 		}
