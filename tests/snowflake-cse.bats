@@ -12,11 +12,7 @@ bats_require_minimum_version 1.5.0
 load helpers/sf_cse.bash
 
 setup_file() {
-	if [ ! -x "${SF_VENV:-$STAGE_TOP/.venv-fakesnow}/bin/fakesnow" ]; then
-		export SF_MISSING=1
-		return 0
-	fi
-	cse_start
+	sf_setup_file cse_start
 }
 
 teardown_file() {
@@ -24,10 +20,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -z "${SF_MISSING:-}" ] ||
-		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
-	W=$(mktemp -d "$BATS_TMPDIR/sfcse.XXXXXX")
-	cd "$W"
+	sf_setup sfcse
 	mkdir tmp
 	export TMPDIR=$W/tmp
 	PY=$STAGE_TOP/.venv/bin/python

@@ -17,11 +17,7 @@
 load helpers/snowflake.bash
 
 setup_file() {
-	if [ ! -x "${SF_VENV:-$STAGE_TOP/.venv-fakesnow}/bin/fakesnow" ]; then
-		export SF_MISSING=1
-		return 0
-	fi
-	sf_start
+	sf_setup_file
 }
 
 teardown_file() {
@@ -29,10 +25,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -z "${SF_MISSING:-}" ] ||
-		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
-	W=$(mktemp -d "$BATS_TMPDIR/sfpq.XXXXXX")
-	cd "$W"
+	sf_setup sfpq
 	# every type stage-write writes to Parquet that a column takes by name
 	cat >in.ndjson <<'JSON'
 {"id":1,"s":"plain","f":1.5,"b":true,"ts":"2024-01-02T03:04:05.123456Z","d":"2024-02-29","dec":12345678901234567.125,"big":9223372036854775807}

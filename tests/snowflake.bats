@@ -11,11 +11,7 @@ bats_require_minimum_version 1.5.0
 load helpers/snowflake.bash
 
 setup_file() {
-	if [ ! -x "${SF_VENV:-$STAGE_TOP/.venv-fakesnow}/bin/fakesnow" ]; then
-		export SF_MISSING=1
-		return 0
-	fi
-	sf_start
+	sf_setup_file
 }
 
 teardown_file() {
@@ -23,10 +19,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -z "${SF_MISSING:-}" ] ||
-		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
-	W=$(mktemp -d "$BATS_TMPDIR/sf.XXXXXX")
-	cd "$W"
+	sf_setup sf
 	PY=$STAGE_TOP/.venv/bin/python
 }
 

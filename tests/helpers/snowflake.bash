@@ -33,6 +33,25 @@ sf_start() {
 	export DESTINATION__SNOWFLAKE__CREDENTIALS__PASSWORD=test-Secret-77
 }
 
+# sf_setup_file [START]: for a file's setup_file, runs START (sf_start)
+# when fakesnow is installed, else marks the file's tests to skip.
+sf_setup_file() {
+	if [ ! -x "$SF_VENV/bin/fakesnow" ]; then
+		export SF_MISSING=1
+		return 0
+	fi
+	"${1:-sf_start}"
+}
+
+# sf_setup NAME: for a test's setup, skips it without fakesnow, else
+# makes its scratch directory W (NAME.XXXXXX) and goes there.
+sf_setup() {
+	[ -z "${SF_MISSING:-}" ] ||
+		skip "fakesnow is not installed in .venv-fakesnow (tests/helpers/install-deps)"
+	W=$(mktemp -d "$BATS_TMPDIR/$1.XXXXXX")
+	cd "$W" || return 1
+}
+
 sf_stop() {
 	[ -n "${SF_PID:-}" ] && kill "$SF_PID" 2>/dev/null && wait "$SF_PID" 2>/dev/null
 	[ -n "${SF_DIR:-}" ] && rm -rf "$SF_DIR"
