@@ -448,6 +448,12 @@ read_batch(struct fb *f, size_t hdr, const uint8_t *body, size_t blen,
 	    fb_vec(f, hdr, 2, 16, &bf, &nb) < 0 || bt.rows < 0 ||
 	    bt.rows > INT32_MAX)
 		return -1;
+	if (ncols == 0 && bt.rows > 0) {
+		/* rows of no values: nothing bounds their count but int32 */
+		buf_printf(why, "a record batch of %lld rows has no columns",
+		    (long long)bt.rows);
+		return -1;
+	}
 	for (size_t c = 0; c < ncols; c++)
 		need += (size_t)nbufs(&cols[c]);
 	if (nn != ncols || nb != need)
