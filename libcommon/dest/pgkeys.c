@@ -95,32 +95,32 @@ pgkeys_add(struct buf *b, const char *schema)
 	    "ADD COLUMN IF NOT EXISTS key_hi bigint");
 }
 
-/* "the staging key column is bigint" */
+/* "t's key column in the table named rel (quoted) is bigint" */
 static void
-key_is_bigint(struct buf *q, const struct dtable *t)
+key_is_bigint(struct buf *q, const struct dtable *t, const char *rel)
 {
-	struct buf n = BUF_INIT;
-
-	sql_staging_name(&n, t->dataset, t->name);
 	buf_adds(q, "(SELECT a.atttypid = 'bigint'::regtype FROM pg_attribute "
 	    "a WHERE a.attrelid = to_regclass(");
-	sql_str(q, n.p);
+	sql_str(q, rel);
 	buf_adds(q, ") AND a.attname = ");
 	sql_str(q, t->pk[0]);
 	buf_adds(q, " AND NOT a.attisdropped) IS TRUE");
-	buf_free(&n);
 }
 
 void
 pgkeys_unique_query(struct buf *q, const struct dtable *t,
     const char *load_id)
 {
+	struct buf n = BUF_INIT;
+
 	if (t->npk != 1) {
 		buf_adds(q, "SELECT 1");
 		return;
 	}
+	sql_staging_name(&n, t->dataset, t->name);
 	buf_adds(q, "SELECT CASE WHEN ");
-	key_is_bigint(q, t);
+	key_is_bigint(q, t, n.p);
+	buf_free(&n);
 	buf_adds(q, " THEN (SELECT count(*) FROM (SELECT lo, hi, lag(hi) "
 	    "OVER (ORDER BY lo, hi) AS prev FROM (SELECT (to_jsonb(f) ->> "
 	    "'key_lo')::bigint AS lo, (to_jsonb(f) ->> 'key_hi')::bigint AS "
@@ -140,13 +140,9 @@ pgkeys_span_query(struct buf *q, const struct dtable *t, const char *load_id)
 	struct buf n = BUF_INIT;
 
 	sql_qname(&n, t->dataset, t->name);
-	buf_adds(q, "SELECT f.key_lo, f.key_hi, f.\"rows\", (SELECT a.atttypid "
-	    "= 'bigint'::regtype FROM pg_attribute a WHERE a.attrelid = "
-	    "to_regclass(");
-	sql_str(q, n.p);
-	buf_adds(q, ") AND a.attname = ");
-	sql_str(q, t->pk[0]);
-	buf_adds(q, " AND NOT a.attisdropped) IS TRUE FROM ");
+	buf_adds(q, "SELECT f.key_lo, f.key_hi, f.\"rows\", ");
+	key_is_bigint(q, t, n.p);
+	buf_adds(q, " FROM ");
 	sql_staging_name(q, t->dataset, "_stage_files");
 	buf_adds(q, " AS f WHERE f.load_id = ");
 	sql_str(q, load_id);
