@@ -34,18 +34,19 @@ load_of() {
 	eline "$load" "$i" "$total" >>"$W/$load"
 }
 
-log_all() {
+# merge_logged [OPTION...] MANIFEST: stage-merge of a copied manifest
+# with every statement the server runs logged: its status in $status,
+# those statements in $log
+merge_logged() {
+	local mark
 	dest_sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
 	dest_sql "SELECT pg_reload_conf()" >/dev/null
 	sleep 0.2
 	mark=$(wc -c <"$PG_DIR/server.log")
-}
-
-# the server's log since log_all, statement logging off again
-logged() {
+	run --separate-stderr stage-merge -D "$DEST" "$@"
 	dest_sql "ALTER SYSTEM RESET log_statement" >/dev/null
 	dest_sql "SELECT pg_reload_conf()" >/dev/null
-	tail -c +$((mark + 1)) "$PG_DIR/server.log"
+	log=$(tail -c +$((mark + 1)) "$PG_DIR/server.log")
 }
 
 rows() {
@@ -68,9 +69,7 @@ ranges() {
 	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
 	[ "$(ranges L1)" = "t.L1.1|1|3
 t.L1.2|5|7" ]
-	log_all
-	run stage-merge -D "$DEST" "$W/c1"
-	log=$(logged)
+	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"key_lo"* ]]
 	[[ "$log" != *"HAVING count(*) > 1"* ]]
@@ -96,9 +95,7 @@ t.L1.2|5|7" ]
 	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
 	[ "$(ranges L1)" = "t.L1.1|1|3
 t.L1.2|3|4" ]
-	log_all
-	run stage-merge -D "$DEST" "$W/c1"
-	log=$(logged)
+	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
 	[[ "$log" == *"ROW_NUMBER()"* ]]
@@ -110,9 +107,8 @@ t.L1.2|3|4" ]
 
 @test "files in any order: ranges that do not overlap are enough" {
 	load_of L1 $'10,j\n11,k\n' $'1,a\n2,b\n'
-	log_all
-	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L1' | stage-merge -D '$DEST'"
-	log=$(logged)
+	stage-copy -D "$DEST" "$W/L1" >"$W/c"
+	merge_logged "$W/c"
 	[ "$status" -eq 0 ]
 	[[ "$log" != *"HAVING count(*) > 1"* ]]
 	[ "$(rows)" = '1|a
@@ -127,9 +123,7 @@ t.L1.2|3|4" ]
 	[ "$(ranges L1)" = "t.L1.1|-|-
 t.L1.2|-|-
 t.L1.3|-|-" ]
-	log_all
-	run stage-merge -D "$DEST" "$W/c1"
-	log=$(logged)
+	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
 	[ "$(rows)" = '1|a
@@ -141,9 +135,8 @@ t.L1.3|-|-" ]
 
 @test "keys out of order but unique: the merge asks and skips dedup's sort" {
 	load_of L1 $'3,c\n1,a\n2,b\n'
-	log_all
-	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L1' | stage-merge -D '$DEST'"
-	log=$(logged)
+	stage-copy -D "$DEST" "$W/L1" >"$W/c"
+	merge_logged "$W/c"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
 	[[ "$log" != *"ROW_NUMBER()"* ]]
@@ -169,9 +162,7 @@ t.L1.3|-|-" ]
 	load_of L1 $'1,a\n2,b\n'
 	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
 	dest_sql "ALTER TABLE ds_staging._stage_files DROP COLUMN key_lo, DROP COLUMN key_hi" >/dev/null
-	log_all
-	run stage-merge -D "$DEST" "$W/c1"
-	log=$(logged)
+	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
 	[ "$(rows)" = '1|a
@@ -185,9 +176,7 @@ t.L1.3|-|-" ]
 	load_of L1 $'1,a\n2,b\n'
 	stage-copy -D "$DEST" "$W/L1" >"$W/c1"
 	dest_sql "ALTER TABLE ds_staging.t ALTER COLUMN id TYPE text" >/dev/null
-	log_all
-	run stage-merge -D "$DEST" "$W/c1"
-	log=$(logged)
+	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
 }
@@ -197,9 +186,7 @@ t.L1.3|-|-" ]
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
 	load_of L2 $'2,B\n3,C\n' $'4,D\n5,E\n' $'8,H\n9,I\n'
 	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
-	log_all
-	run stage-merge -D "$DEST" "$W/c2"
-	log=$(logged)
+	merge_logged "$W/c2"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 5 OR "id" BETWEEN 8 AND 9)'* ]]
 	# no join left to plan: neither table is sampled first
@@ -220,9 +207,7 @@ t.L1.3|-|-" ]
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
 	load_of L2 $'1,A\n3,C\n'
 	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
-	log_all
-	run stage-merge -D "$DEST" "$W/c2"
-	log=$(logged)
+	merge_logged "$W/c2"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE EXISTS'* ]]
 	[[ "$log" == *'ANALYZE "ds_staging"."t"'* ]]
@@ -231,9 +216,7 @@ t.L1.3|-|-" ]
 	dest_sql "ALTER TABLE ds.t ALTER COLUMN id TYPE text" >/dev/null
 	load_of L3 $'1,x\n2,y\n'
 	stage-copy -D "$DEST" "$W/L3" >"$W/c3"
-	log_all
-	run stage-merge -D "$DEST" "$W/c3"
-	log=$(logged)
+	merge_logged "$W/c3"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE EXISTS'* ]]
 	[ "$(dest_sql "SELECT id || ':' || name FROM ds.t ORDER BY id")" = '1:x
@@ -246,9 +229,8 @@ t.L1.3|-|-" ]
 	load_of L1 $'1,a,\n2,b,\n3,c,\n'
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" --hard-delete gone >/dev/null
 	load_of L2 $'2,B,true\n3,C,false\n4,D,\n'
-	log_all
-	run --separate-stderr sh -c "stage-copy -D '$DEST' '$W/L2' | stage-merge -D '$DEST' --hard-delete gone"
-	log=$(logged)
+	stage-copy -D "$DEST" "$W/L2" >"$W/c"
+	merge_logged --hard-delete gone "$W/c"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 4)'* ]]
 	[ "$(rows)" = '1|a
