@@ -182,7 +182,8 @@ t.L1.3|-|-" ]
 }
 
 @test "dense keys: the DELETE of the rows replaced reads the final table alone, by the keys' span, and nothing is sampled first" {
-	load_of L1 $'1,a\n2,b\n3,c\n' $'4,d\n5,e\n' $'9,i\n' $'20,t\n'
+	# final rows below, between and above the load's two spans
+	load_of L1 $'1,a\n2,b\n3,c\n' $'4,d\n5,e\n6,f\n7,g\n' $'9,i\n10,j\n' $'20,t\n'
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
 	load_of L2 $'2,B\n3,C\n' $'4,D\n5,E\n' $'8,H\n9,I\n'
 	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
@@ -196,14 +197,18 @@ t.L1.3|-|-" ]
 3|C
 4|D
 5|E
+6|f
+7|g
 8|H
 9|I
+10|j
 20|t' ]
 	[ "$(dest_sql "SELECT count(DISTINCT _dlt_id) FROM ds.t WHERE _dlt_load_id = 'L2'")" = 6 ]
 }
 
 @test "keys with gaps, or a final key column not bigint: the DELETE joins the staging rows" {
-	load_of L1 $'1,a\n3,c\n'
+	# a final row in the gap of the load's keys, which a span would delete
+	load_of L1 $'1,a\n2,b\n3,c\n'
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
 	load_of L2 $'1,A\n3,C\n'
 	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
@@ -212,6 +217,7 @@ t.L1.3|-|-" ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE EXISTS'* ]]
 	[[ "$log" == *'ANALYZE "ds_staging"."t"'* ]]
 	[ "$(rows)" = '1|A
+2|b
 3|C' ]
 	dest_sql "ALTER TABLE ds.t ALTER COLUMN id TYPE text" >/dev/null
 	load_of L3 $'1,x\n2,y\n'
@@ -226,7 +232,7 @@ t.L1.3|-|-" ]
 
 @test "dense keys with --hard-delete: flagged rows are deleted, not inserted" {
 	cols='[["id","bigint"],["name","text"],["gone","bool"]]'
-	load_of L1 $'1,a,\n2,b,\n3,c,\n'
+	load_of L1 $'1,a,\n2,b,\n3,c,\n5,e,\n'
 	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" --hard-delete gone >/dev/null
 	load_of L2 $'2,B,true\n3,C,false\n4,D,\n'
 	stage-copy -D "$DEST" "$W/L2" >"$W/c"
@@ -235,5 +241,6 @@ t.L1.3|-|-" ]
 	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 4)'* ]]
 	[ "$(rows)" = '1|a
 3|C
-4|D' ]
+4|D
+5|e' ]
 }
