@@ -104,15 +104,19 @@ check: deps
 	STAGE_TAP=$(TAP) $(MAKE) check-asan || rc=1; \
 	tests/tap-summary $(TAP) || rc=1; exit $$rc
 
+# The sanitizer and static runs leave the scenario files' second run
+# against Snowflake's emulator (*.snowflake.bats) to the normal run, to
+# keep CI short; a STAGE_TEST_EXCLUDE in the environment (empty: none)
+# overrides it.
+NO_SF_RERUN = STAGE_TEST_EXCLUDE=$${STAGE_TEST_EXCLUDE-*.snowflake.bats}
+
 check-asan: deps
 	$(MAKE) B=build-asan OUT=build-asan/bin CC=clang WERROR=-Werror \
 		CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all units
 	# the kill test lands 50 kills per destination in the normal and
 	# static runs; under the sanitizers 20 (memory is what this run
-	# checks), and the scenario files' second run against Snowflake's
-	# emulator (*.snowflake.bats) is left to the normal run, to keep CI
-	# short
-	STAGE_TEST_EXCLUDE=$${STAGE_TEST_EXCLUDE-*.snowflake.bats} \
+	# checks), to keep CI short
+	$(NO_SF_RERUN) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	STAGE_KILL_INSTANTS=$${STAGE_KILL_INSTANTS:-20} \
@@ -131,8 +135,7 @@ static-aarch64:
 	$(MAKE) static STATIC_TARGETS=aarch64-linux-musl
 
 check-static: deps static
-	STAGE_TEST_EXCLUDE=$${STAGE_TEST_EXCLUDE-*.snowflake.bats} \
-		tests/run-suite dist/$(STATIC_TARGET)/bin build/static/$(STATIC_TARGET)/unit
+	$(NO_SF_RERUN) tests/run-suite dist/$(STATIC_TARGET)/bin build/static/$(STATIC_TARGET)/unit
 
 # The aarch64 build's whole suite under qemu-user (no binfmt needed).
 check-static-aarch64: deps static-aarch64
