@@ -179,6 +179,8 @@ t.L1.3|-|-" ]
 	merge_logged "$W/c1"
 	[ "$status" -eq 0 ]
 	[[ "$log" == *"HAVING count(*) > 1"* ]]
+	[ "$(dest_sql "SELECT id || ':' || name FROM ds.t ORDER BY id")" = '1:a
+2:b' ]
 }
 
 @test "dense keys: the DELETE of the rows replaced reads the final table alone, by the keys' span, and nothing is sampled first" {
