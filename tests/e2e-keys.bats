@@ -105,6 +105,23 @@ t.L1.2|3|4" ]
 4|d' ]
 }
 
+@test "a file of no rows has no range and does not stop the others' span" {
+	load_of L1 $'1,a\n2,b\n3,c\n'
+	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
+	load_of L2 $'2,B\n' '' $'3,C\n4,D\n'
+	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
+	[ "$(ranges L2)" = "t.L2.1|2|2
+t.L2.2|-|-
+t.L2.3|3|4" ]
+	merge_logged "$W/c2"
+	[ "$status" -eq 0 ]
+	[[ "$log" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 4)'* ]]
+	[ "$(rows)" = '1|a
+2|B
+3|C
+4|D' ]
+}
+
 @test "files in any order: ranges that do not overlap are enough" {
 	load_of L1 $'10,j\n11,k\n' $'1,a\n2,b\n'
 	stage-copy -D "$DEST" "$W/L1" >"$W/c"
