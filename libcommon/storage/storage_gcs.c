@@ -561,14 +561,6 @@ read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
 	return 0;
 }
 
-static void
-mismatch(struct buf *err, const char *hex, const char *want)
-{
-	buf_printf(err, "sha256 mismatch: the file hashes to %s, the "
-	    "manifest says %s (changed since it was written?); not uploaded",
-	    hex, want);
-}
-
 /* On the helper thread: the multipart body, its file part read and
  * hashed once (SHA-256 checked, CRC-32C into the metadata; its length
  * does not depend on the value, so the head is written in place). */
@@ -591,7 +583,7 @@ prep_put(struct gop *op)
 	if (rc)
 		goto out;
 	if (strcmp(hex, f->b.p->sha256) != 0) {
-		mismatch(&op->b.perr, hex, f->b.p->sha256);
+		objup_mismatch(&op->b.perr, hex, f->b.p->sha256);
 		goto out;
 	}
 	crc32c_base64(c, crc);
@@ -637,7 +629,7 @@ prep_hash(struct gop *op)
 	if (op->b.perr.len)
 		return;
 	if (strcmp(hex, f->b.p->sha256) != 0) {
-		mismatch(&op->b.perr, hex, f->b.p->sha256);
+		objup_mismatch(&op->b.perr, hex, f->b.p->sha256);
 		return;
 	}
 	crc32c_base64(c, crc);
