@@ -495,18 +495,15 @@ hash_range(int fd, uint64_t off, uint64_t len, char *scratch,
 		die(EXIT_FAIL, "storage_azure: OpenSSL MD5 unavailable");
 	errno = 0;
 	while (len > 0) {
-		size_t want = len < SCRATCH ? (size_t)len : SCRATCH;
-		ssize_t n = pread(fd, scratch, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		size_t n = len < SCRATCH ? (size_t)len : SCRATCH;
+		if (objq_read_at(fd, scratch, n, off))
 			goto out;
 		if (m)
-			EVP_DigestUpdate(m, scratch, (size_t)n);
+			EVP_DigestUpdate(m, scratch, n);
 		if (whole)
-			sha256_update(whole, scratch, (size_t)n);
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
+			sha256_update(whole, scratch, n);
+		off += n;
+		len -= n;
 	}
 	if (m) {
 		EVP_DigestFinal_ex(m, d, &dn);
@@ -529,17 +526,9 @@ read_lanes(struct azfile *f, uint32_t first, uint32_t count, uint64_t at,
 	for (uint32_t l = 0; l < MD5X8_LANES; l++) {
 		unsigned char *b = be_of(f)->lanes + (size_t)l * LANE_CHUNK;
 		uint64_t off = (uint64_t)(first + l - 1) * f->b.psize + at;
-		size_t got = 0;
 		p[l] = l < count ? b : p[0];
-		while (l < count && got < n) {
-			ssize_t r = pread(f->b.fd, b + got, n - got,
-			    (off_t)(off + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-			got += (size_t)r;
-		}
+		if (l < count && objq_read_at(f->b.fd, (char *)b, n, off))
+			return -1;
 	}
 	return 0;
 }
