@@ -1131,6 +1131,9 @@ part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 	objreq_header(&op->b.r, "Content-Type", "multipart/related; boundary="
 	    GCS_PART_BOUNDARY);
 	op->off = (uint64_t)n - 1;	/* the part's index */
+	/* The body's buffer, for the helper thread to fill (prep_part). */
+	op->cap = gcs_part_body_size(&f->comp->pl, b->p->key, (int)op->off);
+	op->data = objup_buf_get(b->u, op->cap);
 	return &op->b;
 }
 
@@ -1143,7 +1146,7 @@ prep_part(struct gop *op)
 	size_t len;
 
 	if (gcs_part_body(&c->hr, &c->pl, f->b.fd, (int)op->off, f->b.p->key,
-	    f->b.p->sha256, &op->data, &len, c->crc, &op->b.perr) == 0) {
+	    f->b.p->sha256, op->data, &len, c->crc, &op->b.perr) == 0) {
 		op->b.r.body = op->data;
 		op->b.r.body_len = len;
 	}
