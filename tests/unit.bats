@@ -121,3 +121,7 @@ unit() {
 @test "unit: gs:// CRC-32C vectors and the service account's RS256 JWT assertion" {
 	unit gcs_test
 }
+
+@test "unit: objupload cuts a file into parts within the service's limits, keeps body buffers for the next request" {
+	unit objupload_test
+}

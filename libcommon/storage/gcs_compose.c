@@ -129,16 +129,32 @@ hashrun_end(struct gcs_hashrun *h, const char *want, char crc[9],
 	return 0;
 }
 
+size_t
+gcs_part_body_size(const struct gcs_parts *pl, const char *key, int i)
+{
+	struct buf head = BUF_INIT, name = BUF_INIT;
+	uint64_t off, n;
+	size_t size;
+
+	gcs_part_range(pl, i, &off, &n);
+	gcs_part_name(key, i, &name);
+	/* The CRC-32C's base64 is always 8 characters long. */
+	part_head(name.p, "AAAAAA==", &head);
+	size = head.len + (size_t)n + sizeof part_tail;
+	buf_free(&head);
+	buf_free(&name);
+	return size;
+}
+
 int
 gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
-    int i, const char *key, const char *want, char **body, size_t *len,
+    int i, const char *key, const char *want, char *b, size_t *len,
     char crc[9], struct buf *err)
 {
 	struct buf head = BUF_INIT, name = BUF_INIT;
 	uint64_t off, n;
 	uint32_t c = 0;
 	char pcrc[9];
-	char *b;
 	size_t hl;
 	int rc = -1;
 
@@ -146,7 +162,6 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 	gcs_part_name(key, i, &name);
 	part_head(name.p, "AAAAAA==", &head);
 	hl = head.len;
-	b = xmalloc(hl + n + sizeof part_tail);
 	if (i == 0) {
 		sha256_init(&h->sha);
 		h->open = 1;
@@ -167,12 +182,9 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 	part_head(name.p, pcrc, &head);
 	memcpy(b, head.p, hl);
 	memcpy(b + hl + n, part_tail, sizeof part_tail - 1);
-	*body = b;
 	*len = hl + n + sizeof part_tail - 1;
-	b = NULL;
 	rc = 0;
 out:
-	free(b);
 	buf_free(&head);
 	buf_free(&name);
 	return rc;

@@ -50,14 +50,18 @@ struct gcs_hashrun {
 
 #define GCS_PART_BOUNDARY "stage-gcs-part-5d1e08a4c3b7f926"
 
+/* The bytes part i's body needs (gcs_part_body), so that the caller
+ * can hand it a buffer it keeps for the next request. */
+size_t gcs_part_body_size(const struct gcs_parts *pl, const char *key,
+    int i);
 /* On the helper thread, for parts 0, 1, ... in order: the multipart
- * upload body of part i of fd (name, CRC-32C, the bytes) into *body
- * (malloc'd, *len bytes), its bytes hashed into h; after the last part,
- * h's SHA-256 must be want and the whole file's CRC-32C (base64) goes
- * into crc.  -1 with err set (reading, or the SHA-256 not the
- * manifest's). */
+ * upload body of part i of fd (name, CRC-32C, the bytes) into body (at
+ * least gcs_part_body_size bytes; *len of them used), its bytes hashed
+ * into h; after the last part, h's SHA-256 must be want and the whole
+ * file's CRC-32C (base64) goes into crc.  -1 with err set (reading, or
+ * the SHA-256 not the manifest's). */
 int gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl,
-    int fd, int i, const char *key, const char *want, char **body,
+    int fd, int i, const char *key, const char *want, char *body,
     size_t *len, char crc[9], struct buf *err);
 /* Frees what h holds (a run stopped before its last part). */
 void gcs_hashrun_free(struct gcs_hashrun *h);

@@ -181,6 +181,14 @@ objup_plan(struct objup_file *f, uint64_t ps, uint64_t min, uint64_t max,
 		f->nparts = 1;
 }
 
+uint64_t
+objup_part_len(const struct objup_file *f, uint32_t n)
+{
+	uint64_t off = (uint64_t)(n - 1) * f->psize;
+
+	return f->size - off < f->psize ? f->size - off : f->psize;
+}
+
 void
 objup_mismatch(struct buf *err, const char *hex, const char *want)
 {
@@ -266,11 +274,10 @@ pump_parts(struct objup *u, struct objup_file *f)
 {
 	while (!f->failed && f->next < f->nparts && u->inflight < u->jobs) {
 		uint64_t off = (uint64_t)f->next * f->psize;
-		uint64_t len = f->size - off < f->psize ? f->size - off :
-		    f->psize;
 		struct objup_op *op;
 		f->next++;
-		op = u->proto->part(f, f->next, off, len);
+		op = u->proto->part(f, f->next, off,
+		    objup_part_len(f, f->next));
 		op->kind = OBJUP_PART;
 		op->part = f->next;
 		f->parts_out++;

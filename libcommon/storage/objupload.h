@@ -157,6 +157,8 @@ int objup_seen(struct objup_file *f, const struct objreq *r, int ok,
  * kept within [min, max] (0: no bound). */
 void objup_plan(struct objup_file *f, uint64_t psize, uint64_t min,
     uint64_t max, uint64_t maxn);
+/* The length of part n (from 1) of f's plan: psize but for the last. */
+uint64_t objup_part_len(const struct objup_file *f, uint32_t n);
 /* "sha256 mismatch: the file hashes to ..." into err. */
 void objup_mismatch(struct buf *err, const char *hex, const char *want);
 

@@ -353,14 +353,6 @@ on_head(struct azfile *f, struct objreq *r)
 
 static void block_id(const struct azfile *f, uint32_t n, char out[48]);
 
-static uint64_t
-block_len(const struct azfile *f, uint32_t n)
-{
-	uint64_t off = (uint64_t)(n - 1) * f->b.psize;
-
-	return f->b.size - off < f->b.psize ? f->b.size - off : f->b.psize;
-}
-
 /* Marks in f->have the blocks the listing in r holds with this file's
  * id and size: what a killed run sent and need not be sent again (the
  * service checked each one's Content-MD5; the id holds the file's
@@ -389,7 +381,8 @@ mark_blocks(struct azfile *f, const struct objreq *r)
 					break;
 			}
 			if (i <= f->b.nparts && !f->have[i - 1] &&
-			    strtoull(size.p, NULL, 10) == block_len(f, i)) {
+			    strtoull(size.p, NULL, 10) ==
+			    objup_part_len(&f->b, i)) {
 				f->have[i - 1] = 1;
 				f->reused++;
 			}
@@ -495,18 +488,15 @@ hash_range(int fd, uint64_t off, uint64_t len, char *scratch,
 		die(EXIT_FAIL, "storage_azure: OpenSSL MD5 unavailable");
 	errno = 0;
 	while (len > 0) {
-		size_t want = len < SCRATCH ? (size_t)len : SCRATCH;
-		ssize_t n = pread(fd, scratch, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		size_t n = len < SCRATCH ? (size_t)len : SCRATCH;
+		if (objq_read_at(fd, scratch, n, off))
 			goto out;
 		if (m)
-			EVP_DigestUpdate(m, scratch, (size_t)n);
+			EVP_DigestUpdate(m, scratch, n);
 		if (whole)
-			sha256_update(whole, scratch, (size_t)n);
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
+			sha256_update(whole, scratch, n);
+		off += n;
+		len -= n;
 	}
 	if (m) {
 		EVP_DigestFinal_ex(m, d, &dn);
@@ -529,17 +519,9 @@ read_lanes(struct azfile *f, uint32_t first, uint32_t count, uint64_t at,
 	for (uint32_t l = 0; l < MD5X8_LANES; l++) {
 		unsigned char *b = be_of(f)->lanes + (size_t)l * LANE_CHUNK;
 		uint64_t off = (uint64_t)(first + l - 1) * f->b.psize + at;
-		size_t got = 0;
 		p[l] = l < count ? b : p[0];
-		while (l < count && got < n) {
-			ssize_t r = pread(f->b.fd, b + got, n - got,
-			    (off_t)(off + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-			got += (size_t)r;
-		}
+		if (l < count && objq_read_at(f->b.fd, (char *)b, n, off))
+			return -1;
 	}
 	return 0;
 }
@@ -556,7 +538,7 @@ md5_group(struct azfile *f, uint32_t first)
 	uint32_t count = 0;
 
 	while (count < MD5X8_LANES && first + count <= f->b.nparts &&
-	    block_len(f, first + count) == f->b.psize)
+	    objup_part_len(&f->b, first + count) == f->b.psize)
 		count++;
 	md5x8_init(&m);
 	errno = 0;
@@ -582,7 +564,7 @@ md5_ahead(struct azfile *f, uint32_t n)
 	if (n <= f->md5_upto)
 		return 1;
 	if (!be_of(f)->lanes || f->b.psize % 64 || n == f->b.nparts ||
-	    block_len(f, n + 1) != f->b.psize)
+	    objup_part_len(&f->b, n + 1) != f->b.psize)
 		return 0;	/* fewer than two whole blocks left */
 	if (!f->md5s)
 		f->md5s = xcalloc(f->b.nparts, sizeof *f->md5s);

@@ -370,7 +370,6 @@ struct gcomp {
 struct gfile {
 	struct objup_file b;	/* first: the engine's part; busy: a
 				 * request other than the session's */
-	uint64_t body_end;	/* the body request's bytes: [0, body_end) */
 	uint64_t acked;		/* bytes the session has taken */
 	int hash_started, hashing, hashed, body_started, final_started;
 	int sending;		/* body or final on the wire, or recovering */
@@ -454,14 +453,12 @@ file_free(struct objup_file *b)
 	free(f->session);
 }
 
-static int
-open_source(struct gfile *f)
+/* The body request's bytes are [0, body_end(f)): a request of a size
+ * not yet known must be whole 256 KiB. */
+static uint64_t
+body_end(const struct gfile *f)
 {
-	if (objup_open(&f->b))
-		return -1;
-	/* A request of a size not yet known must be whole 256 KiB. */
-	f->body_end = f->b.size / CHUNK_UNIT * CHUNK_UNIT;
-	return 0;
+	return f->b.size / CHUNK_UNIT * CHUNK_UNIT;
 }
 
 /* metadata.sha256 of an object resource (JSON) into out. */
@@ -500,8 +497,6 @@ on_stat(struct gfile *f, struct objreq *r)
 		finish(f, STORAGE_SKIPPED);
 	if (seen)
 		return;
-	/* A request of a size not yet known must be whole 256 KiB. */
-	f->body_end = f->b.size / CHUNK_UNIT * CHUNK_UNIT;
 	f->b.st = f->b.size >= be_of(f)->threshold && f->b.size > 0 ?
 	    F_INIT : F_PUT;
 	compose_plan(f);
@@ -561,14 +556,6 @@ read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
 	return 0;
 }
 
-static void
-mismatch(struct buf *err, const char *hex, const char *want)
-{
-	buf_printf(err, "sha256 mismatch: the file hashes to %s, the "
-	    "manifest says %s (changed since it was written?); not uploaded",
-	    hex, want);
-}
-
 /* On the helper thread: the multipart body, its file part read and
  * hashed once (SHA-256 checked, CRC-32C into the metadata; its length
  * does not depend on the value, so the head is written in place). */
@@ -591,7 +578,7 @@ prep_put(struct gop *op)
 	if (rc)
 		goto out;
 	if (strcmp(hex, f->b.p->sha256) != 0) {
-		mismatch(&op->b.perr, hex, f->b.p->sha256);
+		objup_mismatch(&op->b.perr, hex, f->b.p->sha256);
 		goto out;
 	}
 	crc32c_base64(c, crc);
@@ -637,7 +624,7 @@ prep_hash(struct gop *op)
 	if (op->b.perr.len)
 		return;
 	if (strcmp(hex, f->b.p->sha256) != 0) {
-		mismatch(&op->b.perr, hex, f->b.p->sha256);
+		objup_mismatch(&op->b.perr, hex, f->b.p->sha256);
 		return;
 	}
 	crc32c_base64(c, crc);
@@ -747,8 +734,8 @@ session_op(struct gfile *f, enum opkind kind)
 
 	op->b.r.no_retry = 1;	/* a failure asks the session (on_query) */
 	op->b.r.url = xstrdup(f->session ? f->session : "SESSION_URL");
-	op->off = kind == OP_FINAL ? f->body_end : 0;
-	op->end = kind == OP_FINAL ? f->b.size : f->body_end;
+	op->off = kind == OP_FINAL ? body_end(f) : 0;
+	op->end = kind == OP_FINAL ? f->b.size : body_end(f);
 	session_range(op, op->off);
 	if (kind == OP_FINAL)
 		objreq_header(&op->b.r, "X-Goog-Hash", f->xhash);
@@ -1010,13 +997,13 @@ pump_session(struct gfile *f)
 		f->hashing = 1;
 		op_prepare(op_new(f, OP_HASH, "PUT"));
 	}
-	if (!f->body_started && f->body_end > 0 && be->up.inflight < be->up.jobs) {
+	if (!f->body_started && body_end(f) > 0 && be->up.inflight < be->up.jobs) {
 		f->body_started = 1;
 		f->sending = 1;
 		op_send(session_op(f, OP_BODY));
 	}
 	if (f->hashed && !f->sending && !f->final_started &&
-	    f->acked == f->body_end && be->up.inflight < be->up.jobs) {
+	    f->acked == body_end(f) && be->up.inflight < be->up.jobs) {
 		f->final_started = 1;
 		f->sending = 1;
 		op = session_op(f, OP_FINAL);
@@ -1144,6 +1131,9 @@ part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 	objreq_header(&op->b.r, "Content-Type", "multipart/related; boundary="
 	    GCS_PART_BOUNDARY);
 	op->off = (uint64_t)n - 1;	/* the part's index */
+	/* The body's buffer, for the helper thread to fill (prep_part). */
+	op->cap = gcs_part_body_size(&f->comp->pl, b->p->key, (int)op->off);
+	op->data = objup_buf_get(b->u, op->cap);
 	return &op->b;
 }
 
@@ -1156,7 +1146,7 @@ prep_part(struct gop *op)
 	size_t len;
 
 	if (gcs_part_body(&c->hr, &c->pl, f->b.fd, (int)op->off, f->b.p->key,
-	    f->b.p->sha256, &op->data, &len, c->crc, &op->b.perr) == 0) {
+	    f->b.p->sha256, op->data, &len, c->crc, &op->b.perr) == 0) {
 		op->b.r.body = op->data;
 		op->b.r.body_len = len;
 	}
@@ -1556,7 +1546,7 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 		return storage_s3_ops.describe(be->xml, p, out);
 	objup_file_init(&be->up, &f.b, wp);
 	describe_op(be, (struct gop *)next_op(&f.b), out);
-	if (open_source(&f))
+	if (objup_open(&f.b))
 		return -1;
 	if (describe_compose(be, &f, out))
 		rc = -1;
@@ -1579,7 +1569,7 @@ gcs_describe(struct storage *st, const struct storage_put *p,
 		goto out;
 	}
 	op_free(op);
-	if (f.body_end)
+	if (body_end(&f))
 		describe_op(be, session_op(&f, OP_BODY), out);
 	describe_op(be, session_op(&f, OP_FINAL), out);
 out:

@@ -902,11 +902,10 @@ describe_part(struct s3be *be, struct s3file *f, struct buf *err,
     struct buf *out)
 {
 	uint64_t off = (uint64_t)f->b.next * f->b.psize;
-	uint64_t left = f->b.size - off;
-	struct s3op *op = (struct s3op *)part_op(&f->b, ++f->b.next, off,
-	    left < f->b.psize ? left : f->b.psize);
+	uint32_t n = ++f->b.next;
+	struct s3op *op = (struct s3op *)part_op(&f->b, n, off,
+	    objup_part_len(&f->b, n));
 
-	op->b.part = f->b.next;
 	hash_part(op);
 	objup_buf_put(&be->up, op->data, op->cap);
 	op->data = NULL;

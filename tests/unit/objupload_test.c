@@ -25,7 +25,9 @@ test_plan(void)
 	struct objup_file f = sized(100ULL << 20);
 
 	objup_plan(&f, 16ULL << 20, 5ULL << 20, 5ULL << 30, 10000);
-	ok(f.psize == 16ULL << 20 && f.nparts == 7,
+	ok(f.psize == 16ULL << 20 && f.nparts == 7 &&
+	    objup_part_len(&f, 1) == 16ULL << 20 &&
+	    objup_part_len(&f, 7) == 4ULL << 20,
 	    "100 MiB in 16 MiB parts: 7, the last one short");
 	f = sized(200ULL << 30);
 	objup_plan(&f, 8ULL << 20, 5ULL << 20, 5ULL << 30, 10000);
