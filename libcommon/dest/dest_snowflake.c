@@ -2022,10 +2022,7 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 		return 1;
 	}
 	put_folder(&ref, g[0]);
-	snprintf(dir, sizeof dir, "%s/stage-sfput.%ld.XXXXXX",
-	    getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-	    (long)getpid());
-	if (!d->s.dry && sfput_tmpdir(dir, sizeof dir) < 0) {
+	if (sfput_tmpdir(dir, sizeof dir, d->s.dry) < 0) {
 		log_err("%s: cannot make a directory %s: %s", g[0]->object,
 		    dir, strerror(errno));
 		r = -1;
