@@ -74,7 +74,7 @@ str_nz(const struct json_doc *d, int obj, const char *key)
 static void
 parse_stage(const struct json_doc *d, int si, struct sfput *p)
 {
-	int creds = json_obj_get(d, si, "creds"), r;
+	int creds = json_obj_get(d, si, "creds");
 
 	p->type = json_obj_str(d, si, "locationType");
 	p->location = json_obj_str(d, si, "location");
@@ -82,8 +82,6 @@ parse_stage(const struct json_doc *d, int si, struct sfput *p)
 	p->region = str_nz(d, si, "region");
 	p->endpoint = str_nz(d, si, "endPoint");
 	p->account = str_nz(d, si, "storageAccount");
-	r = json_obj_get(d, si, "useS3RegionalUrl");
-	p->regional = r >= 0 && d->tok[r].type == JSON_TRUE;
 	if (creds < 0 || d->tok[creds].type != JSON_OBJECT)
 		return;
 	p->key_id = str_nz(d, creds, "AWS_KEY_ID");

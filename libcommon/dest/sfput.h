@@ -31,7 +31,6 @@ struct sfput {
 	char *region;		/* S3 */
 	char *endpoint;		/* endPoint: S3 host, Azure's blob suffix */
 	char *account;		/* Azure storageAccount */
-	int regional;		/* useS3RegionalUrl */
 	char *key_id, *secret, *token;	/* creds: AWS_KEY_ID ... */
 	char *sas;		/* AZURE_SAS_TOKEN */
 	char *gcs_token;	/* GCS_ACCESS_TOKEN */

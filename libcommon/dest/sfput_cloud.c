@@ -54,6 +54,8 @@ s3_where(const struct sfput *p, struct s3_cfg *c)
 	if (ep) {
 		c->host = strndup(ep, strcspn(ep, "/"));
 	} else {
+		/* the regional host, whatever useS3RegionalUrl says: it
+		 * serves every region, the global one not */
 		struct buf h = BUF_INIT;
 		buf_printf(&h, "s3.%s.amazonaws.com%s", c->region,
 		    strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
