@@ -80,6 +80,38 @@ split_location(const char *loc, const char *name, char **bucket,
 	    name);
 }
 
+/* A PUT of the file open on fd (size bytes) as key. */
+static void
+put_init(struct objreq *r, const char *key, int fd, uint64_t size)
+{
+	objreq_init(r, "PUT", key);
+	r->body_fd = fd;
+	r->body_off = 0;
+	r->body_len = size;
+}
+
+/* Sends r on a connection of its own and frees it (a URL it holds
+ * wiped: it may carry a signature): 0, or -1 with why, "PUT: WHO upload
+ * of SCHEME://ROOT/KEY failed: ...". */
+static int
+put_send(struct objx *x, struct objreq *r, const char *who,
+    const char *scheme, const char *root, struct buf *why)
+{
+	struct http_conn *c = http_conn_new();
+	int rc = objx_perform(x, c, r);
+
+	if (rc < 0) {
+		buf_printf(why, "PUT: %s upload of %s://%s/%s failed: ", who,
+		    scheme, root, r->key);
+		objreq_strerror(r, why);
+	}
+	if (r->url)
+		memset(r->url, 0, strlen(r->url));
+	objreq_free(r);
+	http_conn_free(c);
+	return rc;
+}
+
 int
 sfput_s3(const struct sfput *p, int fd, uint64_t size,
     const struct sfcse_meta *m, const char *sha256, const char *name,
@@ -88,7 +120,6 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 	struct s3 s;
 	struct objreq r;
 	struct buf key = BUF_INIT, err = BUF_INIT;
-	struct http_conn *c = NULL;
 	int rc = -1;
 
 	memset(&s, 0, sizeof s);
@@ -110,10 +141,7 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 		goto out;
 	}
 	s3_init(&s);
-	objreq_init(&r, "PUT", key.p);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = size;
+	put_init(&r, key.p, fd, size);
 	memcpy(r.payload_hash, sha256, 65);
 	objreq_header(&r, "Content-Type", "application/octet-stream");
 	if (m) {
@@ -122,16 +150,7 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 		objreq_header(&r, "x-amz-meta-x-amz-iv", m->iv);
 		objreq_header(&r, "x-amz-meta-x-amz-matdesc", m->matdesc);
 	}
-	c = http_conn_new();
-	if (objx_perform(&s.x, c, &r) == 0 && s3_ok(&r))
-		rc = 0;
-	else {
-		buf_printf(why, "PUT: S3 upload of s3://%s/%s failed: ",
-		    s.cfg.bucket, key.p);
-		objreq_strerror(&r, why);
-	}
-	objreq_free(&r);
-	http_conn_free(c);
+	rc = put_send(&s.x, &r, "S3", "s3", s.cfg.bucket, why);
 out:
 	s3_free(&s);
 	buf_free(&key);
@@ -171,8 +190,8 @@ sfput_azure(const struct sfput *p, int fd, uint64_t size,
 {
 	struct az a;
 	struct objreq r;
-	struct buf key = BUF_INIT, err = BUF_INIT, ed = BUF_INIT;
-	struct http_conn *c;
+	struct buf key = BUF_INIT, err = BUF_INIT, ed = BUF_INIT,
+	    root = BUF_INIT;
 	int rc = -1;
 
 	memset(&a, 0, sizeof a);
@@ -194,10 +213,7 @@ sfput_azure(const struct sfput *p, int fd, uint64_t size,
 		goto out;
 	}
 	az_init(&a);
-	objreq_init(&r, "PUT", key.p);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = size;
+	put_init(&r, key.p, fd, size);
 	objreq_header(&r, "x-ms-blob-type", "BlockBlob");
 	if (m) {
 		sfcse_encryptiondata(m, &ed);
@@ -206,21 +222,14 @@ sfput_azure(const struct sfput *p, int fd, uint64_t size,
 		/* Azure's metadata names are C# identifiers: no '-' */
 		objreq_header(&r, "x-ms-meta-sfcdigest", m->digest);
 	}
-	c = http_conn_new();
-	if (objx_perform(&a.x, c, &r) == 0)
-		rc = 0;
-	else {
-		buf_printf(why, "PUT: Azure upload of azure://%s/%s/%s failed: ",
-		    p->account, a.cfg.container, key.p);
-		objreq_strerror(&r, why);
-	}
-	objreq_free(&r);
-	http_conn_free(c);
+	buf_printf(&root, "%s/%s", p->account, a.cfg.container);
+	rc = put_send(&a.x, &r, "Azure", "azure", root.p, why);
 out:
 	az_free(&a);
 	buf_free(&key);
 	buf_free(&err);
 	buf_free(&ed);
+	buf_free(&root);
 	return rc;
 }
 
@@ -252,7 +261,6 @@ sfput_gcs(const struct sfput *p, int fd, uint64_t size,
 	struct objreq r;
 	struct buf key = BUF_INIT, err = BUF_INIT, ed = BUF_INIT,
 	    auth = BUF_INIT;
-	struct http_conn *c;
 	int rc = -1;
 
 	memset(&g, 0, sizeof g);
@@ -266,11 +274,8 @@ sfput_gcs(const struct sfput *p, int fd, uint64_t size,
 	gcs_init(&g, SFPUT_TRIES - 1, 200);
 	/* the key names the object in messages, never the URL (it may
 	 * hold a signature) */
-	objreq_init(&r, "PUT", key.p);
+	put_init(&r, key.p, fd, size);
 	r.url = gcs_where(p, g.bucket, &key, &auth);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = size;
 	objreq_header(&r, "Content-Type", "application/octet-stream");
 	if (auth.len)
 		objreq_header(&r, "Authorization", auth.p);
@@ -280,18 +285,7 @@ sfput_gcs(const struct sfput *p, int fd, uint64_t size,
 		objreq_header(&r, "x-goog-meta-matdesc", m->matdesc);
 		objreq_header(&r, "x-goog-meta-sfc-digest", m->digest);
 	}
-	c = http_conn_new();
-	if (objx_perform(&g.x, c, &r) == 0)
-		rc = 0;
-	else {
-		buf_printf(why, "PUT: GCS upload of gs://%s/%s failed: ",
-		    g.bucket, key.p);
-		objreq_strerror(&r, why);
-	}
-	if (r.url)
-		memset(r.url, 0, strlen(r.url));
-	objreq_free(&r);
-	http_conn_free(c);
+	rc = put_send(&g.x, &r, "GCS", "gs", g.bucket, why);
 out:
 	if (auth.p)
 		memset(auth.p, 0, auth.len);
