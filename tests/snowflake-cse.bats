@@ -246,6 +246,20 @@ nothing_committed() {
 	[ "$(cse_stat failures)" = "[]" ]
 }
 
+@test "snowflake-cse: a GCS stage that answers 503 twice: the PUT is tried again, each retry said with -v (the object, never the URL), exact tables" {
+	cse_mode '{"gcs":1,"gcs_503":2}'
+	stage cse503
+	stage-copy -v -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err || { cat err; false; }
+	cat err
+	! grep -q "INSERT batches" err
+	[ "$(grep -c 'PUT object: 503.*; try [23] of 6 in [0-9]* ms' err)" -eq 2 ]
+	! grep -q "http://127.0.0.1:$CSE_PORT/" err
+	[ "$(cse_stat gcs_503)" -eq 2 ]
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact cse503
+	[ "$(cse_stat failures)" = "[]" ]
+}
+
 @test "snowflake-cse: an encrypted AZURE stage (Azurite, SAS token): encryptiondata, matdesc and sfcdigest metadata, decrypted independently, exact tables" {
 	[ -n "${AZ_ENDPOINT:-}" ] || skip "no Azurite (tests/helpers/install-deps)"
 	cse_mode '{"azure":1}'

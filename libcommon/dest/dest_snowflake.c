@@ -567,6 +567,7 @@ put_copy_run(struct sfdest *d, const struct dfile *const *g, size_t m,
     struct sfresult *res)
 {
 	const struct dfile *f;
+	const char *cname;
 	int64_t rec, in;
 	size_t k;
 	int col, r;
@@ -582,12 +583,14 @@ put_copy_run(struct sfdest *d, const struct dfile *const *g, size_t m,
 		return -1;
 	}
 	f = g[k];
+	/* the COPY's column 0 is _stage_row */
+	cname = col > 0 && (size_t)col <= f->t.ncols ?
+	    f->t.cols[col - 1].name : NULL;
 	/* a CSV's records follow its header line; JSON lines are records */
 	log_err("%s: %s %lld%s%s: COPY failed: %s", f->object,
 	    f->format == FMT_PARQUET ? "row" : "line", (long long)(in +
-	    (f->format == FMT_CSV)), col > 0 && (size_t)col <= f->t.ncols ?
-	    ", column " : "", col > 0 && (size_t)col <= f->t.ncols ?
-	    f->t.cols[col - 1].name : "", res->err.p);
+	    (f->format == FMT_CSV)), cname ? ", column " : "",
+	    cname ? cname : "", res->err.p);
 	return -1;
 }
 
@@ -2022,10 +2025,7 @@ put_rows(struct sfdest *d, const struct dfile *const *g, size_t m,
 		return 1;
 	}
 	put_folder(&ref, g[0]);
-	snprintf(dir, sizeof dir, "%s/stage-sfput.%ld.XXXXXX",
-	    getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-	    (long)getpid());
-	if (!d->s.dry && sfput_tmpdir(dir, sizeof dir) < 0) {
+	if (sfput_tmpdir(dir, sizeof dir, d->s.dry) < 0) {
 		log_err("%s: cannot make a directory %s: %s", g[0]->object,
 		    dir, strerror(errno));
 		r = -1;

@@ -9,12 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "fdio.h"
 #include "json.h"
 #include "sfcse.h"
 #include "sfput.h"
+#include "sha256.h"
 
 /* Frees a secret after overwriting it. */
 static void
@@ -75,7 +74,7 @@ str_nz(const struct json_doc *d, int obj, const char *key)
 static void
 parse_stage(const struct json_doc *d, int si, struct sfput *p)
 {
-	int creds = json_obj_get(d, si, "creds"), r;
+	int creds = json_obj_get(d, si, "creds");
 
 	p->type = json_obj_str(d, si, "locationType");
 	p->location = json_obj_str(d, si, "location");
@@ -83,8 +82,6 @@ parse_stage(const struct json_doc *d, int si, struct sfput *p)
 	p->region = str_nz(d, si, "region");
 	p->endpoint = str_nz(d, si, "endPoint");
 	p->account = str_nz(d, si, "storageAccount");
-	r = json_obj_get(d, si, "useS3RegionalUrl");
-	p->regional = r >= 0 && d->tok[r].type == JSON_TRUE;
 	if (creds < 0 || d->tok[creds].type != JSON_OBJECT)
 		return;
 	p->key_id = str_nz(d, creds, "AWS_KEY_ID");
@@ -292,32 +289,6 @@ struct upfile {
 	int has_meta;
 };
 
-static int
-sha256_fd(int fd, char *hex, struct buf *why)
-{
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	unsigned char b[1 << 16], md[32];
-	ssize_t n;
-	int r = -1;
-
-	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
-		goto out;
-	while ((n = read(fd, b, sizeof b)) > 0)
-		EVP_DigestUpdate(h, b, (size_t)n);
-	if (n < 0 || EVP_DigestFinal_ex(h, md, NULL) != 1 ||
-	    lseek(fd, 0, SEEK_SET) < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof md; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	r = 0;
-out:
-	if (r < 0)
-		buf_printf(why, "PUT: cannot read the file: %s",
-		    strerror(errno));
-	EVP_MD_CTX_free(h);
-	return r;
-}
-
 /* Encrypts the file open on in into path.enc, which f then sends. */
 static int
 encrypt_to(const struct sfput *p, int in, const char *path,
@@ -372,7 +343,11 @@ upfile_open(const struct sfput *p, const char *path, struct upfile *f,
 	}
 	f->fd = in;
 	f->size = (uint64_t)st.st_size;
-	return strcmp(p->type, "S3") == 0 ? sha256_fd(in, f->sha256, why) : 0;
+	if (strcmp(p->type, "S3") != 0 || sha256_file(path, f->sha256,
+	    NULL) == 0)
+		return 0;
+	buf_printf(why, "PUT: cannot read %s: %s", path, strerror(errno));
+	return -1;
 }
 
 static void

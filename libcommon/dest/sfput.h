@@ -31,7 +31,6 @@ struct sfput {
 	char *region;		/* S3 */
 	char *endpoint;		/* endPoint: S3 host, Azure's blob suffix */
 	char *account;		/* Azure storageAccount */
-	int regional;		/* useS3RegionalUrl */
 	char *key_id, *secret, *token;	/* creds: AWS_KEY_ID ... */
 	char *sas;		/* AZURE_SAS_TOKEN */
 	char *gcs_token;	/* GCS_ACCESS_TOKEN */
@@ -67,7 +66,9 @@ int sfput_gcs(const struct sfput *p, int fd, uint64_t size,
 
 /* stage-copy's temporary directories: sfput_tmpdir makes a fresh one,
  * TMPDIR/stage-sfput.<pid>.XXXXXX, into dir (cap bytes), first removing
- * those a process that is gone left (kill -9): 0, or -1 with errno. */
-int sfput_tmpdir(char *dir, size_t cap);
+ * those a process that is gone left (kill -9): 0, or -1 with errno.
+ * With dry it only writes the name's template into dir, as a dry run
+ * shows it, and touches nothing. */
+int sfput_tmpdir(char *dir, size_t cap, int dry);
 
 #endif

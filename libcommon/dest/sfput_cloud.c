@@ -7,13 +7,16 @@
  * carries what the drivers put beside it: S3's x-amz-meta-x-amz-key,
  * -x-amz-iv and -x-amz-matdesc; GCS's and Azure's "encryptiondata" JSON
  * and "matdesc".  Each is one request of the whole file (the stage's
- * file is one table's rows of one load), retried on transport errors,
- * 429 and 5xx with backoff.
+ * file is one table's rows of one load), sent by the storage modules'
+ * engine (objreq.h through s3.h, az.h and gcs.h): their retries, backoff
+ * and -v notes, and their reading of an error answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "az.h"
+#include "gcs.h"
 #include "http.h"
 #include "httpx.h"
 #include "objreq.h"
@@ -51,6 +54,8 @@ s3_where(const struct sfput *p, struct s3_cfg *c)
 	if (ep) {
 		c->host = strndup(ep, strcspn(ep, "/"));
 	} else {
+		/* the regional host, whatever useS3RegionalUrl says: it
+		 * serves every region, the global one not */
 		struct buf h = BUF_INIT;
 		buf_printf(&h, "s3.%s.amazonaws.com%s", c->region,
 		    strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
@@ -75,6 +80,38 @@ split_location(const char *loc, const char *name, char **bucket,
 	    name);
 }
 
+/* A PUT of the file open on fd (size bytes) as key. */
+static void
+put_init(struct objreq *r, const char *key, int fd, uint64_t size)
+{
+	objreq_init(r, "PUT", key);
+	r->body_fd = fd;
+	r->body_off = 0;
+	r->body_len = size;
+}
+
+/* Sends r on a connection of its own and frees it (a URL it holds
+ * wiped: it may carry a signature): 0, or -1 with why, "PUT: WHO upload
+ * of SCHEME://ROOT/KEY failed: ...". */
+static int
+put_send(struct objx *x, struct objreq *r, const char *who,
+    const char *scheme, const char *root, struct buf *why)
+{
+	struct http_conn *c = http_conn_new();
+	int rc = objx_perform(x, c, r);
+
+	if (rc < 0) {
+		buf_printf(why, "PUT: %s upload of %s://%s/%s failed: ", who,
+		    scheme, root, r->key);
+		objreq_strerror(r, why);
+	}
+	if (r->url)
+		memset(r->url, 0, strlen(r->url));
+	objreq_free(r);
+	http_conn_free(c);
+	return rc;
+}
+
 int
 sfput_s3(const struct sfput *p, int fd, uint64_t size,
     const struct sfcse_meta *m, const char *sha256, const char *name,
@@ -83,7 +120,6 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 	struct s3 s;
 	struct objreq r;
 	struct buf key = BUF_INIT, err = BUF_INIT;
-	struct http_conn *c = NULL;
 	int rc = -1;
 
 	memset(&s, 0, sizeof s);
@@ -105,10 +141,7 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 		goto out;
 	}
 	s3_init(&s);
-	objreq_init(&r, "PUT", key.p);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = size;
+	put_init(&r, key.p, fd, size);
 	memcpy(r.payload_hash, sha256, 65);
 	objreq_header(&r, "Content-Type", "application/octet-stream");
 	if (m) {
@@ -117,16 +150,7 @@ sfput_s3(const struct sfput *p, int fd, uint64_t size,
 		objreq_header(&r, "x-amz-meta-x-amz-iv", m->iv);
 		objreq_header(&r, "x-amz-meta-x-amz-matdesc", m->matdesc);
 	}
-	c = http_conn_new();
-	if (objx_perform(&s.x, c, &r) == 0 && s3_ok(&r))
-		rc = 0;
-	else {
-		buf_printf(why, "PUT: S3 upload of s3://%s/%s failed: ",
-		    s.cfg.bucket, key.p);
-		objreq_strerror(&r, why);
-	}
-	objreq_free(&r);
-	http_conn_free(c);
+	rc = put_send(&s.x, &r, "S3", "s3", s.cfg.bucket, why);
 out:
 	s3_free(&s);
 	buf_free(&key);
@@ -134,169 +158,141 @@ out:
 	return rc;
 }
 
-/* --- one HTTP PUT of the whole file (Azure, GCS) --- */
-
-static int
-worth_retry(const struct http_req *r)
-{
-	return r->status == 0 ? http_transient(r) : r->status == 429 ||
-	    r->status >= 500;
-}
-
-/* PUTs the file to url with the headers hdr[0..n) ("Name: value"),
- * retried; what names the place in messages (never the URL, which may
- * hold a signature or a SAS token). */
-static int
-http_put(const char *url, int fd, uint64_t size, char **hdr, size_t n,
-    const char *what, struct buf *why)
-{
-	struct http_conn *c;
-	struct http_req r;
-	struct httpx_backoff bo;
-	int tries, rc = -1;
-
-	http_init();
-	c = http_conn_new();
-	httpx_backoff_init(&bo, 100);
-	http_req_init(&r);
-	r.method = "PUT";
-	r.url = strdup(url);
-	r.body_fd = fd;
-	r.body_off = 0;
-	r.body_len = size;
-	http_req_header(&r, "Content-Type: application/octet-stream");
-	http_req_header(&r, "Expect:");
-	for (size_t i = 0; i < n; i++)
-		http_req_header(&r, hdr[i]);
-	for (tries = 1;; tries++) {
-		http_req_clear(&r);
-		http_conn_perform(c, &r);
-		if (!worth_retry(&r) || tries >= SFPUT_TRIES)
-			break;
-		httpx_sleep_ms(httpx_backoff_ms(&bo, tries));
-	}
-	if (r.status >= 200 && r.status < 300)
-		rc = 0;
-	else if (r.status == 0)
-		buf_printf(why, "PUT: upload to %s failed: %s (after %d "
-		    "tries)", what, http_strerror(&r), tries);
-	else
-		buf_printf(why, "PUT: upload to %s failed: HTTP %ld (after "
-		    "%d %s)", what, r.status, tries, tries == 1 ? "try" :
-		    "tries");
-	http_req_free(&r);
-	http_conn_free(c);
-	return rc;
-}
-
-/* The metadata headers of GCS (x-goog-meta-) or Azure (x-ms-meta-):
- * encryptiondata and matdesc, into hdr (n of them). */
-static size_t
-meta_headers(const struct sfcse_meta *m, const char *prefix, char **hdr)
-{
-	struct buf b = BUF_INIT, ed = BUF_INIT;
-	size_t n = 0;
-
-	if (!m)
-		return 0;
-	sfcse_encryptiondata(m, &ed);
-	buf_printf(&b, "%sencryptiondata: %s", prefix, ed.p);
-	hdr[n++] = strdup(b.p);
-	buf_reset(&b);
-	buf_printf(&b, "%smatdesc: %s", prefix, m->matdesc);
-	hdr[n++] = strdup(b.p);
-	buf_reset(&b);
-	/* Azure's metadata names are C# identifiers: no '-' */
-	buf_printf(&b, "%s%s: %s", prefix, strcmp(prefix, "x-ms-meta-") == 0
-	    ? "sfcdigest" : "sfc-digest", m->digest);
-	hdr[n++] = strdup(b.p);
-	buf_free(&b);
-	buf_free(&ed);
-	return n;
-}
-
-static void
-free_headers(char **hdr, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(hdr[i]);
-}
-
 /* --- Azure --- */
+
+/* endPoint: the blob host's suffix ("core.windows.net"), or an
+ * emulator's "http[s]://host[:port]", which means path-style requests,
+ * the account first. */
+static int
+az_where(const struct sfput *p, struct az_cfg *c)
+{
+	const char *ep = p->endpoint, *s = strstr(ep, "://");
+	struct buf b = BUF_INIT;
+
+	if (s) {
+		c->scheme = strndup(ep, (size_t)(s - ep));
+		c->host = strndup(s + 3, strcspn(s + 3, "/"));
+		buf_printf(&b, "/%s", p->account);
+		c->base = strdup(b.p);
+	} else {
+		c->scheme = strdup("https");
+		buf_printf(&b, "%s.blob.%s", p->account, ep);
+		c->host = strdup(b.p);
+		c->base = strdup("");
+	}
+	buf_free(&b);
+	return c->scheme && c->host && c->base ? 0 : -1;
+}
 
 int
 sfput_azure(const struct sfput *p, int fd, uint64_t size,
     const struct sfcse_meta *m, const char *name, struct buf *why)
 {
-	struct buf url = BUF_INIT, what = BUF_INIT, key = BUF_INIT;
-	char *hdr[6], *container = NULL;
-	const char *sas = p->sas[0] == '?' ? p->sas + 1 : p->sas;
-	size_t n;
+	struct az a;
+	struct objreq r;
+	struct buf key = BUF_INIT, err = BUF_INIT, ed = BUF_INIT,
+	    root = BUF_INIT;
 	int rc = -1;
 
+	memset(&a, 0, sizeof a);
 	if (size > AZ_ONE_PUT) {
 		buf_printf(why, "PUT: %llu bytes are more than one Azure Put "
 		    "Blob takes (5000 MiB)", (unsigned long long)size);
 		return -1;
 	}
-	split_location(p->location, name, &container, &key);
-	/* endPoint: the blob host's suffix; an emulator's
-	 * "http[s]://host:port" means path-style, account first */
-	if (strstr(p->endpoint, "://"))
-		buf_printf(&url, "%s/%s/", p->endpoint, p->account);
-	else
-		buf_printf(&url, "https://%s.blob.%s/", p->account,
-		    p->endpoint);
-	sigv4_uri_encode(&url, container, strlen(container), 0);
-	buf_addc(&url, '/');
-	sigv4_uri_encode(&url, key.p, key.len, 1);
-	buf_printf(&url, "?%s", sas);
-	buf_printf(&what, "azure://%s/%s/%s", p->account, container, key.p);
-	n = meta_headers(m, "x-ms-meta-", hdr);
-	hdr[n++] = strdup("x-ms-blob-type: BlockBlob");
-	hdr[n++] = strdup("x-ms-version: 2020-10-02");
-	rc = http_put(url.p, fd, size, hdr, n, what.p, why);
-	free_headers(hdr, n);
-	if (url.p)
-		memset(url.p, 0, url.len);
-	buf_free(&url);
-	buf_free(&what);
+	split_location(p->location, name, &a.cfg.container, &key);
+	a.cfg.account = strdup(p->account);
+	a.cfg.sas = strdup(p->sas[0] == '?' ? p->sas + 1 : p->sas);
+	a.cfg.retries = SFPUT_TRIES - 1;
+	a.cfg.backoff_ms = 200;
+	if (!a.cfg.container || !a.cfg.account || !a.cfg.sas ||
+	    az_where(p, &a.cfg) < 0 ||
+	    httpx_stall_timeout(&a.cfg.stall_s, &err) < 0) {
+		buf_printf(why, "PUT: the AZURE stage %s: %s", p->location,
+		    err.len ? err.p : "out of memory");
+		goto out;
+	}
+	az_init(&a);
+	put_init(&r, key.p, fd, size);
+	objreq_header(&r, "x-ms-blob-type", "BlockBlob");
+	if (m) {
+		sfcse_encryptiondata(m, &ed);
+		objreq_header(&r, "x-ms-meta-encryptiondata", ed.p);
+		objreq_header(&r, "x-ms-meta-matdesc", m->matdesc);
+		/* Azure's metadata names are C# identifiers: no '-' */
+		objreq_header(&r, "x-ms-meta-sfcdigest", m->digest);
+	}
+	buf_printf(&root, "%s/%s", p->account, a.cfg.container);
+	rc = put_send(&a.x, &r, "Azure", "azure", root.p, why);
+out:
+	az_free(&a);
 	buf_free(&key);
-	free(container);
+	buf_free(&err);
+	buf_free(&ed);
+	buf_free(&root);
 	return rc;
 }
 
 /* --- GCS --- */
 
+/* The object's URL: the presigned one, or the XML API's with the
+ * stage's access token (into auth, "Bearer ..."). */
+static char *
+gcs_where(const struct sfput *p, const char *bucket, const struct buf *key,
+    struct buf *auth)
+{
+	struct buf url = BUF_INIT;
+
+	if (p->presigned)
+		return strdup(p->presigned);
+	buf_adds(&url, "https://storage.googleapis.com/");
+	sigv4_uri_encode(&url, bucket, strlen(bucket), 0);
+	buf_addc(&url, '/');
+	sigv4_uri_encode(&url, key->p, key->len, 1);
+	buf_printf(auth, "Bearer %s", p->gcs_token);
+	return url.p;
+}
+
 int
 sfput_gcs(const struct sfput *p, int fd, uint64_t size,
     const struct sfcse_meta *m, const char *name, struct buf *why)
 {
-	struct buf url = BUF_INIT, what = BUF_INIT, key = BUF_INIT;
-	char *hdr[6], *bucket = NULL;
-	size_t n;
-	int rc;
+	struct gcs g;
+	struct objreq r;
+	struct buf key = BUF_INIT, err = BUF_INIT, ed = BUF_INIT,
+	    auth = BUF_INIT;
+	int rc = -1;
 
-	split_location(p->location, name, &bucket, &key);
-	buf_printf(&what, "gs://%s/%s", bucket, key.p);
-	n = meta_headers(m, "x-goog-meta-", hdr);
-	if (p->presigned) {
-		buf_adds(&url, p->presigned);
-	} else {
-		buf_printf(&url, "https://storage.googleapis.com/");
-		sigv4_uri_encode(&url, bucket, strlen(bucket), 0);
-		buf_addc(&url, '/');
-		sigv4_uri_encode(&url, key.p, key.len, 1);
-		buf_reset(&key);
-		buf_printf(&key, "Authorization: Bearer %s", p->gcs_token);
-		hdr[n++] = strdup(key.p);
-		memset(key.p, 0, key.len);
+	memset(&g, 0, sizeof g);
+	split_location(p->location, name, &g.bucket, &key);
+	if (!g.bucket || httpx_stall_timeout(&g.stall_s, &err) < 0) {
+		buf_printf(why, "PUT: the GCS stage %s: %s", p->location,
+		    err.len ? err.p : "out of memory");
+		goto out;
 	}
-	rc = http_put(url.p, fd, size, hdr, n, what.p, why);
-	free_headers(hdr, n);
-	buf_free(&url);
-	buf_free(&what);
+	/* no gauth: the stage's answer brings the token or the URL */
+	gcs_init(&g, SFPUT_TRIES - 1, 200);
+	/* the key names the object in messages, never the URL (it may
+	 * hold a signature) */
+	put_init(&r, key.p, fd, size);
+	r.url = gcs_where(p, g.bucket, &key, &auth);
+	objreq_header(&r, "Content-Type", "application/octet-stream");
+	if (auth.len)
+		objreq_header(&r, "Authorization", auth.p);
+	if (m) {
+		sfcse_encryptiondata(m, &ed);
+		objreq_header(&r, "x-goog-meta-encryptiondata", ed.p);
+		objreq_header(&r, "x-goog-meta-matdesc", m->matdesc);
+		objreq_header(&r, "x-goog-meta-sfc-digest", m->digest);
+	}
+	rc = put_send(&g.x, &r, "GCS", "gs", g.bucket, why);
+out:
+	if (auth.p)
+		memset(auth.p, 0, auth.len);
+	gcs_free(&g);
 	buf_free(&key);
-	free(bucket);
+	buf_free(&err);
+	buf_free(&ed);
+	buf_free(&auth);
 	return rc;
 }

@@ -80,17 +80,19 @@ sweep(const char *tmp)
 }
 
 int
-sfput_tmpdir(char *dir, size_t cap)
+sfput_tmpdir(char *dir, size_t cap, int dry)
 {
 	const char *tmp = getenv("TMPDIR");
 
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	sweep(tmp);
 	if ((size_t)snprintf(dir, cap, "%s/" PREFIX "%ld.XXXXXX", tmp,
 	    (long)getpid()) >= cap) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	if (dry)
+		return 0;
+	sweep(tmp);
 	return mkdtemp(dir) ? 0 : -1;
 }

@@ -33,8 +33,11 @@ Control (tests): POST /_cse/mode with a JSON object of
   gcs           1: fakesnow's own GCS stage (a presigned URL, here this
                 proxy's), encrypted: the PUT of the file is decrypted
                 from its x-goog-meta-encryptiondata and -matdesc headers
+  gcs_503       N: with gcs, the first N PUTs to the presigned URL are
+                answered 503 (counted in stats "gcs_503")
 and GET /_cse/stats: {"puts", "copies", "decrypted", "s3_requests",
-"failures": [...]} (a new mode empties "failures").
+"gcs_503", "failures": [...]} (a new mode empties "failures" and zeroes
+"gcs_503").
 
 Usage: sf_cse_proxy.py PORT FAKESNOW_URL S3_ENDPOINT BUCKET KEY_ID SECRET
 """
@@ -63,7 +66,7 @@ PORT, FAKESNOW, S3_ENDPOINT, BUCKET, KEY_ID, SECRET = (
 LOCK = threading.Lock()
 MODE = {}
 STATS = {"puts": 0, "copies": 0, "decrypted": 0, "s3_requests": 0,
-         "failures": []}
+         "gcs_503": 0, "failures": []}
 PENDING = {}  # stage folder ref -> what the PUT was told
 
 REF = re.compile(r'@(?:"(?:[^"]|"")*"|[^\s".]+)(?:\.(?:"(?:[^"]|"")*"|'
@@ -265,6 +268,7 @@ class Proxy(BaseHTTPRequestHandler):
                 MODE.clear()
                 MODE.update(json.loads(body or b"{}"))
                 STATS["failures"] = []
+                STATS["gcs_503"] = 0
             return self.answer(200, b"{}")
         if self.path.startswith("/queries/v1/query-request"):
             return self.query(body)
@@ -273,9 +277,17 @@ class Proxy(BaseHTTPRequestHandler):
     def do_PUT(self):
         body = self.body()
         with LOCK:
-            put = PENDING.pop(self.path, None)
+            put = PENDING.get(self.path)
+            busy = put is not None and \
+                STATS["gcs_503"] < int(MODE.get("gcs_503") or 0)
+            if busy:
+                STATS["gcs_503"] += 1
+            else:
+                PENDING.pop(self.path, None)
         if put is None:
             return self.relay(body)
+        if busy:
+            return self.answer(503, b"cse proxy: busy, try again")
         try:
             gcs_land(put, self.headers, body)
         except Exception as e:  # noqa: BLE001 - said to the client
