@@ -263,3 +263,31 @@ t.L1.3|-|-" ]
 4|D
 5|e' ]
 }
+
+@test "--dry-run shows the DELETE by span the merge would send, and changes nothing" {
+	load_of L1 $'1,a\n2,b\n3,c\n' $'9,i\n'
+	stage-copy -D "$DEST" "$W/L1" | stage-merge -D "$DEST" >/dev/null
+	load_of L2 $'2,B\n3,C\n'
+	stage-copy -D "$DEST" "$W/L2" >"$W/c2"
+	run --separate-stderr stage-merge -n -D "$DEST" "$W/c2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'DELETE FROM "ds"."t" WHERE ("id" BETWEEN 2 AND 3)'* ]]
+	[[ "$output" == *'-- check: 0 means stage-copy recorded the range of the keys of every file of t'* ]]
+	[[ "$output" != *"ANALYZE"* && "$output" != *"ROW_NUMBER"* ]]
+	[ "$(rows)" = '1|a
+2|b
+3|c
+9|i' ]
+	# the run itself sends the statements the dry run printed
+	dry=$(grep -E '^(DELETE|INSERT|ANALYZE)' <<<"$output" | sed 's/;$//')
+	merge_logged "$W/c2"
+	[ "$status" -eq 0 ]
+	sent=$(sed -n 's/.*statement: \(DELETE\|INSERT\|ANALYZE\)/\1/p' <<<"$log" |
+		grep -v '_dlt_loads\|_stage_loads')
+	diff <(grep -v '_dlt_loads\|_stage_loads' <<<"$dry") - <<<"$sent"
+	[ "$(rows)" = '1|a
+2|B
+3|C
+9|i' ]
+}

@@ -1018,8 +1018,8 @@ dry_load(struct sqldest *s, const struct dfile *f)
 
 static int table_exists(struct sqldest *s, const char *schema,
     const char *name);
-static int pg_keys_known(struct sqldest *s, const struct dtable *t,
-    const char *load_id, struct buf *span);
+static int keys_known(struct sqldest *s, const struct dtable *t,
+    const char *load_id, struct buf *span, int say);
 
 /* The driver's file_lock: COPY's own lock, taken first: stage-merge
  * --drop-staging locks the table before it looks whether it is empty,
@@ -1257,13 +1257,13 @@ keys_exact(struct pgdest *d, const struct dload *l, size_t i,
 	struct buf span = BUF_INIT, s = BUF_INIT;
 	int r;
 
-	if (d->s.dry || t->disp != DISP_MERGE || t->npk != 1 || t->nmk ||
+	if (t->disp != DISP_MERGE || t->npk != 1 || t->nmk ||
 	    o->strategy != MERGE_DELETE_INSERT)
 		return 0;
 	sql_staging_schema(&s, l->dataset);
 	r = table_exists(&d->s, s.p, "_stage_files");
 	buf_free(&s);
-	if (r && (r = pg_keys_known(&d->s, t, l->load_id, &span)) == 1)
+	if (r && (r = keys_known(&d->s, t, l->load_id, &span, 0)) == 1)
 		r = span.len || !table_exists(&d->s, l->dataset, t->name);
 	buf_free(&span);
 	return r;
@@ -1344,10 +1344,15 @@ span_row(void *arg, const char *const *v, int n)
 	return pgkeys_span_row(arg, v, n);
 }
 
-/* The driver's keys_known (pgkeys.h). */
+/* 1 when t's keys in load_id are known unique from the files' key
+ * ranges (pgkeys.h), their exact span then in span when there is one; 0
+ * when not known (or a dry run has no connection to ask), -1 after
+ * reporting.  A dry run asks too, for it prints the statements the
+ * answer chooses; with say, it writes each question with what it
+ * must answer. */
 static int
-pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
-    struct buf *span)
+keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
+    struct buf *span, int say)
 {
 	struct buf q = BUF_INIT;
 	struct pgspan sp;
@@ -1355,10 +1360,19 @@ pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
 	int r;
 
 	pgkeys_unique_query(&q, t, load_id);
+	if (say)
+		dest_dry_check(q.p, "0 means stage-copy recorded the range "
+		    "of the keys of every file of %s with rows and no two "
+		    "overlap: then no key occurs twice and the question "
+		    "below is not asked", t->name);
 	r = pg_count(s, t->name, q.p, &n);
 	if (r == 0 && n == 0) {
 		buf_reset(&q);
 		pgkeys_span_query(&q, t, load_id);
+		if (say)
+			dest_dry_check(q.p, "the ranges: when each holds as "
+			    "many keys as rows, the DELETE below reads %s's "
+			    "final rows by them alone", t->name);
 		pgkeys_span_start(&sp, span, t->pk[0]);
 		if (pg_rows(s, t->name, NULL, q.p, NULL, span_row, &sp) < 0)
 			r = -1;
@@ -1367,6 +1381,14 @@ pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
 	}
 	buf_free(&q);
 	return r < 0 ? -1 : r == 0 && n == 0;
+}
+
+/* The driver's keys_known (dest_sql.h). */
+static int
+pg_keys_known(struct sqldest *s, const struct dtable *t, const char *load_id,
+    struct buf *span)
+{
+	return keys_known(s, t, load_id, span, s->dry);
 }
 
 /* 1 if t's staging table holds no rows but this load's, which number

@@ -430,7 +430,7 @@ table_opts(struct sqldest *d, const struct dload *l, size_t i,
 	to->key_span = NULL;
 	if (!d->drv->dup_check || t->disp != DISP_MERGE || !t->npk)
 		return 0;
-	if (!d->dry && d->drv->keys_known &&
+	if (d->drv->keys_known &&
 	    (r = d->drv->keys_known(d, t, l->load_id, span)) != 0) {
 		to->keys_unique = r == 1;
 		to->key_span = r == 1 && span->len ? span->p : NULL;
