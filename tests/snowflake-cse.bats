@@ -78,6 +78,25 @@ nothing_committed() {
 	[[ "$output" == *"does not exist"* ]] || [ "$output" = 0 ]
 }
 
+# refused DATASET MODE: DATASET staged, then its stage-copy under the
+# proxy's MODE fails: exit 1 and no "copied" line (the output in $output)
+refused() {
+	stage "$1"
+	cse_mode "$2"
+	run stage-copy -D "$SF_DEST" <put.ndjson
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *'"copied"'* ]]
+}
+
+# merged_exact DATASET: copy.ndjson merged, the final tables exact, and
+# no failure the proxy saw (key, IV, matdesc, digest)
+merged_exact() {
+	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
+	exact "$1"
+	[ "$(cse_stat failures)" = "[]" ]
+}
+
 @test "snowflake-cse: the encryption's known answers (AES-128, AES-256, padding) and a random-key file decrypted by Python's cryptography" {
 	run "$STAGE_UNITS/sfcse_test"
 	echo "$output"
@@ -139,19 +158,12 @@ nothing_committed() {
 	cse_mode '{"key_bits":256}'
 	stage cse256
 	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
-	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
-	exact cse256
-	[ "$(cse_stat failures)" = "[]" ]
+	merged_exact cse256
 }
 
 @test "snowflake-cse: an undecodable or wrong-sized master key: a clear error, exit 1, nothing committed" {
-	stage csebad
-	cse_mode '{"smk":"not base64!!"}'
-	run stage-copy -D "$SF_DEST" <put.ndjson
-	echo "$output"
-	[ "$status" -eq 1 ]
+	refused csebad '{"smk":"not base64!!"}'
 	[[ "$output" == *"orders"*"not base64"* ]]
-	[[ "$output" != *'"copied"'* ]]
 	nothing_committed csebad
 	cse_mode "{\"smk\":\"$(head -c 20 /dev/urandom | base64)\"}"
 	run stage-copy -D "$SF_DEST" <put.ndjson
@@ -168,25 +180,15 @@ nothing_committed() {
 }
 
 @test "snowflake-cse: a file the stage cannot decrypt (another master key) fails the COPY: exit 1, nothing committed" {
-	stage csewrong
-	cse_mode '{"wrong_key":1}'
-	run stage-copy -D "$SF_DEST" <put.ndjson
-	echo "$output"
-	[ "$status" -eq 1 ]
+	refused csewrong '{"wrong_key":1}'
 	[[ "$output" == *"COPY failed"*"cse proxy"* ]]
-	[[ "$output" != *'"copied"'* ]]
 	nothing_committed csewrong
 }
 
 @test "snowflake-cse: S3 refuses the upload (bad stage credentials): the error says so, exit 1, nothing committed, the secret never printed" {
-	stage cses3
-	cse_mode '{"s3_secret":"wrong-Secret-4711"}'
-	run stage-copy -D "$SF_DEST" <put.ndjson
-	echo "$output"
-	[ "$status" -eq 1 ]
+	refused cses3 '{"s3_secret":"wrong-Secret-4711"}'
 	[[ "$output" == *"S3 upload of s3://"*"failed: 403"* ]]
 	[[ "$output" != *"wrong-Secret-4711"* ]]
-	[[ "$output" != *'"copied"'* ]]
 	nothing_committed cses3
 	[ -z "$(ls tmp)" ]
 }
@@ -240,10 +242,8 @@ nothing_committed() {
 	before=$(cse_stat decrypted)
 	stage csegcs
 	stage-copy -q -D "$SF_DEST" <put.ndjson >copy.ndjson
-	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
-	exact csegcs
+	merged_exact csegcs
 	[ "$(cse_stat decrypted)" -eq $((before + 2)) ]
-	[ "$(cse_stat failures)" = "[]" ]
 }
 
 @test "snowflake-cse: a GCS stage that answers 503 twice: the PUT is tried again, each retry said with -v (the object, never the URL), exact tables" {
@@ -255,9 +255,7 @@ nothing_committed() {
 	[ "$(grep -c 'PUT object: 503.*; try [23] of 6 in [0-9]* ms' err)" -eq 2 ]
 	! grep -q "http://127.0.0.1:$CSE_PORT/" err
 	[ "$(cse_stat gcs_503)" -eq 2 ]
-	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
-	exact cse503
-	[ "$(cse_stat failures)" = "[]" ]
+	merged_exact cse503
 }
 
 @test "snowflake-cse: an encrypted AZURE stage (Azurite, SAS token): encryptiondata, matdesc and sfcdigest metadata, decrypted independently, exact tables" {
@@ -268,18 +266,12 @@ nothing_committed() {
 	stage-copy -D "$SF_DEST" <put.ndjson >copy.ndjson 2>err || { cat err; false; }
 	! grep -q "INSERT batches" err
 	! grep -q "sig=" err
-	stage-merge -q -D "$SF_DEST" <copy.ndjson >merge.ndjson
-	exact cseaz
+	merged_exact cseaz
 	[ "$(cse_stat decrypted)" -eq $((before + 2)) ]
-	[ "$(cse_stat failures)" = "[]" ]
 }
 
 @test "snowflake-cse: the stage's AWS_TOKEN goes as a signed x-amz-security-token, never printed (the gateway, which issues no such tokens, refuses it: exit 1, nothing committed)" {
-	stage csetok
-	cse_mode '{"token":"tok-Secret-5150"}'
-	run stage-copy -D "$SF_DEST" <put.ndjson
-	echo "$output"
-	[ "$status" -eq 1 ]
+	refused csetok '{"token":"tok-Secret-5150"}'
 	[[ "$output" == *"S3 upload of s3://"*"failed: "* ]]
 	[[ "$output" != *"tok-Secret-5150"* ]]
 	[ "$(cse_stat s3_token)" = tok-Secret-5150 ]
