@@ -272,3 +272,20 @@ sha() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "gs: a composed object whose CRC-32C is not the file's is a failure: exit 1, no end line, the object and the parts deleted" {
+	head -c $((11 << 20)) /dev/urandom >bad.bin
+	manifest bad.bin >m.ndjson
+	S3_ENDPOINT=$GCS_EMU fp_start
+	# the compose answered without the server: an object of other bytes
+	printf '{"kind":"storage#object","name":"x","crc32c":"AAAAAA=="}' >wrong.json
+	fp_rules "POST /compose 1 reply 200 $PWD/wrong.json"
+	unset GOOGLE_APPLICATION_CREDENTIALS
+	STORAGE_EMULATOR_HOST=$FP_ENDPOINT run stage-put -b "gs://$GCS_BUCKET/badcrc" "${COMP[@]}" m.ndjson
+	echo "$output" | cut -c1-300; cat "$FP_LOG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"bad.bin: gs compose: the object's CRC-32C is not the file's ("*"); deleted"* ]]
+	! grep -q '"end":true' <<<"$output"
+	absent badcrc/b/t/1.1.csv
+	[ -z "$(parts badcrc/b/t/1.1.csv)" ]
+}

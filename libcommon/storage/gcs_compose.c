@@ -86,10 +86,8 @@ part_head(const char *name, const char *crc, struct buf *out)
 
 static const char part_tail[] = "\r\n--" GCS_PART_BOUNDARY "--\r\n";
 
-/* Bytes [off, off + n) of fd into b a piece at a time, each hashed into
- * h's SHA-256 and *crc while still in the CPU's cache. */
-static int
-read_hashed(struct gcs_hashrun *h, int fd, char *b, uint64_t n, uint64_t off,
+int
+gcs_read_hashed(int fd, char *b, uint64_t n, uint64_t off, struct sha256 *h,
     uint32_t *crc, struct buf *err)
 {
 	enum { PIECE = 256 << 10 };
@@ -104,7 +102,7 @@ read_hashed(struct gcs_hashrun *h, int fd, char *b, uint64_t n, uint64_t off,
 			    strerror(errno) : "the file shrank");
 			return -1;
 		}
-		sha256_update(&h->sha, b + at, m);
+		sha256_update(h, b + at, m);
 		*crc = crc32c_update(*crc, b + at, m);
 	}
 	return 0;
@@ -171,7 +169,7 @@ gcs_part_body(struct gcs_hashrun *h, const struct gcs_parts *pl, int fd,
 		buf_printf(err, "part %d hashed out of order", i);
 		goto out;
 	}
-	if (read_hashed(h, fd, b + hl, n, off, &c, err))
+	if (gcs_read_hashed(fd, b + hl, n, off, &h->sha, &c, err))
 		goto out;
 	/* The whole file's from the parts' (one pass over the bytes). */
 	h->crc = crc32c_combine(h->crc, c, n);

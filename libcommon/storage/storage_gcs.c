@@ -532,30 +532,6 @@ multipart_head(const struct gfile *f, const char *crc, struct buf *out)
 
 static const char tail_part[] = "\r\n--" BOUNDARY "--\r\n";
 
-/* Reads bytes [0, n) of fd into b a piece at a time, each hashed into h
- * and *crc while it is still in the CPU's cache (one pass over memory,
- * not three). */
-static int
-read_hashed(int fd, char *b, uint64_t n, struct sha256 *h, uint32_t *crc,
-    struct buf *err)
-{
-	enum { PIECE = 256 << 10 };
-	uint64_t off, m;
-
-	for (off = 0; off < n; off += m) {
-		m = n - off < PIECE ? n - off : PIECE;
-		errno = 0;
-		if (objq_read_at(fd, b + off, m, off)) {
-			buf_printf(err, "reading: %s", errno ? strerror(errno) :
-			    "the file shrank");
-			return -1;
-		}
-		sha256_update(h, b + off, m);
-		*crc = crc32c_update(*crc, b + off, m);
-	}
-	return 0;
-}
-
 /* On the helper thread: the multipart body, its file part read and
  * hashed once (SHA-256 checked, CRC-32C into the metadata; its length
  * does not depend on the value, so the head is written in place). */
@@ -573,7 +549,8 @@ prep_put(struct gop *op)
 	multipart_head(f, "AAAAAA==", &head);
 	hl = head.len;
 	sha256_init(&h);
-	rc = read_hashed(f->b.fd, op->data + hl, f->b.size, &h, &c, &op->b.perr);
+	rc = gcs_read_hashed(f->b.fd, op->data + hl, f->b.size, 0, &h, &c,
+	    &op->b.perr);
 	sha256_final_hex(&h, hex);
 	if (rc)
 		goto out;
@@ -609,15 +586,8 @@ prep_hash(struct gop *op)
 	sha256_init(&h);
 	for (off = 0; off < f->b.size; off += n) {
 		n = f->b.size - off < STEP ? f->b.size - off : STEP;
-		errno = 0;
-		if (objq_read_at(f->b.fd, b, n, off)) {
-			buf_printf(&op->b.perr, "reading at byte %llu: %s",
-			    (unsigned long long)off, errno ? strerror(errno) :
-			    "the file shrank");
+		if (gcs_read_hashed(f->b.fd, b, n, off, &h, &c, &op->b.perr))
 			break;
-		}
-		sha256_update(&h, b, n);
-		c = crc32c_update(c, b, n);
 	}
 	sha256_final_hex(&h, hex);
 	free(b);
@@ -1207,27 +1177,38 @@ verify_op(struct gfile *f)
 	return op;
 }
 
+/* An object's JSON resource (resp): 1 if its crc32c is crc, 0 if it is
+ * another, -1 if it has none (or is no JSON object). */
+static int
+crc32c_is(const struct buf *resp, const char *crc)
+{
+	struct json_doc d = { 0 };
+	int i, r = -1;
+
+	if (json_parse(&d, resp->p, resp->len) == 0 && d.ntok &&
+	    d.tok[0].type == JSON_OBJECT &&
+	    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
+	    d.tok[i].type == JSON_STRING)
+		r = json_str_eq(&d.tok[i], crc);
+	json_doc_free(&d);
+	return r;
+}
+
 /* The object a compose whose answer was lost made: the file's if it
  * holds its sha256 and CRC-32C. */
 static void
 verified(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
-	struct json_doc d = { 0 };
 	struct buf meta = BUF_INIT;
-	int i, same = 0;
+	int same = 0;
 
 	c->composing = 0;
 	if (gcs_ok(r)) {
 		meta_sha256(&r->h.resp, &meta);
 		same = strcmp(meta.p, f->b.p->sha256) == 0 &&
-		    json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 &&
-		    d.ntok && d.tok[0].type == JSON_OBJECT &&
-		    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
-		    d.tok[i].type == JSON_STRING &&
-		    json_str_eq(&d.tok[i], c->crc);
+		    crc32c_is(&r->h.resp, c->crc) == 1;
 	}
-	json_doc_free(&d);
 	buf_free(&meta);
 	if (same) {
 		log_verbose("%s: composed by the try whose answer was lost",
@@ -1247,8 +1228,6 @@ static void
 composed(struct gfile *f, struct objreq *r)
 {
 	struct gcomp *c = f->comp;
-	struct json_doc d = { 0 };
-	int i;
 
 	c->composing = 0;
 	if (!gcs_ok(r) && r->h.status == 404 && r->tries > 1 &&
@@ -1266,17 +1245,13 @@ composed(struct gfile *f, struct objreq *r)
 		clean_start(f, STORAGE_FAILED);
 		return;
 	}
-	if (json_parse(&d, r->h.resp.p, r->h.resp.len) == 0 && d.ntok &&
-	    d.tok[0].type == JSON_OBJECT &&
-	    (i = json_obj_get(&d, 0, "crc32c")) >= 0 &&
-	    d.tok[i].type == JSON_STRING && !json_str_eq(&d.tok[i], c->crc)) {
+	if (crc32c_is(&r->h.resp, c->crc) == 0) {
 		f->b.failed = 1;
 		buf_printf(&f->b.p->err, "gs compose: the object's CRC-32C is "
 		    "not the file's (%s); deleted", c->crc);
 		buf_adds(&c->names, f->b.p->key);
 		buf_addc(&c->names, '\0');
 	}
-	json_doc_free(&d);
 	log_verbose("%s: composed from %d parts", f->b.p->key, c->pl.n);
 	clean_start(f, STORAGE_DONE);
 }
