@@ -630,6 +630,48 @@ for l in sys.stdin:
 	done
 }
 
+@test "snowflake: a merge lock that another transaction keeps (a stage-merge killed inside its transaction) fails the merge after its tries with what to do, nothing merged; released, the re-run merges once" {
+	printf '{"id":1,"v":"a"}\n' | stage-write -q -t t --dataset held --disposition merge --primary-key id -d out1 |
+		stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >c1.ndjson
+	stage-merge -q -D "$SF_DEST" <c1.ndjson >/dev/null
+	printf '{"id":1,"v":"A"}\n{"id":2,"v":"b"}\n' | stage-write -q -t t --dataset held --disposition merge --primary-key id -d out2 |
+		stage-put -q -b bucket | stage-copy -q -D "$SF_DEST" >c2.ndjson
+	# the killed merge's session: its transaction holds the lock row
+	# until told to end (a file), as a dead session's does until it expires
+	"$SF_PY" - "$SF_PORT" >holder.out 2>&1 <<-'PY' &
+		import os, sys, time
+		import snowflake.connector as sc
+		c = sc.connect(user="u", password="x", account="a", database="STAGE_TEST",
+		               host="127.0.0.1", port=int(sys.argv[1]), protocol="http")
+		cu = c.cursor()
+		cu.execute("BEGIN")
+		cu.execute("""UPDATE "held"."_stage_locks" SET holder = 'killed' WHERE name = 'merge'""")
+		open("holding", "w").close()
+		while not os.path.exists("release"):
+		    time.sleep(0.1)
+		cu.execute("ROLLBACK")
+	PY
+	holder=$!
+	for _ in $(seq 100); do [ -e holding ] && break; sleep 0.1; done
+	[ -e holding ]
+	run --separate-stderr stage-merge -D "$SF_DEST" <c2.ndjson
+	touch release
+	wait "$holder"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"dataset held's merge lock (its _stage_locks row) stayed held by another transaction through 8 tries"* ]]
+	[[ "$stderr" == *"SYSTEM\$ABORT_TRANSACTION"*"run stage-merge again then"* ]]
+	! grep -q '"merged"' <<<"$output"
+	run sf_sql 'SELECT "id", "v" FROM "held"."t" ORDER BY 1'
+	[ "$output" = "1|a" ]
+	stage-merge -q -D "$SF_DEST" <c2.ndjson >/dev/null
+	run sf_sql 'SELECT "id", "v" FROM "held"."t" ORDER BY 1'
+	[ "$output" = "1|A
+2|b" ]
+	run sf_sql "SELECT count(*) FROM \"held\".\"_dlt_loads\""
+	[ "$output" = 2 ]
+}
+
 # --- widening a column's type ---
 
 @test "snowflake: a column widens by kind (bigint to decimal, bigint to text, date to timestamp) through a new column, before the merge's transaction; the values stay" {

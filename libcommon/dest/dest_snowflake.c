@@ -92,6 +92,8 @@ struct sfdest {
 	int soft;		/* a conflict is retried: not an error yet */
 	int conflicted;		/* ... and one happened */
 	int locking;		/* running the lock UPDATE or the COMMIT */
+	int last_conflict;	/* the last statement that failed: one */
+	int lock_busy;		/* the lock UPDATE failed on a conflict */
 	char *stage_url;	/* the temporary stage made on this folder */
 	char *stage_schema;	/* ... in this schema */
 	char *v[K_N];
@@ -548,7 +550,8 @@ sf_run(struct sfdest *d, const char *object, const char *what,
 		return -1;
 	}
 	r = sfw_query(d->w, sql, res);
-	if (r == -1 && d->soft && conflict(d, res)) {
+	d->last_conflict = r == -1 && conflict(d, res);
+	if (d->last_conflict && d->soft) {
 		d->conflicted = 1;
 		log_verbose("%s: %s: %s", object, what, res->err.p);
 	} else if (r == -1)
@@ -2422,8 +2425,10 @@ merge_try(struct sfdest *d, const struct dload *l,
 	if (sf_exec(&d->s, l->load_id, "BEGIN", NULL) < 0)
 		return -1;
 	d->locking = 1;
-	if (merge_lock(d, l) < 0)
+	if (merge_lock(d, l) < 0) {
+		d->lock_busy = d->last_conflict;
 		goto fail;
+	}
 	d->locking = 0;
 	if ((*done = sqld_merge(&d->s, l, o, merged, short_rows)) < 0)
 		goto fail;
@@ -2436,6 +2441,21 @@ fail:
 	d->locking = 0;
 	rollback(&d->s);
 	return -1;
+}
+
+/* What a merge lock that stayed taken through every try means, and
+ * what to do: the 3 a.m. question after a killed stage-merge. */
+static void
+lock_busy_note(const struct dload *l)
+{
+	log_err("load %s: dataset %s's merge lock (its _stage_locks row) "
+	    "stayed held by another transaction through %d tries: another "
+	    "stage-merge of the dataset is running, or one was killed inside "
+	    "its transaction, whose session keeps the lock until Snowflake "
+	    "ends that session (SHOW TRANSACTIONS names it; SELECT "
+	    "SYSTEM$ABORT_TRANSACTION(<id>) ends it now); nothing was merged, "
+	    "run stage-merge again then", l->load_id, l->dataset,
+	    SF_MERGE_TRIES);
 }
 
 /* The merge's transaction, run again (at most SF_MERGE_TRIES times, with
@@ -2455,6 +2475,7 @@ sf_merge_load(struct dest *base, const struct dload *l,
 	for (int tries = 1;; tries++) {
 		d->soft = tries < SF_MERGE_TRIES;
 		d->conflicted = 0;
+		d->lock_busy = 0;
 		r = merge_try(d, l, o, merged, &short_rows, &done);
 		if (r == 0 || !d->conflicted)
 			break;
@@ -2467,6 +2488,8 @@ sf_merge_load(struct dest *base, const struct dload *l,
 		}
 	}
 	d->soft = 0;
+	if (r < 0 && d->lock_busy)
+		lock_busy_note(l);
 	if (r < 0) {
 		if (short_rows)
 			forget_lost(d, l);
