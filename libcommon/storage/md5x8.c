@@ -166,12 +166,21 @@ blocks(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
 	const unsigned char *q[MD5X8_LANES];
 	int32_t on[MD5X8_LANES];
 	__m256i w[16];
-	int longest = 0;
+	int longest = 0, shortest = 0;
+	size_t off;
 
-	for (int l = 1; l < MD5X8_LANES; l++)
+	for (int l = 1; l < MD5X8_LANES; l++) {
 		if (n[l] > n[longest])
 			longest = l;
-	for (size_t off = 0; off + 64 <= n[longest]; off += 64) {
+		if (n[l] < n[shortest])
+			shortest = l;
+	}
+	/* Every lane on, the common case, without choosing per block. */
+	for (off = 0; off + 64 <= n[shortest]; off += 64) {
+		load_words(p, off, w);
+		compress(m->st, w, _mm256_set1_epi32(-1));
+	}
+	for (; off + 64 <= n[longest]; off += 64) {
 		for (int l = 0; l < MD5X8_LANES; l++) {
 			on[l] = off + 64 <= n[l] ? -1 : 0;
 			q[l] = (on[l] ? p[l] : p[longest]) + off;
