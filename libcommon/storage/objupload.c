@@ -381,9 +381,11 @@ up_wait(void *ctx, int timeout_ms, int wait_fd)
 	struct objup *u = ctx;
 
 	/* The batch waits for more while answers that may bring them are
-	 * out, at most OBJUP_BATCH turns. */
+	 * out, at most 2 * OBJUP_BATCH turns: with every slot busy, a
+	 * file's Put Blob comes ready about every second turn (its HEAD
+	 * started when an upload ends, then answered). */
 	if (u->npending && (u->inflight == (int)u->npending ||
-	    ++u->pending_turns >= OBJUP_BATCH))
+	    ++u->pending_turns >= 2 * OBJUP_BATCH))
 		flush_batch(u);
 	objx_run(u->x, timeout_ms, wait_fd);
 	httpx_delays_fire(&u->x->delayed, 0);	/* retries come due */

@@ -20,7 +20,7 @@
  * (prep_many: Azure hashes up to eight small files' MD5s side by side):
  * such requests (batch set) wait on a short pending list, handed to the
  * helper thread together when OBJUP_BATCH are pending, when no other
- * request is out whose answer could bring more, or after OBJUP_BATCH
+ * request is out whose answer could bring more, or after 2 * OBJUP_BATCH
  * turns of the transfer loop (so that none waits on another file's
  * long upload).  Each keeps its own outcome.
  *

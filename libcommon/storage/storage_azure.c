@@ -9,8 +9,10 @@
  *   HEAD (Get Blob Properties): x-ms-meta-sha256 equal to the manifest's
  *     -> skipped.
  *   below the threshold: hash the file (SHA-256, which must be the
- *     manifest's, and MD5), then one Put Blob streamed from the file with
- *     that Content-MD5, which the service checks, and x-ms-meta-sha256;
+ *     manifest's, and MD5: up to eight files' at once in md5x8's lanes,
+ *     objupload's prep_many), then one Put Blob streamed from the file
+ *     with that Content-MD5, which the service checks, and
+ *     x-ms-meta-sha256;
  *   from the threshold on: Get Block List of the uncommitted blocks, then
  *     Put Block for each block not already there, streamed from the file
  *     with its own Content-MD5, then Put Block List naming them all, with
@@ -102,6 +104,9 @@ struct azbe {
 #define MAX_BLOCKS 50000
 #define SCRATCH (1 << 20)
 #define LANE_CHUNK (256 << 10)
+/* A Put Blob's piece a lane: the eight lanes' pieces stay in the CPU's
+ * cache between the read, the SHA-256 and the MD5s. */
+#define PUT_CHUNK (64 << 10)
 
 static const char *const az_members[] = { "az_endpoint", NULL };
 
@@ -661,9 +666,9 @@ read_put_lane(struct azop *op, uint32_t l, uint64_t *at, struct sha256 *h,
     const unsigned char **p)
 {
 	struct azfile *f = (struct azfile *)op->b.f;
-	unsigned char *b = be_of(f)->lanes + (size_t)l * LANE_CHUNK;
-	size_t n = f->b.size - *at < LANE_CHUNK ? (size_t)(f->b.size - *at) :
-	    LANE_CHUNK;
+	unsigned char *b = be_of(f)->lanes + (size_t)l * PUT_CHUNK;
+	size_t n = f->b.size - *at < PUT_CHUNK ? (size_t)(f->b.size - *at) :
+	    PUT_CHUNK;
 
 	if (op->b.perr.len || n == 0)
 		return 0;
@@ -719,7 +724,7 @@ lanes_pay(struct objup_op **o, size_t n)
 
 /* On the helper thread: up to eight Put Blobs' files hashed side by
  * side, each in a lane of md5x8 (its MD5 ended at its own length) and
- * in its own SHA-256, LANE_CHUNK a lane at a time. */
+ * in its own SHA-256, PUT_CHUNK a lane at a time. */
 static void
 hash_puts(struct objup_op **o, size_t n)
 {
