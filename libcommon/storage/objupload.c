@@ -246,6 +246,7 @@ up_done(struct objreq *r)
 	u->inflight--;
 	if (op->kind == OBJUP_PART) {
 		f->parts_out--;
+		u->parts_out--;
 		if (u->proto->part_done(op) == 0)
 			f->parts_done++;
 	} else {
@@ -271,6 +272,7 @@ drop_prepared(struct objup_op *op)
 	}
 	if (op->kind == OBJUP_PART) {
 		f->parts_out--;
+		op->u->parts_out--;
 	} else {
 		if (op->holds)
 			f->busy = 0;
@@ -293,6 +295,7 @@ collect_op(struct objup *u, struct objup_op *op)
 		/* Hashed for the file's SHA-256, already there. */
 		u->inflight--;
 		f->parts_out--;
+		u->parts_out--;
 		f->parts_done++;
 		objup_op_free(op);
 	} else {
@@ -331,6 +334,7 @@ pump_parts(struct objup *u, struct objup_file *f)
 		op->kind = OBJUP_PART;
 		op->part = f->next;
 		f->parts_out++;
+		u->parts_out++;
 		objup_prepare(op);
 	}
 	if ((f->failed && f->parts_out == 0) ||
@@ -380,11 +384,13 @@ up_wait(void *ctx, int timeout_ms, int wait_fd)
 {
 	struct objup *u = ctx;
 
-	/* The batch waits for more while answers that may bring them are
-	 * out, at most 2 * OBJUP_BATCH turns: with every slot busy, a
-	 * file's Put Blob comes ready about every second turn (its HEAD
-	 * started when an upload ends, then answered). */
-	if (u->npending && (u->inflight == (int)u->npending ||
+	/* The batch waits for more while requests whose answers may bring
+	 * them are out (any but parts: a HEAD, another file's Put Blob
+	 * whose end lets the next file start), at most 2 * OBJUP_BATCH
+	 * turns: with every slot busy, a file comes ready about every
+	 * second turn (its HEAD started when an upload ends, then
+	 * answered). */
+	if (u->npending && (u->inflight - u->parts_out == (int)u->npending ||
 	    ++u->pending_turns >= 2 * OBJUP_BATCH))
 		flush_batch(u);
 	objx_run(u->x, timeout_ms, wait_fd);
@@ -400,6 +406,7 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 	u->x = x;
 	u->jobs = jobs;
 	u->inflight = 0;
+	u->parts_out = 0;
 	u->pool = NULL;
 	u->npool = 0;
 	u->pending = NULL;

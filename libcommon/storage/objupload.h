@@ -19,10 +19,9 @@
  * A protocol may also prepare several files' requests in one job
  * (prep_many: Azure hashes up to eight small files' MD5s side by side):
  * such requests (batch set) wait on a short pending list, handed to the
- * helper thread together when OBJUP_BATCH are pending, when no other
- * request is out whose answer could bring more, or after 2 * OBJUP_BATCH
- * turns of the transfer loop (so that none waits on another file's
- * long upload).  Each keeps its own outcome.
+ * helper thread together when OBJUP_BATCH are pending, when no request
+ * is out whose answer could bring more (none but parts), or after
+ * 2 * OBJUP_BATCH turns of the transfer loop.  Each keeps its own outcome.
  *
  * The back end's file and request structs start with struct objup_file
  * and struct objup_op, so that the hooks cast them back.
@@ -115,6 +114,7 @@ struct objup {
 	void *be;			/* the back end */
 	struct objx *x;
 	int jobs, inflight;
+	int parts_out;			/* of inflight, parts */
 	struct objq q;
 	struct objq_ops qops;
 	struct httpx_worker prep;
