@@ -84,7 +84,6 @@ flush_batch(struct objup *u)
 	u->pending = NULL;
 	u->pending_tail = &u->pending;
 	u->npending = 0;
-	u->pending_turns = 0;
 	first->job.run = prep_batch;
 	httpx_worker_push(&u->prep, &first->job);
 }
@@ -99,6 +98,8 @@ objup_prepare(struct objup_op *op)
 	u->inflight++;
 	if (op->batch && u->proto->prep_many) {
 		op->batch_next = NULL;
+		if (!u->pending)
+			u->pending_since = httpx_now_ms();
 		*u->pending_tail = op;
 		u->pending_tail = &op->batch_next;
 		if (++u->npending == OBJUP_BATCH)
@@ -386,13 +387,18 @@ up_wait(void *ctx, int timeout_ms, int wait_fd)
 
 	/* The batch waits for more while requests whose answers may bring
 	 * them are out (any but parts: a HEAD, another file's Put Blob
-	 * whose end lets the next file start), at most 2 * OBJUP_BATCH
-	 * turns: with every slot busy, a file comes ready about every
-	 * second turn (its HEAD started when an upload ends, then
-	 * answered). */
-	if (u->npending && (u->inflight - u->parts_out == (int)u->npending ||
-	    ++u->pending_turns >= 2 * OBJUP_BATCH))
-		flush_batch(u);
+	 * whose end lets the next file start), OBJUP_BATCH_WAIT_MS at the
+	 * most from its first: on a fast link files come ready a few ms
+	 * apart and it fills; on a slow one no file waits behind a long
+	 * upload, and the hashing it saves matters little there. */
+	if (u->npending) {
+		long long left = u->pending_since + OBJUP_BATCH_WAIT_MS -
+		    httpx_now_ms();
+		if (u->inflight - u->parts_out == (int)u->npending || left <= 0)
+			flush_batch(u);
+		else if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = (int)left;
+	}
 	objx_run(u->x, timeout_ms, wait_fd);
 	httpx_delays_fire(&u->x->delayed, 0);	/* retries come due */
 }
@@ -412,7 +418,7 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 	u->pending = NULL;
 	u->pending_tail = &u->pending;
 	u->npending = 0;
-	u->pending_turns = 0;
+	u->pending_since = 0;
 	u->qops = (struct objq_ops){ p->check, up_file, up_collect, up_pump,
 		up_wait };
 	objq_init(&u->q, &u->qops, u, offsetof(struct objup_file, link));

@@ -20,8 +20,8 @@
  * (prep_many: Azure hashes up to eight small files' MD5s side by side):
  * such requests (batch set) wait on a short pending list, handed to the
  * helper thread together when OBJUP_BATCH are pending, when no request
- * is out whose answer could bring more (none but parts), or after
- * 2 * OBJUP_BATCH turns of the transfer loop.  Each keeps its own outcome.
+ * is out whose answer could bring more (none but parts), or when the
+ * first has waited OBJUP_BATCH_WAIT_MS.  Each keeps its own outcome.
  *
  * The back end's file and request structs start with struct objup_file
  * and struct objup_op, so that the hooks cast them back.
@@ -56,8 +56,10 @@ struct objup_file {
 
 /* The kind of a part's request; the protocol's kinds are 0 and up. */
 #define OBJUP_PART (-1)
-/* At most this many requests in one prep_many. */
+/* At most this many requests in one prep_many, and the longest the
+ * first of a batch waits for the others (ms). */
 #define OBJUP_BATCH 8
+#define OBJUP_BATCH_WAIT_MS 50
 
 struct objup_op {
 	struct objreq r;
@@ -121,7 +123,7 @@ struct objup {
 	/* Batch requests not yet handed to the helper thread. */
 	struct objup_op *pending, **pending_tail;
 	size_t npending;
-	int pending_turns;	/* turns of the loop it waited */
+	long long pending_since;	/* httpx_now_ms when the first came */
 	/* Request bodies' buffers kept for the next (at most jobs): a
 	 * fresh one of megabytes costs its pages' faults every time. */
 	struct objup_buf {
