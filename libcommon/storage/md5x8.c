@@ -128,8 +128,10 @@ load_words(const unsigned char *const p[MD5X8_LANES], size_t off,
 	load_half(p, off + 32, w + 8);
 }
 
+/* One 64-byte block into the lanes that are on (all bits set in
+ * their word of on); the others keep their state. */
 static CPU void
-compress(uint32_t st[4][MD5X8_LANES], const __m256i w[16])
+compress(uint32_t st[4][MD5X8_LANES], const __m256i w[16], __m256i on)
 {
 	__m256i a0 = _mm256_loadu_si256((const __m256i *)st[0]);
 	__m256i b0 = _mm256_loadu_si256((const __m256i *)st[1]);
@@ -145,38 +147,84 @@ compress(uint32_t st[4][MD5X8_LANES], const __m256i w[16])
 	R4(0); R4(4); R4(8); R4(12); R4(16); R4(20); R4(24); R4(28);
 	R4(32); R4(36); R4(40); R4(44); R4(48); R4(52); R4(56); R4(60);
 #undef R4
-	_mm256_storeu_si256((__m256i *)st[0], _mm256_add_epi32(a, a0));
-	_mm256_storeu_si256((__m256i *)st[1], _mm256_add_epi32(b, b0));
-	_mm256_storeu_si256((__m256i *)st[2], _mm256_add_epi32(c, c0));
-	_mm256_storeu_si256((__m256i *)st[3], _mm256_add_epi32(d, d0));
+#define KEEP(x, x0) _mm256_blendv_epi8((x0), _mm256_add_epi32((x), (x0)), on)
+	_mm256_storeu_si256((__m256i *)st[0], KEEP(a, a0));
+	_mm256_storeu_si256((__m256i *)st[1], KEEP(b, b0));
+	_mm256_storeu_si256((__m256i *)st[2], KEEP(c, c0));
+	_mm256_storeu_si256((__m256i *)st[3], KEEP(d, d0));
+#undef KEEP
+}
+
+/* The whole 64-byte blocks of n[l] bytes from p[l] into lane l, lanes
+ * of fewer blocks left as they are once theirs are in.  A lane that is
+ * off for a block is loaded from the longest lane (in bounds, its
+ * result dropped). */
+static CPU void
+blocks(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
+    const size_t n[MD5X8_LANES])
+{
+	const unsigned char *q[MD5X8_LANES];
+	int32_t on[MD5X8_LANES];
+	__m256i w[16];
+	int longest = 0, shortest = 0;
+	size_t off;
+
+	for (int l = 1; l < MD5X8_LANES; l++) {
+		if (n[l] > n[longest])
+			longest = l;
+		if (n[l] < n[shortest])
+			shortest = l;
+	}
+	/* Every lane on, the common case, without choosing per block. */
+	for (off = 0; off + 64 <= n[shortest]; off += 64) {
+		load_words(p, off, w);
+		compress(m->st, w, _mm256_set1_epi32(-1));
+	}
+	for (; off + 64 <= n[longest]; off += 64) {
+		for (int l = 0; l < MD5X8_LANES; l++) {
+			on[l] = off + 64 <= n[l] ? -1 : 0;
+			q[l] = (on[l] ? p[l] : p[longest]) + off;
+		}
+		load_words(q, 0, w);
+		compress(m->st, w,
+		    _mm256_loadu_si256((const __m256i *)on));
+	}
 }
 
 static CPU void
-update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES], size_t n)
+update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
+    const size_t n[MD5X8_LANES])
 {
-	__m256i w[16];
-
-	for (size_t off = 0; off + 64 <= n; off += 64) {
-		load_words(p, off, w);
-		compress(m->st, w);
+	blocks(m, p, n);
+	for (int l = 0; l < MD5X8_LANES; l++) {
+		size_t r = n[l] % 64;
+		if (r)
+			memcpy(m->tail[l], p[l] + n[l] - r, r);
+		m->total[l] += n[l];
 	}
-	m->total += n;
 }
 
-/* The padding: 0x80, zeros, the bit length; the same in every lane. */
+/* Each lane's padding: its tail, 0x80, zeros, its bit length, in one
+ * block or two. */
 static CPU void
 pad(struct md5x8 *m)
 {
-	unsigned char blk[128] = { 0x80 };
-	uint64_t bits = m->total * 8;
-	size_t n = m->total % 64 < 56 ? 64 : 128;
+	unsigned char blk[MD5X8_LANES][128];
 	const unsigned char *p[MD5X8_LANES];
+	size_t n[MD5X8_LANES];
 
-	for (int i = 0; i < 8; i++)
-		blk[n - 8 + i] = (unsigned char)(bits >> (8 * i));
-	for (int l = 0; l < MD5X8_LANES; l++)
-		p[l] = blk;
-	update(m, p, n);
+	memset(blk, 0, sizeof blk);
+	for (int l = 0; l < MD5X8_LANES; l++) {
+		size_t r = m->total[l] % 64;
+		uint64_t bits = m->total[l] * 8;
+		memcpy(blk[l], m->tail[l], r);
+		blk[l][r] = 0x80;
+		n[l] = r < 56 ? 64 : 128;
+		for (int i = 0; i < 8; i++)
+			blk[l][n[l] - 8 + i] = (unsigned char)(bits >> (8 * i));
+		p[l] = blk[l];
+	}
+	blocks(m, p, n);
 }
 
 int
@@ -188,8 +236,8 @@ md5x8_available(void)
 }
 
 void
-md5x8_update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
-    size_t n)
+md5x8_update_lanes(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
+    const size_t n[MD5X8_LANES])
 {
 	update(m, p, n);
 }
@@ -214,11 +262,12 @@ md5x8_available(void)
 }
 
 void
-md5x8_update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
-    size_t n)
+md5x8_update_lanes(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
+    const size_t n[MD5X8_LANES])
 {
+	(void)m;
 	(void)p;
-	m->total += n;
+	(void)n;
 }
 
 void
@@ -239,5 +288,16 @@ md5x8_init(struct md5x8 *m)
 	for (int k = 0; k < 4; k++)
 		for (int l = 0; l < MD5X8_LANES; l++)
 			m->st[k][l] = iv[k];
-	m->total = 0;
+	memset(m->total, 0, sizeof m->total);
+}
+
+void
+md5x8_update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
+    size_t n)
+{
+	size_t ns[MD5X8_LANES];
+
+	for (int l = 0; l < MD5X8_LANES; l++)
+		ns[l] = n;
+	md5x8_update_lanes(m, p, ns);
 }

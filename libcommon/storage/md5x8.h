@@ -5,9 +5,13 @@
  * OpenSSL does (about 0.7 GB/s); eight chains side by side cost little
  * more than one, so the blocks' MD5s take a fraction of the CPU.
  *
- * The lanes take the same number of bytes, a multiple of 64 but at the
- * end.  Where the compiler or the CPU lacks AVX2, or STAGE_NO_CPU_MD5=1
- * is set, md5x8_available() says 0 and the caller hashes one by one.
+ * The lanes may take different numbers of bytes (eight small files'
+ * Put Blobs side by side): md5x8_update_lanes adds n[i] bytes to lane i,
+ * a lane given 0 keeping its state while the others go on, and the final
+ * pads each lane at its own length.  A lane's pieces are multiples of 64
+ * bytes but its last, after which it takes no more.  Where the compiler
+ * or the CPU lacks AVX2, or STAGE_NO_CPU_MD5=1 is set, md5x8_available()
+ * says 0 and the caller hashes one by one.
  */
 #ifndef STAGE_MD5X8_H
 #define STAGE_MD5X8_H
@@ -19,15 +23,20 @@
 
 struct md5x8 {
 	uint32_t st[4][MD5X8_LANES];	/* a, b, c, d of each lane */
-	uint64_t total;			/* bytes so far, each lane */
+	uint64_t total[MD5X8_LANES];	/* bytes so far, each lane */
+	unsigned char tail[MD5X8_LANES][64];	/* a last piece's bytes
+						 * past its last 64 */
 };
 
 int md5x8_available(void);
 void md5x8_init(struct md5x8 *m);
-/* Adds n bytes (a multiple of 64) from each p[i] to lane i. */
+/* Adds n bytes from each p[i] to lane i. */
 void md5x8_update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
     size_t n);
-/* Ends every lane (all took total bytes): digest i into out[i]. */
+/* Adds n[i] bytes from p[i] to lane i; p[i] is not read when n[i] is 0. */
+void md5x8_update_lanes(struct md5x8 *m,
+    const unsigned char *const p[MD5X8_LANES], const size_t n[MD5X8_LANES]);
+/* Ends every lane, each at its own length: digest i into out[i]. */
 void md5x8_final(struct md5x8 *m, unsigned char out[MD5X8_LANES][16]);
 
 #endif

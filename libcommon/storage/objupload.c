@@ -60,14 +60,54 @@ prep_job(struct httpx_job *j)
 	op->u->proto->prep(op);
 }
 
+/* On the helper thread: the batch chained from j's request, which the
+ * transfer thread no longer touches until it is collected. */
+static void
+prep_batch(struct httpx_job *j)
+{
+	struct objup_op *ops[OBJUP_BATCH], *op = op_of(j);
+	size_t n = 0;
+
+	for (; op; op = op->batch_next)
+		ops[n++] = op;
+	ops[0]->u->proto->prep_many(ops, n);
+}
+
+/* Hands the pending batch to the helper thread as one job. */
+static void
+flush_batch(struct objup *u)
+{
+	struct objup_op *first = u->pending;
+
+	if (!first)
+		return;
+	u->pending = NULL;
+	u->pending_tail = &u->pending;
+	u->npending = 0;
+	first->job.run = prep_batch;
+	httpx_worker_push(&u->prep, &first->job);
+}
+
 /* The request holds a transfer slot from now on, so that memory stays
  * bounded by jobs prepared bodies. */
 void
 objup_prepare(struct objup_op *op)
 {
-	op->u->inflight++;
+	struct objup *u = op->u;
+
+	u->inflight++;
+	if (op->batch && u->proto->prep_many) {
+		op->batch_next = NULL;
+		if (!u->pending)
+			u->pending_since = httpx_now_ms();
+		*u->pending_tail = op;
+		u->pending_tail = &op->batch_next;
+		if (++u->npending == OBJUP_BATCH)
+			flush_batch(u);
+		return;
+	}
 	op->job.run = prep_job;
-	httpx_worker_push(&op->u->prep, &op->job);
+	httpx_worker_push(&u->prep, &op->job);
 }
 
 char *
@@ -207,6 +247,7 @@ up_done(struct objreq *r)
 	u->inflight--;
 	if (op->kind == OBJUP_PART) {
 		f->parts_out--;
+		u->parts_out--;
 		if (u->proto->part_done(op) == 0)
 			f->parts_done++;
 	} else {
@@ -232,6 +273,7 @@ drop_prepared(struct objup_op *op)
 	}
 	if (op->kind == OBJUP_PART) {
 		f->parts_out--;
+		op->u->parts_out--;
 	} else {
 		if (op->holds)
 			f->busy = 0;
@@ -240,29 +282,41 @@ drop_prepared(struct objup_op *op)
 	objup_op_free(op);
 }
 
-/* Sends what the helper thread prepared, or fails its file. */
+/* Sends a request the helper thread prepared, or fails its file. */
+static void
+collect_op(struct objup *u, struct objup_op *op)
+{
+	struct objup_file *f = op->f;
+
+	if (u->proto->prepared && u->proto->prepared(op))
+		return;
+	if (op->perr.len || (op->kind == OBJUP_PART && f->failed)) {
+		drop_prepared(op);
+	} else if (op->nosend) {
+		/* Hashed for the file's SHA-256, already there. */
+		u->inflight--;
+		f->parts_out--;
+		u->parts_out--;
+		f->parts_done++;
+		objup_op_free(op);
+	} else {
+		objx_start(u->x, &op->r);
+	}
+}
+
+/* Each prepared request, a batch's one by one. */
 static void
 up_collect(void *ctx)
 {
 	struct objup *u = ctx;
 	struct httpx_job *j = httpx_worker_take(&u->prep), *nx;
+	struct objup_op *op, *next;
 
 	for (; j; j = nx) {
-		struct objup_op *op = op_of(j);
-		struct objup_file *f = op->f;
 		nx = j->next;
-		if (u->proto->prepared && u->proto->prepared(op))
-			continue;
-		if (op->perr.len || (op->kind == OBJUP_PART && f->failed)) {
-			drop_prepared(op);
-		} else if (op->nosend) {
-			/* Hashed for the file's SHA-256, already there. */
-			u->inflight--;
-			f->parts_out--;
-			f->parts_done++;
-			objup_op_free(op);
-		} else {
-			objx_start(u->x, &op->r);
+		for (op = op_of(j); op; op = next) {
+			next = op->batch_next;
+			collect_op(u, op);
 		}
 	}
 }
@@ -281,6 +335,7 @@ pump_parts(struct objup *u, struct objup_file *f)
 		op->kind = OBJUP_PART;
 		op->part = f->next;
 		f->parts_out++;
+		u->parts_out++;
 		objup_prepare(op);
 	}
 	if ((f->failed && f->parts_out == 0) ||
@@ -330,6 +385,20 @@ up_wait(void *ctx, int timeout_ms, int wait_fd)
 {
 	struct objup *u = ctx;
 
+	/* The batch waits for more while requests whose answers may bring
+	 * them are out (any but parts: a HEAD, another file's Put Blob
+	 * whose end lets the next file start), OBJUP_BATCH_WAIT_MS at the
+	 * most from its first: on a fast link files come ready a few ms
+	 * apart and it fills; on a slow one no file waits behind a long
+	 * upload, and the hashing it saves matters little there. */
+	if (u->npending) {
+		long long left = u->pending_since + OBJUP_BATCH_WAIT_MS -
+		    httpx_now_ms();
+		if (u->inflight - u->parts_out == (int)u->npending || left <= 0)
+			flush_batch(u);
+		else if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = (int)left;
+	}
 	objx_run(u->x, timeout_ms, wait_fd);
 	httpx_delays_fire(&u->x->delayed, 0);	/* retries come due */
 }
@@ -343,8 +412,13 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 	u->x = x;
 	u->jobs = jobs;
 	u->inflight = 0;
+	u->parts_out = 0;
 	u->pool = NULL;
 	u->npool = 0;
+	u->pending = NULL;
+	u->pending_tail = &u->pending;
+	u->npending = 0;
+	u->pending_since = 0;
 	u->qops = (struct objq_ops){ p->check, up_file, up_collect, up_pump,
 		up_wait };
 	objq_init(&u->q, &u->qops, u, offsetof(struct objup_file, link));
@@ -354,6 +428,7 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 void
 objup_free(struct objup *u)
 {
+	flush_batch(u);
 	httpx_worker_free(&u->prep);
 	objq_free(&u->q);
 	for (size_t i = 0; i < u->npool; i++)

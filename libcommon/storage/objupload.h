@@ -16,6 +16,13 @@
  * abort, listing what a killed run left, cleanup), a part's request, the
  * helper thread's work, and what an answer means.
  *
+ * A protocol may also prepare several files' requests in one job
+ * (prep_many: Azure hashes up to eight small files' MD5s side by side):
+ * such requests (batch set) wait on a short pending list, handed to the
+ * helper thread together when OBJUP_BATCH are pending, when no request
+ * is out whose answer could bring more (none but parts), or when the
+ * first has waited OBJUP_BATCH_WAIT_MS.  Each keeps its own outcome.
+ *
  * The back end's file and request structs start with struct objup_file
  * and struct objup_op, so that the hooks cast them back.
  */
@@ -49,6 +56,10 @@ struct objup_file {
 
 /* The kind of a part's request; the protocol's kinds are 0 and up. */
 #define OBJUP_PART (-1)
+/* At most this many requests in one prep_many, and the longest the
+ * first of a batch waits for the others (ms). */
+#define OBJUP_BATCH 8
+#define OBJUP_BATCH_WAIT_MS 50
 
 struct objup_op {
 	struct objreq r;
@@ -61,6 +72,8 @@ struct objup_op {
 	int nosend;		/* prepared, and nothing to send (a part
 				 * the service already holds) */
 	int holds;		/* it holds f->busy */
+	int batch;		/* prepared with others (prep_many) */
+	struct objup_op *batch_next;	/* the rest of its batch */
 	struct buf perr;	/* preparation failed: why */
 	struct httpx_job job;
 };
@@ -80,6 +93,9 @@ struct objup_proto {
 	/* On the helper thread: reads and hashes op's body, or sets
 	 * op->perr. */
 	void (*prep)(struct objup_op *op);
+	/* Optional, on the helper thread: prep of n (1 to OBJUP_BATCH)
+	 * requests with batch set, each failing alone. */
+	void (*prep_many)(struct objup_op **ops, size_t n);
 	/* Optional, on the transfer thread, for each prepared request
 	 * before the engine sends it: 1 if the hook took care of it. */
 	int (*prepared)(struct objup_op *op);
@@ -100,9 +116,14 @@ struct objup {
 	void *be;			/* the back end */
 	struct objx *x;
 	int jobs, inflight;
+	int parts_out;			/* of inflight, parts */
 	struct objq q;
 	struct objq_ops qops;
 	struct httpx_worker prep;
+	/* Batch requests not yet handed to the helper thread. */
+	struct objup_op *pending, **pending_tail;
+	size_t npending;
+	long long pending_since;	/* httpx_now_ms when the first came */
 	/* Request bodies' buffers kept for the next (at most jobs): a
 	 * fresh one of megabytes costs its pages' faults every time. */
 	struct objup_buf {

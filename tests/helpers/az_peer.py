@@ -18,6 +18,7 @@ client, independent of stage's code:
                               Put Block (uncommitted) of FILE's bytes
                               [OFF, OFF + LEN) with base64 id ID
 """
+import base64
 import datetime
 import hashlib
 import os
@@ -51,6 +52,11 @@ def main(cmd, *a):
                               include=["metadata"]):
             print(b.name, b.size, (b.metadata or {}).get("sha256", "-"),
                   b.etag.strip('"'))
+    elif cmd == "md5":
+        c = s.get_container_client(a[0])
+        for b in c.list_blobs(name_starts_with=a[1]):
+            m = b.content_settings.content_md5
+            print(b.name, base64.b64encode(m).decode() if m else "-")
     elif cmd == "sha256":
         d = s.get_container_client(a[0]).download_blob(a[1]).readall()
         print(hashlib.sha256(d).hexdigest())

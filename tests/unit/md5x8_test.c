@@ -1,6 +1,7 @@
 /* Unit tests of md5x8, eight MD5s in the lanes of AVX2: each lane's
  * digest equals OpenSSL's MD5 of the same bytes, for lanes of different
- * contents, for lengths around the padding's edges and fed in pieces. */
+ * contents, for lengths around the padding's edges and fed in pieces,
+ * and for lanes of different lengths, each ended at its own. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,47 @@ lanes_match(size_t n, size_t piece, unsigned seed)
 	return ok;
 }
 
+/* Lanes of the lengths len[] fed piece bytes a turn (each lane's last
+ * piece shorter, then 0 while the others go on; a lane may also sit
+ * out the first turns, from its start): 1 if every lane matches. */
+static int
+ragged_match(const size_t len[MD5X8_LANES], size_t piece, int late,
+    unsigned seed)
+{
+	unsigned char *buf[MD5X8_LANES], got[MD5X8_LANES][16], want[16];
+	const unsigned char *p[MD5X8_LANES];
+	size_t at[MD5X8_LANES] = { 0 }, n[MD5X8_LANES];
+	struct md5x8 m;
+	int ok = 1, more = 1;
+
+	srand(seed);
+	for (int l = 0; l < MD5X8_LANES; l++) {
+		buf[l] = malloc(len[l] ? len[l] : 1);
+		for (size_t i = 0; i < len[l]; i++)
+			buf[l][i] = (unsigned char)rand();
+	}
+	md5x8_init(&m);
+	for (int turn = 0; more; turn++) {
+		more = 0;
+		for (int l = 0; l < MD5X8_LANES; l++) {
+			size_t left = len[l] - at[l];
+			n[l] = turn < late * (l % 3) ? 0 :
+			    left < piece ? left : piece;
+			p[l] = n[l] ? buf[l] + at[l] : NULL;
+			at[l] += n[l];
+			more |= at[l] < len[l];
+		}
+		md5x8_update_lanes(&m, p, n);
+	}
+	md5x8_final(&m, got);
+	for (int l = 0; l < MD5X8_LANES; l++) {
+		md5_ref(buf[l], len[l], want);
+		ok &= memcmp(got[l], want, 16) == 0;
+		free(buf[l]);
+	}
+	return ok;
+}
+
 int
 main(void)
 {
@@ -63,5 +105,29 @@ main(void)
 	ok(lanes_match(4096, 1024, 4), "4 KiB in 1 KiB pieces");
 	ok(lanes_match(1 << 20, 1 << 16, 5), "1 MiB in 64 KiB pieces");
 	ok(lanes_match(3 * 64, 3 * 64, 6), "three blocks at once");
+	ok(lanes_match(1000, 1000, 7), "lanes of 1000 bytes: a tail of "
+	    "40 and the padding after it");
+	{
+		static const size_t edges[MD5X8_LANES] = { 0, 1, 55, 56, 63,
+			64, 65, 119 };
+		static const size_t more[MD5X8_LANES] = { 120, 127, 128, 129,
+			191, 4096 + 55, 0, 1000 };
+		static const size_t big[MD5X8_LANES] = { (1 << 20) + 3, 0,
+			5 << 20, 1, (1 << 18) - 1, (1 << 18) + 57, 3 << 18,
+			(1 << 20) - 64 };
+		ok(ragged_match(edges, 64, 0, 8), "lanes of 0, 1, 55, 56, "
+		    "63, 64, 65, 119 bytes, each padded at its own length");
+		ok(ragged_match(more, 64, 0, 9), "lanes of 120 to 4151 "
+		    "bytes: a one-block and a two-block padding side by side");
+		ok(ragged_match(edges, 256, 0, 10), "short lanes fed in one "
+		    "piece each");
+		ok(ragged_match(big, 1 << 18, 0, 11), "lanes of 0 to 5 MiB "
+		    "in 256 KiB pieces: ended lanes keep their state while "
+		    "the others go on");
+		ok(ragged_match(big, 1 << 16, 2, 12), "lanes that start "
+		    "turns late keep the initial state until they do");
+		ok(ragged_match(more, 128, 3, 13), "short lanes starting "
+		    "late, 128 bytes a turn");
+	}
 	return tap_done();
 }
