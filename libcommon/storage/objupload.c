@@ -428,7 +428,14 @@ objup_init(struct objup *u, const struct objup_proto *p, void *be,
 void
 objup_free(struct objup *u)
 {
-	flush_batch(u);
+	struct objup_op *op, *next;
+
+	/* A batch still pending (the run was given up): nothing will send
+	 * it, so it is freed, not hashed. */
+	for (op = u->pending; op; op = next) {
+		next = op->batch_next;
+		objup_op_free(op);
+	}
 	httpx_worker_free(&u->prep);
 	objq_free(&u->q);
 	for (size_t i = 0; i < u->npool; i++)
