@@ -96,10 +96,12 @@ print(base64.b64encode(hashlib.md5(open(sys.argv[1], "rb").read()).digest()).dec
 	files 0 1 2 55 56 57 63 64 65 119 120 127 128 129 191 192 \
 		1000 4095 4096 4097 65535 65536 65537 262143 262144 262145 \
 		300000 500000 700001 1048576 $((1048576 + 3)) 999999
-	run -0 --separate-stderr stage-put -j 8 -b "az://$AZ_CONTAINER/many" m
+	run -0 --separate-stderr stage-put -v -j 8 -b "az://$AZ_CONTAINER/many" m
 	echo "$stderr"
 	echo "$output" >out
 	[ "$(jq -r 'select(.url) | .url' out | wc -l)" -eq 32 ]
+	# the batches were hashed in lanes (not all one by one)
+	[ "$(grep -c "Content-MD5 taken beside [1-7] other files'" <<<"$stderr")" -ge 8 ]
 	[ "$(tail -1 out | jq -r .end)" = true ]
 	stored_md5s many/
 	[ "$(wc -l <stored)" -eq 32 ]
@@ -109,9 +111,10 @@ print(base64.b64encode(hashlib.md5(open(sys.argv[1], "rb").read()).digest()).dec
 		[ "$(az_peer sha256 "$AZ_CONTAINER" "$key")" = "$(sha256sum "f$i" | cut -c1-64)" ]
 	done
 	# One by one (STAGE_NO_CPU_MD5=1), the same Content-MD5s.
-	run -0 --separate-stderr env STAGE_NO_CPU_MD5=1 stage-put -j 8 \
+	run -0 --separate-stderr env STAGE_NO_CPU_MD5=1 stage-put -v -j 8 \
 		-b "az://$AZ_CONTAINER/single" m
 	echo "$output" >out
+	[[ "$stderr" != *"taken beside"* ]]
 	stored_md5s single/
 	diff want stored
 }

@@ -84,6 +84,8 @@ struct azop {
 				 * block is there, hash, do not send */
 	char id[48];		/* block id, base64 */
 	char md5[32];		/* Content-MD5, base64 */
+	int side;		/* a Put Blob's MD5 was taken in lanes
+				 * beside this many other files' */
 	struct buf body;	/* the block list */
 };
 
@@ -482,6 +484,9 @@ on_answer(struct objup_op *op)
 		break;
 	case OP_PUT:
 	case OP_COMMIT:
+		if (((struct azop *)op)->side && az_ok(r))
+			log_verbose("%s: Content-MD5 taken beside %d other "
+			    "files'", f->b.p->key, ((struct azop *)op)->side);
 		if (!az_ok(r))
 			objup_fail(&f->b, op->kind == OP_PUT ? "Put Blob" :
 			    "Put Block List", r);
@@ -755,8 +760,10 @@ hash_puts(struct objup_op **o, size_t n)
 		md5x8_update_lanes(&m, p, len);
 	} while (any);
 	md5x8_final(&m, d);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		((struct azop *)o[i])->side = (int)n - 1;
 		put_hashed((struct azop *)o[i], &h[i], d[i]);
+	}
 }
 
 /* Block n's id: the manifest's SHA-256 (its first 17 digits) and n, 24
