@@ -1,7 +1,9 @@
 /*
  * md5x8: eight MD5 chains in the eight 32-bit lanes of AVX2 (md5x8.h),
- * RFC 1321's rounds written once for a vector of lanes.  Compiled where
- * the compiler has the intrinsics (GCC and clang on x86-64: target
+ * RFC 1321's rounds written once for a vector of lanes
+ * (md5x8_rounds.h), compiled for AVX2 and for AVX-512's shorter forms of
+ * the same steps, the CPU's best chosen at run time.  Compiled where the
+ * compiler has the intrinsics (GCC and clang on x86-64: target
  * attribute, CPUID at run time); elsewhere md5x8_available() says 0.
  */
 #include <stddef.h>
@@ -12,14 +14,12 @@
 #include "md5x8.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define MD5X8_AVX2
+#define MD5X8_VECTOR
 #endif
 
-#ifdef MD5X8_AVX2
+#ifdef MD5X8_VECTOR
 
 #include <immintrin.h>
-
-#define CPU __attribute__((target("avx2")))
 
 static const uint32_t T[64] = {
 	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
@@ -41,157 +41,58 @@ static const int S[64] = {
 	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
 };
 
+/* AVX2: rotations as two shifts, the round functions in two or three
+ * operations. */
+#define CPU __attribute__((target("avx2")))
+#define V(name) name##_avx2
 #define ROTL(x, s) _mm256_or_si256(_mm256_slli_epi32((x), (s)), \
 	_mm256_srli_epi32((x), 32 - (s)))
+#define FF(b, c, d) _mm256_xor_si256(d, _mm256_and_si256(b, \
+	_mm256_xor_si256(c, d)))
+#define GG(b, c, d) _mm256_xor_si256(c, _mm256_and_si256(d, \
+	_mm256_xor_si256(b, c)))
+#define HH(b, c, d) _mm256_xor_si256(_mm256_xor_si256(b, c), d)
+#define II(b, c, d) _mm256_xor_si256(c, _mm256_or_si256(b, \
+	_mm256_xor_si256(d, _mm256_set1_epi32(-1))))
+#include "md5x8_rounds.h"
+#undef CPU
+#undef V
+#undef ROTL
+#undef FF
+#undef GG
+#undef HH
+#undef II
 
-/* Step i: a = b + rotl(a + f + M[g] + T[i], S[i]), which step i's
- * round picks f and g for. */
-static inline __attribute__((always_inline, target("avx2"))) __m256i
-step(int i, __m256i a, __m256i b, __m256i c, __m256i d, const __m256i *w)
-{
-	__m256i f;
-	int g;
+/* AVX-512 (its VL forms, on the same 256-bit registers): a rotation in
+ * one instruction, each round function in one (a ternary-logic table of
+ * b, c, d), about two thirds of AVX2's work a step. */
+#define CPU __attribute__((target("avx2,avx512f,avx512vl")))
+#define V(name) name##_avx512
+#define ROTL(x, s) _mm256_rol_epi32((x), (s))
+#define FF(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0xca)
+#define GG(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0xe4)
+#define HH(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0x96)
+#define II(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0x39)
+#include "md5x8_rounds.h"
+#undef CPU
+#undef V
+#undef ROTL
+#undef FF
+#undef GG
+#undef HH
+#undef II
 
-	if (i < 16) {
-		f = _mm256_xor_si256(d, _mm256_and_si256(b,
-		    _mm256_xor_si256(c, d)));
-		g = i;
-	} else if (i < 32) {
-		f = _mm256_xor_si256(c, _mm256_and_si256(d,
-		    _mm256_xor_si256(b, c)));
-		g = (5 * i + 1) & 15;
-	} else if (i < 48) {
-		f = _mm256_xor_si256(_mm256_xor_si256(b, c), d);
-		g = (3 * i + 5) & 15;
-	} else {
-		f = _mm256_xor_si256(c, _mm256_or_si256(b,
-		    _mm256_xor_si256(d, _mm256_set1_epi32(-1))));
-		g = (7 * i) & 15;
-	}
-	a = _mm256_add_epi32(_mm256_add_epi32(a, f),
-	    _mm256_add_epi32(w[g], _mm256_set1_epi32((int)T[i])));
-	switch (S[i]) {	/* the shift must be a constant */
-	case 4: a = ROTL(a, 4); break;
-	case 5: a = ROTL(a, 5); break;
-	case 6: a = ROTL(a, 6); break;
-	case 7: a = ROTL(a, 7); break;
-	case 9: a = ROTL(a, 9); break;
-	case 10: a = ROTL(a, 10); break;
-	case 11: a = ROTL(a, 11); break;
-	case 12: a = ROTL(a, 12); break;
-	case 14: a = ROTL(a, 14); break;
-	case 15: a = ROTL(a, 15); break;
-	case 16: a = ROTL(a, 16); break;
-	case 17: a = ROTL(a, 17); break;
-	case 20: a = ROTL(a, 20); break;
-	case 21: a = ROTL(a, 21); break;
-	case 22: a = ROTL(a, 22); break;
-	default: a = ROTL(a, 23); break;
-	}
-	return _mm256_add_epi32(a, b);
-}
-
-/* Words j0 to j0 + 7 of each lane's 64-byte block (little-endian, as x86
- * is) into w[j0..j0 + 7]: the lanes' 32 bytes loaded whole and turned
- * (an 8 x 8 transpose of 32-bit words in 24 shuffles), not gathered a
- * word at a time. */
-static inline CPU void
-load_half(const unsigned char *const p[MD5X8_LANES], size_t off,
-    __m256i *w)
-{
-	__m256i r[8], t[8], u[8];
-
-	for (int l = 0; l < 8; l++)
-		r[l] = _mm256_loadu_si256((const __m256i *)(p[l] + off));
-	for (int l = 0; l < 8; l += 2) {
-		t[l] = _mm256_unpacklo_epi32(r[l], r[l + 1]);
-		t[l + 1] = _mm256_unpackhi_epi32(r[l], r[l + 1]);
-	}
-	for (int k = 0; k < 8; k += 4) {
-		u[k] = _mm256_unpacklo_epi64(t[k], t[k + 2]);
-		u[k + 1] = _mm256_unpackhi_epi64(t[k], t[k + 2]);
-		u[k + 2] = _mm256_unpacklo_epi64(t[k + 1], t[k + 3]);
-		u[k + 3] = _mm256_unpackhi_epi64(t[k + 1], t[k + 3]);
-	}
-	for (int j = 0; j < 4; j++) {
-		w[j] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x20);
-		w[j + 4] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x31);
-	}
-}
-
-/* Word j of each lane's 64-byte block. */
-static inline CPU void
-load_words(const unsigned char *const p[MD5X8_LANES], size_t off,
-    __m256i w[16])
-{
-	load_half(p, off, w);
-	load_half(p, off + 32, w + 8);
-}
-
-/* One 64-byte block into the lanes that are on (all bits set in
- * their word of on); the others keep their state. */
-static CPU void
-compress(uint32_t st[4][MD5X8_LANES], const __m256i w[16], __m256i on)
-{
-	__m256i a0 = _mm256_loadu_si256((const __m256i *)st[0]);
-	__m256i b0 = _mm256_loadu_si256((const __m256i *)st[1]);
-	__m256i c0 = _mm256_loadu_si256((const __m256i *)st[2]);
-	__m256i d0 = _mm256_loadu_si256((const __m256i *)st[3]);
-	__m256i a = a0, b = b0, c = c0, d = d0;
-
-	/* Unrolled, so that each step's round, word and shift are
-	 * constants. */
-#define R4(i) \
-	a = step(i, a, b, c, d, w); d = step(i + 1, d, a, b, c, w); \
-	c = step(i + 2, c, d, a, b, w); b = step(i + 3, b, c, d, a, w)
-	R4(0); R4(4); R4(8); R4(12); R4(16); R4(20); R4(24); R4(28);
-	R4(32); R4(36); R4(40); R4(44); R4(48); R4(52); R4(56); R4(60);
-#undef R4
-#define KEEP(x, x0) _mm256_blendv_epi8((x0), _mm256_add_epi32((x), (x0)), on)
-	_mm256_storeu_si256((__m256i *)st[0], KEEP(a, a0));
-	_mm256_storeu_si256((__m256i *)st[1], KEEP(b, b0));
-	_mm256_storeu_si256((__m256i *)st[2], KEEP(c, c0));
-	_mm256_storeu_si256((__m256i *)st[3], KEEP(d, d0));
-#undef KEEP
-}
-
-/* The whole 64-byte blocks of n[l] bytes from p[l] into lane l, lanes
- * of fewer blocks left as they are once theirs are in.  A lane that is
- * off for a block is loaded from the longest lane (in bounds, its
- * result dropped). */
-static CPU void
+static void
 blocks(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
     const size_t n[MD5X8_LANES])
 {
-	const unsigned char *q[MD5X8_LANES];
-	int32_t on[MD5X8_LANES];
-	__m256i w[16];
-	int longest = 0, shortest = 0;
-	size_t off;
-
-	for (int l = 1; l < MD5X8_LANES; l++) {
-		if (n[l] > n[longest])
-			longest = l;
-		if (n[l] < n[shortest])
-			shortest = l;
-	}
-	/* Every lane on, the common case, without choosing per block. */
-	for (off = 0; off + 64 <= n[shortest]; off += 64) {
-		load_words(p, off, w);
-		compress(m->st, w, _mm256_set1_epi32(-1));
-	}
-	for (; off + 64 <= n[longest]; off += 64) {
-		for (int l = 0; l < MD5X8_LANES; l++) {
-			on[l] = off + 64 <= n[l] ? -1 : 0;
-			q[l] = (on[l] ? p[l] : p[longest]) + off;
-		}
-		load_words(q, 0, w);
-		compress(m->st, w,
-		    _mm256_loadu_si256((const __m256i *)on));
-	}
+	if (m->isa == MD5X8_AVX512)
+		blocks_avx512(m, p, n);
+	else
+		blocks_avx2(m, p, n);
 }
 
-static CPU void
+static void
 update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
     const size_t n[MD5X8_LANES])
 {
@@ -206,7 +107,7 @@ update(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
 
 /* Each lane's padding: its tail, 0x80, zeros, its bit length, in one
  * block or two. */
-static CPU void
+static void
 pad(struct md5x8 *m)
 {
 	unsigned char blk[MD5X8_LANES][128];
@@ -232,7 +133,12 @@ md5x8_available(void)
 {
 	const char *no = getenv("STAGE_NO_CPU_MD5");
 
-	return __builtin_cpu_supports("avx2") && !(no && *no == '1');
+	if (no && *no == '1')
+		return 0;
+	if (__builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vl"))
+		return MD5X8_AVX512;
+	return __builtin_cpu_supports("avx2") ? MD5X8_AVX2 : 0;
 }
 
 void
@@ -289,6 +195,7 @@ md5x8_init(struct md5x8 *m)
 		for (int l = 0; l < MD5X8_LANES; l++)
 			m->st[k][l] = iv[k];
 	memset(m->total, 0, sizeof m->total);
+	m->isa = md5x8_available();
 }
 
 void

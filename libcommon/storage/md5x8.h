@@ -1,6 +1,7 @@
 /*
  * md5x8: eight MD5s at once, one in each 32-bit lane of the CPU's vector
- * unit (AVX2), for Azure's Content-MD5 of eight blocks of one size
+ * unit (AVX2, or AVX-512 where there is), for Azure's Content-MD5 of
+ * eight blocks of one size
  * (storage_azure.c).  One MD5 is a chain no CPU can run faster than
  * OpenSSL does (about 0.7 GB/s); eight chains side by side cost little
  * more than one, so the blocks' MD5s take a fraction of the CPU.
@@ -20,14 +21,20 @@
 #include <stdint.h>
 
 #define MD5X8_LANES 8
+/* The instruction sets (md5x8_available), the best by default. */
+#define MD5X8_AVX2 1
+#define MD5X8_AVX512 2	/* AVX-512F and VL: the same lanes, fewer steps */
 
 struct md5x8 {
 	uint32_t st[4][MD5X8_LANES];	/* a, b, c, d of each lane */
 	uint64_t total[MD5X8_LANES];	/* bytes so far, each lane */
 	unsigned char tail[MD5X8_LANES][64];	/* a last piece's bytes
 						 * past its last 64 */
+	int isa;		/* MD5X8_AVX2 or MD5X8_AVX512 (a test may
+				 * lower it after md5x8_init) */
 };
 
+/* The best instruction set here, or 0: none (then hash one by one). */
 int md5x8_available(void);
 void md5x8_init(struct md5x8 *m);
 /* Adds n bytes from each p[i] to lane i. */

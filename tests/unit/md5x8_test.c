@@ -1,4 +1,5 @@
-/* Unit tests of md5x8, eight MD5s in the lanes of AVX2: each lane's
+/* Unit tests of md5x8, eight MD5s in the lanes of AVX2 (and of AVX-512
+ * where the CPU has it, each set in turn): each lane's
  * digest equals OpenSSL's MD5 of the same bytes, for lanes of different
  * contents, for lengths around the padding's edges and fed in pieces,
  * and for lanes of different lengths, each ended at its own. */
@@ -9,6 +10,9 @@
 
 #include "md5x8.h"
 #include "tap.h"
+
+/* The instruction set under test (each the CPU has, in turn). */
+static int isa;
 
 static void
 md5_ref(const unsigned char *p, size_t n, unsigned char out[16])
@@ -35,6 +39,7 @@ lanes_match(size_t n, size_t piece, unsigned seed)
 			buf[l][i] = (unsigned char)rand();
 	}
 	md5x8_init(&m);
+	m.isa = isa;
 	for (size_t off = 0; off < n; off += piece) {
 		for (int l = 0; l < MD5X8_LANES; l++)
 			p[l] = buf[l] + off;
@@ -69,6 +74,7 @@ ragged_match(const size_t len[MD5X8_LANES], size_t piece, int late,
 			buf[l][i] = (unsigned char)rand();
 	}
 	md5x8_init(&m);
+	m.isa = isa;
 	for (int turn = 0; more; turn++) {
 		more = 0;
 		for (int l = 0; l < MD5X8_LANES; l++) {
@@ -90,14 +96,17 @@ ragged_match(const size_t len[MD5X8_LANES], size_t piece, int late,
 	return ok;
 }
 
-int
-main(void)
+/* Every case, on the instruction set isa. */
+static void
+run_all(void)
 {
-	if (!md5x8_available()) {
-		printf("# no AVX2 here (or STAGE_NO_CPU_MD5=1): skipped\n");
-		ok(1, "md5x8 not available, callers hash lane by lane");
-		return tap_done();
-	}
+	static const size_t edges[MD5X8_LANES] = { 0, 1, 55, 56, 63, 64,
+		65, 119 };
+	static const size_t more[MD5X8_LANES] = { 120, 127, 128, 129, 191,
+		4096 + 55, 0, 1000 };
+	static const size_t big[MD5X8_LANES] = { (1 << 20) + 3, 0, 5 << 20,
+		1, (1 << 18) - 1, (1 << 18) + 57, 3 << 18, (1 << 20) - 64 };
+
 	ok(lanes_match(0, 64, 1), "empty lanes: MD5 of nothing");
 	ok(lanes_match(64, 64, 2), "one block: the padding in a block "
 	    "of its own");
@@ -107,27 +116,32 @@ main(void)
 	ok(lanes_match(3 * 64, 3 * 64, 6), "three blocks at once");
 	ok(lanes_match(1000, 1000, 7), "lanes of 1000 bytes: a tail of "
 	    "40 and the padding after it");
-	{
-		static const size_t edges[MD5X8_LANES] = { 0, 1, 55, 56, 63,
-			64, 65, 119 };
-		static const size_t more[MD5X8_LANES] = { 120, 127, 128, 129,
-			191, 4096 + 55, 0, 1000 };
-		static const size_t big[MD5X8_LANES] = { (1 << 20) + 3, 0,
-			5 << 20, 1, (1 << 18) - 1, (1 << 18) + 57, 3 << 18,
-			(1 << 20) - 64 };
-		ok(ragged_match(edges, 64, 0, 8), "lanes of 0, 1, 55, 56, "
-		    "63, 64, 65, 119 bytes, each padded at its own length");
-		ok(ragged_match(more, 64, 0, 9), "lanes of 120 to 4151 "
-		    "bytes: a one-block and a two-block padding side by side");
-		ok(ragged_match(edges, 256, 0, 10), "short lanes fed in one "
-		    "piece each");
-		ok(ragged_match(big, 1 << 18, 0, 11), "lanes of 0 to 5 MiB "
-		    "in 256 KiB pieces: ended lanes keep their state while "
-		    "the others go on");
-		ok(ragged_match(big, 1 << 16, 2, 12), "lanes that start "
-		    "turns late keep the initial state until they do");
-		ok(ragged_match(more, 128, 3, 13), "short lanes starting "
-		    "late, 128 bytes a turn");
+	ok(ragged_match(edges, 64, 0, 8), "lanes of 0, 1, 55, 56, 63, 64, "
+	    "65, 119 bytes, each padded at its own length");
+	ok(ragged_match(more, 64, 0, 9), "lanes of 120 to 4151 bytes: a "
+	    "one-block and a two-block padding side by side");
+	ok(ragged_match(edges, 256, 0, 10), "short lanes fed in one piece "
+	    "each");
+	ok(ragged_match(big, 1 << 18, 0, 11), "lanes of 0 to 5 MiB in 256 "
+	    "KiB pieces: ended lanes keep their state while the others "
+	    "go on");
+	ok(ragged_match(big, 1 << 16, 2, 12), "lanes that start turns late "
+	    "keep the initial state until they do");
+	ok(ragged_match(more, 128, 3, 13), "short lanes starting late, 128 "
+	    "bytes a turn");
+}
+
+int
+main(void)
+{
+	if (!md5x8_available()) {
+		printf("# no AVX2 here (or STAGE_NO_CPU_MD5=1): skipped\n");
+		ok(1, "md5x8 not available, callers hash lane by lane");
+		return tap_done();
+	}
+	for (isa = md5x8_available(); isa >= MD5X8_AVX2; isa--) {
+		printf("# %s\n", isa == MD5X8_AVX512 ? "AVX-512" : "AVX2");
+		run_all();
 	}
 	return tap_done();
 }
