@@ -603,6 +603,11 @@ part_op(struct objup_file *b, uint32_t n, uint64_t off, uint64_t len)
 	return &op->b;
 }
 
+/* A part is read and hashed this much at a time: hashed while the
+ * read has it in the CPU's cache, not from memory once the whole part
+ * is in (1 GiB: 1.5 s of CPU against 2.0). */
+#define HASH_CHUNK (256 << 10)
+
 /* Reads a part and hashes it in one pass (sha256_pair): its own SHA-256
  * for x-amz-content-sha256 (which the server checks the body against: a
  * Content-MD5 as well would cost the client more CPU than both SHA-256s,
@@ -618,14 +623,20 @@ hash_part(struct s3op *op)
 	char hex[65];
 
 	errno = 0;
-	if (objq_read_at(f->b.fd, op->data, len, r->body_off)) {
-		buf_printf(&op->b.perr, "reading part %u: %s", op->b.part,
-		    errno ? strerror(errno) : "the file shrank");
-		return;
+	for (uint64_t at = 0; at < len; at += HASH_CHUNK) {
+		size_t n = len - at < HASH_CHUNK ? (size_t)(len - at) :
+		    HASH_CHUNK;
+		if (objq_read_at(f->b.fd, op->data + at, n,
+		    r->body_off + at)) {
+			buf_printf(&op->b.perr, "reading part %u: %s",
+			    op->b.part, errno ? strerror(errno) :
+			    "the file shrank");
+			return;
+		}
+		sha256_pair_update(&f->fh, op->data + at, n);
 	}
 	r->body_off = 0;
 	r->body = op->data;
-	sha256_pair_update(&f->fh, op->data, len);
 	sha256_pair_piece_hex(&f->fh, r->payload_hash);
 	if (op->b.part == f->b.nparts) {
 		sha256_pair_final_hex(&f->fh, hex);
