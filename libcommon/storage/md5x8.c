@@ -55,13 +55,6 @@ static const int S[64] = {
 #define II(b, c, d) _mm256_xor_si256(c, _mm256_or_si256(b, \
 	_mm256_xor_si256(d, _mm256_set1_epi32(-1))))
 #include "md5x8_rounds.h"
-#undef CPU
-#undef V
-#undef ROTL
-#undef FF
-#undef GG
-#undef HH
-#undef II
 
 /* AVX-512 (its VL forms, on the same 256-bit registers): a rotation in
  * one instruction, each round function in one (a ternary-logic table of
@@ -74,13 +67,6 @@ static const int S[64] = {
 #define HH(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0x96)
 #define II(b, c, d) _mm256_ternarylogic_epi32(b, c, d, 0x39)
 #include "md5x8_rounds.h"
-#undef CPU
-#undef V
-#undef ROTL
-#undef FF
-#undef GG
-#undef HH
-#undef II
 
 static void
 blocks(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],

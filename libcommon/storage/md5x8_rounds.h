@@ -3,7 +3,8 @@
  * instruction set with these defined: V(name), the name of this set's
  * copy; CPU, its target attribute; ROTL(x, s), a lane-wise rotation by
  * a constant; FF, GG, HH and II, RFC 1321's round functions of b, c, d.
- * Not a header of its own: md5x8.c includes it, nothing else.
+ * It undefines them at its end, ready for the next set.  Not a header of
+ * its own: md5x8.c includes it, nothing else.
  */
 /* Step i: a = b + rotl(a + f + M[g] + T[i], S[i]), which step i's
  * round picks f and g for. */
@@ -149,3 +150,10 @@ V(blocks)(struct md5x8 *m, const unsigned char *const p[MD5X8_LANES],
 	}
 }
 
+#undef CPU
+#undef V
+#undef ROTL
+#undef FF
+#undef GG
+#undef HH
+#undef II
